@@ -1,0 +1,217 @@
+#include "emulator/cli/cli.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "emulator/config/thaw_config.h"
+#include "emulator/control/api_handler.h"
+#include "emulator/control/control_plane.h"
+#include "emulator/control/log_sink.h"
+#include "emulator/process/boost_process_launcher.h"
+
+#ifndef THAW_VERSION
+#define THAW_VERSION "0.0.0"
+#endif
+
+namespace thaw {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kShutdownGrace = std::chrono::milliseconds(300);
+
+int UsageError(const std::string& what) {
+  std::fprintf(stderr, "thaw: %s\n", what.c_str());
+  return 2;
+}
+
+absl::StatusOr<ThawConfig> LoadConfig(const std::string& path) {
+  if (path.empty()) {
+    if (!std::filesystem::exists("thaw.yaml")) {
+      return absl::NotFoundError(
+          "no thaw.yaml in the current directory; pass --config FILE (see thaw --help)");
+    }
+    return LoadConfigFile("thaw.yaml");
+  }
+  return LoadConfigFile(path);
+}
+
+struct ServeOptions {
+  std::string config;
+  std::string host = "127.0.0.1";
+  uint16_t port = 3001;
+  bool quiet = false;
+};
+
+int Serve(const ServeOptions& options) {
+  auto config = LoadConfig(options.config);
+  if (!config.ok()) return UsageError(std::string(config.status().message()));
+
+  asio::io_context io(1);
+  Ledger ledger;
+  StreamLogSink stream_logs(stdout);
+  NullLogSink null_logs;
+  LogSink& logs = options.quiet ? static_cast<LogSink&>(null_logs) : stream_logs;
+  BoostProcessLauncher launcher(io);
+  ControlPlane control(io, *config, ledger, logs, launcher);
+  auto server = http::HttpServer::Listen(io, options.host, options.port, MakeApiHandler(control));
+  if (!server.ok()) return UsageError(std::string(server.status().message()));
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    std::fprintf(stdout, "thaw: shutting down\n");
+    std::fflush(stdout);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          (*server)->Close();
+          co_await control.Shutdown(kShutdownGrace);
+          io.stop();
+        },
+        asio::detached);
+  });
+
+  std::string names;
+  for (const auto& [name, fn] : config->functions) names += (names.empty() ? "" : ", ") + name;
+  std::fprintf(stdout, "thaw: listening on http://%s:%u (functions: %s; config: %s)\n",
+               options.host.c_str(), (*server)->port(), names.c_str(), config->source.c_str());
+  std::fflush(stdout);
+  io.run();
+  return 0;
+}
+
+struct InvokeOptions {
+  std::string function;
+  std::string config;
+  std::string payload;
+  std::string payload_file;
+  int count = 1;
+  bool quiet = false;
+};
+
+int Invoke(const InvokeOptions& options) {
+  auto config = LoadConfig(options.config);
+  if (!config.ok()) return UsageError(std::string(config.status().message()));
+  std::string payload = options.payload;
+  if (!options.payload_file.empty()) {
+    std::ifstream in(options.payload_file, std::ios::binary);
+    if (!in) return UsageError("cannot read --payload-file " + options.payload_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    payload = text.str();
+  }
+  if (payload.empty()) payload = "{}";
+  if (!nlohmann::json::accept(payload)) {
+    return UsageError("--payload is not valid JSON: " + payload.substr(0, 80));
+  }
+  if (payload.size() > kMaxSyncPayload) {
+    return UsageError("the payload is larger than 6291456 bytes, Lambda's limit");
+  }
+
+  asio::io_context io(1);
+  Ledger ledger;
+  StreamLogSink stream_logs(stderr);
+  NullLogSink null_logs;
+  LogSink& logs = options.quiet ? static_cast<LogSink&>(null_logs) : stream_logs;
+  BoostProcessLauncher launcher(io);
+  ControlPlane control(io, *config, ledger, logs, launcher);
+  std::string name;
+  if (auto error = control.Resolve(options.function, "", name)) {
+    std::string known;
+    for (const auto& [n, fn] : config->functions) known += (known.empty() ? "" : ", ") + n;
+    return UsageError("function '" + options.function + "' is not defined in " +
+                      config->source + " (defined: " + known + ")");
+  }
+
+  int exit_code = 0;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < options.count; ++i) {
+          InvokeRequest request;
+          request.function = name;
+          request.payload = payload;
+          ControlPlane::Outcome outcome = co_await control.Invoke(std::move(request));
+          if (outcome.error) {
+            std::fprintf(stderr, "thaw: %s: %s\n", outcome.error->type.c_str(),
+                         outcome.error->message.c_str());
+            exit_code = 1;
+            break;
+          }
+          std::fprintf(stdout, "%s\n", outcome.result.payload.c_str());
+          std::fflush(stdout);
+          if (!outcome.result.function_error.empty()) exit_code = 1;
+        }
+        co_await control.Shutdown(kShutdownGrace);
+        io.stop();
+      },
+      asio::detached);
+  io.run();
+  return exit_code;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);
+  CLI::App app{
+      "thaw: a local AWS Lambda emulator that runs each function instance as a real process\n"
+      "and keeps it warm, busy or gone the way Lambda does."};
+  app.set_version_flag("--version", std::string("thaw ") + THAW_VERSION);
+  app.require_subcommand(1);
+
+  ServeOptions serve;
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve", "Run the control plane: the Lambda Invoke API and the /_thaw admin API");
+  serve_cmd->add_option("--config", serve.config, "Configuration file (default: ./thaw.yaml)");
+  serve_cmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
+  serve_cmd->add_option("--port", serve.port, "Port to listen on; 0 picks a free one")
+      ->capture_default_str();
+  serve_cmd->add_flag("--quiet,-q", serve.quiet, "Do not print function logs");
+
+  InvokeOptions invoke;
+  CLI::App* invoke_cmd = app.add_subcommand(
+      "invoke", "Start the control plane in-process, invoke a function, print its answer");
+  invoke_cmd->add_option("function", invoke.function, "Function name (or ARN)")->required();
+  invoke_cmd->add_option("--config", invoke.config, "Configuration file (default: ./thaw.yaml)");
+  auto* payload_opt =
+      invoke_cmd->add_option("--payload", invoke.payload, "Event JSON (default: {})");
+  invoke_cmd->add_option("--payload-file", invoke.payload_file, "Read the event JSON from FILE")
+      ->excludes(payload_opt);
+  invoke_cmd->add_option("--count", invoke.count, "Invoke N times, one after another")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  invoke_cmd->add_flag("--quiet,-q", invoke.quiet, "Do not print function logs");
+  invoke_cmd->footer(
+      "The answer goes to stdout, the function's log (START/END/REPORT) to stderr.\n"
+      "Exit code: 0 on success, 1 on a function error, 2 on a usage or config error.");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    return UsageError(what + " (see thaw --help)");
+  }
+  if (serve_cmd->parsed()) return Serve(serve);
+  if (invoke_cmd->parsed()) return Invoke(invoke);
+  return UsageError("no command given (see thaw --help)");
+}
+
+}  // namespace thaw

@@ -1,0 +1,281 @@
+#include "emulator/config/thaw_config.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "yaml-cpp/yaml.h"
+
+namespace thaw {
+namespace {
+
+const std::set<std::string> kSupportedRuntimes = {"provided", "provided.al2", "provided.al2023"};
+const std::set<std::string> kLaterRuntimes = {
+    "nodejs18.x", "nodejs20.x", "nodejs22.x", "python3.9",  "python3.10",
+    "python3.11", "python3.12", "python3.13", "java21",     "dotnet8", "ruby3.3"};
+
+// Lambda refuses these as function environment variables; so do we.
+const std::set<std::string> kReservedEnv = {
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+};
+
+// Builds error messages that point at a YAML node.
+class Reporter {
+ public:
+  explicit Reporter(std::string file) : file_(std::move(file)) {}
+
+  absl::Status Error(const YAML::Node& node, const std::string& path,
+                     const std::string& what) const {
+    std::ostringstream out;
+    out << file_;
+    if (node.IsDefined() && node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
+    out << ": " << path << ": " << what;
+    return absl::InvalidArgumentError(out.str());
+  }
+
+ private:
+  std::string file_;
+};
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+absl::Status CheckKeys(const Reporter& r, const YAML::Node& map, const std::string& path,
+                       const std::vector<std::string>& allowed) {
+  if (!map.IsMap()) return r.Error(map, path, "expected a mapping");
+  for (const auto& kv : map) {
+    const std::string key = kv.first.as<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return r.Error(kv.first, path.empty() ? key : path + "." + key,
+                     "unknown key (expected one of: " + Join(allowed) + ")");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> GetString(const Reporter& r, const YAML::Node& node,
+                                      const std::string& path) {
+  if (!node.IsScalar()) return r.Error(node, path, "expected a string");
+  return node.as<std::string>();
+}
+
+absl::StatusOr<int> GetInt(const Reporter& r, const YAML::Node& node, const std::string& path,
+                           int min, int max) {
+  if (!node.IsScalar()) return r.Error(node, path, "expected an integer");
+  int value;
+  try {
+    value = node.as<int>();
+  } catch (const YAML::Exception&) {
+    return r.Error(node, path, "expected an integer, got '" + node.Scalar() + "'");
+  }
+  if (value < min || value > max) {
+    return r.Error(node, path,
+                   "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return value;
+}
+
+absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::string& name,
+                                             const YAML::Node& node,
+                                             const std::filesystem::path& base_dir) {
+  const std::string path = "functions." + name;
+  static const std::regex kNameRe("[A-Za-z0-9_-]{1,64}");
+  if (!std::regex_match(name, kNameRe)) {
+    return r.Error(node, path,
+                   "function names are 1 to 64 letters, digits, hyphens or underscores");
+  }
+  if (auto s = CheckKeys(r, node, path,
+                         {"runtime", "handler", "code", "memory", "timeout", "environment"});
+      !s.ok()) {
+    return s;
+  }
+  FunctionConfig fn;
+  fn.name = name;
+
+  if (!node["runtime"]) return r.Error(node, path + ".runtime", "required key is missing");
+  auto runtime = GetString(r, node["runtime"], path + ".runtime");
+  if (!runtime.ok()) return runtime.status();
+  if (kLaterRuntimes.count(*runtime)) {
+    return r.Error(node["runtime"], path + ".runtime",
+                   "runtime '" + *runtime +
+                       "' is not supported yet; use provided, provided.al2 or provided.al2023 "
+                       "with a bootstrap executable");
+  }
+  if (!kSupportedRuntimes.count(*runtime)) {
+    return r.Error(node["runtime"], path + ".runtime",
+                   "unknown runtime '" + *runtime +
+                       "' (supported: provided, provided.al2, provided.al2023)");
+  }
+  fn.runtime = *runtime;
+
+  if (node["handler"]) {
+    auto handler = GetString(r, node["handler"], path + ".handler");
+    if (!handler.ok()) return handler.status();
+    fn.handler = *handler;
+  }
+
+  if (!node["code"]) return r.Error(node, path + ".code", "required key is missing");
+  auto code = GetString(r, node["code"], path + ".code");
+  if (!code.ok()) return code.status();
+  std::filesystem::path code_path(*code);
+  if (code_path.is_relative()) code_path = base_dir / code_path;
+  code_path = code_path.lexically_normal();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(code_path, ec)) {
+    return r.Error(node["code"], path + ".code",
+                   "code directory " + code_path.string() + " does not exist");
+  }
+  const auto bootstrap = code_path / "bootstrap";
+  if (!std::filesystem::exists(bootstrap, ec)) {
+    return r.Error(node["code"], path + ".code",
+                   "no bootstrap in " + code_path.string() +
+                       " (a provided runtime runs <code>/bootstrap)");
+  }
+  if (::access(bootstrap.c_str(), X_OK) != 0 || std::filesystem::is_directory(bootstrap, ec)) {
+    return r.Error(node["code"], path + ".code",
+                   bootstrap.string() + " is not executable (chmod +x it)");
+  }
+  fn.code = std::filesystem::absolute(code_path);
+
+  if (node["memory"]) {
+    auto memory = GetInt(r, node["memory"], path + ".memory", 128, 10240);
+    if (!memory.ok()) return memory.status();
+    fn.memory_mb = *memory;
+  }
+  if (node["timeout"]) {
+    auto timeout = GetInt(r, node["timeout"], path + ".timeout", 1, 900);
+    if (!timeout.ok()) return timeout.status();
+    fn.timeout_s = *timeout;
+  }
+  if (const YAML::Node env = node["environment"]; env) {
+    if (!env.IsMap()) return r.Error(env, path + ".environment", "expected a mapping");
+    static const std::regex kEnvRe("[a-zA-Z][a-zA-Z0-9_]*");
+    for (const auto& kv : env) {
+      const std::string key = kv.first.as<std::string>();
+      const std::string key_path = path + ".environment." + key;
+      if (!std::regex_match(key, kEnvRe)) {
+        return r.Error(kv.first, key_path,
+                       "environment variable names start with a letter and hold only letters, "
+                       "digits and underscores");
+      }
+      if (kReservedEnv.count(key)) {
+        return r.Error(kv.first, key_path, "reserved by Lambda and cannot be set");
+      }
+      if (!kv.second.IsScalar()) return r.Error(kv.second, key_path, "expected a string value");
+      fn.environment[key] = kv.second.as<std::string>();
+    }
+  }
+  return fn;
+}
+
+absl::Status ParseSettings(const Reporter& r, const YAML::Node& node, Settings& settings) {
+  if (auto s = CheckKeys(r, node, "settings",
+                         {"account_concurrency", "pass_env", "region", "account_id"});
+      !s.ok()) {
+    return s;
+  }
+  if (node["account_concurrency"]) {
+    auto n = GetInt(r, node["account_concurrency"], "settings.account_concurrency", 1, 100000);
+    if (!n.ok()) return n.status();
+    settings.account_concurrency = *n;
+  }
+  if (const YAML::Node pass = node["pass_env"]; pass) {
+    if (!pass.IsSequence()) return r.Error(pass, "settings.pass_env", "expected a list of names");
+    for (const auto& item : pass) {
+      auto name = GetString(r, item, "settings.pass_env");
+      if (!name.ok()) return name.status();
+      settings.pass_env.push_back(*name);
+    }
+  }
+  if (node["region"]) {
+    auto region = GetString(r, node["region"], "settings.region");
+    if (!region.ok()) return region.status();
+    static const std::regex kRegionRe("[a-z]{2}(-[a-z]+)+-[0-9]+");
+    if (!std::regex_match(*region, kRegionRe)) {
+      return r.Error(node["region"], "settings.region", "not a region name like us-east-1");
+    }
+    settings.region = *region;
+  }
+  if (node["account_id"]) {
+    auto account = GetString(r, node["account_id"], "settings.account_id");
+    if (!account.ok()) return account.status();
+    static const std::regex kAccountRe("[0-9]{12}");
+    if (!std::regex_match(*account, kAccountRe)) {
+      return r.Error(node["account_id"], "settings.account_id", "must be 12 digits");
+    }
+    settings.account_id = *account;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ThawConfig> ParseConfig(const std::string& yaml, const std::string& display_name,
+                                       const std::filesystem::path& base_dir) {
+  Reporter r(display_name);
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
+                                      ": invalid YAML: " + e.msg);
+  }
+  ThawConfig config;
+  config.source = display_name;
+  if (root.IsNull()) return absl::InvalidArgumentError(display_name + ": the file is empty");
+  try {
+    if (auto s = CheckKeys(r, root, "", {"functions", "settings"}); !s.ok()) return s;
+    if (const YAML::Node settings = root["settings"]; settings) {
+      if (auto s = ParseSettings(r, settings, config.settings); !s.ok()) return s;
+    }
+    const YAML::Node functions = root["functions"];
+    if (!functions) {
+      return absl::InvalidArgumentError(display_name + ": functions: required key is missing");
+    }
+    if (!functions.IsMap()) return r.Error(functions, "functions", "expected a mapping");
+    for (const auto& kv : functions) {
+      const std::string name = kv.first.as<std::string>();
+      auto fn = ParseFunction(r, name, kv.second, base_dir);
+      if (!fn.ok()) return fn.status();
+      config.functions[name] = *std::move(fn);
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
+                                      ": " + e.msg);
+  }
+  return config;
+}
+
+absl::StatusOr<ThawConfig> LoadConfigFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(path.string() + ": cannot read the configuration file");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::filesystem::path base = std::filesystem::absolute(path).parent_path();
+  return ParseConfig(text.str(), path.string(), base);
+}
+
+}  // namespace thaw

@@ -1,0 +1,53 @@
+#ifndef THAW_EMULATOR_CONFIG_THAW_CONFIG_H_
+#define THAW_EMULATOR_CONFIG_THAW_CONFIG_H_
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace thaw {
+
+// One function, as a thaw.yaml `functions.<name>` entry describes it. Plain value type.
+struct FunctionConfig {
+  std::string name;
+  std::string runtime;  // provided, provided.al2 or provided.al2023
+  std::string handler;  // becomes _HANDLER
+  // Absolute path of the code directory (LAMBDA_TASK_ROOT); it holds an executable `bootstrap`.
+  std::filesystem::path code;
+  int memory_mb = 128;
+  int timeout_s = 3;
+  std::map<std::string, std::string> environment;
+};
+
+// The `settings:` section.
+struct Settings {
+  // Most instances busy at once, across all functions; beyond it invokes get 429.
+  int account_concurrency = 1000;
+  // Names of thaw's own environment variables passed through to every instance.
+  std::vector<std::string> pass_env;
+  std::string region = "us-east-1";
+  std::string account_id = "123456789012";
+};
+
+struct ThawConfig {
+  // The file the configuration came from ("<embedded>" when none).
+  std::string source;
+  std::map<std::string, FunctionConfig> functions;
+  Settings settings;
+};
+
+// Reads and validates a thaw.yaml. Relative `code:` paths are resolved against the file's
+// directory. Errors are InvalidArgument / NotFound with a message that names the file, the
+// line and the key: "thaw.yaml:7: functions.echo.memry: unknown key ...".
+absl::StatusOr<ThawConfig> LoadConfigFile(const std::filesystem::path& path);
+
+// Same, from text. `display_name` is used in messages; `base_dir` resolves relative paths.
+absl::StatusOr<ThawConfig> ParseConfig(const std::string& yaml, const std::string& display_name,
+                                       const std::filesystem::path& base_dir);
+
+}  // namespace thaw
+
+#endif  // THAW_EMULATOR_CONFIG_THAW_CONFIG_H_

@@ -1,0 +1,320 @@
+#include "emulator/control/instance.h"
+
+#include <signal.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cmath>
+#include <cstdio>
+
+#include "emulator/control/ids.h"
+#include "emulator/control/instance_environment.h"
+#include "emulator/control/runtime_api.h"
+
+namespace thaw {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024 + 100;
+// The invocation log kept for X-Amz-Log-Result: only its tail (4 KB) is ever returned.
+constexpr size_t kMaxKeptLog = 64 * 1024;
+
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+std::string FormatMs(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", ms);
+  return buf;
+}
+
+std::string ErrorJson(const std::string& type, const std::string& message) {
+  return nlohmann::json{{"errorType", type}, {"errorMessage", message}}.dump();
+}
+
+}  // namespace
+
+Instance::Instance(int64_t id, const FunctionConfig& function, const Settings& settings,
+                   asio::io_context& io, Ledger& ledger, LogSink& logs, ProcessLauncher& launcher,
+                   Owner& owner)
+    : id_(id),
+      function_(function),
+      settings_(settings),
+      io_(io),
+      ledger_(ledger),
+      logs_(logs),
+      launcher_(launcher),
+      owner_(owner),
+      log_stream_(NewLogStreamName()),
+      next_wake_(io) {}
+
+Instance::~Instance() {
+  if (runtime_api_) runtime_api_->Close();
+}
+
+int Instance::pid() const { return process_ ? process_->pid() : 0; }
+
+uint16_t Instance::runtime_api_port() const { return runtime_api_ ? runtime_api_->port() : 0; }
+
+std::string_view Instance::StateName() const {
+  switch (state_) {
+    case State::kInitializing:
+      return "initializing";
+    case State::kIdle:
+      return "idle";
+    case State::kBusy:
+      return "busy";
+    case State::kGone:
+      return "gone";
+  }
+  return "unknown";
+}
+
+absl::Status Instance::Start(std::shared_ptr<Invocation> first) {
+  std::weak_ptr<Instance> weak = weak_from_this();
+  auto server = http::HttpServer::Listen(
+      io_, "127.0.0.1", 0,
+      [weak](http::Request& request,
+             const http::RequestContext& context) -> asio::awaitable<http::Response> {
+        std::shared_ptr<Instance> self = weak.lock();
+        if (!self) {
+          co_return http::MakeResponse(
+              request, 500, ErrorJson("Runtime.Unknown", "The execution environment is gone."));
+        }
+        co_return co_await HandleRuntimeApi(std::move(self), request, context);
+      },
+      http::HttpServer::Options{.body_limit = 7 * 1024 * 1024});
+  if (!server.ok()) return server.status();
+  runtime_api_ = *std::move(server);
+
+  InstanceEnvironmentInputs inputs;
+  inputs.runtime_api_port = runtime_api_->port();
+  inputs.log_stream = log_stream_;
+  LaunchSpec spec;
+  spec.executable = function_.code / "bootstrap";
+  spec.env = BuildInstanceEnvironment(function_, settings_, inputs);
+  spec.working_dir = function_.code;
+  ProcessCallbacks callbacks;
+  callbacks.on_line = [this](std::string_view line, bool from_stderr) {
+    OnLine(line, from_stderr);
+  };
+  callbacks.on_exit = [weak](const ExitInfo& info) {
+    if (auto self = weak.lock()) self->OnExit(info);
+  };
+  spawned_at_ = std::chrono::steady_clock::now();
+  auto process = launcher_.Launch(spec, std::move(callbacks));
+  if (!process.ok()) {
+    runtime_api_->Close();
+    return process.status();
+  }
+  process_ = *std::move(process);
+  current_ = std::move(first);
+  ledger_.Append(id_, function_.name, "instance.spawned",
+                 {{"pid", process_->pid()},
+                  {"runtime_api_port", runtime_api_->port()},
+                  {"log_stream", log_stream_}});
+  return absl::OkStatus();
+}
+
+void Instance::Assign(std::shared_ptr<Invocation> invocation) {
+  current_ = std::move(invocation);
+  state_ = State::kBusy;
+  next_wake_.cancel();
+}
+
+asio::awaitable<std::shared_ptr<Invocation>> Instance::NextEvent() {
+  if (state_ == State::kInitializing) {
+    init_ms_ = MsSince(spawned_at_);
+    state_ = current_ ? State::kBusy : State::kIdle;
+    ledger_.Append(id_, function_.name, "instance.ready", {{"init_ms", init_ms_}});
+  }
+  while (state_ != State::kGone && (!current_ || current_->delivered)) {
+    next_wake_.expires_at(std::chrono::steady_clock::time_point::max());
+    boost::system::error_code ec;
+    co_await next_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (state_ == State::kGone) co_return nullptr;
+  Deliver();
+  co_return current_;
+}
+
+void Instance::Deliver() {
+  Invocation& inv = *current_;
+  const auto now = std::chrono::steady_clock::now();
+  inv.delivered = true;
+  inv.delivered_at = now;
+  inv.deadline = now + std::chrono::seconds(function_.timeout_s);
+  inv.deadline_epoch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() +
+                          function_.timeout_s * 1000LL;
+  state_ = State::kBusy;
+  inv.wake.cancel();  // The caller re-arms its timer with the new deadline.
+  Log("START RequestId: " + inv.request_id + " Version: $LATEST");
+  ledger_.Append(id_, function_.name, "invoke.start",
+                 {{"request_id", inv.request_id}, {"cold", cold_}});
+}
+
+std::string Instance::function_arn() const {
+  return "arn:aws:lambda:" + settings_.region + ":" + settings_.account_id +
+         ":function:" + function_.name;
+}
+
+Instance::PostStatus Instance::PostResponse(const std::string& request_id, std::string body,
+                                            bool too_large) {
+  if (!current_ || !current_->delivered || current_->request_id != request_id) {
+    return request_id == last_answered_id_ ? PostStatus::kInvalidState
+                                           : PostStatus::kInvalidRequestId;
+  }
+  if (too_large || body.size() > kMaxResponseBytes) {
+    InvokeResult result;
+    result.function_error = "Unhandled";
+    result.payload = ErrorJson("Function.ResponseSizeTooLarge",
+                               "Response payload size exceeded maximum allowed payload size (" +
+                                   std::to_string(kMaxResponseBytes) + " bytes).");
+    Finish(std::move(result), "response_too_large");
+    return PostStatus::kTooLarge;
+  }
+  InvokeResult result;
+  result.payload = std::move(body);
+  Finish(std::move(result), "success");
+  return PostStatus::kAccepted;
+}
+
+Instance::PostStatus Instance::PostError(const std::string& request_id,
+                                         const std::string& error_type, std::string body) {
+  if (!current_ || !current_->delivered || current_->request_id != request_id) {
+    return request_id == last_answered_id_ ? PostStatus::kInvalidState
+                                           : PostStatus::kInvalidRequestId;
+  }
+  InvokeResult result;
+  result.function_error = "Unhandled";
+  result.payload = std::move(body);
+  Finish(std::move(result), "function_error:" + error_type);
+  return PostStatus::kAccepted;
+}
+
+Instance::PostStatus Instance::PostInitError(const std::string& error_type, std::string body) {
+  if (state_ != State::kInitializing) return PostStatus::kInvalidState;
+  Log("INIT_REPORT Init Duration: " + FormatMs(MsSince(spawned_at_)) +
+      " ms\tPhase: init\tStatus: error\tError Type: " + error_type);
+  ledger_.Append(id_, function_.name, "instance.init_error", {{"error_type", error_type}});
+  std::optional<InvokeResult> result;
+  if (current_) {
+    result.emplace();
+    result->function_error = "Unhandled";
+    result->payload = body.empty() ? ErrorJson(error_type, "Init error") : std::move(body);
+  }
+  // The environment is reset: the next event starts a new one, with a new init.
+  asio::post(io_, [self = shared_from_this(), result]() mutable {
+    self->Kill("init_error", std::move(result));
+  });
+  return PostStatus::kAccepted;
+}
+
+void Instance::Finish(InvokeResult result, const std::string& outcome) {
+  std::shared_ptr<Invocation> inv = std::move(current_);
+  current_ = nullptr;
+  const double duration = inv->delivered ? MsSince(inv->delivered_at) : 0;
+  if (process_) process_->DrainOutput();
+  const long peak_mb = process_ ? (process_->PeakRssKb() + 1023) / 1024 : 0;
+  Log("END RequestId: " + inv->request_id);
+  std::string report = "REPORT RequestId: " + inv->request_id + "\tDuration: " +
+                       FormatMs(duration) + " ms\tBilled Duration: " +
+                       std::to_string(static_cast<long>(std::ceil(duration))) +
+                       " ms\tMemory Size: " + std::to_string(function_.memory_mb) +
+                       " MB\tMax Memory Used: " + std::to_string(peak_mb) + " MB\t";
+  if (cold_ && init_ms_ >= 0) report += "Init Duration: " + FormatMs(init_ms_) + " ms\t";
+  // Log() appends to current_'s log; the invocation is no longer current, so add it here.
+  logs_.Line(function_.name, id_, report);
+  if (inv->request.tail_log) inv->log += report + "\n";
+  ledger_.Append(id_, function_.name, "invoke.end",
+                 {{"request_id", inv->request_id},
+                  {"duration_ms", duration},
+                  {"outcome", outcome},
+                  {"cold", cold_},
+                  {"max_memory_mb", peak_mb}});
+  cold_ = false;
+  ++invocations_;
+  last_answered_id_ = inv->request_id;
+  result.request_id = inv->request_id;
+  result.instance = id_;
+  if (inv->request.tail_log) result.log = std::move(inv->log);
+  inv->Complete(std::move(result));
+  if (state_ != State::kGone) {
+    state_ = State::kIdle;
+    owner_.OnAvailable(*this);
+  }
+}
+
+void Instance::Log(std::string_view line) {
+  logs_.Line(function_.name, id_, line);
+  if (current_ && current_->delivered && current_->request.tail_log) {
+    std::string& log = current_->log;
+    log.append(line);
+    log += '\n';
+    if (log.size() > kMaxKeptLog) log.erase(0, log.size() - kMaxKeptLog / 2);
+  }
+}
+
+void Instance::OnLine(std::string_view line, bool) { Log(line); }
+
+void Instance::OnExit(const ExitInfo& info) {
+  if (state_ == State::kGone) return;
+  std::optional<InvokeResult> result;
+  if (current_) {
+    result.emplace();
+    result->function_error = "Unhandled";
+    result->payload = ErrorJson("Runtime.ExitError", "RequestId: " + current_->request_id +
+                                                         " Error: Runtime exited with error: " +
+                                                         info.Describe());
+    Log("RequestId: " + current_->request_id +
+        " Error: Runtime exited with error: " + info.Describe());
+    Log("Runtime.ExitError");
+  }
+  nlohmann::json detail = {{"exit", info.Describe()}};
+  state_ = State::kGone;  // Before Finish, so the instance is not offered for another event.
+  if (result) {
+    Finish(*std::move(result), "runtime_exit");
+  }
+  BecomeGone("exit", detail);
+}
+
+void Instance::Kill(const std::string& reason, std::optional<InvokeResult> result) {
+  if (state_ == State::kGone) return;
+  if (process_) process_->SignalGroup(SIGKILL);
+  state_ = State::kGone;
+  if (current_) {
+    if (!result) {
+      result.emplace();
+      result->function_error = "Unhandled";
+      result->payload = ErrorJson("Runtime.Unknown", "RequestId: " + current_->request_id +
+                                                         " Error: the execution environment "
+                                                         "was stopped (" + reason + ")");
+    }
+    Finish(*std::move(result), reason);
+  }
+  BecomeGone(reason, nlohmann::json::object());
+}
+
+void Instance::Terminate() {
+  if (process_ && state_ != State::kGone) process_->SignalGroup(SIGTERM);
+}
+
+void Instance::BecomeGone(const std::string& reason, const nlohmann::json& detail) {
+  state_ = State::kGone;
+  nlohmann::json attrs = {{"reason", reason}, {"invocations", invocations_}};
+  for (const auto& [key, value] : detail.items()) attrs[key] = value;
+  ledger_.Append(id_, function_.name, "instance.gone", attrs);
+  next_wake_.cancel();
+  if (runtime_api_) runtime_api_->Close();
+  owner_.OnGone(*this);
+}
+
+}  // namespace thaw

@@ -1,0 +1,123 @@
+#ifndef THAW_EMULATOR_CONTROL_INSTANCE_H_
+#define THAW_EMULATOR_CONTROL_INSTANCE_H_
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "core/ledger.h"
+#include "emulator/config/thaw_config.h"
+#include "emulator/control/invocation.h"
+#include "emulator/control/log_sink.h"
+#include "emulator/http/http_server.h"
+#include "emulator/process/process_launcher.h"
+
+namespace thaw {
+
+// One execution environment: a runtime process (its own process group) with its own Runtime
+// API listener, serving one event at a time.
+//
+// Lifecycle: kInitializing (spawned, runtime not yet at /next) -> kIdle <-> kBusy -> kGone.
+// An event may be assigned while initializing; it is delivered at the first /next.
+// Strand-confined to the control plane's io_context. Always held by std::shared_ptr; pending
+// Runtime API requests keep it alive until they finish.
+class Instance : public std::enable_shared_from_this<Instance> {
+ public:
+  enum class State { kInitializing, kIdle, kBusy, kGone };
+
+  // Why an instance stopped; recorded as the `reason` of the instance.gone event.
+  struct Owner {
+    virtual ~Owner() = default;
+    // The instance finished an event and can take another.
+    virtual void OnAvailable(Instance& instance) = 0;
+    // The instance is gone (its process is being or has been killed); drop it.
+    virtual void OnGone(Instance& instance) = 0;
+  };
+
+  // Which answers the Runtime API gives to a runtime's POST.
+  enum class PostStatus { kAccepted, kInvalidRequestId, kInvalidState, kTooLarge };
+
+  Instance(int64_t id, const FunctionConfig& function, const Settings& settings,
+           boost::asio::io_context& io, Ledger& ledger, LogSink& logs, ProcessLauncher& launcher,
+           Owner& owner);
+  ~Instance();
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+  // Opens the Runtime API listener and starts the runtime process, with `first` (may be null)
+  // as its first event. On failure the instance is unusable (and `first` is untouched).
+  absl::Status Start(std::shared_ptr<Invocation> first);
+
+  // Gives an idle instance its next event. Precondition: state() == kIdle.
+  void Assign(std::shared_ptr<Invocation> invocation);
+
+  // Kills the process group now. A current event gets `result` (if given) and the instance
+  // becomes kGone with `reason` ("timeout", "shutdown", ...). Idempotent.
+  void Kill(const std::string& reason, std::optional<InvokeResult> result = std::nullopt);
+  // Asks the runtime to stop: SIGTERM now; the caller follows with Kill() after a grace period.
+  void Terminate();
+
+  int64_t id() const { return id_; }
+  const FunctionConfig& function() const { return function_; }
+  State state() const { return state_; }
+  bool busy() const { return current_ != nullptr; }
+  int pid() const;
+  uint16_t runtime_api_port() const;
+  int invocations() const { return invocations_; }
+  // Init duration in ms, or a negative value before init is done.
+  double init_ms() const { return init_ms_; }
+  std::string_view StateName() const;
+  const std::string& log_stream() const { return log_stream_; }
+  // arn:aws:lambda:<region>:<account>:function:<name>
+  std::string function_arn() const;
+
+  // Runtime API operations (see runtime_api.h for the HTTP side).
+  // Waits until there is an event for the runtime; returns null when the instance is going away.
+  boost::asio::awaitable<std::shared_ptr<Invocation>> NextEvent();
+  // `too_large`: the body was over the HTTP limit and was not read.
+  PostStatus PostResponse(const std::string& request_id, std::string body, bool too_large = false);
+  PostStatus PostError(const std::string& request_id, const std::string& error_type,
+                       std::string body);
+  PostStatus PostInitError(const std::string& error_type, std::string body);
+  // True when a runtime may not ask for an event now (it holds an unanswered one).
+  bool HasUndeliveredAnswer() const { return current_ && current_->delivered; }
+
+ private:
+  void Deliver();
+  void Finish(InvokeResult result, const std::string& outcome);
+  void OnLine(std::string_view line, bool from_stderr);
+  void OnExit(const ExitInfo& info);
+  void BecomeGone(const std::string& reason, const nlohmann::json& detail);
+  void Log(std::string_view line);
+
+  // Constant after construction.
+  const int64_t id_;
+  const FunctionConfig& function_;
+  const Settings& settings_;
+  boost::asio::io_context& io_;
+  Ledger& ledger_;
+  LogSink& logs_;
+  ProcessLauncher& launcher_;
+  Owner& owner_;
+  std::string log_stream_;
+
+  State state_ = State::kInitializing;
+  std::unique_ptr<http::HttpServer> runtime_api_;
+  std::unique_ptr<RuntimeProcess> process_;
+  std::shared_ptr<Invocation> current_;
+  // Request ids this instance answered, newest last, so a repeated answer is a state error.
+  std::string last_answered_id_;
+  boost::asio::steady_timer next_wake_;
+  std::chrono::steady_clock::time_point spawned_at_;
+  double init_ms_ = -1;
+  bool cold_ = true;
+  int invocations_ = 0;
+};
+
+}  // namespace thaw
+
+#endif  // THAW_EMULATOR_CONTROL_INSTANCE_H_

@@ -1,0 +1,47 @@
+#include "emulator/control/instance_environment.h"
+
+#include <cstdlib>
+#include <map>
+
+namespace thaw {
+
+std::vector<std::string> BuildInstanceEnvironment(const FunctionConfig& function,
+                                                  const Settings& settings,
+                                                  const InstanceEnvironmentInputs& inputs) {
+  std::map<std::string, std::string> env;
+  // Pass-through first, so neither Lambda's variables nor the function's can be overridden
+  // from the host by accident.
+  for (const std::string& name : settings.pass_env) {
+    if (const char* value = std::getenv(name.c_str())) env[name] = value;
+  }
+  for (const auto& [name, value] : function.environment) env[name] = value;
+  env["PATH"] = "/usr/local/bin:/usr/bin/:/bin:/opt/bin";
+  if (const auto it = std::find(settings.pass_env.begin(), settings.pass_env.end(), "PATH");
+      it != settings.pass_env.end()) {
+    if (const char* value = std::getenv("PATH")) env["PATH"] = value;
+  }
+  env["LANG"] = "en_US.UTF-8";
+  env["TZ"] = ":UTC";
+  env["LD_LIBRARY_PATH"] = "/usr/local/lib:/usr/lib:/lib:/opt/lib";
+  env["_HANDLER"] = function.handler;
+  env["AWS_REGION"] = settings.region;
+  env["AWS_DEFAULT_REGION"] = settings.region;
+  env["AWS_LAMBDA_FUNCTION_NAME"] = function.name;
+  env["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST";
+  env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(function.memory_mb);
+  env["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + function.name;
+  env["AWS_LAMBDA_LOG_STREAM_NAME"] = inputs.log_stream;
+  env["AWS_LAMBDA_INITIALIZATION_TYPE"] = inputs.initialization_type;
+  env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(inputs.runtime_api_port);
+  env["LAMBDA_TASK_ROOT"] = function.code.string();
+  env["LAMBDA_RUNTIME_DIR"] = function.code.string();
+  env["AWS_CONFIG_FILE"] = "/dev/null";
+  env["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null";
+  env["AWS_EC2_METADATA_DISABLED"] = "true";
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [name, value] : env) out.push_back(name + "=" + value);
+  return out;
+}
+
+}  // namespace thaw

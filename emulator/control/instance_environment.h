@@ -1,0 +1,29 @@
+#ifndef THAW_EMULATOR_CONTROL_INSTANCE_ENVIRONMENT_H_
+#define THAW_EMULATOR_CONTROL_INSTANCE_ENVIRONMENT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "emulator/config/thaw_config.h"
+
+namespace thaw {
+
+// Everything an instance's environment is built from.
+struct InstanceEnvironmentInputs {
+  uint16_t runtime_api_port = 0;
+  std::string log_stream;
+  std::string initialization_type = "on-demand";
+};
+
+// Builds an instance's whole environment ("NAME=value" entries): the Lambda variables, the
+// function's own variables and the names listed in settings.pass_env (read from thaw's own
+// environment). Nothing else is inherited: no host AWS_* credentials, and AWS_CONFIG_FILE /
+// AWS_SHARED_CREDENTIALS_FILE point at /dev/null so an SDK never reads ~/.aws. Thread-safe.
+std::vector<std::string> BuildInstanceEnvironment(const FunctionConfig& function,
+                                                  const Settings& settings,
+                                                  const InstanceEnvironmentInputs& inputs);
+
+}  // namespace thaw
+
+#endif  // THAW_EMULATOR_CONTROL_INSTANCE_ENVIRONMENT_H_

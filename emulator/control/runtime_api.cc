@@ -1,0 +1,118 @@
+#include "emulator/control/runtime_api.h"
+
+#include <boost/beast/http/verb.hpp>
+#include <regex>
+
+#include "emulator/control/instance.h"
+#include "nlohmann/json.hpp"
+
+namespace thaw {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+namespace {
+
+constexpr std::string_view kPrefix = "/2018-06-01/runtime/";
+
+http::Response Error(const http::Request& request, unsigned status, const std::string& type,
+                     const std::string& message) {
+  return http::MakeResponse(
+      request, status, nlohmann::json{{"errorMessage", message}, {"errorType", type}}.dump());
+}
+
+http::Response Accepted(const http::Request& request) {
+  return http::MakeResponse(request, 202, R"({"status":"OK"})");
+}
+
+http::Response PostAnswer(const http::Request& request, Instance::PostStatus status) {
+  switch (status) {
+    case Instance::PostStatus::kAccepted:
+      return Accepted(request);
+    case Instance::PostStatus::kInvalidRequestId:
+      return Error(request, 400, "InvalidRequestID", "Invalid request ID");
+    case Instance::PostStatus::kInvalidState:
+      return Error(request, 403, "InvalidStateTransition",
+                   "State transition is not allowed: the runtime has already answered this "
+                   "request or init is over");
+    case Instance::PostStatus::kTooLarge:
+      return Error(request, 413, "RequestEntityTooLarge",
+                   "Exceeded maximum allowed payload size (6291556 bytes).");
+  }
+  return Error(request, 500, "Runtime.Unknown", "unexpected state");
+}
+
+}  // namespace
+
+std::string NormalizeErrorType(std::string_view header) {
+  static const std::regex kValid("(Runtime|Function)\\.[A-Z][a-zA-Z]+");
+  const std::string value(header);
+  if (std::regex_match(value, kValid)) return value;
+  if (value.rfind("Function.", 0) == 0) return "Function.Unknown";
+  return "Runtime.Unknown";
+}
+
+asio::awaitable<http::Response> HandleRuntimeApi(std::shared_ptr<Instance> instance,
+                                                 http::Request& request,
+                                                 const http::RequestContext& context) {
+  const std::string_view target = request.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  if (path.substr(0, kPrefix.size()) != kPrefix) {
+    co_return Error(request, 404, "InvalidRequest", "Unknown Runtime API path");
+  }
+  path.remove_prefix(kPrefix.size());
+  const auto method = request.method();
+
+  if (path == "invocation/next") {
+    if (method != beast::http::verb::get) {
+      co_return Error(request, 405, "MethodNotAllowed", "Use GET for invocation/next");
+    }
+    if (instance->HasUndeliveredAnswer()) {
+      co_return Error(request, 403, "InvalidStateTransition",
+                      "State transition from Invoking to Next is not allowed: the current "
+                      "invocation has no answer yet");
+    }
+    std::shared_ptr<Invocation> inv = co_await instance->NextEvent();
+    if (!inv) co_return Error(request, 500, "Runtime.Unknown", "The execution environment is gone.");
+    http::Response response = http::MakeResponse(request, 200, inv->request.payload);
+    response.set("Lambda-Runtime-Aws-Request-Id", inv->request_id);
+    response.set("Lambda-Runtime-Deadline-Ms", std::to_string(inv->deadline_epoch_ms));
+    response.set("Lambda-Runtime-Invoked-Function-Arn", instance->function_arn());
+    response.set("Lambda-Runtime-Trace-Id", inv->trace_id);
+    if (!inv->client_context_json.empty()) {
+      response.set("Lambda-Runtime-Client-Context", inv->client_context_json);
+    }
+    co_return response;
+  }
+
+  if (path == "init/error") {
+    if (method != beast::http::verb::post) {
+      co_return Error(request, 405, "MethodNotAllowed", "Use POST for init/error");
+    }
+    const std::string type =
+        NormalizeErrorType(request["Lambda-Runtime-Function-Error-Type"]);
+    co_return PostAnswer(request, instance->PostInitError(type, std::move(request.body())));
+  }
+
+  constexpr std::string_view kInvocation = "invocation/";
+  if (path.substr(0, kInvocation.size()) == kInvocation && method == beast::http::verb::post) {
+    std::string_view rest = path.substr(kInvocation.size());
+    const size_t slash = rest.find('/');
+    if (slash != std::string_view::npos) {
+      const std::string id(rest.substr(0, slash));
+      const std::string_view action = rest.substr(slash + 1);
+      if (action == "response") {
+        co_return PostAnswer(request, instance->PostResponse(id, std::move(request.body()),
+                                                             context.body_too_large));
+      }
+      if (action == "error") {
+        const std::string type =
+            NormalizeErrorType(request["Lambda-Runtime-Function-Error-Type"]);
+        co_return PostAnswer(request, instance->PostError(id, type, std::move(request.body())));
+      }
+    }
+  }
+  co_return Error(request, 404, "InvalidRequest", "Unknown Runtime API path");
+}
+
+}  // namespace thaw

@@ -1,0 +1,139 @@
+#include "emulator/http/http_server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <list>
+
+#include "absl/status/status.h"
+
+namespace thaw::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+struct HttpServer::State {
+  State(asio::io_context& io, Handler h, Options o)
+      : acceptor(io), handler(std::move(h)), options(o) {}
+  tcp::acceptor acceptor;
+  Handler handler;
+  Options options;
+  bool closed = false;
+  // Open connections, so Close() can end them. Entries are removed when a session ends.
+  std::list<std::shared_ptr<tcp::socket>> sockets;
+};
+
+namespace {
+
+asio::awaitable<void> Session(std::shared_ptr<HttpServer::State> state,
+                              std::list<std::shared_ptr<tcp::socket>>::iterator it) {
+  std::shared_ptr<tcp::socket> socket = *it;
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  while (!state->closed) {
+    beast::http::request_parser<beast::http::string_body> parser;
+    parser.body_limit(state->options.body_limit);
+    parser.header_limit(64 * 1024);
+    co_await beast::http::async_read_header(*socket, buffer, parser,
+                                            asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    RequestContext context;
+    const auto length = parser.content_length();
+    if (length && *length > state->options.body_limit) {
+      context.body_too_large = true;
+    } else {
+      co_await beast::http::async_read(*socket, buffer, parser,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == beast::http::error::body_limit) {
+        context.body_too_large = true;
+      } else if (ec) {
+        break;
+      }
+    }
+    Request request = parser.release();
+    Response response = co_await state->handler(request, context);
+    if (context.body_too_large) response.keep_alive(false);
+    response.prepare_payload();
+    const bool keep_alive = response.keep_alive();
+    if (state->closed) break;
+    co_await beast::http::async_write(*socket, response,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  beast::error_code ignored;
+  socket->shutdown(tcp::socket::shutdown_send, ignored);
+  socket->close(ignored);
+  if (!state->closed) state->sockets.erase(it);
+}
+
+asio::awaitable<void> Accept(std::shared_ptr<HttpServer::State> state) {
+  while (!state->closed) {
+    beast::error_code ec;
+    auto socket = std::make_shared<tcp::socket>(state->acceptor.get_executor());
+    co_await state->acceptor.async_accept(*socket, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || state->closed) break;
+      continue;  // e.g. EMFILE: keep serving the connections we have.
+    }
+    socket->set_option(tcp::no_delay(true), ec);
+    state->sockets.push_front(socket);
+    asio::co_spawn(state->acceptor.get_executor(), Session(state, state->sockets.begin()),
+                   asio::detached);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Listen(asio::io_context& io,
+                                                               const std::string& host,
+                                                               uint16_t port, Handler handler,
+                                                               Options options) {
+  auto state = std::make_shared<State>(io, std::move(handler), options);
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) return absl::InvalidArgumentError("invalid listen address '" + host + "'");
+  const tcp::endpoint endpoint(address, port);
+  state->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) state->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) state->acceptor.bind(endpoint, ec);
+  if (!ec) state->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError("cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                                  ec.message());
+  }
+  const uint16_t bound = state->acceptor.local_endpoint().port();
+  asio::co_spawn(io, Accept(state), asio::detached);
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(state), bound));
+}
+
+HttpServer::~HttpServer() { Close(); }
+
+void HttpServer::Close() {
+  if (state_->closed) return;
+  state_->closed = true;
+  beast::error_code ignored;
+  state_->acceptor.close(ignored);
+  for (auto& socket : state_->sockets) {
+    socket->shutdown(tcp::socket::shutdown_both, ignored);
+    socket->close(ignored);
+  }
+  state_->sockets.clear();
+}
+
+Response MakeResponse(const Request& request, unsigned status, std::string body,
+                      const std::string& content_type) {
+  Response response{static_cast<beast::http::status>(status), request.version()};
+  response.keep_alive(request.keep_alive());
+  if (!content_type.empty()) response.set(beast::http::field::content_type, content_type);
+  response.body() = std::move(body);
+  return response;
+}
+
+}  // namespace thaw::http

@@ -1,0 +1,77 @@
+#ifndef THAW_EMULATOR_HTTP_HTTP_SERVER_H_
+#define THAW_EMULATOR_HTTP_HTTP_SERVER_H_
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace thaw::http {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+// What the server knows about a request besides its message.
+struct RequestContext {
+  // The body was larger than Options::body_limit and was not read; the request holds only the
+  // header. The connection is closed after the response.
+  bool body_too_large = false;
+};
+
+// A request handler. It runs on the server's io_context and may suspend (long-polls do).
+using Handler = std::function<boost::asio::awaitable<Response>(Request&, const RequestContext&)>;
+
+// An HTTP/1.1 server on one listening socket, with keep-alive and pipelining-free sessions.
+// Every handler runs as a coroutine on the io_context passed in; the server is
+// strand-confined to that io_context (the io_context must run on exactly one thread).
+// Sessions have no idle timeout on purpose: a Lambda runtime's connection may sit idle for as
+// long as its instance is kept, frozen or not.
+class HttpServer {
+ public:
+  struct Options {
+    size_t body_limit = 8 * 1024 * 1024;
+  };
+
+  // Binds host:port (port 0 lets the kernel choose) and starts accepting. Fails with
+  // Unavailable when the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Listen(boost::asio::io_context& io,
+                                                            const std::string& host,
+                                                            uint16_t port, Handler handler,
+                                                            Options options);
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Listen(boost::asio::io_context& io,
+                                                            const std::string& host,
+                                                            uint16_t port, Handler handler) {
+    return Listen(io, host, port, std::move(handler), Options());
+  }
+
+  // Closes the listener and every open connection.
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  uint16_t port() const { return port_; }
+  // Stops accepting and closes every connection; idempotent.
+  void Close();
+
+  struct State;
+
+ private:
+  HttpServer(std::shared_ptr<State> state, uint16_t port) : state_(std::move(state)), port_(port) {}
+
+  std::shared_ptr<State> state_;
+  uint16_t port_;
+};
+
+// Builds a response with `status`, a body and its Content-Type (keep-alive follows the request).
+Response MakeResponse(const Request& request, unsigned status, std::string body,
+                      const std::string& content_type = "application/json");
+
+}  // namespace thaw::http
+
+#endif  // THAW_EMULATOR_HTTP_HTTP_SERVER_H_

@@ -1,0 +1,216 @@
+#include "emulator/process/boost_process_launcher.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/process/args.hpp>
+#include <boost/process/async.hpp>
+#include <boost/process/async_pipe.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/env.hpp>
+#include <boost/process/environment.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
+#include <boost/process/io.hpp>
+#include <boost/process/start_dir.hpp>
+#include <cstring>
+
+#include "absl/status/status.h"
+
+namespace thaw {
+
+namespace asio = boost::asio;
+namespace bp = boost::process;
+
+std::string ExitInfo::Describe() const {
+  if (signal != 0) {
+    switch (signal) {
+      case SIGKILL:
+        return "signal: killed";
+      case SIGTERM:
+        return "signal: terminated";
+      case SIGSEGV:
+        return "signal: segmentation fault";
+      case SIGABRT:
+        return "signal: aborted";
+      default:
+        return std::string("signal: ") + ::strsignal(signal);
+    }
+  }
+  return "exit status " + std::to_string(exit_code);
+}
+
+namespace {
+
+constexpr size_t kMaxLine = 256 * 1024;
+
+// Shared by the process object and its pending asynchronous operations, which can outlive it.
+struct ProcState {
+  explicit ProcState(asio::io_context& context) : io(context), out(context), err(context) {}
+  asio::io_context& io;
+  ProcessCallbacks callbacks;
+  int pid = 0;
+  bool reaped = false;
+  bool owner_alive = true;
+  bp::async_pipe out;
+  bp::async_pipe err;
+  std::string out_partial;
+  std::string err_partial;
+  std::array<char, 16 * 1024> buffer;
+};
+
+void EmitLines(ProcState& s, std::string& partial, const char* data, size_t n, bool from_stderr) {
+  partial.append(data, n);
+  size_t start = 0;
+  while (true) {
+    const size_t nl = partial.find('\n', start);
+    if (nl == std::string::npos) break;
+    if (s.owner_alive && s.callbacks.on_line) {
+      s.callbacks.on_line(std::string_view(partial).substr(start, nl - start), from_stderr);
+    }
+    start = nl + 1;
+  }
+  partial.erase(0, start);
+  if (partial.size() > kMaxLine) {
+    if (s.owner_alive && s.callbacks.on_line) s.callbacks.on_line(partial, from_stderr);
+    partial.clear();
+  }
+}
+
+void FlushPartial(ProcState& s, std::string& partial, bool from_stderr) {
+  if (!partial.empty() && s.owner_alive && s.callbacks.on_line) {
+    s.callbacks.on_line(partial, from_stderr);
+  }
+  partial.clear();
+}
+
+void ReadLoop(std::shared_ptr<ProcState> s, bool from_stderr) {
+  bp::async_pipe& pipe = from_stderr ? s->err : s->out;
+  pipe.async_read_some(asio::buffer(s->buffer),
+                       [s, from_stderr](const boost::system::error_code& ec, size_t n) {
+                         std::string& partial = from_stderr ? s->err_partial : s->out_partial;
+                         if (n > 0) EmitLines(*s, partial, s->buffer.data(), n, from_stderr);
+                         if (ec) {
+                           FlushPartial(*s, partial, from_stderr);
+                           return;
+                         }
+                         ReadLoop(s, from_stderr);
+                       });
+}
+
+void DrainPipe(ProcState& s, bool from_stderr) {
+  bp::async_pipe& pipe = from_stderr ? s.err : s.out;
+  if (!pipe.is_open()) return;
+  const int fd = pipe.native_source();
+  if (fd < 0) return;
+  char buf[16 * 1024];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n <= 0) break;
+    EmitLines(s, from_stderr ? s.err_partial : s.out_partial, buf, static_cast<size_t>(n),
+              from_stderr);
+  }
+}
+
+class BoostRuntimeProcess : public RuntimeProcess {
+ public:
+  BoostRuntimeProcess(std::shared_ptr<ProcState> state, bp::child child)
+      : state_(std::move(state)), child_(std::move(child)) {
+    child_.detach();  // Reaping is done by the on_exit handler, never by ~child.
+    status_fd_ = ::open(("/proc/" + std::to_string(state_->pid) + "/status").c_str(),
+                        O_RDONLY | O_CLOEXEC);
+  }
+  ~BoostRuntimeProcess() override {
+    state_->owner_alive = false;
+    SignalGroup(SIGKILL);
+    if (status_fd_ >= 0) ::close(status_fd_);
+  }
+
+  int pid() const override { return state_->pid; }
+
+  void SignalGroup(int signal) override {
+    if (!state_->reaped) ::kill(-state_->pid, signal);
+  }
+
+  long PeakRssKb() override {
+    if (status_fd_ < 0) return 0;
+    char buf[4096];
+    const ssize_t n = ::pread(status_fd_, buf, sizeof(buf) - 1, 0);
+    if (n <= 0) return peak_kb_;
+    buf[n] = '\0';
+    if (const char* p = std::strstr(buf, "VmHWM:")) peak_kb_ = std::strtol(p + 6, nullptr, 10);
+    return peak_kb_;
+  }
+
+  void DrainOutput() override {
+    DrainPipe(*state_, false);
+    DrainPipe(*state_, true);
+  }
+
+ private:
+  std::shared_ptr<ProcState> state_;
+  bp::child child_;
+  int status_fd_ = -1;
+  long peak_kb_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
+    const LaunchSpec& spec, ProcessCallbacks callbacks) {
+  auto state = std::make_shared<ProcState>(io_);
+  state->callbacks = std::move(callbacks);
+
+  bp::environment env;
+  for (const std::string& entry : spec.env) {
+    const size_t eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+
+  const pid_t parent = ::getpid();
+  auto on_exit = [state](int status, const std::error_code&) {
+    // Deferred: Boost.Process calls this while iterating its list of children.
+    asio::post(state->io, [state, status] {
+      state->reaped = true;
+      ExitInfo info;
+      if (WIFEXITED(status)) {
+        info.exit_code = WEXITSTATUS(status);
+      } else if (WIFSIGNALED(status)) {
+        info.signal = WTERMSIG(status);
+      }
+      if (state->owner_alive && state->callbacks.on_exit) state->callbacks.on_exit(info);
+    });
+  };
+  // Runs in the child after fork, after the stdio redirections; only async-signal-safe calls.
+  auto setup = bp::extend::on_exec_setup([parent](auto&) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    // Every descriptor but stdio is closed at exec (CLOSE_RANGE_CLOEXEC), so no listener of thaw's
+    // leaks into a function, while Boost's exec-error pipe still works.
+    ::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+  });
+
+  std::error_code ec;
+  bp::child child(bp::exe = spec.executable.string(), bp::args = spec.args, env,
+                  bp::start_dir = spec.working_dir.string(), bp::std_in < bp::null,
+                  bp::std_out > state->out, bp::std_err > state->err, io_,
+                  bp::on_exit = on_exit, bp::error = ec, setup);
+  if (ec || !child.valid()) {
+    return absl::InternalError("cannot start " + spec.executable.string() + ": " +
+                               (ec ? ec.message() : std::string("unknown error")));
+  }
+  state->pid = child.id();
+  // Also from the parent, so the group exists before anyone signals it.
+  ::setpgid(state->pid, state->pid);
+  ReadLoop(state, false);
+  ReadLoop(state, true);
+  return std::unique_ptr<RuntimeProcess>(new BoostRuntimeProcess(state, std::move(child)));
+}
+
+}  // namespace thaw

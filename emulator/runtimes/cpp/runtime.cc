@@ -1,0 +1,219 @@
+#include "emulator/runtimes/cpp/runtime.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <optional>
+
+namespace thaw::runtime {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string JsonEscape(const std::string& in) {
+  std::string out;
+  for (unsigned char c : in) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
+}
+
+// A keep-alive connection to the Runtime API, reopened when it breaks.
+class Client {
+ public:
+  explicit Client(std::string endpoint) : endpoint_(std::move(endpoint)), socket_(io_) {
+    const size_t colon = endpoint_.rfind(':');
+    host_ = endpoint_.substr(0, colon);
+    port_ = colon == std::string::npos ? "80" : endpoint_.substr(colon + 1);
+  }
+
+  // Sends a request and returns the response, or nothing when the Runtime API is unreachable.
+  std::optional<http::response<http::string_body>> Send(http::request<http::string_body> req) {
+    req.set(http::field::host, endpoint_);
+    req.keep_alive(true);
+    req.prepare_payload();
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      beast::error_code ec;
+      if (!socket_.is_open()) {
+        tcp::resolver resolver(io_);
+        auto results = resolver.resolve(host_, port_, ec);
+        if (ec) return std::nullopt;
+        asio::connect(socket_, results, ec);
+        if (ec) {
+          socket_.close(ec);
+          return std::nullopt;
+        }
+        socket_.set_option(tcp::no_delay(true), ec);
+      }
+      http::write(socket_, req, ec);
+      if (!ec) {
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(64 * 1024 * 1024);
+        http::read(socket_, buffer_, parser, ec);
+        if (!ec) {
+          auto res = parser.release();
+          if (!res.keep_alive()) socket_.close(ec);
+          return res;
+        }
+      }
+      socket_.close(ec);
+      buffer_.clear();
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::string endpoint_;
+  std::string host_;
+  std::string port_;
+  asio::io_context io_;
+  tcp::socket socket_;
+  beast::flat_buffer buffer_;
+};
+
+const char* RuntimeApi() { return std::getenv("AWS_LAMBDA_RUNTIME_API"); }
+
+http::request<http::string_body> Post(const std::string& target, std::string body,
+                                      const std::string& content_type) {
+  http::request<http::string_body> req{http::verb::post, target, 11};
+  req.set(http::field::content_type, content_type);
+  req.body() = std::move(body);
+  return req;
+}
+
+std::string ErrorBody(const std::string& type, const std::string& message) {
+  return "{\"errorMessage\":\"" + JsonEscape(message) + "\",\"errorType\":\"" + JsonEscape(type) +
+         "\",\"stackTrace\":[]}";
+}
+
+}  // namespace
+
+std::chrono::milliseconds InvocationRequest::RemainingTime() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::system_clock::now());
+}
+
+InvocationResponse InvocationResponse::Success(std::string payload, std::string content_type) {
+  InvocationResponse r;
+  r.payload_ = std::move(payload);
+  r.content_type_ = std::move(content_type);
+  return r;
+}
+
+InvocationResponse InvocationResponse::Failure(std::string error_type, std::string error_message) {
+  InvocationResponse r;
+  r.success_ = false;
+  r.payload_ = ErrorBody(error_type, error_message);
+  r.content_type_ = "application/json";
+  r.error_type_ = std::move(error_type);
+  return r;
+}
+
+bool ReportInitError(const std::string& error_type, const std::string& error_message) {
+  const char* api = RuntimeApi();
+  if (!api) return false;
+  Client client(api);
+  auto req = Post("/2018-06-01/runtime/init/error", ErrorBody(error_type, error_message),
+                  "application/json");
+  req.set("Lambda-Runtime-Function-Error-Type", error_type);
+  auto res = client.Send(std::move(req));
+  return res && res->result_int() == 202;
+}
+
+int Run(const Handler& handler) {
+  const char* api = RuntimeApi();
+  if (!api) {
+    std::fprintf(stderr, "thaw::runtime: AWS_LAMBDA_RUNTIME_API is not set\n");
+    return 2;
+  }
+  Client client(api);
+  while (true) {
+    http::request<http::string_body> next{http::verb::get,
+                                          "/2018-06-01/runtime/invocation/next", 11};
+    auto res = client.Send(std::move(next));
+    if (!res) {
+      std::fprintf(stderr, "thaw::runtime: cannot reach the Runtime API at %s\n", api);
+      return 1;
+    }
+    if (res->result_int() != 200) {
+      std::fprintf(stderr, "thaw::runtime: /next answered %d: %s\n", res->result_int(),
+                   res->body().c_str());
+      return 1;
+    }
+    InvocationRequest request;
+    request.payload = std::move(res->body());
+    request.request_id = std::string((*res)["Lambda-Runtime-Aws-Request-Id"]);
+    request.function_arn = std::string((*res)["Lambda-Runtime-Invoked-Function-Arn"]);
+    request.trace_id = std::string((*res)["Lambda-Runtime-Trace-Id"]);
+    request.client_context = std::string((*res)["Lambda-Runtime-Client-Context"]);
+    request.cognito_identity = std::string((*res)["Lambda-Runtime-Cognito-Identity"]);
+    request.content_type = std::string((*res)[http::field::content_type]);
+    const std::string deadline(((*res)["Lambda-Runtime-Deadline-Ms"]));
+    request.deadline = std::chrono::system_clock::time_point(
+        std::chrono::milliseconds(std::strtoll(deadline.c_str(), nullptr, 10)));
+    if (!request.trace_id.empty()) ::setenv("_X_AMZN_TRACE_ID", request.trace_id.c_str(), 1);
+
+    std::optional<InvocationResponse> answer;
+    try {
+      answer = handler(request);
+    } catch (const std::exception& e) {
+      answer = InvocationResponse::Failure("Runtime.UnhandledException", e.what());
+    } catch (...) {
+      answer = InvocationResponse::Failure("Runtime.UnhandledException", "unknown exception");
+    }
+    const std::string base = "/2018-06-01/runtime/invocation/" + request.request_id;
+    http::request<http::string_body> post =
+        answer->success()
+            ? Post(base + "/response", answer->payload(), answer->content_type())
+            : Post(base + "/error", answer->payload(), answer->content_type());
+    if (!answer->success()) {
+      const std::string& type = answer->error_type();
+      post.set("Lambda-Runtime-Function-Error-Type",
+               type.rfind("Runtime.", 0) == 0 || type.rfind("Function.", 0) == 0
+                   ? type
+                   : "Function." + type);
+    }
+    std::fflush(stdout);
+    std::fflush(stderr);
+    if (!client.Send(std::move(post))) {
+      std::fprintf(stderr, "thaw::runtime: cannot post the answer for %s\n",
+                   request.request_id.c_str());
+      return 1;
+    }
+  }
+}
+
+}  // namespace thaw::runtime

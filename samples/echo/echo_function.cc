@@ -1,0 +1,106 @@
+// The test function thaw's own tests and demo run: one binary, its behaviour chosen by _HANDLER.
+//   echo        answers the event unchanged
+//   error       fails through /error with errorType TestError
+//   crash       exits with status 42 in the middle of the invoke
+//   print       prints {"lines":N} lines to stdout and stderr, then echoes
+//   pid         answers {"pid":<pid>,"invocations":<count in this process>}
+//   sleep       sleeps {"ms":N} milliseconds, then answers {"slept_ms":N}
+//   env         answers the whole environment as a JSON object
+//   context     answers the request's id, ARN, trace id, deadline and client context
+//   big         answers a JSON string of {"bytes":N} bytes
+//   init_error  reports an init error (Runtime.TestInitError) and exits
+//   init_crash  exits with status 3 before asking for an event
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "emulator/runtimes/cpp/runtime.h"
+#include "nlohmann/json.hpp"
+
+extern char** environ;
+
+namespace {
+
+using thaw::runtime::InvocationRequest;
+using thaw::runtime::InvocationResponse;
+
+long Field(const std::string& payload, const char* name, long fallback) {
+  const auto json = nlohmann::json::parse(payload, nullptr, false);
+  if (json.is_object() && json.contains(name) && json[name].is_number_integer()) {
+    return json[name].get<long>();
+  }
+  return fallback;
+}
+
+}  // namespace
+
+int main() {
+  const char* handler_env = std::getenv("_HANDLER");
+  const std::string handler = handler_env ? handler_env : "echo";
+  if (handler == "init_error") {
+    thaw::runtime::ReportInitError("Runtime.TestInitError", "init failed on purpose");
+    return 1;
+  }
+  if (handler == "init_crash") return 3;
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  long invocations = 0;
+
+  return thaw::runtime::Run([&](const InvocationRequest& req) -> InvocationResponse {
+    ++invocations;
+    if (handler == "error") return InvocationResponse::Failure("TestError", "failed on purpose");
+    if (handler == "crash") {
+      std::printf("crashing now\n");
+      std::fflush(stdout);
+      std::_Exit(42);
+    }
+    if (handler == "print") {
+      const long lines = Field(req.payload, "lines", 10);
+      for (long i = 0; i < lines; ++i) {
+        std::printf("stdout line %ld\n", i);
+        std::fprintf(stderr, "stderr line %ld\n", i);
+      }
+      std::fflush(stdout);
+      return InvocationResponse::Success(req.payload);
+    }
+    if (handler == "pid") {
+      return InvocationResponse::Success(
+          nlohmann::json{{"pid", ::getpid()}, {"invocations", invocations}}.dump());
+    }
+    if (handler == "sleep") {
+      const long ms = Field(req.payload, "ms", 100);
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      return InvocationResponse::Success(nlohmann::json{{"slept_ms", ms}}.dump());
+    }
+    if (handler == "env") {
+      nlohmann::json env = nlohmann::json::object();
+      for (char** e = environ; *e; ++e) {
+        const std::string entry(*e);
+        const size_t eq = entry.find('=');
+        env[entry.substr(0, eq)] = eq == std::string::npos ? "" : entry.substr(eq + 1);
+      }
+      return InvocationResponse::Success(env.dump());
+    }
+    if (handler == "context") {
+      return InvocationResponse::Success(
+          nlohmann::json{{"request_id", req.request_id},
+                         {"function_arn", req.function_arn},
+                         {"trace_id", req.trace_id},
+                         {"client_context", req.client_context},
+                         {"remaining_ms", req.RemainingTime().count()},
+                         {"deadline_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             req.deadline.time_since_epoch())
+                                             .count()}}
+              .dump());
+    }
+    if (handler == "big") {
+      const long bytes = Field(req.payload, "bytes", 1024);
+      return InvocationResponse::Success("\"" + std::string(bytes > 2 ? bytes - 2 : 0, 'x') +
+                                         "\"");
+    }
+    return InvocationResponse::Success(req.payload);
+  });
+}
