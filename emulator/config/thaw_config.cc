@@ -39,6 +39,13 @@ const std::set<std::string> kReservedEnv = {
     "LAMBDA_RUNTIME_DIR",
 };
 
+// Host settings that would let a function reach real AWS with the host's identity.
+const std::set<std::string> kHostOnlyEnv = {
+    "AWS_SECURITY_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN"};
+
 // Builds error messages that point at a YAML node.
 class Reporter {
  public:
@@ -207,6 +214,11 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node, Settings& 
     for (const auto& item : pass) {
       auto name = GetString(r, item, "settings.pass_env");
       if (!name.ok()) return name.status();
+      if (kReservedEnv.count(*name) || kHostOnlyEnv.count(*name)) {
+        return r.Error(item, "settings.pass_env",
+                       *name + " is never passed to instances (host credentials and Lambda's own "
+                               "variables stay out of functions)");
+      }
       settings.pass_env.push_back(*name);
     }
   }

@@ -224,14 +224,16 @@ void Instance::Finish(InvokeResult result, const std::string& outcome) {
   const double duration = inv->delivered ? MsSince(inv->delivered_at) : 0;
   if (process_) process_->DrainOutput();
   const long peak_mb = process_ ? (process_->PeakRssKb() + 1023) / 1024 : 0;
-  Log("END RequestId: " + inv->request_id);
+  const std::string end = "END RequestId: " + inv->request_id;
+  logs_.Line(function_.name, id_, end);
+  if (inv->request.tail_log) inv->log += end + "\n";
   std::string report = "REPORT RequestId: " + inv->request_id + "\tDuration: " +
                        FormatMs(duration) + " ms\tBilled Duration: " +
                        std::to_string(static_cast<long>(std::ceil(duration))) +
                        " ms\tMemory Size: " + std::to_string(function_.memory_mb) +
                        " MB\tMax Memory Used: " + std::to_string(peak_mb) + " MB\t";
   if (cold_ && init_ms_ >= 0) report += "Init Duration: " + FormatMs(init_ms_) + " ms\t";
-  // Log() appends to current_'s log; the invocation is no longer current, so add it here.
+  // Not Log(): the invocation is no longer current_, so its log is appended to here.
   logs_.Line(function_.name, id_, report);
   if (inv->request.tail_log) inv->log += report + "\n";
   ledger_.Append(id_, function_.name, "invoke.end",

@@ -1,0 +1,51 @@
+# The README's commands. Each one installs what is missing, configures and builds first.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps test-deps build demo test test-fast test-sanitize bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+test-deps:
+	@scripts/install-deps.sh --test
+	@scripts/install-test-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Runs the sample echo function three times through the real Invoke and Runtime APIs.
+demo: build
+	./$(BUILD)/thaw invoke echo --payload '{"hello":"thaw"}' --count 3
+
+# Every suite: unit, component, integration and conformance (real awscli and AWS SDK for JS),
+# then unit, component and integration again under AddressSanitizer + UBSan.
+test: test-deps build
+	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure
+	$(MAKE) test-sanitize
+
+test-fast: build
+	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure -L 'unit|component'
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTHAW_SANITIZE=ON $(CMAKE_FLAGS)
+
+test-sanitize: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest -j $(JOBS) --output-on-failure -L 'unit|component|integration'
+
+bench: build
+	./$(BUILD)/tests/bench/thaw_bench
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cc')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs the npm modules the conformance tests drive (real third-party clients), from the
+# lock file, once: fast when node_modules is already in place.
+set -euo pipefail
+cd "$(dirname "$0")/../tests/conformance"
+if [[ ! -d node_modules || package-lock.json -nt node_modules ]]; then
+  echo "install-test-deps: npm ci in tests/conformance"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch node_modules
+fi

@@ -1,0 +1,93 @@
+#include "emulator/control/instance_environment.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace thaw {
+namespace {
+
+using ::testing::Contains;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+std::map<std::string, std::string> AsMap(const std::vector<std::string>& env) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : env) {
+    const size_t eq = entry.find('=');
+    out[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  return out;
+}
+
+class InstanceEnvironmentTest : public ::testing::Test {
+ protected:
+  InstanceEnvironmentTest() {
+    fn_.name = "echo";
+    fn_.handler = "index.handler";
+    fn_.code = "/srv/echo";
+    fn_.memory_mb = 256;
+    fn_.environment = {{"GREETING", "hi"}};
+    inputs_.runtime_api_port = 4321;
+    inputs_.log_stream = "2026/11/29/[$LATEST]abc";
+  }
+  FunctionConfig fn_;
+  Settings settings_;
+  InstanceEnvironmentInputs inputs_;
+};
+
+TEST_F(InstanceEnvironmentTest, HasTheLambdaVariables) {
+  auto env = AsMap(BuildInstanceEnvironment(fn_, settings_, inputs_));
+  EXPECT_EQ(env["AWS_LAMBDA_FUNCTION_NAME"], "echo");
+  EXPECT_EQ(env["AWS_LAMBDA_FUNCTION_VERSION"], "$LATEST");
+  EXPECT_EQ(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "256");
+  EXPECT_EQ(env["AWS_LAMBDA_LOG_GROUP_NAME"], "/aws/lambda/echo");
+  EXPECT_EQ(env["AWS_LAMBDA_LOG_STREAM_NAME"], "2026/11/29/[$LATEST]abc");
+  EXPECT_EQ(env["AWS_LAMBDA_INITIALIZATION_TYPE"], "on-demand");
+  EXPECT_EQ(env["AWS_LAMBDA_RUNTIME_API"], "127.0.0.1:4321");
+  EXPECT_EQ(env["AWS_REGION"], "us-east-1");
+  EXPECT_EQ(env["AWS_DEFAULT_REGION"], "us-east-1");
+  EXPECT_EQ(env["_HANDLER"], "index.handler");
+  EXPECT_EQ(env["LAMBDA_TASK_ROOT"], "/srv/echo");
+  EXPECT_TRUE(env.count("LAMBDA_RUNTIME_DIR"));
+  EXPECT_EQ(env["TZ"], ":UTC");
+  EXPECT_TRUE(env.count("PATH"));
+  EXPECT_TRUE(env.count("LANG"));
+  EXPECT_EQ(env["GREETING"], "hi");
+}
+
+TEST_F(InstanceEnvironmentTest, InheritsNothingButThePassThroughList) {
+  ::setenv("THAW_TEST_PASSED", "yes", 1);
+  ::setenv("THAW_TEST_NOT_PASSED", "no", 1);
+  ::setenv("AWS_ACCESS_KEY_ID", "AKIAHOSTKEY", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "hostsecret", 1);
+  settings_.pass_env = {"THAW_TEST_PASSED"};
+  auto env = AsMap(BuildInstanceEnvironment(fn_, settings_, inputs_));
+  EXPECT_EQ(env["THAW_TEST_PASSED"], "yes");
+  EXPECT_FALSE(env.count("THAW_TEST_NOT_PASSED"));
+  EXPECT_FALSE(env.count("AWS_ACCESS_KEY_ID"));
+  EXPECT_FALSE(env.count("AWS_SECRET_ACCESS_KEY"));
+  EXPECT_FALSE(env.count("HOME"));
+  // Even an SDK that looks for ~/.aws files finds nothing.
+  EXPECT_EQ(env["AWS_CONFIG_FILE"], "/dev/null");
+  EXPECT_EQ(env["AWS_SHARED_CREDENTIALS_FILE"], "/dev/null");
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+
+TEST_F(InstanceEnvironmentTest, FunctionVariablesCannotOverrideLambdas) {
+  fn_.environment["AWS_LAMBDA_FUNCTION_NAME"] = "spoofed";  // config validation refuses this too
+  auto env = AsMap(BuildInstanceEnvironment(fn_, settings_, inputs_));
+  EXPECT_EQ(env["AWS_LAMBDA_FUNCTION_NAME"], "echo");
+}
+
+TEST_F(InstanceEnvironmentTest, EveryEntryIsNameEqualsValue) {
+  for (const auto& entry : BuildInstanceEnvironment(fn_, settings_, inputs_)) {
+    EXPECT_NE(entry.find('='), std::string::npos) << entry;
+    EXPECT_THAT(entry, Not(StartsWith("=")));
+  }
+}
+
+}  // namespace
+}  // namespace thaw

@@ -1,0 +1,175 @@
+#include "emulator/config/thaw_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+namespace thaw {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A temporary directory with a function code dir holding an executable bootstrap.
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("thaw-config-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_ / "fn");
+    WriteFile(dir_ / "fn" / "bootstrap", "#!/bin/sh\n", 0755);
+    std::filesystem::create_directories(dir_ / "noexec");
+    WriteFile(dir_ / "noexec" / "bootstrap", "#!/bin/sh\n", 0644);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  static void WriteFile(const std::filesystem::path& path, const std::string& text, int mode) {
+    std::ofstream(path) << text;
+    ::chmod(path.c_str(), mode);
+  }
+
+  absl::StatusOr<ThawConfig> Parse(const std::string& yaml) {
+    return ParseConfig(yaml, "thaw.yaml", dir_);
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(ConfigTest, ParsesTheDocumentedKeys) {
+  auto config = Parse(R"(
+functions:
+  echo:
+    runtime: provided.al2023
+    handler: echo
+    code: ./fn
+    memory: 256
+    timeout: 5
+    environment: {GREETING: hi, N: 3}
+settings:
+  account_concurrency: 7
+  pass_env: [HOME]
+  region: eu-west-1
+  account_id: "000000000000"
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const FunctionConfig& fn = config->functions.at("echo");
+  EXPECT_EQ(fn.name, "echo");
+  EXPECT_EQ(fn.runtime, "provided.al2023");
+  EXPECT_EQ(fn.handler, "echo");
+  EXPECT_EQ(fn.code, dir_ / "fn");
+  EXPECT_EQ(fn.memory_mb, 256);
+  EXPECT_EQ(fn.timeout_s, 5);
+  EXPECT_EQ(fn.environment.at("GREETING"), "hi");
+  EXPECT_EQ(fn.environment.at("N"), "3");
+  EXPECT_EQ(config->settings.account_concurrency, 7);
+  EXPECT_EQ(config->settings.pass_env, std::vector<std::string>{"HOME"});
+  EXPECT_EQ(config->settings.region, "eu-west-1");
+  EXPECT_EQ(config->settings.account_id, "000000000000");
+}
+
+TEST_F(ConfigTest, DefaultsMatchLambda) {
+  auto config = Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->functions.at("f").memory_mb, 128);
+  EXPECT_EQ(config->functions.at("f").timeout_s, 3);
+  EXPECT_EQ(config->settings.account_concurrency, 1000);
+  EXPECT_EQ(config->settings.region, "us-east-1");
+}
+
+TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
+  auto config = Parse("functions:\n  echo:\n    runtime: provided\n    code: fn\n    memry: 5\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("thaw.yaml:5: functions.echo.memry: unknown key"));
+}
+
+TEST_F(ConfigTest, UnknownTopLevelKey) {
+  auto config = Parse("functions: {}\nsetings: {}\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("thaw.yaml:2: setings: unknown key"));
+}
+
+TEST_F(ConfigTest, MissingCodeDirectoryIsReported) {
+  auto config = Parse("functions:\n  echo:\n    runtime: provided\n    code: ./nope\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("thaw.yaml:4: functions.echo.code: code directory"));
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("does not exist"));
+}
+
+TEST_F(ConfigTest, NonExecutableBootstrapIsReported) {
+  auto config = Parse("functions:\n  echo:\n    runtime: provided\n    code: noexec\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("is not executable"));
+}
+
+TEST_F(ConfigTest, MissingBootstrapIsReported) {
+  std::filesystem::create_directories(dir_ / "empty");
+  auto config = Parse("functions:\n  echo:\n    runtime: provided\n    code: empty\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("no bootstrap in"));
+}
+
+TEST_F(ConfigTest, ManagedRuntimesAreNotSupportedYet) {
+  auto config = Parse("functions:\n  echo:\n    runtime: nodejs20.x\n    code: fn\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("thaw.yaml:3: functions.echo.runtime: runtime 'nodejs20.x' is not "
+                        "supported yet"));
+}
+
+TEST_F(ConfigTest, RejectsOutOfRangeValues) {
+  EXPECT_FALSE(Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n    memory: 64\n").ok());
+  EXPECT_FALSE(Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n    timeout: 901\n").ok());
+  auto bad = Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n    timeout: soon\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("expected an integer, got 'soon'"));
+}
+
+TEST_F(ConfigTest, RejectsReservedEnvironmentVariables) {
+  auto config = Parse(
+      "functions:\n  f:\n    runtime: provided\n    code: fn\n    environment:\n"
+      "      AWS_REGION: eu-west-1\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("thaw.yaml:6: functions.f.environment.AWS_REGION: reserved"));
+}
+
+TEST_F(ConfigTest, RejectsCredentialsInPassEnv) {
+  auto config = Parse(
+      "functions:\n  f:\n    runtime: provided\n    code: fn\nsettings:\n"
+      "  pass_env: [AWS_SECRET_ACCESS_KEY]\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("settings.pass_env"));
+}
+
+TEST_F(ConfigTest, RejectsBadFunctionNames) {
+  auto config = Parse("functions:\n  \"my fn\":\n    runtime: provided\n    code: fn\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("function names"));
+}
+
+TEST_F(ConfigTest, InvalidYamlGivesTheLine) {
+  auto config = Parse("functions:\n  f: [\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("thaw.yaml:"));
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("invalid YAML"));
+}
+
+TEST_F(ConfigTest, MissingFileIsNotFound) {
+  auto config = LoadConfigFile(dir_ / "absent.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ConfigTest, LoadConfigFileResolvesCodeAgainstTheFilesDirectory) {
+  WriteFile(dir_ / "thaw.yaml", "functions:\n  f:\n    runtime: provided\n    code: fn\n", 0644);
+  auto config = LoadConfigFile(dir_ / "thaw.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->functions.at("f").code, dir_ / "fn");
+}
+
+}  // namespace
+}  // namespace thaw

@@ -1,0 +1,104 @@
+#include "tests/util/test_emulator.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_future.hpp>
+#include <cstdlib>
+#include <future>
+#include <regex>
+
+#include "emulator/control/api_handler.h"
+#include "emulator/process/boost_process_launcher.h"
+
+namespace thaw::testing {
+
+namespace asio = boost::asio;
+
+std::chrono::milliseconds TestTimeout() {
+  double factor = 1;
+  if (const char* s = std::getenv("THAW_TEST_SLOWDOWN")) factor = std::max(1.0, std::atof(s));
+  return std::chrono::milliseconds(static_cast<long>(15000 * factor));
+}
+
+std::string EchoDir() { return THAW_ECHO_DIR; }
+
+void CapturingLogSink::Line(const std::string&, int64_t, std::string_view line) {
+  std::lock_guard<std::mutex> lock(mu_);
+  lines_.emplace_back(line);
+}
+
+std::vector<std::string> CapturingLogSink::Lines() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return lines_;
+}
+
+absl::StatusOr<std::unique_ptr<TestEmulator>> TestEmulator::Start(
+    const std::string& yaml, std::unique_ptr<ProcessLauncher> launcher) {
+  std::unique_ptr<TestEmulator> emu(new TestEmulator());
+  const std::string text = std::regex_replace(yaml, std::regex("\\{\\{echo\\}\\}"), EchoDir());
+  auto config = ParseConfig(text, "test.yaml", std::filesystem::current_path());
+  if (!config.ok()) return config.status();
+  emu->config_ = *std::move(config);
+  emu->launcher_ = launcher ? std::move(launcher) : std::make_unique<BoostProcessLauncher>(emu->io_);
+  emu->control_ = std::make_unique<ControlPlane>(emu->io_, emu->config_, emu->ledger_,
+                                                 emu->logs_, *emu->launcher_);
+  auto server = http::HttpServer::Listen(emu->io_, "127.0.0.1", 0, MakeApiHandler(*emu->control_));
+  if (!server.ok()) return server.status();
+  emu->server_ = *std::move(server);
+  emu->port_ = emu->server_->port();
+  emu->thread_ = std::thread([io = &emu->io_] {
+    auto guard = asio::make_work_guard(*io);
+    io->run();
+  });
+  return emu;
+}
+
+TestEmulator::~TestEmulator() {
+  if (thread_.joinable()) {
+    auto done = asio::co_spawn(
+        io_,
+        [this]() -> asio::awaitable<void> {
+          server_->Close();
+          co_await control_->Shutdown(std::chrono::milliseconds(100));
+        },
+        asio::use_future);
+    done.wait_for(TestTimeout());
+    RunOnLoop([this] {
+      control_.reset();
+      server_.reset();
+      launcher_.reset();
+    });
+    io_.stop();
+    thread_.join();
+  }
+}
+
+void TestEmulator::RunOnLoop(std::function<void()> fn) {
+  std::promise<void> done;
+  asio::post(io_, [&] {
+    fn();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+HttpResult TestEmulator::Invoke(const std::string& function, const std::string& payload,
+                                const std::map<std::string, std::string>& headers) {
+  HttpClient* client;
+  {
+    std::lock_guard<std::mutex> lock(client_mu_);
+    auto& slot = clients_[std::this_thread::get_id()];
+    if (!slot) slot = std::make_unique<HttpClient>(port_, TestTimeout());
+    client = slot.get();
+  }
+  return client->Post("/2015-03-31/functions/" + function + "/invocations", payload, headers);
+}
+
+absl::StatusOr<Event> TestEmulator::WaitForEvent(const std::string& kind,
+                                                 const std::string& function, uint64_t since) {
+  return ledger_.WaitFor(
+      [&](const Event& e) { return e.kind == kind && (function.empty() || e.function == function); },
+      TestTimeout(), since, kind + (function.empty() ? "" : " of " + function));
+}
+
+}  // namespace thaw::testing

@@ -1,0 +1,87 @@
+#ifndef THAW_TESTS_UTIL_TEST_EMULATOR_H_
+#define THAW_TESTS_UTIL_TEST_EMULATOR_H_
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "core/ledger.h"
+#include "emulator/config/thaw_config.h"
+#include "emulator/control/control_plane.h"
+#include "emulator/control/log_sink.h"
+#include "emulator/http/http_server.h"
+#include "emulator/process/process_launcher.h"
+#include "tests/util/http_client.h"
+
+namespace thaw::testing {
+
+// How long a test waits for anything before failing. THAW_TEST_SLOWDOWN (e.g. 3 under
+// sanitizers) multiplies it.
+std::chrono::milliseconds TestTimeout();
+
+// Directory of the sample echo function's bootstrap (built with the tests).
+std::string EchoDir();
+
+// A log sink that keeps every line; thread-safe.
+class CapturingLogSink : public LogSink {
+ public:
+  void Line(const std::string& function, int64_t instance, std::string_view line) override;
+  std::vector<std::string> Lines() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+// A whole control plane on its own thread, serving the Invoke and admin APIs on a port 0
+// listener, for tests. The YAML may say {{echo}} for the echo function's code directory.
+// Thread-safe for what it exposes (HTTP, the ledger, the logs).
+class TestEmulator {
+ public:
+  // `launcher` null means real processes (BoostProcessLauncher). A given launcher is used from
+  // the emulator thread only.
+  static absl::StatusOr<std::unique_ptr<TestEmulator>> Start(
+      const std::string& yaml, std::unique_ptr<ProcessLauncher> launcher = nullptr);
+  ~TestEmulator();
+
+  uint16_t port() const { return port_; }
+  Ledger& ledger() { return ledger_; }
+  CapturingLogSink& logs() { return logs_; }
+  boost::asio::io_context& io() { return io_; }
+
+  // POST /2015-03-31/functions/<function>/invocations with `payload` and `headers`.
+  HttpResult Invoke(const std::string& function, const std::string& payload = "{}",
+                    const std::map<std::string, std::string>& headers = {});
+
+  // Waits for a ledger event of `kind` (and `function`, when not empty) with seq > `since`.
+  absl::StatusOr<Event> WaitForEvent(const std::string& kind, const std::string& function = "",
+                                     uint64_t since = 0);
+
+  // Runs `fn` on the emulator thread and waits for it.
+  void RunOnLoop(std::function<void()> fn);
+
+ private:
+  TestEmulator() = default;
+
+  std::filesystem::path dir_;
+  ThawConfig config_;
+  Ledger ledger_;
+  CapturingLogSink logs_;
+  boost::asio::io_context io_{1};
+  std::unique_ptr<ProcessLauncher> launcher_;
+  std::unique_ptr<ControlPlane> control_;
+  std::unique_ptr<http::HttpServer> server_;
+  uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex client_mu_;
+  std::map<std::thread::id, std::unique_ptr<HttpClient>> clients_;
+};
+
+}  // namespace thaw::testing
+
+#endif  // THAW_TESTS_UTIL_TEST_EMULATOR_H_
