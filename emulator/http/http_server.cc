@@ -9,6 +9,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <array>
+#include <limits>
 #include <list>
 
 #include "absl/status/status.h"
@@ -32,6 +34,9 @@ struct HttpServer::State {
 
 namespace {
 
+// Most bytes read and dropped after refusing an oversized body.
+constexpr size_t kMaxDrain = 256 * 1024 * 1024;
+
 asio::awaitable<void> Session(std::shared_ptr<HttpServer::State> state,
                               std::list<std::shared_ptr<tcp::socket>>::iterator it) {
   std::shared_ptr<tcp::socket> socket = *it;
@@ -39,7 +44,9 @@ asio::awaitable<void> Session(std::shared_ptr<HttpServer::State> state,
   beast::error_code ec;
   while (!state->closed) {
     beast::http::request_parser<beast::http::string_body> parser;
-    parser.body_limit(state->options.body_limit);
+    // No limit while reading the header (Beast would fail the header on a large
+    // Content-Length); the limit is applied below, so an oversized request still gets an answer.
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     parser.header_limit(64 * 1024);
     co_await beast::http::async_read_header(*socket, buffer, parser,
                                             asio::redirect_error(asio::use_awaitable, ec));
@@ -49,6 +56,7 @@ asio::awaitable<void> Session(std::shared_ptr<HttpServer::State> state,
     if (length && *length > state->options.body_limit) {
       context.body_too_large = true;
     } else {
+      parser.body_limit(state->options.body_limit);
       co_await beast::http::async_read(*socket, buffer, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
       if (ec == beast::http::error::body_limit) {
@@ -65,6 +73,18 @@ asio::awaitable<void> Session(std::shared_ptr<HttpServer::State> state,
     if (state->closed) break;
     co_await beast::http::async_write(*socket, response,
                                       asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && context.body_too_large) {
+      // Lingering close: drain what the client is still sending, so it gets to read our answer
+      // instead of a reset.
+      socket->shutdown(tcp::socket::shutdown_send, ec);
+      std::array<char, 64 * 1024> sink;
+      size_t drained = 0;
+      while (!ec && drained < kMaxDrain) {
+        drained += co_await socket->async_read_some(
+            asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+      }
+      break;
+    }
     if (ec || !keep_alive) break;
   }
   beast::error_code ignored;

@@ -33,13 +33,14 @@ std::vector<std::string> CapturingLogSink::Lines() const {
 }
 
 absl::StatusOr<std::unique_ptr<TestEmulator>> TestEmulator::Start(
-    const std::string& yaml, std::unique_ptr<ProcessLauncher> launcher) {
+    const std::string& yaml, LauncherFactory make_launcher) {
   std::unique_ptr<TestEmulator> emu(new TestEmulator());
   const std::string text = std::regex_replace(yaml, std::regex("\\{\\{echo\\}\\}"), EchoDir());
   auto config = ParseConfig(text, "test.yaml", std::filesystem::current_path());
   if (!config.ok()) return config.status();
   emu->config_ = *std::move(config);
-  emu->launcher_ = launcher ? std::move(launcher) : std::make_unique<BoostProcessLauncher>(emu->io_);
+  emu->launcher_ = make_launcher ? make_launcher(emu->io_)
+                                 : std::make_unique<BoostProcessLauncher>(emu->io_);
   emu->control_ = std::make_unique<ControlPlane>(emu->io_, emu->config_, emu->ledger_,
                                                  emu->logs_, *emu->launcher_);
   auto server = http::HttpServer::Listen(emu->io_, "127.0.0.1", 0, MakeApiHandler(*emu->control_));

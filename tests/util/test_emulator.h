@@ -43,10 +43,13 @@ class CapturingLogSink : public LogSink {
 // Thread-safe for what it exposes (HTTP, the ledger, the logs).
 class TestEmulator {
  public:
-  // `launcher` null means real processes (BoostProcessLauncher). A given launcher is used from
-  // the emulator thread only.
+  // Makes the process launcher for the emulator's io_context.
+  using LauncherFactory =
+      std::function<std::unique_ptr<ProcessLauncher>(boost::asio::io_context& io)>;
+
+  // A null `make_launcher` means real processes (BoostProcessLauncher).
   static absl::StatusOr<std::unique_ptr<TestEmulator>> Start(
-      const std::string& yaml, std::unique_ptr<ProcessLauncher> launcher = nullptr);
+      const std::string& yaml, LauncherFactory make_launcher = nullptr);
   ~TestEmulator();
 
   uint16_t port() const { return port_; }

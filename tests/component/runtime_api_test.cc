@@ -1,0 +1,413 @@
+// The Runtime API and the Invoke API together, with the test playing the runtime by hand
+// (FakeProcessLauncher starts no process), so every protocol edge can be reached.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <future>
+
+#include "emulator/control/ids.h"
+#include "nlohmann/json.hpp"
+#include "tests/util/fake_process_launcher.h"
+#include "tests/util/test_emulator.h"
+
+namespace thaw::testing {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+constexpr char kConfig[] = R"(
+functions:
+  fn:
+    runtime: provided.al2023
+    handler: whatever
+    code: {{echo}}
+    timeout: 1
+  other:
+    runtime: provided
+    code: {{echo}}
+settings:
+  account_concurrency: 2
+)";
+
+constexpr char kNext[] = "/2018-06-01/runtime/invocation/next";
+
+std::string InvocationPath(const std::string& id, const std::string& action) {
+  return "/2018-06-01/runtime/invocation/" + id + "/" + action;
+}
+
+class RuntimeApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto emu = TestEmulator::Start(kConfig, [this](boost::asio::io_context& io) {
+      auto launcher = std::make_unique<FakeProcessLauncher>(io);
+      fake_ = launcher.get();
+      return launcher;
+    });
+    ASSERT_TRUE(emu.ok()) << emu.status();
+    emu_ = *std::move(emu);
+  }
+
+  FakeProcessLauncher& launcher() { return *fake_; }
+  // Starts an invoke on another thread.
+  std::future<HttpResult> InvokeAsync(const std::string& fn, const std::string& payload = "{}",
+                                      std::map<std::string, std::string> headers = {}) {
+    return std::async(std::launch::async, [this, fn, payload, headers] {
+      HttpClient client(emu_->port(), TestTimeout());
+      return client.Post("/2015-03-31/functions/" + fn + "/invocations", payload, headers);
+    });
+  }
+
+  // A runtime client for the n-th launched instance.
+  std::unique_ptr<HttpClient> Runtime(size_t n) {
+    auto spec = launcher().WaitForLaunch(n, TestTimeout());
+    EXPECT_TRUE(spec.ok()) << spec.status();
+    return std::make_unique<HttpClient>(launcher().RuntimeApiPort(n), TestTimeout());
+  }
+
+  FakeProcessLauncher* fake_ = nullptr;
+  std::unique_ptr<TestEmulator> emu_;
+};
+
+TEST_F(RuntimeApiTest, EventIsDeliveredWithLambdaHeadersAndAnswerReachesTheCaller) {
+  auto invoke = InvokeAsync("fn", R"({"hello":"world"})");
+  auto runtime = Runtime(1);
+  const HttpResult next = runtime->Get(kNext);
+  ASSERT_EQ(next.status, 200) << next.error << next.body;
+  EXPECT_EQ(next.body, R"({"hello":"world"})");
+  const std::string id = next.Header("Lambda-Runtime-Aws-Request-Id");
+  EXPECT_THAT(id, MatchesRegex("[0-9a-f-]{36}"));
+  EXPECT_EQ(next.Header("Lambda-Runtime-Invoked-Function-Arn"),
+            "arn:aws:lambda:us-east-1:123456789012:function:fn");
+  EXPECT_THAT(next.Header("Lambda-Runtime-Trace-Id"), HasSubstr("Root=1-"));
+  const long long deadline = std::stoll(next.Header("Lambda-Runtime-Deadline-Ms"));
+  const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  EXPECT_GT(deadline, now + 500);
+  EXPECT_LE(deadline, now + 1000);
+  EXPECT_EQ(next.Header("Lambda-Runtime-Client-Context"), "");
+
+  const HttpResult posted = runtime->Post(InvocationPath(id, "response"), R"({"ok":true})");
+  EXPECT_EQ(posted.status, 202);
+  EXPECT_EQ(posted.body, R"({"status":"OK"})");
+
+  const HttpResult result = invoke.get();
+  EXPECT_EQ(result.status, 200);
+  EXPECT_EQ(result.body, R"({"ok":true})");
+  EXPECT_EQ(result.Header("x-amzn-RequestId"), id);
+  EXPECT_EQ(result.Header("X-Amz-Executed-Version"), "$LATEST");
+  EXPECT_EQ(result.Header("X-Amz-Function-Error"), "");
+}
+
+TEST_F(RuntimeApiTest, LaunchGetsTheBootstrapAndItsOwnRuntimeApi) {
+  auto invoke = InvokeAsync("fn");
+  auto spec = launcher().WaitForLaunch(1, TestTimeout());
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->executable, std::filesystem::path(EchoDir()) / "bootstrap");
+  EXPECT_EQ(spec->working_dir, std::filesystem::path(EchoDir()));
+  EXPECT_THAT(spec->env, Contains("_HANDLER=whatever"));
+  EXPECT_THAT(spec->env, Contains("AWS_LAMBDA_FUNCTION_NAME=fn"));
+  launcher().Exit(1, 0);
+  invoke.get();
+}
+
+TEST_F(RuntimeApiTest, WrongRequestIdIs400AndASecondAnswerIs403) {
+  auto invoke = InvokeAsync("fn");
+  auto runtime = Runtime(1);
+  const HttpResult next = runtime->Get(kNext);
+  const std::string id = next.Header("Lambda-Runtime-Aws-Request-Id");
+
+  const HttpResult wrong = runtime->Post(InvocationPath(NewRequestId(), "response"), "{}");
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_EQ(nlohmann::json::parse(wrong.body)["errorType"], "InvalidRequestID");
+
+  EXPECT_EQ(runtime->Post(InvocationPath(id, "response"), "1").status, 202);
+  const HttpResult again = runtime->Post(InvocationPath(id, "response"), "2");
+  EXPECT_EQ(again.status, 403);
+  EXPECT_EQ(nlohmann::json::parse(again.body)["errorType"], "InvalidStateTransition");
+  EXPECT_EQ(invoke.get().body, "1");
+}
+
+TEST_F(RuntimeApiTest, NextWhileHoldingAnUnansweredEventIs403) {
+  auto invoke = InvokeAsync("fn");
+  auto runtime = Runtime(1);
+  const HttpResult next = runtime->Get(kNext);
+  const HttpResult second = runtime->Get(kNext);
+  EXPECT_EQ(second.status, 403);
+  runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "{}");
+  EXPECT_EQ(invoke.get().status, 200);
+}
+
+TEST_F(RuntimeApiTest, FunctionErrorIsUnhandledWithTheRuntimesBody) {
+  auto invoke = InvokeAsync("fn");
+  auto runtime = Runtime(1);
+  const std::string id = runtime->Get(kNext).Header("Lambda-Runtime-Aws-Request-Id");
+  const std::string body = R"({"errorType":"TypeError","errorMessage":"boom","trace":[]})";
+  EXPECT_EQ(runtime
+                ->Post(InvocationPath(id, "error"), body,
+                       {{"Lambda-Runtime-Function-Error-Type", "Function.TypeError"}})
+                .status,
+            202);
+  const HttpResult result = invoke.get();
+  EXPECT_EQ(result.status, 200);
+  EXPECT_EQ(result.Header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_EQ(result.body, body);
+  // A function error does not reset the environment: the same instance takes the next event.
+  auto second = InvokeAsync("fn");
+  const HttpResult next = runtime->Get(kNext);
+  ASSERT_EQ(next.status, 200);
+  runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "2");
+  EXPECT_EQ(second.get().body, "2");
+}
+
+TEST_F(RuntimeApiTest, OversizedResponseIs413ForTheRuntimeAndAnErrorForTheCaller) {
+  auto invoke = InvokeAsync("fn");
+  auto runtime = Runtime(1);
+  const std::string id = runtime->Get(kNext).Header("Lambda-Runtime-Aws-Request-Id");
+  const HttpResult posted =
+      runtime->Post(InvocationPath(id, "response"), std::string(6 * 1024 * 1024 + 101, 'x'));
+  EXPECT_EQ(posted.status, 413);
+  EXPECT_EQ(nlohmann::json::parse(posted.body)["errorType"], "RequestEntityTooLarge");
+  const HttpResult result = invoke.get();
+  EXPECT_EQ(result.Header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_EQ(nlohmann::json::parse(result.body)["errorType"], "Function.ResponseSizeTooLarge");
+}
+
+TEST_F(RuntimeApiTest, ResponseOfExactlyTheLimitIsAccepted) {
+  auto invoke = InvokeAsync("fn");
+  auto runtime = Runtime(1);
+  const std::string id = runtime->Get(kNext).Header("Lambda-Runtime-Aws-Request-Id");
+  EXPECT_EQ(runtime->Post(InvocationPath(id, "response"), std::string(6 * 1024 * 1024 + 100, 'x'))
+                .status,
+            202);
+  EXPECT_EQ(invoke.get().body.size(), 6u * 1024 * 1024 + 100);
+}
+
+TEST_F(RuntimeApiTest, InitErrorIsServedToTheFirstInvokeAndResetsTheInstance) {
+  auto invoke = InvokeAsync("fn");
+  auto runtime = Runtime(1);
+  const std::string body = R"({"errorType":"Runtime.ImportModuleError","errorMessage":"nope"})";
+  EXPECT_EQ(runtime
+                ->Post("/2018-06-01/runtime/init/error", body,
+                       {{"Lambda-Runtime-Function-Error-Type", "Runtime.ImportModuleError"}})
+                .status,
+            202);
+  const HttpResult result = invoke.get();
+  EXPECT_EQ(result.Header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_EQ(result.body, body);
+  auto gone = emu_->WaitForEvent("instance.gone", "fn");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(gone->attrs["reason"], "init_error");
+  EXPECT_THAT(launcher().Signals(1), Contains(SIGKILL));
+  // The next event gets a new environment.
+  auto second = InvokeAsync("fn");
+  auto runtime2 = Runtime(2);
+  const HttpResult next = runtime2->Get(kNext);
+  runtime2->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "3");
+  EXPECT_EQ(second.get().body, "3");
+}
+
+TEST_F(RuntimeApiTest, InitErrorAfterInitIs403) {
+  auto invoke = InvokeAsync("fn");
+  auto runtime = Runtime(1);
+  const HttpResult next = runtime->Get(kNext);
+  EXPECT_EQ(runtime->Post("/2018-06-01/runtime/init/error", "{}").status, 403);
+  runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "{}");
+  invoke.get();
+}
+
+TEST_F(RuntimeApiTest, ExitDuringAnInvokeIsRuntimeExitError) {
+  auto invoke = InvokeAsync("fn");
+  auto runtime = Runtime(1);
+  const std::string id = runtime->Get(kNext).Header("Lambda-Runtime-Aws-Request-Id");
+  launcher().Exit(1, 42);
+  const HttpResult result = invoke.get();
+  EXPECT_EQ(result.Header("X-Amz-Function-Error"), "Unhandled");
+  const auto body = nlohmann::json::parse(result.body);
+  EXPECT_EQ(body["errorType"], "Runtime.ExitError");
+  EXPECT_EQ(body["errorMessage"],
+            "RequestId: " + id + " Error: Runtime exited with error: exit status 42");
+  auto gone = emu_->WaitForEvent("instance.gone", "fn");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(gone->attrs["reason"], "exit");
+}
+
+TEST_F(RuntimeApiTest, ExitBeforeTheFirstNextIsRuntimeExitError) {
+  auto invoke = InvokeAsync("fn");
+  ASSERT_TRUE(launcher().WaitForLaunch(1, TestTimeout()).ok());
+  launcher().Exit(1, 3);
+  const auto body = nlohmann::json::parse(invoke.get().body);
+  EXPECT_EQ(body["errorType"], "Runtime.ExitError");
+  EXPECT_THAT(body["errorMessage"].get<std::string>(), HasSubstr("exit status 3"));
+}
+
+TEST_F(RuntimeApiTest, LaunchFailureIsInvalidEntrypoint) {
+  launcher().FailLaunch(1);
+  const HttpResult result = emu_->Invoke("fn");
+  EXPECT_EQ(result.status, 200);
+  EXPECT_EQ(result.Header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_EQ(nlohmann::json::parse(result.body)["errorType"], "Runtime.InvalidEntrypoint");
+}
+
+TEST_F(RuntimeApiTest, TimeoutKillsTheInstanceAndAnswersSandboxTimedout) {
+  auto invoke = InvokeAsync("fn");
+  auto runtime = Runtime(1);
+  const std::string id = runtime->Get(kNext).Header("Lambda-Runtime-Aws-Request-Id");
+  const HttpResult result = invoke.get();  // the runtime never answers; timeout is 1 s
+  EXPECT_EQ(result.status, 200);
+  EXPECT_EQ(result.Header("X-Amz-Function-Error"), "Unhandled");
+  const auto body = nlohmann::json::parse(result.body);
+  EXPECT_EQ(body["errorType"], "Sandbox.Timedout");
+  EXPECT_EQ(body["errorMessage"], "RequestId: " + id + " Error: Task timed out after 1.00 seconds");
+  EXPECT_THAT(launcher().Signals(1), Contains(SIGKILL));
+  auto gone = emu_->WaitForEvent("instance.gone", "fn");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(gone->attrs["reason"], "timeout");
+  // A late answer from the killed runtime is refused.
+  EXPECT_NE(runtime->Post(InvocationPath(id, "response"), "{}").status, 202);
+}
+
+TEST_F(RuntimeApiTest, ClientContextIsDecodedForTheRuntime) {
+  const std::string context = R"({"custom":{"k":"v"}})";
+  auto invoke = InvokeAsync("fn", "{}", {{"X-Amz-Client-Context", Base64Encode(context)}});
+  auto runtime = Runtime(1);
+  const HttpResult next = runtime->Get(kNext);
+  EXPECT_EQ(next.Header("Lambda-Runtime-Client-Context"), context);
+  runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "{}");
+  invoke.get();
+}
+
+TEST_F(RuntimeApiTest, InvalidClientContextIs400) {
+  const HttpResult result = emu_->Invoke("fn", "{}", {{"X-Amz-Client-Context", "%%%"}});
+  EXPECT_EQ(result.status, 400);
+  EXPECT_EQ(result.Header("x-amzn-ErrorType"), "InvalidRequestContentException");
+}
+
+TEST_F(RuntimeApiTest, AccountConcurrencyLimitThrottlesWith429) {
+  auto first = InvokeAsync("fn");
+  auto second = InvokeAsync("other");
+  auto r1 = Runtime(1);
+  auto r2 = Runtime(2);
+  ASSERT_EQ(r1->Get(kNext).status, 200);
+  ASSERT_EQ(r2->Get(kNext).status, 200);
+  // Two invokes in flight, account_concurrency is 2.
+  const HttpResult third = emu_->Invoke("fn");
+  EXPECT_EQ(third.status, 429);
+  EXPECT_EQ(third.Header("x-amzn-ErrorType"), "TooManyRequestsException");
+  const auto body = nlohmann::json::parse(third.body);
+  EXPECT_EQ(body["Reason"], "ConcurrentInvocationLimitExceeded");
+  EXPECT_EQ(body["Type"], "User");
+  EXPECT_EQ(body["message"], "Rate Exceeded.");
+  EXPECT_TRUE(emu_->WaitForEvent("invoke.throttled", "fn").ok());
+  launcher().Exit(1, 1);
+  launcher().Exit(2, 1);
+  first.get();
+  second.get();
+}
+
+TEST_F(RuntimeApiTest, EventInvocationIsAcceptedWith202AndRunsLater) {
+  const HttpResult accepted =
+      emu_->Invoke("fn", R"({"async":1})", {{"X-Amz-Invocation-Type", "Event"}});
+  EXPECT_EQ(accepted.status, 202);
+  EXPECT_EQ(accepted.body, "");
+  EXPECT_FALSE(accepted.Header("x-amzn-RequestId").empty());
+  auto runtime = Runtime(1);
+  const HttpResult next = runtime->Get(kNext);
+  EXPECT_EQ(next.body, R"({"async":1})");
+  runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "{}");
+  EXPECT_TRUE(emu_->WaitForEvent("invoke.end", "fn").ok());
+}
+
+TEST_F(RuntimeApiTest, DryRunIs204AndStartsNothing) {
+  const HttpResult result = emu_->Invoke("fn", "{}", {{"X-Amz-Invocation-Type", "DryRun"}});
+  EXPECT_EQ(result.status, 204);
+  EXPECT_FALSE(launcher().WaitForLaunch(1, std::chrono::milliseconds(50)).ok());
+}
+
+TEST_F(RuntimeApiTest, TailLogHasStartEndAndReport) {
+  auto invoke = InvokeAsync("fn", "{}", {{"X-Amz-Log-Type", "Tail"}});
+  auto runtime = Runtime(1);
+  const std::string id = runtime->Get(kNext).Header("Lambda-Runtime-Aws-Request-Id");
+  runtime->Post(InvocationPath(id, "response"), "{}");
+  const HttpResult result = invoke.get();
+  std::string log;
+  ASSERT_TRUE(Base64Decode(result.Header("X-Amz-Log-Result"), log));
+  EXPECT_THAT(log, HasSubstr("START RequestId: " + id + " Version: $LATEST\n"));
+  EXPECT_THAT(log, HasSubstr("END RequestId: " + id + "\n"));
+  EXPECT_THAT(log, MatchesRegex("(.|\n)*REPORT RequestId: " + id +
+                                "\tDuration: [0-9.]+ ms\tBilled Duration: [0-9]+ ms\tMemory Size: "
+                                "128 MB\tMax Memory Used: [0-9]+ MB\tInit Duration: [0-9.]+ ms\t\n"));
+}
+
+// Invoke API errors, in AWS's shape.
+class InvokeApiErrorTest : public RuntimeApiTest {};
+
+TEST_F(InvokeApiErrorTest, UnknownFunctionIs404WithTheArn) {
+  const HttpResult result = emu_->Invoke("nope");
+  EXPECT_EQ(result.status, 404);
+  EXPECT_EQ(result.Header("x-amzn-ErrorType"), "ResourceNotFoundException");
+  const auto body = nlohmann::json::parse(result.body);
+  EXPECT_EQ(body["Type"], "User");
+  EXPECT_EQ(body["Message"], "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope");
+}
+
+TEST_F(InvokeApiErrorTest, UnknownQualifierIs404) {
+  HttpClient client(emu_->port());
+  const HttpResult result =
+      client.Post("/2015-03-31/functions/fn/invocations?Qualifier=prod", "{}");
+  EXPECT_EQ(result.status, 404);
+  EXPECT_THAT(result.body, HasSubstr("function:fn:prod"));
+}
+
+TEST_F(InvokeApiErrorTest, InvalidJsonIs400) {
+  const HttpResult result = emu_->Invoke("fn", "{not json");
+  EXPECT_EQ(result.status, 400);
+  EXPECT_EQ(result.Header("x-amzn-ErrorType"), "InvalidRequestContentException");
+  EXPECT_THAT(nlohmann::json::parse(result.body)["Message"].get<std::string>(),
+              HasSubstr("Could not parse request body into json"));
+}
+
+TEST_F(InvokeApiErrorTest, PayloadOver6MBIs413) {
+  const HttpResult result = emu_->Invoke("fn", "\"" + std::string(6291456, 'x') + "\"");
+  EXPECT_EQ(result.status, 413);
+  EXPECT_EQ(result.Header("x-amzn-ErrorType"), "RequestEntityTooLargeException");
+  EXPECT_THAT(result.body, HasSubstr("Request must be smaller than 6291456 bytes"));
+}
+
+TEST_F(InvokeApiErrorTest, HugePayloadIs413WithoutReadingIt) {
+  const HttpResult result = emu_->Invoke("fn", std::string(20 * 1024 * 1024, ' '));
+  EXPECT_EQ(result.status, 413) << result.error;
+}
+
+TEST_F(InvokeApiErrorTest, UnknownInvocationTypeIs400) {
+  const HttpResult result = emu_->Invoke("fn", "{}", {{"X-Amz-Invocation-Type", "Sometimes"}});
+  EXPECT_EQ(result.status, 400);
+  EXPECT_EQ(result.Header("x-amzn-ErrorType"), "ValidationException");
+}
+
+TEST_F(InvokeApiErrorTest, MismatchedQualifiersAre400) {
+  HttpClient client(emu_->port());
+  const HttpResult result =
+      client.Post("/2015-03-31/functions/fn:%24LATEST/invocations?Qualifier=prod", "{}");
+  EXPECT_EQ(result.status, 400);
+}
+
+TEST_F(InvokeApiErrorTest, ArnOfAnotherAccountIs404) {
+  HttpClient client(emu_->port());
+  const HttpResult result = client.Post(
+      "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A999999999999%3Afunction%3Afn/"
+      "invocations",
+      "{}");
+  EXPECT_EQ(result.status, 404);
+}
+
+TEST_F(InvokeApiErrorTest, UnknownPathIs404) {
+  HttpClient client(emu_->port());
+  EXPECT_EQ(client.Get("/nothing/here").status, 404);
+}
+
+}  // namespace
+}  // namespace thaw::testing
