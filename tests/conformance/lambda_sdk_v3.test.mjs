@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { arnOf, requireModule, startThaw } from './serve.mjs';
+import { ACCOUNT, arnOf, requireModule, startThaw } from './serve.mjs';
 
 const { InvokeCommand, LambdaClient } = await requireModule('@aws-sdk/client-lambda');
 
@@ -42,8 +42,8 @@ describe('@aws-sdk/client-lambda InvokeCommand against thaw serve', () => {
     lambda?.destroy();
     if (thaw) {
       const exit = await thaw.stop();
-      assert.deepEqual(exit, { code: 0, signal: null },
-                       `thaw should exit cleanly on SIGTERM; its output:\n${thaw.output()}`);
+      thaw.dumpOutput();
+      assert.deepEqual(exit, { code: 0, signal: null }, 'thaw should exit cleanly on SIGTERM');
     }
   });
 
@@ -214,7 +214,7 @@ describe('@aws-sdk/client-lambda InvokeCommand against thaw serve', () => {
       { FunctionName: arnOf('echo'), Qualifier: '$LATEST' },
       { FunctionName: `${arnOf('echo')}:$LATEST` },
       { FunctionName: 'echo', Qualifier: '$LATEST' },
-      { FunctionName: `${'123456789012'}:function:echo` },
+      { FunctionName: `${ACCOUNT}:function:echo` },
     ]) {
       const out = await lambda.send(new InvokeCommand({ ...input, Payload: encode(input) }));
       assert.equal(out.StatusCode, 200, JSON.stringify(input));

@@ -70,7 +70,8 @@ function configYaml(echoDir, functions) {
 }
 
 // Starts `thaw serve --port 0` and resolves once it printed its ready line.
-// Returns {port, endpoint, output(), stop()}; stop() sends SIGTERM and waits for the exit.
+// Returns {port, endpoint, output(), dumpOutput(), stop()}; stop() sends SIGTERM, waits for the
+// exit and resolves {code, signal}.
 export async function startThaw({ functions = FUNCTIONS } = {}) {
   const binary = requireEnv('THAW_BINARY');
   const echoDir = requireEnv('THAW_ECHO_DIR');
@@ -95,6 +96,10 @@ export async function startThaw({ functions = FUNCTIONS } = {}) {
   });
   let exit = null;
   exited.then((e) => { exit = e; });
+  // Should this test process end without stop() (a crash, a timeout), thaw goes with it.
+  const orphanGuard = () => { if (!exit) child.kill('SIGKILL'); };
+  process.on('exit', orphanGuard);
+  exited.then(() => process.off('exit', orphanGuard));
 
   const ready = new Promise((resolve, reject) => {
     let pending = '';
@@ -139,7 +144,7 @@ export async function startThaw({ functions = FUNCTIONS } = {}) {
   try {
     port = await ready;
   } catch (e) {
-    if (!exit) {
+    if (!exit && child.pid !== undefined) {  // no pid: it never started, nothing to end
       child.kill('SIGKILL');
       await exited;
     }
@@ -177,6 +182,11 @@ export async function startThaw({ functions = FUNCTIONS } = {}) {
     port,
     endpoint: `http://127.0.0.1:${port}`,
     output: () => output,
+    // Writes the end of thaw's output to stderr (CTest shows it when the suite fails).
+    dumpOutput: (bytes = 16 * 1024) => {
+      process.stderr.write(`--- last ${bytes} bytes of thaw's output ---\n` +
+                           `${output.slice(-bytes)}\n--- end of thaw's output ---\n`);
+    },
     stop,
   };
 }
