@@ -4,6 +4,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -18,6 +19,8 @@ namespace {
 
 // Lambda's init phase limit; an event waiting for a new instance waits this long for init.
 constexpr auto kInitLimit = std::chrono::seconds(10);
+// How long Shutdown() waits for killed processes to be reaped.
+constexpr auto kReapLimit = std::chrono::seconds(2);
 
 std::string ErrorJson(const std::string& type, const std::string& message) {
   return nlohmann::json{{"errorType", type}, {"errorMessage", message}}.dump();
@@ -27,7 +30,12 @@ std::string ErrorJson(const std::string& type, const std::string& message) {
 
 ControlPlane::ControlPlane(asio::io_context& io, const ThawConfig& config, Ledger& ledger,
                            LogSink& logs, ProcessLauncher& launcher)
-    : io_(io), config_(config), ledger_(ledger), logs_(logs), launcher_(launcher) {}
+    : io_(io),
+      config_(config),
+      ledger_(ledger),
+      logs_(logs),
+      launcher_(launcher),
+      process_exit_(io) {}
 
 ControlPlane::~ControlPlane() {
   shutting_down_ = true;
@@ -190,7 +198,17 @@ asio::awaitable<void> ControlPlane::Shutdown(std::chrono::milliseconds grace) {
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
   for (auto& instance : live) instance->Kill("shutdown");
+  // Wait (boundedly) until every process is reaped, so none is left behind as a zombie.
+  const auto deadline = std::chrono::steady_clock::now() + kReapLimit;
+  while (std::chrono::steady_clock::now() < deadline &&
+         std::any_of(live.begin(), live.end(), [](const auto& i) { return !i->process_exited(); })) {
+    process_exit_.expires_at(deadline);
+    boost::system::error_code ec;
+    co_await process_exit_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
+
+void ControlPlane::OnProcessExit(Instance&) { process_exit_.cancel(); }
 
 nlohmann::json ControlPlane::InstancesJson() const {
   nlohmann::json out = nlohmann::json::array();

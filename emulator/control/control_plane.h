@@ -3,6 +3,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -65,6 +66,7 @@ class ControlPlane : public Instance::Owner {
   // Instance::Owner.
   void OnAvailable(Instance& instance) override;
   void OnGone(Instance& instance) override;
+  void OnProcessExit(Instance& instance) override;
 
  private:
   std::shared_ptr<Instance> TakeIdle(const std::string& function);
@@ -82,6 +84,8 @@ class ControlPlane : public Instance::Owner {
   // Invocations assigned to an instance and not yet answered, across all functions.
   int in_flight_ = 0;
   bool shutting_down_ = false;
+  // Cancelled whenever an instance's process exits, to wake Shutdown().
+  boost::asio::steady_timer process_exit_;
   // Lets deferred work tell whether the control plane still exists.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -268,6 +268,8 @@ void Instance::Log(std::string_view line) {
 void Instance::OnLine(std::string_view line, bool) { Log(line); }
 
 void Instance::OnExit(const ExitInfo& info) {
+  process_exited_ = true;
+  owner_.OnProcessExit(*this);
   if (state_ == State::kGone) return;
   std::optional<InvokeResult> result;
   if (current_) {

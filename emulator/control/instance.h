@@ -36,6 +36,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
     virtual void OnAvailable(Instance& instance) = 0;
     // The instance is gone (its process is being or has been killed); drop it.
     virtual void OnGone(Instance& instance) = 0;
+    // The instance's process has exited and been reaped (after or before OnGone).
+    virtual void OnProcessExit(Instance& instance) = 0;
   };
 
   // Which answers the Runtime API gives to a runtime's POST.
@@ -65,6 +67,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   const FunctionConfig& function() const { return function_; }
   State state() const { return state_; }
   bool busy() const { return current_ != nullptr; }
+  // True once the process has exited and been reaped (or never started).
+  bool process_exited() const { return !process_ || process_exited_; }
   int pid() const;
   uint16_t runtime_api_port() const;
   int invocations() const { return invocations_; }
@@ -116,6 +120,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   double init_ms_ = -1;
   bool cold_ = true;
   int invocations_ = 0;
+  bool process_exited_ = false;
 };
 
 }  // namespace thaw

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,6 +19,8 @@
 #include <boost/process/extend.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/start_dir.hpp>
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "absl/status/status.h"
@@ -48,10 +52,12 @@ namespace {
 
 constexpr size_t kMaxLine = 256 * 1024;
 
-// Shared by the process object and its pending asynchronous operations, which can outlive it.
-struct ProcState {
-  explicit ProcState(asio::io_context& context) : io(context), out(context), err(context) {}
-  asio::io_context& io;
+}  // namespace
+
+// Shared by the process object, the launcher's reaper and pending reads, which can outlive it.
+struct BoostProcessLauncher::Child {
+  explicit Child(asio::io_context& context) : out(context), err(context) {}
+  long max_rss_kb = 0;  // from wait4, once reaped
   ProcessCallbacks callbacks;
   int pid = 0;
   bool reaped = false;
@@ -63,7 +69,11 @@ struct ProcState {
   std::array<char, 16 * 1024> buffer;
 };
 
-void EmitLines(ProcState& s, std::string& partial, const char* data, size_t n, bool from_stderr) {
+namespace {
+
+using Child = BoostProcessLauncher::Child;
+
+void EmitLines(Child& s, std::string& partial, const char* data, size_t n, bool from_stderr) {
   partial.append(data, n);
   size_t start = 0;
   while (true) {
@@ -81,14 +91,14 @@ void EmitLines(ProcState& s, std::string& partial, const char* data, size_t n, b
   }
 }
 
-void FlushPartial(ProcState& s, std::string& partial, bool from_stderr) {
+void FlushPartial(Child& s, std::string& partial, bool from_stderr) {
   if (!partial.empty() && s.owner_alive && s.callbacks.on_line) {
     s.callbacks.on_line(partial, from_stderr);
   }
   partial.clear();
 }
 
-void ReadLoop(std::shared_ptr<ProcState> s, bool from_stderr) {
+void ReadLoop(std::shared_ptr<Child> s, bool from_stderr) {
   bp::async_pipe& pipe = from_stderr ? s->err : s->out;
   pipe.async_read_some(asio::buffer(s->buffer),
                        [s, from_stderr](const boost::system::error_code& ec, size_t n) {
@@ -102,7 +112,7 @@ void ReadLoop(std::shared_ptr<ProcState> s, bool from_stderr) {
                        });
 }
 
-void DrainPipe(ProcState& s, bool from_stderr) {
+void DrainPipe(Child& s, bool from_stderr) {
   bp::async_pipe& pipe = from_stderr ? s.err : s.out;
   if (!pipe.is_open()) return;
   const int fd = pipe.native_source();
@@ -118,9 +128,9 @@ void DrainPipe(ProcState& s, bool from_stderr) {
 
 class BoostRuntimeProcess : public RuntimeProcess {
  public:
-  BoostRuntimeProcess(std::shared_ptr<ProcState> state, bp::child child)
+  BoostRuntimeProcess(std::shared_ptr<Child> state, bp::child child)
       : state_(std::move(state)), child_(std::move(child)) {
-    child_.detach();  // Reaping is done by the on_exit handler, never by ~child.
+    child_.detach();  // Reaped by BoostProcessLauncher::Reap, never by ~child.
     status_fd_ = ::open(("/proc/" + std::to_string(state_->pid) + "/status").c_str(),
                         O_RDONLY | O_CLOEXEC);
   }
@@ -137,6 +147,7 @@ class BoostRuntimeProcess : public RuntimeProcess {
   }
 
   long PeakRssKb() override {
+    if (state_->reaped) return std::max(peak_kb_, state_->max_rss_kb);
     if (status_fd_ < 0) return 0;
     char buf[4096];
     const ssize_t n = ::pread(status_fd_, buf, sizeof(buf) - 1, 0);
@@ -152,7 +163,7 @@ class BoostRuntimeProcess : public RuntimeProcess {
   }
 
  private:
-  std::shared_ptr<ProcState> state_;
+  std::shared_ptr<Child> state_;
   bp::child child_;
   int status_fd_ = -1;
   long peak_kb_ = 0;
@@ -160,9 +171,59 @@ class BoostRuntimeProcess : public RuntimeProcess {
 
 }  // namespace
 
+BoostProcessLauncher::BoostProcessLauncher(asio::io_context& io) : io_(io), sigchld_(io, SIGCHLD) {
+  WaitForSigchld();
+}
+
+BoostProcessLauncher::~BoostProcessLauncher() {
+  boost::system::error_code ignored;
+  sigchld_.cancel(ignored);
+  for (auto& [pid, child] : children_) {
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+}
+
+void BoostProcessLauncher::WaitForSigchld() {
+  sigchld_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    Reap();
+    WaitForSigchld();
+  });
+}
+
+void BoostProcessLauncher::Reap() {
+  // SIGCHLDs coalesce, so every child is checked; only our own pids are waited for.
+  for (auto it = children_.begin(); it != children_.end();) {
+    int status = 0;
+    struct rusage usage {};
+    const pid_t pid = ::wait4(it->first, &status, WNOHANG, &usage);
+    if (pid == 0 || (pid < 0 && errno == EINTR)) {
+      ++it;
+      continue;
+    }
+    std::shared_ptr<Child> child = it->second;
+    it = children_.erase(it);
+    child->reaped = true;
+    child->max_rss_kb = usage.ru_maxrss;
+    ExitInfo info;
+    if (pid > 0 && WIFEXITED(status)) {
+      info.exit_code = WEXITSTATUS(status);
+    } else if (pid > 0 && WIFSIGNALED(status)) {
+      info.signal = WTERMSIG(status);
+    }
+    if (child->owner_alive && child->callbacks.on_exit) {
+      // Not inline: the callback may launch a new process, which changes children_.
+      asio::post(io_, [child, info] {
+        if (child->owner_alive) child->callbacks.on_exit(info);
+      });
+    }
+  }
+}
+
 absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
     const LaunchSpec& spec, ProcessCallbacks callbacks) {
-  auto state = std::make_shared<ProcState>(io_);
+  auto state = std::make_shared<Child>(io_);
   state->callbacks = std::move(callbacks);
 
   bp::environment env;
@@ -173,19 +234,6 @@ absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
   }
 
   const pid_t parent = ::getpid();
-  auto on_exit = [state](int status, const std::error_code&) {
-    // Deferred: Boost.Process calls this while iterating its list of children.
-    asio::post(state->io, [state, status] {
-      state->reaped = true;
-      ExitInfo info;
-      if (WIFEXITED(status)) {
-        info.exit_code = WEXITSTATUS(status);
-      } else if (WIFSIGNALED(status)) {
-        info.signal = WTERMSIG(status);
-      }
-      if (state->owner_alive && state->callbacks.on_exit) state->callbacks.on_exit(info);
-    });
-  };
   // Runs in the child after fork, after the stdio redirections; only async-signal-safe calls.
   auto setup = bp::extend::on_exec_setup([parent](auto&) {
     ::setpgid(0, 0);
@@ -199,8 +247,7 @@ absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
   std::error_code ec;
   bp::child child(bp::exe = spec.executable.string(), bp::args = spec.args, env,
                   bp::start_dir = spec.working_dir.string(), bp::std_in < bp::null,
-                  bp::std_out > state->out, bp::std_err > state->err, io_,
-                  bp::on_exit = on_exit, bp::error = ec, setup);
+                  bp::std_out > state->out, bp::std_err > state->err, bp::error = ec, setup);
   if (ec || !child.valid()) {
     return absl::InternalError("cannot start " + spec.executable.string() + ": " +
                                (ec ? ec.message() : std::string("unknown error")));
@@ -208,8 +255,11 @@ absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
   state->pid = child.id();
   // Also from the parent, so the group exists before anyone signals it.
   ::setpgid(state->pid, state->pid);
+  children_[state->pid] = state;
   ReadLoop(state, false);
   ReadLoop(state, true);
+  // A child that exited before it was in children_ is reaped here.
+  asio::post(io_, [this] { Reap(); });
   return std::unique_ptr<RuntimeProcess>(new BoostRuntimeProcess(state, std::move(child)));
 }
 

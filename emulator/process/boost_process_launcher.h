@@ -2,6 +2,9 @@
 #define THAW_EMULATOR_PROCESS_BOOST_PROCESS_LAUNCHER_H_
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <map>
+#include <memory>
 
 #include "emulator/process/process_launcher.h"
 
@@ -11,16 +14,28 @@ namespace thaw {
 //  - leads its own process group (so signals reach everything the runtime started);
 //  - gets SIGKILL when the thread that launched it dies (PR_SET_PDEATHSIG), so instances never
 //    outlive thaw even when thaw is SIGKILLed; launch from a thread that lives as long as thaw;
-//  - inherits no descriptor but stdin (/dev/null), stdout and stderr (pipes read here).
-// Strand-confined: call and destroy only on `io`'s single thread.
+//  - inherits no descriptor but stdin (/dev/null), stdout and stderr (pipes read here);
+//  - is reaped here (SIGCHLD + wait4 on our own children only), with its exit status and
+//    peak memory, even after its RuntimeProcess object is gone.
+// Strand-confined: call and destroy only on `io`'s single thread. Must outlive the processes
+// it started (destroying it kills any that are left).
 class BoostProcessLauncher : public ProcessLauncher {
  public:
-  explicit BoostProcessLauncher(boost::asio::io_context& io) : io_(io) {}
+  explicit BoostProcessLauncher(boost::asio::io_context& io);
+  ~BoostProcessLauncher() override;
   absl::StatusOr<std::unique_ptr<RuntimeProcess>> Launch(const LaunchSpec& spec,
                                                          ProcessCallbacks callbacks) override;
 
+  struct Child;
+
  private:
+  void WaitForSigchld();
+  void Reap();
+
   boost::asio::io_context& io_;
+  boost::asio::signal_set sigchld_;
+  // Started and not yet reaped, by pid.
+  std::map<int, std::shared_ptr<Child>> children_;
 };
 
 }  // namespace thaw

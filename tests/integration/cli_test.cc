@@ -1,0 +1,193 @@
+// The `thaw` binary as a user runs it.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/process.hpp>
+#include <fstream>
+#include <regex>
+
+#include "nlohmann/json.hpp"
+#include "tests/util/http_client.h"
+#include "tests/util/test_emulator.h"
+
+namespace thaw::testing {
+namespace {
+
+namespace bp = boost::process;
+using ::testing::HasSubstr;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+RunResult RunThaw(const std::vector<std::string>& args) {
+  bp::ipstream out;
+  bp::ipstream err;
+  bp::child child(THAW_BINARY, bp::args = args, bp::std_out > out, bp::std_err > err,
+                  bp::start_dir = THAW_SOURCE_DIR);
+  RunResult result;
+  std::string line;
+  // stdout then stderr: both are small here, so neither pipe fills while the other is read.
+  while (std::getline(out, line)) result.out += line + "\n";
+  while (std::getline(err, line)) result.err += line + "\n";
+  child.wait();
+  result.exit_code = child.exit_code();
+  return result;
+}
+
+// A config file in a temporary directory.
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("thaw-cli-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string WriteConfig(const std::string& yaml) {
+    const std::string path = (dir_ / "thaw.yaml").string();
+    std::ofstream(path) << std::regex_replace(yaml, std::regex("\\{\\{echo\\}\\}"), EchoDir());
+    return path;
+  }
+
+  std::filesystem::path dir_;
+};
+
+constexpr char kConfig[] = R"(
+functions:
+  echo: {runtime: provided.al2023, handler: echo, code: "{{echo}}"}
+  error: {runtime: provided.al2023, handler: error, code: "{{echo}}"}
+  pid: {runtime: provided.al2023, handler: pid, code: "{{echo}}"}
+)";
+
+TEST_F(CliTest, InvokePrintsTheAnswerAndTheLog) {
+  const auto r = RunThaw({"invoke", "echo", "--config", WriteConfig(kConfig), "--payload",
+                      R"({"a":1})", "--count", "2"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"a\":1}\n{\"a\":1}\n");
+  EXPECT_THAT(r.err, HasSubstr("START RequestId: "));
+  EXPECT_THAT(r.err, HasSubstr("END RequestId: "));
+  EXPECT_THAT(r.err, HasSubstr("Init Duration: "));
+}
+
+TEST_F(CliTest, InvokeReadsThePayloadFromAFile) {
+  const std::string payload = (dir_ / "event.json").string();
+  std::ofstream(payload) << R"({"from":"file"})";
+  const auto r =
+      RunThaw({"invoke", "echo", "--config", WriteConfig(kConfig), "--payload-file", payload, "-q"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"from\":\"file\"}\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(CliTest, InvokeExitsOneOnAFunctionError) {
+  const auto r = RunThaw({"invoke", "error", "--config", WriteConfig(kConfig)});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("\"errorType\":\"TestError\""));
+}
+
+TEST_F(CliTest, InvokeOfAnUnknownFunctionIsAUsageError) {
+  const auto r = RunThaw({"invoke", "nope", "--config", WriteConfig(kConfig)});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("thaw: function 'nope' is not defined in"));
+  EXPECT_THAT(r.err, HasSubstr("(defined: echo, error, pid)"));
+}
+
+TEST_F(CliTest, InvalidPayloadIsAUsageError) {
+  const auto r = RunThaw({"invoke", "echo", "--config", WriteConfig(kConfig), "--payload", "{x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("thaw: --payload is not valid JSON"));
+}
+
+TEST_F(CliTest, ConfigErrorsNameTheFileAndLine) {
+  const std::string path =
+      WriteConfig("functions:\n  echo:\n    runtime: provided\n    code: /nonexistent\n");
+  const auto r = RunThaw({"invoke", "echo", "--config", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("thaw: " + path + ":4: functions.echo.code: code directory"));
+}
+
+TEST_F(CliTest, MissingConfigFileIsAUsageError) {
+  const auto r = RunThaw({"serve", "--config", (dir_ / "absent.yaml").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("cannot read the configuration file"));
+}
+
+TEST_F(CliTest, HelpVersionAndUsageErrors) {
+  const auto help = RunThaw({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("serve"));
+  EXPECT_THAT(help.out, HasSubstr("invoke"));
+  const auto invoke_help = RunThaw({"invoke", "--help"});
+  EXPECT_EQ(invoke_help.exit_code, 0);
+  EXPECT_THAT(invoke_help.out, HasSubstr("--payload-file"));
+  const auto version = RunThaw({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.out, HasSubstr("thaw "));
+  const auto bad = RunThaw({"serve", "--bogus"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("thaw: "));
+  const auto none = RunThaw({});
+  EXPECT_EQ(none.exit_code, 2);
+}
+
+TEST_F(CliTest, ServeListensOnPortZeroAndStopsCleanlyOnSigterm) {
+  bp::ipstream out;
+  bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", WriteConfig(kConfig),
+                  bp::std_out > out, bp::std_err > bp::null);
+  std::string line;
+  ASSERT_TRUE(std::getline(out, line));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(line, m, std::regex("listening on http://127\\.0\\.0\\.1:([0-9]+)")))
+      << line;
+  const uint16_t port = static_cast<uint16_t>(std::stoi(m[1]));
+  HttpClient client(port, TestTimeout());
+  const HttpResult result = client.Post("/2015-03-31/functions/pid/invocations", "{}");
+  ASSERT_EQ(result.status, 200) << result.error;
+  const int function_pid = nlohmann::json::parse(result.body)["pid"];
+  ASSERT_EQ(::kill(function_pid, 0), 0);
+
+  ::kill(serve.id(), SIGTERM);
+  serve.wait();
+  EXPECT_EQ(serve.exit_code(), 0);
+  // The instance went with it (and was reaped by thaw, not left to us).
+  EXPECT_NE(::kill(function_pid, 0), 0);
+}
+
+TEST_F(CliTest, InstancesDieWhenThawIsKilled) {
+  bp::ipstream out;
+  bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", WriteConfig(kConfig),
+                  bp::std_out > out, bp::std_err > bp::null);
+  std::string line;
+  ASSERT_TRUE(std::getline(out, line));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(line, m, std::regex(":([0-9]+) ")));
+  HttpClient client(static_cast<uint16_t>(std::stoi(m[1])), TestTimeout());
+  const HttpResult result = client.Post("/2015-03-31/functions/pid/invocations", "{}");
+  ASSERT_EQ(result.status, 200);
+  const int function_pid = nlohmann::json::parse(result.body)["pid"];
+
+  ::kill(serve.id(), SIGKILL);
+  serve.wait();
+  // PR_SET_PDEATHSIG: the kernel kills the instance when thaw dies. Its new parent (init or a
+  // subreaper) reaps it; wait for that through /proc rather than sleeping a fixed time.
+  const auto deadline = std::chrono::steady_clock::now() + TestTimeout();
+  bool gone = false;
+  while (!gone && std::chrono::steady_clock::now() < deadline) {
+    std::ifstream stat("/proc/" + std::to_string(function_pid) + "/stat");
+    std::string content;
+    std::getline(stat, content);
+    // Gone, or a zombie waiting for its new parent: either way no longer running.
+    gone = !stat.is_open() || content.find(") Z ") != std::string::npos;
+    if (!gone) std::this_thread::yield();
+  }
+  EXPECT_TRUE(gone);
+}
+
+}  // namespace
+}  // namespace thaw::testing
