@@ -13,8 +13,6 @@
 #include <boost/process/async.hpp>
 #include <boost/process/async_pipe.hpp>
 #include <boost/process/child.hpp>
-#include <boost/process/env.hpp>
-#include <boost/process/environment.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
 #include <boost/process/io.hpp>
@@ -226,12 +224,13 @@ absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
   auto state = std::make_shared<Child>(io_);
   state->callbacks = std::move(callbacks);
 
-  bp::environment env;
-  for (const std::string& entry : spec.env) {
-    const size_t eq = entry.find('=');
-    if (eq == std::string::npos) continue;
-    env[entry.substr(0, eq)] = entry.substr(eq + 1);
-  }
+  // The whole environment, handed to execve as is (Boost's environment class reads past the
+  // end of its entries under AddressSanitizer, so it is not used).
+  std::vector<char*> envp;
+  envp.reserve(spec.env.size() + 1);
+  for (const std::string& entry : spec.env) envp.push_back(const_cast<char*>(entry.c_str()));
+  envp.push_back(nullptr);
+  auto set_env = bp::extend::on_setup([&envp](auto& exec) { exec.env = envp.data(); });
 
   const pid_t parent = ::getpid();
   // Runs in the child after fork, after the stdio redirections; only async-signal-safe calls.
@@ -245,9 +244,9 @@ absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
   });
 
   std::error_code ec;
-  bp::child child(bp::exe = spec.executable.string(), bp::args = spec.args, env,
+  bp::child child(bp::exe = spec.executable.string(), bp::args = spec.args,
                   bp::start_dir = spec.working_dir.string(), bp::std_in < bp::null,
-                  bp::std_out > state->out, bp::std_err > state->err, bp::error = ec, setup);
+                  bp::std_out > state->out, bp::std_err > state->err, bp::error = ec, set_env, setup);
   if (ec || !child.valid()) {
     return absl::InternalError("cannot start " + spec.executable.string() + ": " +
                                (ec ? ec.message() : std::string("unknown error")));
