@@ -19,6 +19,7 @@
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
 #include "emulator/process/boost_process_launcher.h"
+#include "fakes/momento/run_momento_server.h"
 
 #ifndef THAW_VERSION
 #define THAW_VERSION "0.0.0"
@@ -199,6 +200,19 @@ int RunCli(int argc, char** argv) {
       "The answer goes to stdout, the function's log (START/END/REPORT) to stderr.\n"
       "Exit code: 0 on success, 1 on a function error, 2 on a usage or config error.");
 
+  momento::MomentoCommandOptions momento;
+  CLI::App* momento_cmd = app.add_subcommand(
+      "momento", "Run the fake Momento alone (plaintext gRPC, a drop-in for momento-local)");
+  momento_cmd->add_option("--host", momento.host, "Address to listen on")->capture_default_str();
+  momento_cmd->add_option("--port", momento.port, "Port to listen on; 0 picks a free one")
+      ->capture_default_str();
+  momento_cmd->add_flag("--quiet,-q", momento.quiet, "Do not print connection lines");
+  momento_cmd->add_option("--events", momento.events_file,
+                          "Append every ledger event to FILE as JSON lines (- for stdout)");
+  momento_cmd->add_option("--api-key", momento.api_keys,
+                          "Accept only this authorization value (repeatable; default: any)");
+  momento_cmd->add_option("--cache", momento.caches, "Create this cache at start (repeatable)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -211,6 +225,7 @@ int RunCli(int argc, char** argv) {
   }
   if (serve_cmd->parsed()) return Serve(serve);
   if (invoke_cmd->parsed()) return Invoke(invoke);
+  if (momento_cmd->parsed()) return momento::RunMomentoServer(momento);
   return UsageError("no command given (see thaw --help)");
 }
 

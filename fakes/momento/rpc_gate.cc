@@ -1,0 +1,143 @@
+#include "fakes/momento/rpc_gate.h"
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/status.h>
+
+#include <map>
+#include <thread>
+
+#include "fakes/momento/momento_status.h"
+
+namespace thaw::momento {
+
+namespace {
+
+// An injected delay polls for cancellation this often, so a client that gives up frees the
+// server thread promptly.
+constexpr auto kDelaySlice = std::chrono::milliseconds(5);
+
+std::string ToString(grpc::string_ref ref) { return std::string(ref.data(), ref.size()); }
+
+const grpc::string_ref* FindMetadata(const grpc::ServerContext& context, std::string_view key) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+  return it == metadata.end() ? nullptr : &it->second;
+}
+
+bool DeadlinePassed(const grpc::ServerContext& context) {
+  return std::chrono::system_clock::now() >= context.deadline();
+}
+
+// Waits `delay`, or until the call's deadline passes or it is cancelled. Returns whether the
+// whole delay elapsed.
+bool Delay(grpc::ServerContext& context, std::chrono::milliseconds delay) {
+  const auto until = std::chrono::steady_clock::now() + delay;
+  while (std::chrono::steady_clock::now() < until) {
+    if (context.IsCancelled() || DeadlinePassed(context)) return false;
+    const auto left = until - std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, kDelaySlice));
+  }
+  return true;
+}
+
+}  // namespace
+
+RpcGate::RpcGate(Ledger& ledger, const ConnectionAttributor& attributor, RpcGateOptions options)
+    : ledger_(ledger), attributor_(attributor), options_(std::move(options)) {}
+
+RpcGate::Call RpcGate::Begin(grpc::ServerContext& context, std::string_view service,
+                             std::string_view method, Plane plane, size_t request_bytes) {
+  Call call;
+  call.context_ = &context;
+  call.service_ = service;
+  call.method_ = method;
+  call.plane_ = plane;
+  call.request_bytes_ = request_bytes;
+  call.start_ = std::chrono::steady_clock::now();
+  call.attribution_ = attributor_.Attribute(context.peer());
+  if (plane == Plane::kData) {
+    if (const grpc::string_ref* cache = FindMetadata(context, "cache")) {
+      call.cache_ = ToString(*cache);
+    }
+  }
+  call.admission_ = Admit(call, context);
+  return call;
+}
+
+absl::Status RpcGate::Admit(Call& call, grpc::ServerContext& context) {
+  if (!options_.api_keys.empty()) {
+    const grpc::string_ref* key = FindMetadata(context, "authorization");
+    if (key == nullptr || !options_.api_keys.contains(ToString(*key))) {
+      return absl::UnauthenticatedError("Invalid signature");
+    }
+  }
+  if (options_.momento_local_faults && call.plane_ == Plane::kData &&
+      (FindMetadata(context, "return-error") != nullptr ||
+       FindMetadata(context, "delay-ms") != nullptr)) {
+    std::map<std::string, std::string> metadata;
+    for (std::string_view key : {"request-id", "return-error", "error-rpcs", "error-count",
+                                 "delay-rpcs", "delay-ms", "delay-count"}) {
+      if (const grpc::string_ref* value = FindMetadata(context, key)) {
+        metadata[std::string(key)] = ToString(*value);
+      }
+    }
+    LocalFaultInjector::Plan plan =
+        faults_.Decide(metadata, LocalFaultInjector::RpcName(call.method_));
+    if (plan.delay.count() > 0) {
+      call.fault_ = "delay";
+      if (!Delay(context, plan.delay)) {
+        return absl::DeadlineExceededError("deadline exceeded during an injected delay");
+      }
+    }
+    if (plan.error) {
+      call.fault_ = call.fault_.empty() ? "error" : "delay+error";
+      return *plan.error;
+    }
+  }
+  if (DeadlinePassed(context)) return absl::DeadlineExceededError("deadline exceeded");
+  if (call.request_bytes_ > options_.max_request_bytes) {
+    return WithErrTrailer(
+        absl::ResourceExhaustedError("the request is larger than the limit of " +
+                                     std::to_string(options_.max_request_bytes) + " bytes"),
+        kErrRequestSizeLimitExceeded);
+  }
+  if (call.plane_ == Plane::kData && call.cache_.empty()) {
+    return absl::InvalidArgumentError("the `cache` metadata is missing");
+  }
+  return absl::OkStatus();
+}
+
+grpc::Status RpcGate::Finish(Call& call, absl::Status status) {
+  if (!call.admission_.ok()) status = call.admission_;
+  grpc::ServerContext& context = *call.context_;
+  std::optional<std::string> err = ErrTrailer(status);
+  if (err) context.AddTrailingMetadata("err", *err);
+
+  const char* plane = call.plane_ == Plane::kData      ? "data"
+                      : call.plane_ == Plane::kControl ? "control"
+                                                       : "ping";
+  nlohmann::json attrs = {
+      {"service", call.service_},
+      {"method", call.method_},
+      {"plane", plane},
+      {"code", StatusCodeName(status.code())},
+      {"connection", call.attribution_.connection},
+      {"peer", call.attribution_.peer},
+      {"request_bytes", call.request_bytes_},
+      {"duration_ms",
+       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - call.start_)
+           .count()},
+  };
+  if (call.plane_ == Plane::kData) attrs["cache"] = call.cache_;
+  if (!status.ok()) attrs["message"] = std::string(status.message());
+  if (err) attrs["err"] = *err;
+  if (!call.fault_.empty()) attrs["fault"] = call.fault_;
+  if (const grpc::string_ref* agent = FindMetadata(context, "agent")) {
+    attrs["agent"] = ToString(*agent);
+  }
+  ledger_.Append(call.attribution_.instance, call.attribution_.function, std::string(kRpcKind),
+                 std::move(attrs));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+}  // namespace thaw::momento

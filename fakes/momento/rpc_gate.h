@@ -1,0 +1,98 @@
+#ifndef THAW_FAKES_MOMENTO_RPC_GATE_H_
+#define THAW_FAKES_MOMENTO_RPC_GATE_H_
+
+#include <chrono>
+#include <cstddef>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "core/ledger.h"
+#include "fakes/momento/connection_attributor.h"
+#include "fakes/momento/local_fault_injector.h"
+
+namespace grpc {
+class ServerContext;
+class Status;
+}  // namespace grpc
+
+namespace thaw::momento {
+
+struct RpcGateOptions {
+  // When not empty, the `authorization` metadata must be one of these, else UNAUTHENTICATED.
+  // Empty (the default) accepts anything, including the empty value MomentoLocalProvider sends.
+  std::set<std::string> api_keys;
+  // Requests larger than this (serialized) are RESOURCE_EXHAUSTED with the
+  // `request_size_limit_exceeded` err trailer.
+  size_t max_request_bytes = 5 * 1024 * 1024;
+  // Honour momento-local's per-request fault metadata (local_fault_injector.h).
+  bool momento_local_faults = true;
+};
+
+// What every Momento RPC goes through, whatever its service: attribution of the call to a
+// connection and instance, the `authorization` check, the `cache` metadata, momento-local's
+// fault metadata, the deadline, the request size limit; and, once served, the ledger record
+// (`momento.rpc`) and the `err` trailer.
+//
+// Usage in a handler: `RpcGate::Call call = gate.Begin(...); if (call.admission().ok()) {
+// status = serve(call.cache()); } return gate.Finish(call, status);`
+//
+// Thread-safe. `ledger` and `attributor` must outlive the gate.
+class RpcGate {
+ public:
+  static constexpr std::string_view kRpcKind = "momento.rpc";
+
+  // Whether a method belongs to the data plane (needs the `cache` metadata).
+  enum class Plane { kData, kControl, kPing };
+
+  // One call in progress; owned by the handler's stack frame.
+  class Call {
+   public:
+    // OK when the call may be served; otherwise the status to answer with.
+    const absl::Status& admission() const { return admission_; }
+    // The `cache` metadata (data plane only).
+    const std::string& cache() const { return cache_; }
+    const ConnectionAttribution& attribution() const { return attribution_; }
+
+   private:
+    friend class RpcGate;
+    grpc::ServerContext* context_ = nullptr;
+    std::string_view service_;
+    std::string_view method_;
+    Plane plane_ = Plane::kData;
+    absl::Status admission_;
+    std::string cache_;
+    ConnectionAttribution attribution_;
+    std::string fault_;
+    size_t request_bytes_ = 0;
+    std::chrono::steady_clock::time_point start_;
+  };
+
+  RpcGate(Ledger& ledger, const ConnectionAttributor& attributor, RpcGateOptions options);
+  RpcGate(const RpcGate&) = delete;
+  RpcGate& operator=(const RpcGate&) = delete;
+
+  // Admits (or not) a call of `service`/`method` whose request serializes to `request_bytes`.
+  // May block for an injected delay (at most until the call's deadline or cancellation).
+  Call Begin(grpc::ServerContext& context, std::string_view service, std::string_view method,
+             Plane plane, size_t request_bytes);
+
+  // Records the call with `status` (the admission status when that is not OK), adds the `err`
+  // trailer it carries, and returns it as a grpc::Status.
+  grpc::Status Finish(Call& call, absl::Status status = absl::OkStatus());
+
+ private:
+  absl::Status Admit(Call& call, grpc::ServerContext& context);
+
+  // Constant after construction.
+  Ledger& ledger_;
+  const ConnectionAttributor& attributor_;
+  const RpcGateOptions options_;
+  // Thread-safe.
+  LocalFaultInjector faults_;
+};
+
+}  // namespace thaw::momento
+
+#endif  // THAW_FAKES_MOMENTO_RPC_GATE_H_

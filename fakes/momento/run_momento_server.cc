@@ -1,0 +1,132 @@
+#include "fakes/momento/run_momento_server.h"
+
+#include <signal.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <mutex>
+
+#include "core/ledger.h"
+#include "core/scheduler_clock.h"
+#include "fakes/momento/connection_tracker.h"
+#include "fakes/momento/momento_acceptor.h"
+#include "fakes/momento/momento_server.h"
+
+namespace thaw::momento {
+
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr auto kShutdownGrace = std::chrono::milliseconds(300);
+
+int StartError(const std::string& what) {
+  std::fprintf(stderr, "thaw: %s\n", what.c_str());
+  return 2;
+}
+
+// Writes ledger events as JSON lines, in sequence order, as they are appended.
+class EventsWriter {
+ public:
+  EventsWriter(Ledger& ledger, std::FILE* out) : ledger_(ledger), out_(out) {}
+  void Flush() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Event& event : ledger_.Since(written_)) {
+      const std::string line = event.ToJson().dump() + "\n";
+      std::fwrite(line.data(), 1, line.size(), out_);
+      written_ = event.seq;
+    }
+    std::fflush(out_);
+  }
+
+ private:
+  Ledger& ledger_;
+  std::FILE* const out_;
+  std::mutex mu_;
+  uint64_t written_ = 0;
+};
+
+// Prints one line per connection opened or closed.
+void PrintConnection(const Event& event) {
+  const bool opened = event.kind == ConnectionTracker::kOpenedKind;
+  if (!opened && event.kind != ConnectionTracker::kClosedKind) return;
+  const std::string id = event.attrs.value("connection", "");
+  const std::string peer = event.attrs.value("peer", "");
+  if (opened) {
+    std::fprintf(stdout, "thaw momento: connection %s opened from %s\n", id.c_str(), peer.c_str());
+  } else {
+    std::fprintf(stdout, "thaw momento: connection %s closed (%s)\n", id.c_str(),
+                 event.attrs.value("reason", "").c_str());
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int RunMomentoServer(const MomentoCommandOptions& options) {
+  ::signal(SIGPIPE, SIG_IGN);
+  Ledger ledger;
+  SchedulerClock clock;
+  asio::io_context io(1);
+  ConnectionTracker tracker(io, ledger);
+
+  std::FILE* events_out = nullptr;
+  if (options.events_file == "-") {
+    events_out = stdout;
+  } else if (!options.events_file.empty()) {
+    events_out = std::fopen(options.events_file.c_str(), "a");
+    if (events_out == nullptr) return StartError("cannot open --events " + options.events_file);
+  }
+  std::unique_ptr<EventsWriter> writer;
+  int listener = 0;
+  if (events_out != nullptr) {
+    writer = std::make_unique<EventsWriter>(ledger, events_out);
+    listener = ledger.AddListener([&writer](uint64_t) { writer->Flush(); });
+  }
+  int print_listener = 0;
+  if (!options.quiet) {
+    print_listener = ledger.AddListener([&ledger](uint64_t seq) {
+      for (const Event& event : ledger.Since(seq - 1, 1)) PrintConnection(event);
+    });
+  }
+
+  MomentoServerOptions server_options;
+  server_options.api_keys.insert(options.api_keys.begin(), options.api_keys.end());
+  server_options.caches = options.caches;
+  auto server = MomentoServer::Start(server_options, ledger, clock, tracker);
+  if (!server.ok()) return StartError(std::string(server.status().message()));
+
+  MomentoAcceptor::Options acceptor_options;
+  acceptor_options.host = options.host;
+  acceptor_options.port = options.port;
+  auto acceptor = MomentoAcceptor::Listen(io, acceptor_options, tracker, (*server)->grpc_server());
+  if (!acceptor.ok()) return StartError(std::string(acceptor.status().message()));
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    std::fprintf(stdout, "thaw momento: shutting down\n");
+    std::fflush(stdout);
+    (*acceptor)->Close();
+    (*server)->Shutdown(kShutdownGrace);
+    tracker.CloseAll();
+    io.stop();
+  });
+
+  std::fprintf(stdout, "thaw momento: listening on %s\n", (*acceptor)->endpoint().c_str());
+  std::fflush(stdout);
+  io.run();
+
+  acceptor->reset();
+  server->reset();
+  if (print_listener != 0) ledger.RemoveListener(print_listener);
+  if (listener != 0) {
+    ledger.RemoveListener(listener);
+    writer->Flush();
+  }
+  if (events_out != nullptr && events_out != stdout) std::fclose(events_out);
+  return 0;
+}
+
+}  // namespace thaw::momento

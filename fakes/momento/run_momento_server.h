@@ -1,0 +1,32 @@
+#ifndef THAW_FAKES_MOMENTO_RUN_MOMENTO_SERVER_H_
+#define THAW_FAKES_MOMENTO_RUN_MOMENTO_SERVER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace thaw::momento {
+
+// `thaw momento`: the standalone fake Momento, a drop-in for momento-local.
+struct MomentoCommandOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // momento-local's port; 0 picks a free one
+  // No per-connection lines on stdout (the ready and shutdown lines stay).
+  bool quiet = false;
+  // When set, every ledger event is appended to this file as one JSON line, written before
+  // the RPC that caused it answers ("-" = stdout).
+  std::string events_file;
+  // Accepted `authorization` values; empty accepts anything.
+  std::vector<std::string> api_keys;
+  // Caches created at start.
+  std::vector<std::string> caches;
+};
+
+// Serves until SIGINT or SIGTERM, then stops (300 ms grace for calls in flight) and returns 0.
+// Prints `thaw momento: listening on HOST:PORT` once ready. Returns 2 (after printing
+// `thaw: <what>` on stderr) when it cannot start.
+int RunMomentoServer(const MomentoCommandOptions& options);
+
+}  // namespace thaw::momento
+
+#endif  // THAW_FAKES_MOMENTO_RUN_MOMENTO_SERVER_H_
