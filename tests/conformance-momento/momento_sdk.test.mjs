@@ -220,3 +220,53 @@ describe('authentication', () => {
     }
   });
 });
+
+// momento-local's per-request fault metadata, sent by the SDK's own (deep-imported, not
+// re-exported) ExperimentalMomentoLocalTestConfigMiddleware, as the SDK's retry suites do.
+describe('momento-local fault metadata', () => {
+  let server;
+  let middleware;
+  let rpcMethod;
+  before(async () => {
+    server = await startThaw(['--cache', 'c']);
+    middleware = await import(
+      '@gomomento/sdk/dist/src/config/middleware/experimental-momento-local-test-config-middleware.js');
+    rpcMethod = (await import('@gomomento/sdk/dist/src/config/retry/momento-rpc-method.js'))
+      .MomentoRPCMethod;
+  });
+  after(async () => { await server?.stop(); });
+
+  function faultyClient(metadata) {
+    const configuration = Configurations.Lambda.latest().withMiddlewares([
+      new middleware.ExperimentalMomentoLocalTestConfigMiddleware({
+        requestId: crypto.randomUUID(), ...metadata }),
+    ]);
+    return newClient(configuration, server.port);
+  }
+
+  test('a delay longer than the Lambda deadline (1100 ms) is TimeoutError', async () => {
+    const client = faultyClient({ delayRpcs: [rpcMethod.Get], delayMs: 3000 });
+    try {
+      const response = await client.get('c', 'slow');
+      assertInstance(response, CacheGet.Error, 'delayed get');
+      assert.equal(response.errorCode(), MomentoErrorCode.TIMEOUT_ERROR);
+    } finally {
+      client.close();
+    }
+  });
+
+  test('UNAVAILABLE twice is retried: three Get RPCs, then a Miss', async () => {
+    const client = faultyClient({
+      returnError: MomentoErrorCode.SERVER_UNAVAILABLE, errorRpcs: [rpcMethod.Get], errorCount: 2,
+    });
+    try {
+      const before = server.events().length;
+      assertInstance(await client.get('c', 'retried'), CacheGet.Miss, 'get after 2 errors');
+      const gets = server.events().slice(before)
+        .filter((e) => e.kind === 'momento.rpc' && e.attrs.method === 'Get');
+      assert.deepEqual(gets.map((e) => e.attrs.code), ['UNAVAILABLE', 'UNAVAILABLE', 'OK']);
+    } finally {
+      client.close();
+    }
+  });
+});
