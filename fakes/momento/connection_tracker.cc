@@ -95,8 +95,14 @@ absl::StatusOr<std::string> ConnectionTracker::Adopt(int fd, ConnectionAttributi
   event.data.fd = watch_fd;
   if (epoll_fd_ < 0 || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, watch_fd, &event) != 0) {
     // Still serve the connection; only its close goes unrecorded.
+    const std::string error = std::strerror(errno);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      by_watch_fd_.erase(watch_fd);
+    }
+    ::close(watch_fd);
     ledger_.Append(attribution.instance, attribution.function, "momento.connection.unwatched",
-                   {{"connection", id}, {"error", std::strerror(errno)}});
+                   {{"connection", id}, {"error", error}});
   }
   grpc::AddInsecureChannelFromFd(&server, fd);
   return id;

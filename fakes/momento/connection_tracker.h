@@ -30,7 +30,8 @@ namespace thaw::momento {
 // and out from TCP_INFO, duration).
 //
 // One tracker serves any number of listeners (one per Lambda instance in the emulator); their
-// connection ids ("c1", "c2", ...) are unique per tracker.
+// connection ids ("c1", "c2", ...) are unique per tracker. If the close cannot be watched
+// (epoll failure), the connection is still served and `momento.connection.unwatched` is recorded.
 //
 // Thread-safe: Adopt and Attribute may be called from any thread. The close watcher runs on
 // `io`, which must be running for closes to be recorded. `io` and `ledger` must outlive the
