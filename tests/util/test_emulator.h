@@ -67,6 +67,10 @@ class TestEmulator {
 
   // Runs `fn` on the emulator thread and waits for it.
   void RunOnLoop(std::function<void()> fn);
+  // Advances the scheduler clock (firing what falls due) and waits for it.
+  void AdvanceClock(std::chrono::milliseconds by);
+  // Counts ledger events of `kind` (and `function` when not empty).
+  size_t CountEvents(const std::string& kind, const std::string& function = "");
 
  private:
   TestEmulator() = default;
@@ -77,6 +81,8 @@ class TestEmulator {
   CapturingLogSink logs_;
   boost::asio::io_context io_{1};
   std::unique_ptr<ProcessLauncher> launcher_;
+  SchedulerClock clock_;
+  std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<ControlPlane> control_;
   std::unique_ptr<http::HttpServer> server_;
   uint16_t port_ = 0;
