@@ -276,10 +276,12 @@ void ControlPlane::OnGone(Instance& instance) {
   // Lambda keeps provisioned concurrency at its level: a lost instance is replaced.
   const FunctionConfig* replace =
       instance.provisioned() && !shutting_down_ ? &instance.function() : nullptr;
-  // Deferred: the instance is inside one of its own methods.
-  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), id, replace] {
+  // Deferred: the instance is inside one of its own methods. It stays in instances_ until its
+  // process is reaped (OnProcessExit), so the exit is seen and recorded.
+  const bool reaped = instance.process_exited();
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), id, replace, reaped] {
     if (!alive.lock()) return;
-    instances_.erase(id);
+    if (reaped) instances_.erase(id);
     if (replace) StartProvisioned(*replace);
   });
 }
@@ -432,7 +434,12 @@ asio::awaitable<void> ControlPlane::Shutdown(std::chrono::milliseconds grace) {
   }
 }
 
-void ControlPlane::OnProcessExit(Instance&) {
+void ControlPlane::OnProcessExit(Instance& instance) {
+  if (instance.state() == Instance::State::kGone) {
+    asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), id = instance.id()] {
+      if (alive.lock()) instances_.erase(id);
+    });
+  }
   process_exit_.cancel();
   for (asio::steady_timer* waiter : exit_waiters_) waiter->cancel();
 }

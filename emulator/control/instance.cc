@@ -359,8 +359,12 @@ void Instance::OnLine(std::string_view line, bool) { Log(line); }
 void Instance::OnExit(const ExitInfo& info) {
   process_exited_ = true;
   frozen_ = false;
-  owner_.OnProcessExit(*this);
-  if (state_ == State::kGone) return;
+  ledger_.Append(id_, function_.name, "instance.exited",
+                 {{"pid", process_ ? process_->pid() : 0}, {"exit", info.Describe()}});
+  if (state_ == State::kGone) {
+    owner_.OnProcessExit(*this);
+    return;
+  }
   const std::string reason = state_ == State::kStopping ? stop_reason_ : "exit";
   state_ = State::kGone;  // Before Finish, so the instance is not offered for another event.
   if (current_) {
@@ -374,6 +378,7 @@ void Instance::OnExit(const ExitInfo& info) {
     Finish(std::move(result), "runtime_exit");
   }
   BecomeGone(reason, {{"exit", info.Describe()}});
+  owner_.OnProcessExit(*this);
 }
 
 void Instance::Kill(const std::string& reason, std::optional<InvokeResult> result) {
@@ -400,7 +405,7 @@ void Instance::Stop(const std::string& reason) {
   state_ = State::kStopping;
   stop_reason_ = reason;
   init_timer_.cancel();
-  next_wake_.cancel();
+  // A waiting /next is left waiting, as in Lambda: the runtime learns of the end by SIGTERM.
   if (process_ && !process_exited_) {
     process_->SignalGroup(SIGTERM);
     // A stopped process only acts on SIGTERM once continued.

@@ -85,6 +85,20 @@ void TestEmulator::RunOnLoop(std::function<void()> fn) {
   done.get_future().wait();
 }
 
+absl::Status TestEmulator::WaitForEvents(const std::string& kind, const std::string& function,
+                                         size_t n) {
+  uint64_t since = 0;
+  for (size_t i = 0; i < n; ++i) {
+    auto event = WaitForEvent(kind, function, since);
+    if (!event.ok()) {
+      return absl::DeadlineExceededError("saw " + std::to_string(i) + " of " + std::to_string(n) +
+                                         " events: " + std::string(event.status().message()));
+    }
+    since = event->seq;
+  }
+  return absl::OkStatus();
+}
+
 void TestEmulator::AdvanceClock(std::chrono::milliseconds by) {
   RunOnLoop([this, by] { control_->AdvanceClock(by); });
 }

@@ -65,6 +65,9 @@ class TestEmulator {
   absl::StatusOr<Event> WaitForEvent(const std::string& kind, const std::string& function = "",
                                      uint64_t since = 0);
 
+  // Waits until `n` events of `kind` (and `function`) are in the ledger.
+  absl::Status WaitForEvents(const std::string& kind, const std::string& function, size_t n);
+
   // Runs `fn` on the emulator thread and waits for it.
   void RunOnLoop(std::function<void()> fn);
   // Advances the scheduler clock (firing what falls due) and waits for it.
