@@ -66,7 +66,9 @@ int Serve(const ServeOptions& options) {
   NullLogSink null_logs;
   LogSink& logs = options.quiet ? static_cast<LogSink&>(null_logs) : stream_logs;
   BoostProcessLauncher launcher(io);
-  ControlPlane control(io, *config, ledger, logs, launcher);
+  SchedulerClock clock;
+  Scheduler scheduler(io, clock);
+  ControlPlane control(io, *config, ledger, logs, launcher, scheduler);
   auto server = http::HttpServer::Listen(io, options.host, options.port, MakeApiHandler(control));
   if (!server.ok()) return UsageError(std::string(server.status().message()));
 
@@ -128,7 +130,9 @@ int Invoke(const InvokeOptions& options) {
   NullLogSink null_logs;
   LogSink& logs = options.quiet ? static_cast<LogSink&>(null_logs) : stream_logs;
   BoostProcessLauncher launcher(io);
-  ControlPlane control(io, *config, ledger, logs, launcher);
+  SchedulerClock clock;
+  Scheduler scheduler(io, clock);
+  ControlPlane control(io, *config, ledger, logs, launcher, scheduler);
   std::string name;
   if (auto error = control.Resolve(options.function, "", name)) {
     std::string known;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/status/status.h"
+#include "emulator/config/duration.h"
 #include "yaml-cpp/yaml.h"
 
 namespace thaw {
@@ -105,6 +106,23 @@ absl::StatusOr<int> GetInt(const Reporter& r, const YAML::Node& node, const std:
   return value;
 }
 
+absl::StatusOr<std::chrono::milliseconds> GetDuration(const Reporter& r, const YAML::Node& node,
+                                                     const std::string& path) {
+  if (!node.IsScalar()) return r.Error(node, path, "expected a duration like 10m");
+  auto value = ParseDuration(node.Scalar());
+  if (!value.ok()) return r.Error(node, path, std::string(value.status().message()));
+  return *value;
+}
+
+absl::StatusOr<bool> GetBool(const Reporter& r, const YAML::Node& node, const std::string& path) {
+  if (node.IsScalar()) {
+    const std::string& v = node.Scalar();
+    if (v == "true" || v == "yes" || v == "on") return true;
+    if (v == "false" || v == "no" || v == "off") return false;
+  }
+  return r.Error(node, path, "expected true or false");
+}
+
 absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::string& name,
                                              const YAML::Node& node,
                                              const std::filesystem::path& base_dir) {
@@ -115,7 +133,9 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
                    "function names are 1 to 64 letters, digits, hyphens or underscores");
   }
   if (auto s = CheckKeys(r, node, path,
-                         {"runtime", "handler", "code", "memory", "timeout", "environment"});
+                         {"runtime", "handler", "code", "memory", "timeout", "environment",
+                          "keepalive", "max_lifetime", "reserved_concurrency",
+                          "provisioned_concurrency"});
       !s.ok()) {
     return s;
   }
@@ -177,6 +197,26 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
     if (!timeout.ok()) return timeout.status();
     fn.timeout_s = *timeout;
   }
+  if (node["keepalive"]) {
+    auto d = GetDuration(r, node["keepalive"], path + ".keepalive");
+    if (!d.ok()) return d.status();
+    fn.keepalive = *d;
+  }
+  if (node["max_lifetime"]) {
+    auto d = GetDuration(r, node["max_lifetime"], path + ".max_lifetime");
+    if (!d.ok()) return d.status();
+    fn.max_lifetime = *d;
+  }
+  if (node["reserved_concurrency"]) {
+    auto n = GetInt(r, node["reserved_concurrency"], path + ".reserved_concurrency", 0, 100000);
+    if (!n.ok()) return n.status();
+    fn.reserved_concurrency = *n;
+  }
+  if (node["provisioned_concurrency"]) {
+    auto n = GetInt(r, node["provisioned_concurrency"], path + ".provisioned_concurrency", 0, 1000);
+    if (!n.ok()) return n.status();
+    fn.provisioned_concurrency = *n;
+  }
   if (const YAML::Node env = node["environment"]; env) {
     if (!env.IsMap()) return r.Error(env, path + ".environment", "expected a mapping");
     static const std::regex kEnvRe("[a-zA-Z][a-zA-Z0-9_]*");
@@ -200,7 +240,8 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
 
 absl::Status ParseSettings(const Reporter& r, const YAML::Node& node, Settings& settings) {
   if (auto s = CheckKeys(r, node, "settings",
-                         {"account_concurrency", "pass_env", "region", "account_id"});
+                         {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
+                          "max_lifetime", "freeze", "shutdown_grace", "init_timeout"});
       !s.ok()) {
     return s;
   }
@@ -240,6 +281,24 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node, Settings& 
     }
     settings.account_id = *account;
   }
+  struct DurationKey {
+    const char* key;
+    std::chrono::milliseconds* value;
+  };
+  for (const DurationKey& d : {DurationKey{"keepalive", &settings.keepalive},
+                               DurationKey{"max_lifetime", &settings.max_lifetime},
+                               DurationKey{"shutdown_grace", &settings.shutdown_grace},
+                               DurationKey{"init_timeout", &settings.init_timeout}}) {
+    if (!node[d.key]) continue;
+    auto value = GetDuration(r, node[d.key], std::string("settings.") + d.key);
+    if (!value.ok()) return value.status();
+    *d.value = *value;
+  }
+  if (node["freeze"]) {
+    auto freeze = GetBool(r, node["freeze"], "settings.freeze");
+    if (!freeze.ok()) return freeze.status();
+    settings.freeze = *freeze;
+  }
   return absl::OkStatus();
 }
 
@@ -273,6 +332,21 @@ absl::StatusOr<ThawConfig> ParseConfig(const std::string& yaml, const std::strin
       auto fn = ParseFunction(r, name, kv.second, base_dir);
       if (!fn.ok()) return fn.status();
       config.functions[name] = *std::move(fn);
+    }
+    int reserved = 0;
+    for (const auto& [name, fn] : config.functions) {
+      reserved += fn.reserved_concurrency.value_or(0);
+      if (fn.reserved_concurrency && fn.provisioned_concurrency > *fn.reserved_concurrency) {
+        return r.Error(functions[name]["provisioned_concurrency"],
+                       "functions." + name + ".provisioned_concurrency",
+                       "cannot exceed the function's reserved_concurrency");
+      }
+    }
+    if (reserved > config.settings.account_concurrency) {
+      return absl::InvalidArgumentError(
+          display_name + ": the functions' reserved_concurrency adds up to " +
+          std::to_string(reserved) + ", more than settings.account_concurrency (" +
+          std::to_string(config.settings.account_concurrency) + ")");
     }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +

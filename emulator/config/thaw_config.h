@@ -1,8 +1,10 @@
 #ifndef THAW_EMULATOR_CONFIG_THAW_CONFIG_H_
 #define THAW_EMULATOR_CONFIG_THAW_CONFIG_H_
 
+#include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,14 @@ struct FunctionConfig {
   int memory_mb = 128;
   int timeout_s = 3;
   std::map<std::string, std::string> environment;
+  // Overrides of settings.keepalive / settings.max_lifetime for this function.
+  std::optional<std::chrono::milliseconds> keepalive;
+  std::optional<std::chrono::milliseconds> max_lifetime;
+  // Most invocations of this function in flight at once, reserved from the account's pool.
+  std::optional<int> reserved_concurrency;
+  // Instances initialized at start (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency)
+  // and used before on-demand ones; never reaped for idleness.
+  int provisioned_concurrency = 0;
 };
 
 // The `settings:` section.
@@ -30,7 +40,27 @@ struct Settings {
   std::vector<std::string> pass_env;
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
+  // How long an idle instance is kept, on the scheduler clock; 0 = reap after every invoke.
+  std::chrono::milliseconds keepalive = std::chrono::minutes(10);
+  // Longest an instance lives, on the scheduler clock; 0 = no limit.
+  std::chrono::milliseconds max_lifetime{0};
+  // Stop (SIGSTOP) an instance's processes while it waits for an event.
+  bool freeze = true;
+  // Time between SIGTERM and SIGKILL when an instance is stopped.
+  std::chrono::milliseconds shutdown_grace{300};
+  // Lambda's init phase limit (real time); past it init is retried within the first invoke.
+  std::chrono::milliseconds init_timeout{10000};
 };
+
+// The keepalive and max lifetime that apply to `function`.
+inline std::chrono::milliseconds KeepaliveOf(const FunctionConfig& function,
+                                             const Settings& settings) {
+  return function.keepalive.value_or(settings.keepalive);
+}
+inline std::chrono::milliseconds MaxLifetimeOf(const FunctionConfig& function,
+                                               const Settings& settings) {
+  return function.max_lifetime.value_or(settings.max_lifetime);
+}
 
 struct ThawConfig {
   // The file the configuration came from ("<embedded>" when none).

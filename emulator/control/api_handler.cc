@@ -7,7 +7,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <charconv>
+#include <optional>
 
+#include "emulator/config/duration.h"
 #include "emulator/control/ids.h"
 
 namespace thaw {
@@ -139,15 +141,10 @@ asio::awaitable<http::Response> HandleInvoke(ControlPlane& control, http::Reques
   const bool tail_log = invoke.tail_log;
 
   if (type == "Event") {
-    // Runs on its own; the caller only learns it was queued. Its result is in the ledger.
-    asio::co_spawn(
-        control.io(),
-        [&control, invoke]() mutable -> asio::awaitable<void> {
-          (void)co_await control.Invoke(std::move(invoke));
-        },
-        asio::detached);
+    // Queued and retried like Lambda's asynchronous invocations; the outcome is in the ledger.
+    const std::string event_id = control.InvokeAsync(std::move(invoke));
     http::Response response = http::MakeResponse(request, 202, "", "");
-    response.set("x-amzn-RequestId", api_request_id);
+    response.set("x-amzn-RequestId", event_id);
     co_return response;
   }
 
@@ -209,6 +206,53 @@ asio::awaitable<http::Response> HandleEvents(ControlPlane& control, http::Reques
   co_return http::MakeResponse(request, 200, body.dump());
 }
 
+http::Response JsonError(const http::Request& request, unsigned status, const std::string& message) {
+  return http::MakeResponse(request, status, nlohmann::json{{"error", message}}.dump());
+}
+
+// The JSON object in a request body; an empty body is {}.
+std::optional<nlohmann::json> JsonBody(const http::Request& request) {
+  if (request.body().empty()) return nlohmann::json::object();
+  auto body = nlohmann::json::parse(request.body(), nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return std::nullopt;
+  return body;
+}
+
+http::Response HandleAdvance(ControlPlane& control, const http::Request& request) {
+  auto body = JsonBody(request);
+  if (!body || !body->contains("duration") || !(*body)["duration"].is_string()) {
+    return JsonError(request, 400, "expected {\"duration\":\"11m\"}");
+  }
+  auto duration = ParseDuration((*body)["duration"].get<std::string>());
+  if (!duration.ok()) return JsonError(request, 400, std::string(duration.status().message()));
+  control.AdvanceClock(*duration);
+  const auto offset = std::chrono::duration_cast<std::chrono::milliseconds>(
+      control.scheduler().clock().offset());
+  return http::MakeResponse(
+      request, 200,
+      nlohmann::json{{"advanced_ms", duration->count()}, {"offset_ms", offset.count()}}.dump());
+}
+
+http::Response HandleReap(ControlPlane& control, const http::Request& request) {
+  auto body = JsonBody(request);
+  if (!body) return JsonError(request, 400, "expected a JSON object");
+  std::string function;
+  int64_t instance = 0;
+  if (body->contains("function")) {
+    if (!(*body)["function"].is_string()) return JsonError(request, 400, "function: a name");
+    function = (*body)["function"];
+    if (!control.config().functions.count(function)) {
+      return JsonError(request, 404, "no function named '" + function + "'");
+    }
+  }
+  if (body->contains("instance")) {
+    if (!(*body)["instance"].is_number_integer()) return JsonError(request, 400, "instance: an id");
+    instance = (*body)["instance"];
+  }
+  const std::vector<int64_t> reaped = control.ReapIdle(function, instance);
+  return http::MakeResponse(request, 200, nlohmann::json{{"reaped", reaped}}.dump());
+}
+
 }  // namespace
 
 http::Handler MakeApiHandler(ControlPlane& control) {
@@ -226,7 +270,34 @@ http::Handler MakeApiHandler(ControlPlane& control) {
           kInvokePrefix.size(), path.size() - kInvokePrefix.size() - kInvokeSuffix.size());
       co_return co_await HandleInvoke(control, request, context, name, query);
     }
+    if (request.method() == beast::http::verb::post) {
+      if (path == "/_thaw/clock/advance") co_return HandleAdvance(control, request);
+      if (path == "/_thaw/reap") co_return HandleReap(control, request);
+      constexpr std::string_view kInstances = "/_thaw/instances/";
+      constexpr std::string_view kKill = "/kill";
+      if (path.size() > kInstances.size() + kKill.size() &&
+          path.substr(0, kInstances.size()) == kInstances &&
+          path.substr(path.size() - kKill.size()) == kKill) {
+        const std::string_view id_text =
+            path.substr(kInstances.size(), path.size() - kInstances.size() - kKill.size());
+        int64_t id = 0;
+        auto [ptr, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+        if (ec != std::errc() || ptr != id_text.data() + id_text.size()) {
+          co_return JsonError(request, 400, "instance ids are integers");
+        }
+        if (!control.KillInstance(id)) {
+          co_return JsonError(request, 404, "no live instance " + std::string(id_text));
+        }
+        co_return http::MakeResponse(request, 200, nlohmann::json{{"killed", id}}.dump());
+      }
+    }
     if (request.method() == beast::http::verb::get) {
+      if (path == "/_thaw/clock") {
+        const auto offset = std::chrono::duration_cast<std::chrono::milliseconds>(
+            control.scheduler().clock().offset());
+        co_return http::MakeResponse(request, 200,
+                                     nlohmann::json{{"offset_ms", offset.count()}}.dump());
+      }
       if (path == "/_thaw/instances") {
         co_return http::MakeResponse(
             request, 200, nlohmann::json{{"instances", control.InstancesJson()}}.dump());

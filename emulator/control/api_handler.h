@@ -9,7 +9,9 @@ namespace thaw {
 // The handler of `thaw serve`'s port: the Lambda Invoke API
 //   POST /2015-03-31/functions/{FunctionName}/invocations[?Qualifier=]
 // and the admin API
-//   GET /_thaw/instances, GET /_thaw/events?since=SEQ&wait_ms=MS, GET /_thaw/metrics.
+//   GET  /_thaw/instances, GET /_thaw/events?since=SEQ&wait_ms=MS, GET /_thaw/metrics,
+//   GET  /_thaw/clock, POST /_thaw/clock/advance {"duration":"11m"},
+//   POST /_thaw/reap {"function"?, "instance"?}, POST /_thaw/instances/{id}/kill.
 // `control` must outlive the handler. Strand-confined to the control plane's io_context.
 http::Handler MakeApiHandler(ControlPlane& control);
 

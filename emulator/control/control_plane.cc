@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <sstream>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 #include "emulator/control/function_reference.h"
 #include "emulator/control/ids.h"
 
@@ -17,8 +20,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Lambda's init phase limit; an event waiting for a new instance waits this long for init.
-constexpr auto kInitLimit = std::chrono::seconds(10);
 // How long Shutdown() waits for killed processes to be reaped.
 constexpr auto kReapLimit = std::chrono::seconds(2);
 
@@ -29,18 +30,32 @@ std::string ErrorJson(const std::string& type, const std::string& message) {
 }  // namespace
 
 ControlPlane::ControlPlane(asio::io_context& io, const ThawConfig& config, Ledger& ledger,
-                           LogSink& logs, ProcessLauncher& launcher)
+                           LogSink& logs, ProcessLauncher& launcher, Scheduler& scheduler)
     : io_(io),
       config_(config),
       ledger_(ledger),
       logs_(logs),
       launcher_(launcher),
-      process_exit_(io) {}
+      scheduler_(scheduler),
+      process_exit_(io) {
+  unreserved_pool_ = config_.settings.account_concurrency;
+  for (const auto& [name, fn] : config_.functions) {
+    unreserved_pool_ -= fn.reserved_concurrency.value_or(0);
+  }
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (!alive.lock()) return;
+    for (const auto& [name, fn] : config_.functions) {
+      for (int i = 0; i < fn.provisioned_concurrency; ++i) StartProvisioned(fn);
+    }
+  });
+}
 
 ControlPlane::~ControlPlane() {
   shutting_down_ = true;
   for (auto& [id, instance] : instances_) instance->Kill("shutdown");
   instances_.clear();
+  for (const auto& [id, timer] : idle_timers_) scheduler_.Cancel(timer);
+  for (const auto& [id, timer] : lifetime_timers_) scheduler_.Cancel(timer);
 }
 
 std::string ControlPlane::FunctionArn(const std::string& name) const {
@@ -78,17 +93,65 @@ std::optional<AwsError> ControlPlane::Resolve(std::string_view function_name,
 }
 
 std::shared_ptr<Instance> ControlPlane::TakeIdle(const std::string& function) {
-  auto it = idle_.find(function);
-  if (it == idle_.end()) return nullptr;
-  auto& stack = it->second;
-  while (!stack.empty()) {
-    std::shared_ptr<Instance> instance = stack.back().lock();
-    stack.pop_back();
-    if (instance && instance->state() == Instance::State::kIdle && !instance->busy()) {
-      return instance;
+  for (auto* stacks : {&idle_provisioned_, &idle_}) {
+    auto it = stacks->find(function);
+    if (it == stacks->end()) continue;
+    auto& stack = it->second;
+    while (!stack.empty()) {
+      std::shared_ptr<Instance> instance = stack.back().lock();
+      stack.pop_back();
+      if (instance && instance->state() == Instance::State::kIdle && !instance->busy()) {
+        if (auto timer = idle_timers_.find(instance->id()); timer != idle_timers_.end()) {
+          scheduler_.Cancel(timer->second);
+          idle_timers_.erase(timer);
+        }
+        return instance;
+      }
     }
   }
   return nullptr;
+}
+
+std::shared_ptr<Instance> ControlPlane::NewInstance(const FunctionConfig& fn, bool provisioned) {
+  auto instance = std::make_shared<Instance>(next_instance_id_++, fn, config_.settings, io_,
+                                             ledger_, logs_, launcher_, *this, provisioned);
+  instances_[instance->id()] = instance;
+  const auto lifetime = MaxLifetimeOf(fn, config_.settings);
+  if (lifetime.count() > 0) {
+    std::weak_ptr<Instance> weak = instance;
+    lifetime_timers_[instance->id()] = scheduler_.After(lifetime, [this, weak] {
+      auto self = weak.lock();
+      if (!self) return;
+      lifetime_timers_.erase(self->id());
+      if (self->state() == Instance::State::kIdle) {
+        Reap(self, "lifetime");
+      } else {
+        retire_.insert(self->id());  // stopped when its event ends
+      }
+    });
+  }
+  return instance;
+}
+
+void ControlPlane::StartProvisioned(const FunctionConfig& fn) {
+  if (shutting_down_) return;
+  std::shared_ptr<Instance> instance = NewInstance(fn, /*provisioned=*/true);
+  if (absl::Status started = instance->Start(nullptr); !started.ok()) {
+    instances_.erase(instance->id());
+    ledger_.Append(instance->id(), fn.name, "instance.gone",
+                   {{"reason", "launch_failed"}, {"error", std::string(started.message())}});
+  }
+}
+
+std::string ControlPlane::ThrottleReason(const FunctionConfig& fn) const {
+  const auto it = in_flight_.find(fn.name);
+  const int function_in_flight = it == in_flight_.end() ? 0 : it->second;
+  if (fn.reserved_concurrency) {
+    return function_in_flight >= *fn.reserved_concurrency
+               ? "ReservedFunctionConcurrentInvocationLimitExceeded"
+               : "";
+  }
+  return unreserved_in_flight_ >= unreserved_pool_ ? "ConcurrentInvocationLimitExceeded" : "";
 }
 
 asio::awaitable<ControlPlane::Outcome> ControlPlane::Invoke(InvokeRequest request) {
@@ -120,19 +183,16 @@ asio::awaitable<ControlPlane::Outcome> ControlPlane::Invoke(InvokeRequest reques
   inv->request_id = NewRequestId();
   inv->trace_id = NewTraceId();
 
-  std::shared_ptr<Instance> instance = TakeIdle(fn.name);
+  std::shared_ptr<Instance> instance;
+  if (const std::string reason = ThrottleReason(fn); !reason.empty()) {
+    ledger_.Append(0, fn.name, "invoke.throttled", {{"reason", reason}});
+    outcome.error = AwsError{429, "TooManyRequestsException", "Rate Exceeded.", reason};
+    co_return outcome;
+  }
+  instance = TakeIdle(fn.name);
   if (!instance) {
-    if (in_flight_ >= config_.settings.account_concurrency) {
-      ledger_.Append(0, fn.name, "invoke.throttled",
-                     {{"reason", "ConcurrentInvocationLimitExceeded"}});
-      outcome.error = AwsError{429, "TooManyRequestsException", "Rate Exceeded.",
-                               "ConcurrentInvocationLimitExceeded"};
-      co_return outcome;
-    }
-    instance = std::make_shared<Instance>(next_instance_id_++, fn, config_.settings, io_,
-                                          ledger_, logs_, launcher_, *this);
-    instances_[instance->id()] = instance;
-    inv->deadline = std::chrono::steady_clock::now() + kInitLimit +
+    instance = NewInstance(fn, /*provisioned=*/false);
+    inv->deadline = std::chrono::steady_clock::now() + config_.settings.init_timeout +
                     std::chrono::seconds(fn.timeout_s);
     if (absl::Status started = instance->Start(inv); !started.ok()) {
       instances_.erase(instance->id());
@@ -150,7 +210,9 @@ asio::awaitable<ControlPlane::Outcome> ControlPlane::Invoke(InvokeRequest reques
     instance->Assign(inv);
   }
 
-  ++in_flight_;
+  const bool reserved = fn.reserved_concurrency.has_value();
+  ++in_flight_[fn.name];
+  if (!reserved) ++unreserved_in_flight_;
   while (!inv->result) {
     inv->wake.expires_at(inv->deadline);
     boost::system::error_code ec;
@@ -169,20 +231,187 @@ asio::awaitable<ControlPlane::Outcome> ControlPlane::Invoke(InvokeRequest reques
       instance->Kill("timeout", std::move(timed_out));
     }
   }
-  --in_flight_;
+  --in_flight_[fn.name];
+  if (!reserved) --unreserved_in_flight_;
   outcome.result = std::move(*inv->result);
   co_return outcome;
 }
 
 void ControlPlane::OnAvailable(Instance& instance) {
-  idle_[instance.function().name].push_back(instance.weak_from_this());
+  std::shared_ptr<Instance> self = instance.shared_from_this();
+  const std::string& name = instance.function().name;
+  if (shutting_down_) return;
+  if (retire_.erase(instance.id())) {
+    Reap(self, "lifetime");
+    return;
+  }
+  if (instance.provisioned()) {
+    idle_provisioned_[name].push_back(self);
+    return;
+  }
+  const auto keepalive = KeepaliveOf(instance.function(), config_.settings);
+  if (keepalive.count() == 0) {
+    Reap(self, "idle");
+    return;
+  }
+  idle_[name].push_back(self);
+  std::weak_ptr<Instance> weak = self;
+  idle_timers_[instance.id()] = scheduler_.After(keepalive, [this, weak] {
+    auto target = weak.lock();
+    if (!target) return;
+    idle_timers_.erase(target->id());
+    if (target->state() == Instance::State::kIdle) Reap(target, "idle");
+  });
 }
 
 void ControlPlane::OnGone(Instance& instance) {
-  // Deferred: the instance is inside one of its own methods.
-  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), id = instance.id()] {
-    if (alive.lock()) instances_.erase(id);
+  const int64_t id = instance.id();
+  for (auto* timers : {&idle_timers_, &lifetime_timers_}) {
+    if (auto it = timers->find(id); it != timers->end()) {
+      scheduler_.Cancel(it->second);
+      timers->erase(it);
+    }
+  }
+  retire_.erase(id);
+  // Lambda keeps provisioned concurrency at its level: a lost instance is replaced.
+  const FunctionConfig* replace =
+      instance.provisioned() && !shutting_down_ ? &instance.function() : nullptr;
+  // Deferred: the instance is inside one of its own methods. It stays in instances_ until its
+  // process is reaped (OnProcessExit), so the exit is seen and recorded.
+  const bool reaped = instance.process_exited();
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), id, replace, reaped] {
+    if (!alive.lock()) return;
+    if (reaped) instances_.erase(id);
+    if (replace) StartProvisioned(*replace);
   });
+}
+
+void ControlPlane::Reap(std::shared_ptr<Instance> instance, const std::string& reason) {
+  if (instance->state() == Instance::State::kGone ||
+      instance->state() == Instance::State::kStopping) {
+    return;
+  }
+  instance->Stop(reason);
+  const auto deadline = std::chrono::steady_clock::now() + config_.settings.shutdown_grace;
+  asio::co_spawn(
+      io_,
+      [this, instance, reason, deadline, alive = std::weak_ptr<bool>(alive_)]()
+          -> asio::awaitable<void> {
+        co_await WaitForExit(instance, deadline);
+        if (alive.lock()) instance->Kill(reason);
+      },
+      asio::detached);
+}
+
+asio::awaitable<void> ControlPlane::WaitForExit(std::shared_ptr<Instance> instance,
+                                                std::chrono::steady_clock::time_point deadline) {
+  // Every exit cancels process_exit_; each waiter checks whether it was its own.
+  asio::steady_timer timer(io_);
+  while (!instance->process_exited() && std::chrono::steady_clock::now() < deadline) {
+    exit_waiters_.insert(&timer);
+    timer.expires_at(deadline);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    exit_waiters_.erase(&timer);
+  }
+}
+
+std::vector<int64_t> ControlPlane::ReapIdle(const std::string& function, int64_t instance) {
+  std::vector<std::shared_ptr<Instance>> targets;
+  for (const auto& [id, candidate] : instances_) {
+    if (candidate->state() != Instance::State::kIdle) continue;
+    if (!function.empty() && candidate->function().name != function) continue;
+    if (instance != 0 && id != instance) continue;
+    targets.push_back(candidate);
+  }
+  std::vector<int64_t> ids;
+  for (auto& target : targets) {
+    ids.push_back(target->id());
+    Reap(target, "manual");
+  }
+  return ids;
+}
+
+bool ControlPlane::KillInstance(int64_t instance) {
+  auto it = instances_.find(instance);
+  if (it == instances_.end() || it->second->state() == Instance::State::kGone) return false;
+  ledger_.Append(instance, it->second->function().name, "instance.kill_requested");
+  it->second->Crash("killed");
+  return true;
+}
+
+void ControlPlane::AdvanceClock(std::chrono::milliseconds by) {
+  ledger_.Append(0, "", "clock.advanced",
+                 {{"by_ms", by.count()},
+                  {"offset_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    scheduler_.clock().offset() + by)
+                                    .count()}});
+  scheduler_.Advance(by);
+}
+
+asio::awaitable<void> ControlPlane::SleepOnScheduler(std::chrono::milliseconds delay) {
+  auto timer = std::make_shared<asio::steady_timer>(io_);
+  timer->expires_at(std::chrono::steady_clock::time_point::max());
+  const Scheduler::TimerId id = scheduler_.After(delay, [timer] { timer->cancel(); });
+  boost::system::error_code ec;
+  co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  scheduler_.Cancel(id);
+}
+
+std::string ControlPlane::InvokeAsync(InvokeRequest request) {
+  const std::string event_id = NewRequestId();
+  ledger_.Append(0, request.function, "invoke.queued", {{"event_id", event_id}});
+  asio::co_spawn(io_, RunAsync(event_id, std::move(request)), asio::detached);
+  return event_id;
+}
+
+asio::awaitable<void> ControlPlane::RunAsync(std::string event_id, InvokeRequest request) {
+  // Lambda: two retries after a function error (1 and 2 minutes apart); throttles are retried
+  // with backoff for up to 6 hours (the default maximum event age).
+  constexpr int kMaxAttempts = 3;
+  constexpr auto kMaxEventAge = std::chrono::hours(6);
+  const auto queued_at = scheduler_.clock().Now();
+  std::chrono::milliseconds backoff(1000);
+  int attempt = 1;
+  const std::string function = request.function;
+  while (!shutting_down_) {
+    Outcome outcome = co_await Invoke(request);
+    if (shutting_down_) break;
+    std::string retry_reason;
+    std::chrono::milliseconds delay(0);
+    if (outcome.error && outcome.error->status == 429) {
+      retry_reason = "throttled";
+      delay = backoff;
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(std::chrono::minutes(5)));
+      if (scheduler_.clock().Now() - queued_at + delay > kMaxEventAge) {
+        ledger_.Append(0, function, "invoke.dropped",
+                       {{"event_id", event_id}, {"reason", "max_event_age"}});
+        co_return;
+      }
+    } else if (outcome.error) {
+      ledger_.Append(0, function, "invoke.dropped",
+                     {{"event_id", event_id}, {"reason", outcome.error->type}});
+      co_return;
+    } else if (!outcome.result.function_error.empty() && attempt < kMaxAttempts) {
+      retry_reason = "function_error";
+      delay = std::chrono::minutes(attempt);
+      ++attempt;
+    } else {
+      ledger_.Append(outcome.result.instance, function, "invoke.async_done",
+                     {{"event_id", event_id},
+                      {"request_id", outcome.result.request_id},
+                      {"attempts", attempt},
+                      {"outcome", outcome.result.function_error.empty() ? "success"
+                                                                        : "function_error"}});
+      co_return;
+    }
+    ledger_.Append(0, function, "invoke.retry_scheduled",
+                   {{"event_id", event_id},
+                    {"reason", retry_reason},
+                    {"attempt", attempt},
+                    {"delay_ms", delay.count()}});
+    co_await SleepOnScheduler(delay);
+  }
 }
 
 asio::awaitable<void> ControlPlane::Shutdown(std::chrono::milliseconds grace) {
@@ -191,12 +420,9 @@ asio::awaitable<void> ControlPlane::Shutdown(std::chrono::milliseconds grace) {
   for (auto& [id, instance] : instances_) {
     if (instance->state() != Instance::State::kGone) live.push_back(instance);
   }
-  for (auto& instance : live) instance->Terminate();
-  if (!live.empty()) {
-    asio::steady_timer timer(io_, grace);
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
+  for (auto& instance : live) instance->Stop("shutdown");
+  const auto grace_end = std::chrono::steady_clock::now() + grace;
+  for (auto& instance : live) co_await WaitForExit(instance, grace_end);
   for (auto& instance : live) instance->Kill("shutdown");
   // Wait (boundedly) until every process is reaped, so none is left behind as a zombie.
   const auto deadline = std::chrono::steady_clock::now() + kReapLimit;
@@ -208,7 +434,15 @@ asio::awaitable<void> ControlPlane::Shutdown(std::chrono::milliseconds grace) {
   }
 }
 
-void ControlPlane::OnProcessExit(Instance&) { process_exit_.cancel(); }
+void ControlPlane::OnProcessExit(Instance& instance) {
+  if (instance.state() == Instance::State::kGone) {
+    asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), id = instance.id()] {
+      if (alive.lock()) instances_.erase(id);
+    });
+  }
+  process_exit_.cancel();
+  for (asio::steady_timer* waiter : exit_waiters_) waiter->cancel();
+}
 
 nlohmann::json ControlPlane::InstancesJson() const {
   nlohmann::json out = nlohmann::json::array();

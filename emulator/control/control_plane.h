@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,16 +18,19 @@
 #include "emulator/control/instance.h"
 #include "emulator/control/invocation.h"
 #include "emulator/control/log_sink.h"
+#include "emulator/control/scheduler.h"
 #include "emulator/process/process_launcher.h"
 #include "nlohmann/json.hpp"
 
 namespace thaw {
 
 // The simulated Lambda control plane: owns every function's instances, routes each event to an
-// idle instance (most recently used first) or a new one, enforces the account concurrency and
-// the function timeout, and records every step in the ledger.
-// Strand-confined to `io` (run it on one thread). `config`, `ledger`, `logs` and `launcher`
-// must outlive it.
+// idle instance (provisioned first, then the most recently used) or a new one, enforces
+// reserved and account concurrency and the function timeout, reaps idle instances after their
+// keepalive and old ones after their max lifetime (on the scheduler clock), queues and retries
+// asynchronous invokes, and records every step in the ledger.
+// Strand-confined to `io` (run it on one thread). `config`, `ledger`, `logs`, `launcher` and
+// `scheduler` must outlive it. Provisioned instances start once `io` runs.
 class ControlPlane : public Instance::Owner {
  public:
   // What an invoke produced: an API error (nothing ran) or the function's answer.
@@ -36,7 +40,7 @@ class ControlPlane : public Instance::Owner {
   };
 
   ControlPlane(boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger,
-               LogSink& logs, ProcessLauncher& launcher);
+               LogSink& logs, ProcessLauncher& launcher, Scheduler& scheduler);
   ~ControlPlane() override;
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;
@@ -48,6 +52,19 @@ class ControlPlane : public Instance::Owner {
 
   // Runs one synchronous invocation to its end. `request.function` must be resolved.
   boost::asio::awaitable<Outcome> Invoke(InvokeRequest request);
+  // Queues an asynchronous (Event) invocation and returns at once. Like Lambda, a throttled
+  // event is retried with backoff (for up to 6 hours) and a failed one twice more (after 1
+  // and 2 minutes), on the scheduler clock. Returns the event's id.
+  std::string InvokeAsync(InvokeRequest request);
+
+  // Stops idle instances now (the shutdown sequence), those of `function` or the one with id
+  // `instance` when given; busy ones are left alone. Returns the ids stopped.
+  std::vector<int64_t> ReapIdle(const std::string& function, int64_t instance);
+  // Kills an instance's processes with SIGKILL, as a crash would. False if there is no such
+  // live instance.
+  bool KillInstance(int64_t instance);
+  // Advances the scheduler clock, firing everything that falls due before returning.
+  void AdvanceClock(std::chrono::milliseconds by);
 
   // Stops every instance: SIGTERM, `grace`, then SIGKILL. New invokes are refused after it.
   boost::asio::awaitable<void> Shutdown(std::chrono::milliseconds grace);
@@ -59,6 +76,7 @@ class ControlPlane : public Instance::Owner {
 
   const ThawConfig& config() const { return config_; }
   Ledger& ledger() { return ledger_; }
+  Scheduler& scheduler() { return scheduler_; }
   boost::asio::io_context& io() { return io_; }
   std::string FunctionArn(const std::string& name) const;
   size_t instance_count() const { return instances_.size(); }
@@ -70,22 +88,45 @@ class ControlPlane : public Instance::Owner {
 
  private:
   std::shared_ptr<Instance> TakeIdle(const std::string& function);
+  std::shared_ptr<Instance> NewInstance(const FunctionConfig& fn, bool provisioned);
+  void StartProvisioned(const FunctionConfig& fn);
+  // The shutdown sequence for one instance: Stop, grace, Kill.
+  void Reap(std::shared_ptr<Instance> instance, const std::string& reason);
+  boost::asio::awaitable<void> WaitForExit(std::shared_ptr<Instance> instance,
+                                           std::chrono::steady_clock::time_point deadline);
+  boost::asio::awaitable<void> SleepOnScheduler(std::chrono::milliseconds delay);
+  boost::asio::awaitable<void> RunAsync(std::string event_id, InvokeRequest request);
+  // Why a new event for `fn` would be throttled now; empty when it would not.
+  std::string ThrottleReason(const FunctionConfig& fn) const;
 
   boost::asio::io_context& io_;
   const ThawConfig& config_;
   Ledger& ledger_;
   LogSink& logs_;
   ProcessLauncher& launcher_;
+  Scheduler& scheduler_;
 
   std::map<int64_t, std::shared_ptr<Instance>> instances_;
   // Per function, instances ready for an event; the back is the most recently used.
+  // Provisioned instances have a stack of their own, taken first.
   std::map<std::string, std::vector<std::weak_ptr<Instance>>> idle_;
+  std::map<std::string, std::vector<std::weak_ptr<Instance>>> idle_provisioned_;
+  // Per instance: its keepalive timer while idle, and its max lifetime timer.
+  std::map<int64_t, Scheduler::TimerId> idle_timers_;
+  std::map<int64_t, Scheduler::TimerId> lifetime_timers_;
+  // Instances past their max lifetime, stopped as soon as their event ends.
+  std::set<int64_t> retire_;
   int64_t next_instance_id_ = 1;
-  // Invocations assigned to an instance and not yet answered, across all functions.
-  int in_flight_ = 0;
+  // Invocations assigned to an instance and not yet answered: per function, and those of
+  // functions without reserved concurrency (the account's unreserved pool).
+  std::map<std::string, int> in_flight_;
+  int unreserved_in_flight_ = 0;
+  int unreserved_pool_ = 0;
   bool shutting_down_ = false;
   // Cancelled whenever an instance's process exits, to wake Shutdown().
   boost::asio::steady_timer process_exit_;
+  // Timers of WaitForExit() calls in progress; cancelled at every exit.
+  std::set<boost::asio::steady_timer*> exit_waiters_;
   // Lets deferred work tell whether the control plane still exists.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

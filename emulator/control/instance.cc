@@ -42,7 +42,7 @@ std::string ErrorJson(const std::string& type, const std::string& message) {
 
 Instance::Instance(int64_t id, const FunctionConfig& function, const Settings& settings,
                    asio::io_context& io, Ledger& ledger, LogSink& logs, ProcessLauncher& launcher,
-                   Owner& owner)
+                   Owner& owner, bool provisioned)
     : id_(id),
       function_(function),
       settings_(settings),
@@ -51,8 +51,10 @@ Instance::Instance(int64_t id, const FunctionConfig& function, const Settings& s
       logs_(logs),
       launcher_(launcher),
       owner_(owner),
+      provisioned_(provisioned),
       log_stream_(NewLogStreamName()),
-      next_wake_(io) {}
+      next_wake_(io),
+      init_timer_(io) {}
 
 Instance::~Instance() {
   if (runtime_api_) runtime_api_->Close();
@@ -70,6 +72,8 @@ std::string_view Instance::StateName() const {
       return "idle";
     case State::kBusy:
       return "busy";
+    case State::kStopping:
+      return "stopping";
     case State::kGone:
       return "gone";
   }
@@ -93,33 +97,75 @@ absl::Status Instance::Start(std::shared_ptr<Invocation> first) {
   if (!server.ok()) return server.status();
   runtime_api_ = *std::move(server);
 
+  current_ = std::move(first);
+  if (absl::Status launched = Launch(); !launched.ok()) {
+    current_ = nullptr;
+    runtime_api_->Close();
+    return launched;
+  }
+  if (current_ && !provisioned_) {
+    init_timer_.expires_after(settings_.init_timeout);
+    init_timer_.async_wait([weak](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) self->OnInitTimeout();
+    });
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Instance::Launch() {
+  std::weak_ptr<Instance> weak = weak_from_this();
   InstanceEnvironmentInputs inputs;
   inputs.runtime_api_port = runtime_api_->port();
   inputs.log_stream = log_stream_;
+  inputs.initialization_type = provisioned_ ? "provisioned-concurrency" : "on-demand";
   LaunchSpec spec;
   spec.executable = function_.code / "bootstrap";
   spec.env = BuildInstanceEnvironment(function_, settings_, inputs);
   spec.working_dir = function_.code;
+  const int generation = ++generation_;
   ProcessCallbacks callbacks;
   callbacks.on_line = [this](std::string_view line, bool from_stderr) {
     OnLine(line, from_stderr);
   };
-  callbacks.on_exit = [weak](const ExitInfo& info) {
-    if (auto self = weak.lock()) self->OnExit(info);
+  callbacks.on_exit = [weak, generation](const ExitInfo& info) {
+    auto self = weak.lock();
+    if (self && self->generation_ == generation) self->OnExit(info);
   };
   spawned_at_ = std::chrono::steady_clock::now();
   auto process = launcher_.Launch(spec, std::move(callbacks));
-  if (!process.ok()) {
-    runtime_api_->Close();
-    return process.status();
-  }
+  if (!process.ok()) return process.status();
   process_ = *std::move(process);
-  current_ = std::move(first);
+  process_exited_ = false;
   ledger_.Append(id_, function_.name, "instance.spawned",
                  {{"pid", process_->pid()},
                   {"runtime_api_port", runtime_api_->port()},
-                  {"log_stream", log_stream_}});
+                  {"log_stream", log_stream_},
+                  {"initialization_type", inputs.initialization_type},
+                  {"suppressed_init", suppressed_init_}});
   return absl::OkStatus();
+}
+
+void Instance::OnInitTimeout() {
+  if (state_ != State::kInitializing || suppressed_init_) return;
+  const double limit_ms =
+      std::chrono::duration<double, std::milli>(settings_.init_timeout).count();
+  Log("INIT_REPORT Init Duration: " + FormatMs(limit_ms) + " ms\tPhase: init\tStatus: timeout");
+  ledger_.Append(id_, function_.name, "instance.init_timeout", {{"init_limit_ms", limit_ms}});
+  // Lambda retries the init during the first invoke, bounded by the function timeout.
+  suppressed_init_ = true;
+  if (process_) process_->SignalGroup(SIGKILL);
+  std::unique_ptr<RuntimeProcess> old = std::move(process_);
+  if (absl::Status relaunched = Launch(); !relaunched.ok()) {
+    process_ = std::move(old);
+    Kill("launch_failed");
+    return;
+  }
+  if (current_) {
+    current_->deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(function_.timeout_s);
+    current_->wake.cancel();
+  }
 }
 
 void Instance::Assign(std::shared_ptr<Invocation> invocation) {
@@ -128,18 +174,43 @@ void Instance::Assign(std::shared_ptr<Invocation> invocation) {
   next_wake_.cancel();
 }
 
+void Instance::Freeze() {
+  if (frozen_ || !settings_.freeze || !process_ || process_exited_) return;
+  process_->SignalGroup(SIGSTOP);
+  frozen_ = true;
+  ledger_.Append(id_, function_.name, "instance.frozen");
+}
+
+void Instance::Thaw() {
+  if (!frozen_) return;
+  frozen_ = false;
+  if (process_) process_->SignalGroup(SIGCONT);
+  ledger_.Append(id_, function_.name, "instance.thawed");
+}
+
 asio::awaitable<std::shared_ptr<Invocation>> Instance::NextEvent() {
   if (state_ == State::kInitializing) {
+    init_timer_.cancel();
     init_ms_ = MsSince(spawned_at_);
-    state_ = current_ ? State::kBusy : State::kIdle;
-    ledger_.Append(id_, function_.name, "instance.ready", {{"init_ms", init_ms_}});
+    ledger_.Append(id_, function_.name, "instance.ready",
+                   {{"init_ms", init_ms_}, {"suppressed_init", suppressed_init_}});
+    if (current_) {
+      state_ = State::kBusy;
+    } else {
+      state_ = State::kIdle;
+      owner_.OnAvailable(*this);
+    }
   }
-  while (state_ != State::kGone && (!current_ || current_->delivered)) {
+  while (state_ != State::kGone && state_ != State::kStopping &&
+         (!current_ || current_->delivered)) {
+    // The runtime waits with no event: freeze it until one comes.
+    if (!current_) Freeze();
     next_wake_.expires_at(std::chrono::steady_clock::time_point::max());
     boost::system::error_code ec;
     co_await next_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  if (state_ == State::kGone) co_return nullptr;
+  if (state_ == State::kGone || state_ == State::kStopping) co_return nullptr;
+  Thaw();
   Deliver();
   co_return current_;
 }
@@ -149,11 +220,12 @@ void Instance::Deliver() {
   const auto now = std::chrono::steady_clock::now();
   inv.delivered = true;
   inv.delivered_at = now;
-  inv.deadline = now + std::chrono::seconds(function_.timeout_s);
-  inv.deadline_epoch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count() +
-                          function_.timeout_s * 1000LL;
+  // After a suppressed init the timeout already runs: it covers the retried init too.
+  if (!(suppressed_init_ && cold_)) inv.deadline = now + std::chrono::seconds(function_.timeout_s);
+  inv.deadline_epoch_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch() + (inv.deadline - now))
+          .count();
   state_ = State::kBusy;
   inv.wake.cancel();  // The caller re-arms its timer with the new deadline.
   Log("START RequestId: " + inv.request_id + " Version: $LATEST");
@@ -224,6 +296,17 @@ void Instance::Finish(InvokeResult result, const std::string& outcome) {
   const double duration = inv->delivered ? MsSince(inv->delivered_at) : 0;
   if (process_) process_->DrainOutput();
   const long peak_mb = process_ ? (process_->PeakRssKb() + 1023) / 1024 : 0;
+  // Memory is checked from the process's peak: past the function's size it fails as Lambda's
+  // OOM kill would, and the environment is reset.
+  const bool out_of_memory = peak_mb > function_.memory_mb && state_ != State::kGone;
+  if (out_of_memory) {
+    result.function_error = "Unhandled";
+    result.payload = ErrorJson("Runtime.OutOfMemory",
+                               "RequestId: " + inv->request_id +
+                                   " Error: Runtime exited with error: signal: killed");
+    Log("RequestId: " + inv->request_id + " Error: Runtime exited with error: signal: killed");
+  }
+  const std::string final_outcome = out_of_memory ? "out_of_memory" : outcome;
   const std::string end = "END RequestId: " + inv->request_id;
   logs_.Line(function_.name, id_, end);
   if (inv->request.tail_log) inv->log += end + "\n";
@@ -239,7 +322,7 @@ void Instance::Finish(InvokeResult result, const std::string& outcome) {
   ledger_.Append(id_, function_.name, "invoke.end",
                  {{"request_id", inv->request_id},
                   {"duration_ms", duration},
-                  {"outcome", outcome},
+                  {"outcome", final_outcome},
                   {"cold", cold_},
                   {"max_memory_mb", peak_mb}});
   cold_ = false;
@@ -249,7 +332,13 @@ void Instance::Finish(InvokeResult result, const std::string& outcome) {
   result.instance = id_;
   if (inv->request.tail_log) result.log = std::move(inv->log);
   inv->Complete(std::move(result));
-  if (state_ != State::kGone) {
+  if (out_of_memory) {
+    asio::post(io_, [self = shared_from_this()] { self->Kill("out_of_memory"); });
+    state_ = State::kStopping;
+    stop_reason_ = "out_of_memory";
+    return;
+  }
+  if (state_ == State::kBusy || state_ == State::kInitializing) {
     state_ = State::kIdle;
     owner_.OnAvailable(*this);
   }
@@ -269,30 +358,34 @@ void Instance::OnLine(std::string_view line, bool) { Log(line); }
 
 void Instance::OnExit(const ExitInfo& info) {
   process_exited_ = true;
-  owner_.OnProcessExit(*this);
-  if (state_ == State::kGone) return;
-  std::optional<InvokeResult> result;
-  if (current_) {
-    result.emplace();
-    result->function_error = "Unhandled";
-    result->payload = ErrorJson("Runtime.ExitError", "RequestId: " + current_->request_id +
-                                                         " Error: Runtime exited with error: " +
-                                                         info.Describe());
-    Log("RequestId: " + current_->request_id +
-        " Error: Runtime exited with error: " + info.Describe());
-    Log("Runtime.ExitError");
+  frozen_ = false;
+  ledger_.Append(id_, function_.name, "instance.exited",
+                 {{"pid", process_ ? process_->pid() : 0}, {"exit", info.Describe()}});
+  if (state_ == State::kGone) {
+    owner_.OnProcessExit(*this);
+    return;
   }
-  nlohmann::json detail = {{"exit", info.Describe()}};
+  const std::string reason = state_ == State::kStopping ? stop_reason_ : "exit";
   state_ = State::kGone;  // Before Finish, so the instance is not offered for another event.
-  if (result) {
-    Finish(*std::move(result), "runtime_exit");
+  if (current_) {
+    InvokeResult result;
+    result.function_error = "Unhandled";
+    const std::string message = "RequestId: " + current_->request_id +
+                                " Error: Runtime exited with error: " + info.Describe();
+    result.payload = ErrorJson("Runtime.ExitError", message);
+    Log(message);
+    Log("Runtime.ExitError");
+    Finish(std::move(result), "runtime_exit");
   }
-  BecomeGone("exit", detail);
+  BecomeGone(reason, {{"exit", info.Describe()}});
+  owner_.OnProcessExit(*this);
 }
 
 void Instance::Kill(const std::string& reason, std::optional<InvokeResult> result) {
   if (state_ == State::kGone) return;
   if (process_) process_->SignalGroup(SIGKILL);
+  frozen_ = false;
+  init_timer_.cancel();
   state_ = State::kGone;
   if (current_) {
     if (!result) {
@@ -307,8 +400,27 @@ void Instance::Kill(const std::string& reason, std::optional<InvokeResult> resul
   BecomeGone(reason, nlohmann::json::object());
 }
 
-void Instance::Terminate() {
-  if (process_ && state_ != State::kGone) process_->SignalGroup(SIGTERM);
+void Instance::Stop(const std::string& reason) {
+  if (state_ == State::kGone || state_ == State::kStopping) return;
+  state_ = State::kStopping;
+  stop_reason_ = reason;
+  init_timer_.cancel();
+  // A waiting /next is left waiting, as in Lambda: the runtime learns of the end by SIGTERM.
+  if (process_ && !process_exited_) {
+    process_->SignalGroup(SIGTERM);
+    // A stopped process only acts on SIGTERM once continued.
+    if (frozen_) process_->SignalGroup(SIGCONT);
+    frozen_ = false;
+  }
+}
+
+void Instance::Crash(const std::string& reason) {
+  if (state_ == State::kGone) return;
+  if (state_ != State::kStopping) {
+    state_ = State::kStopping;
+    stop_reason_ = reason;
+  }
+  if (process_ && !process_exited_) process_->SignalGroup(SIGKILL);
 }
 
 void Instance::BecomeGone(const std::string& reason, const nlohmann::json& detail) {

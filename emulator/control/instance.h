@@ -21,13 +21,18 @@ namespace thaw {
 // One execution environment: a runtime process (its own process group) with its own Runtime
 // API listener, serving one event at a time.
 //
-// Lifecycle: kInitializing (spawned, runtime not yet at /next) -> kIdle <-> kBusy -> kGone.
+// Lifecycle: kInitializing (spawned, runtime not yet at /next) -> kIdle <-> kBusy
+//   -> kStopping (SIGTERM sent, grace running) -> kGone.
 // An event may be assigned while initializing; it is delivered at the first /next.
+// While its runtime waits on /next with no event, the process group is frozen (SIGSTOP) when
+// settings.freeze is on, and continued (SIGCONT) just before the next event is delivered.
+// An init that outlives settings.init_timeout is cut and retried once within the first
+// invoke ("suppressed init"), bounded by the function timeout.
 // Strand-confined to the control plane's io_context. Always held by std::shared_ptr; pending
 // Runtime API requests keep it alive until they finish.
 class Instance : public std::enable_shared_from_this<Instance> {
  public:
-  enum class State { kInitializing, kIdle, kBusy, kGone };
+  enum class State { kInitializing, kIdle, kBusy, kStopping, kGone };
 
   // Why an instance stopped; recorded as the `reason` of the instance.gone event.
   struct Owner {
@@ -43,9 +48,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
   // Which answers the Runtime API gives to a runtime's POST.
   enum class PostStatus { kAccepted, kInvalidRequestId, kInvalidState, kTooLarge };
 
+  // `provisioned`: started ahead of events (provisioned concurrency) rather than on demand.
   Instance(int64_t id, const FunctionConfig& function, const Settings& settings,
            boost::asio::io_context& io, Ledger& ledger, LogSink& logs, ProcessLauncher& launcher,
-           Owner& owner);
+           Owner& owner, bool provisioned = false);
   ~Instance();
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
@@ -60,10 +66,17 @@ class Instance : public std::enable_shared_from_this<Instance> {
   // Kills the process group now. A current event gets `result` (if given) and the instance
   // becomes kGone with `reason` ("timeout", "shutdown", ...). Idempotent.
   void Kill(const std::string& reason, std::optional<InvokeResult> result = std::nullopt);
-  // Asks the runtime to stop: SIGTERM now; the caller follows with Kill() after a grace period.
-  void Terminate();
+  // Starts the shutdown sequence: kStopping, SIGTERM (and SIGCONT if frozen) now; the caller
+  // follows with Kill(reason) after the grace period. If the process exits in the meantime the
+  // instance is gone with `reason`. A current event, if any, is answered as a crash.
+  void Stop(const std::string& reason);
+  // Simulates a crash: SIGKILL to the group now; the instance is gone with `reason` once the
+  // exit is seen.
+  void Crash(const std::string& reason);
 
   int64_t id() const { return id_; }
+  bool provisioned() const { return provisioned_; }
+  bool frozen() const { return frozen_; }
   const FunctionConfig& function() const { return function_; }
   State state() const { return state_; }
   bool busy() const { return current_ != nullptr; }
@@ -97,6 +110,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void OnExit(const ExitInfo& info);
   void BecomeGone(const std::string& reason, const nlohmann::json& detail);
   void Log(std::string_view line);
+  absl::Status Launch();
+  void Freeze();
+  void Thaw();
+  void OnInitTimeout();
 
   // Constant after construction.
   const int64_t id_;
@@ -107,6 +124,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   LogSink& logs_;
   ProcessLauncher& launcher_;
   Owner& owner_;
+  const bool provisioned_;
   std::string log_stream_;
 
   State state_ = State::kInitializing;
@@ -121,6 +139,14 @@ class Instance : public std::enable_shared_from_this<Instance> {
   bool cold_ = true;
   int invocations_ = 0;
   bool process_exited_ = false;
+  bool frozen_ = false;
+  // The first init was cut at the init limit and is being retried within the first invoke.
+  bool suppressed_init_ = false;
+  // Counts launches, so a killed process's late exit is not taken for the new one's.
+  int generation_ = 0;
+  // Why the instance is stopping (reported when it is gone).
+  std::string stop_reason_;
+  boost::asio::steady_timer init_timer_;
 };
 
 }  // namespace thaw

@@ -10,7 +10,18 @@
 //   big         answers a JSON string of {"bytes":N} bytes
 //   init_error  reports an init error (Runtime.TestInitError) and exits
 //   init_crash  exits with status 3 before asking for an event
+//   ticker      a background thread counts 1 ms ticks; answers {"ticks":N,"pid":P}
+//   hog         allocates and touches {"mb":N} megabytes, keeps them, answers {"held_mb":total}
+//   sigterm     on SIGTERM prints "got SIGTERM" and exits 0 (a graceful shutdown)
+// Any handler first sleeps THAW_ECHO_INIT_SLEEP_MS milliseconds during init when that is set,
+// and ignores SIGTERM when THAW_ECHO_IGNORE_SIGTERM is set.
 #include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstring>
+#include <memory>
+#include <vector>
 
 #include <chrono>
 #include <cstdio>
@@ -46,6 +57,27 @@ int main() {
     return 1;
   }
   if (handler == "init_crash") return 3;
+  if (const char* init_sleep = std::getenv("THAW_ECHO_INIT_SLEEP_MS")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::atol(init_sleep)));
+  }
+  static std::atomic<long> ticks{0};
+  if (handler == "ticker") {
+    std::thread([] {
+      while (true) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        ++ticks;
+      }
+    }).detach();
+  }
+  if (std::getenv("THAW_ECHO_IGNORE_SIGTERM")) std::signal(SIGTERM, SIG_IGN);
+  if (handler == "sigterm") {
+    std::signal(SIGTERM, [](int) {
+      static const char kMessage[] = "got SIGTERM\n";
+      (void)!::write(1, kMessage, sizeof(kMessage) - 1);
+      ::_exit(0);
+    });
+  }
+  std::vector<std::unique_ptr<char[]>> held;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   long invocations = 0;
 
@@ -95,6 +127,19 @@ int main() {
                                              req.deadline.time_since_epoch())
                                              .count()}}
               .dump());
+    }
+    if (handler == "ticker") {
+      return InvocationResponse::Success(
+          nlohmann::json{{"ticks", ticks.load()}, {"pid", ::getpid()}}.dump());
+    }
+    if (handler == "hog") {
+      const long mb = Field(req.payload, "mb", 1);
+      for (long i = 0; i < mb; ++i) {
+        held.emplace_back(new char[1 << 20]);
+        std::memset(held.back().get(), 1, 1 << 20);
+      }
+      return InvocationResponse::Success(
+          nlohmann::json{{"held_mb", static_cast<long>(held.size())}}.dump());
     }
     if (handler == "big") {
       const long bytes = Field(req.payload, "bytes", 1024);

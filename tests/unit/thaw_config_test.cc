@@ -173,3 +173,65 @@ TEST_F(ConfigTest, LoadConfigFileResolvesCodeAgainstTheFilesDirectory) {
 
 }  // namespace
 }  // namespace thaw
+
+namespace thaw {
+namespace {
+
+class LifecycleConfigTest : public ConfigTest {};
+
+TEST_F(LifecycleConfigTest, ParsesLifecycleKeys) {
+  auto config = Parse(R"(
+functions:
+  f:
+    runtime: provided
+    code: fn
+    keepalive: 0
+    max_lifetime: 2h
+    reserved_concurrency: 5
+    provisioned_concurrency: 2
+settings:
+  keepalive: 11m
+  max_lifetime: 1h
+  freeze: false
+  shutdown_grace: 50ms
+  init_timeout: 2s
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const FunctionConfig& fn = config->functions.at("f");
+  EXPECT_EQ(KeepaliveOf(fn, config->settings), std::chrono::milliseconds(0));
+  EXPECT_EQ(MaxLifetimeOf(fn, config->settings), std::chrono::hours(2));
+  EXPECT_EQ(fn.reserved_concurrency, 5);
+  EXPECT_EQ(fn.provisioned_concurrency, 2);
+  EXPECT_EQ(config->settings.keepalive, std::chrono::minutes(11));
+  EXPECT_FALSE(config->settings.freeze);
+  EXPECT_EQ(config->settings.shutdown_grace, std::chrono::milliseconds(50));
+  EXPECT_EQ(config->settings.init_timeout, std::chrono::seconds(2));
+}
+
+TEST_F(LifecycleConfigTest, LifecycleDefaults) {
+  auto config = Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n");
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(KeepaliveOf(config->functions.at("f"), config->settings), std::chrono::minutes(10));
+  EXPECT_EQ(config->settings.max_lifetime, std::chrono::milliseconds(0));
+  EXPECT_TRUE(config->settings.freeze);
+  EXPECT_EQ(config->settings.shutdown_grace, std::chrono::milliseconds(300));
+  EXPECT_EQ(config->settings.init_timeout, std::chrono::seconds(10));
+}
+
+TEST_F(LifecycleConfigTest, BadDurationNamesTheKey) {
+  auto config = Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n    keepalive: soon\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("thaw.yaml:5: functions.f.keepalive: invalid duration 'soon'"));
+}
+
+TEST_F(LifecycleConfigTest, ReservedConcurrencyCannotExceedTheAccount) {
+  auto config = Parse(
+      "functions:\n  f:\n    runtime: provided\n    code: fn\n    reserved_concurrency: 20\n"
+      "settings:\n  account_concurrency: 10\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("reserved_concurrency adds up"));
+}
+
+}  // namespace
+}  // namespace thaw

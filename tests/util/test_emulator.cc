@@ -41,8 +41,9 @@ absl::StatusOr<std::unique_ptr<TestEmulator>> TestEmulator::Start(
   emu->config_ = *std::move(config);
   emu->launcher_ = make_launcher ? make_launcher(emu->io_)
                                  : std::make_unique<BoostProcessLauncher>(emu->io_);
+  emu->scheduler_ = std::make_unique<Scheduler>(emu->io_, emu->clock_);
   emu->control_ = std::make_unique<ControlPlane>(emu->io_, emu->config_, emu->ledger_,
-                                                 emu->logs_, *emu->launcher_);
+                                                 emu->logs_, *emu->launcher_, *emu->scheduler_);
   auto server = http::HttpServer::Listen(emu->io_, "127.0.0.1", 0, MakeApiHandler(*emu->control_));
   if (!server.ok()) return server.status();
   emu->server_ = *std::move(server);
@@ -67,6 +68,7 @@ TestEmulator::~TestEmulator() {
     RunOnLoop([this] {
       control_.reset();
       server_.reset();
+      scheduler_.reset();
       launcher_.reset();
     });
     io_.stop();
@@ -81,6 +83,30 @@ void TestEmulator::RunOnLoop(std::function<void()> fn) {
     done.set_value();
   });
   done.get_future().wait();
+}
+
+absl::Status TestEmulator::WaitForEvents(const std::string& kind, const std::string& function,
+                                         size_t n) {
+  uint64_t since = 0;
+  for (size_t i = 0; i < n; ++i) {
+    auto event = WaitForEvent(kind, function, since);
+    if (!event.ok()) {
+      return absl::DeadlineExceededError("saw " + std::to_string(i) + " of " + std::to_string(n) +
+                                         " events: " + std::string(event.status().message()));
+    }
+    since = event->seq;
+  }
+  return absl::OkStatus();
+}
+
+void TestEmulator::AdvanceClock(std::chrono::milliseconds by) {
+  RunOnLoop([this, by] { control_->AdvanceClock(by); });
+}
+
+size_t TestEmulator::CountEvents(const std::string& kind, const std::string& function) {
+  return ledger_.Count([&](const Event& e) {
+    return e.kind == kind && (function.empty() || e.function == function);
+  });
 }
 
 HttpResult TestEmulator::Invoke(const std::string& function, const std::string& payload,

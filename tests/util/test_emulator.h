@@ -65,8 +65,15 @@ class TestEmulator {
   absl::StatusOr<Event> WaitForEvent(const std::string& kind, const std::string& function = "",
                                      uint64_t since = 0);
 
+  // Waits until `n` events of `kind` (and `function`) are in the ledger.
+  absl::Status WaitForEvents(const std::string& kind, const std::string& function, size_t n);
+
   // Runs `fn` on the emulator thread and waits for it.
   void RunOnLoop(std::function<void()> fn);
+  // Advances the scheduler clock (firing what falls due) and waits for it.
+  void AdvanceClock(std::chrono::milliseconds by);
+  // Counts ledger events of `kind` (and `function` when not empty).
+  size_t CountEvents(const std::string& kind, const std::string& function = "");
 
  private:
   TestEmulator() = default;
@@ -77,6 +84,8 @@ class TestEmulator {
   CapturingLogSink logs_;
   boost::asio::io_context io_{1};
   std::unique_ptr<ProcessLauncher> launcher_;
+  SchedulerClock clock_;
+  std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<ControlPlane> control_;
   std::unique_ptr<http::HttpServer> server_;
   uint16_t port_ = 0;
