@@ -19,6 +19,7 @@
 #include <boost/process/start_dir.hpp>
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "absl/status/status.h"
@@ -64,7 +65,9 @@ struct BoostProcessLauncher::Child {
   bp::async_pipe err;
   std::string out_partial;
   std::string err_partial;
-  std::array<char, 16 * 1024> buffer;
+  // One buffer per stream: both reads can be pending at once.
+  std::array<char, 16 * 1024> out_buffer;
+  std::array<char, 16 * 1024> err_buffer;
 };
 
 namespace {
@@ -98,10 +101,12 @@ void FlushPartial(Child& s, std::string& partial, bool from_stderr) {
 
 void ReadLoop(std::shared_ptr<Child> s, bool from_stderr) {
   bp::async_pipe& pipe = from_stderr ? s->err : s->out;
-  pipe.async_read_some(asio::buffer(s->buffer),
+  auto& buffer = from_stderr ? s->err_buffer : s->out_buffer;
+  pipe.async_read_some(asio::buffer(buffer),
                        [s, from_stderr](const boost::system::error_code& ec, size_t n) {
                          std::string& partial = from_stderr ? s->err_partial : s->out_partial;
-                         if (n > 0) EmitLines(*s, partial, s->buffer.data(), n, from_stderr);
+                         auto& data = from_stderr ? s->err_buffer : s->out_buffer;
+                         if (n > 0) EmitLines(*s, partial, data.data(), n, from_stderr);
                          if (ec) {
                            FlushPartial(*s, partial, from_stderr);
                            return;
@@ -129,13 +134,15 @@ class BoostRuntimeProcess : public RuntimeProcess {
   BoostRuntimeProcess(std::shared_ptr<Child> state, bp::child child)
       : state_(std::move(state)), child_(std::move(child)) {
     child_.detach();  // Reaped by BoostProcessLauncher::Reap, never by ~child.
-    status_fd_ = ::open(("/proc/" + std::to_string(state_->pid) + "/status").c_str(),
-                        O_RDONLY | O_CLOEXEC);
+    const std::string proc = "/proc/" + std::to_string(state_->pid);
+    status_fd_ = ::open((proc + "/status").c_str(), O_RDONLY | O_CLOEXEC);
+    statm_fd_ = ::open((proc + "/statm").c_str(), O_RDONLY | O_CLOEXEC);
   }
   ~BoostRuntimeProcess() override {
     state_->owner_alive = false;
     SignalGroup(SIGKILL);
     if (status_fd_ >= 0) ::close(status_fd_);
+    if (statm_fd_ >= 0) ::close(statm_fd_);
   }
 
   int pid() const override { return state_->pid; }
@@ -146,12 +153,31 @@ class BoostRuntimeProcess : public RuntimeProcess {
 
   long PeakRssKb() override {
     if (state_->reaped) return std::max(peak_kb_, state_->max_rss_kb);
-    if (status_fd_ < 0) return 0;
-    char buf[4096];
-    const ssize_t n = ::pread(status_fd_, buf, sizeof(buf) - 1, 0);
-    if (n <= 0) return peak_kb_;
-    buf[n] = '\0';
-    if (const char* p = std::strstr(buf, "VmHWM:")) peak_kb_ = std::strtol(p + 6, nullptr, 10);
+    // The current RSS (statm, cheap) every time; the kernel's high-water mark (status, costly
+    // to generate) at most once a second, to catch peaks between two calls.
+    if (statm_fd_ >= 0) {
+      char buf[128];
+      const ssize_t n = ::pread(statm_fd_, buf, sizeof(buf) - 1, 0);
+      if (n > 0) {
+        buf[n] = '\0';
+        char* end = nullptr;
+        std::strtol(buf, &end, 10);  // size
+        const long resident_pages = std::strtol(end, nullptr, 10);
+        peak_kb_ = std::max(peak_kb_, resident_pages * (::sysconf(_SC_PAGESIZE) / 1024));
+      }
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (status_fd_ >= 0 && now - last_status_read_ >= std::chrono::seconds(1)) {
+      last_status_read_ = now;
+      char buf[4096];
+      const ssize_t n = ::pread(status_fd_, buf, sizeof(buf) - 1, 0);
+      if (n > 0) {
+        buf[n] = '\0';
+        if (const char* p = std::strstr(buf, "VmHWM:")) {
+          peak_kb_ = std::max(peak_kb_, std::strtol(p + 6, nullptr, 10));
+        }
+      }
+    }
     return peak_kb_;
   }
 
@@ -164,6 +190,8 @@ class BoostRuntimeProcess : public RuntimeProcess {
   std::shared_ptr<Child> state_;
   bp::child child_;
   int status_fd_ = -1;
+  int statm_fd_ = -1;
+  std::chrono::steady_clock::time_point last_status_read_;
   long peak_kb_ = 0;
 };
 

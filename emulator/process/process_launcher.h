@@ -45,7 +45,9 @@ class RuntimeProcess {
   virtual int pid() const = 0;
   // Sends `signal` to the whole process group. No effect once the process has been reaped.
   virtual void SignalGroup(int signal) = 0;
-  // Peak resident set size of the group leader so far, in kB (0 when unknown).
+  // Peak resident set size of the group leader so far, in kB (0 when unknown): the largest RSS
+  // seen at any call, and the kernel's high-water mark read at most once a second (exact once
+  // the process is reaped).
   virtual long PeakRssKb() = 0;
   // Reads and reports (through on_line) whatever output the process has written so far, now.
   // Used before a log is closed, since output and HTTP requests travel separately.

@@ -29,6 +29,16 @@ char ProcessState(int pid) {
   return paren == std::string::npos || paren + 2 >= content.size() ? 0 : content[paren + 2];
 }
 
+// Waits until the process's state is `state`: a stop signal takes effect asynchronously.
+bool WaitForProcessState(int pid, char state) {
+  const auto deadline = std::chrono::steady_clock::now() + TestTimeout();
+  while (ProcessState(pid) != state) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
 bool Running(int pid) {
   const char state = ProcessState(pid);
   return state != 0 && state != 'Z';
@@ -64,7 +74,7 @@ TEST(FreezeTest, IdleInstanceIsStoppedAndContinuedForItsNextEvent) {
   auto emu = StartEmulator(FreezeConfig(true));
   const int pid = InvokeJson(*emu, "ticker")["pid"];
   ASSERT_TRUE(emu->WaitForEvent("instance.frozen", "ticker").ok());
-  EXPECT_EQ(ProcessState(pid), 'T');
+  EXPECT_TRUE(WaitForProcessState(pid, 'T')) << ProcessState(pid);
   const uint64_t seq = emu->ledger().LastSeq();
   EXPECT_EQ(InvokeJson(*emu, "ticker")["pid"], pid);
   EXPECT_TRUE(emu->WaitForEvent("instance.thawed", "ticker", 0).ok());

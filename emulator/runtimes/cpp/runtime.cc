@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <exception>
 #include <optional>
+#include <cstring>
+#include <vector>
 
 namespace thaw::runtime {
 
@@ -106,6 +108,25 @@ class Client {
 
 const char* RuntimeApi() { return std::getenv("AWS_LAMBDA_RUNTIME_API"); }
 
+// Sets _X_AMZN_TRACE_ID for the current event. setenv() would leak its old string on every
+// event (glibc never frees them), so one buffer is handed to putenv() and rewritten in place.
+void SetTraceEnv(const std::string& trace_id) {
+  static constexpr char kName[] = "_X_AMZN_TRACE_ID=";
+  static std::vector<char> buffer;
+  const size_t needed = sizeof(kName) + trace_id.size();
+  if (buffer.size() < needed) {
+    // Grown rarely (trace ids have a fixed shape); the old buffer stays valid if still in use.
+    static std::vector<std::vector<char>> retired;
+    if (!buffer.empty()) retired.push_back(std::move(buffer));
+    buffer.assign(needed + 64, '\0');
+    std::memcpy(buffer.data(), kName, sizeof(kName) - 1);
+    std::memcpy(buffer.data() + sizeof(kName) - 1, trace_id.c_str(), trace_id.size() + 1);
+    ::putenv(buffer.data());
+    return;
+  }
+  std::memcpy(buffer.data() + sizeof(kName) - 1, trace_id.c_str(), trace_id.size() + 1);
+}
+
 http::request<http::string_body> Post(const std::string& target, std::string body,
                                       const std::string& content_type) {
   http::request<http::string_body> req{http::verb::post, target, 11};
@@ -184,7 +205,7 @@ int Run(const Handler& handler) {
     const std::string deadline(((*res)["Lambda-Runtime-Deadline-Ms"]));
     request.deadline = std::chrono::system_clock::time_point(
         std::chrono::milliseconds(std::strtoll(deadline.c_str(), nullptr, 10)));
-    if (!request.trace_id.empty()) ::setenv("_X_AMZN_TRACE_ID", request.trace_id.c_str(), 1);
+    if (!request.trace_id.empty()) SetTraceEnv(request.trace_id);
 
     std::optional<InvocationResponse> answer;
     try {
