@@ -325,13 +325,18 @@ settings: {account_concurrency: 3}
 
 TEST(ConcurrencyTest, ReservedConcurrencyThrottlesTheFunction) {
   auto emu = StartEmulator(kConcurrencyConfig);
+  // The first event sleeps until the test kills its instance, so it is surely in flight.
   auto call = std::async(std::launch::async,
-                         [&] { return emu->Invoke("reserved", R"({"ms":500})"); });
+                         [&] { return emu->Invoke("reserved", R"({"ms":60000})"); });
   ASSERT_TRUE(emu->WaitForEvent("invoke.start", "reserved").ok());
   const HttpResult throttled = emu->Invoke("reserved", R"({"ms":1})");
   EXPECT_EQ(throttled.status, 429);
   EXPECT_EQ(nlohmann::json::parse(throttled.body)["Reason"],
             "ReservedFunctionConcurrentInvocationLimitExceeded");
+  HttpClient admin(emu->port(), TestTimeout());
+  for (const auto& e : emu->ledger().Select([](const Event& e) { return e.kind == "instance.spawned"; })) {
+    admin.Post("/_thaw/instances/" + std::to_string(e.instance) + "/kill", "");
+  }
   EXPECT_EQ(call.get().status, 200);
   EXPECT_EQ(emu->Invoke("disabled").status, 429);
 }
@@ -342,12 +347,17 @@ TEST(ConcurrencyTest, UnreservedPoolIsTheAccountMinusReservations) {
   std::vector<std::future<HttpResult>> calls;
   for (int i = 0; i < 2; ++i) {
     calls.push_back(std::async(std::launch::async,
-                               [&] { return emu->Invoke("open", R"({"ms":600})"); }));
+                               [&] { return emu->Invoke("open", R"({"ms":60000})"); }));
   }
   ASSERT_TRUE(emu->WaitForEvents("invoke.start", "open", 2).ok());
   const HttpResult throttled = emu->Invoke("open", R"({"ms":1})");
   EXPECT_EQ(throttled.status, 429);
   EXPECT_EQ(nlohmann::json::parse(throttled.body)["Reason"], "ConcurrentInvocationLimitExceeded");
+  // End the two long events by killing their instances.
+  HttpClient admin(emu->port(), TestTimeout());
+  for (const auto& e : emu->ledger().Select([](const Event& e) { return e.kind == "instance.spawned"; })) {
+    admin.Post("/_thaw/instances/" + std::to_string(e.instance) + "/kill", "");
+  }
   for (auto& call : calls) EXPECT_EQ(call.get().status, 200);
 }
 
@@ -454,6 +464,12 @@ functions:
   ASSERT_TRUE(emu->WaitForEvents("instance.exited", "cold", kInstances + 1).ok());
   EXPECT_EQ(Children(), 0u);
   EXPECT_EQ(emu->CountEvents("instance.spawned", "cold"), kInstances + 1u);
+  // Pipes and listeners of the last instances close asynchronously, just after their exit:
+  // wait (boundedly) for the count to settle back, then require it to be exactly the same.
+  const auto deadline = std::chrono::steady_clock::now() + TestTimeout();
+  while (OpenDescriptors() != fds && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
   EXPECT_EQ(OpenDescriptors(), fds);
 }
 
