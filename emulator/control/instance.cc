@@ -201,15 +201,17 @@ asio::awaitable<std::shared_ptr<Invocation>> Instance::NextEvent() {
       owner_.OnAvailable(*this);
     }
   }
-  while (state_ != State::kGone && state_ != State::kStopping &&
-         (!current_ || current_->delivered)) {
+  // A stopping instance gets no more events, but its /next is not answered either: as in
+  // Lambda, the runtime learns of the end from SIGTERM.
+  while (state_ != State::kGone &&
+         (state_ == State::kStopping || !current_ || current_->delivered)) {
     // The runtime waits with no event: freeze it until one comes.
-    if (!current_) Freeze();
+    if (!current_ && state_ != State::kStopping) Freeze();
     next_wake_.expires_at(std::chrono::steady_clock::time_point::max());
     boost::system::error_code ec;
     co_await next_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  if (state_ == State::kGone || state_ == State::kStopping) co_return nullptr;
+  if (state_ == State::kGone) co_return nullptr;
   Thaw();
   Deliver();
   co_return current_;
