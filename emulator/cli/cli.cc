@@ -19,6 +19,7 @@
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
 #include "emulator/process/boost_process_launcher.h"
+#include "fakes/aws/run_aws_server.h"
 #include "fakes/momento/run_momento_server.h"
 
 #ifndef THAW_VERSION
@@ -217,6 +218,24 @@ int RunCli(int argc, char** argv) {
                           "Accept only this authorization value (repeatable; default: any)");
   momento_cmd->add_option("--cache", momento.caches, "Create this cache at start (repeatable)");
 
+  aws::AwsCommandOptions aws;
+  CLI::App* aws_cmd = app.add_subcommand(
+      "aws", "Run the fake AWS alone: Secrets Manager and SSM Parameter Store (AWS JSON 1.1)");
+  aws_cmd->add_option("--host", aws.host, "Address to listen on")->capture_default_str();
+  aws_cmd->add_option("--port", aws.port, "Port to listen on; 0 picks a free one")
+      ->capture_default_str();
+  aws_cmd->add_flag("--quiet,-q", aws.quiet, "Do not print request lines");
+  aws_cmd->add_option("--events", aws.events_file,
+                      "Append every ledger event to FILE as JSON lines (- for stdout)");
+  aws_cmd->add_option("--config", aws.config,
+                      "Seed secrets and parameters from this thaw.yaml's secrets:/parameters:");
+  aws_cmd->add_option("--sigv4", aws.sigv4, "Verify SigV4 signatures: on or off")
+      ->capture_default_str();
+  aws_cmd->add_option("--access-key", aws.access_keys,
+                      "Accepted AKID:SECRET[:TOKEN] (repeatable; default test:test)");
+  aws_cmd->add_option("--region", aws.region, "Region in ARNs")->capture_default_str();
+  aws_cmd->add_option("--account-id", aws.account_id, "Account in ARNs")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -230,6 +249,7 @@ int RunCli(int argc, char** argv) {
   if (serve_cmd->parsed()) return Serve(serve);
   if (invoke_cmd->parsed()) return Invoke(invoke);
   if (momento_cmd->parsed()) return momento::RunMomentoServer(momento);
+  if (aws_cmd->parsed()) return aws::RunAwsServer(aws);
   return UsageError("no command given (see thaw --help)");
 }
 

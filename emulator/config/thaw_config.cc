@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -302,6 +303,120 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node, Settings& 
   return absl::OkStatus();
 }
 
+// --- secrets: / parameters: (the fake AWS's seeds) ---
+
+std::string JsonQuote(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
+          out += buffer;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// A YAML value as compact JSON text: mappings and sequences become objects and arrays, every
+// scalar a string.
+std::string YamlToJsonText(const YAML::Node& node) {
+  if (node.IsMap()) {
+    std::string out = "{";
+    for (const auto& kv : node) {
+      if (out.size() > 1) out += ",";
+      out += JsonQuote(kv.first.as<std::string>()) + ":" + YamlToJsonText(kv.second);
+    }
+    return out + "}";
+  }
+  if (node.IsSequence()) {
+    std::string out = "[";
+    for (const auto& item : node) {
+      if (out.size() > 1) out += ",";
+      out += YamlToJsonText(item);
+    }
+    return out + "]";
+  }
+  if (node.IsNull()) return "null";
+  return JsonQuote(node.Scalar());
+}
+
+absl::Status ParseSeedSections(const Reporter& r, const YAML::Node& root, ServiceSeeds& seeds) {
+  if (const YAML::Node secrets = root["secrets"]; secrets) {
+    if (!secrets.IsMap()) return r.Error(secrets, "secrets", "expected a mapping of names");
+    for (const auto& kv : secrets) {
+      SecretSeed seed;
+      seed.name = kv.first.as<std::string>();
+      const std::string path = "secrets." + seed.name;
+      if (kv.second.IsScalar()) {
+        seed.value = kv.second.Scalar();
+      } else {
+        if (auto s = CheckKeys(r, kv.second, path, {"value", "description"}); !s.ok()) return s;
+        const YAML::Node value = kv.second["value"];
+        if (!value) return r.Error(kv.second, path + ".value", "required key is missing");
+        seed.value = value.IsScalar() ? value.Scalar() : YamlToJsonText(value);
+        if (kv.second["description"]) {
+          auto d = GetString(r, kv.second["description"], path + ".description");
+          if (!d.ok()) return d.status();
+          seed.description = *d;
+        }
+      }
+      seeds.secrets.push_back(std::move(seed));
+    }
+  }
+  if (const YAML::Node parameters = root["parameters"]; parameters) {
+    if (!parameters.IsMap()) {
+      return r.Error(parameters, "parameters", "expected a mapping of names");
+    }
+    for (const auto& kv : parameters) {
+      ParameterSeed seed;
+      seed.name = kv.first.as<std::string>();
+      const std::string path = "parameters." + seed.name;
+      if (kv.second.IsScalar()) {
+        seed.value = kv.second.Scalar();
+      } else {
+        if (auto s = CheckKeys(r, kv.second, path, {"type", "value"}); !s.ok()) return s;
+        if (!kv.second["value"]) {
+          return r.Error(kv.second, path + ".value", "required key is missing");
+        }
+        auto value = GetString(r, kv.second["value"], path + ".value");
+        if (!value.ok()) return value.status();
+        seed.value = *value;
+        if (kv.second["type"]) {
+          auto type = GetString(r, kv.second["type"], path + ".type");
+          if (!type.ok()) return type.status();
+          if (*type != "String" && *type != "StringList" && *type != "SecureString") {
+            return r.Error(kv.second["type"], path + ".type",
+                           "must be String, StringList or SecureString");
+          }
+          seed.type = *type;
+        }
+      }
+      seeds.parameters.push_back(std::move(seed));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ThawConfig> ParseConfig(const std::string& yaml, const std::string& display_name,
@@ -318,7 +433,11 @@ absl::StatusOr<ThawConfig> ParseConfig(const std::string& yaml, const std::strin
   config.source = display_name;
   if (root.IsNull()) return absl::InvalidArgumentError(display_name + ": the file is empty");
   try {
-    if (auto s = CheckKeys(r, root, "", {"functions", "settings"}); !s.ok()) return s;
+    if (auto s = CheckKeys(r, root, "", {"functions", "settings", "secrets", "parameters"});
+        !s.ok()) {
+      return s;
+    }
+    if (auto s = ParseSeedSections(r, root, config.seeds); !s.ok()) return s;
     if (const YAML::Node settings = root["settings"]; settings) {
       if (auto s = ParseSettings(r, settings, config.settings); !s.ok()) return s;
     }
@@ -362,6 +481,29 @@ absl::StatusOr<ThawConfig> LoadConfigFile(const std::filesystem::path& path) {
   text << in.rdbuf();
   std::filesystem::path base = std::filesystem::absolute(path).parent_path();
   return ParseConfig(text.str(), path.string(), base);
+}
+
+absl::StatusOr<ServiceSeeds> ParseSeeds(const std::string& yaml, const std::string& display_name) {
+  Reporter r(display_name);
+  ServiceSeeds seeds;
+  try {
+    const YAML::Node root = YAML::Load(yaml);
+    if (root.IsNull()) return seeds;
+    if (!root.IsMap()) return r.Error(root, "", "expected a mapping");
+    if (auto s = ParseSeedSections(r, root, seeds); !s.ok()) return s;
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
+                                      ": invalid YAML: " + e.msg);
+  }
+  return seeds;
+}
+
+absl::StatusOr<ServiceSeeds> LoadSeedsFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(path.string() + ": cannot read the configuration file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseSeeds(text.str(), path.string());
 }
 
 }  // namespace thaw

@@ -62,11 +62,33 @@ inline std::chrono::milliseconds MaxLifetimeOf(const FunctionConfig& function,
   return function.max_lifetime.value_or(settings.max_lifetime);
 }
 
+// A `secrets:` entry: a Secrets Manager secret the fake AWS holds from the start.
+struct SecretSeed {
+  std::string name;
+  // The SecretString; a YAML mapping is stored as its JSON text.
+  std::string value;
+  std::string description;
+};
+
+// A `parameters:` entry: an SSM parameter (version 1) the fake AWS holds from the start.
+struct ParameterSeed {
+  std::string name;
+  std::string type = "String";  // String, StringList or SecureString
+  std::string value;
+};
+
+// The `secrets:` and `parameters:` sections, in file order.
+struct ServiceSeeds {
+  std::vector<SecretSeed> secrets;
+  std::vector<ParameterSeed> parameters;
+};
+
 struct ThawConfig {
   // The file the configuration came from ("<embedded>" when none).
   std::string source;
   std::map<std::string, FunctionConfig> functions;
   Settings settings;
+  ServiceSeeds seeds;
 };
 
 // Reads and validates a thaw.yaml. Relative `code:` paths are resolved against the file's
@@ -77,6 +99,17 @@ absl::StatusOr<ThawConfig> LoadConfigFile(const std::filesystem::path& path);
 // Same, from text. `display_name` is used in messages; `base_dir` resolves relative paths.
 absl::StatusOr<ThawConfig> ParseConfig(const std::string& yaml, const std::string& display_name,
                                        const std::filesystem::path& base_dir);
+
+// Reads only the `secrets:` and `parameters:` sections of a thaw.yaml (for `thaw aws`, which
+// needs no functions); other top-level keys are not checked here. Errors as LoadConfigFile.
+//   secrets:
+//     prod/momento: {value: {MOMENTO_API_KEY: "..."}, description: "..."}
+//     plain: a-string-value
+//   parameters:
+//     /app/table: {type: String, value: orders}
+//     /app/flag: "on"
+absl::StatusOr<ServiceSeeds> LoadSeedsFile(const std::filesystem::path& path);
+absl::StatusOr<ServiceSeeds> ParseSeeds(const std::string& yaml, const std::string& display_name);
 
 }  // namespace thaw
 

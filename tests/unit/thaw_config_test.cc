@@ -235,3 +235,59 @@ TEST_F(LifecycleConfigTest, ReservedConcurrencyCannotExceedTheAccount) {
 
 }  // namespace
 }  // namespace thaw
+
+// secrets: / parameters: (the fake AWS's seeds).
+namespace thaw {
+namespace {
+
+class SeedsConfigTest : public ConfigTest {};
+
+TEST_F(SeedsConfigTest, ParsesSecretsAndParameters) {
+  auto config = Parse(R"(
+functions:
+  f: {runtime: provided, code: fn}
+secrets:
+  prod/momento:
+    value: {MOMENTO_API_KEY: "{{momento_api_key}}"}
+    description: the key
+  plain: just-text
+parameters:
+  /app/table: {type: StringList, value: "a,b"}
+  /app/flag: "on"
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->seeds.secrets.size(), 2u);
+  EXPECT_EQ(config->seeds.secrets[0].name, "prod/momento");
+  EXPECT_EQ(config->seeds.secrets[0].value, R"({"MOMENTO_API_KEY":"{{momento_api_key}}"})");
+  EXPECT_EQ(config->seeds.secrets[0].description, "the key");
+  EXPECT_EQ(config->seeds.secrets[1].value, "just-text");
+  ASSERT_EQ(config->seeds.parameters.size(), 2u);
+  EXPECT_EQ(config->seeds.parameters[0].name, "/app/table");
+  EXPECT_EQ(config->seeds.parameters[0].type, "StringList");
+  EXPECT_EQ(config->seeds.parameters[1].type, "String");
+  EXPECT_EQ(config->seeds.parameters[1].value, "on");
+}
+
+TEST_F(SeedsConfigTest, RefusesUnknownKeysAndTypes) {
+  auto config = Parse(
+      "functions:\n  f: {runtime: provided, code: fn}\nsecrets:\n  s: {valeu: x}\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("thaw.yaml:4: secrets.s.valeu: unknown key"));
+  config = Parse(
+      "functions:\n  f: {runtime: provided, code: fn}\nparameters:\n  /p: {type: Int, value: 1}\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("parameters./p.type: must be String, StringList or SecureString"));
+}
+
+TEST_F(SeedsConfigTest, SeedsAloneNeedNoFunctions) {
+  auto seeds = ParseSeeds("secrets:\n  s: v\nparameters:\n  p: {value: x}\n", "aws.yaml");
+  ASSERT_TRUE(seeds.ok()) << seeds.status();
+  EXPECT_EQ(seeds->secrets.size(), 1u);
+  EXPECT_EQ(seeds->parameters.size(), 1u);
+  EXPECT_FALSE(ParseSeeds("secrets: [a]\n", "aws.yaml").ok());
+}
+
+}  // namespace
+}  // namespace thaw

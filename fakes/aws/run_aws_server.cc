@@ -1,0 +1,158 @@
+#include "fakes/aws/run_aws_server.h"
+
+#include <signal.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <mutex>
+
+#include "core/ledger.h"
+#include "core/scheduler_clock.h"
+#include "emulator/config/thaw_config.h"
+#include "emulator/http/http_server.h"
+#include "fakes/aws/aws_service.h"
+
+namespace thaw::aws {
+
+namespace {
+
+namespace asio = boost::asio;
+
+int StartError(const std::string& what) {
+  std::fprintf(stderr, "thaw: %s\n", what.c_str());
+  return 2;
+}
+
+// Writes ledger events as JSON lines, in sequence order, as they are appended.
+class EventsWriter {
+ public:
+  EventsWriter(Ledger& ledger, std::FILE* out) : ledger_(ledger), out_(out) {}
+  void Flush() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Event& event : ledger_.Since(written_)) {
+      const std::string line = event.ToJson().dump() + "\n";
+      std::fwrite(line.data(), 1, line.size(), out_);
+      written_ = event.seq;
+    }
+    std::fflush(out_);
+  }
+
+ private:
+  Ledger& ledger_;
+  std::FILE* const out_;
+  std::mutex mu_;
+  uint64_t written_ = 0;
+};
+
+void PrintRequest(const Event& event) {
+  if (event.kind != AwsService::kRequestKind) return;
+  const auto& a = event.attrs;
+  std::string subject = a.value("secret", a.value("parameter", ""));
+  std::fprintf(stdout, "thaw aws: %s.%s %s -> %s (%.2f ms)\n", a.value("service", "").c_str(),
+               a.value("operation", "").c_str(), subject.c_str(), a.value("outcome", "").c_str(),
+               a.value("latency_ms", 0.0));
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int RunAwsServer(const AwsCommandOptions& options) {
+  ::signal(SIGPIPE, SIG_IGN);
+  if (options.sigv4 != "on" && options.sigv4 != "off") {
+    return StartError("--sigv4 must be on or off, not '" + options.sigv4 + "'");
+  }
+  Ledger ledger;
+  SchedulerClock clock;
+  CredentialStore credentials;
+  std::vector<std::string> keys = options.access_keys;
+  if (keys.empty()) keys.push_back("test:test");
+  for (const std::string& key : keys) {
+    const size_t first = key.find(':');
+    if (first == std::string::npos || first == 0) {
+      return StartError("--access-key wants AKID:SECRET[:SESSION_TOKEN], got '" + key + "'");
+    }
+    const size_t second = key.find(':', first + 1);
+    AwsCredential credential;
+    credential.access_key_id = key.substr(0, first);
+    credential.secret_access_key =
+        key.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+    if (second != std::string::npos) credential.session_token = key.substr(second + 1);
+    credentials.Add(std::move(credential));
+  }
+
+  SecretStore secrets(clock, {.region = options.region, .account_id = options.account_id});
+  ParameterStore parameters(clock, secrets,
+                            {.region = options.region, .account_id = options.account_id});
+  if (!options.config.empty()) {
+    auto seeds = LoadSeedsFile(options.config);
+    if (!seeds.ok()) return StartError(std::string(seeds.status().message()));
+    for (const SecretSeed& seed : seeds->secrets) {
+      if (auto s = secrets.Seed(seed.name, seed.value, seed.description); !s.ok()) {
+        return StartError(options.config + ": secrets." + seed.name + ": " +
+                          std::string(s.message()));
+      }
+    }
+    for (const ParameterSeed& seed : seeds->parameters) {
+      if (auto s = parameters.Seed(seed.name, seed.type, seed.value); !s.ok()) {
+        return StartError(options.config + ": parameters." + seed.name + ": " +
+                          std::string(s.message()));
+      }
+    }
+  }
+
+  std::FILE* events_out = nullptr;
+  if (options.events_file == "-") {
+    events_out = stdout;
+  } else if (!options.events_file.empty()) {
+    events_out = std::fopen(options.events_file.c_str(), "a");
+    if (events_out == nullptr) return StartError("cannot open --events " + options.events_file);
+  }
+  std::unique_ptr<EventsWriter> writer;
+  int listener = 0;
+  if (events_out != nullptr) {
+    writer = std::make_unique<EventsWriter>(ledger, events_out);
+    listener = ledger.AddListener([&writer](uint64_t) { writer->Flush(); });
+  }
+  int print_listener = 0;
+  if (!options.quiet) {
+    print_listener = ledger.AddListener([&ledger](uint64_t seq) {
+      for (const Event& event : ledger.Since(seq - 1, 1)) PrintRequest(event);
+    });
+  }
+
+  AwsService::Options service_options;
+  service_options.region = options.region;
+  service_options.account_id = options.account_id;
+  service_options.verify_signatures = options.sigv4 == "on";
+  service_options.admin_routes = true;
+  AwsService service(service_options, ledger, credentials, secrets, parameters);
+
+  asio::io_context io(1);
+  auto server = http::HttpServer::Listen(io, options.host, options.port, service.MakeHandler());
+  if (!server.ok()) return StartError(std::string(server.status().message()));
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    std::fprintf(stdout, "thaw aws: shutting down\n");
+    std::fflush(stdout);
+    (*server)->Close();
+    io.stop();
+  });
+
+  std::fprintf(stdout, "thaw aws: listening on %s:%u\n", options.host.c_str(), (*server)->port());
+  std::fflush(stdout);
+  io.run();
+
+  server->reset();
+  if (print_listener != 0) ledger.RemoveListener(print_listener);
+  if (listener != 0) {
+    ledger.RemoveListener(listener);
+    writer->Flush();
+  }
+  if (events_out != nullptr && events_out != stdout) std::fclose(events_out);
+  return 0;
+}
+
+}  // namespace thaw::aws

@@ -1,0 +1,37 @@
+#ifndef THAW_FAKES_AWS_RUN_AWS_SERVER_H_
+#define THAW_FAKES_AWS_RUN_AWS_SERVER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace thaw::aws {
+
+// `thaw aws`: the standalone fake Secrets Manager + SSM Parameter Store, for use outside the
+// emulator (docker-compose, any app), on LocalStack's port.
+struct AwsCommandOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4566;  // 0 picks a free one
+  // No per-request lines on stdout (the ready and shutdown lines stay).
+  bool quiet = false;
+  // When set, every ledger event is appended to this file as one JSON line, written before the
+  // request that caused it is answered ("-" = stdout).
+  std::string events_file;
+  // A thaw.yaml whose `secrets:` and `parameters:` sections seed the stores.
+  std::string config;
+  // "on" verifies SigV4 signatures against `access_keys`; "off" (default) accepts any.
+  std::string sigv4 = "off";
+  // Accepted credentials, "AKID:SECRET" or "AKID:SECRET:SESSION_TOKEN"; default "test:test".
+  std::vector<std::string> access_keys;
+  std::string region = "us-east-1";
+  std::string account_id = "123456789012";
+};
+
+// Serves until SIGINT or SIGTERM, then returns 0. Prints `thaw aws: listening on HOST:PORT`
+// once ready and `thaw aws: shutting down` on the signal. Returns 2 (after printing
+// `thaw: <what>` on stderr) when it cannot start.
+int RunAwsServer(const AwsCommandOptions& options);
+
+}  // namespace thaw::aws
+
+#endif  // THAW_FAKES_AWS_RUN_AWS_SERVER_H_
