@@ -20,6 +20,7 @@
 #include "emulator/control/log_sink.h"
 #include "emulator/process/boost_process_launcher.h"
 #include "fakes/aws/run_aws_server.h"
+#include "fakes/momento/embedded_momento.h"
 #include "fakes/momento/run_momento_server.h"
 
 #ifndef THAW_VERSION
@@ -70,6 +71,9 @@ int Serve(const ServeOptions& options) {
   SchedulerClock clock;
   Scheduler scheduler(io, clock);
   ControlPlane control(io, *config, ledger, logs, launcher, scheduler);
+  auto momento = momento::EmbeddedMomento::Start(io, ledger, clock);
+  if (!momento.ok()) return UsageError(std::string(momento.status().message()));
+  control.AddInstanceServices(&(*momento)->services());
   auto server = http::HttpServer::Listen(io, options.host, options.port, MakeApiHandler(control));
   if (!server.ok()) return UsageError(std::string(server.status().message()));
 
@@ -83,6 +87,7 @@ int Serve(const ServeOptions& options) {
         [&]() -> asio::awaitable<void> {
           (*server)->Close();
           co_await control.Shutdown(kShutdownGrace);
+          (*momento)->Shutdown(kShutdownGrace);
           io.stop();
         },
         asio::detached);
@@ -134,6 +139,9 @@ int Invoke(const InvokeOptions& options) {
   SchedulerClock clock;
   Scheduler scheduler(io, clock);
   ControlPlane control(io, *config, ledger, logs, launcher, scheduler);
+  auto momento = momento::EmbeddedMomento::Start(io, ledger, clock);
+  if (!momento.ok()) return UsageError(std::string(momento.status().message()));
+  control.AddInstanceServices(&(*momento)->services());
   std::string name;
   if (auto error = control.Resolve(options.function, "", name)) {
     std::string known;
@@ -162,6 +170,7 @@ int Invoke(const InvokeOptions& options) {
           if (!outcome.result.function_error.empty()) exit_code = 1;
         }
         co_await control.Shutdown(kShutdownGrace);
+        (*momento)->Shutdown(kShutdownGrace);
         io.stop();
       },
       asio::detached);

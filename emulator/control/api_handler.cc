@@ -9,6 +9,7 @@
 #include <charconv>
 #include <optional>
 
+#include "core/ledger_queries.h"
 #include "emulator/config/duration.h"
 #include "emulator/control/ids.h"
 
@@ -292,6 +293,11 @@ http::Handler MakeApiHandler(ControlPlane& control) {
       }
     }
     if (request.method() == beast::http::verb::get) {
+      if (path == "/_thaw/momento") {
+        co_return http::MakeResponse(
+            request, 200,
+            nlohmann::json{{"instances", MomentoConnectionsPerInstance(control.ledger())}}.dump());
+      }
       if (path == "/_thaw/clock") {
         const auto offset = std::chrono::duration_cast<std::chrono::milliseconds>(
             control.scheduler().clock().offset());

@@ -11,7 +11,8 @@ namespace thaw {
 // and the admin API
 //   GET  /_thaw/instances, GET /_thaw/events?since=SEQ&wait_ms=MS, GET /_thaw/metrics,
 //   GET  /_thaw/clock, POST /_thaw/clock/advance {"duration":"11m"},
-//   POST /_thaw/reap {"function"?, "instance"?}, POST /_thaw/instances/{id}/kill.
+//   POST /_thaw/reap {"function"?, "instance"?}, POST /_thaw/instances/{id}/kill,
+//   GET  /_thaw/momento (Momento connections and RPCs per instance).
 // `control` must outlive the handler. Strand-confined to the control plane's io_context.
 http::Handler MakeApiHandler(ControlPlane& control);
 

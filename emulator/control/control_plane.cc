@@ -434,6 +434,24 @@ asio::awaitable<void> ControlPlane::Shutdown(std::chrono::milliseconds grace) {
   }
 }
 
+absl::StatusOr<std::map<std::string, std::string>> ControlPlane::AttachServices(
+    Instance& instance) {
+  std::map<std::string, std::string> env;
+  for (size_t i = 0; i < services_.size(); ++i) {
+    auto attached = services_[i]->Attach(instance.id(), instance.function().name);
+    if (!attached.ok()) {
+      for (size_t j = 0; j < i; ++j) services_[j]->Detach(instance.id());
+      return attached.status();
+    }
+    env.merge(*attached);
+  }
+  return env;
+}
+
+void ControlPlane::DetachServices(Instance& instance) {
+  for (InstanceServices* services : services_) services->Detach(instance.id());
+}
+
 void ControlPlane::OnProcessExit(Instance& instance) {
   if (instance.state() == Instance::State::kGone) {
     asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), id = instance.id()] {

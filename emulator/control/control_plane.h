@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/instance_services.h"
 #include "core/ledger.h"
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/aws_error.h"
@@ -85,6 +86,12 @@ class ControlPlane : public Instance::Owner {
   void OnAvailable(Instance& instance) override;
   void OnGone(Instance& instance) override;
   void OnProcessExit(Instance& instance) override;
+  absl::StatusOr<std::map<std::string, std::string>> AttachServices(Instance& instance) override;
+  void DetachServices(Instance& instance) override;
+
+  // Adds a service every instance gets its own listeners of (the fake Momento, the fake AWS).
+  // `services` must outlive the control plane; call before the first invoke.
+  void AddInstanceServices(InstanceServices* services) { services_.push_back(services); }
 
  private:
   std::shared_ptr<Instance> TakeIdle(const std::string& function);
@@ -107,6 +114,7 @@ class ControlPlane : public Instance::Owner {
   Scheduler& scheduler_;
 
   std::map<int64_t, std::shared_ptr<Instance>> instances_;
+  std::vector<InstanceServices*> services_;
   // Per function, instances ready for an event; the back is the most recently used.
   // Provisioned instances have a stack of their own, taken first.
   std::map<std::string, std::vector<std::weak_ptr<Instance>>> idle_;

@@ -97,8 +97,15 @@ absl::Status Instance::Start(std::shared_ptr<Invocation> first) {
   if (!server.ok()) return server.status();
   runtime_api_ = *std::move(server);
 
+  auto services = owner_.AttachServices(*this);
+  if (!services.ok()) {
+    runtime_api_->Close();
+    return services.status();
+  }
+  service_env_ = *std::move(services);
   current_ = std::move(first);
   if (absl::Status launched = Launch(); !launched.ok()) {
+    owner_.DetachServices(*this);
     current_ = nullptr;
     runtime_api_->Close();
     return launched;
@@ -119,6 +126,7 @@ absl::Status Instance::Launch() {
   inputs.runtime_api_port = runtime_api_->port();
   inputs.log_stream = log_stream_;
   inputs.initialization_type = provisioned_ ? "provisioned-concurrency" : "on-demand";
+  inputs.services = service_env_;
   LaunchSpec spec;
   spec.executable = function_.code / "bootstrap";
   spec.env = BuildInstanceEnvironment(function_, settings_, inputs);
@@ -432,6 +440,7 @@ void Instance::BecomeGone(const std::string& reason, const nlohmann::json& detai
   ledger_.Append(id_, function_.name, "instance.gone", attrs);
   next_wake_.cancel();
   if (runtime_api_) runtime_api_->Close();
+  owner_.DetachServices(*this);
   owner_.OnGone(*this);
 }
 

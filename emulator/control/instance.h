@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -43,6 +44,11 @@ class Instance : public std::enable_shared_from_this<Instance> {
     virtual void OnGone(Instance& instance) = 0;
     // The instance's process has exited and been reaped (after or before OnGone).
     virtual void OnProcessExit(Instance& instance) = 0;
+    // Opens the instance's own service listeners; returns the variables that point at them.
+    virtual absl::StatusOr<std::map<std::string, std::string>> AttachServices(
+        Instance& instance) = 0;
+    // Closes them (the instance is gone).
+    virtual void DetachServices(Instance& instance) = 0;
   };
 
   // Which answers the Runtime API gives to a runtime's POST.
@@ -146,6 +152,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   int generation_ = 0;
   // Why the instance is stopping (reported when it is gone).
   std::string stop_reason_;
+  // Environment variables of the instance's own services, opened once at Start().
+  std::map<std::string, std::string> service_env_;
   boost::asio::steady_timer init_timer_;
 };
 

@@ -2,6 +2,7 @@
 #define THAW_EMULATOR_CONTROL_INSTANCE_ENVIRONMENT_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,8 @@ struct InstanceEnvironmentInputs {
   uint16_t runtime_api_port = 0;
   std::string log_stream;
   std::string initialization_type = "on-demand";
+  // Variables of the instance's own services (THAW_MOMENTO_ENDPOINT, ...).
+  std::map<std::string, std::string> services;
 };
 
 // Builds an instance's whole environment ("NAME=value" entries): the Lambda variables, the

@@ -423,6 +423,21 @@ TEST(MemoryTest, PeakAboveTheMemorySizeIsOutOfMemory) {
   EXPECT_GE(ends[1].attrs["max_memory_mb"].get<long>(), 200);
 }
 
+std::string DescribeDescriptors() {
+  std::string out;
+  if (DIR* dir = ::opendir("/proc/self/fd")) {
+    while (dirent* entry = ::readdir(dir)) {
+      if (entry->d_name[0] == '.') continue;
+      char target[256] = {};
+      const std::string link = std::string("/proc/self/fd/") + entry->d_name;
+      ::readlink(link.c_str(), target, sizeof(target) - 1);
+      out += std::string(entry->d_name) + "->" + target + " ";
+    }
+    ::closedir(dir);
+  }
+  return out;
+}
+
 size_t OpenDescriptors() {
   size_t n = 0;
   if (DIR* dir = ::opendir("/proc/self/fd")) {
@@ -454,6 +469,7 @@ functions:
   InvokeJson(*emu, "cold");  // warm up the emulator's own descriptors (client, listeners)
   ASSERT_TRUE(emu->WaitForEvent("instance.exited", "cold").ok());
   const size_t fds = OpenDescriptors();
+  const std::string before = DescribeDescriptors();
   EXPECT_EQ(Children(), 0u);
   constexpr int kInstances = 1000;
   for (int i = 0; i < kInstances; ++i) {
@@ -464,13 +480,15 @@ functions:
   ASSERT_TRUE(emu->WaitForEvents("instance.exited", "cold", kInstances + 1).ok());
   EXPECT_EQ(Children(), 0u);
   EXPECT_EQ(emu->CountEvents("instance.spawned", "cold"), kInstances + 1u);
-  // Pipes and listeners of the last instances close asynchronously, just after their exit:
-  // wait (boundedly) for the count to settle back, then require it to be exactly the same.
+  // Pipes and listeners of the last instance close asynchronously, just after its exit (the
+  // baseline may even hold the warm-up instance's): wait (boundedly) for the count to come
+  // back to the baseline, then require that it did. A leak of one descriptor per instance
+  // would leave ~1000 more.
   const auto deadline = std::chrono::steady_clock::now() + TestTimeout();
-  while (OpenDescriptors() != fds && std::chrono::steady_clock::now() < deadline) {
+  while (OpenDescriptors() > fds && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::yield();
   }
-  EXPECT_EQ(OpenDescriptors(), fds);
+  EXPECT_LE(OpenDescriptors(), fds) << "before: " << before << "\nafter: " << DescribeDescriptors();
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ std::vector<std::string> CapturingLogSink::Lines() const {
 }
 
 absl::StatusOr<std::unique_ptr<TestEmulator>> TestEmulator::Start(
-    const std::string& yaml, LauncherFactory make_launcher) {
+    const std::string& yaml, LauncherFactory make_launcher, bool momento) {
   std::unique_ptr<TestEmulator> emu(new TestEmulator());
   const std::string text = std::regex_replace(yaml, std::regex("\\{\\{echo\\}\\}"), EchoDir());
   auto config = ParseConfig(text, "test.yaml", std::filesystem::current_path());
@@ -44,6 +44,12 @@ absl::StatusOr<std::unique_ptr<TestEmulator>> TestEmulator::Start(
   emu->scheduler_ = std::make_unique<Scheduler>(emu->io_, emu->clock_);
   emu->control_ = std::make_unique<ControlPlane>(emu->io_, emu->config_, emu->ledger_,
                                                  emu->logs_, *emu->launcher_, *emu->scheduler_);
+  if (momento) {
+    auto embedded = momento::EmbeddedMomento::Start(emu->io_, emu->ledger_, emu->clock_);
+    if (!embedded.ok()) return embedded.status();
+    emu->momento_ = *std::move(embedded);
+    emu->control_->AddInstanceServices(&emu->momento_->services());
+  }
   auto server = http::HttpServer::Listen(emu->io_, "127.0.0.1", 0, MakeApiHandler(*emu->control_));
   if (!server.ok()) return server.status();
   emu->server_ = *std::move(server);
@@ -62,11 +68,13 @@ TestEmulator::~TestEmulator() {
         [this]() -> asio::awaitable<void> {
           server_->Close();
           co_await control_->Shutdown(std::chrono::milliseconds(100));
+          if (momento_) momento_->Shutdown(std::chrono::milliseconds(100));
         },
         asio::use_future);
     done.wait_for(TestTimeout());
     RunOnLoop([this] {
       control_.reset();
+      momento_.reset();
       server_.reset();
       scheduler_.reset();
       launcher_.reset();

@@ -16,6 +16,7 @@
 #include "emulator/control/log_sink.h"
 #include "emulator/http/http_server.h"
 #include "emulator/process/process_launcher.h"
+#include "fakes/momento/embedded_momento.h"
 #include "tests/util/http_client.h"
 
 namespace thaw::testing {
@@ -47,9 +48,10 @@ class TestEmulator {
   using LauncherFactory =
       std::function<std::unique_ptr<ProcessLauncher>(boost::asio::io_context& io)>;
 
-  // A null `make_launcher` means real processes (BoostProcessLauncher).
+  // A null `make_launcher` means real processes (BoostProcessLauncher). `momento` gives every
+  // instance its own fake Momento listener, as `thaw serve` does.
   static absl::StatusOr<std::unique_ptr<TestEmulator>> Start(
-      const std::string& yaml, LauncherFactory make_launcher = nullptr);
+      const std::string& yaml, LauncherFactory make_launcher = nullptr, bool momento = false);
   ~TestEmulator();
 
   uint16_t port() const { return port_; }
@@ -86,6 +88,7 @@ class TestEmulator {
   std::unique_ptr<ProcessLauncher> launcher_;
   SchedulerClock clock_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<momento::EmbeddedMomento> momento_;
   std::unique_ptr<ControlPlane> control_;
   std::unique_ptr<http::HttpServer> server_;
   uint16_t port_ = 0;

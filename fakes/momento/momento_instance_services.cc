@@ -1,0 +1,23 @@
+#include "fakes/momento/momento_instance_services.h"
+
+namespace thaw::momento {
+
+absl::StatusOr<std::map<std::string, std::string>> MomentoInstanceServices::Attach(
+    int64_t instance, const std::string& function) {
+  MomentoAcceptor::Options options;
+  options.instance = instance;
+  options.function = function;
+  auto acceptor = MomentoAcceptor::Listen(io_, options, tracker_, server_);
+  if (!acceptor.ok()) return acceptor.status();
+  std::map<std::string, std::string> env = {
+      {"THAW_MOMENTO_ENDPOINT", (*acceptor)->endpoint()},
+      {"THAW_MOMENTO_HOST", "127.0.0.1"},
+      {"THAW_MOMENTO_PORT", std::to_string((*acceptor)->port())},
+  };
+  acceptors_[instance] = *std::move(acceptor);
+  return env;
+}
+
+void MomentoInstanceServices::Detach(int64_t instance) { acceptors_.erase(instance); }
+
+}  // namespace thaw::momento

@@ -1,0 +1,43 @@
+#ifndef THAW_FAKES_MOMENTO_MOMENTO_INSTANCE_SERVICES_H_
+#define THAW_FAKES_MOMENTO_MOMENTO_INSTANCE_SERVICES_H_
+
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <memory>
+
+#include "core/instance_services.h"
+#include "fakes/momento/connection_tracker.h"
+#include "fakes/momento/momento_acceptor.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace thaw::momento {
+
+// Gives each Lambda instance its own Momento listener (127.0.0.1, a kernel-chosen port), whose
+// connections go to the one shared gRPC server, attributed to the instance. The instance gets
+// THAW_MOMENTO_ENDPOINT=127.0.0.1:<port>, THAW_MOMENTO_HOST and THAW_MOMENTO_PORT.
+// Strand-confined to `io`. `tracker` and `server` must outlive it.
+class MomentoInstanceServices : public InstanceServices {
+ public:
+  MomentoInstanceServices(boost::asio::io_context& io, ConnectionTracker& tracker,
+                          grpc::Server& server)
+      : io_(io), tracker_(tracker), server_(server) {}
+
+  absl::StatusOr<std::map<std::string, std::string>> Attach(int64_t instance,
+                                                            const std::string& function) override;
+  void Detach(int64_t instance) override;
+  // Closes every listener (at shutdown).
+  void DetachAll() { acceptors_.clear(); }
+
+ private:
+  boost::asio::io_context& io_;
+  ConnectionTracker& tracker_;
+  grpc::Server& server_;
+  std::map<int64_t, std::unique_ptr<MomentoAcceptor>> acceptors_;
+};
+
+}  // namespace thaw::momento
+
+#endif  // THAW_FAKES_MOMENTO_MOMENTO_INSTANCE_SERVICES_H_

@@ -1,0 +1,48 @@
+// The Momento client patterns thaw exists to tell apart, as one Lambda function.
+// _HANDLER=module-scope: one CacheClient per execution environment, created at init (right).
+// _HANDLER=per-invoke:   a new CacheClient for every event, closed after it (the mistake).
+// The client reaches this instance's own fake Momento listener (THAW_MOMENTO_HOST/PORT).
+import { CacheClient, Configurations, CredentialProvider } from '@gomomento/sdk';
+
+const api = `http://${process.env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime`;
+const mode = process.env._HANDLER;
+const CACHE = 'thaw-test';
+
+function makeClient() {
+  return new CacheClient({
+    configuration: Configurations.Lambda.latest(),
+    credentialProvider: CredentialProvider.forMomentoLocal({
+      hostname: process.env.THAW_MOMENTO_HOST,
+      port: Number(process.env.THAW_MOMENTO_PORT),
+    }),
+    defaultTtlSeconds: 60,
+  });
+}
+
+const shared = mode === 'module-scope' ? makeClient() : null;
+if (shared) await shared.createCache(CACHE);
+
+async function handle(event) {
+  const client = shared ?? makeClient();
+  if (!shared) await client.createCache(CACHE);
+  await client.set(CACHE, event.key ?? 'k', event.value ?? 'v');
+  const got = await client.get(CACHE, event.key ?? 'k');
+  if (!shared) client.close();
+  return { value: got.value() ?? null, pid: process.pid };
+}
+
+for (;;) {
+  const next = await fetch(`${api}/invocation/next`);
+  const id = next.headers.get('lambda-runtime-aws-request-id');
+  const event = await next.json();
+  try {
+    const result = await handle(event);
+    await fetch(`${api}/invocation/${id}/response`, { method: 'POST', body: JSON.stringify(result) });
+  } catch (err) {
+    await fetch(`${api}/invocation/${id}/error`, {
+      method: 'POST',
+      headers: { 'Lambda-Runtime-Function-Error-Type': 'Function.Error' },
+      body: JSON.stringify({ errorType: err.name, errorMessage: err.message }),
+    });
+  }
+}

@@ -1,0 +1,97 @@
+// `thaw serve` gives every Lambda instance its own fake Momento listener and counts the
+// connections each instance opens: a Node function using the real @gomomento/sdk, once with the
+// client at module scope (one data connection per instance) and once with a client per event
+// (one per event). THAW_BINARY names the thaw binary (CTest sets it).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+if (!existsSync(path.join(here, 'node_modules', '@gomomento', 'sdk'))) {
+  throw new Error(
+    `${here}/node_modules is missing: run scripts/install-test-deps.sh (npm ci) first`);
+}
+const THAW = process.env.THAW_BINARY;
+if (!THAW || !existsSync(THAW)) throw new Error(`THAW_BINARY (${THAW}) is not a built thaw`);
+
+const INVOKES = 5;
+let child;
+let base;
+
+before(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'thaw-serve-momento-'));
+  const config = path.join(dir, 'thaw.yaml');
+  const code = path.join(here, 'lambda');
+  writeFileSync(config, `functions:
+  good: {runtime: provided.al2023, handler: module-scope, code: "${code}", timeout: 20}
+  bad:  {runtime: provided.al2023, handler: per-invoke, code: "${code}", timeout: 20}
+`);
+  child = spawn(THAW, ['serve', '--port', '0', '--quiet', '--config', config],
+                { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`thaw serve exited (${code}): ${out}`)));
+  });
+  base = `http://127.0.0.1:${port}`;
+});
+
+after(async () => {
+  if (child && child.exitCode === null) {
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0);
+  }
+});
+
+async function invoke(fn, event) {
+  const res = await fetch(`${base}/2015-03-31/functions/${fn}/invocations`, {
+    method: 'POST', body: JSON.stringify(event),
+  });
+  const body = await res.text();
+  assert.equal(res.status, 200, body);
+  assert.equal(res.headers.get('x-amz-function-error'), null, body);
+  return JSON.parse(body);
+}
+
+async function momento() {
+  const res = await fetch(`${base}/_thaw/momento`);
+  return (await res.json()).instances;
+}
+
+test('module-scope client: one data connection for the whole instance', async () => {
+  const pids = new Set();
+  for (let i = 0; i < INVOKES; i++) {
+    const out = await invoke('good', { key: `k${i}`, value: `v${i}` });
+    assert.equal(out.value, `v${i}`);
+    pids.add(out.pid);
+  }
+  assert.equal(pids.size, 1, 'sequential invokes reuse one instance');
+  const [instance] = (await momento()).filter((i) => i.function === 'good');
+  assert.equal(instance.data_connections, 1);
+  assert.equal(instance.rpcs.Set, INVOKES);
+  assert.equal(instance.rpcs.Get, INVOKES);
+});
+
+test('client per invoke: one data connection per event, all on one instance', async () => {
+  for (let i = 0; i < INVOKES; i++) await invoke('bad', { key: 'k', value: `v${i}` });
+  const bad = (await momento()).filter((i) => i.function === 'bad');
+  assert.equal(bad.length, 1, 'one instance served every event');
+  assert.equal(bad[0].data_connections, INVOKES);
+});
+
+test('instances are told apart: each has its own listener', async () => {
+  const all = await momento();
+  const ids = new Set(all.map((i) => i.instance));
+  assert.equal(ids.size, all.length);
+  assert.ok(all.every((i) => i.instance > 0), 'every connection is attributed to an instance');
+});
