@@ -16,9 +16,35 @@ namespace thaw {
 namespace {
 
 const std::set<std::string> kSupportedRuntimes = {"provided", "provided.al2", "provided.al2023"};
-const std::set<std::string> kLaterRuntimes = {
-    "nodejs18.x", "nodejs20.x", "nodejs22.x", "python3.9",  "python3.10",
-    "python3.11", "python3.12", "python3.13", "java21",     "dotnet8", "ruby3.3"};
+const std::set<std::string> kNodeRuntimes = {"nodejs18.x", "nodejs20.x", "nodejs22.x"};
+const std::set<std::string> kLaterRuntimes = {"python3.9",  "python3.10", "python3.11",
+                                              "python3.12", "python3.13", "java21",
+                                              "dotnet8",    "ruby3.3"};
+
+// Where thaw's own runtime bootstraps live (THAW_RUNTIMES_DIR overrides the built-in path).
+std::filesystem::path RuntimesDir() {
+  if (const char* dir = std::getenv("THAW_RUNTIMES_DIR")) return dir;
+  return THAW_DEFAULT_RUNTIMES_DIR;
+}
+
+// An executable named `name` on PATH, or empty.
+std::filesystem::path FindOnPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    const size_t end = dirs.find(':', start);
+    const std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos
+                                                                        : end - start);
+    if (!dir.empty()) {
+      const std::filesystem::path candidate = std::filesystem::path(dir) / name;
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return {};
+}
 
 // Lambda refuses these as function environment variables; so do we.
 const std::set<std::string> kReservedEnv = {
@@ -149,15 +175,17 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
   if (kLaterRuntimes.count(*runtime)) {
     return r.Error(node["runtime"], path + ".runtime",
                    "runtime '" + *runtime +
-                       "' is not supported yet; use provided, provided.al2 or provided.al2023 "
-                       "with a bootstrap executable");
+                       "' is not supported yet; use nodejs18.x/20.x/22.x, or provided, "
+                       "provided.al2 or provided.al2023 with a bootstrap executable");
   }
-  if (!kSupportedRuntimes.count(*runtime)) {
+  if (!kSupportedRuntimes.count(*runtime) && !kNodeRuntimes.count(*runtime)) {
     return r.Error(node["runtime"], path + ".runtime",
                    "unknown runtime '" + *runtime +
-                       "' (supported: provided, provided.al2, provided.al2023)");
+                       "' (supported: nodejs18.x, nodejs20.x, nodejs22.x, provided, "
+                       "provided.al2, provided.al2023)");
   }
   fn.runtime = *runtime;
+  const bool managed = kNodeRuntimes.count(*runtime) > 0;
 
   if (node["handler"]) {
     auto handler = GetString(r, node["handler"], path + ".handler");
@@ -176,17 +204,45 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
     return r.Error(node["code"], path + ".code",
                    "code directory " + code_path.string() + " does not exist");
   }
+  if (managed) {
+    static const std::regex kHandlerRe("[^\\s]+\\.[A-Za-z_$][A-Za-z0-9_$.]*");
+    if (!std::regex_match(fn.handler, kHandlerRe)) {
+      return r.Error(node["handler"] ? node["handler"] : node, path + ".handler",
+                     "a " + fn.runtime + " handler is path/file.export (like index.handler)");
+    }
+    const std::filesystem::path node_binary = FindOnPath("node");
+    if (node_binary.empty()) {
+      return r.Error(node["runtime"], path + ".runtime",
+                     fn.runtime + " needs node on PATH (apt-get install nodejs)");
+    }
+    const std::filesystem::path bootstrap_js = RuntimesDir() / "nodejs" / "bootstrap.mjs";
+    if (!std::filesystem::exists(bootstrap_js, ec)) {
+      return r.Error(node["runtime"], path + ".runtime",
+                     "thaw's Node.js runtime is missing: " + bootstrap_js.string() +
+                         " (set THAW_RUNTIMES_DIR)");
+    }
+    fn.code = std::filesystem::absolute(code_path);
+    fn.executable = node_binary;
+    fn.args = {bootstrap_js.string()};
+    fn.execution_env = "AWS_Lambda_" + fn.runtime;
+  }
   const auto bootstrap = code_path / "bootstrap";
-  if (!std::filesystem::exists(bootstrap, ec)) {
+  if (managed) {
+    // No bootstrap of the function's own: thaw's runtime runs it.
+  } else if (!std::filesystem::exists(bootstrap, ec)) {
     return r.Error(node["code"], path + ".code",
                    "no bootstrap in " + code_path.string() +
                        " (a provided runtime runs <code>/bootstrap)");
   }
-  if (::access(bootstrap.c_str(), X_OK) != 0 || std::filesystem::is_directory(bootstrap, ec)) {
+  if (!managed &&
+      (::access(bootstrap.c_str(), X_OK) != 0 || std::filesystem::is_directory(bootstrap, ec))) {
     return r.Error(node["code"], path + ".code",
                    bootstrap.string() + " is not executable (chmod +x it)");
   }
-  fn.code = std::filesystem::absolute(code_path);
+  if (!managed) {
+    fn.code = std::filesystem::absolute(code_path);
+    fn.executable = fn.code / "bootstrap";
+  }
 
   if (node["memory"]) {
     auto memory = GetInt(r, node["memory"], path + ".memory", 128, 10240);

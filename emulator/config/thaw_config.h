@@ -15,10 +15,16 @@ namespace thaw {
 // One function, as a thaw.yaml `functions.<name>` entry describes it. Plain value type.
 struct FunctionConfig {
   std::string name;
-  std::string runtime;  // provided, provided.al2 or provided.al2023
+  std::string runtime;  // nodejs18.x/20.x/22.x, provided, provided.al2 or provided.al2023
   std::string handler;  // becomes _HANDLER
   // Absolute path of the code directory (LAMBDA_TASK_ROOT); it holds an executable `bootstrap`.
   std::filesystem::path code;
+  // What an instance runs: <code>/bootstrap for provided runtimes; for managed runtimes the
+  // interpreter with thaw's own bootstrap as its argument.
+  std::filesystem::path executable;
+  std::vector<std::string> args;
+  // AWS_EXECUTION_ENV (AWS_Lambda_nodejs20.x); empty for provided runtimes, as in Lambda.
+  std::string execution_env;
   int memory_mb = 128;
   int timeout_s = 3;
   std::map<std::string, std::string> environment;

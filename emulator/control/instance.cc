@@ -128,7 +128,8 @@ absl::Status Instance::Launch() {
   inputs.initialization_type = provisioned_ ? "provisioned-concurrency" : "on-demand";
   inputs.services = service_env_;
   LaunchSpec spec;
-  spec.executable = function_.code / "bootstrap";
+  spec.executable = function_.executable;
+  spec.args = function_.args;
   spec.env = BuildInstanceEnvironment(function_, settings_, inputs);
   spec.working_dir = function_.code;
   const int generation = ++generation_;

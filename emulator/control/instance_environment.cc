@@ -38,6 +38,7 @@ std::vector<std::string> BuildInstanceEnvironment(const FunctionConfig& function
   env["AWS_CONFIG_FILE"] = "/dev/null";
   env["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null";
   env["AWS_EC2_METADATA_DISABLED"] = "true";
+  if (!function.execution_env.empty()) env["AWS_EXECUTION_ENV"] = function.execution_env;
   for (const auto& [name, value] : inputs.services) env[name] = value;
   std::vector<std::string> out;
   out.reserve(env.size());

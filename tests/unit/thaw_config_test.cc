@@ -112,12 +112,34 @@ TEST_F(ConfigTest, MissingBootstrapIsReported) {
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("no bootstrap in"));
 }
 
-TEST_F(ConfigTest, ManagedRuntimesAreNotSupportedYet) {
-  auto config = Parse("functions:\n  echo:\n    runtime: nodejs20.x\n    code: fn\n");
+TEST_F(ConfigTest, RuntimesNotSupportedYetAreRefused) {
+  auto config = Parse("functions:\n  echo:\n    runtime: python3.12\n    code: fn\n");
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(std::string(config.status().message()),
-              HasSubstr("thaw.yaml:3: functions.echo.runtime: runtime 'nodejs20.x' is not "
+              HasSubstr("thaw.yaml:3: functions.echo.runtime: runtime 'python3.12' is not "
                         "supported yet"));
+}
+
+TEST_F(ConfigTest, NodeRuntimesRunThawsBootstrapWithNode) {
+  std::filesystem::create_directories(dir_ / "nodefn");
+  auto config = Parse(
+      "functions:\n  api:\n    runtime: nodejs20.x\n    handler: src/index.handler\n"
+      "    code: nodefn\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const FunctionConfig& fn = config->functions.at("api");
+  EXPECT_EQ(fn.executable.filename(), "node");
+  ASSERT_EQ(fn.args.size(), 1u);
+  EXPECT_THAT(fn.args[0], ::testing::EndsWith("nodejs/bootstrap.mjs"));
+  EXPECT_EQ(fn.execution_env, "AWS_Lambda_nodejs20.x");
+}
+
+TEST_F(ConfigTest, NodeHandlersMustNameAnExport) {
+  std::filesystem::create_directories(dir_ / "nodefn");
+  auto config =
+      Parse("functions:\n  api:\n    runtime: nodejs22.x\n    handler: index\n    code: nodefn\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("functions.api.handler: a nodejs22.x handler is path/file.export"));
 }
 
 TEST_F(ConfigTest, RejectsOutOfRangeValues) {

@@ -1,0 +1,170 @@
+// thaw's Node.js runtime: the Runtime API loop with the managed nodejs runtime's handler
+// contract. Run by thaw as `node bootstrap.mjs` with the instance's environment.
+//   _HANDLER = path/file.export (file.js, .mjs or .cjs under LAMBDA_TASK_ROOT; CommonJS or ES
+//   module); async handlers and callback(err, result) handlers; the context object; errors as
+//   {errorType, errorMessage, trace}; init errors through /runtime/init/error;
+//   console.* lines as "<ISO time>\t<request id>\t<LEVEL>\t<message>".
+// It opens no socket but the Runtime API's.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import util from 'node:util';
+
+const api = `http://${process.env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime`;
+const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
+const handlerSpec = process.env._HANDLER || '';
+let currentRequestId;
+
+// console.*: one line per call, newlines inside a message kept in the same log line as '\r'.
+const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG',
+                 trace: 'TRACE' };
+for (const [method, level] of Object.entries(levels)) {
+  console[method] = (...args) => {
+    const message = util.format(...args).replace(/\n/g, '\r');
+    process.stdout.write(
+      `${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${message}\n`);
+  };
+}
+
+function errorBody(err) {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return {
+    errorType: e.name || 'Error',
+    errorMessage: e.message,
+    trace: (e.stack || '').split('\n'),
+  };
+}
+
+async function post(pathPart, body, errorType) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (errorType) headers['Lambda-Runtime-Function-Error-Type'] = errorType;
+  const res = await fetch(`${api}${pathPart}`, { method: 'POST', headers, body });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function initError(errorType, err) {
+  const body = { ...errorBody(err), errorType };
+  console.error(`${errorType}: ${body.errorMessage}`);
+  await post('/init/error', JSON.stringify(body), errorType);
+  process.exit(1);
+}
+
+function isEsm(file) {
+  if (file.endsWith('.mjs')) return true;
+  if (file.endsWith('.cjs')) return false;
+  // A .js file is an ES module when the nearest package.json says "type": "module".
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        return JSON.parse(readFileSync(pkg, 'utf8')).type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (dir === path.dirname(dir)) return false;
+  }
+}
+
+async function loadHandler() {
+  // "dir/file.a.b": the module is up to the first dot after the last slash (as in Lambda's
+  // Node.js runtime); the rest is a path into its exports.
+  const dot = handlerSpec.indexOf('.', handlerSpec.lastIndexOf('/') + 1);
+  if (dot <= 0 || dot === handlerSpec.length - 1) {
+    await initError('Runtime.MalformedHandlerName',
+                    new Error(`Bad handler ${handlerSpec}: expected module.function`));
+  }
+  const modulePath = handlerSpec.slice(0, dot);
+  const exportPath = handlerSpec.slice(dot + 1);
+  const base = path.resolve(taskRoot, modulePath);
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((f) => existsSync(f));
+  if (!file) {
+    await initError('Runtime.ImportModuleError',
+                    new Error(`Error: Cannot find module '${modulePath}'`));
+  }
+  let mod;
+  try {
+    mod = await import(pathToFileURL(file).href);
+  } catch (err) {
+    const type = err instanceof SyntaxError ? 'Runtime.UserCodeSyntaxError'
+                                            : 'Runtime.ImportModuleError';
+    await initError(type, err);
+  }
+  // CommonJS modules arrive as the default export; ES modules as named exports.
+  let handler = exportPath.split('.').reduce((o, k) => (o == null ? o : o[k]), mod);
+  if (handler === undefined && mod.default) {
+    handler = exportPath.split('.').reduce((o, k) => (o == null ? o : o[k]), mod.default);
+  }
+  if (typeof handler !== 'function') {
+    await initError('Runtime.HandlerNotFound',
+                    new Error(`${path.basename(modulePath)}.${exportPath} is undefined or not ` +
+                              'exported'));
+  }
+  return handler;
+}
+
+function makeContext(headers, deadlineMs) {
+  const clientContext = headers.get('lambda-runtime-client-context');
+  const identity = headers.get('lambda-runtime-cognito-identity');
+  return {
+    awsRequestId: headers.get('lambda-runtime-aws-request-id'),
+    invokedFunctionArn: headers.get('lambda-runtime-invoked-function-arn'),
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+    clientContext: clientContext ? JSON.parse(clientContext) : undefined,
+    identity: identity ? JSON.parse(identity) : undefined,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+  };
+}
+
+// Runs one event; resolves with the result or rejects with the error. A handler taking three
+// parameters is a callback handler; otherwise its (possibly promised) return value is the result.
+function run(handler, event, context) {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const callback = (err, result) => {
+      if (settled) return;
+      settled = true;
+      if (err !== null && err !== undefined) reject(err); else resolve(result);
+    };
+    context.done = callback;
+    context.succeed = (result) => callback(null, result);
+    context.fail = (err) => callback(err ?? new Error('handled'));
+    try {
+      const returned = handler(event, context, callback);
+      if (handler.length < 3 || (returned && typeof returned.then === 'function')) {
+        Promise.resolve(returned).then((r) => callback(null, r), (e) => callback(e));
+      }
+    } catch (err) {
+      callback(err);
+    }
+  });
+}
+
+const handler = await loadHandler();
+for (;;) {
+  const next = await fetch(`${api}/invocation/next`);
+  const requestId = next.headers.get('lambda-runtime-aws-request-id');
+  const deadlineMs = Number(next.headers.get('lambda-runtime-deadline-ms'));
+  const traceId = next.headers.get('lambda-runtime-trace-id');
+  if (traceId) process.env._X_AMZN_TRACE_ID = traceId; else delete process.env._X_AMZN_TRACE_ID;
+  const text = await next.text();
+  currentRequestId = requestId;
+  const context = makeContext(next.headers, deadlineMs);
+  try {
+    const event = text.length ? JSON.parse(text) : {};
+    const result = await run(handler, event, context);
+    await post(`/invocation/${requestId}/response`,
+               JSON.stringify(result === undefined ? null : result));
+  } catch (err) {
+    const body = errorBody(err);
+    console.error(`Invoke Error \t${JSON.stringify(body)}`);
+    await post(`/invocation/${requestId}/error`, JSON.stringify(body), `Function.${body.errorType.replace(/[^A-Za-z]/g, '') || 'Error'}`);
+  }
+  currentRequestId = undefined;
+}

@@ -1,0 +1,2 @@
+// An ES module handler (package.json "type": "module").
+export const handler = async (event) => ({ esm: true, event });

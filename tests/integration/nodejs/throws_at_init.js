@@ -1,0 +1,2 @@
+require('./definitely-missing-module');
+exports.handler = async () => 'never';
