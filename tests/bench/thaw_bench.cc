@@ -65,6 +65,7 @@ struct Options {
   std::string echo_dir = THAW_BENCH_ECHO_DIR;
   int client_threads = 2;
   uint64_t long_invokes = 0;  // 0: the plan's count
+  bool freeze = true;         // settings.freeze of the measured thaw
 };
 
 // Durations and counts; the --quick set fits a CI step of a few seconds.
@@ -372,7 +373,8 @@ class Bench {
              << "    memory: 128\n"
              << "    timeout: 10\n"
              << "settings:\n"
-             << "  account_concurrency: 1000\n";
+             << "  account_concurrency: 1000\n"
+             << "  freeze: " << (options_.freeze ? "true" : "false") << "\n";
       if (!config) return Fail("cannot write " + config_path);
     }
     thaw_ = ChildProcess::Start(
@@ -879,7 +881,7 @@ class Bench {
 
 constexpr char kUsage[] =
     "usage: thaw_bench [--quick] [--thaw PATH] [--echo-dir DIR] [--client-threads 1|2]\n"
-    "                  [--long-invokes N]\n"
+    "                  [--long-invokes N] [--no-freeze]\n"
     "  --quick             a few seconds (CI); default is about a minute\n"
     "  --thaw PATH         the thaw binary (default: " THAW_BENCH_THAW_PATH
     ")\n"
@@ -888,6 +890,7 @@ constexpr char kUsage[] =
     ")\n"
     "  --client-threads N  load generator threads at c32 (1 or 2; default 2)\n"
     "  --long-invokes N    invokes in the long run (default 100000; 10000 with --quick)\n"
+    "  --no-freeze         measure thaw with settings.freeze: false (no SIGSTOP/SIGCONT)\n"
     "Prints a table and one JSON line. Exit 0 when every measurement completed (targets are\n"
     "reported, not asserted), 1 when a measurement failed, 2 on a usage error.\n";
 
@@ -916,6 +919,8 @@ int ParseOptions(int argc, char** argv, Options* options) {
       if (*end != '\0' || options->long_invokes == 0 || options->long_invokes > 100'000'000) {
         return 2;
       }
+    } else if (arg == "--no-freeze") {
+      options->freeze = false;
     } else if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
