@@ -198,6 +198,14 @@ class BoostRuntimeProcess : public RuntimeProcess {
 }  // namespace
 
 BoostProcessLauncher::BoostProcessLauncher(asio::io_context& io) : io_(io), sigchld_(io, SIGCHLD) {
+  // Freezing an instance stops and continues it on every event; without SA_NOCLDSTOP each of
+  // those would raise SIGCHLD and a wait4 sweep over every child. Asio's handler is kept; only
+  // the flag is added.
+  struct sigaction action {};
+  if (::sigaction(SIGCHLD, nullptr, &action) == 0) {
+    action.sa_flags |= SA_NOCLDSTOP;
+    ::sigaction(SIGCHLD, &action, nullptr);
+  }
   WaitForSigchld();
 }
 
