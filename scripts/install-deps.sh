@@ -12,7 +12,7 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   # Real third-party clients used by the conformance tests.
-  packages+=(awscli nodejs npm)
+  packages+=(awscli python3-boto3 nodejs npm)
 fi
 
 missing=()

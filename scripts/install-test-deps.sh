@@ -11,6 +11,15 @@ set -euo pipefail
     touch node_modules
   fi
 )
+# tests/conformance-aws: the AWS SDKs for JS (v3 and v2) against `thaw aws`.
+(
+  cd "$(dirname "$0")/../tests/conformance-aws"
+  if [[ ! -d node_modules || package-lock.json -nt node_modules ]]; then
+    echo "install-test-deps: npm ci in tests/conformance-aws"
+    npm ci --no-audit --no-fund --loglevel=error
+    touch node_modules
+  fi
+)
 cd "$(dirname "$0")/../tests/conformance"
 if [[ ! -d node_modules || package-lock.json -nt node_modules ]]; then
   echo "install-test-deps: npm ci in tests/conformance"

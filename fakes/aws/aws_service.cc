@@ -231,6 +231,14 @@ http::Response AwsService::Handle(const http::Request& request,
   } else if (call.service.empty() || call.operation.empty()) {
     result = AwsError("UnknownOperationException", "");
   } else {
+    body = Json::parse(request.body().empty() ? "{}" : request.body(), nullptr, false);
+    // Name the subject in the ledger even when the request is refused before it runs.
+    if (body.is_object()) {
+      const char* key = call.service == "ssm" ? "Name" : "SecretId";
+      if (body.contains(key) && body[key].is_string()) {
+        (call.service == "ssm" ? call.parameter : call.secret) = body[key].get<std::string>();
+      }
+    }
     // Authenticate.
     absl::Status auth = absl::OkStatus();
     if (options_.verify_signatures) {
@@ -250,7 +258,6 @@ http::Response AwsService::Handle(const http::Request& request,
     if (!auth.ok()) {
       result = auth;
     } else {
-      body = Json::parse(request.body().empty() ? "{}" : request.body(), nullptr, false);
       if (body.is_discarded() || !body.is_object()) {
         result = AwsError("SerializationException",
                           "Start of structure or map found where not expected.");

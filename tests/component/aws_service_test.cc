@@ -1,0 +1,315 @@
+// The fake AWS over real HTTP in-process (port 0): every operation's success and error shapes,
+// SigV4 on and off, IAM, faults and the `aws.request` ledger events.
+#include "fakes/aws/aws_service.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <regex>
+#include <thread>
+
+#include "core/ledger.h"
+#include "core/scheduler_clock.h"
+#include "fakes/aws/sigv4.h"
+#include "fakes/aws/sigv4_verifier.h"
+#include "tests/util/http_client.h"
+#include "tests/util/test_emulator.h"
+
+namespace thaw::aws {
+namespace {
+
+using Json = nlohmann::json;
+using ::testing::HasSubstr;
+
+constexpr char kAkid[] = "ASIATESTINSTANCE0007";
+constexpr char kSecret[] = "test-secret";
+constexpr char kToken[] = "test-session-token";
+
+class AwsServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(true); }
+  void TearDown() override { Stop(); }
+
+  void Start(bool verify) {
+    AwsCredential credential;
+    credential.access_key_id = kAkid;
+    credential.secret_access_key = kSecret;
+    credential.session_token = kToken;
+    credential.instance = 7;
+    credential.function = "fn";
+    credential.role_name = "fn-role";
+    credential.session_name = "fn";
+    credentials_.Add(credential);
+    AwsService::Options options;
+    options.verify_signatures = verify;
+    service_ = std::make_unique<AwsService>(options, ledger_, credentials_, secrets_, parameters_);
+    auto server = http::HttpServer::Listen(io_, "127.0.0.1", 0, service_->MakeHandler());
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    io_.restart();
+    thread_ = std::thread([this] { io_.run(); });
+    client_ = std::make_unique<testing::HttpClient>(server_->port());
+  }
+
+  void Stop() {
+    if (!thread_.joinable()) return;
+    client_.reset();
+    std::promise<void> closed;
+    boost::asio::post(io_, [&] {
+      server_->Close();
+      closed.set_value();
+    });
+    closed.get_future().wait();
+    io_.stop();
+    thread_.join();
+    server_.reset();
+  }
+
+  void SetPolicy(const char* json) {
+    AwsCredential credential = *credentials_.Find(kAkid);
+    credential.policy = std::make_shared<const IamPolicy>(*ParseIamPolicy(Json::parse(json)));
+    credentials_.Add(credential);
+  }
+
+  // Sends `X-Amz-Target: <target>` with `body`, signed as an SDK does (unless `sign` is false).
+  testing::HttpResult Call(
+      const std::string& target, const Json& body, bool sign = true,
+      const std::string& secret = kSecret,
+      std::chrono::system_clock::time_point when = std::chrono::system_clock::now()) {
+    sigv4::SignedRequest request;
+    request.method = "POST";
+    request.target = "/";
+    request.body = body.dump();
+    request.headers = {{"Host", "127.0.0.1:" + std::to_string(server_->port())},
+                       {"Content-Type", "application/x-amz-json-1.1"},
+                       {"X-Amz-Target", target}};
+    const std::string service = target.rfind("AmazonSSM.", 0) == 0 ? "ssm" : "secretsmanager";
+    if (sign) {
+      sigv4::SignRequest(request, kAkid, secret, kToken, FormatAmzDate(when), "us-east-1", service);
+    }
+    std::map<std::string, std::string> headers;
+    for (const auto& [name, value] : request.headers) {
+      if (name != "Host") headers[name] = value;
+    }
+    return client_->Post("/", request.body, headers);
+  }
+
+  Json Ok(const std::string& target, const Json& body) {
+    testing::HttpResult result = Call(target, body);
+    EXPECT_EQ(result.status, 200) << target << ": " << result.body;
+    EXPECT_EQ(result.Header("content-type"), "application/x-amz-json-1.1");
+    EXPECT_FALSE(result.Header("x-amzn-requestid").empty());
+    return Json::parse(result.body, nullptr, false);
+  }
+
+  // "<__type>: <Message>" of an error answer (checks the status and the error headers).
+  std::string Error(const testing::HttpResult& result, int status = 400) {
+    EXPECT_EQ(result.status, status) << result.body;
+    Json body = Json::parse(result.body, nullptr, false);
+    EXPECT_EQ(result.Header("x-amzn-errortype"), body.value("__type", ""));
+    EXPECT_FALSE(result.Header("x-amzn-requestid").empty());
+    return body.value("__type", "") + ": " + body.value("Message", "");
+  }
+  std::string Error(const std::string& target, const Json& body) {
+    return Error(Call(target, body));
+  }
+
+  // The last aws.request event.
+  Event LastRequest() {
+    auto event =
+        ledger_.WaitFor([](const Event& e) { return e.kind == AwsService::kRequestKind; },
+                        testing::TestTimeout(), ledger_.LastSeq() == 0 ? 0 : ledger_.LastSeq() - 1);
+    EXPECT_TRUE(event.ok()) << event.status();
+    return event.ok() ? *event : Event{};
+  }
+
+  Ledger ledger_;
+  SchedulerClock clock_;
+  CredentialStore credentials_;
+  SecretStore secrets_{clock_, {}};
+  ParameterStore parameters_{clock_, secrets_, {}};
+  std::unique_ptr<AwsService> service_;
+  boost::asio::io_context io_{1};
+  std::unique_ptr<http::HttpServer> server_;
+  std::thread thread_;
+  std::unique_ptr<testing::HttpClient> client_;
+};
+
+TEST_F(AwsServiceTest, GetSecretValueAndItsLedgerEvent) {
+  ASSERT_TRUE(secrets_.Seed("prod/momento", R"({"MOMENTO_API_KEY":"k"})").ok());
+  Json value = Ok("secretsmanager.GetSecretValue", {{"SecretId", "prod/momento"}});
+  EXPECT_EQ(value["SecretString"], R"({"MOMENTO_API_KEY":"k"})");
+  EXPECT_TRUE(std::regex_match(std::string(value["ARN"]),
+                               std::regex(".*:secret:prod/momento-[A-Za-z]{6}")));
+  Event event = LastRequest();
+  EXPECT_EQ(event.instance, 7);
+  EXPECT_EQ(event.function, "fn");
+  EXPECT_EQ(event.attrs["service"], "secretsmanager");
+  EXPECT_EQ(event.attrs["operation"], "GetSecretValue");
+  EXPECT_EQ(event.attrs["secret"], "prod/momento");
+  EXPECT_EQ(event.attrs["version"], value["VersionId"]);
+  EXPECT_EQ(event.attrs["outcome"], "ok");
+  EXPECT_EQ(event.attrs["access_key_id"], kAkid);
+  EXPECT_TRUE(event.attrs["latency_ms"].is_number());
+}
+
+TEST_F(AwsServiceTest, NotFoundIs400WithAwsShape) {
+  testing::HttpResult result = Call("secretsmanager.GetSecretValue", {{"SecretId", "nope"}});
+  EXPECT_EQ(Error(result),
+            "ResourceNotFoundException: Secrets Manager can't find the specified secret.");
+  Event event = LastRequest();
+  EXPECT_EQ(event.attrs["outcome"], "ResourceNotFoundException");
+  EXPECT_EQ(event.attrs["status"], 400);
+  EXPECT_EQ(event.attrs["secret"], "nope");
+}
+
+TEST_F(AwsServiceTest, SignatureErrors) {
+  EXPECT_THAT(Error(Call("secretsmanager.GetSecretValue", {{"SecretId", "x"}}, true, "wrong")),
+              HasSubstr("InvalidSignatureException: The request signature we calculated"));
+  EXPECT_EQ(LastRequest().instance, 0);
+  EXPECT_EQ(Error(Call("secretsmanager.GetSecretValue", {{"SecretId", "x"}}, false)),
+            "MissingAuthenticationTokenException: Missing Authentication Token");
+  EXPECT_THAT(Error(Call("secretsmanager.GetSecretValue", {{"SecretId", "x"}}, true, kSecret,
+                         std::chrono::system_clock::now() - std::chrono::minutes(6))),
+              HasSubstr("InvalidSignatureException: Signature expired: "));
+  credentials_.Remove(kAkid);
+  EXPECT_EQ(Error(Call("secretsmanager.GetSecretValue", {{"SecretId", "x"}})),
+            "UnrecognizedClientException: The security token included in the request is "
+            "invalid.");
+}
+
+TEST_F(AwsServiceTest, SignaturesOffStillAttributesKnownKeys) {
+  Stop();
+  Start(false);
+  ASSERT_TRUE(secrets_.Seed("s", "v").ok());
+  EXPECT_EQ(
+      Json::parse(Call("secretsmanager.GetSecretValue", {{"SecretId", "s"}}, true, "wrong-secret")
+                      .body)["SecretString"],
+      "v");
+  EXPECT_EQ(LastRequest().instance, 7);
+  EXPECT_EQ(Call("secretsmanager.GetSecretValue", {{"SecretId", "s"}}, false).status, 200);
+  EXPECT_EQ(LastRequest().instance, 0);
+}
+
+TEST_F(AwsServiceTest, AccessDeniedByPolicy) {
+  ASSERT_TRUE(secrets_.Seed("prod/momento", "k").ok());
+  ASSERT_TRUE(secrets_.Seed("other", "k").ok());
+  SetPolicy(R"({"Effect":"Allow","Action":"secretsmanager:GetSecretValue",
+                "Resource":"arn:aws:secretsmanager:*:*:secret:prod/*"})");
+  EXPECT_EQ(Call("secretsmanager.GetSecretValue", {{"SecretId", "prod/momento"}}).status, 200);
+  const std::string arn = secrets_.ResourceArn("other");
+  EXPECT_EQ(Error("secretsmanager.GetSecretValue", {{"SecretId", "other"}}),
+            "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/fn-role/fn is "
+            "not authorized to perform: secretsmanager:GetSecretValue on resource: " +
+                arn +
+                " because no identity-based policy allows the secretsmanager:GetSecretValue "
+                "action");
+  EXPECT_EQ(LastRequest().attrs["outcome"], "AccessDeniedException");
+  EXPECT_THAT(Error("secretsmanager.DescribeSecret", {{"SecretId", "prod/momento"}}),
+              HasSubstr("secretsmanager:DescribeSecret"));
+  EXPECT_THAT(Error("AmazonSSM.GetParameter", {{"Name", "/x"}}),
+              HasSubstr("ssm:GetParameter on resource: arn:aws:ssm:us-east-1:123456789012:"
+                        "parameter/x"));
+}
+
+TEST_F(AwsServiceTest, SecretsManagerOperations) {
+  Json created = Ok("secretsmanager.CreateSecret", {{"Name", "s"},
+                                                    {"SecretString", "one"},
+                                                    {"Description", "d"},
+                                                    {"Tags", {{{"Key", "k"}, {"Value", "v"}}}}});
+  EXPECT_TRUE(created.contains("VersionId"));
+  EXPECT_EQ(Error("secretsmanager.CreateSecret", {{"Name", "s"}}),
+            "ResourceExistsException: The operation failed because the secret s already exists.");
+  Json put = Ok("secretsmanager.PutSecretValue", {{"SecretId", "s"}, {"SecretString", "two"}});
+  EXPECT_EQ(put["VersionStages"], Json::array({"AWSCURRENT"}));
+  Ok("secretsmanager.UpdateSecret", {{"SecretId", "s"}, {"SecretString", "three"}});
+  Json described = Ok("secretsmanager.DescribeSecret", {{"SecretId", "s"}});
+  EXPECT_EQ(described["Description"], "d");
+  EXPECT_EQ(described["VersionIdsToStages"].size(), 2u);
+  EXPECT_EQ(Ok("secretsmanager.ListSecrets", Json::object())["SecretList"].size(), 1u);
+  Json batch = Ok("secretsmanager.BatchGetSecretValue", {{"SecretIdList", {"s", "missing"}}});
+  EXPECT_EQ(batch["SecretValues"].size(), 1u);
+  EXPECT_EQ(batch["Errors"][0]["ErrorCode"], "ResourceNotFoundException");
+  Ok("secretsmanager.TagResource", {{"SecretId", "s"}, {"Tags", {{{"Key", "x"}, {"Value", "y"}}}}});
+  Ok("secretsmanager.UntagResource", {{"SecretId", "s"}, {"TagKeys", {"k"}}});
+  Json rotated = Ok("secretsmanager.RotateSecret", {{"SecretId", "s"}});
+  Ok("secretsmanager.UpdateSecretVersionStage", {{"SecretId", "s"},
+                                                 {"VersionStage", "AWSCURRENT"},
+                                                 {"MoveToVersionId", put["VersionId"]},
+                                                 {"RemoveFromVersionId", rotated["VersionId"]}});
+  EXPECT_EQ(Ok("secretsmanager.GetSecretValue", {{"SecretId", "s"}})["SecretString"], "two");
+  Json deleted = Ok("secretsmanager.DeleteSecret", {{"SecretId", "s"}});
+  EXPECT_TRUE(deleted["DeletionDate"].is_number());
+  EXPECT_THAT(Error("secretsmanager.GetSecretValue", {{"SecretId", "s"}}),
+              HasSubstr("InvalidRequestException: You can't perform this operation on the secret "
+                        "because it was marked for deletion."));
+  Ok("secretsmanager.RestoreSecret", {{"SecretId", "s"}});
+  EXPECT_EQ(Ok("secretsmanager.GetSecretValue", {{"SecretId", "s"}})["SecretString"], "two");
+}
+
+TEST_F(AwsServiceTest, SsmOperations) {
+  EXPECT_EQ(Ok("AmazonSSM.PutParameter", {{"Name", "/app/a"}, {"Value", "1"}, {"Type", "String"}}),
+            Json({{"Version", 1}, {"Tier", "Standard"}}));
+  EXPECT_THAT(Error("AmazonSSM.PutParameter", {{"Name", "/app/a"}, {"Value", "2"}}),
+              HasSubstr("ParameterAlreadyExists"));
+  Ok("AmazonSSM.PutParameter", {{"Name", "/app/b"}, {"Value", "x,y"}, {"Type", "StringList"}});
+  EXPECT_EQ(Ok("AmazonSSM.GetParameter", {{"Name", "/app/a"}})["Parameter"]["Value"], "1");
+  Event event = LastRequest();
+  EXPECT_EQ(event.attrs["parameter"], "/app/a");
+  EXPECT_EQ(event.attrs["version"], 1);
+  EXPECT_EQ(Error("AmazonSSM.GetParameter", {{"Name", "/nope"}}), "ParameterNotFound: ");
+  EXPECT_EQ(Ok("AmazonSSM.GetParameters", {{"Names", {"/app/a", "/nope"}}})["InvalidParameters"],
+            Json::array({"/nope"}));
+  EXPECT_EQ(Ok("AmazonSSM.GetParametersByPath", {{"Path", "/app"}})["Parameters"].size(), 2u);
+  Ok("AmazonSSM.DeleteParameter", {{"Name", "/app/a"}});
+  EXPECT_EQ(
+      Ok("AmazonSSM.DeleteParameters", {{"Names", {"/app/b", "/app/a"}}})["InvalidParameters"],
+      Json::array({"/app/a"}));
+  ASSERT_TRUE(secrets_.Seed("db", "pw").ok());
+  EXPECT_EQ(Ok("AmazonSSM.GetParameter", {{"Name", "/aws/reference/secretsmanager/db"},
+                                          {"WithDecryption", true}})["Parameter"]["Value"],
+            "pw");
+}
+
+TEST_F(AwsServiceTest, UnknownOperationAndBadJson) {
+  EXPECT_THAT(Error("secretsmanager.NoSuchThing", Json::object()),
+              HasSubstr("UnknownOperationException"));
+  EXPECT_THAT(Error("Nope.GetSecretValue", Json::object()), HasSubstr("UnknownOperationException"));
+}
+
+TEST_F(AwsServiceTest, FaultsThrottleThenRecover) {
+  ASSERT_TRUE(secrets_.Seed("s", "v").ok());
+  AwsFault throttle;
+  throttle.operation = "GetSecretValue";
+  throttle.error_type = "ThrottlingException";
+  service_->AddFault(throttle);
+  EXPECT_EQ(Error("secretsmanager.GetSecretValue", {{"SecretId", "s"}}),
+            "ThrottlingException: Rate exceeded");
+  EXPECT_EQ(LastRequest().attrs["outcome"], "ThrottlingException");
+  EXPECT_EQ(Call("secretsmanager.GetSecretValue", {{"SecretId", "s"}}).status, 200);
+  AwsFault internal;
+  internal.error_type = "InternalServiceError";
+  internal.count = -1;
+  service_->AddFault(internal);
+  EXPECT_THAT(Error(Call("AmazonSSM.GetParameter", {{"Name", "/x"}}), 500),
+              HasSubstr("InternalServiceError"));
+  service_->ClearFaults();
+  EXPECT_THAT(Error("AmazonSSM.GetParameter", {{"Name", "/x"}}), HasSubstr("ParameterNotFound"));
+}
+
+TEST_F(AwsServiceTest, FaultDelayHoldsTheAnswer) {
+  ASSERT_TRUE(secrets_.Seed("s", "v").ok());
+  AwsFault delay;
+  delay.operation = "GetSecretValue";
+  delay.delay = std::chrono::milliseconds(200);
+  service_->AddFault(delay);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Call("secretsmanager.GetSecretValue", {{"SecretId", "s"}}).status, 200);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
+}
+
+}  // namespace
+}  // namespace thaw::aws
