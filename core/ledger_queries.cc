@@ -62,4 +62,36 @@ nlohmann::json MomentoConnectionsPerInstance(const Ledger& ledger) {
   return out;
 }
 
+nlohmann::json AwsRequestsPerInstance(const Ledger& ledger) {
+  struct PerInstance {
+    std::string function;
+    long requests = 0;
+    std::map<std::string, long> operations;
+    std::map<std::string, std::map<std::string, long>> secrets;
+    std::map<std::string, long> errors;
+  };
+  std::map<int64_t, PerInstance> instances;
+  for (const Event& e : ledger.Select([](const Event& e) { return e.kind == "aws.request"; })) {
+    PerInstance& per = instances[e.instance];
+    per.function = e.function;
+    ++per.requests;
+    const std::string operation = e.attrs.value("operation", "");
+    ++per.operations[operation];
+    const std::string secret = e.attrs.value("secret", "");
+    if (!secret.empty()) ++per.secrets[secret][operation];
+    const std::string outcome = e.attrs.value("outcome", "ok");
+    if (outcome != "ok") ++per.errors[outcome];
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [instance, per] : instances) {
+    out.push_back({{"instance", instance},
+                   {"function", per.function},
+                   {"requests", per.requests},
+                   {"operations", per.operations},
+                   {"secrets", per.secrets},
+                   {"errors", per.errors}});
+  }
+  return out;
+}
+
 }  // namespace thaw

@@ -13,6 +13,12 @@ namespace thaw {
 // control (or ping) RPCs, unused when it carried none. Thread-safe.
 nlohmann::json MomentoConnectionsPerInstance(const Ledger& ledger);
 
+// Fake AWS requests per instance, from the ledger's aws.request events:
+// [{"instance","function","requests","operations":{"GetSecretValue":n,...},
+//   "secrets":{"<secret id>":{"GetSecretValue":n}},"errors":{"<type>":n}}], ordered by
+// instance (0 = requests signed by no instance's credentials). Thread-safe.
+nlohmann::json AwsRequestsPerInstance(const Ledger& ledger);
+
 }  // namespace thaw
 
 #endif  // THAW_CORE_LEDGER_QUERIES_H_

@@ -19,6 +19,7 @@
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
 #include "emulator/process/boost_process_launcher.h"
+#include "fakes/aws/embedded_aws.h"
 #include "fakes/aws/run_aws_server.h"
 #include "fakes/momento/embedded_momento.h"
 #include "fakes/momento/run_momento_server.h"
@@ -74,6 +75,9 @@ int Serve(const ServeOptions& options) {
   auto momento = momento::EmbeddedMomento::Start(io, ledger, clock);
   if (!momento.ok()) return UsageError(std::string(momento.status().message()));
   control.AddInstanceServices(&(*momento)->services());
+  auto aws = aws::EmbeddedAws::Start(io, ledger, clock, *config);
+  if (!aws.ok()) return UsageError(std::string(aws.status().message()));
+  control.AddInstanceServices(aws->get());
   auto server = http::HttpServer::Listen(io, options.host, options.port, MakeApiHandler(control));
   if (!server.ok()) return UsageError(std::string(server.status().message()));
 
@@ -88,6 +92,7 @@ int Serve(const ServeOptions& options) {
           (*server)->Close();
           co_await control.Shutdown(kShutdownGrace);
           (*momento)->Shutdown(kShutdownGrace);
+          (*aws)->DetachAll();
           io.stop();
         },
         asio::detached);
@@ -142,6 +147,9 @@ int Invoke(const InvokeOptions& options) {
   auto momento = momento::EmbeddedMomento::Start(io, ledger, clock);
   if (!momento.ok()) return UsageError(std::string(momento.status().message()));
   control.AddInstanceServices(&(*momento)->services());
+  auto aws = aws::EmbeddedAws::Start(io, ledger, clock, *config);
+  if (!aws.ok()) return UsageError(std::string(aws.status().message()));
+  control.AddInstanceServices(aws->get());
   std::string name;
   if (auto error = control.Resolve(options.function, "", name)) {
     std::string known;
@@ -171,6 +179,7 @@ int Invoke(const InvokeOptions& options) {
         }
         co_await control.Shutdown(kShutdownGrace);
         (*momento)->Shutdown(kShutdownGrace);
+          (*aws)->DetachAll();
         io.stop();
       },
       asio::detached);

@@ -298,6 +298,11 @@ http::Handler MakeApiHandler(ControlPlane& control) {
             request, 200,
             nlohmann::json{{"instances", MomentoConnectionsPerInstance(control.ledger())}}.dump());
       }
+      if (path == "/_thaw/aws") {
+        co_return http::MakeResponse(
+            request, 200,
+            nlohmann::json{{"instances", AwsRequestsPerInstance(control.ledger())}}.dump());
+      }
       if (path == "/_thaw/clock") {
         const auto offset = std::chrono::duration_cast<std::chrono::milliseconds>(
             control.scheduler().clock().offset());

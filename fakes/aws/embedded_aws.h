@@ -1,0 +1,64 @@
+#ifndef THAW_FAKES_AWS_EMBEDDED_AWS_H_
+#define THAW_FAKES_AWS_EMBEDDED_AWS_H_
+
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/instance_services.h"
+#include "core/ledger.h"
+#include "core/scheduler_clock.h"
+#include "emulator/config/thaw_config.h"
+#include "emulator/http/http_server.h"
+#include "fakes/aws/aws_service.h"
+#include "fakes/aws/credential_store.h"
+#include "fakes/aws/parameter_store.h"
+#include "fakes/aws/secret_store.h"
+
+namespace thaw::aws {
+
+// The fake AWS (Secrets Manager + SSM) as `thaw serve` runs it. Every Lambda instance gets,
+// like in Lambda, session credentials of its own (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+// AWS_SESSION_TOKEN) and, unlike Lambda, an endpoint of its own on 127.0.0.1
+// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL_SSM), so that SDKs
+// reach the fake unmodified and every request is attributed to the instance that signed it.
+// Signatures are verified. Secrets and parameters come from the config's seeds.
+// Strand-confined to `io`; `io`, `ledger` and `clock` must outlive it.
+class EmbeddedAws : public InstanceServices {
+ public:
+  static absl::StatusOr<std::unique_ptr<EmbeddedAws>> Start(boost::asio::io_context& io,
+                                                           Ledger& ledger,
+                                                           const SchedulerClock& clock,
+                                                           const ThawConfig& config);
+  ~EmbeddedAws() override;
+
+  absl::StatusOr<std::map<std::string, std::string>> Attach(int64_t instance,
+                                                            const std::string& function) override;
+  void Detach(int64_t instance) override;
+  // Closes every listener (at shutdown).
+  void DetachAll();
+
+  AwsService& service() { return *service_; }
+
+ private:
+  EmbeddedAws(boost::asio::io_context& io, Ledger& ledger, const SchedulerClock& clock,
+              const ThawConfig& config);
+
+  struct Attached {
+    std::unique_ptr<http::HttpServer> listener;
+    std::string access_key_id;
+  };
+
+  boost::asio::io_context& io_;
+  CredentialStore credentials_;
+  SecretStore secrets_;
+  ParameterStore parameters_;
+  std::unique_ptr<AwsService> service_;
+  std::map<int64_t, Attached> attached_;
+};
+
+}  // namespace thaw::aws
+
+#endif  // THAW_FAKES_AWS_EMBEDDED_AWS_H_
