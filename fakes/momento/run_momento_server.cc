@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "core/ledger.h"
+#include "core/ledger_jsonl_writer.h"
 #include "core/scheduler_clock.h"
 #include "fakes/momento/connection_tracker.h"
 #include "fakes/momento/momento_acceptor.h"
@@ -25,27 +26,6 @@ int StartError(const std::string& what) {
   std::fprintf(stderr, "thaw: %s\n", what.c_str());
   return 2;
 }
-
-// Writes ledger events as JSON lines, in sequence order, as they are appended.
-class EventsWriter {
- public:
-  EventsWriter(Ledger& ledger, std::FILE* out) : ledger_(ledger), out_(out) {}
-  void Flush() {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const Event& event : ledger_.Since(written_)) {
-      const std::string line = event.ToJson().dump() + "\n";
-      std::fwrite(line.data(), 1, line.size(), out_);
-      written_ = event.seq;
-    }
-    std::fflush(out_);
-  }
-
- private:
-  Ledger& ledger_;
-  std::FILE* const out_;
-  std::mutex mu_;
-  uint64_t written_ = 0;
-};
 
 // Prints one line per connection opened or closed.
 void PrintConnection(const Event& event) {
@@ -78,10 +58,10 @@ int RunMomentoServer(const MomentoCommandOptions& options) {
     events_out = std::fopen(options.events_file.c_str(), "a");
     if (events_out == nullptr) return StartError("cannot open --events " + options.events_file);
   }
-  std::unique_ptr<EventsWriter> writer;
+  std::unique_ptr<LedgerJsonlWriter> writer;
   int listener = 0;
   if (events_out != nullptr) {
-    writer = std::make_unique<EventsWriter>(ledger, events_out);
+    writer = std::make_unique<LedgerJsonlWriter>(ledger, events_out);
     listener = ledger.AddListener([&writer](uint64_t) { writer->Flush(); });
   }
   int print_listener = 0;

@@ -1,0 +1,34 @@
+#ifndef THAW_CORE_LEDGER_JSONL_WRITER_H_
+#define THAW_CORE_LEDGER_JSONL_WRITER_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+
+#include "absl/base/thread_annotations.h"
+#include "core/ledger.h"
+
+namespace thaw {
+
+// Writes a ledger's events to a stdio stream as JSON lines (Event::ToJson), in sequence order,
+// each exactly once. Call Flush() from a ledger listener to write events as they are appended.
+// Thread-safe. `ledger` and `out` must outlive it; the stream is not closed.
+class LedgerJsonlWriter {
+ public:
+  LedgerJsonlWriter(const Ledger& ledger, std::FILE* out) : ledger_(ledger), out_(out) {}
+  LedgerJsonlWriter(const LedgerJsonlWriter&) = delete;
+  LedgerJsonlWriter& operator=(const LedgerJsonlWriter&) = delete;
+
+  // Writes every event not written yet, then flushes the stream.
+  void Flush();
+
+ private:
+  const Ledger& ledger_;
+  std::FILE* const out_;
+  std::mutex mu_;
+  uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace thaw
+
+#endif  // THAW_CORE_LEDGER_JSONL_WRITER_H_
