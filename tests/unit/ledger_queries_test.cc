@@ -30,3 +30,29 @@ TEST(LedgerQueriesTest, ClassifiesMomentoConnectionsPerInstance) {
 
 }  // namespace
 }  // namespace thaw
+
+namespace thaw {
+namespace {
+
+TEST(LedgerQueriesTest, CountsAwsRequestsPerInstanceAndSecret) {
+  Ledger ledger;
+  ledger.Append(3, "fn", "aws.request",
+                {{"operation", "GetSecretValue"}, {"secret", "s1"}, {"outcome", "ok"}});
+  ledger.Append(3, "fn", "aws.request",
+                {{"operation", "GetSecretValue"}, {"secret", "s1"}, {"outcome", "ok"}});
+  ledger.Append(3, "fn", "aws.request",
+                {{"operation", "GetParameter"}, {"outcome", "ParameterNotFound"}});
+  ledger.Append(0, "", "aws.request", {{"operation", "ListSecrets"}, {"outcome", "ok"}});
+  ledger.Append(3, "fn", "invoke.end");
+  const nlohmann::json result = AwsRequestsPerInstance(ledger);
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_EQ(result[0]["instance"], 0);
+  EXPECT_EQ(result[1]["instance"], 3);
+  EXPECT_EQ(result[1]["requests"], 3);
+  EXPECT_EQ(result[1]["operations"]["GetSecretValue"], 2);
+  EXPECT_EQ(result[1]["secrets"]["s1"]["GetSecretValue"], 2);
+  EXPECT_EQ(result[1]["errors"]["ParameterNotFound"], 1);
+}
+
+}  // namespace
+}  // namespace thaw
