@@ -17,9 +17,9 @@ namespace {
 
 const std::set<std::string> kSupportedRuntimes = {"provided", "provided.al2", "provided.al2023"};
 const std::set<std::string> kNodeRuntimes = {"nodejs18.x", "nodejs20.x", "nodejs22.x"};
-const std::set<std::string> kLaterRuntimes = {"python3.9",  "python3.10", "python3.11",
-                                              "python3.12", "python3.13", "java21",
-                                              "dotnet8",    "ruby3.3"};
+const std::set<std::string> kPythonRuntimes = {"python3.9", "python3.10", "python3.11",
+                                               "python3.12", "python3.13"};
+const std::set<std::string> kLaterRuntimes = {"java21", "dotnet8", "ruby3.3"};
 
 // Where thaw's own runtime bootstraps live (THAW_RUNTIMES_DIR overrides the built-in path).
 std::filesystem::path RuntimesDir() {
@@ -175,17 +175,19 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
   if (kLaterRuntimes.count(*runtime)) {
     return r.Error(node["runtime"], path + ".runtime",
                    "runtime '" + *runtime +
-                       "' is not supported yet; use nodejs18.x/20.x/22.x, or provided, "
-                       "provided.al2 or provided.al2023 with a bootstrap executable");
+                       "' is not supported yet; use nodejs18.x/20.x/22.x, python3.9-3.13, or "
+                       "provided, provided.al2 or provided.al2023 with a bootstrap executable");
   }
-  if (!kSupportedRuntimes.count(*runtime) && !kNodeRuntimes.count(*runtime)) {
+  const bool node_runtime = kNodeRuntimes.count(*runtime) > 0;
+  const bool python_runtime = kPythonRuntimes.count(*runtime) > 0;
+  if (!kSupportedRuntimes.count(*runtime) && !node_runtime && !python_runtime) {
     return r.Error(node["runtime"], path + ".runtime",
                    "unknown runtime '" + *runtime +
-                       "' (supported: nodejs18.x, nodejs20.x, nodejs22.x, provided, "
-                       "provided.al2, provided.al2023)");
+                       "' (supported: nodejs18.x, nodejs20.x, nodejs22.x, python3.9 to "
+                       "python3.13, provided, provided.al2, provided.al2023)");
   }
   fn.runtime = *runtime;
-  const bool managed = kNodeRuntimes.count(*runtime) > 0;
+  const bool managed = node_runtime || python_runtime;
 
   if (node["handler"]) {
     auto handler = GetString(r, node["handler"], path + ".handler");
@@ -204,7 +206,7 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
     return r.Error(node["code"], path + ".code",
                    "code directory " + code_path.string() + " does not exist");
   }
-  if (managed) {
+  if (node_runtime) {
     static const std::regex kHandlerRe("[^\\s]+\\.[A-Za-z_$][A-Za-z0-9_$.]*");
     if (!std::regex_match(fn.handler, kHandlerRe)) {
       return r.Error(node["handler"] ? node["handler"] : node, path + ".handler",
@@ -221,9 +223,34 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
                      "thaw's Node.js runtime is missing: " + bootstrap_js.string() +
                          " (set THAW_RUNTIMES_DIR)");
     }
-    fn.code = std::filesystem::absolute(code_path);
     fn.executable = node_binary;
     fn.args = {bootstrap_js.string()};
+  }
+  if (python_runtime) {
+    static const std::regex kHandlerRe("[^\\s]+\\.[A-Za-z_][A-Za-z0-9_]*");
+    if (!std::regex_match(fn.handler, kHandlerRe)) {
+      return r.Error(node["handler"] ? node["handler"] : node, path + ".handler",
+                     "a " + fn.runtime + " handler is module.function (like app.handler)");
+    }
+    // Debian's interpreter first: a version manager's shim on PATH may need variables the
+    // instance's built environment does not carry.
+    std::filesystem::path python = "/usr/bin/python3";
+    if (::access(python.c_str(), X_OK) != 0) python = FindOnPath("python3");
+    if (python.empty()) {
+      return r.Error(node["runtime"], path + ".runtime",
+                     fn.runtime + " needs python3 (apt-get install python3)");
+    }
+    const std::filesystem::path bootstrap_py = RuntimesDir() / "python" / "bootstrap.py";
+    if (!std::filesystem::exists(bootstrap_py, ec)) {
+      return r.Error(node["runtime"], path + ".runtime",
+                     "thaw's Python runtime is missing: " + bootstrap_py.string() +
+                         " (set THAW_RUNTIMES_DIR)");
+    }
+    fn.executable = python;
+    fn.args = {"-B", "-u", bootstrap_py.string()};  // no __pycache__ in the code directory
+  }
+  if (managed) {
+    fn.code = std::filesystem::absolute(code_path);
     fn.execution_env = "AWS_Lambda_" + fn.runtime;
   }
   const auto bootstrap = code_path / "bootstrap";

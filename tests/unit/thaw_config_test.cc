@@ -113,10 +113,10 @@ TEST_F(ConfigTest, MissingBootstrapIsReported) {
 }
 
 TEST_F(ConfigTest, RuntimesNotSupportedYetAreRefused) {
-  auto config = Parse("functions:\n  echo:\n    runtime: python3.12\n    code: fn\n");
+  auto config = Parse("functions:\n  echo:\n    runtime: java21\n    code: fn\n");
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(std::string(config.status().message()),
-              HasSubstr("thaw.yaml:3: functions.echo.runtime: runtime 'python3.12' is not "
+              HasSubstr("thaw.yaml:3: functions.echo.runtime: runtime 'java21' is not "
                         "supported yet"));
 }
 
