@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 
 #include "core/scheduler_clock.h"
 
@@ -52,6 +53,8 @@ class Scheduler {
   std::multimap<TimePoint, Timer> timers_;
   std::map<TimerId, std::multimap<TimePoint, Timer>::iterator> by_id_;
   TimerId next_id_ = 1;
+  // Expires with the scheduler, so a completion queued before its end does nothing.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace thaw

@@ -219,8 +219,10 @@ BoostProcessLauncher::~BoostProcessLauncher() {
 }
 
 void BoostProcessLauncher::WaitForSigchld() {
-  sigchld_.async_wait([this](const boost::system::error_code& ec, int) {
-    if (ec) return;
+  // A completion may already be queued when the launcher is destroyed: check it still exists.
+  sigchld_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](
+                          const boost::system::error_code& ec, int) {
+    if (ec || !alive.lock()) return;
     Reap();
     WaitForSigchld();
   });
@@ -294,7 +296,9 @@ absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
   ReadLoop(state, false);
   ReadLoop(state, true);
   // A child that exited before it was in children_ is reaped here.
-  asio::post(io_, [this] { Reap(); });
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.lock()) Reap();
+  });
   return std::unique_ptr<RuntimeProcess>(new BoostRuntimeProcess(state, std::move(child)));
 }
 

@@ -36,6 +36,8 @@ class BoostProcessLauncher : public ProcessLauncher {
   boost::asio::signal_set sigchld_;
   // Started and not yet reaped, by pid.
   std::map<int, std::shared_ptr<Child>> children_;
+  // Expires with the launcher, so that completions queued before its end do nothing.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace thaw
