@@ -141,8 +141,10 @@ void ConnectionTracker::CloseAll() {
 
 void ConnectionTracker::ArmWatch() {
   epoll_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                    [this](const boost::system::error_code& ec) {
-                      if (ec) return;
+                    [this, alive = std::weak_ptr<bool>(alive_)](
+                        const boost::system::error_code& ec) {
+                      // A completion may be queued when the tracker is destroyed.
+                      if (ec || !alive.lock()) return;
                       OnWatchReady();
                       ArmWatch();
                     });

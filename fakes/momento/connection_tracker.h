@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -88,6 +89,8 @@ class ConnectionTracker final : public ConnectionAttributor {
   // Our watching duplicate -> the connection.
   std::map<int, Tracked> by_watch_fd_ ABSL_GUARDED_BY(mu_);
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  // Expires with the tracker, so a completion queued before its end does nothing.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace thaw::momento
