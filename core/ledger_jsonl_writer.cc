@@ -2,7 +2,28 @@
 
 #include <string>
 
+#include "absl/status/status.h"
+
 namespace thaw {
+
+absl::StatusOr<std::unique_ptr<LedgerJsonlWriter>> LedgerJsonlWriter::Open(
+    Ledger& ledger, const std::string& path) {
+  std::FILE* out = path == "-" ? stdout : std::fopen(path.c_str(), "a");
+  if (out == nullptr) return absl::NotFoundError("cannot open --events " + path);
+  auto writer = std::make_unique<LedgerJsonlWriter>(ledger, out);
+  writer->owns_out_ = out != stdout;
+  writer->listened_ = &ledger;
+  LedgerJsonlWriter* raw = writer.get();
+  writer->listener_ = ledger.AddListener([raw](uint64_t) { raw->Flush(); });
+  return writer;
+}
+
+LedgerJsonlWriter::~LedgerJsonlWriter() {
+  if (listened_ == nullptr) return;
+  listened_->RemoveListener(listener_);
+  Flush();
+  if (owns_out_) std::fclose(out_);
+}
 
 void LedgerJsonlWriter::Flush() {
   std::lock_guard<std::mutex> lock(mu_);

@@ -3,9 +3,12 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <mutex>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "core/ledger.h"
 
 namespace thaw {
@@ -16,6 +19,12 @@ namespace thaw {
 class LedgerJsonlWriter {
  public:
   LedgerJsonlWriter(const Ledger& ledger, std::FILE* out) : ledger_(ledger), out_(out) {}
+  // An `--events FILE` option: opens `path` for appending ("-" is stdout) and writes every
+  // event as it is appended to `ledger` until destroyed, when it writes what is left and
+  // closes the file. NotFound when the file cannot be opened. `ledger` must outlive it.
+  static absl::StatusOr<std::unique_ptr<LedgerJsonlWriter>> Open(Ledger& ledger,
+                                                                 const std::string& path);
+  ~LedgerJsonlWriter();
   LedgerJsonlWriter(const LedgerJsonlWriter&) = delete;
   LedgerJsonlWriter& operator=(const LedgerJsonlWriter&) = delete;
 
@@ -25,6 +34,10 @@ class LedgerJsonlWriter {
  private:
   const Ledger& ledger_;
   std::FILE* const out_;
+  // Set by Open(): the listener to remove and whether the stream is ours to close.
+  Ledger* listened_ = nullptr;
+  int listener_ = 0;
+  bool owns_out_ = false;
   std::mutex mu_;
   uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -81,18 +81,11 @@ int RunAwsServer(const AwsCommandOptions& options) {
     }
   }
 
-  std::FILE* events_out = nullptr;
-  if (options.events_file == "-") {
-    events_out = stdout;
-  } else if (!options.events_file.empty()) {
-    events_out = std::fopen(options.events_file.c_str(), "a");
-    if (events_out == nullptr) return StartError("cannot open --events " + options.events_file);
-  }
-  std::unique_ptr<LedgerJsonlWriter> writer;
-  int listener = 0;
-  if (events_out != nullptr) {
-    writer = std::make_unique<LedgerJsonlWriter>(ledger, events_out);
-    listener = ledger.AddListener([&writer](uint64_t) { writer->Flush(); });
+  std::unique_ptr<LedgerJsonlWriter> events;
+  if (!options.events_file.empty()) {
+    auto opened = LedgerJsonlWriter::Open(ledger, options.events_file);
+    if (!opened.ok()) return StartError(std::string(opened.status().message()));
+    events = *std::move(opened);
   }
   int print_listener = 0;
   if (!options.quiet) {
@@ -127,11 +120,7 @@ int RunAwsServer(const AwsCommandOptions& options) {
 
   server->reset();
   if (print_listener != 0) ledger.RemoveListener(print_listener);
-  if (listener != 0) {
-    ledger.RemoveListener(listener);
-    writer->Flush();
-  }
-  if (events_out != nullptr && events_out != stdout) std::fclose(events_out);
+  events.reset();  // writes what is left and closes the file
   return 0;
 }
 

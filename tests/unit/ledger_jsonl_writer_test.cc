@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "nlohmann/json.hpp"
@@ -33,6 +35,45 @@ TEST(LedgerJsonlWriterTest, WritesEachEventOnceAsAJsonLine) {
   EXPECT_EQ(second["seq"], 2);
   EXPECT_EQ(second["attrs"]["x"], 1);
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
+}
+
+}  // namespace
+}  // namespace thaw
+
+namespace thaw {
+namespace {
+
+TEST(LedgerJsonlWriterTest, OpenWritesEventsAsTheyAreAppendedAndClosesTheFile) {
+  const std::string path = "/tmp/thaw-jsonl-test-" + std::to_string(::getpid()) + ".jsonl";
+  std::remove(path.c_str());
+  Ledger ledger;
+  {
+    auto writer = LedgerJsonlWriter::Open(ledger, path);
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    ledger.Append(1, "fn", "a");
+    std::FILE* in = std::fopen(path.c_str(), "r");
+    ASSERT_NE(in, nullptr);
+    char line[512] = {};
+    ASSERT_NE(std::fgets(line, sizeof(line), in), nullptr);  // already written
+    std::fclose(in);
+    EXPECT_EQ(nlohmann::json::parse(line)["kind"], "a");
+  }
+  ledger.Append(2, "fn", "after");  // the listener is gone: nothing more is written
+  std::FILE* in = std::fopen(path.c_str(), "r");
+  ASSERT_NE(in, nullptr);
+  int lines = 0;
+  for (int c; (c = std::fgetc(in)) != EOF;) lines += c == '\n';
+  std::fclose(in);
+  EXPECT_EQ(lines, 1);
+  std::remove(path.c_str());
+}
+
+TEST(LedgerJsonlWriterTest, OpenFailsClearlyForAnUnwritablePath) {
+  Ledger ledger;
+  auto writer = LedgerJsonlWriter::Open(ledger, "/nonexistent-dir/events.jsonl");
+  ASSERT_FALSE(writer.ok());
+  EXPECT_EQ(writer.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(std::string(writer.status().message()).find("cannot open --events"), std::string::npos);
 }
 
 }  // namespace
