@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 
 namespace thaw {
 
@@ -36,6 +37,16 @@ struct FunctionConfig {
   // Instances initialized at start (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency)
   // and used before on-demand ones; never reaped for idleness.
   int provisioned_concurrency = 0;
+  // The function role's identity-based policy: a JSON array of IAM statements
+  // ({"Effect","Action","Resource"}), from thaw.yaml `policy`, SAM `Policies` or serverless.yml
+  // `provider.iam.role.statements`. Null when none is declared: the fake AWS then allows
+  // every call (and says so once in the log).
+  nlohmann::json iam_statements;
+  // The runtime client a managed Node.js runtime runs: "thaw" (thaw's own bootstrap) or
+  // "aws-lambda-ric" (the npm package, installed on demand).
+  std::string runtime_client = "thaw";
+  // Lambda extensions every instance gets, e.g. "parameters-and-secrets".
+  std::vector<std::string> extensions;
 };
 
 // The `settings:` section.
@@ -95,6 +106,12 @@ struct ThawConfig {
   std::map<std::string, FunctionConfig> functions;
   Settings settings;
   ServiceSeeds seeds;
+  // Other names a function answers to (serverless.yml's short `<name>` for
+  // `<service>-<stage>-<name>`): alias -> function name.
+  std::map<std::string, std::string> aliases;
+  // Things the loader could not apply or chose to ignore, each once with its path
+  // ("template.yaml: Resources.Fn.Properties.Role: ignored; ..."); printed at start.
+  std::vector<std::string> notes;
 };
 
 // Reads and validates a thaw.yaml. Relative `code:` paths are resolved against the file's

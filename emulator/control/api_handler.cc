@@ -254,6 +254,38 @@ http::Response HandleReap(ControlPlane& control, const http::Request& request) {
   return http::MakeResponse(request, 200, nlohmann::json{{"reaped", reaped}}.dump());
 }
 
+// POST /_thaw/faults {"service":"momento"|"aws", ...}: 201 {"id":...}.
+http::Response HandleAddFault(ControlPlane& control, const http::Request& request) {
+  auto body = JsonBody(request);
+  if (!body) return JsonError(request, 400, "expected a JSON object");
+  std::string services;
+  for (FaultTarget* target : control.fault_targets()) {
+    services += (services.empty() ? "" : ", ") + std::string(target->service());
+  }
+  if (!body->contains("service") || !(*body)["service"].is_string()) {
+    return JsonError(request, 400, "service: required, one of " + services);
+  }
+  const std::string service = (*body)["service"];
+  for (FaultTarget* target : control.fault_targets()) {
+    if (target->service() != service) continue;
+    auto id = target->AddFault(*body);
+    if (!id.ok()) return JsonError(request, 400, std::string(id.status().message()));
+    return http::MakeResponse(request, 201, nlohmann::json{{"id", *id}}.dump());
+  }
+  return JsonError(request, 400, "service: no fake named '" + service + "' (" + services + ")");
+}
+
+nlohmann::json ListFaults(ControlPlane& control) {
+  nlohmann::json faults = nlohmann::json::array();
+  for (FaultTarget* target : control.fault_targets()) {
+    for (auto& fault : target->ListFaults()) {
+      fault["service"] = std::string(target->service());
+      faults.push_back(std::move(fault));
+    }
+  }
+  return faults;
+}
+
 }  // namespace
 
 http::Handler MakeApiHandler(ControlPlane& control) {
@@ -291,6 +323,33 @@ http::Handler MakeApiHandler(ControlPlane& control) {
         }
         co_return http::MakeResponse(request, 200, nlohmann::json{{"killed", id}}.dump());
       }
+    }
+    constexpr std::string_view kFaults = "/_thaw/faults";
+    if (path == kFaults) {
+      if (request.method() == beast::http::verb::post) co_return HandleAddFault(control, request);
+      if (request.method() == beast::http::verb::get) {
+        co_return http::MakeResponse(request, 200,
+                                     nlohmann::json{{"faults", ListFaults(control)}}.dump());
+      }
+      if (request.method() == beast::http::verb::delete_) {
+        int cleared = 0;
+        for (FaultTarget* target : control.fault_targets()) {
+          cleared += static_cast<int>(target->ListFaults().size());
+          target->ClearFaults();
+        }
+        co_return http::MakeResponse(request, 200, nlohmann::json{{"cleared", cleared}}.dump());
+      }
+    }
+    if (request.method() == beast::http::verb::delete_ && path.size() > kFaults.size() + 1 &&
+        path.substr(0, kFaults.size() + 1) == "/_thaw/faults/") {
+      const std::string_view id = path.substr(kFaults.size() + 1);
+      for (FaultTarget* target : control.fault_targets()) {
+        if (target->RemoveFault(id)) {
+          co_return http::MakeResponse(request, 200,
+                                       nlohmann::json{{"removed", std::string(id)}}.dump());
+        }
+      }
+      co_return JsonError(request, 404, "no fault " + std::string(id));
     }
     if (request.method() == beast::http::verb::get) {
       if (path == "/_thaw/momento") {

@@ -12,7 +12,10 @@ namespace thaw {
 //   GET  /_thaw/instances, GET /_thaw/events?since=SEQ&wait_ms=MS, GET /_thaw/metrics,
 //   GET  /_thaw/clock, POST /_thaw/clock/advance {"duration":"11m"},
 //   POST /_thaw/reap {"function"?, "instance"?}, POST /_thaw/instances/{id}/kill,
-//   GET  /_thaw/momento (Momento connections and RPCs per instance).
+//   GET  /_thaw/momento (Momento connections and RPCs per instance),
+//   GET  /_thaw/aws (AWS requests per instance),
+//   POST /_thaw/faults {"service":"momento"|"aws", ...} -> 201 {"id"}, GET /_thaw/faults,
+//   DELETE /_thaw/faults (all), DELETE /_thaw/faults/{id} (see each FaultTarget for fields).
 // `control` must outlive the handler. Strand-confined to the control plane's io_context.
 http::Handler MakeApiHandler(ControlPlane& control);
 

@@ -15,6 +15,7 @@
 #include "core/instance_services.h"
 #include "core/ledger.h"
 #include "emulator/config/thaw_config.h"
+#include "core/fault_target.h"
 #include "emulator/control/aws_error.h"
 #include "emulator/control/instance.h"
 #include "emulator/control/invocation.h"
@@ -92,6 +93,10 @@ class ControlPlane : public Instance::Owner {
   // Adds a service every instance gets its own listeners of (the fake Momento, the fake AWS).
   // `services` must outlive the control plane; call before the first invoke.
   void AddInstanceServices(InstanceServices* services) { services_.push_back(services); }
+  // Adds a fake whose faults the admin API (/_thaw/faults) and scenarios program.
+  // `target` must outlive the control plane.
+  void AddFaultTarget(FaultTarget* target) { fault_targets_.push_back(target); }
+  const std::vector<FaultTarget*>& fault_targets() const { return fault_targets_; }
 
  private:
   std::shared_ptr<Instance> TakeIdle(const std::string& function);
@@ -115,6 +120,7 @@ class ControlPlane : public Instance::Owner {
 
   std::map<int64_t, std::shared_ptr<Instance>> instances_;
   std::vector<InstanceServices*> services_;
+  std::vector<FaultTarget*> fault_targets_;
   // Per function, instances ready for an event; the back is the most recently used.
   // Provisioned instances have a stack of their own, taken first.
   std::map<std::string, std::vector<std::weak_ptr<Instance>>> idle_;
