@@ -19,9 +19,8 @@
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
 #include "emulator/process/boost_process_launcher.h"
-#include "fakes/aws/embedded_aws.h"
+#include "emulator/host/emulator_host.h"
 #include "fakes/aws/run_aws_server.h"
-#include "fakes/momento/embedded_momento.h"
 #include "fakes/momento/run_momento_server.h"
 
 #ifndef THAW_VERSION
@@ -69,15 +68,9 @@ int Serve(const ServeOptions& options) {
   NullLogSink null_logs;
   LogSink& logs = options.quiet ? static_cast<LogSink&>(null_logs) : stream_logs;
   BoostProcessLauncher launcher(io);
-  SchedulerClock clock;
-  Scheduler scheduler(io, clock);
-  ControlPlane control(io, *config, ledger, logs, launcher, scheduler);
-  auto momento = momento::EmbeddedMomento::Start(io, ledger, clock);
-  if (!momento.ok()) return UsageError(std::string(momento.status().message()));
-  control.AddInstanceServices(&(*momento)->services());
-  auto aws = aws::EmbeddedAws::Start(io, ledger, clock, *config);
-  if (!aws.ok()) return UsageError(std::string(aws.status().message()));
-  control.AddInstanceServices(aws->get());
+  auto host = EmulatorHost::Create(io, *config, ledger, logs, launcher, {});
+  if (!host.ok()) return UsageError(std::string(host.status().message()));
+  ControlPlane& control = (*host)->control();
   auto server = http::HttpServer::Listen(io, options.host, options.port, MakeApiHandler(control));
   if (!server.ok()) return UsageError(std::string(server.status().message()));
 
@@ -90,9 +83,7 @@ int Serve(const ServeOptions& options) {
         io,
         [&]() -> asio::awaitable<void> {
           (*server)->Close();
-          co_await control.Shutdown(kShutdownGrace);
-          (*momento)->Shutdown(kShutdownGrace);
-          (*aws)->DetachAll();
+          co_await (*host)->Shutdown(kShutdownGrace);
           io.stop();
         },
         asio::detached);
@@ -141,15 +132,9 @@ int Invoke(const InvokeOptions& options) {
   NullLogSink null_logs;
   LogSink& logs = options.quiet ? static_cast<LogSink&>(null_logs) : stream_logs;
   BoostProcessLauncher launcher(io);
-  SchedulerClock clock;
-  Scheduler scheduler(io, clock);
-  ControlPlane control(io, *config, ledger, logs, launcher, scheduler);
-  auto momento = momento::EmbeddedMomento::Start(io, ledger, clock);
-  if (!momento.ok()) return UsageError(std::string(momento.status().message()));
-  control.AddInstanceServices(&(*momento)->services());
-  auto aws = aws::EmbeddedAws::Start(io, ledger, clock, *config);
-  if (!aws.ok()) return UsageError(std::string(aws.status().message()));
-  control.AddInstanceServices(aws->get());
+  auto host = EmulatorHost::Create(io, *config, ledger, logs, launcher, {});
+  if (!host.ok()) return UsageError(std::string(host.status().message()));
+  ControlPlane& control = (*host)->control();
   std::string name;
   if (auto error = control.Resolve(options.function, "", name)) {
     std::string known;
@@ -177,9 +162,7 @@ int Invoke(const InvokeOptions& options) {
           std::fflush(stdout);
           if (!outcome.result.function_error.empty()) exit_code = 1;
         }
-        co_await control.Shutdown(kShutdownGrace);
-        (*momento)->Shutdown(kShutdownGrace);
-          (*aws)->DetachAll();
+        co_await (*host)->Shutdown(kShutdownGrace);
         io.stop();
       },
       asio::detached);
