@@ -11,8 +11,9 @@ packages=(
   libgtest-dev libgmock-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  # Real third-party clients used by the conformance tests.
-  packages+=(awscli python3-boto3 nodejs npm)
+  # Real third-party clients used by the conformance tests; chromium renders the HTML report
+  # in its integration test (headless).
+  packages+=(awscli python3-boto3 nodejs npm chromium)
 fi
 
 missing=()

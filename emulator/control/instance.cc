@@ -415,6 +415,9 @@ void Instance::Stop(const std::string& reason) {
   if (state_ == State::kGone || state_ == State::kStopping) return;
   state_ = State::kStopping;
   stop_reason_ = reason;
+  // Marks where shutting down begins (instance.gone comes once the process has exited), so
+  // the report can draw it.
+  ledger_.Append(id_, function_.name, "instance.stopping", {{"reason", reason}});
   init_timer_.cancel();
   // A waiting /next is left waiting, as in Lambda: the runtime learns of the end by SIGTERM.
   if (process_ && !process_exited_) {
