@@ -22,6 +22,7 @@
 #include "emulator/host/emulator_host.h"
 #include "fakes/aws/run_aws_server.h"
 #include "fakes/momento/run_momento_server.h"
+#include "report/report_command.h"
 
 #ifndef THAW_VERSION
 #define THAW_VERSION "0.0.0"
@@ -237,6 +238,14 @@ int RunCli(int argc, char** argv) {
   aws_cmd->add_option("--region", aws.region, "Region in ARNs")->capture_default_str();
   aws_cmd->add_option("--account-id", aws.account_id, "Account in ARNs")->capture_default_str();
 
+  report::ReportCommandOptions report;
+  CLI::App* report_cmd = app.add_subcommand(
+      "report", "Write the HTML timeline of an events file (JSON lines, as --events writes)");
+  report_cmd->add_option("events", report.events_file, "Events file (- for stdin)")->required();
+  report_cmd->add_option("-o,--output", report.output, "HTML file to write (- for stdout)")
+      ->capture_default_str();
+  report_cmd->add_option("--title", report.title, "Page title (default: the file's name)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -251,6 +260,7 @@ int RunCli(int argc, char** argv) {
   if (invoke_cmd->parsed()) return Invoke(invoke);
   if (momento_cmd->parsed()) return momento::RunMomentoServer(momento);
   if (aws_cmd->parsed()) return aws::RunAwsServer(aws);
+  if (report_cmd->parsed()) return report::RunReportCommand(report);
   return UsageError("no command given (see thaw --help)");
 }
 
