@@ -14,9 +14,9 @@ namespace thaw::report {
 namespace {
 
 // Geometry of the timeline, in CSS pixels.
-constexpr double kLabelWidth = 250;
+constexpr double kLabelWidth = 210;
 constexpr double kPlotWidth = 1000;
-constexpr double kCountsWidth = 210;
+constexpr double kCountsWidth = 290;
 constexpr double kAxisHeight = 34;
 constexpr double kLaneHeight = 18;
 constexpr double kBarTop = 3;
@@ -110,10 +110,22 @@ std::string EventDetail(const Event& event) {
                     attrs);
 }
 
-std::string LaneLabel(const Lane& lane) {
+// Longer function names are cut in the lane's label (the tooltip has them whole).
+constexpr size_t kMaxLabelFunction = 20;
+
+// `text` cut to at most `max` bytes, at a UTF-8 character boundary, with "…" when cut.
+std::string Truncate(const std::string& text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end) + "…";
+}
+
+std::string LaneLabel(const Lane& lane, size_t max_function = std::string::npos) {
   if (lane.instance == 0) return "no instance";
-  std::string label = (lane.function.empty() ? std::string("?") : lane.function) + " #" +
-                      std::to_string(lane.instance);
+  std::string label =
+      (lane.function.empty() ? std::string("?") : Truncate(lane.function, max_function)) + " #" +
+      std::to_string(lane.instance);
   if (!lane.pids.empty()) label += " (" + std::to_string(lane.pids.front()) + ")";
   return label;
 }
@@ -301,7 +313,7 @@ void AppendLane(std::string& out, const TimelineModel& model, const TimeScale& s
   out += "<rect class=\"bg\" width=\"" + Num(kLabelWidth + kPlotWidth + kCountsWidth) +
          "\" height=\"" + Num(kLaneHeight) + "\"/>";
   out += "<text class=\"label\" x=\"6\" y=\"13\"><title>" + LaneSummary(lane) + "</title>" +
-         HtmlEscape(LaneLabel(lane)) + "</text>";
+         HtmlEscape(LaneLabel(lane, kMaxLabelFunction)) + "</text>";
   for (const Segment& seg : lane.segments) {
     const double x0 = kLabelWidth + scale.X(seg.start_ms);
     const double x1 = kLabelWidth + scale.X(seg.end_ms);

@@ -171,7 +171,7 @@ TEST_F(HtmlReportChromiumTest, ARealRunRendersOneLanePerInstance) {
   // And a screenshot of it (kept when THAW_REPORT_KEEP names a directory, for the README).
   const std::filesystem::path png = dir_ / "report.png";
   auto shot = RunCommand(
-      Chromium("--window-size=1480,520 --screenshot=" + png.string() + " file://" + page.string()));
+      Chromium("--window-size=1540,520 --screenshot=" + png.string() + " file://" + page.string()));
   ASSERT_TRUE(shot.ok()) << shot.status();
   std::ifstream in(png, std::ios::binary);
   std::string magic(8, '\0');

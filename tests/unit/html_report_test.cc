@@ -126,6 +126,14 @@ TEST(HtmlReportTest, DrawsALanePerInstanceWithStatesAndMarks) {
                               "1 secret fetches"));
 }
 
+TEST(HtmlReportTest, CutsLongFunctionNamesInLabelsOnly) {
+  const std::string name = "a-function-name-of-forty-characters-xxxx";
+  const std::string html =
+      RenderHtmlReport({"t", {MakeEvent(1, 0, 1, "instance.spawned", {{"pid", 5}}, name)}, {}});
+  EXPECT_THAT(html, HasSubstr("a-function-name-of-f… #1 (5)</text>"));
+  EXPECT_THAT(html, HasSubstr("<title>" + name + " #1 (5)\n"));
+}
+
 TEST(HtmlReportTest, EscapesEverythingThatComesFromEvents) {
   const std::string evil = "<script>alert(1)</script>\"'&";
   const std::vector<Event> events = {
