@@ -11,8 +11,9 @@ packages=(
   libgtest-dev libgmock-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  # Real third-party clients used by the conformance tests.
-  packages+=(awscli python3-boto3 nodejs npm)
+  # Real third-party clients used by the conformance tests; docker-compose validates
+  # docker-compose.yml (no Docker engine is needed for that).
+  packages+=(awscli python3-boto3 nodejs npm docker-compose)
 fi
 
 missing=()
