@@ -6,6 +6,7 @@
 
 #include <numeric>
 
+#include "absl/strings/match.h"
 #include "testing/emulator.h"
 #include "testing/matchers.h"
 
@@ -73,6 +74,33 @@ TEST(CppMomentoSampleTest, AChannelPerInvokeFailsTheMatcher) {
   ::testing::StringMatchResultListener why;
   ::testing::ExplainMatchResult(OneConnectionPerInstance(), connections, &why);
   EXPECT_EQ(why.str(), "instance #1 has 3 (of 1 instances)");
+}
+
+// Runs once the fake Momento registers its fault target (it is skipped in a build whose fake has
+// none): AddFault reaches it, the handler sees the gRPC error, ClearFaults lifts it.
+TEST(CppMomentoSampleTest, AnInjectedRpcErrorReachesTheHandler) {
+  auto started = Emulator::Start(CppMomentoConfig("module-scope"));
+  ASSERT_TRUE(started.ok()) << started.status();
+  Emulator& emu = **started;
+  ASSERT_THAT(emu.Invoke("cache"), Succeeded());
+  auto id = emu.AddFault({{"service", "momento"},
+                          {"function", "cache"},
+                          {"rpc", "Get"},
+                          {"error", "UNAVAILABLE"},
+                          {"count", 1}});
+  if (!id.ok() && absl::StrContains(id.status().message(), "no fake named")) {
+    GTEST_SKIP() << "this build's fake Momento has no fault target: " << id.status();
+  }
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_THAT(emu.Faults(), SizeIs(1));
+  const InvokeResult failed = emu.Invoke("cache");
+  EXPECT_THAT(failed, FailedWith("MomentoError"));
+  EXPECT_THAT(failed.payload, HasSubstr("Get failed: 14"));  // UNAVAILABLE
+  emu.ClearFaults();
+  EXPECT_THAT(emu.Faults(), SizeIs(0));
+  EXPECT_THAT(emu.Invoke("cache"), Succeeded());
+  // An RPC error is not a connection error: the instance keeps its one connection.
+  EXPECT_THAT(emu.MomentoConnectionsPerInstance("cache"), OneConnectionPerInstance());
 }
 
 TEST(PythonSecretsSampleTest, OneSecretFetchPerInstanceOverSeveralInvokes) {
