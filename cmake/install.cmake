@@ -23,7 +23,7 @@ install(TARGETS thaw_testing thaw_runtime thaw_core thaw_host thaw_control thaw_
         EXPORT thawTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS thaw RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(FILES testing/emulator.h testing/matchers.h DESTINATION ${THAW_INSTALL_INCLUDEDIR}/testing)
+install(FILES testing/emulator.h testing/emulator_fixture.h testing/matchers.h DESTINATION ${THAW_INSTALL_INCLUDEDIR}/testing)
 install(FILES core/ledger.h DESTINATION ${THAW_INSTALL_INCLUDEDIR}/core)
 install(FILES emulator/runtimes/cpp/runtime.h
         DESTINATION ${THAW_INSTALL_INCLUDEDIR}/emulator/runtimes/cpp)

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "testing/emulator_fixture.h"
 #include "testing/matchers.h"
 #include "tests/util/http_client.h"
 #include "tests/util/test_emulator.h"
@@ -243,6 +244,24 @@ TEST(EmulatorTest, SeedsSecretsAndGivesInstancesTheFakesEndpoints) {
   EXPECT_FALSE(bare.Json().contains("AWS_ENDPOINT_URL"));
   EXPECT_FALSE(bare.Json().contains("THAW_MOMENTO_ENDPOINT"));
 }
+
+class EchoFixtureTest : public EmulatorFixture {
+ protected:
+  std::string Config() const override { return EchoConfig(); }
+  EmulatorOptions Options() const override {
+    EmulatorOptions options;
+    options.http = false;
+    return options;
+  }
+};
+
+TEST_F(EchoFixtureTest, GivesEachTestARunningEmulator) {
+  EXPECT_EQ(emu().port(), 0);
+  EXPECT_THAT(emu().Invoke("echo"), Succeeded());
+  EXPECT_EQ(emu().Invocations("echo"), 1);
+}
+
+TEST_F(EchoFixtureTest, AndAFreshOne) { EXPECT_EQ(emu().Invocations("echo"), 0); }
 
 TEST(MatchersTest, PerInstanceVerdictsAndExplanations) {
   const std::vector<int> one_each{1, 1, 1};
