@@ -12,8 +12,9 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   # Real third-party clients used by the conformance tests; chromium renders the HTML report
-  # in its integration test (headless).
-  packages+=(awscli python3-boto3 nodejs npm chromium)
+  # in its integration test (headless); docker-compose validates docker-compose.yml (no Docker
+  # engine is needed for that).
+  packages+=(awscli python3-boto3 nodejs npm chromium docker-compose)
 fi
 
 missing=()
