@@ -46,8 +46,11 @@ Outcome Fail(std::string why) { return {false, std::move(why)}; }
 // Runs the steps of one scenario against one EmulatorHost, on the host's io thread.
 class StepExecutor {
  public:
-  StepExecutor(asio::io_context& io, EmulatorHost& host, Ledger& ledger)
-      : io_(io), host_(host), ledger_(ledger) {}
+  StepExecutor(asio::io_context& io, EmulatorHost& host, Ledger& ledger,
+               std::vector<FaultTarget*> extra_targets)
+      : io_(io), host_(host), ledger_(ledger), targets_(std::move(extra_targets)) {
+    for (FaultTarget* target : host_.control().fault_targets()) targets_.push_back(target);
+  }
 
   asio::awaitable<Outcome> Execute(const Step& step) {
     switch (step.kind) {
@@ -245,7 +248,7 @@ class StepExecutor {
   }
 
   FaultTarget* Target(const std::string& service) {
-    for (FaultTarget* target : host_.control().fault_targets()) {
+    for (FaultTarget* target : targets_) {
       if (target->service() == service) return target;
     }
     return nullptr;
@@ -269,7 +272,7 @@ class StepExecutor {
       target->ClearFaults();
       return {true, s.service + " faults cleared"};
     }
-    for (FaultTarget* target : host_.control().fault_targets()) target->ClearFaults();
+    for (FaultTarget* target : targets_) target->ClearFaults();
     return {true, "faults cleared"};
   }
 
@@ -309,6 +312,8 @@ class StepExecutor {
   asio::io_context& io_;
   EmulatorHost& host_;
   Ledger& ledger_;
+  // The extra targets first, then the fakes'.
+  std::vector<FaultTarget*> targets_;
 };
 
 const char* Paint(bool color, const char* code) { return color ? code : ""; }
@@ -334,7 +339,7 @@ absl::StatusOr<RunResult> ScenarioRunner::Run(const Scenario& scenario, Ledger& 
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        StepExecutor executor(io, **host, ledger);
+        StepExecutor executor(io, **host, ledger, options.fault_targets);
         bool failed = false;
         const size_t total = scenario.steps.size();
         for (size_t i = 0; i < total; ++i) {

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "check/expectation.h"
 #include "check/scenario.h"
+#include "core/fault_target.h"
 #include "core/ledger.h"
 #include "emulator/control/log_sink.h"
 
@@ -48,6 +49,10 @@ class ScenarioRunner {
     bool color = false;
     // The functions' log lines (START/END/REPORT, console output); null = discarded.
     LogSink* logs = nullptr;
+    // Fault targets consulted before the fakes' own (ControlPlane::fault_targets()): a test
+    // seam, so a recording target can prove that fault steps pass their spec through. They
+    // must outlive Run().
+    std::vector<FaultTarget*> fault_targets;
   };
 
   // `scenario` must outlive the result (StepResult points into it). `ledger` receives every

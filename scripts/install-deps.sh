@@ -11,8 +11,11 @@ packages=(
   libgtest-dev libgmock-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  # Real third-party clients used by the conformance tests.
-  packages+=(awscli python3-boto3 nodejs npm)
+  # Real third-party clients used by the conformance tests; xmllint checks thaw check's JUnit.
+  packages+=(awscli python3-boto3 nodejs npm libxml2-utils)
+elif [[ "${1:-}" == "--samples" ]]; then
+  # The Node.js samples `make demo` runs.
+  packages+=(nodejs npm)
 fi
 
 missing=()
