@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test-deps build demo test test-fast test-sanitize bench format clean
+.PHONY: all deps test-deps sample-deps build demo demo-invoke test test-fast test-sanitize bench format clean
 
 all: build
 
@@ -15,14 +15,25 @@ test-deps:
 	@scripts/install-deps.sh --test
 	@scripts/install-test-deps.sh
 
+# Node.js and the samples' npm modules (what `make demo` runs).
+sample-deps:
+	@scripts/install-deps.sh --samples
+	@scripts/install-test-deps.sh --samples
+
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Runs the sample echo function three times through the real Invoke and Runtime APIs.
-demo: build
+# The 30-second path: `thaw check` on the standard Momento + Secrets Manager pattern and on its
+# per-invoke twin, side by side; prints both verdicts and the HTML report paths. Exits 0 when
+# the verdicts are the expected ones (the twin's failure is the point).
+demo: sample-deps build
+	@scripts/demo.sh $(BUILD)
+
+# The sample echo function invoked three times through the real Invoke and Runtime APIs.
+demo-invoke: build
 	./$(BUILD)/thaw invoke echo --payload '{"hello":"thaw"}' --count 3
 
 # Every suite: unit, component, integration and conformance (real awscli and AWS SDK for JS),

@@ -13,8 +13,11 @@ packages=(
 if [[ "${1:-}" == "--test" ]]; then
   # Real third-party clients used by the conformance tests; chromium renders the HTML report
   # in its integration test (headless); docker-compose validates docker-compose.yml (no Docker
-  # engine is needed for that).
-  packages+=(awscli python3-boto3 nodejs npm chromium docker-compose)
+  # engine is needed for that); xmllint checks thaw check's JUnit.
+  packages+=(awscli python3-boto3 nodejs npm chromium docker-compose libxml2-utils)
+elif [[ "${1:-}" == "--samples" ]]; then
+  # The Node.js samples `make demo` runs.
+  packages+=(nodejs npm)
 fi
 
 missing=()

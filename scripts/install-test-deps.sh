@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Installs the npm modules the conformance tests drive (real third-party clients), from each
-# folder's lock file, once: fast when node_modules is already in place.
+# Installs the npm modules the tests and samples need, from each folder's lock file, once: fast
+# when node_modules is already in place.
 #   tests/conformance          @aws-sdk/client-lambda against `thaw serve`
 #   tests/conformance-momento  @gomomento/sdk against `thaw momento` and `thaw serve`
 #   tests/conformance-aws      the AWS SDKs for JS (v3 and v2) against `thaw aws` and `thaw serve`
+#   samples/node-*             the Node.js samples `thaw check` runs (tests and `make demo`)
+# With --samples, only the samples (what `make demo` needs).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-for dir in conformance conformance-momento conformance-aws; do
-  cd "$root/tests/$dir"
+dirs=()
+if [[ "${1:-}" != "--samples" ]]; then
+  for dir in conformance conformance-momento conformance-aws; do dirs+=("tests/$dir"); done
+fi
+for dir in "$root"/samples/node-*/; do
+  [[ -f "$dir/package-lock.json" ]] && dirs+=("samples/$(basename "$dir")")
+done
+for dir in "${dirs[@]}"; do
+  cd "$root/$dir"
   if [[ ! -d node_modules || package-lock.json -nt node_modules ]]; then
-    echo "install-test-deps: npm ci in tests/$dir"
+    echo "install-test-deps: npm ci in $dir"
     npm ci --no-audit --no-fund --loglevel=error
     touch node_modules
   fi

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "check/check_command.h"
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/api_handler.h"
 #include "emulator/control/control_plane.h"
@@ -207,6 +208,18 @@ int RunCli(int argc, char** argv) {
       "The answer goes to stdout, the function's log (START/END/REPORT) to stderr.\n"
       "Exit code: 0 on success, 1 on a function error, 2 on a usage or config error.");
 
+  check::CheckOptions check;
+  CLI::App* check_cmd = app.add_subcommand(
+      "check", "Run a scenario (steps, then expectations over the ledger) and give a verdict");
+  check_cmd->add_option("scenario", check.scenario, "Scenario file (YAML)")->required();
+  check_cmd->add_option("--junit", check.junit, "Write JUnit XML: one testcase per expectation");
+  check_cmd->add_option("--report", check.report, "Write the HTML timeline report");
+  check_cmd->add_option("--events", check.events, "Write every ledger event as JSON lines");
+  check_cmd->add_flag("--verbose,-v", check.verbose, "Print the functions' logs to stderr");
+  check_cmd->add_flag("--quiet,-q", check.quiet, "No progress lines");
+  check_cmd->footer(
+      "Exit code: 0 when every expectation holds, 1 when one fails, 2 on a scenario error.");
+
   momento::MomentoCommandOptions momento;
   CLI::App* momento_cmd = app.add_subcommand(
       "momento", "Run the fake Momento alone (plaintext gRPC, a drop-in for momento-local)");
@@ -258,6 +271,7 @@ int RunCli(int argc, char** argv) {
   }
   if (serve_cmd->parsed()) return Serve(serve);
   if (invoke_cmd->parsed()) return Invoke(invoke);
+  if (check_cmd->parsed()) return check::RunCheck(check);
   if (momento_cmd->parsed()) return momento::RunMomentoServer(momento);
   if (aws_cmd->parsed()) return aws::RunAwsServer(aws);
   if (report_cmd->parsed()) return report::RunReportCommand(report);

@@ -41,6 +41,8 @@ class EmbeddedAws : public InstanceServices {
   void DetachAll();
 
   AwsService& service() { return *service_; }
+  // The secrets behind the service (scenarios rotate them directly, unsigned).
+  SecretStore& secrets() { return secrets_; }
 
  private:
   EmbeddedAws(boost::asio::io_context& io, Ledger& ledger, const SchedulerClock& clock,

@@ -1,0 +1,571 @@
+#include "check/scenario.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "emulator/config/duration.h"
+#include "yaml-cpp/yaml.h"
+
+namespace thaw::check {
+namespace {
+
+const std::vector<std::string> kTopLevelKeys = {
+    "name",    "description", "config", "functions", "settings",
+    "secrets", "parameters",  "caches", "steps",     "expect"};
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// Builds error messages that point at a node of the scenario file.
+class Reporter {
+ public:
+  explicit Reporter(std::string file) : file_(std::move(file)) {}
+
+  absl::Status Error(const YAML::Node& node, const std::string& path,
+                     const std::string& what) const {
+    std::ostringstream out;
+    out << file_;
+    if (node.IsDefined() && node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
+    out << ": " << (path.empty() ? "" : path + ": ") << what;
+    return absl::InvalidArgumentError(out.str());
+  }
+
+ private:
+  std::string file_;
+};
+
+int LineOf(const YAML::Node& node) { return node.Mark().line >= 0 ? node.Mark().line + 1 : 0; }
+
+absl::Status CheckKeys(const Reporter& r, const YAML::Node& map, const std::string& path,
+                       const std::vector<std::string>& allowed) {
+  if (!map.IsMap()) return r.Error(map, path, "expected a mapping");
+  for (const auto& kv : map) {
+    const std::string key = kv.first.as<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return r.Error(kv.first, path,
+                     "unknown key '" + key + "' (expected one of: " + Join(allowed) + ")");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> GetString(const Reporter& r, const YAML::Node& node,
+                                      const std::string& path) {
+  if (!node.IsScalar() || node.Scalar().empty()) return r.Error(node, path, "expected a string");
+  return node.Scalar();
+}
+
+absl::StatusOr<int> GetInt(const Reporter& r, const YAML::Node& node, const std::string& path,
+                           int min, int max) {
+  int value = 0;
+  try {
+    if (!node.IsScalar()) throw YAML::Exception(node.Mark(), "not a scalar");
+    value = node.as<int>();
+  } catch (const YAML::Exception&) {
+    return r.Error(node, path, "expected an integer");
+  }
+  if (value < min || value > max) {
+    return r.Error(node, path,
+                   "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return value;
+}
+
+absl::StatusOr<std::chrono::milliseconds> GetDuration(const Reporter& r, const YAML::Node& node,
+                                                      const std::string& path) {
+  if (!node.IsScalar()) return r.Error(node, path, "expected a duration like 11m or 500ms");
+  auto value = ParseDuration(node.Scalar());
+  if (!value.ok()) return r.Error(node, path, std::string(value.status().message()));
+  return *value;
+}
+
+// A YAML value as JSON: mappings and sequences recursively; an unquoted scalar that reads as
+// JSON (42, 1.5, true, null) as that, anything else as a string.
+nlohmann::json YamlToJson(const YAML::Node& node) {
+  if (node.IsMap()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& kv : node) out[kv.first.as<std::string>()] = YamlToJson(kv.second);
+    return out;
+  }
+  if (node.IsSequence()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : node) out.push_back(YamlToJson(item));
+    return out;
+  }
+  if (node.IsNull() || !node.IsDefined()) return nullptr;
+  const std::string& text = node.Scalar();
+  if (node.Tag() != "!") {
+    nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+    if (!parsed.is_discarded() && !parsed.is_object() && !parsed.is_array() &&
+        !parsed.is_string()) {
+      return parsed;
+    }
+  }
+  return text;
+}
+
+// The scenario's text with every top-level key but `keep` blanked out, line for line, so that
+// the thaw.yaml loader reads the scenario's own functions/settings/seeds and its messages
+// point at the scenario's lines.
+absl::StatusOr<std::string> OnlyKeys(const Reporter& r, const std::string& yaml,
+                                     const YAML::Node& root, const std::set<std::string>& keep) {
+  std::vector<std::string> lines;
+  {
+    std::istringstream in(yaml);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  std::vector<std::pair<int, std::string>> keys;  // 0-based line, key
+  for (const auto& kv : root) keys.push_back({kv.first.Mark().line, kv.first.as<std::string>()});
+  std::sort(keys.begin(), keys.end());
+  for (size_t i = 1; i < keys.size(); ++i) {
+    if (keys[i].first == keys[i - 1].first) {
+      return r.Error(root, "", "write the scenario's top-level keys one per line (block style)");
+    }
+  }
+  std::vector<bool> kept(lines.size(), false);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!keep.count(keys[i].second)) continue;
+    const size_t end = i + 1 < keys.size() ? static_cast<size_t>(keys[i + 1].first) : lines.size();
+    for (size_t l = static_cast<size_t>(std::max(keys[i].first, 0)); l < end && l < lines.size();
+         ++l) {
+      kept[l] = true;
+    }
+  }
+  std::string out;
+  for (size_t l = 0; l < lines.size(); ++l) out += (kept[l] ? lines[l] : "") + "\n";
+  return out;
+}
+
+// Applies the scenario's own `settings:` keys over a config file's settings.
+absl::Status OverlaySettings(const Reporter& r, const YAML::Node& settings, const Settings& from,
+                             Settings& to) {
+  for (const auto& kv : settings) {
+    const std::string key = kv.first.as<std::string>();
+    if (key == "account_concurrency") {
+      to.account_concurrency = from.account_concurrency;
+    } else if (key == "pass_env") {
+      to.pass_env = from.pass_env;
+    } else if (key == "region") {
+      to.region = from.region;
+    } else if (key == "account_id") {
+      to.account_id = from.account_id;
+    } else if (key == "keepalive") {
+      to.keepalive = from.keepalive;
+    } else if (key == "max_lifetime") {
+      to.max_lifetime = from.max_lifetime;
+    } else if (key == "freeze") {
+      to.freeze = from.freeze;
+    } else if (key == "shutdown_grace") {
+      to.shutdown_grace = from.shutdown_grace;
+    } else if (key == "init_timeout") {
+      to.init_timeout = from.init_timeout;
+    } else {
+      return r.Error(kv.first, "settings." + key,
+                     "cannot be overridden by a scenario; set it in the config file");
+    }
+  }
+  return absl::OkStatus();
+}
+
+template <typename Seed>
+void MergeSeeds(const std::vector<Seed>& from, std::vector<Seed>& to) {
+  for (const Seed& seed : from) {
+    auto it =
+        std::find_if(to.begin(), to.end(), [&seed](const Seed& s) { return s.name == seed.name; });
+    if (it != to.end()) {
+      *it = seed;
+    } else {
+      to.push_back(seed);
+    }
+  }
+}
+
+absl::StatusOr<ThawConfig> LoadFunctions(const Reporter& r, const std::string& yaml,
+                                         const YAML::Node& root, const std::string& display_name,
+                                         const std::filesystem::path& base_dir) {
+  const YAML::Node config_path = root["config"];
+  const YAML::Node functions = root["functions"];
+  if (config_path && functions) {
+    return r.Error(config_path, "config",
+                   "give either config: (a thaw.yaml) or inline functions:, not both");
+  }
+  if (!config_path && !functions) {
+    return r.Error(root, "",
+                   "config: (a thaw.yaml, relative to the scenario) or functions: "
+                   "(inline, thaw.yaml syntax) is required");
+  }
+  if (functions) {
+    auto text = OnlyKeys(r, yaml, root, {"functions", "settings", "secrets", "parameters"});
+    if (!text.ok()) return text.status();
+    return ParseConfig(*text, display_name, base_dir);
+  }
+  auto file = GetString(r, config_path, "config");
+  if (!file.ok()) return file.status();
+  std::filesystem::path path = *file;
+  if (path.is_relative()) path = base_dir / path;
+  if (!std::filesystem::exists(path)) {
+    return r.Error(config_path, "config", "no such file: " + path.string());
+  }
+  auto config = LoadConfigFile(path);
+  if (!config.ok()) return config.status();
+  // The scenario's own settings and seeds, checked by the same loader (a placeholder
+  // `functions:` goes after the last line, so line numbers stay the scenario's).
+  auto text = OnlyKeys(r, yaml, root, {"settings", "secrets", "parameters"});
+  if (!text.ok()) return text.status();
+  auto overlay = ParseConfig(*text + "functions: {}\n", display_name, base_dir);
+  if (!overlay.ok()) return overlay.status();
+  if (const YAML::Node settings = root["settings"]; settings && settings.IsMap()) {
+    if (auto s = OverlaySettings(r, settings, overlay->settings, config->settings); !s.ok()) {
+      return s;
+    }
+  }
+  MergeSeeds(overlay->seeds.secrets, config->seeds.secrets);
+  MergeSeeds(overlay->seeds.parameters, config->seeds.parameters);
+  return config;
+}
+
+std::string DescribeInvoke(const Step& s) {
+  std::string text = "invoke " + s.function;
+  if (s.count > 1) text += " x" + std::to_string(s.count);
+  if (s.concurrency > 1) text += " (concurrency " + std::to_string(s.concurrency) + ")";
+  if (s.invocation_type != "RequestResponse") text += " [" + s.invocation_type + "]";
+  return text;
+}
+
+class StepParser {
+ public:
+  StepParser(const Reporter& r, const ThawConfig& config) : r_(r), config_(config) {}
+
+  absl::StatusOr<Step> Parse(const YAML::Node& item, size_t index) {
+    const std::string where = "steps[" + std::to_string(index + 1) + "]";
+    if (!item.IsMap() || item.size() != 1) {
+      return r_.Error(item, where,
+                      "a step is a mapping with one key: invoke, advance, reap, kill, fault, "
+                      "clear_faults, rotate_secret or wait_for");
+    }
+    const auto kv = *item.begin();
+    const std::string kind = kv.first.as<std::string>();
+    const YAML::Node v = kv.second;
+    const std::string path = where + "." + kind;
+    Step step;
+    step.line = LineOf(kv.first);
+    absl::Status status;
+    if (kind == "invoke") {
+      status = Invoke(v, path, step);
+    } else if (kind == "advance") {
+      step.kind = Step::Kind::kAdvance;
+      auto d = GetDuration(r_, v, path);
+      if (!d.ok()) return d.status();
+      step.duration = *d;
+      step.text = "advance the clock " + FormatDuration(*d);
+    } else if (kind == "reap") {
+      status = Reap(v, path, step);
+    } else if (kind == "kill") {
+      status = Kill(v, path, step);
+    } else if (kind == "fault") {
+      status = Fault(v, path, step);
+    } else if (kind == "clear_faults") {
+      step.kind = Step::Kind::kClearFaults;
+      if (v.IsMap()) {
+        if (auto s = CheckKeys(r_, v, path, {"service"}); !s.ok()) return s;
+        if (v["service"]) status = Service(v["service"], path + ".service", step);
+      } else if (v.IsScalar() && !v.Scalar().empty()) {
+        status = Service(v, path, step);
+      }
+      step.text = "clear faults" + (step.service.empty() ? "" : " (" + step.service + ")");
+    } else if (kind == "rotate_secret") {
+      status = Rotate(v, path, step);
+    } else if (kind == "wait_for") {
+      status = WaitFor(v, path, step);
+    } else {
+      return r_.Error(kv.first, where,
+                      "unknown step '" + kind +
+                          "' (expected one of: invoke, advance, reap, kill, fault, clear_faults, "
+                          "rotate_secret, wait_for)");
+    }
+    if (!status.ok()) return status;
+    return step;
+  }
+
+ private:
+  absl::Status Function(const YAML::Node& node, const std::string& path, Step& step) {
+    auto name = GetString(r_, node, path);
+    if (!name.ok()) return name.status();
+    std::string resolved = *name;
+    if (auto alias = config_.aliases.find(resolved); alias != config_.aliases.end()) {
+      resolved = alias->second;
+    }
+    if (!config_.functions.count(resolved)) {
+      std::vector<std::string> known;
+      for (const auto& [n, fn] : config_.functions) known.push_back(n);
+      return r_.Error(node, path,
+                      "function '" + *name + "' is not defined (defined: " + Join(known) + ")");
+    }
+    step.function = resolved;
+    return absl::OkStatus();
+  }
+
+  absl::Status Service(const YAML::Node& node, const std::string& path, Step& step) {
+    auto service = GetString(r_, node, path);
+    if (!service.ok()) return service.status();
+    if (*service != "momento" && *service != "aws") {
+      return r_.Error(node, path, "service must be momento or aws");
+    }
+    step.service = *service;
+    return absl::OkStatus();
+  }
+
+  absl::Status Invoke(const YAML::Node& v, const std::string& path, Step& step) {
+    step.kind = Step::Kind::kInvoke;
+    if (v.IsScalar()) {
+      if (auto s = Function(v, path, step); !s.ok()) return s;
+    } else {
+      if (auto s = CheckKeys(r_, v, path, {"function", "payload", "count", "concurrency", "type"});
+          !s.ok()) {
+        return s;
+      }
+      if (!v["function"]) return r_.Error(v, path + ".function", "required key is missing");
+      if (auto s = Function(v["function"], path + ".function", step); !s.ok()) return s;
+      if (const YAML::Node payload = v["payload"]; payload) {
+        if (payload.IsScalar() && payload.Tag() == "!") {
+          if (!nlohmann::json::accept(payload.Scalar())) {
+            return r_.Error(payload, path + ".payload",
+                            "a quoted payload must be JSON text; or write it as a mapping");
+          }
+          step.payload = payload.Scalar();
+        } else {
+          step.payload = YamlToJson(payload).dump();
+        }
+      }
+      if (v["count"]) {
+        auto count = GetInt(r_, v["count"], path + ".count", 1, 100000);
+        if (!count.ok()) return count.status();
+        step.count = *count;
+      }
+      if (v["concurrency"]) {
+        auto concurrency = GetInt(r_, v["concurrency"], path + ".concurrency", 1, 1000);
+        if (!concurrency.ok()) return concurrency.status();
+        step.concurrency = *concurrency;
+      }
+      if (v["type"]) {
+        auto type = GetString(r_, v["type"], path + ".type");
+        if (!type.ok()) return type.status();
+        if (*type != "RequestResponse" && *type != "Event" && *type != "DryRun") {
+          return r_.Error(v["type"], path + ".type", "must be RequestResponse, Event or DryRun");
+        }
+        step.invocation_type = *type;
+      }
+    }
+    step.text = DescribeInvoke(step);
+    return absl::OkStatus();
+  }
+
+  absl::Status Reap(const YAML::Node& v, const std::string& path, Step& step) {
+    step.kind = Step::Kind::kReap;
+    if (v.IsScalar() && !v.Scalar().empty()) {
+      if (auto s = Function(v, path, step); !s.ok()) return s;
+    } else if (v.IsMap()) {
+      if (auto s = CheckKeys(r_, v, path, {"function", "instance"}); !s.ok()) return s;
+      if (v["function"]) {
+        if (auto s = Function(v["function"], path + ".function", step); !s.ok()) return s;
+      }
+      if (v["instance"]) {
+        auto id = GetInt(r_, v["instance"], path + ".instance", 1, 1 << 30);
+        if (!id.ok()) return id.status();
+        step.instance = *id;
+      }
+    } else if (!v.IsNull()) {
+      return r_.Error(v, path, "expected a function name or {function, instance}");
+    }
+    step.text =
+        "reap idle instances" + (step.instance ? " (instance " + std::to_string(step.instance) + ")"
+                                 : step.function.empty() ? std::string()
+                                                         : " of " + step.function);
+    return absl::OkStatus();
+  }
+
+  absl::Status Kill(const YAML::Node& v, const std::string& path, Step& step) {
+    step.kind = Step::Kind::kKill;
+    if (v.IsScalar()) {
+      if (auto s = Function(v, path, step); !s.ok()) return s;
+    } else {
+      if (auto s = CheckKeys(r_, v, path, {"function", "instance"}); !s.ok()) return s;
+      if (!v["function"]) return r_.Error(v, path + ".function", "required key is missing");
+      if (auto s = Function(v["function"], path + ".function", step); !s.ok()) return s;
+      if (v["instance"]) {
+        auto index = GetInt(r_, v["instance"], path + ".instance", 1, 1 << 30);
+        if (!index.ok()) return index.status();
+        step.instance = *index;
+      }
+    }
+    step.text = "kill " + step.function + "'s " +
+                (step.instance ? "instance #" + std::to_string(step.instance) : "newest instance");
+    return absl::OkStatus();
+  }
+
+  absl::Status Fault(const YAML::Node& v, const std::string& path, Step& step) {
+    step.kind = Step::Kind::kFault;
+    if (!v.IsMap()) return r_.Error(v, path, "expected a mapping with service: and the fault");
+    if (!v["service"]) return r_.Error(v, path + ".service", "required key is missing");
+    if (auto s = Service(v["service"], path + ".service", step); !s.ok()) return s;
+    step.spec = YamlToJson(v);
+    nlohmann::json rest = step.spec;
+    rest.erase("service");
+    step.text = "fault " + step.service + " " + rest.dump();
+    return absl::OkStatus();
+  }
+
+  absl::Status Rotate(const YAML::Node& v, const std::string& path, Step& step) {
+    step.kind = Step::Kind::kRotateSecret;
+    if (v.IsScalar()) {
+      auto secret = GetString(r_, v, path);
+      if (!secret.ok()) return secret.status();
+      step.secret = *secret;
+    } else {
+      if (auto s = CheckKeys(r_, v, path, {"secret", "value"}); !s.ok()) return s;
+      if (!v["secret"]) return r_.Error(v, path + ".secret", "required key is missing");
+      auto secret = GetString(r_, v["secret"], path + ".secret");
+      if (!secret.ok()) return secret.status();
+      step.secret = *secret;
+      if (const YAML::Node value = v["value"]; value) {
+        step.value = value.IsScalar() ? value.Scalar() : YamlToJson(value).dump();
+      }
+    }
+    step.text = "rotate secret " + step.secret;
+    return absl::OkStatus();
+  }
+
+  absl::Status WaitFor(const YAML::Node& v, const std::string& path, Step& step) {
+    step.kind = Step::Kind::kWaitFor;
+    step.duration = std::chrono::seconds(10);
+    if (v.IsScalar()) {
+      auto kind = GetString(r_, v, path);
+      if (!kind.ok()) return kind.status();
+      step.event_kind = *kind;
+    } else {
+      if (auto s = CheckKeys(r_, v, path, {"event", "function", "count", "timeout"}); !s.ok()) {
+        return s;
+      }
+      if (!v["event"]) return r_.Error(v, path + ".event", "required key is missing");
+      auto kind = GetString(r_, v["event"], path + ".event");
+      if (!kind.ok()) return kind.status();
+      step.event_kind = *kind;
+      if (v["function"]) {
+        if (auto s = Function(v["function"], path + ".function", step); !s.ok()) return s;
+      }
+      if (v["count"]) {
+        auto count = GetInt(r_, v["count"], path + ".count", 1, 1000000);
+        if (!count.ok()) return count.status();
+        step.count = *count;
+      }
+      if (v["timeout"]) {
+        auto timeout = GetDuration(r_, v["timeout"], path + ".timeout");
+        if (!timeout.ok()) return timeout.status();
+        step.duration = *timeout;
+      }
+    }
+    step.text = "wait for " + std::to_string(step.count) + " " + step.event_kind +
+                (step.function.empty() ? "" : " of " + step.function) + " (up to " +
+                FormatDuration(step.duration) + ")";
+    return absl::OkStatus();
+  }
+
+  const Reporter& r_;
+  const ThawConfig& config_;
+};
+
+}  // namespace
+
+absl::StatusOr<Scenario> ParseScenario(const std::string& yaml, const std::string& display_name,
+                                       const std::filesystem::path& base_dir) {
+  Reporter r(display_name);
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
+                                      ": invalid YAML: " + e.msg);
+  }
+  if (root.IsNull()) return absl::InvalidArgumentError(display_name + ": the file is empty");
+  Scenario scenario;
+  scenario.path = display_name;
+  try {
+    if (auto s = CheckKeys(r, root, "", kTopLevelKeys); !s.ok()) return s;
+    scenario.name = display_name;
+    if (root["name"]) {
+      auto name = GetString(r, root["name"], "name");
+      if (!name.ok()) return name.status();
+      scenario.name = *name;
+    }
+    auto config = LoadFunctions(r, yaml, root, display_name, base_dir);
+    if (!config.ok()) return config.status();
+    scenario.config = *std::move(config);
+
+    if (const YAML::Node caches = root["caches"]; caches) {
+      if (caches.IsScalar()) {
+        scenario.caches.push_back(caches.Scalar());
+      } else if (caches.IsSequence()) {
+        for (size_t i = 0; i < caches.size(); ++i) {
+          auto name = GetString(r, caches[i], "caches[" + std::to_string(i + 1) + "]");
+          if (!name.ok()) return name.status();
+          scenario.caches.push_back(*name);
+        }
+      } else {
+        return r.Error(caches, "caches", "expected a list of cache names");
+      }
+    }
+
+    const YAML::Node steps = root["steps"];
+    if (!steps || !steps.IsSequence() || steps.size() == 0) {
+      return r.Error(steps ? steps : root, "steps", "expected a non-empty list of steps");
+    }
+    StepParser parser(r, scenario.config);
+    for (size_t i = 0; i < steps.size(); ++i) {
+      auto step = parser.Parse(steps[i], i);
+      if (!step.ok()) return step.status();
+      scenario.steps.push_back(*std::move(step));
+    }
+
+    const YAML::Node expect = root["expect"];
+    if (!expect || !expect.IsSequence() || expect.size() == 0) {
+      return r.Error(expect ? expect : root, "expect",
+                     "expected a non-empty list of rules, e.g. "
+                     "'- momento.data_connections per instance == 1'");
+    }
+    for (size_t i = 0; i < expect.size(); ++i) {
+      const YAML::Node item = expect[i];
+      const std::string path = "expect[" + std::to_string(i + 1) + "]";
+      absl::StatusOr<Expectation> x = item.IsScalar() ? ParseExpectation(item.Scalar())
+                                      : item.IsMap()
+                                          ? ExpectationFromJson(YamlToJson(item))
+                                          : absl::InvalidArgumentError("expected a rule");
+      if (!x.ok()) return r.Error(item, path, std::string(x.status().message()));
+      if (!x->function.empty() && !scenario.config.functions.count(x->function)) {
+        return r.Error(item, path, "function '" + x->function + "' is not defined");
+      }
+      x->line = LineOf(item);
+      scenario.expectations.push_back(*std::move(x));
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) + ": " +
+                                      e.msg);
+  }
+  return scenario;
+}
+
+absl::StatusOr<Scenario> LoadScenarioFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(path.string() + ": cannot read the scenario file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseScenario(text.str(), path.string(), std::filesystem::absolute(path).parent_path());
+}
+
+}  // namespace thaw::check

@@ -1,0 +1,146 @@
+#include "check/terminal_report.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/ledger_queries.h"
+
+namespace thaw::check {
+namespace {
+
+const char* Paint(bool color, const char* code) { return color ? code : ""; }
+constexpr const char* kGreen = "\033[32m";
+constexpr const char* kRed = "\033[31;1m";
+constexpr const char* kDim = "\033[2m";
+constexpr const char* kBold = "\033[1m";
+constexpr const char* kReset = "\033[0m";
+
+struct Row {
+  std::string function;
+  std::string init = "-";
+  long invocations = 0;
+  long errors = 0;
+  long connections = 0;
+  long data_connections = 0;
+  long secret_fetches = 0;
+  long parameter_fetches = 0;
+  std::string ended = "running";
+};
+
+long OperationCount(const nlohmann::json& operations, const char* name) {
+  return operations.contains(name) ? operations[name].get<long>() : 0;
+}
+
+}  // namespace
+
+bool UseColor(std::FILE* out) {
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && *no_color) return false;
+  return ::isatty(::fileno(out)) == 1;
+}
+
+void PrintInstanceTable(std::FILE* out, const Ledger& ledger, bool color) {
+  std::map<int64_t, Row> rows;
+  for (const Event& e : ledger.Since(0)) {
+    if (e.instance == 0) continue;
+    if (e.kind == "instance.spawned") rows[e.instance].function = e.function;
+    if (e.kind == "instance.ready") {
+      char text[32];
+      std::snprintf(text, sizeof(text), "%.0f ms", e.attrs.value("init_ms", 0.0));
+      rows[e.instance].init = text;
+    }
+    if (e.kind == "invoke.end") {
+      ++rows[e.instance].invocations;
+      if (e.attrs.value("outcome", "success") != "success") ++rows[e.instance].errors;
+    }
+    if (e.kind == "instance.gone") rows[e.instance].ended = e.attrs.value("reason", "gone");
+  }
+  for (const auto& m : MomentoConnectionsPerInstance(ledger)) {
+    const int64_t id = m["instance"].get<int64_t>();
+    if (id == 0) continue;
+    rows[id].connections = m["connections"].get<long>();
+    rows[id].data_connections = m["data_connections"].get<long>();
+  }
+  for (const auto& a : AwsRequestsPerInstance(ledger)) {
+    const int64_t id = a["instance"].get<int64_t>();
+    if (id == 0) continue;
+    const nlohmann::json& ops = a["operations"];
+    rows[id].secret_fetches =
+        OperationCount(ops, "GetSecretValue") + OperationCount(ops, "BatchGetSecretValue");
+    rows[id].parameter_fetches = OperationCount(ops, "GetParameter") +
+                                 OperationCount(ops, "GetParameters") +
+                                 OperationCount(ops, "GetParametersByPath");
+  }
+  if (rows.empty()) {
+    std::fprintf(out, "  (no instance ran)\n");
+    return;
+  }
+  size_t width = 8;
+  for (const auto& [id, row] : rows) width = std::max(width, row.function.size());
+  std::fprintf(out, "%s  %-8s  %-*s  %9s  %7s  %6s  %13s  %14s  %10s  %s%s\n", Paint(color, kBold),
+               "instance", static_cast<int>(width), "function", "init", "invokes", "errors",
+               "momento conns", "(data conns)", "secret gets", "ended", Paint(color, kReset));
+  Row total;
+  long cold = 0;
+  for (const auto& [id, row] : rows) {
+    std::fprintf(out, "  %-8lld  %-*s  %9s  %7ld  %s%6ld%s  %13ld  %14ld  %10ld  %s\n",
+                 static_cast<long long>(id), static_cast<int>(width), row.function.c_str(),
+                 row.init.c_str(), row.invocations, Paint(color && row.errors, kRed), row.errors,
+                 Paint(color && row.errors, kReset), row.connections, row.data_connections,
+                 row.secret_fetches + row.parameter_fetches, row.ended.c_str());
+    total.invocations += row.invocations;
+    total.errors += row.errors;
+    total.connections += row.connections;
+    total.data_connections += row.data_connections;
+    total.secret_fetches += row.secret_fetches + row.parameter_fetches;
+    if (row.init != "-") ++cold;
+  }
+  std::fprintf(out, "%s  %-8s  %-*s  %9s  %7ld  %6ld  %13ld  %14ld  %10ld%s\n", Paint(color, kDim),
+               "total", static_cast<int>(width), (std::to_string(rows.size()) + " inst.").c_str(),
+               (std::to_string(cold) + " cold").c_str(), total.invocations, total.errors,
+               total.connections, total.data_connections, total.secret_fetches,
+               Paint(color, kReset));
+}
+
+void PrintVerdicts(std::FILE* out, const Scenario& scenario, const RunResult& result, bool color) {
+  int failed = 0;
+  for (const StepResult& s : result.steps) {
+    if (s.ok || s.skipped) continue;
+    ++failed;
+    std::fprintf(out, "  %sFAIL%s  step: %s\n        %s\n        %s%s:%d%s\n", Paint(color, kRed),
+                 Paint(color, kReset), s.step->text.c_str(), s.detail.c_str(), Paint(color, kDim),
+                 scenario.path.c_str(), s.step->line, Paint(color, kReset));
+  }
+  int failed_rules = 0;
+  for (const ExpectationResult& x : result.expectations) {
+    if (x.passed) {
+      std::fprintf(out, "  %sPASS%s  %s  %s(%s)%s\n", Paint(color, kGreen), Paint(color, kReset),
+                   x.expectation.text.c_str(), Paint(color, kDim), x.measured.c_str(),
+                   Paint(color, kReset));
+      continue;
+    }
+    ++failed_rules;
+    std::fprintf(out, "  %sFAIL%s  %s  (%s)\n", Paint(color, kRed), Paint(color, kReset),
+                 x.expectation.text.c_str(), x.measured.c_str());
+    for (const std::string& line : x.failures) std::fprintf(out, "        %s\n", line.c_str());
+    std::fprintf(out, "        %s%s:%d%s\n", Paint(color, kDim), scenario.path.c_str(),
+                 x.expectation.line, Paint(color, kReset));
+  }
+  const size_t rules = result.expectations.size();
+  if (failed == 0 && failed_rules == 0) {
+    std::fprintf(out, "\n%sPASSED%s %s: all %zu expectations hold (%.1f s)\n", Paint(color, kGreen),
+                 Paint(color, kReset), scenario.name.c_str(), rules, result.seconds);
+  } else {
+    std::string what =
+        std::to_string(failed_rules) + " of " + std::to_string(rules) + " expectations failed";
+    if (failed) what += ", a step failed";
+    std::fprintf(out, "\n%sFAILED%s %s: %s (%.1f s)\n", Paint(color, kRed), Paint(color, kReset),
+                 scenario.name.c_str(), what.c_str(), result.seconds);
+  }
+}
+
+}  // namespace thaw::check

@@ -1,0 +1,290 @@
+// thaw check end to end: the Node.js samples' verdicts through the `thaw` binary (the standard
+// pattern passes, the two classic mistakes fail naming the rule and the instance), its output
+// files, scenario errors (exit 2), and every kind of step run in-process on real processes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/process.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "check/scenario.h"
+#include "check/scenario_runner.h"
+#include "core/fault_target.h"
+#include "nlohmann/json.hpp"
+#include "tests/util/test_emulator.h"
+
+namespace thaw::check {
+namespace {
+
+namespace bp = boost::process;
+using ::testing::ContainsRegex;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+CliResult RunThaw(const std::vector<std::string>& args) {
+  bp::ipstream out;
+  bp::ipstream err;
+  bp::child child(THAW_BINARY, bp::args = args, bp::std_out > out, bp::std_err > err,
+                  bp::start_dir = THAW_SOURCE_DIR);
+  CliResult result;
+  std::string line;
+  // stdout then stderr: without --verbose stderr carries a line or two, so it cannot fill.
+  while (std::getline(out, line)) result.out += line + "\n";
+  while (std::getline(err, line)) result.err += line + "\n";
+  child.wait();
+  result.exit_code = child.exit_code();
+  return result;
+}
+
+std::string Sample(const std::string& name) {
+  const std::string dir = std::string(THAW_SOURCE_DIR) + "/samples/" + name;
+  if (!std::filesystem::exists(dir + "/node_modules/@gomomento/sdk")) {
+    ADD_FAILURE() << dir << "/node_modules is missing: run scripts/install-test-deps.sh first";
+  }
+  return "samples/" + name + "/scenario.yaml";
+}
+
+class CheckCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("thaw-check-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Path(const std::string& name) { return (dir_ / name).string(); }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(CheckCliTest, NodeMomentoPassesAndWritesJunitEventsAndReport) {
+  const CliResult r = RunThaw({"check", Sample("node-momento"), "--junit", Path("j.xml"),
+                               "--events", Path("e.jsonl"), "--report", Path("r.html")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("[4/4] invoke orders x3 ... ok 3 ok"));
+  EXPECT_THAT(r.out, HasSubstr("PASS  momento.data_connections per instance == 1  "
+                               "(1 on each of 4 instances)"));
+  EXPECT_THAT(r.out, HasSubstr("PASS  aws.GetSecretValue per instance <= 1"));
+  EXPECT_THAT(r.out, HasSubstr("PASSED node-momento: all 6 expectations hold"));
+  EXPECT_THAT(r.out, ContainsRegex("total +4 inst\\. +4 cold +17 +0 +4 +4 +4"));
+  // No colour when stdout is not a terminal.
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("\033[")));
+
+  // JUnit: well-formed, one testcase per expectation, none failed.
+  EXPECT_EQ(std::system(("xmllint --noout " + Path("j.xml")).c_str()), 0) << "JUnit not XML";
+  std::ifstream junit(Path("j.xml"));
+  std::stringstream xml;
+  xml << junit.rdbuf();
+  EXPECT_THAT(xml.str(), HasSubstr("tests=\"6\" failures=\"0\" errors=\"0\""));
+  EXPECT_THAT(xml.str(), HasSubstr("<testcase name=\"aws.GetSecretValue per instance &lt;= 1\""));
+
+  // Events: the whole ledger, one JSON object a line, seqs dense from 1.
+  std::ifstream events(Path("e.jsonl"));
+  uint64_t expected_seq = 1;
+  size_t opened = 0;
+  for (std::string line; std::getline(events, line); ++expected_seq) {
+    const auto event = nlohmann::json::parse(line);
+    EXPECT_EQ(event["seq"].get<uint64_t>(), expected_seq);
+    if (event["kind"] == "momento.connection.opened") ++opened;
+  }
+  EXPECT_GT(expected_seq, 50u);
+  EXPECT_EQ(opened, 4u);
+  EXPECT_TRUE(std::filesystem::exists(Path("r.html")));
+  EXPECT_THAT(r.out, HasSubstr("Report: " + Path("r.html")));
+}
+
+TEST_F(CheckCliTest, ClientPerInvokeFailsNamingTheRuleAndTheInstance) {
+  const CliResult r =
+      RunThaw({"check", Sample("node-client-per-invoke"), "--junit", Path("j.xml")});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("FAIL  momento.data_connections per instance == 1"));
+  EXPECT_THAT(r.out, ContainsRegex("instance [0-9]+ \\(orders\\) opened [0-9]+ Momento data "
+                                   "connections, one per invoke: at seq [0-9]+, [0-9]+"));
+  EXPECT_THAT(r.out, HasSubstr("samples/node-client-per-invoke/scenario.yaml:14"));
+  // The other mistake is not this function's: its secret is fetched once per instance.
+  EXPECT_THAT(r.out, HasSubstr("PASS  aws.GetSecretValue per instance <= 1"));
+  EXPECT_THAT(r.out, HasSubstr("FAILED node-client-per-invoke: 1 of 6 expectations failed"));
+  std::ifstream junit(Path("j.xml"));
+  std::stringstream xml;
+  xml << junit.rdbuf();
+  EXPECT_THAT(xml.str(), HasSubstr("failures=\"1\""));
+  EXPECT_THAT(xml.str(), HasSubstr("<failure message=\"momento.data_connections per instance == "
+                                   "1"));
+}
+
+TEST_F(CheckCliTest, SecretPerInvokeFailsNamingTheRuleAndTheInstance) {
+  const CliResult r = RunThaw({"check", Sample("node-secret-per-invoke")});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("FAIL  aws.GetSecretValue per instance <= 1"));
+  EXPECT_THAT(r.out, ContainsRegex("instance [0-9]+ \\(orders\\) made [0-9]+ GetSecretValue "
+                                   "calls, one per invoke: at seq [0-9]+, [0-9]+"));
+  EXPECT_THAT(r.out, HasSubstr("PASS  momento.data_connections per instance == 1"));
+  EXPECT_THAT(r.out, HasSubstr("FAILED node-secret-per-invoke: 1 of 6 expectations failed"));
+}
+
+TEST_F(CheckCliTest, ScenarioErrorsExitTwoWithFileAndLine) {
+  std::ofstream(Path("bad.yaml")) << "functions:\n  echo: {runtime: provided.al2023, handler: "
+                                     "echo, code: \""
+                                  << thaw::testing::EchoDir()
+                                  << "\"}\nsteps:\n  - invoke: {function: echo, count: many}\n"
+                                     "expect: [errors == 0]\n";
+  CliResult r = RunThaw({"check", Path("bad.yaml")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "thaw: " + Path("bad.yaml") +
+                       ":4: steps[1].invoke.count: expected an "
+                       "integer\n");
+  r = RunThaw({"check", Path("missing.yaml")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("cannot read the scenario file"));
+  r = RunThaw({"check"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+// Records what fault steps hand to a fake.
+class RecordingTarget : public FaultTarget {
+ public:
+  std::string_view service() const override { return "momento"; }
+  absl::StatusOr<std::string> AddFault(const nlohmann::json& spec) override {
+    if (spec.contains("bad")) return absl::InvalidArgumentError("bad: not a field");
+    specs.push_back(spec);
+    return "momento-" + std::to_string(specs.size());
+  }
+  bool RemoveFault(std::string_view) override { return false; }
+  void ClearFaults() override { ++clears; }
+  nlohmann::json ListFaults() const override { return nlohmann::json::array(); }
+
+  std::vector<nlohmann::json> specs;
+  int clears = 0;
+};
+
+Scenario ParseEcho(const std::string& yaml) {
+  const std::string text =
+      std::regex_replace(yaml, std::regex("\\{\\{echo\\}\\}"), thaw::testing::EchoDir());
+  auto scenario = ParseScenario(text, "steps.yaml", std::filesystem::temp_directory_path());
+  EXPECT_TRUE(scenario.ok()) << scenario.status();
+  return *scenario;
+}
+
+TEST(ScenarioRunnerTest, RunsEveryKindOfStepOnRealInstances) {
+  const Scenario scenario = ParseEcho(R"(name: steps
+functions:
+  echo: {runtime: provided.al2023, handler: echo, code: "{{echo}}"}
+secrets:
+  app/key: one
+steps:
+  - invoke: {function: echo, count: 3, concurrency: 3}
+  - kill: {function: echo, instance: 2}
+  - reap: echo
+  - rotate_secret: {secret: app/key, value: two}
+  - fault: {service: momento, rpc: Get, error: unavailable}
+  - clear_faults: momento
+  - invoke: {function: echo, type: Event}
+  - wait_for: {event: invoke.async_done, function: echo, timeout: 30s}
+expect:
+  - instances == 4
+  - cold_starts == 4
+  - invocations == 4
+  - errors == 0
+  - events.aws.secret.rotated == 1
+)");
+  Ledger ledger;
+  RecordingTarget target;
+  ScenarioRunner::Options options;
+  options.fault_targets = {&target};
+  auto result = ScenarioRunner::Run(scenario, ledger, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_THAT(result->steps, SizeIs(8));
+  for (const StepResult& s : result->steps) EXPECT_TRUE(s.ok) << s.step->text << ": " << s.detail;
+  EXPECT_EQ(result->steps[0].detail, "3 ok");
+  EXPECT_EQ(result->steps[1].detail, "killed instance 2");
+  EXPECT_EQ(result->steps[2].detail, "reaped instances 1, 3");
+  EXPECT_THAT(result->steps[3].detail, HasSubstr("new version "));
+  EXPECT_EQ(result->steps[4].detail, "fault momento-1 installed");
+  EXPECT_EQ(result->steps[6].detail, "1 queued");
+  for (const ExpectationResult& x : result->expectations) {
+    EXPECT_TRUE(x.passed) << x.expectation.text << ": " << x.measured;
+  }
+  EXPECT_TRUE(result->passed());
+  ASSERT_THAT(target.specs, SizeIs(1));
+  EXPECT_EQ(target.specs[0],
+            nlohmann::json({{"service", "momento"}, {"rpc", "Get"}, {"error", "unavailable"}}));
+  EXPECT_EQ(target.clears, 1);
+  // The kill and the reap are in the ledger with their reasons, before the next step ran.
+  std::map<int64_t, std::string> gone;
+  uint64_t rotate_seq = 0;
+  for (const Event& e : result->events) {
+    if (e.kind == "instance.gone" && !rotate_seq) gone[e.instance] = e.attrs["reason"];
+    if (e.kind == "scenario.step" && e.attrs["index"] == 4) rotate_seq = e.seq;
+  }
+  EXPECT_EQ(gone, (std::map<int64_t, std::string>{{1, "manual"}, {2, "killed"}, {3, "manual"}}));
+}
+
+TEST(ScenarioRunnerTest, AFailedStepFailsTheRunAndSkipsTheRest) {
+  const Scenario scenario = ParseEcho(R"(functions:
+  echo: {runtime: provided.al2023, handler: echo, code: "{{echo}}"}
+steps:
+  - invoke: echo
+  - wait_for: {event: never.happens, timeout: 200ms}
+  - invoke: echo
+  - rotate_secret: no/such/secret
+expect:
+  - invocations == 1
+)");
+  Ledger ledger;
+  auto result = ScenarioRunner::Run(scenario, ledger, {});
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_THAT(result->steps, SizeIs(4));
+  EXPECT_TRUE(result->steps[0].ok);
+  EXPECT_FALSE(result->steps[1].ok);
+  EXPECT_EQ(result->steps[1].detail, "timed out after 200ms: 0 of 1 never.happens events");
+  EXPECT_TRUE(result->steps[2].skipped);
+  EXPECT_TRUE(result->steps[3].skipped);
+  EXPECT_TRUE(result->expectations[0].passed);  // evaluated on what happened
+  EXPECT_FALSE(result->passed());
+}
+
+// Runs a scenario of the echo function with one step and returns how that step went.
+StepResult RunOneStep(const std::string& step, RecordingTarget* target = nullptr) {
+  static std::vector<Scenario> keep;  // StepResult points into its scenario
+  keep.push_back(ParseEcho(R"(functions:
+  echo: {runtime: provided.al2023, handler: echo, code: "{{echo}}"}
+steps:
+  - )" + step + R"(
+expect:
+  - invocations == 0
+)"));
+  Ledger ledger;
+  ScenarioRunner::Options options;
+  if (target) options.fault_targets = {target};
+  auto result = ScenarioRunner::Run(keep.back(), ledger, options);
+  EXPECT_TRUE(result.ok()) << result.status();
+  EXPECT_FALSE(result->passed());
+  return result->steps.at(0);
+}
+
+TEST(ScenarioRunnerTest, StepsThatCannotActFail) {
+  StepResult kill = RunOneStep("kill: echo");
+  EXPECT_FALSE(kill.ok);
+  EXPECT_EQ(kill.detail, "echo has no running instance to kill");
+  StepResult rotate = RunOneStep("rotate_secret: no/such/secret");
+  EXPECT_FALSE(rotate.ok);
+  EXPECT_THAT(rotate.detail, HasSubstr("can't find the specified secret"));
+  RecordingTarget target;
+  StepResult fault = RunOneStep("fault: {service: momento, bad: 1}", &target);
+  EXPECT_FALSE(fault.ok);
+  EXPECT_EQ(fault.detail, "bad: not a field");
+}
+
+}  // namespace
+}  // namespace thaw::check

@@ -1,0 +1,96 @@
+// thaw check's terminal output: the instance table from the ledger, the verdict lines, and
+// colour only on a terminal without NO_COLOR.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "check/terminal_report.h"
+
+namespace thaw::check {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Everything `print` writes to a FILE*.
+template <typename Fn>
+std::string Capture(Fn print) {
+  std::FILE* file = std::tmpfile();
+  print(file);
+  std::fflush(file);
+  std::rewind(file);
+  std::string text;
+  char buffer[4096];
+  for (size_t n; (n = std::fread(buffer, 1, sizeof(buffer), file)) > 0;) text.append(buffer, n);
+  std::fclose(file);
+  return text;
+}
+
+TEST(TerminalReportTest, ColourOnlyOnATerminalWithoutNoColor) {
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(::grantpt(master), 0);
+  ASSERT_EQ(::unlockpt(master), 0);
+  std::FILE* tty = std::fopen(::ptsname(master), "w");
+  ASSERT_NE(tty, nullptr);
+  ::unsetenv("NO_COLOR");
+  EXPECT_TRUE(UseColor(tty));
+  ::setenv("NO_COLOR", "1", 1);
+  EXPECT_FALSE(UseColor(tty));
+  ::setenv("NO_COLOR", "", 1);  // empty means unset (no-color.org)
+  EXPECT_TRUE(UseColor(tty));
+  ::unsetenv("NO_COLOR");
+  std::FILE* file = std::tmpfile();
+  EXPECT_FALSE(UseColor(file));
+  std::fclose(file);
+  std::fclose(tty);
+  ::close(master);
+}
+
+TEST(TerminalReportTest, OneRowPerInstanceWithConnectionsAndFetches) {
+  Ledger ledger;
+  ledger.Append(1, "orders", "instance.spawned");
+  ledger.Append(1, "orders", "instance.ready", {{"init_ms", 812.4}});
+  for (int i = 0; i < 3; ++i) {
+    const std::string id = "c" + std::to_string(i);
+    ledger.Append(1, "orders", "momento.connection.opened", {{"connection", id}});
+    ledger.Append(1, "orders", "momento.rpc", {{"connection", id}, {"plane", "data"}});
+    ledger.Append(1, "orders", "aws.request", {{"operation", "GetSecretValue"}});
+    ledger.Append(1, "orders", "invoke.end",
+                  {{"outcome", i == 1 ? "function_error:Error" : "success"}});
+  }
+  ledger.Append(1, "orders", "instance.gone", {{"reason", "idle"}});
+  const std::string table = Capture([&](std::FILE* f) { PrintInstanceTable(f, ledger, false); });
+  EXPECT_THAT(table, ::testing::ContainsRegex("1 +orders +812 ms +3 +1 +3 +3 +3 +idle"));
+  EXPECT_THAT(table, ::testing::ContainsRegex("total +1 inst\\. +1 cold +3 +1 +3 +3 +3"));
+  EXPECT_THAT(table, ::testing::Not(HasSubstr("\033[")));
+  EXPECT_THAT(Capture([&](std::FILE* f) { PrintInstanceTable(f, ledger, true); }),
+              HasSubstr("\033[31;1m"));  // the errors cell
+}
+
+TEST(TerminalReportTest, VerdictLinesNameTheRuleItsLineAndTheOffenders) {
+  Scenario scenario;
+  scenario.name = "demo";
+  scenario.path = "s.yaml";
+  RunResult run;
+  run.seconds = 1.5;
+  Expectation rule;
+  rule.text = "momento.data_connections per instance == 1";
+  rule.line = 14;
+  run.expectations.push_back({rule, false, "1 to 3 over 2 instances", {"instance 2 opened 3"}});
+  rule.text = "errors == 0";
+  rule.line = 15;
+  run.expectations.push_back({rule, true, "0", {}});
+  const std::string out = Capture([&](std::FILE* f) { PrintVerdicts(f, scenario, run, false); });
+  EXPECT_THAT(out, HasSubstr("  FAIL  momento.data_connections per instance == 1  (1 to 3 over "
+                             "2 instances)\n        instance 2 opened 3\n        s.yaml:14\n"));
+  EXPECT_THAT(out, HasSubstr("  PASS  errors == 0  (0)\n"));
+  EXPECT_THAT(out, HasSubstr("FAILED demo: 1 of 2 expectations failed (1.5 s)"));
+}
+
+}  // namespace
+}  // namespace thaw::check
