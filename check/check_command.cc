@@ -1,5 +1,7 @@
 #include "check/check_command.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 
@@ -48,6 +50,7 @@ int RunCheck(const CheckOptions& options) {
   ScenarioRunner::Options run_options;
   run_options.progress = options.quiet ? nullptr : stdout;
   run_options.color = color;
+  run_options.live = ::isatty(::fileno(stdout)) == 1;
   run_options.logs = options.verbose ? &stderr_logs : nullptr;
   auto result = ScenarioRunner::Run(*scenario, ledger, run_options);
   if (!result.ok()) return ScenarioError(std::string(result.status().message()));

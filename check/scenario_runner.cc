@@ -46,9 +46,16 @@ Outcome Fail(std::string why) { return {false, std::move(why)}; }
 // Runs the steps of one scenario against one EmulatorHost, on the host's io thread.
 class StepExecutor {
  public:
+  // Called after each answered invoke of an invoke step with (answered, count).
+  using Tick = std::function<void(int, int)>;
+
   StepExecutor(asio::io_context& io, EmulatorHost& host, Ledger& ledger,
-               std::vector<FaultTarget*> extra_targets)
-      : io_(io), host_(host), ledger_(ledger), targets_(std::move(extra_targets)) {
+               std::vector<FaultTarget*> extra_targets, Tick tick)
+      : io_(io),
+        host_(host),
+        ledger_(ledger),
+        targets_(std::move(extra_targets)),
+        tick_(std::move(tick)) {
     for (FaultTarget* target : host_.control().fault_targets()) targets_.push_back(target);
   }
 
@@ -185,6 +192,7 @@ class StepExecutor {
               } else {
                 ++tally->ok;
               }
+              if (tick_) tick_(tally->ok + tally->function_errors + tally->api_errors, s.count);
             }
             if (--tally->running == 0) tally->done.cancel();
           },
@@ -314,6 +322,7 @@ class StepExecutor {
   Ledger& ledger_;
   // The extra targets first, then the fakes'.
   std::vector<FaultTarget*> targets_;
+  Tick tick_;
 };
 
 const char* Paint(bool color, const char* code) { return color ? code : ""; }
@@ -339,11 +348,21 @@ absl::StatusOr<RunResult> ScenarioRunner::Run(const Scenario& scenario, Ledger& 
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        StepExecutor executor(io, **host, ledger, options.fault_targets);
-        bool failed = false;
         const size_t total = scenario.steps.size();
+        size_t current = 0;
+        StepExecutor::Tick tick;
+        if (out && options.live) {
+          tick = [&](int answered, int count) {
+            std::fprintf(out, "\r  [%zu/%zu] %s ... %d/%d", current + 1, total,
+                         scenario.steps[current].text.c_str(), answered, count);
+            std::fflush(out);
+          };
+        }
+        StepExecutor executor(io, **host, ledger, options.fault_targets, tick);
+        bool failed = false;
         for (size_t i = 0; i < total; ++i) {
           const Step& step = scenario.steps[i];
+          current = i;
           StepResult r;
           r.step = &step;
           if (failed) {
@@ -368,6 +387,10 @@ absl::StatusOr<RunResult> ScenarioRunner::Run(const Scenario& scenario, Ledger& 
           r.ok = outcome.ok;
           r.detail = outcome.detail;
           r.seconds = std::chrono::duration<double>(steady_clock::now() - step_start).count();
+          if (out && options.live) {
+            // Past the live counter: the line is written again, then the result.
+            std::fprintf(out, "\r\033[K  [%zu/%zu] %s ... ", i + 1, total, step.text.c_str());
+          }
           if (out) {
             std::fprintf(out, "%s%s%s %s (%.1f s)\n",
                          Paint(color, outcome.ok ? "\033[32m" : "\033[31;1m"),

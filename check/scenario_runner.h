@@ -47,6 +47,9 @@ class ScenarioRunner {
     // Progress lines ("[2/4] invoke orders x9 (concurrency 3) ... 9 ok, 1.4 s"); null = none.
     std::FILE* progress = nullptr;
     bool color = false;
+    // Rewrite the progress line as each invoke of a step answers ("... 350/1000"): for a
+    // terminal.
+    bool live = false;
     // The functions' log lines (START/END/REPORT, console output); null = discarded.
     LogSink* logs = nullptr;
     // Fault targets consulted before the fakes' own (ControlPlane::fault_targets()): a test
