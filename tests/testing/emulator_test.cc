@@ -192,6 +192,12 @@ TEST(EmulatorTest, FaultsGoToTheFakesFaultTargets) {
   EXPECT_FALSE(emu->AddFault(nlohmann::json::array()).ok());
   emu->ClearFaults();
   EXPECT_TRUE(emu->Faults().is_array());
+
+  EmulatorOptions with_bad_fault;
+  with_bad_fault.faults.push_back({{"service", "nowhere"}});
+  auto refused = Emulator::Start(EchoConfig(), with_bad_fault);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("nowhere"));
 }
 
 TEST(EmulatorTest, ServesTheInvokeAndAdminApis) {
