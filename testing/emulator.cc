@@ -169,7 +169,12 @@ absl::StatusOr<std::unique_ptr<Emulator>> Emulator::Launch(std::unique_ptr<Impl>
     auto guard = asio::make_work_guard(*io);
     io->run();
   });
-  return std::unique_ptr<Emulator>(new Emulator(std::move(impl)));
+  std::unique_ptr<Emulator> emulator(new Emulator(std::move(impl)));
+  for (const nlohmann::json& fault : emulator->impl_->options.faults) {
+    auto id = emulator->AddFault(fault);
+    if (!id.ok()) return id.status();
+  }
+  return emulator;
 }
 
 Emulator::~Emulator() {

@@ -44,6 +44,8 @@ struct EmulatorOptions {
   // Secrets Manager secrets seeded in the fake AWS, added to (and overriding) the
   // configuration's `secrets:`: name -> SecretString.
   std::map<std::string, std::string> secrets;
+  // Faults installed before Start() returns, as AddFault() would; a bad one fails Start().
+  std::vector<nlohmann::json> faults;
   // SIGTERM -> SIGKILL grace when the emulator stops.
   std::chrono::milliseconds shutdown_grace{100};
 };

@@ -8,7 +8,6 @@
 #include "testing/emulator_fixture.h"
 #include "testing/matchers.h"
 #include "tests/util/http_client.h"
-#include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
 namespace {
@@ -22,25 +21,17 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::SizeIs;
 
+// The light headers only (no tests/util/test_emulator.h): this file is the heaviest to compile.
+constexpr char kEchoDir[] = THAW_BINARY_DIR "/samples/echo";
+
+// One function per echo behaviour, named after it.
 std::string EchoConfig(const std::string& settings = "") {
-  return "functions:\n"
-         "  echo: {runtime: provided.al2023, handler: echo, code: \"" +
-         EchoDir() +
-         "\"}\n"
-         "  pid: {runtime: provided.al2023, handler: pid, code: \"" +
-         EchoDir() +
-         "\"}\n"
-         "  sleep: {runtime: provided.al2023, handler: sleep, code: \"" +
-         EchoDir() +
-         "\"}\n"
-         "  error: {runtime: provided.al2023, handler: error, code: \"" +
-         EchoDir() +
-         "\"}\n"
-         "  crash: {runtime: provided.al2023, handler: crash, code: \"" +
-         EchoDir() +
-         "\"}\n"
-         "  env: {runtime: provided.al2023, handler: env, code: \"" +
-         EchoDir() + "\"}\n" + settings;
+  std::string yaml = "functions:\n";
+  for (const char* handler : {"echo", "pid", "sleep", "error", "crash", "env"}) {
+    yaml += std::string("  ") + handler + ": {runtime: provided.al2023, handler: " + handler +
+            ", code: \"" + kEchoDir + "\"}\n";
+  }
+  return yaml + settings;
 }
 
 std::unique_ptr<Emulator> StartOrDie(const std::string& yaml, EmulatorOptions options = {}) {
@@ -201,13 +192,19 @@ TEST(EmulatorTest, FaultsGoToTheFakesFaultTargets) {
   EXPECT_FALSE(emu->AddFault(nlohmann::json::array()).ok());
   emu->ClearFaults();
   EXPECT_TRUE(emu->Faults().is_array());
+
+  EmulatorOptions with_bad_fault;
+  with_bad_fault.faults.push_back({{"service", "nowhere"}});
+  auto refused = Emulator::Start(EchoConfig(), with_bad_fault);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("nowhere"));
 }
 
 TEST(EmulatorTest, ServesTheInvokeAndAdminApis) {
   auto emu = StartOrDie(EchoConfig());
   ASSERT_NE(emu, nullptr);
   ASSERT_NE(emu->port(), 0);
-  HttpClient client(emu->port(), TestTimeout());
+  HttpClient client(emu->port(), Emulator::DefaultTimeout());
   const HttpResult invoked =
       client.Post("/2015-03-31/functions/echo/invocations", R"({"via":"http"})");
   EXPECT_EQ(invoked.status, 200);

@@ -101,6 +101,13 @@ TEST(CppMomentoSampleTest, AnInjectedRpcErrorReachesTheHandler) {
   EXPECT_THAT(emu.Invoke("cache"), Succeeded());
   // An RPC error is not a connection error: the instance keeps its one connection.
   EXPECT_THAT(emu.MomentoConnectionsPerInstance("cache"), OneConnectionPerInstance());
+
+  // The same fault, installed from the start through EmulatorOptions.
+  EmulatorOptions options;
+  options.faults.push_back({{"service", "momento"}, {"rpc", "Get"}, {"error", "UNAVAILABLE"}});
+  auto faulty = Emulator::Start(CppMomentoConfig("module-scope"), options);
+  ASSERT_TRUE(faulty.ok()) << faulty.status();
+  EXPECT_THAT((*faulty)->Invoke("cache"), FailedWith("MomentoError"));
 }
 
 TEST(PythonSecretsSampleTest, OneSecretFetchPerInstanceOverSeveralInvokes) {
