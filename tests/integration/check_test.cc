@@ -133,6 +133,21 @@ TEST_F(CheckCliTest, SecretPerInvokeFailsNamingTheRuleAndTheInstance) {
   EXPECT_THAT(r.out, HasSubstr("FAILED node-secret-per-invoke: 1 of 6 expectations failed"));
 }
 
+// The C++ and Python samples' scenarios (every sample's scenario runs in CI).
+TEST_F(CheckCliTest, CppMomentoSamplePasses) {
+  const CliResult r = RunThaw({"check", "samples/cpp-momento/scenario.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("PASS  momento.data_connections per instance == 1"));
+  EXPECT_THAT(r.out, HasSubstr("PASSED cpp-momento"));
+}
+
+TEST_F(CheckCliTest, PythonSecretsSamplePasses) {
+  const CliResult r = RunThaw({"check", "samples/python-secrets/scenario.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("PASS  aws.GetSecretValue per instance == 1"));
+  EXPECT_THAT(r.out, HasSubstr("PASSED python-secrets"));
+}
+
 TEST_F(CheckCliTest, ScenarioErrorsExitTwoWithFileAndLine) {
   std::ofstream(Path("bad.yaml")) << "functions:\n  echo: {runtime: provided.al2023, handler: "
                                      "echo, code: \""
