@@ -26,13 +26,31 @@ for (const [method, level] of Object.entries(levels)) {
   };
 }
 
+// Lambda's error shape: an Error gives its name, message and stack lines; anything else
+// (callback('oops'), throw 42) gives its typeof and text with an empty trace, as the official
+// runtime client does.
 function errorBody(err) {
-  const e = err instanceof Error ? err : new Error(String(err));
-  return {
-    errorType: e.name || 'Error',
-    errorMessage: e.message,
-    trace: (e.stack || '').split('\n'),
-  };
+  if (err instanceof Error) {
+    return {
+      errorType: err.name,
+      errorMessage: err.message,
+      trace: typeof err.stack === 'string' ? err.stack.split('\n') : [],
+    };
+  }
+  return { errorType: typeof err, errorMessage: String(err), trace: [] };
+}
+
+// The JSON in an "Invoke Error" / "Uncaught Exception" log line, as the official client writes
+// it: an Error as its errorType, errorMessage, code and own enumerable properties, with its stack
+// as lines; any other value as itself.
+function logFormatted(err) {
+  return '\t' + JSON.stringify(err, (key, value) => {
+    if (!(value instanceof Error)) return value;
+    const out = Object.assign(
+      { errorType: value.name, errorMessage: value.message, code: value.code }, value);
+    if (typeof value.stack === 'string') out.stack = value.stack.split('\n');
+    return out;
+  });
 }
 
 async function post(pathPart, body, errorType) {
@@ -43,9 +61,14 @@ async function post(pathPart, body, errorType) {
   return res.status;
 }
 
+// Reports an init error and exits. As in the official client, the error is of type
+// `errorType` (Runtime.ImportModuleError, ...), so its trace starts "<errorType>: <message>".
 async function initError(errorType, err) {
   const body = { ...errorBody(err), errorType };
-  console.error(`${errorType}: ${body.errorMessage}`);
+  body.trace = [`${errorType}: ${body.errorMessage}`,
+                ...body.trace.filter((line) => line.startsWith('    at '))];
+  console.error('Uncaught Exception',
+                logFormatted({ errorType, errorMessage: body.errorMessage, stack: body.trace }));
   await post('/init/error', JSON.stringify(body), errorType);
   process.exit(1);
 }
@@ -122,26 +145,59 @@ function makeContext(headers, deadlineMs) {
   };
 }
 
-// Runs one event; resolves with the result or rejects with the error. A handler taking three
-// parameters is a callback handler; otherwise its (possibly promised) return value is the result.
+// Runs one event; resolves with the result or rejects with the error, with the semantics of
+// the nodejs18.x-22.x managed runtimes (aws-lambda-ric 3.x):
+// - A returned promise answers when it settles; context.callbackWaitsForEmptyEventLoop does not
+//   apply to it.
+// - callback(null, result) answers once the event loop is empty (every timer and socket the
+//   handler started is done: Node's 'beforeExit'), unless the handler set
+//   context.callbackWaitsForEmptyEventLoop = false: then it answers at once and the pending work
+//   stays, frozen with the instance, until the next event. callback(err) answers at once.
+// - context.done/succeed/fail answer at once.
+// - A handler that never answers gets null once the event loop is empty; a value returned by a
+//   handler that is not a promise is ignored, as in Lambda.
+// The result is serialized when it is posted, so changes made until then are in the answer.
 function run(handler, event, context) {
   return new Promise((resolve, reject) => {
     let settled = false;
-    const callback = (err, result) => {
+    let onEmpty = null;
+    const cancelWait = () => {
+      if (onEmpty) process.removeListener('beforeExit', onEmpty);
+      onEmpty = null;
+    };
+    const whenLoopEmpty = (fn) => {
+      cancelWait();
+      onEmpty = () => {
+        cancelWait();
+        setImmediate(fn);
+      };
+      process.on('beforeExit', onEmpty);
+    };
+    const answer = (err, result) => {
       if (settled) return;
       settled = true;
+      cancelWait();
       if (err !== null && err !== undefined) reject(err); else resolve(result);
     };
-    context.done = callback;
-    context.succeed = (result) => callback(null, result);
-    context.fail = (err) => callback(err ?? new Error('handled'));
+    const callback = (err, result) => {
+      if (settled) return;
+      if ((err === null || err === undefined) && context.callbackWaitsForEmptyEventLoop) {
+        whenLoopEmpty(() => answer(null, result));
+      } else {
+        answer(err, result);
+      }
+    };
+    context.done = answer;
+    context.succeed = (result) => answer(null, result);
+    context.fail = (err) => answer(err ?? 'handled');
+    whenLoopEmpty(() => answer(null, null));
     try {
       const returned = handler(event, context, callback);
-      if (handler.length < 3 || (returned && typeof returned.then === 'function')) {
-        Promise.resolve(returned).then((r) => callback(null, r), (e) => callback(e));
+      if (returned && typeof returned.then === 'function') {
+        Promise.resolve(returned).then(context.succeed, context.fail);
       }
     } catch (err) {
-      callback(err);
+      answer(err);
     }
   });
 }
@@ -163,7 +219,7 @@ for (;;) {
                JSON.stringify(result === undefined ? null : result));
   } catch (err) {
     const body = errorBody(err);
-    console.error(`Invoke Error \t${JSON.stringify(body)}`);
+    console.error('Invoke Error', logFormatted(err));
     await post(`/invocation/${requestId}/error`, JSON.stringify(body), `Function.${body.errorType.replace(/[^A-Za-z]/g, '') || 'Error'}`);
   }
   currentRequestId = undefined;
