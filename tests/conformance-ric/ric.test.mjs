@@ -24,7 +24,8 @@ if (!process.env.THAW_CACHE_DIR) throw new Error('THAW_CACHE_DIR is not set (run
 // Function name suffix -> handler.
 const HANDLERS = Object.fromEntries(
   ['asyncOk', 'undefinedResult', 'context', 'thrower', 'throwString', 'customError', 'logs',
-   'syncReturn', 'callbackOk', 'callbackError'].map((h) => [h, `index.${h}`]));
+   'syncReturn', 'callbackOk', 'callbackError', 'timerThrows', 'rejectsUnhandled',
+   'neverSettles'].map((h) => [h, `index.${h}`]));
 HANDLERS.missingModule = 'nowhere.handler';
 HANDLERS.missingExport = 'index.absent';
 const READY_DEADLINE_MS = 10 * 60 * 1000;  // a first install builds native code
@@ -233,4 +234,21 @@ test('difference: a plain (non-promise) return value is null with thaw, kept by 
   assert.equal(thaw.body, 'null');
   assert.equal(ric.functionError, null, ric.body);
   assert.deepEqual(ric.json, { sync: true });
+});
+
+test('difference: uncaught errors and unsettled promises, reported by thaw, exits under 4.x',
+     async () => {
+  // Both fail the event (Unhandled). thaw, like 3.x, reports the error itself (then exits 129 /
+  // 128; for a promise never settled, Runtime.NodeJsExit once the loop is empty, and the
+  // instance stays); aws-lambda-ric 4.0.2 installs no handler, so Node exits and the caller gets
+  // Runtime.ExitError.
+  for (const [handler, type] of [['timerThrows', 'SyntaxError'],
+                                 ['rejectsUnhandled', 'Runtime.UnhandledPromiseRejection'],
+                                 ['neverSettles', 'Runtime.NodeJsExit']]) {
+    const { thaw, ric } = await both(handler);
+    assert.equal(thaw.functionError, 'Unhandled', thaw.body);
+    assert.equal(ric.functionError, 'Unhandled', ric.body);
+    assert.equal(thaw.json.errorType, type, thaw.body);
+    assert.equal(ric.json.errorType, 'Runtime.ExitError', ric.body);
+  }
 });

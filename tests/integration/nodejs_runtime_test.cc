@@ -40,6 +40,10 @@ std::string Config() {
   fn("succeed", "index.succeedAtOnce");
   fn("failnoarg", "index.failNoArgument");
   fn("cbstring", "index.callbackString");
+  fn("first", "index.firstAnswerWins");
+  fn("neversettles", "index.neverSettles");
+  fn("timerthrows", "index.timerThrows");
+  fn("rejects", "index.rejectsUnhandled");
   return yaml;
 }
 
@@ -188,6 +192,41 @@ TEST_F(NodeRuntimeTest, ErrorsThatAreNotErrorObjects) {
   const auto handled = nlohmann::json::parse(emu_->Invoke("failnoarg").body);
   EXPECT_EQ(handled["errorType"], "string");
   EXPECT_EQ(handled["errorMessage"], "handled");
+}
+
+TEST_F(NodeRuntimeTest, OnlyTheFirstAnswerCounts) {
+  EXPECT_EQ(emu_->Invoke("first").body, "\"first\"");
+}
+
+TEST_F(NodeRuntimeTest, AnAsyncHandlerWhosePromiseNeverSettlesFailsWithNodeJsExit) {
+  const HttpResult result = emu_->Invoke("neversettles");
+  EXPECT_EQ(result.Header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_EQ(nlohmann::json::parse(result.body)["errorType"], "Runtime.NodeJsExit");
+}
+
+TEST_F(NodeRuntimeTest, UncaughtExceptionsFailTheEventAndEndTheInstance) {
+  const HttpResult thrown = emu_->Invoke("timerthrows");
+  EXPECT_EQ(thrown.Header("X-Amz-Function-Error"), "Unhandled");
+  const auto body = nlohmann::json::parse(thrown.body);
+  EXPECT_EQ(body["errorType"], "SyntaxError");
+  EXPECT_EQ(body["errorMessage"], "late boom");
+  // The runtime exits (129) after reporting; the next event gets a new instance.
+  ASSERT_TRUE(emu_->WaitForEvent("instance.exited", "timerthrows").ok());
+  emu_->Invoke("timerthrows");
+  EXPECT_EQ(emu_->CountEvents("instance.spawned", "timerthrows"), 2u);
+
+  const HttpResult rejected = emu_->Invoke("rejects");
+  EXPECT_EQ(rejected.Header("X-Amz-Function-Error"), "Unhandled");
+  const auto rejection = nlohmann::json::parse(rejected.body);
+  EXPECT_EQ(rejection["errorType"], "Runtime.UnhandledPromiseRejection");
+  EXPECT_EQ(rejection["errorMessage"], "Error: nobody handles");
+}
+
+TEST_F(NodeRuntimeTest, CallbackHandlersGetTheDeprecationWarningAtInit) {
+  emu_->Invoke("callback");
+  EXPECT_THAT(emu_->logs().Lines(),
+              Contains(HasSubstr("\tundefined\tWARN\tAWS Lambda plans to remove support for "
+                                 "callback-based function handlers starting with Node.js 24.")));
 }
 
 }  // namespace

@@ -167,6 +167,24 @@ function makeContext(headers, deadlineMs) {
   };
 }
 
+// The errors the official client (aws-lambda-ric 3.x) reports for these cases.
+class NodeJsExit extends Error {
+  constructor() {
+    super('The Lambda runtime client detected an unexpected Node.js exit code. This is most ' +
+          'commonly caused by a Promise that was never settled. For more information, see ' +
+          'https://nodejs.org/docs/latest/api/process.html#exit-codes');
+  }
+}
+NodeJsExit.prototype.name = 'Runtime.NodeJsExit';
+class UnhandledPromiseRejection extends Error {
+  constructor(reason) {
+    super(reason);
+  }
+}
+UnhandledPromiseRejection.prototype.name = 'Runtime.UnhandledPromiseRejection';
+
+const isAsyncFunction = (fn) => fn?.constructor?.name === 'AsyncFunction';
+
 // Runs one event; resolves with the result or rejects with the error, with the semantics of
 // the nodejs18.x-22.x managed runtimes (aws-lambda-ric 3.x):
 // - A returned promise answers when it settles; context.callbackWaitsForEmptyEventLoop does not
@@ -176,12 +194,14 @@ function makeContext(headers, deadlineMs) {
 //   context.callbackWaitsForEmptyEventLoop = false: then it answers at once and the pending work
 //   stays, frozen with the instance, until the next event. callback(err) answers at once.
 // - context.done/succeed/fail answer at once.
-// - A handler that never answers gets null once the event loop is empty; a value returned by a
-//   handler that is not a promise is ignored, as in Lambda.
+// - Only the first of callback/done/succeed/fail (or the promise) counts.
+// - Nothing answered once the event loop is empty: null, or Runtime.NodeJsExit for an async
+//   function (its promise never settled). A value returned by a handler that is not a promise
+//   is ignored, as in Lambda.
 // The result is serialized when it is posted, so changes made until then are in the answer.
 function run(handler, event, context) {
   return new Promise((resolve, reject) => {
-    let settled = false;
+    let answered = false;
     let onEmpty = null;
     const cancelWait = () => {
       if (onEmpty) process.removeListener('beforeExit', onEmpty);
@@ -195,36 +215,69 @@ function run(handler, event, context) {
       };
       process.on('beforeExit', onEmpty);
     };
-    const answer = (err, result) => {
-      if (settled) return;
-      settled = true;
+    const settle = (err, result) => {
       cancelWait();
       if (err !== null && err !== undefined) reject(err); else resolve(result);
     };
-    const callback = (err, result) => {
-      if (settled) return;
-      if ((err === null || err === undefined) && context.callbackWaitsForEmptyEventLoop) {
-        whenLoopEmpty(() => answer(null, result));
-      } else {
-        answer(err, result);
-      }
+    const first = (fn) => (...args) => {
+      if (answered) return;
+      answered = true;
+      fn(...args);
     };
-    context.done = answer;
-    context.succeed = (result) => answer(null, result);
-    context.fail = (err) => answer(err ?? 'handled');
-    whenLoopEmpty(() => answer(null, null));
+    const callback = first((err, result) => {
+      if ((err === null || err === undefined) && context.callbackWaitsForEmptyEventLoop) {
+        whenLoopEmpty(() => settle(null, result));
+      } else {
+        settle(err, result);
+      }
+    });
+    context.done = first(settle);
+    context.succeed = first((result) => settle(null, result));
+    context.fail = first((err) => settle(err ?? 'handled'));
+    whenLoopEmpty(first(() => settle(isAsyncFunction(handler) ? new NodeJsExit() : null, null)));
     try {
       const returned = handler(event, context, callback);
       if (returned && typeof returned.then === 'function') {
         Promise.resolve(returned).then(context.succeed, context.fail);
       }
     } catch (err) {
-      answer(err);
+      callback(err);
     }
   });
 }
 
+// An exception nothing catches, or a rejection nothing handles, fails the current event (or the
+// init) with that error and ends the process (exit 129 / 128), as the official client does; the
+// next event starts a new instance.
+async function fatal(label, err, exitCode) {
+  console.error(label, logFormatted(err));
+  const body = errorBody(err);
+  try {
+    if (currentRequestId) {
+      await post(`/invocation/${currentRequestId}/error`, JSON.stringify(body), body.errorType);
+    } else {
+      await post('/init/error', JSON.stringify(body), body.errorType);
+    }
+  } finally {
+    process.exit(exitCode);
+  }
+}
+process.on('uncaughtException', (err) => fatal('Uncaught Exception', err, 129));
+process.on('unhandledRejection',
+           (reason) => fatal('Unhandled Promise Rejection', new UnhandledPromiseRejection(reason),
+                             128));
+
 const handler = await loadHandler();
+// aws-lambda-ric 3.3 warns at init about handlers that take a callback (removed in nodejs24.x).
+if (handler.length === 3 && !isAsyncFunction(handler) &&
+    process.env.AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING === undefined) {
+  console.warn('AWS Lambda plans to remove support for callback-based function handlers ' +
+               'starting with Node.js 24. You will need to update this function to use an async ' +
+               'handler to use Node.js 24 or later. For more information and to provide feedback ' +
+               'on this change, see https://github.com/aws/aws-lambda-nodejs-runtime-interface-' +
+               'client/issues/137. To disable this warning, set the ' +
+               'AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING environment variable.');
+}
 for (;;) {
   const next = await request('GET', '/invocation/next');
   const requestId = next.headers['lambda-runtime-aws-request-id'];

@@ -59,3 +59,16 @@ exports.callbackOk = (event, context, callback) => {
   setTimeout(() => callback(null, { via: 'callback', echo: event }), 5);
 };
 exports.callbackError = (event, context, callback) => callback(new TypeError('bad input'));
+
+// Work that fails after the handler: an exception nothing catches, a rejection nothing handles,
+// a promise that never settles.
+exports.timerThrows = async () => {
+  setTimeout(() => { throw new SyntaxError('late boom'); }, 10);
+  return new Promise(() => {});
+};
+exports.rejectsUnhandled = async () => {
+  Promise.reject(new Error('nobody handles'));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return 'not reached';
+};
+exports.neverSettles = async () => new Promise(() => {});

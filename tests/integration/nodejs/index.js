@@ -75,3 +75,17 @@ exports.succeedAtOnce = (event, context) => {
 };
 exports.failNoArgument = (event, context) => context.fail();
 exports.callbackString = (event, context, callback) => callback('plain string');
+exports.firstAnswerWins = (event, context, callback) => {
+  callback(null, 'first');
+  context.succeed('second');
+};
+exports.neverSettles = async () => new Promise(() => {});
+exports.timerThrows = async () => {
+  setTimeout(() => { throw new SyntaxError('late boom'); }, 10);
+  return new Promise(() => {});
+};
+exports.rejectsUnhandled = async () => {
+  Promise.reject(new Error('nobody handles'));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return 'not reached';
+};
