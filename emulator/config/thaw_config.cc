@@ -246,7 +246,8 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
     if (*client == "aws-lambda-ric" && !node_runtime) {
       return r.Error(node["runtime_client"], path + ".runtime_client",
                      "aws-lambda-ric runs Node.js functions only (runtime nodejs18.x, 20.x or "
-                     "22.x), not " + fn.runtime);
+                     "22.x), not " +
+                         fn.runtime);
     }
     fn.runtime_client = *client;
   }
