@@ -32,6 +32,8 @@ std::string Config() {
   fn("missingdep", "throws_at_init.handler");
   fn("nofile", "nowhere.handler");
   fn("noexport", "index.absent");
+  fn("initthrows", "init_throws.handler");
+  fn("missingpkg", "missing_package.handler");
   fn("waits", "index.waitsForLoop");
   fn("nowait", "index.noWait");
   fn("asyncflag", "index.asyncIgnoresFlag");
@@ -136,6 +138,16 @@ TEST_F(NodeRuntimeTest, InitErrorsAreTheNodeRuntimesTypes) {
   EXPECT_EQ(error_type("missingdep"), "Runtime.ImportModuleError");
   EXPECT_EQ(error_type("nofile"), "Runtime.ImportModuleError");
   EXPECT_EQ(error_type("noexport"), "Runtime.HandlerNotFound");
+  // As aws-lambda-ric 3.x: only syntax errors and missing CommonJS modules are wrapped (their
+  // text becomes the message); other errors are reported as they are.
+  const auto syntax = nlohmann::json::parse(emu_->Invoke("syntax").body);
+  EXPECT_THAT(syntax["errorMessage"].get<std::string>(), ::testing::StartsWith("SyntaxError: "));
+  EXPECT_THAT(syntax["trace"][0].get<std::string>(),
+              ::testing::StartsWith("Runtime.UserCodeSyntaxError: SyntaxError: "));
+  const auto own = nlohmann::json::parse(emu_->Invoke("initthrows").body);
+  EXPECT_EQ(own["errorType"], "TypeError");
+  EXPECT_EQ(own["errorMessage"], "bad config");
+  EXPECT_EQ(error_type("missingpkg"), "Error");
 }
 
 TEST_F(NodeRuntimeTest, CallbackAnswersOnceTheEventLoopIsEmpty) {

@@ -83,15 +83,20 @@ async function post(pathPart, body, errorType) {
   return (await request('POST', pathPart, headers, body)).status;
 }
 
-// Reports an init error and exits. As in the official client, the error is of type
-// `errorType` (Runtime.ImportModuleError, ...), so its trace starts "<errorType>: <message>".
+// Reports an init error and exits. `errorType` set: the error is wrapped as that type, as the
+// official client's Runtime.* errors are, so the trace starts "<errorType>: <message>".
+// Otherwise it is reported as it is.
 async function initError(errorType, err) {
-  const body = { ...errorBody(err), errorType };
-  body.trace = [`${errorType}: ${body.errorMessage}`,
-                ...body.trace.filter((line) => line.startsWith('    at '))];
+  const body = errorBody(err);
+  if (errorType) {
+    body.errorType = errorType;
+    body.trace = [...`${errorType}: ${body.errorMessage}`.split('\n'),
+                  ...body.trace.filter((line) => line.startsWith('    at '))];
+  }
   console.error('Uncaught Exception',
-                logFormatted({ errorType, errorMessage: body.errorMessage, stack: body.trace }));
-  await post('/init/error', JSON.stringify(body), errorType);
+                logFormatted({ errorType: body.errorType, errorMessage: body.errorMessage,
+                               stack: body.trace }));
+  await post('/init/error', JSON.stringify(body), body.errorType);
   process.exit(1);
 }
 
@@ -132,9 +137,16 @@ async function loadHandler() {
   try {
     mod = await import(pathToFileURL(file).href);
   } catch (err) {
-    const type = err instanceof SyntaxError ? 'Runtime.UserCodeSyntaxError'
-                                            : 'Runtime.ImportModuleError';
-    await initError(type, err);
+    // As aws-lambda-ric 3.x: a syntax error and a missing CommonJS module are wrapped, with the
+    // error's text as the message; anything else the module throws is reported as it is (so an
+    // ES module's missing package is errorType "Error").
+    if (err instanceof SyntaxError) {
+      await initError('Runtime.UserCodeSyntaxError', new Error(String(err)));
+    } else if (err?.code === 'MODULE_NOT_FOUND') {
+      await initError('Runtime.ImportModuleError', Object.assign(new Error(String(err)),
+                                                                 { stack: err.stack }));
+    }
+    await initError(undefined, err);
   }
   // CommonJS modules arrive as the default export; ES modules as named exports.
   let handler = exportPath.split('.').reduce((o, k) => (o == null ? o : o[k]), mod);
@@ -177,8 +189,10 @@ class NodeJsExit extends Error {
 }
 NodeJsExit.prototype.name = 'Runtime.NodeJsExit';
 class UnhandledPromiseRejection extends Error {
-  constructor(reason) {
+  constructor(reason, promise) {
     super(reason);
+    this.reason = reason;
+    this.promise = promise;
   }
 }
 UnhandledPromiseRejection.prototype.name = 'Runtime.UnhandledPromiseRejection';
@@ -264,8 +278,8 @@ async function fatal(label, err, exitCode) {
 }
 process.on('uncaughtException', (err) => fatal('Uncaught Exception', err, 129));
 process.on('unhandledRejection',
-           (reason) => fatal('Unhandled Promise Rejection', new UnhandledPromiseRejection(reason),
-                             128));
+           (reason, promise) => fatal('Unhandled Promise Rejection',
+                                      new UnhandledPromiseRejection(reason, promise), 128));
 
 const handler = await loadHandler();
 // aws-lambda-ric 3.3 warns at init about handlers that take a callback (removed in nodejs24.x).
