@@ -219,6 +219,19 @@ TEST_F(RicInstallerTest, PrepareRuntimeClientsPointsTheFunctionsAtTheClient) {
   EXPECT_EQ(messages.size(), 1u);
 }
 
+TEST_F(RicInstallerTest, PrepareRuntimeClientsMakesARelativeCacheDirectoryAbsolute) {
+  ThawConfig config;
+  config.functions["ric"].runtime_client = "aws-lambda-ric";
+  const std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir_);
+  auto status = PrepareRuntimeClients(config, nullptr, "relative-cache");
+  std::filesystem::current_path(cwd);
+  ASSERT_TRUE(status.ok()) << status;
+  const std::filesystem::path entry = config.functions["ric"].args.at(0);
+  EXPECT_TRUE(entry.is_absolute()) << entry;
+  EXPECT_TRUE(std::filesystem::exists(entry)) << entry;
+}
+
 TEST_F(RicInstallerTest, PrepareRuntimeClientsNeedsNothingWhenNoFunctionAsks) {
   path_ = std::make_unique<ScopedEnv>("PATH", "/nonexistent");
   ThawConfig config;

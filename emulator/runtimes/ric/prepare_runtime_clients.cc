@@ -35,8 +35,10 @@ absl::Status PrepareRuntimeClients(ThawConfig& config,
                                            std::string(dir.status().message()));
     cache = *dir;
   }
-  RicInstaller installer(
-      {.cache_dir = cache, .pin_dir = RuntimesDir() / "ric", .on_install = std::move(on_install)});
+  // Absolute: instances run the entry point from their own code directory.
+  RicInstaller installer({.cache_dir = std::filesystem::absolute(cache),
+                          .pin_dir = RuntimesDir() / "ric",
+                          .on_install = std::move(on_install)});
   auto entry = installer.EnsureInstalled();
   if (!entry.ok()) {
     return absl::Status(entry.status().code(),
