@@ -163,12 +163,12 @@ TEST_F(NodeRuntimeTest, CallbackWithoutWaitingAnswersAtOnceAndPendingWorkStaysFr
   EXPECT_EQ(nlohmann::json::parse(first.body)["timerDone"], false);
   auto frozen = emu_->WaitForEvent("instance.frozen", "nowait");
   ASSERT_TRUE(frozen.ok()) << frozen.status();
-  // The handler's 100 ms timer does not run while the instance is frozen: no connection for
-  // well past its delay.
+  // The handler's 300 ms timer does not run while the instance is frozen: no connection for
+  // well past its delay (a wait for what must not happen, bounded).
   auto connection = [](const Event& e) {
     return e.kind == "momento.connection.opened" && e.function == "nowait";
   };
-  EXPECT_FALSE(emu_->ledger().WaitFor(connection, std::chrono::milliseconds(600)).ok());
+  EXPECT_FALSE(emu_->ledger().WaitFor(connection, std::chrono::milliseconds(1000)).ok());
   // It runs once the next event thaws the instance.
   const HttpResult second = emu_->Invoke("nowait", R"({"collect":true})");
   EXPECT_EQ(nlohmann::json::parse(second.body)["fired"], true) << second.body;

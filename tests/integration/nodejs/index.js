@@ -55,7 +55,7 @@ exports.noWait = (event, context, callback) => {
       socket.destroy();
       resolve({ fired: true });
     });
-  }, 100));
+  }, 300));  // well after the instance is frozen (it freezes once the runtime asks for /next)
   callback(null, result);
 };
 exports.asyncIgnoresFlag = async (event, context) => {
