@@ -34,6 +34,7 @@ function request(method, pathPart, headers = {}, body = undefined) {
     req.end(body);
   });
 }
+
 const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
 const handlerSpec = process.env._HANDLER || '';
 let currentRequestId;
@@ -52,8 +53,14 @@ for (const [method, level] of Object.entries(levels)) {
 // Lambda's error shape: an Error gives its name, message and stack lines; anything else
 // (callback('oops'), throw 42) gives its typeof and text with an empty trace, as the official
 // runtime client does.
+function isError(err) {
+  return util.types.isNativeError(err) ||
+         (!!err && typeof err.name === 'string' && typeof err.message === 'string' &&
+          typeof err.stack === 'string' && !!err.name && !!err.message && !!err.stack);
+}
+
 function errorBody(err) {
-  if (err instanceof Error) {
+  if (isError(err)) {
     return {
       errorType: err.name,
       errorMessage: err.message,
