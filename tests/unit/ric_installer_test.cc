@@ -47,6 +47,12 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
+std::string SourceBootstrap() {
+  return (std::filesystem::path(THAW_SOURCE_DIR) / "emulator" / "runtimes" / "nodejs" /
+          "bootstrap.mjs")
+      .string();
+}
+
 class RicInstallerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -207,21 +213,22 @@ TEST_F(RicInstallerTest, CacheDirectoryFromTheEnvironment) {
 TEST_F(RicInstallerTest, PrepareRuntimeClientsPointsTheFunctionsAtTheClient) {
   ThawConfig config;
   config.functions["ric"].runtime_client = "aws-lambda-ric";
-  config.functions["ric"].args = {"bootstrap.mjs"};
-  config.functions["own"].args = {"bootstrap.mjs"};
+  config.functions["ric"].args = {SourceBootstrap()};
+  config.functions["own"].args = {SourceBootstrap()};
   std::vector<std::string> messages;
   auto status = PrepareRuntimeClients(
       config, [&](const std::string& m) { messages.push_back(m); }, dir_ / "cache");
   ASSERT_TRUE(status.ok()) << status;
   EXPECT_THAT(config.functions["ric"].args,
               ::testing::ElementsAre(::testing::EndsWith("aws-lambda-ric/index.mjs")));
-  EXPECT_THAT(config.functions["own"].args, ::testing::ElementsAre("bootstrap.mjs"));
+  EXPECT_THAT(config.functions["own"].args, ::testing::ElementsAre(SourceBootstrap()));
   EXPECT_EQ(messages.size(), 1u);
 }
 
 TEST_F(RicInstallerTest, PrepareRuntimeClientsMakesARelativeCacheDirectoryAbsolute) {
   ThawConfig config;
   config.functions["ric"].runtime_client = "aws-lambda-ric";
+  config.functions["ric"].args = {SourceBootstrap()};
   const std::filesystem::path cwd = std::filesystem::current_path();
   std::filesystem::current_path(dir_);
   auto status = PrepareRuntimeClients(config, nullptr, "relative-cache");
@@ -230,6 +237,30 @@ TEST_F(RicInstallerTest, PrepareRuntimeClientsMakesARelativeCacheDirectoryAbsolu
   const std::filesystem::path entry = config.functions["ric"].args.at(0);
   EXPECT_TRUE(entry.is_absolute()) << entry;
   EXPECT_TRUE(std::filesystem::exists(entry)) << entry;
+}
+
+TEST_F(RicInstallerTest, ThePinIsReadFromBesideTheNodeBootstrapTheConfigurationChose) {
+  // An installed thaw: <prefix>/share/thaw/runtimes/{nodejs,ric}.
+  const std::filesystem::path runtimes = dir_ / "share" / "thaw" / "runtimes";
+  WriteFile(runtimes / "nodejs" / "bootstrap.mjs", "");
+  for (const char* file : {"package.json", "package-lock.json"}) {
+    std::filesystem::create_directories(runtimes / "ric");
+    std::filesystem::copy_file(
+        std::filesystem::path(THAW_SOURCE_DIR) / "emulator" / "runtimes" / "ric" / file,
+        runtimes / "ric" / file);
+  }
+  ThawConfig config;
+  config.functions["f"].runtime_client = "aws-lambda-ric";
+  config.functions["f"].args = {(runtimes / "nodejs" / "bootstrap.mjs").string()};
+  ASSERT_TRUE(PrepareRuntimeClients(config, nullptr, dir_ / "cache").ok());
+  // Without it, a clear error.
+  std::filesystem::remove_all(runtimes / "ric");
+  std::filesystem::remove_all(dir_ / "cache");
+  config.functions["f"].args = {(runtimes / "nodejs" / "bootstrap.mjs").string()};
+  auto status = PrepareRuntimeClients(config, nullptr, dir_ / "cache");
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("thaw's pin of it is missing: " + (runtimes / "ric").string()));
 }
 
 TEST_F(RicInstallerTest, PrepareRuntimeClientsNeedsNothingWhenNoFunctionAsks) {

@@ -7,11 +7,19 @@
 namespace thaw {
 namespace {
 
-// Where thaw's runtime files live (THAW_RUNTIMES_DIR overrides the built-in path, as for the
-// bootstraps).
-std::filesystem::path RuntimesDir() {
-  if (const char* dir = std::getenv("THAW_RUNTIMES_DIR")) return dir;
-  return THAW_DEFAULT_RUNTIMES_DIR;
+// thaw's pin of the client sits beside its Node.js bootstrap (<runtimes>/ric next to
+// <runtimes>/nodejs/bootstrap.mjs, which the configuration loader found: in the source tree, an
+// installed thaw's share/thaw/runtimes, or THAW_RUNTIMES_DIR). Deriving it from there keeps one
+// place that decides where the runtimes are.
+std::filesystem::path PinDir(const FunctionConfig& fn) {
+  if (!fn.args.empty()) {
+    const std::filesystem::path bootstrap = fn.args.front();
+    if (bootstrap.filename() == "bootstrap.mjs") {
+      return bootstrap.parent_path().parent_path() / "ric";
+    }
+  }
+  if (const char* dir = std::getenv("THAW_RUNTIMES_DIR")) return std::filesystem::path(dir) / "ric";
+  return std::filesystem::path(THAW_DEFAULT_RUNTIMES_DIR) / "ric";
 }
 
 }  // namespace
@@ -30,14 +38,15 @@ absl::Status PrepareRuntimeClients(ThawConfig& config,
   std::filesystem::path cache = cache_dir;
   if (cache.empty()) {
     auto dir = DefaultCacheDir();
-    if (!dir.ok())
+    if (!dir.ok()) {
       return absl::FailedPreconditionError("functions." + first + ": " +
                                            std::string(dir.status().message()));
+    }
     cache = *dir;
   }
   // Absolute: instances run the entry point from their own code directory.
   RicInstaller installer({.cache_dir = std::filesystem::absolute(cache),
-                          .pin_dir = RuntimesDir() / "ric",
+                          .pin_dir = PinDir(config.functions.at(first)),
                           .on_install = std::move(on_install)});
   auto entry = installer.EnsureInstalled();
   if (!entry.ok()) {

@@ -188,6 +188,11 @@ absl::Status RicInstaller::Install() {
   std::filesystem::remove(log, ec);
   std::filesystem::create_directories(staging, ec);
   for (const char* file : {"package.json", "package-lock.json"}) {
+    if (!std::filesystem::exists(options_.pin_dir / file, ec)) {
+      return absl::FailedPreconditionError(
+          "runtime_client aws-lambda-ric: thaw's pin of it is missing: " +
+          (options_.pin_dir / file).string() + " (set THAW_RUNTIMES_DIR)");
+    }
     std::filesystem::copy_file(options_.pin_dir / file, staging / file, ec);
     if (ec) {
       return absl::FailedPreconditionError("runtime_client aws-lambda-ric: cannot copy " +
