@@ -4,8 +4,6 @@
 #   tests/conformance          @aws-sdk/client-lambda against `thaw serve`
 #   tests/conformance-momento  @gomomento/sdk against `thaw momento` and `thaw serve`
 #   tests/conformance-aws      the AWS SDKs for JS (v3 and v2) against `thaw aws` and `thaw serve`
-#   tests/conformance-ric      aws-lambda-ric (thaw's pin, emulator/runtimes/ric), installed the way
-#                              thaw installs it, into the thaw cache directory that suite uses
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 for dir in conformance conformance-momento conformance-aws; do
@@ -16,20 +14,4 @@ for dir in conformance conformance-momento conformance-aws; do
     touch node_modules
   fi
 done
-
-# The same layout as thaw's own installer (emulator/runtimes/ric/ric_installer.cc):
-# <cache>/aws-lambda-ric-<version>/node_modules/aws-lambda-ric with its native addon built.
-pin="$root/emulator/runtimes/ric"
-version="$(node -p "require('$pin/package.json').dependencies['aws-lambda-ric']")"
-cache="$root/tests/conformance-ric/.thaw-cache"
-dest="$cache/aws-lambda-ric-$version"
-if [[ ! -f "$dest/node_modules/aws-lambda-ric/rapid-client.node" || \
-      "$pin/package-lock.json" -nt "$dest/node_modules" ]]; then
-  echo "install-test-deps: aws-lambda-ric@$version into tests/conformance-ric/.thaw-cache" \
-       "(builds native code, about a minute)"
-  rm -rf "$dest.partial" && mkdir -p "$dest.partial"
-  cp "$pin/package.json" "$pin/package-lock.json" "$dest.partial/"
-  (cd "$dest.partial" && npm ci --no-audit --no-fund --loglevel=error --ignore-scripts=false)
-  test -f "$dest.partial/node_modules/aws-lambda-ric/rapid-client.node"
-  rm -rf "$dest" && mv "$dest.partial" "$dest"
-fi
+[[ "${1:-}" == "--samples" ]] || "$root/scripts/install-ric-test-cache.sh"
