@@ -13,8 +13,11 @@
 #include <fstream>
 #include <thread>
 
+#include "emulator/control/log_sink.h"
+#include "emulator/host/emulator_host.h"
 #include "emulator/runtimes/ric/prepare_runtime_clients.h"
 #include "nlohmann/json.hpp"
+#include "tests/util/fake_process_launcher.h"
 
 namespace thaw {
 namespace {
@@ -279,6 +282,26 @@ TEST_F(RicInstallerTest, PrepareRuntimeClientsNamesTheFunction) {
   ASSERT_FALSE(status.ok());
   EXPECT_THAT(std::string(status.message()),
               HasSubstr("functions.api: runtime_client aws-lambda-ric: installing it builds"));
+}
+
+TEST_F(RicInstallerTest, TheHostRefusesAConfigurationThatWasNotPrepared) {
+  ThawConfig config;
+  config.functions["api"].runtime_client = "aws-lambda-ric";
+  config.functions["api"].args = {SourceBootstrap()};
+  boost::asio::io_context io;
+  Ledger ledger;
+  NullLogSink logs;
+  testing::FakeProcessLauncher launcher(io);
+  auto host = EmulatorHost::Create(io, config, ledger, logs, launcher, {});
+  ASSERT_FALSE(host.ok());
+  EXPECT_EQ(host.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(host.status().message()),
+              HasSubstr("functions.api: runtime_client aws-lambda-ric is not installed"));
+  // Prepared, it is accepted.
+  ASSERT_TRUE(PrepareRuntimeClients(config, nullptr, dir_ / "cache").ok());
+  EXPECT_TRUE(
+      EmulatorHost::Create(io, config, ledger, logs, launcher, {.momento = false, .aws = false})
+          .ok());
 }
 
 }  // namespace
