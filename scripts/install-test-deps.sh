@@ -23,3 +23,4 @@ for dir in "${dirs[@]}"; do
     touch node_modules
   fi
 done
+[[ "${1:-}" == "--samples" ]] || "$root/scripts/install-ric-test-cache.sh"

@@ -21,6 +21,7 @@
 #include "emulator/control/log_sink.h"
 #include "emulator/process/boost_process_launcher.h"
 #include "emulator/host/emulator_host.h"
+#include "emulator/runtimes/ric/prepare_runtime_clients.h"
 #include "fakes/aws/run_aws_server.h"
 #include "fakes/momento/run_momento_server.h"
 #include "report/report_command.h"
@@ -42,7 +43,7 @@ int UsageError(const std::string& what) {
   return 2;
 }
 
-absl::StatusOr<ThawConfig> LoadConfig(const std::string& path) {
+absl::StatusOr<ThawConfig> ReadConfig(const std::string& path) {
   if (path.empty()) {
     if (!std::filesystem::exists("thaw.yaml")) {
       return absl::NotFoundError(
@@ -51,6 +52,19 @@ absl::StatusOr<ThawConfig> LoadConfig(const std::string& path) {
     return LoadConfigFile("thaw.yaml");
   }
   return LoadConfigFile(path);
+}
+
+// The configuration, with the runtime clients it asks for installed (aws-lambda-ric's first use
+// takes about a minute, announced on stderr).
+absl::StatusOr<ThawConfig> LoadConfig(const std::string& path) {
+  auto config = ReadConfig(path);
+  if (!config.ok()) return config;
+  auto announce = [](const std::string& message) {
+    std::fprintf(stderr, "thaw: %s\n", message.c_str());
+    std::fflush(stderr);
+  };
+  if (auto status = PrepareRuntimeClients(*config, announce); !status.ok()) return status;
+  return config;
 }
 
 struct ServeOptions {

@@ -159,9 +159,21 @@ absl::StatusOr<bool> GetBool(const Reporter& r, const YAML::Node& node, const st
   return r.Error(node, path, "expected true or false");
 }
 
+// "thaw" or "aws-lambda-ric" (see FunctionConfig::runtime_client).
+absl::StatusOr<std::string> GetRuntimeClient(const Reporter& r, const YAML::Node& node,
+                                             const std::string& path) {
+  auto client = GetString(r, node, path);
+  if (!client.ok()) return client.status();
+  if (*client != "thaw" && *client != "aws-lambda-ric") {
+    return r.Error(node, path, "must be thaw or aws-lambda-ric");
+  }
+  return *client;
+}
+
 absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::string& name,
                                              const YAML::Node& node,
-                                             const std::filesystem::path& base_dir) {
+                                             const std::filesystem::path& base_dir,
+                                             const Settings& settings) {
   const std::string path = "functions." + name;
   static const std::regex kNameRe("[A-Za-z0-9_-]{1,64}");
   if (!std::regex_match(name, kNameRe)) {
@@ -171,7 +183,7 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
   if (auto s = CheckKeys(r, node, path,
                          {"runtime", "handler", "code", "memory", "timeout", "environment",
                           "keepalive", "max_lifetime", "reserved_concurrency",
-                          "provisioned_concurrency"});
+                          "provisioned_concurrency", "runtime_client"});
       !s.ok()) {
     return s;
   }
@@ -234,6 +246,19 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
     }
     fn.executable = node_binary;
     fn.args = {bootstrap_js.string()};
+    // settings.runtime_client applies to the Node.js functions only.
+    fn.runtime_client = settings.runtime_client;
+  }
+  if (node["runtime_client"]) {
+    auto client = GetRuntimeClient(r, node["runtime_client"], path + ".runtime_client");
+    if (!client.ok()) return client.status();
+    if (*client == "aws-lambda-ric" && !node_runtime) {
+      return r.Error(node["runtime_client"], path + ".runtime_client",
+                     "aws-lambda-ric runs Node.js functions only (runtime nodejs18.x, 20.x or "
+                     "22.x), not " +
+                         fn.runtime);
+    }
+    fn.runtime_client = *client;
   }
   if (python_runtime) {
     static const std::regex kHandlerRe("[^\\s]+\\.[A-Za-z_][A-Za-z0-9_]*");
@@ -334,7 +359,8 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
 absl::Status ParseSettings(const Reporter& r, const YAML::Node& node, Settings& settings) {
   if (auto s = CheckKeys(r, node, "settings",
                          {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
-                          "max_lifetime", "freeze", "shutdown_grace", "init_timeout"});
+                          "max_lifetime", "freeze", "shutdown_grace", "init_timeout",
+                          "runtime_client"});
       !s.ok()) {
     return s;
   }
@@ -391,6 +417,11 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node, Settings& 
     auto freeze = GetBool(r, node["freeze"], "settings.freeze");
     if (!freeze.ok()) return freeze.status();
     settings.freeze = *freeze;
+  }
+  if (node["runtime_client"]) {
+    auto client = GetRuntimeClient(r, node["runtime_client"], "settings.runtime_client");
+    if (!client.ok()) return client.status();
+    settings.runtime_client = *client;
   }
   return absl::OkStatus();
 }
@@ -540,7 +571,7 @@ absl::StatusOr<ThawConfig> ParseConfig(const std::string& yaml, const std::strin
     if (!functions.IsMap()) return r.Error(functions, "functions", "expected a mapping");
     for (const auto& kv : functions) {
       const std::string name = kv.first.as<std::string>();
-      auto fn = ParseFunction(r, name, kv.second, base_dir);
+      auto fn = ParseFunction(r, name, kv.second, base_dir, config.settings);
       if (!fn.ok()) return fn.status();
       config.functions[name] = *std::move(fn);
     }

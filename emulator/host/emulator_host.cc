@@ -8,6 +8,17 @@ EmulatorHost::EmulatorHost(boost::asio::io_context& io, const ThawConfig& config
 absl::StatusOr<std::unique_ptr<EmulatorHost>> EmulatorHost::Create(
     boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger, LogSink& logs,
     ProcessLauncher& launcher, Options options) {
+  // `runtime_client: aws-lambda-ric` needs PrepareRuntimeClients (emulator/runtimes/ric) after
+  // loading: without it the function would quietly run thaw's own bootstrap instead.
+  for (const auto& [name, fn] : config.functions) {
+    if (fn.runtime_client == "aws-lambda-ric" &&
+        (fn.args.empty() || !fn.args.front().ends_with("/aws-lambda-ric/index.mjs"))) {
+      return absl::FailedPreconditionError(
+          "functions." + name +
+          ": runtime_client aws-lambda-ric is not installed (the configuration did not go "
+          "through PrepareRuntimeClients)");
+    }
+  }
   std::unique_ptr<EmulatorHost> host(new EmulatorHost(io, config, ledger));
   host->scheduler_ = std::make_unique<Scheduler>(io, host->clock_);
   host->control_ =

@@ -33,7 +33,8 @@ class EmulatorHost {
   };
 
   // Errors (a fake that cannot start, a bad seed) are InvalidArgument / Internal with a message
-  // fit for the user.
+  // fit for the user; FailedPrecondition when a function's runtime_client is aws-lambda-ric but
+  // `config` did not go through PrepareRuntimeClients (emulator/runtimes/ric).
   static absl::StatusOr<std::unique_ptr<EmulatorHost>> Create(boost::asio::io_context& io,
                                                              const ThawConfig& config,
                                                              Ledger& ledger, LogSink& logs,

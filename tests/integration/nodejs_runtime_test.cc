@@ -32,13 +32,28 @@ std::string Config() {
   fn("missingdep", "throws_at_init.handler");
   fn("nofile", "nowhere.handler");
   fn("noexport", "index.absent");
+  fn("initthrows", "init_throws.handler");
+  fn("missingpkg", "missing_package.handler");
+  fn("waits", "index.waitsForLoop");
+  fn("nowait", "index.noWait");
+  fn("asyncflag", "index.asyncIgnoresFlag");
+  fn("never", "index.neverAnswers");
+  fn("syncreturn", "index.syncReturn");
+  fn("succeed", "index.succeedAtOnce");
+  fn("failnoarg", "index.failNoArgument");
+  fn("cbstring", "index.callbackString");
+  fn("first", "index.firstAnswerWins");
+  fn("neversettles", "index.neverSettles");
+  fn("timerthrows", "index.timerThrows");
+  fn("rejects", "index.rejectsUnhandled");
   return yaml;
 }
 
 class NodeRuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto emu = TestEmulator::Start(Config());
+    // Momento listeners per instance: the frozen-timer test observes a connection in the ledger.
+    auto emu = TestEmulator::Start(Config(), nullptr, /*momento=*/true);
     ASSERT_TRUE(emu.ok()) << emu.status();
     emu_ = *std::move(emu);
   }
@@ -123,6 +138,107 @@ TEST_F(NodeRuntimeTest, InitErrorsAreTheNodeRuntimesTypes) {
   EXPECT_EQ(error_type("missingdep"), "Runtime.ImportModuleError");
   EXPECT_EQ(error_type("nofile"), "Runtime.ImportModuleError");
   EXPECT_EQ(error_type("noexport"), "Runtime.HandlerNotFound");
+  // As aws-lambda-ric 3.x: only syntax errors and missing CommonJS modules are wrapped (their
+  // text becomes the message); other errors are reported as they are.
+  const auto syntax = nlohmann::json::parse(emu_->Invoke("syntax").body);
+  EXPECT_THAT(syntax["errorMessage"].get<std::string>(), ::testing::StartsWith("SyntaxError: "));
+  EXPECT_THAT(syntax["trace"][0].get<std::string>(),
+              ::testing::StartsWith("Runtime.UserCodeSyntaxError: SyntaxError: "));
+  const auto own = nlohmann::json::parse(emu_->Invoke("initthrows").body);
+  EXPECT_EQ(own["errorType"], "TypeError");
+  EXPECT_EQ(own["errorMessage"], "bad config");
+  EXPECT_EQ(error_type("missingpkg"), "Error");
+}
+
+TEST_F(NodeRuntimeTest, CallbackAnswersOnceTheEventLoopIsEmpty) {
+  // The handler calls back at once; its 50 ms timer marks the result before it is sent.
+  const auto body = nlohmann::json::parse(emu_->Invoke("waits").body);
+  EXPECT_EQ(body["waits"], true);  // the default
+  EXPECT_EQ(body["timerDone"], true);
+}
+
+TEST_F(NodeRuntimeTest, CallbackWithoutWaitingAnswersAtOnceAndPendingWorkStaysFrozen) {
+  const HttpResult first = emu_->Invoke("nowait");
+  ASSERT_EQ(first.Header("X-Amz-Function-Error"), "") << first.body;
+  EXPECT_EQ(nlohmann::json::parse(first.body)["timerDone"], false);
+  auto frozen = emu_->WaitForEvent("instance.frozen", "nowait");
+  ASSERT_TRUE(frozen.ok()) << frozen.status();
+  // The handler's 300 ms timer does not run while the instance is frozen: no connection for
+  // well past its delay (a wait for what must not happen, bounded).
+  auto connection = [](const Event& e) {
+    return e.kind == "momento.connection.opened" && e.function == "nowait";
+  };
+  EXPECT_FALSE(emu_->ledger().WaitFor(connection, std::chrono::milliseconds(1000)).ok());
+  // It runs once the next event thaws the instance.
+  const HttpResult second = emu_->Invoke("nowait", R"({"collect":true})");
+  EXPECT_EQ(nlohmann::json::parse(second.body)["fired"], true) << second.body;
+  auto thawed = emu_->WaitForEvent("instance.thawed", "nowait", frozen->seq);
+  ASSERT_TRUE(thawed.ok()) << thawed.status();
+  auto opened = emu_->ledger().WaitFor(connection, TestTimeout());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_GT(opened->seq, thawed->seq);
+  EXPECT_EQ(emu_->CountEvents("instance.spawned", "nowait"), 1u);
+}
+
+TEST_F(NodeRuntimeTest, AsyncHandlersAnswerWhenThePromiseResolves) {
+  // callbackWaitsForEmptyEventLoop = true does not hold back an async handler's answer.
+  EXPECT_EQ(nlohmann::json::parse(emu_->Invoke("asyncflag").body)["timerDone"], false);
+  // Nor context.succeed's.
+  EXPECT_EQ(nlohmann::json::parse(emu_->Invoke("succeed").body)["timerDone"], false);
+}
+
+TEST_F(NodeRuntimeTest, NoAnswerIsNullOnceTheEventLoopIsEmpty) {
+  // As in Lambda's Node.js runtimes: a handler that never calls back, or a non-async one that
+  // returns a value, answers null when nothing is left to run.
+  const HttpResult never = emu_->Invoke("never");
+  EXPECT_EQ(never.Header("X-Amz-Function-Error"), "");
+  EXPECT_EQ(never.body, "null");
+  EXPECT_EQ(emu_->Invoke("syncreturn").body, "null");
+}
+
+TEST_F(NodeRuntimeTest, ErrorsThatAreNotErrorObjects) {
+  const auto text = nlohmann::json::parse(emu_->Invoke("cbstring").body);
+  EXPECT_EQ(text["errorType"], "string");
+  EXPECT_EQ(text["errorMessage"], "plain string");
+  EXPECT_EQ(text["trace"], nlohmann::json::array());
+  const auto handled = nlohmann::json::parse(emu_->Invoke("failnoarg").body);
+  EXPECT_EQ(handled["errorType"], "string");
+  EXPECT_EQ(handled["errorMessage"], "handled");
+}
+
+TEST_F(NodeRuntimeTest, OnlyTheFirstAnswerCounts) {
+  EXPECT_EQ(emu_->Invoke("first").body, "\"first\"");
+}
+
+TEST_F(NodeRuntimeTest, AnAsyncHandlerWhosePromiseNeverSettlesFailsWithNodeJsExit) {
+  const HttpResult result = emu_->Invoke("neversettles");
+  EXPECT_EQ(result.Header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_EQ(nlohmann::json::parse(result.body)["errorType"], "Runtime.NodeJsExit");
+}
+
+TEST_F(NodeRuntimeTest, UncaughtExceptionsFailTheEventAndEndTheInstance) {
+  const HttpResult thrown = emu_->Invoke("timerthrows");
+  EXPECT_EQ(thrown.Header("X-Amz-Function-Error"), "Unhandled");
+  const auto body = nlohmann::json::parse(thrown.body);
+  EXPECT_EQ(body["errorType"], "SyntaxError");
+  EXPECT_EQ(body["errorMessage"], "late boom");
+  // The runtime exits (129) after reporting; the next event gets a new instance.
+  ASSERT_TRUE(emu_->WaitForEvent("instance.exited", "timerthrows").ok());
+  emu_->Invoke("timerthrows");
+  EXPECT_EQ(emu_->CountEvents("instance.spawned", "timerthrows"), 2u);
+
+  const HttpResult rejected = emu_->Invoke("rejects");
+  EXPECT_EQ(rejected.Header("X-Amz-Function-Error"), "Unhandled");
+  const auto rejection = nlohmann::json::parse(rejected.body);
+  EXPECT_EQ(rejection["errorType"], "Runtime.UnhandledPromiseRejection");
+  EXPECT_EQ(rejection["errorMessage"], "Error: nobody handles");
+}
+
+TEST_F(NodeRuntimeTest, CallbackHandlersGetTheDeprecationWarningAtInit) {
+  emu_->Invoke("callback");
+  EXPECT_THAT(emu_->logs().Lines(),
+              Contains(HasSubstr("\tundefined\tWARN\tAWS Lambda plans to remove support for "
+                                 "callback-based function handlers starting with Node.js 24.")));
 }
 
 }  // namespace

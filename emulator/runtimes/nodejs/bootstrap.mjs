@@ -4,13 +4,37 @@
 //   module); async handlers and callback(err, result) handlers; the context object; errors as
 //   {errorType, errorMessage, trace}; init errors through /runtime/init/error;
 //   console.* lines as "<ISO time>\t<request id>\t<LEVEL>\t<message>".
-// It opens no socket but the Runtime API's.
+// It opens no socket but the Runtime API's (one keep-alive connection).
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import util from 'node:util';
 
-const api = `http://${process.env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime`;
+const [apiHost, apiPort] = (process.env.AWS_LAMBDA_RUNTIME_API || '').split(':');
+// node:http with one keep-alive connection, not fetch: an idle socket of this agent keeps no
+// reference on the event loop, while fetch (undici) holds a timer for a while after each request,
+// which would delay the 'beforeExit' a waiting callback handler answers on.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+// One Runtime API request; resolves {status, headers, body}.
+function request(method, pathPart, headers = {}, body = undefined) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: apiHost, port: Number(apiPort), path: `/2018-06-01/runtime${pathPart}`, method,
+        headers, agent },
+      (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
+                                      body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
 const handlerSpec = process.env._HANDLER || '';
 let currentRequestId;
@@ -26,27 +50,60 @@ for (const [method, level] of Object.entries(levels)) {
   };
 }
 
+// Lambda's error shape: an Error gives its name, message and stack lines; anything else
+// (callback('oops'), throw 42) gives its typeof and text with an empty trace, as the official
+// runtime client does.
+function isError(err) {
+  return util.types.isNativeError(err) ||
+         (!!err && typeof err.name === 'string' && typeof err.message === 'string' &&
+          typeof err.stack === 'string' && !!err.name && !!err.message && !!err.stack);
+}
+
 function errorBody(err) {
-  const e = err instanceof Error ? err : new Error(String(err));
-  return {
-    errorType: e.name || 'Error',
-    errorMessage: e.message,
-    trace: (e.stack || '').split('\n'),
-  };
+  if (isError(err)) {
+    return {
+      errorType: err.name,
+      errorMessage: err.message,
+      trace: typeof err.stack === 'string' ? err.stack.split('\n') : [],
+    };
+  }
+  return { errorType: typeof err, errorMessage: String(err), trace: [] };
+}
+
+// The JSON in an "Invoke Error" / "Uncaught Exception" log line, as the official client writes
+// it: an Error as its errorType, errorMessage, code and own enumerable properties, with its stack
+// as lines; any other value as itself.
+function logFormatted(err) {
+  return '\t' + JSON.stringify(err, (key, value) => {
+    if (!(value instanceof Error)) return value;
+    const out = Object.assign(
+      { errorType: value.name, errorMessage: value.message, code: value.code }, value);
+    if (typeof value.stack === 'string') out.stack = value.stack.split('\n');
+    return out;
+  });
 }
 
 async function post(pathPart, body, errorType) {
-  const headers = { 'Content-Type': 'application/json' };
+  const headers = { 'Content-Type': 'application/json',
+                    'Content-Length': Buffer.byteLength(body) };
   if (errorType) headers['Lambda-Runtime-Function-Error-Type'] = errorType;
-  const res = await fetch(`${api}${pathPart}`, { method: 'POST', headers, body });
-  await res.arrayBuffer();
-  return res.status;
+  return (await request('POST', pathPart, headers, body)).status;
 }
 
+// Reports an init error and exits. `errorType` set: the error is wrapped as that type, as the
+// official client's Runtime.* errors are, so the trace starts "<errorType>: <message>".
+// Otherwise it is reported as it is.
 async function initError(errorType, err) {
-  const body = { ...errorBody(err), errorType };
-  console.error(`${errorType}: ${body.errorMessage}`);
-  await post('/init/error', JSON.stringify(body), errorType);
+  const body = errorBody(err);
+  if (errorType) {
+    body.errorType = errorType;
+    body.trace = [...`${errorType}: ${body.errorMessage}`.split('\n'),
+                  ...body.trace.filter((line) => line.startsWith('    at '))];
+  }
+  console.error('Uncaught Exception',
+                logFormatted({ errorType: body.errorType, errorMessage: body.errorMessage,
+                               stack: body.trace }));
+  await post('/init/error', JSON.stringify(body), body.errorType);
   process.exit(1);
 }
 
@@ -87,9 +144,16 @@ async function loadHandler() {
   try {
     mod = await import(pathToFileURL(file).href);
   } catch (err) {
-    const type = err instanceof SyntaxError ? 'Runtime.UserCodeSyntaxError'
-                                            : 'Runtime.ImportModuleError';
-    await initError(type, err);
+    // As aws-lambda-ric 3.x: a syntax error and a missing CommonJS module are wrapped, with the
+    // error's text as the message; anything else the module throws is reported as it is (so an
+    // ES module's missing package is errorType "Error").
+    if (err instanceof SyntaxError) {
+      await initError('Runtime.UserCodeSyntaxError', new Error(String(err)));
+    } else if (err?.code === 'MODULE_NOT_FOUND') {
+      await initError('Runtime.ImportModuleError', Object.assign(new Error(String(err)),
+                                                                 { stack: err.stack }));
+    }
+    await initError(undefined, err);
   }
   // CommonJS modules arrive as the default export; ES modules as named exports.
   let handler = exportPath.split('.').reduce((o, k) => (o == null ? o : o[k]), mod);
@@ -105,11 +169,11 @@ async function loadHandler() {
 }
 
 function makeContext(headers, deadlineMs) {
-  const clientContext = headers.get('lambda-runtime-client-context');
-  const identity = headers.get('lambda-runtime-cognito-identity');
+  const clientContext = headers['lambda-runtime-client-context'];
+  const identity = headers['lambda-runtime-cognito-identity'];
   return {
-    awsRequestId: headers.get('lambda-runtime-aws-request-id'),
-    invokedFunctionArn: headers.get('lambda-runtime-invoked-function-arn'),
+    awsRequestId: headers['lambda-runtime-aws-request-id'],
+    invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'],
     functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
     functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
     memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
@@ -122,23 +186,80 @@ function makeContext(headers, deadlineMs) {
   };
 }
 
-// Runs one event; resolves with the result or rejects with the error. A handler taking three
-// parameters is a callback handler; otherwise its (possibly promised) return value is the result.
+// The errors the official client (aws-lambda-ric 3.x) reports for these cases.
+class NodeJsExit extends Error {
+  constructor() {
+    super('The Lambda runtime client detected an unexpected Node.js exit code. This is most ' +
+          'commonly caused by a Promise that was never settled. For more information, see ' +
+          'https://nodejs.org/docs/latest/api/process.html#exit-codes');
+  }
+}
+NodeJsExit.prototype.name = 'Runtime.NodeJsExit';
+class UnhandledPromiseRejection extends Error {
+  constructor(reason, promise) {
+    super(reason);
+    this.reason = reason;
+    this.promise = promise;
+  }
+}
+UnhandledPromiseRejection.prototype.name = 'Runtime.UnhandledPromiseRejection';
+
+const isAsyncFunction = (fn) => fn?.constructor?.name === 'AsyncFunction';
+
+// Runs one event; resolves with the result or rejects with the error, with the semantics of
+// the nodejs18.x-22.x managed runtimes (aws-lambda-ric 3.x):
+// - A returned promise answers when it settles; context.callbackWaitsForEmptyEventLoop does not
+//   apply to it.
+// - callback(null, result) answers once the event loop is empty (every timer and socket the
+//   handler started is done: Node's 'beforeExit'), unless the handler set
+//   context.callbackWaitsForEmptyEventLoop = false: then it answers at once and the pending work
+//   stays, frozen with the instance, until the next event. callback(err) answers at once.
+// - context.done/succeed/fail answer at once.
+// - Only the first of callback/done/succeed/fail (or the promise) counts.
+// - Nothing answered once the event loop is empty: null, or Runtime.NodeJsExit for an async
+//   function (its promise never settled). A value returned by a handler that is not a promise
+//   is ignored, as in Lambda.
+// The result is serialized when it is posted, so changes made until then are in the answer.
 function run(handler, event, context) {
   return new Promise((resolve, reject) => {
-    let settled = false;
-    const callback = (err, result) => {
-      if (settled) return;
-      settled = true;
+    let answered = false;
+    let onEmpty = null;
+    const cancelWait = () => {
+      if (onEmpty) process.removeListener('beforeExit', onEmpty);
+      onEmpty = null;
+    };
+    const whenLoopEmpty = (fn) => {
+      cancelWait();
+      onEmpty = () => {
+        cancelWait();
+        setImmediate(fn);
+      };
+      process.on('beforeExit', onEmpty);
+    };
+    const settle = (err, result) => {
+      cancelWait();
       if (err !== null && err !== undefined) reject(err); else resolve(result);
     };
-    context.done = callback;
-    context.succeed = (result) => callback(null, result);
-    context.fail = (err) => callback(err ?? new Error('handled'));
+    const first = (fn) => (...args) => {
+      if (answered) return;
+      answered = true;
+      fn(...args);
+    };
+    const callback = first((err, result) => {
+      if ((err === null || err === undefined) && context.callbackWaitsForEmptyEventLoop) {
+        whenLoopEmpty(() => settle(null, result));
+      } else {
+        settle(err, result);
+      }
+    });
+    context.done = first(settle);
+    context.succeed = first((result) => settle(null, result));
+    context.fail = first((err) => settle(err ?? 'handled'));
+    whenLoopEmpty(first(() => settle(isAsyncFunction(handler) ? new NodeJsExit() : null, null)));
     try {
       const returned = handler(event, context, callback);
-      if (handler.length < 3 || (returned && typeof returned.then === 'function')) {
-        Promise.resolve(returned).then((r) => callback(null, r), (e) => callback(e));
+      if (returned && typeof returned.then === 'function') {
+        Promise.resolve(returned).then(context.succeed, context.fail);
       }
     } catch (err) {
       callback(err);
@@ -146,14 +267,45 @@ function run(handler, event, context) {
   });
 }
 
+// An exception nothing catches, or a rejection nothing handles, fails the current event (or the
+// init) with that error and ends the process (exit 129 / 128), as the official client does; the
+// next event starts a new instance.
+async function fatal(label, err, exitCode) {
+  console.error(label, logFormatted(err));
+  const body = errorBody(err);
+  try {
+    if (currentRequestId) {
+      await post(`/invocation/${currentRequestId}/error`, JSON.stringify(body), body.errorType);
+    } else {
+      await post('/init/error', JSON.stringify(body), body.errorType);
+    }
+  } finally {
+    process.exit(exitCode);
+  }
+}
+process.on('uncaughtException', (err) => fatal('Uncaught Exception', err, 129));
+process.on('unhandledRejection',
+           (reason, promise) => fatal('Unhandled Promise Rejection',
+                                      new UnhandledPromiseRejection(reason, promise), 128));
+
 const handler = await loadHandler();
+// aws-lambda-ric 3.3 warns at init about handlers that take a callback (removed in nodejs24.x).
+if (handler.length === 3 && !isAsyncFunction(handler) &&
+    process.env.AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING === undefined) {
+  console.warn('AWS Lambda plans to remove support for callback-based function handlers ' +
+               'starting with Node.js 24. You will need to update this function to use an async ' +
+               'handler to use Node.js 24 or later. For more information and to provide feedback ' +
+               'on this change, see https://github.com/aws/aws-lambda-nodejs-runtime-interface-' +
+               'client/issues/137. To disable this warning, set the ' +
+               'AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING environment variable.');
+}
 for (;;) {
-  const next = await fetch(`${api}/invocation/next`);
-  const requestId = next.headers.get('lambda-runtime-aws-request-id');
-  const deadlineMs = Number(next.headers.get('lambda-runtime-deadline-ms'));
-  const traceId = next.headers.get('lambda-runtime-trace-id');
+  const next = await request('GET', '/invocation/next');
+  const requestId = next.headers['lambda-runtime-aws-request-id'];
+  const deadlineMs = Number(next.headers['lambda-runtime-deadline-ms']);
+  const traceId = next.headers['lambda-runtime-trace-id'];
   if (traceId) process.env._X_AMZN_TRACE_ID = traceId; else delete process.env._X_AMZN_TRACE_ID;
-  const text = await next.text();
+  const text = next.body;
   currentRequestId = requestId;
   const context = makeContext(next.headers, deadlineMs);
   try {
@@ -163,7 +315,7 @@ for (;;) {
                JSON.stringify(result === undefined ? null : result));
   } catch (err) {
     const body = errorBody(err);
-    console.error(`Invoke Error \t${JSON.stringify(body)}`);
+    console.error('Invoke Error', logFormatted(err));
     await post(`/invocation/${requestId}/error`, JSON.stringify(body), `Function.${body.errorType.replace(/[^A-Za-z]/g, '') || 'Error'}`);
   }
   currentRequestId = undefined;

@@ -28,3 +28,64 @@ exports.thrower = async () => {
   throw new RangeError('out of range');
 };
 exports.nested = { deep: { handler: async () => 'nested' } };
+
+// context.callbackWaitsForEmptyEventLoop. Each handler starts a timer that marks its result
+// object; since the result is serialized when it is posted, the answer tells whether it was
+// sent before or after the timer ran.
+exports.waitsForLoop = (event, context, callback) => {
+  const result = { waits: context.callbackWaitsForEmptyEventLoop, timerDone: false };
+  setTimeout(() => { result.timerDone = true; }, 50);
+  callback(null, result);
+};
+// Answers at once; its timer stays pending, frozen with the instance, and then opens a TCP
+// connection to the instance's Momento listener (a ledger event). {"collect":true} answers
+// once that happened.
+let late;
+exports.noWait = (event, context, callback) => {
+  if (event.collect) {
+    late.then((fired) => callback(null, fired));
+    return;
+  }
+  context.callbackWaitsForEmptyEventLoop = false;
+  const result = { timerDone: false };
+  late = new Promise((resolve) => setTimeout(() => {
+    result.timerDone = true;
+    const socket = require('node:net').connect(Number(process.env.THAW_MOMENTO_PORT),
+                                                '127.0.0.1', () => {
+      socket.destroy();
+      resolve({ fired: true });
+    });
+  }, 300));  // well after the instance is frozen (it freezes once the runtime asks for /next)
+  callback(null, result);
+};
+exports.asyncIgnoresFlag = async (event, context) => {
+  context.callbackWaitsForEmptyEventLoop = true;
+  const result = { timerDone: false };
+  setTimeout(() => { result.timerDone = true; }, 50);
+  return result;
+};
+exports.neverAnswers = (event, context, callback) => {
+  setTimeout(() => console.log('timer done, no answer'), 20);
+};
+exports.syncReturn = (event, context) => ({ ignored: true });
+exports.succeedAtOnce = (event, context) => {
+  const result = { timerDone: false };
+  setTimeout(() => { result.timerDone = true; }, 50);
+  context.succeed(result);
+};
+exports.failNoArgument = (event, context) => context.fail();
+exports.callbackString = (event, context, callback) => callback('plain string');
+exports.firstAnswerWins = (event, context, callback) => {
+  callback(null, 'first');
+  context.succeed('second');
+};
+exports.neverSettles = async () => new Promise(() => {});
+exports.timerThrows = async () => {
+  setTimeout(() => { throw new SyntaxError('late boom'); }, 10);
+  return new Promise(() => {});
+};
+exports.rejectsUnhandled = async () => {
+  Promise.reject(new Error('nobody handles'));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return 'not reached';
+};
