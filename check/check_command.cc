@@ -11,6 +11,7 @@
 #include "check/terminal_report.h"
 #include "core/ledger_jsonl_writer.h"
 #include "emulator/control/log_sink.h"
+#include "emulator/runtimes/ric/prepare_runtime_clients.h"
 #include "report/html_report.h"
 
 namespace thaw::check {
@@ -32,6 +33,14 @@ bool WriteFile(const std::string& path, const std::string& text) {
 int RunCheck(const CheckOptions& options) {
   auto scenario = LoadScenarioFile(options.scenario);
   if (!scenario.ok()) return ScenarioError(std::string(scenario.status().message()));
+  // `runtime_client: aws-lambda-ric` functions need the official client installed (once).
+  auto announce = [](const std::string& message) {
+    std::fprintf(stderr, "thaw: %s\n", message.c_str());
+    std::fflush(stderr);
+  };
+  if (auto status = PrepareRuntimeClients(scenario->config, announce); !status.ok()) {
+    return ScenarioError(std::string(status.message()));
+  }
 
   Ledger ledger;
   std::unique_ptr<LedgerJsonlWriter> events;

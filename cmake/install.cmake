@@ -19,7 +19,7 @@ target_include_directories(thaw_runtime INTERFACE
   $<INSTALL_INTERFACE:${THAW_INSTALL_INCLUDEDIR}>)
 
 install(TARGETS thaw_testing thaw_runtime thaw_core thaw_host thaw_control thaw_config thaw_http
-                thaw_process thaw_momento thaw_aws thaw_proto
+                thaw_process thaw_momento thaw_aws thaw_proto thaw_ric
         EXPORT thawTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS thaw RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -29,6 +29,9 @@ install(FILES emulator/runtimes/cpp/runtime.h
         DESTINATION ${THAW_INSTALL_INCLUDEDIR}/emulator/runtimes/cpp)
 install(DIRECTORY emulator/runtimes/nodejs emulator/runtimes/python
         DESTINATION ${THAW_INSTALL_RUNTIMESDIR})
+# The pinned aws-lambda-ric (`runtime_client: aws-lambda-ric`), installed on first use.
+install(FILES emulator/runtimes/ric/package.json emulator/runtimes/ric/package-lock.json
+        DESTINATION ${THAW_INSTALL_RUNTIMESDIR}/ric)
 
 install(EXPORT thawTargets NAMESPACE thaw:: DESTINATION ${THAW_INSTALL_CMAKEDIR})
 configure_package_config_file(cmake/thawConfig.cmake.in

@@ -21,6 +21,7 @@
 #include "emulator/host/emulator_host.h"
 #include "emulator/http/http_server.h"
 #include "emulator/process/boost_process_launcher.h"
+#include "emulator/runtimes/ric/prepare_runtime_clients.h"
 
 namespace thaw::testing {
 
@@ -150,6 +151,11 @@ absl::StatusOr<std::unique_ptr<Emulator>> Emulator::Launch(std::unique_ptr<Impl>
     seed.value = value;
     seeds.push_back(std::move(seed));
   }
+  // `runtime_client: aws-lambda-ric` functions need the official client installed (once).
+  auto announce = [](const std::string& message) {
+    std::fprintf(stderr, "thaw: %s\n", message.c_str());
+  };
+  if (auto status = PrepareRuntimeClients(impl->config, announce); !status.ok()) return status;
   // Built before the io_context runs, as `thaw serve` does: nothing else touches them yet.
   impl->launcher = std::make_unique<BoostProcessLauncher>(impl->io);
   EmulatorHost::Options host_options;
