@@ -150,6 +150,8 @@ absl::StatusOr<bool> GetBool(const Reporter& r, const YAML::Node& node, const st
   return r.Error(node, path, "expected true or false");
 }
 
+std::string YamlToJsonText(const YAML::Node& node);  // below, with the seeds
+
 absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::string& name,
                                              const YAML::Node& node,
                                              const std::filesystem::path& base_dir) {
@@ -162,7 +164,7 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
   if (auto s = CheckKeys(r, node, path,
                          {"runtime", "handler", "code", "memory", "timeout", "environment",
                           "keepalive", "max_lifetime", "reserved_concurrency",
-                          "provisioned_concurrency"});
+                          "provisioned_concurrency", "policy", "extensions"});
       !s.ok()) {
     return s;
   }
@@ -317,6 +319,29 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
       }
       if (!kv.second.IsScalar()) return r.Error(kv.second, key_path, "expected a string value");
       fn.environment[key] = kv.second.as<std::string>();
+    }
+  }
+  // The role's IAM statements, in IAM's JSON shape written as YAML (the fake AWS parses and
+  // checks them when it starts).
+  if (const YAML::Node policy = node["policy"]; policy) {
+    if (!policy.IsSequence() && !policy.IsMap()) {
+      return r.Error(policy, path + ".policy",
+                     "expected a list of statements ({Effect, Action, Resource})");
+    }
+    fn.iam_statements = nlohmann::json::parse(YamlToJsonText(policy));
+  }
+  if (const YAML::Node extensions = node["extensions"]; extensions) {
+    if (!extensions.IsSequence()) {
+      return r.Error(extensions, path + ".extensions", "expected a list of extension names");
+    }
+    for (const auto& item : extensions) {
+      auto extension = GetString(r, item, path + ".extensions");
+      if (!extension.ok()) return extension.status();
+      if (*extension != "parameters-and-secrets") {
+        return r.Error(item, path + ".extensions",
+                       "unknown extension '" + *extension + "' (known: parameters-and-secrets)");
+      }
+      fn.extensions.push_back(*extension);
     }
   }
   return fn;

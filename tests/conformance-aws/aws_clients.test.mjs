@@ -1,7 +1,8 @@
 // Real AWS clients against `thaw aws` (standalone, SigV4 on): @aws-sdk/client-secrets-manager
 // and @aws-sdk/client-ssm (v3), aws-sdk (v2), Debian's awscli v2 (/usr/bin/aws) and boto3
-// (Debian's python3-boto3 under /usr/bin/python3). Each: success, not found, bad signature,
-// throttling (a fault set through POST /_thaw/faults). Every request is counted from the
+// (Debian's python3-boto3 under /usr/bin/python3). Each: success, not found, access denied by
+// an IAM policy (`--policy`), bad signature, throttling (a fault set through POST
+// /_thaw/faults). Every request is counted from the
 // ledger events `thaw aws --events FILE` writes before it answers.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +31,17 @@ const AWS = (await import('aws-sdk')).default;
 const REGION = 'us-east-1';
 const KEY = { accessKeyId: 'AKIATHAWCONFORMANCE', secretAccessKey: 'conformance-secret' };
 const BAD = { accessKeyId: KEY.accessKeyId, secretAccessKey: 'wrong-secret' };
+// A key whose policy grants GetSecretValue on other/* only.
+const DENIED = { accessKeyId: 'AKIATHAWDENIED', secretAccessKey: 'denied-secret' };
+const DENIED_POLICY = { Version: '2012-10-17', Statement: [{
+  Effect: 'Allow', Action: 'secretsmanager:GetSecretValue',
+  Resource: 'arn:aws:secretsmanager:*:*:secret:other/*' }] };
+// AWS's message, for the role thaw aws gives its keys.
+const DENIED_MESSAGE = new RegExp(
+  '^User: arn:aws:sts::123456789012:assumed-role/thaw-function-role/thaw is not authorized to ' +
+  'perform: secretsmanager:GetSecretValue on resource: ' +
+  'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/momento-[A-Za-z]{6} because no ' +
+  'identity-based policy allows the secretsmanager:GetSecretValue action$');
 const dir = mkdtempSync(path.join(tmpdir(), 'thaw-aws-'));
 const config = path.join(dir, 'thaw.yaml');
 writeFileSync(config, `secrets:
@@ -44,6 +56,8 @@ before(async () => {
   const events = path.join(dir, 'events.jsonl');
   const child = spawn(THAW, ['aws', '--port', '0', '--quiet', '--events', events, '--sigv4', 'on',
                              '--access-key', `${KEY.accessKeyId}:${KEY.secretAccessKey}`,
+                             '--access-key', `${DENIED.accessKeyId}:${DENIED.secretAccessKey}`,
+                             '--policy', `${DENIED.accessKeyId}=${JSON.stringify(DENIED_POLICY)}`,
                              '--config', config],
                       { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise((resolve, reject) => {
@@ -65,7 +79,8 @@ before(async () => {
     async fault(body) {
       const response = await fetch(`http://127.0.0.1:${port}/_thaw/faults`,
                                    { method: 'POST', body: JSON.stringify(body) });
-      assert.equal(response.status, 200);
+      assert.equal(response.status, 201);
+      return (await response.json()).id;
     },
     async stop() {
       child.kill('SIGTERM');
@@ -102,6 +117,14 @@ describe('@aws-sdk/client-secrets-manager and @aws-sdk/client-ssm (v3)', () => {
                          (e) => e.name === 'ResourceNotFoundException' &&
                            e.message === "Secrets Manager can't find the specified secret." &&
                            e.$metadata.httpStatusCode === 400);
+  });
+  test('access denied by policy', async () => {
+    await assert.rejects(
+      client(DENIED).send(new sm3.GetSecretValueCommand({ SecretId: 'prod/momento' })),
+      (e) => e.name === 'AccessDeniedException' && DENIED_MESSAGE.test(e.message) &&
+        e.$metadata.httpStatusCode === 400);
+    assert.equal(lastEvent().attrs.outcome, 'AccessDeniedException');
+    assert.equal(lastEvent().attrs.access_key_id, DENIED.accessKeyId);
   });
   test('bad signature', async () => {
     await assert.rejects(
@@ -158,6 +181,11 @@ describe('aws-sdk (v2)', () => {
     await assert.rejects(client().getSecretValue({ SecretId: 'nope' }).promise(),
                          (e) => e.code === 'ResourceNotFoundException' && e.statusCode === 400);
   });
+  test('access denied by policy', async () => {
+    await assert.rejects(client(DENIED).getSecretValue({ SecretId: 'prod/momento' }).promise(),
+                         (e) => e.code === 'AccessDeniedException' &&
+                           DENIED_MESSAGE.test(e.message) && e.statusCode === 400);
+  });
   test('bad signature', async () => {
     await assert.rejects(client(BAD).getSecretValue({ SecretId: 'prod/momento' }).promise(),
                          (e) => e.code === 'InvalidSignatureException');
@@ -200,6 +228,14 @@ describe('awscli v2 (/usr/bin/aws)', { skip: !existsSync('/usr/bin/aws') && 'no 
     const r = awscli(['secretsmanager', 'get-secret-value', '--secret-id', 'nope']);
     assert.equal(r.status, 254);
     assert.match(r.stderr, /\(ResourceNotFoundException\) when calling the GetSecretValue operation( \(reached max retries: 0\))?: Secrets Manager can't find the specified secret\./);
+  });
+  test('access denied by policy', () => {
+    const r = awscli(['secretsmanager', 'get-secret-value', '--secret-id', 'prod/momento'],
+                     DENIED);
+    assert.equal(r.status, 254);
+    const m = r.stderr.match(/\(AccessDeniedException\) when calling the GetSecretValue operation(?: \(reached max retries: 0\))?: (.*)/);
+    assert.ok(m, r.stderr);
+    assert.match(m[1].trim(), DENIED_MESSAGE);
   });
   test('bad signature', () => {
     const r = awscli(['secretsmanager', 'get-secret-value', '--secret-id', 'prod/momento'], BAD);
@@ -265,6 +301,13 @@ print(json.dumps([v['SecretString'], v['CreatedDate'].year > 2000]))`);
     const out = boto3(`print(json.dumps(error(lambda: sm.get_secret_value(SecretId='nope'))))`);
     assert.deepEqual(out, ['ResourceNotFoundException',
                            "Secrets Manager can't find the specified secret.", 400]);
+  });
+  test('access denied by policy', { skip: !hasBoto3 }, () => {
+    const out = boto3(
+      `print(json.dumps(error(lambda: sm.get_secret_value(SecretId='prod/momento'))))`, DENIED);
+    assert.equal(out[0], 'AccessDeniedException');
+    assert.match(out[1], DENIED_MESSAGE);
+    assert.equal(out[2], 400);
   });
   test('bad signature', { skip: !hasBoto3 }, () => {
     const out = boto3(
