@@ -1,11 +1,11 @@
 #include "fakes/aws/sigv4.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
+#include <memory>
 
 #include "fakes/aws/aws_error.h"
 
@@ -124,18 +124,66 @@ std::string Hex(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// OpenSSL 3's one-shot SHA256() and HMAC() look the algorithm up in the provider store on
+// every call (locks and allocations: most of a request's SigV4 cost in the fake). The digest is
+// fetched once and each thread reuses one context; HMAC is built on it (RFC 2104).
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+EVP_MD_CTX* ThreadCtx() {
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  return ctx.get();
+}
+
+constexpr size_t kSha256Size = 32;
+constexpr size_t kSha256Block = 64;
+
+// SHA-256 of the concatenation of `parts` into `out`.
+void Sha256(std::initializer_list<std::string_view> parts, unsigned char* out) {
+  EVP_MD_CTX* ctx = ThreadCtx();
+  EVP_DigestInit_ex(ctx, Sha256Md(), nullptr);
+  for (std::string_view part : parts) EVP_DigestUpdate(ctx, part.data(), part.size());
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx, out, &length);
+}
+
+}  // namespace
+
 std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  unsigned char digest[kSha256Size];
+  Sha256({data}, digest);
   return Hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
-  return std::string(reinterpret_cast<const char*>(out), length);
+  unsigned char block[kSha256Block] = {};
+  if (key.size() > kSha256Block) {
+    Sha256({key}, block);
+  } else {
+    std::copy(key.begin(), key.end(), block);
+  }
+  unsigned char inner_pad[kSha256Block];
+  unsigned char outer_pad[kSha256Block];
+  for (size_t i = 0; i < kSha256Block; ++i) {
+    inner_pad[i] = block[i] ^ 0x36;
+    outer_pad[i] = block[i] ^ 0x5c;
+  }
+  auto view = [](const unsigned char* bytes, size_t size) {
+    return std::string_view(reinterpret_cast<const char*>(bytes), size);
+  };
+  unsigned char inner[kSha256Size];
+  Sha256({view(inner_pad, kSha256Block), data}, inner);
+  unsigned char out[kSha256Size];
+  Sha256({view(outer_pad, kSha256Block), view(inner, kSha256Size)}, out);
+  return std::string(view(out, kSha256Size));
 }
 
 std::string UriEncode(std::string_view text, bool keep_slash) {
