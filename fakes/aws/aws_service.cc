@@ -87,7 +87,9 @@ AwsService::AwsService(Options options, Ledger& ledger, CredentialStore& credent
       verifier_(credentials_, SigV4Verifier::Options{}),
       iam_(options_.iam) {}
 
-AwsService::~AwsService() { ReleaseStalls(); }
+// Stalled requests are not released here: resumed, they would use this service. Their
+// coroutine frames go with the io_context.
+AwsService::~AwsService() = default;
 
 absl::StatusOr<std::string> AwsService::AddFault(const Json& spec) {
   if (!spec.is_object()) return absl::InvalidArgumentError("a fault is a JSON object");

@@ -69,7 +69,7 @@ class EmbeddedAws : public InstanceServices {
   struct Attached {
     std::unique_ptr<http::HttpServer> listener;
     std::string access_key_id;
-    std::unique_ptr<SecretsExtension> extension;
+    std::shared_ptr<SecretsExtension> extension;
     std::string momento_key;  // minted on first use
   };
 

@@ -112,16 +112,20 @@ SecretsExtension::SecretsExtension(AwsService& service, Ledger& ledger, const Sc
       region_(std::move(region)),
       settings_(settings) {}
 
-absl::StatusOr<std::unique_ptr<SecretsExtension>> SecretsExtension::Start(
+absl::StatusOr<std::shared_ptr<SecretsExtension>> SecretsExtension::Start(
     asio::io_context& io, AwsService& service, Ledger& ledger, const SchedulerClock& clock,
     AwsCredential credential, std::string region, Settings settings) {
-  std::unique_ptr<SecretsExtension> extension(new SecretsExtension(
+  std::shared_ptr<SecretsExtension> extension(new SecretsExtension(
       service, ledger, clock, std::move(credential), std::move(region), settings));
-  SecretsExtension* self = extension.get();
+  // Weak: the listener (owned by the extension) must not keep the extension alive.
   auto listener = http::HttpServer::Listen(
       io, "127.0.0.1", 0,
-      [self](http::Request& request, const http::RequestContext&)
-          -> asio::awaitable<http::Response> { co_return co_await self->HandleRead(request); });
+      [weak = std::weak_ptr<SecretsExtension>(extension)](
+          http::Request& request, const http::RequestContext&) -> asio::awaitable<http::Response> {
+        std::shared_ptr<SecretsExtension> self = weak.lock();
+        if (!self) co_return http::MakeResponse(request, 503, "", "text/plain");
+        co_return co_await HandleRead(std::move(self), request);
+      });
   if (!listener.ok()) return listener.status();
   extension->listener_ = *std::move(listener);
   return extension;
@@ -169,7 +173,12 @@ asio::awaitable<http::Response> SecretsExtension::FetchUpstream(const std::strin
   co_return co_await service_.Serve(request, "extension");
 }
 
-asio::awaitable<http::Response> SecretsExtension::HandleRead(const http::Request& request) {
+asio::awaitable<http::Response> SecretsExtension::HandleRead(std::shared_ptr<SecretsExtension> self,
+                                                             const http::Request& request) {
+  co_return co_await self->Read(request);
+}
+
+asio::awaitable<http::Response> SecretsExtension::Read(const http::Request& request) {
   const std::string_view target = request.target();
   const size_t q = target.find('?');
   const std::string path(target.substr(0, q));

@@ -36,7 +36,8 @@ namespace thaw::aws {
 // when the upstream call fails (as recorded from the real extension), 404 on other paths.
 //
 // Strand-confined to `io` (one thread); borrows `io`, `service`, `ledger` and `clock`, which
-// must outlive it.
+// must outlive it. Shared: a read in flight (an upstream fetch held by a fault) keeps the
+// extension alive past Close() until it completes.
 class SecretsExtension {
  public:
   // The extension's settings, from the function's environment variables.
@@ -57,7 +58,7 @@ class SecretsExtension {
   static Settings SettingsFrom(const std::map<std::string, std::string>& environment,
                                std::vector<std::string>* warnings);
 
-  static absl::StatusOr<std::unique_ptr<SecretsExtension>> Start(
+  static absl::StatusOr<std::shared_ptr<SecretsExtension>> Start(
       boost::asio::io_context& io, AwsService& service, Ledger& ledger, const SchedulerClock& clock,
       AwsCredential credential, std::string region, Settings settings);
   ~SecretsExtension();
@@ -76,7 +77,10 @@ class SecretsExtension {
 
   SecretsExtension(AwsService& service, Ledger& ledger, const SchedulerClock& clock,
                    AwsCredential credential, std::string region, Settings settings);
-  boost::asio::awaitable<http::Response> HandleRead(const http::Request& request);
+  // `self` is a parameter so that the coroutine frame owns a reference.
+  static boost::asio::awaitable<http::Response> HandleRead(std::shared_ptr<SecretsExtension> self,
+                                                           const http::Request& request);
+  boost::asio::awaitable<http::Response> Read(const http::Request& request);
   // Signs `body` for `target` with the instance's credentials and serves it.
   boost::asio::awaitable<http::Response> FetchUpstream(const std::string& target,
                                                        const std::string& body);

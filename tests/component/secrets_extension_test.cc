@@ -85,7 +85,7 @@ class SecretsExtensionTest : public ::testing::Test {
   AwsService service_{{}, ledger_, credentials_, secrets_, parameters_};
   AwsCredential credential_;
   boost::asio::io_context io_{1};
-  std::unique_ptr<SecretsExtension> extension_;
+  std::shared_ptr<SecretsExtension> extension_;
   std::thread thread_;
   std::unique_ptr<testing::HttpClient> client_;
 };
