@@ -328,6 +328,53 @@ print(json.dumps([v['SecretString'], v['CreatedDate'].year > 2000]))`);
   });
 });
 
+describe('standalone /_thaw/faults (the same spec as thaw serve\'s, service "aws")', () => {
+  const admin = async (method, route, body) => {
+    const res = await fetch(`${server.endpoint}${route}`,
+                            { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: await res.json() };
+  };
+  test('POST, GET, DELETE by id; a bad spec names its field', async () => {
+    const id = await server.fault({ service: 'aws', secret: 'prod/momento', delay: '50ms' });
+    assert.match(id, /^aws-\d+$/);
+    const listed = await admin('GET', '/_thaw/faults');
+    assert.deepEqual(listed.body.faults.map((f) => [f.id, f.delay, f.fired]), [[id, '50ms', 0]]);
+    const bad = await admin('POST', '/_thaw/faults', { error: 'ThrottlingException', sekret: 1 });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.message, /^sekret: unknown field/);
+    assert.equal((await admin('DELETE', `/_thaw/faults/${id}`)).status, 200);
+    assert.equal((await admin('DELETE', `/_thaw/faults/${id}`)).status, 404);
+    assert.deepEqual((await admin('GET', '/_thaw/faults')).body.faults, []);
+  });
+  test('stall: aws-sdk v2 with 1 s timeouts gives up; the fault is then removed', async () => {
+    const id = await server.fault({ operation: 'GetSecretValue', stall: true, count: 1 });
+    const client = new AWS.SecretsManager({
+      endpoint: server.endpoint, region: REGION, ...KEY, maxRetries: 0,
+      httpOptions: { connectTimeout: 1000, timeout: 1000 },
+    });
+    const start = Date.now();
+    await assert.rejects(client.getSecretValue({ SecretId: 'prod/momento' }).promise(),
+                         (e) => e.code === 'TimeoutError');
+    assert.ok(Date.now() - start >= 900);
+    // count 1: used up by the stalled request, so the next one is answered.
+    assert.deepEqual((await admin('GET', '/_thaw/faults')).body.faults, []);
+    const out = await client.getSecretValue({ SecretId: 'prod/momento' }).promise();
+    assert.equal(JSON.parse(out.SecretString).MOMENTO_API_KEY, 'key-123');
+    assert.ok(id);
+  });
+  test('rotate now: a new AWSCURRENT, the old one AWSPREVIOUS', async () => {
+    const sm = new sm3.SecretsManagerClient(
+      { endpoint: server.endpoint, region: REGION, credentials: KEY, maxAttempts: 1 });
+    const before = await sm.send(new sm3.GetSecretValueCommand({ SecretId: 'prod/momento' }));
+    await server.fault({ secret: 'prod/momento', rotate: { at: 'now' } });
+    const after = await sm.send(new sm3.GetSecretValueCommand({ SecretId: 'prod/momento' }));
+    assert.notEqual(after.VersionId, before.VersionId);
+    const previous = await sm.send(new sm3.GetSecretValueCommand(
+      { SecretId: 'prod/momento', VersionStage: 'AWSPREVIOUS' }));
+    assert.equal(previous.VersionId, before.VersionId);
+  });
+});
+
 describe('ledger', () => {
   test('every request was recorded, signed ones with their access key', () => {
     const events = server.events();
