@@ -13,9 +13,12 @@ namespace thaw::aws::sigv4 {
 
 namespace {
 
+// ASCII only (header names and hex), without the locale lookups of std::tolower.
 std::string ToLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   return out;
 }
 
@@ -254,11 +257,16 @@ std::string CanonicalRequest(const SignedRequest& request,
 
   std::vector<std::string> names = signed_headers;
   std::sort(names.begin(), names.end());
+  // Lower-cased once: the loop below compares every header with every signed name.
+  std::vector<std::string> lower_names;
+  lower_names.reserve(request.headers.size());
+  for (const auto& header : request.headers) lower_names.push_back(ToLower(header.first));
   for (const std::string& name : names) {
     std::string value;
     bool first = true;
-    for (const auto& [n, v] : request.headers) {
-      if (ToLower(n) != name) continue;
+    for (size_t h = 0; h < request.headers.size(); ++h) {
+      if (lower_names[h] != name) continue;
+      const std::string& v = request.headers[h].second;
       if (!first) value += ',';
       value += CanonicalValue(v);
       first = false;
@@ -289,15 +297,24 @@ std::string SigningKey(std::string_view secret, std::string_view date, std::stri
   return HmacSha256(k_service, "aws4_request");
 }
 
-std::string Signature(const SignedRequest& request, const std::vector<std::string>& signed_headers,
-                      std::string_view secret, std::string_view amz_date, std::string_view region,
-                      std::string_view service) {
+std::string SignatureWithKey(const SignedRequest& request,
+                             const std::vector<std::string>& signed_headers,
+                             std::string_view signing_key, std::string_view amz_date,
+                             std::string_view region, std::string_view service) {
   const std::string_view date = amz_date.substr(0, 8);
   const std::string scope =
       std::string(date) + "/" + std::string(region) + "/" + std::string(service) + "/aws4_request";
   const std::string to_sign =
       StringToSign(amz_date, scope, CanonicalRequest(request, signed_headers));
-  return Hex(HmacSha256(SigningKey(secret, date, region, service), to_sign));
+  return Hex(HmacSha256(signing_key, to_sign));
+}
+
+std::string Signature(const SignedRequest& request, const std::vector<std::string>& signed_headers,
+                      std::string_view secret, std::string_view amz_date, std::string_view region,
+                      std::string_view service) {
+  return SignatureWithKey(request, signed_headers,
+                          SigningKey(secret, amz_date.substr(0, 8), region, service), amz_date,
+                          region, service);
 }
 
 void SignRequest(SignedRequest& request, std::string_view access_key_id, std::string_view secret,
