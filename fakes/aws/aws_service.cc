@@ -322,6 +322,9 @@ absl::Status AwsService::Authorize(const Call& call, const std::string& action,
 }
 
 absl::StatusOr<Json> AwsService::Dispatch(Call& call, const Json& body) {
+  if (unrestricted_ && !call.credential.policy && call.credential.instance != 0) {
+    unrestricted_(call.credential);
+  }
   const std::string& op = call.operation;
   auto string_field = [&body](const char* key) -> std::string {
     return body.is_object() && body.contains(key) && body[key].is_string()

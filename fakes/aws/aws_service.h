@@ -64,7 +64,7 @@ struct AwsFault {
 //
 // One AwsService serves any number of listeners (the emulator gives each instance its own,
 // all bound to this service). Borrows everything passed in, which must outlive it.
-// Thread-safe, except SetSecretRenderer (call it before serving); handlers run on the
+// Thread-safe, except the Set... hooks (set them before serving); handlers run on the
 // listeners' io_context.
 class AwsService : public FaultTarget {
  public:
@@ -106,6 +106,10 @@ class AwsService : public FaultTarget {
   // Used for every SecretString read through GetSecretValue, BatchGetSecretValue and SSM's
   // /aws/reference/secretsmanager/ parameters. None: values are returned as stored.
   void SetSecretRenderer(SecretRenderer renderer) { renderer_ = std::move(renderer); }
+  // Called for every authenticated request of an instance whose credentials carry no policy
+  // (everything allowed), before it runs; EmbeddedAws notes it once per function.
+  using UnrestrictedHook = std::function<void(const AwsCredential& caller)>;
+  void SetUnrestrictedHook(UnrestrictedHook hook) { unrestricted_ = std::move(hook); }
 
   // FaultTarget, service "aws". A spec is a JSON object:
   //   function, instance, operation, secret  which requests (all optional; AND-ed)
@@ -162,6 +166,7 @@ class AwsService : public FaultTarget {
   const SigV4Verifier verifier_;
   const IamEvaluator iam_;
   SecretRenderer renderer_;
+  UnrestrictedHook unrestricted_;
   mutable std::mutex faults_mu_;
   std::vector<AwsFault> faults_ ABSL_GUARDED_BY(faults_mu_);
   int next_fault_ ABSL_GUARDED_BY(faults_mu_) = 1;

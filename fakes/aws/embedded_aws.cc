@@ -19,6 +19,15 @@ EmbeddedAws::EmbeddedAws(boost::asio::io_context& io, Ledger& ledger, const Sche
   options.account_id = config.settings.account_id;
   options.verify_signatures = true;
   service_ = std::make_unique<AwsService>(options, ledger, credentials_, secrets_, parameters_);
+  // Said once per function, at its first call, so functions that never call AWS stay quiet.
+  service_->SetUnrestrictedHook([this](const AwsCredential& caller) {
+    if (!noted_allow_all_.insert(caller.function).second) return;
+    const std::string note = "function " + caller.function +
+                             " declares no IAM statements: the fake AWS allows all its calls";
+    std::fprintf(stderr, "thaw: %s\n", note.c_str());
+    ledger_.Append(caller.instance, caller.function, kNoteKind,
+                   {{"note", note}, {"policy", "allow-all"}});
+  });
   service_->SetSecretRenderer([this](const AwsCredential& reader, const std::string& value) {
     return RenderSecret(reader, value);
   });
@@ -80,11 +89,6 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(
   std::shared_ptr<const IamPolicy> policy;
   if (auto it = policies_.find(function); it != policies_.end()) {
     policy = it->second;
-  } else if (noted_allow_all_.insert(function).second) {
-    const std::string note =
-        "function " + function + " declares no IAM statements: the fake AWS allows all its calls";
-    std::fprintf(stderr, "thaw: %s\n", note.c_str());
-    ledger_.Append(instance, function, kNoteKind, {{"note", note}, {"policy", "allow-all"}});
   }
   const AwsCredential credential =
       credentials_.Issue(instance, function, function + "-role", std::move(policy));

@@ -31,8 +31,8 @@ namespace thaw::aws {
 //
 // IAM: an instance's credentials carry its function's statements (FunctionConfig::
 // iam_statements, parsed at Start: a policy thaw cannot evaluate fails the start); a function
-// without statements may call everything, which is said once per function on stderr and as an
-// `aws.note` ledger event.
+// without statements may call everything, which is said once per function (at its first call)
+// on stderr and as an `aws.note` ledger event.
 // `{{momento_api_key}}` in a SecretString is replaced, for the instance reading it, by the key
 // the minter (SetKeyMinter) makes for it, once per instance; without a minter, or for a
 // caller that is no instance, the placeholder is returned as stored.
