@@ -6,7 +6,7 @@
 // aws-sdk v2); the Parameters and Secrets extension with its cache on the scheduler clock.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +41,10 @@ before(async () => {
   throttled: ${fn('read.handler')}
   stalled: ${fn('read_v2.handler')}
   cached: ${fn('extension.handler', ', extensions: [parameters-and-secrets]')}
+  boto: {runtime: python3.11, handler: readers.boto, code: "${code}", timeout: 20${
+    grant('arn:aws:secretsmanager:*:*:secret:momento/api-key-??????')}}
+  cli: {runtime: python3.11, handler: readers.cli, code: "${code}", timeout: 20${
+    grant('arn:aws:secretsmanager:*:*:secret:momento/api-key-??????')}}
   cached_denied: ${fn('extension.handler', ', extensions: [parameters-and-secrets]' +
                       grant('arn:aws:secretsmanager:*:*:secret:other/*'))}
 secrets:
@@ -209,4 +213,31 @@ test('the extension fetches with the instance\'s own credentials: IAM applies', 
   assert.equal(out.body, '400 Bad Request: an unexpected error occurred while executing request');
   const [instance] = await perInstance('cached_denied');
   assert.deepEqual(instance.errors, { AccessDeniedException: 1 });
+});
+
+// boto3 and awscli from Debian, which only /usr/bin/python3 (the python3.11 runtime's) sees.
+const hasPythonClients = existsSync('/usr/bin/aws') &&
+  spawnSync('/usr/bin/python3', ['-c', 'import boto3']).status === 0;
+
+test('boto3 and awscli inside a python3.11 function: success and access denied',
+     { skip: !hasPythonClients && 'needs python3-boto3 and awscli (install-deps.sh --test)' },
+     async () => {
+  const DENIED = /is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:momento\/minted-[A-Za-z]{6} because no identity-based policy allows the secretsmanager:GetSecretValue action/;
+  const ok = await invoke('boto', { secretId: 'momento/api-key' });
+  assert.equal(JSON.parse(ok.value).MOMENTO_API_KEY, 'k-123', JSON.stringify(ok));
+  const denied = await invoke('boto', { secretId: 'momento/minted' });
+  assert.equal(denied.error, 'AccessDeniedException');
+  assert.match(denied.message, /^User: arn:aws:sts::123456789012:assumed-role\/boto-role\/boto /);
+  assert.match(denied.message, DENIED);
+  const cliOk = await invoke('cli', { secretId: 'momento/api-key' });
+  assert.equal(JSON.parse(cliOk.value).MOMENTO_API_KEY, 'k-123', JSON.stringify(cliOk));
+  const cliDenied = await invoke('cli', { secretId: 'momento/minted' });
+  assert.equal(cliDenied.status, 254);
+  assert.match(cliDenied.stderr, /\(AccessDeniedException\) when calling the GetSecretValue operation/);
+  assert.match(cliDenied.stderr, DENIED);
+  for (const fn of ['boto', 'cli']) {
+    const [instance] = await perInstance(fn);
+    assert.equal(instance.operations.GetSecretValue, 2);
+    assert.deepEqual(instance.errors, { AccessDeniedException: 1 });
+  }
 });
