@@ -46,7 +46,7 @@ class SecretsExtensionTest : public ::testing::Test {
     client_.reset();
     std::promise<void> closed;
     boost::asio::post(io_, [&] {
-      extension_->Close();
+      if (extension_) extension_->Close();
       closed.set_value();
     });
     closed.get_future().wait();
@@ -189,6 +189,38 @@ TEST_F(SecretsExtensionTest, CacheDisabled) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Read("/secretsmanager/get?secretId=other").status, 200);
   EXPECT_EQ(Upstream(), 3u);
   EXPECT_THAT(CacheColumn(), ElementsAre("off", "off", "off"));
+}
+
+// The instance goes away while its extension waits on a stalled upstream fetch; releasing
+// the stall later must resume into a live extension (run under ASan by make test-sanitize).
+TEST_F(SecretsExtensionTest, ClosedWhileAnUpstreamFetchIsStalled) {
+  Start();
+  ASSERT_TRUE(service_.AddFault(Json{{"stall", true}}).ok());
+  auto read = std::async(std::launch::async, [this] {
+    testing::HttpClient client(extension_->port());
+    return client
+        .Send("GET", "/secretsmanager/get?secretId=other", "",
+              {{SecretsExtension::kTokenHeader, credential_.session_token}})
+        .status;
+  });
+  for (auto deadline = std::chrono::steady_clock::now() + testing::TestTimeout();
+       service_.ListFaults()[0]["fired"] == 0 && std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(service_.ListFaults()[0]["fired"], 1);
+  std::promise<void> dropped;
+  boost::asio::post(io_, [&] {
+    extension_->Close();
+    extension_.reset();  // the stalled read holds the last reference
+    dropped.set_value();
+  });
+  dropped.get_future().wait();
+  EXPECT_EQ(read.get(), 0) << "the connection closed with the extension";
+  service_.ClearFaults();  // resumes the read: it finishes and lets go of the extension
+  auto fetched = ledger_.WaitFor(
+      [](const Event& e) { return e.kind == SecretsExtension::kReadKind; }, testing::TestTimeout());
+  ASSERT_TRUE(fetched.ok()) << fetched.status();
+  EXPECT_EQ(fetched->attrs["cache"], "miss");
 }
 
 TEST(SecretsExtensionSettingsTest, DefaultsAndClamps) {
