@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <future>
@@ -47,6 +48,7 @@ class EmbeddedAwsTest : public ::testing::Test {
     ASSERT_TRUE(aws.ok()) << aws.status();
     aws_ = *std::move(aws);
   }
+  // The io thread; the work guard keeps it running while no listener is open yet.
   void Run() {
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -110,6 +112,8 @@ class EmbeddedAwsTest : public ::testing::Test {
   Ledger ledger_;
   SchedulerClock clock_;
   boost::asio::io_context io_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
+      boost::asio::make_work_guard(io_);
   std::unique_ptr<EmbeddedAws> aws_;
   std::thread thread_;
 };
