@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <future>
@@ -85,6 +86,9 @@ class SecretsExtensionTest : public ::testing::Test {
   AwsService service_{{}, ledger_, credentials_, secrets_, parameters_};
   AwsCredential credential_;
   boost::asio::io_context io_{1};
+  // Keeps the io thread running when no listener or timer is left (after a Close()).
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
+      boost::asio::make_work_guard(io_);
   std::shared_ptr<SecretsExtension> extension_;
   std::thread thread_;
   std::unique_ptr<testing::HttpClient> client_;
