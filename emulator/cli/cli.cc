@@ -262,6 +262,9 @@ int RunCli(int argc, char** argv) {
       ->capture_default_str();
   aws_cmd->add_option("--access-key", aws.access_keys,
                       "Accepted AKID:SECRET[:TOKEN] (repeatable; default test:test)");
+  aws_cmd->add_option("--policy", aws.policies,
+                      "AKID=JSON or AKID=@FILE: an IAM policy for that access key (repeatable); "
+                      "keys without one may call everything");
   aws_cmd->add_option("--region", aws.region, "Region in ARNs")->capture_default_str();
   aws_cmd->add_option("--account-id", aws.account_id, "Account in ARNs")->capture_default_str();
 

@@ -43,8 +43,8 @@ std::filesystem::path FindOnPath(const std::string& name) {
   size_t start = 0;
   while (start <= dirs.size()) {
     const size_t end = dirs.find(':', start);
-    const std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos
-                                                                        : end - start);
+    const std::string dir =
+        dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
     if (!dir.empty()) {
       const std::filesystem::path candidate = std::filesystem::path(dir) / name;
       if (::access(candidate.c_str(), X_OK) == 0) return candidate;
@@ -77,11 +77,16 @@ const std::set<std::string> kReservedEnv = {
 };
 
 // Host settings that would let a function reach real AWS with the host's identity.
-const std::set<std::string> kHostOnlyEnv = {
-    "AWS_SECURITY_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN"};
+const std::set<std::string> kHostOnlyEnv = {"AWS_SECURITY_TOKEN",
+                                            "AWS_PROFILE",
+                                            "AWS_DEFAULT_PROFILE",
+                                            "AWS_CONFIG_FILE",
+                                            "AWS_SHARED_CREDENTIALS_FILE",
+                                            "AWS_ROLE_ARN",
+                                            "AWS_WEB_IDENTITY_TOKEN_FILE",
+                                            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                                            "AWS_CONTAINER_AUTHORIZATION_TOKEN"};
 
 // Builds error messages that point at a YAML node.
 class Reporter {
@@ -143,7 +148,7 @@ absl::StatusOr<int> GetInt(const Reporter& r, const YAML::Node& node, const std:
 }
 
 absl::StatusOr<std::chrono::milliseconds> GetDuration(const Reporter& r, const YAML::Node& node,
-                                                     const std::string& path) {
+                                                      const std::string& path) {
   if (!node.IsScalar()) return r.Error(node, path, "expected a duration like 10m");
   auto value = ParseDuration(node.Scalar());
   if (!value.ok()) return r.Error(node, path, std::string(value.status().message()));
@@ -170,6 +175,8 @@ absl::StatusOr<std::string> GetRuntimeClient(const Reporter& r, const YAML::Node
   return *client;
 }
 
+std::string YamlToJsonText(const YAML::Node& node);  // below, with the seeds
+
 absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::string& name,
                                              const YAML::Node& node,
                                              const std::filesystem::path& base_dir,
@@ -183,7 +190,7 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
   if (auto s = CheckKeys(r, node, path,
                          {"runtime", "handler", "code", "memory", "timeout", "environment",
                           "keepalive", "max_lifetime", "reserved_concurrency",
-                          "provisioned_concurrency", "runtime_client"});
+                          "provisioned_concurrency", "runtime_client", "policy", "extensions"});
       !s.ok()) {
     return s;
   }
@@ -291,9 +298,9 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
   if (managed) {
     // No bootstrap of the function's own: thaw's runtime runs it.
   } else if (!std::filesystem::exists(bootstrap, ec)) {
-    return r.Error(node["code"], path + ".code",
-                   "no bootstrap in " + code_path.string() +
-                       " (a provided runtime runs <code>/bootstrap)");
+    return r.Error(
+        node["code"], path + ".code",
+        "no bootstrap in " + code_path.string() + " (a provided runtime runs <code>/bootstrap)");
   }
   if (!managed &&
       (::access(bootstrap.c_str(), X_OK) != 0 || std::filesystem::is_directory(bootstrap, ec))) {
@@ -353,14 +360,37 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
       fn.environment[key] = kv.second.as<std::string>();
     }
   }
+  // The role's IAM statements, in IAM's JSON shape written as YAML (the fake AWS parses and
+  // checks them when it starts).
+  if (const YAML::Node policy = node["policy"]; policy) {
+    if (!policy.IsSequence() && !policy.IsMap()) {
+      return r.Error(policy, path + ".policy",
+                     "expected a list of statements ({Effect, Action, Resource})");
+    }
+    fn.iam_statements = nlohmann::json::parse(YamlToJsonText(policy));
+  }
+  if (const YAML::Node extensions = node["extensions"]; extensions) {
+    if (!extensions.IsSequence()) {
+      return r.Error(extensions, path + ".extensions", "expected a list of extension names");
+    }
+    for (const auto& item : extensions) {
+      auto extension = GetString(r, item, path + ".extensions");
+      if (!extension.ok()) return extension.status();
+      if (*extension != "parameters-and-secrets") {
+        return r.Error(item, path + ".extensions",
+                       "unknown extension '" + *extension + "' (known: parameters-and-secrets)");
+      }
+      fn.extensions.push_back(*extension);
+    }
+  }
   return fn;
 }
 
 absl::Status ParseSettings(const Reporter& r, const YAML::Node& node, Settings& settings) {
-  if (auto s = CheckKeys(r, node, "settings",
-                         {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
-                          "max_lifetime", "freeze", "shutdown_grace", "init_timeout",
-                          "runtime_client"});
+  if (auto s =
+          CheckKeys(r, node, "settings",
+                    {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
+                     "max_lifetime", "freeze", "shutdown_grace", "init_timeout", "runtime_client"});
       !s.ok()) {
     return s;
   }
@@ -376,8 +406,9 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node, Settings& 
       if (!name.ok()) return name.status();
       if (kReservedEnv.count(*name) || kHostOnlyEnv.count(*name)) {
         return r.Error(item, "settings.pass_env",
-                       *name + " is never passed to instances (host credentials and Lambda's own "
-                               "variables stay out of functions)");
+                       *name +
+                           " is never passed to instances (host credentials and Lambda's own "
+                           "variables stay out of functions)");
       }
       settings.pass_env.push_back(*name);
     }
@@ -591,8 +622,8 @@ absl::StatusOr<ThawConfig> ParseConfig(const std::string& yaml, const std::strin
           std::to_string(config.settings.account_concurrency) + ")");
     }
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
-                                      ": " + e.msg);
+    return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) + ": " +
+                                      e.msg);
   }
   return config;
 }

@@ -1,5 +1,7 @@
 #include "emulator/host/emulator_host.h"
 
+#include "absl/strings/escaping.h"
+
 namespace thaw {
 
 EmulatorHost::EmulatorHost(boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger)
@@ -34,6 +36,21 @@ absl::StatusOr<std::unique_ptr<EmulatorHost>> EmulatorHost::Create(
     if (!aws.ok()) return aws.status();
     host->aws_ = *std::move(aws);
     host->control_->AddInstanceServices(host->aws_.get());
+    host->control_->AddFaultTarget(&host->aws_->service());
+  }
+  if (host->momento_ && host->aws_) {
+    // `{{momento_api_key}}` in a secret becomes a key minted for the reading instance.
+    // Interim until EmbeddedMomento::MintApiKey(instance, function) lands (wt-momento): a v1-
+    // format key (base64 of {"endpoint","api_key"}) that the SDK parses and the fake, which
+    // accepts any key today, accepts. Replace the lambda's body with
+    // `return momento->MintApiKey(instance, function);`.
+    host->aws_->SetKeyMinter([](int64_t instance, const std::string& function) {
+      const std::string key =
+          nlohmann::json{{"endpoint", "127.0.0.1"},
+                         {"api_key", "thaw-" + function + "-" + std::to_string(instance)}}
+              .dump();
+      return absl::Base64Escape(key);
+    });
   }
   return host;
 }

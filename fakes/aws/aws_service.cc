@@ -1,11 +1,15 @@
 #include "fakes/aws/aws_service.h"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
+#include <regex>
+#include <set>
 
+#include "emulator/config/duration.h"
 #include "fakes/aws/aws_error.h"
 
 namespace thaw::aws {
@@ -45,10 +49,14 @@ std::string DefaultMessage(const std::string& type) {
   return "";
 }
 
-bool FaultMatches(const AwsFault& fault, const std::string& target) {
-  if (fault.operation.empty() || fault.operation == target) return true;
+bool OperationMatches(const std::string& pattern, const std::string& target) {
+  if (pattern.empty() || pattern == target) return true;
   const size_t dot = target.find('.');
-  return dot != std::string::npos && target.substr(dot + 1) == fault.operation;
+  return dot != std::string::npos && target.substr(dot + 1) == pattern;
+}
+
+absl::Status SpecError(const std::string& field, const std::string& what) {
+  return absl::InvalidArgumentError(field + ": " + what);
 }
 
 }  // namespace
@@ -63,6 +71,10 @@ struct AwsService::Call {
   // For the ledger.
   std::string secret;
   std::string parameter;
+  std::string via;
+  std::string fault;
+  nlohmann::json body;
+  std::chrono::steady_clock::time_point start;
 };
 
 AwsService::AwsService(Options options, Ledger& ledger, CredentialStore& credentials,
@@ -75,35 +87,232 @@ AwsService::AwsService(Options options, Ledger& ledger, CredentialStore& credent
       verifier_(credentials_, SigV4Verifier::Options{}),
       iam_(options_.iam) {}
 
-void AwsService::AddFault(AwsFault fault) {
-  std::lock_guard<std::mutex> lock(faults_mu_);
-  faults_.push_back(std::move(fault));
+// Stalled requests are not released here: resumed, they would use this service. Their
+// coroutine frames go with the io_context.
+AwsService::~AwsService() = default;
+
+absl::StatusOr<std::string> AwsService::AddFault(const Json& spec) {
+  if (!spec.is_object()) return absl::InvalidArgumentError("a fault is a JSON object");
+  static const std::set<std::string> kFields = {"service",  "function", "instance", "operation",
+                                                "secret",   "error",    "message",  "delay",
+                                                "delay_ms", "stall",    "rotate",   "count"};
+  for (const auto& [key, value] : spec.items()) {
+    if (!kFields.count(key)) {
+      return SpecError(key,
+                       "unknown field (function, instance, operation, secret, error, "
+                       "message, delay, stall, rotate, count)");
+    }
+  }
+  AwsFault fault;
+  fault.spec = spec;
+  auto string_field = [&spec](const char* key, std::string& out) -> absl::Status {
+    if (!spec.contains(key)) return absl::OkStatus();
+    if (!spec[key].is_string()) return SpecError(key, "expected a string");
+    out = spec[key].get<std::string>();
+    return absl::OkStatus();
+  };
+  for (auto [key, out] : {std::pair<const char*, std::string*>{"function", &fault.function},
+                          {"operation", &fault.operation},
+                          {"secret", &fault.secret},
+                          {"error", &fault.error_type},
+                          {"message", &fault.message}}) {
+    if (auto s = string_field(key, *out); !s.ok()) return s;
+  }
+  if (spec.contains("instance")) {
+    if (!spec["instance"].is_number_integer() || spec["instance"].get<int64_t>() < 1) {
+      return SpecError("instance", "expected an instance id");
+    }
+    fault.instance = spec["instance"];
+  }
+  if (!fault.error_type.empty()) {
+    static const std::regex kTypeRe("[A-Za-z][A-Za-z0-9]*");
+    if (!std::regex_match(fault.error_type, kTypeRe)) {
+      return SpecError("error", "expected an AWS error type like ThrottlingException");
+    }
+  }
+  if (spec.contains("delay")) {
+    const Json& d = spec["delay"];
+    if (d.is_number_integer() && d.get<int64_t>() >= 0) {
+      fault.delay = std::chrono::milliseconds(d.get<int64_t>());
+    } else if (d.is_string()) {
+      auto parsed = ParseDuration(d.get<std::string>());
+      if (!parsed.ok()) return SpecError("delay", std::string(parsed.status().message()));
+      fault.delay = *parsed;
+    } else {
+      return SpecError("delay", "expected a duration like \"250ms\"");
+    }
+  } else if (spec.contains("delay_ms")) {
+    if (!spec["delay_ms"].is_number_integer() || spec["delay_ms"].get<int64_t>() < 0) {
+      return SpecError("delay_ms", "expected milliseconds");
+    }
+    fault.delay = std::chrono::milliseconds(spec["delay_ms"].get<int64_t>());
+  }
+  if (spec.contains("stall")) {
+    if (!spec["stall"].is_boolean()) return SpecError("stall", "expected true or false");
+    fault.stall = spec["stall"];
+  }
+  if (spec.contains("count")) {
+    const Json& c = spec["count"];
+    if (!c.is_number_integer() || (c.get<int64_t>() < 1 && c.get<int64_t>() != -1)) {
+      return SpecError("count", "expected a positive integer (or -1: unlimited)");
+    }
+    fault.count = static_cast<int>(c.get<int64_t>());
+  }
+  const bool rotate = spec.contains("rotate");
+  if (rotate) {
+    const Json& r = spec["rotate"];
+    std::string at = "now";
+    if (r.is_object()) {
+      for (const auto& [key, value] : r.items()) {
+        if (key != "at") return SpecError("rotate." + key, "unknown field (at)");
+      }
+      if (r.contains("at")) {
+        if (!r["at"].is_string()) return SpecError("rotate.at", "expected \"now\" or a duration");
+        at = r["at"];
+      }
+    } else if (!(r.is_boolean() && r.get<bool>())) {
+      return SpecError("rotate", "expected {\"at\": \"now\" | \"5m\"}");
+    }
+    std::chrono::milliseconds after{0};
+    if (at != "now") {
+      auto parsed = ParseDuration(at);
+      if (!parsed.ok()) return SpecError("rotate.at", std::string(parsed.status().message()));
+      after = *parsed;
+    }
+    if (fault.secret.empty()) return SpecError("secret", "required with rotate");
+    if (!fault.error_type.empty() || fault.stall || fault.delay.count() > 0) {
+      return SpecError("rotate", "cannot be combined with error, delay or stall");
+    }
+    fault.rotate_at = secrets_.Now() + after;
+  } else if (fault.stall && (!fault.error_type.empty() || fault.delay.count() > 0)) {
+    return SpecError("stall", "cannot be combined with error or delay");
+  } else if (!fault.stall && fault.error_type.empty() && fault.delay.count() == 0) {
+    return absl::InvalidArgumentError(
+        "a fault needs one of: error, delay, stall, rotate (see the fake AWS README)");
+  }
+  std::string id;
+  {
+    std::lock_guard<std::mutex> lock(faults_mu_);
+    id = "aws-" + std::to_string(next_fault_++);
+    fault.id = id;
+    faults_.push_back(std::move(fault));
+  }
+  if (rotate) RunDueRotations();
+  return id;
+}
+
+bool AwsService::RemoveFault(std::string_view id) {
+  bool removed = false;
+  {
+    std::lock_guard<std::mutex> lock(faults_mu_);
+    for (auto it = faults_.begin(); it != faults_.end(); ++it) {
+      if (it->id == id) {
+        faults_.erase(it);
+        removed = true;
+        break;
+      }
+    }
+  }
+  // A stalled request whose fault is gone is answered (which one stalled is not tracked).
+  if (removed) ReleaseStalls();
+  return removed;
 }
 
 void AwsService::ClearFaults() {
-  std::lock_guard<std::mutex> lock(faults_mu_);
-  faults_.clear();
-}
-
-std::chrono::milliseconds AwsService::FaultDelay(const std::string& target) {
-  std::lock_guard<std::mutex> lock(faults_mu_);
-  for (const AwsFault& fault : faults_) {
-    if (FaultMatches(fault, target)) return fault.delay;
+  {
+    std::lock_guard<std::mutex> lock(faults_mu_);
+    faults_.clear();
   }
-  return std::chrono::milliseconds(0);
+  ReleaseStalls();
 }
 
-absl::Status AwsService::TakeFault(const std::string& target) {
+Json AwsService::ListFaults() const {
+  std::lock_guard<std::mutex> lock(faults_mu_);
+  Json out = Json::array();
+  for (const AwsFault& fault : faults_) {
+    Json entry = fault.spec;
+    entry["id"] = fault.id;
+    entry["fired"] = fault.fired;
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+void AwsService::ReleaseStalls() {
+  std::vector<std::weak_ptr<asio::steady_timer>> stalls;
+  {
+    std::lock_guard<std::mutex> lock(faults_mu_);
+    stalls.swap(stalls_);
+  }
+  for (auto& weak : stalls) {
+    if (auto timer = weak.lock()) {
+      // Timers are not thread-safe: cancel on the timer's own io thread.
+      asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+    }
+  }
+}
+
+void AwsService::RunDueRotations() {
+  const auto now = secrets_.Now();
+  std::vector<std::pair<std::string, std::string>> due;  // fault id, secret
+  {
+    std::lock_guard<std::mutex> lock(faults_mu_);
+    for (auto it = faults_.begin(); it != faults_.end();) {
+      if (it->rotate_at && *it->rotate_at <= now) {
+        due.emplace_back(it->id, it->secret);
+        it = faults_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& [id, secret] : due) {
+    auto rotated = secrets_.RotateSecret(Json{{"SecretId", secret}});
+    Json attrs = {{"secret", secret}, {"fault", id}};
+    if (rotated.ok()) {
+      attrs["version"] = rotated->value("VersionId", "");
+      attrs["outcome"] = "ok";
+    } else {
+      attrs["outcome"] = AwsErrorType(rotated.status());
+      attrs["message"] = std::string(rotated.status().message());
+    }
+    ledger_.Append(0, "", kRotationKind, std::move(attrs));
+  }
+}
+
+bool AwsService::FaultMatches(const AwsFault& fault, const Call& call) {
+  if (fault.rotate_at) return false;
+  if (!OperationMatches(fault.operation, call.target)) return false;
+  if (!fault.function.empty() && fault.function != call.credential.function) return false;
+  if (fault.instance != 0 && fault.instance != call.credential.instance) return false;
+  if (!fault.secret.empty()) {
+    if (call.service == "ssm") return fault.secret == call.parameter;
+    if (call.secret.empty()) return false;
+    if (fault.secret != call.secret &&
+        secrets_.ResourceArn(fault.secret) != secrets_.ResourceArn(call.secret)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<AwsService::FaultAction> AwsService::TakeFault(const Call& call) {
   std::lock_guard<std::mutex> lock(faults_mu_);
   for (auto it = faults_.begin(); it != faults_.end(); ++it) {
-    if (!FaultMatches(*it, target)) continue;
-    AwsFault fault = *it;
+    if (!FaultMatches(*it, call)) continue;
+    FaultAction action;
+    action.id = it->id;
+    action.delay = it->delay;
+    action.stall = it->stall;
+    if (!it->error_type.empty()) {
+      action.error = AwsError(it->error_type,
+                              it->message.empty() ? DefaultMessage(it->error_type) : it->message);
+    }
+    ++it->fired;
     if (it->count > 0 && --it->count == 0) faults_.erase(it);
-    if (fault.error_type.empty()) return absl::OkStatus();
-    return AwsError(fault.error_type,
-                    fault.message.empty() ? DefaultMessage(fault.error_type) : fault.message);
+    return action;
   }
-  return absl::OkStatus();
+  return std::nullopt;
 }
 
 absl::Status AwsService::Authorize(const Call& call, const std::string& action,
@@ -113,6 +322,9 @@ absl::Status AwsService::Authorize(const Call& call, const std::string& action,
 }
 
 absl::StatusOr<Json> AwsService::Dispatch(Call& call, const Json& body) {
+  if (unrestricted_ && !call.credential.policy && call.credential.instance != 0) {
+    unrestricted_(call.credential);
+  }
   const std::string& op = call.operation;
   auto string_field = [&body](const char* key) -> std::string {
     return body.is_object() && body.contains(key) && body[key].is_string()
@@ -137,12 +349,10 @@ absl::StatusOr<Json> AwsService::Dispatch(Call& call, const Json& body) {
     if (op == "CreateSecret") {
       call.secret = string_field("Name");
       if (auto s = Authorize(call, action, secrets_.ResourceArn(call.secret)); !s.ok()) return s;
-      if (auto s = TakeFault(call.target); !s.ok()) return s;
       return secrets_.CreateSecret(body);
     }
     if (op == "ListSecrets" || op == "BatchGetSecretValue") {
       if (auto s = Authorize(call, action, "*"); !s.ok()) return s;
-      if (auto s = TakeFault(call.target); !s.ok()) return s;
       if (op == "ListSecrets") return secrets_.ListSecrets(body);
       return secrets_.BatchGetSecretValue(body, [this, &call](const std::string& arn) {
         return Authorize(call, "secretsmanager:GetSecretValue", arn);
@@ -156,7 +366,6 @@ absl::StatusOr<Json> AwsService::Dispatch(Call& call, const Json& body) {
     if (!call.secret.empty()) {
       if (auto s = Authorize(call, action, secrets_.ResourceArn(call.secret)); !s.ok()) return s;
     }
-    if (auto s = TakeFault(call.target); !s.ok()) return s;
     return (secrets_.*(it->second))(body);
   }
 
@@ -201,17 +410,12 @@ absl::StatusOr<Json> AwsService::Dispatch(Call& call, const Json& body) {
       }
     }
   }
-  if (auto s = TakeFault(call.target); !s.ok()) return s;
   return (parameters_.*(it->second))(body);
 }
 
-http::Response AwsService::Handle(const http::Request& request,
-                                  std::chrono::system_clock::time_point now) {
-  const auto start = std::chrono::steady_clock::now();
-  if (options_.admin_routes && request.target().starts_with("/_thaw/")) {
-    return HandleAdmin(request);
-  }
-  Call call;
+absl::Status AwsService::Prepare(const http::Request& request,
+                                 std::chrono::system_clock::time_point now, Call& call) {
+  call.start = std::chrono::steady_clock::now();
   call.request_id = NewUuid();
   auto target_it = request.find("X-Amz-Target");
   call.target = target_it == request.end() ? "" : std::string(target_it->value());
@@ -223,50 +427,71 @@ http::Response AwsService::Handle(const http::Request& request,
   } else if (prefix == "AmazonSSM") {
     call.service = "ssm";
   }
-
-  Json body;
-  absl::StatusOr<Json> result;
   if (request.method() != beast::http::verb::post || request.target() != "/") {
-    result = AwsError("UnknownOperationException", "");
-  } else if (call.service.empty() || call.operation.empty()) {
-    result = AwsError("UnknownOperationException", "");
-  } else {
-    body = Json::parse(request.body().empty() ? "{}" : request.body(), nullptr, false);
-    // Name the subject in the ledger even when the request is refused before it runs.
-    if (body.is_object()) {
-      const char* key = call.service == "ssm" ? "Name" : "SecretId";
-      if (body.contains(key) && body[key].is_string()) {
-        (call.service == "ssm" ? call.parameter : call.secret) = body[key].get<std::string>();
-      }
-    }
-    // Authenticate.
-    absl::Status auth = absl::OkStatus();
-    if (options_.verify_signatures) {
-      auto credential = verifier_.Verify(ToSignedRequest(request), call.service, now);
-      if (credential.ok()) {
-        call.credential = *std::move(credential);
-      } else {
-        auth = credential.status();
-      }
-    } else if (auto known = credentials_.Find(AccessKeyOf(request))) {
-      call.credential = *std::move(known);
-    } else {
-      call.credential.access_key_id = AccessKeyOf(request);
-    }
-    call.principal = AssumedRoleArn(options_.account_id, call.credential.role_name,
-                                    call.credential.session_name);
-    if (!auth.ok()) {
-      result = auth;
-    } else {
-      if (body.is_discarded() || !body.is_object()) {
-        result = AwsError("SerializationException",
-                          "Start of structure or map found where not expected.");
-      } else {
-        result = Dispatch(call, body);
-      }
+    return AwsError("UnknownOperationException", "");
+  }
+  if (call.service.empty() || call.operation.empty()) {
+    return AwsError("UnknownOperationException", "");
+  }
+  call.body = Json::parse(request.body().empty() ? "{}" : request.body(), nullptr, false);
+  // Name the subject in the ledger even when the request is refused before it runs.
+  if (call.body.is_object()) {
+    const char* key = call.service == "ssm" ? "Name" : "SecretId";
+    if (call.body.contains(key) && call.body[key].is_string()) {
+      (call.service == "ssm" ? call.parameter : call.secret) = call.body[key].get<std::string>();
     }
   }
+  // Authenticate.
+  absl::Status auth = absl::OkStatus();
+  if (options_.verify_signatures) {
+    auto credential = verifier_.Verify(ToSignedRequest(request), call.service, now);
+    if (credential.ok()) {
+      call.credential = *std::move(credential);
+    } else {
+      auth = credential.status();
+    }
+  } else if (auto known = credentials_.Find(AccessKeyOf(request))) {
+    call.credential = *std::move(known);
+  } else {
+    call.credential.access_key_id = AccessKeyOf(request);
+  }
+  call.principal =
+      AssumedRoleArn(options_.account_id, call.credential.role_name, call.credential.session_name);
+  if (!auth.ok()) return auth;
+  if (call.body.is_discarded() || !call.body.is_object()) {
+    return AwsError("SerializationException",
+                    "Start of structure or map found where not expected.");
+  }
+  return absl::OkStatus();
+}
 
+void AwsService::Render(const Call& call, Json& result) const {
+  if (!renderer_) return;
+  auto render = [&](Json& holder, const char* key) {
+    if (holder.is_object() && holder.contains(key) && holder[key].is_string()) {
+      holder[key] = renderer_(call.credential, holder[key].get<std::string>());
+    }
+  };
+  if (call.operation == "GetSecretValue") {
+    render(result, "SecretString");
+  } else if (call.operation == "BatchGetSecretValue" && result.contains("SecretValues")) {
+    for (Json& value : result["SecretValues"]) render(value, "SecretString");
+  } else if (call.operation == "GetParameter" || call.operation == "GetParameters") {
+    auto render_parameter = [&](Json& parameter) {
+      if (parameter.is_object() &&
+          parameter.value("Name", "").rfind(ParameterStore::kSecretReferencePrefix, 0) == 0) {
+        render(parameter, "Value");
+      }
+    };
+    if (result.contains("Parameter")) render_parameter(result["Parameter"]);
+    if (result.contains("Parameters")) {
+      for (Json& parameter : result["Parameters"]) render_parameter(parameter);
+    }
+  }
+}
+
+http::Response AwsService::Finish(const http::Request& request, Call& call,
+                                  absl::StatusOr<Json> result) {
   http::Response response;
   Json attrs = {{"service", call.service},
                 {"operation", call.operation},
@@ -274,7 +499,10 @@ http::Response AwsService::Handle(const http::Request& request,
                 {"access_key_id", call.credential.access_key_id}};
   if (!call.secret.empty()) attrs["secret"] = call.secret;
   if (!call.parameter.empty()) attrs["parameter"] = call.parameter;
+  if (!call.via.empty()) attrs["via"] = call.via;
+  if (!call.fault.empty()) attrs["fault"] = call.fault;
   if (result.ok()) {
+    Render(call, *result);
     response = http::MakeResponse(request, 200, result->dump(), kJsonType);
     attrs["outcome"] = "ok";
     attrs["status"] = 200;
@@ -301,30 +529,92 @@ http::Response AwsService::Handle(const http::Request& request,
   }
   response.set("x-amzn-RequestId", call.request_id);
   attrs["latency_ms"] =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - call.start)
+          .count();
   ledger_.Append(call.credential.instance, call.credential.function, kRequestKind,
                  std::move(attrs));
   return response;
 }
 
-http::Response AwsService::HandleAdmin(const http::Request& request) {
-  if (request.target() == "/_thaw/faults" && request.method() == beast::http::verb::delete_) {
-    ClearFaults();
-    return http::MakeResponse(request, 200, "{}");
+http::Response AwsService::Handle(const http::Request& request,
+                                  std::chrono::system_clock::time_point now) {
+  if (options_.admin_routes && request.target().starts_with("/_thaw/")) {
+    return HandleAdmin(request);
   }
-  if (request.target() == "/_thaw/faults" && request.method() == beast::http::verb::post) {
+  Call call;
+  if (auto s = Prepare(request, now, call); !s.ok()) return Finish(request, call, s);
+  RunDueRotations();
+  if (auto fault = TakeFault(call)) {
+    call.fault = fault->id;
+    if (!fault->error.ok()) return Finish(request, call, fault->error);
+  }
+  return Finish(request, call, Dispatch(call, call.body));
+}
+
+asio::awaitable<http::Response> AwsService::Serve(const http::Request& request, std::string via) {
+  if (options_.admin_routes && request.target().starts_with("/_thaw/")) {
+    co_return HandleAdmin(request);
+  }
+  Call call;
+  call.via = std::move(via);
+  if (auto s = Prepare(request, std::chrono::system_clock::now(), call); !s.ok()) {
+    co_return Finish(request, call, s);
+  }
+  RunDueRotations();
+  std::optional<FaultAction> fault = TakeFault(call);
+  if (fault) {
+    call.fault = fault->id;
+    if (fault->stall || fault->delay.count() > 0) {
+      auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+      if (fault->stall) {
+        timer->expires_at(asio::steady_timer::time_point::max());
+        std::lock_guard<std::mutex> lock(faults_mu_);
+        std::erase_if(stalls_, [](const auto& weak) { return weak.expired(); });
+        stalls_.push_back(timer);
+      } else {
+        timer->expires_after(fault->delay);
+      }
+      boost::system::error_code ec;
+      co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!fault->error.ok()) co_return Finish(request, call, fault->error);
+  }
+  co_return Finish(request, call, Dispatch(call, call.body));
+}
+
+http::Response AwsService::HandleAdmin(const http::Request& request) {
+  const std::string_view target = request.target();
+  constexpr std::string_view kFaults = "/_thaw/faults";
+  if (target == kFaults && request.method() == beast::http::verb::delete_) {
+    const size_t cleared = ListFaults().size();
+    ClearFaults();
+    return http::MakeResponse(request, 200, Json{{"cleared", cleared}}.dump());
+  }
+  if (target == kFaults && request.method() == beast::http::verb::get) {
+    return http::MakeResponse(request, 200, Json{{"faults", ListFaults()}}.dump());
+  }
+  if (target == kFaults && request.method() == beast::http::verb::post) {
     Json body = Json::parse(request.body(), nullptr, false);
     if (body.is_discarded() || !body.is_object()) {
       return http::MakeResponse(request, 400, R"({"message":"expected a JSON object"})");
     }
-    AwsFault fault;
-    fault.operation = body.value("operation", "");
-    fault.error_type = body.value("error", "");
-    fault.message = body.value("message", "");
-    fault.count = body.value("count", 1);
-    fault.delay = std::chrono::milliseconds(body.value("delay_ms", 0));
-    AddFault(std::move(fault));
-    return http::MakeResponse(request, 200, "{}");
+    if (body.contains("service") && body["service"] != "aws") {
+      return http::MakeResponse(request, 400, R"({"message":"service: only \"aws\" here"})");
+    }
+    auto id = AddFault(body);
+    if (!id.ok()) {
+      return http::MakeResponse(request, 400,
+                                Json{{"message", std::string(id.status().message())}}.dump());
+    }
+    return http::MakeResponse(request, 201, Json{{"id", *id}}.dump());
+  }
+  if (request.method() == beast::http::verb::delete_ && target.starts_with("/_thaw/faults/")) {
+    const std::string_view id = target.substr(kFaults.size() + 1);
+    if (!RemoveFault(id)) {
+      return http::MakeResponse(request, 404,
+                                Json{{"message", "no fault " + std::string(id)}}.dump());
+    }
+    return http::MakeResponse(request, 200, Json{{"removed", std::string(id)}}.dump());
   }
   return http::MakeResponse(request, 404, R"({"message":"no such admin route"})");
 }
@@ -336,15 +626,7 @@ http::Handler AwsService::MakeHandler() {
       co_return http::MakeResponse(
           request, 413, R"({"__type":"RequestEntityTooLargeException","Message":""})", kJsonType);
     }
-    auto target_it = request.find("X-Amz-Target");
-    const std::string target = target_it == request.end() ? "" : std::string(target_it->value());
-    const auto delay = FaultDelay(target);
-    if (delay.count() > 0) {
-      asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-      boost::system::error_code ec;
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-    co_return Handle(request, std::chrono::system_clock::now());
+    co_return co_await Serve(request, "");
   };
 }
 

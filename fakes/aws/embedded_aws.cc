@@ -1,10 +1,16 @@
 #include "fakes/aws/embedded_aws.h"
 
+#include <algorithm>
+#include <cstdio>
+
 namespace thaw::aws {
 
-EmbeddedAws::EmbeddedAws(boost::asio::io_context& io, Ledger& ledger,
-                         const SchedulerClock& clock, const ThawConfig& config)
+EmbeddedAws::EmbeddedAws(boost::asio::io_context& io, Ledger& ledger, const SchedulerClock& clock,
+                         const ThawConfig& config)
     : io_(io),
+      ledger_(ledger),
+      clock_(clock),
+      config_(config),
       secrets_(clock, {.region = config.settings.region, .account_id = config.settings.account_id}),
       parameters_(clock, secrets_,
                   {.region = config.settings.region, .account_id = config.settings.account_id}) {
@@ -13,6 +19,36 @@ EmbeddedAws::EmbeddedAws(boost::asio::io_context& io, Ledger& ledger,
   options.account_id = config.settings.account_id;
   options.verify_signatures = true;
   service_ = std::make_unique<AwsService>(options, ledger, credentials_, secrets_, parameters_);
+  // Said once per function, at its first call, so functions that never call AWS stay quiet.
+  service_->SetUnrestrictedHook([this](const AwsCredential& caller) {
+    if (!noted_allow_all_.insert(caller.function).second) return;
+    const std::string note = "function " + caller.function +
+                             " declares no IAM statements: the fake AWS allows all its calls";
+    std::fprintf(stderr, "thaw: %s\n", note.c_str());
+    ledger_.Append(caller.instance, caller.function, kNoteKind,
+                   {{"note", note}, {"policy", "allow-all"}});
+  });
+  service_->SetSecretRenderer([this](const AwsCredential& reader, const std::string& value) {
+    return RenderSecret(reader, value);
+  });
+}
+
+std::string EmbeddedAws::RenderSecret(const AwsCredential& reader, const std::string& value) {
+  const std::string placeholder = kMomentoKeyPlaceholder;
+  if (!minter_ || reader.instance == 0 || value.find(placeholder) == std::string::npos) {
+    return value;
+  }
+  auto it = attached_.find(reader.instance);
+  if (it == attached_.end()) return value;
+  if (it->second.momento_key.empty()) {
+    it->second.momento_key = minter_(reader.instance, reader.function);
+  }
+  std::string out = value;
+  for (size_t at = out.find(placeholder); at != std::string::npos;
+       at = out.find(placeholder, at + it->second.momento_key.size())) {
+    out.replace(at, placeholder.size(), it->second.momento_key);
+  }
+  return out;
 }
 
 absl::StatusOr<std::unique_ptr<EmbeddedAws>> EmbeddedAws::Start(boost::asio::io_context& io,
@@ -20,6 +56,15 @@ absl::StatusOr<std::unique_ptr<EmbeddedAws>> EmbeddedAws::Start(boost::asio::io_
                                                                 const SchedulerClock& clock,
                                                                 const ThawConfig& config) {
   std::unique_ptr<EmbeddedAws> aws(new EmbeddedAws(io, ledger, clock, config));
+  for (const auto& [name, function] : config.functions) {
+    if (function.iam_statements.is_null()) continue;
+    auto policy = ParseIamPolicy(function.iam_statements);
+    if (!policy.ok()) {
+      return absl::InvalidArgumentError(config.source + ": functions." + name +
+                                        ".policy: " + std::string(policy.status().message()));
+    }
+    aws->policies_[name] = std::make_shared<const IamPolicy>(*std::move(policy));
+  }
   for (const SecretSeed& seed : config.seeds.secrets) {
     if (auto s = aws->secrets_.Seed(seed.name, seed.value, seed.description); !s.ok()) {
       return absl::InvalidArgumentError(config.source + ": secrets: " + seed.name + ": " +
@@ -41,12 +86,14 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(
     int64_t instance, const std::string& function) {
   auto listener = http::HttpServer::Listen(io_, "127.0.0.1", 0, service_->MakeHandler());
   if (!listener.ok()) return listener.status();
-  // No IAM statements are loaded yet (templates come later): the role allows everything.
-  const AwsCredential credential = credentials_.Issue(instance, function, function + "-role",
-                                                      /*policy=*/nullptr);
+  std::shared_ptr<const IamPolicy> policy;
+  if (auto it = policies_.find(function); it != policies_.end()) {
+    policy = it->second;
+  }
+  const AwsCredential credential =
+      credentials_.Issue(instance, function, function + "-role", std::move(policy));
   const std::string endpoint = "http://127.0.0.1:" + std::to_string((*listener)->port());
-  attached_[instance] = Attached{*std::move(listener), credential.access_key_id};
-  return std::map<std::string, std::string>{
+  std::map<std::string, std::string> env = {
       {"AWS_ACCESS_KEY_ID", credential.access_key_id},
       {"AWS_SECRET_ACCESS_KEY", credential.secret_access_key},
       {"AWS_SESSION_TOKEN", credential.session_token},
@@ -54,12 +101,37 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(
       {"AWS_ENDPOINT_URL_SECRETS_MANAGER", endpoint},
       {"AWS_ENDPOINT_URL_SSM", endpoint},
   };
+  Attached attached{*std::move(listener), credential.access_key_id, nullptr, ""};
+  auto fn = config_.functions.find(function);
+  if (fn != config_.functions.end() &&
+      std::find(fn->second.extensions.begin(), fn->second.extensions.end(),
+                SecretsExtension::kName) != fn->second.extensions.end()) {
+    std::vector<std::string> warnings;
+    const SecretsExtension::Settings settings =
+        SecretsExtension::SettingsFrom(fn->second.environment, &warnings);
+    for (const std::string& warning : warnings) {
+      std::fprintf(stderr, "thaw: %s: parameters-and-secrets: WARN %s\n", function.c_str(),
+                   warning.c_str());
+    }
+    auto extension = SecretsExtension::Start(io_, *service_, ledger_, clock_, credential,
+                                             config_.settings.region, settings);
+    if (!extension.ok()) {
+      attached.listener->Close();
+      credentials_.Remove(credential.access_key_id);
+      return extension.status();
+    }
+    env[SecretsExtension::kPortVariable] = std::to_string((*extension)->port());
+    attached.extension = *std::move(extension);
+  }
+  attached_[instance] = std::move(attached);
+  return env;
 }
 
 void EmbeddedAws::Detach(int64_t instance) {
   auto it = attached_.find(instance);
   if (it == attached_.end()) return;
   it->second.listener->Close();
+  if (it->second.extension) it->second.extension->Close();
   credentials_.Remove(it->second.access_key_id);
   attached_.erase(it);
 }

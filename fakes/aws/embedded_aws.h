@@ -2,8 +2,10 @@
 #define THAW_FAKES_AWS_EMBEDDED_AWS_H_
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -16,6 +18,7 @@
 #include "fakes/aws/credential_store.h"
 #include "fakes/aws/parameter_store.h"
 #include "fakes/aws/secret_store.h"
+#include "fakes/aws/secrets_extension.h"
 
 namespace thaw::aws {
 
@@ -25,13 +28,23 @@ namespace thaw::aws {
 // (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL_SSM), so that SDKs
 // reach the fake unmodified and every request is attributed to the instance that signed it.
 // Signatures are verified. Secrets and parameters come from the config's seeds.
-// Strand-confined to `io`; `io`, `ledger` and `clock` must outlive it.
+//
+// IAM: an instance's credentials carry its function's statements (FunctionConfig::
+// iam_statements, parsed at Start: a policy thaw cannot evaluate fails the start); a function
+// without statements may call everything, which is said once per function (at its first call)
+// on stderr and as an `aws.note` ledger event.
+// `{{momento_api_key}}` in a SecretString is replaced, for the instance reading it, by the key
+// the minter (SetKeyMinter) makes for it, once per instance; without a minter, or for a
+// caller that is no instance, the placeholder is returned as stored.
+// Functions with `extensions: [parameters-and-secrets]` also get a SecretsExtension each
+// instance (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT).
+// Strand-confined to `io`; `io`, `ledger`, `clock` and `config` must outlive it.
 class EmbeddedAws : public InstanceServices {
  public:
   static absl::StatusOr<std::unique_ptr<EmbeddedAws>> Start(boost::asio::io_context& io,
-                                                           Ledger& ledger,
-                                                           const SchedulerClock& clock,
-                                                           const ThawConfig& config);
+                                                            Ledger& ledger,
+                                                            const SchedulerClock& clock,
+                                                            const ThawConfig& config);
   ~EmbeddedAws() override;
 
   absl::StatusOr<std::map<std::string, std::string>> Attach(int64_t instance,
@@ -40,6 +53,12 @@ class EmbeddedAws : public InstanceServices {
   // Closes every listener (at shutdown).
   void DetachAll();
 
+  // Makes the Momento API key an instance of `function` gets for `{{momento_api_key}}`.
+  using KeyMinter = std::function<std::string(int64_t instance, const std::string& function)>;
+  void SetKeyMinter(KeyMinter minter) { minter_ = std::move(minter); }
+  inline static constexpr char kMomentoKeyPlaceholder[] = "{{momento_api_key}}";
+  inline static constexpr char kNoteKind[] = "aws.note";
+
   AwsService& service() { return *service_; }
   // The secrets behind the service (scenarios rotate them directly, unsigned).
   SecretStore& secrets() { return secrets_; }
@@ -47,13 +66,23 @@ class EmbeddedAws : public InstanceServices {
  private:
   EmbeddedAws(boost::asio::io_context& io, Ledger& ledger, const SchedulerClock& clock,
               const ThawConfig& config);
+  std::string RenderSecret(const AwsCredential& reader, const std::string& value);
 
   struct Attached {
     std::unique_ptr<http::HttpServer> listener;
     std::string access_key_id;
+    std::shared_ptr<SecretsExtension> extension;
+    std::string momento_key;  // minted on first use
   };
 
   boost::asio::io_context& io_;
+  Ledger& ledger_;
+  const SchedulerClock& clock_;
+  const ThawConfig& config_;
+  // Parsed IAM statements by function; a function without statements has none here.
+  std::map<std::string, std::shared_ptr<const IamPolicy>> policies_;
+  std::set<std::string> noted_allow_all_;
+  KeyMinter minter_;
   CredentialStore credentials_;
   SecretStore secrets_;
   ParameterStore parameters_;

@@ -5,7 +5,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include "core/ledger.h"
 #include "core/ledger_jsonl_writer.h"
@@ -59,6 +61,33 @@ int RunAwsServer(const AwsCommandOptions& options) {
         key.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
     if (second != std::string::npos) credential.session_token = key.substr(second + 1);
     credentials.Add(std::move(credential));
+  }
+  for (const std::string& spec : options.policies) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return StartError("--policy wants AKID=JSON or AKID=@FILE, got '" + spec + "'");
+    }
+    const std::string akid = spec.substr(0, eq);
+    std::string text = spec.substr(eq + 1);
+    if (text.starts_with("@")) {
+      std::ifstream in(text.substr(1));
+      if (!in) return StartError("--policy: cannot read " + text.substr(1));
+      std::stringstream buffer;
+      buffer << in.rdbuf();
+      text = buffer.str();
+    }
+    auto credential = credentials.Find(akid);
+    if (!credential) {
+      return StartError("--policy: no --access-key " + akid + " to attach the policy to");
+    }
+    const nlohmann::json document = nlohmann::json::parse(text, nullptr, false);
+    if (document.is_discarded()) return StartError("--policy " + akid + ": not JSON");
+    auto policy = ParseIamPolicy(document);
+    if (!policy.ok()) {
+      return StartError("--policy " + akid + ": " + std::string(policy.status().message()));
+    }
+    credential->policy = std::make_shared<const IamPolicy>(*std::move(policy));
+    credentials.Add(*std::move(credential));
   }
 
   SecretStore secrets(clock, {.region = options.region, .account_id = options.account_id});

@@ -23,6 +23,11 @@ struct AwsCommandOptions {
   std::string sigv4 = "off";
   // Accepted credentials, "AKID:SECRET" or "AKID:SECRET:SESSION_TOKEN"; default "test:test".
   std::vector<std::string> access_keys;
+  // "AKID=<policy JSON>" or "AKID=@file.json": that key's identity-based policy (IAM's JSON:
+  // {"Statement":[...]}, a statement list or one statement). Keys without one allow all.
+  // Requests signed by the key are made as arn:aws:sts::<account>:assumed-role/
+  // thaw-function-role/thaw.
+  std::vector<std::string> policies;
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
 };

@@ -1,11 +1,11 @@
 #include "fakes/aws/sigv4.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
+#include <memory>
 
 #include "fakes/aws/aws_error.h"
 
@@ -13,9 +13,12 @@ namespace thaw::aws::sigv4 {
 
 namespace {
 
+// ASCII only (header names and hex), without the locale lookups of std::tolower.
 std::string ToLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   return out;
 }
 
@@ -124,18 +127,66 @@ std::string Hex(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// OpenSSL 3's one-shot SHA256() and HMAC() look the algorithm up in the provider store on
+// every call (locks and allocations: most of a request's SigV4 cost in the fake). The digest is
+// fetched once and each thread reuses one context; HMAC is built on it (RFC 2104).
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+EVP_MD_CTX* ThreadCtx() {
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  return ctx.get();
+}
+
+constexpr size_t kSha256Size = 32;
+constexpr size_t kSha256Block = 64;
+
+// SHA-256 of the concatenation of `parts` into `out`.
+void Sha256(std::initializer_list<std::string_view> parts, unsigned char* out) {
+  EVP_MD_CTX* ctx = ThreadCtx();
+  EVP_DigestInit_ex(ctx, Sha256Md(), nullptr);
+  for (std::string_view part : parts) EVP_DigestUpdate(ctx, part.data(), part.size());
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx, out, &length);
+}
+
+}  // namespace
+
 std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  unsigned char digest[kSha256Size];
+  Sha256({data}, digest);
   return Hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
-  return std::string(reinterpret_cast<const char*>(out), length);
+  unsigned char block[kSha256Block] = {};
+  if (key.size() > kSha256Block) {
+    Sha256({key}, block);
+  } else {
+    std::copy(key.begin(), key.end(), block);
+  }
+  unsigned char inner_pad[kSha256Block];
+  unsigned char outer_pad[kSha256Block];
+  for (size_t i = 0; i < kSha256Block; ++i) {
+    inner_pad[i] = block[i] ^ 0x36;
+    outer_pad[i] = block[i] ^ 0x5c;
+  }
+  auto view = [](const unsigned char* bytes, size_t size) {
+    return std::string_view(reinterpret_cast<const char*>(bytes), size);
+  };
+  unsigned char inner[kSha256Size];
+  Sha256({view(inner_pad, kSha256Block), data}, inner);
+  unsigned char out[kSha256Size];
+  Sha256({view(outer_pad, kSha256Block), view(inner, kSha256Size)}, out);
+  return std::string(view(out, kSha256Size));
 }
 
 std::string UriEncode(std::string_view text, bool keep_slash) {
@@ -206,11 +257,16 @@ std::string CanonicalRequest(const SignedRequest& request,
 
   std::vector<std::string> names = signed_headers;
   std::sort(names.begin(), names.end());
+  // Lower-cased once: the loop below compares every header with every signed name.
+  std::vector<std::string> lower_names;
+  lower_names.reserve(request.headers.size());
+  for (const auto& header : request.headers) lower_names.push_back(ToLower(header.first));
   for (const std::string& name : names) {
     std::string value;
     bool first = true;
-    for (const auto& [n, v] : request.headers) {
-      if (ToLower(n) != name) continue;
+    for (size_t h = 0; h < request.headers.size(); ++h) {
+      if (lower_names[h] != name) continue;
+      const std::string& v = request.headers[h].second;
       if (!first) value += ',';
       value += CanonicalValue(v);
       first = false;
@@ -241,15 +297,24 @@ std::string SigningKey(std::string_view secret, std::string_view date, std::stri
   return HmacSha256(k_service, "aws4_request");
 }
 
-std::string Signature(const SignedRequest& request, const std::vector<std::string>& signed_headers,
-                      std::string_view secret, std::string_view amz_date, std::string_view region,
-                      std::string_view service) {
+std::string SignatureWithKey(const SignedRequest& request,
+                             const std::vector<std::string>& signed_headers,
+                             std::string_view signing_key, std::string_view amz_date,
+                             std::string_view region, std::string_view service) {
   const std::string_view date = amz_date.substr(0, 8);
   const std::string scope =
       std::string(date) + "/" + std::string(region) + "/" + std::string(service) + "/aws4_request";
   const std::string to_sign =
       StringToSign(amz_date, scope, CanonicalRequest(request, signed_headers));
-  return Hex(HmacSha256(SigningKey(secret, date, region, service), to_sign));
+  return Hex(HmacSha256(signing_key, to_sign));
+}
+
+std::string Signature(const SignedRequest& request, const std::vector<std::string>& signed_headers,
+                      std::string_view secret, std::string_view amz_date, std::string_view region,
+                      std::string_view service) {
+  return SignatureWithKey(request, signed_headers,
+                          SigningKey(secret, amz_date.substr(0, 8), region, service), amz_date,
+                          region, service);
 }
 
 void SignRequest(SignedRequest& request, std::string_view access_key_id, std::string_view secret,

@@ -70,6 +70,11 @@ std::string SigningKey(std::string_view secret, std::string_view date, std::stri
 std::string Signature(const SignedRequest& request, const std::vector<std::string>& signed_headers,
                       std::string_view secret, std::string_view amz_date, std::string_view region,
                       std::string_view service);
+// Same, with the signing key already derived (SigningKey of the same date, region, service).
+std::string SignatureWithKey(const SignedRequest& request,
+                             const std::vector<std::string>& signed_headers,
+                             std::string_view signing_key, std::string_view amz_date,
+                             std::string_view region, std::string_view service);
 
 // Signs `request` in place the way an SDK does: adds X-Amz-Date, X-Amz-Security-Token (when
 // `session_token` is set) and Authorization, signing every header present (plus those).

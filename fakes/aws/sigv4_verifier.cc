@@ -11,23 +11,26 @@ namespace thaw::aws {
 
 namespace {
 
+bool EqualsLower(std::string_view name, std::string_view lower_name) {
+  if (name.size() != lower_name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower_name[i]) return false;
+  }
+  return true;
+}
+
 std::string HeaderValue(const sigv4::SignedRequest& request, std::string_view lower_name) {
   for (const auto& [name, value] : request.headers) {
-    if (name.size() != lower_name.size()) continue;
-    bool same = true;
-    for (size_t i = 0; i < name.size() && same; ++i) {
-      same = std::tolower(static_cast<unsigned char>(name[i])) == lower_name[i];
-    }
-    if (same) return value;
+    if (EqualsLower(name, lower_name)) return value;
   }
   return "";
 }
 
 bool HasHeader(const sigv4::SignedRequest& request, std::string_view lower_name) {
   for (const auto& [name, value] : request.headers) {
-    std::string lower = name;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == lower_name) return true;
+    if (EqualsLower(name, lower_name)) return true;
   }
   return false;
 }
@@ -63,6 +66,24 @@ std::string FormatAmzDate(std::chrono::system_clock::time_point time) {
   char buffer[32];
   std::strftime(buffer, sizeof(buffer), "%Y%m%dT%H%M%SZ", &tm);
   return buffer;
+}
+
+std::string SigV4Verifier::CachedSigningKey(const std::string& secret, std::string_view date,
+                                            std::string_view region,
+                                            std::string_view service) const {
+  std::string key = secret;
+  for (std::string_view part : {date, region, service}) {
+    key += '\0';
+    key += part;
+  }
+  std::lock_guard<std::mutex> lock(keys_mu_);
+  auto it = keys_.find(key);
+  if (it != keys_.end()) return it->second;
+  // One entry per credential and day: bounded by dropping everything now and then.
+  if (keys_.size() >= 4096) keys_.clear();
+  std::string derived = sigv4::SigningKey(secret, date, region, service);
+  keys_.emplace(std::move(key), derived);
+  return derived;
 }
 
 absl::StatusOr<AwsCredential> SigV4Verifier::Verify(
@@ -143,9 +164,10 @@ absl::StatusOr<AwsCredential> SigV4Verifier::Verify(
     return AwsError("InvalidSignatureException",
                     "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   }
-  const std::string expected =
-      sigv4::Signature(request, auth->signed_headers, credential->secret_access_key, amz_date,
-                       auth->region, auth->service);
+  const std::string expected = sigv4::SignatureWithKey(
+      request, auth->signed_headers,
+      CachedSigningKey(credential->secret_access_key, auth->date, auth->region, auth->service),
+      amz_date, auth->region, auth->service);
   if (expected.size() != auth->signature.size() ||
       CRYPTO_memcmp(expected.data(), auth->signature.data(), expected.size()) != 0) {
     return AwsError("InvalidSignatureException",

@@ -2,10 +2,13 @@
 #define THAW_FAKES_AWS_SIGV4_VERIFIER_H_
 
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "fakes/aws/credential_store.h"
 #include "fakes/aws/sigv4.h"
@@ -41,8 +44,15 @@ class SigV4Verifier {
                                        std::chrono::system_clock::time_point now) const;
 
  private:
+  // The derived signing key for (secret, date, region, service), as SDKs cache it: four HMACs
+  // saved per request.
+  std::string CachedSigningKey(const std::string& secret, std::string_view date,
+                               std::string_view region, std::string_view service) const;
+
   const CredentialStore& credentials_;
   const Options options_;
+  mutable std::mutex keys_mu_;
+  mutable std::map<std::string, std::string> keys_ ABSL_GUARDED_BY(keys_mu_);
 };
 
 // yyyymmddThhmmssZ <-> time point (UTC). Parse returns nullopt on a malformed value.

@@ -34,6 +34,7 @@ std::string RequestText(const RequestSpec& spec, uint16_t port) {
         "Content-Type: application/json\r\nContent-Length: " + std::to_string(spec.body.size()) +
         "\r\n";
   }
+  for (const auto& [name, value] : spec.headers) text += name + ": " + value + "\r\n";
   text += "\r\n";
   text += spec.body;
   return text;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace thaw::bench {
@@ -18,6 +19,8 @@ struct RequestSpec {
   std::string method = "POST";
   std::string target;
   std::string body;
+  // Extra header lines (e.g. a SigV4 Authorization), sent as given.
+  std::vector<std::pair<std::string, std::string>> headers;
   // When set, a 200 answer whose body differs is counted as a bad answer.
   std::optional<std::string> expected_body;
   // When set, a 200 answer whose body does not contain it is counted as a bad answer.

@@ -282,33 +282,159 @@ TEST_F(AwsServiceTest, UnknownOperationAndBadJson) {
 
 TEST_F(AwsServiceTest, FaultsThrottleThenRecover) {
   ASSERT_TRUE(secrets_.Seed("s", "v").ok());
-  AwsFault throttle;
-  throttle.operation = "GetSecretValue";
-  throttle.error_type = "ThrottlingException";
-  service_->AddFault(throttle);
+  auto id = service_->AddFault(
+      Json{{"operation", "GetSecretValue"}, {"error", "ThrottlingException"}, {"count", 1}});
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, "aws-1");
   EXPECT_EQ(Error("secretsmanager.GetSecretValue", {{"SecretId", "s"}}),
             "ThrottlingException: Rate exceeded");
   EXPECT_EQ(LastRequest().attrs["outcome"], "ThrottlingException");
+  EXPECT_EQ(LastRequest().attrs["fault"], "aws-1");
   EXPECT_EQ(Call("secretsmanager.GetSecretValue", {{"SecretId", "s"}}).status, 200);
-  AwsFault internal;
-  internal.error_type = "InternalServiceError";
-  internal.count = -1;
-  service_->AddFault(internal);
+  EXPECT_TRUE(service_->ListFaults().empty()) << "count 1: gone after one use";
+  ASSERT_TRUE(service_->AddFault(Json{{"error", "InternalServiceError"}}).ok());
   EXPECT_THAT(Error(Call("AmazonSSM.GetParameter", {{"Name", "/x"}}), 500),
-              HasSubstr("InternalServiceError"));
+              HasSubstr("InternalServiceError: An error occurred on the server side."));
+  EXPECT_THAT(Error(Call("AmazonSSM.GetParameter", {{"Name", "/x"}}), 500),
+              HasSubstr("InternalServiceError"))
+      << "no count: unlimited";
+  EXPECT_EQ(service_->ListFaults()[0]["fired"], 2);
   service_->ClearFaults();
   EXPECT_THAT(Error("AmazonSSM.GetParameter", {{"Name", "/x"}}), HasSubstr("ParameterNotFound"));
 }
 
+TEST_F(AwsServiceTest, FaultsMatchFunctionInstanceAndSecret) {
+  ASSERT_TRUE(secrets_.Seed("s", "v").ok());
+  ASSERT_TRUE(secrets_.Seed("t", "v").ok());
+  ASSERT_TRUE(
+      service_->AddFault(Json{{"function", "other"}, {"error", "ThrottlingException"}}).ok());
+  ASSERT_TRUE(service_->AddFault(Json{{"instance", 8}, {"error", "ThrottlingException"}}).ok());
+  EXPECT_EQ(Call("secretsmanager.GetSecretValue", {{"SecretId", "s"}}).status, 200);
+  service_->ClearFaults();
+  // By name, matched whether the request names the secret or its ARN.
+  ASSERT_TRUE(service_
+                  ->AddFault(Json{{"function", "fn"},
+                                  {"instance", 7},
+                                  {"secret", "s"},
+                                  {"error", "ThrottlingException"}})
+                  .ok());
+  const std::string arn = Ok("secretsmanager.GetSecretValue", {{"SecretId", "t"}})["ARN"];
+  EXPECT_THAT(Error("secretsmanager.GetSecretValue", {{"SecretId", "s"}}),
+              HasSubstr("ThrottlingException"));
+  const std::string s_arn = secrets_.ResourceArn("s");
+  EXPECT_THAT(Error("secretsmanager.GetSecretValue", {{"SecretId", s_arn}}),
+              HasSubstr("ThrottlingException"));
+  EXPECT_EQ(Call("secretsmanager.GetSecretValue", {{"SecretId", arn}}).status, 200);
+}
+
+TEST_F(AwsServiceTest, FaultSpecErrorsNameTheField) {
+  auto error = [this](const Json& spec) {
+    auto id = service_->AddFault(spec);
+    EXPECT_FALSE(id.ok()) << spec.dump();
+    return std::string(id.status().message());
+  };
+  EXPECT_THAT(error(Json{{"error", "ThrottlingException"}, {"sekret", "x"}}),
+              HasSubstr("sekret: unknown field"));
+  EXPECT_THAT(error(Json{{"delay", "soon"}}), HasSubstr("delay: "));
+  EXPECT_THAT(error(Json{{"error", "ThrottlingException"}, {"count", 0}}), HasSubstr("count: "));
+  EXPECT_THAT(error(Json{{"rotate", {{"at", "now"}}}}), HasSubstr("secret: required with rotate"));
+  EXPECT_THAT(error(Json{{"stall", true}, {"error", "ThrottlingException"}}), HasSubstr("stall: "));
+  EXPECT_THAT(error(Json{{"operation", "GetSecretValue"}}), HasSubstr("needs one of"));
+  EXPECT_THAT(error(Json{{"instance", "seven"}, {"stall", true}}), HasSubstr("instance: "));
+}
+
 TEST_F(AwsServiceTest, FaultDelayHoldsTheAnswer) {
   ASSERT_TRUE(secrets_.Seed("s", "v").ok());
-  AwsFault delay;
-  delay.operation = "GetSecretValue";
-  delay.delay = std::chrono::milliseconds(200);
-  service_->AddFault(delay);
+  ASSERT_TRUE(
+      service_->AddFault(Json{{"operation", "GetSecretValue"}, {"delay", "200ms"}, {"count", 1}})
+          .ok());
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(Call("secretsmanager.GetSecretValue", {{"SecretId", "s"}}).status, 200);
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
+}
+
+TEST_F(AwsServiceTest, StallHoldsTheRequestUntilTheFaultIsRemoved) {
+  ASSERT_TRUE(secrets_.Seed("s", "v").ok());
+  auto id = service_->AddFault(Json{{"secret", "s"}, {"stall", true}});
+  ASSERT_TRUE(id.ok());
+  auto stalled = std::async(std::launch::async, [this] {
+    testing::HttpClient client(server_->port());
+    sigv4::SignedRequest request;
+    request.method = "POST";
+    request.target = "/";
+    request.body = Json{{"SecretId", "s"}}.dump();
+    request.headers = {{"Host", "127.0.0.1:" + std::to_string(server_->port())},
+                       {"X-Amz-Target", "secretsmanager.GetSecretValue"}};
+    sigv4::SignRequest(request, kAkid, kSecret, kToken,
+                       FormatAmzDate(std::chrono::system_clock::now()), "us-east-1",
+                       "secretsmanager");
+    std::map<std::string, std::string> headers;
+    for (const auto& [name, value] : request.headers) {
+      if (name != "Host") headers[name] = value;
+    }
+    return client.Post("/", request.body, headers).status;
+  });
+  // The fault fired (the request arrived and is held), yet nothing was answered.
+  for (auto deadline = std::chrono::steady_clock::now() + testing::TestTimeout();
+       service_->ListFaults()[0]["fired"] == 0 && std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(service_->ListFaults()[0]["fired"], 1);
+  EXPECT_EQ(stalled.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
+  EXPECT_EQ(
+      ledger_.Select([](const Event& e) { return e.kind == AwsService::kRequestKind; }).size(), 0u);
+  EXPECT_TRUE(service_->RemoveFault(*id));
+  EXPECT_EQ(stalled.get(), 200);
+}
+
+TEST_F(AwsServiceTest, RotateFaultOnTheSchedulerClock) {
+  ASSERT_TRUE(secrets_.Seed("s", "v").ok());
+  const std::string first = Ok("secretsmanager.GetSecretValue", {{"SecretId", "s"}})["VersionId"];
+  ASSERT_TRUE(service_->AddFault(Json{{"secret", "s"}, {"rotate", {{"at", "5m"}}}}).ok());
+  EXPECT_EQ(Ok("secretsmanager.GetSecretValue", {{"SecretId", "s"}})["VersionId"], first);
+  clock_.Advance(std::chrono::minutes(5));
+  const std::string second = Ok("secretsmanager.GetSecretValue", {{"SecretId", "s"}})["VersionId"];
+  EXPECT_NE(second, first);
+  EXPECT_EQ(Ok("secretsmanager.GetSecretValue",
+               {{"SecretId", "s"}, {"VersionStage", "AWSPREVIOUS"}})["VersionId"],
+            first);
+  EXPECT_TRUE(service_->ListFaults().empty());
+  auto rotation =
+      ledger_.Select([](const Event& e) { return e.kind == AwsService::kRotationKind; });
+  ASSERT_EQ(rotation.size(), 1u);
+  EXPECT_EQ(rotation[0].attrs["version"], second);
+  // "now" rotates at once.
+  ASSERT_TRUE(service_->AddFault(Json{{"secret", "s"}, {"rotate", {{"at", "now"}}}}).ok());
+  EXPECT_NE(Ok("secretsmanager.GetSecretValue", {{"SecretId", "s"}})["VersionId"], second);
+}
+
+TEST_F(AwsServiceTest, SecretRendererSeesTheReader) {
+  Stop();
+  service_.reset();
+  AwsService::Options options;
+  service_ = std::make_unique<AwsService>(options, ledger_, credentials_, secrets_, parameters_);
+  service_->SetSecretRenderer([](const AwsCredential& reader, const std::string& value) {
+    std::string out = value;
+    const std::string placeholder = "{{momento_api_key}}";
+    if (auto at = out.find(placeholder); at != std::string::npos) {
+      out.replace(at, placeholder.size(), "key-for-" + std::to_string(reader.instance));
+    }
+    return out;
+  });
+  auto server = http::HttpServer::Listen(io_, "127.0.0.1", 0, service_->MakeHandler());
+  ASSERT_TRUE(server.ok());
+  server_ = *std::move(server);
+  io_.restart();
+  thread_ = std::thread([this] { io_.run(); });
+  client_ = std::make_unique<testing::HttpClient>(server_->port());
+  ASSERT_TRUE(secrets_.Seed("m", R"({"MOMENTO_API_KEY":"{{momento_api_key}}"})").ok());
+  EXPECT_EQ(Ok("secretsmanager.GetSecretValue", {{"SecretId", "m"}})["SecretString"],
+            R"({"MOMENTO_API_KEY":"key-for-7"})");
+  Json batch = Ok("secretsmanager.BatchGetSecretValue", {{"SecretIdList", {"m"}}});
+  EXPECT_EQ(batch["SecretValues"][0]["SecretString"], R"({"MOMENTO_API_KEY":"key-for-7"})");
+  Json ref = Ok("AmazonSSM.GetParameter",
+                {{"Name", "/aws/reference/secretsmanager/m"}, {"WithDecryption", true}});
+  EXPECT_EQ(ref["Parameter"]["Value"], R"({"MOMENTO_API_KEY":"key-for-7"})");
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Real AWS clients against `thaw aws` (standalone, SigV4 on): @aws-sdk/client-secrets-manager
 // and @aws-sdk/client-ssm (v3), aws-sdk (v2), Debian's awscli v2 (/usr/bin/aws) and boto3
-// (Debian's python3-boto3 under /usr/bin/python3). Each: success, not found, bad signature,
-// throttling (a fault set through POST /_thaw/faults). Every request is counted from the
+// (Debian's python3-boto3 under /usr/bin/python3). Each: success, not found, access denied by
+// an IAM policy (`--policy`), bad signature, throttling (a fault set through POST
+// /_thaw/faults). Every request is counted from the
 // ledger events `thaw aws --events FILE` writes before it answers.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +31,17 @@ const AWS = (await import('aws-sdk')).default;
 const REGION = 'us-east-1';
 const KEY = { accessKeyId: 'AKIATHAWCONFORMANCE', secretAccessKey: 'conformance-secret' };
 const BAD = { accessKeyId: KEY.accessKeyId, secretAccessKey: 'wrong-secret' };
+// A key whose policy grants GetSecretValue on other/* only.
+const DENIED = { accessKeyId: 'AKIATHAWDENIED', secretAccessKey: 'denied-secret' };
+const DENIED_POLICY = { Version: '2012-10-17', Statement: [{
+  Effect: 'Allow', Action: 'secretsmanager:GetSecretValue',
+  Resource: 'arn:aws:secretsmanager:*:*:secret:other/*' }] };
+// AWS's message, for the role thaw aws gives its keys.
+const DENIED_MESSAGE = new RegExp(
+  '^User: arn:aws:sts::123456789012:assumed-role/thaw-function-role/thaw is not authorized to ' +
+  'perform: secretsmanager:GetSecretValue on resource: ' +
+  'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/momento-[A-Za-z]{6} because no ' +
+  'identity-based policy allows the secretsmanager:GetSecretValue action$');
 const dir = mkdtempSync(path.join(tmpdir(), 'thaw-aws-'));
 const config = path.join(dir, 'thaw.yaml');
 writeFileSync(config, `secrets:
@@ -44,6 +56,8 @@ before(async () => {
   const events = path.join(dir, 'events.jsonl');
   const child = spawn(THAW, ['aws', '--port', '0', '--quiet', '--events', events, '--sigv4', 'on',
                              '--access-key', `${KEY.accessKeyId}:${KEY.secretAccessKey}`,
+                             '--access-key', `${DENIED.accessKeyId}:${DENIED.secretAccessKey}`,
+                             '--policy', `${DENIED.accessKeyId}=${JSON.stringify(DENIED_POLICY)}`,
                              '--config', config],
                       { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise((resolve, reject) => {
@@ -65,7 +79,8 @@ before(async () => {
     async fault(body) {
       const response = await fetch(`http://127.0.0.1:${port}/_thaw/faults`,
                                    { method: 'POST', body: JSON.stringify(body) });
-      assert.equal(response.status, 200);
+      assert.equal(response.status, 201);
+      return (await response.json()).id;
     },
     async stop() {
       child.kill('SIGTERM');
@@ -102,6 +117,14 @@ describe('@aws-sdk/client-secrets-manager and @aws-sdk/client-ssm (v3)', () => {
                          (e) => e.name === 'ResourceNotFoundException' &&
                            e.message === "Secrets Manager can't find the specified secret." &&
                            e.$metadata.httpStatusCode === 400);
+  });
+  test('access denied by policy', async () => {
+    await assert.rejects(
+      client(DENIED).send(new sm3.GetSecretValueCommand({ SecretId: 'prod/momento' })),
+      (e) => e.name === 'AccessDeniedException' && DENIED_MESSAGE.test(e.message) &&
+        e.$metadata.httpStatusCode === 400);
+    assert.equal(lastEvent().attrs.outcome, 'AccessDeniedException');
+    assert.equal(lastEvent().attrs.access_key_id, DENIED.accessKeyId);
   });
   test('bad signature', async () => {
     await assert.rejects(
@@ -158,6 +181,11 @@ describe('aws-sdk (v2)', () => {
     await assert.rejects(client().getSecretValue({ SecretId: 'nope' }).promise(),
                          (e) => e.code === 'ResourceNotFoundException' && e.statusCode === 400);
   });
+  test('access denied by policy', async () => {
+    await assert.rejects(client(DENIED).getSecretValue({ SecretId: 'prod/momento' }).promise(),
+                         (e) => e.code === 'AccessDeniedException' &&
+                           DENIED_MESSAGE.test(e.message) && e.statusCode === 400);
+  });
   test('bad signature', async () => {
     await assert.rejects(client(BAD).getSecretValue({ SecretId: 'prod/momento' }).promise(),
                          (e) => e.code === 'InvalidSignatureException');
@@ -200,6 +228,14 @@ describe('awscli v2 (/usr/bin/aws)', { skip: !existsSync('/usr/bin/aws') && 'no 
     const r = awscli(['secretsmanager', 'get-secret-value', '--secret-id', 'nope']);
     assert.equal(r.status, 254);
     assert.match(r.stderr, /\(ResourceNotFoundException\) when calling the GetSecretValue operation( \(reached max retries: 0\))?: Secrets Manager can't find the specified secret\./);
+  });
+  test('access denied by policy', () => {
+    const r = awscli(['secretsmanager', 'get-secret-value', '--secret-id', 'prod/momento'],
+                     DENIED);
+    assert.equal(r.status, 254);
+    const m = r.stderr.match(/\(AccessDeniedException\) when calling the GetSecretValue operation(?: \(reached max retries: 0\))?: (.*)/);
+    assert.ok(m, r.stderr);
+    assert.match(m[1].trim(), DENIED_MESSAGE);
   });
   test('bad signature', () => {
     const r = awscli(['secretsmanager', 'get-secret-value', '--secret-id', 'prod/momento'], BAD);
@@ -266,6 +302,13 @@ print(json.dumps([v['SecretString'], v['CreatedDate'].year > 2000]))`);
     assert.deepEqual(out, ['ResourceNotFoundException',
                            "Secrets Manager can't find the specified secret.", 400]);
   });
+  test('access denied by policy', { skip: !hasBoto3 }, () => {
+    const out = boto3(
+      `print(json.dumps(error(lambda: sm.get_secret_value(SecretId='prod/momento'))))`, DENIED);
+    assert.equal(out[0], 'AccessDeniedException');
+    assert.match(out[1], DENIED_MESSAGE);
+    assert.equal(out[2], 400);
+  });
   test('bad signature', { skip: !hasBoto3 }, () => {
     const out = boto3(
       `print(json.dumps(error(lambda: sm.get_secret_value(SecretId='prod/momento'))))`, BAD);
@@ -282,6 +325,53 @@ print(json.dumps([v['SecretString'], v['CreatedDate'].year > 2000]))`);
                   error(lambda: ssm.get_parameter(Name='/nope'))]))`);
     assert.equal(out[0], 'orders');
     assert.equal(out[1][0], 'ParameterNotFound');
+  });
+});
+
+describe('standalone /_thaw/faults (the same spec as thaw serve\'s, service "aws")', () => {
+  const admin = async (method, route, body) => {
+    const res = await fetch(`${server.endpoint}${route}`,
+                            { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: await res.json() };
+  };
+  test('POST, GET, DELETE by id; a bad spec names its field', async () => {
+    const id = await server.fault({ service: 'aws', secret: 'prod/momento', delay: '50ms' });
+    assert.match(id, /^aws-\d+$/);
+    const listed = await admin('GET', '/_thaw/faults');
+    assert.deepEqual(listed.body.faults.map((f) => [f.id, f.delay, f.fired]), [[id, '50ms', 0]]);
+    const bad = await admin('POST', '/_thaw/faults', { error: 'ThrottlingException', sekret: 1 });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.message, /^sekret: unknown field/);
+    assert.equal((await admin('DELETE', `/_thaw/faults/${id}`)).status, 200);
+    assert.equal((await admin('DELETE', `/_thaw/faults/${id}`)).status, 404);
+    assert.deepEqual((await admin('GET', '/_thaw/faults')).body.faults, []);
+  });
+  test('stall: aws-sdk v2 with 1 s timeouts gives up; the fault is then removed', async () => {
+    const id = await server.fault({ operation: 'GetSecretValue', stall: true, count: 1 });
+    const client = new AWS.SecretsManager({
+      endpoint: server.endpoint, region: REGION, ...KEY, maxRetries: 0,
+      httpOptions: { connectTimeout: 1000, timeout: 1000 },
+    });
+    const start = Date.now();
+    await assert.rejects(client.getSecretValue({ SecretId: 'prod/momento' }).promise(),
+                         (e) => e.code === 'TimeoutError');
+    assert.ok(Date.now() - start >= 900);
+    // count 1: used up by the stalled request, so the next one is answered.
+    assert.deepEqual((await admin('GET', '/_thaw/faults')).body.faults, []);
+    const out = await client.getSecretValue({ SecretId: 'prod/momento' }).promise();
+    assert.equal(JSON.parse(out.SecretString).MOMENTO_API_KEY, 'key-123');
+    assert.ok(id);
+  });
+  test('rotate now: a new AWSCURRENT, the old one AWSPREVIOUS', async () => {
+    const sm = new sm3.SecretsManagerClient(
+      { endpoint: server.endpoint, region: REGION, credentials: KEY, maxAttempts: 1 });
+    const before = await sm.send(new sm3.GetSecretValueCommand({ SecretId: 'prod/momento' }));
+    await server.fault({ secret: 'prod/momento', rotate: { at: 'now' } });
+    const after = await sm.send(new sm3.GetSecretValueCommand({ SecretId: 'prod/momento' }));
+    assert.notEqual(after.VersionId, before.VersionId);
+    const previous = await sm.send(new sm3.GetSecretValueCommand(
+      { SecretId: 'prod/momento', VersionStage: 'AWSPREVIOUS' }));
+    assert.equal(previous.VersionId, before.VersionId);
   });
 });
 

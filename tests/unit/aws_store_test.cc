@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <set>
 
 #include "core/scheduler_clock.h"
 #include "fakes/aws/aws_error.h"
@@ -373,6 +374,17 @@ TEST_F(ParameterStoreTest, SecretsManagerReference) {
       Error(parameters_.PutParameter(
           {{"Name", "/aws/reference/secretsmanager/x"}, {"Value", "v"}, {"Type", "String"}})),
       HasSubstr("reserved parameter name"));
+}
+
+TEST(NewUuidTest, VersionFourAndDistinct) {
+  const std::regex kV4("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string id = NewUuid();
+    ASSERT_TRUE(std::regex_match(id, kV4)) << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
 }
 
 }  // namespace
