@@ -7,37 +7,81 @@
 namespace thaw {
 
 nlohmann::json MomentoConnectionsPerInstance(const Ledger& ledger) {
+  // The SDK's close() connects its never-used control channel and drops it ~300 ms later
+  // (shared/reference/real-clients.md §4): a connection without RPCs, opened while another of
+  // the instance's connections was open, closed by the client within this long.
+  constexpr double kCloseTimeControlMs = 2000;
   struct Connection {
     int64_t instance = 0;
     bool data = false;
     bool other = false;
     bool closed = false;
+    bool closed_by_client = false;
+    bool opened_beside_another = false;
+    double duration_ms = 0;
   };
   struct PerInstance {
     std::string function;
     std::map<std::string, long> rpcs;
+    long open = 0;
+    // Data connections closed (by anyone / by a thaw fault) not yet followed by a new one.
+    long closed_data = 0;
+    long dropped_by_fault = 0;
+    long reconnects = 0;
+    long reconnects_after_fault = 0;
+    long faults = 0;
   };
   std::map<std::string, Connection> connections;
   std::map<int64_t, PerInstance> instances;
-  for (const Event& e : ledger.Select([](const Event& e) { return e.kind.starts_with("momento."); })) {
+  for (const Event& e :
+       ledger.Select([](const Event& e) { return e.kind.starts_with("momento."); })) {
     const std::string id = e.attrs.value("connection", "");
     if (e.kind == "momento.connection.opened") {
-      connections[id].instance = e.instance;
-      instances[e.instance].function = e.function;
+      Connection& c = connections[id];
+      c.instance = e.instance;
+      PerInstance& per = instances[e.instance];
+      per.function = e.function;
+      c.opened_beside_another = per.open > 0;
+      ++per.open;
     } else if (e.kind == "momento.connection.closed") {
-      connections[id].closed = true;
+      Connection& c = connections[id];
+      if (c.closed) continue;
+      c.closed = true;
+      const std::string by = e.attrs.value("by", "client");
+      c.closed_by_client = by == "client";
+      c.duration_ms = e.attrs.value("duration_ms", kCloseTimeControlMs);
+      PerInstance& per = instances[c.instance];
+      --per.open;
+      if (c.data) {
+        ++per.closed_data;
+        if (e.attrs.value("why", "").starts_with("fault:")) ++per.dropped_by_fault;
+      }
     } else if (e.kind == "momento.rpc") {
       Connection& c = connections[id];
       c.instance = e.instance;
-      (e.attrs.value("plane", "") == "data" ? c.data : c.other) = true;
       PerInstance& per = instances[e.instance];
       per.function = e.function;
       ++per.rpcs[e.attrs.value("method", "")];
+      if (e.attrs.value("plane", "") == "data") {
+        if (!c.data && per.closed_data > 0) {
+          ++per.reconnects;
+          --per.closed_data;
+          if (per.dropped_by_fault > 0) {
+            ++per.reconnects_after_fault;
+            --per.dropped_by_fault;
+          }
+        }
+        c.data = true;
+      } else {
+        c.other = true;
+      }
+    } else if (e.kind == "momento.fault") {
+      ++instances[e.instance].faults;
     }
   }
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [instance, per] : instances) {
-    long total = 0, data = 0, control = 0, unused = 0, closed = 0;
+    long total = 0, data = 0, control = 0, close_time = 0, unused = 0, closed = 0;
     for (const auto& [id, c] : connections) {
       if (c.instance != instance) continue;
       ++total;
@@ -45,6 +89,10 @@ nlohmann::json MomentoConnectionsPerInstance(const Ledger& ledger) {
         ++data;
       } else if (c.other) {
         ++control;
+      } else if (c.closed && c.closed_by_client && c.opened_beside_another &&
+                 c.duration_ms < kCloseTimeControlMs) {
+        ++control;
+        ++close_time;
       } else {
         ++unused;
       }
@@ -55,8 +103,12 @@ nlohmann::json MomentoConnectionsPerInstance(const Ledger& ledger) {
                    {"connections", total},
                    {"data_connections", data},
                    {"control_connections", control},
+                   {"close_time_control_connections", close_time},
                    {"unused_connections", unused},
                    {"closed", closed},
+                   {"reconnects", per.reconnects},
+                   {"reconnects_after_fault", per.reconnects_after_fault},
+                   {"faults", per.faults},
                    {"rpcs", per.rpcs}});
   }
   return out;

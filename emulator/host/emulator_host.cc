@@ -17,6 +17,7 @@ absl::StatusOr<std::unique_ptr<EmulatorHost>> EmulatorHost::Create(
     if (!momento.ok()) return momento.status();
     host->momento_ = *std::move(momento);
     host->control_->AddInstanceServices(&host->momento_->services());
+    host->control_->AddFaultTarget(&host->momento_->faults());
   }
   if (options.aws) {
     auto aws = aws::EmbeddedAws::Start(io, ledger, host->clock_, config);
