@@ -3,27 +3,28 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace thaw {
 
 nlohmann::json MomentoConnectionsPerInstance(const Ledger& ledger) {
-  // The SDK's close() connects its never-used control channel and drops it ~300 ms later
-  // (shared/reference/real-clients.md §4): a connection without RPCs, opened while another of
-  // the instance's connections was open, closed by the client within this long.
-  constexpr double kCloseTimeControlMs = 2000;
+  // The SDK's close() connects its never-used control channel, closes its data connection at
+  // once and drops the control one later (shared/reference/real-clients.md §4): a connection
+  // without RPCs opened at most this long before the client closed one of the instance's data
+  // connections.
+  constexpr double kCloseTimeControlMs = 1000;
   struct Connection {
     int64_t instance = 0;
     bool data = false;
     bool other = false;
     bool closed = false;
-    bool closed_by_client = false;
-    bool opened_beside_another = false;
-    double duration_ms = 0;
+    bool close_time = false;
+    double opened_ms = 0;
   };
   struct PerInstance {
     std::string function;
     std::map<std::string, long> rpcs;
-    long open = 0;
+    std::vector<std::string> connections;
     // Data connections closed (by anyone / by a thaw fault) not yet followed by a new one.
     long closed_data = 0;
     long dropped_by_fault = 0;
@@ -39,19 +40,24 @@ nlohmann::json MomentoConnectionsPerInstance(const Ledger& ledger) {
     if (e.kind == "momento.connection.opened") {
       Connection& c = connections[id];
       c.instance = e.instance;
+      c.opened_ms = e.ms;
       PerInstance& per = instances[e.instance];
       per.function = e.function;
-      c.opened_beside_another = per.open > 0;
-      ++per.open;
+      per.connections.push_back(id);
     } else if (e.kind == "momento.connection.closed") {
       Connection& c = connections[id];
       if (c.closed) continue;
       c.closed = true;
-      const std::string by = e.attrs.value("by", "client");
-      c.closed_by_client = by == "client";
-      c.duration_ms = e.attrs.value("duration_ms", kCloseTimeControlMs);
       PerInstance& per = instances[c.instance];
-      --per.open;
+      if (c.data && e.attrs.value("by", "client") == "client") {
+        for (const std::string& other_id : per.connections) {
+          Connection& other = connections[other_id];
+          if (!other.data && !other.other && other_id != id &&
+              e.ms - other.opened_ms <= kCloseTimeControlMs && e.ms >= other.opened_ms) {
+            other.close_time = true;
+          }
+        }
+      }
       if (c.data) {
         ++per.closed_data;
         if (e.attrs.value("why", "").starts_with("fault:")) ++per.dropped_by_fault;
@@ -89,8 +95,7 @@ nlohmann::json MomentoConnectionsPerInstance(const Ledger& ledger) {
         ++data;
       } else if (c.other) {
         ++control;
-      } else if (c.closed && c.closed_by_client && c.opened_beside_another &&
-                 c.duration_ms < kCloseTimeControlMs) {
+      } else if (c.close_time) {
         ++control;
         ++close_time;
       } else {

@@ -26,6 +26,7 @@ std::optional<nlohmann::json> JsonBody(const http::Request& request) {
 }
 
 http::Response Route(MomentoFaults& faults, const Ledger& ledger, SchedulerClock& clock,
+                     MintedApiKeys& keys, const std::string& endpoint,
                      const http::Request& request) {
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
@@ -73,17 +74,32 @@ http::Response Route(MomentoFaults& faults, const Ledger& ledger, SchedulerClock
         request, 200,
         nlohmann::json{{"advanced_ms", duration->count()}, {"offset_ms", offset.count()}}.dump());
   }
+  if (path == "/_thaw/momento/keys" && method == beast::http::verb::post) {
+    auto body = JsonBody(request);
+    if (!body) return JsonError(request, 400, "expected a JSON object");
+    const nlohmann::json instance = body->value("instance", nlohmann::json(0));
+    const nlohmann::json function = body->value("function", nlohmann::json(""));
+    if (!instance.is_number_integer() || !function.is_string()) {
+      return JsonError(request, 400, "expected {\"instance\": id, \"function\": name}");
+    }
+    return http::MakeResponse(
+        request, 200,
+        nlohmann::json{
+            {"api_key", keys.Mint(instance.get<int64_t>(), function.get<std::string>(), endpoint)}}
+            .dump());
+  }
   return JsonError(request, 404, "no route " + std::string(path));
 }
 
 }  // namespace
 
 http::Handler MakeMomentoAdminHandler(MomentoFaults& faults, const Ledger& ledger,
-                                      SchedulerClock& clock) {
-  return [&faults, &ledger, &clock](
+                                      SchedulerClock& clock, MintedApiKeys& keys,
+                                      std::string endpoint) {
+  return [&faults, &ledger, &clock, &keys, endpoint = std::move(endpoint)](
              http::Request& request,
              const http::RequestContext&) -> boost::asio::awaitable<http::Response> {
-    co_return Route(faults, ledger, clock, request);
+    co_return Route(faults, ledger, clock, keys, endpoint, request);
   };
 }
 

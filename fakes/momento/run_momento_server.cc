@@ -53,6 +53,7 @@ int RunMomentoServer(const MomentoCommandOptions& options) {
   asio::io_context io(1);
   ConnectionTracker tracker(io, ledger, &clock);
   MomentoFaults faults(ledger, clock, tracker);
+  MintedApiKeys minted_keys;
 
   std::unique_ptr<LedgerJsonlWriter> events;
   if (!options.events_file.empty()) {
@@ -71,6 +72,7 @@ int RunMomentoServer(const MomentoCommandOptions& options) {
   server_options.api_keys.insert(options.api_keys.begin(), options.api_keys.end());
   server_options.caches = options.caches;
   server_options.faults = &faults;
+  server_options.minted_keys = &minted_keys;
   auto server = MomentoServer::Start(server_options, ledger, clock, tracker);
   if (!server.ok()) return StartError(std::string(server.status().message()));
 
@@ -84,8 +86,9 @@ int RunMomentoServer(const MomentoCommandOptions& options) {
   std::unique_ptr<http::HttpServer> admin;
   std::string admin_note;
   if (options.admin_port) {
-    auto listening = http::HttpServer::Listen(io, options.host, *options.admin_port,
-                                              MakeMomentoAdminHandler(faults, ledger, clock));
+    auto listening = http::HttpServer::Listen(
+        io, options.host, *options.admin_port,
+        MakeMomentoAdminHandler(faults, ledger, clock, minted_keys, (*acceptor)->endpoint()));
     if (!listening.ok()) return StartError(std::string(listening.status().message()));
     admin = *std::move(listening);
     admin_note = " (admin http://" + options.host + ":" + std::to_string(admin->port()) + ")";
