@@ -13,6 +13,8 @@ packages=(
 if [[ "${1:-}" == "--test" ]]; then
   # Real third-party clients used by the conformance tests.
   packages+=(awscli python3-boto3 nodejs npm)
+  # The Momento benchmark's baseline: redis-server's GET/SET measured by redis-benchmark.
+  packages+=(redis-server redis-tools)
 fi
 
 missing=()
