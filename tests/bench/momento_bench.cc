@@ -3,7 +3,7 @@
 // reports; it never asserts. Exit codes: 0 when every measurement completed, 1 when one failed,
 // 2 on a usage error. Without redis-server/redis-benchmark the Redis half is reported missing.
 //
-//   thaw_momento_bench [--quick] [--thaw PATH] [--rounds N]
+//   thaw_momento_bench [--quick] [--thaw PATH] [--rounds N] [--momento-port PORT]
 //
 // Momento side: `thaw momento --port 0 --quiet --cache bench`, driven by a C++ gRPC async client
 // (one completion-queue thread; one channel = one TCP connection per concurrent caller, each
@@ -53,6 +53,9 @@ struct Options {
   bool quick = false;
   std::string thaw = THAW_BENCH_THAW_PATH;
   int rounds = 0;  // 0: the plan's
+  // Measure an already running fake Momento on this port (with a cache "bench") instead of
+  // starting one; e.g. under a profiler.
+  uint16_t momento_port = 0;
 };
 
 struct Plan {
@@ -252,7 +255,9 @@ std::map<std::string, Result> RunRedisBenchmark(const std::string& program, uint
 }
 
 int Usage() {
-  std::fprintf(stderr, "usage: thaw_momento_bench [--quick] [--thaw PATH] [--rounds N]\n");
+  std::fprintf(
+      stderr,
+      "usage: thaw_momento_bench [--quick] [--thaw PATH] [--rounds N] [--momento-port PORT]\n");
   return 2;
 }
 
@@ -264,6 +269,8 @@ int Main(int argc, char** argv) {
       options.quick = true;
     } else if (arg == "--thaw" && i + 1 < argc) {
       options.thaw = argv[++i];
+    } else if (arg == "--momento-port" && i + 1 < argc) {
+      options.momento_port = static_cast<uint16_t>(std::atoi(argv[++i]));
     } else if (arg == "--rounds" && i + 1 < argc) {
       options.rounds = std::atoi(argv[++i]);
     } else {
@@ -328,7 +335,7 @@ int Main(int argc, char** argv) {
       }
     }
   }
-  momento->Stop(milliseconds(1000));
+  if (momento) momento->Stop(milliseconds(1000));
   if (redis) redis->Stop(milliseconds(1000));
   std::filesystem::remove_all(dir);
 
