@@ -380,6 +380,24 @@ describe('server-side faults', () => {
     assert.match(body.error, /^delay:/);
   });
 
+  test('faults are listed with their fired count and removed by id', async () => {
+    const id = await addFault({ rpc: 'Get', error: 'INTERNAL', count: 5 });
+    const listed = (await adminJson(server.admin, 'GET', '/_thaw/faults')).body.faults;
+    const mine = listed.find((f) => f.id === id);
+    assert.equal(mine.service, 'momento');
+    assert.equal(mine.fired, 0);
+    assert.equal(mine.error, 'INTERNAL');
+    const removed = await adminJson(server.admin, 'DELETE', `/_thaw/faults/${id}`);
+    assert.equal(removed.status, 200);
+    assert.equal((await adminJson(server.admin, 'DELETE', `/_thaw/faults/${id}`)).status, 404);
+    const client = await warmClient();
+    try {
+      assertInstance(await client.get('f', 'k'), CacheGet.Hit, 'get once the fault is removed');
+    } finally {
+      client.close();
+    }
+  });
+
   test('delay longer than the Lambda deadline: TimeoutError, then served again', async () => {
     const client = await warmClient();
     try {
