@@ -1,6 +1,7 @@
 #include "core/ledger_queries.h"
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -10,8 +11,8 @@ namespace thaw {
 nlohmann::json MomentoConnectionsPerInstance(const Ledger& ledger) {
   // The SDK's close() connects its never-used control channel, closes its data connection at
   // once and drops the control one later (shared/reference/real-clients.md §4): a connection
-  // without RPCs opened at most this long before the client closed one of the instance's data
-  // connections.
+  // without RPCs opened at most this long before or after the client closed one of the
+  // instance's data connections (the accept and the close race on the server side).
   constexpr double kCloseTimeControlMs = 1000;
   struct Connection {
     int64_t instance = 0;
@@ -25,6 +26,7 @@ nlohmann::json MomentoConnectionsPerInstance(const Ledger& ledger) {
     std::string function;
     std::map<std::string, long> rpcs;
     std::vector<std::string> connections;
+    std::optional<double> last_data_close_ms;
     // Data connections closed (by anyone / by a thaw fault) not yet followed by a new one.
     long closed_data = 0;
     long dropped_by_fault = 0;
@@ -44,12 +46,16 @@ nlohmann::json MomentoConnectionsPerInstance(const Ledger& ledger) {
       PerInstance& per = instances[e.instance];
       per.function = e.function;
       per.connections.push_back(id);
+      if (per.last_data_close_ms && e.ms - *per.last_data_close_ms <= kCloseTimeControlMs) {
+        c.close_time = true;
+      }
     } else if (e.kind == "momento.connection.closed") {
       Connection& c = connections[id];
       if (c.closed) continue;
       c.closed = true;
       PerInstance& per = instances[c.instance];
       if (c.data && e.attrs.value("by", "client") == "client") {
+        per.last_data_close_ms = e.ms;
         for (const std::string& other_id : per.connections) {
           Connection& other = connections[other_id];
           if (!other.data && !other.other && other_id != id &&

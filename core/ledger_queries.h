@@ -12,8 +12,8 @@ namespace thaw {
 //   "reconnects_after_fault","faults","rpcs":{"Get":n,...}}], ordered by instance.
 // A connection is a data connection when it carried a cache_client.Scs RPC, a control one when
 // it carried only control (or ping) RPCs -- or when it is the short control connection the
-// SDK's close() opens (no RPC, opened at most 1 s before the client closed one of the
-// instance's data connections; also counted in close_time_control_connections) -- and
+// SDK's close() opens (no RPC, opened at most 1 s before or after the client closed one of
+// the instance's data connections; also counted in close_time_control_connections) -- and
 // unused otherwise. `reconnects` counts data connections that started carrying RPCs after
 // one of the instance's data connections had closed (`_after_fault`: closed by a thaw fault,
 // why=fault:*); `faults` counts momento.fault events. Thread-safe.

@@ -39,18 +39,27 @@ TEST(LedgerQueriesTest, TheSdksCloseTimeConnectionIsControl) {
   // one (maybe much) later.
   ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "c2"}});
   ledger.Append(1, "fn", "momento.connection.closed", {{"connection", "c1"}, {"by", "client"}});
-  // A connection that never carried an RPC, with no data connection closed right after it
-  // opened, stays unused.
+  // The accept may be seen after the data close: still the close-time connection.
+  ledger.Append(5, "fn", "momento.connection.opened", {{"connection", "c4"}});
+  ledger.Append(5, "fn", "momento.rpc",
+                {{"connection", "c4"}, {"plane", "data"}, {"method", "Get"}});
+  ledger.Append(5, "fn", "momento.connection.closed", {{"connection", "c4"}, {"by", "client"}});
+  ledger.Append(5, "fn", "momento.connection.opened", {{"connection", "c5"}});
+  // A connection that never carried an RPC, with no data connection closed around its opening,
+  // stays unused.
   ledger.Append(2, "fn", "momento.connection.opened", {{"connection", "c3"}});
   ledger.Append(2, "fn", "momento.connection.closed", {{"connection", "c3"}, {"by", "client"}});
   const nlohmann::json result = MomentoConnectionsPerInstance(ledger);
-  ASSERT_EQ(result.size(), 2u);
+  ASSERT_EQ(result.size(), 3u);
   EXPECT_EQ(result[0]["data_connections"], 1);
   EXPECT_EQ(result[0]["control_connections"], 1);
   EXPECT_EQ(result[0]["close_time_control_connections"], 1);
   EXPECT_EQ(result[0]["unused_connections"], 0);
   EXPECT_EQ(result[1]["unused_connections"], 1);
   EXPECT_EQ(result[1]["control_connections"], 0);
+  EXPECT_EQ(result[2]["instance"], 5);
+  EXPECT_EQ(result[2]["close_time_control_connections"], 1);
+  EXPECT_EQ(result[2]["unused_connections"], 0);
 }
 
 TEST(LedgerQueriesTest, CountsReconnectsAfterAClosedOrDroppedDataConnection) {
