@@ -81,33 +81,35 @@ absl::StatusOr<std::string> ConnectionTracker::Adopt(int fd, ConnectionAttributi
     return error;
   }
 
-  std::string id;
   uint64_t serial = 0;
-  const SchedulerClock::TimePoint now = Now();
   {
     std::lock_guard<std::mutex> lock(mu_);
     serial = next_id_++;
-    id = "c" + std::to_string(serial);
-    attribution.connection = id;
-    by_grpc_fd_[fd] = attribution;
-    by_serial_[serial] = Tracked{fd, watch_fd, attribution, std::chrono::steady_clock::now(), now};
   }
-  ledger_.Append(attribution.instance, attribution.function, std::string(kOpenedKind),
-                 {{"connection", id}, {"peer", attribution.peer}, {"listener", listener}});
-
+  const std::string id = "c" + std::to_string(serial);
+  attribution.connection = id;
+  // Watched before it is published: once in by_serial_, another thread may Reset (and close)
+  // it. The watch is level-triggered, so a close seen before publication is reported again.
   epoll_event event{};
   event.events = EPOLLRDHUP;  // EPOLLHUP and EPOLLERR are always reported; never EPOLLIN.
   event.data.u64 = serial;
-  if (epoll_fd_ < 0 || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, watch_fd, &event) != 0) {
-    // Still serve the connection; only its close goes unrecorded.
-    const std::string error = std::strerror(errno);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      by_serial_.erase(serial);
+  const bool watched = epoll_fd_ >= 0 && epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, watch_fd, &event) == 0;
+  const std::string watch_error = watched ? "" : std::strerror(errno);
+  if (!watched) ::close(watch_fd);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    by_grpc_fd_[fd] = attribution;
+    if (watched) {
+      by_serial_[serial] =
+          Tracked{fd, watch_fd, attribution, std::chrono::steady_clock::now(), Now()};
     }
-    ::close(watch_fd);
+  }
+  ledger_.Append(attribution.instance, attribution.function, std::string(kOpenedKind),
+                 {{"connection", id}, {"peer", attribution.peer}, {"listener", listener}});
+  if (!watched) {
+    // Still serve the connection; only its close goes unrecorded.
     ledger_.Append(attribution.instance, attribution.function, "momento.connection.unwatched",
-                   {{"connection", id}, {"error", error}});
+                   {{"connection", id}, {"error", watch_error}});
   }
   grpc::AddInsecureChannelFromFd(&server, fd);
   return id;
