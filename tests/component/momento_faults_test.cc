@@ -17,6 +17,7 @@
 #include "core/scheduler_clock.h"
 #include "fakes/momento/connection_tracker.h"
 #include "fakes/momento/embedded_momento.h"
+#include "fakes/momento/momento_acceptor.h"
 #include "proto/momento/cacheclient.grpc.pb.h"
 #include "tests/util/test_emulator.h"
 
@@ -259,6 +260,68 @@ TEST_F(MomentoFaultsTest, BlackholeNeverAnswersNewConnectionsNorCallsOnOpenOnes)
   EXPECT_EQ(Events("momento.connection.opened").size(), 1u) << "the new one never reached gRPC";
   faults().ClearFaults();
   EXPECT_TRUE(Get(*client_).ok());
+}
+
+// The idle check that runs when a call arrives, on its own: the tracker reads one clock and the
+// faults listen to another, so advancing the first moves the connection's idle time without
+// the advance-time check running.
+TEST(MomentoIdleDropOnActivityTest, ACallOnAConnectionIdleTooLongResetsItAndFailsUnavailable) {
+  Ledger ledger;
+  SchedulerClock tracker_clock;
+  SchedulerClock faults_clock;
+  boost::asio::io_context io{1};
+  auto work = boost::asio::make_work_guard(io);
+  ConnectionTracker tracker(io, ledger, &tracker_clock);
+  MomentoFaults faults(ledger, faults_clock, tracker);
+  MomentoServerOptions options;
+  options.caches = {"cache"};
+  options.faults = &faults;
+  auto server = MomentoServer::Start(options, ledger, tracker_clock, tracker);
+  ASSERT_TRUE(server.ok()) << server.status();
+  MomentoAcceptor::Options acceptor_options;
+  acceptor_options.faults = &faults;
+  auto acceptor = MomentoAcceptor::Listen(io, acceptor_options, tracker, (*server)->grpc_server());
+  ASSERT_TRUE(acceptor.ok()) << acceptor.status();
+  std::thread thread([&] { io.run(); });
+
+  {
+    Client client((*acceptor)->port());
+    auto get = [&] {
+      cache_client::GetRequest request;
+      request.set_cache_key("k");
+      cache_client::GetResponse response;
+      return client.scs->Get(Context().get(), request, &response);
+    };
+    ASSERT_TRUE(get().ok());
+    ASSERT_TRUE(faults.AddFault({{"idle_drop", "5m"}}).ok());
+    tracker_clock.Advance(std::chrono::minutes(6));
+    EXPECT_TRUE(ledger.Select([](const Event& e) { return e.kind == "momento.fault"; }).empty());
+
+    EXPECT_EQ(get().error_code(), grpc::StatusCode::UNAVAILABLE);
+    const auto fired = ledger.Select([](const Event& e) { return e.kind == "momento.fault"; });
+    ASSERT_EQ(fired.size(), 1u);
+    EXPECT_EQ(fired[0].attrs.value("fault", ""), "idle_drop");
+    EXPECT_EQ(fired[0].attrs.value("method", ""), "Get");
+    const auto closed =
+        ledger.Select([](const Event& e) { return e.kind == ConnectionTracker::kClosedKind; });
+    ASSERT_EQ(closed.size(), 1u);
+    EXPECT_EQ(closed[0].attrs.value("why", ""), "fault:idle_drop");
+    EXPECT_TRUE(client.channel->WaitForStateChange(
+        GRPC_CHANNEL_READY, std::chrono::system_clock::now() + testing::TestTimeout()));
+    EXPECT_TRUE(get().ok()) << "a new connection, active now";
+  }
+
+  std::promise<void> closed;
+  boost::asio::post(io, [&] {
+    (*acceptor).reset();
+    closed.set_value();
+  });
+  closed.get_future().wait();
+  (*server)->Shutdown(std::chrono::milliseconds(0));
+  tracker.CloseAll();
+  work.reset();
+  io.stop();
+  thread.join();
 }
 
 class MintedKeyTest : public MomentoFaultsTest {
