@@ -56,6 +56,7 @@ test-sanitize: deps $(ASAN_BUILD)/build.ninja
 
 bench: build
 	./$(BUILD)/tests/bench/thaw_bench
+	./$(BUILD)/tests/bench/thaw_momento_bench
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')

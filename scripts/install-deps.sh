@@ -15,6 +15,8 @@ if [[ "${1:-}" == "--test" ]]; then
   # in its integration test (headless); docker-compose validates docker-compose.yml (no Docker
   # engine is needed for that); xmllint checks thaw check's JUnit.
   packages+=(awscli python3-boto3 nodejs npm chromium docker-compose libxml2-utils)
+  # The Momento benchmark's baseline: redis-server's GET/SET measured by redis-benchmark.
+  packages+=(redis-server redis-tools)
 elif [[ "${1:-}" == "--samples" ]]; then
   # The Node.js samples `make demo` runs.
   packages+=(nodejs npm)

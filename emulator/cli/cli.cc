@@ -246,6 +246,9 @@ int RunCli(int argc, char** argv) {
   momento_cmd->add_option("--api-key", momento.api_keys,
                           "Accept only this authorization value (repeatable; default: any)");
   momento_cmd->add_option("--cache", momento.caches, "Create this cache at start (repeatable)");
+  momento_cmd->add_option("--admin-port", momento.admin_port,
+                          "Serve the admin API (/_thaw/faults, /_thaw/momento) on this port; "
+                          "0 picks a free one");
 
   aws::AwsCommandOptions aws;
   CLI::App* aws_cmd = app.add_subcommand(

@@ -1,7 +1,5 @@
 #include "emulator/host/emulator_host.h"
 
-#include "absl/strings/escaping.h"
-
 namespace thaw {
 
 EmulatorHost::EmulatorHost(boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger)
@@ -30,6 +28,7 @@ absl::StatusOr<std::unique_ptr<EmulatorHost>> EmulatorHost::Create(
     if (!momento.ok()) return momento.status();
     host->momento_ = *std::move(momento);
     host->control_->AddInstanceServices(&host->momento_->services());
+    host->control_->AddFaultTarget(&host->momento_->faults());
   }
   if (options.aws) {
     auto aws = aws::EmbeddedAws::Start(io, ledger, host->clock_, config);
@@ -39,17 +38,12 @@ absl::StatusOr<std::unique_ptr<EmulatorHost>> EmulatorHost::Create(
     host->control_->AddFaultTarget(&host->aws_->service());
   }
   if (host->momento_ && host->aws_) {
-    // `{{momento_api_key}}` in a secret becomes a key minted for the reading instance.
-    // Interim until EmbeddedMomento::MintApiKey(instance, function) lands (wt-momento): a v1-
-    // format key (base64 of {"endpoint","api_key"}) that the SDK parses and the fake, which
-    // accepts any key today, accepts. Replace the lambda's body with
-    // `return momento->MintApiKey(instance, function);`.
-    host->aws_->SetKeyMinter([](int64_t instance, const std::string& function) {
-      const std::string key =
-          nlohmann::json{{"endpoint", "127.0.0.1"},
-                         {"api_key", "thaw-" + function + "-" + std::to_string(instance)}}
-              .dump();
-      return absl::Base64Escape(key);
+    // `{{momento_api_key}}` in a secret becomes a key minted for the reading instance: a v1
+    // key naming that instance's Momento listener, which the fake Momento accepts even when it
+    // is configured with explicit keys.
+    momento::EmbeddedMomento* momento = host->momento_.get();
+    host->aws_->SetKeyMinter([momento](int64_t instance, const std::string& function) {
+      return momento->MintApiKey(instance, function);
     });
   }
   return host;

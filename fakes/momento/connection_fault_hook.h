@@ -8,8 +8,9 @@
 namespace thaw::momento {
 
 // The seam for connection-level faults, asked once per accepted connection before it reaches
-// gRPC. Implementations (scripted per instance by the emulator's fault API, later) must be
-// thread-safe; they are called on the acceptor's io_context thread and must not block.
+// gRPC. The implementation is MomentoFaults (momento_faults.h), programmed through
+// /_thaw/faults. Implementations must be thread-safe; they are called on the acceptor's
+// io_context thread and must not block.
 class ConnectionFaultHook {
  public:
   struct Decision {

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -45,8 +46,9 @@ nlohmann::json ByteCounts(int fd) {
 
 }  // namespace
 
-ConnectionTracker::ConnectionTracker(boost::asio::io_context& io, Ledger& ledger)
-    : ledger_(ledger), epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), epoll_(io) {
+ConnectionTracker::ConnectionTracker(boost::asio::io_context& io, Ledger& ledger,
+                                     const SchedulerClock* clock)
+    : ledger_(ledger), clock_(clock), epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), epoll_(io) {
   if (epoll_fd_ >= 0) {
     epoll_.assign(epoll_fd_);
     ArmWatch();
@@ -55,8 +57,8 @@ ConnectionTracker::ConnectionTracker(boost::asio::io_context& io, Ledger& ledger
 
 ConnectionTracker::~ConnectionTracker() {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [watch_fd, tracked] : by_watch_fd_) ::close(watch_fd);
-  by_watch_fd_.clear();
+  for (const auto& [serial, tracked] : by_serial_) ::close(tracked.watch_fd);
+  by_serial_.clear();
   by_grpc_fd_.clear();
 }
 
@@ -79,30 +81,35 @@ absl::StatusOr<std::string> ConnectionTracker::Adopt(int fd, ConnectionAttributi
     return error;
   }
 
-  std::string id;
+  uint64_t serial = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    id = "c" + std::to_string(next_id_++);
-    attribution.connection = id;
+    serial = next_id_++;
+  }
+  const std::string id = "c" + std::to_string(serial);
+  attribution.connection = id;
+  // Watched before it is published: once in by_serial_, another thread may Reset (and close)
+  // it. The watch is level-triggered, so a close seen before publication is reported again.
+  epoll_event event{};
+  event.events = EPOLLRDHUP;  // EPOLLHUP and EPOLLERR are always reported; never EPOLLIN.
+  event.data.u64 = serial;
+  const bool watched = epoll_fd_ >= 0 && epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, watch_fd, &event) == 0;
+  const std::string watch_error = watched ? "" : std::strerror(errno);
+  if (!watched) ::close(watch_fd);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
     by_grpc_fd_[fd] = attribution;
-    by_watch_fd_[watch_fd] = Tracked{fd, attribution, std::chrono::steady_clock::now()};
+    if (watched) {
+      by_serial_[serial] =
+          Tracked{fd, watch_fd, attribution, std::chrono::steady_clock::now(), Now()};
+    }
   }
   ledger_.Append(attribution.instance, attribution.function, std::string(kOpenedKind),
                  {{"connection", id}, {"peer", attribution.peer}, {"listener", listener}});
-
-  epoll_event event{};
-  event.events = EPOLLRDHUP;  // EPOLLHUP and EPOLLERR are always reported; never EPOLLIN.
-  event.data.fd = watch_fd;
-  if (epoll_fd_ < 0 || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, watch_fd, &event) != 0) {
+  if (!watched) {
     // Still serve the connection; only its close goes unrecorded.
-    const std::string error = std::strerror(errno);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      by_watch_fd_.erase(watch_fd);
-    }
-    ::close(watch_fd);
     ledger_.Append(attribution.instance, attribution.function, "momento.connection.unwatched",
-                   {{"connection", id}, {"error", error}});
+                   {{"connection", id}, {"error", watch_error}});
   }
   grpc::AddInsecureChannelFromFd(&server, fd);
   return id;
@@ -125,55 +132,113 @@ ConnectionAttribution ConnectionTracker::Attribute(std::string_view grpc_peer) c
 
 size_t ConnectionTracker::open_connections() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return by_watch_fd_.size();
+  return by_serial_.size();
+}
+
+SchedulerClock::TimePoint ConnectionTracker::Now() const {
+  return clock_ != nullptr ? clock_->Now() : std::chrono::steady_clock::now();
+}
+
+std::vector<ConnectionTracker::OpenConnection> ConnectionTracker::Connections() const {
+  std::vector<OpenConnection> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [serial, tracked] : by_serial_) {
+    out.push_back({tracked.attribution, tracked.last_activity});
+  }
+  return out;
+}
+
+namespace {
+
+// "c12" -> 12; 0 when `connection` is not a tracker id.
+uint64_t SerialOf(std::string_view connection) {
+  if (connection.size() < 2 || connection[0] != 'c') return 0;
+  uint64_t serial = 0;
+  for (char c : connection.substr(1)) {
+    if (c < '0' || c > '9') return 0;
+    serial = serial * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return serial;
+}
+
+}  // namespace
+
+std::optional<SchedulerClock::TimePoint> ConnectionTracker::Touch(std::string_view connection) {
+  const uint64_t serial = SerialOf(connection);
+  if (serial == 0) return std::nullopt;
+  const SchedulerClock::TimePoint now = Now();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_serial_.find(serial);
+  if (it == by_serial_.end()) return std::nullopt;
+  return std::exchange(it->second.last_activity, now);
+}
+
+bool ConnectionTracker::Reset(std::string_view connection, const std::string& why) {
+  const uint64_t serial = SerialOf(connection);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!by_serial_.contains(serial)) return false;
+  }
+  Closed(serial, "reset", "thaw", why);
+  return true;
 }
 
 void ConnectionTracker::CloseAll() {
-  std::vector<int> watch_fds;
+  std::vector<uint64_t> serials;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [watch_fd, tracked] : by_watch_fd_) watch_fds.push_back(watch_fd);
+    for (const auto& [serial, tracked] : by_serial_) serials.push_back(serial);
   }
-  for (int watch_fd : watch_fds) Closed(watch_fd, "shutdown");
+  for (uint64_t serial : serials) Closed(serial, "shutdown", "thaw", "shutdown");
   boost::system::error_code ignored;
   epoll_.cancel(ignored);
 }
 
 void ConnectionTracker::ArmWatch() {
-  epoll_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                    [this, alive = std::weak_ptr<bool>(alive_)](
-                        const boost::system::error_code& ec) {
-                      // A completion may be queued when the tracker is destroyed.
-                      if (ec || !alive.lock()) return;
-                      OnWatchReady();
-                      ArmWatch();
-                    });
+  epoll_.async_wait(
+      boost::asio::posix::stream_descriptor::wait_read,
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+        // A completion may be queued when the tracker is destroyed.
+        if (ec || !alive.lock()) return;
+        OnWatchReady();
+        ArmWatch();
+      });
 }
 
 void ConnectionTracker::OnWatchReady() {
   epoll_event events[32];
   const int n = epoll_wait(epoll_fd_, events, 32, 0);
   for (int i = 0; i < n; ++i) {
-    const int watch_fd = events[i].data.fd;
+    const uint64_t serial = events[i].data.u64;
     std::string reason = "eof";
     if (events[i].events & EPOLLERR) {
+      int watch_fd = -1;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = by_serial_.find(serial);
+        if (it == by_serial_.end()) continue;  // Reset (or closed) by another thread.
+        watch_fd = it->second.watch_fd;
+      }
       int error = 0;
       socklen_t len = sizeof(error);
       getsockopt(watch_fd, SOL_SOCKET, SO_ERROR, &error, &len);
       reason = error == ECONNRESET ? "reset" : "error";
     }
-    Closed(watch_fd, reason);
+    // An EOF or a reset seen from here is the client's doing: the gRPC server closes no
+    // connection by itself (no max-idle, no max-age).
+    Closed(serial, reason, "client", reason);
   }
 }
 
-void ConnectionTracker::Closed(int watch_fd, const std::string& reason) {
+void ConnectionTracker::Closed(uint64_t serial, const std::string& reason, const std::string& by,
+                               const std::string& why) {
   Tracked tracked;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = by_watch_fd_.find(watch_fd);
-    if (it == by_watch_fd_.end()) return;
+    auto it = by_serial_.find(serial);
+    if (it == by_serial_.end()) return;
     tracked = std::move(it->second);
-    by_watch_fd_.erase(it);
+    by_serial_.erase(it);
     // gRPC may already have closed its fd and the kernel reused the number for a newer
     // connection: forget the mapping only if it is still this connection's.
     auto mapped = by_grpc_fd_.find(tracked.grpc_fd);
@@ -182,12 +247,25 @@ void ConnectionTracker::Closed(int watch_fd, const std::string& reason) {
       by_grpc_fd_.erase(mapped);
     }
   }
+  const int watch_fd = tracked.watch_fd;
   if (epoll_fd_ >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, watch_fd, nullptr);
   nlohmann::json attrs = ByteCounts(watch_fd);
+  if (by == "thaw" && reason == "reset") {
+    // A linger of 0 makes the kernel answer with RST; connect(AF_UNSPEC) disconnects the socket
+    // gRPC shares with our duplicate, sends that RST now and wakes gRPC's poller with
+    // ECONNRESET, so gRPC drops the transport as it would after a NAT reset.
+    const linger no_linger{1, 0};
+    setsockopt(watch_fd, SOL_SOCKET, SO_LINGER, &no_linger, sizeof(no_linger));
+    sockaddr unspec{};
+    unspec.sa_family = AF_UNSPEC;
+    ::connect(watch_fd, &unspec, sizeof(unspec));
+  }
   ::close(watch_fd);
   attrs["connection"] = tracked.attribution.connection;
   attrs["peer"] = tracked.attribution.peer;
   attrs["reason"] = reason;
+  attrs["by"] = by;
+  attrs["why"] = why;
   attrs["duration_ms"] =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tracked.opened)
           .count();

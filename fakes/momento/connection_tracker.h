@@ -8,12 +8,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "core/ledger.h"
+#include "core/scheduler_clock.h"
 #include "fakes/momento/connection_attributor.h"
 
 namespace grpc {
@@ -28,7 +31,11 @@ namespace thaw::momento {
 // socket over with grpc::AddInsecureChannelFromFd. A duplicate of the socket, watched with
 // epoll for EPOLLRDHUP/EPOLLHUP only (never for data), tells when either side closed it; the
 // tracker then records `momento.connection.closed` (reason `eof`, `reset` or `error`, bytes in
-// and out from TCP_INFO, duration).
+// and out from TCP_INFO, duration, and who closed it: by `client` / `thaw`, why).
+//
+// Each open connection keeps its last activity (opened, or an RPC reported with Touch) on the
+// scheduler clock, so idle faults can be judged against an advanced clock; Reset() drops a
+// connection with a TCP reset, as a NAT or load balancer would.
 //
 // One tracker serves any number of listeners (one per Lambda instance in the emulator); their
 // connection ids ("c1", "c2", ...) are unique per tracker. If the close cannot be watched
@@ -43,7 +50,9 @@ class ConnectionTracker final : public ConnectionAttributor {
   static constexpr std::string_view kOpenedKind = "momento.connection.opened";
   static constexpr std::string_view kClosedKind = "momento.connection.closed";
 
-  ConnectionTracker(boost::asio::io_context& io, Ledger& ledger);
+  // `clock` (may be null: the steady clock is used) must outlive the tracker.
+  ConnectionTracker(boost::asio::io_context& io, Ledger& ledger,
+                    const SchedulerClock* clock = nullptr);
   ConnectionTracker(const ConnectionTracker&) = delete;
   ConnectionTracker& operator=(const ConnectionTracker&) = delete;
   ~ConnectionTracker() override;
@@ -65,20 +74,45 @@ class ConnectionTracker final : public ConnectionAttributor {
   // Records every still-open connection as closed with reason `shutdown` and stops watching.
   void CloseAll();
 
+  // An open connection as Connections() reports it.
+  struct OpenConnection {
+    ConnectionAttribution attribution;
+    // Opened, or the last Touch, on the scheduler clock.
+    SchedulerClock::TimePoint last_activity;
+  };
+  // Every open connection, oldest first.
+  std::vector<OpenConnection> Connections() const;
+
+  // Marks activity (an RPC) on `connection` (its id, "c12") now and returns the previous
+  // activity time; nullopt (and nothing marked) for an unknown or closed connection.
+  std::optional<SchedulerClock::TimePoint> Touch(std::string_view connection);
+
+  // Resets `connection` now: the client gets a TCP RST (SO_LINGER 0 + disconnect), gRPC drops
+  // its transport, and `momento.connection.closed` is recorded with reason `reset`, by `thaw`
+  // and `why`. Returns false for an unknown or already closed connection.
+  bool Reset(std::string_view connection, const std::string& why);
+
+  // The scheduler clock's now (or the steady clock's without a scheduler clock).
+  SchedulerClock::TimePoint Now() const;
+
  private:
   struct Tracked {
     int grpc_fd = -1;
+    int watch_fd = -1;
     ConnectionAttribution attribution;
     std::chrono::steady_clock::time_point opened;
+    SchedulerClock::TimePoint last_activity;
   };
 
   void ArmWatch();
   void OnWatchReady();
-  // Records the close of the connection watched through `watch_fd` and closes `watch_fd`.
-  void Closed(int watch_fd, const std::string& reason);
+  // Records the close of connection number `serial` and closes its watching fd.
+  void Closed(uint64_t serial, const std::string& reason, const std::string& by,
+              const std::string& why);
 
   // Constant after construction.
   Ledger& ledger_;
+  const SchedulerClock* const clock_;
   const int epoll_fd_;
   // Strand-confined to `io`.
   boost::asio::posix::stream_descriptor epoll_;
@@ -86,8 +120,8 @@ class ConnectionTracker final : public ConnectionAttributor {
   mutable std::mutex mu_;
   // The fd gRPC owns (its peer string `fd:<n>`) -> the attribution.
   std::map<int, ConnectionAttribution> by_grpc_fd_ ABSL_GUARDED_BY(mu_);
-  // Our watching duplicate -> the connection.
-  std::map<int, Tracked> by_watch_fd_ ABSL_GUARDED_BY(mu_);
+  // Connection number (the n of "cn", also the epoll cookie, never reused) -> the connection.
+  std::map<uint64_t, Tracked> by_serial_ ABSL_GUARDED_BY(mu_);
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   // Expires with the tracker, so a completion queued before its end does nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -9,6 +9,8 @@
 #include "core/ledger.h"
 #include "core/scheduler_clock.h"
 #include "fakes/momento/connection_tracker.h"
+#include "fakes/momento/minted_api_keys.h"
+#include "fakes/momento/momento_faults.h"
 #include "fakes/momento/momento_instance_services.h"
 #include "fakes/momento/momento_server.h"
 
@@ -19,16 +21,29 @@ namespace thaw::momento {
 // `clock` must outlive it, and `io` must keep running until Shutdown() returns.
 class EmbeddedMomento {
  public:
+  // `options.faults` and `options.minted_keys` are ignored: the embedded fake has its own.
   static absl::StatusOr<std::unique_ptr<EmbeddedMomento>> Start(boost::asio::io_context& io,
-                                                               Ledger& ledger,
-                                                               const SchedulerClock& clock,
-                                                               MomentoServerOptions options = {});
+                                                                Ledger& ledger,
+                                                                SchedulerClock& clock,
+                                                                MomentoServerOptions options = {});
   ~EmbeddedMomento();
   EmbeddedMomento(const EmbeddedMomento&) = delete;
   EmbeddedMomento& operator=(const EmbeddedMomento&) = delete;
 
   InstanceServices& services() { return *services_; }
   MomentoServer& server() { return *server_; }
+  // The "momento" fault target (register it with ControlPlane::AddFaultTarget).
+  MomentoFaults& faults() { return *faults_; }
+
+  // A Momento v1 API key for `instance` of `function` (minted_api_keys.h): base64 of
+  // {"endpoint": "127.0.0.1:<the instance's Momento port>", "api_key": <token>}. The real SDK
+  // takes it with `CredentialProvider.fromString({apiKey, endpointOverrides: {cacheEndpoint,
+  // controlEndpoint, tokenEndpoint: THAW_MOMENTO_ENDPOINT, secureConnection: false}})`; the fake
+  // accepts its token even when it was started with explicit `api_keys`, and records RPCs made
+  // with it under the connection's instance as usual. The same instance always gets the same
+  // key. Thread-safe (the endpoint is the instance's listener when it is attached, else
+  // "127.0.0.1:0").
+  std::string MintApiKey(int64_t instance, const std::string& function);
   // Closes every listener, stops the gRPC server (calls in flight get `grace`) and closes every
   // connection. Idempotent.
   void Shutdown(std::chrono::milliseconds grace);
@@ -37,6 +52,8 @@ class EmbeddedMomento {
   EmbeddedMomento() = default;
 
   std::unique_ptr<ConnectionTracker> tracker_;
+  std::unique_ptr<MomentoFaults> faults_;
+  MintedApiKeys minted_keys_;
   std::unique_ptr<MomentoServer> server_;
   std::unique_ptr<MomentoInstanceServices> services_;
   bool shut_down_ = false;

@@ -64,6 +64,8 @@ void MomentoAcceptor::State::OnAccepted(tcp::socket socket) {
   if (options.faults != nullptr) decision = options.faults->OnAccept(attribution);
   switch (decision.action) {
     case ConnectionFaultHook::Decision::Action::kRefuse:
+      // A linger of 0: the client gets a reset, as from a port nobody listens on.
+      socket.set_option(asio::socket_base::linger(true, 0), ec);
       socket.close(ec);
       return;
     case ConnectionFaultHook::Decision::Action::kBlackhole:

@@ -7,6 +7,7 @@ absl::StatusOr<std::map<std::string, std::string>> MomentoInstanceServices::Atta
   MomentoAcceptor::Options options;
   options.instance = instance;
   options.function = function;
+  options.faults = faults_;
   auto acceptor = MomentoAcceptor::Listen(io_, options, tracker_, server_);
   if (!acceptor.ok()) return acceptor.status();
   std::map<std::string, std::string> env = {
@@ -14,10 +15,31 @@ absl::StatusOr<std::map<std::string, std::string>> MomentoInstanceServices::Atta
       {"THAW_MOMENTO_HOST", "127.0.0.1"},
       {"THAW_MOMENTO_PORT", std::to_string((*acceptor)->port())},
   };
+  {
+    std::lock_guard<std::mutex> lock(endpoints_mu_);
+    endpoints_[instance] = (*acceptor)->endpoint();
+  }
   acceptors_[instance] = *std::move(acceptor);
   return env;
 }
 
-void MomentoInstanceServices::Detach(int64_t instance) { acceptors_.erase(instance); }
+void MomentoInstanceServices::Detach(int64_t instance) {
+  acceptors_.erase(instance);
+  std::lock_guard<std::mutex> lock(endpoints_mu_);
+  endpoints_.erase(instance);
+}
+
+void MomentoInstanceServices::DetachAll() {
+  acceptors_.clear();
+  std::lock_guard<std::mutex> lock(endpoints_mu_);
+  endpoints_.clear();
+}
+
+std::optional<std::string> MomentoInstanceServices::Endpoint(int64_t instance) const {
+  std::lock_guard<std::mutex> lock(endpoints_mu_);
+  auto it = endpoints_.find(instance);
+  if (it == endpoints_.end()) return std::nullopt;
+  return it->second;
+}
 
 }  // namespace thaw::momento

@@ -20,6 +20,8 @@ RpcGateOptions GateOptions(const MomentoServerOptions& options) {
   gate.api_keys = options.api_keys;
   gate.max_request_bytes = options.limits.max_request_bytes;
   gate.momento_local_faults = options.momento_local_faults;
+  gate.faults = options.faults;
+  gate.minted_keys = options.minted_keys;
   return gate;
 }
 

@@ -33,6 +33,10 @@ struct MomentoServerOptions {
   bool momento_local_faults = true;
   // Caches that exist from the start.
   std::vector<std::string> caches;
+  // Server-side faults and minted keys (see RpcGateOptions); null for none. Must outlive the
+  // server.
+  MomentoFaults* faults = nullptr;
+  const MintedApiKeys* minted_keys = nullptr;
 };
 
 // The fake Momento: one gRPC server with cache_client.Scs, control_client.ScsControl and

@@ -65,9 +65,32 @@ RpcGate::Call RpcGate::Begin(grpc::ServerContext& context, std::string_view serv
 }
 
 absl::Status RpcGate::Admit(Call& call, grpc::ServerContext& context) {
+  if (options_.faults != nullptr) {
+    MomentoFaults::RpcPlan plan =
+        options_.faults->OnRpc(call.attribution_, call.method_, call.cache_);
+    call.fault_ids_ = plan.fault_ids;
+    if (plan.blackhole) {
+      call.fault_ = "blackhole";
+      // Never answered: held until the client gives up (its deadline or a cancel).
+      Delay(context, std::chrono::hours(24));
+      return absl::DeadlineExceededError("blackholed by a thaw fault");
+    }
+    if (plan.delay.count() > 0) {
+      call.fault_ = "delay";
+      if (!Delay(context, plan.delay)) {
+        return absl::DeadlineExceededError("deadline exceeded during a thaw fault's delay");
+      }
+    }
+    if (plan.error) {
+      call.fault_ = call.fault_.empty() ? "error" : "delay+error";
+      return *plan.error;
+    }
+  }
   if (!options_.api_keys.empty()) {
     const grpc::string_ref* key = FindMetadata(context, "authorization");
-    if (key == nullptr || !options_.api_keys.contains(ToString(*key))) {
+    if (key == nullptr ||
+        (!options_.api_keys.contains(ToString(*key)) &&
+         (options_.minted_keys == nullptr || !options_.minted_keys->Find(ToString(*key))))) {
       return absl::UnauthenticatedError("Invalid signature");
     }
   }
@@ -132,6 +155,7 @@ grpc::Status RpcGate::Finish(Call& call, absl::Status status) {
   if (!status.ok()) attrs["message"] = std::string(status.message());
   if (err) attrs["err"] = *err;
   if (!call.fault_.empty()) attrs["fault"] = call.fault_;
+  if (!call.fault_ids_.empty()) attrs["fault_id"] = call.fault_ids_;
   if (const grpc::string_ref* agent = FindMetadata(context, "agent")) {
     attrs["agent"] = ToString(*agent);
   }

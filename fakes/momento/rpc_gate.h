@@ -11,6 +11,8 @@
 #include "core/ledger.h"
 #include "fakes/momento/connection_attributor.h"
 #include "fakes/momento/local_fault_injector.h"
+#include "fakes/momento/minted_api_keys.h"
+#include "fakes/momento/momento_faults.h"
 
 namespace grpc {
 class ServerContext;
@@ -28,11 +30,17 @@ struct RpcGateOptions {
   size_t max_request_bytes = 5 * 1024 * 1024;
   // Honour momento-local's per-request fault metadata (local_fault_injector.h).
   bool momento_local_faults = true;
+  // Server-side faults (null: none). Must outlive the gate.
+  MomentoFaults* faults = nullptr;
+  // Keys minted for instances (EmbeddedMomento::MintApiKey), accepted even when `api_keys` is
+  // not empty (null: none). Must outlive the gate.
+  const MintedApiKeys* minted_keys = nullptr;
 };
 
 // What every Momento RPC goes through, whatever its service: attribution of the call to a
-// connection and instance, the `authorization` check, the `cache` metadata, momento-local's
-// fault metadata, the deadline, the request size limit; and, once served, the ledger record
+// connection and instance, the server-side faults (momento_faults.h), the `authorization` check,
+// the `cache` metadata, momento-local's fault metadata, the deadline, the request size limit; and,
+// once served, the ledger record
 // (`momento.rpc`) and the `err` trailer.
 //
 // Usage in a handler: `RpcGate::Call call = gate.Begin(...); if (call.admission().ok()) {
@@ -65,6 +73,7 @@ class RpcGate {
     std::string cache_;
     ConnectionAttribution attribution_;
     std::string fault_;
+    std::string fault_ids_;
     size_t request_bytes_ = 0;
     std::chrono::steady_clock::time_point start_;
   };

@@ -12,6 +12,8 @@
 #include "core/scheduler_clock.h"
 #include "fakes/momento/connection_tracker.h"
 #include "fakes/momento/momento_acceptor.h"
+#include "fakes/momento/momento_admin_handler.h"
+#include "fakes/momento/momento_faults.h"
 #include "fakes/momento/momento_server.h"
 
 namespace thaw::momento {
@@ -49,7 +51,9 @@ int RunMomentoServer(const MomentoCommandOptions& options) {
   Ledger ledger;
   SchedulerClock clock;
   asio::io_context io(1);
-  ConnectionTracker tracker(io, ledger);
+  ConnectionTracker tracker(io, ledger, &clock);
+  MomentoFaults faults(ledger, clock, tracker);
+  MintedApiKeys minted_keys;
 
   std::unique_ptr<LedgerJsonlWriter> events;
   if (!options.events_file.empty()) {
@@ -67,30 +71,47 @@ int RunMomentoServer(const MomentoCommandOptions& options) {
   MomentoServerOptions server_options;
   server_options.api_keys.insert(options.api_keys.begin(), options.api_keys.end());
   server_options.caches = options.caches;
+  server_options.faults = &faults;
+  server_options.minted_keys = &minted_keys;
   auto server = MomentoServer::Start(server_options, ledger, clock, tracker);
   if (!server.ok()) return StartError(std::string(server.status().message()));
 
   MomentoAcceptor::Options acceptor_options;
   acceptor_options.host = options.host;
   acceptor_options.port = options.port;
+  acceptor_options.faults = &faults;
   auto acceptor = MomentoAcceptor::Listen(io, acceptor_options, tracker, (*server)->grpc_server());
   if (!acceptor.ok()) return StartError(std::string(acceptor.status().message()));
+
+  std::unique_ptr<http::HttpServer> admin;
+  std::string admin_note;
+  if (options.admin_port) {
+    auto listening = http::HttpServer::Listen(
+        io, options.host, *options.admin_port,
+        MakeMomentoAdminHandler(faults, ledger, clock, minted_keys, (*acceptor)->endpoint()));
+    if (!listening.ok()) return StartError(std::string(listening.status().message()));
+    admin = *std::move(listening);
+    admin_note = " (admin http://" + options.host + ":" + std::to_string(admin->port()) + ")";
+  }
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     std::fprintf(stdout, "thaw momento: shutting down\n");
     std::fflush(stdout);
+    if (admin) admin->Close();
     (*acceptor)->Close();
     (*server)->Shutdown(kShutdownGrace);
     tracker.CloseAll();
     io.stop();
   });
 
-  std::fprintf(stdout, "thaw momento: listening on %s\n", (*acceptor)->endpoint().c_str());
+  std::fprintf(stdout, "thaw momento: listening on %s%s\n", (*acceptor)->endpoint().c_str(),
+               admin_note.c_str());
   std::fflush(stdout);
   io.run();
 
+  admin.reset();
   acceptor->reset();
   server->reset();
   if (print_listener != 0) ledger.RemoveListener(print_listener);

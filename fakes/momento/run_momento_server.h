@@ -2,6 +2,7 @@
 #define THAW_FAKES_MOMENTO_RUN_MOMENTO_SERVER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,11 +21,15 @@ struct MomentoCommandOptions {
   std::vector<std::string> api_keys;
   // Caches created at start.
   std::vector<std::string> caches;
+  // When set, the admin API (momento_admin_handler.h: /_thaw/faults, /_thaw/momento,
+  // /_thaw/clock/advance) listens on `host`:admin_port; 0 picks a free one. The ready line
+  // then names it: `thaw momento: listening on HOST:PORT (admin http://HOST:APORT)`.
+  std::optional<uint16_t> admin_port;
 };
 
 // Serves until SIGINT or SIGTERM, then stops (300 ms grace for calls in flight) and returns 0.
-// Prints `thaw momento: listening on HOST:PORT` once ready. Returns 2 (after printing
-// `thaw: <what>` on stderr) when it cannot start.
+// Prints `thaw momento: listening on HOST:PORT` once ready (with the admin URL when asked). Returns
+// 2 (after printing `thaw: <what>` on stderr) when it cannot start.
 int RunMomentoServer(const MomentoCommandOptions& options);
 
 }  // namespace thaw::momento

@@ -1,12 +1,20 @@
-// The real Momento SDK (@gomomento/sdk, pinned in package.json) against `thaw momento`.
-// Each suite starts its own `thaw momento --port 0 --quiet --events FILE` and reads the ledger
-// events it writes (JSON lines, written before the RPC that caused them answers) to count
-// connections. THAW_BINARY names the thaw binary (CTest sets it).
+// The real Momento SDK (@gomomento/sdk, pinned in package.json) against the fake Momento, run
+// two ways by the same file (THAW_MOMENTO_MODE):
+//   standalone (default)  each suite starts `thaw momento --port 0 --admin-port 0 --events FILE`
+//                         and reads the ledger events it writes (JSON lines, written before the
+//                         RPC that caused them answers);
+//   serve                 each suite starts `thaw serve` with two functions (lambda/runtime.mjs,
+//                         _HANDLER=endpoint), invokes both, seeds caches through the `setup`
+//                         instance's Momento listener and points the SDK at the `target`
+//                         instance's own listener; events come from GET /_thaw/events, only
+//                         the target instance's.
+// Either way faults go through POST /_thaw/faults and accounting through GET /_thaw/momento.
+// THAW_BINARY names the thaw binary (CTest sets it).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,35 +35,145 @@ const THAW = process.env.THAW_BINARY;
 if (!THAW || !existsSync(THAW)) {
   throw new Error(`THAW_BINARY (${THAW}) is not a built thaw binary; build first`);
 }
+const MODE = process.env.THAW_MOMENTO_MODE ?? 'standalone';
+if (!['standalone', 'serve'].includes(MODE)) throw new Error(`THAW_MOMENTO_MODE=${MODE}?`);
 const dir = mkdtempSync(path.join(tmpdir(), 'thaw-momento-'));
 let servers = 0;
+const WAIT_MS = 10000 * Number(process.env.THAW_TEST_SLOWDOWN ?? 1);
 
-// Starts `thaw momento` on a kernel-chosen port; resolves once it printed its ready line.
-async function startThaw(extraArgs = []) {
-  const events = path.join(dir, `events-${++servers}.jsonl`);
-  const child = spawn(THAW, ['momento', '--port', '0', '--quiet', '--events', events, ...extraArgs],
-                      { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve, reject) => {
+// Spawns `args` and resolves with the first match of `ready` in its stdout.
+async function spawnReady(args, ready) {
+  const child = spawn(THAW, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const match = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      const m = out.match(/thaw momento: listening on 127\.0\.0\.1:(\d+)/);
-      if (m) resolve(Number(m[1]));
+      const m = out.match(ready);
+      if (m) resolve(m);
     });
-    child.on('exit', (code) => reject(new Error(`thaw momento exited (${code}): ${out}`)));
+    child.on('exit', (code) => reject(new Error(`thaw exited (${code}): ${out}`)));
   });
+  child.stdout.resume();
+  return { child, match };
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0, 'thaw exits 0 on SIGTERM');
+}
+
+async function adminJson(admin, method, route, body) {
+  const res = await fetch(`${admin}${route}`, {
+    method, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text) };
+}
+
+// `thaw momento` on kernel-chosen ports; resolves once it printed its ready line.
+async function startStandalone(extraArgs) {
+  const events = path.join(dir, `events-${++servers}.jsonl`);
+  const { child, match } = await spawnReady(
+    ['momento', '--port', '0', '--admin-port', '0', '--quiet', '--events', events, ...extraArgs],
+    /thaw momento: listening on 127\.0\.0\.1:(\d+) \(admin (http:\/\/[0-9.:]+)\)/);
   return {
-    port,
-    events() {
+    port: Number(match[1]),
+    admin: match[2],
+    instance: 0,
+    apiKeys: true,
+    async events() {
       return readFileSync(events, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
-      assert.equal(code, 0, 'thaw momento exits 0 on SIGTERM');
+    // Resolves once `done(events)` holds, re-checking whenever the events file changes.
+    async waitFor(done, what) {
+      const watcher = watch(events);
+      try {
+        const deadline = Date.now() + WAIT_MS;
+        const changed = () => new Promise((resolve) => {
+          const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+          watcher.once('change', () => { clearTimeout(timer); resolve(); });
+        });
+        while (!done(await this.events())) {
+          if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what}`);
+          await changed();
+        }
+      } finally {
+        watcher.close();
+      }
     },
+    stop: () => stopChild(child),
   };
+}
+
+// `thaw serve` with a `setup` and a `target` instance; the SDK talks to the target's listener.
+async function startServe(extraArgs) {
+  const caches = [];
+  for (let i = 0; i < extraArgs.length; i += 2) {
+    if (extraArgs[i] === '--cache') caches.push(extraArgs[i + 1]);
+    if (extraArgs[i] === '--api-key') return null;  // serve has no API-key setting
+  }
+  const config = path.join(dir, `thaw-${++servers}.yaml`);
+  const code = path.join(here, 'lambda');
+  writeFileSync(config, `functions:
+  setup:  {runtime: provided.al2023, handler: endpoint, code: "${code}", timeout: 20}
+  target: {runtime: provided.al2023, handler: endpoint, code: "${code}", timeout: 20}
+`);
+  const { child, match } = await spawnReady(
+    ['serve', '--port', '0', '--quiet', '--config', config],
+    /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  const admin = `http://127.0.0.1:${match[1]}`;
+  const invoke = async (fn) => {
+    const res = await fetch(`${admin}/2015-03-31/functions/${fn}/invocations`,
+                            { method: 'POST', body: '{}' });
+    assert.equal(res.status, 200);
+    return res.json();
+  };
+  const setup = await invoke('setup');
+  const target = await invoke('target');
+  const instances = (await adminJson(admin, 'GET', '/_thaw/instances')).body.instances;
+  const instance = instances.find((i) => i.function === 'target').id;
+  if (caches.length > 0) {
+    const seeder = newClient(Configurations.Lambda.latest(), setup.port);
+    for (const cache of caches) {
+      assertInstance(await seeder.createCache(cache), CreateCache.Success, `seed ${cache}`);
+    }
+    seeder.close();
+  }
+  return {
+    port: target.port,
+    admin,
+    instance,
+    apiKeys: false,
+    async events() {
+      const all = [];
+      for (let since = 0; ;) {
+        const page = (await adminJson(admin, 'GET', `/_thaw/events?since=${since}`)).body;
+        all.push(...page.events);
+        if (page.events.length === 0 || since === page.last_seq) break;
+        since = page.events[page.events.length - 1].seq;
+        if (since >= page.last_seq) break;
+      }
+      return all.filter((e) => e.instance === instance);
+    },
+    // Resolves once `done(events)` holds, long-polling GET /_thaw/events for new ones.
+    async waitFor(done, what) {
+      const deadline = Date.now() + WAIT_MS;
+      while (!done(await this.events())) {
+        if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what}`);
+        const last = (await adminJson(admin, 'GET', '/_thaw/events?since=0&wait_ms=0'))
+          .body.last_seq;
+        await adminJson(admin, 'GET', `/_thaw/events?since=${last}&wait_ms=1000`);
+      }
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+// The fake, started the way THAW_MOMENTO_MODE says; null when this mode cannot do `extraArgs`.
+async function startThaw(extraArgs = []) {
+  return MODE === 'serve' ? startServe(extraArgs) : startStandalone(extraArgs);
 }
 
 function newClient(configuration, port) {
@@ -190,7 +308,7 @@ describe('connection accounting', () => {
              assertInstance(await client.set('c', `k${i}`, 'v'), CacheSet.Success, 'set');
              assertInstance(await client.get('c', `k${i}`), CacheGet.Hit, 'get');
            }
-           const events = server.events();
+           const events = await server.events();
            const opened = events.filter((e) => e.kind === 'momento.connection.opened');
            const rpcs = events.filter((e) => e.kind === 'momento.rpc' && e.attrs.plane === 'data');
            assert.equal(rpcs.length, 10);
@@ -204,7 +322,37 @@ describe('connection accounting', () => {
        });
 });
 
-describe('authentication', () => {
+describe('close() accounting', () => {
+  let server;
+  before(async () => { server = await startThaw(['--cache', 'c']); });
+  after(async () => { await server?.stop(); });
+
+  test('close() opens one short control connection, counted as control, not unused',
+       async () => {
+         const seen = (await server.events()).length;
+         const client = newClient(Configurations.Lambda.latest(), server.port);
+         assertInstance(await client.get('c', 'k'), CacheGet.Miss, 'get');
+         client.close();
+         // The data connection closes and the control channel connects (no RPC) around it.
+         await server.waitFor((events) => {
+           const mine = events.slice(seen);
+           const opened = mine.filter((e) => e.kind === 'momento.connection.opened');
+           return opened.length >= 2 && mine.some(
+             (e) => e.kind === 'momento.connection.closed' &&
+                    e.attrs.connection === opened[0].attrs.connection);
+         }, 'the data connection to close and the control one to open');
+         const { body } = await adminJson(server.admin, 'GET', '/_thaw/momento');
+         const mine = body.instances.find((i) => i.instance === server.instance);
+         assert.equal(mine.data_connections, 1);
+         assert.equal(mine.control_connections, 1);
+         assert.equal(mine.close_time_control_connections, 1);
+         assert.equal(mine.unused_connections, 0);
+         assert.equal(mine.connections, 2);
+       });
+});
+
+describe('authentication', { skip: MODE === 'serve' && 'thaw serve has no API-key setting' },
+         () => {
   let server;
   before(async () => { server = await startThaw(['--cache', 'c', '--api-key', 'the-key']); });
   after(async () => { await server?.stop(); });
@@ -217,6 +365,244 @@ describe('authentication', () => {
       assert.equal(response.errorCode(), MomentoErrorCode.AUTHENTICATION_ERROR);
     } finally {
       client.close();
+    }
+  });
+
+  test('a minted v1 key works through fromString with endpoint overrides, next to --api-key',
+       async () => {
+         const { status, body } =
+           await adminJson(server.admin, 'POST', '/_thaw/momento/keys', { instance: 0 });
+         assert.equal(status, 200);
+         const decoded = JSON.parse(Buffer.from(body.api_key, 'base64').toString('utf8'));
+         const endpoint = `127.0.0.1:${server.port}`;
+         assert.equal(decoded.endpoint, endpoint);
+         assert.match(decoded.api_key, /^thaw-momento-0-[0-9a-f]{32}$/);
+         const client = new CacheClient({
+           configuration: Configurations.Lambda.latest(),
+           credentialProvider: CredentialProvider.fromString({
+             apiKey: body.api_key,
+             endpointOverrides: {
+               cacheEndpoint: endpoint, controlEndpoint: endpoint, tokenEndpoint: endpoint,
+               secureConnection: false,
+             },
+           }),
+           defaultTtlSeconds: 60,
+         });
+         try {
+           assertInstance(await client.set('c', 'minted', 'yes'), CacheSet.Success, 'set');
+           const hit = await client.get('c', 'minted');
+           assertInstance(hit, CacheGet.Hit, 'get');
+           assert.equal(hit.valueString(), 'yes');
+         } finally {
+           client.close();
+         }
+       });
+});
+
+// Server-side faults through POST /_thaw/faults (the serve admin API, or `thaw momento
+// --admin-port`): the SDK is unmodified, the fault is the server's.
+describe('server-side faults', () => {
+  let server;
+  before(async () => { server = await startThaw(['--cache', 'f']); });
+  after(async () => { await server?.stop(); });
+
+  async function addFault(spec) {
+    const { status, body } = await adminJson(
+      server.admin, 'POST', '/_thaw/faults',
+      { service: 'momento', instance: server.instance, ...spec });
+    assert.equal(status, 201, JSON.stringify(body));
+    return body.id;
+  }
+  async function clearFaults() {
+    assert.equal((await adminJson(server.admin, 'DELETE', '/_thaw/faults')).status, 200);
+  }
+  async function accounting() {
+    const { body } = await adminJson(server.admin, 'GET', '/_thaw/momento');
+    return body.instances.find((i) => i.instance === server.instance);
+  }
+  function closedBy(events, why) {
+    return events.filter((e) => e.kind === 'momento.connection.closed' && e.attrs.why === why);
+  }
+  // A Lambda-configured client that has made one call (so its data connection is open).
+  async function warmClient() {
+    const client = newClient(Configurations.Lambda.latest(), server.port);
+    assertInstance(await client.set('f', 'k', 'v', { ttl: 3600 }), CacheSet.Success, 'set');
+    return client;
+  }
+
+  test('a malformed fault is 400 naming the field', async () => {
+    const { status, body } = await adminJson(server.admin, 'POST', '/_thaw/faults',
+                                             { service: 'momento', delay: 'soon' });
+    assert.equal(status, 400);
+    assert.match(body.error, /^delay:/);
+  });
+
+  test('faults are listed with their fired count and removed by id', async () => {
+    const id = await addFault({ rpc: 'Get', error: 'INTERNAL', count: 5 });
+    const listed = (await adminJson(server.admin, 'GET', '/_thaw/faults')).body.faults;
+    const mine = listed.find((f) => f.id === id);
+    assert.equal(mine.service, 'momento');
+    assert.equal(mine.fired, 0);
+    assert.equal(mine.error, 'INTERNAL');
+    const removed = await adminJson(server.admin, 'DELETE', `/_thaw/faults/${id}`);
+    assert.equal(removed.status, 200);
+    assert.equal((await adminJson(server.admin, 'DELETE', `/_thaw/faults/${id}`)).status, 404);
+    const client = await warmClient();
+    try {
+      assertInstance(await client.get('f', 'k'), CacheGet.Hit, 'get once the fault is removed');
+    } finally {
+      client.close();
+    }
+  });
+
+  test('delay longer than the Lambda deadline: TimeoutError, then served again', async () => {
+    const client = await warmClient();
+    try {
+      const id = await addFault({ rpc: 'Get', delay: '3s', count: 1 });
+      const slow = await client.get('f', 'k');
+      assertInstance(slow, CacheGet.Error, 'delayed get');
+      assert.equal(slow.errorCode(), MomentoErrorCode.TIMEOUT_ERROR);
+      assertInstance(await client.get('f', 'k'), CacheGet.Hit, 'get once the count is spent');
+      const fired = (await server.events()).filter((e) => e.kind === 'momento.fault' &&
+                                                           e.attrs.id === id);
+      assert.equal(fired.length, 1);
+      assert.equal(fired[0].attrs.fault, 'delay');
+    } finally {
+      client.close();
+      await clearFaults();
+    }
+  });
+
+  test('error with an err trailer: the SDK error type it maps to', async () => {
+    const client = await warmClient();
+    try {
+      await addFault({ rpc: 'Get', error: 'PERMISSION_DENIED', count: 1 });
+      const denied = await client.get('f', 'k');
+      assertInstance(denied, CacheGet.Error, 'get');
+      assert.equal(denied.errorCode(), MomentoErrorCode.PERMISSION_ERROR);
+      await addFault({ rpc: 'Set', cache: 'f', error: 'NOT_FOUND', err: 'store_not_found',
+                       count: 1 });
+      const missing = await client.set('f', 'k', 'v');
+      assertInstance(missing, CacheSet.Error, 'set');
+      assert.equal(missing.errorCode(), MomentoErrorCode.STORE_NOT_FOUND_ERROR);
+      assertInstance(await client.get('f', 'k'), CacheGet.Hit, 'get once both are spent');
+    } finally {
+      client.close();
+      await clearFaults();
+    }
+  });
+
+  test('UNAVAILABLE is retried by the SDK: count 2 gives three Gets and a Hit', async () => {
+    const client = await warmClient();
+    try {
+      const before = (await server.events()).length;
+      await addFault({ rpc: 'Get', error: 'UNAVAILABLE', count: 2 });
+      assertInstance(await client.get('f', 'k'), CacheGet.Hit, 'get after 2 errors');
+      const gets = (await server.events()).slice(before)
+        .filter((e) => e.kind === 'momento.rpc' && e.attrs.method === 'Get');
+      assert.deepEqual(gets.map((e) => e.attrs.code), ['UNAVAILABLE', 'UNAVAILABLE', 'OK']);
+    } finally {
+      client.close();
+      await clearFaults();
+    }
+  });
+
+  test('handshake delay: the first call of a new client pays it, the next does not',
+       async () => {
+         await addFault({ handshake_delay: '400ms', count: 1 });
+         const client = newClient(Configurations.Lambda.latest(), server.port);
+         try {
+           const answered = (r, what) =>
+             assert.ok(r instanceof CacheGet.Hit || r instanceof CacheGet.Miss, `${what}: ${r}`);
+           const t0 = performance.now();
+           answered(await client.get('f', 'k'), 'first get');
+           const first = performance.now() - t0;
+           const t1 = performance.now();
+           answered(await client.get('f', 'k'), 'second get');
+           const second = performance.now() - t1;
+           assert.ok(first >= 350, `first call took ${first} ms`);
+           assert.ok(second < first - 300, `second call took ${second} ms, first ${first} ms`);
+         } finally {
+           client.close();
+           await clearFaults();
+         }
+       });
+
+  test('reset: the SDK reconnects, the ledger shows the drop and the reconnect', async () => {
+    const client = await warmClient();
+    try {
+      const before = await accounting();
+      await addFault({ reset: true });
+      assertInstance(await client.get('f', 'k'), CacheGet.Hit, 'get after the reset');
+      const after = await accounting();
+      assert.equal(after.reconnects_after_fault - before.reconnects_after_fault, 1);
+      assert.ok(closedBy(await server.events(), 'fault:reset').every((e) => e.attrs.by === 'thaw'));
+    } finally {
+      client.close();
+      await clearFaults();
+    }
+  });
+
+  test('refuse: a refused reconnect is an SDK error; the next call connects', async () => {
+    const client = await warmClient();
+    try {
+      const before = await accounting();
+      await addFault({ refuse: true, count: 1 });
+      await addFault({ reset: true });
+      const refused = await client.get('f', 'k');
+      assertInstance(refused, CacheGet.Error, 'get while refused');
+      assert.equal(refused.errorCode(), MomentoErrorCode.SERVER_UNAVAILABLE);
+      assertInstance(await client.get('f', 'k'), CacheGet.Hit, 'get once the count is spent');
+      const after = await accounting();
+      assert.equal(after.reconnects_after_fault - before.reconnects_after_fault, 1);
+      const refusals = (await server.events()).filter(
+        (e) => e.kind === 'momento.fault' && e.attrs.fault === 'refuse');
+      assert.equal(refusals.length, 1);
+    } finally {
+      client.close();
+      await clearFaults();
+    }
+  });
+
+  test('idle_drop on the scheduler clock: advance past it, the SDK reconnects', async () => {
+    const client = await warmClient();
+    try {
+      const before = await accounting();
+      await addFault({ idle_drop: '5m' });
+      const advanced = await adminJson(server.admin, 'POST', '/_thaw/clock/advance',
+                                       { duration: '6m' });
+      assert.equal(advanced.status, 200);
+      // The drop happened during the advance, before it answered.
+      assert.ok(closedBy(await server.events(), 'fault:idle_drop').length >= 1);
+      assertInstance(await client.get('f', 'k'), CacheGet.Hit, 'get after the idle drop');
+      const after = await accounting();
+      assert.equal(after.reconnects_after_fault - before.reconnects_after_fault, 1);
+    } finally {
+      client.close();
+      await clearFaults();
+    }
+  });
+
+  test('blackhole: calls on open connections and new connections time out', async () => {
+    const client = await warmClient();
+    try {
+      await addFault({ blackhole: true });
+      const held = await client.get('f', 'k');
+      assertInstance(held, CacheGet.Error, 'get on the open connection');
+      assert.equal(held.errorCode(), MomentoErrorCode.TIMEOUT_ERROR);
+      const fresh = newClient(Configurations.Lambda.latest(), server.port);
+      try {
+        const never = await fresh.get('f', 'k');
+        assertInstance(never, CacheGet.Error, 'get on a new connection');
+        assert.equal(never.errorCode(), MomentoErrorCode.TIMEOUT_ERROR);
+      } finally {
+        fresh.close();
+      }
+      await clearFaults();
+      assertInstance(await client.get('f', 'k'), CacheGet.Hit, 'get once the fault is gone');
+    } finally {
+      client.close();
+      await clearFaults();
     }
   });
 });
@@ -260,10 +646,10 @@ describe('momento-local fault metadata', () => {
       returnError: MomentoErrorCode.SERVER_UNAVAILABLE, errorRpcs: [rpcMethod.Get], errorCount: 2,
     });
     try {
-      const before = server.events().length;
+      const before = (await server.events()).length;
       assertInstance(await client.get('c', 'retried'), CacheGet.Miss, 'get after 2 errors');
       // The previous test's delayed Get may finish (and be recorded) during this one: skip it.
-      const gets = server.events().slice(before)
+      const gets = (await server.events()).slice(before)
         .filter((e) => e.kind === 'momento.rpc' && e.attrs.method === 'Get' &&
                        e.attrs.fault !== 'delay');
       assert.deepEqual(gets.map((e) => e.attrs.code), ['UNAVAILABLE', 'UNAVAILABLE', 'OK']);

@@ -95,3 +95,26 @@ test('instances are told apart: each has its own listener', async () => {
   assert.equal(ids.size, all.length);
   assert.ok(all.every((i) => i.instance > 0), 'every connection is attributed to an instance');
 });
+
+test('idle_drop while the instance is frozen: the next invoke reconnects, the ledger says so',
+     async () => {
+       await invoke('good', { key: 'idle', value: 'before' });
+       const [before] = (await momento()).filter((i) => i.function === 'good');
+       const add = await fetch(`${base}/_thaw/faults`, {
+         method: 'POST',
+         body: JSON.stringify({ service: 'momento', function: 'good', idle_drop: '5m' }),
+       });
+       assert.equal(add.status, 201, await add.text());
+       // Past the idle timeout, short of the 10-minute keepalive: the instance stays, frozen,
+       // and its connection is reset under it.
+       const advance = await fetch(`${base}/_thaw/clock/advance`,
+                                   { method: 'POST', body: '{"duration":"6m"}' });
+       assert.equal(advance.status, 200);
+       const out = await invoke('good', { key: 'idle', value: 'after' });
+       assert.equal(out.value, 'after');
+       const [after] = (await momento()).filter((i) => i.function === 'good');
+       assert.equal(after.instance, before.instance, 'the same instance served both');
+       assert.equal(after.reconnects_after_fault - before.reconnects_after_fault, 1);
+       assert.equal(after.data_connections - before.data_connections, 1);
+       assert.equal((await fetch(`${base}/_thaw/faults`, { method: 'DELETE' })).status, 200);
+     });

@@ -8,8 +8,10 @@ namespace {
 TEST(LedgerQueriesTest, ClassifiesMomentoConnectionsPerInstance) {
   Ledger ledger;
   ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "c1"}});
-  ledger.Append(1, "fn", "momento.rpc", {{"connection", "c1"}, {"plane", "data"}, {"method", "Set"}});
-  ledger.Append(1, "fn", "momento.rpc", {{"connection", "c1"}, {"plane", "data"}, {"method", "Get"}});
+  ledger.Append(1, "fn", "momento.rpc",
+                {{"connection", "c1"}, {"plane", "data"}, {"method", "Set"}});
+  ledger.Append(1, "fn", "momento.rpc",
+                {{"connection", "c1"}, {"plane", "data"}, {"method", "Get"}});
   ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "c2"}});
   ledger.Append(1, "fn", "momento.connection.closed", {{"connection", "c2"}});
   ledger.Append(2, "fn", "momento.connection.opened", {{"connection", "c3"}});
@@ -26,6 +28,65 @@ TEST(LedgerQueriesTest, ClassifiesMomentoConnectionsPerInstance) {
   EXPECT_EQ(result[0]["rpcs"]["Get"], 1);
   EXPECT_EQ(result[1]["control_connections"], 1);
   EXPECT_EQ(result[1]["data_connections"], 0);
+}
+
+TEST(LedgerQueriesTest, TheSdksCloseTimeConnectionIsControl) {
+  Ledger ledger;
+  ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "c1"}});
+  ledger.Append(1, "fn", "momento.rpc",
+                {{"connection", "c1"}, {"plane", "data"}, {"method", "Get"}});
+  // close(): the control channel connects, the data connection closes at once, the control
+  // one (maybe much) later.
+  ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "c2"}});
+  ledger.Append(1, "fn", "momento.connection.closed", {{"connection", "c1"}, {"by", "client"}});
+  // The accept may be seen after the data close: still the close-time connection.
+  ledger.Append(5, "fn", "momento.connection.opened", {{"connection", "c4"}});
+  ledger.Append(5, "fn", "momento.rpc",
+                {{"connection", "c4"}, {"plane", "data"}, {"method", "Get"}});
+  ledger.Append(5, "fn", "momento.connection.closed", {{"connection", "c4"}, {"by", "client"}});
+  ledger.Append(5, "fn", "momento.connection.opened", {{"connection", "c5"}});
+  // A connection that never carried an RPC, with no data connection closed around its opening,
+  // stays unused.
+  ledger.Append(2, "fn", "momento.connection.opened", {{"connection", "c3"}});
+  ledger.Append(2, "fn", "momento.connection.closed", {{"connection", "c3"}, {"by", "client"}});
+  const nlohmann::json result = MomentoConnectionsPerInstance(ledger);
+  ASSERT_EQ(result.size(), 3u);
+  EXPECT_EQ(result[0]["data_connections"], 1);
+  EXPECT_EQ(result[0]["control_connections"], 1);
+  EXPECT_EQ(result[0]["close_time_control_connections"], 1);
+  EXPECT_EQ(result[0]["unused_connections"], 0);
+  EXPECT_EQ(result[1]["unused_connections"], 1);
+  EXPECT_EQ(result[1]["control_connections"], 0);
+  EXPECT_EQ(result[2]["instance"], 5);
+  EXPECT_EQ(result[2]["close_time_control_connections"], 1);
+  EXPECT_EQ(result[2]["unused_connections"], 0);
+}
+
+TEST(LedgerQueriesTest, CountsReconnectsAfterAClosedOrDroppedDataConnection) {
+  Ledger ledger;
+  auto data_rpc = [&](const std::string& connection) {
+    ledger.Append(4, "fn", "momento.rpc",
+                  {{"connection", connection}, {"plane", "data"}, {"method", "Get"}});
+  };
+  ledger.Append(4, "fn", "momento.connection.opened", {{"connection", "c1"}});
+  data_rpc("c1");
+  data_rpc("c1");
+  ledger.Append(4, "fn", "momento.fault", {{"connection", "c1"}, {"fault", "idle_drop"}});
+  ledger.Append(4, "fn", "momento.connection.closed",
+                {{"connection", "c1"}, {"by", "thaw"}, {"why", "fault:idle_drop"}});
+  ledger.Append(4, "fn", "momento.connection.opened", {{"connection", "c2"}});
+  data_rpc("c2");
+  data_rpc("c2");
+  ledger.Append(4, "fn", "momento.connection.closed",
+                {{"connection", "c2"}, {"by", "client"}, {"why", "eof"}});
+  ledger.Append(4, "fn", "momento.connection.opened", {{"connection", "c3"}});
+  data_rpc("c3");
+  const nlohmann::json result = MomentoConnectionsPerInstance(ledger);
+  ASSERT_EQ(result.size(), 1u);
+  EXPECT_EQ(result[0]["data_connections"], 3);
+  EXPECT_EQ(result[0]["reconnects"], 2);
+  EXPECT_EQ(result[0]["reconnects_after_fault"], 1);
+  EXPECT_EQ(result[0]["faults"], 1);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The Momento client patterns thaw exists to tell apart, as one Lambda function.
 // _HANDLER=module-scope: one CacheClient per execution environment, created at init (right).
 // _HANDLER=per-invoke:   a new CacheClient for every event, closed after it (the mistake).
+// _HANDLER=endpoint:     no client; answers with this instance's Momento endpoint, so a test
+//                        can point its own SDK client at the instance's listener.
 // The client reaches this instance's own fake Momento listener (THAW_MOMENTO_HOST/PORT).
 import { CacheClient, Configurations, CredentialProvider } from '@gomomento/sdk';
 
@@ -23,6 +25,10 @@ const shared = mode === 'module-scope' ? makeClient() : null;
 if (shared) await shared.createCache(CACHE);
 
 async function handle(event) {
+  if (mode === 'endpoint') {
+    return { host: process.env.THAW_MOMENTO_HOST, port: Number(process.env.THAW_MOMENTO_PORT),
+             pid: process.pid };
+  }
   const client = shared ?? makeClient();
   if (!shared) await client.createCache(CACHE);
   await client.set(CACHE, event.key ?? 'k', event.value ?? 'v');

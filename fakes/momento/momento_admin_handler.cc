@@ -1,0 +1,106 @@
+#include "fakes/momento/momento_admin_handler.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/ledger_queries.h"
+#include "emulator/config/duration.h"
+
+namespace thaw::momento {
+
+namespace {
+
+namespace beast = boost::beast;
+
+http::Response JsonError(const http::Request& request, unsigned status,
+                         const std::string& message) {
+  return http::MakeResponse(request, status, nlohmann::json{{"error", message}}.dump());
+}
+
+std::optional<nlohmann::json> JsonBody(const http::Request& request) {
+  if (request.body().empty()) return nlohmann::json::object();
+  auto body = nlohmann::json::parse(request.body(), nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return std::nullopt;
+  return body;
+}
+
+http::Response Route(MomentoFaults& faults, const Ledger& ledger, SchedulerClock& clock,
+                     MintedApiKeys& keys, const std::string& endpoint,
+                     const http::Request& request) {
+  const std::string_view target = request.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  const auto method = request.method();
+  constexpr std::string_view kFaults = "/_thaw/faults";
+  if (path == kFaults && method == beast::http::verb::post) {
+    auto body = JsonBody(request);
+    if (!body) return JsonError(request, 400, "expected a JSON object");
+    if (body->contains("service") && (*body)["service"] != "momento") {
+      return JsonError(request, 400, "service: this is the fake Momento (\"momento\")");
+    }
+    auto id = faults.AddFault(*body);
+    if (!id.ok()) return JsonError(request, 400, std::string(id.status().message()));
+    return http::MakeResponse(request, 201, nlohmann::json{{"id", *id}}.dump());
+  }
+  if (path == kFaults && method == beast::http::verb::get) {
+    nlohmann::json list = faults.ListFaults();
+    for (auto& fault : list) fault["service"] = "momento";
+    return http::MakeResponse(request, 200, nlohmann::json{{"faults", list}}.dump());
+  }
+  if (path == kFaults && method == beast::http::verb::delete_) {
+    const size_t cleared = faults.ListFaults().size();
+    faults.ClearFaults();
+    return http::MakeResponse(request, 200, nlohmann::json{{"cleared", cleared}}.dump());
+  }
+  if (method == beast::http::verb::delete_ && path.starts_with("/_thaw/faults/")) {
+    const std::string id(path.substr(kFaults.size() + 1));
+    if (!faults.RemoveFault(id)) return JsonError(request, 404, "no fault " + id);
+    return http::MakeResponse(request, 200, nlohmann::json{{"removed", id}}.dump());
+  }
+  if (path == "/_thaw/momento" && method == beast::http::verb::get) {
+    return http::MakeResponse(
+        request, 200, nlohmann::json{{"instances", MomentoConnectionsPerInstance(ledger)}}.dump());
+  }
+  if (path == "/_thaw/clock/advance" && method == beast::http::verb::post) {
+    auto body = JsonBody(request);
+    if (!body || !body->contains("duration") || !(*body)["duration"].is_string()) {
+      return JsonError(request, 400, "expected {\"duration\":\"5m\"}");
+    }
+    auto duration = ParseDuration((*body)["duration"].get<std::string>());
+    if (!duration.ok()) return JsonError(request, 400, std::string(duration.status().message()));
+    clock.Advance(*duration);
+    const auto offset = std::chrono::duration_cast<std::chrono::milliseconds>(clock.offset());
+    return http::MakeResponse(
+        request, 200,
+        nlohmann::json{{"advanced_ms", duration->count()}, {"offset_ms", offset.count()}}.dump());
+  }
+  if (path == "/_thaw/momento/keys" && method == beast::http::verb::post) {
+    auto body = JsonBody(request);
+    if (!body) return JsonError(request, 400, "expected a JSON object");
+    const nlohmann::json instance = body->value("instance", nlohmann::json(0));
+    const nlohmann::json function = body->value("function", nlohmann::json(""));
+    if (!instance.is_number_integer() || !function.is_string()) {
+      return JsonError(request, 400, "expected {\"instance\": id, \"function\": name}");
+    }
+    return http::MakeResponse(
+        request, 200,
+        nlohmann::json{
+            {"api_key", keys.Mint(instance.get<int64_t>(), function.get<std::string>(), endpoint)}}
+            .dump());
+  }
+  return JsonError(request, 404, "no route " + std::string(path));
+}
+
+}  // namespace
+
+http::Handler MakeMomentoAdminHandler(MomentoFaults& faults, const Ledger& ledger,
+                                      SchedulerClock& clock, MintedApiKeys& keys,
+                                      std::string endpoint) {
+  return [&faults, &ledger, &clock, &keys, endpoint = std::move(endpoint)](
+             http::Request& request,
+             const http::RequestContext&) -> boost::asio::awaitable<http::Response> {
+    co_return Route(faults, ledger, clock, keys, endpoint, request);
+  };
+}
+
+}  // namespace thaw::momento

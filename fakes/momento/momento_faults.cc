@@ -1,0 +1,359 @@
+#include "fakes/momento/momento_faults.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <utility>
+
+#include "emulator/config/duration.h"
+#include "fakes/momento/momento_status.h"
+
+namespace thaw::momento {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr std::string_view kFaultKind = "momento.fault";
+
+const std::set<std::string>& KnownFields() {
+  static const std::set<std::string> kFields = {
+      "service", "function", "instance", "cache", "rpc",       "delay",     "error",
+      "err",     "count",    "refuse",   "reset", "idle_drop", "blackhole", "handshake_delay"};
+  return kFields;
+}
+
+absl::StatusOr<milliseconds> ParseMs(const nlohmann::json& value, const std::string& field) {
+  if (value.is_number_integer() && value.get<int64_t>() >= 0) {
+    return milliseconds(value.get<int64_t>());
+  }
+  if (value.is_string()) {
+    auto parsed = ParseDuration(value.get<std::string>());
+    if (parsed.ok()) return *parsed;
+  }
+  return absl::InvalidArgumentError(field + ": a duration like \"200ms\", \"5m\", or milliseconds");
+}
+
+// "UNAVAILABLE", "unavailable" or momento-local's "not-found" -> the code; OK is not an error.
+std::optional<absl::StatusCode> CodeNamed(std::string name) {
+  for (char& c : name) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  for (int code = 1; code <= 16; ++code) {
+    if (StatusCodeName(static_cast<absl::StatusCode>(code)) == name) {
+      return static_cast<absl::StatusCode>(code);
+    }
+  }
+  return std::nullopt;
+}
+
+bool IsTrue(const nlohmann::json& spec, const char* field) {
+  return spec.contains(field) && spec[field].is_boolean() && spec[field].get<bool>();
+}
+
+}  // namespace
+
+bool MomentoFaults::Fault::Selects(const ConnectionAttribution& connection) const {
+  if (function && *function != connection.function) return false;
+  if (instance && *instance != connection.instance) return false;
+  return true;
+}
+
+MomentoFaults::MomentoFaults(Ledger& ledger, SchedulerClock& clock, ConnectionTracker& tracker)
+    : ledger_(ledger), clock_(clock), tracker_(tracker) {
+  clock_listener_ = clock_.AddListener([this](SchedulerClock::Duration) { CheckIdle(); });
+}
+
+MomentoFaults::~MomentoFaults() { clock_.RemoveListener(clock_listener_); }
+
+absl::StatusOr<MomentoFaults::Fault> MomentoFaults::Parse(const nlohmann::json& spec) {
+  if (!spec.is_object()) return absl::InvalidArgumentError("a fault is a JSON object");
+  for (const auto& [key, value] : spec.items()) {
+    if (!KnownFields().contains(key)) {
+      return absl::InvalidArgumentError(
+          key +
+          ": unknown field (selectors: function, instance, cache, rpc; faults: delay, "
+          "error, err, count, handshake_delay, refuse, reset, idle_drop, blackhole)");
+    }
+  }
+  Fault fault;
+  fault.spec = spec;
+  if (spec.contains("function")) {
+    if (!spec["function"].is_string()) return absl::InvalidArgumentError("function: a name");
+    fault.function = spec["function"].get<std::string>();
+  }
+  if (spec.contains("instance")) {
+    if (!spec["instance"].is_number_integer()) {
+      return absl::InvalidArgumentError("instance: an instance id");
+    }
+    fault.instance = spec["instance"].get<int64_t>();
+  }
+  if (spec.contains("cache")) {
+    if (!spec["cache"].is_string()) return absl::InvalidArgumentError("cache: a cache name");
+    fault.cache = spec["cache"].get<std::string>();
+  }
+  if (spec.contains("rpc")) {
+    if (!spec["rpc"].is_string()) {
+      return absl::InvalidArgumentError("rpc: a method name like \"Get\"");
+    }
+    fault.rpc = spec["rpc"].get<std::string>();
+  }
+  if (spec.contains("count")) {
+    if (!spec["count"].is_number_integer() || spec["count"].get<int64_t>() < 1) {
+      return absl::InvalidArgumentError("count: a positive integer");
+    }
+    fault.count = spec["count"].get<int64_t>();
+  }
+  for (const char* flag : {"refuse", "reset", "blackhole"}) {
+    if (spec.contains(flag) && !spec[flag].is_boolean()) {
+      return absl::InvalidArgumentError(std::string(flag) + ": true or false");
+    }
+  }
+
+  std::vector<Kind> kinds;
+  if (spec.contains("delay")) {
+    auto delay = ParseMs(spec["delay"], "delay");
+    if (!delay.ok()) return delay.status();
+    fault.delay = *delay;
+  }
+  if (spec.contains("error")) {
+    std::optional<absl::StatusCode> code;
+    if (spec["error"].is_string()) code = CodeNamed(spec["error"].get<std::string>());
+    if (!code) {
+      return absl::InvalidArgumentError(
+          "error: a gRPC status code name like \"UNAVAILABLE\" or \"NOT_FOUND\"");
+    }
+    absl::Status status(*code, "thaw fault: " + StatusCodeName(*code));
+    if (spec.contains("err")) {
+      if (!spec["err"].is_string()) {
+        return absl::InvalidArgumentError("err: the `err` trailer value, a string");
+      }
+      status = WithErrTrailer(status, spec["err"].get<std::string>());
+    }
+    fault.error = status;
+  } else if (spec.contains("err")) {
+    return absl::InvalidArgumentError("err: needs \"error\"");
+  }
+  if (spec.contains("delay") || spec.contains("error")) kinds.push_back(Kind::kRpc);
+  if (spec.contains("handshake_delay")) {
+    auto delay = ParseMs(spec["handshake_delay"], "handshake_delay");
+    if (!delay.ok()) return delay.status();
+    fault.delay = *delay;
+    kinds.push_back(Kind::kHandshakeDelay);
+  }
+  if (spec.contains("idle_drop")) {
+    auto idle = ParseMs(spec["idle_drop"], "idle_drop");
+    if (!idle.ok()) return idle.status();
+    fault.delay = *idle;
+    kinds.push_back(Kind::kIdleDrop);
+  }
+  if (IsTrue(spec, "refuse")) kinds.push_back(Kind::kRefuse);
+  if (IsTrue(spec, "reset")) kinds.push_back(Kind::kReset);
+  if (IsTrue(spec, "blackhole")) kinds.push_back(Kind::kBlackhole);
+  if (kinds.empty()) {
+    return absl::InvalidArgumentError(
+        "no fault: give one of delay, error, handshake_delay, refuse, reset, idle_drop, "
+        "blackhole");
+  }
+  if (kinds.size() > 1) {
+    return absl::InvalidArgumentError(
+        "one fault per request: delay/error, handshake_delay, refuse, reset, idle_drop and "
+        "blackhole do not combine");
+  }
+  fault.kind = kinds.front();
+  const bool per_rpc = fault.kind == Kind::kRpc || fault.kind == Kind::kBlackhole;
+  if (!per_rpc && (fault.cache || fault.rpc)) {
+    return absl::InvalidArgumentError(
+        "cache/rpc select calls: connection faults take only function and instance");
+  }
+  return fault;
+}
+
+namespace {
+
+const char* KindName(int kind) {
+  static const char* kNames[] = {"rpc",   "handshake_delay", "refuse",
+                                 "reset", "idle_drop",       "blackhole"};
+  return kNames[kind];
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> MomentoFaults::AddFault(const nlohmann::json& spec) {
+  auto parsed = Parse(spec);
+  if (!parsed.ok()) return parsed.status();
+  Fault fault = *std::move(parsed);
+  std::vector<Fired> resets;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    fault.id = "momento-" + std::to_string(next_id_++);
+    if (fault.kind == Kind::kReset) {
+      for (const ConnectionTracker::OpenConnection& open : tracker_.Connections()) {
+        if (fault.Spent()) break;
+        if (!fault.Selects(open.attribution)) continue;
+        ++fault.fired;
+        resets.push_back({open.attribution, {{"id", fault.id}, {"fault", "reset"}}});
+      }
+    }
+    faults_.push_back(fault);
+  }
+  ResetAll(resets);
+  if (fault.kind == Kind::kIdleDrop) CheckIdle();
+  return fault.id;
+}
+
+bool MomentoFaults::RemoveFault(std::string_view id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = std::find_if(faults_.begin(), faults_.end(),
+                         [&](const Fault& fault) { return fault.id == id; });
+  if (it == faults_.end()) return false;
+  faults_.erase(it);
+  return true;
+}
+
+void MomentoFaults::ClearFaults() {
+  std::lock_guard<std::mutex> lock(mu_);
+  faults_.clear();
+}
+
+nlohmann::json MomentoFaults::ListFaults() const {
+  nlohmann::json out = nlohmann::json::array();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Fault& fault : faults_) {
+    nlohmann::json entry = fault.spec;
+    entry["id"] = fault.id;
+    entry["fired"] = fault.fired;
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+ConnectionFaultHook::Decision MomentoFaults::OnAccept(const ConnectionAttribution& connection) {
+  Decision decision;
+  std::vector<Fired> fired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Fault& fault : faults_) {
+      if (fault.Spent() || !fault.Selects(connection)) continue;
+      if (fault.kind == Kind::kRefuse) {
+        decision.action = Decision::Action::kRefuse;
+      } else if (fault.kind == Kind::kBlackhole) {
+        decision.action = Decision::Action::kBlackhole;
+      } else if (fault.kind == Kind::kHandshakeDelay) {
+        decision.delay = fault.delay;
+      } else {
+        continue;
+      }
+      ++fault.fired;
+      nlohmann::json attrs = {{"id", fault.id},
+                              {"fault", KindName(static_cast<int>(fault.kind))},
+                              {"peer", connection.peer}};
+      if (fault.kind == Kind::kHandshakeDelay) attrs["delay_ms"] = fault.delay.count();
+      fired.push_back({connection, std::move(attrs)});
+      break;
+    }
+  }
+  Record(fired);
+  return decision;
+}
+
+MomentoFaults::RpcPlan MomentoFaults::OnRpc(const ConnectionAttribution& connection,
+                                            std::string_view method, std::string_view cache) {
+  RpcPlan plan;
+  const SchedulerClock::TimePoint now = tracker_.Now();
+  const std::optional<SchedulerClock::TimePoint> last = tracker_.Touch(connection.connection);
+  std::vector<Fired> fired;
+  std::vector<Fired> drops;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Fault& fault : faults_) {
+      if (fault.Spent() || !fault.Selects(connection)) continue;
+      if (fault.kind == Kind::kIdleDrop) {
+        if (!last || now - *last <= fault.delay || !drops.empty()) continue;
+        ++fault.fired;
+        drops.push_back(
+            {connection,
+             {{"id", fault.id},
+              {"fault", "idle_drop"},
+              {"idle_ms", std::chrono::duration_cast<milliseconds>(now - *last).count()},
+              {"method", method}}});
+        plan.error = absl::UnavailableError("the connection was dropped after being idle");
+        plan.fault_ids += (plan.fault_ids.empty() ? "" : ",") + fault.id;
+        continue;
+      }
+      if (fault.kind != Kind::kRpc && fault.kind != Kind::kBlackhole) continue;
+      if (fault.rpc && *fault.rpc != method) continue;
+      if (fault.cache && *fault.cache != cache) continue;
+      if (plan.error || plan.blackhole || plan.delay.count() > 0) continue;  // First one wins.
+      ++fault.fired;
+      nlohmann::json attrs = {{"id", fault.id}, {"method", method}};
+      if (!cache.empty()) attrs["cache"] = cache;
+      if (fault.kind == Kind::kBlackhole) {
+        plan.blackhole = true;
+        attrs["fault"] = "blackhole";
+      } else {
+        plan.delay = fault.delay;
+        plan.error = fault.error;
+        attrs["fault"] = fault.error && fault.delay.count() > 0 ? "delay+error"
+                         : fault.error                          ? "error"
+                                                                : "delay";
+        if (fault.delay.count() > 0) attrs["delay_ms"] = fault.delay.count();
+        if (fault.error) attrs["code"] = StatusCodeName(fault.error->code());
+      }
+      plan.fault_ids += (plan.fault_ids.empty() ? "" : ",") + fault.id;
+      fired.push_back({connection, std::move(attrs)});
+    }
+  }
+  ResetAll(drops);
+  Record(fired);
+  return plan;
+}
+
+void MomentoFaults::CheckIdle() {
+  const SchedulerClock::TimePoint now = tracker_.Now();
+  std::vector<Fired> drops;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    bool any = false;
+    for (const Fault& fault : faults_) any |= fault.kind == Kind::kIdleDrop && !fault.Spent();
+    if (!any) return;
+    std::set<std::string> dropped;
+    for (const ConnectionTracker::OpenConnection& open : tracker_.Connections()) {
+      for (Fault& fault : faults_) {
+        if (fault.kind != Kind::kIdleDrop || fault.Spent() || !fault.Selects(open.attribution)) {
+          continue;
+        }
+        if (now - open.last_activity <= fault.delay) continue;
+        if (!dropped.insert(open.attribution.connection).second) break;
+        ++fault.fired;
+        drops.push_back(
+            {open.attribution,
+             {{"id", fault.id},
+              {"fault", "idle_drop"},
+              {"idle_ms",
+               std::chrono::duration_cast<milliseconds>(now - open.last_activity).count()}}});
+        break;
+      }
+    }
+  }
+  ResetAll(drops);
+}
+
+void MomentoFaults::Record(const std::vector<Fired>& fired) {
+  for (const Fired& f : fired) {
+    nlohmann::json attrs = f.attrs;
+    if (!f.connection.connection.empty() && !attrs.contains("peer")) {
+      attrs["connection"] = f.connection.connection;
+    }
+    ledger_.Append(f.connection.instance, f.connection.function, std::string(kFaultKind),
+                   std::move(attrs));
+  }
+}
+
+void MomentoFaults::ResetAll(const std::vector<Fired>& resets) {
+  for (const Fired& reset : resets) {
+    Record({reset});
+    tracker_.Reset(reset.connection.connection,
+                   "fault:" + reset.attrs.value("fault", std::string("reset")));
+  }
+}
+
+}  // namespace thaw::momento

@@ -1,0 +1,383 @@
+// thaw_momento_bench: the fake Momento's Get/Set latency and throughput next to redis-server's
+// GET/SET (redis-benchmark), measured in the same run on the same machine, as ratios. It
+// reports; it never asserts. Exit codes: 0 when every measurement completed, 1 when one failed,
+// 2 on a usage error. Without redis-server/redis-benchmark the Redis half is reported missing.
+//
+//   thaw_momento_bench [--quick] [--thaw PATH] [--rounds N] [--momento-port PORT]
+//
+// Momento side: `thaw momento --port 0 --quiet --cache bench`, driven by a C++ gRPC async client
+// (one completion-queue thread; one channel = one TCP connection per concurrent caller, each
+// with one call in flight), as the SDK does with one call at a time per connection.
+// Redis side: `redis-server` on a free port without persistence, and
+// `redis-benchmark -t get,set -n N -c {1|32} -d 3 --csv` (3-byte values, as the Momento side).
+// Targets (issue 5): Get p50 at 1 connection <= 2x Redis's; throughput at 32 connections >=
+// 0.5x Redis's. Rounds alternate Momento and Redis; the medians are reported.
+#include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "proto/momento/cacheclient.grpc.pb.h"
+#include "tests/bench/child_process.h"
+
+#ifndef THAW_BENCH_THAW_PATH
+#define THAW_BENCH_THAW_PATH "thaw"
+#endif
+
+namespace thaw::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::ordered_json;
+using std::chrono::milliseconds;
+
+constexpr double kTargetP50Ratio = 2.0;
+constexpr double kTargetC32Ratio = 0.5;
+constexpr int kHighConcurrency = 32;
+constexpr char kCache[] = "bench";
+
+struct Options {
+  bool quick = false;
+  std::string thaw = THAW_BENCH_THAW_PATH;
+  int rounds = 0;  // 0: the plan's
+  // Measure an already running fake Momento on this port (with a cache "bench") instead of
+  // starting one; e.g. under a profiler.
+  uint16_t momento_port = 0;
+};
+
+struct Plan {
+  int rounds;
+  milliseconds run;     // one Momento measurement
+  int redis_requests;   // -n of one redis-benchmark measurement
+  milliseconds warmup;  // Momento, per concurrency
+};
+
+Plan PlanFor(const Options& options) {
+  Plan plan = options.quick ? Plan{1, milliseconds(1000), 20000, milliseconds(200)}
+                            : Plan{3, milliseconds(3000), 100000, milliseconds(1000)};
+  if (options.rounds > 0) plan.rounds = options.rounds;
+  return plan;
+}
+
+struct Result {
+  double rps = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+  bool ok = false;
+};
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+Result MedianOf(const std::vector<Result>& results) {
+  Result out;
+  std::vector<double> rps, p50, p99;
+  for (const Result& r : results) {
+    if (!r.ok) return out;
+    rps.push_back(r.rps);
+    p50.push_back(r.p50_us);
+    p99.push_back(r.p99_us);
+  }
+  out.rps = Median(rps);
+  out.p50_us = Median(p50);
+  out.p99_us = Median(p99);
+  out.ok = !results.empty();
+  return out;
+}
+
+double Percentile(std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const size_t index = std::min(sorted.size() - 1, static_cast<size_t>(q * sorted.size()));
+  return sorted[index];
+}
+
+// One async unary call in flight per connection; completions re-issue at once.
+class MomentoLoad {
+ public:
+  MomentoLoad(uint16_t port, int connections) {
+    for (int i = 0; i < connections; ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // as the SDK: its own connection
+      auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+                                               grpc::InsecureChannelCredentials(), args);
+      stubs_.push_back(cache_client::Scs::NewStub(channel));
+    }
+  }
+
+  // Runs `method` ("Get" or "Set") for `duration`; latencies of calls that complete in it.
+  Result Run(const std::string& method, milliseconds duration) {
+    struct Call {
+      int slot = 0;
+      Clock::time_point start;
+      grpc::ClientContext context;
+      grpc::Status status;
+      cache_client::GetResponse get;
+      cache_client::SetResponse set;
+      std::unique_ptr<grpc::ClientAsyncResponseReader<cache_client::GetResponse>> get_reader;
+      std::unique_ptr<grpc::ClientAsyncResponseReader<cache_client::SetResponse>> set_reader;
+    };
+    grpc::CompletionQueue cq;
+    cache_client::GetRequest get;
+    get.set_cache_key("key");
+    cache_client::SetRequest set;
+    set.set_cache_key("key");
+    set.set_cache_body("xxx");
+    set.set_ttl_milliseconds(600000);
+    auto issue = [&](int slot) {
+      auto* call = new Call();
+      call->slot = slot;
+      call->context.AddMetadata("cache", kCache);
+      call->context.AddMetadata("authorization", "");
+      call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      call->start = Clock::now();
+      if (method == "Get") {
+        call->get_reader = stubs_[slot]->AsyncGet(&call->context, get, &cq);
+        call->get_reader->Finish(&call->get, &call->status, call);
+      } else {
+        call->set_reader = stubs_[slot]->AsyncSet(&call->context, set, &cq);
+        call->set_reader->Finish(&call->set, &call->status, call);
+      }
+    };
+    std::vector<double> latencies;
+    latencies.reserve(1 << 20);
+    const Clock::time_point start = Clock::now();
+    const Clock::time_point end = start + duration;
+    for (size_t slot = 0; slot < stubs_.size(); ++slot) issue(static_cast<int>(slot));
+    size_t in_flight = stubs_.size();
+    bool failed = false;
+    void* tag = nullptr;
+    bool ok = false;
+    while (in_flight > 0 && cq.Next(&tag, &ok)) {
+      std::unique_ptr<Call> call(static_cast<Call*>(tag));
+      --in_flight;
+      const Clock::time_point now = Clock::now();
+      if (!ok || !call->status.ok()) {
+        std::fprintf(stderr, "momento_bench: %s failed: %s\n", method.c_str(),
+                     call->status.error_message().c_str());
+        failed = true;
+      } else if (now <= end) {
+        latencies.push_back(std::chrono::duration<double, std::micro>(now - call->start).count());
+      }
+      if (now < end && !failed) {
+        issue(call->slot);
+        ++in_flight;
+      }
+    }
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) delete static_cast<Call*>(tag);
+    Result result;
+    if (failed || latencies.empty()) return result;
+    const double seconds = std::chrono::duration<double>(duration).count();
+    result.rps = static_cast<double>(latencies.size()) / seconds;
+    std::sort(latencies.begin(), latencies.end());
+    result.p50_us = Percentile(latencies, 0.50);
+    result.p99_us = Percentile(latencies, 0.99);
+    result.ok = true;
+    return result;
+  }
+
+ private:
+  std::vector<std::unique_ptr<cache_client::Scs::Stub>> stubs_;
+};
+
+// A port nobody listens on right now (redis-server cannot pick one itself).
+uint16_t FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  uint16_t port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+std::string FindProgram(const std::string& name) {
+  for (const char* dir : {"/usr/bin", "/usr/local/bin", "/usr/sbin"}) {
+    const std::string path = std::string(dir) + "/" + name;
+    if (access(path.c_str(), X_OK) == 0) return path;
+  }
+  return "";
+}
+
+// redis-benchmark --csv: "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",
+// "p95_latency_ms","p99_latency_ms","max_latency_ms" (7.0), one line per test.
+std::map<std::string, Result> RunRedisBenchmark(const std::string& program, uint16_t port,
+                                                int connections, int requests) {
+  std::map<std::string, Result> out;
+  const std::string command = "timeout 120 " + program + " -h 127.0.0.1 -p " +
+                              std::to_string(port) + " -t get,set -d 3 -n " +
+                              std::to_string(requests) + " -c " + std::to_string(connections) +
+                              " --csv 2>/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buffer[1024];
+  while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) {
+    std::string line(buffer);
+    std::vector<std::string> fields;
+    std::stringstream stream(line);
+    std::string field;
+    while (std::getline(stream, field, ',')) {
+      field.erase(std::remove(field.begin(), field.end(), '"'), field.end());
+      field.erase(std::remove(field.begin(), field.end(), '\n'), field.end());
+      fields.push_back(field);
+    }
+    if (fields.size() < 7 || (fields[0] != "GET" && fields[0] != "SET")) continue;
+    Result result;
+    result.rps = std::atof(fields[1].c_str());
+    result.p50_us = std::atof(fields[4].c_str()) * 1000;
+    result.p99_us = std::atof(fields[6].c_str()) * 1000;
+    result.ok = result.rps > 0;
+    out[fields[0] == "GET" ? "Get" : "Set"] = result;
+  }
+  pclose(pipe);
+  return out;
+}
+
+int Usage() {
+  std::fprintf(
+      stderr,
+      "usage: thaw_momento_bench [--quick] [--thaw PATH] [--rounds N] [--momento-port PORT]\n");
+  return 2;
+}
+
+int Main(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--quick") {
+      options.quick = true;
+    } else if (arg == "--thaw" && i + 1 < argc) {
+      options.thaw = argv[++i];
+    } else if (arg == "--momento-port" && i + 1 < argc) {
+      options.momento_port = static_cast<uint16_t>(std::atoi(argv[++i]));
+    } else if (arg == "--rounds" && i + 1 < argc) {
+      options.rounds = std::atoi(argv[++i]);
+    } else {
+      return Usage();
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+  const Plan plan = PlanFor(options);
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("thaw-momento-bench-" + std::to_string(getpid())))
+          .string();
+  std::filesystem::create_directories(dir);
+
+  std::string error;
+  auto momento =
+      ChildProcess::Start({options.thaw, "momento", "--port", "0", "--quiet", "--cache", kCache},
+                          dir + "/momento.out", &error);
+  std::string line;
+  if (!momento || !momento->WaitForLine("listening on", std::chrono::seconds(10), &line, &error)) {
+    std::fprintf(stderr, "momento_bench: thaw momento did not start: %s\n", error.c_str());
+    return 1;
+  }
+  const uint16_t momento_port =
+      static_cast<uint16_t>(std::atoi(line.substr(line.rfind(':') + 1).c_str()));
+
+  const std::string redis_server = FindProgram("redis-server");
+  const std::string redis_benchmark = FindProgram("redis-benchmark");
+  std::unique_ptr<ChildProcess> redis;
+  uint16_t redis_port = 0;
+  if (!redis_server.empty() && !redis_benchmark.empty()) {
+    redis_port = FreePort();
+    redis = ChildProcess::Start(
+        {redis_server, "--bind", "127.0.0.1", "--port", std::to_string(redis_port), "--save", "",
+         "--appendonly", "no", "--dir", dir, "--daemonize", "no"},
+        dir + "/redis.out", &error);
+    if (!redis || !redis->WaitForLine("Ready to accept connections", std::chrono::seconds(10),
+                                      &line, &error)) {
+      std::fprintf(stderr, "momento_bench: redis-server did not start: %s\n", error.c_str());
+      return 1;
+    }
+  } else {
+    std::fprintf(stderr,
+                 "momento_bench: redis-server/redis-benchmark not installed "
+                 "(scripts/install-deps.sh --test); reporting the fake Momento alone\n");
+  }
+
+  std::map<std::string, std::vector<Result>> samples;  // "<side>.<method>.c<n>"
+  for (int connections : {1, kHighConcurrency}) {
+    MomentoLoad load(momento_port, connections);
+    load.Run("Set", plan.warmup);
+    load.Run("Get", plan.warmup);
+    for (int round = 0; round < plan.rounds; ++round) {
+      for (const std::string method : {"Get", "Set"}) {
+        samples["momento." + method + ".c" + std::to_string(connections)].push_back(
+            load.Run(method, plan.run));
+      }
+      if (redis) {
+        for (auto& [method, result] :
+             RunRedisBenchmark(redis_benchmark, redis_port, connections, plan.redis_requests)) {
+          samples["redis." + method + ".c" + std::to_string(connections)].push_back(result);
+        }
+      }
+    }
+  }
+  if (momento) momento->Stop(milliseconds(1000));
+  if (redis) redis->Stop(milliseconds(1000));
+  std::filesystem::remove_all(dir);
+
+  Json report = {{"quick", options.quick}, {"rounds", plan.rounds}};
+  bool failed = false;
+  std::printf("%-8s %-4s %4s %12s %10s %10s\n", "side", "op", "conc", "req/s", "p50 us", "p99 us");
+  for (const auto& [key, results] : samples) {
+    const Result median = MedianOf(results);
+    if (!median.ok) failed = true;
+    report["results"][key] = {{"rps", median.rps},
+                              {"p50_us", median.p50_us},
+                              {"p99_us", median.p99_us},
+                              {"ok", median.ok}};
+    std::istringstream parts(key);
+    std::string side, method, conc;
+    std::getline(parts, side, '.');
+    std::getline(parts, method, '.');
+    std::getline(parts, conc, '.');
+    std::printf("%-8s %-4s %4s %12.0f %10.0f %10.0f\n", side.c_str(), method.c_str(),
+                conc.c_str() + 1, median.rps, median.p50_us, median.p99_us);
+  }
+  if (redis) {
+    auto value = [&](const std::string& key, const char* field) {
+      return report["results"][key][field].get<double>();
+    };
+    const double p50_ratio = value("momento.Get.c1", "p50_us") / value("redis.Get.c1", "p50_us");
+    const double c32_ratio = value("momento.Get.c32", "rps") / value("redis.Get.c32", "rps");
+    const double set_c32_ratio = value("momento.Set.c32", "rps") / value("redis.Set.c32", "rps");
+    report["ratios"] = {{"get_p50_c1_vs_redis", p50_ratio},
+                        {"get_rps_c32_vs_redis", c32_ratio},
+                        {"set_rps_c32_vs_redis", set_c32_ratio}};
+    std::printf(
+        "Get p50 at 1 connection: %.2fx Redis's (target <= %.1fx: %s)\n"
+        "Get throughput at 32 connections: %.2fx Redis's (target >= %.1fx: %s); Set: %.2fx\n",
+        p50_ratio, kTargetP50Ratio, p50_ratio <= kTargetP50Ratio ? "met" : "missed", c32_ratio,
+        kTargetC32Ratio, c32_ratio >= kTargetC32Ratio ? "met" : "missed", set_c32_ratio);
+  }
+  std::printf("%s\n", report.dump().c_str());
+  return failed ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace thaw::bench
+
+int main(int argc, char** argv) { return thaw::bench::Main(argc, argv); }
