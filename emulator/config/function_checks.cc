@@ -116,6 +116,7 @@ std::optional<FunctionProblem> ResolveRuntime(const std::filesystem::path& code_
     return Problem(FunctionInput::kCode, "code directory " + code_dir.string() + " does not exist");
   }
   fn.code = std::filesystem::absolute(code_dir).lexically_normal();
+  if (fn.code.filename().empty()) fn.code = fn.code.parent_path();  // "src/" -> "src"
 
   if (node_runtime) {
     static const std::regex kHandlerRe("[^\\s]+\\.[A-Za-z_$][A-Za-z0-9_$.]*");
