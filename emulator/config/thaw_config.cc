@@ -158,8 +158,9 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
       case FunctionInput::kCode:
         return r.Error(node["code"], path + ".code", problem->message);
       case FunctionInput::kPython:
-        return node["python"] ? r.Error(node["python"], path + ".python", problem->message)
-                              : r.Error(node["runtime"], "settings.python", problem->message);
+        if (node["python"]) return r.Error(node["python"], path + ".python", problem->message);
+        // From settings.python (checked already) or $THAW_PYTHON.
+        return r.Error(node["runtime"], path + ".runtime", problem->message);
     }
   }
 

@@ -368,3 +368,23 @@ TEST_F(ConfigTest, PythonInterpreterMustBeAnExecutable) {
 
 }  // namespace
 }  // namespace thaw
+
+namespace thaw {
+namespace {
+
+TEST_F(ConfigTest, ThawPythonChoosesTheInterpreterWhenTheConfigDoesNot) {
+  const std::string yaml =
+      "functions:\n  py: {runtime: python3.13, handler: app.handler, code: ./fn}\n";
+  ::setenv("THAW_PYTHON", "/bin/sh", 1);
+  auto config = Parse(yaml);
+  ::setenv("THAW_PYTHON", "/nonexistent/python3", 1);
+  auto bad = Parse(yaml);
+  ::unsetenv("THAW_PYTHON");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->functions.at("py").executable, "/bin/sh");
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("functions.py.runtime: THAW_PYTHON: /nonexistent/python3 does not exist"));
+}
+
+}  // namespace
+}  // namespace thaw
