@@ -23,6 +23,8 @@ absl::Status Unresolved(const std::string& why) { return absl::UnimplementedErro
 bool IsUnresolved(const absl::Status& status) {
   return status.code() == absl::StatusCode::kUnimplemented;
 }
+// `!Ref AWS::NoValue` (through an If): as if the property were not there.
+bool IsNoValue(const absl::Status& status) { return status.code() == absl::StatusCode::kNotFound; }
 
 constexpr char kServerlessFunction[] = "AWS::Serverless::Function";
 constexpr char kLambdaFunction[] = "AWS::Lambda::Function";
@@ -158,6 +160,7 @@ absl::StatusOr<std::string> TemplateLoader::EvalString(const YAML::Node& node,
                                                        const std::string& path) {
   auto value = Eval(node, path);
   if (!value.ok()) return value.status();
+  if (value->is_discarded()) return absl::NotFoundError("AWS::NoValue");
   if (value->is_object() || value->is_array()) return diag_.Error(node, path, "expected a value");
   return Scalar(*value);
 }
@@ -340,6 +343,14 @@ absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML
     }
     std::vector<bool> values;
     for (const auto& item : arg) {
+      // {Condition: Name} (long form) refers to a named condition here.
+      if (item.IsMap() && item.size() == 1 && Get(item, "Condition") &&
+          Get(item, "Condition").IsScalar()) {
+        auto named = Condition(Get(item, "Condition").Scalar(), path);
+        if (!named.ok()) return named.status();
+        values.push_back(*named);
+        continue;
+      }
       auto value = Eval(item, path);
       if (!value.ok()) return value.status();
       if (!value->is_boolean()) return diag_.Error(item, path, fn + " takes conditions");
@@ -572,6 +583,9 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
   auto path_of = [&](const std::string& key) { return PropertyPath(id, own, key); };
   auto string_of = [&](const std::string& key) -> absl::StatusOr<std::string> {
     auto value = EvalString(Get(props, key), path_of(key));
+    if (!value.ok() && IsNoValue(value.status())) {
+      return diag_.Error(Get(props, key), path_of(key), "AWS::NoValue: a value is required");
+    }
     if (!value.ok() && IsUnresolved(value.status())) {
       return diag_.Error(Get(props, key), path_of(key),
                          "cannot be resolved locally: " + std::string(value.status().message()));
@@ -689,6 +703,8 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
         EvalInt(Get(props, "MemorySize"), path_of("MemorySize"), kMinMemoryMb, kMaxMemoryMb);
     if (memory.ok()) {
       fn.memory_mb = *memory;
+    } else if (IsNoValue(memory.status())) {
+      // the default
     } else if (IsUnresolved(memory.status())) {
       diag_.Note(path_of("MemorySize"), "cannot be resolved locally (" +
                                             std::string(memory.status().message()) +
@@ -701,6 +717,8 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
     auto timeout = EvalInt(Get(props, "Timeout"), path_of("Timeout"), kMinTimeoutS, kMaxTimeoutS);
     if (timeout.ok()) {
       fn.timeout_s = *timeout;
+    } else if (IsNoValue(timeout.status())) {
+      // the default
     } else if (IsUnresolved(timeout.status())) {
       diag_.Note(path_of("Timeout"), "cannot be resolved locally (" +
                                          std::string(timeout.status().message()) +
@@ -727,6 +745,8 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
         auto value = EvalString(kv.second, var_path);
         if (value.ok()) {
           fn.environment[key] = *value;
+        } else if (IsNoValue(value.status())) {
+          continue;
         } else if (IsUnresolved(value.status())) {
           diag_.Note(var_path, "not set: " + std::string(value.status().message()));
         } else {
@@ -783,6 +803,7 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
   {
     for (const auto& [layer, layer_path] : layer_items) {
       auto arn = EvalString(layer, layer_path);
+      if (!arn.ok() && IsNoValue(arn.status())) continue;
       if (!arn.ok()) {
         if (!IsUnresolved(arn.status())) return arn.status();
         diag_.Note(layer_path, "not applied: " + std::string(arn.status().message()) +

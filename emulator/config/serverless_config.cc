@@ -725,8 +725,16 @@ absl::StatusOr<ThawConfig> ServerlessLoader::Load() {
                "parameters in a thaw.yaml for `thaw aws` or use a SAM template");
   }
 
-  const YAML::Node functions = Get(root_, "functions");
-  if (!functions || !functions.IsMap() || functions.size() == 0) {
+  if (!Get(root_, "functions")) return diag_.Error(root_, "functions", "required");
+  auto functions_resolved = Resolve(Get(root_, "functions"), "functions");
+  if (!functions_resolved.ok()) {
+    return diag_.Error(
+        Get(root_, "functions"), "functions",
+        "cannot be resolved locally: " + std::string(functions_resolved.status().message()) +
+            " (write the functions in serverless.yml)");
+  }
+  const YAML::Node functions = *functions_resolved;
+  if (!functions.IsMap() || functions.size() == 0) {
     return diag_.Error(root_, "functions", "required (a mapping of functions)");
   }
   config.settings = settings_;

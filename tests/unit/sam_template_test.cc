@@ -70,6 +70,8 @@ TEST_F(SamAppTest, MergesGlobalsAndResolvesIntrinsics) {
       {"ALLOWED_ORIGIN", "https://a.example.com"},
       {"SELF_ARN", "arn:aws:lambda:us-east-1:123456789012:function:orders-staging-get-order"},
       {"PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED", "true"},
+      {"FEATURE_FLAGS", "on"},  // Fn::Or of {Condition: IsProd} and Fn::Equals
+      {"DEBUG", "1"},           // !If [IsNotProd, ...]; PROD_ONLY is AWS::NoValue: not set
   };
   EXPECT_EQ(fn.environment, expected);
   EXPECT_EQ(fn.extensions, std::vector<std::string>{"parameters-and-secrets"});
