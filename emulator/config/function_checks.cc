@@ -35,9 +35,18 @@ const std::set<std::string> kReservedEnv = {
     "LAMBDA_RUNTIME_DIR",
 };
 
-// Where thaw's own runtime bootstraps live (THAW_RUNTIMES_DIR overrides the built-in path).
+// Where thaw's own runtime bootstraps live: THAW_RUNTIMES_DIR, else an installed thaw's
+// <prefix>/share/thaw/runtimes (next to <prefix>/bin/thaw, see cmake/install.cmake), else the
+// source tree it was built from.
 std::filesystem::path RuntimesDir() {
   if (const char* dir = std::getenv("THAW_RUNTIMES_DIR")) return dir;
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::filesystem::path installed =
+        exe.parent_path().parent_path() / "share" / "thaw" / "runtimes";
+    if (std::filesystem::exists(installed / "python" / "bootstrap.py", ec)) return installed;
+  }
   return THAW_DEFAULT_RUNTIMES_DIR;
 }
 
@@ -213,6 +222,8 @@ std::optional<std::string> CheckEnvironmentName(const std::string& name) {
 }
 
 bool IsPythonRuntime(const std::string& runtime) { return kPythonRuntimes.count(runtime) > 0; }
+
+bool IsNodeRuntime(const std::string& runtime) { return kNodeRuntimes.count(runtime) > 0; }
 
 bool IsReservedEnvironmentName(const std::string& name) { return kReservedEnv.count(name) > 0; }
 

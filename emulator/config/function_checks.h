@@ -30,8 +30,10 @@ struct FunctionProblem {
 //   else python3 on PATH, with thaw's bootstrap.py (`python` is ignored for other runtimes).
 // `code_dir` must already be resolved against the definition's directory. `python` is a path
 // (relative ones resolved against `base_dir`) or a bare name looked up on PATH.
-// Thaw's own bootstraps are found under THAW_RUNTIMES_DIR, else the source tree's
-// emulator/runtimes.
+// Thaw's own bootstraps are found under THAW_RUNTIMES_DIR, else an installed thaw's
+// share/thaw/runtimes, else the source tree's emulator/runtimes. fn.runtime_client is left
+// alone: a Node.js function always gets thaw's bootstrap here, and PrepareRuntimeClients
+// (emulator/runtimes/ric) swaps in aws-lambda-ric when asked.
 std::optional<FunctionProblem> ResolveRuntime(const std::filesystem::path& code_dir,
                                               const std::string& python,
                                               const std::filesystem::path& base_dir,
@@ -52,6 +54,8 @@ std::optional<std::string> CheckEnvironmentName(const std::string& name);
 
 // python3.9 ... python3.13.
 bool IsPythonRuntime(const std::string& runtime);
+// nodejs18.x, nodejs20.x, nodejs22.x.
+bool IsNodeRuntime(const std::string& runtime);
 
 // True for the variables Lambda sets itself (AWS_REGION, _HANDLER, ...): never taken from a
 // function definition or thaw's own environment.

@@ -103,16 +103,27 @@ absl::StatusOr<bool> GetBool(const Reporter& r, const YAML::Node& node, const st
   return r.Error(node, path, "expected true or false");
 }
 
+// "thaw" or "aws-lambda-ric" (see FunctionConfig::runtime_client).
+absl::StatusOr<std::string> GetRuntimeClient(const Reporter& r, const YAML::Node& node,
+                                             const std::string& path) {
+  auto client = GetString(r, node, path);
+  if (!client.ok()) return client.status();
+  if (*client != "thaw" && *client != "aws-lambda-ric") {
+    return r.Error(node, path, "must be thaw or aws-lambda-ric");
+  }
+  return *client;
+}
+
 absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::string& name,
                                              const YAML::Node& node,
                                              const std::filesystem::path& base_dir,
                                              const Settings& settings) {
   const std::string path = "functions." + name;
   if (auto problem = CheckFunctionName(name)) return r.Error(node, path, *problem);
-  if (auto s =
-          CheckKeys(r, node, path,
-                    {"runtime", "handler", "code", "memory", "timeout", "environment", "keepalive",
-                     "max_lifetime", "reserved_concurrency", "provisioned_concurrency", "python"});
+  if (auto s = CheckKeys(r, node, path,
+                         {"runtime", "handler", "code", "memory", "timeout", "environment",
+                          "keepalive", "max_lifetime", "reserved_concurrency",
+                          "provisioned_concurrency", "runtime_client", "python"});
       !s.ok()) {
     return s;
   }
@@ -164,6 +175,20 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
     }
   }
 
+  // settings.runtime_client applies to the Node.js functions only.
+  if (IsNodeRuntime(fn.runtime)) fn.runtime_client = settings.runtime_client;
+  if (node["runtime_client"]) {
+    auto client = GetRuntimeClient(r, node["runtime_client"], path + ".runtime_client");
+    if (!client.ok()) return client.status();
+    if (*client == "aws-lambda-ric" && !IsNodeRuntime(fn.runtime)) {
+      return r.Error(node["runtime_client"], path + ".runtime_client",
+                     "aws-lambda-ric runs Node.js functions only (runtime nodejs18.x, 20.x or "
+                     "22.x), not " +
+                         fn.runtime);
+    }
+    fn.runtime_client = *client;
+  }
+
   if (node["memory"]) {
     auto memory = GetInt(r, node["memory"], path + ".memory", 128, 10240);
     if (!memory.ok()) return memory.status();
@@ -211,7 +236,8 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
                            const std::filesystem::path& base_dir, Settings& settings) {
   if (auto s = CheckKeys(r, node, "settings",
                          {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
-                          "max_lifetime", "freeze", "shutdown_grace", "init_timeout", "python"});
+                          "max_lifetime", "freeze", "shutdown_grace", "init_timeout",
+                          "runtime_client", "python"});
       !s.ok()) {
     return s;
   }
@@ -278,6 +304,11 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
     auto freeze = GetBool(r, node["freeze"], "settings.freeze");
     if (!freeze.ok()) return freeze.status();
     settings.freeze = *freeze;
+  }
+  if (node["runtime_client"]) {
+    auto client = GetRuntimeClient(r, node["runtime_client"], "settings.runtime_client");
+    if (!client.ok()) return client.status();
+    settings.runtime_client = *client;
   }
   return absl::OkStatus();
 }

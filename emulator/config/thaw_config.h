@@ -43,7 +43,9 @@ struct FunctionConfig {
   // every call (and says so once in the log).
   nlohmann::json iam_statements;
   // The runtime client a managed Node.js runtime runs: "thaw" (thaw's own bootstrap) or
-  // "aws-lambda-ric" (the npm package, installed on demand).
+  // "aws-lambda-ric" (the npm package, installed on demand). The loader leaves `executable` and
+  // `args` on thaw's bootstrap either way; PrepareRuntimeClients (emulator/runtimes/ric)
+  // installs aws-lambda-ric and points `args` at it. Always "thaw" for other runtimes.
   std::string runtime_client = "thaw";
   // Lambda extensions every instance gets, e.g. "parameters-and-secrets".
   std::vector<std::string> extensions;
@@ -67,6 +69,8 @@ struct Settings {
   std::chrono::milliseconds shutdown_grace{300};
   // Lambda's init phase limit (real time); past it init is retried within the first invoke.
   std::chrono::milliseconds init_timeout{10000};
+  // The default FunctionConfig::runtime_client of the Node.js functions.
+  std::string runtime_client = "thaw";
   // The interpreter python3.x functions run, as written (a path, relative to the file, or a
   // name looked up on PATH); empty: $THAW_PYTHON, else /usr/bin/python3, else python3 on PATH.
   std::string python;
