@@ -234,10 +234,10 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
 
 absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
                            const std::filesystem::path& base_dir, Settings& settings) {
-  if (auto s = CheckKeys(r, node, "settings",
-                         {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
-                          "max_lifetime", "freeze", "shutdown_grace", "init_timeout",
-                          "runtime_client", "python"});
+  if (auto s = CheckKeys(
+          r, node, "settings",
+          {"account_concurrency", "pass_env", "region", "account_id", "keepalive", "max_lifetime",
+           "freeze", "shutdown_grace", "init_timeout", "runtime_client", "python"});
       !s.ok()) {
     return s;
   }
