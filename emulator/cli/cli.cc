@@ -43,15 +43,27 @@ int UsageError(const std::string& what) {
   return 2;
 }
 
+// Loads the configuration and prints its notes (what a template declares that thaw does not
+// apply) once, on stderr.
 absl::StatusOr<ThawConfig> ReadConfig(const std::string& path) {
+  absl::StatusOr<ThawConfig> config;
   if (path.empty()) {
     if (!std::filesystem::exists("thaw.yaml")) {
       return absl::NotFoundError(
-          "no thaw.yaml in the current directory; pass --config FILE (see thaw --help)");
+          "no thaw.yaml in the current directory; pass --config FILE (a thaw.yaml, a SAM "
+          "template or a serverless.yml; see thaw --help)");
     }
-    return LoadConfigFile("thaw.yaml");
+    config = LoadConfigFile("thaw.yaml");
+  } else {
+    config = LoadConfigFile(path);
   }
-  return LoadConfigFile(path);
+  if (config.ok()) {
+    for (const std::string& note : config->notes) {
+      std::fprintf(stderr, "thaw: note: %s\n", note.c_str());
+    }
+    std::fflush(stderr);
+  }
+  return config;
 }
 
 // The configuration, with the runtime clients it asks for installed (aws-lambda-ric's first use
@@ -107,6 +119,7 @@ int Serve(const ServeOptions& options) {
 
   std::string names;
   for (const auto& [name, fn] : config->functions) names += (names.empty() ? "" : ", ") + name;
+  for (const auto& [alias, name] : config->aliases) names += ", " + alias + " = " + name;
   std::fprintf(stdout, "thaw: listening on http://%s:%u (functions: %s; config: %s)\n",
                options.host.c_str(), (*server)->port(), names.c_str(), config->source.c_str());
   std::fflush(stdout);
@@ -155,6 +168,7 @@ int Invoke(const InvokeOptions& options) {
   if (auto error = control.Resolve(options.function, "", name)) {
     std::string known;
     for (const auto& [n, fn] : config->functions) known += (known.empty() ? "" : ", ") + n;
+    for (const auto& [alias, n] : config->aliases) known += ", " + alias + " (" + n + ")";
     return UsageError("function '" + options.function + "' is not defined in " +
                       config->source + " (defined: " + known + ")");
   }
@@ -199,7 +213,9 @@ int RunCli(int argc, char** argv) {
   ServeOptions serve;
   CLI::App* serve_cmd = app.add_subcommand(
       "serve", "Run the control plane: the Lambda Invoke API and the /_thaw admin API");
-  serve_cmd->add_option("--config", serve.config, "Configuration file (default: ./thaw.yaml)");
+  serve_cmd->add_option("--config", serve.config,
+                        "thaw.yaml, SAM/CloudFormation template or serverless.yml "
+                        "(default: ./thaw.yaml)");
   serve_cmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
   serve_cmd->add_option("--port", serve.port, "Port to listen on; 0 picks a free one")
       ->capture_default_str();
@@ -208,8 +224,11 @@ int RunCli(int argc, char** argv) {
   InvokeOptions invoke;
   CLI::App* invoke_cmd = app.add_subcommand(
       "invoke", "Start the control plane in-process, invoke a function, print its answer");
-  invoke_cmd->add_option("function", invoke.function, "Function name (or ARN)")->required();
-  invoke_cmd->add_option("--config", invoke.config, "Configuration file (default: ./thaw.yaml)");
+  invoke_cmd->add_option("function", invoke.function, "Function name, short name or ARN")
+      ->required();
+  invoke_cmd->add_option("--config", invoke.config,
+                         "thaw.yaml, SAM/CloudFormation template or serverless.yml "
+                         "(default: ./thaw.yaml)");
   auto* payload_opt =
       invoke_cmd->add_option("--payload", invoke.payload, "Event JSON (default: {})");
   invoke_cmd->add_option("--payload-file", invoke.payload_file, "Read the event JSON from FILE")

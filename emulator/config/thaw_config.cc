@@ -10,83 +10,22 @@
 
 #include "absl/status/status.h"
 #include "emulator/config/duration.h"
+#include "emulator/config/function_checks.h"
+#include "emulator/config/sam_template.h"
+#include "emulator/config/serverless_config.h"
 #include "yaml-cpp/yaml.h"
 
 namespace thaw {
 namespace {
 
-const std::set<std::string> kSupportedRuntimes = {"provided", "provided.al2", "provided.al2023"};
-const std::set<std::string> kNodeRuntimes = {"nodejs18.x", "nodejs20.x", "nodejs22.x"};
-const std::set<std::string> kPythonRuntimes = {"python3.9", "python3.10", "python3.11",
-                                               "python3.12", "python3.13"};
-const std::set<std::string> kLaterRuntimes = {"java21", "dotnet8", "ruby3.3"};
-
-// Where thaw's own runtime bootstraps live: THAW_RUNTIMES_DIR, else an installed thaw's
-// <prefix>/share/thaw/runtimes (next to <prefix>/bin/thaw, see cmake/install.cmake), else the
-// source tree it was built from.
-std::filesystem::path RuntimesDir() {
-  if (const char* dir = std::getenv("THAW_RUNTIMES_DIR")) return dir;
-  std::error_code ec;
-  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const std::filesystem::path installed =
-        exe.parent_path().parent_path() / "share" / "thaw" / "runtimes";
-    if (std::filesystem::exists(installed / "python" / "bootstrap.py", ec)) return installed;
-  }
-  return THAW_DEFAULT_RUNTIMES_DIR;
-}
-
-// An executable named `name` on PATH, or empty.
-std::filesystem::path FindOnPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    const size_t end = dirs.find(':', start);
-    const std::string dir =
-        dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!dir.empty()) {
-      const std::filesystem::path candidate = std::filesystem::path(dir) / name;
-      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return {};
-}
-
-// Lambda refuses these as function environment variables; so do we.
-const std::set<std::string> kReservedEnv = {
-    "_HANDLER",
-    "_X_AMZN_TRACE_ID",
-    "AWS_REGION",
-    "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-    "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_INITIALIZATION_TYPE",
-    "AWS_LAMBDA_LOG_GROUP_NAME",
-    "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_ACCESS_KEY",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_RUNTIME_API",
-    "LAMBDA_TASK_ROOT",
-    "LAMBDA_RUNTIME_DIR",
-};
+enum class ConfigFormat { kThawYaml, kSamTemplate, kServerless };
 
 // Host settings that would let a function reach real AWS with the host's identity.
-const std::set<std::string> kHostOnlyEnv = {"AWS_SECURITY_TOKEN",
-                                            "AWS_PROFILE",
-                                            "AWS_DEFAULT_PROFILE",
-                                            "AWS_CONFIG_FILE",
-                                            "AWS_SHARED_CREDENTIALS_FILE",
-                                            "AWS_ROLE_ARN",
-                                            "AWS_WEB_IDENTITY_TOKEN_FILE",
-                                            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                                            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                                            "AWS_CONTAINER_AUTHORIZATION_TOKEN"};
+const std::set<std::string> kHostOnlyEnv = {
+    "AWS_SECURITY_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN"};
 
 // Builds error messages that point at a YAML node.
 class Reporter {
@@ -182,15 +121,12 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
                                              const std::filesystem::path& base_dir,
                                              const Settings& settings) {
   const std::string path = "functions." + name;
-  static const std::regex kNameRe("[A-Za-z0-9_-]{1,64}");
-  if (!std::regex_match(name, kNameRe)) {
-    return r.Error(node, path,
-                   "function names are 1 to 64 letters, digits, hyphens or underscores");
-  }
+  if (auto problem = CheckFunctionName(name)) return r.Error(node, path, *problem);
   if (auto s = CheckKeys(r, node, path,
                          {"runtime", "handler", "code", "memory", "timeout", "environment",
                           "keepalive", "max_lifetime", "reserved_concurrency",
-                          "provisioned_concurrency", "runtime_client", "policy", "extensions"});
+                          "provisioned_concurrency", "runtime_client", "python", "policy",
+                          "extensions"});
       !s.ok()) {
     return s;
   }
@@ -200,22 +136,7 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
   if (!node["runtime"]) return r.Error(node, path + ".runtime", "required key is missing");
   auto runtime = GetString(r, node["runtime"], path + ".runtime");
   if (!runtime.ok()) return runtime.status();
-  if (kLaterRuntimes.count(*runtime)) {
-    return r.Error(node["runtime"], path + ".runtime",
-                   "runtime '" + *runtime +
-                       "' is not supported yet; use nodejs18.x/20.x/22.x, python3.9-3.13, or "
-                       "provided, provided.al2 or provided.al2023 with a bootstrap executable");
-  }
-  const bool node_runtime = kNodeRuntimes.count(*runtime) > 0;
-  const bool python_runtime = kPythonRuntimes.count(*runtime) > 0;
-  if (!kSupportedRuntimes.count(*runtime) && !node_runtime && !python_runtime) {
-    return r.Error(node["runtime"], path + ".runtime",
-                   "unknown runtime '" + *runtime +
-                       "' (supported: nodejs18.x, nodejs20.x, nodejs22.x, python3.9 to "
-                       "python3.13, provided, provided.al2, provided.al2023)");
-  }
   fn.runtime = *runtime;
-  const bool managed = node_runtime || python_runtime;
 
   if (node["handler"]) {
     auto handler = GetString(r, node["handler"], path + ".handler");
@@ -229,87 +150,46 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
   std::filesystem::path code_path(*code);
   if (code_path.is_relative()) code_path = base_dir / code_path;
   code_path = code_path.lexically_normal();
-  std::error_code ec;
-  if (!std::filesystem::is_directory(code_path, ec)) {
-    return r.Error(node["code"], path + ".code",
-                   "code directory " + code_path.string() + " does not exist");
+
+  std::string python = settings.python;
+  if (node["python"]) {
+    auto value = GetString(r, node["python"], path + ".python");
+    if (!value.ok()) return value.status();
+    if (!IsPythonRuntime(fn.runtime)) {
+      return r.Error(
+          node["python"], path + ".python",
+          "only python3.x functions run a Python interpreter (this one is " + fn.runtime + ")");
+    }
+    python = *value;
   }
-  if (node_runtime) {
-    static const std::regex kHandlerRe("[^\\s]+\\.[A-Za-z_$][A-Za-z0-9_$.]*");
-    if (!std::regex_match(fn.handler, kHandlerRe)) {
-      return r.Error(node["handler"] ? node["handler"] : node, path + ".handler",
-                     "a " + fn.runtime + " handler is path/file.export (like index.handler)");
+  if (auto problem = ResolveRuntime(code_path, python, base_dir, fn)) {
+    switch (problem->input) {
+      case FunctionInput::kRuntime:
+        return r.Error(node["runtime"], path + ".runtime", problem->message);
+      case FunctionInput::kHandler:
+        return r.Error(node["handler"] ? node["handler"] : node, path + ".handler",
+                       problem->message);
+      case FunctionInput::kCode:
+        return r.Error(node["code"], path + ".code", problem->message);
+      case FunctionInput::kPython:
+        if (node["python"]) return r.Error(node["python"], path + ".python", problem->message);
+        // From settings.python (checked already) or $THAW_PYTHON.
+        return r.Error(node["runtime"], path + ".runtime", problem->message);
     }
-    const std::filesystem::path node_binary = FindOnPath("node");
-    if (node_binary.empty()) {
-      return r.Error(node["runtime"], path + ".runtime",
-                     fn.runtime + " needs node on PATH (apt-get install nodejs)");
-    }
-    const std::filesystem::path bootstrap_js = RuntimesDir() / "nodejs" / "bootstrap.mjs";
-    if (!std::filesystem::exists(bootstrap_js, ec)) {
-      return r.Error(node["runtime"], path + ".runtime",
-                     "thaw's Node.js runtime is missing: " + bootstrap_js.string() +
-                         " (set THAW_RUNTIMES_DIR)");
-    }
-    fn.executable = node_binary;
-    fn.args = {bootstrap_js.string()};
-    // settings.runtime_client applies to the Node.js functions only.
-    fn.runtime_client = settings.runtime_client;
   }
+
+  // settings.runtime_client applies to the Node.js functions only.
+  if (IsNodeRuntime(fn.runtime)) fn.runtime_client = settings.runtime_client;
   if (node["runtime_client"]) {
     auto client = GetRuntimeClient(r, node["runtime_client"], path + ".runtime_client");
     if (!client.ok()) return client.status();
-    if (*client == "aws-lambda-ric" && !node_runtime) {
+    if (*client == "aws-lambda-ric" && !IsNodeRuntime(fn.runtime)) {
       return r.Error(node["runtime_client"], path + ".runtime_client",
                      "aws-lambda-ric runs Node.js functions only (runtime nodejs18.x, 20.x or "
                      "22.x), not " +
                          fn.runtime);
     }
     fn.runtime_client = *client;
-  }
-  if (python_runtime) {
-    static const std::regex kHandlerRe("[^\\s]+\\.[A-Za-z_][A-Za-z0-9_]*");
-    if (!std::regex_match(fn.handler, kHandlerRe)) {
-      return r.Error(node["handler"] ? node["handler"] : node, path + ".handler",
-                     "a " + fn.runtime + " handler is module.function (like app.handler)");
-    }
-    // Debian's interpreter first: a version manager's shim on PATH may need variables the
-    // instance's built environment does not carry.
-    std::filesystem::path python = "/usr/bin/python3";
-    if (::access(python.c_str(), X_OK) != 0) python = FindOnPath("python3");
-    if (python.empty()) {
-      return r.Error(node["runtime"], path + ".runtime",
-                     fn.runtime + " needs python3 (apt-get install python3)");
-    }
-    const std::filesystem::path bootstrap_py = RuntimesDir() / "python" / "bootstrap.py";
-    if (!std::filesystem::exists(bootstrap_py, ec)) {
-      return r.Error(node["runtime"], path + ".runtime",
-                     "thaw's Python runtime is missing: " + bootstrap_py.string() +
-                         " (set THAW_RUNTIMES_DIR)");
-    }
-    fn.executable = python;
-    fn.args = {"-B", "-u", bootstrap_py.string()};  // no __pycache__ in the code directory
-  }
-  if (managed) {
-    fn.code = std::filesystem::absolute(code_path);
-    fn.execution_env = "AWS_Lambda_" + fn.runtime;
-  }
-  const auto bootstrap = code_path / "bootstrap";
-  if (managed) {
-    // No bootstrap of the function's own: thaw's runtime runs it.
-  } else if (!std::filesystem::exists(bootstrap, ec)) {
-    return r.Error(
-        node["code"], path + ".code",
-        "no bootstrap in " + code_path.string() + " (a provided runtime runs <code>/bootstrap)");
-  }
-  if (!managed &&
-      (::access(bootstrap.c_str(), X_OK) != 0 || std::filesystem::is_directory(bootstrap, ec))) {
-    return r.Error(node["code"], path + ".code",
-                   bootstrap.string() + " is not executable (chmod +x it)");
-  }
-  if (!managed) {
-    fn.code = std::filesystem::absolute(code_path);
-    fn.executable = fn.code / "bootstrap";
   }
 
   if (node["memory"]) {
@@ -344,18 +224,10 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
   }
   if (const YAML::Node env = node["environment"]; env) {
     if (!env.IsMap()) return r.Error(env, path + ".environment", "expected a mapping");
-    static const std::regex kEnvRe("[a-zA-Z][a-zA-Z0-9_]*");
     for (const auto& kv : env) {
       const std::string key = kv.first.as<std::string>();
       const std::string key_path = path + ".environment." + key;
-      if (!std::regex_match(key, kEnvRe)) {
-        return r.Error(kv.first, key_path,
-                       "environment variable names start with a letter and hold only letters, "
-                       "digits and underscores");
-      }
-      if (kReservedEnv.count(key)) {
-        return r.Error(kv.first, key_path, "reserved by Lambda and cannot be set");
-      }
+      if (auto problem = CheckEnvironmentName(key)) return r.Error(kv.first, key_path, *problem);
       if (!kv.second.IsScalar()) return r.Error(kv.second, key_path, "expected a string value");
       fn.environment[key] = kv.second.as<std::string>();
     }
@@ -386,13 +258,23 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
   return fn;
 }
 
-absl::Status ParseSettings(const Reporter& r, const YAML::Node& node, Settings& settings) {
-  if (auto s =
-          CheckKeys(r, node, "settings",
-                    {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
-                     "max_lifetime", "freeze", "shutdown_grace", "init_timeout", "runtime_client"});
+absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
+                           const std::filesystem::path& base_dir, Settings& settings) {
+  if (auto s = CheckKeys(
+          r, node, "settings",
+          {"account_concurrency", "pass_env", "region", "account_id", "keepalive", "max_lifetime",
+           "freeze", "shutdown_grace", "init_timeout", "runtime_client", "python"});
       !s.ok()) {
     return s;
+  }
+  if (node["python"]) {
+    auto python = GetString(r, node["python"], "settings.python");
+    if (!python.ok()) return python.status();
+    std::filesystem::path resolved;
+    if (auto problem = CheckPython(*python, base_dir, &resolved)) {
+      return r.Error(node["python"], "settings.python", *problem);
+    }
+    settings.python = *python;
   }
   if (node["account_concurrency"]) {
     auto n = GetInt(r, node["account_concurrency"], "settings.account_concurrency", 1, 100000);
@@ -404,7 +286,7 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node, Settings& 
     for (const auto& item : pass) {
       auto name = GetString(r, item, "settings.pass_env");
       if (!name.ok()) return name.status();
-      if (kReservedEnv.count(*name) || kHostOnlyEnv.count(*name)) {
+      if (IsReservedEnvironmentName(*name) || kHostOnlyEnv.count(*name)) {
         return r.Error(item, "settings.pass_env",
                        *name +
                            " is never passed to instances (host credentials and Lambda's own "
@@ -573,16 +455,20 @@ absl::Status ParseSeedSections(const Reporter& r, const YAML::Node& root, Servic
 
 }  // namespace
 
-absl::StatusOr<ThawConfig> ParseConfig(const std::string& yaml, const std::string& display_name,
-                                       const std::filesystem::path& base_dir) {
-  Reporter r(display_name);
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::ParserException& e) {
-    return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
-                                      ": invalid YAML: " + e.msg);
+// Which loader reads a file: a template has AWSTemplateFormatVersion, Transform or
+// Resources; a serverless.yml has service and provider; anything else is a thaw.yaml.
+ConfigFormat FormatOf(const YAML::Node& root) {
+  if (!root.IsMap()) return ConfigFormat::kThawYaml;
+  if (root["AWSTemplateFormatVersion"] || root["Transform"] || root["Resources"]) {
+    return ConfigFormat::kSamTemplate;
   }
+  if (root["service"] && root["provider"]) return ConfigFormat::kServerless;
+  return ConfigFormat::kThawYaml;
+}
+
+absl::StatusOr<ThawConfig> ParseThawYaml(const YAML::Node& root, const std::string& display_name,
+                                         const std::filesystem::path& base_dir) {
+  Reporter r(display_name);
   ThawConfig config;
   config.source = display_name;
   if (root.IsNull()) return absl::InvalidArgumentError(display_name + ": the file is empty");
@@ -593,7 +479,7 @@ absl::StatusOr<ThawConfig> ParseConfig(const std::string& yaml, const std::strin
     }
     if (auto s = ParseSeedSections(r, root, config.seeds); !s.ok()) return s;
     if (const YAML::Node settings = root["settings"]; settings) {
-      if (auto s = ParseSettings(r, settings, config.settings); !s.ok()) return s;
+      if (auto s = ParseSettings(r, settings, base_dir, config.settings); !s.ok()) return s;
     }
     const YAML::Node functions = root["functions"];
     if (!functions) {
@@ -626,6 +512,31 @@ absl::StatusOr<ThawConfig> ParseConfig(const std::string& yaml, const std::strin
                                       e.msg);
   }
   return config;
+}
+
+absl::StatusOr<ThawConfig> ParseConfig(const std::string& text, const std::string& display_name,
+                                       const std::filesystem::path& base_dir) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    // A JSON template YAML cannot read (tabs, for one).
+    if (!text.empty() && text.find_first_not_of(" \t\r\n") != std::string::npos &&
+        text[text.find_first_not_of(" \t\r\n")] == '{') {
+      return ParseSamTemplate(text, display_name, base_dir);
+    }
+    return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
+                                      ": invalid YAML: " + e.msg);
+  }
+  switch (FormatOf(root)) {
+    case ConfigFormat::kSamTemplate:
+      return ParseSamTemplate(text, display_name, base_dir);
+    case ConfigFormat::kServerless:
+      return ParseServerlessConfig(text, display_name, base_dir);
+    case ConfigFormat::kThawYaml:
+      break;
+  }
+  return ParseThawYaml(root, display_name, base_dir);
 }
 
 absl::StatusOr<ThawConfig> LoadConfigFile(const std::filesystem::path& path) {

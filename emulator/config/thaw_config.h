@@ -16,7 +16,7 @@ namespace thaw {
 // One function, as a thaw.yaml `functions.<name>` entry describes it. Plain value type.
 struct FunctionConfig {
   std::string name;
-  std::string runtime;  // nodejs18.x/20.x/22.x, provided, provided.al2 or provided.al2023
+  std::string runtime;  // nodejs18.x-22.x, python3.9-3.13, provided, provided.al2(023)
   std::string handler;  // becomes _HANDLER
   // Absolute path of the code directory (LAMBDA_TASK_ROOT); it holds an executable `bootstrap`.
   std::filesystem::path code;
@@ -71,6 +71,9 @@ struct Settings {
   std::chrono::milliseconds init_timeout{10000};
   // The default FunctionConfig::runtime_client of the Node.js functions.
   std::string runtime_client = "thaw";
+  // The interpreter python3.x functions run, as written (a path, relative to the file, or a
+  // name looked up on PATH); empty: $THAW_PYTHON, else /usr/bin/python3, else python3 on PATH.
+  std::string python;
 };
 
 // The keepalive and max lifetime that apply to `function`.
@@ -118,13 +121,19 @@ struct ThawConfig {
   std::vector<std::string> notes;
 };
 
-// Reads and validates a thaw.yaml. Relative `code:` paths are resolved against the file's
-// directory. Errors are InvalidArgument / NotFound with a message that names the file, the
-// line and the key: "thaw.yaml:7: functions.echo.memry: unknown key ...".
+// Reads and validates a configuration file, in whichever form it comes:
+// - a SAM / CloudFormation template (YAML or JSON; it has AWSTemplateFormatVersion, Transform
+//   or Resources): see sam_template.h;
+// - a serverless.yml (it has service and provider): see serverless_config.h;
+// - otherwise thaw's own thaw.yaml.
+// Relative paths are resolved against the file's directory. Errors are InvalidArgument /
+// NotFound with a message that names the file, the line and the key:
+// "thaw.yaml:7: functions.echo.memry: unknown key ...". What a template or serverless.yml
+// declares but thaw does not apply is in ThawConfig::notes.
 absl::StatusOr<ThawConfig> LoadConfigFile(const std::filesystem::path& path);
 
 // Same, from text. `display_name` is used in messages; `base_dir` resolves relative paths.
-absl::StatusOr<ThawConfig> ParseConfig(const std::string& yaml, const std::string& display_name,
+absl::StatusOr<ThawConfig> ParseConfig(const std::string& text, const std::string& display_name,
                                        const std::filesystem::path& base_dir);
 
 // Reads only the `secrets:` and `parameters:` sections of a thaw.yaml (for `thaw aws`, which

@@ -79,7 +79,14 @@ std::optional<AwsError> ControlPlane::Resolve(std::string_view function_name,
   if (q.empty()) q = ref->qualifier;
   const bool other_place = (!ref->region.empty() && ref->region != config_.settings.region) ||
                            (!ref->account.empty() && ref->account != config_.settings.account_id);
-  if (other_place || !config_.functions.count(ref->name) || (!q.empty() && q != "$LATEST")) {
+  // A short name (serverless.yml's `<name>` for `<service>-<stage>-<name>`, a template's
+  // logical id) stands for its function wherever a name is accepted.
+  std::string resolved = ref->name;
+  if (auto alias = config_.aliases.find(resolved);
+      !config_.functions.count(resolved) && alias != config_.aliases.end()) {
+    resolved = alias->second;
+  }
+  if (other_place || !config_.functions.count(resolved) || (!q.empty() && q != "$LATEST")) {
     std::string arn = ref->region.empty() && ref->account.empty()
                           ? FunctionArn(ref->name)
                           : "arn:aws:lambda:" +
@@ -88,7 +95,7 @@ std::optional<AwsError> ControlPlane::Resolve(std::string_view function_name,
     if (!q.empty()) arn += ":" + q;
     return AwsError{404, "ResourceNotFoundException", "Function not found: " + arn};
   }
-  name = ref->name;
+  name = resolved;
   return std::nullopt;
 }
 

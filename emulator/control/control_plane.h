@@ -47,8 +47,9 @@ class ControlPlane : public Instance::Owner {
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;
 
-  // Resolves an Invoke API FunctionName (name or ARN) and Qualifier to a configured function;
-  // otherwise the AWS error (404 ResourceNotFoundException, 400 for a malformed name).
+  // Resolves an Invoke API FunctionName (name, alias from ThawConfig::aliases, or ARN of
+  // either) and Qualifier to a configured function's name; otherwise the AWS error (404
+  // ResourceNotFoundException, 400 for a malformed name).
   std::optional<AwsError> Resolve(std::string_view function_name, std::string_view qualifier,
                                   std::string& name) const;
 

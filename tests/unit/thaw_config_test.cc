@@ -313,3 +313,78 @@ TEST_F(SeedsConfigTest, SeedsAloneNeedNoFunctions) {
 
 }  // namespace
 }  // namespace thaw
+
+namespace thaw {
+namespace {
+
+TEST_F(ConfigTest, PythonInterpreterIsChosenPerFunctionOrInSettings) {
+  WriteFile(dir_ / "mypython", "#!/bin/sh\n", 0755);
+  auto config = Parse(R"(
+functions:
+  own: {runtime: python3.12, handler: app.handler, code: ./fn, python: ./mypython}
+  shared: {runtime: python3.12, handler: app.handler, code: ./fn}
+  node: {runtime: nodejs20.x, handler: index.handler, code: ./fn}
+settings:
+  python: /bin/sh
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->functions.at("own").executable, dir_ / "mypython");
+  EXPECT_EQ(config->functions.at("shared").executable, "/bin/sh");
+  EXPECT_EQ(config->settings.python, "/bin/sh");
+  EXPECT_THAT(config->functions.at("node").executable.string(), HasSubstr("node"));
+}
+
+TEST_F(ConfigTest, PythonInterpreterByNameIsLookedUpOnPath) {
+  auto config = Parse(
+      "functions:\n  py: {runtime: python3.11, handler: app.handler, code: ./fn, python: sh}\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->functions.at("py").executable.is_absolute());
+  EXPECT_EQ(config->functions.at("py").executable.filename(), "sh");
+}
+
+TEST_F(ConfigTest, PythonInterpreterMustBeAnExecutable) {
+  EXPECT_THAT(Parse("functions:\n  py:\n    runtime: python3.12\n    handler: app.handler\n"
+                    "    code: ./fn\n    python: /nonexistent/python3\n")
+                  .status()
+                  .message(),
+              HasSubstr("thaw.yaml:6: functions.py.python: /nonexistent/python3 does not exist"));
+  EXPECT_THAT(Parse("functions:\n  py: {runtime: python3.12, handler: app.handler, code: ./fn}\n"
+                    "settings:\n  python: ./noexec/bootstrap\n")
+                  .status()
+                  .message(),
+              HasSubstr("thaw.yaml:4: settings.python: " + (dir_ / "noexec/bootstrap").string() +
+                        " is not an executable file"));
+  EXPECT_THAT(Parse("functions:\n  py: {runtime: python3.12, handler: app.handler, code: ./fn}\n"
+                    "settings:\n  python: no-such-python-anywhere\n")
+                  .status()
+                  .message(),
+              HasSubstr("settings.python: no executable 'no-such-python-anywhere' on PATH"));
+  EXPECT_THAT(Parse("functions:\n  n: {runtime: nodejs20.x, handler: index.handler, code: ./fn,"
+                    " python: /usr/bin/python3}\n")
+                  .status()
+                  .message(),
+              HasSubstr("functions.n.python: only python3.x functions run a Python interpreter"));
+}
+
+}  // namespace
+}  // namespace thaw
+
+namespace thaw {
+namespace {
+
+TEST_F(ConfigTest, ThawPythonChoosesTheInterpreterWhenTheConfigDoesNot) {
+  const std::string yaml =
+      "functions:\n  py: {runtime: python3.13, handler: app.handler, code: ./fn}\n";
+  ::setenv("THAW_PYTHON", "/bin/sh", 1);
+  auto config = Parse(yaml);
+  ::setenv("THAW_PYTHON", "/nonexistent/python3", 1);
+  auto bad = Parse(yaml);
+  ::unsetenv("THAW_PYTHON");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->functions.at("py").executable, "/bin/sh");
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("functions.py.runtime: THAW_PYTHON: /nonexistent/python3 does not exist"));
+}
+
+}  // namespace
+}  // namespace thaw

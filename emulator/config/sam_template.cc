@@ -1,0 +1,1134 @@
+#include "emulator/config/sam_template.h"
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+#include "absl/status/status.h"
+#include "emulator/config/diagnostics.h"
+#include "emulator/config/function_checks.h"
+#include "emulator/config/iam_translation.h"
+#include "nlohmann/json.hpp"
+#include "yaml-cpp/yaml.h"
+
+namespace thaw {
+namespace {
+
+using Json = nlohmann::json;
+
+// An intrinsic thaw cannot evaluate locally is Unimplemented (a note, the property is
+// skipped); a malformed template is InvalidArgument (an error).
+absl::Status Unresolved(const std::string& why) { return absl::UnimplementedError(why); }
+bool IsUnresolved(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnimplemented;
+}
+// `!Ref AWS::NoValue` (through an If): as if the property were not there.
+bool IsNoValue(const absl::Status& status) { return status.code() == absl::StatusCode::kNotFound; }
+
+constexpr char kServerlessFunction[] = "AWS::Serverless::Function";
+constexpr char kLambdaFunction[] = "AWS::Lambda::Function";
+constexpr char kSecret[] = "AWS::SecretsManager::Secret";
+constexpr char kParameter[] = "AWS::SSM::Parameter";
+constexpr char kIamRole[] = "AWS::IAM::Role";
+
+// Properties read into the FunctionConfig (or refused with an error when they cannot run).
+const std::set<std::string> kReadProperties = {"Runtime",
+                                               "Handler",
+                                               "CodeUri",
+                                               "Code",
+                                               "InlineCode",
+                                               "MemorySize",
+                                               "Timeout",
+                                               "Environment",
+                                               "ReservedConcurrentExecutions",
+                                               "ProvisionedConcurrencyConfig",
+                                               "Policies",
+                                               "Role",
+                                               "Layers",
+                                               "FunctionName",
+                                               "PackageType",
+                                               "ImageUri",
+                                               "Architectures"};
+// Properties with no effect on how the function runs locally: ignored without a note.
+const std::set<std::string> kInertProperties = {"Description",
+                                                "Tags",
+                                                "Tracing",
+                                                "KmsKeyArn",
+                                                "PermissionsBoundary",
+                                                "PropagateTags",
+                                                "CodeSigningConfigArn",
+                                                "AssumeRolePolicyDocument",
+                                                "VersionDescription",
+                                                "RolePath",
+                                                "RuntimeManagementConfig",
+                                                "AutoPublishCodeSha256",
+                                                "ImageConfig",
+                                                "Metadata"};
+// Why thaw does not apply the others people use.
+const std::map<std::string, std::string> kUnappliedWhy = {
+    {"Events", "event sources are not emulated; invoke the function through the Invoke API"},
+    {"AutoPublishAlias",
+     "versions and aliases are not emulated; thaw serves $LATEST only (a qualified invoke "
+     "answers 404)"},
+    {"DeploymentPreference", "deployments are not emulated"},
+    {"DeadLetterQueue", "asynchronous failures are not delivered anywhere (see the ledger)"},
+    {"EventInvokeConfig", "thaw retries asynchronous invokes as Lambda's defaults do"},
+    {"VpcConfig", "instances use the host's network"},
+    {"EphemeralStorage", "instances share the host's /tmp"},
+    {"SnapStart", "every cold start runs the full init"},
+    {"FileSystemConfigs", "EFS mounts are not emulated"},
+    {"LoggingConfig", "logs go to thaw's output in Lambda's text format"},
+    {"FunctionUrlConfig", "function URLs are not emulated; use the Invoke API"},
+    {"RecursiveLoop", "not emulated"},
+    {"Condition", "see the resource's condition"},
+};
+
+std::string Scalar(const Json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  if (value.is_null()) return "";
+  return value.dump();
+}
+
+class TemplateLoader {
+ public:
+  TemplateLoader(YAML::Node root, const std::string& display_name, std::filesystem::path base_dir)
+      : root_(std::move(root)), diag_(display_name), base_dir_(std::move(base_dir)) {
+    stack_name_ = std::filesystem::absolute(base_dir_).lexically_normal().filename().string();
+    if (stack_name_.empty()) stack_name_ = "thaw";
+  }
+
+  absl::StatusOr<ThawConfig> Load();
+
+ private:
+  struct Resource {
+    std::string type;
+    YAML::Node node;
+  };
+
+  std::string PropertyPath(const std::string& id, const YAML::Node& own,
+                           const std::string& key) const {
+    if (own && own.IsMap() && Get(own, key)) return "Resources." + id + ".Properties." + key;
+    return "Globals.Function." + key;
+  }
+
+  absl::StatusOr<Json> Eval(const YAML::Node& node, const std::string& path);
+  absl::StatusOr<Json> Intrinsic(const std::string& fn, const YAML::Node& arg,
+                                 const std::string& path);
+  absl::StatusOr<Json> Ref(const std::string& name, const std::string& path);
+  absl::StatusOr<Json> GetAtt(const std::string& resource, const std::string& attribute,
+                              const std::string& path);
+  absl::StatusOr<Json> Sub(const std::string& text, const std::map<std::string, Json>& vars,
+                           const std::string& path);
+  absl::StatusOr<bool> Condition(const std::string& name, const std::string& path);
+  // An evaluated scalar, as a string; errors and unresolved intrinsics as Eval.
+  absl::StatusOr<std::string> EvalString(const YAML::Node& node, const std::string& path);
+  absl::StatusOr<int> EvalInt(const YAML::Node& node, const std::string& path, int min, int max);
+
+  absl::StatusOr<std::string> FunctionNameOf(const std::string& id);
+  std::string SecretNameOf(const std::string& id);
+  std::string SecretArn(const std::string& name) const {
+    return "arn:aws:secretsmanager:" + settings_.region + ":" + settings_.account_id +
+           ":secret:" + name;
+  }
+
+  absl::Status LoadFunction(const std::string& id, const Resource& resource, ThawConfig& config);
+  absl::Status LoadPolicies(const YAML::Node& policies, const std::string& path,
+                            IamTranslation& iam);
+  absl::Status LoadRolePolicies(const YAML::Node& role, const std::string& path,
+                                IamTranslation& iam);
+  absl::Status LoadSecret(const std::string& id, const YAML::Node& props, ThawConfig& config);
+  absl::Status LoadParameter(const std::string& id, const YAML::Node& props, ThawConfig& config);
+  // Evaluates a resource-level Condition: false when the resource is not created.
+  absl::StatusOr<bool> Created(const std::string& id, const YAML::Node& resource);
+
+  const YAML::Node root_;
+  Diagnostics diag_;
+  std::filesystem::path base_dir_;
+  std::string stack_name_;
+  Settings settings_;
+  std::map<std::string, Resource> resources_;
+  std::map<std::string, bool> conditions_done_;
+  std::set<std::string> conditions_busy_;
+  // Set while a policy is evaluated: a secret's Ref is then the ARN pattern IAM matches
+  // (`...:secret:name-??????`), elsewhere the partial ARN GetSecretValue accepts.
+  bool in_policy_ = false;
+};
+
+absl::StatusOr<std::string> TemplateLoader::EvalString(const YAML::Node& node,
+                                                       const std::string& path) {
+  auto value = Eval(node, path);
+  if (!value.ok()) return value.status();
+  if (value->is_discarded()) return absl::NotFoundError("AWS::NoValue");
+  if (value->is_object() || value->is_array()) return diag_.Error(node, path, "expected a value");
+  return Scalar(*value);
+}
+
+absl::StatusOr<int> TemplateLoader::EvalInt(const YAML::Node& node, const std::string& path,
+                                            int min, int max) {
+  auto text = EvalString(node, path);
+  if (!text.ok()) return text.status();
+  int value = 0;
+  size_t used = 0;
+  try {
+    value = std::stoi(*text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text->size()) {
+    return diag_.Error(node, path, "expected an integer, got '" + *text + "'");
+  }
+  if (value < min || value > max) {
+    return diag_.Error(node, path,
+                       "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return value;
+}
+
+absl::StatusOr<Json> TemplateLoader::Eval(const YAML::Node& node, const std::string& path) {
+  if (!node.IsDefined()) return diag_.Error(path, "a value is missing");
+  const std::string& tag = node.Tag();
+  if (tag.size() > 1 && tag[0] == '!') {
+    const std::string name = tag.substr(1);
+    return Intrinsic(name == "Ref" || name == "Condition" ? name : "Fn::" + name, node, path);
+  }
+  if (node.IsMap()) {
+    if (node.size() == 1) {
+      const std::string key = node.begin()->first.as<std::string>();
+      if (key == "Ref" || key.rfind("Fn::", 0) == 0) return Intrinsic(key, Get(node, key), path);
+    }
+    Json object = Json::object();
+    for (const auto& kv : node) {
+      const std::string key = kv.first.as<std::string>();
+      auto value = Eval(kv.second, path + "." + key);
+      if (!value.ok()) return value.status();
+      if (!value->is_discarded()) object[key] = *std::move(value);
+    }
+    return object;
+  }
+  if (node.IsSequence()) {
+    Json array = Json::array();
+    for (size_t i = 0; i < node.size(); ++i) {
+      auto value = Eval(node[i], path + "[" + std::to_string(i) + "]");
+      if (!value.ok()) return value.status();
+      if (!value->is_discarded()) array.push_back(*std::move(value));
+    }
+    return array;
+  }
+  if (node.IsNull()) return Json();
+  return Json(node.Scalar());
+}
+
+absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML::Node& arg,
+                                               const std::string& path) {
+  auto args_of = [&](size_t n) -> absl::Status {
+    if (!arg.IsSequence() || arg.size() != n) {
+      return diag_.Error(arg, path, fn + " takes a list of " + std::to_string(n) + " items");
+    }
+    return absl::OkStatus();
+  };
+  if (fn == "Ref") {
+    if (!arg.IsScalar()) return diag_.Error(arg, path, "Ref takes a name");
+    return Ref(arg.Scalar(), path);
+  }
+  if (fn == "Fn::GetAtt") {
+    std::string resource, attribute;
+    if (arg.IsScalar()) {
+      const std::string text = arg.Scalar();
+      const size_t dot = text.find('.');
+      if (dot == std::string::npos) return diag_.Error(arg, path, "GetAtt takes Resource.Attr");
+      resource = text.substr(0, dot);
+      attribute = text.substr(dot + 1);
+    } else {
+      if (auto s = args_of(2); !s.ok()) return s;
+      auto name = EvalString(arg[1], path);
+      if (!name.ok()) return name.status();
+      resource = arg[0].Scalar();
+      attribute = *name;
+    }
+    return GetAtt(resource, attribute, path);
+  }
+  if (fn == "Fn::Sub") {
+    std::map<std::string, Json> vars;
+    YAML::Node text = arg;
+    if (arg.IsSequence()) {
+      if (auto s = args_of(2); !s.ok()) return s;
+      text.reset(arg[0]);
+      if (!arg[1].IsMap()) return diag_.Error(arg[1], path, "Sub's variables are a mapping");
+      for (const auto& kv : arg[1]) {
+        auto value = Eval(kv.second, path);
+        if (!value.ok()) return value.status();
+        vars[kv.first.as<std::string>()] = *value;
+      }
+    }
+    if (!text.IsScalar()) return diag_.Error(text, path, "Sub takes a string");
+    return Sub(text.Scalar(), vars, path);
+  }
+  if (fn == "Fn::Join") {
+    if (auto s = args_of(2); !s.ok()) return s;
+    auto delimiter = EvalString(arg[0], path);
+    if (!delimiter.ok()) return delimiter.status();
+    auto items = Eval(arg[1], path);
+    if (!items.ok()) return items.status();
+    if (!items->is_array()) return diag_.Error(arg[1], path, "Join takes a list of values");
+    std::string out;
+    for (size_t i = 0; i < items->size(); ++i) {
+      out += (i ? *delimiter : "") + Scalar((*items)[i]);
+    }
+    return Json(out);
+  }
+  if (fn == "Fn::Select") {
+    if (auto s = args_of(2); !s.ok()) return s;
+    auto index = EvalInt(arg[0], path, 0, 1 << 20);
+    if (!index.ok()) return index.status();
+    auto items = Eval(arg[1], path);
+    if (!items.ok()) return items.status();
+    if (!items->is_array() || static_cast<size_t>(*index) >= items->size()) {
+      return diag_.Error(arg, path, "Select: index out of range");
+    }
+    return (*items)[*index];
+  }
+  if (fn == "Fn::Split") {
+    if (auto s = args_of(2); !s.ok()) return s;
+    auto delimiter = EvalString(arg[0], path);
+    if (!delimiter.ok()) return delimiter.status();
+    auto text = EvalString(arg[1], path);
+    if (!text.ok()) return text.status();
+    if (delimiter->empty()) return diag_.Error(arg[0], path, "Split: empty delimiter");
+    Json out = Json::array();
+    size_t start = 0;
+    while (true) {
+      const size_t end = text->find(*delimiter, start);
+      out.push_back(text->substr(start, end == std::string::npos ? end : end - start));
+      if (end == std::string::npos) break;
+      start = end + delimiter->size();
+    }
+    return out;
+  }
+  if (fn == "Fn::FindInMap") {
+    if (!arg.IsSequence() || arg.size() < 3) {
+      return diag_.Error(arg, path, "FindInMap takes [MapName, TopLevelKey, SecondLevelKey]");
+    }
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < 3; ++i) {
+      auto key = EvalString(arg[i], path);
+      if (!key.ok()) return key.status();
+      keys.push_back(*key);
+    }
+    const YAML::Node value = Get(Get(Get(Get(root_, "Mappings"), keys[0]), keys[1]), keys[2]);
+    if (!value) {
+      return diag_.Error(arg, path,
+                         "FindInMap: no Mappings." + keys[0] + "." + keys[1] + "." + keys[2]);
+    }
+    return Eval(value, path);
+  }
+  if (fn == "Fn::If") {
+    if (auto s = args_of(3); !s.ok()) return s;
+    auto condition = Condition(arg[0].Scalar(), path);
+    if (!condition.ok()) return condition.status();
+    return Eval(*condition ? arg[1] : arg[2], path);
+  }
+  if (fn == "Fn::Equals") {
+    if (auto s = args_of(2); !s.ok()) return s;
+    auto a = Eval(arg[0], path);
+    if (!a.ok()) return a.status();
+    auto b = Eval(arg[1], path);
+    if (!b.ok()) return b.status();
+    return Json(*a == *b);
+  }
+  if (fn == "Fn::Not" || fn == "Fn::And" || fn == "Fn::Or") {
+    if (!arg.IsSequence() || arg.size() == 0) {
+      return diag_.Error(arg, path, fn + " takes a list of conditions");
+    }
+    std::vector<bool> values;
+    for (const auto& item : arg) {
+      // {Condition: Name} (long form) refers to a named condition here.
+      if (item.IsMap() && item.size() == 1 && Get(item, "Condition") &&
+          Get(item, "Condition").IsScalar()) {
+        auto named = Condition(Get(item, "Condition").Scalar(), path);
+        if (!named.ok()) return named.status();
+        values.push_back(*named);
+        continue;
+      }
+      auto value = Eval(item, path);
+      if (!value.ok()) return value.status();
+      if (!value->is_boolean()) return diag_.Error(item, path, fn + " takes conditions");
+      values.push_back(value->get<bool>());
+    }
+    if (fn == "Fn::Not") return Json(!values[0]);
+    if (fn == "Fn::And")
+      return Json(std::all_of(values.begin(), values.end(), [](bool v) { return v; }));
+    return Json(std::any_of(values.begin(), values.end(), [](bool v) { return v; }));
+  }
+  if (fn == "Condition") {
+    if (!arg.IsScalar()) return diag_.Error(arg, path, "Condition takes a name");
+    auto value = Condition(arg.Scalar(), path);
+    if (!value.ok()) return value.status();
+    return Json(*value);
+  }
+  return Unresolved(fn + " is not evaluated by thaw");
+}
+
+absl::StatusOr<bool> TemplateLoader::Condition(const std::string& name, const std::string& path) {
+  if (auto it = conditions_done_.find(name); it != conditions_done_.end()) return it->second;
+  const YAML::Node node = Get(Get(root_, "Conditions"), name);
+  if (!node) return diag_.Error(path, "no condition named " + name + " in Conditions");
+  if (!conditions_busy_.insert(name).second) {
+    return diag_.Error(node, "Conditions." + name, "the condition refers to itself");
+  }
+  auto value = Eval(node, "Conditions." + name);
+  conditions_busy_.erase(name);
+  if (!value.ok()) return value.status();
+  if (!value->is_boolean()) {
+    return diag_.Error(node, "Conditions." + name, "expected a condition function");
+  }
+  conditions_done_[name] = value->get<bool>();
+  return value->get<bool>();
+}
+
+absl::StatusOr<Json> TemplateLoader::Ref(const std::string& name, const std::string& path) {
+  if (name == "AWS::Region") return Json(settings_.region);
+  if (name == "AWS::AccountId") return Json(settings_.account_id);
+  if (name == "AWS::Partition") return Json("aws");
+  if (name == "AWS::URLSuffix") return Json("amazonaws.com");
+  if (name == "AWS::StackName") return Json(stack_name_);
+  if (name == "AWS::NoValue") return Json(Json::value_t::discarded);
+  if (name == "AWS::NotificationARNs") return Json::array();
+  if (name.rfind("AWS::", 0) == 0) return Unresolved("the pseudo parameter " + name);
+  if (const YAML::Node parameter = Get(Get(root_, "Parameters"), name); parameter) {
+    const YAML::Node fallback = Get(parameter, "Default");
+    const std::string type =
+        Get(parameter, "Type") ? Get(parameter, "Type").as<std::string>() : "String";
+    if (type.rfind("AWS::SSM::Parameter::Value", 0) == 0) {
+      return Unresolved("the parameter " + name + " is read from SSM when deployed");
+    }
+    if (!fallback) return Unresolved("the parameter " + name + " has no Default");
+    auto value = Eval(fallback, "Parameters." + name + ".Default");
+    if (!value.ok()) return value.status();
+    if ((type == "CommaDelimitedList" || type.rfind("List<", 0) == 0) && value->is_string()) {
+      Json list = Json::array();
+      std::string text = value->get<std::string>();
+      size_t start = 0;
+      while (true) {
+        const size_t end = text.find(',', start);
+        list.push_back(text.substr(start, end == std::string::npos ? end : end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+      }
+      return list;
+    }
+    return value;
+  }
+  auto it = resources_.find(name);
+  if (it == resources_.end()) {
+    return diag_.Error(path, "Ref to " + name + ", which is no parameter or resource");
+  }
+  const std::string& type = it->second.type;
+  const YAML::Node props = Get(it->second.node, "Properties");
+  if (type == kServerlessFunction || type == kLambdaFunction) {
+    auto fn = FunctionNameOf(name);
+    if (!fn.ok()) return fn.status();
+    return Json(*fn);
+  }
+  if (type == kSecret) {
+    const std::string arn = SecretArn(SecretNameOf(name));
+    return Json(in_policy_ ? arn + "-??????" : arn);
+  }
+  if ((type == kParameter && Get(props, "Name")) ||
+      (type == "AWS::DynamoDB::Table" && Get(props, "TableName"))) {
+    return Eval(Get(props, type == kParameter ? "Name" : "TableName"), path);
+  }
+  return Unresolved("Ref to " + name + " (" + type + ") is only known once deployed");
+}
+
+absl::StatusOr<Json> TemplateLoader::GetAtt(const std::string& resource,
+                                            const std::string& attribute, const std::string& path) {
+  auto it = resources_.find(resource);
+  if (it == resources_.end()) {
+    return diag_.Error(path, "GetAtt of " + resource + ", which is no resource");
+  }
+  const std::string& type = it->second.type;
+  const YAML::Node props = Get(it->second.node, "Properties");
+  if ((type == kServerlessFunction || type == kLambdaFunction) && attribute == "Arn") {
+    auto fn = FunctionNameOf(resource);
+    if (!fn.ok()) return fn.status();
+    return Json("arn:aws:lambda:" + settings_.region + ":" + settings_.account_id +
+                ":function:" + *fn);
+  }
+  if (type == kParameter && (attribute == "Value" || attribute == "Type") &&
+      Get(props, attribute)) {
+    return Eval(Get(props, attribute), path);
+  }
+  if (type == "AWS::DynamoDB::Table" && attribute == "Arn" && Get(props, "TableName")) {
+    auto table = EvalString(Get(props, "TableName"), path);
+    if (!table.ok()) return table.status();
+    return Json("arn:aws:dynamodb:" + settings_.region + ":" + settings_.account_id + ":table/" +
+                *table);
+  }
+  return Unresolved("GetAtt " + resource + "." + attribute + " (" + type +
+                    ") is only known once deployed");
+}
+
+absl::StatusOr<Json> TemplateLoader::Sub(const std::string& text,
+                                         const std::map<std::string, Json>& vars,
+                                         const std::string& path) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t start = text.find("${", i);
+    if (start == std::string::npos) {
+      out += text.substr(i);
+      break;
+    }
+    out += text.substr(i, start - i);
+    const size_t end = text.find('}', start);
+    if (end == std::string::npos) return diag_.Error(path, "Sub: unclosed ${ in '" + text + "'");
+    const std::string name = text.substr(start + 2, end - start - 2);
+    i = end + 1;
+    if (!name.empty() && name[0] == '!') {  // ${!Literal} is the text ${Literal}
+      out += "${" + name.substr(1) + "}";
+      continue;
+    }
+    absl::StatusOr<Json> value;
+    if (auto it = vars.find(name); it != vars.end()) {
+      value = it->second;
+    } else if (const size_t dot = name.find('.');
+               dot != std::string::npos && name.rfind("AWS::", 0) != 0) {
+      value = GetAtt(name.substr(0, dot), name.substr(dot + 1), path);
+    } else {
+      value = Ref(name, path);
+    }
+    if (!value.ok()) return value.status();
+    if (value->is_array() || value->is_object()) {
+      return diag_.Error(path, "Sub: ${" + name + "} is a list, not a string");
+    }
+    out += Scalar(*value);
+  }
+  return Json(out);
+}
+
+absl::StatusOr<std::string> TemplateLoader::FunctionNameOf(const std::string& id) {
+  const YAML::Node props = Get(resources_.at(id).node, "Properties");
+  if (props && Get(props, "FunctionName")) {
+    auto name =
+        EvalString(Get(props, "FunctionName"), "Resources." + id + ".Properties.FunctionName");
+    if (name.ok()) return *name;
+    if (!IsUnresolved(name.status())) return name.status();
+  }
+  return id;
+}
+
+std::string TemplateLoader::SecretNameOf(const std::string& id) {
+  const YAML::Node props = Get(resources_.at(id).node, "Properties");
+  if (props && Get(props, "Name")) {
+    auto name = EvalString(Get(props, "Name"), "Resources." + id + ".Properties.Name");
+    if (name.ok()) return *name;
+  }
+  return id;
+}
+
+absl::StatusOr<bool> TemplateLoader::Created(const std::string& id, const YAML::Node& resource) {
+  if (!Get(resource, "Condition")) return true;
+  auto created = Condition(Get(resource, "Condition").Scalar(), "Resources." + id + ".Condition");
+  if (!created.ok()) {
+    if (!IsUnresolved(created.status())) return created.status();
+    diag_.Note("Resources." + id + ".Condition", "cannot be evaluated locally (" +
+                                                     std::string(created.status().message()) +
+                                                     "); the resource is created");
+    return true;
+  }
+  if (!*created) {
+    diag_.Note("Resources." + id,
+               "not created: its condition " + Get(resource, "Condition").Scalar() + " is false");
+  }
+  return *created;
+}
+
+// Merges SAM Globals into a resource's own properties: mappings merged key by key, lists
+// appended (globals first), anything else taken from the resource.
+YAML::Node MergeGlobals(const YAML::Node& global, const YAML::Node& own) {
+  if (!global) return own;
+  if (!own) return global;
+  if (global.IsMap() && own.IsMap() && global.Tag() == own.Tag() && global.Tag().size() <= 1) {
+    YAML::Node merged(YAML::NodeType::Map);
+    for (const auto& kv : global) merged[kv.first.as<std::string>()] = kv.second;
+    for (const auto& kv : own) {
+      const std::string key = kv.first.as<std::string>();
+      merged[key] = MergeGlobals(global[key], kv.second);
+    }
+    return merged;
+  }
+  if (global.IsSequence() && own.IsSequence() && global.Tag().size() <= 1 &&
+      own.Tag().size() <= 1) {
+    YAML::Node merged(YAML::NodeType::Sequence);
+    for (const auto& item : global) merged.push_back(item);
+    for (const auto& item : own) merged.push_back(item);
+    return merged;
+  }
+  return own;
+}
+
+absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource& resource,
+                                          ThawConfig& config) {
+  const bool sam = resource.type == kServerlessFunction;
+  const YAML::Node own = Get(resource.node, "Properties");
+  if (own && !own.IsMap())
+    return diag_.Error(own, "Resources." + id + ".Properties", "expected a mapping");
+  const YAML::Node globals = sam ? Get(Get(root_, "Globals"), "Function") : YAML::Node();
+  const YAML::Node props = sam ? MergeGlobals(globals, own) : own;
+  if (!props || !props.IsMap()) {
+    return diag_.Error(resource.node, "Resources." + id + ".Properties", "required");
+  }
+  auto path_of = [&](const std::string& key) { return PropertyPath(id, own, key); };
+  auto string_of = [&](const std::string& key) -> absl::StatusOr<std::string> {
+    auto value = EvalString(Get(props, key), path_of(key));
+    if (!value.ok() && IsNoValue(value.status())) {
+      return diag_.Error(Get(props, key), path_of(key), "AWS::NoValue: a value is required");
+    }
+    if (!value.ok() && IsUnresolved(value.status())) {
+      return diag_.Error(Get(props, key), path_of(key),
+                         "cannot be resolved locally: " + std::string(value.status().message()));
+    }
+    return value;
+  };
+
+  if (Get(resource.node, "Metadata") && Get(Get(resource.node, "Metadata"), "BuildMethod")) {
+    diag_.Note("Resources." + id + ".Metadata.BuildMethod",
+               "thaw runs CodeUri as it is, without `sam build`; to run the built code, run "
+               "`sam build` and pass --config .aws-sam/build/template.yaml");
+  }
+  if (Get(props, "PackageType")) {
+    auto type = string_of("PackageType");
+    if (!type.ok()) return type.status();
+    if (*type == "Image") {
+      return diag_.Error(Get(props, "PackageType"), path_of("PackageType"),
+                         "container image functions are not supported yet; use a zip-style "
+                         "function (Runtime, Handler, CodeUri)");
+    }
+  }
+  if (Get(props, "ImageUri")) {
+    return diag_.Error(Get(props, "ImageUri"), path_of("ImageUri"),
+                       "container image functions are not supported yet");
+  }
+
+  FunctionConfig fn;
+  fn.name = id;
+  if (Get(props, "FunctionName")) {
+    auto name = EvalString(Get(props, "FunctionName"), path_of("FunctionName"));
+    if (name.ok()) {
+      fn.name = *name;
+    } else if (IsUnresolved(name.status())) {
+      diag_.Note(path_of("FunctionName"), "cannot be resolved locally (" +
+                                              std::string(name.status().message()) +
+                                              "); the function is named " + id);
+    } else {
+      return name.status();
+    }
+  }
+  if (auto problem = CheckFunctionName(fn.name)) {
+    return diag_.Error(Get(props, "FunctionName") ? Get(props, "FunctionName") : resource.node,
+                       Get(props, "FunctionName") ? path_of("FunctionName") : "Resources." + id,
+                       *problem);
+  }
+  if (config.functions.count(fn.name)) {
+    return diag_.Error(resource.node, "Resources." + id, "a second function named " + fn.name);
+  }
+
+  if (!Get(props, "Runtime")) return diag_.Error(resource.node, path_of("Runtime"), "required");
+  auto runtime = string_of("Runtime");
+  if (!runtime.ok()) return runtime.status();
+  fn.runtime = *runtime;
+  if (Get(props, "Handler")) {
+    auto handler = string_of("Handler");
+    if (!handler.ok()) return handler.status();
+    fn.handler = *handler;
+  }
+
+  // The code: a local directory, relative to the template.
+  std::string code_key = sam ? "CodeUri" : "Code";
+  std::filesystem::path code_dir = base_dir_;
+  if (sam && Get(props, "InlineCode")) {
+    return diag_.Error(Get(props, "InlineCode"), path_of("InlineCode"),
+                       "inline code is not supported; put the code in a directory and point "
+                       "CodeUri at it");
+  }
+  if (const YAML::Node code = Get(props, code_key); code) {
+    if (code.IsMap() && code.Tag().size() <= 1 && !Get(code, "Ref") && !Get(code, "Fn::Sub") &&
+        !Get(code, "Fn::Join")) {
+      return diag_.Error(code, path_of(code_key),
+                         Get(code, "ZipFile")
+                             ? "inline code (ZipFile) is not supported; put the code in a "
+                               "directory and point Code at it"
+                             : "code in S3 is not supported: thaw runs local code; point " +
+                                   code_key + " at the function's directory");
+    }
+    auto location = string_of(code_key);
+    if (!location.ok()) return location.status();
+    if (location->rfind("s3://", 0) == 0) {
+      return diag_.Error(code, path_of(code_key),
+                         "code in S3 is not supported: thaw runs local code; point " + code_key +
+                             " at the function's directory");
+    }
+    code_dir = *location;
+    if (code_dir.is_relative()) code_dir = base_dir_ / code_dir;
+    code_dir = code_dir.lexically_normal();
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(code_dir, ec)) {
+      return diag_.Error(code, path_of(code_key),
+                         code_dir.string() + " is a file; thaw runs unpacked code: point " +
+                             code_key + " at a directory");
+    }
+  } else if (!sam) {
+    return diag_.Error(resource.node, path_of("Code"), "required");
+  }
+
+  if (auto problem = ResolveRuntime(code_dir, "", base_dir_, fn)) {
+    switch (problem->input) {
+      case FunctionInput::kRuntime:
+        return diag_.Error(Get(props, "Runtime"), path_of("Runtime"), problem->message);
+      case FunctionInput::kHandler:
+        return diag_.Error(Get(props, "Handler") ? Get(props, "Handler") : resource.node,
+                           path_of("Handler"), problem->message);
+      case FunctionInput::kCode:
+        return diag_.Error(Get(props, code_key) ? Get(props, code_key) : resource.node,
+                           path_of(code_key), problem->message);
+      case FunctionInput::kPython:
+        return diag_.Error(Get(props, "Runtime"), path_of("Runtime"), problem->message);
+    }
+  }
+
+  if (Get(props, "MemorySize")) {
+    auto memory =
+        EvalInt(Get(props, "MemorySize"), path_of("MemorySize"), kMinMemoryMb, kMaxMemoryMb);
+    if (memory.ok()) {
+      fn.memory_mb = *memory;
+    } else if (IsNoValue(memory.status())) {
+      // the default
+    } else if (IsUnresolved(memory.status())) {
+      diag_.Note(path_of("MemorySize"), "cannot be resolved locally (" +
+                                            std::string(memory.status().message()) +
+                                            "); 128 MB is used");
+    } else {
+      return memory.status();
+    }
+  }
+  if (Get(props, "Timeout")) {
+    auto timeout = EvalInt(Get(props, "Timeout"), path_of("Timeout"), kMinTimeoutS, kMaxTimeoutS);
+    if (timeout.ok()) {
+      fn.timeout_s = *timeout;
+    } else if (IsNoValue(timeout.status())) {
+      // the default
+    } else if (IsUnresolved(timeout.status())) {
+      diag_.Note(path_of("Timeout"), "cannot be resolved locally (" +
+                                         std::string(timeout.status().message()) +
+                                         "); 3 seconds are used");
+    } else {
+      return timeout.status();
+    }
+  }
+  if (const YAML::Node env = Get(props, "Environment"); env) {
+    const YAML::Node vars = Get(env, "Variables");
+    if (env.IsMap() && vars) {
+      if (!vars.IsMap())
+        return diag_.Error(vars, path_of("Environment") + ".Variables", "expected a mapping");
+      for (const auto& kv : vars) {
+        const std::string key = kv.first.as<std::string>();
+        const bool own_var = own && Get(own, "Environment") &&
+                             Get(Get(own, "Environment"), "Variables") &&
+                             Get(Get(Get(own, "Environment"), "Variables"), key);
+        const std::string var_path =
+            (own_var ? "Resources." + id + ".Properties" : std::string("Globals.Function")) +
+            ".Environment.Variables." + key;
+        if (auto problem = CheckEnvironmentName(key))
+          return diag_.Error(kv.first, var_path, *problem);
+        auto value = EvalString(kv.second, var_path);
+        if (value.ok()) {
+          fn.environment[key] = *value;
+        } else if (IsNoValue(value.status())) {
+          continue;
+        } else if (IsUnresolved(value.status())) {
+          diag_.Note(var_path, "not set: " + std::string(value.status().message()));
+        } else {
+          return value.status();
+        }
+      }
+    }
+  }
+  if (Get(props, "ReservedConcurrentExecutions")) {
+    auto n = EvalInt(Get(props, "ReservedConcurrentExecutions"),
+                     path_of("ReservedConcurrentExecutions"), 0, 100000);
+    if (!n.ok()) return n.status();
+    fn.reserved_concurrency = *n;
+  }
+  if (const YAML::Node pc = Get(props, "ProvisionedConcurrencyConfig"); pc) {
+    const std::string pc_path =
+        path_of("ProvisionedConcurrencyConfig") + ".ProvisionedConcurrentExecutions";
+    if (!pc.IsMap() || !Get(pc, "ProvisionedConcurrentExecutions")) {
+      return diag_.Error(pc, pc_path, "required");
+    }
+    auto n = EvalInt(Get(pc, "ProvisionedConcurrentExecutions"), pc_path, 0, 1000);
+    if (!n.ok()) return n.status();
+    fn.provisioned_concurrency = *n;
+  }
+
+  // The role's statements: SAM Policies, or the inline policies of a role in the template.
+  IamTranslation iam(diag_, settings_.region, settings_.account_id);
+  if (Get(props, "Role")) {
+    if (sam && Get(props, "Policies")) {
+      diag_.Note(path_of("Policies"), "ignored because Role is set (as SAM does)");
+    }
+    if (auto s = LoadRolePolicies(Get(props, "Role"), path_of("Role"), iam); !s.ok()) return s;
+  } else if (sam && Get(props, "Policies")) {
+    if (auto s = LoadPolicies(Get(props, "Policies"), path_of("Policies"), iam); !s.ok()) return s;
+  } else if (sam) {
+    iam.DeclareNone();
+    diag_.Note("Resources." + id + ".Properties.Policies",
+               "none: SAM's default role (AWSLambdaBasicExecutionRole) allows no Secrets Manager "
+               "or SSM call, so the fake AWS denies them too");
+  }
+  fn.iam_statements = iam.Statements();
+
+  // Layers: the globals' then the function's own, each with its own path.
+  std::vector<std::pair<YAML::Node, std::string>> layer_items;
+  for (const auto& [layers, where] :
+       {std::pair{Get(globals, "Layers"), std::string("Globals.Function.Layers")},
+        std::pair{Get(own, "Layers"), "Resources." + id + ".Properties.Layers"}}) {
+    if (!layers) continue;
+    if (!layers.IsSequence()) return diag_.Error(layers, where, "expected a list");
+    for (size_t i = 0; i < layers.size(); ++i) {
+      layer_items.emplace_back(layers[i], where + "[" + std::to_string(i) + "]");
+    }
+  }
+  {
+    for (const auto& [layer, layer_path] : layer_items) {
+      auto arn = EvalString(layer, layer_path);
+      if (!arn.ok() && IsNoValue(arn.status())) continue;
+      if (!arn.ok()) {
+        if (!IsUnresolved(arn.status())) return arn.status();
+        diag_.Note(layer_path, "not applied: " + std::string(arn.status().message()) +
+                                   " (thaw applies no layers except the Parameters and "
+                                   "Secrets extension)");
+        continue;
+      }
+      if (arn->find("AWS-Parameters-and-Secrets-Lambda-Extension") != std::string::npos) {
+        if (std::find(fn.extensions.begin(), fn.extensions.end(), "parameters-and-secrets") ==
+            fn.extensions.end()) {
+          fn.extensions.push_back("parameters-and-secrets");
+        }
+      } else {
+        diag_.Note(layer_path, *arn +
+                                   ": not applied (thaw applies no layers except the "
+                                   "Parameters and Secrets extension; put dependencies in "
+                                   "the function's own directory)");
+      }
+    }
+  }
+  if (const YAML::Node arch = Get(props, "Architectures"); arch) {
+    auto value = Eval(arch, path_of("Architectures"));
+    if (value.ok() && value->dump().find("arm64") != std::string::npos) {
+      diag_.Note(path_of("Architectures"),
+                 "arm64: the function runs on this machine's architecture");
+    }
+  }
+  for (const auto& kv : props) {
+    const std::string key = kv.first.as<std::string>();
+    if (kReadProperties.count(key) || kInertProperties.count(key)) continue;
+    auto why = kUnappliedWhy.find(key);
+    diag_.Note(path_of(key), "not applied: " + (why != kUnappliedWhy.end()
+                                                    ? why->second
+                                                    : std::string("thaw does not read it")));
+  }
+  // `sam local invoke` takes the logical id; so does thaw, when the function has a name of
+  // its own.
+  if (fn.name != id) config.aliases[id] = fn.name;
+  config.functions[fn.name] = std::move(fn);
+  return absl::OkStatus();
+}
+
+absl::Status TemplateLoader::LoadPolicies(const YAML::Node& policies, const std::string& path,
+                                          IamTranslation& iam) {
+  in_policy_ = true;
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{in_policy_};
+  const bool list = policies.IsSequence() && policies.Tag().size() <= 1;
+  const size_t count = list ? policies.size() : 1;
+  for (size_t i = 0; i < count; ++i) {
+    const YAML::Node item = list ? policies[i] : policies;
+    const std::string item_path = list ? path + "[" + std::to_string(i) + "]" : path;
+    if (item.IsMap() && item.Tag().size() <= 1 && Get(item, "Statement")) {
+      // A policy document: each statement on its own, so one that cannot be resolved
+      // locally does not take the others with it.
+      iam.DeclareNone();
+      const YAML::Node statements = Get(item, "Statement");
+      const bool many = statements.IsSequence() && statements.Tag().size() <= 1;
+      for (size_t j = 0; j < (many ? statements.size() : 1); ++j) {
+        const std::string statement_path =
+            item_path + ".Statement" + (many ? "[" + std::to_string(j) + "]" : "");
+        auto statement = Eval(many ? statements[j] : statements, statement_path);
+        if (!statement.ok()) {
+          if (!IsUnresolved(statement.status())) return statement.status();
+          iam.Unresolved(statement_path, std::string(statement.status().message()));
+          continue;
+        }
+        if (statement->is_array()) {
+          iam.AddDocument(statement_path, *statement);
+        } else {
+          iam.AddStatement(statement_path, *statement);
+        }
+      }
+      continue;
+    }
+    auto value = Eval(item, item_path);
+    if (!value.ok()) {
+      if (!IsUnresolved(value.status())) return value.status();
+      iam.Unresolved(item_path, std::string(value.status().message()));
+      continue;
+    }
+    if (value->is_string()) {
+      iam.AddManagedPolicy(item_path, value->get<std::string>());
+    } else if (value->is_object() && value->contains("Statement")) {
+      iam.AddDocument(item_path, *value);
+    } else if (value->is_object() && value->size() == 1) {
+      iam.AddPolicyTemplate(item_path, value->begin().key(), value->begin().value());
+    } else {
+      return diag_.Error(item, item_path,
+                         "expected a managed policy name, a policy document {Statement: [...]} "
+                         "or a SAM policy template");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TemplateLoader::LoadRolePolicies(const YAML::Node& role, const std::string& path,
+                                              IamTranslation& iam) {
+  // The role is in the template when Role is `!GetAtt R.Arn` (or `!Ref R`) of an AWS::IAM::Role.
+  std::string role_id;
+  const std::string& tag = role.Tag();
+  if (tag == "!GetAtt" && role.IsScalar()) {
+    role_id = role.Scalar().substr(0, role.Scalar().find('.'));
+  } else if (tag == "!Ref" && role.IsScalar()) {
+    role_id = role.Scalar();
+  } else if (role.IsMap() && Get(role, "Fn::GetAtt")) {
+    const YAML::Node arg = Get(role, "Fn::GetAtt");
+    role_id = arg.IsSequence() && arg.size() > 0 ? arg[0].Scalar()
+                                                 : arg.Scalar().substr(0, arg.Scalar().find('.'));
+  } else if (role.IsMap() && Get(role, "Ref")) {
+    role_id = Get(role, "Ref").Scalar();
+  }
+  auto it = resources_.find(role_id);
+  if (it == resources_.end() || it->second.type != kIamRole) {
+    diag_.Note(path,
+               "the role is not in this template, so its permissions are unknown: the "
+               "function's calls to the fake AWS are not restricted");
+    iam.Unrestricted();
+    return absl::OkStatus();
+  }
+  const YAML::Node props = Get(it->second.node, "Properties");
+  const std::string role_path = "Resources." + role_id + ".Properties";
+  in_policy_ = true;
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{in_policy_};
+  iam.DeclareNone();
+  if (const YAML::Node managed = Get(props, "ManagedPolicyArns"); managed) {
+    auto value = Eval(managed, role_path + ".ManagedPolicyArns");
+    if (!value.ok()) {
+      if (!IsUnresolved(value.status())) return value.status();
+      iam.Unresolved(role_path + ".ManagedPolicyArns", std::string(value.status().message()));
+    } else if (value->is_array()) {
+      for (size_t i = 0; i < value->size(); ++i) {
+        iam.AddManagedPolicy(role_path + ".ManagedPolicyArns[" + std::to_string(i) + "]",
+                             Scalar((*value)[i]));
+      }
+    }
+  }
+  if (const YAML::Node policies = Get(props, "Policies"); policies && policies.IsSequence()) {
+    for (size_t i = 0; i < policies.size(); ++i) {
+      const std::string item_path = role_path + ".Policies[" + std::to_string(i) + "]";
+      auto doc = Eval(Get(policies[i], "PolicyDocument"), item_path + ".PolicyDocument");
+      if (!doc.ok()) {
+        if (!IsUnresolved(doc.status())) return doc.status();
+        iam.Unresolved(item_path, std::string(doc.status().message()));
+        continue;
+      }
+      iam.AddDocument(item_path + ".PolicyDocument", *doc);
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string RandomPassword(size_t length) {
+  static const char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::random_device device;
+  std::mt19937_64 rng(device());
+  std::uniform_int_distribution<size_t> pick(0, sizeof(kChars) - 2);
+  std::string out;
+  for (size_t i = 0; i < length; ++i) out += kChars[pick(rng)];
+  return out;
+}
+
+absl::Status TemplateLoader::LoadSecret(const std::string& id, const YAML::Node& props,
+                                        ThawConfig& config) {
+  const std::string path = "Resources." + id + ".Properties";
+  SecretSeed seed;
+  seed.name = SecretNameOf(id);
+  if (props && Get(props, "Description")) {
+    auto description = EvalString(Get(props, "Description"), path + ".Description");
+    if (description.ok()) seed.description = *description;
+  }
+  if (props && Get(props, "SecretString")) {
+    auto value = Eval(Get(props, "SecretString"), path + ".SecretString");
+    if (!value.ok()) {
+      if (!IsUnresolved(value.status())) return value.status();
+      diag_.Note(path + ".SecretString", "cannot be resolved locally (" +
+                                             std::string(value.status().message()) +
+                                             "); the secret is not seeded");
+      return absl::OkStatus();
+    }
+    seed.value = value->is_string() ? value->get<std::string>() : value->dump();
+  } else if (props && Get(props, "GenerateSecretString")) {
+    const YAML::Node generate = Get(props, "GenerateSecretString");
+    int length = 32;
+    if (Get(generate, "PasswordLength")) {
+      auto n = EvalInt(Get(generate, "PasswordLength"),
+                       path + ".GenerateSecretString.PasswordLength", 1, 4096);
+      if (n.ok()) length = *n;
+    }
+    const std::string password = RandomPassword(length);
+    seed.value = password;
+    if (Get(generate, "SecretStringTemplate") && Get(generate, "GenerateStringKey")) {
+      auto text = EvalString(Get(generate, "SecretStringTemplate"),
+                             path + ".GenerateSecretString.SecretStringTemplate");
+      auto key = EvalString(Get(generate, "GenerateStringKey"),
+                            path + ".GenerateSecretString.GenerateStringKey");
+      if (text.ok() && key.ok()) {
+        Json object = Json::parse(*text, nullptr, false);
+        if (object.is_object()) {
+          object[*key] = password;
+          seed.value = object.dump();
+        }
+      }
+    }
+    diag_.Note(path + ".GenerateSecretString",
+               "the secret is seeded with a random value generated at start");
+  } else {
+    diag_.Note(path, "no SecretString: the secret " + seed.name + " is not seeded");
+    return absl::OkStatus();
+  }
+  config.seeds.secrets.push_back(std::move(seed));
+  return absl::OkStatus();
+}
+
+absl::Status TemplateLoader::LoadParameter(const std::string& id, const YAML::Node& props,
+                                           ThawConfig& config) {
+  const std::string path = "Resources." + id + ".Properties";
+  if (!props || !Get(props, "Name") || !Get(props, "Value")) {
+    diag_.Note(path, "no Name or Value: the parameter is not seeded");
+    return absl::OkStatus();
+  }
+  ParameterSeed seed;
+  auto name = EvalString(Get(props, "Name"), path + ".Name");
+  auto value = EvalString(Get(props, "Value"), path + ".Value");
+  for (const auto* s : {&name, &value}) {
+    if (s->ok()) continue;
+    if (!IsUnresolved(s->status())) return s->status();
+    diag_.Note(path, "cannot be resolved locally (" + std::string(s->status().message()) +
+                         "); the parameter is not seeded");
+    return absl::OkStatus();
+  }
+  seed.name = *name;
+  seed.value = *value;
+  if (Get(props, "Type")) {
+    auto type = EvalString(Get(props, "Type"), path + ".Type");
+    if (type.ok()) seed.type = *type;
+  }
+  config.seeds.parameters.push_back(std::move(seed));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ThawConfig> TemplateLoader::Load() {
+  ThawConfig config;
+  config.source = diag_.file();
+  if (!root_.IsMap()) return diag_.Error(root_, "", "expected a template (a mapping)");
+  const YAML::Node resources = Get(root_, "Resources");
+  if (!resources || !resources.IsMap()) {
+    return diag_.Error(root_, "Resources", "required (a mapping of resources)");
+  }
+  if (const YAML::Node transform = Get(root_, "Transform"); transform) {
+    const bool list = transform.IsSequence();
+    for (size_t i = 0; i < (list ? transform.size() : 1); ++i) {
+      const YAML::Node item = list ? transform[i] : transform;
+      if (item.IsScalar() && item.Scalar() != "AWS::Serverless-2016-10-31") {
+        diag_.Note("Transform", item.Scalar() + " is not applied");
+      }
+    }
+  }
+  for (const auto& kv : resources) {
+    const std::string id = kv.first.as<std::string>();
+    if (!kv.second.IsMap() || !Get(kv.second, "Type") || !Get(kv.second, "Type").IsScalar()) {
+      return diag_.Error(kv.second, "Resources." + id + ".Type", "required");
+    }
+    resources_[id] = Resource{Get(kv.second, "Type").Scalar(), kv.second};
+  }
+  for (const auto& [id, resource] : resources_) {
+    if (resource.type != kServerlessFunction && resource.type != kLambdaFunction &&
+        resource.type != kSecret && resource.type != kParameter) {
+      continue;
+    }
+    auto created = Created(id, resource.node);
+    if (!created.ok()) return created.status();
+    if (!*created) continue;
+    absl::Status status;
+    if (resource.type == kSecret) {
+      status = LoadSecret(id, Get(resource.node, "Properties"), config);
+    } else if (resource.type == kParameter) {
+      status = LoadParameter(id, Get(resource.node, "Properties"), config);
+    } else {
+      status = LoadFunction(id, resource, config);
+    }
+    if (!status.ok()) return status;
+  }
+  if (config.functions.empty()) {
+    return diag_.Error("Resources", std::string("no ") + kServerlessFunction + " or " +
+                                        kLambdaFunction + " to run");
+  }
+  for (auto it = config.aliases.begin(); it != config.aliases.end();) {
+    it = config.functions.count(it->first) ? config.aliases.erase(it) : std::next(it);
+  }
+  config.settings = settings_;
+  if (auto problem = CheckConcurrency(config)) return diag_.Error("Resources", *problem);
+  config.notes = diag_.TakeNotes();
+  return config;
+}
+
+}  // namespace
+
+absl::StatusOr<ThawConfig> ParseSamTemplate(const std::string& text,
+                                            const std::string& display_name,
+                                            const std::filesystem::path& base_dir) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    // JSON that YAML cannot read (tabs, for one): parse it as JSON.
+    Json json = Json::parse(text, nullptr, false);
+    if (json.is_discarded()) {
+      return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
+                                        ": invalid YAML: " + e.msg);
+    }
+    root = YAML::Load(json.dump());
+  }
+  try {
+    TemplateLoader loader(root, display_name, base_dir);
+    return loader.Load();
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) + ": " +
+                                      e.msg);
+  }
+}
+
+}  // namespace thaw

@@ -1,0 +1,34 @@
+#ifndef THAW_EMULATOR_CONFIG_SAM_TEMPLATE_H_
+#define THAW_EMULATOR_CONFIG_SAM_TEMPLATE_H_
+
+#include <filesystem>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "emulator/config/thaw_config.h"
+
+namespace thaw {
+
+// Reads the functions of a SAM or CloudFormation template (YAML, short or long intrinsic
+// forms, or JSON) into a ThawConfig:
+// - AWS::Serverless::Function (with Globals.Function merged in as SAM does: maps merged, lists
+//   appended, scalars overridden) and AWS::Lambda::Function: Runtime, Handler, CodeUri / Code
+//   (a local directory, relative to `base_dir`), MemorySize, Timeout, Environment.Variables,
+//   ReservedConcurrentExecutions, ProvisionedConcurrencyConfig, FunctionName (else the logical
+//   id is the name), Policies (inline statements and the Secrets Manager / SSM policy
+//   templates become FunctionConfig::iam_statements), Layers (the AWS Parameters and Secrets
+//   extension layer becomes extensions "parameters-and-secrets");
+// - AWS::SecretsManager::Secret and AWS::SSM::Parameter resources seed the fake AWS;
+// - intrinsics Ref (parameters with a Default, pseudo parameters, the resources above), Sub,
+//   GetAtt (function Arn, parameter Value/Type), Join, Select, Split, FindInMap, If and the
+//   condition functions. What cannot be resolved, or is read but not emulated (Role, Events,
+//   other layers, ...), becomes a note in ThawConfig::notes naming the property.
+// Errors (InvalidArgument) name the file, the line when known and the property path:
+// "template.yaml:14: Resources.Fn.Properties.CodeUri: ...". Thread-safe (no shared state).
+absl::StatusOr<ThawConfig> ParseSamTemplate(const std::string& text,
+                                            const std::string& display_name,
+                                            const std::filesystem::path& base_dir);
+
+}  // namespace thaw
+
+#endif  // THAW_EMULATOR_CONFIG_SAM_TEMPLATE_H_

@@ -1,0 +1,770 @@
+#include "emulator/config/serverless_config.h"
+
+#include <cstdlib>
+#include <regex>
+#include <set>
+
+#include "absl/status/status.h"
+#include "emulator/config/diagnostics.h"
+#include "emulator/config/function_checks.h"
+#include "emulator/config/iam_translation.h"
+#include "nlohmann/json.hpp"
+#include "yaml-cpp/yaml.h"
+
+namespace thaw {
+namespace {
+
+using Json = nlohmann::json;
+
+// A variable thaw cannot resolve is Unimplemented (a note, the key is skipped); a malformed
+// file is InvalidArgument (an error).
+bool IsUnresolved(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnimplemented;
+}
+
+// The Framework's defaults when neither the function nor the provider says.
+constexpr int kDefaultMemoryMb = 1024;
+constexpr int kDefaultTimeoutS = 6;
+
+// Keys with no effect on how a function runs locally: ignored without a note.
+const std::set<std::string> kInertProviderKeys = {"name",
+                                                  "profile",
+                                                  "deploymentBucket",
+                                                  "deploymentPrefix",
+                                                  "stackName",
+                                                  "apiName",
+                                                  "tags",
+                                                  "stackTags",
+                                                  "logRetentionInDays",
+                                                  "versionFunctions",
+                                                  "lambdaHashingVersion",
+                                                  "deploymentMethod",
+                                                  "cfnRole",
+                                                  "rolePermissionsBoundary",
+                                                  "disableRollback",
+                                                  "stackPolicy",
+                                                  "stackParameters",
+                                                  "notificationArns",
+                                                  "tracing",
+                                                  "logs",
+                                                  "kmsKeyArn",
+                                                  "apiGateway",
+                                                  "httpApi",
+                                                  "websocketsApiName",
+                                                  "websocketsApiRouteSelectionExpression",
+                                                  "endpointType",
+                                                  "ecr",
+                                                  "alb",
+                                                  "s3",
+                                                  "eventBridge",
+                                                  "cloudFront",
+                                                  "logDataProtectionPolicy"};
+const std::set<std::string> kInertFunctionKeys = {
+    "description",        "tags",           "package", "disableLogs", "tracing", "kmsKeyArn",
+    "logRetentionInDays", "versionFunction"};
+
+class ServerlessLoader {
+ public:
+  ServerlessLoader(YAML::Node root, const std::string& display_name, std::filesystem::path base_dir)
+      : root_(std::move(root)), diag_(display_name), base_dir_(std::move(base_dir)) {}
+
+  absl::StatusOr<ThawConfig> Load();
+
+ private:
+  // `node` with its variables resolved: a variable that is the whole value may yield a
+  // mapping or a list.
+  absl::StatusOr<YAML::Node> Resolve(const YAML::Node& node, const std::string& path,
+                                     int depth = 0);
+  absl::StatusOr<YAML::Node> ResolveText(const std::string& text, const std::string& path,
+                                         int depth);
+  absl::StatusOr<YAML::Node> Variable(const std::string& expression, const std::string& path,
+                                      int depth);
+  absl::StatusOr<YAML::Node> Source(const std::string& reference, const std::string& path,
+                                    int depth);
+  // A fully resolved value as JSON (scalars as strings).
+  absl::StatusOr<Json> ToJson(const YAML::Node& node, const std::string& path, int depth = 0);
+  absl::StatusOr<std::string> String(const YAML::Node& node, const std::string& path);
+  absl::StatusOr<int> Int(const YAML::Node& node, const std::string& path, int min, int max);
+  // Like Int, but a value that cannot be resolved is noted and `fallback` kept.
+  absl::Status OptionalInt(const YAML::Node& node, const std::string& path, int min, int max,
+                           int& value);
+
+  absl::Status LoadIam(const YAML::Node& provider, IamTranslation& iam);
+  absl::Status LoadStatements(const YAML::Node& statements, const std::string& path,
+                              IamTranslation& iam);
+  absl::Status LoadManaged(const YAML::Node& policies, const std::string& path,
+                           IamTranslation& iam);
+  absl::Status LoadLayers(const YAML::Node& layers, const std::string& path, FunctionConfig& fn);
+  absl::Status LoadFunction(const std::string& key, const YAML::Node& node,
+                            const YAML::Node& provider, ThawConfig& config);
+
+  const YAML::Node root_;
+  Diagnostics diag_;
+  std::filesystem::path base_dir_;
+  std::string service_;
+  std::string stage_ = "dev";
+  Settings settings_;
+};
+
+absl::StatusOr<YAML::Node> ServerlessLoader::Resolve(const YAML::Node& node,
+                                                     const std::string& path, int depth) {
+  if (!node.IsDefined()) return diag_.Error(path, "a value is missing");
+  if (depth > 20) return diag_.Error(node, path, "variables refer to each other in a loop");
+  if (!node.IsScalar() || node.Scalar().find("${") == std::string::npos) return node;
+  return ResolveText(node.Scalar(), path, depth);
+}
+
+absl::StatusOr<YAML::Node> ServerlessLoader::ResolveText(const std::string& input,
+                                                         const std::string& path, int depth) {
+  std::string text = input;
+  while (true) {
+    // The last ${ opens an innermost variable: any nested one would start after it.
+    const size_t start = text.rfind("${");
+    if (start == std::string::npos) return YAML::Node(text);
+    const size_t end = text.find('}', start);
+    if (end == std::string::npos) {
+      return diag_.Error(path, "unclosed ${ in '" + input + "'");
+    }
+    auto value = Variable(text.substr(start + 2, end - start - 2), path, depth);
+    if (!value.ok()) return value;
+    if (start == 0 && end == text.size() - 1) return *value;  // the whole value
+    if (!value->IsScalar()) {
+      return diag_.Error(path, "${" + text.substr(start + 2, end - start - 2) +
+                                   "} is a mapping or a list, used inside a string");
+    }
+    text = text.substr(0, start) + value->Scalar() + text.substr(end + 1);
+  }
+}
+
+// Splits "a, 'b, c', d" at the commas outside quotes.
+std::vector<std::string> SplitFallbacks(const std::string& expression) {
+  std::vector<std::string> parts;
+  std::string current;
+  char quote = 0;
+  for (char c : expression) {
+    if (quote) {
+      if (c == quote) quote = 0;
+      current += c;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      current += c;
+    } else if (c == ',') {
+      parts.push_back(current);
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  parts.push_back(current);
+  for (auto& part : parts) {
+    const size_t first = part.find_first_not_of(" \t");
+    const size_t last = part.find_last_not_of(" \t");
+    part = first == std::string::npos ? "" : part.substr(first, last - first + 1);
+  }
+  return parts;
+}
+
+absl::StatusOr<YAML::Node> ServerlessLoader::Variable(const std::string& expression,
+                                                      const std::string& path, int depth) {
+  std::string why;
+  for (const std::string& part : SplitFallbacks(expression)) {
+    if (part.size() >= 2 && (part[0] == '\'' || part[0] == '"') && part.back() == part[0]) {
+      return YAML::Node(part.substr(1, part.size() - 2));
+    }
+    static const std::regex kNumber("-?[0-9]+(\\.[0-9]+)?");
+    if (std::regex_match(part, kNumber) || part == "true" || part == "false" || part == "null") {
+      return YAML::Node(part);
+    }
+    auto value = Source(part, path, depth);
+    if (value.ok() && !value->IsNull()) return value;
+    if (!value.ok() && !IsUnresolved(value.status())) return value;
+    if (why.empty()) {
+      why = value.ok() ? "${" + part + "} is empty" : std::string(value.status().message());
+    }
+  }
+  return absl::UnimplementedError(why);
+}
+
+absl::StatusOr<YAML::Node> ServerlessLoader::Source(const std::string& reference,
+                                                    const std::string& path, int depth) {
+  const size_t colon = reference.find(':');
+  const std::string source = colon == std::string::npos ? "" : reference.substr(0, colon);
+  const std::string address = colon == std::string::npos ? "" : reference.substr(colon + 1);
+  if (source == "self") {
+    YAML::Node node = root_;
+    std::string walked;
+    size_t start = 0;
+    while (start < address.size()) {
+      size_t dot = address.find('.', start);
+      const std::string key = address.substr(start, dot == std::string::npos ? dot : dot - start);
+      walked += (walked.empty() ? "" : ".") + key;
+      auto resolved = Resolve(node, path, depth + 1);
+      if (!resolved.ok()) return resolved;
+      node.reset(*resolved);
+      if (node.IsSequence() && std::all_of(key.begin(), key.end(), ::isdigit) && !key.empty()) {
+        const YAML::Node sequence = node;
+        node.reset(sequence[std::stoul(key)]);
+      } else if (node.IsMap()) {
+        node.reset(Get(node, key));
+      } else {
+        return absl::UnimplementedError("${self:" + address + "}: " + walked +
+                                        " is not in the file");
+      }
+      if (!node || !node.IsDefined()) {
+        return absl::UnimplementedError("${self:" + address + "}: " + walked +
+                                        " is not in the file");
+      }
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    return Resolve(node, path, depth + 1);
+  }
+  if (source == "sls" && address == "stage") return YAML::Node(stage_);
+  if (source == "sls" && address == "instanceId") return YAML::Node("thaw");
+  if (source == "aws" && address == "region") return YAML::Node(settings_.region);
+  if (source == "aws" && address == "accountId") return YAML::Node(settings_.account_id);
+  if (source == "env") {
+    if (const char* value = std::getenv(address.c_str())) return YAML::Node(std::string(value));
+    return absl::UnimplementedError("${env:" + address + "}: " + address +
+                                    " is not set in thaw's environment");
+  }
+  if (source == "opt") {
+    return absl::UnimplementedError("${opt:" + address +
+                                    "}: thaw takes no Framework options (give a fallback, "
+                                    "like ${opt:" +
+                                    address + ", 'dev'})");
+  }
+  return absl::UnimplementedError("${" + reference +
+                                  "} is not resolved by thaw (it reads "
+                                  "self:, sls:stage, opt: fallbacks, env:, aws:region and "
+                                  "aws:accountId)");
+}
+
+absl::StatusOr<Json> ServerlessLoader::ToJson(const YAML::Node& node, const std::string& path,
+                                              int depth) {
+  auto resolved = Resolve(node, path, depth);
+  if (!resolved.ok()) return resolved.status();
+  const YAML::Node& value = *resolved;
+  const std::string& tag = value.Tag();
+  if (tag.size() > 1 && tag[0] == '!') {
+    return absl::UnimplementedError("the CloudFormation intrinsic " + tag +
+                                    " is only known once deployed");
+  }
+  if (value.IsMap()) {
+    if (value.size() == 1) {
+      const std::string key = value.begin()->first.as<std::string>();
+      if (key == "Ref" || key.rfind("Fn::", 0) == 0) {
+        return absl::UnimplementedError("the CloudFormation intrinsic " + key +
+                                        " is only known once deployed");
+      }
+    }
+    Json object = Json::object();
+    for (const auto& kv : value) {
+      const std::string key = kv.first.as<std::string>();
+      auto item = ToJson(kv.second, path + "." + key, depth + 1);
+      if (!item.ok()) return item.status();
+      object[key] = *std::move(item);
+    }
+    return object;
+  }
+  if (value.IsSequence()) {
+    Json array = Json::array();
+    for (size_t i = 0; i < value.size(); ++i) {
+      auto item = ToJson(value[i], path + "[" + std::to_string(i) + "]", depth + 1);
+      if (!item.ok()) return item.status();
+      array.push_back(*std::move(item));
+    }
+    return array;
+  }
+  if (value.IsNull()) return Json();
+  return Json(value.Scalar());
+}
+
+absl::StatusOr<std::string> ServerlessLoader::String(const YAML::Node& node,
+                                                     const std::string& path) {
+  auto value = ToJson(node, path);
+  if (!value.ok()) return value.status();
+  if (!value->is_string()) return diag_.Error(node, path, "expected a string");
+  return value->get<std::string>();
+}
+
+absl::StatusOr<int> ServerlessLoader::Int(const YAML::Node& node, const std::string& path, int min,
+                                          int max) {
+  auto text = String(node, path);
+  if (!text.ok()) return text.status();
+  size_t used = 0;
+  int value = 0;
+  try {
+    value = std::stoi(*text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text->size()) {
+    return diag_.Error(node, path, "expected an integer, got '" + *text + "'");
+  }
+  if (value < min || value > max) {
+    return diag_.Error(node, path,
+                       "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return value;
+}
+
+absl::Status ServerlessLoader::OptionalInt(const YAML::Node& node, const std::string& path, int min,
+                                           int max, int& value) {
+  auto n = Int(node, path, min, max);
+  if (n.ok()) {
+    value = *n;
+    return absl::OkStatus();
+  }
+  if (!IsUnresolved(n.status())) return n.status();
+  diag_.Note(path, std::string(n.status().message()) + "; " + std::to_string(value) + " is used");
+  return absl::OkStatus();
+}
+
+absl::Status ServerlessLoader::LoadStatements(const YAML::Node& statements, const std::string& path,
+                                              IamTranslation& iam) {
+  auto list = Resolve(statements, path);
+  if (!list.ok()) {
+    if (!IsUnresolved(list.status())) return list.status();
+    iam.Unresolved(path, std::string(list.status().message()));
+    return absl::OkStatus();
+  }
+  if (!list->IsSequence()) return diag_.Error(statements, path, "expected a list of statements");
+  iam.DeclareNone();
+  for (size_t i = 0; i < list->size(); ++i) {
+    const std::string item_path = path + "[" + std::to_string(i) + "]";
+    auto statement = ToJson((*list)[i], item_path);
+    if (!statement.ok()) {
+      if (!IsUnresolved(statement.status())) return statement.status();
+      iam.Unresolved(item_path, std::string(statement.status().message()));
+      continue;
+    }
+    iam.AddStatement(item_path, *statement);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ServerlessLoader::LoadManaged(const YAML::Node& policies, const std::string& path,
+                                           IamTranslation& iam) {
+  auto list = ToJson(policies, path);
+  if (!list.ok()) {
+    if (!IsUnresolved(list.status())) return list.status();
+    iam.Unresolved(path, std::string(list.status().message()));
+    return absl::OkStatus();
+  }
+  if (!list->is_array()) return diag_.Error(policies, path, "expected a list of policy ARNs");
+  for (size_t i = 0; i < list->size(); ++i) {
+    const std::string item_path = path + "[" + std::to_string(i) + "]";
+    if (!(*list)[i].is_string()) return diag_.Error(policies, item_path, "expected an ARN");
+    iam.AddManagedPolicy(item_path, (*list)[i].get<std::string>());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ServerlessLoader::LoadIam(const YAML::Node& provider, IamTranslation& iam) {
+  iam.DeclareNone();  // the Framework's default role grants logs only
+  bool any = false;
+  if (const YAML::Node iam_node = Get(provider, "iam"); iam_node) {
+    auto resolved = Resolve(iam_node, "provider.iam");
+    if (!resolved.ok()) return resolved.status();
+    const YAML::Node role = Get((*resolved), "role");
+    if (role && role.IsScalar()) {
+      diag_.Note("provider.iam.role", "an existing role (" + role.Scalar() +
+                                          "): its permissions are unknown, so the functions' "
+                                          "calls to the fake AWS are not restricted");
+      iam.Unrestricted();
+      return absl::OkStatus();
+    }
+    if (role && role.IsMap()) {
+      for (const auto& kv : role) {
+        const std::string key = kv.first.as<std::string>();
+        if (key == "statements") {
+          any = true;
+          if (auto s = LoadStatements(kv.second, "provider.iam.role.statements", iam); !s.ok()) {
+            return s;
+          }
+        } else if (key == "managedPolicies") {
+          any = true;
+          if (auto s = LoadManaged(kv.second, "provider.iam.role.managedPolicies", iam); !s.ok()) {
+            return s;
+          }
+        } else if (key != "name" && key != "path" && key != "tags" &&
+                   key != "permissionsBoundary") {
+          diag_.Note("provider.iam.role." + key, "not applied: thaw does not read it");
+        }
+      }
+    }
+  }
+  if (const YAML::Node old = Get(provider, "iamRoleStatements"); old) {
+    any = true;
+    if (auto s = LoadStatements(old, "provider.iamRoleStatements", iam); !s.ok()) return s;
+  }
+  if (const YAML::Node old = Get(provider, "iamManagedPolicies"); old) {
+    any = true;
+    if (auto s = LoadManaged(old, "provider.iamManagedPolicies", iam); !s.ok()) return s;
+  }
+  if (const YAML::Node role = Get(provider, "role"); role) {
+    diag_.Note("provider.role",
+               "an existing role: its permissions are unknown, so the "
+               "functions' calls to the fake AWS are not restricted");
+    iam.Unrestricted();
+  }
+  if (!any && !Get(provider, "role")) {
+    diag_.Note("provider.iam",
+               "no role statements: the Framework's default role allows no "
+               "Secrets Manager or SSM call, so the fake AWS denies them too");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ServerlessLoader::LoadLayers(const YAML::Node& layers, const std::string& path,
+                                          FunctionConfig& fn) {
+  auto list = Resolve(layers, path);
+  if (!list.ok()) {
+    if (!IsUnresolved(list.status())) return list.status();
+    diag_.Note(path, "not applied: " + std::string(list.status().message()));
+    return absl::OkStatus();
+  }
+  if (!list->IsSequence()) return diag_.Error(layers, path, "expected a list of layer ARNs");
+  for (size_t i = 0; i < list->size(); ++i) {
+    const std::string item_path = path + "[" + std::to_string(i) + "]";
+    auto arn = String((*list)[i], item_path);
+    if (!arn.ok()) {
+      if (!IsUnresolved(arn.status())) return arn.status();
+      diag_.Note(item_path, "not applied: " + std::string(arn.status().message()));
+      continue;
+    }
+    if (arn->find("AWS-Parameters-and-Secrets-Lambda-Extension") != std::string::npos) {
+      if (std::find(fn.extensions.begin(), fn.extensions.end(), "parameters-and-secrets") ==
+          fn.extensions.end()) {
+        fn.extensions.push_back("parameters-and-secrets");
+      }
+    } else {
+      diag_.Note(item_path, *arn +
+                                ": not applied (thaw applies no layers except the "
+                                "Parameters and Secrets extension)");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::Node& node,
+                                            const YAML::Node& provider, ThawConfig& config) {
+  const std::string path = "functions." + key;
+  auto resolved = Resolve(node, path);
+  if (!resolved.ok()) return resolved.status();
+  const YAML::Node def = *resolved;
+  if (!def.IsMap()) return diag_.Error(node, path, "expected a mapping");
+
+  FunctionConfig fn;
+  fn.name = service_ + "-" + stage_ + "-" + key;
+  if (Get(def, "name")) {
+    auto name = String(Get(def, "name"), path + ".name");
+    if (!name.ok()) return name.status();
+    fn.name = *name;
+  }
+  if (auto problem = CheckFunctionName(fn.name)) {
+    return diag_.Error(Get(def, "name") ? Get(def, "name") : node,
+                       Get(def, "name") ? path + ".name" : path, fn.name + ": " + *problem);
+  }
+  if (Get(def, "image")) {
+    return diag_.Error(Get(def, "image"), path + ".image",
+                       "container image functions are not supported yet");
+  }
+  if (Get(def, "package") && Get(Get(def, "package"), "artifact")) {
+    return diag_.Error(Get(Get(def, "package"), "artifact"), path + ".package.artifact",
+                       "thaw runs unpacked code from the service directory, not an artifact");
+  }
+
+  const YAML::Node runtime_node =
+      Get(def, "runtime") ? Get(def, "runtime") : Get(provider, "runtime");
+  const std::string runtime_path = Get(def, "runtime") ? path + ".runtime" : "provider.runtime";
+  if (!runtime_node) {
+    return diag_.Error(node, path + ".runtime", "required (here or in provider.runtime)");
+  }
+  auto runtime = String(runtime_node, runtime_path);
+  if (!runtime.ok()) return runtime.status();
+  fn.runtime = *runtime;
+  if (!Get(def, "handler")) return diag_.Error(node, path + ".handler", "required");
+  auto handler = String(Get(def, "handler"), path + ".handler");
+  if (!handler.ok()) return handler.status();
+  fn.handler = *handler;
+
+  if (auto problem = ResolveRuntime(base_dir_, "", base_dir_, fn)) {
+    switch (problem->input) {
+      case FunctionInput::kRuntime:
+      case FunctionInput::kPython:
+        return diag_.Error(runtime_node, runtime_path, problem->message);
+      case FunctionInput::kHandler:
+        return diag_.Error(Get(def, "handler"), path + ".handler", problem->message);
+      case FunctionInput::kCode:
+        return diag_.Error(node, path, problem->message);
+    }
+  }
+
+  fn.memory_mb = kDefaultMemoryMb;
+  fn.timeout_s = kDefaultTimeoutS;
+  for (const auto& [node_of, where] :
+       {std::pair{provider, std::string("provider")}, std::pair{def, path}}) {
+    if (Get(node_of, "memorySize")) {
+      if (auto s = OptionalInt(Get(node_of, "memorySize"), where + ".memorySize", kMinMemoryMb,
+                               kMaxMemoryMb, fn.memory_mb);
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (Get(node_of, "timeout")) {
+      if (auto s = OptionalInt(Get(node_of, "timeout"), where + ".timeout", kMinTimeoutS,
+                               kMaxTimeoutS, fn.timeout_s);
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (const YAML::Node env = Get(node_of, "environment"); env) {
+      auto vars = Resolve(env, where + ".environment");
+      if (!vars.ok()) {
+        if (!IsUnresolved(vars.status())) return vars.status();
+        diag_.Note(where + ".environment", "not set: " + std::string(vars.status().message()));
+      } else if (!vars->IsMap()) {
+        return diag_.Error(env, where + ".environment", "expected a mapping");
+      } else {
+        for (const auto& kv : *vars) {
+          const std::string name = kv.first.as<std::string>();
+          const std::string var_path = where + ".environment." + name;
+          if (auto problem = CheckEnvironmentName(name)) {
+            return diag_.Error(kv.first, var_path, *problem);
+          }
+          auto value = ToJson(kv.second, var_path);
+          if (!value.ok()) {
+            if (!IsUnresolved(value.status())) return value.status();
+            diag_.Note(var_path, "not set: " + std::string(value.status().message()));
+            fn.environment.erase(name);
+            continue;
+          }
+          if (value->is_object() || value->is_array()) {
+            return diag_.Error(kv.second, var_path, "expected a string value");
+          }
+          fn.environment[name] = value->is_string() ? value->get<std::string>() : "";
+        }
+      }
+    }
+  }
+  if (Get(def, "reservedConcurrency")) {
+    auto n = Int(Get(def, "reservedConcurrency"), path + ".reservedConcurrency", 0, 100000);
+    if (!n.ok()) return n.status();
+    fn.reserved_concurrency = *n;
+  }
+  if (Get(def, "provisionedConcurrency")) {
+    auto n = Int(Get(def, "provisionedConcurrency"), path + ".provisionedConcurrency", 0, 1000);
+    if (!n.ok()) return n.status();
+    fn.provisioned_concurrency = *n;
+  }
+
+  // The role: the provider's, or the function's own (serverless-iam-roles-per-function).
+  IamTranslation iam(diag_, settings_.region, settings_.account_id);
+  if (Get(def, "iamRoleStatements")) {
+    bool inherit = false;
+    if (Get(def, "iamRoleStatementsInherit")) {
+      auto value = String(Get(def, "iamRoleStatementsInherit"), path + ".iamRoleStatementsInherit");
+      inherit = value.ok() && *value == "true";
+    }
+    if (inherit) {
+      if (auto s = LoadIam(provider, iam); !s.ok()) return s;
+    }
+    if (auto s = LoadStatements(Get(def, "iamRoleStatements"), path + ".iamRoleStatements", iam);
+        !s.ok()) {
+      return s;
+    }
+  } else if (Get(def, "role")) {
+    diag_.Note(path + ".role",
+               "an existing role: its permissions are unknown, so the "
+               "function's calls to the fake AWS are not restricted");
+    iam.Unrestricted();
+  } else {
+    if (auto s = LoadIam(provider, iam); !s.ok()) return s;
+  }
+  fn.iam_statements = iam.Statements();
+
+  // Function-level layers replace the provider's, as in the Framework.
+  if (Get(def, "layers")) {
+    if (auto s = LoadLayers(Get(def, "layers"), path + ".layers", fn); !s.ok()) return s;
+  } else if (Get(provider, "layers")) {
+    if (auto s = LoadLayers(Get(provider, "layers"), "provider.layers", fn); !s.ok()) return s;
+  }
+
+  static const std::map<std::string, std::string> kUnappliedWhy = {
+      {"events", "event sources are not emulated; invoke the function through the Invoke API"},
+      {"vpc", "instances use the host's network"},
+      {"destinations", "asynchronous results are not delivered anywhere (see the ledger)"},
+      {"onError", "asynchronous failures are not delivered anywhere (see the ledger)"},
+      {"maximumRetryAttempts", "thaw retries asynchronous invokes as Lambda's defaults do"},
+      {"maximumEventAge", "thaw retries asynchronous invokes as Lambda's defaults do"},
+      {"url", "function URLs are not emulated; use the Invoke API"},
+      {"ephemeralStorageSize", "instances share the host's /tmp"},
+      {"snapStart", "every cold start runs the full init"},
+      {"fileSystemConfig", "EFS mounts are not emulated"},
+      {"architecture", "the function runs on this machine's architecture"},
+  };
+  static const std::set<std::string> kRead = {"handler",
+                                              "runtime",
+                                              "environment",
+                                              "memorySize",
+                                              "timeout",
+                                              "reservedConcurrency",
+                                              "provisionedConcurrency",
+                                              "name",
+                                              "layers",
+                                              "iamRoleStatements",
+                                              "iamRoleStatementsInherit",
+                                              "role",
+                                              "image"};
+  for (const auto& kv : def) {
+    const std::string name = kv.first.as<std::string>();
+    if (kRead.count(name) || kInertFunctionKeys.count(name)) continue;
+    if (name == "architecture" && kv.second.IsScalar() && kv.second.Scalar() == "x86_64") continue;
+    auto why = kUnappliedWhy.find(name);
+    diag_.Note(path + "." + name, "not applied: " + (why != kUnappliedWhy.end()
+                                                         ? why->second
+                                                         : std::string("thaw does not read it")));
+  }
+
+  if (config.functions.count(fn.name)) {
+    return diag_.Error(node, path, "a second function named " + fn.name);
+  }
+  if (fn.name != key) config.aliases[key] = fn.name;
+  config.functions[fn.name] = std::move(fn);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ThawConfig> ServerlessLoader::Load() {
+  ThawConfig config;
+  config.source = diag_.file();
+  if (!root_.IsMap()) return diag_.Error(root_, "", "expected a mapping");
+
+  const YAML::Node service_node = Get(root_, "service");
+  if (!service_node) return diag_.Error(root_, "service", "required");
+  {
+    auto service = service_node.IsMap() ? String(Get(service_node, "name"), "service.name")
+                                        : String(service_node, "service");
+    if (!service.ok()) return service.status();
+    service_ = *service;
+  }
+  if (!Get(root_, "provider")) return diag_.Error(root_, "provider", "required");
+  auto provider_resolved = Resolve(Get(root_, "provider"), "provider");
+  if (!provider_resolved.ok()) return provider_resolved.status();
+  const YAML::Node provider = *provider_resolved;
+  if (!provider.IsMap())
+    return diag_.Error(Get(root_, "provider"), "provider", "expected a mapping");
+  if (Get(provider, "name")) {
+    auto name = String(Get(provider, "name"), "provider.name");
+    if (!name.ok()) return name.status();
+    if (*name != "aws") {
+      return diag_.Error(Get(provider, "name"), "provider.name",
+                         "thaw emulates AWS Lambda only (provider.name: aws)");
+    }
+  }
+  if (Get(provider, "region")) {
+    auto region = String(Get(provider, "region"), "provider.region");
+    if (region.ok()) {
+      static const std::regex kRegionRe("[a-z]{2}(-[a-z]+)+-[0-9]+");
+      if (!std::regex_match(*region, kRegionRe)) {
+        return diag_.Error(Get(provider, "region"), "provider.region",
+                           "not a region name like us-east-1");
+      }
+      settings_.region = *region;
+    } else if (IsUnresolved(region.status())) {
+      diag_.Note("provider.region",
+                 std::string(region.status().message()) + "; " + settings_.region + " is used");
+    } else {
+      return region.status();
+    }
+  }
+  if (Get(provider, "stage")) {
+    auto stage = String(Get(provider, "stage"), "provider.stage");
+    if (stage.ok()) {
+      stage_ = *stage;
+    } else if (IsUnresolved(stage.status())) {
+      diag_.Note("provider.stage", std::string(stage.status().message()) + "; dev is used");
+    } else {
+      return stage.status();
+    }
+  }
+  static const std::set<std::string> kReadProviderKeys = {"runtime",
+                                                          "stage",
+                                                          "region",
+                                                          "environment",
+                                                          "memorySize",
+                                                          "timeout",
+                                                          "iam",
+                                                          "iamRoleStatements",
+                                                          "iamManagedPolicies",
+                                                          "role",
+                                                          "layers"};
+  static const std::map<std::string, std::string> kProviderWhy = {
+      {"vpc", "instances use the host's network"},
+      {"architecture", "the functions run on this machine's architecture"},
+      {"ephemeralStorageSize", "instances share the host's /tmp"},
+  };
+  for (const auto& kv : provider) {
+    const std::string key = kv.first.as<std::string>();
+    if (kReadProviderKeys.count(key) || kInertProviderKeys.count(key)) continue;
+    if (key == "architecture" && kv.second.IsScalar() && kv.second.Scalar() == "x86_64") continue;
+    auto why = kProviderWhy.find(key);
+    diag_.Note("provider." + key, "not applied: " + (why != kProviderWhy.end()
+                                                         ? why->second
+                                                         : std::string("thaw does not read it")));
+  }
+  if (Get(root_, "plugins")) {
+    diag_.Note("plugins",
+               "not run: thaw reads serverless.yml as written (serverless-offline, "
+               "bundlers and the like do not apply)");
+  }
+  if (Get(root_, "resources")) {
+    diag_.Note("resources",
+               "CloudFormation resources are not created; seed secrets and "
+               "parameters in a thaw.yaml for `thaw aws` or use a SAM template");
+  }
+
+  if (!Get(root_, "functions")) return diag_.Error(root_, "functions", "required");
+  auto functions_resolved = Resolve(Get(root_, "functions"), "functions");
+  if (!functions_resolved.ok()) {
+    return diag_.Error(
+        Get(root_, "functions"), "functions",
+        "cannot be resolved locally: " + std::string(functions_resolved.status().message()) +
+            " (write the functions in serverless.yml)");
+  }
+  const YAML::Node functions = *functions_resolved;
+  if (!functions.IsMap() || functions.size() == 0) {
+    return diag_.Error(root_, "functions", "required (a mapping of functions)");
+  }
+  config.settings = settings_;
+  for (const auto& kv : functions) {
+    if (auto s = LoadFunction(kv.first.as<std::string>(), kv.second, provider, config); !s.ok()) {
+      return s;
+    }
+  }
+  // A short name that is some function's full name stays that function's.
+  for (auto it = config.aliases.begin(); it != config.aliases.end();) {
+    it = config.functions.count(it->first) ? config.aliases.erase(it) : std::next(it);
+  }
+  if (auto problem = CheckConcurrency(config)) return diag_.Error("functions", *problem);
+  config.notes = diag_.TakeNotes();
+  return config;
+}
+
+}  // namespace
+
+absl::StatusOr<ThawConfig> ParseServerlessConfig(const std::string& text,
+                                                 const std::string& display_name,
+                                                 const std::filesystem::path& base_dir) {
+  try {
+    const YAML::Node root = YAML::Load(text);
+    ServerlessLoader loader(root, display_name, base_dir);
+    return loader.Load();
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) + ": " +
+                                      e.msg);
+  }
+}
+
+}  // namespace thaw

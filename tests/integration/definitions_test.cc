@@ -1,0 +1,183 @@
+// Node.js and Python handlers written for AWS, run unmodified under `thaw serve` (and
+// `thaw invoke`) from a SAM template and from a serverless.yml (tests/integration/definitions/).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/process.hpp>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "nlohmann/json.hpp"
+#include "tests/util/http_client.h"
+#include "tests/util/test_emulator.h"
+
+namespace thaw::testing {
+namespace {
+
+namespace bp = boost::process;
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+
+const std::string kDefinitions = std::string(THAW_SOURCE_DIR) + "/tests/integration/definitions";
+
+// `thaw serve --port 0 --config <config>`, its stderr kept in a file read after it stops.
+class Serve {
+ public:
+  explicit Serve(const std::string& config)
+      : stderr_path_(std::filesystem::temp_directory_path() /
+                     ("thaw-definitions-test-" + std::to_string(::getpid()) + "-" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name())),
+        child_(THAW_BINARY, "serve", "--port", "0", "--config", config, bp::std_out > out_,
+               bp::std_err > stderr_path_.string()) {
+    std::string line;
+    if (!std::getline(out_, line)) return;
+    listening_line_ = line;
+    std::smatch m;
+    if (std::regex_search(line, m, std::regex("listening on http://127\\.0\\.0\\.1:([0-9]+)"))) {
+      port_ = static_cast<uint16_t>(std::stoi(m[1]));
+    }
+  }
+  ~Serve() {
+    if (child_.running()) {
+      ::kill(child_.id(), SIGKILL);
+      child_.wait();
+    }
+    std::filesystem::remove(stderr_path_);
+  }
+
+  uint16_t port() const { return port_; }
+  const std::string& listening_line() const { return listening_line_; }
+
+  // Invokes `function` (a name, short name or ARN; percent-encoded as the SDKs do).
+  HttpResult Invoke(const std::string& function, const std::string& payload = "{}") {
+    std::string encoded;
+    for (char c : function) encoded += c == ':' ? std::string("%3A") : std::string(1, c);
+    HttpClient client(port_, TestTimeout());
+    return client.Post("/2015-03-31/functions/" + encoded + "/invocations", payload);
+  }
+
+  // Stops thaw (SIGTERM) and returns its exit code and what it wrote on stderr.
+  std::pair<int, std::string> Stop() {
+    ::kill(child_.id(), SIGTERM);
+    child_.wait();
+    std::ifstream in(stderr_path_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return {child_.exit_code(), text.str()};
+  }
+
+ private:
+  std::filesystem::path stderr_path_;
+  bp::ipstream out_;
+  bp::child child_;
+  std::string listening_line_;
+  uint16_t port_ = 0;
+};
+
+Json Answer(const HttpResult& result) {
+  EXPECT_EQ(result.status, 200) << result.error << result.body;
+  EXPECT_EQ(result.Header("X-Amz-Function-Error"), "") << result.body;
+  return Json::parse(result.body, nullptr, false);
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(DefinitionsTest, SamTemplateRunsNodeAndPythonHandlers) {
+  Serve serve(kDefinitions + "/sam-app/template.yaml");
+  ASSERT_NE(serve.port(), 0) << serve.listening_line();
+  EXPECT_THAT(serve.listening_line(), HasSubstr("HelloPythonFunction = hello-python-test"));
+
+  // The logical id is the name when there is no FunctionName.
+  const Json node = Answer(serve.Invoke("HelloNodeFunction", R"({"from":"sam"})"));
+  EXPECT_EQ(node["runtime"], "nodejs");
+  EXPECT_EQ(node["functionName"], "HelloNodeFunction");
+  EXPECT_EQ(node["memoryLimitInMB"], "256");            // Globals
+  EXPECT_EQ(node["greeting"], "hello from us-east-1");  // !Sub with AWS::Region
+  EXPECT_EQ(node["stage"], "test");                     // !Ref of a parameter's Default
+  EXPECT_EQ(node["executionEnv"], "AWS_Lambda_nodejs20.x");
+  EXPECT_EQ(node["event"]["from"], "sam");
+
+  // FunctionName: !Sub hello-python-${Stage}; invokable by that name, its ARN and the logical id.
+  const Json python = Answer(serve.Invoke("hello-python-test"));
+  EXPECT_EQ(python["runtime"], "python");
+  EXPECT_EQ(python["functionName"], "hello-python-test");
+  EXPECT_EQ(python["memoryLimitInMB"], "512");
+  EXPECT_EQ(python["greeting"], "hello from us-east-1");
+  EXPECT_EQ(python["executionEnv"], "AWS_Lambda_python3.12");
+  const Json by_arn =
+      Answer(serve.Invoke("arn:aws:lambda:us-east-1:123456789012:function:hello-python-test"));
+  const Json by_id = Answer(serve.Invoke("HelloPythonFunction"));
+  EXPECT_EQ(by_arn["pid"], python["pid"]);  // the same warm instance
+  EXPECT_EQ(by_id["pid"], python["pid"]);
+  EXPECT_EQ(by_id["invokedFunctionArn"],
+            "arn:aws:lambda:us-east-1:123456789012:function:hello-python-test");
+
+  const auto [exit_code, err] = serve.Stop();
+  EXPECT_EQ(exit_code, 0);
+  // What the template declares and thaw does not apply is said once, with its path.
+  EXPECT_EQ(Count(err, "thaw: note: " + kDefinitions +
+                           "/sam-app/template.yaml: Resources.HelloNodeFunction.Properties.Events:"
+                           " not applied"),
+            1u)
+      << err;
+}
+
+TEST(DefinitionsTest, ServerlessYmlRunsHandlersByFullAndShortName) {
+  Serve serve(kDefinitions + "/sls-app/serverless.yml");
+  ASSERT_NE(serve.port(), 0) << serve.listening_line();
+
+  const Json full = Answer(serve.Invoke("thaw-it-ci-hello"));
+  EXPECT_EQ(full["runtime"], "nodejs");
+  EXPECT_EQ(full["functionName"], "thaw-it-ci-hello");  // <service>-<stage>-<name>
+  EXPECT_EQ(full["greeting"], "hello ci");              // ${opt:stage, 'ci'} via ${sls:stage}
+  EXPECT_EQ(full["memoryLimitInMB"], "256");
+  // The short name and its ARN reach the same function, and its warm instance.
+  const Json short_name = Answer(serve.Invoke("hello"));
+  EXPECT_EQ(short_name["functionName"], "thaw-it-ci-hello");
+  EXPECT_EQ(short_name["pid"], full["pid"]);
+  const Json short_arn =
+      Answer(serve.Invoke("arn:aws:lambda:us-east-1:123456789012:function:hello"));
+  EXPECT_EQ(short_arn["pid"], full["pid"]);
+
+  const Json python = Answer(serve.Invoke("pyhello", R"({"n":2})"));
+  EXPECT_EQ(python["runtime"], "python");
+  EXPECT_EQ(python["functionName"], "thaw-it-ci-pyhello");
+  EXPECT_EQ(python["stage"], "ci");
+  EXPECT_EQ(python["event"]["n"], 2);
+  EXPECT_EQ(Answer(serve.Invoke("thaw-it-ci-pyhello"))["pid"], python["pid"]);
+
+  // A name that is neither answers as Lambda does.
+  const HttpResult unknown = serve.Invoke("thaw-it-ci-nope");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.Header("x-amzn-ErrorType"), "ResourceNotFoundException");
+
+  const auto [exit_code, err] = serve.Stop();
+  EXPECT_EQ(exit_code, 0);
+  EXPECT_EQ(Count(err, "functions.hello.events: not applied"), 1u) << err;
+}
+
+TEST(DefinitionsTest, InvokeTakesTheShortName) {
+  bp::ipstream out;
+  bp::ipstream err;
+  bp::child child(THAW_BINARY, "invoke", "pyhello", "--config",
+                  kDefinitions + "/sls-app/serverless.yml", "--payload", R"({"k":"v"})", "-q",
+                  bp::std_out > out, bp::std_err > err);
+  std::string stdout_text, stderr_text, line;
+  while (std::getline(out, line)) stdout_text += line + "\n";
+  while (std::getline(err, line)) stderr_text += line + "\n";
+  child.wait();
+  EXPECT_EQ(child.exit_code(), 0) << stderr_text;
+  const Json answer = Json::parse(stdout_text, nullptr, false);
+  EXPECT_EQ(answer["functionName"], "thaw-it-ci-pyhello") << stdout_text;
+  EXPECT_EQ(answer["event"]["k"], "v");
+  EXPECT_THAT(stderr_text, HasSubstr("thaw: note: "));
+}
+
+}  // namespace
+}  // namespace thaw::testing

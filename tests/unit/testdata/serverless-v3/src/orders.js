@@ -1,0 +1,1 @@
+module.exports.get = async (event) => ({ statusCode: 200 }); module.exports.webhook = async () => ({});
