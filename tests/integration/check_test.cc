@@ -148,6 +148,21 @@ TEST_F(CheckCliTest, PythonSecretsSamplePasses) {
   EXPECT_THAT(r.out, HasSubstr("PASSED python-secrets"));
 }
 
+// Fault steps reach the real fakes' fault targets (EmulatorHost registers both).
+TEST_F(CheckCliTest, MomentoFaultStepsActOnTheRealFake) {
+  const CliResult r = RunThaw({"check", "tests/integration/scenarios/cpp-momento-faults.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("fault momento-1 installed"));
+  EXPECT_THAT(r.out, HasSubstr("PASS  momento.data_connections per instance == 2"));
+}
+
+TEST_F(CheckCliTest, AwsFaultStepsActOnTheRealFake) {
+  const CliResult r = RunThaw({"check", "tests/integration/scenarios/python-secrets-faults.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("PASS  aws.errors == 2"));
+  EXPECT_THAT(r.out, HasSubstr("PASSED python-secrets-faults"));
+}
+
 TEST_F(CheckCliTest, ScenarioErrorsExitTwoWithFileAndLine) {
   std::ofstream(Path("bad.yaml")) << "functions:\n  echo: {runtime: provided.al2023, handler: "
                                      "echo, code: \""
