@@ -260,10 +260,10 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
 
 absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
                            const std::filesystem::path& base_dir, Settings& settings) {
-  if (auto s = CheckKeys(
-          r, node, "settings",
-          {"account_concurrency", "pass_env", "region", "account_id", "keepalive", "max_lifetime",
-           "freeze", "shutdown_grace", "init_timeout", "runtime_client", "python"});
+  if (auto s = CheckKeys(r, node, "settings",
+                         {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
+                          "max_lifetime", "freeze", "shutdown_grace", "init_timeout",
+                          "runtime_client", "python", "momento_api_keys"});
       !s.ok()) {
     return s;
   }
@@ -335,6 +335,25 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
     auto client = GetRuntimeClient(r, node["runtime_client"], "settings.runtime_client");
     if (!client.ok()) return client.status();
     settings.runtime_client = *client;
+  }
+  if (const YAML::Node keys = node["momento_api_keys"]; keys) {
+    const std::string path = "settings.momento_api_keys";
+    if (!keys.IsSequence()) return r.Error(keys, path, "expected a list of API keys");
+    for (const auto& item : keys) {
+      auto key = GetString(r, item, path);
+      if (!key.ok()) return key.status();
+      // The key is compared with the `authorization` metadata value, which is never empty and
+      // holds printable ASCII only.
+      if (key->empty()) return r.Error(item, path, "an API key must not be empty");
+      for (unsigned char c : *key) {
+        if (c <= 0x20 || c >= 0x7f) {
+          return r.Error(item, path,
+                         "an API key holds printable ASCII without spaces (it is sent as gRPC "
+                         "metadata)");
+        }
+      }
+      settings.momento_api_keys.push_back(*key);
+    }
   }
   return absl::OkStatus();
 }

@@ -74,6 +74,10 @@ struct Settings {
   // The interpreter python3.x functions run, as written (a path, relative to the file, or a
   // name looked up on PATH); empty: $THAW_PYTHON, else /usr/bin/python3, else python3 on PATH.
   std::string python;
+  // API keys the fake Momento accepts in `authorization`, besides the keys minted for instances
+  // (`{{momento_api_key}}`); any other key, the empty one included, is UNAUTHENTICATED. Empty:
+  // any key is accepted (momento-local's behaviour).
+  std::vector<std::string> momento_api_keys;
 };
 
 // The keepalive and max lifetime that apply to `function`.

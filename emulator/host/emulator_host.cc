@@ -1,5 +1,7 @@
 #include "emulator/host/emulator_host.h"
 
+#include <utility>
+
 namespace thaw {
 
 EmulatorHost::EmulatorHost(boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger)
@@ -24,7 +26,13 @@ absl::StatusOr<std::unique_ptr<EmulatorHost>> EmulatorHost::Create(
   host->control_ =
       std::make_unique<ControlPlane>(io, config, ledger, logs, launcher, *host->scheduler_);
   if (options.momento) {
-    auto momento = momento::EmbeddedMomento::Start(io, ledger, host->clock_);
+    // settings.momento_api_keys: those keys and the minted ones are accepted, nothing else;
+    // none configured accepts any key.
+    momento::MomentoServerOptions momento_options;
+    momento_options.api_keys.insert(config.settings.momento_api_keys.begin(),
+                                    config.settings.momento_api_keys.end());
+    auto momento =
+        momento::EmbeddedMomento::Start(io, ledger, host->clock_, std::move(momento_options));
     if (!momento.ok()) return momento.status();
     host->momento_ = *std::move(momento);
     host->control_->AddInstanceServices(&host->momento_->services());

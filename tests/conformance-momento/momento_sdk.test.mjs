@@ -7,7 +7,8 @@
 //                         _HANDLER=endpoint), invokes both, seeds caches through the `setup`
 //                         instance's Momento listener and points the SDK at the `target`
 //                         instance's own listener; events come from GET /_thaw/events, only
-//                         the target instance's.
+//                         the target instance's. `--api-key K` becomes
+//                         settings.momento_api_keys in its thaw.yaml.
 // Either way faults go through POST /_thaw/faults and accounting through GET /_thaw/momento.
 // THAW_BINARY names the thaw binary (CTest sets it).
 import { after, before, describe, test } from 'node:test';
@@ -26,8 +27,8 @@ if (!existsSync(path.join(here, 'node_modules', '@gomomento', 'sdk'))) {
 }
 const sdk = await import('@gomomento/sdk');
 const {
-  CacheClient, Configurations, CredentialProvider, MomentoErrorCode, CreateCache, DeleteCache,
-  ListCaches, CacheGet, CacheSet, CacheDelete, CacheIncrement, CacheSetIfNotExists,
+  CacheClient, Configurations, CredentialProvider, MomentoLocalProvider, MomentoErrorCode,
+  CreateCache, DeleteCache, ListCaches, CacheGet, CacheSet, CacheDelete, CacheIncrement, CacheSetIfNotExists,
   CacheKeysExist, CacheItemGetTtl, CacheUpdateTtl, CacheGetBatch, CacheSetBatch,
 } = sdk;
 
@@ -82,7 +83,13 @@ async function startStandalone(extraArgs) {
     port: Number(match[1]),
     admin: match[2],
     instance: 0,
-    apiKeys: true,
+    // A v1 key minted for this server's instance 0 (POST /_thaw/momento/keys).
+    async mintedKey() {
+      const { status, body } =
+        await adminJson(this.admin, 'POST', '/_thaw/momento/keys', { instance: 0 });
+      assert.equal(status, 200);
+      return body.api_key;
+    },
     async events() {
       return readFileSync(events, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     },
@@ -108,25 +115,36 @@ async function startStandalone(extraArgs) {
 }
 
 // `thaw serve` with a `setup` and a `target` instance; the SDK talks to the target's listener.
+// With API keys (settings.momento_api_keys) the target also has the Parameters and Secrets
+// extension and a secret holding `{{momento_api_key}}`, so that it can read its minted key.
 async function startServe(extraArgs) {
   const caches = [];
+  const apiKeys = [];
   for (let i = 0; i < extraArgs.length; i += 2) {
     if (extraArgs[i] === '--cache') caches.push(extraArgs[i + 1]);
-    if (extraArgs[i] === '--api-key') return null;  // serve has no API-key setting
+    if (extraArgs[i] === '--api-key') apiKeys.push(extraArgs[i + 1]);
   }
   const config = path.join(dir, `thaw-${++servers}.yaml`);
   const code = path.join(here, 'lambda');
-  writeFileSync(config, `functions:
-  setup:  {runtime: provided.al2023, handler: endpoint, code: "${code}", timeout: 20}
-  target: {runtime: provided.al2023, handler: endpoint, code: "${code}", timeout: 20}
+  const fn = `runtime: provided.al2023, handler: endpoint, code: "${code}", timeout: 20`;
+  writeFileSync(config, apiKeys.length === 0 ? `functions:
+  setup:  {${fn}}
+  target: {${fn}}
+` : `functions:
+  setup:  {${fn}}
+  target: {${fn}, extensions: [parameters-and-secrets]}
+settings:
+  momento_api_keys: ${JSON.stringify(apiKeys)}
+secrets:
+  momento/minted: "{{momento_api_key}}"
 `);
   const { child, match } = await spawnReady(
     ['serve', '--port', '0', '--quiet', '--config', config],
     /listening on http:\/\/127\.0\.0\.1:(\d+)/);
   const admin = `http://127.0.0.1:${match[1]}`;
-  const invoke = async (fn) => {
+  const invoke = async (fn, event = {}) => {
     const res = await fetch(`${admin}/2015-03-31/functions/${fn}/invocations`,
-                            { method: 'POST', body: '{}' });
+                            { method: 'POST', body: JSON.stringify(event) });
     assert.equal(res.status, 200);
     return res.json();
   };
@@ -135,7 +153,7 @@ async function startServe(extraArgs) {
   const instances = (await adminJson(admin, 'GET', '/_thaw/instances')).body.instances;
   const instance = instances.find((i) => i.function === 'target').id;
   if (caches.length > 0) {
-    const seeder = newClient(Configurations.Lambda.latest(), setup.port);
+    const seeder = newClient(Configurations.Lambda.latest(), setup.port, apiKeys[0]);
     for (const cache of caches) {
       assertInstance(await seeder.createCache(cache), CreateCache.Success, `seed ${cache}`);
     }
@@ -145,7 +163,12 @@ async function startServe(extraArgs) {
     port: target.port,
     admin,
     instance,
-    apiKeys: false,
+    // The key minted for the target instance, as it reads it from its secret.
+    async mintedKey() {
+      const { secret } = await invoke('target', { secretId: 'momento/minted' });
+      assert.ok(secret, 'the target read momento/minted');
+      return secret;
+    },
     async events() {
       const all = [];
       for (let since = 0; ;) {
@@ -171,15 +194,30 @@ async function startServe(extraArgs) {
   };
 }
 
-// The fake, started the way THAW_MOMENTO_MODE says; null when this mode cannot do `extraArgs`.
+// The fake, started the way THAW_MOMENTO_MODE says.
 async function startThaw(extraArgs = []) {
   return MODE === 'serve' ? startServe(extraArgs) : startStandalone(extraArgs);
 }
 
-function newClient(configuration, port) {
+// forMomentoLocal's provider, sending `apiKey` as `authorization` (the SDK's own sends '').
+class KeyedLocalProvider extends MomentoLocalProvider {
+  constructor(props, apiKey) {
+    super(props);
+    this.apiKey = apiKey;
+  }
+
+  getAuthToken() {
+    return this.apiKey;
+  }
+}
+
+// A client of the fake at 127.0.0.1:`port`, like forMomentoLocal; with `apiKey`, sending it.
+function newClient(configuration, port, apiKey) {
+  const props = { hostname: '127.0.0.1', port };
   return new CacheClient({
     configuration,
-    credentialProvider: CredentialProvider.forMomentoLocal({ hostname: '127.0.0.1', port }),
+    credentialProvider: apiKey === undefined ? CredentialProvider.forMomentoLocal(props)
+                                             : new KeyedLocalProvider(props, apiKey),
     defaultTtlSeconds: 60,
   });
 }
@@ -351,36 +389,53 @@ describe('close() accounting', () => {
        });
 });
 
-describe('authentication', { skip: MODE === 'serve' && 'thaw serve has no API-key setting' },
-         () => {
+// API keys: `thaw momento --api-key K`, or settings.momento_api_keys: [K] in thaw.yaml.
+describe('authentication', () => {
   let server;
   before(async () => { server = await startThaw(['--cache', 'c', '--api-key', 'the-key']); });
   after(async () => { await server?.stop(); });
 
-  test('with --api-key, the empty key of forMomentoLocal is AuthenticationError', async () => {
-    const client = newClient(Configurations.Lambda.latest(), server.port);
+  async function getError(apiKey) {
+    const client = newClient(Configurations.Lambda.latest(), server.port, apiKey);
     try {
       const response = await client.get('c', 'k');
       assertInstance(response, CacheGet.Error, 'get');
-      assert.equal(response.errorCode(), MomentoErrorCode.AUTHENTICATION_ERROR);
+      return response.errorCode();
+    } finally {
+      client.close();
+    }
+  }
+
+  test('with API keys set, the empty key of forMomentoLocal is AuthenticationError', async () => {
+    assert.equal(await getError(undefined), MomentoErrorCode.AUTHENTICATION_ERROR);
+  });
+
+  test('with API keys set, another key is AuthenticationError', async () => {
+    assert.equal(await getError('not-the-key'), MomentoErrorCode.AUTHENTICATION_ERROR);
+  });
+
+  test('with API keys set, a configured key is accepted', async () => {
+    const client = newClient(Configurations.Lambda.latest(), server.port, 'the-key');
+    try {
+      assertInstance(await client.set('c', 'keyed', 'yes'), CacheSet.Success, 'set');
+      assertInstance(await client.get('c', 'keyed'), CacheGet.Hit, 'get');
     } finally {
       client.close();
     }
   });
 
-  test('a minted v1 key works through fromString with endpoint overrides, next to --api-key',
+  test('a minted v1 key works through fromString with endpoint overrides, next to API keys',
        async () => {
-         const { status, body } =
-           await adminJson(server.admin, 'POST', '/_thaw/momento/keys', { instance: 0 });
-         assert.equal(status, 200);
-         const decoded = JSON.parse(Buffer.from(body.api_key, 'base64').toString('utf8'));
+         const apiKey = await server.mintedKey();
+         const decoded = JSON.parse(Buffer.from(apiKey, 'base64').toString('utf8'));
          const endpoint = `127.0.0.1:${server.port}`;
          assert.equal(decoded.endpoint, endpoint);
-         assert.match(decoded.api_key, /^thaw-momento-0-[0-9a-f]{32}$/);
+         assert.match(decoded.api_key,
+                      new RegExp(`^thaw-momento-${server.instance}-[0-9a-f]{32}$`));
          const client = new CacheClient({
            configuration: Configurations.Lambda.latest(),
            credentialProvider: CredentialProvider.fromString({
-             apiKey: body.api_key,
+             apiKey,
              endpointOverrides: {
                cacheEndpoint: endpoint, controlEndpoint: endpoint, tokenEndpoint: endpoint,
                secureConnection: false,

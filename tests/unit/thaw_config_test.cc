@@ -167,6 +167,40 @@ TEST_F(ConfigTest, RejectsCredentialsInPassEnv) {
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("settings.pass_env"));
 }
 
+TEST_F(ConfigTest, MomentoApiKeysAreAListOfKeys) {
+  auto config = Parse(
+      "functions:\n  f:\n    runtime: provided\n    code: fn\nsettings:\n"
+      "  momento_api_keys: [the-key, \"eyJhbGciOi.J9\"]\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->settings.momento_api_keys,
+            (std::vector<std::string>{"the-key", "eyJhbGciOi.J9"}));
+  auto none = Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->settings.momento_api_keys.empty());
+}
+
+TEST_F(ConfigTest, RejectsBadMomentoApiKeys) {
+  const std::string head = "functions:\n  f:\n    runtime: provided\n    code: fn\nsettings:\n";
+  struct Case {
+    std::string yaml;
+    std::string error;
+  };
+  for (const Case& c : {
+           Case{"  momento_api_keys: the-key\n",
+                "thaw.yaml:6: settings.momento_api_keys: expected a list of API keys"},
+           Case{"  momento_api_keys:\n    - ok\n    - \"\"\n",
+                "thaw.yaml:8: settings.momento_api_keys: an API key must not be empty"},
+           Case{"  momento_api_keys:\n    - \"a key\"\n",
+                "thaw.yaml:7: settings.momento_api_keys: an API key holds printable ASCII"},
+           Case{"  momento_api_keys: [{k: v}]\n",
+                "thaw.yaml:6: settings.momento_api_keys: expected a string"},
+       }) {
+    auto config = Parse(head + c.yaml);
+    ASSERT_FALSE(config.ok()) << c.yaml;
+    EXPECT_THAT(std::string(config.status().message()), HasSubstr(c.error)) << c.yaml;
+  }
+}
+
 TEST_F(ConfigTest, RejectsBadFunctionNames) {
   auto config = Parse("functions:\n  \"my fn\":\n    runtime: provided\n    code: fn\n");
   ASSERT_FALSE(config.ok());

@@ -2,7 +2,9 @@
 // _HANDLER=module-scope: one CacheClient per execution environment, created at init (right).
 // _HANDLER=per-invoke:   a new CacheClient for every event, closed after it (the mistake).
 // _HANDLER=endpoint:     no client; answers with this instance's Momento endpoint, so a test
-//                        can point its own SDK client at the instance's listener.
+//                        can point its own SDK client at the instance's listener; with
+//                        {"secretId": ...} also with that secret's SecretString, read through
+//                        the Parameters and Secrets extension (the function must have it).
 // The client reaches this instance's own fake Momento listener (THAW_MOMENTO_HOST/PORT).
 import { CacheClient, Configurations, CredentialProvider } from '@gomomento/sdk';
 
@@ -24,10 +26,22 @@ function makeClient() {
 const shared = mode === 'module-scope' ? makeClient() : null;
 if (shared) await shared.createCache(CACHE);
 
+// A secret's SecretString from the Parameters and Secrets extension's local endpoint.
+async function readSecret(secretId) {
+  const port = process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT;
+  const res = await fetch(
+    `http://127.0.0.1:${port}/secretsmanager/get?secretId=${encodeURIComponent(secretId)}`,
+    { headers: { 'X-Aws-Parameters-Secrets-Token': process.env.AWS_SESSION_TOKEN } });
+  if (!res.ok) throw new Error(`secret ${secretId}: ${res.status} ${await res.text()}`);
+  return (await res.json()).SecretString;
+}
+
 async function handle(event) {
   if (mode === 'endpoint') {
-    return { host: process.env.THAW_MOMENTO_HOST, port: Number(process.env.THAW_MOMENTO_PORT),
-             pid: process.pid };
+    const answer = { host: process.env.THAW_MOMENTO_HOST,
+                     port: Number(process.env.THAW_MOMENTO_PORT), pid: process.pid };
+    if (event.secretId !== undefined) answer.secret = await readSecret(event.secretId);
+    return answer;
   }
   const client = shared ?? makeClient();
   if (!shared) await client.createCache(CACHE);
