@@ -246,4 +246,19 @@ std::optional<std::string> CheckConcurrency(const ThawConfig& config) {
   return std::nullopt;
 }
 
+std::optional<std::string> CheckIntInRange(const std::string& text, int min, int max,
+                                           int& value) {
+  size_t used = 0;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size()) return "expected an integer, got '" + text + "'";
+  if (value < min || value > max) {
+    return "must be between " + std::to_string(min) + " and " + std::to_string(max);
+  }
+  return std::nullopt;
+}
+
 }  // namespace thaw

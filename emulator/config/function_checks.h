@@ -54,6 +54,10 @@ std::optional<std::string> CheckEnvironmentName(const std::string& name);
 
 // python3.9 ... python3.13.
 bool IsPythonRuntime(const std::string& runtime);
+
+// `text` as a whole decimal integer in [min, max]; otherwise the problem ("expected an integer,
+// got 'x'" or "must be between min and max"), for the loaders to place at the value.
+std::optional<std::string> CheckIntInRange(const std::string& text, int min, int max, int& value);
 // nodejs18.x, nodejs20.x, nodejs22.x.
 bool IsNodeRuntime(const std::string& runtime);
 

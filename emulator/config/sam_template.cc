@@ -170,18 +170,8 @@ absl::StatusOr<int> TemplateLoader::EvalInt(const YAML::Node& node, const std::s
   auto text = EvalString(node, path);
   if (!text.ok()) return text.status();
   int value = 0;
-  size_t used = 0;
-  try {
-    value = std::stoi(*text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text->size()) {
-    return diag_.Error(node, path, "expected an integer, got '" + *text + "'");
-  }
-  if (value < min || value > max) {
-    return diag_.Error(node, path,
-                       "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  if (auto problem = CheckIntInRange(*text, min, max, value)) {
+    return diag_.Error(node, path, *problem);
   }
   return value;
 }

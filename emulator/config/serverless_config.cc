@@ -292,19 +292,9 @@ absl::StatusOr<int> ServerlessLoader::Int(const YAML::Node& node, const std::str
                                           int max) {
   auto text = String(node, path);
   if (!text.ok()) return text.status();
-  size_t used = 0;
   int value = 0;
-  try {
-    value = std::stoi(*text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text->size()) {
-    return diag_.Error(node, path, "expected an integer, got '" + *text + "'");
-  }
-  if (value < min || value > max) {
-    return diag_.Error(node, path,
-                       "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  if (auto problem = CheckIntInRange(*text, min, max, value)) {
+    return diag_.Error(node, path, *problem);
   }
   return value;
 }

@@ -360,59 +360,27 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
 
 // --- secrets: / parameters: (the fake AWS's seeds) ---
 
-std::string JsonQuote(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
-          out += buffer;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
-// A YAML value as compact JSON text: mappings and sequences become objects and arrays, every
-// scalar a string.
-std::string YamlToJsonText(const YAML::Node& node) {
+// A YAML value as JSON: mappings (in file order) and sequences become objects and arrays,
+// every scalar a string.
+nlohmann::ordered_json YamlToStringJson(const YAML::Node& node) {
   if (node.IsMap()) {
-    std::string out = "{";
-    for (const auto& kv : node) {
-      if (out.size() > 1) out += ",";
-      out += JsonQuote(kv.first.as<std::string>()) + ":" + YamlToJsonText(kv.second);
-    }
-    return out + "}";
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
+    for (const auto& kv : node) out[kv.first.as<std::string>()] = YamlToStringJson(kv.second);
+    return out;
   }
   if (node.IsSequence()) {
-    std::string out = "[";
-    for (const auto& item : node) {
-      if (out.size() > 1) out += ",";
-      out += YamlToJsonText(item);
-    }
-    return out + "]";
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& item : node) out.push_back(YamlToStringJson(item));
+    return out;
   }
-  if (node.IsNull()) return "null";
-  return JsonQuote(node.Scalar());
+  if (node.IsNull()) return nullptr;
+  return node.Scalar();
+}
+
+// The same as compact JSON text.
+std::string YamlToJsonText(const YAML::Node& node) {
+  return YamlToStringJson(node).dump(-1, ' ', false,
+                                     nlohmann::ordered_json::error_handler_t::replace);
 }
 
 absl::Status ParseSeedSections(const Reporter& r, const YAML::Node& root, ServiceSeeds& seeds) {

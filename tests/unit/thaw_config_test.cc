@@ -324,6 +324,21 @@ parameters:
   EXPECT_EQ(config->seeds.parameters[1].value, "on");
 }
 
+// A mapping becomes JSON text in file order, every scalar a string, escaped as JSON.
+TEST_F(SeedsConfigTest, MappingValuesBecomeJsonInFileOrderWithStringScalars) {
+  auto config = Parse(R"(
+functions:
+  f: {runtime: provided, code: fn}
+secrets:
+  s:
+    value: {zeta: 42, alpha: "say \"hi\"\n", list: [true, ~]}
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->seeds.secrets.size(), 1u);
+  EXPECT_EQ(config->seeds.secrets[0].value,
+            R"({"zeta":"42","alpha":"say \"hi\"\n","list":["true",null]})");
+}
+
 TEST_F(SeedsConfigTest, RefusesUnknownKeysAndTypes) {
   auto config = Parse(
       "functions:\n  f: {runtime: provided, code: fn}\nsecrets:\n  s: {valeu: x}\n");
