@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "emulator/config/duration.h"
+#include "emulator/config/yaml_fields.h"
 #include "yaml-cpp/yaml.h"
 
 namespace thaw::check {
@@ -17,74 +18,9 @@ const std::vector<std::string> kTopLevelKeys = {
     "name",    "description", "config", "functions", "settings",
     "secrets", "parameters",  "caches", "steps",     "expect"};
 
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
-// Builds error messages that point at a node of the scenario file.
-class Reporter {
- public:
-  explicit Reporter(std::string file) : file_(std::move(file)) {}
-
-  absl::Status Error(const YAML::Node& node, const std::string& path,
-                     const std::string& what) const {
-    std::ostringstream out;
-    out << file_;
-    if (node.IsDefined() && node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
-    out << ": " << (path.empty() ? "" : path + ": ") << what;
-    return absl::InvalidArgumentError(out.str());
-  }
-
- private:
-  std::string file_;
-};
+using Reporter = YamlReporter;
 
 int LineOf(const YAML::Node& node) { return node.Mark().line >= 0 ? node.Mark().line + 1 : 0; }
-
-absl::Status CheckKeys(const Reporter& r, const YAML::Node& map, const std::string& path,
-                       const std::vector<std::string>& allowed) {
-  if (!map.IsMap()) return r.Error(map, path, "expected a mapping");
-  for (const auto& kv : map) {
-    const std::string key = kv.first.as<std::string>();
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return r.Error(kv.first, path,
-                     "unknown key '" + key + "' (expected one of: " + Join(allowed) + ")");
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> GetString(const Reporter& r, const YAML::Node& node,
-                                      const std::string& path) {
-  if (!node.IsScalar() || node.Scalar().empty()) return r.Error(node, path, "expected a string");
-  return node.Scalar();
-}
-
-absl::StatusOr<int> GetInt(const Reporter& r, const YAML::Node& node, const std::string& path,
-                           int min, int max) {
-  int value = 0;
-  try {
-    if (!node.IsScalar()) throw YAML::Exception(node.Mark(), "not a scalar");
-    value = node.as<int>();
-  } catch (const YAML::Exception&) {
-    return r.Error(node, path, "expected an integer");
-  }
-  if (value < min || value > max) {
-    return r.Error(node, path,
-                   "must be between " + std::to_string(min) + " and " + std::to_string(max));
-  }
-  return value;
-}
-
-absl::StatusOr<std::chrono::milliseconds> GetDuration(const Reporter& r, const YAML::Node& node,
-                                                      const std::string& path) {
-  if (!node.IsScalar()) return r.Error(node, path, "expected a duration like 11m or 500ms");
-  auto value = ParseDuration(node.Scalar());
-  if (!value.ok()) return r.Error(node, path, std::string(value.status().message()));
-  return *value;
-}
 
 // A YAML value as JSON: mappings and sequences recursively; an unquoted scalar that reads as
 // JSON (42, 1.5, true, null) as that, anything else as a string.
@@ -306,7 +242,7 @@ class StepParser {
       std::vector<std::string> known;
       for (const auto& [n, fn] : config_.functions) known.push_back(n);
       return r_.Error(node, path,
-                      "function '" + *name + "' is not defined (defined: " + Join(known) + ")");
+                      "function '" + *name + "' is not defined (defined: " + JoinNames(known) + ")");
     }
     step.function = resolved;
     return absl::OkStatus();

@@ -172,8 +172,7 @@ TEST_F(CheckCliTest, ScenarioErrorsExitTwoWithFileAndLine) {
   CliResult r = RunThaw({"check", Path("bad.yaml")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "thaw: " + Path("bad.yaml") +
-                       ":4: steps[1].invoke.count: expected an "
-                       "integer\n");
+                       ":4: steps[1].invoke.count: expected an integer, got 'many'\n");
   r = RunThaw({"check", Path("missing.yaml")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("cannot read the scenario file"));
