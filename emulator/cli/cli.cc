@@ -14,6 +14,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "absl/synchronization/mutex.h"
 #include "check/check_command.h"
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/api_handler.h"
@@ -204,6 +205,10 @@ int Invoke(const InvokeOptions& options) {
 
 int RunCli(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
+  // Debian builds abseil with its debug deadlock detector on, and gRPC locks absl::Mutex many
+  // times per RPC: the detector's graph bookkeeping was about 5k instructions of every fake
+  // Momento call. thaw's own locks are std::mutex; nothing relies on the detector.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{
       "thaw: a local AWS Lambda emulator that runs each function instance as a real process\n"
       "and keeps it warm, busy or gone the way Lambda does."};

@@ -139,25 +139,27 @@ grpc::Status RpcGate::Finish(Call& call, absl::Status status) {
   const char* plane = call.plane_ == Plane::kData      ? "data"
                       : call.plane_ == Plane::kControl ? "control"
                                                        : "ping";
-  nlohmann::json attrs = {
-      {"service", call.service_},
-      {"method", call.method_},
-      {"plane", plane},
-      {"code", StatusCodeName(status.code())},
-      {"connection", call.attribution_.connection},
-      {"peer", call.attribution_.peer},
-      {"request_bytes", call.request_bytes_},
-      {"duration_ms",
-       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - call.start_)
-           .count()},
-  };
-  if (call.plane_ == Plane::kData) attrs["cache"] = call.cache_;
-  if (!status.ok()) attrs["message"] = std::string(status.message());
-  if (err) attrs["err"] = *err;
-  if (!call.fault_.empty()) attrs["fault"] = call.fault_;
-  if (!call.fault_ids_.empty()) attrs["fault_id"] = call.fault_ids_;
+  // Inserted one by one: nlohmann's initializer-list constructor copies every value through
+  // temporaries and cost about 16k instructions per RPC, most of the fake's own share.
+  nlohmann::json attrs(nlohmann::json::value_t::object);
+  attrs.emplace("service", call.service_);
+  attrs.emplace("method", call.method_);
+  attrs.emplace("plane", plane);
+  attrs.emplace("code", StatusCodeName(status.code()));
+  attrs.emplace("connection", std::move(call.attribution_.connection));
+  attrs.emplace("peer", std::move(call.attribution_.peer));
+  attrs.emplace("request_bytes", call.request_bytes_);
+  attrs.emplace(
+      "duration_ms",
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - call.start_)
+          .count());
+  if (call.plane_ == Plane::kData) attrs.emplace("cache", std::move(call.cache_));
+  if (!status.ok()) attrs.emplace("message", std::string(status.message()));
+  if (err) attrs.emplace("err", *err);
+  if (!call.fault_.empty()) attrs.emplace("fault", call.fault_);
+  if (!call.fault_ids_.empty()) attrs.emplace("fault_id", call.fault_ids_);
   if (const grpc::string_ref* agent = FindMetadata(context, "agent")) {
-    attrs["agent"] = ToString(*agent);
+    attrs.emplace("agent", ToString(*agent));
   }
   ledger_.Append(call.attribution_.instance, call.attribution_.function, std::string(kRpcKind),
                  std::move(attrs));

@@ -88,7 +88,8 @@ class RpcGate {
              Plane plane, size_t request_bytes);
 
   // Records the call with `status` (the admission status when that is not OK), adds the `err`
-  // trailer it carries, and returns it as a grpc::Status.
+  // trailer it carries, and returns it as a grpc::Status. Consumes `call`: its strings move
+  // into the record, so read nothing from it afterwards.
   grpc::Status Finish(Call& call, absl::Status status = absl::OkStatus());
 
  private:

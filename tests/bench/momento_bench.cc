@@ -285,16 +285,20 @@ int Main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
 
   std::string error;
-  auto momento =
-      ChildProcess::Start({options.thaw, "momento", "--port", "0", "--quiet", "--cache", kCache},
-                          dir + "/momento.out", &error);
+  std::unique_ptr<ChildProcess> momento;
   std::string line;
-  if (!momento || !momento->WaitForLine("listening on", std::chrono::seconds(10), &line, &error)) {
-    std::fprintf(stderr, "momento_bench: thaw momento did not start: %s\n", error.c_str());
-    return 1;
+  uint16_t momento_port = options.momento_port;
+  if (momento_port == 0) {
+    momento =
+        ChildProcess::Start({options.thaw, "momento", "--port", "0", "--quiet", "--cache", kCache},
+                            dir + "/momento.out", &error);
+    if (!momento ||
+        !momento->WaitForLine("listening on", std::chrono::seconds(10), &line, &error)) {
+      std::fprintf(stderr, "momento_bench: thaw momento did not start: %s\n", error.c_str());
+      return 1;
+    }
+    momento_port = static_cast<uint16_t>(std::atoi(line.substr(line.rfind(':') + 1).c_str()));
   }
-  const uint16_t momento_port =
-      static_cast<uint16_t>(std::atoi(line.substr(line.rfind(':') + 1).c_str()));
 
   const std::string redis_server = FindProgram("redis-server");
   const std::string redis_benchmark = FindProgram("redis-benchmark");
