@@ -3,6 +3,7 @@
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 
+#include "fakes/momento/call_dispatcher.h"
 #include "fakes/momento/ping_service.h"
 #include "fakes/momento/scs_control_service.h"
 #include "fakes/momento/scs_service.h"
@@ -38,14 +39,19 @@ absl::StatusOr<std::unique_ptr<MomentoServer>> MomentoServer::Start(
     const ConnectionAttributor& attributor) {
   std::unique_ptr<MomentoServer> server(
       new MomentoServer(std::move(options), ledger, clock, attributor));
-  server->scs_ = std::make_unique<ScsService>(server->store_, server->gate_);
-  server->control_ = std::make_unique<ScsControlService>(server->store_, server->gate_);
-  server->ping_ = std::make_unique<PingService>(server->gate_);
+  server->scs_ = std::make_unique<ScsService>(server->store_);
+  server->control_ = std::make_unique<ScsControlService>(server->store_);
+  server->ping_ = std::make_unique<PingService>();
+  server->dispatcher_ = std::make_unique<CallDispatcher>(server->gate_);
+  server->scs_->Register(*server->dispatcher_);
+  server->control_->Register(*server->dispatcher_);
+  server->ping_->Register(*server->dispatcher_);
 
   grpc::ServerBuilder builder;
-  builder.RegisterService(server->scs_.get());
-  builder.RegisterService(server->control_.get());
-  builder.RegisterService(server->ping_.get());
+  builder.RegisterService(server->scs_->grpc_service());
+  builder.RegisterService(server->control_->grpc_service());
+  builder.RegisterService(server->ping_->grpc_service());
+  server->dispatcher_->AttachTo(builder);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   // The SDK's Laptop/InRegion presets ping every 5 s even without calls; gRPC's defaults
@@ -55,17 +61,21 @@ absl::StatusOr<std::unique_ptr<MomentoServer>> MomentoServer::Start(
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr) return absl::InternalError("the gRPC server did not start");
+  server->dispatcher_->Start();
   return server;
 }
 
 MomentoServer::~MomentoServer() {
   Shutdown(std::chrono::milliseconds(0));
   if (server_ != nullptr) server_->Wait();
+  // Calls still hold the services; the dispatcher ends them before the members go.
+  if (dispatcher_ != nullptr) dispatcher_->Stop();
 }
 
 void MomentoServer::Shutdown(std::chrono::milliseconds grace) {
   if (server_ == nullptr || shut_down_.exchange(true)) return;
   server_->Shutdown(std::chrono::system_clock::now() + grace);
+  dispatcher_->Stop();
 }
 
 }  // namespace thaw::momento

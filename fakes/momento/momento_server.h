@@ -21,6 +21,7 @@ class Server;
 
 namespace thaw::momento {
 
+class CallDispatcher;
 class PingService;
 class ScsControlService;
 class ScsService;
@@ -44,6 +45,8 @@ struct MomentoServerOptions {
 // reach it through grpc::AddInsecureChannelFromFd (MomentoAcceptor + ConnectionTracker), so
 // thaw sees and attributes every TCP connection. The same server serves every listener (one
 // per Lambda instance in the emulator, one in `thaw momento`).
+//
+// Every RPC runs on one thread (CallDispatcher): admission, handler and answer.
 //
 // Thread-safe. `ledger`, `clock` and `attributor` must outlive the server.
 class MomentoServer {
@@ -73,6 +76,7 @@ class MomentoServer {
   std::unique_ptr<ScsService> scs_;
   std::unique_ptr<ScsControlService> control_;
   std::unique_ptr<PingService> ping_;
+  std::unique_ptr<CallDispatcher> dispatcher_;
   std::unique_ptr<grpc::Server> server_;
   std::atomic<bool> shut_down_{false};
 };

@@ -2,14 +2,13 @@
 
 namespace thaw::momento {
 
-PingService::PingService(RpcGate& gate) : gate_(gate) {}
-
-grpc::Status PingService::Ping(grpc::ServerContext* context,
-                               const cache_client::PingRequest* request,
-                               cache_client::PingResponse*) {
-  RpcGate::Call call = gate_.Begin(*context, "cache_client.Ping", "Ping", RpcGate::Plane::kPing,
-                                   request->ByteSizeLong());
-  return gate_.Finish(call);
+void PingService::Register(CallDispatcher& dispatcher) {
+  dispatcher.AddUnary(MakeUnary(
+      {"cache_client.Ping", "Ping", RpcGate::Plane::kPing}, &service_,
+      &cache_client::Ping::AsyncService::RequestPing,
+      [](const std::string&, const cache_client::PingRequest&, cache_client::PingResponse*) {
+        return absl::OkStatus();
+      }));
 }
 
 }  // namespace thaw::momento

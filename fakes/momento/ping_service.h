@@ -1,22 +1,24 @@
 #ifndef THAW_FAKES_MOMENTO_PING_SERVICE_H_
 #define THAW_FAKES_MOMENTO_PING_SERVICE_H_
 
-#include "fakes/momento/rpc_gate.h"
+#include "fakes/momento/call_dispatcher.h"
 #include "proto/momento/cacheping.grpc.pb.h"
 
 namespace thaw::momento {
 
 // `cache_client.Ping/Ping`: answers an empty message (recorded like every other RPC).
-// Thread-safe. `gate` must outlive it.
-class PingService final : public cache_client::Ping::Service {
+// Register it with the server builder (grpc_service()) and with the dispatcher.
+class PingService {
  public:
-  explicit PingService(RpcGate& gate);
+  PingService() = default;
+  PingService(const PingService&) = delete;
+  PingService& operator=(const PingService&) = delete;
 
-  grpc::Status Ping(grpc::ServerContext* context, const cache_client::PingRequest* request,
-                    cache_client::PingResponse* response) override;
+  grpc::Service* grpc_service() { return &service_; }
+  void Register(CallDispatcher& dispatcher);
 
  private:
-  RpcGate& gate_;
+  cache_client::Ping::AsyncService service_;
 };
 
 }  // namespace thaw::momento

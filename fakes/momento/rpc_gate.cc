@@ -4,17 +4,12 @@
 #include <grpcpp/support/status.h>
 
 #include <map>
-#include <thread>
 
 #include "fakes/momento/momento_status.h"
 
 namespace thaw::momento {
 
 namespace {
-
-// An injected delay polls for cancellation this often, so a client that gives up frees the
-// server thread promptly.
-constexpr auto kDelaySlice = std::chrono::milliseconds(5);
 
 std::string ToString(grpc::string_ref ref) { return std::string(ref.data(), ref.size()); }
 
@@ -26,18 +21,6 @@ const grpc::string_ref* FindMetadata(const grpc::ServerContext& context, std::st
 
 bool DeadlinePassed(const grpc::ServerContext& context) {
   return std::chrono::system_clock::now() >= context.deadline();
-}
-
-// Waits `delay`, or until the call's deadline passes or it is cancelled. Returns whether the
-// whole delay elapsed.
-bool Delay(grpc::ServerContext& context, std::chrono::milliseconds delay) {
-  const auto until = std::chrono::steady_clock::now() + delay;
-  while (std::chrono::steady_clock::now() < until) {
-    if (context.IsCancelled() || DeadlinePassed(context)) return false;
-    const auto left = until - std::chrono::steady_clock::now();
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, kDelaySlice));
-  }
-  return true;
 }
 
 }  // namespace
@@ -72,14 +55,13 @@ absl::Status RpcGate::Admit(Call& call, grpc::ServerContext& context) {
     if (plan.blackhole) {
       call.fault_ = "blackhole";
       // Never answered: held until the client gives up (its deadline or a cancel).
-      Delay(context, std::chrono::hours(24));
+      call.blackholed_ = true;
       return absl::DeadlineExceededError("blackholed by a thaw fault");
     }
     if (plan.delay.count() > 0) {
       call.fault_ = "delay";
-      if (!Delay(context, plan.delay)) {
-        return absl::DeadlineExceededError("deadline exceeded during a thaw fault's delay");
-      }
+      call.hold_ = plan.delay;
+      call.hold_message_ = "deadline exceeded during a thaw fault's delay";
     }
     if (plan.error) {
       call.fault_ = call.fault_.empty() ? "error" : "delay+error";
@@ -107,10 +89,11 @@ absl::Status RpcGate::Admit(Call& call, grpc::ServerContext& context) {
     LocalFaultInjector::Plan plan =
         faults_.Decide(metadata, LocalFaultInjector::RpcName(call.method_));
     if (plan.delay.count() > 0) {
-      call.fault_ = "delay";
-      if (!Delay(context, plan.delay)) {
-        return absl::DeadlineExceededError("deadline exceeded during an injected delay");
+      call.fault_ = call.fault_.empty() ? "delay" : call.fault_;
+      if (call.hold_.count() == 0) {
+        call.hold_message_ = "deadline exceeded during an injected delay";
       }
+      call.hold_ += plan.delay;
     }
     if (plan.error) {
       call.fault_ = call.fault_.empty() ? "error" : "delay+error";
@@ -128,6 +111,13 @@ absl::Status RpcGate::Admit(Call& call, grpc::ServerContext& context) {
     return absl::InvalidArgumentError("the `cache` metadata is missing");
   }
   return absl::OkStatus();
+}
+
+void RpcGate::EndHold(Call& call, bool cut_short) {
+  if (call.blackholed_) return;  // Its admission already says so.
+  if (cut_short || DeadlinePassed(*call.context_)) {
+    call.admission_ = absl::DeadlineExceededError(call.hold_message_);
+  }
 }
 
 grpc::Status RpcGate::Finish(Call& call, absl::Status status) {

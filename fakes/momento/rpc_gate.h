@@ -43,10 +43,13 @@ struct RpcGateOptions {
 // once served, the ledger record
 // (`momento.rpc`) and the `err` trailer.
 //
-// Usage in a handler: `RpcGate::Call call = gate.Begin(...); if (call.admission().ok()) {
-// status = serve(call.cache()); } return gate.Finish(call, status);`
+// Usage (AsyncCall does this for every method): `RpcGate::Call call = gate.Begin(...);` then,
+// when the call is held (an injected delay or a blackhole), wait for `hold()` or until the
+// client's deadline or cancellation without blocking a thread, and `gate.EndHold(call, ...)`;
+// then `if (call.admission().ok()) status = serve(call.cache()); return gate.Finish(call,
+// status);`
 //
-// Thread-safe. `ledger` and `attributor` must outlive the gate.
+// Thread-safe; never blocks. `ledger` and `attributor` must outlive the gate.
 class RpcGate {
  public:
   static constexpr std::string_view kRpcKind = "momento.rpc";
@@ -62,6 +65,10 @@ class RpcGate {
     // The `cache` metadata (data plane only).
     const std::string& cache() const { return cache_; }
     const ConnectionAttribution& attribution() const { return attribution_; }
+    // How long to wait before answering (injected delays); zero: answer at once.
+    std::chrono::milliseconds hold() const { return hold_; }
+    // Never answer: hold the call until the client's deadline or cancellation.
+    bool blackholed() const { return blackholed_; }
 
    private:
     friend class RpcGate;
@@ -74,6 +81,9 @@ class RpcGate {
     ConnectionAttribution attribution_;
     std::string fault_;
     std::string fault_ids_;
+    std::chrono::milliseconds hold_{0};
+    std::string hold_message_;
+    bool blackholed_ = false;
     size_t request_bytes_ = 0;
     std::chrono::steady_clock::time_point start_;
   };
@@ -83,9 +93,13 @@ class RpcGate {
   RpcGate& operator=(const RpcGate&) = delete;
 
   // Admits (or not) a call of `service`/`method` whose request serializes to `request_bytes`.
-  // May block for an injected delay (at most until the call's deadline or cancellation).
+  // Decides at once; an injected delay or blackhole is returned as the call's hold().
   Call Begin(grpc::ServerContext& context, std::string_view service, std::string_view method,
              Plane plane, size_t request_bytes);
+
+  // After a hold: `cut_short` when the client's deadline came or it cancelled before the hold
+  // ended. Turns the admission into DEADLINE_EXCEEDED when the hold did not end in time.
+  void EndHold(Call& call, bool cut_short);
 
   // Records the call with `status` (the admission status when that is not OK), adds the `err`
   // trailer it carries, and returns it as a grpc::Status. Consumes `call`: its strings move

@@ -11,71 +11,65 @@ absl::Status CheckName(const std::string& name) {
   return absl::OkStatus();
 }
 
-// Templated so each handler reads as one line of store logic.
-template <typename Request, typename Serve>
-grpc::Status Handle(RpcGate& gate, grpc::ServerContext* context, std::string_view method,
-                    const Request& request, Serve serve) {
-  RpcGate::Call call =
-      gate.Begin(*context, kService, method, RpcGate::Plane::kControl, request.ByteSizeLong());
-  if (!call.admission().ok()) return gate.Finish(call);
-  return gate.Finish(call, serve());
-}
-
 }  // namespace
 
-ScsControlService::ScsControlService(CacheStore& store, RpcGate& gate)
-    : store_(store), gate_(gate) {}
+ScsControlService::ScsControlService(CacheStore& store) : store_(store) {}
 
-grpc::Status ScsControlService::CreateCache(grpc::ServerContext* context,
-                                            const control_client::CreateCacheRequest* request,
-                                            control_client::CreateCacheResponse*) {
-  return Handle(gate_, context, "CreateCache", *request, [&]() -> absl::Status {
-    if (absl::Status s = CheckName(request->cache_name()); !s.ok()) return s;
-    return store_.CreateCache(request->cache_name());
-  });
+void ScsControlService::Register(CallDispatcher& dispatcher) {
+  using control_client::ScsControl;
+  constexpr RpcGate::Plane kControl = RpcGate::Plane::kControl;
+  dispatcher.AddUnary(MakeUnary(
+      {kService, "CreateCache", kControl}, &service_, &ScsControl::AsyncService::RequestCreateCache,
+      [this](const std::string&, const control_client::CreateCacheRequest& request,
+             control_client::CreateCacheResponse*) { return CreateCache(request); }));
+  dispatcher.AddUnary(MakeUnary(
+      {kService, "DeleteCache", kControl}, &service_, &ScsControl::AsyncService::RequestDeleteCache,
+      [this](const std::string&, const control_client::DeleteCacheRequest& request,
+             control_client::DeleteCacheResponse*) { return DeleteCache(request); }));
+  dispatcher.AddUnary(MakeUnary(
+      {kService, "ListCaches", kControl}, &service_, &ScsControl::AsyncService::RequestListCaches,
+      [this](const std::string&, const control_client::ListCachesRequest&,
+             control_client::ListCachesResponse* response) { return ListCaches(response); }));
+  dispatcher.AddUnary(MakeUnary(
+      {kService, "FlushCache", kControl}, &service_, &ScsControl::AsyncService::RequestFlushCache,
+      [this](const std::string&, const control_client::FlushCacheRequest& request,
+             control_client::FlushCacheResponse*) { return FlushCache(request); }));
 }
 
-grpc::Status ScsControlService::DeleteCache(grpc::ServerContext* context,
-                                            const control_client::DeleteCacheRequest* request,
-                                            control_client::DeleteCacheResponse*) {
-  return Handle(gate_, context, "DeleteCache", *request, [&]() -> absl::Status {
-    if (absl::Status s = CheckName(request->cache_name()); !s.ok()) return s;
-    return store_.DeleteCache(request->cache_name());
-  });
+absl::Status ScsControlService::CreateCache(const control_client::CreateCacheRequest& request) {
+  if (absl::Status s = CheckName(request.cache_name()); !s.ok()) return s;
+  return store_.CreateCache(request.cache_name());
 }
 
-grpc::Status ScsControlService::ListCaches(grpc::ServerContext* context,
-                                           const control_client::ListCachesRequest* request,
-                                           control_client::ListCachesResponse* response) {
-  return Handle(gate_, context, "ListCaches", *request, [&]() -> absl::Status {
-    const CacheLimits& limits = store_.limits();
-    for (const std::string& name : store_.ListCaches()) {
-      control_client::Cache* cache = response->add_cache();
-      cache->set_cache_name(name);
-      // The SDK reads both limit messages; the traffic numbers are nominal (nothing enforces
-      // them here).
-      control_client::CacheLimits* cache_limits = cache->mutable_cache_limits();
-      cache_limits->set_max_traffic_rate(100);
-      cache_limits->set_max_throughput_kbps(1024);
-      cache_limits->set_max_item_size_kb(static_cast<uint32_t>(limits.max_item_bytes / 1024));
-      cache_limits->set_max_ttl_seconds(limits.max_ttl_seconds);
-      control_client::TopicLimits* topic_limits = cache->mutable_topic_limits();
-      topic_limits->set_max_publish_rate(100);
-      topic_limits->set_max_subscription_count(100);
-      topic_limits->set_max_publish_message_size_kb(
-          static_cast<uint32_t>(limits.max_item_bytes / 1024));
-    }
-    return absl::OkStatus();
-  });
+absl::Status ScsControlService::DeleteCache(const control_client::DeleteCacheRequest& request) {
+  if (absl::Status s = CheckName(request.cache_name()); !s.ok()) return s;
+  return store_.DeleteCache(request.cache_name());
 }
 
-grpc::Status ScsControlService::FlushCache(grpc::ServerContext* context,
-                                           const control_client::FlushCacheRequest* request,
-                                           control_client::FlushCacheResponse*) {
-  return Handle(gate_, context, "FlushCache", *request, [&]() -> absl::Status {
-    if (absl::Status s = CheckName(request->cache_name()); !s.ok()) return s;
-    return store_.FlushCache(request->cache_name());
-  });
+absl::Status ScsControlService::ListCaches(control_client::ListCachesResponse* response) {
+  const CacheLimits& limits = store_.limits();
+  for (const std::string& name : store_.ListCaches()) {
+    control_client::Cache* cache = response->add_cache();
+    cache->set_cache_name(name);
+    // The SDK reads both limit messages; the traffic numbers are nominal (nothing enforces
+    // them here).
+    control_client::CacheLimits* cache_limits = cache->mutable_cache_limits();
+    cache_limits->set_max_traffic_rate(100);
+    cache_limits->set_max_throughput_kbps(1024);
+    cache_limits->set_max_item_size_kb(static_cast<uint32_t>(limits.max_item_bytes / 1024));
+    cache_limits->set_max_ttl_seconds(limits.max_ttl_seconds);
+    control_client::TopicLimits* topic_limits = cache->mutable_topic_limits();
+    topic_limits->set_max_publish_rate(100);
+    topic_limits->set_max_subscription_count(100);
+    topic_limits->set_max_publish_message_size_kb(
+        static_cast<uint32_t>(limits.max_item_bytes / 1024));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScsControlService::FlushCache(const control_client::FlushCacheRequest& request) {
+  if (absl::Status s = CheckName(request.cache_name()); !s.ok()) return s;
+  return store_.FlushCache(request.cache_name());
 }
 
 }  // namespace thaw::momento

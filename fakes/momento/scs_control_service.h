@@ -1,8 +1,9 @@
 #ifndef THAW_FAKES_MOMENTO_SCS_CONTROL_SERVICE_H_
 #define THAW_FAKES_MOMENTO_SCS_CONTROL_SERVICE_H_
 
+#include "absl/status/status.h"
 #include "fakes/momento/cache_store.h"
-#include "fakes/momento/rpc_gate.h"
+#include "fakes/momento/call_dispatcher.h"
 #include "proto/momento/controlclient.grpc.pb.h"
 
 namespace thaw::momento {
@@ -12,27 +13,25 @@ namespace thaw::momento {
 // (NOT_FOUND for a missing one), ListCaches (one page, every cache, with the store's limits).
 // An empty cache name is INVALID_ARGUMENT.
 //
-// Thread-safe. `store` and `gate` must outlive it.
-class ScsControlService final : public control_client::ScsControl::Service {
+// Register it with the server builder (grpc_service()) and its methods with the dispatcher,
+// which runs them on its thread. `store` must outlive it.
+class ScsControlService {
  public:
-  ScsControlService(CacheStore& store, RpcGate& gate);
+  explicit ScsControlService(CacheStore& store);
+  ScsControlService(const ScsControlService&) = delete;
+  ScsControlService& operator=(const ScsControlService&) = delete;
 
-  grpc::Status CreateCache(grpc::ServerContext* context,
-                           const control_client::CreateCacheRequest* request,
-                           control_client::CreateCacheResponse* response) override;
-  grpc::Status DeleteCache(grpc::ServerContext* context,
-                           const control_client::DeleteCacheRequest* request,
-                           control_client::DeleteCacheResponse* response) override;
-  grpc::Status ListCaches(grpc::ServerContext* context,
-                          const control_client::ListCachesRequest* request,
-                          control_client::ListCachesResponse* response) override;
-  grpc::Status FlushCache(grpc::ServerContext* context,
-                          const control_client::FlushCacheRequest* request,
-                          control_client::FlushCacheResponse* response) override;
+  grpc::Service* grpc_service() { return &service_; }
+  void Register(CallDispatcher& dispatcher);
 
  private:
+  absl::Status CreateCache(const control_client::CreateCacheRequest& request);
+  absl::Status DeleteCache(const control_client::DeleteCacheRequest& request);
+  absl::Status ListCaches(control_client::ListCachesResponse* response);
+  absl::Status FlushCache(const control_client::FlushCacheRequest& request);
+
   CacheStore& store_;
-  RpcGate& gate_;
+  control_client::ScsControl::AsyncService service_;
 };
 
 }  // namespace thaw::momento

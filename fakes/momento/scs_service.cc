@@ -15,250 +15,235 @@ CacheStore::Ttl TtlOf(uint64_t milliseconds) {
 
 }  // namespace
 
-ScsService::ScsService(CacheStore& store, RpcGate& gate) : store_(store), gate_(gate) {}
+ScsService::ScsService(CacheStore& store) : store_(store) {}
 
-template <typename Request, typename Serve>
-grpc::Status ScsService::Handle(grpc::ServerContext* context, std::string_view method,
-                                const Request& request, Serve serve) {
-  RpcGate::Call call =
-      gate_.Begin(*context, kService, method, RpcGate::Plane::kData, request.ByteSizeLong());
-  if (!call.admission().ok()) return gate_.Finish(call);
-  return gate_.Finish(call, serve(call.cache()));
+void ScsService::Register(CallDispatcher& dispatcher) {
+  using cache_client::Scs;
+  constexpr RpcGate::Plane kData = RpcGate::Plane::kData;
+  auto unary = [&](std::string_view method, auto request, auto serve) {
+    dispatcher.AddUnary(MakeUnary({kService, method, kData}, &service_, request,
+                                  [this, serve](const std::string& cache, const auto& in,
+                                                auto* out) { return (this->*serve)(cache, in, out); }));
+  };
+  unary("Get", &Scs::AsyncService::RequestGet, &ScsService::Get);
+  unary("Set", &Scs::AsyncService::RequestSet, &ScsService::Set);
+  unary("Delete", &Scs::AsyncService::RequestDelete, &ScsService::Delete);
+  unary("SetIf", &Scs::AsyncService::RequestSetIf, &ScsService::SetIf);
+  unary("SetIfNotExists", &Scs::AsyncService::RequestSetIfNotExists, &ScsService::SetIfNotExists);
+  unary("Increment", &Scs::AsyncService::RequestIncrement, &ScsService::Increment);
+  unary("KeysExist", &Scs::AsyncService::RequestKeysExist, &ScsService::KeysExist);
+  unary("ItemGetTtl", &Scs::AsyncService::RequestItemGetTtl, &ScsService::ItemGetTtl);
+  unary("ItemGetType", &Scs::AsyncService::RequestItemGetType, &ScsService::ItemGetType);
+  unary("UpdateTtl", &Scs::AsyncService::RequestUpdateTtl, &ScsService::UpdateTtl);
+  dispatcher.AddStreaming(MakeStreaming(
+      {kService, "GetBatch", kData}, &service_, &Scs::AsyncService::RequestGetBatch,
+      [this](const std::string& cache, const cache_client::GetBatchRequest& request,
+             std::vector<cache_client::GetResponse>* out) { return GetBatch(cache, request, out); }));
+  dispatcher.AddStreaming(MakeStreaming(
+      {kService, "SetBatch", kData}, &service_, &Scs::AsyncService::RequestSetBatch,
+      [this](const std::string& cache, const cache_client::SetBatchRequest& request,
+             std::vector<cache_client::SetResponse>* out) { return SetBatch(cache, request, out); }));
 }
 
-grpc::Status ScsService::Get(grpc::ServerContext* context, const cache_client::GetRequest* request,
-                             cache_client::GetResponse* response) {
-  return Handle(context, "Get", *request, [&](const std::string& cache) -> absl::Status {
-    absl::StatusOr<std::optional<std::string>> value = store_.Get(cache, request->cache_key());
+absl::Status ScsService::Get(const std::string& cache,
+    const cache_client::GetRequest& request, cache_client::GetResponse* response) {
+  absl::StatusOr<std::optional<std::string>> value = store_.Get(cache, request.cache_key());
+  if (!value.ok()) return value.status();
+  if (value->has_value()) {
+    response->set_result(cache_client::Hit);
+    response->set_cache_body(std::move(**value));
+  } else {
+    response->set_result(cache_client::Miss);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScsService::Set(const std::string& cache,
+    const cache_client::SetRequest& request, cache_client::SetResponse* response) {
+  absl::Status status = store_.Set(cache, request.cache_key(), request.cache_body(),
+                                   TtlOf(request.ttl_milliseconds()));
+  if (status.ok()) response->set_result(cache_client::Ok);
+  return status;
+}
+
+absl::Status ScsService::Delete(const std::string& cache,
+    const cache_client::DeleteRequest& request, cache_client::DeleteResponse*) {
+  return store_.Delete(cache, request.cache_key());
+}
+
+absl::Status ScsService::SetIf(const std::string& cache,
+    const cache_client::SetIfRequest& request, cache_client::SetIfResponse* response) {
+  SetCondition condition;
+  using R = cache_client::SetIfRequest;
+  switch (request.condition_case()) {
+    case R::kPresent:
+      condition.kind = SetCondition::Kind::kPresent;
+      break;
+    case R::kPresentAndNotEqual:
+      condition.kind = SetCondition::Kind::kPresentAndNotEqual;
+      condition.value = request.present_and_not_equal().value_to_check();
+      break;
+    case R::kAbsent:
+      condition.kind = SetCondition::Kind::kAbsent;
+      break;
+    case R::kEqual:
+      condition.kind = SetCondition::Kind::kEqual;
+      condition.value = request.equal().value_to_check();
+      break;
+    case R::kAbsentOrEqual:
+      condition.kind = SetCondition::Kind::kAbsentOrEqual;
+      condition.value = request.absent_or_equal().value_to_check();
+      break;
+    case R::kNotEqual:
+      condition.kind = SetCondition::Kind::kNotEqual;
+      condition.value = request.not_equal().value_to_check();
+      break;
+    case R::CONDITION_NOT_SET:
+      return absl::InvalidArgumentError("SetIf needs a condition");
+  }
+  absl::StatusOr<bool> stored = store_.SetIf(cache, request.cache_key(), request.cache_body(),
+                                             TtlOf(request.ttl_milliseconds()), condition);
+  if (!stored.ok()) return stored.status();
+  if (*stored) {
+    response->mutable_stored();
+  } else {
+    response->mutable_not_stored();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScsService::SetIfNotExists(const std::string& cache,
+    const cache_client::SetIfNotExistsRequest& request, cache_client::SetIfNotExistsResponse* response) {
+  absl::StatusOr<bool> stored = store_.SetIf(cache, request.cache_key(), request.cache_body(),
+                                             TtlOf(request.ttl_milliseconds()),
+                                             SetCondition{SetCondition::Kind::kAbsent, ""});
+  if (!stored.ok()) return stored.status();
+  if (*stored) {
+    response->mutable_stored();
+  } else {
+    response->mutable_not_stored();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScsService::Increment(const std::string& cache,
+    const cache_client::IncrementRequest& request, cache_client::IncrementResponse* response) {
+  absl::StatusOr<int64_t> value = store_.Increment(cache, request.cache_key(), request.amount(),
+                                                   TtlOf(request.ttl_milliseconds()));
+  if (!value.ok()) return value.status();
+  response->set_value(*value);
+  return absl::OkStatus();
+}
+
+absl::Status ScsService::KeysExist(const std::string& cache,
+    const cache_client::KeysExistRequest& request, cache_client::KeysExistResponse* response) {
+  std::vector<std::string> keys(request.cache_keys().begin(), request.cache_keys().end());
+  absl::StatusOr<std::vector<bool>> exists = store_.KeysExist(cache, keys);
+  if (!exists.ok()) return exists.status();
+  for (bool e : *exists) response->add_exists(e);
+  return absl::OkStatus();
+}
+
+absl::Status ScsService::ItemGetTtl(const std::string& cache,
+    const cache_client::ItemGetTtlRequest& request, cache_client::ItemGetTtlResponse* response) {
+  absl::StatusOr<std::optional<CacheStore::Ttl>> ttl =
+      store_.ItemGetTtl(cache, request.cache_key());
+  if (!ttl.ok()) return ttl.status();
+  if (ttl->has_value()) {
+    response->mutable_found()->set_remaining_ttl_millis(static_cast<uint64_t>((*ttl)->count()));
+  } else {
+    response->mutable_missing();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScsService::ItemGetType(const std::string& cache,
+    const cache_client::ItemGetTypeRequest& request, cache_client::ItemGetTypeResponse* response) {
+  absl::StatusOr<std::vector<bool>> exists = store_.KeysExist(cache, {request.cache_key()});
+  if (!exists.ok()) return exists.status();
+  // Only scalars exist in this store.
+  if ((*exists)[0]) {
+    response->mutable_found()->set_item_type(cache_client::ItemGetTypeResponse::SCALAR);
+  } else {
+    response->mutable_missing();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScsService::UpdateTtl(const std::string& cache,
+    const cache_client::UpdateTtlRequest& request, cache_client::UpdateTtlResponse* response) {
+  using R = cache_client::UpdateTtlRequest;
+  TtlUpdate how = TtlUpdate::kOverwriteTo;
+  uint64_t ms = 0;
+  switch (request.update_ttl_case()) {
+    case R::kIncreaseToMilliseconds:
+      how = TtlUpdate::kIncreaseTo;
+      ms = request.increase_to_milliseconds();
+      break;
+    case R::kDecreaseToMilliseconds:
+      how = TtlUpdate::kDecreaseTo;
+      ms = request.decrease_to_milliseconds();
+      break;
+    case R::kOverwriteToMilliseconds:
+      how = TtlUpdate::kOverwriteTo;
+      ms = request.overwrite_to_milliseconds();
+      break;
+    case R::UPDATE_TTL_NOT_SET:
+      return absl::InvalidArgumentError("UpdateTtl needs a TTL");
+  }
+  absl::StatusOr<TtlUpdateResult> result =
+      store_.UpdateTtl(cache, request.cache_key(), how, TtlOf(ms));
+  if (!result.ok()) return result.status();
+  switch (*result) {
+    case TtlUpdateResult::kSet:
+      response->mutable_set();
+      break;
+    case TtlUpdateResult::kNotSet:
+      response->mutable_not_set();
+      break;
+    case TtlUpdateResult::kMissing:
+      response->mutable_missing();
+      break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScsService::GetBatch(const std::string& cache,
+    const cache_client::GetBatchRequest& request, std::vector<cache_client::GetResponse>* responses) {
+  for (const cache_client::GetRequest& item : request.items()) {
+    absl::StatusOr<std::optional<std::string>> value = store_.Get(cache, item.cache_key());
     if (!value.ok()) return value.status();
+    cache_client::GetResponse response;
     if (value->has_value()) {
-      response->set_result(cache_client::Hit);
-      response->set_cache_body(std::move(**value));
+      response.set_result(cache_client::Hit);
+      response.set_cache_body(std::move(**value));
     } else {
-      response->set_result(cache_client::Miss);
+      response.set_result(cache_client::Miss);
     }
-    return absl::OkStatus();
-  });
+    responses->push_back(std::move(response));
+  }
+  return absl::OkStatus();
 }
 
-grpc::Status ScsService::Set(grpc::ServerContext* context, const cache_client::SetRequest* request,
-                             cache_client::SetResponse* response) {
-  return Handle(context, "Set", *request, [&](const std::string& cache) -> absl::Status {
-    absl::Status status = store_.Set(cache, request->cache_key(), request->cache_body(),
-                                     TtlOf(request->ttl_milliseconds()));
-    if (status.ok()) response->set_result(cache_client::Ok);
-    return status;
-  });
-}
-
-grpc::Status ScsService::Delete(grpc::ServerContext* context,
-                                const cache_client::DeleteRequest* request,
-                                cache_client::DeleteResponse*) {
-  return Handle(context, "Delete", *request, [&](const std::string& cache) {
-    return store_.Delete(cache, request->cache_key());
-  });
-}
-
-grpc::Status ScsService::SetIf(grpc::ServerContext* context,
-                               const cache_client::SetIfRequest* request,
-                               cache_client::SetIfResponse* response) {
-  return Handle(context, "SetIf", *request, [&](const std::string& cache) -> absl::Status {
-    SetCondition condition;
-    using R = cache_client::SetIfRequest;
-    switch (request->condition_case()) {
-      case R::kPresent:
-        condition.kind = SetCondition::Kind::kPresent;
-        break;
-      case R::kPresentAndNotEqual:
-        condition.kind = SetCondition::Kind::kPresentAndNotEqual;
-        condition.value = request->present_and_not_equal().value_to_check();
-        break;
-      case R::kAbsent:
-        condition.kind = SetCondition::Kind::kAbsent;
-        break;
-      case R::kEqual:
-        condition.kind = SetCondition::Kind::kEqual;
-        condition.value = request->equal().value_to_check();
-        break;
-      case R::kAbsentOrEqual:
-        condition.kind = SetCondition::Kind::kAbsentOrEqual;
-        condition.value = request->absent_or_equal().value_to_check();
-        break;
-      case R::kNotEqual:
-        condition.kind = SetCondition::Kind::kNotEqual;
-        condition.value = request->not_equal().value_to_check();
-        break;
-      case R::CONDITION_NOT_SET:
-        return absl::InvalidArgumentError("SetIf needs a condition");
+absl::Status ScsService::SetBatch(const std::string& cache,
+    const cache_client::SetBatchRequest& request, std::vector<cache_client::SetResponse>* responses) {
+  // Validate every item before storing any, so a batch with an oversized item stores nothing.
+  if (!store_.HasCache(cache)) return absl::NotFoundError("cache not found: " + cache);
+  for (const cache_client::SetRequest& item : request.items()) {
+    if (item.cache_key().size() + item.cache_body().size() > store_.limits().max_item_bytes) {
+      return store_.Set(cache, item.cache_key(), item.cache_body(),
+                        TtlOf(item.ttl_milliseconds()));
     }
-    absl::StatusOr<bool> stored = store_.SetIf(cache, request->cache_key(), request->cache_body(),
-                                               TtlOf(request->ttl_milliseconds()), condition);
-    if (!stored.ok()) return stored.status();
-    if (*stored) {
-      response->mutable_stored();
-    } else {
-      response->mutable_not_stored();
-    }
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status ScsService::SetIfNotExists(grpc::ServerContext* context,
-                                        const cache_client::SetIfNotExistsRequest* request,
-                                        cache_client::SetIfNotExistsResponse* response) {
-  return Handle(context, "SetIfNotExists", *request, [&](const std::string& cache) -> absl::Status {
-    absl::StatusOr<bool> stored = store_.SetIf(cache, request->cache_key(), request->cache_body(),
-                                               TtlOf(request->ttl_milliseconds()),
-                                               SetCondition{SetCondition::Kind::kAbsent, ""});
-    if (!stored.ok()) return stored.status();
-    if (*stored) {
-      response->mutable_stored();
-    } else {
-      response->mutable_not_stored();
-    }
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status ScsService::Increment(grpc::ServerContext* context,
-                                   const cache_client::IncrementRequest* request,
-                                   cache_client::IncrementResponse* response) {
-  return Handle(context, "Increment", *request, [&](const std::string& cache) -> absl::Status {
-    absl::StatusOr<int64_t> value = store_.Increment(cache, request->cache_key(), request->amount(),
-                                                     TtlOf(request->ttl_milliseconds()));
-    if (!value.ok()) return value.status();
-    response->set_value(*value);
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status ScsService::KeysExist(grpc::ServerContext* context,
-                                   const cache_client::KeysExistRequest* request,
-                                   cache_client::KeysExistResponse* response) {
-  return Handle(context, "KeysExist", *request, [&](const std::string& cache) -> absl::Status {
-    std::vector<std::string> keys(request->cache_keys().begin(), request->cache_keys().end());
-    absl::StatusOr<std::vector<bool>> exists = store_.KeysExist(cache, keys);
-    if (!exists.ok()) return exists.status();
-    for (bool e : *exists) response->add_exists(e);
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status ScsService::ItemGetTtl(grpc::ServerContext* context,
-                                    const cache_client::ItemGetTtlRequest* request,
-                                    cache_client::ItemGetTtlResponse* response) {
-  return Handle(context, "ItemGetTtl", *request, [&](const std::string& cache) -> absl::Status {
-    absl::StatusOr<std::optional<CacheStore::Ttl>> ttl =
-        store_.ItemGetTtl(cache, request->cache_key());
-    if (!ttl.ok()) return ttl.status();
-    if (ttl->has_value()) {
-      response->mutable_found()->set_remaining_ttl_millis(static_cast<uint64_t>((*ttl)->count()));
-    } else {
-      response->mutable_missing();
-    }
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status ScsService::ItemGetType(grpc::ServerContext* context,
-                                     const cache_client::ItemGetTypeRequest* request,
-                                     cache_client::ItemGetTypeResponse* response) {
-  return Handle(context, "ItemGetType", *request, [&](const std::string& cache) -> absl::Status {
-    absl::StatusOr<std::vector<bool>> exists = store_.KeysExist(cache, {request->cache_key()});
-    if (!exists.ok()) return exists.status();
-    // Only scalars exist in this store.
-    if ((*exists)[0]) {
-      response->mutable_found()->set_item_type(cache_client::ItemGetTypeResponse::SCALAR);
-    } else {
-      response->mutable_missing();
-    }
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status ScsService::UpdateTtl(grpc::ServerContext* context,
-                                   const cache_client::UpdateTtlRequest* request,
-                                   cache_client::UpdateTtlResponse* response) {
-  return Handle(context, "UpdateTtl", *request, [&](const std::string& cache) -> absl::Status {
-    using R = cache_client::UpdateTtlRequest;
-    TtlUpdate how = TtlUpdate::kOverwriteTo;
-    uint64_t ms = 0;
-    switch (request->update_ttl_case()) {
-      case R::kIncreaseToMilliseconds:
-        how = TtlUpdate::kIncreaseTo;
-        ms = request->increase_to_milliseconds();
-        break;
-      case R::kDecreaseToMilliseconds:
-        how = TtlUpdate::kDecreaseTo;
-        ms = request->decrease_to_milliseconds();
-        break;
-      case R::kOverwriteToMilliseconds:
-        how = TtlUpdate::kOverwriteTo;
-        ms = request->overwrite_to_milliseconds();
-        break;
-      case R::UPDATE_TTL_NOT_SET:
-        return absl::InvalidArgumentError("UpdateTtl needs a TTL");
-    }
-    absl::StatusOr<TtlUpdateResult> result =
-        store_.UpdateTtl(cache, request->cache_key(), how, TtlOf(ms));
-    if (!result.ok()) return result.status();
-    switch (*result) {
-      case TtlUpdateResult::kSet:
-        response->mutable_set();
-        break;
-      case TtlUpdateResult::kNotSet:
-        response->mutable_not_set();
-        break;
-      case TtlUpdateResult::kMissing:
-        response->mutable_missing();
-        break;
-    }
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status ScsService::GetBatch(grpc::ServerContext* context,
-                                  const cache_client::GetBatchRequest* request,
-                                  grpc::ServerWriter<cache_client::GetResponse>* writer) {
-  return Handle(context, "GetBatch", *request, [&](const std::string& cache) -> absl::Status {
-    for (const cache_client::GetRequest& item : request->items()) {
-      absl::StatusOr<std::optional<std::string>> value = store_.Get(cache, item.cache_key());
-      if (!value.ok()) return value.status();
-      cache_client::GetResponse response;
-      if (value->has_value()) {
-        response.set_result(cache_client::Hit);
-        response.set_cache_body(std::move(**value));
-      } else {
-        response.set_result(cache_client::Miss);
-      }
-      if (!writer->Write(response)) return absl::CancelledError("the client went away");
-    }
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status ScsService::SetBatch(grpc::ServerContext* context,
-                                  const cache_client::SetBatchRequest* request,
-                                  grpc::ServerWriter<cache_client::SetResponse>* writer) {
-  return Handle(context, "SetBatch", *request, [&](const std::string& cache) -> absl::Status {
-    // Validate every item before storing any, so a batch with an oversized item stores nothing.
-    if (!store_.HasCache(cache)) return absl::NotFoundError("cache not found: " + cache);
-    for (const cache_client::SetRequest& item : request->items()) {
-      if (item.cache_key().size() + item.cache_body().size() > store_.limits().max_item_bytes) {
-        return store_.Set(cache, item.cache_key(), item.cache_body(),
-                          TtlOf(item.ttl_milliseconds()));
-      }
-    }
-    for (const cache_client::SetRequest& item : request->items()) {
-      absl::Status status =
-          store_.Set(cache, item.cache_key(), item.cache_body(), TtlOf(item.ttl_milliseconds()));
-      if (!status.ok()) return status;
-      cache_client::SetResponse response;
-      response.set_result(cache_client::Ok);
-      if (!writer->Write(response)) return absl::CancelledError("the client went away");
-    }
-    return absl::OkStatus();
-  });
+  }
+  for (const cache_client::SetRequest& item : request.items()) {
+    absl::Status status =
+        store_.Set(cache, item.cache_key(), item.cache_body(), TtlOf(item.ttl_milliseconds()));
+    if (!status.ok()) return status;
+    cache_client::SetResponse response;
+    response.set_result(cache_client::Ok);
+    responses->push_back(std::move(response));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace thaw::momento

@@ -1,8 +1,12 @@
 #ifndef THAW_FAKES_MOMENTO_SCS_SERVICE_H_
 #define THAW_FAKES_MOMENTO_SCS_SERVICE_H_
 
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
 #include "fakes/momento/cache_store.h"
-#include "fakes/momento/rpc_gate.h"
+#include "fakes/momento/call_dispatcher.h"
 #include "proto/momento/cacheclient.grpc.pb.h"
 
 namespace thaw::momento {
@@ -14,50 +18,47 @@ namespace thaw::momento {
 // (reference §2.2): Get answers Hit/Miss, SetBatch streams one `Ok` per item, GetBatch one
 // Hit/Miss per key, in order.
 //
-// Thread-safe (gRPC calls it from many threads). `store` and `gate` must outlive it.
-class ScsService final : public cache_client::Scs::Service {
+// Register it with the server builder (grpc_service()) and its methods with the dispatcher,
+// which runs the handlers (on its thread) for calls the RpcGate admits. `store` must outlive it.
+class ScsService {
  public:
-  ScsService(CacheStore& store, RpcGate& gate);
+  explicit ScsService(CacheStore& store);
+  ScsService(const ScsService&) = delete;
+  ScsService& operator=(const ScsService&) = delete;
 
-  grpc::Status Get(grpc::ServerContext* context, const cache_client::GetRequest* request,
-                   cache_client::GetResponse* response) override;
-  grpc::Status Set(grpc::ServerContext* context, const cache_client::SetRequest* request,
-                   cache_client::SetResponse* response) override;
-  grpc::Status Delete(grpc::ServerContext* context, const cache_client::DeleteRequest* request,
-                      cache_client::DeleteResponse* response) override;
-  grpc::Status SetIf(grpc::ServerContext* context, const cache_client::SetIfRequest* request,
-                     cache_client::SetIfResponse* response) override;
-  grpc::Status SetIfNotExists(grpc::ServerContext* context,
-                              const cache_client::SetIfNotExistsRequest* request,
-                              cache_client::SetIfNotExistsResponse* response) override;
-  grpc::Status Increment(grpc::ServerContext* context,
-                         const cache_client::IncrementRequest* request,
-                         cache_client::IncrementResponse* response) override;
-  grpc::Status KeysExist(grpc::ServerContext* context,
-                         const cache_client::KeysExistRequest* request,
-                         cache_client::KeysExistResponse* response) override;
-  grpc::Status ItemGetTtl(grpc::ServerContext* context,
-                          const cache_client::ItemGetTtlRequest* request,
-                          cache_client::ItemGetTtlResponse* response) override;
-  grpc::Status ItemGetType(grpc::ServerContext* context,
-                           const cache_client::ItemGetTypeRequest* request,
-                           cache_client::ItemGetTypeResponse* response) override;
-  grpc::Status UpdateTtl(grpc::ServerContext* context,
-                         const cache_client::UpdateTtlRequest* request,
-                         cache_client::UpdateTtlResponse* response) override;
-  grpc::Status GetBatch(grpc::ServerContext* context, const cache_client::GetBatchRequest* request,
-                        grpc::ServerWriter<cache_client::GetResponse>* writer) override;
-  grpc::Status SetBatch(grpc::ServerContext* context, const cache_client::SetBatchRequest* request,
-                        grpc::ServerWriter<cache_client::SetResponse>* writer) override;
+  grpc::Service* grpc_service() { return &service_; }
+  void Register(CallDispatcher& dispatcher);
 
  private:
-  // Admits the call through the gate, runs `serve(cache)` when admitted, records it.
-  template <typename Request, typename Serve>
-  grpc::Status Handle(grpc::ServerContext* context, std::string_view method, const Request& request,
-                      Serve serve);
+  absl::Status Get(const std::string& cache, const cache_client::GetRequest& request,
+                   cache_client::GetResponse* response);
+  absl::Status Set(const std::string& cache, const cache_client::SetRequest& request,
+                   cache_client::SetResponse* response);
+  absl::Status Delete(const std::string& cache, const cache_client::DeleteRequest& request,
+                      cache_client::DeleteResponse* response);
+  absl::Status SetIf(const std::string& cache, const cache_client::SetIfRequest& request,
+                     cache_client::SetIfResponse* response);
+  absl::Status SetIfNotExists(const std::string& cache,
+                              const cache_client::SetIfNotExistsRequest& request,
+                              cache_client::SetIfNotExistsResponse* response);
+  absl::Status Increment(const std::string& cache, const cache_client::IncrementRequest& request,
+                         cache_client::IncrementResponse* response);
+  absl::Status KeysExist(const std::string& cache, const cache_client::KeysExistRequest& request,
+                         cache_client::KeysExistResponse* response);
+  absl::Status ItemGetTtl(const std::string& cache, const cache_client::ItemGetTtlRequest& request,
+                          cache_client::ItemGetTtlResponse* response);
+  absl::Status ItemGetType(const std::string& cache,
+                           const cache_client::ItemGetTypeRequest& request,
+                           cache_client::ItemGetTypeResponse* response);
+  absl::Status UpdateTtl(const std::string& cache, const cache_client::UpdateTtlRequest& request,
+                         cache_client::UpdateTtlResponse* response);
+  absl::Status GetBatch(const std::string& cache, const cache_client::GetBatchRequest& request,
+                        std::vector<cache_client::GetResponse>* responses);
+  absl::Status SetBatch(const std::string& cache, const cache_client::SetBatchRequest& request,
+                        std::vector<cache_client::SetResponse>* responses);
 
   CacheStore& store_;
-  RpcGate& gate_;
+  cache_client::Scs::AsyncService service_;
 };
 
 }  // namespace thaw::momento
