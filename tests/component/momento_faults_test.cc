@@ -18,6 +18,7 @@
 #include "fakes/momento/connection_tracker.h"
 #include "fakes/momento/embedded_momento.h"
 #include "fakes/momento/momento_acceptor.h"
+#include "fakes/momento/rpc_gate.h"
 #include "proto/momento/cacheclient.grpc.pb.h"
 #include "tests/util/test_emulator.h"
 
@@ -260,6 +261,69 @@ TEST_F(MomentoFaultsTest, BlackholeNeverAnswersNewConnectionsNorCallsOnOpenOnes)
   EXPECT_EQ(Events("momento.connection.opened").size(), 1u) << "the new one never reached gRPC";
   faults().ClearFaults();
   EXPECT_TRUE(Get(*client_).ok());
+}
+
+// Every call runs on the fake's one completion-queue thread: a held call must hold nothing else.
+TEST_F(MomentoFaultsTest, ADelayedCallHoldsNoOtherCall) {
+  ASSERT_TRUE(faults().AddFault({{"rpc", "Set"}, {"delay", "30s"}}).ok());
+  cache_client::SetRequest set;
+  set.set_cache_key("k");
+  set.set_cache_body("v");
+  cache_client::SetResponse set_response;
+  std::unique_ptr<grpc::ClientContext> set_context = Context("", std::chrono::seconds(60));
+  auto held = std::async(std::launch::async,
+                         [&] { return client_->scs->Set(set_context.get(), set, &set_response); });
+  ASSERT_TRUE(ledger_.WaitFor([](const Event& e) { return e.kind == "momento.fault"; },
+                              std::chrono::seconds(10), 0, "the delay acting on Set")
+                  .ok());
+
+  EXPECT_TRUE(Get(*client_).ok());
+  EXPECT_EQ(held.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "the Get was answered while the Set is held";
+
+  // A client that gives up ends the hold at once; the call is still recorded.
+  set_context->TryCancel();
+  EXPECT_EQ(held.get().error_code(), grpc::StatusCode::CANCELLED);
+  auto recorded = ledger_.WaitFor(
+      [](const Event& e) {
+        return e.kind == RpcGate::kRpcKind && e.attrs.value("method", "") == "Set";
+      },
+      std::chrono::seconds(10), 0, "the Set record");
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_EQ(recorded->attrs.value("code", ""), "DEADLINE_EXCEEDED");
+  EXPECT_EQ(recorded->attrs.value("fault", ""), "delay");
+}
+
+// A blackholed call without a deadline would wait forever: its client's cancel, or the server's
+// shutdown, ends it.
+TEST_F(MomentoFaultsTest, ABlackholedCallWithoutADeadlineEndsWhenTheServerShutsDown) {
+  ASSERT_TRUE(Get(*client_).ok());
+  ASSERT_TRUE(faults().AddFault({{"blackhole", true}}).ok());
+  cache_client::GetRequest get;
+  get.set_cache_key("k");
+  cache_client::GetResponse got;
+  grpc::ClientContext context;  // no deadline
+  context.AddMetadata("cache", "cache");
+  auto held =
+      std::async(std::launch::async, [&] { return client_->scs->Get(&context, get, &got); });
+  ASSERT_TRUE(ledger_.WaitFor([](const Event& e) { return e.kind == "momento.fault"; },
+                              std::chrono::seconds(10), 0, "the blackhole acting on Get")
+                  .ok());
+  EXPECT_EQ(held.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+
+  std::promise<void> done;
+  boost::asio::post(io_, [&] {
+    momento_->Shutdown(std::chrono::milliseconds(0));
+    done.set_value();
+  });
+  done.get_future().wait();
+  EXPECT_FALSE(held.get().ok());
+  EXPECT_EQ(ledger_
+                .Select([](const Event& e) {
+                  return e.kind == RpcGate::kRpcKind && e.attrs.value("fault", "") == "blackhole";
+                })
+                .size(),
+            1u);
 }
 
 // The idle check that runs when a call arrives, on its own: the tracker reads one clock and the
