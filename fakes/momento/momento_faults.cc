@@ -60,9 +60,47 @@ bool MomentoFaults::Fault::Selects(const ConnectionAttribution& connection) cons
 MomentoFaults::MomentoFaults(Ledger& ledger, SchedulerClock& clock, ConnectionTracker& tracker)
     : ledger_(ledger), clock_(clock), tracker_(tracker) {
   clock_listener_ = clock_.AddListener([this](SchedulerClock::Duration) { CheckIdle(); });
+  watcher_ = std::thread([this] { WatchIdle(); });
 }
 
-MomentoFaults::~MomentoFaults() { clock_.RemoveListener(clock_listener_); }
+MomentoFaults::~MomentoFaults() {
+  clock_.RemoveListener(clock_listener_);
+  {
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    stop_watching_ = true;
+  }
+  watch_cv_.notify_all();
+  watcher_.join();
+}
+
+void MomentoFaults::ScheduleIdleCheck(SchedulerClock::Duration in) {
+  // A millisecond late, so the connection is strictly idle longer than the fault's limit.
+  const auto at = std::chrono::steady_clock::now() + in + milliseconds(1);
+  {
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    if (at >= next_idle_check_) return;
+    next_idle_check_ = at;
+  }
+  watch_cv_.notify_all();
+}
+
+void MomentoFaults::WatchIdle() {
+  std::unique_lock<std::mutex> lock(watch_mu_);
+  while (!stop_watching_) {
+    if (std::chrono::steady_clock::now() < next_idle_check_) {
+      if (next_idle_check_ == std::chrono::steady_clock::time_point::max()) {
+        watch_cv_.wait(lock);
+      } else {
+        watch_cv_.wait_until(lock, next_idle_check_);
+      }
+      continue;
+    }
+    next_idle_check_ = std::chrono::steady_clock::time_point::max();
+    lock.unlock();
+    CheckIdle();  // schedules the next check, if any connection may still go idle
+    lock.lock();
+  }
+}
 
 absl::StatusOr<MomentoFaults::Fault> MomentoFaults::Parse(const nlohmann::json& spec) {
   if (!spec.is_object()) return absl::InvalidArgumentError("a fault is a JSON object");
@@ -229,8 +267,14 @@ nlohmann::json MomentoFaults::ListFaults() const {
 ConnectionFaultHook::Decision MomentoFaults::OnAccept(const ConnectionAttribution& connection) {
   Decision decision;
   std::vector<Fired> fired;
+  std::optional<milliseconds> idle_limit;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    for (const Fault& fault : faults_) {
+      if (fault.kind == Kind::kIdleDrop && !fault.Spent() && fault.Selects(connection)) {
+        idle_limit = std::min(idle_limit.value_or(fault.delay), fault.delay);
+      }
+    }
     for (Fault& fault : faults_) {
       if (fault.Spent() || !fault.Selects(connection)) continue;
       if (fault.kind == Kind::kRefuse) {
@@ -252,6 +296,7 @@ ConnectionFaultHook::Decision MomentoFaults::OnAccept(const ConnectionAttributio
     }
   }
   Record(fired);
+  if (idle_limit) ScheduleIdleCheck(decision.delay + *idle_limit);
   return decision;
 }
 
@@ -310,6 +355,8 @@ MomentoFaults::RpcPlan MomentoFaults::OnRpc(const ConnectionAttribution& connect
 void MomentoFaults::CheckIdle() {
   const SchedulerClock::TimePoint now = tracker_.Now();
   std::vector<Fired> drops;
+  // The soonest any connection kept open may pass an idle limit.
+  std::optional<SchedulerClock::Duration> next;
   {
     std::lock_guard<std::mutex> lock(mu_);
     bool any = false;
@@ -321,7 +368,11 @@ void MomentoFaults::CheckIdle() {
         if (fault.kind != Kind::kIdleDrop || fault.Spent() || !fault.Selects(open.attribution)) {
           continue;
         }
-        if (now - open.last_activity <= fault.delay) continue;
+        if (now - open.last_activity <= fault.delay) {
+          const SchedulerClock::Duration left = fault.delay - (now - open.last_activity);
+          next = std::min(next.value_or(left), left);
+          continue;
+        }
         if (!dropped.insert(open.attribution.connection).second) break;
         ++fault.fired;
         drops.push_back(
@@ -335,6 +386,7 @@ void MomentoFaults::CheckIdle() {
     }
   }
   ResetAll(drops);
+  if (next) ScheduleIdleCheck(*next);
 }
 
 void MomentoFaults::Record(const std::vector<Fired>& fired) {

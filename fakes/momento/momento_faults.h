@@ -2,11 +2,13 @@
 #define THAW_FAKES_MOMENTO_MOMENTO_FAULTS_H_
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -35,9 +37,10 @@ namespace thaw::momento {
 //     "refuse": true              new connections are reset at once
 //     "reset": true               the selected open connections are reset now (TCP RST)
 //     "idle_drop": "5m"           open connections idle (no RPC) longer than this on the
-//                                 scheduler clock are reset: checked at every clock advance,
-//                                 when the fault is added and when an RPC arrives (which then
-//                                 fails UNAVAILABLE, as a write into a dropped NAT entry does)
+//                                 scheduler clock are reset: checked when that much real time
+//                                 has passed, at every clock advance, when the fault is added
+//                                 and when an RPC arrives (which then fails UNAVAILABLE, as a
+//                                 write into a dropped NAT entry does)
 //     "blackhole": true           new connections are accepted and never answered, and
 //                                 matching RPCs on open ones are never answered either
 //   "count": N   act at most N times (calls, connections), then stay listed, spent.
@@ -47,7 +50,9 @@ namespace thaw::momento {
 // it resets is closed with by=thaw, why=fault:<kind>.
 //
 // Thread-safe: FaultTarget methods run on the emulator's io thread, OnAccept on the
-// acceptor's, OnRpc on gRPC's threads, the idle check also on the thread advancing `clock`.
+// acceptor's, OnRpc on gRPC's threads, the idle check also on the thread advancing `clock` and
+// on the faults' own watcher thread (which sleeps until the next connection could be idle too
+// long; the destructor stops it).
 // `ledger`, `clock` and `tracker` must outlive it.
 class MomentoFaults final : public FaultTarget, public ConnectionFaultHook {
  public:
@@ -112,6 +117,9 @@ class MomentoFaults final : public FaultTarget, public ConnectionFaultHook {
   };
 
   static absl::StatusOr<Fault> Parse(const nlohmann::json& spec);
+  // Wakes the watcher to run CheckIdle `in` from now (real time), unless it wakes sooner.
+  void ScheduleIdleCheck(SchedulerClock::Duration in);
+  void WatchIdle();
   void Record(const std::vector<Fired>& fired);
   // Resets the listed connections (why = fault:<kind>) and records the faults.
   void ResetAll(const std::vector<Fired>& resets);
@@ -125,6 +133,13 @@ class MomentoFaults final : public FaultTarget, public ConnectionFaultHook {
   mutable std::mutex mu_;
   std::vector<Fault> faults_ ABSL_GUARDED_BY(mu_);
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;
+  std::chrono::steady_clock::time_point next_idle_check_ ABSL_GUARDED_BY(watch_mu_) =
+      std::chrono::steady_clock::time_point::max();
+  bool stop_watching_ ABSL_GUARDED_BY(watch_mu_) = false;
+  std::thread watcher_;  // last: started once everything above exists
 };
 
 }  // namespace thaw::momento

@@ -263,6 +263,27 @@ TEST_F(MomentoFaultsTest, BlackholeNeverAnswersNewConnectionsNorCallsOnOpenOnes)
   EXPECT_TRUE(Get(*client_).ok());
 }
 
+// Without any clock advance or call: the faults' watcher notices the idle time passing.
+TEST_F(MomentoFaultsTest, IdleDropAlsoActsInRealTime) {
+  ASSERT_TRUE(Get(*client_).ok());
+  ASSERT_TRUE(faults().AddFault({{"idle_drop", "300ms"}}).ok());
+  Client later(port_);  // opened after the fault was added
+  ASSERT_TRUE(Get(later).ok());
+  auto idle_drop = [](const Event& e) {
+    return e.kind == ConnectionTracker::kClosedKind &&
+           e.attrs.value("why", "") == "fault:idle_drop";
+  };
+  auto first = ledger_.WaitFor(idle_drop, testing::TestTimeout(), 0, "a first idle drop");
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = ledger_.WaitFor(idle_drop, testing::TestTimeout(), first->seq, "a second one");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_NE(first->attrs.value("connection", ""), second->attrs.value("connection", ""));
+  EXPECT_EQ(clock_.offset(), SchedulerClock::Duration::zero());
+  for (const Event& fired : Events("momento.fault")) {
+    EXPECT_GE(fired.attrs.value("idle_ms", 0), 300);
+  }
+}
+
 // Every call runs on the fake's one completion-queue thread: a held call must hold nothing else.
 TEST_F(MomentoFaultsTest, ADelayedCallHoldsNoOtherCall) {
   ASSERT_TRUE(faults().AddFault({{"rpc", "Set"}, {"delay", "30s"}}).ok());
