@@ -20,8 +20,8 @@
 #include "emulator/control/api_handler.h"
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
-#include "emulator/process/boost_process_launcher.h"
 #include "emulator/host/emulator_host.h"
+#include "emulator/process/boost_process_launcher.h"
 #include "emulator/runtimes/ric/prepare_runtime_clients.h"
 #include "fakes/aws/run_aws_server.h"
 #include "fakes/momento/run_momento_server.h"
@@ -170,8 +170,8 @@ int Invoke(const InvokeOptions& options) {
     std::string known;
     for (const auto& [n, fn] : config->functions) known += (known.empty() ? "" : ", ") + n;
     for (const auto& [alias, n] : config->aliases) known += ", " + alias + " (" + n + ")";
-    return UsageError("function '" + options.function + "' is not defined in " +
-                      config->source + " (defined: " + known + ")");
+    return UsageError("function '" + options.function + "' is not defined in " + config->source +
+                      " (defined: " + known + ")");
   }
 
   int exit_code = 0;

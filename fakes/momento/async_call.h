@@ -59,8 +59,7 @@ UnaryMethod<Request, Response> MakeUnary(
     void (Base::*request)(grpc::ServerContext*, Request*,
                           grpc::ServerAsyncResponseWriter<Response>*, grpc::CompletionQueue*,
                           grpc::ServerCompletionQueue*, void*),
-    std::type_identity_t<
-        std::function<absl::Status(const std::string&, const Request&, Response*)>>
+    std::type_identity_t<std::function<absl::Status(const std::string&, const Request&, Response*)>>
         serve) {
   return {spec,
           [service, request](grpc::ServerContext* context, Request* message,
@@ -80,13 +79,12 @@ StreamingMethod<Request, Response> MakeStreaming(
     std::type_identity_t<
         std::function<absl::Status(const std::string&, const Request&, std::vector<Response>*)>>
         serve) {
-  return {spec,
-          [service, request](grpc::ServerContext* context, Request* message,
-                             grpc::ServerAsyncWriter<Response>* writer,
-                             grpc::ServerCompletionQueue* cq, void* tag) {
-            (service->*request)(context, message, writer, cq, cq, tag);
-          },
-          std::move(serve)};
+  return {
+      spec,
+      [service, request](grpc::ServerContext* context, Request* message,
+                         grpc::ServerAsyncWriter<Response>* writer, grpc::ServerCompletionQueue* cq,
+                         void* tag) { (service->*request)(context, message, writer, cq, cq, tag); },
+      std::move(serve)};
 }
 
 // One RPC on gRPC's async API, from the request to the last event: it waits for a call of its
@@ -157,11 +155,11 @@ class AsyncCall {
   grpc::Alarm alarm_;
   Event alarm_event_{this, &AsyncCall::OnAlarm};
   Event done_{this, &AsyncCall::OnDone};
-  bool started_ = false;         // gRPC matched a call to this object
-  bool holding_ = false;         // admitted with a hold that has not ended
-  bool alarm_pending_ = false;   // the alarm's tag has not come back
-  bool done_seen_ = false;       // the done notification came
-  bool answer_done_ = false;     // the answer's last tag came back
+  bool started_ = false;        // gRPC matched a call to this object
+  bool holding_ = false;        // admitted with a hold that has not ended
+  bool alarm_pending_ = false;  // the alarm's tag has not come back
+  bool done_seen_ = false;      // the done notification came
+  bool answer_done_ = false;    // the answer's last tag came back
 };
 
 template <typename Request, typename Response>

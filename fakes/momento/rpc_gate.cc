@@ -139,10 +139,9 @@ grpc::Status RpcGate::Finish(Call& call, absl::Status status) {
   attrs.emplace("connection", std::move(call.attribution_.connection));
   attrs.emplace("peer", std::move(call.attribution_.peer));
   attrs.emplace("request_bytes", call.request_bytes_);
-  attrs.emplace(
-      "duration_ms",
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - call.start_)
-          .count());
+  attrs.emplace("duration_ms", std::chrono::duration<double, std::milli>(
+                                   std::chrono::steady_clock::now() - call.start_)
+                                   .count());
   if (call.plane_ == Plane::kData) attrs.emplace("cache", std::move(call.cache_));
   if (!status.ok()) attrs.emplace("message", std::string(status.message()));
   if (err) attrs.emplace("err", *err);

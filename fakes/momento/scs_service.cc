@@ -21,9 +21,11 @@ void ScsService::Register(CallDispatcher& dispatcher) {
   using cache_client::Scs;
   constexpr RpcGate::Plane kData = RpcGate::Plane::kData;
   auto unary = [&](std::string_view method, auto request, auto serve) {
-    dispatcher.AddUnary(MakeUnary({kService, method, kData}, &service_, request,
-                                  [this, serve](const std::string& cache, const auto& in,
-                                                auto* out) { return (this->*serve)(cache, in, out); }));
+    dispatcher.AddUnary(
+        MakeUnary({kService, method, kData}, &service_, request,
+                  [this, serve](const std::string& cache, const auto& in, auto* out) {
+                    return (this->*serve)(cache, in, out);
+                  }));
   };
   unary("Get", &Scs::AsyncService::RequestGet, &ScsService::Get);
   unary("Set", &Scs::AsyncService::RequestSet, &ScsService::Set);
@@ -35,18 +37,22 @@ void ScsService::Register(CallDispatcher& dispatcher) {
   unary("ItemGetTtl", &Scs::AsyncService::RequestItemGetTtl, &ScsService::ItemGetTtl);
   unary("ItemGetType", &Scs::AsyncService::RequestItemGetType, &ScsService::ItemGetType);
   unary("UpdateTtl", &Scs::AsyncService::RequestUpdateTtl, &ScsService::UpdateTtl);
-  dispatcher.AddStreaming(MakeStreaming(
-      {kService, "GetBatch", kData}, &service_, &Scs::AsyncService::RequestGetBatch,
-      [this](const std::string& cache, const cache_client::GetBatchRequest& request,
-             std::vector<cache_client::GetResponse>* out) { return GetBatch(cache, request, out); }));
-  dispatcher.AddStreaming(MakeStreaming(
-      {kService, "SetBatch", kData}, &service_, &Scs::AsyncService::RequestSetBatch,
-      [this](const std::string& cache, const cache_client::SetBatchRequest& request,
-             std::vector<cache_client::SetResponse>* out) { return SetBatch(cache, request, out); }));
+  dispatcher.AddStreaming(
+      MakeStreaming({kService, "GetBatch", kData}, &service_, &Scs::AsyncService::RequestGetBatch,
+                    [this](const std::string& cache, const cache_client::GetBatchRequest& request,
+                           std::vector<cache_client::GetResponse>* out) {
+                      return GetBatch(cache, request, out);
+                    }));
+  dispatcher.AddStreaming(
+      MakeStreaming({kService, "SetBatch", kData}, &service_, &Scs::AsyncService::RequestSetBatch,
+                    [this](const std::string& cache, const cache_client::SetBatchRequest& request,
+                           std::vector<cache_client::SetResponse>* out) {
+                      return SetBatch(cache, request, out);
+                    }));
 }
 
-absl::Status ScsService::Get(const std::string& cache,
-    const cache_client::GetRequest& request, cache_client::GetResponse* response) {
+absl::Status ScsService::Get(const std::string& cache, const cache_client::GetRequest& request,
+                             cache_client::GetResponse* response) {
   absl::StatusOr<std::optional<std::string>> value = store_.Get(cache, request.cache_key());
   if (!value.ok()) return value.status();
   if (value->has_value()) {
@@ -58,8 +64,8 @@ absl::Status ScsService::Get(const std::string& cache,
   return absl::OkStatus();
 }
 
-absl::Status ScsService::Set(const std::string& cache,
-    const cache_client::SetRequest& request, cache_client::SetResponse* response) {
+absl::Status ScsService::Set(const std::string& cache, const cache_client::SetRequest& request,
+                             cache_client::SetResponse* response) {
   absl::Status status = store_.Set(cache, request.cache_key(), request.cache_body(),
                                    TtlOf(request.ttl_milliseconds()));
   if (status.ok()) response->set_result(cache_client::Ok);
@@ -67,12 +73,13 @@ absl::Status ScsService::Set(const std::string& cache,
 }
 
 absl::Status ScsService::Delete(const std::string& cache,
-    const cache_client::DeleteRequest& request, cache_client::DeleteResponse*) {
+                                const cache_client::DeleteRequest& request,
+                                cache_client::DeleteResponse*) {
   return store_.Delete(cache, request.cache_key());
 }
 
-absl::Status ScsService::SetIf(const std::string& cache,
-    const cache_client::SetIfRequest& request, cache_client::SetIfResponse* response) {
+absl::Status ScsService::SetIf(const std::string& cache, const cache_client::SetIfRequest& request,
+                               cache_client::SetIfResponse* response) {
   SetCondition condition;
   using R = cache_client::SetIfRequest;
   switch (request.condition_case()) {
@@ -113,7 +120,8 @@ absl::Status ScsService::SetIf(const std::string& cache,
 }
 
 absl::Status ScsService::SetIfNotExists(const std::string& cache,
-    const cache_client::SetIfNotExistsRequest& request, cache_client::SetIfNotExistsResponse* response) {
+                                        const cache_client::SetIfNotExistsRequest& request,
+                                        cache_client::SetIfNotExistsResponse* response) {
   absl::StatusOr<bool> stored = store_.SetIf(cache, request.cache_key(), request.cache_body(),
                                              TtlOf(request.ttl_milliseconds()),
                                              SetCondition{SetCondition::Kind::kAbsent, ""});
@@ -127,7 +135,8 @@ absl::Status ScsService::SetIfNotExists(const std::string& cache,
 }
 
 absl::Status ScsService::Increment(const std::string& cache,
-    const cache_client::IncrementRequest& request, cache_client::IncrementResponse* response) {
+                                   const cache_client::IncrementRequest& request,
+                                   cache_client::IncrementResponse* response) {
   absl::StatusOr<int64_t> value = store_.Increment(cache, request.cache_key(), request.amount(),
                                                    TtlOf(request.ttl_milliseconds()));
   if (!value.ok()) return value.status();
@@ -136,7 +145,8 @@ absl::Status ScsService::Increment(const std::string& cache,
 }
 
 absl::Status ScsService::KeysExist(const std::string& cache,
-    const cache_client::KeysExistRequest& request, cache_client::KeysExistResponse* response) {
+                                   const cache_client::KeysExistRequest& request,
+                                   cache_client::KeysExistResponse* response) {
   std::vector<std::string> keys(request.cache_keys().begin(), request.cache_keys().end());
   absl::StatusOr<std::vector<bool>> exists = store_.KeysExist(cache, keys);
   if (!exists.ok()) return exists.status();
@@ -145,7 +155,8 @@ absl::Status ScsService::KeysExist(const std::string& cache,
 }
 
 absl::Status ScsService::ItemGetTtl(const std::string& cache,
-    const cache_client::ItemGetTtlRequest& request, cache_client::ItemGetTtlResponse* response) {
+                                    const cache_client::ItemGetTtlRequest& request,
+                                    cache_client::ItemGetTtlResponse* response) {
   absl::StatusOr<std::optional<CacheStore::Ttl>> ttl =
       store_.ItemGetTtl(cache, request.cache_key());
   if (!ttl.ok()) return ttl.status();
@@ -158,7 +169,8 @@ absl::Status ScsService::ItemGetTtl(const std::string& cache,
 }
 
 absl::Status ScsService::ItemGetType(const std::string& cache,
-    const cache_client::ItemGetTypeRequest& request, cache_client::ItemGetTypeResponse* response) {
+                                     const cache_client::ItemGetTypeRequest& request,
+                                     cache_client::ItemGetTypeResponse* response) {
   absl::StatusOr<std::vector<bool>> exists = store_.KeysExist(cache, {request.cache_key()});
   if (!exists.ok()) return exists.status();
   // Only scalars exist in this store.
@@ -171,7 +183,8 @@ absl::Status ScsService::ItemGetType(const std::string& cache,
 }
 
 absl::Status ScsService::UpdateTtl(const std::string& cache,
-    const cache_client::UpdateTtlRequest& request, cache_client::UpdateTtlResponse* response) {
+                                   const cache_client::UpdateTtlRequest& request,
+                                   cache_client::UpdateTtlResponse* response) {
   using R = cache_client::UpdateTtlRequest;
   TtlUpdate how = TtlUpdate::kOverwriteTo;
   uint64_t ms = 0;
@@ -209,7 +222,8 @@ absl::Status ScsService::UpdateTtl(const std::string& cache,
 }
 
 absl::Status ScsService::GetBatch(const std::string& cache,
-    const cache_client::GetBatchRequest& request, std::vector<cache_client::GetResponse>* responses) {
+                                  const cache_client::GetBatchRequest& request,
+                                  std::vector<cache_client::GetResponse>* responses) {
   for (const cache_client::GetRequest& item : request.items()) {
     absl::StatusOr<std::optional<std::string>> value = store_.Get(cache, item.cache_key());
     if (!value.ok()) return value.status();
@@ -226,13 +240,13 @@ absl::Status ScsService::GetBatch(const std::string& cache,
 }
 
 absl::Status ScsService::SetBatch(const std::string& cache,
-    const cache_client::SetBatchRequest& request, std::vector<cache_client::SetResponse>* responses) {
+                                  const cache_client::SetBatchRequest& request,
+                                  std::vector<cache_client::SetResponse>* responses) {
   // Validate every item before storing any, so a batch with an oversized item stores nothing.
   if (!store_.HasCache(cache)) return absl::NotFoundError("cache not found: " + cache);
   for (const cache_client::SetRequest& item : request.items()) {
     if (item.cache_key().size() + item.cache_body().size() > store_.limits().max_item_bytes) {
-      return store_.Set(cache, item.cache_key(), item.cache_body(),
-                        TtlOf(item.ttl_milliseconds()));
+      return store_.Set(cache, item.cache_key(), item.cache_body(), TtlOf(item.ttl_milliseconds()));
     }
   }
   for (const cache_client::SetRequest& item : request.items()) {

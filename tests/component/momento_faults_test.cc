@@ -294,8 +294,9 @@ TEST_F(MomentoFaultsTest, ADelayedCallHoldsNoOtherCall) {
   std::unique_ptr<grpc::ClientContext> set_context = Context("", std::chrono::seconds(60));
   auto held = std::async(std::launch::async,
                          [&] { return client_->scs->Set(set_context.get(), set, &set_response); });
-  ASSERT_TRUE(ledger_.WaitFor([](const Event& e) { return e.kind == "momento.fault"; },
-                              std::chrono::seconds(10), 0, "the delay acting on Set")
+  ASSERT_TRUE(ledger_
+                  .WaitFor([](const Event& e) { return e.kind == "momento.fault"; },
+                           std::chrono::seconds(10), 0, "the delay acting on Set")
                   .ok());
 
   EXPECT_TRUE(Get(*client_).ok());
@@ -327,8 +328,9 @@ TEST_F(MomentoFaultsTest, ABlackholedCallWithoutADeadlineEndsWhenTheServerShutsD
   context.AddMetadata("cache", "cache");
   auto held =
       std::async(std::launch::async, [&] { return client_->scs->Get(&context, get, &got); });
-  ASSERT_TRUE(ledger_.WaitFor([](const Event& e) { return e.kind == "momento.fault"; },
-                              std::chrono::seconds(10), 0, "the blackhole acting on Get")
+  ASSERT_TRUE(ledger_
+                  .WaitFor([](const Event& e) { return e.kind == "momento.fault"; },
+                           std::chrono::seconds(10), 0, "the blackhole acting on Get")
                   .ok());
   EXPECT_EQ(held.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
 
@@ -388,15 +390,14 @@ TEST(MomentoIdleDropOnActivityTest, ACallOnAConnectionIdleTooLongResetsItAndFail
     EXPECT_EQ(fired[0].attrs.value("fault", ""), "idle_drop");
     EXPECT_EQ(fired[0].attrs.value("method", ""), "Get");
     // The reset is recorded on the acceptor's thread, possibly after the call has failed.
-    auto closed = ledger.WaitFor(
-        [](const Event& e) { return e.kind == ConnectionTracker::kClosedKind; },
-        testing::TestTimeout());
+    auto closed =
+        ledger.WaitFor([](const Event& e) { return e.kind == ConnectionTracker::kClosedKind; },
+                       testing::TestTimeout());
     ASSERT_TRUE(closed.ok()) << closed.status();
     EXPECT_EQ(closed->attrs.value("why", ""), "fault:idle_drop");
-    EXPECT_EQ(
-        ledger.Select([](const Event& e) { return e.kind == ConnectionTracker::kClosedKind; })
-            .size(),
-        1u);
+    EXPECT_EQ(ledger.Select([](const Event& e) { return e.kind == ConnectionTracker::kClosedKind; })
+                  .size(),
+              1u);
     EXPECT_TRUE(client.channel->WaitForStateChange(
         GRPC_CHANNEL_READY, std::chrono::system_clock::now() + testing::TestTimeout()));
     EXPECT_TRUE(get().ok()) << "a new connection, active now";
