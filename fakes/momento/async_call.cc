@@ -34,7 +34,7 @@ void AsyncCall::OnRequested(bool ok) {
   SpawnNext();
   call_ = gate().Begin(context_, spec_.service, spec_.method, spec_.plane, RequestBytes());
   if (!call_.blackholed() && call_.hold().count() <= 0) {
-    Respond();
+    Answer();
     return;
   }
   holding_ = true;
@@ -54,7 +54,7 @@ void AsyncCall::OnAlarm(bool ok) {
     holding_ = false;
     // Cancelled (ok false) only by OnDone: the client left or the server is shutting down.
     gate().EndHold(call_, !ok || done_seen_);
-    Respond();
+    Answer();
   }
   MaybeDelete();
 }
@@ -66,7 +66,7 @@ void AsyncCall::OnDone(bool) {
   } else if (holding_) {
     holding_ = false;
     gate().EndHold(call_, true);
-    Respond();
+    Answer();
   }
   MaybeDelete();
 }
@@ -74,6 +74,13 @@ void AsyncCall::OnDone(bool) {
 void AsyncCall::OnAnswered(bool) {
   answer_done_ = true;
   MaybeDelete();
+}
+
+void AsyncCall::Answer() {
+  // gRPC answers CANCELLED "Cancelled on the server side" (and RST_STREAM); Respond still records
+  // the call, and its Finish comes back not ok.
+  if (call_.server_cancel()) context_.TryCancel();
+  Respond();
 }
 
 void AsyncCall::MaybeDelete() {

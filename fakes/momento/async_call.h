@@ -147,6 +147,7 @@ class AsyncCall {
   void OnDone(bool ok);
   void OnAnswered(bool ok);
   void OnWritten(bool ok) { OnWrittenImpl(ok); }
+  void Answer();
   void MaybeDelete();
 
   CallDispatcher& dispatcher_;

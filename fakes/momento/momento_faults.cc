@@ -18,8 +18,9 @@ constexpr std::string_view kFaultKind = "momento.fault";
 
 const std::set<std::string>& KnownFields() {
   static const std::set<std::string> kFields = {
-      "service", "function", "instance", "cache", "rpc",       "delay",     "error",
-      "err",     "count",    "refuse",   "reset", "idle_drop", "blackhole", "handshake_delay"};
+      "service", "function",  "instance",  "cache",           "rpc",
+      "delay",   "error",     "err",       "count",           "refuse",
+      "reset",   "idle_drop", "blackhole", "handshake_delay", "cancel"};
   return kFields;
 }
 
@@ -109,7 +110,7 @@ absl::StatusOr<MomentoFaults::Fault> MomentoFaults::Parse(const nlohmann::json& 
       return absl::InvalidArgumentError(
           key +
           ": unknown field (selectors: function, instance, cache, rpc; faults: delay, "
-          "error, err, count, handshake_delay, refuse, reset, idle_drop, blackhole)");
+          "error, err, cancel, count, handshake_delay, refuse, reset, idle_drop, blackhole)");
     }
   }
   Fault fault;
@@ -140,7 +141,7 @@ absl::StatusOr<MomentoFaults::Fault> MomentoFaults::Parse(const nlohmann::json& 
     }
     fault.count = spec["count"].get<int64_t>();
   }
-  for (const char* flag : {"refuse", "reset", "blackhole"}) {
+  for (const char* flag : {"refuse", "reset", "blackhole", "cancel"}) {
     if (spec.contains(flag) && !spec[flag].is_boolean()) {
       return absl::InvalidArgumentError(std::string(flag) + ": true or false");
     }
@@ -170,7 +171,13 @@ absl::StatusOr<MomentoFaults::Fault> MomentoFaults::Parse(const nlohmann::json& 
   } else if (spec.contains("err")) {
     return absl::InvalidArgumentError("err: needs \"error\"");
   }
-  if (spec.contains("delay") || spec.contains("error")) kinds.push_back(Kind::kRpc);
+  fault.cancel = IsTrue(spec, "cancel");
+  if (fault.cancel && fault.error) {
+    return absl::InvalidArgumentError("cancel: the call is cancelled, not answered: no \"error\"");
+  }
+  if (spec.contains("delay") || spec.contains("error") || fault.cancel) {
+    kinds.push_back(Kind::kRpc);
+  }
   if (spec.contains("handshake_delay")) {
     auto delay = ParseMs(spec["handshake_delay"], "handshake_delay");
     if (!delay.ok()) return delay.status();
@@ -188,13 +195,13 @@ absl::StatusOr<MomentoFaults::Fault> MomentoFaults::Parse(const nlohmann::json& 
   if (IsTrue(spec, "blackhole")) kinds.push_back(Kind::kBlackhole);
   if (kinds.empty()) {
     return absl::InvalidArgumentError(
-        "no fault: give one of delay, error, handshake_delay, refuse, reset, idle_drop, "
-        "blackhole");
+        "no fault: give one of delay, error, cancel, handshake_delay, refuse, reset, "
+        "idle_drop, blackhole");
   }
   if (kinds.size() > 1) {
     return absl::InvalidArgumentError(
-        "one fault per request: delay/error, handshake_delay, refuse, reset, idle_drop and "
-        "blackhole do not combine");
+        "one fault per request: delay/error/cancel, handshake_delay, refuse, reset, "
+        "idle_drop and blackhole do not combine");
   }
   fault.kind = kinds.front();
   const bool per_rpc = fault.kind == Kind::kRpc || fault.kind == Kind::kBlackhole;
@@ -327,7 +334,9 @@ MomentoFaults::RpcPlan MomentoFaults::OnRpc(const ConnectionAttribution& connect
       if (fault.kind != Kind::kRpc && fault.kind != Kind::kBlackhole) continue;
       if (fault.rpc && *fault.rpc != method) continue;
       if (fault.cache && *fault.cache != cache) continue;
-      if (plan.error || plan.blackhole || plan.delay.count() > 0) continue;  // First one wins.
+      if (plan.error || plan.blackhole || plan.cancel || plan.delay.count() > 0) {
+        continue;  // The first one added wins.
+      }
       ++fault.fired;
       nlohmann::json attrs = {{"id", fault.id}, {"method", method}};
       if (!cache.empty()) attrs["cache"] = cache;
@@ -337,9 +346,11 @@ MomentoFaults::RpcPlan MomentoFaults::OnRpc(const ConnectionAttribution& connect
       } else {
         plan.delay = fault.delay;
         plan.error = fault.error;
-        attrs["fault"] = fault.error && fault.delay.count() > 0 ? "delay+error"
-                         : fault.error                          ? "error"
-                                                                : "delay";
+        plan.cancel = fault.cancel;
+        const std::string action = fault.error ? "error" : fault.cancel ? "cancel" : "";
+        attrs["fault"] = action.empty()            ? "delay"
+                         : fault.delay.count() > 0 ? "delay+" + action
+                                                   : action;
         if (fault.delay.count() > 0) attrs["delay_ms"] = fault.delay.count();
         if (fault.error) attrs["code"] = StatusCodeName(fault.error->code());
       }

@@ -32,6 +32,9 @@ namespace thaw::momento {
 //   RPC faults (on each matching call; "delay" and "error" may be combined):
 //     "delay": "200ms"                      answer that much later (stops at the deadline)
 //     "error": "UNAVAILABLE", "err": "..."  answer with this gRPC code (and `err` trailer)
+//     "cancel": true                        the server cancels the call instead of answering:
+//                                           CANCELLED "Cancelled on the server side", then
+//                                           RST_STREAM (may follow a "delay")
 //   connection faults (one per fault):
 //     "handshake_delay": "150ms"  new connections wait that long before gRPC sees them
 //     "refuse": true              new connections are reset at once
@@ -63,6 +66,8 @@ class MomentoFaults final : public FaultTarget, public ConnectionFaultHook {
     std::optional<absl::Status> error;
     // Never answer (hold the call until its deadline or cancellation).
     bool blackhole = false;
+    // Cancel the call (ServerContext::TryCancel) instead of answering.
+    bool cancel = false;
     // The faults that acted, comma-separated ids (for the `momento.rpc` event).
     std::string fault_ids;
   };
@@ -104,6 +109,7 @@ class MomentoFaults final : public FaultTarget, public ConnectionFaultHook {
     std::optional<std::string> rpc;
     std::chrono::milliseconds delay{0};  // delay, handshake_delay, idle_drop
     std::optional<absl::Status> error;
+    bool cancel = false;
     int64_t count = -1;  // -1: unlimited
     int64_t fired = 0;
 

@@ -67,6 +67,11 @@ absl::Status RpcGate::Admit(Call& call, grpc::ServerContext& context) {
       call.fault_ = call.fault_.empty() ? "error" : "delay+error";
       return *plan.error;
     }
+    if (plan.cancel) {
+      call.fault_ = call.fault_.empty() ? "cancel" : "delay+cancel";
+      call.server_cancel_ = true;
+      return absl::CancelledError("cancelled by a thaw fault");
+    }
   }
   if (!options_.api_keys.empty()) {
     const grpc::string_ref* key = FindMetadata(context, "authorization");

@@ -69,6 +69,8 @@ class RpcGate {
     std::chrono::milliseconds hold() const { return hold_; }
     // Never answer: hold the call until the client's deadline or cancellation.
     bool blackholed() const { return blackholed_; }
+    // Cancel the call (ServerContext::TryCancel) instead of answering.
+    bool server_cancel() const { return server_cancel_; }
 
    private:
     friend class RpcGate;
@@ -84,6 +86,7 @@ class RpcGate {
     std::chrono::milliseconds hold_{0};
     std::string hold_message_;
     bool blackholed_ = false;
+    bool server_cancel_ = false;
     size_t request_bytes_ = 0;
     std::chrono::steady_clock::time_point start_;
   };

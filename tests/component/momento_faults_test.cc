@@ -183,6 +183,26 @@ TEST_F(MomentoFaultsTest, DelayPastTheDeadlineIsDeadlineExceeded) {
             grpc::StatusCode::DEADLINE_EXCEEDED);
 }
 
+TEST_F(MomentoFaultsTest, CancelEndsTheCallNotTheConnection) {
+  ASSERT_TRUE(faults().AddFault({{"rpc", "Get"}, {"cancel", true}, {"count", 1}}).ok());
+  const grpc::Status reset = Get(*client_);
+  EXPECT_EQ(reset.error_code(), grpc::StatusCode::CANCELLED) << reset.error_message();
+  EXPECT_EQ(reset.error_message(), "Cancelled on the server side") << "gRPC's own cancellation";
+  EXPECT_TRUE(Get(*client_).ok()) << "spent after one call";
+  EXPECT_EQ(Events("momento.connection.opened").size(), 1u) << "the same connection";
+  auto recorded = ledger_.WaitFor(
+      [](const Event& e) {
+        return e.kind == RpcGate::kRpcKind && e.attrs.value("fault", "") == "cancel";
+      },
+      testing::TestTimeout(), 0, "the reset call's record");
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_EQ(recorded->attrs.value("code", ""), "CANCELLED");
+
+  EXPECT_THAT(
+      std::string(faults().AddFault({{"cancel", true}, {"error", "INTERNAL"}}).status().message()),
+      HasSubstr("cancel"));
+}
+
 TEST_F(MomentoFaultsTest, ResetSendsRstAndTheClientReconnects) {
   ASSERT_TRUE(Get(*client_).ok());
   const std::string first = Events("momento.connection.opened").at(0).attrs["connection"];

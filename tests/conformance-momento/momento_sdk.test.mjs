@@ -562,6 +562,32 @@ describe('server-side faults', () => {
     }
   });
 
+  test('cancel: the SDK retries a cancelled Get, and reports CancelledError when every try is',
+       async () => {
+    const client = await warmClient();
+    try {
+      const getCodes = async (since) => (await server.events()).slice(since)
+        .filter((e) => e.kind === 'momento.rpc' && e.attrs.method === 'Get')
+        .map((e) => [e.attrs.code, e.attrs.fault ?? '']);
+      let before = (await server.events()).length;
+      await addFault({ rpc: 'Get', cancel: true, count: 1 });
+      assertInstance(await client.get('f', 'k'), CacheGet.Hit, 'get after one cancel');
+      assert.deepEqual(await getCodes(before), [['CANCELLED', 'cancel'], ['OK', '']]);
+
+      before = (await server.events()).length;
+      await addFault({ rpc: 'Get', cancel: true });
+      const cancelled = await client.get('f', 'k');
+      assertInstance(cancelled, CacheGet.Error, 'get, every try cancelled');
+      assert.equal(cancelled.errorCode(), MomentoErrorCode.CANCELLED_ERROR, cancelled.message());
+      const tries = await getCodes(before);
+      assert.ok(tries.length >= 2, JSON.stringify(tries));
+      assert.ok(tries.every(([code, fault]) => code === 'CANCELLED' && fault === 'cancel'));
+    } finally {
+      client.close();
+      await clearFaults();
+    }
+  });
+
   test('handshake delay: the first call of a new client pays it, the next does not',
        async () => {
          await addFault({ handshake_delay: '400ms', count: 1 });
