@@ -1,12 +1,33 @@
 #include "emulator/control/function_reference.h"
 
+#include <cctype>
 #include <regex>
 
 #include "absl/status/status.h"
 
 namespace thaw {
 
+namespace {
+
+// A bare function name, the common case: [a-zA-Z0-9_-]{1,64}.
+bool IsPlainName(std::string_view text) {
+  if (text.empty() || text.size() > 64) return false;
+  for (const char c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 absl::StatusOr<FunctionReference> ParseFunctionReference(std::string_view text) {
+  // Every invoke resolves its function; matching the regex below cost ~7.7k instructions of
+  // the ~140k thaw spends per warm invoke (callgrind), for a name that needs none of it.
+  if (IsPlainName(text)) {
+    FunctionReference ref;
+    ref.name = std::string(text);
+    return ref;
+  }
   // The pattern AWS documents for FunctionName, with the parts captured.
   static const std::regex kPattern(
       "^(?:arn:(?:aws[a-zA-Z-]*):lambda:([a-z]{2}(?:-gov)?-[a-z]+-\\d{1}):)?"
