@@ -13,6 +13,21 @@ CacheStore::Ttl TtlOf(uint64_t milliseconds) {
   return CacheStore::Ttl(static_cast<int64_t>(std::min(milliseconds, kMax)));
 }
 
+// SetIf and SetIfNotExists store and answer alike: Stored or NotStored.
+template <typename Request, typename Response>
+absl::Status StoreIf(CacheStore& store, const std::string& cache, const Request& request,
+                     const SetCondition& condition, Response* response) {
+  absl::StatusOr<bool> stored = store.SetIf(cache, request.cache_key(), request.cache_body(),
+                                            TtlOf(request.ttl_milliseconds()), condition);
+  if (!stored.ok()) return stored.status();
+  if (*stored) {
+    response->mutable_stored();
+  } else {
+    response->mutable_not_stored();
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 ScsService::ScsService(CacheStore& store) : store_(store) {}
@@ -108,30 +123,13 @@ absl::Status ScsService::SetIf(const std::string& cache, const cache_client::Set
     case R::CONDITION_NOT_SET:
       return absl::InvalidArgumentError("SetIf needs a condition");
   }
-  absl::StatusOr<bool> stored = store_.SetIf(cache, request.cache_key(), request.cache_body(),
-                                             TtlOf(request.ttl_milliseconds()), condition);
-  if (!stored.ok()) return stored.status();
-  if (*stored) {
-    response->mutable_stored();
-  } else {
-    response->mutable_not_stored();
-  }
-  return absl::OkStatus();
+  return StoreIf(store_, cache, request, condition, response);
 }
 
 absl::Status ScsService::SetIfNotExists(const std::string& cache,
                                         const cache_client::SetIfNotExistsRequest& request,
                                         cache_client::SetIfNotExistsResponse* response) {
-  absl::StatusOr<bool> stored = store_.SetIf(cache, request.cache_key(), request.cache_body(),
-                                             TtlOf(request.ttl_milliseconds()),
-                                             SetCondition{SetCondition::Kind::kAbsent, ""});
-  if (!stored.ok()) return stored.status();
-  if (*stored) {
-    response->mutable_stored();
-  } else {
-    response->mutable_not_stored();
-  }
-  return absl::OkStatus();
+  return StoreIf(store_, cache, request, SetCondition{SetCondition::Kind::kAbsent, ""}, response);
 }
 
 absl::Status ScsService::Increment(const std::string& cache,
