@@ -4,7 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <boost/process.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -14,36 +13,18 @@
 #include "check/scenario_runner.h"
 #include "core/fault_target.h"
 #include "nlohmann/json.hpp"
+#include "tests/util/run_thaw.h"
 #include "tests/util/test_emulator.h"
 
 namespace thaw::check {
 namespace {
 
-namespace bp = boost::process;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-CliResult RunThaw(const std::vector<std::string>& args) {
-  bp::ipstream out;
-  bp::ipstream err;
-  bp::child child(THAW_BINARY, bp::args = args, bp::std_out > out, bp::std_err > err,
-                  bp::start_dir = THAW_SOURCE_DIR);
-  CliResult result;
-  std::string line;
-  // stdout then stderr: without --verbose stderr carries a line or two, so it cannot fill.
-  while (std::getline(out, line)) result.out += line + "\n";
-  while (std::getline(err, line)) result.err += line + "\n";
-  child.wait();
-  result.exit_code = child.exit_code();
-  return result;
-}
+using CliResult = testing::ThawRun;
+using testing::RunThaw;
 
 std::string Sample(const std::string& name) {
   const std::string dir = std::string(THAW_SOURCE_DIR) + "/samples/" + name;

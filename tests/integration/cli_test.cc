@@ -9,6 +9,7 @@
 
 #include "nlohmann/json.hpp"
 #include "tests/util/http_client.h"
+#include "tests/util/run_thaw.h"
 #include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
@@ -17,26 +18,7 @@ namespace {
 namespace bp = boost::process;
 using ::testing::HasSubstr;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-RunResult RunThaw(const std::vector<std::string>& args) {
-  bp::ipstream out;
-  bp::ipstream err;
-  bp::child child(THAW_BINARY, bp::args = args, bp::std_out > out, bp::std_err > err,
-                  bp::start_dir = THAW_SOURCE_DIR);
-  RunResult result;
-  std::string line;
-  // stdout then stderr: both are small here, so neither pipe fills while the other is read.
-  while (std::getline(out, line)) result.out += line + "\n";
-  while (std::getline(err, line)) result.err += line + "\n";
-  child.wait();
-  result.exit_code = child.exit_code();
-  return result;
-}
+using RunResult = ThawRun;
 
 // A config file in a temporary directory.
 class CliTest : public ::testing::Test {
@@ -67,7 +49,7 @@ functions:
 
 TEST_F(CliTest, InvokePrintsTheAnswerAndTheLog) {
   const auto r = RunThaw({"invoke", "echo", "--config", WriteConfig(kConfig), "--payload",
-                      R"({"a":1})", "--count", "2"});
+                          R"({"a":1})", "--count", "2"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "{\"a\":1}\n{\"a\":1}\n");
   EXPECT_THAT(r.err, HasSubstr("START RequestId: "));
@@ -78,8 +60,8 @@ TEST_F(CliTest, InvokePrintsTheAnswerAndTheLog) {
 TEST_F(CliTest, InvokeReadsThePayloadFromAFile) {
   const std::string payload = (dir_ / "event.json").string();
   std::ofstream(payload) << R"({"from":"file"})";
-  const auto r =
-      RunThaw({"invoke", "echo", "--config", WriteConfig(kConfig), "--payload-file", payload, "-q"});
+  const auto r = RunThaw(
+      {"invoke", "echo", "--config", WriteConfig(kConfig), "--payload-file", payload, "-q"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "{\"from\":\"file\"}\n");
   EXPECT_EQ(r.err, "");
@@ -143,7 +125,8 @@ TEST_F(CliTest, ServeListensOnPortZeroAndStopsCleanlyOnSigterm) {
   std::string line;
   ASSERT_TRUE(std::getline(out, line));
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(line, m, std::regex("listening on http://127\\.0\\.0\\.1:([0-9]+)")))
+  ASSERT_TRUE(
+      std::regex_search(line, m, std::regex("listening on http://127\\.0\\.0\\.1:([0-9]+)")))
       << line;
   const uint16_t port = static_cast<uint16_t>(std::stoi(m[1]));
   HttpClient client(port, TestTimeout());

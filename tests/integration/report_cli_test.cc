@@ -4,34 +4,19 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <boost/process.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "tests/util/run_thaw.h"
 #include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
 namespace {
 
-namespace bp = boost::process;
 using ::testing::HasSubstr;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string err;
-};
-
-RunResult RunThaw(const std::vector<std::string>& args) {
-  bp::ipstream err;
-  bp::child child(THAW_BINARY, bp::args = args, bp::std_out > bp::null, bp::std_err > err);
-  RunResult result;
-  std::string line;
-  while (std::getline(err, line)) result.err += line + "\n";
-  child.wait();
-  result.exit_code = child.exit_code();
-  return result;
-}
+using RunResult = ThawRun;
 
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path);

@@ -9,32 +9,13 @@
 #include <fstream>
 
 #include "emulator/runtimes/ric/ric_installer.h"
+#include "tests/util/run_thaw.h"
 
 namespace thaw::testing {
 namespace {
 
 namespace bp = boost::process;
 using ::testing::HasSubstr;
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-RunResult RunThaw(const std::vector<std::string>& args, bp::environment env) {
-  bp::ipstream out;
-  bp::ipstream err;
-  bp::child child(THAW_BINARY, bp::args = args, bp::std_out > out, bp::std_err > err, env);
-  RunResult result;
-  std::string line;
-  // stdout then stderr: both are small here, so neither pipe fills while the other is read.
-  while (std::getline(out, line)) result.out += line + "\n";
-  while (std::getline(err, line)) result.err += line + "\n";
-  child.wait();
-  result.exit_code = child.exit_code();
-  return result;
-}
 
 void WriteFile(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::create_directories(path.parent_path());
