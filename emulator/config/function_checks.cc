@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <regex>
 #include <set>
@@ -246,8 +247,7 @@ std::optional<std::string> CheckConcurrency(const ThawConfig& config) {
   return std::nullopt;
 }
 
-std::optional<std::string> CheckIntInRange(const std::string& text, int min, int max,
-                                           int& value) {
+std::optional<std::string> CheckIntInRange(const std::string& text, int min, int max, int& value) {
   size_t used = 0;
   try {
     value = std::stoi(text, &used);
@@ -257,6 +257,19 @@ std::optional<std::string> CheckIntInRange(const std::string& text, int min, int
   if (used == 0 || used != text.size()) return "expected an integer, got '" + text + "'";
   if (value < min || value > max) {
     return "must be between " + std::to_string(min) + " and " + std::to_string(max);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ApplyLayer(const std::string& arn, FunctionConfig& fn) {
+  if (arn.find("AWS-Parameters-and-Secrets-Lambda-Extension") == std::string::npos) {
+    return arn +
+           ": not applied (thaw applies no layers except the Parameters and Secrets extension; "
+           "put dependencies in the function's own directory)";
+  }
+  if (std::find(fn.extensions.begin(), fn.extensions.end(), "parameters-and-secrets") ==
+      fn.extensions.end()) {
+    fn.extensions.push_back("parameters-and-secrets");
   }
   return std::nullopt;
 }

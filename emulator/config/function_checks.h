@@ -75,6 +75,11 @@ inline constexpr int kMaxTimeoutS = 900;
 // reservations within the account's concurrency. The message names the function.
 std::optional<std::string> CheckConcurrency(const ThawConfig& config);
 
+// A layer `fn` lists, by its (resolved) ARN: the AWS Parameters and Secrets extension layer
+// adds `parameters-and-secrets` to fn.extensions (once); thaw applies no other layer, and the
+// note to report for it is returned.
+std::optional<std::string> ApplyLayer(const std::string& arn, FunctionConfig& fn);
+
 }  // namespace thaw
 
 #endif  // THAW_EMULATOR_CONFIG_FUNCTION_CHECKS_H_

@@ -801,17 +801,7 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
                                    "Secrets extension)");
         continue;
       }
-      if (arn->find("AWS-Parameters-and-Secrets-Lambda-Extension") != std::string::npos) {
-        if (std::find(fn.extensions.begin(), fn.extensions.end(), "parameters-and-secrets") ==
-            fn.extensions.end()) {
-          fn.extensions.push_back("parameters-and-secrets");
-        }
-      } else {
-        diag_.Note(layer_path, *arn +
-                                   ": not applied (thaw applies no layers except the "
-                                   "Parameters and Secrets extension; put dependencies in "
-                                   "the function's own directory)");
-      }
+      if (std::optional<std::string> note = ApplyLayer(*arn, fn)) diag_.Note(layer_path, *note);
     }
   }
   if (const YAML::Node arch = Get(props, "Architectures"); arch) {

@@ -424,16 +424,7 @@ absl::Status ServerlessLoader::LoadLayers(const YAML::Node& layers, const std::s
       diag_.Note(item_path, "not applied: " + std::string(arn.status().message()));
       continue;
     }
-    if (arn->find("AWS-Parameters-and-Secrets-Lambda-Extension") != std::string::npos) {
-      if (std::find(fn.extensions.begin(), fn.extensions.end(), "parameters-and-secrets") ==
-          fn.extensions.end()) {
-        fn.extensions.push_back("parameters-and-secrets");
-      }
-    } else {
-      diag_.Note(item_path, *arn +
-                                ": not applied (thaw applies no layers except the "
-                                "Parameters and Secrets extension)");
-    }
+    if (std::optional<std::string> note = ApplyLayer(*arn, fn)) diag_.Note(item_path, *note);
   }
   return absl::OkStatus();
 }
