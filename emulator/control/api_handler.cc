@@ -12,6 +12,7 @@
 #include "core/ledger_queries.h"
 #include "emulator/config/duration.h"
 #include "emulator/control/ids.h"
+#include "emulator/http/json_body.h"
 
 namespace thaw {
 
@@ -19,6 +20,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 
 namespace {
+
+using http::JsonBody;
+using http::JsonError;
 
 constexpr std::string_view kInvokePrefix = "/2015-03-31/functions/";
 constexpr std::string_view kInvokeSuffix = "/invocations";
@@ -78,14 +82,12 @@ asio::awaitable<http::Response> HandleInvoke(ControlPlane& control, http::Reques
                                              std::string_view query) {
   const std::string api_request_id = NewRequestId();
   if (request.method() != beast::http::verb::post) {
-    co_return ErrorResponse(request,
-                            AwsError{405, "MethodNotAllowedException",
-                                     "Invoke takes POST"},
-                            api_request_id);
+    co_return ErrorResponse(
+        request, AwsError{405, "MethodNotAllowedException", "Invoke takes POST"}, api_request_id);
   }
   std::string name;
-  if (auto error = control.Resolve(PercentDecode(encoded_name), QueryParam(query, "Qualifier"),
-                                   name)) {
+  if (auto error =
+          control.Resolve(PercentDecode(encoded_name), QueryParam(query, "Qualifier"), name)) {
     co_return ErrorResponse(request, *error, api_request_id);
   }
 
@@ -99,8 +101,7 @@ asio::awaitable<http::Response> HandleInvoke(ControlPlane& control, http::Reques
   std::string log_type(request["X-Amz-Log-Type"]);
   if (log_type.empty()) log_type = "None";
   if (log_type != "None" && log_type != "Tail") {
-    co_return ErrorResponse(request, EnumError(log_type, "logType", "None, Tail"),
-                            api_request_id);
+    co_return ErrorResponse(request, EnumError(log_type, "logType", "None, Tail"), api_request_id);
   }
 
   const size_t limit = type == "Event" ? kMaxAsyncPayload : kMaxSyncPayload;
@@ -178,16 +179,15 @@ asio::awaitable<http::Response> HandleEvents(ControlPlane& control, http::Reques
     return ec == std::errc() && ptr == text.data() + text.size();
   };
   if (!parse(since_text, since) || !parse(wait_text, wait_ms) || wait_ms < 0) {
-    co_return http::MakeResponse(
-        request, 400,
-        R"({"error":"since and wait_ms must be non-negative integers"})");
+    co_return http::MakeResponse(request, 400,
+                                 R"({"error":"since and wait_ms must be non-negative integers"})");
   }
   wait_ms = std::min(wait_ms, 60000L);
   Ledger& ledger = control.ledger();
   if (ledger.LastSeq() <= since && wait_ms > 0) {
     // Woken by a ledger listener (which may run on another thread) or by the deadline.
-    auto timer = std::make_shared<asio::steady_timer>(control.io(),
-                                                      std::chrono::milliseconds(wait_ms));
+    auto timer =
+        std::make_shared<asio::steady_timer>(control.io(), std::chrono::milliseconds(wait_ms));
     std::weak_ptr<asio::steady_timer> weak = timer;
     const int handle = ledger.AddListener([weak, &control](uint64_t) {
       asio::post(control.io(), [weak] {
@@ -207,18 +207,6 @@ asio::awaitable<http::Response> HandleEvents(ControlPlane& control, http::Reques
   co_return http::MakeResponse(request, 200, body.dump());
 }
 
-http::Response JsonError(const http::Request& request, unsigned status, const std::string& message) {
-  return http::MakeResponse(request, status, nlohmann::json{{"error", message}}.dump());
-}
-
-// The JSON object in a request body; an empty body is {}.
-std::optional<nlohmann::json> JsonBody(const http::Request& request) {
-  if (request.body().empty()) return nlohmann::json::object();
-  auto body = nlohmann::json::parse(request.body(), nullptr, false);
-  if (body.is_discarded() || !body.is_object()) return std::nullopt;
-  return body;
-}
-
 http::Response HandleAdvance(ControlPlane& control, const http::Request& request) {
   auto body = JsonBody(request);
   if (!body || !body->contains("duration") || !(*body)["duration"].is_string()) {
@@ -227,8 +215,8 @@ http::Response HandleAdvance(ControlPlane& control, const http::Request& request
   auto duration = ParseDuration((*body)["duration"].get<std::string>());
   if (!duration.ok()) return JsonError(request, 400, std::string(duration.status().message()));
   control.AdvanceClock(*duration);
-  const auto offset = std::chrono::duration_cast<std::chrono::milliseconds>(
-      control.scheduler().clock().offset());
+  const auto offset =
+      std::chrono::duration_cast<std::chrono::milliseconds>(control.scheduler().clock().offset());
   return http::MakeResponse(
       request, 200,
       nlohmann::json{{"advanced_ms", duration->count()}, {"offset_ms", offset.count()}}.dump());
@@ -369,8 +357,8 @@ http::Handler MakeApiHandler(ControlPlane& control) {
                                      nlohmann::json{{"offset_ms", offset.count()}}.dump());
       }
       if (path == "/_thaw/instances") {
-        co_return http::MakeResponse(
-            request, 200, nlohmann::json{{"instances", control.InstancesJson()}}.dump());
+        co_return http::MakeResponse(request, 200,
+                                     nlohmann::json{{"instances", control.InstancesJson()}}.dump());
       }
       if (path == "/_thaw/events") co_return co_await HandleEvents(control, request, query);
       if (path == "/_thaw/metrics") {
@@ -378,10 +366,9 @@ http::Handler MakeApiHandler(ControlPlane& control) {
                                      "text/plain; version=0.0.4");
       }
     }
-    co_return ErrorResponse(request,
-                            AwsError{404, "UnknownOperationException",
-                                     "No operation at " + std::string(path)},
-                            NewRequestId());
+    co_return ErrorResponse(
+        request, AwsError{404, "UnknownOperationException", "No operation at " + std::string(path)},
+        NewRequestId());
   };
 }
 

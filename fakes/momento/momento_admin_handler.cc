@@ -6,24 +6,16 @@
 
 #include "core/ledger_queries.h"
 #include "emulator/config/duration.h"
+#include "emulator/http/json_body.h"
 
 namespace thaw::momento {
 
 namespace {
 
+using http::JsonBody;
+using http::JsonError;
+
 namespace beast = boost::beast;
-
-http::Response JsonError(const http::Request& request, unsigned status,
-                         const std::string& message) {
-  return http::MakeResponse(request, status, nlohmann::json{{"error", message}}.dump());
-}
-
-std::optional<nlohmann::json> JsonBody(const http::Request& request) {
-  if (request.body().empty()) return nlohmann::json::object();
-  auto body = nlohmann::json::parse(request.body(), nullptr, false);
-  if (body.is_discarded() || !body.is_object()) return std::nullopt;
-  return body;
-}
 
 http::Response Route(MomentoFaults& faults, const Ledger& ledger, SchedulerClock& clock,
                      MintedApiKeys& keys, const std::string& endpoint,
