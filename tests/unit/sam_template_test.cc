@@ -12,17 +12,15 @@
 namespace thaw {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using Json = nlohmann::json;
 
 const std::filesystem::path kData = THAW_TESTDATA_DIR;
 
-bool AnyNoteHas(const ThawConfig& config, const std::string& text) {
-  for (const auto& note : config.notes) {
-    if (note.find(text) != std::string::npos) return true;
-  }
-  return false;
-}
+// Matches a ThawConfig::notes with a note that contains `text`.
+auto NoteHas(const std::string& text) { return Contains(HasSubstr(text)); }
 
 class SamAppTest : public ::testing::Test {
  protected:
@@ -43,7 +41,8 @@ TEST_F(SamAppTest, FindsTheFunctionsByNameAndLogicalId) {
   EXPECT_EQ(config_.aliases.at("GetOrderFunction"), "orders-staging-get-order");
   EXPECT_EQ(config_.aliases.at("LegacyFunction"), "legacy-orders");
   EXPECT_FALSE(config_.aliases.count("ReportFunction"));
-  EXPECT_TRUE(AnyNoteHas(config_, "Resources.ProdOnlyFunction: not created: its condition IsProd"));
+  EXPECT_THAT(config_.notes,
+              NoteHas("Resources.ProdOnlyFunction: not created: its condition IsProd"));
 }
 
 TEST_F(SamAppTest, MergesGlobalsAndResolvesIntrinsics) {
@@ -78,17 +77,17 @@ TEST_F(SamAppTest, MergesGlobalsAndResolvesIntrinsics) {
 }
 
 TEST_F(SamAppTest, WhatCannotBeResolvedIsNotedWithItsPath) {
-  EXPECT_TRUE(AnyNoteHas(config_,
-                         "template.yaml: Resources.GetOrderFunction.Properties.Environment."
-                         "Variables.QUEUE_URL: not set: GetAtt OrdersQueue.QueueUrl"));
-  EXPECT_TRUE(AnyNoteHas(config_,
-                         "Resources.GetOrderFunction.Properties.Environment.Variables.ALARM_EMAIL:"
-                         " not set: the parameter AlarmEmail has no Default"));
-  EXPECT_TRUE(AnyNoteHas(config_, "Resources.GetOrderFunction.Properties.Events: not applied"));
-  EXPECT_TRUE(
-      AnyNoteHas(config_, "Resources.GetOrderFunction.Properties.AutoPublishAlias: not applied"));
-  EXPECT_TRUE(AnyNoteHas(config_, "Resources.GetOrderFunction.Metadata.BuildMethod"));
-  EXPECT_TRUE(AnyNoteHas(config_, "Resources.ReportFunction.Properties.Layers[0]: not applied"));
+  EXPECT_THAT(config_.notes,
+              NoteHas("template.yaml: Resources.GetOrderFunction.Properties.Environment."
+                      "Variables.QUEUE_URL: not set: GetAtt OrdersQueue.QueueUrl"));
+  EXPECT_THAT(config_.notes,
+              NoteHas("Resources.GetOrderFunction.Properties.Environment.Variables.ALARM_EMAIL:"
+                      " not set: the parameter AlarmEmail has no Default"));
+  EXPECT_THAT(config_.notes, NoteHas("Resources.GetOrderFunction.Properties.Events: not applied"));
+  EXPECT_THAT(config_.notes,
+              NoteHas("Resources.GetOrderFunction.Properties.AutoPublishAlias: not applied"));
+  EXPECT_THAT(config_.notes, NoteHas("Resources.GetOrderFunction.Metadata.BuildMethod"));
+  EXPECT_THAT(config_.notes, NoteHas("Resources.ReportFunction.Properties.Layers[0]: not applied"));
   // A Globals property that is not applied is reported once, at its Globals path.
   size_t ephemeral = 0;
   for (const auto& note : config_.notes) {
@@ -99,8 +98,8 @@ TEST_F(SamAppTest, WhatCannotBeResolvedIsNotedWithItsPath) {
   }
   EXPECT_EQ(ephemeral, 1u);
   // Properties with no local effect say nothing.
-  EXPECT_FALSE(AnyNoteHas(config_, "Tracing"));
-  EXPECT_FALSE(AnyNoteHas(config_, "Description"));
+  EXPECT_THAT(config_.notes, Not(NoteHas("Tracing")));
+  EXPECT_THAT(config_.notes, Not(NoteHas("Description")));
   const std::set<std::string> unique(config_.notes.begin(), config_.notes.end());
   EXPECT_EQ(unique.size(), config_.notes.size());
 }
@@ -121,9 +120,10 @@ TEST_F(SamAppTest, PoliciesBecomeIamStatements) {
   ])");
   EXPECT_EQ(fn.iam_statements, expected) << fn.iam_statements.dump(2);
   // The statement on a queue ARN known only once deployed is dropped, and says so.
-  EXPECT_TRUE(AnyNoteHas(config_, "Policies[4].Statement[2]: not applied: GetAtt OrdersQueue.Arn"));
-  EXPECT_TRUE(
-      AnyNoteHas(config_, "Policies[3].DynamoDBReadPolicy: policy template not translated"));
+  EXPECT_THAT(config_.notes,
+              NoteHas("Policies[4].Statement[2]: not applied: GetAtt OrdersQueue.Arn"));
+  EXPECT_THAT(config_.notes,
+              NoteHas("Policies[3].DynamoDBReadPolicy: policy template not translated"));
 }
 
 TEST_F(SamAppTest, RoleInTheTemplateGivesItsInlinePolicies) {
@@ -140,7 +140,7 @@ TEST_F(SamAppTest, RoleInTheTemplateGivesItsInlinePolicies) {
      "Resource": "arn:aws:secretsmanager:us-east-1:123456789012:secret:DatabaseSecret-??????"}
   ])");
   EXPECT_EQ(fn.iam_statements, expected) << fn.iam_statements.dump(2);
-  EXPECT_TRUE(AnyNoteHas(config_, "Statement[0].Condition: ignored"));
+  EXPECT_THAT(config_.notes, NoteHas("Statement[0].Condition: ignored"));
 }
 
 TEST_F(SamAppTest, LambdaFunctionWithAnOutsideRoleIsUnrestricted) {
@@ -151,9 +151,8 @@ TEST_F(SamAppTest, LambdaFunctionWithAnOutsideRoleIsUnrestricted) {
   EXPECT_TRUE(fn.environment.empty());  // Globals are SAM's, not CloudFormation's
   EXPECT_TRUE(fn.extensions.empty());
   EXPECT_TRUE(fn.iam_statements.is_null());
-  EXPECT_TRUE(AnyNoteHas(config_,
-                         "Resources.LegacyFunction.Properties.Role: the role is not in "
-                         "this template"));
+  EXPECT_THAT(config_.notes, NoteHas("Resources.LegacyFunction.Properties.Role: the role is not in "
+                                     "this template"));
 }
 
 TEST_F(SamAppTest, SecretsAndParametersSeedTheFakeAws) {
@@ -326,9 +325,8 @@ TEST_F(SamErrorTest, NoPoliciesMeansSamsDefaultRole) {
   EXPECT_EQ(config->functions.at("Fn").iam_statements, Json::array());
   // A managed policy thaw does not know lifts every restriction, and says so.
   EXPECT_TRUE(config->functions.at("Managed").iam_statements.is_null());
-  EXPECT_TRUE(AnyNoteHas(*config,
-                         "Resources.Managed.Properties.Policies[0]: the managed policy "
-                         "AmazonDynamoDBFullAccess is not known to thaw"));
+  EXPECT_THAT(config->notes, NoteHas("Resources.Managed.Properties.Policies[0]: the managed policy "
+                                     "AmazonDynamoDBFullAccess is not known to thaw"));
 }
 
 }  // namespace

@@ -13,17 +13,15 @@
 namespace thaw {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using Json = nlohmann::json;
 
 const std::filesystem::path kData = THAW_TESTDATA_DIR;
 
-bool AnyNoteHas(const ThawConfig& config, const std::string& text) {
-  for (const auto& note : config.notes) {
-    if (note.find(text) != std::string::npos) return true;
-  }
-  return false;
-}
+// Matches a ThawConfig::notes with a note that contains `text`.
+auto NoteHas(const std::string& text) { return Contains(HasSubstr(text)); }
 
 TEST(ServerlessV3Test, ReadsProviderFunctionsAndVariables) {
   auto config = LoadConfigFile(kData / "serverless-v3" / "serverless.yml");
@@ -75,15 +73,15 @@ TEST(ServerlessV3Test, ReadsProviderFunctionsAndVariables) {
   EXPECT_EQ(webhook.memory_mb, 256);  // provider.memorySize
   EXPECT_EQ(webhook.timeout_s, 10);
 
-  EXPECT_TRUE(AnyNoteHas(*config,
-                         "serverless.yml: provider.environment.TABLE_NAME: not set: the "
-                         "CloudFormation intrinsic !Ref"));
-  EXPECT_TRUE(AnyNoteHas(*config, "provider.iam.role.statements[2]: not applied"));
-  EXPECT_TRUE(AnyNoteHas(*config, "functions.getOrder.events: not applied"));
-  EXPECT_TRUE(AnyNoteHas(*config, "functions.webhook.url: not applied"));
-  EXPECT_TRUE(AnyNoteHas(*config, "plugins: not run"));
-  EXPECT_FALSE(AnyNoteHas(*config, "logRetentionInDays"));
-  EXPECT_FALSE(AnyNoteHas(*config, "architecture"));  // x86_64 is what runs
+  EXPECT_THAT(config->notes,
+              NoteHas("serverless.yml: provider.environment.TABLE_NAME: not set: the "
+                      "CloudFormation intrinsic !Ref"));
+  EXPECT_THAT(config->notes, NoteHas("provider.iam.role.statements[2]: not applied"));
+  EXPECT_THAT(config->notes, NoteHas("functions.getOrder.events: not applied"));
+  EXPECT_THAT(config->notes, NoteHas("functions.webhook.url: not applied"));
+  EXPECT_THAT(config->notes, NoteHas("plugins: not run"));
+  EXPECT_THAT(config->notes, Not(NoteHas("logRetentionInDays")));
+  EXPECT_THAT(config->notes, Not(NoteHas("architecture")));  // x86_64 is what runs
   const std::set<std::string> unique(config->notes.begin(), config->notes.end());
   EXPECT_EQ(unique.size(), config->notes.size());
 }
@@ -119,14 +117,12 @@ TEST(ServerlessLegacyTest, ReadsIamRoleStatementsEnvAndNestedVariables) {
       Json{{"Effect", "Allow"}, {"Action", "secretsmanager:PutSecretValue"}, {"Resource", "*"}});
   EXPECT_EQ(refund.iam_statements, with_own) << refund.iam_statements.dump(2);
 
-  EXPECT_TRUE(AnyNoteHas(*config,
-                         "provider.environment.API_TOKEN: not set: ${ssm:/billing/"
-                         "api-token} is not resolved by thaw"));
-  EXPECT_TRUE(AnyNoteHas(*config, "provider.environment.BUILD: not set: ${file(./build.json)"));
-  EXPECT_TRUE(AnyNoteHas(*config, "provider.iamRoleStatements[1].Condition: ignored"));
-  EXPECT_TRUE(AnyNoteHas(*config,
-                         "provider.iamManagedPolicies[0]: the managed policy "
-                         "AmazonSSMReadOnlyAccess is applied"));
+  EXPECT_THAT(config->notes, NoteHas("provider.environment.API_TOKEN: not set: ${ssm:/billing/"
+                                     "api-token} is not resolved by thaw"));
+  EXPECT_THAT(config->notes, NoteHas("provider.environment.BUILD: not set: ${file(./build.json)"));
+  EXPECT_THAT(config->notes, NoteHas("provider.iamRoleStatements[1].Condition: ignored"));
+  EXPECT_THAT(config->notes, NoteHas("provider.iamManagedPolicies[0]: the managed policy "
+                                     "AmazonSSMReadOnlyAccess is applied"));
 }
 
 class ServerlessErrorTest : public ::testing::Test {
@@ -181,7 +177,8 @@ TEST_F(ServerlessErrorTest, DefaultsAndStageFallback) {
   EXPECT_EQ(fn.timeout_s, 6);
   // No role statements: the Framework's default role allows no Secrets Manager or SSM call.
   EXPECT_EQ(fn.iam_statements, Json::array());
-  EXPECT_TRUE(AnyNoteHas(*config, "provider.stage: ${opt:stage}: thaw takes no Framework options"));
+  EXPECT_THAT(config->notes,
+              NoteHas("provider.stage: ${opt:stage}: thaw takes no Framework options"));
 }
 
 }  // namespace
