@@ -200,7 +200,7 @@ TEST_F(MomentoFaultsTest, CancelEndsTheCallNotTheConnection) {
 
   EXPECT_THAT(
       std::string(faults().AddFault({{"cancel", true}, {"error", "INTERNAL"}}).status().message()),
-      HasSubstr("cancel"));
+      HasSubstr("cancel: the call is cancelled, not answered: no \"error\""));
 }
 
 TEST_F(MomentoFaultsTest, ResetSendsRstAndTheClientReconnects) {
