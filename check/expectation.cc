@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "absl/status/status.h"
-#include "emulator/config/duration.h"
+#include "core/duration.h"
 
 namespace thaw::check {
 namespace {

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "absl/status/status.h"
-#include "emulator/config/duration.h"
+#include "core/duration.h"
 #include "emulator/config/yaml_fields.h"
 #include "yaml-cpp/yaml.h"
 

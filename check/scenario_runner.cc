@@ -11,8 +11,8 @@
 #include <functional>
 #include <memory>
 
-#include "emulator/config/duration.h"
-#include "emulator/host/emulator_host.h"
+#include "core/duration.h"
+#include "host/emulator_host.h"
 #include "emulator/process/boost_process_launcher.h"
 
 namespace thaw::check {

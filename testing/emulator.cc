@@ -18,8 +18,8 @@
 #include "emulator/control/api_handler.h"
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
-#include "emulator/host/emulator_host.h"
-#include "emulator/http/http_server.h"
+#include "host/emulator_host.h"
+#include "core/http/http_server.h"
 #include "emulator/process/boost_process_launcher.h"
 #include "emulator/runtimes/ric/prepare_runtime_clients.h"
 

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "absl/status/status.h"
-#include "emulator/config/duration.h"
+#include "core/duration.h"
 #include "emulator/config/function_checks.h"
 #include "emulator/config/sam_template.h"
 #include "emulator/config/serverless_config.h"

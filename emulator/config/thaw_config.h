@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/service_seeds.h"
 #include "nlohmann/json.hpp"
 
 namespace thaw {
@@ -89,27 +90,6 @@ inline std::chrono::milliseconds MaxLifetimeOf(const FunctionConfig& function,
                                                const Settings& settings) {
   return function.max_lifetime.value_or(settings.max_lifetime);
 }
-
-// A `secrets:` entry: a Secrets Manager secret the fake AWS holds from the start.
-struct SecretSeed {
-  std::string name;
-  // The SecretString; a YAML mapping is stored as its JSON text.
-  std::string value;
-  std::string description;
-};
-
-// A `parameters:` entry: an SSM parameter (version 1) the fake AWS holds from the start.
-struct ParameterSeed {
-  std::string name;
-  std::string type = "String";  // String, StringList or SecureString
-  std::string value;
-};
-
-// The `secrets:` and `parameters:` sections, in file order.
-struct ServiceSeeds {
-  std::vector<SecretSeed> secrets;
-  std::vector<ParameterSeed> parameters;
-};
 
 struct ThawConfig {
   // The file the configuration came from ("<embedded>" when none).

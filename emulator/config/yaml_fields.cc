@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "emulator/config/duration.h"
+#include "core/duration.h"
 
 namespace thaw {
 

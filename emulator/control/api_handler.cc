@@ -10,9 +10,9 @@
 #include <optional>
 
 #include "core/ledger_queries.h"
-#include "emulator/config/duration.h"
+#include "core/duration.h"
 #include "emulator/control/ids.h"
-#include "emulator/http/json_body.h"
+#include "core/http/json_body.h"
 
 namespace thaw {
 

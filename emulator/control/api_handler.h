@@ -2,7 +2,7 @@
 #define THAW_EMULATOR_CONTROL_API_HANDLER_H_
 
 #include "emulator/control/control_plane.h"
-#include "emulator/http/http_server.h"
+#include "core/http/http_server.h"
 
 namespace thaw {
 

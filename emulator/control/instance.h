@@ -14,7 +14,7 @@
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/invocation.h"
 #include "emulator/control/log_sink.h"
-#include "emulator/http/http_server.h"
+#include "core/http/http_server.h"
 #include "emulator/process/process_launcher.h"
 
 namespace thaw {

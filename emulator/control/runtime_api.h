@@ -4,7 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <memory>
 
-#include "emulator/http/http_server.h"
+#include "core/http/http_server.h"
 
 namespace thaw {
 

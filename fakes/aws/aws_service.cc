@@ -9,7 +9,7 @@
 #include <regex>
 #include <set>
 
-#include "emulator/config/duration.h"
+#include "core/duration.h"
 #include "fakes/aws/aws_error.h"
 
 namespace thaw::aws {

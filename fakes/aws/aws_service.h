@@ -15,7 +15,7 @@
 #include "absl/base/thread_annotations.h"
 #include "core/fault_target.h"
 #include "core/ledger.h"
-#include "emulator/http/http_server.h"
+#include "core/http/http_server.h"
 #include "fakes/aws/credential_store.h"
 #include "fakes/aws/iam_evaluator.h"
 #include "fakes/aws/parameter_store.h"

@@ -6,19 +6,18 @@
 namespace thaw::aws {
 
 EmbeddedAws::EmbeddedAws(boost::asio::io_context& io, Ledger& ledger, const SchedulerClock& clock,
-                         const ThawConfig& config)
+                         EmbeddedAwsOptions options)
     : io_(io),
       ledger_(ledger),
       clock_(clock),
-      config_(config),
-      secrets_(clock, {.region = config.settings.region, .account_id = config.settings.account_id}),
-      parameters_(clock, secrets_,
-                  {.region = config.settings.region, .account_id = config.settings.account_id}) {
-  AwsService::Options options;
-  options.region = config.settings.region;
-  options.account_id = config.settings.account_id;
-  options.verify_signatures = true;
-  service_ = std::make_unique<AwsService>(options, ledger, credentials_, secrets_, parameters_);
+      options_(std::move(options)),
+      secrets_(clock, {.region = options_.region, .account_id = options_.account_id}),
+      parameters_(clock, secrets_, {.region = options_.region, .account_id = options_.account_id}) {
+  AwsService::Options service;
+  service.region = options_.region;
+  service.account_id = options_.account_id;
+  service.verify_signatures = true;
+  service_ = std::make_unique<AwsService>(service, ledger, credentials_, secrets_, parameters_);
   // Said once per function, at its first call, so functions that never call AWS stay quiet.
   service_->SetUnrestrictedHook([this](const AwsCredential& caller) {
     if (!noted_allow_all_.insert(caller.function).second) return;
@@ -54,8 +53,9 @@ std::string EmbeddedAws::RenderSecret(const AwsCredential& reader, const std::st
 absl::StatusOr<std::unique_ptr<EmbeddedAws>> EmbeddedAws::Start(boost::asio::io_context& io,
                                                                 Ledger& ledger,
                                                                 const SchedulerClock& clock,
-                                                                const ThawConfig& config) {
-  std::unique_ptr<EmbeddedAws> aws(new EmbeddedAws(io, ledger, clock, config));
+                                                                EmbeddedAwsOptions options) {
+  std::unique_ptr<EmbeddedAws> aws(new EmbeddedAws(io, ledger, clock, std::move(options)));
+  const EmbeddedAwsOptions& config = aws->options_;
   for (const auto& [name, function] : config.functions) {
     if (function.iam_statements.is_null()) continue;
     auto policy = ParseIamPolicy(function.iam_statements);
@@ -102,10 +102,8 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(
       {"AWS_ENDPOINT_URL_SSM", endpoint},
   };
   Attached attached{*std::move(listener), credential.access_key_id, nullptr, ""};
-  auto fn = config_.functions.find(function);
-  if (fn != config_.functions.end() &&
-      std::find(fn->second.extensions.begin(), fn->second.extensions.end(),
-                SecretsExtension::kName) != fn->second.extensions.end()) {
+  auto fn = options_.functions.find(function);
+  if (fn != options_.functions.end() && fn->second.secrets_extension) {
     std::vector<std::string> warnings;
     const SecretsExtension::Settings settings =
         SecretsExtension::SettingsFrom(fn->second.environment, &warnings);
@@ -114,7 +112,7 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(
                    warning.c_str());
     }
     auto extension = SecretsExtension::Start(io_, *service_, ledger_, clock_, credential,
-                                             config_.settings.region, settings);
+                                             options_.region, settings);
     if (!extension.ok()) {
       attached.listener->Close();
       credentials_.Remove(credential.access_key_id);

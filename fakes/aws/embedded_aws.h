@@ -9,42 +9,63 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "core/http/http_server.h"
 #include "core/instance_services.h"
 #include "core/ledger.h"
 #include "core/scheduler_clock.h"
-#include "emulator/config/thaw_config.h"
-#include "emulator/http/http_server.h"
+#include "core/service_seeds.h"
 #include "fakes/aws/aws_service.h"
 #include "fakes/aws/credential_store.h"
 #include "fakes/aws/parameter_store.h"
 #include "fakes/aws/secret_store.h"
 #include "fakes/aws/secrets_extension.h"
+#include "nlohmann/json.hpp"
 
 namespace thaw::aws {
+
+// What the fake AWS needs to know of one function.
+struct AwsFunction {
+  // The role's identity-based policy as a JSON array of IAM statements; null when none is
+  // declared (every call is then allowed, and that is said once).
+  nlohmann::json iam_statements;
+  // Instances run the Parameters and Secrets extension, configured from `environment`.
+  bool secrets_extension = false;
+  std::map<std::string, std::string> environment;
+};
+
+// The fake AWS's own options, built by the host from the configuration.
+struct EmbeddedAwsOptions {
+  // Names the configuration in errors ("thaw.yaml: secrets: ...").
+  std::string source = "<embedded>";
+  std::string region = "us-east-1";
+  std::string account_id = "123456789012";
+  std::map<std::string, AwsFunction> functions;
+  ServiceSeeds seeds;
+};
 
 // The fake AWS (Secrets Manager + SSM) as `thaw serve` runs it. Every Lambda instance gets,
 // like in Lambda, session credentials of its own (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
 // AWS_SESSION_TOKEN) and, unlike Lambda, an endpoint of its own on 127.0.0.1
 // (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL_SSM), so that SDKs
 // reach the fake unmodified and every request is attributed to the instance that signed it.
-// Signatures are verified. Secrets and parameters come from the config's seeds.
+// Signatures are verified. Secrets and parameters come from the options' seeds.
 //
-// IAM: an instance's credentials carry its function's statements (FunctionConfig::
+// IAM: an instance's credentials carry its function's statements (AwsFunction::
 // iam_statements, parsed at Start: a policy thaw cannot evaluate fails the start); a function
 // without statements may call everything, which is said once per function (at its first call)
 // on stderr and as an `aws.note` ledger event.
 // `{{momento_api_key}}` in a SecretString is replaced, for the instance reading it, by the key
 // the minter (SetKeyMinter) makes for it, once per instance; without a minter, or for a
 // caller that is no instance, the placeholder is returned as stored.
-// Functions with `extensions: [parameters-and-secrets]` also get a SecretsExtension each
+// Functions with `secrets_extension` also get a SecretsExtension each
 // instance (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT).
-// Strand-confined to `io`; `io`, `ledger`, `clock` and `config` must outlive it.
+// Strand-confined to `io`; `io`, `ledger` and `clock` must outlive it.
 class EmbeddedAws : public InstanceServices {
  public:
   static absl::StatusOr<std::unique_ptr<EmbeddedAws>> Start(boost::asio::io_context& io,
                                                             Ledger& ledger,
                                                             const SchedulerClock& clock,
-                                                            const ThawConfig& config);
+                                                            EmbeddedAwsOptions options);
   ~EmbeddedAws() override;
 
   absl::StatusOr<std::map<std::string, std::string>> Attach(int64_t instance,
@@ -65,7 +86,7 @@ class EmbeddedAws : public InstanceServices {
 
  private:
   EmbeddedAws(boost::asio::io_context& io, Ledger& ledger, const SchedulerClock& clock,
-              const ThawConfig& config);
+              EmbeddedAwsOptions options);
   std::string RenderSecret(const AwsCredential& reader, const std::string& value);
 
   struct Attached {
@@ -78,7 +99,7 @@ class EmbeddedAws : public InstanceServices {
   boost::asio::io_context& io_;
   Ledger& ledger_;
   const SchedulerClock& clock_;
-  const ThawConfig& config_;
+  const EmbeddedAwsOptions options_;
   // Parsed IAM statements by function; a function without statements has none here.
   std::map<std::string, std::shared_ptr<const IamPolicy>> policies_;
   std::set<std::string> noted_allow_all_;

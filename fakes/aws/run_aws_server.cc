@@ -9,11 +9,10 @@
 #include <mutex>
 #include <sstream>
 
+#include "core/http/http_server.h"
 #include "core/ledger.h"
 #include "core/ledger_jsonl_writer.h"
 #include "core/scheduler_clock.h"
-#include "emulator/config/thaw_config.h"
-#include "emulator/http/http_server.h"
 #include "fakes/aws/aws_service.h"
 
 namespace thaw::aws {
@@ -93,20 +92,16 @@ int RunAwsServer(const AwsCommandOptions& options) {
   SecretStore secrets(clock, {.region = options.region, .account_id = options.account_id});
   ParameterStore parameters(clock, secrets,
                             {.region = options.region, .account_id = options.account_id});
-  if (!options.config.empty()) {
-    auto seeds = LoadSeedsFile(options.config);
-    if (!seeds.ok()) return StartError(std::string(seeds.status().message()));
-    for (const SecretSeed& seed : seeds->secrets) {
-      if (auto s = secrets.Seed(seed.name, seed.value, seed.description); !s.ok()) {
-        return StartError(options.config + ": secrets." + seed.name + ": " +
-                          std::string(s.message()));
-      }
+  for (const SecretSeed& seed : options.seeds.secrets) {
+    if (auto s = secrets.Seed(seed.name, seed.value, seed.description); !s.ok()) {
+      return StartError(options.seeds_source + ": secrets." + seed.name + ": " +
+                        std::string(s.message()));
     }
-    for (const ParameterSeed& seed : seeds->parameters) {
-      if (auto s = parameters.Seed(seed.name, seed.type, seed.value); !s.ok()) {
-        return StartError(options.config + ": parameters." + seed.name + ": " +
-                          std::string(s.message()));
-      }
+  }
+  for (const ParameterSeed& seed : options.seeds.parameters) {
+    if (auto s = parameters.Seed(seed.name, seed.type, seed.value); !s.ok()) {
+      return StartError(options.seeds_source + ": parameters." + seed.name + ": " +
+                        std::string(s.message()));
     }
   }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/service_seeds.h"
+
 namespace thaw::aws {
 
 // `thaw aws`: the standalone fake Secrets Manager + SSM Parameter Store, for use outside the
@@ -17,8 +19,10 @@ struct AwsCommandOptions {
   // When set, every ledger event is appended to this file as one JSON line, written before the
   // request that caused it is answered ("-" = stdout).
   std::string events_file;
-  // A thaw.yaml whose `secrets:` and `parameters:` sections seed the stores.
-  std::string config;
+  // What the stores hold from the start (the CLI reads them from a thaw.yaml's `secrets:` and
+  // `parameters:`), and the file they came from, for errors.
+  ServiceSeeds seeds;
+  std::string seeds_source;
   // "on" verifies SigV4 signatures against `access_keys`; "off" (default) accepts any.
   std::string sigv4 = "off";
   // Accepted credentials, "AKID:SECRET" or "AKID:SECRET:SESSION_TOKEN"; default "test:test".

@@ -14,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "core/ledger.h"
 #include "core/scheduler_clock.h"
-#include "emulator/http/http_server.h"
+#include "core/http/http_server.h"
 #include "fakes/aws/aws_service.h"
 #include "fakes/aws/credential_store.h"
 

@@ -5,8 +5,8 @@
 #include <string_view>
 
 #include "core/ledger_queries.h"
-#include "emulator/config/duration.h"
-#include "emulator/http/json_body.h"
+#include "core/duration.h"
+#include "core/http/json_body.h"
 
 namespace thaw::momento {
 

@@ -5,7 +5,7 @@
 
 #include "core/ledger.h"
 #include "core/scheduler_clock.h"
-#include "emulator/http/http_server.h"
+#include "core/http/http_server.h"
 #include "fakes/momento/minted_api_keys.h"
 #include "fakes/momento/momento_faults.h"
 

@@ -5,7 +5,7 @@
 #include <set>
 #include <utility>
 
-#include "emulator/config/duration.h"
+#include "core/duration.h"
 #include "fakes/momento/momento_status.h"
 
 namespace thaw::momento {

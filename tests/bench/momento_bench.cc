@@ -279,7 +279,7 @@ int Main(int argc, char** argv) {
     }
   }
   signal(SIGPIPE, SIG_IGN);
-  // As thaw itself does (emulator/cli/cli.cc): Debian's abseil checks every absl::Mutex gRPC
+  // As thaw itself does (cli/cli.cc): Debian's abseil checks every absl::Mutex gRPC
   // takes for deadlock cycles, which would bill this client's bookkeeping to the fake.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   const Plan plan = PlanFor(options);

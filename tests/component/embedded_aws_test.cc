@@ -14,6 +14,7 @@
 
 #include "fakes/aws/sigv4.h"
 #include "fakes/aws/sigv4_verifier.h"
+#include "host/emulator_host.h"
 #include "tests/util/http_client.h"
 #include "tests/util/test_emulator.h"
 
@@ -44,7 +45,7 @@ ThawConfig Config() {
 class EmbeddedAwsTest : public ::testing::Test {
  protected:
   void Start() {
-    auto aws = EmbeddedAws::Start(io_, ledger_, clock_, config_);
+    auto aws = EmbeddedAws::Start(io_, ledger_, clock_, AwsOptionsFrom(config_));
     ASSERT_TRUE(aws.ok()) << aws.status();
     aws_ = *std::move(aws);
   }
@@ -189,7 +190,7 @@ TEST_F(EmbeddedAwsTest, WithoutMinterThePlaceholderStays) {
 TEST_F(EmbeddedAwsTest, UnevaluablePolicyFailsTheStart) {
   config_.functions["granted"].iam_statements =
       Json::parse(R"([{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}])");
-  auto aws = EmbeddedAws::Start(io_, ledger_, clock_, config_);
+  auto aws = EmbeddedAws::Start(io_, ledger_, clock_, AwsOptionsFrom(config_));
   ASSERT_FALSE(aws.ok());
   EXPECT_THAT(std::string(aws.status().message()),
               HasSubstr("thaw.yaml: functions.granted.policy: "));

@@ -1,4 +1,4 @@
-#include "emulator/config/duration.h"
+#include "core/duration.h"
 
 #include <gtest/gtest.h>
 

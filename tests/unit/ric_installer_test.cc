@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "emulator/control/log_sink.h"
-#include "emulator/host/emulator_host.h"
+#include "host/emulator_host.h"
 #include "emulator/runtimes/ric/prepare_runtime_clients.h"
 #include "nlohmann/json.hpp"
 #include "tests/util/fake_process_launcher.h"

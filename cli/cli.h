@@ -1,5 +1,5 @@
-#ifndef THAW_EMULATOR_CLI_CLI_H_
-#define THAW_EMULATOR_CLI_CLI_H_
+#ifndef THAW_CLI_CLI_H_
+#define THAW_CLI_CLI_H_
 
 namespace thaw {
 
@@ -9,4 +9,4 @@ int RunCli(int argc, char** argv);
 
 }  // namespace thaw
 
-#endif  // THAW_EMULATOR_CLI_CLI_H_
+#endif  // THAW_CLI_CLI_H_

@@ -1,15 +1,34 @@
-#include "emulator/host/emulator_host.h"
+#include "host/emulator_host.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace thaw {
 
+aws::EmbeddedAwsOptions AwsOptionsFrom(const ThawConfig& config) {
+  aws::EmbeddedAwsOptions options;
+  options.source = config.source;
+  options.region = config.settings.region;
+  options.account_id = config.settings.account_id;
+  options.seeds = config.seeds;
+  for (const auto& [name, fn] : config.functions) {
+    aws::AwsFunction& function = options.functions[name];
+    function.iam_statements = fn.iam_statements;
+    function.secrets_extension = std::find(fn.extensions.begin(), fn.extensions.end(),
+                                           aws::SecretsExtension::kName) != fn.extensions.end();
+    function.environment = fn.environment;
+  }
+  return options;
+}
+
 EmulatorHost::EmulatorHost(boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger)
     : io_(io), config_(config), ledger_(ledger) {}
 
-absl::StatusOr<std::unique_ptr<EmulatorHost>> EmulatorHost::Create(
-    boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger, LogSink& logs,
-    ProcessLauncher& launcher, Options options) {
+absl::StatusOr<std::unique_ptr<EmulatorHost>> EmulatorHost::Create(boost::asio::io_context& io,
+                                                                   const ThawConfig& config,
+                                                                   Ledger& ledger, LogSink& logs,
+                                                                   ProcessLauncher& launcher,
+                                                                   Options options) {
   // `runtime_client: aws-lambda-ric` needs PrepareRuntimeClients (emulator/runtimes/ric) after
   // loading: without it the function would quietly run thaw's own bootstrap instead.
   for (const auto& [name, fn] : config.functions) {
@@ -39,7 +58,7 @@ absl::StatusOr<std::unique_ptr<EmulatorHost>> EmulatorHost::Create(
     host->control_->AddFaultTarget(&host->momento_->faults());
   }
   if (options.aws) {
-    auto aws = aws::EmbeddedAws::Start(io, ledger, host->clock_, config);
+    auto aws = aws::EmbeddedAws::Start(io, ledger, host->clock_, AwsOptionsFrom(config));
     if (!aws.ok()) return aws.status();
     host->aws_ = *std::move(aws);
     host->control_->AddInstanceServices(host->aws_.get());

@@ -1,5 +1,5 @@
-#ifndef THAW_EMULATOR_HTTP_HTTP_SERVER_H_
-#define THAW_EMULATOR_HTTP_HTTP_SERVER_H_
+#ifndef THAW_CORE_HTTP_HTTP_SERVER_H_
+#define THAW_CORE_HTTP_HTTP_SERVER_H_
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -74,4 +74,4 @@ Response MakeResponse(const Request& request, unsigned status, std::string body,
 
 }  // namespace thaw::http
 
-#endif  // THAW_EMULATOR_HTTP_HTTP_SERVER_H_
+#endif  // THAW_CORE_HTTP_HTTP_SERVER_H_

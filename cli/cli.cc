@@ -1,4 +1,4 @@
-#include "emulator/cli/cli.h"
+#include "cli/cli.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -20,11 +20,11 @@
 #include "emulator/control/api_handler.h"
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
-#include "emulator/host/emulator_host.h"
 #include "emulator/process/boost_process_launcher.h"
 #include "emulator/runtimes/ric/prepare_runtime_clients.h"
 #include "fakes/aws/run_aws_server.h"
 #include "fakes/momento/run_momento_server.h"
+#include "host/emulator_host.h"
 #include "report/report_command.h"
 
 #ifndef THAW_VERSION
@@ -283,7 +283,8 @@ int RunCli(int argc, char** argv) {
   aws_cmd->add_flag("--quiet,-q", aws.quiet, "Do not print request lines");
   aws_cmd->add_option("--events", aws.events_file,
                       "Append every ledger event to FILE as JSON lines (- for stdout)");
-  aws_cmd->add_option("--config", aws.config,
+  std::string aws_config;
+  aws_cmd->add_option("--config", aws_config,
                       "Seed secrets and parameters from this thaw.yaml's secrets:/parameters:");
   aws_cmd->add_option("--sigv4", aws.sigv4, "Verify SigV4 signatures: on or off")
       ->capture_default_str();
@@ -317,7 +318,15 @@ int RunCli(int argc, char** argv) {
   if (invoke_cmd->parsed()) return Invoke(invoke);
   if (check_cmd->parsed()) return check::RunCheck(check);
   if (momento_cmd->parsed()) return momento::RunMomentoServer(momento);
-  if (aws_cmd->parsed()) return aws::RunAwsServer(aws);
+  if (aws_cmd->parsed()) {
+    if (!aws_config.empty()) {
+      auto seeds = LoadSeedsFile(aws_config);
+      if (!seeds.ok()) return UsageError(std::string(seeds.status().message()));
+      aws.seeds = *std::move(seeds);
+      aws.seeds_source = aws_config;
+    }
+    return aws::RunAwsServer(aws);
+  }
   if (report_cmd->parsed()) return report::RunReportCommand(report);
   return UsageError("no command given (see thaw --help)");
 }

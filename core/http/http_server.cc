@@ -1,4 +1,4 @@
-#include "emulator/http/http_server.h"
+#include "core/http/http_server.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

@@ -1,5 +1,5 @@
-#ifndef THAW_EMULATOR_HOST_EMULATOR_HOST_H_
-#define THAW_EMULATOR_HOST_EMULATOR_HOST_H_
+#ifndef THAW_HOST_EMULATOR_HOST_H_
+#define THAW_HOST_EMULATOR_HOST_H_
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -19,6 +19,10 @@
 
 namespace thaw {
 
+// The fake AWS's options for `config`: region, account, seeds, and each function's IAM
+// statements and extension.
+aws::EmbeddedAwsOptions AwsOptionsFrom(const ThawConfig& config);
+
 // Everything `thaw serve`, `thaw invoke`, `thaw check` and thaw::testing run in one process:
 // the scheduler clock, the control plane and the fakes (Momento, AWS) wired to it — each
 // instance gets its own listeners of both, and their faults are reachable through
@@ -36,10 +40,10 @@ class EmulatorHost {
   // fit for the user; FailedPrecondition when a function's runtime_client is aws-lambda-ric but
   // `config` did not go through PrepareRuntimeClients (emulator/runtimes/ric).
   static absl::StatusOr<std::unique_ptr<EmulatorHost>> Create(boost::asio::io_context& io,
-                                                             const ThawConfig& config,
-                                                             Ledger& ledger, LogSink& logs,
-                                                             ProcessLauncher& launcher,
-                                                             Options options);
+                                                              const ThawConfig& config,
+                                                              Ledger& ledger, LogSink& logs,
+                                                              ProcessLauncher& launcher,
+                                                              Options options);
   ~EmulatorHost();
   EmulatorHost(const EmulatorHost&) = delete;
   EmulatorHost& operator=(const EmulatorHost&) = delete;
@@ -72,4 +76,4 @@ class EmulatorHost {
 
 }  // namespace thaw
 
-#endif  // THAW_EMULATOR_HOST_EMULATOR_HOST_H_
+#endif  // THAW_HOST_EMULATOR_HOST_H_

@@ -1,5 +1,5 @@
-#ifndef THAW_EMULATOR_CONFIG_DURATION_H_
-#define THAW_EMULATOR_CONFIG_DURATION_H_
+#ifndef THAW_CORE_DURATION_H_
+#define THAW_CORE_DURATION_H_
 
 #include <chrono>
 #include <string>
@@ -18,4 +18,4 @@ std::string FormatDuration(std::chrono::milliseconds duration);
 
 }  // namespace thaw
 
-#endif  // THAW_EMULATOR_CONFIG_DURATION_H_
+#endif  // THAW_CORE_DURATION_H_

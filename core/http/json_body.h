@@ -1,10 +1,10 @@
-#ifndef THAW_EMULATOR_HTTP_JSON_BODY_H_
-#define THAW_EMULATOR_HTTP_JSON_BODY_H_
+#ifndef THAW_CORE_HTTP_JSON_BODY_H_
+#define THAW_CORE_HTTP_JSON_BODY_H_
 
 #include <optional>
 #include <string>
 
-#include "emulator/http/http_server.h"
+#include "core/http/http_server.h"
 #include "nlohmann/json.hpp"
 
 namespace thaw::http {
@@ -18,4 +18,4 @@ Response JsonError(const Request& request, unsigned status, const std::string& m
 
 }  // namespace thaw::http
 
-#endif  // THAW_EMULATOR_HTTP_JSON_BODY_H_
+#endif  // THAW_CORE_HTTP_JSON_BODY_H_

@@ -1,3 +1,3 @@
-#include "emulator/cli/cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char** argv) { return thaw::RunCli(argc, argv); }

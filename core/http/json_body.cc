@@ -1,4 +1,4 @@
-#include "emulator/http/json_body.h"
+#include "core/http/json_body.h"
 
 namespace thaw::http {
 
