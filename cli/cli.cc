@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +17,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "check/check_command.h"
+#include "core/status_macros.h"
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
@@ -76,7 +78,7 @@ absl::StatusOr<ThawConfig> LoadConfig(const std::string& path) {
     std::fprintf(stderr, "thaw: %s\n", message.c_str());
     std::fflush(stderr);
   };
-  if (auto status = PrepareRuntimeClients(*config, announce); !status.ok()) return status;
+  RETURN_IF_ERROR(PrepareRuntimeClients(*config, announce));
   return config;
 }
 
@@ -203,6 +205,14 @@ int Invoke(const InvokeOptions& options) {
 
 int RunCli(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
+  // Each instance costs thaw about 8 descriptors (listeners, pipes, connections), so the usual
+  // soft limit of 1,024 would stop it near 125 instances, far below Lambda's default account
+  // concurrency. Functions still get 1,024 (the launcher lowers it again for them).
+  if (struct rlimit files;
+      ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   // Debian builds abseil with its debug deadlock detector on, and gRPC locks absl::Mutex many
   // times per RPC: the detector's graph bookkeeping was about 5k instructions of every fake
   // Momento call. thaw's own locks are std::mutex; nothing relies on the detector.

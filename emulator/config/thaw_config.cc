@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "core/duration.h"
+#include "core/status_macros.h"
 #include "emulator/config/function_checks.h"
 #include "emulator/config/sam_template.h"
 #include "emulator/config/serverless_config.h"
@@ -22,11 +23,16 @@ namespace {
 enum class ConfigFormat { kThawYaml, kSamTemplate, kServerless };
 
 // Host settings that would let a function reach real AWS with the host's identity.
-const std::set<std::string> kHostOnlyEnv = {
-    "AWS_SECURITY_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN"};
+const std::set<std::string> kHostOnlyEnv = {"AWS_SECURITY_TOKEN",
+                                            "AWS_PROFILE",
+                                            "AWS_DEFAULT_PROFILE",
+                                            "AWS_CONFIG_FILE",
+                                            "AWS_SHARED_CREDENTIALS_FILE",
+                                            "AWS_ROLE_ARN",
+                                            "AWS_WEB_IDENTITY_TOKEN_FILE",
+                                            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                                            "AWS_CONTAINER_AUTHORIZATION_TOKEN"};
 
 using Reporter = YamlReporter;
 
@@ -58,11 +64,11 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
                                              const Settings& settings) {
   const std::string path = "functions." + name;
   if (auto problem = CheckFunctionName(name)) return r.Error(node, path, *problem);
-  if (auto s = CheckKeys(r, node, path,
-                         {"runtime", "handler", "code", "memory", "timeout", "environment",
-                          "keepalive", "max_lifetime", "reserved_concurrency",
-                          "provisioned_concurrency", "runtime_client", "python", "policy",
-                          "extensions"});
+  if (auto s =
+          CheckKeys(r, node, path,
+                    {"runtime", "handler", "code", "memory", "timeout", "environment", "keepalive",
+                     "max_lifetime", "reserved_concurrency", "provisioned_concurrency",
+                     "runtime_client", "python", "policy", "extensions"});
       !s.ok()) {
     return s;
   }
@@ -329,7 +335,7 @@ absl::Status ParseSeedSections(const Reporter& r, const YAML::Node& root, Servic
       if (kv.second.IsScalar()) {
         seed.value = kv.second.Scalar();
       } else {
-        if (auto s = CheckKeys(r, kv.second, path, {"value", "description"}); !s.ok()) return s;
+        RETURN_IF_ERROR(CheckKeys(r, kv.second, path, {"value", "description"}));
         const YAML::Node value = kv.second["value"];
         if (!value) return r.Error(kv.second, path + ".value", "required key is missing");
         seed.value = value.IsScalar() ? value.Scalar() : YamlToJsonText(value);
@@ -353,7 +359,7 @@ absl::Status ParseSeedSections(const Reporter& r, const YAML::Node& root, Servic
       if (kv.second.IsScalar()) {
         seed.value = kv.second.Scalar();
       } else {
-        if (auto s = CheckKeys(r, kv.second, path, {"type", "value"}); !s.ok()) return s;
+        RETURN_IF_ERROR(CheckKeys(r, kv.second, path, {"type", "value"}));
         if (!kv.second["value"]) {
           return r.Error(kv.second, path + ".value", "required key is missing");
         }
@@ -400,9 +406,9 @@ absl::StatusOr<ThawConfig> ParseThawYaml(const YAML::Node& root, const std::stri
         !s.ok()) {
       return s;
     }
-    if (auto s = ParseSeedSections(r, root, config.seeds); !s.ok()) return s;
+    RETURN_IF_ERROR(ParseSeedSections(r, root, config.seeds));
     if (const YAML::Node settings = root["settings"]; settings) {
-      if (auto s = ParseSettings(r, settings, base_dir, config.settings); !s.ok()) return s;
+      RETURN_IF_ERROR(ParseSettings(r, settings, base_dir, config.settings));
     }
     const YAML::Node functions = root["functions"];
     if (!functions) {
@@ -478,7 +484,7 @@ absl::StatusOr<ServiceSeeds> ParseSeeds(const std::string& yaml, const std::stri
     const YAML::Node root = YAML::Load(yaml);
     if (root.IsNull()) return seeds;
     if (!root.IsMap()) return r.Error(root, "", "expected a mapping");
-    if (auto s = ParseSeedSections(r, root, seeds); !s.ok()) return s;
+    RETURN_IF_ERROR(ParseSeedSections(r, root, seeds));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
                                       ": invalid YAML: " + e.msg);

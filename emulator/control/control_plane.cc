@@ -12,6 +12,7 @@
 
 #include "core/accounting.h"
 #include "core/event_kinds.h"
+#include "core/json_text.h"
 #include "emulator/control/function_reference.h"
 #include "emulator/control/ids.h"
 
@@ -25,7 +26,7 @@ namespace {
 constexpr auto kReapLimit = std::chrono::seconds(2);
 
 std::string ErrorJson(const std::string& type, const std::string& message) {
-  return nlohmann::json{{"errorType", type}, {"errorMessage", message}}.dump();
+  return JsonText(nlohmann::json{{"errorType", type}, {"errorMessage", message}});
 }
 
 }  // namespace
@@ -68,7 +69,7 @@ absl::StatusOr<std::string> ControlPlane::Resolve(std::string_view function_name
                                                   std::string_view qualifier) const {
   auto ref = ParseFunctionReference(function_name);
   if (!ref.ok()) {
-    return AwsError("ValidationException", ref.status().message());
+    return AwsError("ValidationException", std::string(ref.status().message()));
   }
   std::string q(qualifier);
   if (!ref->qualifier.empty() && !q.empty() && ref->qualifier != q) {

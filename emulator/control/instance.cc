@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "core/event_kinds.h"
+#include "core/json_text.h"
 #include "emulator/control/ids.h"
 #include "emulator/control/instance_environment.h"
 #include "emulator/control/runtime_api.h"
@@ -35,7 +36,7 @@ std::string FormatMs(double ms) {
 }
 
 std::string ErrorJson(const std::string& type, const std::string& message) {
-  return nlohmann::json{{"errorType", type}, {"errorMessage", message}}.dump();
+  return JsonText(nlohmann::json{{"errorType", type}, {"errorMessage", message}});
 }
 
 }  // namespace

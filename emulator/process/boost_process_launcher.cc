@@ -4,10 +4,11 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/process/args.hpp>
 #include <boost/process/async.hpp>
@@ -17,7 +18,6 @@
 #include <boost/process/extend.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/start_dir.hpp>
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -220,12 +220,12 @@ BoostProcessLauncher::~BoostProcessLauncher() {
 
 void BoostProcessLauncher::WaitForSigchld() {
   // A completion may already be queued when the launcher is destroyed: check it still exists.
-  sigchld_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](
-                          const boost::system::error_code& ec, int) {
-    if (ec || !alive.lock()) return;
-    Reap();
-    WaitForSigchld();
-  });
+  sigchld_.async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec, int) {
+        if (ec || !alive.lock()) return;
+        Reap();
+        WaitForSigchld();
+      });
 }
 
 void BoostProcessLauncher::Reap() {
@@ -279,12 +279,20 @@ absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
     // Every descriptor but stdio is closed at exec (CLOSE_RANGE_CLOEXEC), so no listener of thaw's
     // leaks into a function, while Boost's exec-error pipe still works.
     ::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+    // thaw raises its own soft descriptor limit (it serves many instances); a function gets
+    // Lambda's 1,024 back.
+    struct rlimit files;
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur > kLambdaOpenFiles) {
+      files.rlim_cur = kLambdaOpenFiles;
+      ::setrlimit(RLIMIT_NOFILE, &files);
+    }
   });
 
   std::error_code ec;
   bp::child child(bp::exe = spec.executable.string(), bp::args = spec.args,
-                  bp::start_dir = spec.working_dir.string(), bp::std_in < bp::null,
-                  bp::std_out > state->out, bp::std_err > state->err, bp::error = ec, set_env, setup);
+                  bp::start_dir = spec.working_dir.string(),
+                  bp::std_in<bp::null, bp::std_out> state->out, bp::std_err > state->err,
+                  bp::error = ec, set_env, setup);
   if (ec || !child.valid()) {
     return absl::InternalError("cannot start " + spec.executable.string() + ": " +
                                (ec ? ec.message() : std::string("unknown error")));
