@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "core/event_kinds.h"
 #include "fakes/momento/call_dispatcher.h"
 #include "fakes/momento/local_fault_injector.h"
 #include "fakes/momento/momento_status.h"
@@ -66,7 +67,7 @@ void SubscriptionCall::Respond() {
   nlohmann::json attrs(nlohmann::json::value_t::object);
   attrs["topic"] = request_.topic();
   attrs["resume_at"] = request_.resume_at_topic_sequence_number();
-  gate().Note(call(), std::string(kOpenedKind), std::move(attrs));
+  gate().Note(call(), kinds::kMomentoSubscriptionOpened, std::move(attrs));
   cache_client::pubsub::SubscriptionItem heartbeat;
   heartbeat.mutable_heartbeat();
   Enqueue(std::move(heartbeat));
@@ -154,7 +155,7 @@ void SubscriptionCall::End(absl::Status status) {
     attrs["items"] = items_;
     attrs["messages"] = messages_;
     attrs["code"] = StatusCodeName(end_status_.code());
-    gate().Note(call(), std::string(kClosedKind), std::move(attrs));
+    gate().Note(call(), kinds::kMomentoSubscriptionClosed, std::move(attrs));
   }
   if (heartbeat_pending_) heartbeat_.Cancel();  // OnHeartbeat(false) follows.
   if (!writing_) Finish();

@@ -36,15 +36,13 @@ struct SubscribeMethod {
 // (`stream-error-rpcs: topic-subscribe`, `stream-error: not-found`, `stream-error-message-limit:
 // N`: the stream fails with that status after N messages).
 //
-// Ledger: `momento.subscription.opened` (topic) when subscribed, `momento.subscription.closed`
-// (topic, items, messages, code) when it ends, then the call's `momento.rpc`.
+// Ledger: kinds::kMomentoSubscriptionOpened (topic, resume_at) when subscribed,
+// kinds::kMomentoSubscriptionClosed (topic, items, messages, code) when it ends, then the call's
+// `momento.rpc`.
 //
 // Confined to the dispatcher's thread.
 class SubscriptionCall final : public AsyncCall, public TopicSubscriber {
  public:
-  static constexpr std::string_view kOpenedKind = "momento.subscription.opened";
-  static constexpr std::string_view kClosedKind = "momento.subscription.closed";
-
   SubscriptionCall(CallDispatcher& dispatcher, const SubscribeMethod& method);
   ~SubscriptionCall() override;
 

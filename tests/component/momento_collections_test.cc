@@ -9,6 +9,7 @@
 #include <future>
 #include <thread>
 
+#include "core/event_kinds.h"
 #include "core/ledger.h"
 #include "core/scheduler_clock.h"
 #include "fakes/momento/embedded_momento.h"
@@ -354,7 +355,7 @@ TEST_F(MomentoCollectionsTest, CollectionRpcsAreAttributedAndTakeServerSideFault
             grpc::StatusCode::UNAVAILABLE);
   EXPECT_TRUE(Call(&cc::Scs::Stub::DictionaryGet, get).has_missing());
   std::vector<Event> rpcs = ledger_.Select([](const Event& e) {
-    return e.kind == RpcGate::kRpcKind && e.attrs.value("method", "") == "DictionaryGet";
+    return e.kind == kinds::kMomentoRpc && e.attrs.value("method", "") == "DictionaryGet";
   });
   ASSERT_EQ(rpcs.size(), 2u);
   EXPECT_EQ(rpcs[0].instance, kInstance);

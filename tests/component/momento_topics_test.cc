@@ -9,6 +9,8 @@
 #include <future>
 #include <thread>
 
+#include "core/accounting.h"
+#include "core/event_kinds.h"
 #include "core/ledger.h"
 #include "core/scheduler_clock.h"
 #include "fakes/momento/embedded_momento.h"
@@ -96,7 +98,7 @@ class MomentoTopicsTest : public ::testing::Test {
       since = event->seq;
     }
   }
-  void WaitForSubscriptions(size_t n) { WaitForKind(SubscriptionCall::kOpenedKind, n); }
+  void WaitForSubscriptions(size_t n) { WaitForKind(kinds::kMomentoSubscriptionOpened, n); }
 
   Ledger ledger_;
   SchedulerClock clock_;
@@ -125,6 +127,15 @@ TEST_F(MomentoTopicsTest, SubscribersReceivePublishedItemsInOrderWithSequenceNum
   grpc::ClientContext publish_context;
   ASSERT_TRUE(pubsub_->Publish(&publish_context, binary, &empty).ok());
 
+  {
+    std::vector<MomentoConnections> accounts = MomentoConnectionsPerInstance(ledger_);
+    ASSERT_EQ(accounts.size(), 1u);
+    EXPECT_EQ(accounts[0].instance, kInstance);
+    EXPECT_EQ(accounts[0].subscriptions, 2);
+    EXPECT_EQ(accounts[0].open_subscriptions, 2);
+    // Topic calls make a data connection.
+    EXPECT_EQ(accounts[0].data_connections, 1);
+  }
   for (auto* reader : {a.get(), b.get()}) {
     ps::SubscriptionItem item;
     ASSERT_TRUE(reader->Read(&item));
@@ -137,14 +148,19 @@ TEST_F(MomentoTopicsTest, SubscribersReceivePublishedItemsInOrderWithSequenceNum
   }
   a_context.TryCancel();
   b_context.TryCancel();
-  WaitForKind(SubscriptionCall::kClosedKind, 2);
+  WaitForKind(kinds::kMomentoSubscriptionClosed, 2);
   std::vector<Event> events =
-      ledger_.Select([](const Event& e) { return e.kind == SubscriptionCall::kClosedKind; });
+      ledger_.Select([](const Event& e) { return e.kind == kinds::kMomentoSubscriptionClosed; });
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].instance, kInstance);
   EXPECT_EQ(events[0].attrs.value("items", 0), 2);
   EXPECT_EQ(events[0].attrs.value("topic", ""), "t");
   EXPECT_EQ(events[0].attrs.value("code", ""), "CANCELLED");
+  std::vector<MomentoConnections> accounts = MomentoConnectionsPerInstance(ledger_);
+  ASSERT_EQ(accounts.size(), 1u);
+  EXPECT_EQ(accounts[0].subscriptions, 2);
+  EXPECT_EQ(accounts[0].open_subscriptions, 0);
+  EXPECT_EQ(accounts[0].subscription_items, 4);
 }
 
 TEST_F(MomentoTopicsTest, AResumeBehindTheTopicGetsADiscontinuity) {
