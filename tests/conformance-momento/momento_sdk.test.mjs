@@ -1032,4 +1032,32 @@ describe('@gomomento/sdk topics (TopicConfigurations.Lambda.latest())', () => {
     assertInstance(subscribed, TopicSubscribe.Error, 'subscribe to an unknown cache');
     assert.equal(subscribed.errorCode(), MomentoErrorCode.CACHE_NOT_FOUND_ERROR);
   });
+
+  test('accounting: a subscription stays open while the instance is frozen, and ends (CANCELLED) '
+       + 'when the instance is reaped', { skip: MODE !== 'serve' && 'serve mode only' }, async () => {
+    const accounting = async () => (await adminJson(server.admin, 'GET', '/_thaw/momento'))
+      .body.instances.find((i) => i.instance === server.instance);
+    const subscription = await topics.subscribe(cache, 'kept', { onItem: () => {} });
+    assertInstance(subscription, TopicSubscribe.Subscription, 'subscribe');
+    try {
+      // The target instance is frozen between invokes: the stream stays open.
+      const frozen = await accounting();
+      assert.equal(frozen.open_subscriptions, 1);
+      // Past the idle keepalive: the instance is reaped, its listener closes, so does the stream.
+      const advanced = await adminJson(server.admin, 'POST', '/_thaw/clock/advance',
+                                       { duration: '11m' });
+      assert.equal(advanced.status, 200);
+      await server.waitFor(
+        (events) => events.some((e) => e.kind === 'momento.subscription.closed' &&
+                                       e.attrs.topic === 'kept'),
+        'the kept subscription closed');
+      const reaped = await accounting();
+      assert.equal(reaped.open_subscriptions, 0);
+      const closed = (await server.events()).filter(
+        (e) => e.kind === 'momento.subscription.closed' && e.attrs.topic === 'kept');
+      assert.equal(closed[0].attrs.code, 'CANCELLED');
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
 });
