@@ -88,7 +88,8 @@ Walked WalkMomento(const std::vector<Event>& events) {
       MomentoConnections& account = out.instances[out.connections[t.index].instance];
       PerInstance& per = per_instance[account.instance];
       ++account.rpcs[e.attrs.value("method", "")];
-      if (e.attrs.value("plane", "") == "data") {
+      const std::string plane = e.attrs.value("plane", "");
+      if (plane == "data" || plane == "topic") {
         if (!t.data && per.closed_data > 0) {
           ++account.reconnects;
           --per.closed_data;
@@ -100,6 +101,18 @@ Walked WalkMomento(const std::vector<Event>& events) {
         t.data = true;
       } else {
         t.other = true;
+      }
+    } else if (e.kind == kinds::kMomentoSubscriptionOpened ||
+               e.kind == kinds::kMomentoSubscriptionClosed) {
+      MomentoConnections& account = out.instances[e.instance];
+      account.instance = e.instance;
+      if (account.function.empty()) account.function = e.function;
+      if (e.kind == kinds::kMomentoSubscriptionOpened) {
+        ++account.subscriptions;
+        ++account.open_subscriptions;
+      } else {
+        --account.open_subscriptions;
+        account.subscription_items += e.attrs.value("items", 0L);
       }
     } else if (e.kind == kinds::kMomentoFault) {
       MomentoConnections& account = out.instances[e.instance];
@@ -176,7 +189,10 @@ nlohmann::json ToJson(const MomentoConnections& a) {
           {"reconnects", a.reconnects},
           {"reconnects_after_fault", a.reconnects_after_fault},
           {"faults", a.faults},
-          {"rpcs", a.rpcs}};
+          {"rpcs", a.rpcs},
+          {"subscriptions", a.subscriptions},
+          {"open_subscriptions", a.open_subscriptions},
+          {"subscription_items", a.subscription_items}};
 }
 
 long AwsRequests::SecretFetches() const {

@@ -17,7 +17,7 @@ namespace thaw {
 // order, as Ledger::Since/Select return them) and thread-safe.
 
 // What a Momento connection was used for.
-//  - kData: it carried at least one cache_client.Scs (data-plane) RPC;
+//  - kData: it carried at least one cache_client.Scs (data-plane) or topic RPC;
 //  - kControl: it carried only control-plane or ping RPCs, or it is the short control
 //    connection the SDK's close() opens (no RPC, opened at most 1 s before or after the client
 //    closed one of the instance's data connections; `close_time` is then set);
@@ -57,6 +57,11 @@ struct MomentoConnections {
   long reconnects_after_fault = 0;
   long faults = 0;
   std::map<std::string, long> rpcs;  // by method
+  // Topic subscriptions (Pubsub/Subscribe streams): opened, still open (opened, not yet
+  // closed: kept across invokes, or cut by a freeze), and items delivered by the closed ones.
+  long subscriptions = 0;
+  long open_subscriptions = 0;
+  long subscription_items = 0;
 };
 
 // Per instance, ordered by instance (0: connections no instance made, in standalone use).
@@ -64,7 +69,8 @@ std::vector<MomentoConnections> MomentoConnectionsPerInstance(const std::vector<
 std::vector<MomentoConnections> MomentoConnectionsPerInstance(const Ledger& ledger);
 // {"instance","function","connections","data_connections","control_connections",
 //  "close_time_control_connections","unused_connections","closed","reconnects",
-//  "reconnects_after_fault","faults","rpcs":{"Get":n,...}}: the admin API's shape.
+//  "reconnects_after_fault","faults","rpcs":{"Get":n,...},"subscriptions",
+//  "open_subscriptions","subscription_items"}: the admin API's shape.
 nlohmann::json ToJson(const MomentoConnections& account);
 
 // One instance's requests to the fake AWS (instance 0: requests signed by no instance).

@@ -45,6 +45,9 @@ inline constexpr char kMomentoConnectionClosed[] = "momento.connection.closed";
 inline constexpr char kMomentoConnectionUnwatched[] = "momento.connection.unwatched";
 inline constexpr char kMomentoRpc[] = "momento.rpc";
 inline constexpr char kMomentoFault[] = "momento.fault";
+// A topic subscription (Pubsub/Subscribe) registered with its topic / ended.
+inline constexpr char kMomentoSubscriptionOpened[] = "momento.subscription.opened";
+inline constexpr char kMomentoSubscriptionClosed[] = "momento.subscription.closed";
 
 // The fake AWS (fakes/aws).
 inline constexpr char kAwsRequest[] = "aws.request";

@@ -32,7 +32,8 @@ void AsyncCall::OnRequested(bool ok) {
   }
   started_ = true;
   SpawnNext();
-  call_ = gate().Begin(context_, spec_.service, spec_.method, spec_.plane, RequestBytes());
+  call_ = gate().Begin(context_, spec_.service, spec_.method, spec_.plane, RequestBytes(),
+                       spec_.plane == RpcGate::Plane::kTopic ? RequestCache() : std::string());
   if (!call_.blackholed() && call_.hold().count() <= 0) {
     Answer();
     return;
@@ -68,6 +69,7 @@ void AsyncCall::OnDone(bool) {
     gate().EndHold(call_, true);
     Answer();
   }
+  if (started_) OnDoneImpl();
   MaybeDelete();
 }
 
@@ -84,7 +86,7 @@ void AsyncCall::Answer() {
 }
 
 void AsyncCall::MaybeDelete() {
-  if (started_ && answer_done_ && done_seen_ && !alarm_pending_) delete this;
+  if (started_ && answer_done_ && done_seen_ && !alarm_pending_ && Quiescent()) delete this;
 }
 
 }  // namespace thaw::momento

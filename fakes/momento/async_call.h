@@ -122,6 +122,8 @@ class AsyncCall {
   void Arm();
 
   CallDispatcher& dispatcher() { return dispatcher_; }
+  // Deletes the call once every tag gRPC holds has come back (and Quiescent()).
+  void MaybeDelete();
   grpc::ServerCompletionQueue& cq();
   RpcGate& gate();
   RpcGate::Call& call() { return call_; }
@@ -137,6 +139,12 @@ class AsyncCall {
   // A fresh object of the same method, waiting for the next call.
   virtual void SpawnNext() = 0;
   virtual size_t RequestBytes() const = 0;
+  // The request's cache name (the topic plane's cache); empty for other methods.
+  virtual std::string RequestCache() const { return {}; }
+  // The done notification came (the client went away or the call ended); after any hold.
+  virtual void OnDoneImpl() {}
+  // False while the subclass still waits for a tag of its own (a stream's timer).
+  virtual bool Quiescent() const { return true; }
   // Serves the call (or not, per its admission), records it and starts the answer, whose last
   // tag is answered_ (a stream's writes before it use written_).
   virtual void Respond() = 0;
@@ -148,7 +156,6 @@ class AsyncCall {
   void OnAnswered(bool ok);
   void OnWritten(bool ok) { OnWrittenImpl(ok); }
   void Answer();
-  void MaybeDelete();
 
   CallDispatcher& dispatcher_;
   const MethodSpec spec_;
@@ -177,6 +184,13 @@ class UnaryCall final : public AsyncCall {
   }
   void SpawnNext() override { new UnaryCall(dispatcher(), method_); }
   size_t RequestBytes() const override { return request_.ByteSizeLong(); }
+  std::string RequestCache() const override {
+    if constexpr (requires { request_.cache_name(); }) {
+      return request_.cache_name();
+    } else {
+      return {};
+    }
+  }
   void Respond() override {
     absl::Status status = call().admission();
     if (status.ok()) status = method_.serve(call().cache(), request_, &response_);

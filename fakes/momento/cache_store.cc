@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "fakes/momento/cache_store_internal.h"
 #include "fakes/momento/momento_status.h"
 
 namespace thaw::momento {
@@ -11,8 +12,15 @@ namespace {
 // Longest TTL kept as such; longer ones are clamped so time arithmetic cannot overflow.
 constexpr CacheStore::Ttl kMaxTtl = std::chrono::hours(24 * 365 * 100);
 
+}  // namespace
+
 absl::Status CacheNotFound(const std::string& name) {
   return absl::NotFoundError("cache not found: " + name);
+}
+
+const char* ItemTypeName(size_t variant_index) {
+  static const char* kNames[] = {"scalar", "dictionary", "set", "list", "sorted set"};
+  return variant_index < std::size(kNames) ? kNames[variant_index] : "item";
 }
 
 std::optional<int64_t> ParseInt64(const std::string& text) {
@@ -23,7 +31,10 @@ std::optional<int64_t> ParseInt64(const std::string& text) {
   return value;
 }
 
-}  // namespace
+CacheStore::Ttl CacheStore::TtlFromMillis(uint64_t milliseconds) {
+  constexpr uint64_t kMax = static_cast<uint64_t>(INT64_MAX);
+  return Ttl(static_cast<int64_t>(std::min(milliseconds, kMax)));
+}
 
 CacheStore::CacheStore(const SchedulerClock& clock, CacheLimits limits)
     : clock_(clock), limits_(limits) {}
@@ -67,9 +78,10 @@ absl::StatusOr<std::optional<std::string>> CacheStore::Get(const std::string& ca
   std::lock_guard<std::mutex> lock(mu_);
   Cache* cache = FindCache(cache_name);
   if (cache == nullptr) return CacheNotFound(cache_name);
-  Item* item = FindLive(*cache, key, clock_.Now());
-  if (item == nullptr) return std::optional<std::string>();
-  return std::optional<std::string>(item->value);
+  absl::StatusOr<std::string*> value = FindTyped<std::string>(*cache, key, clock_.Now());
+  if (!value.ok()) return value.status();
+  if (*value == nullptr) return std::optional<std::string>();
+  return std::optional<std::string>(**value);
 }
 
 absl::Status CacheStore::Set(const std::string& cache_name, const std::string& key,
@@ -89,9 +101,10 @@ absl::StatusOr<bool> CacheStore::SetIf(const std::string& cache_name, const std:
   Cache* cache = FindCache(cache_name);
   if (cache == nullptr) return CacheNotFound(cache_name);
   const auto now = clock_.Now();
-  const Item* item = FindLive(*cache, key, now);
-  const bool present = item != nullptr;
-  const bool equal = present && item->value == condition.value;
+  absl::StatusOr<std::string*> item = FindTyped<std::string>(*cache, key, now);
+  if (!item.ok()) return item.status();
+  const bool present = *item != nullptr;
+  const bool equal = present && **item == condition.value;
   bool store = false;
   switch (condition.kind) {
     case SetCondition::Kind::kPresent:
@@ -133,8 +146,10 @@ absl::StatusOr<int64_t> CacheStore::Increment(const std::string& cache_name, con
   if (cache == nullptr) return CacheNotFound(cache_name);
   const auto now = clock_.Now();
   int64_t current = 0;
-  if (const Item* item = FindLive(*cache, key, now)) {
-    std::optional<int64_t> parsed = ParseInt64(item->value);
+  absl::StatusOr<std::string*> item = FindTyped<std::string>(*cache, key, now);
+  if (!item.ok()) return item.status();
+  if (*item != nullptr) {
+    std::optional<int64_t> parsed = ParseInt64(**item);
     if (!parsed) {
       return absl::FailedPreconditionError("the value of the key is not a base-10 64-bit integer");
     }

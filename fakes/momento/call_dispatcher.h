@@ -47,6 +47,11 @@ class CallDispatcher {
     methods_.push_back(std::move(kept));
   }
 
+  // Before Start: a method with its own call class; `first_call` creates its first waiting call.
+  void AddFirstCall(std::function<void()> first_call) {
+    first_calls_.push_back(std::move(first_call));
+  }
+
   // Before the server is built: adds the completion queue.
   void AttachTo(grpc::ServerBuilder& builder);
   // After the server started: waits for the first call of every method and starts the thread.

@@ -66,6 +66,8 @@ LocalFaultInjector::Plan LocalFaultInjector::Decide(
 
 std::string LocalFaultInjector::RpcName(std::string_view method) {
   if (method == "SetIfNotExists") return "set-if";
+  if (method == "Publish") return "topic-publish";
+  if (method == "Subscribe") return "topic-subscribe";
   std::string name;
   for (char c : method) {
     if (std::isupper(static_cast<unsigned char>(c))) {

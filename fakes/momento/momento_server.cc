@@ -5,6 +5,7 @@
 
 #include "fakes/momento/call_dispatcher.h"
 #include "fakes/momento/ping_service.h"
+#include "fakes/momento/pubsub_service.h"
 #include "fakes/momento/scs_control_service.h"
 #include "fakes/momento/scs_service.h"
 
@@ -42,15 +43,18 @@ absl::StatusOr<std::unique_ptr<MomentoServer>> MomentoServer::Start(
   server->scs_ = std::make_unique<ScsService>(server->store_);
   server->control_ = std::make_unique<ScsControlService>(server->store_);
   server->ping_ = std::make_unique<PingService>();
+  server->pubsub_ = std::make_unique<PubsubService>(server->store_);
   server->dispatcher_ = std::make_unique<CallDispatcher>(server->gate_);
   server->scs_->Register(*server->dispatcher_);
   server->control_->Register(*server->dispatcher_);
   server->ping_->Register(*server->dispatcher_);
+  server->pubsub_->Register(*server->dispatcher_);
 
   grpc::ServerBuilder builder;
   builder.RegisterService(server->scs_->grpc_service());
   builder.RegisterService(server->control_->grpc_service());
   builder.RegisterService(server->ping_->grpc_service());
+  builder.RegisterService(server->pubsub_->grpc_service());
   server->dispatcher_->AttachTo(builder);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);

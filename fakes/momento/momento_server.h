@@ -23,6 +23,7 @@ namespace thaw::momento {
 
 class CallDispatcher;
 class PingService;
+class PubsubService;
 class ScsControlService;
 class ScsService;
 
@@ -40,11 +41,11 @@ struct MomentoServerOptions {
   const MintedApiKeys* minted_keys = nullptr;
 };
 
-// The fake Momento: one gRPC server with cache_client.Scs, control_client.ScsControl and
-// cache_client.Ping over one CacheStore. It opens no listening port of its own: connections
-// reach it through grpc::AddInsecureChannelFromFd (MomentoAcceptor + ConnectionTracker), so
-// thaw sees and attributes every TCP connection. The same server serves every listener (one
-// per Lambda instance in the emulator, one in `thaw momento`).
+// The fake Momento: one gRPC server with cache_client.Scs, control_client.ScsControl,
+// cache_client.Ping and cache_client.pubsub.Pubsub (topics) over one CacheStore. It opens no
+// listening port of its own: connections reach it through grpc::AddInsecureChannelFromFd
+// (MomentoAcceptor + ConnectionTracker), so thaw sees and attributes every TCP connection. The same
+// server serves every listener (one per Lambda instance in the emulator, one in `thaw momento`).
 //
 // Every RPC runs on one thread (CallDispatcher): admission, handler and answer.
 //
@@ -76,6 +77,7 @@ class MomentoServer {
   std::unique_ptr<ScsService> scs_;
   std::unique_ptr<ScsControlService> control_;
   std::unique_ptr<PingService> ping_;
+  std::unique_ptr<PubsubService> pubsub_;
   std::unique_ptr<CallDispatcher> dispatcher_;
   std::unique_ptr<grpc::Server> server_;
   std::atomic<bool> shut_down_{false};

@@ -20,6 +20,20 @@ const grpc::string_ref* FindMetadata(const grpc::ServerContext& context, std::st
   return it == metadata.end() ? nullptr : &it->second;
 }
 
+const char* PlaneName(RpcGate::Plane plane) {
+  switch (plane) {
+    case RpcGate::Plane::kData:
+      return "data";
+    case RpcGate::Plane::kControl:
+      return "control";
+    case RpcGate::Plane::kPing:
+      return "ping";
+    case RpcGate::Plane::kTopic:
+      return "topic";
+  }
+  return "data";
+}
+
 bool DeadlinePassed(const grpc::ServerContext& context) {
   return std::chrono::system_clock::now() >= context.deadline();
 }
@@ -30,7 +44,8 @@ RpcGate::RpcGate(Ledger& ledger, const ConnectionAttributor& attributor, RpcGate
     : ledger_(ledger), attributor_(attributor), options_(std::move(options)) {}
 
 RpcGate::Call RpcGate::Begin(grpc::ServerContext& context, std::string_view service,
-                             std::string_view method, Plane plane, size_t request_bytes) {
+                             std::string_view method, Plane plane, size_t request_bytes,
+                             std::string body_cache) {
   Call call;
   call.context_ = &context;
   call.service_ = service;
@@ -43,6 +58,8 @@ RpcGate::Call RpcGate::Begin(grpc::ServerContext& context, std::string_view serv
     if (const grpc::string_ref* cache = FindMetadata(context, "cache")) {
       call.cache_ = ToString(*cache);
     }
+  } else if (plane == Plane::kTopic) {
+    call.cache_ = std::move(body_cache);
   }
   call.admission_ = Admit(call, context);
   return call;
@@ -82,7 +99,8 @@ absl::Status RpcGate::Admit(Call& call, grpc::ServerContext& context) {
       return absl::UnauthenticatedError("Invalid signature");
     }
   }
-  if (options_.momento_local_faults && call.plane_ == Plane::kData &&
+  if (options_.momento_local_faults &&
+      (call.plane_ == Plane::kData || call.plane_ == Plane::kTopic) &&
       (FindMetadata(context, "return-error") != nullptr ||
        FindMetadata(context, "delay-ms") != nullptr)) {
     std::map<std::string, std::string> metadata;
@@ -116,6 +134,9 @@ absl::Status RpcGate::Admit(Call& call, grpc::ServerContext& context) {
   if (call.plane_ == Plane::kData && call.cache_.empty()) {
     return absl::InvalidArgumentError("the `cache` metadata is missing");
   }
+  if (call.plane_ == Plane::kTopic && call.cache_.empty()) {
+    return absl::InvalidArgumentError("the cache name is missing");
+  }
   return absl::OkStatus();
 }
 
@@ -132,9 +153,7 @@ grpc::Status RpcGate::Finish(Call& call, absl::Status status) {
   std::optional<std::string> err = ErrTrailer(status);
   if (err) context.AddTrailingMetadata("err", *err);
 
-  const char* plane = call.plane_ == Plane::kData      ? "data"
-                      : call.plane_ == Plane::kControl ? "control"
-                                                       : "ping";
+  const char* plane = PlaneName(call.plane_);
   // Inserted one by one: nlohmann's initializer-list constructor copies every value through
   // temporaries and cost about 16k instructions per RPC, most of the fake's own share.
   nlohmann::json attrs(nlohmann::json::value_t::object);
@@ -148,7 +167,9 @@ grpc::Status RpcGate::Finish(Call& call, absl::Status status) {
   attrs.emplace("duration_ms", std::chrono::duration<double, std::milli>(
                                    std::chrono::steady_clock::now() - call.start_)
                                    .count());
-  if (call.plane_ == Plane::kData) attrs.emplace("cache", std::move(call.cache_));
+  if (call.plane_ == Plane::kData || call.plane_ == Plane::kTopic) {
+    attrs.emplace("cache", std::move(call.cache_));
+  }
   if (!status.ok()) attrs.emplace("message", std::string(status.message()));
   if (err) attrs.emplace("err", *err);
   if (!call.fault_.empty()) attrs.emplace("fault", call.fault_);
@@ -159,6 +180,15 @@ grpc::Status RpcGate::Finish(Call& call, absl::Status status) {
   ledger_.Append(call.attribution_.instance, call.attribution_.function,
                  std::string(kinds::kMomentoRpc), std::move(attrs));
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+void RpcGate::Note(const Call& call, std::string kind, nlohmann::json attrs) {
+  attrs["service"] = call.service_;
+  attrs["method"] = call.method_;
+  attrs["connection"] = call.attribution_.connection;
+  attrs["cache"] = call.cache_;
+  ledger_.Append(call.attribution_.instance, call.attribution_.function, std::move(kind),
+                 std::move(attrs));
 }
 
 }  // namespace thaw::momento

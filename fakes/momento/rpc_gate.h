@@ -53,15 +53,16 @@ struct RpcGateOptions {
 // Thread-safe; never blocks. `ledger` and `attributor` must outlive the gate.
 class RpcGate {
  public:
-  // Whether a method belongs to the data plane (needs the `cache` metadata).
-  enum class Plane { kData, kControl, kPing };
+  // Whether a method belongs to the data plane (needs the `cache` metadata) or to topics (the
+  // cache travels in the request body).
+  enum class Plane { kData, kControl, kPing, kTopic };
 
   // One call in progress; owned by the handler's stack frame.
   class Call {
    public:
     // OK when the call may be served; otherwise the status to answer with.
     const absl::Status& admission() const { return admission_; }
-    // The `cache` metadata (data plane only).
+    // The `cache` metadata (data plane) or the request's cache_name (topics).
     const std::string& cache() const { return cache_; }
     const ConnectionAttribution& attribution() const { return attribution_; }
     // How long to wait before answering (injected delays); zero: answer at once.
@@ -96,8 +97,13 @@ class RpcGate {
 
   // Admits (or not) a call of `service`/`method` whose request serializes to `request_bytes`.
   // Decides at once; an injected delay or blackhole is returned as the call's hold().
+  // `body_cache` is the request's cache name, used by the topic plane.
   Call Begin(grpc::ServerContext& context, std::string_view service, std::string_view method,
-             Plane plane, size_t request_bytes);
+             Plane plane, size_t request_bytes, std::string body_cache = {});
+
+  // Appends an event of `kind` about a call in progress (a topic subscription's opening), with
+  // the call's instance, function, connection and cache added to `attrs`.
+  void Note(const Call& call, std::string kind, nlohmann::json attrs);
 
   // After a hold: `cut_short` when the client's deadline came or it cancelled before the hold
   // ended. Turns the admission into DEADLINE_EXCEEDED when the hold did not end in time.

@@ -8,10 +8,7 @@ namespace {
 
 constexpr std::string_view kService = "cache_client.Scs";
 
-CacheStore::Ttl TtlOf(uint64_t milliseconds) {
-  constexpr uint64_t kMax = static_cast<uint64_t>(INT64_MAX);
-  return CacheStore::Ttl(static_cast<int64_t>(std::min(milliseconds, kMax)));
-}
+CacheStore::Ttl TtlOf(uint64_t milliseconds) { return CacheStore::TtlFromMillis(milliseconds); }
 
 // SetIf and SetIfNotExists store and answer alike: Stored or NotStored.
 template <typename Request, typename Response>
@@ -30,7 +27,7 @@ absl::Status StoreIf(CacheStore& store, const std::string& cache, const Request&
 
 }  // namespace
 
-ScsService::ScsService(CacheStore& store) : store_(store) {}
+ScsService::ScsService(CacheStore& store) : store_(store), collections_(store, service_) {}
 
 void ScsService::Register(CallDispatcher& dispatcher) {
   using cache_client::Scs;
@@ -52,6 +49,7 @@ void ScsService::Register(CallDispatcher& dispatcher) {
   unary("ItemGetTtl", &Scs::AsyncService::RequestItemGetTtl, &ScsService::ItemGetTtl);
   unary("ItemGetType", &Scs::AsyncService::RequestItemGetType, &ScsService::ItemGetType);
   unary("UpdateTtl", &Scs::AsyncService::RequestUpdateTtl, &ScsService::UpdateTtl);
+  collections_.Register(dispatcher);
   dispatcher.AddStreaming(
       MakeStreaming({kService, "GetBatch", kData}, &service_, &Scs::AsyncService::RequestGetBatch,
                     [this](const std::string& cache, const cache_client::GetBatchRequest& request,
@@ -169,11 +167,12 @@ absl::Status ScsService::ItemGetTtl(const std::string& cache,
 absl::Status ScsService::ItemGetType(const std::string& cache,
                                      const cache_client::ItemGetTypeRequest& request,
                                      cache_client::ItemGetTypeResponse* response) {
-  absl::StatusOr<std::vector<bool>> exists = store_.KeysExist(cache, {request.cache_key()});
-  if (!exists.ok()) return exists.status();
-  // Only scalars exist in this store.
-  if ((*exists)[0]) {
-    response->mutable_found()->set_item_type(cache_client::ItemGetTypeResponse::SCALAR);
+  absl::StatusOr<std::optional<ItemType>> type = store_.ItemGetType(cache, request.cache_key());
+  if (!type.ok()) return type.status();
+  if (type->has_value()) {
+    // ItemType has the wire enum's values.
+    response->mutable_found()->set_item_type(
+        static_cast<cache_client::ItemGetTypeResponse::ItemType>(**type));
   } else {
     response->mutable_missing();
   }

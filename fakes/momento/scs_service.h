@@ -7,11 +7,13 @@
 #include "absl/status/status.h"
 #include "fakes/momento/cache_store.h"
 #include "fakes/momento/call_dispatcher.h"
+#include "fakes/momento/scs_collections.h"
 #include "proto/momento/cacheclient.grpc.pb.h"
 
 namespace thaw::momento {
 
-// `cache_client.Scs`, the data plane, over a CacheStore: the scalar RPCs the Momento SDK calls.
+// `cache_client.Scs`, the data plane, over a CacheStore: the scalar RPCs the Momento SDK calls
+// here, the collection RPCs in ScsCollections (on the same grpc service).
 // The `cache` metadata selects the cache; an unknown cache is NOT_FOUND without an `err`
 // trailer (the SDK's CacheNotFound). Every other Scs method is UNIMPLEMENTED (gRPC answers
 // that for methods no service registers). Results follow what @gomomento/sdk 1.118.1 reads
@@ -59,6 +61,7 @@ class ScsService {
 
   CacheStore& store_;
   cache_client::Scs::AsyncService service_;
+  ScsCollections collections_;
 };
 
 }  // namespace thaw::momento

@@ -739,3 +739,325 @@ describe('momento-local fault metadata', () => {
     }
   });
 });
+
+// Collections (issue 15): every CacheClient collection method with its success, its miss and
+// one error outcome as the SDK reports them; the collection TTL on the scheduler clock.
+describe('@gomomento/sdk collections (Configurations.Lambda.latest())', () => {
+  const { CollectionTtl, ItemType, SortedSetOrder, SortedSetAggregate } = sdk;
+  const cache = 'collections';
+  let server;
+  let client;
+
+  // `response.type` is the SDK's own name for the outcome ('Hit', 'Miss', 'Success', 'Error').
+  function expectType(response, type, what) {
+    assert.equal(response.type, type, `${what}: got ${response.toString()}`);
+  }
+  function expectError(response, code, what) {
+    expectType(response, 'Error', what);
+    assert.equal(response.errorCode(), code, `${what}: ${response.toString()}`);
+  }
+  const FAILED_PRECONDITION = () => MomentoErrorCode.FAILED_PRECONDITION_ERROR;
+
+  before(async () => {
+    server = await startThaw();
+    client = newClient(Configurations.Lambda.latest(), server.port);
+    assertInstance(await client.createCache(cache), CreateCache.Success, 'createCache');
+    // A scalar to call collection methods on: the type-mismatch error outcome.
+    assertInstance(await client.set(cache, 'scalar', 'x'), CacheSet.Success, 'set scalar');
+  });
+  after(async () => {
+    client?.close();
+    await server?.stop();
+  });
+
+  test('dictionaries', async () => {
+    expectType(await client.dictionarySetField(cache, 'd', 'a', '1'), 'Success', 'setField');
+    expectType(await client.dictionarySetFields(cache, 'd', { b: '2', c: '3' }), 'Success',
+               'setFields');
+    const field = await client.dictionaryGetField(cache, 'd', 'a');
+    expectType(field, 'Hit', 'getField');
+    assert.equal(field.valueString(), '1');
+    expectType(await client.dictionaryGetField(cache, 'd', 'zz'), 'Miss', 'getField of a missing field');
+    const fields = await client.dictionaryGetFields(cache, 'd', ['a', 'zz', 'c']);
+    expectType(fields, 'Hit', 'getFields');
+    assert.deepEqual(fields.valueRecord(), { a: '1', c: '3' });
+    const fetched = await client.dictionaryFetch(cache, 'd');
+    expectType(fetched, 'Hit', 'fetch');
+    assert.deepEqual(fetched.valueRecord(), { a: '1', b: '2', c: '3' });
+    const incremented = await client.dictionaryIncrement(cache, 'd', 'n', 5);
+    expectType(incremented, 'Success', 'increment');
+    assert.equal(incremented.value(), 5);
+    await client.dictionarySetField(cache, 'd', 'text', 'abc');
+    expectError(await client.dictionaryIncrement(cache, 'd', 'text', 1), FAILED_PRECONDITION(),
+                'increment of a non-integer field');
+    expectType(await client.dictionaryRemoveField(cache, 'd', 'text'), 'Success', 'removeField');
+    const length = await client.dictionaryLength(cache, 'd');
+    expectType(length, 'Hit', 'length');
+    assert.equal(length.length(), 4);
+    expectType(await client.dictionaryRemoveField(cache, 'd', 'a'), 'Success', 'removeField');
+    expectType(await client.dictionaryRemoveFields(cache, 'd', ['b', 'c', 'n']), 'Success',
+               'removeFields');
+    expectType(await client.dictionaryFetch(cache, 'd'), 'Miss', 'fetch after removing all');
+    expectType(await client.dictionaryGetField(cache, 'd', 'a'), 'Miss', 'getField of a missing dictionary');
+    expectType(await client.dictionaryGetFields(cache, 'd', ['a']), 'Miss', 'getFields of a missing dictionary');
+    expectType(await client.dictionaryLength(cache, 'd'), 'Miss', 'length of a missing dictionary');
+    expectError(await client.dictionaryFetch(cache, 'scalar'), FAILED_PRECONDITION(), 'fetch of a scalar');
+    expectError(await client.dictionarySetField(cache, 'scalar', 'f', 'v'), FAILED_PRECONDITION(),
+                'setField on a scalar');
+    expectError(await client.dictionaryFetch('no-such-cache', 'd'),
+                MomentoErrorCode.CACHE_NOT_FOUND_ERROR, 'fetch in an unknown cache');
+  });
+
+  test('sets', async () => {
+    expectType(await client.setAddElement(cache, 's', 'a'), 'Success', 'addElement');
+    expectType(await client.setAddElements(cache, 's', ['b', 'c']), 'Success', 'addElements');
+    const fetched = await client.setFetch(cache, 's');
+    expectType(fetched, 'Hit', 'fetch');
+    assert.deepEqual(fetched.valueArray().sort(), ['a', 'b', 'c']);
+    const contains = await client.setContainsElement(cache, 's', 'a');
+    expectType(contains, 'Hit', 'containsElement');
+    assert.equal(contains.containsElement(), true);
+    const many = await client.setContainsElements(cache, 's', ['a', 'z']);
+    expectType(many, 'Hit', 'containsElements');
+    assert.deepEqual(many.containsElements(), { a: true, z: false });
+    const sample = await client.setSample(cache, 's', 2);
+    expectType(sample, 'Hit', 'sample');
+    assert.equal(sample.valueArray().length, 2);
+    const length = await client.setLength(cache, 's');
+    expectType(length, 'Hit', 'length');
+    assert.equal(length.length(), 3);
+    expectType(await client.setRemoveElement(cache, 's', 'a'), 'Success', 'removeElement');
+    expectType(await client.setRemoveElements(cache, 's', ['b']), 'Success', 'removeElements');
+    const popped = await client.setPop(cache, 's', 5);
+    expectType(popped, 'Hit', 'pop');
+    assert.deepEqual(popped.valueArray(), ['c']);
+    expectType(await client.setFetch(cache, 's'), 'Miss', 'fetch after popping all');
+    expectType(await client.setPop(cache, 's', 1), 'Miss', 'pop of a missing set');
+    expectType(await client.setSample(cache, 's', 1), 'Miss', 'sample of a missing set');
+    expectType(await client.setContainsElement(cache, 's', 'a'), 'Miss', 'contains on a missing set');
+    expectType(await client.setLength(cache, 's'), 'Miss', 'length of a missing set');
+    expectError(await client.setAddElement(cache, 'scalar', 'a'), FAILED_PRECONDITION(),
+                'addElement on a scalar');
+  });
+
+  test('lists', async () => {
+    const pushed = await client.listPushBack(cache, 'l', 'b');
+    expectType(pushed, 'Success', 'pushBack');
+    assert.equal(pushed.listLength(), 1);
+    expectType(await client.listPushFront(cache, 'l', 'a'), 'Success', 'pushFront');
+    expectType(await client.listConcatenateBack(cache, 'l', ['c', 'd']), 'Success', 'concatenateBack');
+    const front = await client.listConcatenateFront(cache, 'l', ['y', 'z'], { truncateBackToSize: 5 });
+    expectType(front, 'Success', 'concatenateFront');
+    assert.equal(front.listLength(), 5);
+    let fetched = await client.listFetch(cache, 'l');
+    expectType(fetched, 'Hit', 'fetch');
+    assert.deepEqual(fetched.valueList(), ['y', 'z', 'a', 'b', 'c']);
+    fetched = await client.listFetch(cache, 'l', { startIndex: 1, endIndex: -1 });
+    assert.deepEqual(fetched.valueList(), ['z', 'a', 'b']);
+    expectType(await client.listRetain(cache, 'l', { startIndex: 1 }), 'Success', 'retain');
+    const popFront = await client.listPopFront(cache, 'l');
+    expectType(popFront, 'Hit', 'popFront');
+    assert.equal(popFront.valueString(), 'z');
+    const popBack = await client.listPopBack(cache, 'l');
+    expectType(popBack, 'Hit', 'popBack');
+    assert.equal(popBack.valueString(), 'c');
+    expectType(await client.listRemoveValue(cache, 'l', 'a'), 'Success', 'removeValue');
+    const length = await client.listLength(cache, 'l');
+    expectType(length, 'Hit', 'length');
+    assert.equal(length.length(), 1);
+    expectType(await client.listPopBack(cache, 'l'), 'Hit', 'popBack of the last');
+    expectType(await client.listFetch(cache, 'l'), 'Miss', 'fetch of an emptied list');
+    expectType(await client.listPopFront(cache, 'l'), 'Miss', 'popFront of a missing list');
+    expectType(await client.listPopBack(cache, 'l'), 'Miss', 'popBack of a missing list');
+    expectType(await client.listLength(cache, 'l'), 'Miss', 'length of a missing list');
+    expectError(await client.listPushBack(cache, 'scalar', 'v'), FAILED_PRECONDITION(),
+                'pushBack on a scalar');
+    expectError(await client.listFetch(cache, 'scalar'), FAILED_PRECONDITION(), 'fetch of a scalar');
+  });
+
+  test('sorted sets', async () => {
+    expectType(await client.sortedSetPutElement(cache, 'z', 'carol', 2), 'Success', 'putElement');
+    expectType(await client.sortedSetPutElements(cache, 'z', { bob: 1, alice: 1, dave: 3 }),
+               'Success', 'putElements');
+    let fetched = await client.sortedSetFetchByRank(cache, 'z');
+    expectType(fetched, 'Hit', 'fetchByRank');
+    // Equal scores order by value.
+    assert.deepEqual(fetched.valueArray().map((e) => e.value), ['alice', 'bob', 'carol', 'dave']);
+    fetched = await client.sortedSetFetchByRank(cache, 'z', {
+      startRank: 1, endRank: 3, order: SortedSetOrder.Descending,
+    });
+    assert.deepEqual(fetched.valueArray(), [{ value: 'carol', score: 2 }, { value: 'bob', score: 1 }]);
+    fetched = await client.sortedSetFetchByScore(cache, 'z', { minScore: 1, maxScore: 2, offset: 1, count: 2 });
+    expectType(fetched, 'Hit', 'fetchByScore');
+    assert.deepEqual(fetched.valueArray().map((e) => e.value), ['bob', 'carol']);
+    const rank = await client.sortedSetGetRank(cache, 'z', 'dave', { order: SortedSetOrder.Descending });
+    expectType(rank, 'Hit', 'getRank');
+    assert.equal(rank.rank(), 0);
+    expectType(await client.sortedSetGetRank(cache, 'z', 'nobody'), 'Miss', 'getRank of a missing value');
+    const score = await client.sortedSetGetScore(cache, 'z', 'carol');
+    expectType(score, 'Hit', 'getScore');
+    assert.equal(score.score(), 2);
+    expectType(await client.sortedSetGetScore(cache, 'z', 'nobody'), 'Miss', 'getScore of a missing value');
+    const scores = await client.sortedSetGetScores(cache, 'z', ['alice', 'nobody']);
+    expectType(scores, 'Hit', 'getScores');
+    assert.deepEqual(scores.valueRecord(), { alice: 1 });
+    const incremented = await client.sortedSetIncrementScore(cache, 'z', 'alice', 10);
+    expectType(incremented, 'Success', 'incrementScore');
+    assert.equal(incremented.score(), 11);
+    const length = await client.sortedSetLength(cache, 'z');
+    expectType(length, 'Hit', 'length');
+    assert.equal(length.length(), 4);
+    const byScore = await client.sortedSetLengthByScore(cache, 'z', { minScore: 2 });
+    expectType(byScore, 'Hit', 'lengthByScore');
+    assert.equal(byScore.length(), 3);
+    const union = await client.sortedSetUnionStore(cache, 'u', [
+      { sortedSetName: 'z', weight: 1 }, { sortedSetName: 'none', weight: 2 },
+    ], { aggregate: SortedSetAggregate.MAX });
+    expectType(union, 'Success', 'unionStore');
+    assert.equal(union.length(), 4);
+    expectType(await client.sortedSetRemoveElement(cache, 'z', 'alice'), 'Success', 'removeElement');
+    expectType(await client.sortedSetRemoveElements(cache, 'z', ['bob', 'carol', 'dave']), 'Success',
+               'removeElements');
+    expectType(await client.sortedSetFetchByRank(cache, 'z'), 'Miss', 'fetchByRank of an emptied set');
+    expectType(await client.sortedSetFetchByScore(cache, 'z'), 'Miss', 'fetchByScore of a missing set');
+    expectType(await client.sortedSetGetScores(cache, 'z', ['a']), 'Miss', 'getScores of a missing set');
+    expectType(await client.sortedSetLength(cache, 'z'), 'Miss', 'length of a missing set');
+    expectType(await client.sortedSetLengthByScore(cache, 'z'), 'Miss', 'lengthByScore of a missing set');
+    expectError(await client.sortedSetPutElement(cache, 'scalar', 'v', 1), FAILED_PRECONDITION(),
+                'putElement on a scalar');
+  });
+
+  test('itemGetType answers the real type', async () => {
+    await client.dictionarySetField(cache, 't-d', 'f', 'v');
+    await client.setAddElement(cache, 't-s', 'e');
+    await client.listPushBack(cache, 't-l', 'v');
+    await client.sortedSetPutElement(cache, 't-z', 'v', 1);
+    for (const [key, type] of [['scalar', ItemType.SCALAR], ['t-d', ItemType.DICTIONARY],
+                               ['t-s', ItemType.SET], ['t-l', ItemType.LIST],
+                               ['t-z', ItemType.SORTED_SET]]) {
+      const got = await client.itemGetType(cache, key);
+      expectType(got, 'Hit', `itemGetType ${key}`);
+      assert.equal(got.itemType(), type, key);
+    }
+    expectType(await client.itemGetType(cache, 't-none'), 'Miss', 'itemGetType of a missing key');
+  });
+
+  test('CollectionTtl on the scheduler clock: refresh or not on write', async () => {
+    await client.setAddElement(cache, 'ttl-refresh', 'a', { ttl: CollectionTtl.of(60) });
+    await client.setAddElement(cache, 'ttl-fixed', 'a', { ttl: CollectionTtl.of(60) });
+    const advance = async (duration) => {
+      const advanced = await adminJson(server.admin, 'POST', '/_thaw/clock/advance', { duration });
+      assert.equal(advanced.status, 200);
+    };
+    await advance('50s');
+    await client.setAddElement(cache, 'ttl-refresh', 'b', { ttl: CollectionTtl.of(60) });
+    await client.setAddElement(cache, 'ttl-fixed', 'b',
+                               { ttl: CollectionTtl.of(60).withNoRefreshTtlOnUpdates() });
+    await advance('11s');
+    expectType(await client.setFetch(cache, 'ttl-fixed'), 'Miss', 'the unrefreshed set expired');
+    const refreshed = await client.setFetch(cache, 'ttl-refresh');
+    expectType(refreshed, 'Hit', 'the refreshed set lives');
+    assert.deepEqual(refreshed.valueArray().sort(), ['a', 'b']);
+    await advance('50s');
+    expectType(await client.setFetch(cache, 'ttl-refresh'), 'Miss', 'and expires 60 s after its refresh');
+  });
+});
+
+// Topics (issue 15): TopicClient publish (string and bytes) and subscribe, with the fake's
+// subscription events in the ledger.
+describe('@gomomento/sdk topics (TopicConfigurations.Lambda.latest())', () => {
+  const { TopicClient, TopicConfigurations, TopicPublish, TopicSubscribe } = sdk;
+  const cache = 'topics';
+  let server;
+  let client;
+  let topics;
+
+  before(async () => {
+    server = await startThaw();
+    client = newClient(Configurations.Lambda.latest(), server.port);
+    assertInstance(await client.createCache(cache), CreateCache.Success, 'createCache');
+    topics = new TopicClient({
+      configuration: TopicConfigurations.Lambda.latest(),
+      credentialProvider: CredentialProvider.forMomentoLocal({ hostname: '127.0.0.1',
+                                                               port: server.port }),
+    });
+  });
+  after(async () => {
+    // TopicClient 1.118.1 has no close(); its channels end with the server.
+    client?.close();
+    await server?.stop();
+  });
+
+  test('subscribe receives string and bytes items in order, with sequence numbers', async () => {
+    const items = [];
+    let gotBoth;
+    const both = new Promise((resolve) => { gotBoth = resolve; });
+    const errors = [];
+    const subscription = await topics.subscribe(cache, 'news', {
+      onItem: (item) => {
+        items.push(item);
+        if (items.length === 2) gotBoth();
+      },
+      onError: (error) => errors.push(error.toString()),
+    });
+    assertInstance(subscription, TopicSubscribe.Subscription, 'subscribe');
+    try {
+      assertInstance(await topics.publish(cache, 'news', 'hello'), TopicPublish.Success, 'publish');
+      assertInstance(await topics.publish(cache, 'news', new Uint8Array([1, 2, 3])),
+                     TopicPublish.Success, 'publish bytes');
+      await both;
+      assert.equal(items[0].valueString(), 'hello');
+      assert.equal(items[0].sequenceNumber(), 1);
+      assert.deepEqual([...items[1].value()], [1, 2, 3]);
+      assert.equal(items[1].sequenceNumber(), 2);
+      assert.deepEqual(errors, []);
+    } finally {
+      subscription.unsubscribe();
+    }
+    await server.waitFor((events) => events.some((e) => e.kind === 'momento.subscription.closed'),
+                         'the subscription closed');
+    const events = await server.events();
+    const opened = events.filter((e) => e.kind === 'momento.subscription.opened');
+    assert.equal(opened.length, 1);
+    assert.equal(opened[0].attrs.topic, 'news');
+    const closed = events.filter((e) => e.kind === 'momento.subscription.closed');
+    assert.equal(closed[0].attrs.items, 2);
+  });
+
+  test('publish and subscribe on an unknown cache are CacheNotFound', async () => {
+    const published = await topics.publish('no-such-cache', 'news', 'x');
+    assertInstance(published, TopicPublish.Error, 'publish to an unknown cache');
+    assert.equal(published.errorCode(), MomentoErrorCode.CACHE_NOT_FOUND_ERROR);
+    const subscribed = await topics.subscribe('no-such-cache', 'news', { onItem: () => {} });
+    assertInstance(subscribed, TopicSubscribe.Error, 'subscribe to an unknown cache');
+    assert.equal(subscribed.errorCode(), MomentoErrorCode.CACHE_NOT_FOUND_ERROR);
+  });
+
+  test('accounting: a subscription stays open while the instance is frozen, and ends (CANCELLED) '
+       + 'when the instance is reaped', { skip: MODE !== 'serve' && 'serve mode only' }, async () => {
+    const accounting = async () => (await adminJson(server.admin, 'GET', '/_thaw/momento'))
+      .body.instances.find((i) => i.instance === server.instance);
+    const subscription = await topics.subscribe(cache, 'kept', { onItem: () => {} });
+    assertInstance(subscription, TopicSubscribe.Subscription, 'subscribe');
+    try {
+      // The target instance is frozen between invokes: the stream stays open.
+      const frozen = await accounting();
+      assert.equal(frozen.open_subscriptions, 1);
+      // Past the idle keepalive: the instance is reaped, its listener closes, so does the stream.
+      const advanced = await adminJson(server.admin, 'POST', '/_thaw/clock/advance',
+                                       { duration: '11m' });
+      assert.equal(advanced.status, 200);
+      await server.waitFor(
+        (events) => events.some((e) => e.kind === 'momento.subscription.closed' &&
+                                       e.attrs.topic === 'kept'),
+        'the kept subscription closed');
+      const reaped = await accounting();
+      assert.equal(reaped.open_subscriptions, 0);
+      const closed = (await server.events()).filter(
+        (e) => e.kind === 'momento.subscription.closed' && e.attrs.topic === 'kept');
+      assert.equal(closed[0].attrs.code, 'CANCELLED');
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+});

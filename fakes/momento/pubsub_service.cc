@@ -1,0 +1,35 @@
+#include "fakes/momento/pubsub_service.h"
+
+namespace thaw::momento {
+
+namespace {
+constexpr std::string_view kService = "cache_client.pubsub.Pubsub";
+}  // namespace
+
+PubsubService::PubsubService(const CacheStore& store, std::chrono::milliseconds heartbeat_interval)
+    : store_(store),
+      subscribe_{{kService, "Subscribe", RpcGate::Plane::kTopic},
+                 &service_,
+                 &hub_,
+                 &store_,
+                 heartbeat_interval} {}
+
+void PubsubService::Register(CallDispatcher& dispatcher) {
+  using cache_client::pubsub::Pubsub;
+  dispatcher.AddUnary(MakeUnary(
+      {kService, "Publish", RpcGate::Plane::kTopic}, &service_,
+      &Pubsub::AsyncService::RequestPublish,
+      [this](const std::string& cache, const cache_client::pubsub::PublishRequest& request,
+             common::Empty*) -> absl::Status {
+        if (!store_.HasCache(cache)) return absl::NotFoundError("cache not found: " + cache);
+        if (request.topic().empty()) return absl::InvalidArgumentError("the topic name is missing");
+        if (request.value().kind_case() == cache_client::pubsub::TopicValue::KIND_NOT_SET) {
+          return absl::InvalidArgumentError("the value is missing");
+        }
+        hub_.Publish(cache, request.topic(), request.value());
+        return absl::OkStatus();
+      }));
+  dispatcher.AddFirstCall([this, &dispatcher] { new SubscriptionCall(dispatcher, subscribe_); });
+}
+
+}  // namespace thaw::momento

@@ -1,0 +1,209 @@
+// The fake Momento's topics end to end: Publish and the Subscribe stream over real gRPC to an
+// instance's listener of EmbeddedMomento, with the subscription events in the ledger.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <thread>
+
+#include "core/accounting.h"
+#include "core/event_kinds.h"
+#include "core/ledger.h"
+#include "core/scheduler_clock.h"
+#include "fakes/momento/embedded_momento.h"
+#include "fakes/momento/rpc_gate.h"
+#include "fakes/momento/subscription_call.h"
+#include "proto/momento/cachepubsub.grpc.pb.h"
+#include "tests/util/test_emulator.h"
+
+namespace thaw::momento {
+namespace {
+
+namespace ps = cache_client::pubsub;
+
+constexpr int64_t kInstance = 5;
+constexpr char kFunction[] = "fn";
+
+class MomentoTopicsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MomentoServerOptions options;
+    options.caches = {"cache"};
+    auto momento = EmbeddedMomento::Start(io_, ledger_, clock_, options);
+    ASSERT_TRUE(momento.ok()) << momento.status();
+    momento_ = *std::move(momento);
+    auto env = momento_->services().Attach(kInstance, kFunction);
+    ASSERT_TRUE(env.ok()) << env.status();
+    thread_ = std::thread([this] { io_.run(); });
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    channel_ = grpc::CreateCustomChannel((*env)["THAW_MOMENTO_ENDPOINT"],
+                                         grpc::InsecureChannelCredentials(), args);
+    pubsub_ = ps::Pubsub::NewStub(channel_);
+  }
+
+  void TearDown() override {
+    pubsub_.reset();
+    channel_.reset();
+    std::promise<void> done;
+    boost::asio::post(io_, [&] {
+      momento_->Shutdown(std::chrono::milliseconds(0));
+      done.set_value();
+    });
+    done.get_future().wait();
+    work_.reset();
+    io_.stop();
+    thread_.join();
+    momento_.reset();
+  }
+
+  grpc::Status Publish(const std::string& topic, const std::string& text,
+                       const std::string& cache = "cache") {
+    ps::PublishRequest request;
+    request.set_cache_name(cache);
+    request.set_topic(topic);
+    request.mutable_value()->set_text(text);
+    common::Empty response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    return pubsub_->Publish(&context, request, &response);
+  }
+
+  // Opens a subscription and reads its first message (the heartbeat).
+  std::unique_ptr<grpc::ClientReader<ps::SubscriptionItem>> Subscribe(grpc::ClientContext& context,
+                                                                      const std::string& topic,
+                                                                      uint64_t resume_at = 0) {
+    ps::SubscriptionRequest request;
+    request.set_cache_name("cache");
+    request.set_topic(topic);
+    request.set_resume_at_topic_sequence_number(resume_at);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    auto reader = pubsub_->Subscribe(&context, request);
+    ps::SubscriptionItem first;
+    EXPECT_TRUE(reader->Read(&first));
+    EXPECT_TRUE(first.has_heartbeat());
+    return reader;
+  }
+
+  // Waits for `n` events of `kind` (subscriptions registered with the topic, or ended).
+  void WaitForKind(std::string_view kind, size_t n) {
+    uint64_t since = 0;
+    for (size_t i = 0; i < n; ++i) {
+      auto event = ledger_.WaitFor([&](const Event& e) { return e.kind == kind; },
+                                   testing::TestTimeout(), since, std::string(kind));
+      ASSERT_TRUE(event.ok()) << event.status();
+      since = event->seq;
+    }
+  }
+  void WaitForSubscriptions(size_t n) { WaitForKind(kinds::kMomentoSubscriptionOpened, n); }
+
+  Ledger ledger_;
+  SchedulerClock clock_;
+  boost::asio::io_context io_{1};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
+      boost::asio::make_work_guard(io_)};
+  std::unique_ptr<EmbeddedMomento> momento_;
+  std::thread thread_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<ps::Pubsub::Stub> pubsub_;
+};
+
+TEST_F(MomentoTopicsTest, SubscribersReceivePublishedItemsInOrderWithSequenceNumbers) {
+  grpc::ClientContext a_context;
+  auto a = Subscribe(a_context, "t");
+  grpc::ClientContext b_context;
+  auto b = Subscribe(b_context, "t");
+  WaitForSubscriptions(2);
+  ASSERT_TRUE(Publish("t", "one").ok());
+  ASSERT_TRUE(Publish("other", "elsewhere").ok());
+  ps::PublishRequest binary;
+  binary.set_cache_name("cache");
+  binary.set_topic("t");
+  binary.mutable_value()->set_binary(std::string("\x00\x01", 2));
+  common::Empty empty;
+  grpc::ClientContext publish_context;
+  ASSERT_TRUE(pubsub_->Publish(&publish_context, binary, &empty).ok());
+
+  {
+    std::vector<MomentoConnections> accounts = MomentoConnectionsPerInstance(ledger_);
+    ASSERT_EQ(accounts.size(), 1u);
+    EXPECT_EQ(accounts[0].instance, kInstance);
+    EXPECT_EQ(accounts[0].subscriptions, 2);
+    EXPECT_EQ(accounts[0].open_subscriptions, 2);
+    // Topic calls make a data connection.
+    EXPECT_EQ(accounts[0].data_connections, 1);
+  }
+  for (auto* reader : {a.get(), b.get()}) {
+    ps::SubscriptionItem item;
+    ASSERT_TRUE(reader->Read(&item));
+    ASSERT_TRUE(item.has_item());
+    EXPECT_EQ(item.item().topic_sequence_number(), 1u);
+    EXPECT_EQ(item.item().value().text(), "one");
+    ASSERT_TRUE(reader->Read(&item));
+    EXPECT_EQ(item.item().topic_sequence_number(), 2u);
+    EXPECT_EQ(item.item().value().binary(), std::string("\x00\x01", 2));
+  }
+  a_context.TryCancel();
+  b_context.TryCancel();
+  WaitForKind(kinds::kMomentoSubscriptionClosed, 2);
+  std::vector<Event> events =
+      ledger_.Select([](const Event& e) { return e.kind == kinds::kMomentoSubscriptionClosed; });
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].instance, kInstance);
+  EXPECT_EQ(events[0].attrs.value("items", 0), 2);
+  EXPECT_EQ(events[0].attrs.value("topic", ""), "t");
+  EXPECT_EQ(events[0].attrs.value("code", ""), "CANCELLED");
+  std::vector<MomentoConnections> accounts = MomentoConnectionsPerInstance(ledger_);
+  ASSERT_EQ(accounts.size(), 1u);
+  EXPECT_EQ(accounts[0].subscriptions, 2);
+  EXPECT_EQ(accounts[0].open_subscriptions, 0);
+  EXPECT_EQ(accounts[0].subscription_items, 4);
+}
+
+TEST_F(MomentoTopicsTest, AResumeBehindTheTopicGetsADiscontinuity) {
+  ASSERT_TRUE(Publish("t", "one").ok());
+  ASSERT_TRUE(Publish("t", "two").ok());
+  grpc::ClientContext context;
+  auto reader = Subscribe(context, "t", /*resume_at=*/1);
+  ps::SubscriptionItem gap;
+  ASSERT_TRUE(reader->Read(&gap));
+  ASSERT_TRUE(gap.has_discontinuity());
+  EXPECT_EQ(gap.discontinuity().last_topic_sequence(), 0u);
+  EXPECT_EQ(gap.discontinuity().new_topic_sequence(), 3u);
+  context.TryCancel();
+}
+
+TEST_F(MomentoTopicsTest, UnknownCacheIsNotFoundAndStreamErrorMetadataEndsTheStream) {
+  EXPECT_EQ(Publish("t", "x", "nope").error_code(), grpc::StatusCode::NOT_FOUND);
+
+  ps::SubscriptionRequest request;
+  request.set_cache_name("nope");
+  request.set_topic("t");
+  grpc::ClientContext missing;
+  auto reader = pubsub_->Subscribe(&missing, request);
+  ps::SubscriptionItem item;
+  EXPECT_FALSE(reader->Read(&item));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // momento-local's stream-error metadata: not-found after 2 messages.
+  request.set_cache_name("cache");
+  grpc::ClientContext context;
+  context.AddMetadata("stream-error-rpcs", "topic-subscribe");
+  context.AddMetadata("stream-error", "not-found");
+  context.AddMetadata("stream-error-message-limit", "2");
+  reader = pubsub_->Subscribe(&context, request);
+  ASSERT_TRUE(reader->Read(&item));  // the heartbeat
+  WaitForSubscriptions(1);
+  ASSERT_TRUE(Publish("t", "one").ok());
+  ASSERT_TRUE(Publish("t", "two").ok());
+  ASSERT_TRUE(reader->Read(&item));
+  EXPECT_EQ(item.item().value().text(), "one");
+  EXPECT_FALSE(reader->Read(&item));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace thaw::momento
