@@ -49,6 +49,9 @@ class ConnectionTracker final : public ConnectionAttributor {
   // The ledger event kinds this class appends.
   static constexpr std::string_view kOpenedKind = "momento.connection.opened";
   static constexpr std::string_view kClosedKind = "momento.connection.closed";
+  // A client whose TLS handshake failed (e.g. it does not trust thaw's CA); it never reached
+  // gRPC, so it has no opened or closed event.
+  static constexpr std::string_view kTlsFailedKind = "momento.connection.tls_failed";
 
   // `clock` (may be null: the steady clock is used) must outlive the tracker.
   ConnectionTracker(boost::asio::io_context& io, Ledger& ledger,
@@ -63,6 +66,20 @@ class ConnectionTracker final : public ConnectionAttributor {
   // when the socket cannot be made non-blocking or duplicated (the socket is then closed).
   absl::StatusOr<std::string> Adopt(int fd, ConnectionAttribution attribution,
                                     const std::string& listener, grpc::Server& server);
+
+  // As Adopt, for a connection whose TLS thaw terminates (TlsBridge): `grpc_fd` (owned, whatever
+  // happens) is the plaintext end of a socketpair that gRPC is given and is attributed by;
+  // `client_socket` (borrowed) is the client's TCP socket. The tracker watches a duplicate of
+  // `client_socket`, so closes, byte counts (TCP_INFO: bytes on the wire, TLS included) and
+  // Reset act on the client's connection itself.
+  absl::StatusOr<std::string> AdoptBridged(int grpc_fd, int client_socket,
+                                           ConnectionAttribution attribution,
+                                           const std::string& listener, grpc::Server& server);
+
+  // Records kTlsFailedKind for a connection from `attribution.peer` to `listener` whose TLS
+  // handshake failed with `error`.
+  void RecordTlsFailure(const ConnectionAttribution& attribution, const std::string& listener,
+                        const std::string& error);
 
   // `fd:<n>` of an adopted, still open socket maps to its attribution; anything else to
   // instance 0 with connection = peer = `grpc_peer`.
@@ -104,6 +121,11 @@ class ConnectionTracker final : public ConnectionAttributor {
     SchedulerClock::TimePoint last_activity;
   };
 
+  // Adopt and AdoptBridged: `watch_source` is the socket whose close is watched (`grpc_fd` itself,
+  // or the client's socket behind a TLS bridge).
+  absl::StatusOr<std::string> AdoptWatching(int grpc_fd, int watch_source,
+                                            ConnectionAttribution attribution,
+                                            const std::string& listener, grpc::Server& server);
   void ArmWatch();
   void OnWatchReady();
   // Records the close of connection number `serial` and closes its watching fd.
