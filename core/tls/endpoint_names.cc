@@ -1,5 +1,7 @@
 #include "core/tls/endpoint_names.h"
 
+#include <algorithm>
+
 namespace thaw::tls {
 
 namespace {
@@ -10,6 +12,18 @@ constexpr const char* kAwsServicePrefixes[] = {"secretsmanager", "ssm"};
 }  // namespace
 
 std::vector<std::string> LoopbackNames() { return {"localhost", "127.0.0.1", "::1"}; }
+
+std::vector<std::string> StandaloneNames(const std::string& listen_host,
+                                         const std::vector<std::string>& extra) {
+  std::vector<std::string> names = LoopbackNames();
+  names.push_back("*.localhost");
+  auto add = [&names](const std::string& name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  };
+  if (listen_host != "0.0.0.0" && listen_host != "::" && !listen_host.empty()) add(listen_host);
+  for (const std::string& name : extra) add(name);
+  return names;
+}
 
 std::vector<std::string> AwsServiceNames(const std::string& region) {
   std::vector<std::string> names;

@@ -12,6 +12,12 @@ namespace thaw::tls {
 // Names of the loopback: `localhost`, `127.0.0.1` and `::1`.
 std::vector<std::string> LoopbackNames();
 
+// What a standalone fake's certificate names: the loopback names, `*.localhost` (so
+// `cache.localhost` works where it resolves), `listen_host` unless it is a wildcard address, and
+// `extra` (e.g. a docker-compose service name).
+std::vector<std::string> StandaloneNames(const std::string& listen_host,
+                                         const std::vector<std::string>& extra);
+
 // The host names the AWS SDKs resolve for the fake AWS's services (Secrets Manager, SSM) in
 // `region`: standard, FIPS, dual-stack (`<svc>.<region>.api.aws`, and SDK v2's
 // `<svc>.dualstack.<region>.amazonaws.com`) and FIPS dual-stack forms.
