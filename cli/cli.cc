@@ -17,14 +17,14 @@
 #include "absl/synchronization/mutex.h"
 #include "check/check_command.h"
 #include "emulator/config/thaw_config.h"
-#include "emulator/control/api_handler.h"
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
 #include "emulator/process/boost_process_launcher.h"
 #include "emulator/runtimes/ric/prepare_runtime_clients.h"
 #include "fakes/aws/run_aws_server.h"
 #include "fakes/momento/run_momento_server.h"
-#include "host/emulator_host.h"
+#include "host/admin_api.h"
+#include "host/emulator_session.h"
 #include "report/report_command.h"
 
 #ifndef THAW_VERSION
@@ -97,10 +97,9 @@ int Serve(const ServeOptions& options) {
   NullLogSink null_logs;
   LogSink& logs = options.quiet ? static_cast<LogSink&>(null_logs) : stream_logs;
   BoostProcessLauncher launcher(io);
-  auto host = EmulatorHost::Create(io, *config, ledger, logs, launcher, {});
+  auto host = EmulatorSession::Create(io, *config, ledger, logs, launcher, {});
   if (!host.ok()) return UsageError(std::string(host.status().message()));
-  ControlPlane& control = (*host)->control();
-  auto server = http::HttpServer::Listen(io, options.host, options.port, MakeApiHandler(control));
+  auto server = http::HttpServer::Listen(io, options.host, options.port, MakeApiHandler(**host));
   if (!server.ok()) return UsageError(std::string(server.status().message()));
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -162,11 +161,10 @@ int Invoke(const InvokeOptions& options) {
   NullLogSink null_logs;
   LogSink& logs = options.quiet ? static_cast<LogSink&>(null_logs) : stream_logs;
   BoostProcessLauncher launcher(io);
-  auto host = EmulatorHost::Create(io, *config, ledger, logs, launcher, {});
+  auto host = EmulatorSession::Create(io, *config, ledger, logs, launcher, {});
   if (!host.ok()) return UsageError(std::string(host.status().message()));
-  ControlPlane& control = (*host)->control();
-  std::string name;
-  if (auto error = control.Resolve(options.function, "", name)) {
+  absl::StatusOr<std::string> resolved = (*host)->control().Resolve(options.function, "");
+  if (!resolved.ok()) {
     std::string known;
     for (const auto& [n, fn] : config->functions) known += (known.empty() ? "" : ", ") + n;
     for (const auto& [alias, n] : config->aliases) known += ", " + alias + " (" + n + ")";
@@ -179,13 +177,13 @@ int Invoke(const InvokeOptions& options) {
       io,
       [&]() -> asio::awaitable<void> {
         for (int i = 0; i < options.count; ++i) {
-          InvokeRequest request;
-          request.function = name;
-          request.payload = payload;
-          ControlPlane::Outcome outcome = co_await control.Invoke(std::move(request));
-          if (outcome.error) {
-            std::fprintf(stderr, "thaw: %s: %s\n", outcome.error->type.c_str(),
-                         outcome.error->message.c_str());
+          InvokeCall call;
+          call.function_name = *resolved;
+          call.payload = payload;
+          InvokeAnswer outcome = co_await (*host)->Invoke(std::move(call));
+          if (!outcome.error.ok()) {
+            std::fprintf(stderr, "thaw: %s: %s\n", AwsErrorType(outcome.error).c_str(),
+                         std::string(outcome.error.message()).c_str());
             exit_code = 1;
             break;
           }

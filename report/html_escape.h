@@ -4,14 +4,13 @@
 #include <string>
 #include <string_view>
 
+#include "core/markup_escape.h"
 #include "nlohmann/json.hpp"
 
 namespace thaw::report {
 
-// Escapes `text` for HTML text and double- or single-quoted attribute values: & < > " ' become
-// entities. Control characters other than tab and newline become U+FFFD, so a hostile event
-// cannot break the page's structure. Bytes are otherwise passed through (UTF-8 stays UTF-8).
-std::string HtmlEscape(std::string_view text);
+// HTML escaping is core/markup_escape.h's MarkupEscape.
+using ::thaw::MarkupEscape;
 
 // `value` as compact JSON text; invalid UTF-8 in strings is replaced (U+FFFD) instead of
 // thrown on, since events may carry bytes a handler sent. Not escaped: pass it to HtmlEscape.

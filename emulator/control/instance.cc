@@ -5,10 +5,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <cmath>
 #include <cstdio>
 
+#include "core/event_kinds.h"
 #include "emulator/control/ids.h"
 #include "emulator/control/instance_environment.h"
 #include "emulator/control/runtime_api.h"
@@ -146,7 +146,7 @@ absl::Status Instance::Launch() {
   if (!process.ok()) return process.status();
   process_ = *std::move(process);
   process_exited_ = false;
-  ledger_.Append(id_, function_.name, "instance.spawned",
+  ledger_.Append(id_, function_.name, kinds::kInstanceSpawned,
                  {{"pid", process_->pid()},
                   {"runtime_api_port", runtime_api_->port()},
                   {"log_stream", log_stream_},
@@ -157,10 +157,9 @@ absl::Status Instance::Launch() {
 
 void Instance::OnInitTimeout() {
   if (state_ != State::kInitializing || suppressed_init_) return;
-  const double limit_ms =
-      std::chrono::duration<double, std::milli>(settings_.init_timeout).count();
+  const double limit_ms = std::chrono::duration<double, std::milli>(settings_.init_timeout).count();
   Log("INIT_REPORT Init Duration: " + FormatMs(limit_ms) + " ms\tPhase: init\tStatus: timeout");
-  ledger_.Append(id_, function_.name, "instance.init_timeout", {{"init_limit_ms", limit_ms}});
+  ledger_.Append(id_, function_.name, kinds::kInstanceInitTimeout, {{"init_limit_ms", limit_ms}});
   // Lambda retries the init during the first invoke, bounded by the function timeout.
   suppressed_init_ = true;
   if (process_) process_->SignalGroup(SIGKILL);
@@ -187,21 +186,21 @@ void Instance::Freeze() {
   if (frozen_ || !settings_.freeze || !process_ || process_exited_) return;
   process_->SignalGroup(SIGSTOP);
   frozen_ = true;
-  ledger_.Append(id_, function_.name, "instance.frozen");
+  ledger_.Append(id_, function_.name, kinds::kInstanceFrozen);
 }
 
 void Instance::Thaw() {
   if (!frozen_) return;
   frozen_ = false;
   if (process_) process_->SignalGroup(SIGCONT);
-  ledger_.Append(id_, function_.name, "instance.thawed");
+  ledger_.Append(id_, function_.name, kinds::kInstanceThawed);
 }
 
 asio::awaitable<std::shared_ptr<Invocation>> Instance::NextEvent() {
   if (state_ == State::kInitializing) {
     init_timer_.cancel();
     init_ms_ = MsSince(spawned_at_);
-    ledger_.Append(id_, function_.name, "instance.ready",
+    ledger_.Append(id_, function_.name, kinds::kInstanceReady,
                    {{"init_ms", init_ms_}, {"suppressed_init", suppressed_init_}});
     if (current_) {
       state_ = State::kBusy;
@@ -245,7 +244,7 @@ void Instance::Deliver() {
   nlohmann::json attrs(nlohmann::json::value_t::object);
   attrs.emplace("request_id", inv.request_id);
   attrs.emplace("cold", cold_);
-  ledger_.Append(id_, function_.name, "invoke.start", std::move(attrs));
+  ledger_.Append(id_, function_.name, kinds::kInvokeStart, std::move(attrs));
 }
 
 std::string Instance::function_arn() const {
@@ -291,7 +290,7 @@ Instance::PostStatus Instance::PostInitError(const std::string& error_type, std:
   if (state_ != State::kInitializing) return PostStatus::kInvalidState;
   Log("INIT_REPORT Init Duration: " + FormatMs(MsSince(spawned_at_)) +
       " ms\tPhase: init\tStatus: error\tError Type: " + error_type);
-  ledger_.Append(id_, function_.name, "instance.init_error", {{"error_type", error_type}});
+  ledger_.Append(id_, function_.name, kinds::kInstanceInitError, {{"error_type", error_type}});
   std::optional<InvokeResult> result;
   if (current_) {
     result.emplace();
@@ -316,20 +315,20 @@ void Instance::Finish(InvokeResult result, const std::string& outcome) {
   const bool out_of_memory = peak_mb > function_.memory_mb && state_ != State::kGone;
   if (out_of_memory) {
     result.function_error = "Unhandled";
-    result.payload = ErrorJson("Runtime.OutOfMemory",
-                               "RequestId: " + inv->request_id +
-                                   " Error: Runtime exited with error: signal: killed");
+    result.payload =
+        ErrorJson("Runtime.OutOfMemory", "RequestId: " + inv->request_id +
+                                             " Error: Runtime exited with error: signal: killed");
     Log("RequestId: " + inv->request_id + " Error: Runtime exited with error: signal: killed");
   }
   const std::string final_outcome = out_of_memory ? "out_of_memory" : outcome;
   const std::string end = "END RequestId: " + inv->request_id;
   logs_.Line(function_.name, id_, end);
   if (inv->request.tail_log) inv->log += end + "\n";
-  std::string report = "REPORT RequestId: " + inv->request_id + "\tDuration: " +
-                       FormatMs(duration) + " ms\tBilled Duration: " +
-                       std::to_string(static_cast<long>(std::ceil(duration))) +
-                       " ms\tMemory Size: " + std::to_string(function_.memory_mb) +
-                       " MB\tMax Memory Used: " + std::to_string(peak_mb) + " MB\t";
+  std::string report =
+      "REPORT RequestId: " + inv->request_id + "\tDuration: " + FormatMs(duration) +
+      " ms\tBilled Duration: " + std::to_string(static_cast<long>(std::ceil(duration))) +
+      " ms\tMemory Size: " + std::to_string(function_.memory_mb) +
+      " MB\tMax Memory Used: " + std::to_string(peak_mb) + " MB\t";
   if (cold_ && init_ms_ >= 0) report += "Init Duration: " + FormatMs(init_ms_) + " ms\t";
   // Not Log(): the invocation is no longer current_, so its log is appended to here.
   logs_.Line(function_.name, id_, report);
@@ -340,7 +339,7 @@ void Instance::Finish(InvokeResult result, const std::string& outcome) {
   attrs.emplace("outcome", final_outcome);
   attrs.emplace("cold", cold_);
   attrs.emplace("max_memory_mb", peak_mb);
-  ledger_.Append(id_, function_.name, "invoke.end", std::move(attrs));
+  ledger_.Append(id_, function_.name, kinds::kInvokeEnd, std::move(attrs));
   cold_ = false;
   ++invocations_;
   last_answered_id_ = inv->request_id;
@@ -375,7 +374,7 @@ void Instance::OnLine(std::string_view line, bool) { Log(line); }
 void Instance::OnExit(const ExitInfo& info) {
   process_exited_ = true;
   frozen_ = false;
-  ledger_.Append(id_, function_.name, "instance.exited",
+  ledger_.Append(id_, function_.name, kinds::kInstanceExited,
                  {{"pid", process_ ? process_->pid() : 0}, {"exit", info.Describe()}});
   if (state_ == State::kGone) {
     owner_.OnProcessExit(*this);
@@ -409,7 +408,8 @@ void Instance::Kill(const std::string& reason, std::optional<InvokeResult> resul
       result->function_error = "Unhandled";
       result->payload = ErrorJson("Runtime.Unknown", "RequestId: " + current_->request_id +
                                                          " Error: the execution environment "
-                                                         "was stopped (" + reason + ")");
+                                                         "was stopped (" +
+                                                         reason + ")");
     }
     Finish(*std::move(result), reason);
   }
@@ -422,7 +422,7 @@ void Instance::Stop(const std::string& reason) {
   stop_reason_ = reason;
   // Marks where shutting down begins (instance.gone comes once the process has exited), so
   // the report can draw it.
-  ledger_.Append(id_, function_.name, "instance.stopping", {{"reason", reason}});
+  ledger_.Append(id_, function_.name, kinds::kInstanceStopping, {{"reason", reason}});
   init_timer_.cancel();
   // A waiting /next is left waiting, as in Lambda: the runtime learns of the end by SIGTERM.
   if (process_ && !process_exited_) {
@@ -446,7 +446,7 @@ void Instance::BecomeGone(const std::string& reason, const nlohmann::json& detai
   state_ = State::kGone;
   nlohmann::json attrs = {{"reason", reason}, {"invocations", invocations_}};
   for (const auto& [key, value] : detail.items()) attrs[key] = value;
-  ledger_.Append(id_, function_.name, "instance.gone", attrs);
+  ledger_.Append(id_, function_.name, kinds::kInstanceGone, attrs);
   next_wake_.cancel();
   if (runtime_api_) runtime_api_->Close();
   owner_.DetachServices(*this);

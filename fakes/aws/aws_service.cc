@@ -9,8 +9,12 @@
 #include <regex>
 #include <set>
 
+#include "core/aws_error.h"
 #include "core/duration.h"
-#include "fakes/aws/aws_error.h"
+#include "core/event_kinds.h"
+#include "core/fault_registry.h"
+#include "core/http/fault_routes.h"
+#include "core/http/json_body.h"
 
 namespace thaw::aws {
 
@@ -276,7 +280,7 @@ void AwsService::RunDueRotations() {
       attrs["outcome"] = AwsErrorType(rotated.status());
       attrs["message"] = std::string(rotated.status().message());
     }
-    ledger_.Append(0, "", kRotationKind, std::move(attrs));
+    ledger_.Append(0, "", kinds::kAwsRotation, std::move(attrs));
   }
 }
 
@@ -531,7 +535,7 @@ http::Response AwsService::Finish(const http::Request& request, Call& call,
   attrs["latency_ms"] =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - call.start)
           .count();
-  ledger_.Append(call.credential.instance, call.credential.function, kRequestKind,
+  ledger_.Append(call.credential.instance, call.credential.function, kinds::kAwsRequest,
                  std::move(attrs));
   return response;
 }
@@ -583,40 +587,10 @@ asio::awaitable<http::Response> AwsService::Serve(const http::Request& request, 
 }
 
 http::Response AwsService::HandleAdmin(const http::Request& request) {
-  const std::string_view target = request.target();
-  constexpr std::string_view kFaults = "/_thaw/faults";
-  if (target == kFaults && request.method() == beast::http::verb::delete_) {
-    const size_t cleared = ListFaults().size();
-    ClearFaults();
-    return http::MakeResponse(request, 200, Json{{"cleared", cleared}}.dump());
-  }
-  if (target == kFaults && request.method() == beast::http::verb::get) {
-    return http::MakeResponse(request, 200, Json{{"faults", ListFaults()}}.dump());
-  }
-  if (target == kFaults && request.method() == beast::http::verb::post) {
-    Json body = Json::parse(request.body(), nullptr, false);
-    if (body.is_discarded() || !body.is_object()) {
-      return http::MakeResponse(request, 400, R"({"message":"expected a JSON object"})");
-    }
-    if (body.contains("service") && body["service"] != "aws") {
-      return http::MakeResponse(request, 400, R"({"message":"service: only \"aws\" here"})");
-    }
-    auto id = AddFault(body);
-    if (!id.ok()) {
-      return http::MakeResponse(request, 400,
-                                Json{{"message", std::string(id.status().message())}}.dump());
-    }
-    return http::MakeResponse(request, 201, Json{{"id", *id}}.dump());
-  }
-  if (request.method() == beast::http::verb::delete_ && target.starts_with("/_thaw/faults/")) {
-    const std::string_view id = target.substr(kFaults.size() + 1);
-    if (!RemoveFault(id)) {
-      return http::MakeResponse(request, 404,
-                                Json{{"message", "no fault " + std::string(id)}}.dump());
-    }
-    return http::MakeResponse(request, 200, Json{{"removed", std::string(id)}}.dump());
-  }
-  return http::MakeResponse(request, 404, R"({"message":"no such admin route"})");
+  FaultRegistry registry;
+  registry.Add(this);
+  if (auto response = http::RouteFaults(registry, request)) return *std::move(response);
+  return http::JsonError(request, 404, "no such admin route");
 }
 
 http::Handler AwsService::MakeHandler() {

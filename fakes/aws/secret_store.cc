@@ -4,7 +4,7 @@
 #include <cmath>
 #include <random>
 
-#include "fakes/aws/aws_error.h"
+#include "core/aws_error.h"
 
 namespace thaw::aws {
 

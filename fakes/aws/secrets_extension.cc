@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/event_kinds.h"
 #include "fakes/aws/sigv4.h"
 #include "fakes/aws/sigv4_verifier.h"
 
@@ -189,7 +190,7 @@ asio::awaitable<http::Response> SecretsExtension::Read(const http::Request& requ
                     const char* type = "text/plain") {
     attrs["status"] = status;
     attrs["cache"] = cache;
-    ledger_.Append(credential_.instance, credential_.function, kReadKind, attrs);
+    ledger_.Append(credential_.instance, credential_.function, kinds::kAwsExtension, attrs);
     return http::MakeResponse(request, status, std::move(body), type);
   };
 

@@ -15,6 +15,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "core/event_kinds.h"
 #include "core/ledger.h"
 #include "core/scheduler_clock.h"
 #include "fakes/momento/connection_attributor.h"
@@ -46,13 +47,6 @@ namespace thaw::momento {
 // tracker; destroy it (or call CloseAll) only after the io_context has stopped running it.
 class ConnectionTracker final : public ConnectionAttributor {
  public:
-  // The ledger event kinds this class appends.
-  static constexpr std::string_view kOpenedKind = "momento.connection.opened";
-  static constexpr std::string_view kClosedKind = "momento.connection.closed";
-  // A client whose TLS handshake failed (e.g. it does not trust thaw's CA); it never reached
-  // gRPC, so it has no opened or closed event.
-  static constexpr std::string_view kTlsFailedKind = "momento.connection.tls_failed";
-
   // `clock` (may be null: the steady clock is used) must outlive the tracker.
   ConnectionTracker(boost::asio::io_context& io, Ledger& ledger,
                     const SchedulerClock* clock = nullptr);
@@ -76,8 +70,8 @@ class ConnectionTracker final : public ConnectionAttributor {
                                            ConnectionAttribution attribution,
                                            const std::string& listener, grpc::Server& server);
 
-  // Records kTlsFailedKind for a connection from `attribution.peer` to `listener` whose TLS
-  // handshake failed with `error`.
+  // Records kinds::kMomentoConnectionTlsFailed for a connection from `attribution.peer` to
+  // `listener` whose TLS handshake failed with `error`.
   void RecordTlsFailure(const ConnectionAttribution& attribution, const std::string& listener,
                         const std::string& error);
 

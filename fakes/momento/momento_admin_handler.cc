@@ -4,8 +4,10 @@
 #include <string>
 #include <string_view>
 
-#include "core/ledger_queries.h"
+#include "core/accounting.h"
 #include "core/duration.h"
+#include "core/fault_registry.h"
+#include "core/http/fault_routes.h"
 #include "core/http/json_body.h"
 
 namespace thaw::momento {
@@ -23,35 +25,13 @@ http::Response Route(MomentoFaults& faults, const Ledger& ledger, SchedulerClock
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
   const auto method = request.method();
-  constexpr std::string_view kFaults = "/_thaw/faults";
-  if (path == kFaults && method == beast::http::verb::post) {
-    auto body = JsonBody(request);
-    if (!body) return JsonError(request, 400, "expected a JSON object");
-    if (body->contains("service") && (*body)["service"] != "momento") {
-      return JsonError(request, 400, "service: this is the fake Momento (\"momento\")");
-    }
-    auto id = faults.AddFault(*body);
-    if (!id.ok()) return JsonError(request, 400, std::string(id.status().message()));
-    return http::MakeResponse(request, 201, nlohmann::json{{"id", *id}}.dump());
-  }
-  if (path == kFaults && method == beast::http::verb::get) {
-    nlohmann::json list = faults.ListFaults();
-    for (auto& fault : list) fault["service"] = "momento";
-    return http::MakeResponse(request, 200, nlohmann::json{{"faults", list}}.dump());
-  }
-  if (path == kFaults && method == beast::http::verb::delete_) {
-    const size_t cleared = faults.ListFaults().size();
-    faults.ClearFaults();
-    return http::MakeResponse(request, 200, nlohmann::json{{"cleared", cleared}}.dump());
-  }
-  if (method == beast::http::verb::delete_ && path.starts_with("/_thaw/faults/")) {
-    const std::string id(path.substr(kFaults.size() + 1));
-    if (!faults.RemoveFault(id)) return JsonError(request, 404, "no fault " + id);
-    return http::MakeResponse(request, 200, nlohmann::json{{"removed", id}}.dump());
-  }
+  FaultRegistry registry;
+  registry.Add(&faults);
+  if (auto response = http::RouteFaults(registry, request)) return *std::move(response);
   if (path == "/_thaw/momento" && method == beast::http::verb::get) {
     return http::MakeResponse(
-        request, 200, nlohmann::json{{"instances", MomentoConnectionsPerInstance(ledger)}}.dump());
+        request, 200,
+        nlohmann::json{{"instances", ToJson(MomentoConnectionsPerInstance(ledger))}}.dump());
   }
   if (path == "/_thaw/clock/advance" && method == beast::http::verb::post) {
     auto body = JsonBody(request);

@@ -17,6 +17,7 @@
 #include <future>
 #include <thread>
 
+#include "core/event_kinds.h"
 #include "core/ledger.h"
 #include "core/scheduler_clock.h"
 #include "core/tls/certificate_authority.h"
@@ -152,12 +153,12 @@ TEST_F(MomentoTlsTest, CallsOverTlsAreServedAndAttributedToTheConnection) {
   ASSERT_TRUE(client_->scs->Set(&set_context, set, &set_response).ok());
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(Get(*client_).ok());
 
-  const auto opened = Events(ConnectionTracker::kOpenedKind);
+  const auto opened = Events(kinds::kMomentoConnectionOpened);
   ASSERT_EQ(opened.size(), 1u);
   EXPECT_EQ(opened[0].instance, kInstance);
   EXPECT_EQ(opened[0].function, kFunction);
   EXPECT_THAT(opened[0].attrs.value("peer", ""), HasSubstr("ipv4:127.0.0.1:"));
-  const auto rpcs = Events(RpcGate::kRpcKind);
+  const auto rpcs = Events(kinds::kMomentoRpc);
   ASSERT_EQ(rpcs.size(), 4u);
   for (const Event& rpc : rpcs) {
     EXPECT_EQ(rpc.instance, kInstance);
@@ -186,14 +187,14 @@ TEST_F(MomentoTlsTest, AClientsCloseIsTheConnectionsCloseWithTheBytesOnTheWire) 
   boost::asio::read(stream, boost::asio::buffer(frame));  // the server's SETTINGS header
   EXPECT_EQ(frame[3], 4) << "an HTTP/2 SETTINGS frame from gRPC, through the bridge";
   auto opened =
-      ledger_.WaitFor([](const Event& e) { return e.kind == ConnectionTracker::kOpenedKind; },
+      ledger_.WaitFor([](const Event& e) { return e.kind == kinds::kMomentoConnectionOpened; },
                       testing::TestTimeout(), 0, "the TLS connection's open");
   ASSERT_TRUE(opened.ok()) << opened.status();
   EXPECT_EQ(opened->instance, kInstance);
 
   stream.next_layer().close();
   auto closed =
-      ledger_.WaitFor([](const Event& e) { return e.kind == ConnectionTracker::kClosedKind; },
+      ledger_.WaitFor([](const Event& e) { return e.kind == kinds::kMomentoConnectionClosed; },
                       testing::TestTimeout(), 0, "the TLS connection's close");
   ASSERT_TRUE(closed.ok()) << closed.status();
   EXPECT_EQ(closed->attrs.value("by", ""), "client");
@@ -214,10 +215,10 @@ TEST_F(MomentoTlsTest, AClientWithoutH2InItsAlpnIsRefused) {
   stream.handshake(boost::asio::ssl::stream_base::client, ec);
   EXPECT_TRUE(ec);
   auto failed =
-      ledger_.WaitFor([](const Event& e) { return e.kind == ConnectionTracker::kTlsFailedKind; },
+      ledger_.WaitFor([](const Event& e) { return e.kind == kinds::kMomentoConnectionTlsFailed; },
                       testing::TestTimeout(), 0, "the refused handshake");
   ASSERT_TRUE(failed.ok()) << failed.status();
-  EXPECT_TRUE(Events(ConnectionTracker::kOpenedKind).empty());
+  EXPECT_TRUE(Events(kinds::kMomentoConnectionOpened).empty());
 }
 
 TEST_F(MomentoTlsTest, AClientThatDoesNotTrustTheCaIsRecordedAndNeverReachesGrpc) {
@@ -229,27 +230,27 @@ TEST_F(MomentoTlsTest, AClientThatDoesNotTrustTheCaIsRecordedAndNeverReachesGrpc
   EXPECT_EQ(Get(untrusting, std::chrono::milliseconds(500)).error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
   auto failed =
-      ledger_.WaitFor([](const Event& e) { return e.kind == ConnectionTracker::kTlsFailedKind; },
+      ledger_.WaitFor([](const Event& e) { return e.kind == kinds::kMomentoConnectionTlsFailed; },
                       testing::TestTimeout(), 0, "the failed handshake");
   ASSERT_TRUE(failed.ok()) << failed.status();
   EXPECT_EQ(failed->instance, kInstance);
   EXPECT_THAT(failed->attrs.value("peer", ""), HasSubstr("ipv4:127.0.0.1:"));
-  EXPECT_TRUE(Events(ConnectionTracker::kOpenedKind).empty());
+  EXPECT_TRUE(Events(kinds::kMomentoConnectionOpened).empty());
 
   // A name the certificate does not carry is refused by the client too (gRPC checks the name
   // after the handshake, so the server sees a connection open and close).
   Client wrong_name(acceptor_->port(), ca_->certificate_pem(), "cache.other.example.com");
   EXPECT_NE(Get(wrong_name, std::chrono::milliseconds(500)).error_code(), grpc::StatusCode::OK);
-  EXPECT_TRUE(Events(RpcGate::kRpcKind).empty());
+  EXPECT_TRUE(Events(kinds::kMomentoRpc).empty());
 
   EXPECT_TRUE(Get(*client_).ok());
 }
 
 TEST_F(MomentoTlsTest, ResetSendsRstToTheTlsClientWhichReconnects) {
   ASSERT_TRUE(Get(*client_).ok());
-  const std::string first = Events(ConnectionTracker::kOpenedKind).at(0).attrs["connection"];
+  const std::string first = Events(kinds::kMomentoConnectionOpened).at(0).attrs["connection"];
   ASSERT_TRUE(faults_.AddFault({{"reset", true}, {"function", kFunction}}).ok());
-  const auto closed = Events(ConnectionTracker::kClosedKind);
+  const auto closed = Events(kinds::kMomentoConnectionClosed);
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed[0].attrs.value("connection", ""), first);
   EXPECT_EQ(closed[0].attrs.value("reason", ""), "reset");
@@ -258,11 +259,11 @@ TEST_F(MomentoTlsTest, ResetSendsRstToTheTlsClientWhichReconnects) {
   EXPECT_TRUE(client_->channel->WaitForStateChange(
       GRPC_CHANNEL_READY, std::chrono::system_clock::now() + testing::TestTimeout()));
   ASSERT_TRUE(Get(*client_).ok());
-  const auto opened = Events(ConnectionTracker::kOpenedKind);
+  const auto opened = Events(kinds::kMomentoConnectionOpened);
   ASSERT_EQ(opened.size(), 2u);
-  EXPECT_EQ(Events(RpcGate::kRpcKind).back().attrs.value("connection", ""),
+  EXPECT_EQ(Events(kinds::kMomentoRpc).back().attrs.value("connection", ""),
             opened[1].attrs.value("connection", ""));
-  EXPECT_EQ(Events(ConnectionTracker::kClosedKind).size(), 1u) << "no second close is recorded";
+  EXPECT_EQ(Events(kinds::kMomentoConnectionClosed).size(), 1u) << "no second close is recorded";
 }
 
 TEST_F(MomentoTlsTest, RefuseBlackholeAndHandshakeDelayActBeforeTheTlsHandshake) {
@@ -271,8 +272,8 @@ TEST_F(MomentoTlsTest, RefuseBlackholeAndHandshakeDelayActBeforeTheTlsHandshake)
     Client fresh(acceptor_->port(), ca_->certificate_pem());
     ASSERT_TRUE(Get(fresh).ok());  // the refused attempt is retried, the second served
   }
-  EXPECT_EQ(Events(ConnectionTracker::kOpenedKind).size(), 1u);
-  EXPECT_TRUE(Events(ConnectionTracker::kTlsFailedKind).empty()) << "a refusal is no handshake";
+  EXPECT_EQ(Events(kinds::kMomentoConnectionOpened).size(), 1u);
+  EXPECT_TRUE(Events(kinds::kMomentoConnectionTlsFailed).empty()) << "a refusal is no handshake";
 
   ASSERT_TRUE(faults_.AddFault({{"handshake_delay", "300ms"}, {"count", 1}}).ok());
   {
@@ -286,8 +287,8 @@ TEST_F(MomentoTlsTest, RefuseBlackholeAndHandshakeDelayActBeforeTheTlsHandshake)
   Client fresh(acceptor_->port(), ca_->certificate_pem());
   EXPECT_EQ(Get(fresh, std::chrono::milliseconds(300)).error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
-  EXPECT_EQ(Events(ConnectionTracker::kOpenedKind).size(), 2u) << "the new one never reached gRPC";
-  EXPECT_TRUE(Events(ConnectionTracker::kTlsFailedKind).empty());
+  EXPECT_EQ(Events(kinds::kMomentoConnectionOpened).size(), 2u) << "the new one never reached gRPC";
+  EXPECT_TRUE(Events(kinds::kMomentoConnectionTlsFailed).empty());
 }
 
 }  // namespace
