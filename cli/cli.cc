@@ -268,7 +268,8 @@ int RunCli(int argc, char** argv) {
 
   momento::MomentoCommandOptions momento;
   CLI::App* momento_cmd = app.add_subcommand(
-      "momento", "Run the fake Momento alone (plaintext gRPC, a drop-in for momento-local)");
+      "momento",
+      "Run the fake Momento alone (plaintext gRPC, a drop-in for momento-local; --tls for TLS)");
   momento_cmd->add_option("--host", momento.host, "Address to listen on")->capture_default_str();
   momento_cmd->add_option("--port", momento.port, "Port to listen on; 0 picks a free one")
       ->capture_default_str();
@@ -281,6 +282,15 @@ int RunCli(int argc, char** argv) {
   momento_cmd->add_option("--admin-port", momento.admin_port,
                           "Serve the admin API (/_thaw/faults, /_thaw/momento) on this port; "
                           "0 picks a free one");
+  momento_cmd->add_flag("--tls", momento.tls,
+                        "Serve gRPC over TLS (ALPN h2) with a CA made at start; the ready line "
+                        "names its ca.pem (trust it with NODE_EXTRA_CA_CERTS or "
+                        "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH)");
+  momento_cmd->add_option("--tls-dir", momento.tls_dir,
+                          "With --tls: write ca.pem to DIR (default: a new temporary directory)");
+  momento_cmd->add_option("--tls-name", momento.tls_names,
+                          "With --tls: also name NAME in the certificate (repeatable; localhost, "
+                          "*.localhost, 127.0.0.1, ::1 and --host always)");
 
   aws::AwsCommandOptions aws;
   CLI::App* aws_cmd = app.add_subcommand(
@@ -303,6 +313,15 @@ int RunCli(int argc, char** argv) {
                       "keys without one may call everything");
   aws_cmd->add_option("--region", aws.region, "Region in ARNs")->capture_default_str();
   aws_cmd->add_option("--account-id", aws.account_id, "Account in ARNs")->capture_default_str();
+  aws_cmd->add_flag("--tls", aws.tls,
+                    "Serve HTTPS with a CA made at start; the ready line names its ca.pem (trust "
+                    "it with AWS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE)");
+  aws_cmd->add_option("--tls-dir", aws.tls_dir,
+                      "With --tls: write ca.pem to DIR (default: a new temporary directory)");
+  aws_cmd->add_option("--tls-name", aws.tls_names,
+                      "With --tls: also name NAME in the certificate (repeatable; localhost, "
+                      "*.localhost, 127.0.0.1, ::1, --host and the region's secretsmanager/ssm "
+                      "endpoint names always)");
 
   report::ReportCommandOptions report;
   CLI::App* report_cmd = app.add_subcommand(

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "fakes/momento/tls_bridge.h"
 
 namespace thaw::momento {
 
@@ -88,6 +89,11 @@ void MomentoAcceptor::State::OnAccepted(tcp::socket socket) {
 }
 
 void MomentoAcceptor::State::Hand(tcp::socket socket, ConnectionAttribution attribution) {
+  if (options.tls) {
+    StartTlsBridge(io, std::move(socket), options.tls, std::move(attribution), listener, tracker,
+                   server);
+    return;
+  }
   const int fd = socket.release();
   // Errors are recorded by nobody but the tracker's ledger; the socket is closed either way.
   tracker.Adopt(fd, std::move(attribution), listener, server).IgnoreError();
