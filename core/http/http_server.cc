@@ -9,6 +9,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <unistd.h>
+
 #include <array>
 #include <limits>
 #include <list>
@@ -131,6 +133,22 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Listen(asio::io_context&
   const uint16_t bound = state->acceptor.local_endpoint().port();
   asio::co_spawn(io, Accept(state), asio::detached);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(state), bound));
+}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Serve(asio::io_context& io,
+                                                              int listening_fd, Handler handler,
+                                                              Options options) {
+  auto state = std::make_shared<State>(io, std::move(handler), options);
+  beast::error_code ec;
+  state->acceptor.assign(tcp::v4(), listening_fd, ec);
+  if (ec) {
+    ::close(listening_fd);
+    return absl::InvalidArgumentError("not a listening socket: " + ec.message());
+  }
+  const auto local = state->acceptor.local_endpoint(ec);
+  if (ec) return absl::InvalidArgumentError("not a listening socket: " + ec.message());
+  asio::co_spawn(io, Accept(state), asio::detached);
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(state), local.port()));
 }
 
 HttpServer::~HttpServer() { Close(); }

@@ -357,7 +357,8 @@ bool ReceiveCommand(char* buffer, size_t size, Runtime& runtime, char** pointers
     Command command;
     std::memcpy(&command, buffer, sizeof(command));
     if (command.op == CommandOp::kSignal) {
-      ::kill(-1, command.signal);
+      // Only for the runtime it was meant for: a late signal must not reach its successor.
+      if (runtime.pid != 0 && command.seq == runtime.seq) ::kill(-1, command.signal);
     } else if (command.op == CommandOp::kLaunch && fds[0] >= 0 && fds[1] >= 0) {
       Launch(command, buffer + sizeof(Command), static_cast<size_t>(n) - sizeof(Command), fds[0],
              fds[1], runtime, pointers, pointer_slots);
