@@ -29,8 +29,9 @@ class InstanceServices {
   // Serves the instance's listener (`listener`, or one of its own) before its process starts and
   // returns the variables the instance needs: credentials, and those that point at the listener
   // (e.g. THAW_MOMENTO_ENDPOINT). An error fails the launch.
-  virtual absl::StatusOr<std::map<std::string, std::string>> Attach(
-      int64_t instance, const std::string& function, InstanceListener listener) = 0;
+  virtual absl::StatusOr<std::map<std::string, std::string>> Attach(int64_t instance,
+                                                                    const std::string& function,
+                                                                    InstanceListener listener) = 0;
   // Closes the instance's listeners once it is gone. Idempotent.
   virtual void Detach(int64_t instance) = 0;
 };

@@ -1,5 +1,8 @@
 #include "core/http/http_server.h"
 
+#include <unistd.h>
+
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,9 +12,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <unistd.h>
-
-#include <array>
 #include <limits>
 #include <list>
 
@@ -82,8 +82,8 @@ asio::awaitable<void> Session(std::shared_ptr<HttpServer::State> state,
       std::array<char, 64 * 1024> sink;
       size_t drained = 0;
       while (!ec && drained < kMaxDrain) {
-        drained += co_await socket->async_read_some(
-            asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+        drained += co_await socket->async_read_some(asio::buffer(sink),
+                                                    asio::redirect_error(asio::use_awaitable, ec));
       }
       break;
     }

@@ -41,12 +41,11 @@ class HttpServer {
   // Binds host:port (port 0 lets the kernel choose) and starts accepting. Fails with
   // Unavailable when the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Listen(boost::asio::io_context& io,
-                                                            const std::string& host,
-                                                            uint16_t port, Handler handler,
-                                                            Options options);
+                                                            const std::string& host, uint16_t port,
+                                                            Handler handler, Options options);
   static absl::StatusOr<std::unique_ptr<HttpServer>> Listen(boost::asio::io_context& io,
-                                                            const std::string& host,
-                                                            uint16_t port, Handler handler) {
+                                                            const std::string& host, uint16_t port,
+                                                            Handler handler) {
     return Listen(io, host, port, std::move(handler), Options());
   }
 

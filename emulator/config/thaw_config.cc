@@ -22,11 +22,16 @@ namespace {
 enum class ConfigFormat { kThawYaml, kSamTemplate, kServerless };
 
 // Host settings that would let a function reach real AWS with the host's identity.
-const std::set<std::string> kHostOnlyEnv = {
-    "AWS_SECURITY_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN"};
+const std::set<std::string> kHostOnlyEnv = {"AWS_SECURITY_TOKEN",
+                                            "AWS_PROFILE",
+                                            "AWS_DEFAULT_PROFILE",
+                                            "AWS_CONFIG_FILE",
+                                            "AWS_SHARED_CREDENTIALS_FILE",
+                                            "AWS_ROLE_ARN",
+                                            "AWS_WEB_IDENTITY_TOKEN_FILE",
+                                            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                                            "AWS_CONTAINER_AUTHORIZATION_TOKEN"};
 
 using Reporter = YamlReporter;
 
@@ -58,11 +63,11 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
                                              const Settings& settings) {
   const std::string path = "functions." + name;
   if (auto problem = CheckFunctionName(name)) return r.Error(node, path, *problem);
-  if (auto s = CheckKeys(r, node, path,
-                         {"runtime", "handler", "code", "memory", "timeout", "environment",
-                          "keepalive", "max_lifetime", "reserved_concurrency",
-                          "provisioned_concurrency", "runtime_client", "python", "policy",
-                          "extensions"});
+  if (auto s =
+          CheckKeys(r, node, path,
+                    {"runtime", "handler", "code", "memory", "timeout", "environment", "keepalive",
+                     "max_lifetime", "reserved_concurrency", "provisioned_concurrency",
+                     "runtime_client", "python", "policy", "extensions"});
       !s.ok()) {
     return s;
   }

@@ -1,22 +1,21 @@
 #include "emulator/control/control_plane.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 
 #include "emulator/control/function_reference.h"
 #include "emulator/control/ids.h"
@@ -104,8 +103,7 @@ std::string ControlPlane::FunctionArn(const std::string& name) const {
 }
 
 std::optional<AwsError> ControlPlane::Resolve(std::string_view function_name,
-                                              std::string_view qualifier,
-                                              std::string& name) const {
+                                              std::string_view qualifier, std::string& name) const {
   auto ref = ParseFunctionReference(function_name);
   if (!ref.ok()) {
     return AwsError{400, "ValidationException", std::string(ref.status().message())};
@@ -127,11 +125,11 @@ std::optional<AwsError> ControlPlane::Resolve(std::string_view function_name,
     resolved = alias->second;
   }
   if (other_place || !config_.functions.count(resolved) || (!q.empty() && q != "$LATEST")) {
-    std::string arn = ref->region.empty() && ref->account.empty()
-                          ? FunctionArn(ref->name)
-                          : "arn:aws:lambda:" +
-                                (ref->region.empty() ? config_.settings.region : ref->region) +
-                                ":" + ref->account + ":function:" + ref->name;
+    std::string arn =
+        ref->region.empty() && ref->account.empty()
+            ? FunctionArn(ref->name)
+            : "arn:aws:lambda:" + (ref->region.empty() ? config_.settings.region : ref->region) +
+                  ":" + ref->account + ":function:" + ref->name;
     if (!q.empty()) arn += ":" + q;
     return AwsError{404, "ResourceNotFoundException", "Function not found: " + arn};
   }
@@ -218,8 +216,7 @@ asio::awaitable<ControlPlane::Outcome> ControlPlane::Invoke(InvokeRequest reques
   auto inv = std::make_shared<Invocation>(io_.get_executor());
   if (!request.client_context.empty()) {
     std::string decoded;
-    if (!Base64Decode(request.client_context, decoded) ||
-        !nlohmann::json::accept(decoded)) {
+    if (!Base64Decode(request.client_context, decoded) || !nlohmann::json::accept(decoded)) {
       outcome.error = AwsError{400, "InvalidRequestContentException",
                                "Client context must be a valid Base64-encoded JSON object."};
       co_return outcome;
@@ -268,13 +265,13 @@ asio::awaitable<ControlPlane::Outcome> ControlPlane::Invoke(InvokeRequest reques
       char seconds[32];
       std::snprintf(seconds, sizeof(seconds), "%.2f", static_cast<double>(fn.timeout_s));
       const std::string message = "Task timed out after " + std::string(seconds) + " seconds";
-      logs_.Line(fn.name, instance->id(),
-                 FormatIsoTime(std::chrono::system_clock::now()) + " " + inv->request_id + " " +
-                     message);
+      logs_.Line(
+          fn.name, instance->id(),
+          FormatIsoTime(std::chrono::system_clock::now()) + " " + inv->request_id + " " + message);
       InvokeResult timed_out;
       timed_out.function_error = "Unhandled";
-      timed_out.payload = ErrorJson("Sandbox.Timedout",
-                                    "RequestId: " + inv->request_id + " Error: " + message);
+      timed_out.payload =
+          ErrorJson("Sandbox.Timedout", "RequestId: " + inv->request_id + " Error: " + message);
       instance->Kill("timeout", std::move(timed_out));
     }
   }
@@ -343,8 +340,8 @@ void ControlPlane::Reap(std::shared_ptr<Instance> instance, const std::string& r
   const auto deadline = std::chrono::steady_clock::now() + config_.settings.shutdown_grace;
   asio::co_spawn(
       io_,
-      [this, instance, reason, deadline, alive = std::weak_ptr<bool>(alive_)]()
-          -> asio::awaitable<void> {
+      [this, instance, reason, deadline,
+       alive = std::weak_ptr<bool>(alive_)]() -> asio::awaitable<void> {
         co_await WaitForExit(instance, deadline);
         if (alive.lock()) instance->Kill(reason);
       },
@@ -445,12 +442,12 @@ asio::awaitable<void> ControlPlane::RunAsync(std::string event_id, InvokeRequest
       delay = std::chrono::minutes(attempt);
       ++attempt;
     } else {
-      ledger_.Append(outcome.result.instance, function, "invoke.async_done",
-                     {{"event_id", event_id},
-                      {"request_id", outcome.result.request_id},
-                      {"attempts", attempt},
-                      {"outcome", outcome.result.function_error.empty() ? "success"
-                                                                        : "function_error"}});
+      ledger_.Append(
+          outcome.result.instance, function, "invoke.async_done",
+          {{"event_id", event_id},
+           {"request_id", outcome.result.request_id},
+           {"attempts", attempt},
+           {"outcome", outcome.result.function_error.empty() ? "success" : "function_error"}});
       co_return;
     }
     ledger_.Append(0, function, "invoke.retry_scheduled",
@@ -474,8 +471,9 @@ asio::awaitable<void> ControlPlane::Shutdown(std::chrono::milliseconds grace) {
   for (auto& instance : live) instance->Kill("shutdown");
   // Wait (boundedly) until every process is reaped, so none is left behind as a zombie.
   const auto deadline = std::chrono::steady_clock::now() + kReapLimit;
-  while (std::chrono::steady_clock::now() < deadline &&
-         std::any_of(live.begin(), live.end(), [](const auto& i) { return !i->process_exited(); })) {
+  while (
+      std::chrono::steady_clock::now() < deadline &&
+      std::any_of(live.begin(), live.end(), [](const auto& i) { return !i->process_exited(); })) {
     process_exit_.expires_at(deadline);
     boost::system::error_code ec;
     co_await process_exit_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -565,8 +563,8 @@ nlohmann::json ControlPlane::InstancesJson() const {
                            {"runtime_api_port", instance->runtime_api_port()},
                            {"isolation", instance->sandboxed() ? "sandbox" : "process"},
                            {"log_stream", instance->log_stream()}};
-    item["init_ms"] = instance->init_ms() >= 0 ? nlohmann::json(instance->init_ms())
-                                               : nlohmann::json(nullptr);
+    item["init_ms"] =
+        instance->init_ms() >= 0 ? nlohmann::json(instance->init_ms()) : nlohmann::json(nullptr);
     out.push_back(std::move(item));
   }
   return out;
@@ -601,13 +599,14 @@ std::string ControlPlane::MetricsText() const {
       << "# TYPE thaw_invocations_total counter\n";
   for (const auto& [fn, by_outcome] : invocations) {
     for (const auto& [outcome, n] : by_outcome) {
-      out << "thaw_invocations_total{function=\"" << fn << "\",outcome=\"" << outcome << "\"} "
-          << n << "\n";
+      out << "thaw_invocations_total{function=\"" << fn << "\",outcome=\"" << outcome << "\"} " << n
+          << "\n";
     }
   }
   out << "# HELP thaw_cold_starts_total Invocations served by an instance's first event.\n"
       << "# TYPE thaw_cold_starts_total counter\n";
-  for (const auto& [fn, n] : cold) out << "thaw_cold_starts_total{function=\"" << fn << "\"} " << n << "\n";
+  for (const auto& [fn, n] : cold)
+    out << "thaw_cold_starts_total{function=\"" << fn << "\"} " << n << "\n";
   out << "# HELP thaw_instances_spawned_total Instances started.\n"
       << "# TYPE thaw_instances_spawned_total counter\n";
   for (const auto& [fn, n] : spawned) {
@@ -615,7 +614,8 @@ std::string ControlPlane::MetricsText() const {
   }
   out << "# HELP thaw_throttles_total Invokes refused with 429.\n"
       << "# TYPE thaw_throttles_total counter\n";
-  for (const auto& [fn, n] : throttles) out << "thaw_throttles_total{function=\"" << fn << "\"} " << n << "\n";
+  for (const auto& [fn, n] : throttles)
+    out << "thaw_throttles_total{function=\"" << fn << "\"} " << n << "\n";
   out << "# HELP thaw_instances Live instances by state.\n"
       << "# TYPE thaw_instances gauge\n";
   for (const auto& [fn, by_state] : states) {

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "core/fault_target.h"
 #include "core/instance_services.h"
 #include "core/ledger.h"
 #include "emulator/config/thaw_config.h"
-#include "core/fault_target.h"
 #include "emulator/control/aws_error.h"
 #include "emulator/control/instance.h"
 #include "emulator/control/invocation.h"
@@ -46,8 +46,8 @@ class ControlPlane : public Instance::Owner {
     InvokeResult result;
   };
 
-  ControlPlane(boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger,
-               LogSink& logs, ProcessLauncher& launcher, Scheduler& scheduler);
+  ControlPlane(boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger, LogSink& logs,
+               ProcessLauncher& launcher, Scheduler& scheduler);
   ~ControlPlane() override;
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;

@@ -5,7 +5,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <cmath>
 #include <cstdio>
 
@@ -155,8 +154,7 @@ absl::Status Instance::Launch() {
 
 void Instance::OnInitTimeout() {
   if (state_ != State::kInitializing || suppressed_init_) return;
-  const double limit_ms =
-      std::chrono::duration<double, std::milli>(settings_.init_timeout).count();
+  const double limit_ms = std::chrono::duration<double, std::milli>(settings_.init_timeout).count();
   Log("INIT_REPORT Init Duration: " + FormatMs(limit_ms) + " ms\tPhase: init\tStatus: timeout");
   ledger_.Append(id_, function_.name, "instance.init_timeout", {{"init_limit_ms", limit_ms}});
   // Lambda retries the init during the first invoke, bounded by the function timeout.
@@ -314,20 +312,20 @@ void Instance::Finish(InvokeResult result, const std::string& outcome) {
   const bool out_of_memory = peak_mb > function_.memory_mb && state_ != State::kGone;
   if (out_of_memory) {
     result.function_error = "Unhandled";
-    result.payload = ErrorJson("Runtime.OutOfMemory",
-                               "RequestId: " + inv->request_id +
-                                   " Error: Runtime exited with error: signal: killed");
+    result.payload =
+        ErrorJson("Runtime.OutOfMemory", "RequestId: " + inv->request_id +
+                                             " Error: Runtime exited with error: signal: killed");
     Log("RequestId: " + inv->request_id + " Error: Runtime exited with error: signal: killed");
   }
   const std::string final_outcome = out_of_memory ? "out_of_memory" : outcome;
   const std::string end = "END RequestId: " + inv->request_id;
   logs_.Line(function_.name, id_, end);
   if (inv->request.tail_log) inv->log += end + "\n";
-  std::string report = "REPORT RequestId: " + inv->request_id + "\tDuration: " +
-                       FormatMs(duration) + " ms\tBilled Duration: " +
-                       std::to_string(static_cast<long>(std::ceil(duration))) +
-                       " ms\tMemory Size: " + std::to_string(function_.memory_mb) +
-                       " MB\tMax Memory Used: " + std::to_string(peak_mb) + " MB\t";
+  std::string report =
+      "REPORT RequestId: " + inv->request_id + "\tDuration: " + FormatMs(duration) +
+      " ms\tBilled Duration: " + std::to_string(static_cast<long>(std::ceil(duration))) +
+      " ms\tMemory Size: " + std::to_string(function_.memory_mb) +
+      " MB\tMax Memory Used: " + std::to_string(peak_mb) + " MB\t";
   if (cold_ && init_ms_ >= 0) report += "Init Duration: " + FormatMs(init_ms_) + " ms\t";
   // Not Log(): the invocation is no longer current_, so its log is appended to here.
   logs_.Line(function_.name, id_, report);
@@ -407,7 +405,8 @@ void Instance::Kill(const std::string& reason, std::optional<InvokeResult> resul
       result->function_error = "Unhandled";
       result->payload = ErrorJson("Runtime.Unknown", "RequestId: " + current_->request_id +
                                                          " Error: the execution environment "
-                                                         "was stopped (" + reason + ")");
+                                                         "was stopped (" +
+                                                         reason + ")");
     }
     Finish(*std::move(result), reason);
   }

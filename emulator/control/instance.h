@@ -10,11 +10,11 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "core/http/http_server.h"
 #include "core/ledger.h"
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/invocation.h"
 #include "emulator/control/log_sink.h"
-#include "core/http/http_server.h"
 #include "emulator/process/process_launcher.h"
 #include "emulator/sandbox/sandbox.h"
 

@@ -82,12 +82,12 @@ absl::StatusOr<std::unique_ptr<EmbeddedAws>> EmbeddedAws::Start(boost::asio::io_
 
 EmbeddedAws::~EmbeddedAws() { DetachAll(); }
 
-absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(
-    int64_t instance, const std::string& function, InstanceListener given) {
-  auto listener =
-      given.fd >= 0
-          ? http::HttpServer::Serve(io_, given.fd, service_->MakeHandler(), {})
-          : http::HttpServer::Listen(io_, "127.0.0.1", 0, service_->MakeHandler());
+absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(int64_t instance,
+                                                                       const std::string& function,
+                                                                       InstanceListener given) {
+  auto listener = given.fd >= 0
+                      ? http::HttpServer::Serve(io_, given.fd, service_->MakeHandler(), {})
+                      : http::HttpServer::Listen(io_, "127.0.0.1", 0, service_->MakeHandler());
   if (!listener.ok()) return listener.status();
   std::shared_ptr<const IamPolicy> policy;
   if (auto it = policies_.find(function); it != policies_.end()) {

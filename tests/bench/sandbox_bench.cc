@@ -102,8 +102,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    ("thaw-sandbox-bench-" + std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("thaw-sandbox-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   Server process;
   Server sandbox;
@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
               cold_p50_sandbox - cold_p50_process <= kTargetColdExtraMs ? "met" : "NOT met",
               cold_p50_sandbox / cold_p50_process);
   std::printf("warm invoke (%d each)\n", warm);
-  std::printf("  process  p50 %7.3f ms\n  sandbox  p50 %7.3f ms\n  ratio %.2f\n",
-              warm_p50_process, warm_p50_sandbox, warm_p50_sandbox / warm_p50_process);
+  std::printf("  process  p50 %7.3f ms\n  sandbox  p50 %7.3f ms\n  ratio %.2f\n", warm_p50_process,
+              warm_p50_sandbox, warm_p50_sandbox / warm_p50_process);
   return 0;
 }
