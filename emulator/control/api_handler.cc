@@ -9,10 +9,10 @@
 #include <charconv>
 #include <optional>
 
-#include "core/duration.h"
-#include "core/http/json_body.h"
 #include "core/ledger_queries.h"
+#include "core/duration.h"
 #include "emulator/control/ids.h"
+#include "core/http/json_body.h"
 
 namespace thaw {
 

@@ -1,8 +1,8 @@
 #ifndef THAW_EMULATOR_CONTROL_API_HANDLER_H_
 #define THAW_EMULATOR_CONTROL_API_HANDLER_H_
 
-#include "core/http/http_server.h"
 #include "emulator/control/control_plane.h"
+#include "core/http/http_server.h"
 
 namespace thaw {
 

@@ -11,10 +11,7 @@ namespace thaw {
 struct AwsError {
   AwsError() = default;
   AwsError(unsigned s, std::string t, std::string m, std::string r = "", std::string k = "User")
-      : status(s),
-        type(std::move(t)),
-        message(std::move(m)),
-        reason(std::move(r)),
+      : status(s), type(std::move(t)), message(std::move(m)), reason(std::move(r)),
         kind(std::move(k)) {}
 
   unsigned status = 400;

@@ -22,8 +22,8 @@ void AppendHex(std::string& out, uint64_t value, int digits) {
 std::string NewRequestId() {
   uint64_t hi = Rng()();
   uint64_t lo = Rng()();
-  hi = (hi & ~0xf000ULL) | 0x4000ULL;                  // version 4
-  lo = (lo & ~(0xc000ULL << 48)) | (0x8000ULL << 48);  // variant 10
+  hi = (hi & ~0xf000ULL) | 0x4000ULL;                          // version 4
+  lo = (lo & ~(0xc000ULL << 48)) | (0x8000ULL << 48);          // variant 10
   std::string out;
   out.reserve(36);
   AppendHex(out, hi >> 32, 8);
@@ -71,8 +71,7 @@ std::string Base64Encode(std::string_view data) {
   out.reserve((data.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 2 < data.size(); i += 3) {
-    const uint32_t v =
-        (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
+    const uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
     out += kTable[v >> 18];
     out += kTable[(v >> 12) & 63];
     out += kTable[(v >> 6) & 63];

@@ -11,8 +11,8 @@ namespace thaw {
 
 // What a caller asks for.
 struct InvokeRequest {
-  std::string function;        // a function name known to the control plane
-  std::string payload;         // JSON text, already validated
+  std::string function;  // a function name known to the control plane
+  std::string payload;   // JSON text, already validated
   std::string client_context;  // X-Amz-Client-Context as sent (base64), may be empty
   bool tail_log = false;
 };

@@ -47,12 +47,11 @@ void Scheduler::Arm() {
   // The scheduler clock runs at the steady clock's pace, offset by the advances.
   wake_.expires_at(timers_.begin()->first - clock_.offset());
   // The completion may already be queued when the scheduler is destroyed: check it exists.
-  wake_.async_wait(
-      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
-        if (ec || !alive.lock()) return;
-        FireDue();
-        Arm();
-      });
+  wake_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+    if (ec || !alive.lock()) return;
+    FireDue();
+    Arm();
+  });
 }
 
 }  // namespace thaw
