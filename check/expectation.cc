@@ -10,7 +10,11 @@
 #include <sstream>
 
 #include "absl/status/status.h"
+#include "core/accounting.h"
 #include "core/duration.h"
+#include "core/event_kinds.h"
+#include "core/json_text.h"
+#include "core/status_macros.h"
 
 namespace thaw::check {
 namespace {
@@ -52,37 +56,17 @@ std::vector<Contribution> EventsWhere(const std::vector<Event>& events,
   return out;
 }
 
-// Momento connections by what they carried (as MomentoConnectionsPerInstance classifies them);
-// each contributes its momento.connection.opened event.
-std::vector<Contribution> MomentoConnections(const std::vector<Event>& events,
-                                             const std::string& which) {
-  struct Connection {
-    Contribution opened;
-    bool data = false;
-    bool other = false;
-  };
-  std::map<std::string, Connection> connections;
-  std::vector<std::string> order;
-  for (const Event& e : events) {
-    if (!e.kind.starts_with("momento.")) continue;
-    const std::string id = e.attrs.value("connection", "");
-    if (e.kind != "momento.connection.opened" && e.kind != "momento.rpc") continue;
-    auto [it, inserted] = connections.try_emplace(id);
-    if (inserted) {
-      it->second.opened = {e.instance, e.function, e.seq, 1};
-      order.push_back(id);
-    }
-    if (e.kind == "momento.rpc") {
-      (e.attrs.value("plane", "") == "data" ? it->second.data : it->second.other) = true;
-    }
-  }
+// Momento connections by their role (ClassifyMomentoConnections, the one classification);
+// each contributes its opening event.
+std::vector<Contribution> MomentoConnectionsWhere(const std::vector<Event>& events,
+                                                  const std::string& which) {
   std::vector<Contribution> out;
-  for (const std::string& id : order) {
-    const Connection& c = connections[id];
-    const bool keep = which == "connections" || (which == "data_connections" && c.data) ||
-                      (which == "control_connections" && !c.data && c.other) ||
-                      (which == "unused_connections" && !c.data && !c.other);
-    if (keep) out.push_back(c.opened);
+  for (const MomentoConnection& c : ClassifyMomentoConnections(events)) {
+    const bool keep = which == "connections" ||
+                      (which == "data_connections" && c.role == ConnectionRole::kData) ||
+                      (which == "control_connections" && c.role == ConnectionRole::kControl) ||
+                      (which == "unused_connections" && c.role == ConnectionRole::kUnused);
+    if (keep) out.push_back({c.instance, c.function, c.opened_seq, 1});
   }
   return out;
 }
@@ -112,14 +96,14 @@ std::optional<Metric> StatMetric(std::string_view stat, Metric base) {
   return base;
 }
 
-std::optional<Metric> FindMetric(std::string_view name) {
+// invocations, cold_starts, instances, errors, timeouts, throttles.
+std::optional<Metric> InvocationMetric(const std::string& n) {
   Metric m;
-  const std::string n(name);
   if (n == "invocations") {
     m.verb = "served";
     m.noun = "invocations";
     m.extract = [](const auto& events) {
-      return EventsWhere(events, [](const Event& e) { return e.kind == "invoke.end"; });
+      return EventsWhere(events, [](const Event& e) { return e.kind == kinds::kInvokeEnd; });
     };
     return m;
   }
@@ -128,7 +112,7 @@ std::optional<Metric> FindMetric(std::string_view name) {
     m.noun = "cold starts";
     m.extract = [](const auto& events) {
       return EventsWhere(events, [](const Event& e) {
-        return e.kind == "invoke.start" && e.attrs.value("cold", false);
+        return e.kind == kinds::kInvokeStart && e.attrs.value("cold", false);
       });
     };
     return m;
@@ -137,7 +121,7 @@ std::optional<Metric> FindMetric(std::string_view name) {
     m.verb = "started";
     m.noun = "instances";
     m.extract = [](const auto& events) {
-      return EventsWhere(events, [](const Event& e) { return e.kind == "instance.spawned"; });
+      return EventsWhere(events, [](const Event& e) { return e.kind == kinds::kInstanceSpawned; });
     };
     return m;
   }
@@ -147,7 +131,7 @@ std::optional<Metric> FindMetric(std::string_view name) {
     m.noun = timeouts ? "timeouts" : "failed invocations";
     m.extract = [timeouts](const auto& events) {
       return EventsWhere(events, [timeouts](const Event& e) {
-        if (e.kind != "invoke.end") return false;
+        if (e.kind != kinds::kInvokeEnd) return false;
         const std::string outcome = e.attrs.value("outcome", "success");
         return timeouts ? outcome == "timeout" : outcome != "success";
       });
@@ -158,10 +142,16 @@ std::optional<Metric> FindMetric(std::string_view name) {
     m.verb = "had";
     m.noun = "throttled invokes (429)";
     m.extract = [](const auto& events) {
-      return EventsWhere(events, [](const Event& e) { return e.kind == "invoke.throttled"; });
+      return EventsWhere(events, [](const Event& e) { return e.kind == kinds::kInvokeThrottled; });
     };
     return m;
   }
+  return std::nullopt;
+}
+
+// duration[.warm|.cold].<stat>, init_duration.<stat>.
+std::optional<Metric> DurationMetric(const std::string& n) {
+  Metric m;
   if (n.starts_with("duration.")) {
     std::string rest = n.substr(9);
     std::optional<bool> cold;
@@ -178,7 +168,7 @@ std::optional<Metric> FindMetric(std::string_view name) {
     m.extract = [cold](const std::vector<Event>& events) {
       std::vector<Contribution> out;
       for (const Event& e : events) {
-        if (e.kind != "invoke.end") continue;
+        if (e.kind != kinds::kInvokeEnd) continue;
         if (cold && e.attrs.value("cold", false) != *cold) continue;
         out.push_back({e.instance, e.function, e.seq, e.attrs.value("duration_ms", 0.0)});
       }
@@ -193,7 +183,7 @@ std::optional<Metric> FindMetric(std::string_view name) {
     m.extract = [](const std::vector<Event>& events) {
       std::vector<Contribution> out;
       for (const Event& e : events) {
-        if (e.kind == "instance.ready") {
+        if (e.kind == kinds::kInstanceReady) {
           out.push_back({e.instance, e.function, e.seq, e.attrs.value("init_ms", 0.0)});
         }
       }
@@ -201,14 +191,20 @@ std::optional<Metric> FindMetric(std::string_view name) {
     };
     return StatMetric(n.substr(14), m);
   }
-  if (n.starts_with("momento.")) {
+  return std::nullopt;
+}
+
+// momento.*: connections by role (the accounting's classification), RPCs, errors.
+std::optional<Metric> MomentoMetric(const std::string& n) {
+  Metric m;
+  if (n.starts_with(kinds::kMomentoFamily)) {
     const std::string rest = n.substr(8);
     if (rest == "connections" || rest == "data_connections" || rest == "control_connections" ||
         rest == "unused_connections") {
       m.verb = "opened";
       m.noun = rest == "connections" ? "Momento connections"
                                      : "Momento " + rest.substr(0, rest.find('_')) + " connections";
-      m.extract = [rest](const auto& events) { return MomentoConnections(events, rest); };
+      m.extract = [rest](const auto& events) { return MomentoConnectionsWhere(events, rest); };
       return m;
     }
     if (rest == "rpcs" || rest == "errors") {
@@ -217,7 +213,7 @@ std::optional<Metric> FindMetric(std::string_view name) {
       m.noun = errors ? "Momento RPC errors" : "Momento RPCs";
       m.extract = [errors](const auto& events) {
         return EventsWhere(events, [errors](const Event& e) {
-          return e.kind == "momento.rpc" && (!errors || e.attrs.value("code", "OK") != "OK");
+          return e.kind == kinds::kMomentoRpc && (!errors || e.attrs.value("code", "OK") != "OK");
         });
       };
       return m;
@@ -228,27 +224,33 @@ std::optional<Metric> FindMetric(std::string_view name) {
       m.noun = "Momento " + method + " calls";
       m.extract = [method](const auto& events) {
         return EventsWhere(events, [&method](const Event& e) {
-          return e.kind == "momento.rpc" && e.attrs.value("method", "") == method;
+          return e.kind == kinds::kMomentoRpc && e.attrs.value("method", "") == method;
         });
       };
       return m;
     }
     return std::nullopt;
   }
+  return std::nullopt;
+}
+
+// aws.requests, aws.errors, aws.<Operation>.
+std::optional<Metric> AwsMetric(const std::string& n) {
+  Metric m;
   if (n.starts_with("aws.") && n.size() > 4) {
     const std::string rest = n.substr(4);
     m.verb = "made";
     if (rest == "requests") {
       m.noun = "AWS requests";
       m.extract = [](const auto& events) {
-        return EventsWhere(events, [](const Event& e) { return e.kind == "aws.request"; });
+        return EventsWhere(events, [](const Event& e) { return e.kind == kinds::kAwsRequest; });
       };
     } else if (rest == "errors") {
       m.verb = "got";
       m.noun = "AWS errors";
       m.extract = [](const auto& events) {
         return EventsWhere(events, [](const Event& e) {
-          return e.kind == "aws.request" && e.attrs.value("outcome", "ok") != "ok";
+          return e.kind == kinds::kAwsRequest && e.attrs.value("outcome", "ok") != "ok";
         });
       };
     } else {
@@ -256,12 +258,21 @@ std::optional<Metric> FindMetric(std::string_view name) {
       m.noun = rest + " calls";
       m.extract = [rest](const auto& events) {
         return EventsWhere(events, [&rest](const Event& e) {
-          return e.kind == "aws.request" && e.attrs.value("operation", "") == rest;
+          return e.kind == kinds::kAwsRequest && e.attrs.value("operation", "") == rest;
         });
       };
     }
     return m;
   }
+  return std::nullopt;
+}
+
+std::optional<Metric> FindMetric(std::string_view name) {
+  const std::string n(name);
+  for (auto family : {InvocationMetric, DurationMetric, MomentoMetric, AwsMetric}) {
+    if (std::optional<Metric> m = family(n)) return m;
+  }
+  Metric m;
   if (n.starts_with("events.") && n.size() > 7) {
     const std::string kind = n.substr(7);
     m.verb = "had";
@@ -460,7 +471,7 @@ absl::StatusOr<Expectation> ParseExpectation(std::string_view text) {
   if (words.size() < 3) return absl::InvalidArgumentError(usage);
   Expectation x;
   x.metric = words[0];
-  if (auto s = CheckMetricName(x.metric); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckMetricName(x.metric));
   size_t i = 1;
   if (words[i] == "per") {
     if (i + 1 >= words.size()) return absl::InvalidArgumentError(usage);
@@ -511,7 +522,7 @@ absl::StatusOr<Expectation> ExpectationFromJson(const nlohmann::json& spec) {
     }
   }
   auto text_of = [](const nlohmann::json& v) {
-    return v.is_string() ? v.get<std::string>() : v.dump();
+    return v.is_string() ? v.get<std::string>() : JsonText(v);
   };
   std::string line = text_of(spec["metric"]);
   if (spec.contains("per")) line += " per " + text_of(spec["per"]);
@@ -538,8 +549,8 @@ ExpectationResult Evaluate(const Expectation& x, const std::vector<Event>& event
   std::map<int64_t, std::string> instance_function;
   std::map<int64_t, long> invocations;
   for (const Event& e : events) {
-    if (e.kind == "instance.spawned") instance_function[e.instance] = e.function;
-    if (e.kind == "invoke.start") ++invocations[e.instance];
+    if (e.kind == kinds::kInstanceSpawned) instance_function[e.instance] = e.function;
+    if (e.kind == kinds::kInvokeStart) ++invocations[e.instance];
   }
 
   std::vector<std::pair<std::string, std::vector<Contribution>>> groups;

@@ -5,36 +5,9 @@
 #include <sstream>
 
 #include "core/ledger.h"
+#include "core/markup_escape.h"
 
 namespace thaw::check {
-
-std::string XmlEscape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') break;
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string RenderJunit(const Scenario& scenario, const RunResult& result) {
   int failures = 0;
@@ -44,8 +17,8 @@ std::string RenderJunit(const Scenario& scenario, const RunResult& result) {
   const int tests = static_cast<int>(result.expectations.size()) + errors;
   char seconds[32];
   std::snprintf(seconds, sizeof(seconds), "%.3f", result.seconds);
-  const std::string suite = XmlEscape(scenario.name);
-  const std::string classname = XmlEscape("thaw.check." + scenario.name);
+  const std::string suite = MarkupEscape(scenario.name);
+  const std::string classname = MarkupEscape("thaw.check." + scenario.name);
 
   std::ostringstream out;
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -53,32 +26,33 @@ std::string RenderJunit(const Scenario& scenario, const RunResult& result) {
       << "\" errors=\"" << errors << "\" time=\"" << seconds << "\">\n";
   out << "  <testsuite name=\"" << suite << "\" tests=\"" << tests << "\" failures=\"" << failures
       << "\" errors=\"" << errors << "\" skipped=\"0\" time=\"" << seconds << "\" timestamp=\""
-      << FormatIsoTime(std::chrono::system_clock::now()) << "\" file=\"" << XmlEscape(scenario.path)
-      << "\">\n";
+      << FormatIsoTime(std::chrono::system_clock::now()) << "\" file=\""
+      << MarkupEscape(scenario.path) << "\">\n";
   for (const auto& s : result.steps) {
     if (s.ok || s.skipped) continue;
     char step_seconds[32];
     std::snprintf(step_seconds, sizeof(step_seconds), "%.3f", s.seconds);
-    out << "    <testcase name=\"step: " << XmlEscape(s.step->text) << "\" classname=\""
-        << classname << "\" file=\"" << XmlEscape(scenario.path) << "\" line=\"" << s.step->line
+    out << "    <testcase name=\"step: " << MarkupEscape(s.step->text) << "\" classname=\""
+        << classname << "\" file=\"" << MarkupEscape(scenario.path) << "\" line=\"" << s.step->line
         << "\" time=\"" << step_seconds << "\">\n";
-    out << "      <error message=\"" << XmlEscape(s.detail) << "\">"
-        << XmlEscape(scenario.path + ":" + std::to_string(s.step->line) + ": " + s.detail)
+    out << "      <error message=\"" << MarkupEscape(s.detail) << "\">"
+        << MarkupEscape(scenario.path + ":" + std::to_string(s.step->line) + ": " + s.detail)
         << "</error>\n";
     out << "    </testcase>\n";
   }
   for (const auto& x : result.expectations) {
-    out << "    <testcase name=\"" << XmlEscape(x.expectation.text) << "\" classname=\""
-        << classname << "\" file=\"" << XmlEscape(scenario.path) << "\" line=\""
+    out << "    <testcase name=\"" << MarkupEscape(x.expectation.text) << "\" classname=\""
+        << classname << "\" file=\"" << MarkupEscape(scenario.path) << "\" line=\""
         << x.expectation.line << "\" time=\"0\">\n";
     if (!x.passed) {
       std::string body;
       for (const std::string& line : x.failures) body += line + "\n";
       body += scenario.path + ":" + std::to_string(x.expectation.line);
-      out << "      <failure message=\"" << XmlEscape(x.expectation.text + " (" + x.measured + ")")
-          << "\" type=\"expectation\">" << XmlEscape(body) << "</failure>\n";
+      out << "      <failure message=\""
+          << MarkupEscape(x.expectation.text + " (" + x.measured + ")")
+          << "\" type=\"expectation\">" << MarkupEscape(body) << "</failure>\n";
     } else {
-      out << "      <system-out>" << XmlEscape("measured: " + x.measured) << "</system-out>\n";
+      out << "      <system-out>" << MarkupEscape("measured: " + x.measured) << "</system-out>\n";
     }
     out << "    </testcase>\n";
   }

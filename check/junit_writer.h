@@ -13,10 +13,6 @@ namespace thaw::check {
 // when it failed), and one per failed step (an <error>). Pure; thread-safe.
 std::string RenderJunit(const Scenario& scenario, const RunResult& result);
 
-// `text` with XML's special characters escaped (and control characters other than tab and
-// newline dropped, which XML 1.0 cannot carry).
-std::string XmlEscape(const std::string& text);
-
 }  // namespace thaw::check
 
 #endif  // THAW_CHECK_JUNIT_WRITER_H_

@@ -12,8 +12,10 @@
 #include <memory>
 
 #include "core/duration.h"
-#include "host/emulator_host.h"
+#include "core/event_kinds.h"
+#include "emulator/control/invoke_api.h"
 #include "emulator/process/boost_process_launcher.h"
+#include "host/emulator_session.h"
 
 namespace thaw::check {
 
@@ -43,20 +45,18 @@ struct Outcome {
 
 Outcome Fail(std::string why) { return {false, std::move(why)}; }
 
-// Runs the steps of one scenario against one EmulatorHost, on the host's io thread.
+// Runs the steps of one scenario against one EmulatorSession, on the host's io thread.
 class StepExecutor {
  public:
   // Called after each answered invoke of an invoke step with (answered, count).
   using Tick = std::function<void(int, int)>;
 
-  StepExecutor(asio::io_context& io, EmulatorHost& host, Ledger& ledger,
+  StepExecutor(asio::io_context& io, EmulatorSession& host, Ledger& ledger,
                std::vector<FaultTarget*> extra_targets, Tick tick)
-      : io_(io),
-        host_(host),
-        ledger_(ledger),
-        targets_(std::move(extra_targets)),
-        tick_(std::move(tick)) {
-    for (FaultTarget* target : host_.control().fault_targets()) targets_.push_back(target);
+      : io_(io), host_(host), ledger_(ledger), tick_(std::move(tick)) {
+    // The extra targets are found first: FaultRegistry::Find returns the first match.
+    for (FaultTarget* target : extra_targets) faults_.Add(target);
+    for (FaultTarget* target : host_.faults().targets()) faults_.Add(target);
   }
 
   asio::awaitable<Outcome> Execute(const Step& step) {
@@ -107,8 +107,9 @@ class StepExecutor {
   }
 
   bool IsGone(int64_t id) const {
-    return ledger_.Count(
-               [id](const Event& e) { return e.instance == id && e.kind == "instance.gone"; }) > 0;
+    return ledger_.Count([id](const Event& e) {
+      return e.instance == id && e.kind == kinds::kInstanceGone;
+    }) > 0;
   }
 
   // Live instances being stopped right now.
@@ -141,18 +142,25 @@ class StepExecutor {
     return out;
   }
 
+  static InvokeCall CallOf(const Step& s) {
+    InvokeCall call;
+    call.function_name = s.function;
+    call.invocation_type = s.invocation_type;
+    call.payload = s.payload;
+    return call;
+  }
+
   asio::awaitable<Outcome> Invoke(const Step& s) {
-    if (s.invocation_type == "DryRun") {
-      co_return Outcome{true, std::to_string(s.count) + " dry runs (nothing ran)"};
-    }
-    if (s.invocation_type == "Event") {
+    if (s.invocation_type == "DryRun" || s.invocation_type == "Event") {
       for (int i = 0; i < s.count; ++i) {
-        InvokeRequest request;
-        request.function = s.function;
-        request.payload = s.payload;
-        host_.control().InvokeAsync(std::move(request));
+        InvokeAnswer answer = co_await host_.Invoke(CallOf(s));
+        if (!answer.error.ok()) {
+          co_return Fail(AwsErrorType(answer.error) + ": " + std::string(answer.error.message()));
+        }
       }
-      co_return Outcome{true, std::to_string(s.count) + " queued"};
+      co_return Outcome{true,
+                        std::to_string(s.count) +
+                            (s.invocation_type == "Event" ? " queued" : " dry runs (nothing ran)")};
     }
     struct Tally {
       explicit Tally(asio::io_context& io) : done(io, steady_clock::time_point::max()) {}
@@ -175,14 +183,12 @@ class StepExecutor {
           [this, &s, tally]() -> asio::awaitable<void> {
             while (tally->started < s.count) {
               ++tally->started;
-              InvokeRequest request;
-              request.function = s.function;
-              request.payload = s.payload;
-              ControlPlane::Outcome outcome = co_await host_.control().Invoke(std::move(request));
-              if (outcome.error) {
+              InvokeAnswer outcome = co_await host_.Invoke(CallOf(s));
+              if (!outcome.error.ok()) {
                 ++tally->api_errors;
                 if (tally->first_error.empty()) {
-                  tally->first_error = outcome.error->type + ": " + outcome.error->message;
+                  tally->first_error =
+                      AwsErrorType(outcome.error) + ": " + std::string(outcome.error.message());
                 }
               } else if (!outcome.result.function_error.empty()) {
                 ++tally->function_errors;
@@ -212,7 +218,7 @@ class StepExecutor {
   }
 
   asio::awaitable<Outcome> Advance(const Step& s) {
-    host_.control().AdvanceClock(s.duration);
+    host_.AdvanceClock(s.duration);
     std::vector<int64_t> stopped = Stopping();
     std::string text = "clock +" + FormatDuration(s.duration);
     if (!stopped.empty()) text += "; instances " + IdList(stopped) + " stopped";
@@ -220,7 +226,7 @@ class StepExecutor {
   }
 
   asio::awaitable<Outcome> Reap(const Step& s) {
-    std::vector<int64_t> ids = host_.control().ReapIdle(s.function, s.instance);
+    std::vector<int64_t> ids = host_.ReapIdle(s.function, s.instance);
     if (s.instance && ids.empty()) {
       co_return Fail("instance " + std::to_string(s.instance) + " is not idle (or not running)");
     }
@@ -232,7 +238,7 @@ class StepExecutor {
     int64_t target = 0;
     if (s.instance) {
       std::vector<Event> spawned = ledger_.Select([&s](const Event& e) {
-        return e.kind == "instance.spawned" && e.function == s.function;
+        return e.kind == kinds::kInstanceSpawned && e.function == s.function;
       });
       if (static_cast<size_t>(s.instance) > spawned.size()) {
         co_return Fail(s.function + " has had " + std::to_string(spawned.size()) +
@@ -247,7 +253,7 @@ class StepExecutor {
       }
       if (!target) co_return Fail(s.function + " has no running instance to kill");
     }
-    if (!host_.control().KillInstance(target)) {
+    if (!host_.KillInstance(target)) {
       co_return Fail("instance " + std::to_string(target) + " is no longer running");
     }
     std::vector<int64_t> ids(1, target);
@@ -255,15 +261,8 @@ class StepExecutor {
     co_return co_await WaitGone(std::move(ids), std::move(text));
   }
 
-  FaultTarget* Target(const std::string& service) {
-    for (FaultTarget* target : targets_) {
-      if (target->service() == service) return target;
-    }
-    return nullptr;
-  }
-
   Outcome AddFault(const Step& s) {
-    FaultTarget* target = Target(s.service);
+    FaultTarget* target = faults_.Find(s.service);
     if (!target) {
       return Fail("this build of thaw has no fault target for '" + s.service +
                   "' (the fake does not take faults yet)");
@@ -275,30 +274,19 @@ class StepExecutor {
 
   Outcome ClearFaults(const Step& s) {
     if (!s.service.empty()) {
-      FaultTarget* target = Target(s.service);
+      FaultTarget* target = faults_.Find(s.service);
       if (!target) return Fail("this build of thaw has no fault target for '" + s.service + "'");
       target->ClearFaults();
       return {true, s.service + " faults cleared"};
     }
-    for (FaultTarget* target : targets_) target->ClearFaults();
+    faults_.ClearFaults();
     return {true, "faults cleared"};
   }
 
   Outcome Rotate(const Step& s) {
-    aws::EmbeddedAws* aws = host_.aws();
-    if (!aws) return Fail("the fake AWS is not running");
-    nlohmann::json request = {{"SecretId", s.secret}};
-    absl::StatusOr<nlohmann::json> out;
-    if (s.value) {
-      request["SecretString"] = *s.value;
-      out = aws->secrets().PutSecretValue(request);
-    } else {
-      out = aws->secrets().RotateSecret(request);
-    }
-    if (!out.ok()) return Fail(std::string(out.status().message()));
-    const std::string version = out->value("VersionId", "");
-    ledger_.Append(0, "", "aws.secret.rotated", {{"secret", s.secret}, {"version", version}});
-    return {true, "new version " + version};
+    auto version = host_.RotateSecret(s.secret, s.value);
+    if (!version.ok()) return Fail(std::string(version.status().message()));
+    return {true, "new version " + *version};
   }
 
   asio::awaitable<Outcome> WaitFor(const Step& s) {
@@ -318,10 +306,10 @@ class StepExecutor {
   }
 
   asio::io_context& io_;
-  EmulatorHost& host_;
+  EmulatorSession& host_;
   Ledger& ledger_;
   // The extra targets first, then the fakes'.
-  std::vector<FaultTarget*> targets_;
+  FaultRegistry faults_;
   Tick tick_;
 };
 
@@ -336,11 +324,9 @@ absl::StatusOr<RunResult> ScenarioRunner::Run(const Scenario& scenario, Ledger& 
   NullLogSink null_logs;
   LogSink& logs = options.logs ? *options.logs : null_logs;
   BoostProcessLauncher launcher(io);
-  auto host = EmulatorHost::Create(io, scenario.config, ledger, logs, launcher, {});
+  auto host = EmulatorSession::Create(io, scenario.config, ledger, logs, launcher, {});
   if (!host.ok()) return host.status();
-  for (const std::string& cache : scenario.caches) {
-    if ((*host)->momento()) (*host)->momento()->server().store().CreateCache(cache).IgnoreError();
-  }
+  for (const std::string& cache : scenario.caches) (*host)->CreateCache(cache);
 
   RunResult result;
   std::FILE* out = options.progress;
@@ -375,7 +361,7 @@ absl::StatusOr<RunResult> ScenarioRunner::Run(const Scenario& scenario, Ledger& 
             std::fprintf(out, "  [%zu/%zu] %s ... ", i + 1, total, step.text.c_str());
             std::fflush(out);
           }
-          ledger.Append(0, step.function, "scenario.step",
+          ledger.Append(0, step.function, kinds::kScenarioStep,
                         {{"index", i + 1}, {"step", step.text}, {"line", step.line}});
           const auto step_start = steady_clock::now();
           Outcome outcome;

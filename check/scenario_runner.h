@@ -36,7 +36,7 @@ struct RunResult {
   bool passed() const;
 };
 
-// Runs a scenario in-process: an EmulatorHost (control plane, fake Momento, fake AWS) on an
+// Runs a scenario in-process: an EmulatorSession (control plane, fake Momento, fake AWS) on an
 // io_context driven by the calling thread; steps await the control plane directly (no HTTP).
 // A step that fails (a wait_for that times out, a kill with no live instance, a fault the
 // build has no target for) is recorded, the steps after it are skipped, and the expectations
@@ -52,7 +52,7 @@ class ScenarioRunner {
     bool live = false;
     // The functions' log lines (START/END/REPORT, console output); null = discarded.
     LogSink* logs = nullptr;
-    // Fault targets consulted before the fakes' own (ControlPlane::fault_targets()): a test
+    // Fault targets consulted before the fakes' own (EmulatorSession::faults()): a test
     // seam, so a recording target can prove that fault steps pass their spec through. They
     // must outlive Run().
     std::vector<FaultTarget*> fault_targets;

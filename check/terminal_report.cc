@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/ledger_queries.h"
+#include "core/accounting.h"
+#include "core/event_kinds.h"
 
 namespace thaw::check {
 namespace {
@@ -31,10 +32,6 @@ struct Row {
   std::string ended = "running";
 };
 
-long OperationCount(const nlohmann::json& operations, const char* name) {
-  return operations.contains(name) ? operations[name].get<long>() : 0;
-}
-
 }  // namespace
 
 bool UseColor(std::FILE* out) {
@@ -47,33 +44,27 @@ void PrintInstanceTable(std::FILE* out, const Ledger& ledger, bool color) {
   std::map<int64_t, Row> rows;
   for (const Event& e : ledger.Since(0)) {
     if (e.instance == 0) continue;
-    if (e.kind == "instance.spawned") rows[e.instance].function = e.function;
-    if (e.kind == "instance.ready") {
+    if (e.kind == kinds::kInstanceSpawned) rows[e.instance].function = e.function;
+    if (e.kind == kinds::kInstanceReady) {
       char text[32];
       std::snprintf(text, sizeof(text), "%.0f ms", e.attrs.value("init_ms", 0.0));
       rows[e.instance].init = text;
     }
-    if (e.kind == "invoke.end") {
+    if (e.kind == kinds::kInvokeEnd) {
       ++rows[e.instance].invocations;
       if (e.attrs.value("outcome", "success") != "success") ++rows[e.instance].errors;
     }
-    if (e.kind == "instance.gone") rows[e.instance].ended = e.attrs.value("reason", "gone");
+    if (e.kind == kinds::kInstanceGone) rows[e.instance].ended = e.attrs.value("reason", "gone");
   }
-  for (const auto& m : MomentoConnectionsPerInstance(ledger)) {
-    const int64_t id = m["instance"].get<int64_t>();
-    if (id == 0) continue;
-    rows[id].connections = m["connections"].get<long>();
-    rows[id].data_connections = m["data_connections"].get<long>();
+  for (const MomentoConnections& m : MomentoConnectionsPerInstance(ledger)) {
+    if (m.instance == 0) continue;
+    rows[m.instance].connections = m.connections;
+    rows[m.instance].data_connections = m.data_connections;
   }
-  for (const auto& a : AwsRequestsPerInstance(ledger)) {
-    const int64_t id = a["instance"].get<int64_t>();
-    if (id == 0) continue;
-    const nlohmann::json& ops = a["operations"];
-    rows[id].secret_fetches =
-        OperationCount(ops, "GetSecretValue") + OperationCount(ops, "BatchGetSecretValue");
-    rows[id].parameter_fetches = OperationCount(ops, "GetParameter") +
-                                 OperationCount(ops, "GetParameters") +
-                                 OperationCount(ops, "GetParametersByPath");
+  for (const AwsRequests& a : AwsRequestsPerInstance(ledger)) {
+    if (a.instance == 0) continue;
+    rows[a.instance].secret_fetches = a.SecretFetches();
+    rows[a.instance].parameter_fetches = a.ParameterFetches();
   }
   if (rows.empty()) {
     std::fprintf(out, "  (no instance ran)\n");

@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -16,15 +17,16 @@
 
 #include "absl/synchronization/mutex.h"
 #include "check/check_command.h"
+#include "core/status_macros.h"
 #include "emulator/config/thaw_config.h"
-#include "emulator/control/api_handler.h"
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
 #include "emulator/process/boost_process_launcher.h"
 #include "emulator/runtimes/ric/prepare_runtime_clients.h"
 #include "fakes/aws/run_aws_server.h"
 #include "fakes/momento/run_momento_server.h"
-#include "host/emulator_host.h"
+#include "host/admin_api.h"
+#include "host/emulator_session.h"
 #include "report/report_command.h"
 
 #ifndef THAW_VERSION
@@ -76,7 +78,7 @@ absl::StatusOr<ThawConfig> LoadConfig(const std::string& path) {
     std::fprintf(stderr, "thaw: %s\n", message.c_str());
     std::fflush(stderr);
   };
-  if (auto status = PrepareRuntimeClients(*config, announce); !status.ok()) return status;
+  RETURN_IF_ERROR(PrepareRuntimeClients(*config, announce));
   return config;
 }
 
@@ -97,10 +99,9 @@ int Serve(const ServeOptions& options) {
   NullLogSink null_logs;
   LogSink& logs = options.quiet ? static_cast<LogSink&>(null_logs) : stream_logs;
   BoostProcessLauncher launcher(io);
-  auto host = EmulatorHost::Create(io, *config, ledger, logs, launcher, {});
+  auto host = EmulatorSession::Create(io, *config, ledger, logs, launcher, {});
   if (!host.ok()) return UsageError(std::string(host.status().message()));
-  ControlPlane& control = (*host)->control();
-  auto server = http::HttpServer::Listen(io, options.host, options.port, MakeApiHandler(control));
+  auto server = http::HttpServer::Listen(io, options.host, options.port, MakeApiHandler(**host));
   if (!server.ok()) return UsageError(std::string(server.status().message()));
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -162,11 +163,10 @@ int Invoke(const InvokeOptions& options) {
   NullLogSink null_logs;
   LogSink& logs = options.quiet ? static_cast<LogSink&>(null_logs) : stream_logs;
   BoostProcessLauncher launcher(io);
-  auto host = EmulatorHost::Create(io, *config, ledger, logs, launcher, {});
+  auto host = EmulatorSession::Create(io, *config, ledger, logs, launcher, {});
   if (!host.ok()) return UsageError(std::string(host.status().message()));
-  ControlPlane& control = (*host)->control();
-  std::string name;
-  if (auto error = control.Resolve(options.function, "", name)) {
+  absl::StatusOr<std::string> resolved = (*host)->control().Resolve(options.function, "");
+  if (!resolved.ok()) {
     std::string known;
     for (const auto& [n, fn] : config->functions) known += (known.empty() ? "" : ", ") + n;
     for (const auto& [alias, n] : config->aliases) known += ", " + alias + " (" + n + ")";
@@ -179,13 +179,13 @@ int Invoke(const InvokeOptions& options) {
       io,
       [&]() -> asio::awaitable<void> {
         for (int i = 0; i < options.count; ++i) {
-          InvokeRequest request;
-          request.function = name;
-          request.payload = payload;
-          ControlPlane::Outcome outcome = co_await control.Invoke(std::move(request));
-          if (outcome.error) {
-            std::fprintf(stderr, "thaw: %s: %s\n", outcome.error->type.c_str(),
-                         outcome.error->message.c_str());
+          InvokeCall call;
+          call.function_name = *resolved;
+          call.payload = payload;
+          InvokeAnswer outcome = co_await (*host)->Invoke(std::move(call));
+          if (!outcome.error.ok()) {
+            std::fprintf(stderr, "thaw: %s: %s\n", AwsErrorType(outcome.error).c_str(),
+                         std::string(outcome.error.message()).c_str());
             exit_code = 1;
             break;
           }
@@ -205,6 +205,14 @@ int Invoke(const InvokeOptions& options) {
 
 int RunCli(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
+  // Each instance costs thaw about 8 descriptors (listeners, pipes, connections), so the usual
+  // soft limit of 1,024 would stop it near 125 instances, far below Lambda's default account
+  // concurrency. Functions still get 1,024 (the launcher lowers it again for them).
+  if (struct rlimit files;
+      ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   // Debian builds abseil with its debug deadlock detector on, and gRPC locks absl::Mutex many
   // times per RPC: the detector's graph bookkeeping was about 5k instructions of every fake
   // Momento call. thaw's own locks are std::mutex; nothing relies on the detector.

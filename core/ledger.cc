@@ -31,8 +31,8 @@ uint64_t Ledger::Append(int64_t instance, std::string function, std::string kind
                         nlohmann::json attrs) {
   Event event;
   event.time = std::chrono::system_clock::now();
-  event.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
-                 .count();
+  event.ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
   event.instance = instance;
   event.function = std::move(function);
   event.kind = std::move(kind);
@@ -84,9 +84,8 @@ uint64_t Ledger::LastSeq() const {
   return events_.size();
 }
 
-absl::StatusOr<Event> Ledger::WaitFor(const Predicate& predicate,
-                                      std::chrono::milliseconds timeout, uint64_t since,
-                                      const std::string& what) const {
+absl::StatusOr<Event> Ledger::WaitFor(const Predicate& predicate, std::chrono::milliseconds timeout,
+                                      uint64_t since, const std::string& what) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock<std::mutex> lock(mu_);
   uint64_t next = since;
@@ -94,8 +93,7 @@ absl::StatusOr<Event> Ledger::WaitFor(const Predicate& predicate,
     for (; next < events_.size(); ++next) {
       if (predicate(events_[next])) return events_[next];
     }
-    if (appended_.wait_until(lock, deadline) == std::cv_status::timeout &&
-        next >= events_.size()) {
+    if (appended_.wait_until(lock, deadline) == std::cv_status::timeout && next >= events_.size()) {
       return absl::DeadlineExceededError("timed out after " + std::to_string(timeout.count()) +
                                          " ms waiting for " + what + " (ledger has " +
                                          std::to_string(events_.size()) + " events)");

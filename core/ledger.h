@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
 namespace thaw {

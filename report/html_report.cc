@@ -5,7 +5,8 @@
 #include <cstdio>
 #include <string_view>
 
-#include "report/html_escape.h"
+#include "core/json_text.h"
+#include "core/markup_escape.h"
 #include "report/time_scale.h"
 #include "report/timeline_model.h"
 
@@ -105,9 +106,9 @@ std::string Tick(double ms) {
 std::string EventDetail(const Event& event) {
   std::string attrs = JsonText(event.attrs);
   if (attrs.size() > kMaxAttrsChars) attrs = attrs.substr(0, kMaxAttrsChars) + "…";
-  return HtmlEscape("seq " + std::to_string(event.seq) + " · " + Num(event.ms) + " ms · " +
-                    event.kind + (event.function.empty() ? "" : " · " + event.function) + "\n" +
-                    attrs);
+  return MarkupEscape("seq " + std::to_string(event.seq) + " · " + Num(event.ms) + " ms · " +
+                      event.kind + (event.function.empty() ? "" : " · " + event.function) + "\n" +
+                      attrs);
 }
 
 // Longer function names are cut in the lane's label (the tooltip has them whole).
@@ -146,7 +147,7 @@ std::string LaneSummary(const Lane& lane) {
   text += "\nsecret fetches: " + std::to_string(lane.secret_fetches);
   text += "\nAWS requests: " + std::to_string(lane.aws_requests);
   if (!lane.gone_reason.empty()) text += "\ngone: " + lane.gone_reason;
-  return HtmlEscape(text);
+  return MarkupEscape(text);
 }
 
 // "2 conn · 14 rpc · 1 secret", the lane's right-hand column.
@@ -156,7 +157,7 @@ std::string LaneCounts(const Lane& lane) {
   if (lane.rpcs) text += " · " + std::to_string(lane.rpcs) + " rpc";
   if (lane.secret_fetches) text += " · " + std::to_string(lane.secret_fetches) + " secret";
   if (!lane.gone_reason.empty()) text += " · " + lane.gone_reason;
-  return HtmlEscape(text);
+  return MarkupEscape(text);
 }
 
 // A mark's shape at (x, lane-relative y), centred on the bar.
@@ -228,8 +229,8 @@ void AppendVerdicts(std::string& out, const std::vector<Verdict>& verdicts) {
     const char* cls = v->passed ? "pass" : "fail";
     out += std::string("<li class=\"verdict ") + cls + "\" data-verdict=\"" + cls +
            "\"><span class=\"badge\">" + (v->passed ? "PASS" : "FAIL") + "</span><code>" +
-           HtmlEscape(v->name) + "</code>";
-    if (!v->detail.empty()) out += "<pre>" + HtmlEscape(v->detail) + "</pre>";
+           MarkupEscape(v->name) + "</code>";
+    if (!v->detail.empty()) out += "<pre>" + MarkupEscape(v->detail) + "</pre>";
     out += "</li>";
   }
   out += "</ul></section>";
@@ -284,8 +285,8 @@ void AppendAxis(std::string& out, const TimeScale& scale, double lanes_height) {
     const double w = std::max(2.0, b.x_to - b.x_from);
     out += "<g class=\"break\"><rect x=\"" + Num(x) + "\" y=\"" + Num(kAxisHeight) + "\" width=\"" +
            Num(w) + "\" height=\"" + Num(lanes_height) + "\"><title>" +
-           HtmlEscape("no events for " + Duration(b.to_ms - b.from_ms) + " (" + Num(b.from_ms) +
-                      " ms to " + Num(b.to_ms) + " ms), drawn compressed") +
+           MarkupEscape("no events for " + Duration(b.to_ms - b.from_ms) + " (" + Num(b.from_ms) +
+                        " ms to " + Num(b.to_ms) + " ms), drawn compressed") +
            "</title></rect><text x=\"" + Num(x + 2) + "\" y=\"" + Num(kAxisHeight - 20) + "\">⋯ " +
            Duration(b.to_ms - b.from_ms) + "</text></g>";
   }
@@ -296,24 +297,24 @@ void AppendClocks(std::string& out, const TimelineModel& model, const TimeScale&
   for (const ClockMark& clock : model.clocks) {
     const double x = kLabelWidth + scale.X(clock.ms);
     out += "<g class=\"clock\" data-clock-ms=\"" + std::to_string(clock.by_ms) + "\"><title>" +
-           HtmlEscape("scheduler clock advanced by " + Duration(clock.by_ms) + " (offset now " +
-                      Duration(clock.offset_ms) + ")\n") +
+           MarkupEscape("scheduler clock advanced by " + Duration(clock.by_ms) + " (offset now " +
+                        Duration(clock.offset_ms) + ")\n") +
            EventDetail(model.events[clock.event]) + "</title><line x1=\"" + Num(x) + "\" y1=\"" +
            Num(kAxisHeight - 4) + "\" x2=\"" + Num(x) + "\" y2=\"" +
            Num(kAxisHeight + lanes_height) + "\"/><text x=\"" + Num(x + 3) + "\" y=\"" +
-           Num(kAxisHeight) + "\">+" + HtmlEscape(Duration(clock.by_ms)) + "</text></g>";
+           Num(kAxisHeight) + "\">+" + MarkupEscape(Duration(clock.by_ms)) + "</text></g>";
   }
 }
 
 void AppendLane(std::string& out, const TimelineModel& model, const TimeScale& scale,
                 const Lane& lane, double y) {
   out += "<g class=\"lane\" data-instance=\"" + std::to_string(lane.instance) +
-         "\" data-function=\"" + HtmlEscape(lane.function) + "\" transform=\"translate(0 " +
+         "\" data-function=\"" + MarkupEscape(lane.function) + "\" transform=\"translate(0 " +
          Num(y) + ")\">";
   out += "<rect class=\"bg\" width=\"" + Num(kLabelWidth + kPlotWidth + kCountsWidth) +
          "\" height=\"" + Num(kLaneHeight) + "\"/>";
   out += "<text class=\"label\" x=\"6\" y=\"13\"><title>" + LaneSummary(lane) + "</title>" +
-         HtmlEscape(LaneLabel(lane, kMaxLabelFunction)) + "</text>";
+         MarkupEscape(LaneLabel(lane, kMaxLabelFunction)) + "</text>";
   for (const Segment& seg : lane.segments) {
     const double x0 = kLabelWidth + scale.X(seg.start_ms);
     const double x1 = kLabelWidth + scale.X(seg.end_ms);
@@ -321,7 +322,7 @@ void AppendLane(std::string& out, const TimelineModel& model, const TimeScale& s
     out += "<rect class=\"seg s-" + state + "\" data-state=\"" + state + "\" x=\"" + Num(x0) +
            "\" y=\"" + Num(kBarTop) + "\" width=\"" + Num(std::max(1.0, x1 - x0)) + "\" height=\"" +
            Num(kBarHeight) + "\"><title>" +
-           HtmlEscape(state + " · " + Duration(seg.end_ms - seg.start_ms) + "\n") +
+           MarkupEscape(state + " · " + Duration(seg.end_ms - seg.start_ms) + "\n") +
            EventDetail(model.events[seg.event]) + "</title></rect>";
   }
   for (const Mark& mark : lane.marks) {
@@ -381,7 +382,7 @@ void AppendTimeline(std::string& out, const TimelineModel& model) {
 void AppendHeader(std::string& out, const ReportInput& input, const TimelineModel& model) {
   const size_t failed = static_cast<size_t>(std::count_if(
       input.verdicts.begin(), input.verdicts.end(), [](const Verdict& v) { return !v.passed; }));
-  out += "<header><h1>" + HtmlEscape(input.title.empty() ? "thaw report" : input.title) + "</h1>";
+  out += "<header><h1>" + MarkupEscape(input.title.empty() ? "thaw report" : input.title) + "</h1>";
   if (input.verdicts.empty()) {
     out += "<span class=\"summary none\" id=\"summary\">no expectations</span>";
   } else if (failed == 0) {
@@ -418,7 +419,7 @@ std::string RenderHtmlReport(const ReportInput& input) {
   out +=
       "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width\"><title>" +
-      HtmlEscape(title) + " · thaw</title><style>";
+      MarkupEscape(title) + " · thaw</title><style>";
   out += kStyle;
   out += "</style></head><body>";
   AppendHeader(out, input, model);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "core/event_kinds.h"
+
 namespace thaw::report {
 
 namespace {
@@ -10,22 +12,22 @@ namespace {
 // The state an event moves its instance to, if it moves it.
 bool NextState(const Event& event, LaneState current, LaneState* next) {
   const std::string& kind = event.kind;
-  if (kind == "instance.spawned") {
+  if (kind == kinds::kInstanceSpawned) {
     *next = LaneState::kInit;
-  } else if (kind == "instance.ready" || kind == "instance.thawed") {
+  } else if (kind == kinds::kInstanceReady || kind == kinds::kInstanceThawed) {
     *next = LaneState::kIdle;
-  } else if (kind == "invoke.start") {
+  } else if (kind == kinds::kInvokeStart) {
     *next = LaneState::kBusy;
-  } else if (kind == "invoke.end") {
+  } else if (kind == kinds::kInvokeEnd) {
     // The end of an invoke on an instance being stopped (a kill, a crash) does not make it
     // available again.
     if (current == LaneState::kStopping) return false;
     *next = LaneState::kIdle;
-  } else if (kind == "instance.frozen") {
+  } else if (kind == kinds::kInstanceFrozen) {
     *next = LaneState::kFrozen;
-  } else if (kind == "instance.stopping" || kind == "instance.kill_requested") {
+  } else if (kind == kinds::kInstanceStopping || kind == kinds::kInstanceKillRequested) {
     *next = LaneState::kStopping;
-  } else if (kind == "instance.gone") {
+  } else if (kind == kinds::kInstanceGone) {
     *next = LaneState::kGone;
   } else {
     return false;
@@ -36,27 +38,28 @@ bool NextState(const Event& event, LaneState current, LaneState* next) {
 // The mark an event leaves on its lane, if any.
 bool MarkOf(const Event& event, MarkKind* mark) {
   const std::string& kind = event.kind;
-  if (kind == "momento.connection.opened") {
+  if (kind == kinds::kMomentoConnectionOpened) {
     *mark = MarkKind::kConnectionOpened;
-  } else if (kind == "momento.connection.closed") {
+  } else if (kind == kinds::kMomentoConnectionClosed) {
     *mark = MarkKind::kConnectionClosed;
-  } else if (kind == "momento.rpc") {
+  } else if (kind == kinds::kMomentoRpc) {
     *mark = MarkKind::kRpc;
-  } else if (kind == "aws.request") {
+  } else if (kind == kinds::kAwsRequest) {
     const auto op = event.attrs.find("operation");
     const bool secret =
         op != event.attrs.end() && op->is_string() && op->get<std::string>() == "GetSecretValue";
     *mark = secret ? MarkKind::kSecretFetch : MarkKind::kAwsRequest;
-  } else if (kind == "instance.init_error" || kind == "instance.init_timeout") {
+  } else if (kind == kinds::kInstanceInitError || kind == kinds::kInstanceInitTimeout) {
     *mark = MarkKind::kInitError;
-  } else if (kind == "instance.exited") {
+  } else if (kind == kinds::kInstanceExited) {
     *mark = MarkKind::kExited;
-  } else if (kind == "invoke.throttled") {
+  } else if (kind == kinds::kInvokeThrottled) {
     *mark = MarkKind::kThrottled;
-  } else if (kind == "instance.spawned" || kind == "instance.ready" || kind == "instance.thawed" ||
-             kind == "invoke.start" || kind == "invoke.end" || kind == "instance.frozen" ||
-             kind == "instance.stopping" || kind == "instance.kill_requested" ||
-             kind == "instance.gone") {
+  } else if (kind == kinds::kInstanceSpawned || kind == kinds::kInstanceReady ||
+             kind == kinds::kInstanceThawed || kind == kinds::kInvokeStart ||
+             kind == kinds::kInvokeEnd || kind == kinds::kInstanceFrozen ||
+             kind == kinds::kInstanceStopping || kind == kinds::kInstanceKillRequested ||
+             kind == kinds::kInstanceGone) {
     return false;  // shown by the segments
   } else {
     *mark = MarkKind::kOther;
@@ -142,7 +145,7 @@ TimelineModel BuildTimeline(std::vector<Event> events, size_t max_marks_per_lane
     const Event& event = model.events[i];
     model.start_ms = std::min(model.start_ms, event.ms);
     model.end_ms = std::max(model.end_ms, event.ms);
-    if (event.kind == "clock.advanced") {
+    if (event.kind == kinds::kClockAdvanced) {
       model.clocks.push_back({event.ms, IntAttr(event, "by_ms"), IntAttr(event, "offset_ms"), i});
       continue;
     }
@@ -154,23 +157,23 @@ TimelineModel BuildTimeline(std::vector<Event> events, size_t max_marks_per_lane
     Lane& lane = model.lanes[it->second];
     if (lane.function.empty()) lane.function = event.function;
 
-    if (event.kind == "instance.spawned") {
+    if (event.kind == kinds::kInstanceSpawned) {
       lane.pids.push_back(IntAttr(event, "pid"));
-    } else if (event.kind == "invoke.start") {
+    } else if (event.kind == kinds::kInvokeStart) {
       ++lane.invokes;
       const auto cold = event.attrs.find("cold");
       if (cold != event.attrs.end() && cold->is_boolean() && cold->get<bool>()) {
         ++lane.cold_invokes;
       }
-    } else if (event.kind == "instance.gone") {
+    } else if (event.kind == kinds::kInstanceGone) {
       lane.gone_reason = StringAttr(event, "reason");
       if (lane.gone_reason.empty()) lane.gone_reason = "gone";
-    } else if (event.kind == "momento.connection.opened") {
+    } else if (event.kind == kinds::kMomentoConnectionOpened) {
       ++lane.connections;
-    } else if (event.kind == "momento.rpc") {
+    } else if (event.kind == kinds::kMomentoRpc) {
       ++lane.rpcs;
       ++lane.rpcs_by_method[StringAttr(event, "method")];
-    } else if (event.kind == "aws.request") {
+    } else if (event.kind == kinds::kAwsRequest) {
       ++lane.aws_requests;
       if (StringAttr(event, "operation") == "GetSecretValue") ++lane.secret_fetches;
     }

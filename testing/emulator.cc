@@ -12,16 +12,19 @@
 #include <set>
 #include <thread>
 
+#include "core/accounting.h"
+#include "core/event_kinds.h"
 #include "core/fault_target.h"
-#include "core/ledger_queries.h"
-#include "emulator/config/thaw_config.h"
-#include "emulator/control/api_handler.h"
-#include "emulator/control/control_plane.h"
-#include "emulator/control/log_sink.h"
-#include "host/emulator_host.h"
 #include "core/http/http_server.h"
+#include "core/status_macros.h"
+#include "emulator/config/thaw_config.h"
+#include "emulator/control/control_plane.h"
+#include "emulator/control/invoke_api.h"
+#include "emulator/control/log_sink.h"
 #include "emulator/process/boost_process_launcher.h"
 #include "emulator/runtimes/ric/prepare_runtime_clients.h"
+#include "host/admin_api.h"
+#include "host/emulator_session.h"
 
 namespace thaw::testing {
 
@@ -110,7 +113,7 @@ struct Emulator::Impl {
   KeepingLogSink logs;
   asio::io_context io{1};
   std::unique_ptr<BoostProcessLauncher> launcher;
-  std::unique_ptr<EmulatorHost> host;
+  std::unique_ptr<EmulatorSession> host;
   std::unique_ptr<http::HttpServer> server;
   std::thread thread;
 };
@@ -155,19 +158,18 @@ absl::StatusOr<std::unique_ptr<Emulator>> Emulator::Launch(std::unique_ptr<Impl>
   auto announce = [](const std::string& message) {
     std::fprintf(stderr, "thaw: %s\n", message.c_str());
   };
-  if (auto status = PrepareRuntimeClients(impl->config, announce); !status.ok()) return status;
+  RETURN_IF_ERROR(PrepareRuntimeClients(impl->config, announce));
   // Built before the io_context runs, as `thaw serve` does: nothing else touches them yet.
   impl->launcher = std::make_unique<BoostProcessLauncher>(impl->io);
-  EmulatorHost::Options host_options;
+  EmulatorSession::Options host_options;
   host_options.momento = impl->options.momento;
   host_options.aws = impl->options.aws;
-  auto host = EmulatorHost::Create(impl->io, impl->config, impl->ledger, impl->logs,
-                                   *impl->launcher, host_options);
+  auto host = EmulatorSession::Create(impl->io, impl->config, impl->ledger, impl->logs,
+                                      *impl->launcher, host_options);
   if (!host.ok()) return host.status();
   impl->host = *std::move(host);
   if (impl->options.http) {
-    auto server =
-        http::HttpServer::Listen(impl->io, "127.0.0.1", 0, MakeApiHandler(impl->host->control()));
+    auto server = http::HttpServer::Listen(impl->io, "127.0.0.1", 0, MakeApiHandler(*impl->host));
     if (!server.ok()) return server.status();
     impl->server = *std::move(server);
   }
@@ -206,39 +208,22 @@ Emulator::~Emulator() {
 
 InvokeResult Emulator::Invoke(const std::string& function, const std::string& payload) {
   Impl& impl = *impl_;
+  InvokeCall call;
+  call.function_name = function;
+  call.payload = payload;
+  InvokeAnswer answer =
+      asio::co_spawn(impl.io, impl.host->Invoke(std::move(call)), asio::use_future).get();
   InvokeResult out;
-  const std::string body = payload.empty() ? "{}" : payload;
-  if (!nlohmann::json::accept(body)) {
-    out.api_error = "InvalidRequestContentException";
-    out.status = 400;
-    out.payload = "Could not parse request body into json";
+  out.status = static_cast<int>(answer.status);
+  if (!answer.error.ok()) {
+    out.api_error = AwsErrorType(answer.error);
+    out.payload = LambdaErrorBody(answer.error);
     return out;
   }
-  auto outcome = asio::co_spawn(
-      impl.io,
-      [&impl, &function, &body]() -> asio::awaitable<ControlPlane::Outcome> {
-        ControlPlane& control = impl.host->control();
-        std::string name;
-        if (auto error = control.Resolve(function, "", name)) {
-          co_return ControlPlane::Outcome{*error, {}};
-        }
-        InvokeRequest request;
-        request.function = name;
-        request.payload = body;
-        co_return co_await control.Invoke(std::move(request));
-      },
-      asio::use_future);
-  ControlPlane::Outcome result = outcome.get();
-  if (result.error) {
-    out.api_error = result.error->type;
-    out.status = static_cast<int>(result.error->status);
-    out.payload = result.error->Body();
-    return out;
-  }
-  out.payload = std::move(result.result.payload);
-  out.function_error = std::move(result.result.function_error);
-  out.request_id = std::move(result.result.request_id);
-  out.instance = result.result.instance;
+  out.payload = std::move(answer.result.payload);
+  out.function_error = std::move(answer.result.function_error);
+  out.request_id = std::move(answer.result.request_id);
+  out.instance = answer.result.instance;
   return out;
 }
 
@@ -256,58 +241,32 @@ std::vector<InvokeResult> Emulator::InvokeConcurrently(const std::string& functi
 
 void Emulator::AdvanceClock(std::chrono::milliseconds by) {
   Impl& impl = *impl_;
-  impl.OnLoop([&impl, by] { impl.host->control().AdvanceClock(by); });
+  impl.OnLoop([&impl, by] { impl.host->AdvanceClock(by); });
 }
 
 std::vector<int64_t> Emulator::Reap(const std::string& function) {
   Impl& impl = *impl_;
-  return impl.OnLoop([&impl, &function] { return impl.host->control().ReapIdle(function, 0); });
+  return impl.OnLoop([&impl, &function] { return impl.host->ReapIdle(function, 0); });
 }
 
 bool Emulator::KillInstance(int64_t instance) {
   Impl& impl = *impl_;
-  return impl.OnLoop([&impl, instance] { return impl.host->control().KillInstance(instance); });
+  return impl.OnLoop([&impl, instance] { return impl.host->KillInstance(instance); });
 }
 
 absl::StatusOr<std::string> Emulator::AddFault(const nlohmann::json& spec) {
   Impl& impl = *impl_;
-  return impl.OnLoop([&impl, &spec]() -> absl::StatusOr<std::string> {
-    const auto& targets = impl.host->control().fault_targets();
-    std::string services;
-    for (FaultTarget* target : targets) {
-      services += (services.empty() ? "" : ", ") + std::string(target->service());
-    }
-    if (!spec.is_object() || !spec.contains("service") || !spec["service"].is_string()) {
-      return absl::InvalidArgumentError("service: required, one of " + services);
-    }
-    const std::string service = spec["service"];
-    for (FaultTarget* target : targets) {
-      if (target->service() == service) return target->AddFault(spec);
-    }
-    return absl::InvalidArgumentError("service: no fake named '" + service + "' (" +
-                                      (services.empty() ? "none has faults" : services) + ")");
-  });
+  return impl.OnLoop([&impl, &spec] { return impl.host->faults().AddFault(spec); });
 }
 
 void Emulator::ClearFaults() {
   Impl& impl = *impl_;
-  impl.OnLoop([&impl] {
-    for (FaultTarget* target : impl.host->control().fault_targets()) target->ClearFaults();
-  });
+  impl.OnLoop([&impl] { impl.host->faults().ClearFaults(); });
 }
 
 nlohmann::json Emulator::Faults() {
   Impl& impl = *impl_;
-  return impl.OnLoop([&impl] {
-    nlohmann::json faults = nlohmann::json::array();
-    for (FaultTarget* target : impl.host->control().fault_targets()) {
-      for (auto& fault : target->ListFaults()) {
-        fault["service"] = std::string(target->service());
-        faults.push_back(std::move(fault));
-      }
-    }
-    return faults;
-  });
+  return impl.OnLoop([&impl] { return impl.host->faults().ListFaults(); });
 }
 
 uint64_t Emulator::Mark() const { return impl_->ledger.LastSeq(); }
@@ -358,7 +317,7 @@ absl::Status Emulator::WaitUntil(const std::function<bool()>& condition, const s
 
 std::vector<int64_t> Emulator::Instances(const std::string& function) {
   std::vector<int64_t> ids;
-  for (const Event& e : Events({.kind = "instance.spawned", .function = function})) {
+  for (const Event& e : Events({.kind = kinds::kInstanceSpawned, .function = function})) {
     ids.push_back(e.instance);
   }
   std::sort(ids.begin(), ids.end());
@@ -368,14 +327,18 @@ std::vector<int64_t> Emulator::Instances(const std::string& function) {
 std::vector<int> Emulator::MomentoConnectionsPerInstance(const std::string& function) {
   const std::vector<int64_t> ids = Instances(function);
   std::map<int64_t, int> counts;
-  for (const auto& row : MomentoSummary()) counts[row["instance"]] = row["connections"];
+  for (const MomentoConnections& row : thaw::MomentoConnectionsPerInstance(ledger())) {
+    counts[row.instance] = static_cast<int>(row.connections);
+  }
   return Ordered(ids, counts);
 }
 
 std::vector<int> Emulator::MomentoDataConnectionsPerInstance(const std::string& function) {
   const std::vector<int64_t> ids = Instances(function);
   std::map<int64_t, int> counts;
-  for (const auto& row : MomentoSummary()) counts[row["instance"]] = row["data_connections"];
+  for (const MomentoConnections& row : thaw::MomentoConnectionsPerInstance(ledger())) {
+    counts[row.instance] = static_cast<int>(row.data_connections);
+  }
   return Ordered(ids, counts);
 }
 
@@ -383,7 +346,7 @@ std::vector<int> Emulator::MomentoRpcsPerInstance(const std::string& function,
                                                   const std::string& method) {
   const std::vector<int64_t> ids = Instances(function);
   std::map<int64_t, int> counts;
-  for (const Event& e : Events({.kind = "momento.rpc", .function = function})) {
+  for (const Event& e : Events({.kind = kinds::kMomentoRpc, .function = function})) {
     if (method.empty() || e.attrs.value("method", "") == method) ++counts[e.instance];
   }
   return Ordered(ids, counts);
@@ -393,7 +356,7 @@ std::vector<int> Emulator::SecretFetchesPerInstance(const std::string& function,
                                                     const std::string& secret) {
   const std::vector<int64_t> ids = Instances(function);
   std::map<int64_t, int> counts;
-  for (const Event& e : Events({.kind = "aws.request", .function = function})) {
+  for (const Event& e : Events({.kind = kinds::kAwsRequest, .function = function})) {
     if (e.attrs.value("operation", "") != "GetSecretValue") continue;
     if (secret.empty() || e.attrs.value("secret", "") == secret) ++counts[e.instance];
   }
@@ -404,31 +367,33 @@ std::vector<int> Emulator::AwsRequestsPerInstance(const std::string& function,
                                                   const std::string& operation) {
   const std::vector<int64_t> ids = Instances(function);
   std::map<int64_t, int> counts;
-  for (const Event& e : Events({.kind = "aws.request", .function = function})) {
+  for (const Event& e : Events({.kind = kinds::kAwsRequest, .function = function})) {
     if (operation.empty() || e.attrs.value("operation", "") == operation) ++counts[e.instance];
   }
   return Ordered(ids, counts);
 }
 
 int Emulator::Invocations(const std::string& function) {
-  return static_cast<int>(Events({.kind = "invoke.end", .function = function}).size());
+  return static_cast<int>(Events({.kind = kinds::kInvokeEnd, .function = function}).size());
 }
 
 int Emulator::ColdStarts(const std::string& function) {
   int cold = 0;
-  for (const Event& e : Events({.kind = "invoke.start", .function = function})) {
+  for (const Event& e : Events({.kind = kinds::kInvokeStart, .function = function})) {
     if (e.attrs.value("cold", false)) ++cold;
   }
   return cold;
 }
 
 int Emulator::Throttles(const std::string& function) {
-  return static_cast<int>(Events({.kind = "invoke.throttled", .function = function}).size());
+  return static_cast<int>(Events({.kind = kinds::kInvokeThrottled, .function = function}).size());
 }
 
-nlohmann::json Emulator::MomentoSummary() { return thaw::MomentoConnectionsPerInstance(ledger()); }
+nlohmann::json Emulator::MomentoSummary() {
+  return ToJson(thaw::MomentoConnectionsPerInstance(ledger()));
+}
 
-nlohmann::json Emulator::AwsSummary() { return thaw::AwsRequestsPerInstance(ledger()); }
+nlohmann::json Emulator::AwsSummary() { return ToJson(thaw::AwsRequestsPerInstance(ledger())); }
 
 std::vector<Event> Emulator::Events(const EventFilter& filter) const {
   return impl_->ledger.Select([&filter](const Event& e) { return filter.Matches(e); });

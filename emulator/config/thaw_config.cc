@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "core/duration.h"
+#include "core/status_macros.h"
 #include "emulator/config/function_checks.h"
 #include "emulator/config/sam_template.h"
 #include "emulator/config/serverless_config.h"
@@ -345,7 +346,7 @@ absl::Status ParseSeedSections(const Reporter& r, const YAML::Node& root, Servic
       if (kv.second.IsScalar()) {
         seed.value = kv.second.Scalar();
       } else {
-        if (auto s = CheckKeys(r, kv.second, path, {"value", "description"}); !s.ok()) return s;
+        RETURN_IF_ERROR(CheckKeys(r, kv.second, path, {"value", "description"}));
         const YAML::Node value = kv.second["value"];
         if (!value) return r.Error(kv.second, path + ".value", "required key is missing");
         seed.value = value.IsScalar() ? value.Scalar() : YamlToJsonText(value);
@@ -369,7 +370,7 @@ absl::Status ParseSeedSections(const Reporter& r, const YAML::Node& root, Servic
       if (kv.second.IsScalar()) {
         seed.value = kv.second.Scalar();
       } else {
-        if (auto s = CheckKeys(r, kv.second, path, {"type", "value"}); !s.ok()) return s;
+        RETURN_IF_ERROR(CheckKeys(r, kv.second, path, {"type", "value"}));
         if (!kv.second["value"]) {
           return r.Error(kv.second, path + ".value", "required key is missing");
         }
@@ -416,9 +417,9 @@ absl::StatusOr<ThawConfig> ParseThawYaml(const YAML::Node& root, const std::stri
         !s.ok()) {
       return s;
     }
-    if (auto s = ParseSeedSections(r, root, config.seeds); !s.ok()) return s;
+    RETURN_IF_ERROR(ParseSeedSections(r, root, config.seeds));
     if (const YAML::Node settings = root["settings"]; settings) {
-      if (auto s = ParseSettings(r, settings, base_dir, config.settings); !s.ok()) return s;
+      RETURN_IF_ERROR(ParseSettings(r, settings, base_dir, config.settings));
     }
     const YAML::Node functions = root["functions"];
     if (!functions) {
@@ -494,7 +495,7 @@ absl::StatusOr<ServiceSeeds> ParseSeeds(const std::string& yaml, const std::stri
     const YAML::Node root = YAML::Load(yaml);
     if (root.IsNull()) return seeds;
     if (!root.IsMap()) return r.Error(root, "", "expected a mapping");
-    if (auto s = ParseSeedSections(r, root, seeds); !s.ok()) return s;
+    RETURN_IF_ERROR(ParseSeedSections(r, root, seeds));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
                                       ": invalid YAML: " + e.msg);

@@ -17,6 +17,9 @@
 #include <cstring>
 #include <sstream>
 
+#include "core/accounting.h"
+#include "core/event_kinds.h"
+#include "core/json_text.h"
 #include "emulator/control/function_reference.h"
 #include "emulator/control/ids.h"
 
@@ -53,7 +56,7 @@ int ListenOnLoopback(uint16_t& port) {
 }
 
 std::string ErrorJson(const std::string& type, const std::string& message) {
-  return nlohmann::json{{"errorType", type}, {"errorMessage", message}}.dump();
+  return JsonText(nlohmann::json{{"errorType", type}, {"errorMessage", message}});
 }
 
 }  // namespace
@@ -102,17 +105,17 @@ std::string ControlPlane::FunctionArn(const std::string& name) const {
          ":function:" + name;
 }
 
-std::optional<AwsError> ControlPlane::Resolve(std::string_view function_name,
-                                              std::string_view qualifier, std::string& name) const {
+absl::StatusOr<std::string> ControlPlane::Resolve(std::string_view function_name,
+                                                  std::string_view qualifier) const {
   auto ref = ParseFunctionReference(function_name);
   if (!ref.ok()) {
-    return AwsError{400, "ValidationException", std::string(ref.status().message())};
+    return AwsError("ValidationException", std::string(ref.status().message()));
   }
   std::string q(qualifier);
   if (!ref->qualifier.empty() && !q.empty() && ref->qualifier != q) {
-    return AwsError{400, "InvalidParameterValueException",
+    return AwsError("InvalidParameterValueException",
                     "The derived qualifier from the function name does not match the specified "
-                    "qualifier."};
+                    "qualifier.");
   }
   if (q.empty()) q = ref->qualifier;
   const bool other_place = (!ref->region.empty() && ref->region != config_.settings.region) ||
@@ -131,10 +134,9 @@ std::optional<AwsError> ControlPlane::Resolve(std::string_view function_name,
             : "arn:aws:lambda:" + (ref->region.empty() ? config_.settings.region : ref->region) +
                   ":" + ref->account + ":function:" + ref->name;
     if (!q.empty()) arn += ":" + q;
-    return AwsError{404, "ResourceNotFoundException", "Function not found: " + arn};
+    return AwsError("ResourceNotFoundException", "Function not found: " + arn, 404);
   }
-  name = resolved;
-  return std::nullopt;
+  return resolved;
 }
 
 std::shared_ptr<Instance> ControlPlane::TakeIdle(const std::string& function) {
@@ -183,7 +185,7 @@ void ControlPlane::StartProvisioned(const FunctionConfig& fn) {
   std::shared_ptr<Instance> instance = NewInstance(fn, /*provisioned=*/true);
   if (absl::Status started = StartInstance(*instance, nullptr); !started.ok()) {
     instances_.erase(instance->id());
-    ledger_.Append(instance->id(), fn.name, "instance.gone",
+    ledger_.Append(instance->id(), fn.name, kinds::kInstanceGone,
                    {{"reason", "launch_failed"}, {"error", std::string(started.message())}});
   }
 }
@@ -199,27 +201,23 @@ std::string ControlPlane::ThrottleReason(const FunctionConfig& fn) const {
   return unreserved_in_flight_ >= unreserved_pool_ ? "ConcurrentInvocationLimitExceeded" : "";
 }
 
-asio::awaitable<ControlPlane::Outcome> ControlPlane::Invoke(InvokeRequest request) {
-  Outcome outcome;
+asio::awaitable<absl::StatusOr<InvokeResult>> ControlPlane::Invoke(InvokeRequest request) {
   const auto fn_it = config_.functions.find(request.function);
   if (fn_it == config_.functions.end()) {
-    outcome.error = AwsError{404, "ResourceNotFoundException",
-                             "Function not found: " + FunctionArn(request.function)};
-    co_return outcome;
+    co_return AwsError("ResourceNotFoundException",
+                       "Function not found: " + FunctionArn(request.function), 404);
   }
   const FunctionConfig& fn = fn_it->second;
   if (shutting_down_) {
-    outcome.error = AwsError{503, "ServiceException", "thaw is shutting down", "", "Service"};
-    co_return outcome;
+    co_return AwsError("ServiceException", "thaw is shutting down", 503);
   }
 
   auto inv = std::make_shared<Invocation>(io_.get_executor());
   if (!request.client_context.empty()) {
     std::string decoded;
     if (!Base64Decode(request.client_context, decoded) || !nlohmann::json::accept(decoded)) {
-      outcome.error = AwsError{400, "InvalidRequestContentException",
-                               "Client context must be a valid Base64-encoded JSON object."};
-      co_return outcome;
+      co_return AwsError("InvalidRequestContentException",
+                         "Client context must be a valid Base64-encoded JSON object.");
     }
     inv->client_context_json = std::move(decoded);
   }
@@ -229,9 +227,8 @@ asio::awaitable<ControlPlane::Outcome> ControlPlane::Invoke(InvokeRequest reques
 
   std::shared_ptr<Instance> instance;
   if (const std::string reason = ThrottleReason(fn); !reason.empty()) {
-    ledger_.Append(0, fn.name, "invoke.throttled", {{"reason", reason}});
-    outcome.error = AwsError{429, "TooManyRequestsException", "Rate Exceeded.", reason};
-    co_return outcome;
+    ledger_.Append(0, fn.name, kinds::kInvokeThrottled, {{"reason", reason}});
+    co_return AwsThrottle("Rate Exceeded.", reason);
   }
   instance = TakeIdle(fn.name);
   if (!instance) {
@@ -240,14 +237,15 @@ asio::awaitable<ControlPlane::Outcome> ControlPlane::Invoke(InvokeRequest reques
                     std::chrono::seconds(fn.timeout_s);
     if (absl::Status started = StartInstance(*instance, inv); !started.ok()) {
       instances_.erase(instance->id());
-      ledger_.Append(instance->id(), fn.name, "instance.gone",
+      ledger_.Append(instance->id(), fn.name, kinds::kInstanceGone,
                      {{"reason", "launch_failed"}, {"error", std::string(started.message())}});
-      outcome.result.request_id = inv->request_id;
-      outcome.result.function_error = "Unhandled";
-      outcome.result.payload =
+      InvokeResult failed;
+      failed.request_id = inv->request_id;
+      failed.function_error = "Unhandled";
+      failed.payload =
           ErrorJson("Runtime.InvalidEntrypoint",
                     "RequestId: " + inv->request_id + " Error: " + std::string(started.message()));
-      co_return outcome;
+      co_return failed;
     }
   } else {
     inv->deadline = std::chrono::steady_clock::now() + std::chrono::seconds(fn.timeout_s);
@@ -277,8 +275,7 @@ asio::awaitable<ControlPlane::Outcome> ControlPlane::Invoke(InvokeRequest reques
   }
   --in_flight_[fn.name];
   if (!reserved) --unreserved_in_flight_;
-  outcome.result = std::move(*inv->result);
-  co_return outcome;
+  co_return std::move(*inv->result);
 }
 
 void ControlPlane::OnAvailable(Instance& instance) {
@@ -380,13 +377,13 @@ std::vector<int64_t> ControlPlane::ReapIdle(const std::string& function, int64_t
 bool ControlPlane::KillInstance(int64_t instance) {
   auto it = instances_.find(instance);
   if (it == instances_.end() || it->second->state() == Instance::State::kGone) return false;
-  ledger_.Append(instance, it->second->function().name, "instance.kill_requested");
+  ledger_.Append(instance, it->second->function().name, kinds::kInstanceKillRequested);
   it->second->Crash("killed");
   return true;
 }
 
 void ControlPlane::AdvanceClock(std::chrono::milliseconds by) {
-  ledger_.Append(0, "", "clock.advanced",
+  ledger_.Append(0, "", kinds::kClockAdvanced,
                  {{"by_ms", by.count()},
                   {"offset_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                     scheduler_.clock().offset() + by)
@@ -405,7 +402,7 @@ asio::awaitable<void> ControlPlane::SleepOnScheduler(std::chrono::milliseconds d
 
 std::string ControlPlane::InvokeAsync(InvokeRequest request) {
   const std::string event_id = NewRequestId();
-  ledger_.Append(0, request.function, "invoke.queued", {{"event_id", event_id}});
+  ledger_.Append(0, request.function, kinds::kInvokeQueued, {{"event_id", event_id}});
   asio::co_spawn(io_, RunAsync(event_id, std::move(request)), asio::detached);
   return event_id;
 }
@@ -420,37 +417,36 @@ asio::awaitable<void> ControlPlane::RunAsync(std::string event_id, InvokeRequest
   int attempt = 1;
   const std::string function = request.function;
   while (!shutting_down_) {
-    Outcome outcome = co_await Invoke(request);
+    absl::StatusOr<InvokeResult> outcome = co_await Invoke(request);
     if (shutting_down_) break;
     std::string retry_reason;
     std::chrono::milliseconds delay(0);
-    if (outcome.error && outcome.error->status == 429) {
+    if (!outcome.ok() && AwsHttpStatus(outcome.status()) == 429) {
       retry_reason = "throttled";
       delay = backoff;
       backoff = std::min(backoff * 2, std::chrono::milliseconds(std::chrono::minutes(5)));
       if (scheduler_.clock().Now() - queued_at + delay > kMaxEventAge) {
-        ledger_.Append(0, function, "invoke.dropped",
+        ledger_.Append(0, function, kinds::kInvokeDropped,
                        {{"event_id", event_id}, {"reason", "max_event_age"}});
         co_return;
       }
-    } else if (outcome.error) {
-      ledger_.Append(0, function, "invoke.dropped",
-                     {{"event_id", event_id}, {"reason", outcome.error->type}});
+    } else if (!outcome.ok()) {
+      ledger_.Append(0, function, kinds::kInvokeDropped,
+                     {{"event_id", event_id}, {"reason", AwsErrorType(outcome.status())}});
       co_return;
-    } else if (!outcome.result.function_error.empty() && attempt < kMaxAttempts) {
+    } else if (!outcome->function_error.empty() && attempt < kMaxAttempts) {
       retry_reason = "function_error";
       delay = std::chrono::minutes(attempt);
       ++attempt;
     } else {
-      ledger_.Append(
-          outcome.result.instance, function, "invoke.async_done",
-          {{"event_id", event_id},
-           {"request_id", outcome.result.request_id},
-           {"attempts", attempt},
-           {"outcome", outcome.result.function_error.empty() ? "success" : "function_error"}});
+      ledger_.Append(outcome->instance, function, kinds::kInvokeAsyncDone,
+                     {{"event_id", event_id},
+                      {"request_id", outcome->request_id},
+                      {"attempts", attempt},
+                      {"outcome", outcome->function_error.empty() ? "success" : "function_error"}});
       co_return;
     }
-    ledger_.Append(0, function, "invoke.retry_scheduled",
+    ledger_.Append(0, function, kinds::kInvokeRetryScheduled,
                    {{"event_id", event_id},
                     {"reason", retry_reason},
                     {"attempt", attempt},
@@ -571,20 +567,11 @@ nlohmann::json ControlPlane::InstancesJson() const {
 }
 
 std::string ControlPlane::MetricsText() const {
-  std::map<std::string, std::map<std::string, long>> invocations;  // fn -> outcome -> n
-  std::map<std::string, long> cold, throttles, spawned;
-  for (const Event& e : ledger_.Since(0)) {
-    if (e.kind == "invoke.end") {
-      std::string outcome = e.attrs.value("outcome", "");
-      outcome = outcome.substr(0, outcome.find(':'));
-      ++invocations[e.function][outcome];
-      if (e.attrs.value("cold", false)) ++cold[e.function];
-    } else if (e.kind == "invoke.throttled") {
-      ++throttles[e.function];
-    } else if (e.kind == "instance.spawned") {
-      ++spawned[e.function];
-    }
-  }
+  const std::vector<InvocationStats> stats =
+      InvocationStatsPerFunction(ledger_.Select([](const Event& e) {
+        return e.kind == kinds::kInvokeEnd || e.kind == kinds::kInvokeThrottled ||
+               e.kind == kinds::kInstanceSpawned;
+      }));
   std::map<std::string, std::map<std::string, long>> states;
   for (const auto& [name, fn] : config_.functions) {
     for (const char* s : {"initializing", "idle", "busy"}) states[name][s] = 0;
@@ -597,25 +584,34 @@ std::string ControlPlane::MetricsText() const {
   std::ostringstream out;
   out << "# HELP thaw_invocations_total Invocations answered, by function and outcome.\n"
       << "# TYPE thaw_invocations_total counter\n";
-  for (const auto& [fn, by_outcome] : invocations) {
-    for (const auto& [outcome, n] : by_outcome) {
-      out << "thaw_invocations_total{function=\"" << fn << "\",outcome=\"" << outcome << "\"} " << n
-          << "\n";
+  for (const InvocationStats& s : stats) {
+    for (const auto& [outcome, n] : s.outcomes) {
+      out << "thaw_invocations_total{function=\"" << s.function << "\",outcome=\"" << outcome
+          << "\"} " << n << "\n";
     }
   }
   out << "# HELP thaw_cold_starts_total Invocations served by an instance's first event.\n"
       << "# TYPE thaw_cold_starts_total counter\n";
-  for (const auto& [fn, n] : cold)
-    out << "thaw_cold_starts_total{function=\"" << fn << "\"} " << n << "\n";
+  for (const InvocationStats& s : stats) {
+    if (s.cold_starts > 0) {
+      out << "thaw_cold_starts_total{function=\"" << s.function << "\"} " << s.cold_starts << "\n";
+    }
+  }
   out << "# HELP thaw_instances_spawned_total Instances started.\n"
       << "# TYPE thaw_instances_spawned_total counter\n";
-  for (const auto& [fn, n] : spawned) {
-    out << "thaw_instances_spawned_total{function=\"" << fn << "\"} " << n << "\n";
+  for (const InvocationStats& s : stats) {
+    if (s.instances > 0) {
+      out << "thaw_instances_spawned_total{function=\"" << s.function << "\"} " << s.instances
+          << "\n";
+    }
   }
   out << "# HELP thaw_throttles_total Invokes refused with 429.\n"
       << "# TYPE thaw_throttles_total counter\n";
-  for (const auto& [fn, n] : throttles)
-    out << "thaw_throttles_total{function=\"" << fn << "\"} " << n << "\n";
+  for (const InvocationStats& s : stats) {
+    if (s.throttles > 0) {
+      out << "thaw_throttles_total{function=\"" << s.function << "\"} " << s.throttles << "\n";
+    }
+  }
   out << "# HELP thaw_instances Live instances by state.\n"
       << "# TYPE thaw_instances gauge\n";
   for (const auto& [fn, by_state] : states) {

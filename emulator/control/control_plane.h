@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "core/aws_error.h"
 #include "core/fault_target.h"
 #include "core/instance_services.h"
 #include "core/ledger.h"
 #include "emulator/config/thaw_config.h"
-#include "emulator/control/aws_error.h"
 #include "emulator/control/instance.h"
 #include "emulator/control/invocation.h"
 #include "emulator/control/log_sink.h"
@@ -40,12 +40,6 @@ namespace thaw {
 // start once `io` runs.
 class ControlPlane : public Instance::Owner {
  public:
-  // What an invoke produced: an API error (nothing ran) or the function's answer.
-  struct Outcome {
-    std::optional<AwsError> error;
-    InvokeResult result;
-  };
-
   ControlPlane(boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger, LogSink& logs,
                ProcessLauncher& launcher, Scheduler& scheduler);
   ~ControlPlane() override;
@@ -53,13 +47,15 @@ class ControlPlane : public Instance::Owner {
   ControlPlane& operator=(const ControlPlane&) = delete;
 
   // Resolves an Invoke API FunctionName (name, alias from ThawConfig::aliases, or ARN of
-  // either) and Qualifier to a configured function's name; otherwise the AWS error (404
-  // ResourceNotFoundException, 400 for a malformed name).
-  std::optional<AwsError> Resolve(std::string_view function_name, std::string_view qualifier,
-                                  std::string& name) const;
+  // either) and Qualifier to a configured function's name; otherwise the AWS error
+  // (core/aws_error.h: 404 ResourceNotFoundException, 400 for a malformed name).
+  absl::StatusOr<std::string> Resolve(std::string_view function_name,
+                                      std::string_view qualifier) const;
 
-  // Runs one synchronous invocation to its end. `request.function` must be resolved.
-  boost::asio::awaitable<Outcome> Invoke(InvokeRequest request);
+  // Runs one synchronous invocation to its end and returns the function's answer, or the AWS
+  // error (core/aws_error.h) when the platform refused it and nothing ran (429, 404, 503...).
+  // `request.function` must be resolved.
+  boost::asio::awaitable<absl::StatusOr<InvokeResult>> Invoke(InvokeRequest request);
   // Queues an asynchronous (Event) invocation and returns at once. Like Lambda, a throttled
   // event is retried with backoff (for up to 6 hours) and a failed one twice more (after 1
   // and 2 minutes), on the scheduler clock. Returns the event's id.
@@ -102,10 +98,6 @@ class ControlPlane : public Instance::Owner {
                            std::optional<SandboxAddress> in_sandbox = std::nullopt);
   // How instances run: settings.isolation, or kProcess where sandboxes are unavailable.
   Isolation isolation() const { return sandbox_ ? Isolation::kSandbox : Isolation::kProcess; }
-  // Adds a fake whose faults the admin API (/_thaw/faults) and scenarios program.
-  // `target` must outlive the control plane.
-  void AddFaultTarget(FaultTarget* target) { fault_targets_.push_back(target); }
-  const std::vector<FaultTarget*>& fault_targets() const { return fault_targets_; }
 
  private:
   std::shared_ptr<Instance> TakeIdle(const std::string& function);
@@ -140,7 +132,6 @@ class ControlPlane : public Instance::Owner {
   std::vector<Service> services_;
   // Set when instances run in sandboxes: how to make them (user namespace or not).
   std::optional<SandboxOptions> sandbox_;
-  std::vector<FaultTarget*> fault_targets_;
   // Per function, instances ready for an event; the back is the most recently used.
   // Provisioned instances have a stack of their own, taken first.
   std::map<std::string, std::vector<std::weak_ptr<Instance>>> idle_;

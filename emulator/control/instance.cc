@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/event_kinds.h"
+#include "core/json_text.h"
 #include "emulator/control/ids.h"
 #include "emulator/control/instance_environment.h"
 #include "emulator/control/runtime_api.h"
@@ -34,7 +36,7 @@ std::string FormatMs(double ms) {
 }
 
 std::string ErrorJson(const std::string& type, const std::string& message) {
-  return nlohmann::json{{"errorType", type}, {"errorMessage", message}}.dump();
+  return JsonText(nlohmann::json{{"errorType", type}, {"errorMessage", message}});
 }
 
 }  // namespace
@@ -142,7 +144,7 @@ absl::Status Instance::Launch() {
   if (!process.ok()) return process.status();
   process_ = *std::move(process);
   process_exited_ = false;
-  ledger_.Append(id_, function_.name, "instance.spawned",
+  ledger_.Append(id_, function_.name, kinds::kInstanceSpawned,
                  {{"pid", process_->pid()},
                   {"runtime_api_port", runtime_api_->port()},
                   {"log_stream", log_stream_},
@@ -156,7 +158,7 @@ void Instance::OnInitTimeout() {
   if (state_ != State::kInitializing || suppressed_init_) return;
   const double limit_ms = std::chrono::duration<double, std::milli>(settings_.init_timeout).count();
   Log("INIT_REPORT Init Duration: " + FormatMs(limit_ms) + " ms\tPhase: init\tStatus: timeout");
-  ledger_.Append(id_, function_.name, "instance.init_timeout", {{"init_limit_ms", limit_ms}});
+  ledger_.Append(id_, function_.name, kinds::kInstanceInitTimeout, {{"init_limit_ms", limit_ms}});
   // Lambda retries the init during the first invoke, bounded by the function timeout.
   suppressed_init_ = true;
   if (process_) process_->SignalGroup(SIGKILL);
@@ -183,21 +185,21 @@ void Instance::Freeze() {
   if (frozen_ || !settings_.freeze || !process_ || process_exited_) return;
   process_->SignalGroup(SIGSTOP);
   frozen_ = true;
-  ledger_.Append(id_, function_.name, "instance.frozen");
+  ledger_.Append(id_, function_.name, kinds::kInstanceFrozen);
 }
 
 void Instance::Thaw() {
   if (!frozen_) return;
   frozen_ = false;
   if (process_) process_->SignalGroup(SIGCONT);
-  ledger_.Append(id_, function_.name, "instance.thawed");
+  ledger_.Append(id_, function_.name, kinds::kInstanceThawed);
 }
 
 asio::awaitable<std::shared_ptr<Invocation>> Instance::NextEvent() {
   if (state_ == State::kInitializing) {
     init_timer_.cancel();
     init_ms_ = MsSince(spawned_at_);
-    ledger_.Append(id_, function_.name, "instance.ready",
+    ledger_.Append(id_, function_.name, kinds::kInstanceReady,
                    {{"init_ms", init_ms_}, {"suppressed_init", suppressed_init_}});
     if (current_) {
       state_ = State::kBusy;
@@ -241,7 +243,7 @@ void Instance::Deliver() {
   nlohmann::json attrs(nlohmann::json::value_t::object);
   attrs.emplace("request_id", inv.request_id);
   attrs.emplace("cold", cold_);
-  ledger_.Append(id_, function_.name, "invoke.start", std::move(attrs));
+  ledger_.Append(id_, function_.name, kinds::kInvokeStart, std::move(attrs));
 }
 
 std::string Instance::function_arn() const {
@@ -287,7 +289,7 @@ Instance::PostStatus Instance::PostInitError(const std::string& error_type, std:
   if (state_ != State::kInitializing) return PostStatus::kInvalidState;
   Log("INIT_REPORT Init Duration: " + FormatMs(MsSince(spawned_at_)) +
       " ms\tPhase: init\tStatus: error\tError Type: " + error_type);
-  ledger_.Append(id_, function_.name, "instance.init_error", {{"error_type", error_type}});
+  ledger_.Append(id_, function_.name, kinds::kInstanceInitError, {{"error_type", error_type}});
   std::optional<InvokeResult> result;
   if (current_) {
     result.emplace();
@@ -336,7 +338,7 @@ void Instance::Finish(InvokeResult result, const std::string& outcome) {
   attrs.emplace("outcome", final_outcome);
   attrs.emplace("cold", cold_);
   attrs.emplace("max_memory_mb", peak_mb);
-  ledger_.Append(id_, function_.name, "invoke.end", std::move(attrs));
+  ledger_.Append(id_, function_.name, kinds::kInvokeEnd, std::move(attrs));
   cold_ = false;
   ++invocations_;
   last_answered_id_ = inv->request_id;
@@ -371,7 +373,7 @@ void Instance::OnLine(std::string_view line, bool) { Log(line); }
 void Instance::OnExit(const ExitInfo& info) {
   process_exited_ = true;
   frozen_ = false;
-  ledger_.Append(id_, function_.name, "instance.exited",
+  ledger_.Append(id_, function_.name, kinds::kInstanceExited,
                  {{"pid", process_ ? process_->pid() : 0}, {"exit", info.Describe()}});
   if (state_ == State::kGone) {
     owner_.OnProcessExit(*this);
@@ -419,7 +421,7 @@ void Instance::Stop(const std::string& reason) {
   stop_reason_ = reason;
   // Marks where shutting down begins (instance.gone comes once the process has exited), so
   // the report can draw it.
-  ledger_.Append(id_, function_.name, "instance.stopping", {{"reason", reason}});
+  ledger_.Append(id_, function_.name, kinds::kInstanceStopping, {{"reason", reason}});
   init_timer_.cancel();
   // A waiting /next is left waiting, as in Lambda: the runtime learns of the end by SIGTERM.
   if (process_ && !process_exited_) {
@@ -443,7 +445,7 @@ void Instance::BecomeGone(const std::string& reason, const nlohmann::json& detai
   state_ = State::kGone;
   nlohmann::json attrs = {{"reason", reason}, {"invocations", invocations_}};
   for (const auto& [key, value] : detail.items()) attrs[key] = value;
-  ledger_.Append(id_, function_.name, "instance.gone", attrs);
+  ledger_.Append(id_, function_.name, kinds::kInstanceGone, attrs);
   next_wake_.cancel();
   if (runtime_api_) runtime_api_->Close();
   owner_.OnGone(*this);

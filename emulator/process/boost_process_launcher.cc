@@ -222,6 +222,13 @@ absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
     // Every descriptor but stdio is closed at exec (CLOSE_RANGE_CLOEXEC), so no listener of thaw's
     // leaks into a function, while Boost's exec-error pipe still works.
     ::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+    // thaw raises its own soft descriptor limit (it serves many instances); a function gets
+    // Lambda's 1,024 back.
+    struct rlimit files;
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur > kLambdaOpenFiles) {
+      files.rlim_cur = kLambdaOpenFiles;
+      ::setrlimit(RLIMIT_NOFILE, &files);
+    }
   });
 
   std::error_code ec;

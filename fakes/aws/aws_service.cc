@@ -9,8 +9,14 @@
 #include <regex>
 #include <set>
 
+#include "core/aws_error.h"
 #include "core/duration.h"
-#include "fakes/aws/aws_error.h"
+#include "core/event_kinds.h"
+#include "core/fault_registry.h"
+#include "core/http/fault_routes.h"
+#include "core/http/json_body.h"
+#include "core/json_text.h"
+#include "core/status_macros.h"
 
 namespace thaw::aws {
 
@@ -116,7 +122,7 @@ absl::StatusOr<std::string> AwsService::AddFault(const Json& spec) {
                           {"secret", &fault.secret},
                           {"error", &fault.error_type},
                           {"message", &fault.message}}) {
-    if (auto s = string_field(key, *out); !s.ok()) return s;
+    RETURN_IF_ERROR(string_field(key, *out));
   }
   if (spec.contains("instance")) {
     if (!spec["instance"].is_number_integer() || spec["instance"].get<int64_t>() < 1) {
@@ -276,7 +282,7 @@ void AwsService::RunDueRotations() {
       attrs["outcome"] = AwsErrorType(rotated.status());
       attrs["message"] = std::string(rotated.status().message());
     }
-    ledger_.Append(0, "", kRotationKind, std::move(attrs));
+    ledger_.Append(0, "", kinds::kAwsRotation, std::move(attrs));
   }
 }
 
@@ -348,11 +354,11 @@ absl::StatusOr<Json> AwsService::Dispatch(Call& call, const Json& body) {
     };
     if (op == "CreateSecret") {
       call.secret = string_field("Name");
-      if (auto s = Authorize(call, action, secrets_.ResourceArn(call.secret)); !s.ok()) return s;
+      RETURN_IF_ERROR(Authorize(call, action, secrets_.ResourceArn(call.secret)));
       return secrets_.CreateSecret(body);
     }
     if (op == "ListSecrets" || op == "BatchGetSecretValue") {
-      if (auto s = Authorize(call, action, "*"); !s.ok()) return s;
+      RETURN_IF_ERROR(Authorize(call, action, "*"));
       if (op == "ListSecrets") return secrets_.ListSecrets(body);
       return secrets_.BatchGetSecretValue(body, [this, &call](const std::string& arn) {
         return Authorize(call, "secretsmanager:GetSecretValue", arn);
@@ -364,7 +370,7 @@ absl::StatusOr<Json> AwsService::Dispatch(Call& call, const Json& body) {
     }
     call.secret = string_field("SecretId");
     if (!call.secret.empty()) {
-      if (auto s = Authorize(call, action, secrets_.ResourceArn(call.secret)); !s.ok()) return s;
+      RETURN_IF_ERROR(Authorize(call, action, secrets_.ResourceArn(call.secret)));
     }
     return (secrets_.*(it->second))(body);
   }
@@ -400,7 +406,7 @@ absl::StatusOr<Json> AwsService::Dispatch(Call& call, const Json& body) {
     names.push_back(call.parameter);
   }
   for (const std::string& name : names) {
-    if (auto s = Authorize(call, action, parameters_.ResourceArn(name)); !s.ok()) return s;
+    RETURN_IF_ERROR(Authorize(call, action, parameters_.ResourceArn(name)));
     if (name.rfind(ParameterStore::kSecretReferencePrefix, 0) == 0) {
       std::string id = name.substr(std::string(ParameterStore::kSecretReferencePrefix).size());
       id = id.substr(0, id.find(':'));
@@ -521,7 +527,7 @@ http::Response AwsService::Finish(const http::Request& request, Call& call,
                                 ? 500
                                 : 400;
     Json error = {{"__type", type}, {"Message", std::string(result.status().message())}};
-    response = http::MakeResponse(request, status, error.dump(), kJsonType);
+    response = http::MakeResponse(request, status, JsonText(error), kJsonType);
     response.set("X-Amzn-Errortype", type);
     attrs["outcome"] = type;
     attrs["status"] = status;
@@ -531,7 +537,7 @@ http::Response AwsService::Finish(const http::Request& request, Call& call,
   attrs["latency_ms"] =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - call.start)
           .count();
-  ledger_.Append(call.credential.instance, call.credential.function, kRequestKind,
+  ledger_.Append(call.credential.instance, call.credential.function, kinds::kAwsRequest,
                  std::move(attrs));
   return response;
 }
@@ -583,40 +589,10 @@ asio::awaitable<http::Response> AwsService::Serve(const http::Request& request, 
 }
 
 http::Response AwsService::HandleAdmin(const http::Request& request) {
-  const std::string_view target = request.target();
-  constexpr std::string_view kFaults = "/_thaw/faults";
-  if (target == kFaults && request.method() == beast::http::verb::delete_) {
-    const size_t cleared = ListFaults().size();
-    ClearFaults();
-    return http::MakeResponse(request, 200, Json{{"cleared", cleared}}.dump());
-  }
-  if (target == kFaults && request.method() == beast::http::verb::get) {
-    return http::MakeResponse(request, 200, Json{{"faults", ListFaults()}}.dump());
-  }
-  if (target == kFaults && request.method() == beast::http::verb::post) {
-    Json body = Json::parse(request.body(), nullptr, false);
-    if (body.is_discarded() || !body.is_object()) {
-      return http::MakeResponse(request, 400, R"({"message":"expected a JSON object"})");
-    }
-    if (body.contains("service") && body["service"] != "aws") {
-      return http::MakeResponse(request, 400, R"({"message":"service: only \"aws\" here"})");
-    }
-    auto id = AddFault(body);
-    if (!id.ok()) {
-      return http::MakeResponse(request, 400,
-                                Json{{"message", std::string(id.status().message())}}.dump());
-    }
-    return http::MakeResponse(request, 201, Json{{"id", *id}}.dump());
-  }
-  if (request.method() == beast::http::verb::delete_ && target.starts_with("/_thaw/faults/")) {
-    const std::string_view id = target.substr(kFaults.size() + 1);
-    if (!RemoveFault(id)) {
-      return http::MakeResponse(request, 404,
-                                Json{{"message", "no fault " + std::string(id)}}.dump());
-    }
-    return http::MakeResponse(request, 200, Json{{"removed", std::string(id)}}.dump());
-  }
-  return http::MakeResponse(request, 404, R"({"message":"no such admin route"})");
+  FaultRegistry registry;
+  registry.Add(this);
+  if (auto response = http::RouteFaults(registry, request)) return *std::move(response);
+  return http::JsonError(request, 404, "no such admin route");
 }
 
 http::Handler AwsService::MakeHandler() {

@@ -13,9 +13,10 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "core/event_kinds.h"
 #include "core/fault_target.h"
-#include "core/ledger.h"
 #include "core/http/http_server.h"
+#include "core/ledger.h"
 #include "fakes/aws/credential_store.h"
 #include "fakes/aws/iam_evaluator.h"
 #include "fakes/aws/parameter_store.h"
@@ -82,9 +83,7 @@ class AwsService : public FaultTarget {
   using SecretRenderer =
       std::function<std::string(const AwsCredential& reader, const std::string& value)>;
 
-  inline static constexpr char kRequestKind[] = "aws.request";
   // A secret rotated by a `rotate` fault: secret, version, fault.
-  inline static constexpr char kRotationKind[] = "aws.rotation";
 
   AwsService(Options options, Ledger& ledger, CredentialStore& credentials, SecretStore& secrets,
              ParameterStore& parameters);

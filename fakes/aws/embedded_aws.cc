@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/event_kinds.h"
+
 namespace thaw::aws {
 
 EmbeddedAws::EmbeddedAws(boost::asio::io_context& io, Ledger& ledger, const SchedulerClock& clock,
@@ -24,7 +26,7 @@ EmbeddedAws::EmbeddedAws(boost::asio::io_context& io, Ledger& ledger, const Sche
     const std::string note = "function " + caller.function +
                              " declares no IAM statements: the fake AWS allows all its calls";
     std::fprintf(stderr, "thaw: %s\n", note.c_str());
-    ledger_.Append(caller.instance, caller.function, kNoteKind,
+    ledger_.Append(caller.instance, caller.function, kinds::kAwsNote,
                    {{"note", note}, {"policy", "allow-all"}});
   });
   service_->SetSecretRenderer([this](const AwsCredential& reader, const std::string& value) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "core/event_kinds.h"
 #include "core/http/http_server.h"
 #include "core/instance_services.h"
 #include "core/ledger.h"
@@ -79,7 +80,6 @@ class EmbeddedAws : public InstanceServices {
   using KeyMinter = std::function<std::string(int64_t instance, const std::string& function)>;
   void SetKeyMinter(KeyMinter minter) { minter_ = std::move(minter); }
   inline static constexpr char kMomentoKeyPlaceholder[] = "{{momento_api_key}}";
-  inline static constexpr char kNoteKind[] = "aws.note";
 
   AwsService& service() { return *service_; }
   // The secrets behind the service (scenarios rotate them directly, unsigned).

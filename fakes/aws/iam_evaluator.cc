@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "fakes/aws/aws_error.h"
+#include "core/aws_error.h"
 
 namespace thaw::aws {
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "core/event_kinds.h"
 #include "core/http/http_server.h"
 #include "core/ledger.h"
 #include "core/ledger_jsonl_writer.h"
@@ -27,7 +28,7 @@ int StartError(const std::string& what) {
 }
 
 void PrintRequest(const Event& event) {
-  if (event.kind != AwsService::kRequestKind) return;
+  if (event.kind != kinds::kAwsRequest) return;
   const auto& a = event.attrs;
   std::string subject = a.value("secret", a.value("parameter", ""));
   std::fprintf(stdout, "thaw aws: %s.%s %s -> %s (%.2f ms)\n", a.value("service", "").c_str(),

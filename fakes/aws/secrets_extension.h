@@ -12,9 +12,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/event_kinds.h"
+#include "core/http/http_server.h"
 #include "core/ledger.h"
 #include "core/scheduler_clock.h"
-#include "core/http/http_server.h"
 #include "fakes/aws/aws_service.h"
 #include "fakes/aws/credential_store.h"
 
@@ -49,7 +50,6 @@ class SecretsExtension {
     int max_connections = 3;                   // PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS
   };
   inline static constexpr char kName[] = "parameters-and-secrets";
-  inline static constexpr char kReadKind[] = "aws.extension";
   inline static constexpr char kTokenHeader[] = "X-Aws-Parameters-Secrets-Token";
   inline static constexpr char kPortVariable[] = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT";
 

@@ -7,7 +7,7 @@
 #include <initializer_list>
 #include <memory>
 
-#include "fakes/aws/aws_error.h"
+#include "core/aws_error.h"
 
 namespace thaw::aws::sigv4 {
 

@@ -5,7 +5,7 @@
 #include <cctype>
 #include <ctime>
 
-#include "fakes/aws/aws_error.h"
+#include "core/aws_error.h"
 
 namespace thaw::aws {
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/event_kinds.h"
 
 namespace thaw::momento {
 
@@ -104,11 +105,12 @@ absl::StatusOr<std::string> ConnectionTracker::Adopt(int fd, ConnectionAttributi
           Tracked{fd, watch_fd, attribution, std::chrono::steady_clock::now(), Now()};
     }
   }
-  ledger_.Append(attribution.instance, attribution.function, std::string(kOpenedKind),
+  ledger_.Append(attribution.instance, attribution.function,
+                 std::string(kinds::kMomentoConnectionOpened),
                  {{"connection", id}, {"peer", attribution.peer}, {"listener", listener}});
   if (!watched) {
     // Still serve the connection; only its close goes unrecorded.
-    ledger_.Append(attribution.instance, attribution.function, "momento.connection.unwatched",
+    ledger_.Append(attribution.instance, attribution.function, kinds::kMomentoConnectionUnwatched,
                    {{"connection", id}, {"error", watch_error}});
   }
   grpc::AddInsecureChannelFromFd(&server, fd);
@@ -270,7 +272,7 @@ void ConnectionTracker::Closed(uint64_t serial, const std::string& reason, const
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tracked.opened)
           .count();
   ledger_.Append(tracked.attribution.instance, tracked.attribution.function,
-                 std::string(kClosedKind), std::move(attrs));
+                 std::string(kinds::kMomentoConnectionClosed), std::move(attrs));
 }
 
 }  // namespace thaw::momento

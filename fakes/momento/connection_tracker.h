@@ -15,6 +15,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "core/event_kinds.h"
 #include "core/ledger.h"
 #include "core/scheduler_clock.h"
 #include "fakes/momento/connection_attributor.h"
@@ -46,10 +47,6 @@ namespace thaw::momento {
 // tracker; destroy it (or call CloseAll) only after the io_context has stopped running it.
 class ConnectionTracker final : public ConnectionAttributor {
  public:
-  // The ledger event kinds this class appends.
-  static constexpr std::string_view kOpenedKind = "momento.connection.opened";
-  static constexpr std::string_view kClosedKind = "momento.connection.closed";
-
   // `clock` (may be null: the steady clock is used) must outlive the tracker.
   ConnectionTracker(boost::asio::io_context& io, Ledger& ledger,
                     const SchedulerClock* clock = nullptr);

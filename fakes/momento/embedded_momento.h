@@ -32,7 +32,7 @@ class EmbeddedMomento {
 
   InstanceServices& services() { return *services_; }
   MomentoServer& server() { return *server_; }
-  // The "momento" fault target (register it with ControlPlane::AddFaultTarget).
+  // The "momento" fault target (EmulatorSession adds it to its FaultRegistry).
   MomentoFaults& faults() { return *faults_; }
 
   // A Momento v1 API key for `instance` of `function` (minted_api_keys.h): base64 of

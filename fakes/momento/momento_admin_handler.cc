@@ -4,9 +4,12 @@
 #include <string>
 #include <string_view>
 
-#include "core/ledger_queries.h"
+#include "core/accounting.h"
 #include "core/duration.h"
+#include "core/fault_registry.h"
+#include "core/http/fault_routes.h"
 #include "core/http/json_body.h"
+#include "core/json_text.h"
 
 namespace thaw::momento {
 
@@ -23,35 +26,13 @@ http::Response Route(MomentoFaults& faults, const Ledger& ledger, SchedulerClock
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
   const auto method = request.method();
-  constexpr std::string_view kFaults = "/_thaw/faults";
-  if (path == kFaults && method == beast::http::verb::post) {
-    auto body = JsonBody(request);
-    if (!body) return JsonError(request, 400, "expected a JSON object");
-    if (body->contains("service") && (*body)["service"] != "momento") {
-      return JsonError(request, 400, "service: this is the fake Momento (\"momento\")");
-    }
-    auto id = faults.AddFault(*body);
-    if (!id.ok()) return JsonError(request, 400, std::string(id.status().message()));
-    return http::MakeResponse(request, 201, nlohmann::json{{"id", *id}}.dump());
-  }
-  if (path == kFaults && method == beast::http::verb::get) {
-    nlohmann::json list = faults.ListFaults();
-    for (auto& fault : list) fault["service"] = "momento";
-    return http::MakeResponse(request, 200, nlohmann::json{{"faults", list}}.dump());
-  }
-  if (path == kFaults && method == beast::http::verb::delete_) {
-    const size_t cleared = faults.ListFaults().size();
-    faults.ClearFaults();
-    return http::MakeResponse(request, 200, nlohmann::json{{"cleared", cleared}}.dump());
-  }
-  if (method == beast::http::verb::delete_ && path.starts_with("/_thaw/faults/")) {
-    const std::string id(path.substr(kFaults.size() + 1));
-    if (!faults.RemoveFault(id)) return JsonError(request, 404, "no fault " + id);
-    return http::MakeResponse(request, 200, nlohmann::json{{"removed", id}}.dump());
-  }
+  FaultRegistry registry;
+  registry.Add(&faults);
+  if (auto response = http::RouteFaults(registry, request)) return *std::move(response);
   if (path == "/_thaw/momento" && method == beast::http::verb::get) {
     return http::MakeResponse(
-        request, 200, nlohmann::json{{"instances", MomentoConnectionsPerInstance(ledger)}}.dump());
+        request, 200,
+        JsonText(nlohmann::json{{"instances", ToJson(MomentoConnectionsPerInstance(ledger))}}));
   }
   if (path == "/_thaw/clock/advance" && method == beast::http::verb::post) {
     auto body = JsonBody(request);
@@ -62,9 +43,9 @@ http::Response Route(MomentoFaults& faults, const Ledger& ledger, SchedulerClock
     if (!duration.ok()) return JsonError(request, 400, std::string(duration.status().message()));
     clock.Advance(*duration);
     const auto offset = std::chrono::duration_cast<std::chrono::milliseconds>(clock.offset());
-    return http::MakeResponse(
-        request, 200,
-        nlohmann::json{{"advanced_ms", duration->count()}, {"offset_ms", offset.count()}}.dump());
+    return http::MakeResponse(request, 200,
+                              JsonText(nlohmann::json{{"advanced_ms", duration->count()},
+                                                      {"offset_ms", offset.count()}}));
   }
   if (path == "/_thaw/momento/keys" && method == beast::http::verb::post) {
     auto body = JsonBody(request);
@@ -76,9 +57,8 @@ http::Response Route(MomentoFaults& faults, const Ledger& ledger, SchedulerClock
     }
     return http::MakeResponse(
         request, 200,
-        nlohmann::json{
-            {"api_key", keys.Mint(instance.get<int64_t>(), function.get<std::string>(), endpoint)}}
-            .dump());
+        JsonText(nlohmann::json{{"api_key", keys.Mint(instance.get<int64_t>(),
+                                                      function.get<std::string>(), endpoint)}}));
   }
   return JsonError(request, 404, "no route " + std::string(path));
 }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/duration.h"
+#include "core/event_kinds.h"
 #include "fakes/momento/momento_status.h"
 
 namespace thaw::momento {
@@ -13,8 +14,6 @@ namespace thaw::momento {
 namespace {
 
 using std::chrono::milliseconds;
-
-constexpr std::string_view kFaultKind = "momento.fault";
 
 const std::set<std::string>& KnownFields() {
   static const std::set<std::string> kFields = {
@@ -406,7 +405,7 @@ void MomentoFaults::Record(const std::vector<Fired>& fired) {
     if (!f.connection.connection.empty() && !attrs.contains("peer")) {
       attrs["connection"] = f.connection.connection;
     }
-    ledger_.Append(f.connection.instance, f.connection.function, std::string(kFaultKind),
+    ledger_.Append(f.connection.instance, f.connection.function, std::string(kinds::kMomentoFault),
                    std::move(attrs));
   }
 }

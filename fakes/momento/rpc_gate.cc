@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "core/event_kinds.h"
 #include "fakes/momento/momento_status.h"
 
 namespace thaw::momento {
@@ -155,8 +156,8 @@ grpc::Status RpcGate::Finish(Call& call, absl::Status status) {
   if (const grpc::string_ref* agent = FindMetadata(context, "agent")) {
     attrs.emplace("agent", ToString(*agent));
   }
-  ledger_.Append(call.attribution_.instance, call.attribution_.function, std::string(kRpcKind),
-                 std::move(attrs));
+  ledger_.Append(call.attribution_.instance, call.attribution_.function,
+                 std::string(kinds::kMomentoRpc), std::move(attrs));
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "core/event_kinds.h"
 #include "core/ledger.h"
 #include "fakes/momento/connection_attributor.h"
 #include "fakes/momento/local_fault_injector.h"
@@ -52,8 +53,6 @@ struct RpcGateOptions {
 // Thread-safe; never blocks. `ledger` and `attributor` must outlive the gate.
 class RpcGate {
  public:
-  static constexpr std::string_view kRpcKind = "momento.rpc";
-
   // Whether a method belongs to the data plane (needs the `cache` metadata).
   enum class Plane { kData, kControl, kPing };
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "core/event_kinds.h"
 #include "core/ledger.h"
 #include "core/ledger_jsonl_writer.h"
 #include "core/scheduler_clock.h"
@@ -31,8 +32,8 @@ int StartError(const std::string& what) {
 
 // Prints one line per connection opened or closed.
 void PrintConnection(const Event& event) {
-  const bool opened = event.kind == ConnectionTracker::kOpenedKind;
-  if (!opened && event.kind != ConnectionTracker::kClosedKind) return;
+  const bool opened = event.kind == kinds::kMomentoConnectionOpened;
+  if (!opened && event.kind != kinds::kMomentoConnectionClosed) return;
   const std::string id = event.attrs.value("connection", "");
   const std::string peer = event.attrs.value("peer", "");
   if (opened) {

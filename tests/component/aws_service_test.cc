@@ -120,7 +120,7 @@ class AwsServiceTest : public ::testing::Test {
   // The last aws.request event.
   Event LastRequest() {
     auto event =
-        ledger_.WaitFor([](const Event& e) { return e.kind == AwsService::kRequestKind; },
+        ledger_.WaitFor([](const Event& e) { return e.kind == "aws.request"; },
                         testing::TestTimeout(), ledger_.LastSeq() == 0 ? 0 : ledger_.LastSeq() - 1);
     EXPECT_TRUE(event.ok()) << event.status();
     return event.ok() ? *event : Event{};
@@ -381,8 +381,7 @@ TEST_F(AwsServiceTest, StallHoldsTheRequestUntilTheFaultIsRemoved) {
   }
   ASSERT_EQ(service_->ListFaults()[0]["fired"], 1);
   EXPECT_EQ(stalled.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
-  EXPECT_EQ(
-      ledger_.Select([](const Event& e) { return e.kind == AwsService::kRequestKind; }).size(), 0u);
+  EXPECT_EQ(ledger_.Select([](const Event& e) { return e.kind == "aws.request"; }).size(), 0u);
   EXPECT_TRUE(service_->RemoveFault(*id));
   EXPECT_EQ(stalled.get(), 200);
 }
@@ -399,8 +398,7 @@ TEST_F(AwsServiceTest, RotateFaultOnTheSchedulerClock) {
                {{"SecretId", "s"}, {"VersionStage", "AWSPREVIOUS"}})["VersionId"],
             first);
   EXPECT_TRUE(service_->ListFaults().empty());
-  auto rotation =
-      ledger_.Select([](const Event& e) { return e.kind == AwsService::kRotationKind; });
+  auto rotation = ledger_.Select([](const Event& e) { return e.kind == "aws.rotation"; });
   ASSERT_EQ(rotation.size(), 1u);
   EXPECT_EQ(rotation[0].attrs["version"], second);
   // "now" rotates at once.

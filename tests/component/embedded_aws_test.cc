@@ -14,7 +14,7 @@
 
 #include "fakes/aws/sigv4.h"
 #include "fakes/aws/sigv4_verifier.h"
-#include "host/emulator_host.h"
+#include "host/emulator_session.h"
 #include "tests/util/http_client.h"
 #include "tests/util/test_emulator.h"
 
@@ -106,7 +106,7 @@ class EmbeddedAwsTest : public ::testing::Test {
   }
 
   size_t Notes() {
-    return ledger_.Select([](const Event& e) { return e.kind == EmbeddedAws::kNoteKind; }).size();
+    return ledger_.Select([](const Event& e) { return e.kind == "aws.note"; }).size();
   }
 
   ThawConfig config_ = Config();

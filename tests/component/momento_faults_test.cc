@@ -169,7 +169,7 @@ TEST_F(MomentoFaultsTest, ErrorWithErrTrailerActsCountTimesOnTheSelectedRpcOnly)
   EXPECT_EQ(fired[0].instance, kInstance);
   EXPECT_EQ(fired[0].attrs.value("fault", ""), "error");
   EXPECT_EQ(fired[0].attrs.value("method", ""), "Get");
-  const auto rpcs = Events(RpcGate::kRpcKind);
+  const auto rpcs = Events("momento.rpc");
   EXPECT_EQ(rpcs.front().attrs.value("fault_id", ""), "momento-1");
   EXPECT_TRUE(faults().RemoveFault("momento-2"));
   EXPECT_FALSE(faults().RemoveFault("momento-2"));
@@ -192,7 +192,7 @@ TEST_F(MomentoFaultsTest, CancelEndsTheCallNotTheConnection) {
   EXPECT_EQ(Events("momento.connection.opened").size(), 1u) << "the same connection";
   auto recorded = ledger_.WaitFor(
       [](const Event& e) {
-        return e.kind == RpcGate::kRpcKind && e.attrs.value("fault", "") == "cancel";
+        return e.kind == "momento.rpc" && e.attrs.value("fault", "") == "cancel";
       },
       testing::TestTimeout(), 0, "the reset call's record");
   ASSERT_TRUE(recorded.ok()) << recorded.status();
@@ -209,7 +209,7 @@ TEST_F(MomentoFaultsTest, ResetSendsRstAndTheClientReconnects) {
   auto id = faults().AddFault({{"reset", true}, {"function", kFunction}});
   ASSERT_TRUE(id.ok());
   // The reset and its record happen before AddFault returns.
-  const auto closed = Events(ConnectionTracker::kClosedKind);
+  const auto closed = Events("momento.connection.closed");
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed[0].attrs.value("connection", ""), first);
   EXPECT_EQ(closed[0].attrs.value("reason", ""), "reset");
@@ -223,7 +223,7 @@ TEST_F(MomentoFaultsTest, ResetSendsRstAndTheClientReconnects) {
   ASSERT_TRUE(Get(*client_).ok());
   const auto opened = Events("momento.connection.opened");
   ASSERT_EQ(opened.size(), 2u);
-  EXPECT_EQ(Events(RpcGate::kRpcKind).back().attrs.value("connection", ""),
+  EXPECT_EQ(Events("momento.rpc").back().attrs.value("connection", ""),
             opened[1].attrs.value("connection", ""));
 }
 
@@ -231,12 +231,12 @@ TEST_F(MomentoFaultsTest, IdleDropResetsIdleConnectionsWhenTheClockAdvancesPastI
   ASSERT_TRUE(Get(*client_).ok());
   ASSERT_TRUE(faults().AddFault({{"idle_drop", "5m"}}).ok());
   clock_.Advance(std::chrono::minutes(4));
-  EXPECT_TRUE(Events(ConnectionTracker::kClosedKind).empty()) << "idle 4m < 5m";
+  EXPECT_TRUE(Events("momento.connection.closed").empty()) << "idle 4m < 5m";
   ASSERT_TRUE(Get(*client_).ok());  // Activity: idle time starts again.
   clock_.Advance(std::chrono::minutes(4));
-  EXPECT_TRUE(Events(ConnectionTracker::kClosedKind).empty()) << "idle 4m again";
+  EXPECT_TRUE(Events("momento.connection.closed").empty()) << "idle 4m again";
   clock_.Advance(std::chrono::minutes(2));
-  const auto closed = Events(ConnectionTracker::kClosedKind);
+  const auto closed = Events("momento.connection.closed");
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed[0].attrs.value("why", ""), "fault:idle_drop");
   const auto fired = Events("momento.fault");
@@ -290,8 +290,7 @@ TEST_F(MomentoFaultsTest, IdleDropAlsoActsInRealTime) {
   Client later(port_);  // opened after the fault was added
   ASSERT_TRUE(Get(later).ok());
   auto idle_drop = [](const Event& e) {
-    return e.kind == ConnectionTracker::kClosedKind &&
-           e.attrs.value("why", "") == "fault:idle_drop";
+    return e.kind == "momento.connection.closed" && e.attrs.value("why", "") == "fault:idle_drop";
   };
   auto first = ledger_.WaitFor(idle_drop, testing::TestTimeout(), 0, "a first idle drop");
   ASSERT_TRUE(first.ok()) << first.status();
@@ -328,7 +327,7 @@ TEST_F(MomentoFaultsTest, ADelayedCallHoldsNoOtherCall) {
   EXPECT_EQ(held.get().error_code(), grpc::StatusCode::CANCELLED);
   auto recorded = ledger_.WaitFor(
       [](const Event& e) {
-        return e.kind == RpcGate::kRpcKind && e.attrs.value("method", "") == "Set";
+        return e.kind == "momento.rpc" && e.attrs.value("method", "") == "Set";
       },
       std::chrono::seconds(10), 0, "the Set record");
   ASSERT_TRUE(recorded.ok()) << recorded.status();
@@ -363,7 +362,7 @@ TEST_F(MomentoFaultsTest, ABlackholedCallWithoutADeadlineEndsWhenTheServerShutsD
   EXPECT_FALSE(held.get().ok());
   EXPECT_EQ(ledger_
                 .Select([](const Event& e) {
-                  return e.kind == RpcGate::kRpcKind && e.attrs.value("fault", "") == "blackhole";
+                  return e.kind == "momento.rpc" && e.attrs.value("fault", "") == "blackhole";
                 })
                 .size(),
             1u);
@@ -411,13 +410,13 @@ TEST(MomentoIdleDropOnActivityTest, ACallOnAConnectionIdleTooLongResetsItAndFail
     EXPECT_EQ(fired[0].attrs.value("method", ""), "Get");
     // The reset is recorded on the acceptor's thread, possibly after the call has failed.
     auto closed =
-        ledger.WaitFor([](const Event& e) { return e.kind == ConnectionTracker::kClosedKind; },
+        ledger.WaitFor([](const Event& e) { return e.kind == "momento.connection.closed"; },
                        testing::TestTimeout());
     ASSERT_TRUE(closed.ok()) << closed.status();
     EXPECT_EQ(closed->attrs.value("why", ""), "fault:idle_drop");
-    EXPECT_EQ(ledger.Select([](const Event& e) { return e.kind == ConnectionTracker::kClosedKind; })
-                  .size(),
-              1u);
+    EXPECT_EQ(
+        ledger.Select([](const Event& e) { return e.kind == "momento.connection.closed"; }).size(),
+        1u);
     EXPECT_TRUE(client.channel->WaitForStateChange(
         GRPC_CHANNEL_READY, std::chrono::system_clock::now() + testing::TestTimeout()));
     EXPECT_TRUE(get().ok()) << "a new connection, active now";

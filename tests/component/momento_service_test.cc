@@ -103,7 +103,7 @@ class MomentoServiceTest : public ::testing::Test {
 
   size_t CountRpcs(const std::string& method, const std::string& code) {
     return ledger_.Count([&](const Event& e) {
-      return e.kind == RpcGate::kRpcKind && e.attrs.value("method", "") == method &&
+      return e.kind == "momento.rpc" && e.attrs.value("method", "") == method &&
              e.attrs.value("code", "") == code;
     });
   }
@@ -376,7 +376,7 @@ TEST_F(MomentoServiceTest, EveryRpcIsAttributedToTheListenersInstanceAndConnecti
   ASSERT_TRUE(client_->scs->Get(Context().get(), get, &got).ok());
 
   auto opened =
-      ledger_.WaitFor([](const Event& e) { return e.kind == ConnectionTracker::kOpenedKind; },
+      ledger_.WaitFor([](const Event& e) { return e.kind == "momento.connection.opened"; },
                       testing::TestTimeout(), 0, "connection opened");
   ASSERT_TRUE(opened.ok()) << opened.status();
   EXPECT_EQ(opened->instance, kInstance);
@@ -385,7 +385,7 @@ TEST_F(MomentoServiceTest, EveryRpcIsAttributedToTheListenersInstanceAndConnecti
   EXPECT_EQ(opened->attrs.value("listener", ""), acceptor_->endpoint());
   const std::string connection = opened->attrs.value("connection", "");
 
-  const auto rpcs = ledger_.Select([](const Event& e) { return e.kind == RpcGate::kRpcKind; });
+  const auto rpcs = ledger_.Select([](const Event& e) { return e.kind == "momento.rpc"; });
   ASSERT_EQ(rpcs.size(), 1u);
   EXPECT_EQ(rpcs[0].instance, kInstance);
   EXPECT_EQ(rpcs[0].function, kFunction);
@@ -405,9 +405,9 @@ TEST_F(MomentoServiceTest, EachClientConnectionIsOpenedAndClosedInTheLedger) {
   ASSERT_TRUE(second.ping->Ping(Context("").get(), ping, &pong).ok());
 
   const auto opened =
-      ledger_.Select([](const Event& e) { return e.kind == ConnectionTracker::kOpenedKind; });
+      ledger_.Select([](const Event& e) { return e.kind == "momento.connection.opened"; });
   ASSERT_EQ(opened.size(), 2u);
-  const auto rpcs = ledger_.Select([](const Event& e) { return e.kind == RpcGate::kRpcKind; });
+  const auto rpcs = ledger_.Select([](const Event& e) { return e.kind == "momento.rpc"; });
   ASSERT_EQ(rpcs.size(), 2u);
   EXPECT_NE(rpcs[0].attrs.value("connection", ""), rpcs[1].attrs.value("connection", ""));
   EXPECT_EQ(tracker_.open_connections(), 2u);
@@ -415,7 +415,7 @@ TEST_F(MomentoServiceTest, EachClientConnectionIsOpenedAndClosedInTheLedger) {
   const uint64_t since = ledger_.LastSeq();
   client_.reset();  // The client closes its TCP connection.
   auto closed =
-      ledger_.WaitFor([](const Event& e) { return e.kind == ConnectionTracker::kClosedKind; },
+      ledger_.WaitFor([](const Event& e) { return e.kind == "momento.connection.closed"; },
                       testing::TestTimeout(), since, "connection closed");
   ASSERT_TRUE(closed.ok()) << closed.status();
   EXPECT_EQ(closed->attrs.value("connection", ""), rpcs[0].attrs.value("connection", ""));
@@ -425,7 +425,7 @@ TEST_F(MomentoServiceTest, EachClientConnectionIsOpenedAndClosedInTheLedger) {
 
   // The other connection still answers, and is still attributed.
   ASSERT_TRUE(second.ping->Ping(Context("").get(), ping, &pong).ok());
-  const auto last = ledger_.Select([](const Event& e) { return e.kind == RpcGate::kRpcKind; });
+  const auto last = ledger_.Select([](const Event& e) { return e.kind == "momento.rpc"; });
   EXPECT_EQ(last.back().attrs.value("connection", ""), rpcs[1].attrs.value("connection", ""));
 }
 
@@ -447,7 +447,7 @@ TEST_F(MomentoServiceTest, MomentoLocalErrorMetadataFailsListedRpcsUpToTheCount)
             grpc::StatusCode::UNAVAILABLE);
   EXPECT_TRUE(client_->scs->Get(faulty().get(), get, &got).ok());
   const auto faults = ledger_.Count([](const Event& e) {
-    return e.kind == RpcGate::kRpcKind && e.attrs.value("fault", "") == "error";
+    return e.kind == "momento.rpc" && e.attrs.value("fault", "") == "error";
   });
   EXPECT_EQ(faults, 2u);
 }
@@ -465,7 +465,7 @@ TEST_F(MomentoServiceTest, ADelayLongerThanTheDeadlineIsDeadlineExceeded) {
   // The server gives up too, and records it.
   auto recorded = ledger_.WaitFor(
       [](const Event& e) {
-        return e.kind == RpcGate::kRpcKind && e.attrs.value("method", "") == "Get";
+        return e.kind == "momento.rpc" && e.attrs.value("method", "") == "Get";
       },
       testing::TestTimeout(), 0, "the delayed Get");
   ASSERT_TRUE(recorded.ok()) << recorded.status();
@@ -509,7 +509,7 @@ TEST_F(MomentoLimitsTest, OversizedItemsAndRequestsAreResourceExhaustedWithTheEr
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(Trailer(*batch_context, "err"), "request_size_limit_exceeded");
   const auto recorded = ledger_.Select([](const Event& e) {
-    return e.kind == RpcGate::kRpcKind && e.attrs.value("method", "") == "SetBatch";
+    return e.kind == "momento.rpc" && e.attrs.value("method", "") == "SetBatch";
   });
   ASSERT_EQ(recorded.size(), 1u);
   EXPECT_EQ(recorded[0].attrs.value("err", ""), "request_size_limit_exceeded");

@@ -65,7 +65,7 @@ class SecretsExtensionTest : public ::testing::Test {
   std::vector<std::string> CacheColumn() {
     std::vector<std::string> out;
     for (const Event& e :
-         ledger_.Select([](const Event& e) { return e.kind == SecretsExtension::kReadKind; })) {
+         ledger_.Select([](const Event& e) { return e.kind == "aws.extension"; })) {
       out.push_back(e.attrs.value("cache", ""));
     }
     return out;
@@ -73,7 +73,7 @@ class SecretsExtensionTest : public ::testing::Test {
   size_t Upstream() {
     return ledger_
         .Select([](const Event& e) {
-          return e.kind == AwsService::kRequestKind && e.attrs.value("via", "") == "extension";
+          return e.kind == "aws.request" && e.attrs.value("via", "") == "extension";
         })
         .size();
   }
@@ -120,7 +120,7 @@ TEST_F(SecretsExtensionTest, SecretFromTheCacheUntilTheTtlPasses) {
     EXPECT_EQ(e.instance, 7);
     EXPECT_EQ(e.function, "fn");
   }
-  auto upstream = ledger_.Select([](const Event& e) { return e.kind == AwsService::kRequestKind; });
+  auto upstream = ledger_.Select([](const Event& e) { return e.kind == "aws.request"; });
   EXPECT_EQ(upstream[0].attrs["access_key_id"], credential_.access_key_id);
   EXPECT_EQ(upstream[0].attrs["operation"], "GetSecretValue");
 }
@@ -164,7 +164,7 @@ TEST_F(SecretsExtensionTest, UpstreamFetchesAreCheckedByIam) {
   EXPECT_EQ(Read("/secretsmanager/get?secretId=other").status, 200);
   EXPECT_EQ(Read("/secretsmanager/get?secretId=prod/momento").status, 400);
   auto denied = ledger_.Select([](const Event& e) {
-    return e.kind == AwsService::kRequestKind && e.attrs["outcome"] == "AccessDeniedException";
+    return e.kind == "aws.request" && e.attrs["outcome"] == "AccessDeniedException";
   });
   ASSERT_EQ(denied.size(), 1u);
   EXPECT_THAT(std::string(denied[0].attrs["message"]),
@@ -221,8 +221,8 @@ TEST_F(SecretsExtensionTest, ClosedWhileAnUpstreamFetchIsStalled) {
   dropped.get_future().wait();
   EXPECT_EQ(read.get(), 0) << "the connection closed with the extension";
   service_.ClearFaults();  // resumes the read: it finishes and lets go of the extension
-  auto fetched = ledger_.WaitFor(
-      [](const Event& e) { return e.kind == SecretsExtension::kReadKind; }, testing::TestTimeout());
+  auto fetched = ledger_.WaitFor([](const Event& e) { return e.kind == "aws.extension"; },
+                                 testing::TestTimeout());
   ASSERT_TRUE(fetched.ok()) << fetched.status();
   EXPECT_EQ(fetched->attrs["cache"], "miss");
 }

@@ -129,7 +129,7 @@ TEST_F(CheckCliTest, PythonSecretsSamplePasses) {
   EXPECT_THAT(r.out, HasSubstr("PASSED python-secrets"));
 }
 
-// Fault steps reach the real fakes' fault targets (EmulatorHost registers both).
+// Fault steps reach the real fakes' fault targets (EmulatorSession registers both).
 TEST_F(CheckCliTest, MomentoFaultStepsActOnTheRealFake) {
   const CliResult r = RunThaw({"check", "tests/integration/scenarios/cpp-momento-faults.yaml"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -11,6 +11,7 @@
 #include <boost/process/child.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/pipe.hpp>
+#include <boost/process/search_path.hpp>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -252,6 +253,41 @@ class ServeInSandbox {
   bp::child serve_;
   std::unique_ptr<HttpClient> client_;
 };
+
+// Where namespaces cannot be made, thaw runs instances as processes and says why, once. Made so
+// here with a user namespace whose namespace limits are 0 (util-linux's unshare).
+TEST_F(SandboxIsolationTest, FallsBackToProcessesAndSaysWhy) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("thaw-fallback-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string config = (dir / "thaw.yaml").string();
+  std::ofstream(config) << std::regex_replace(Config("sandbox"), std::regex("\\{\\{echo\\}\\}"),
+                                              EchoDir());
+  const std::string err = (dir / "stderr").string();
+  const std::string script =
+      "for n in user pid net mnt; do echo 0 >/proc/sys/user/max_${n}_namespaces || exit 99; done; "
+      "exec \"$0\" serve --port 0 --config \"$1\"";
+  bp::ipstream out;
+  bp::child serve(bp::search_path("unshare"), "-r", "/bin/sh", "-c", script, THAW_BINARY, config,
+                  bp::std_out > out, bp::std_err > err);
+  std::string line;
+  std::smatch m;
+  ASSERT_TRUE(std::getline(out, line)) << "exit " << (serve.wait(), serve.exit_code());
+  ASSERT_TRUE(std::regex_search(line, m, std::regex(":([0-9]+) "))) << line;
+  HttpClient client(static_cast<uint16_t>(std::stoi(m[1])), TestTimeout());
+  const HttpResult result = client.Post("/2015-03-31/functions/env/invocations", "{}");
+  ASSERT_EQ(result.status, 200) << result.body;
+  const nlohmann::json seen = nlohmann::json::parse(result.body, nullptr, false);
+  EXPECT_NE(seen["runtime_api"], "127.0.0.1:9001") << seen;
+  EXPECT_GT(seen["thaw_vars"].get<int>(), 0) << seen;
+  ::kill(serve.id(), SIGTERM);
+  serve.wait();
+  std::ifstream in(err);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_THAT(text, ::testing::HasSubstr("thaw: isolation: process (instances cannot run in "
+                                         "sandboxes here: sandbox: cannot create namespaces"));
+  std::filesystem::remove_all(dir);
+}
 
 TEST_F(SandboxIsolationTest, TheFakesAnswerAtTheirAddressesInside) {
   ServeInSandbox serve;

@@ -1,7 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "fakes/aws/aws_error.h"
+#include "core/aws_error.h"
 #include "fakes/aws/iam_evaluator.h"
 
 namespace thaw::aws {

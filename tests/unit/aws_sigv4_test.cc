@@ -4,7 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "fakes/aws/aws_error.h"
+#include "core/aws_error.h"
 #include "fakes/aws/credential_store.h"
 #include "fakes/aws/sigv4.h"
 #include "fakes/aws/sigv4_verifier.h"

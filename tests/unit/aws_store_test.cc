@@ -5,8 +5,8 @@
 #include <regex>
 #include <set>
 
+#include "core/aws_error.h"
 #include "core/scheduler_clock.h"
-#include "fakes/aws/aws_error.h"
 #include "fakes/aws/parameter_store.h"
 #include "fakes/aws/secret_store.h"
 

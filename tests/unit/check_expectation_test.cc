@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "check/expectation.h"
-#include "core/ledger_queries.h"
+#include "core/accounting.h"
 
 namespace thaw::check {
 namespace {
@@ -123,17 +123,36 @@ TEST_F(MomentoLedger, DataConnectionsPerInstanceNamesTheInstanceAndItsConnection
 }
 
 TEST_F(MomentoLedger, CountsAgreeWithTheLedgerQuery) {
-  const nlohmann::json query = MomentoConnectionsPerInstance(ledger_);
-  for (const auto& row : query) {
-    const std::string rule = "momento.data_connections per instance == " +
-                             std::to_string(row["data_connections"].get<long>());
+  for (const MomentoConnections& row : MomentoConnectionsPerInstance(ledger_)) {
+    const std::string rule =
+        "momento.data_connections per instance == " + std::to_string(row.data_connections);
     ExpectationResult r = Eval(rule);
     // Exactly the other instance breaks the rule stated with this instance's own count.
     ASSERT_THAT(r.failures, SizeIs(1)) << rule;
-    EXPECT_THAT(
-        r.failures[0],
-        ::testing::Not(HasSubstr("instance " + std::to_string(row["instance"].get<int>()) + " ")));
+    EXPECT_THAT(r.failures[0],
+                ::testing::Not(HasSubstr("instance " + std::to_string(row.instance) + " ")));
   }
+}
+
+// The SDK's close() opens a control connection that carries no RPC. The rules count it as the
+// accounting does: control, not unused (they once disagreed).
+TEST(MomentoCloseTime, TheCloseTimeConnectionIsControlForTheRulesToo) {
+  Ledger ledger;
+  ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "c1"}});
+  ledger.Append(1, "fn", "momento.rpc",
+                {{"connection", "c1"}, {"plane", "data"}, {"method", "Get"}});
+  ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "c2"}});
+  ledger.Append(1, "fn", "momento.connection.closed", {{"connection", "c1"}, {"by", "client"}});
+  const std::vector<MomentoConnections> accounts = MomentoConnectionsPerInstance(ledger);
+  ASSERT_THAT(accounts, SizeIs(1));
+  EXPECT_EQ(accounts[0].control_connections, 1);
+  EXPECT_EQ(accounts[0].unused_connections, 0);
+  auto eval = [&](const std::string& rule) {
+    return Evaluate(Rule(rule), ledger.Since(0), {"fn"}).passed;
+  };
+  EXPECT_TRUE(eval("momento.control_connections per instance == 1"));
+  EXPECT_TRUE(eval("momento.unused_connections == 0"));
+  EXPECT_TRUE(eval("momento.data_connections per instance == 1"));
 }
 
 TEST_F(MomentoLedger, TotalsAndPerFunction) {

@@ -8,6 +8,7 @@
 
 #include "check/junit_writer.h"
 #include "check/scenario.h"
+#include "core/markup_escape.h"
 #include "tests/util/test_emulator.h"
 
 namespace thaw::check {
@@ -162,9 +163,10 @@ TEST(JunitTest, OneTestcasePerExpectationAndFailedStep) {
   EXPECT_THAT(xml, HasSubstr("<failure message=\"duration.warm.p99 &lt; 50ms (73 ms)\""));
   EXPECT_THAT(xml, HasSubstr("instance 2 (echo) had ...\ns.yaml:22</failure>"));
   EXPECT_THAT(xml, HasSubstr("<error message=\"timed out &lt;here&gt;\">"));
-  EXPECT_EQ(XmlEscape(std::string("a\x01"
-                                  "b")),
-            "ab");
+  EXPECT_EQ(MarkupEscape(std::string("a\x01"
+                                     "b")),
+            "a\xEF\xBF\xBD"
+            "b");
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 
 #include <chrono>
 
-#include "report/html_escape.h"
+#include "core/json_text.h"
+#include "core/markup_escape.h"
 #include "tests/util/test_emulator.h"
 
 namespace thaw::report {
@@ -34,14 +35,14 @@ size_t Occurrences(const std::string& text, const std::string& needle) {
   return n;
 }
 
-TEST(HtmlEscapeTest, EscapesMarkupQuotesAndControlCharacters) {
-  EXPECT_EQ(HtmlEscape("<a href=\"x\" title='y'>&</a>"),
+TEST(MarkupEscapeTest, EscapesMarkupQuotesAndControlCharacters) {
+  EXPECT_EQ(MarkupEscape("<a href=\"x\" title='y'>&</a>"),
             "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
-  EXPECT_EQ(HtmlEscape("tab\there\nnl"), "tab\there\nnl");
-  EXPECT_EQ(HtmlEscape(std::string("a\0b\x1b", 4)),
+  EXPECT_EQ(MarkupEscape("tab\there\nnl"), "tab\there\nnl");
+  EXPECT_EQ(MarkupEscape(std::string("a\0b\x1b", 4)),
             "a\xEF\xBF\xBD"
             "b\xEF\xBF\xBD");
-  EXPECT_EQ(HtmlEscape("héllo ✓"), "héllo ✓");
+  EXPECT_EQ(MarkupEscape("héllo ✓"), "héllo ✓");
 }
 
 TEST(HtmlEscapeTest, JsonTextReplacesInvalidUtf8InsteadOfThrowing) {

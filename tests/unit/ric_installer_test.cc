@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "emulator/control/log_sink.h"
-#include "host/emulator_host.h"
 #include "emulator/runtimes/ric/prepare_runtime_clients.h"
+#include "host/emulator_session.h"
 #include "nlohmann/json.hpp"
 #include "tests/util/fake_process_launcher.h"
 
@@ -292,7 +292,7 @@ TEST_F(RicInstallerTest, TheHostRefusesAConfigurationThatWasNotPrepared) {
   Ledger ledger;
   NullLogSink logs;
   testing::FakeProcessLauncher launcher(io);
-  auto host = EmulatorHost::Create(io, config, ledger, logs, launcher, {});
+  auto host = EmulatorSession::Create(io, config, ledger, logs, launcher, {});
   ASSERT_FALSE(host.ok());
   EXPECT_EQ(host.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(host.status().message()),
@@ -300,7 +300,7 @@ TEST_F(RicInstallerTest, TheHostRefusesAConfigurationThatWasNotPrepared) {
   // Prepared, it is accepted.
   ASSERT_TRUE(PrepareRuntimeClients(config, nullptr, dir_ / "cache").ok());
   EXPECT_TRUE(
-      EmulatorHost::Create(io, config, ledger, logs, launcher, {.momento = false, .aws = false})
+      EmulatorSession::Create(io, config, ledger, logs, launcher, {.momento = false, .aws = false})
           .ok());
 }
 

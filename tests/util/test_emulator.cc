@@ -7,8 +7,8 @@
 #include <future>
 #include <regex>
 
-#include "emulator/control/api_handler.h"
 #include "emulator/process/boost_process_launcher.h"
+#include "host/admin_api.h"
 
 namespace thaw::testing {
 
@@ -32,25 +32,22 @@ std::vector<std::string> CapturingLogSink::Lines() const {
   return lines_;
 }
 
-absl::StatusOr<std::unique_ptr<TestEmulator>> TestEmulator::Start(
-    const std::string& yaml, LauncherFactory make_launcher, bool momento) {
+absl::StatusOr<std::unique_ptr<TestEmulator>> TestEmulator::Start(const std::string& yaml,
+                                                                  LauncherFactory make_launcher,
+                                                                  bool momento) {
   std::unique_ptr<TestEmulator> emu(new TestEmulator());
   const std::string text = std::regex_replace(yaml, std::regex("\\{\\{echo\\}\\}"), EchoDir());
   auto config = ParseConfig(text, "test.yaml", std::filesystem::current_path());
   if (!config.ok()) return config.status();
   emu->config_ = *std::move(config);
-  emu->launcher_ = make_launcher ? make_launcher(emu->io_)
-                                 : std::make_unique<BoostProcessLauncher>(emu->io_);
-  emu->scheduler_ = std::make_unique<Scheduler>(emu->io_, emu->clock_);
-  emu->control_ = std::make_unique<ControlPlane>(emu->io_, emu->config_, emu->ledger_,
-                                                 emu->logs_, *emu->launcher_, *emu->scheduler_);
-  if (momento) {
-    auto embedded = momento::EmbeddedMomento::Start(emu->io_, emu->ledger_, emu->clock_);
-    if (!embedded.ok()) return embedded.status();
-    emu->momento_ = *std::move(embedded);
-    emu->control_->AddInstanceServices(&emu->momento_->services());
-  }
-  auto server = http::HttpServer::Listen(emu->io_, "127.0.0.1", 0, MakeApiHandler(*emu->control_));
+  emu->launcher_ =
+      make_launcher ? make_launcher(emu->io_) : std::make_unique<BoostProcessLauncher>(emu->io_);
+  // The same wiring as `thaw serve` (EmulatorSession), with the fake AWS left out.
+  auto host = EmulatorSession::Create(emu->io_, emu->config_, emu->ledger_, emu->logs_,
+                                      *emu->launcher_, {.momento = momento, .aws = false});
+  if (!host.ok()) return host.status();
+  emu->host_ = *std::move(host);
+  auto server = http::HttpServer::Listen(emu->io_, "127.0.0.1", 0, MakeApiHandler(*emu->host_));
   if (!server.ok()) return server.status();
   emu->server_ = *std::move(server);
   emu->port_ = emu->server_->port();
@@ -67,16 +64,13 @@ TestEmulator::~TestEmulator() {
         io_,
         [this]() -> asio::awaitable<void> {
           server_->Close();
-          co_await control_->Shutdown(std::chrono::milliseconds(100));
-          if (momento_) momento_->Shutdown(std::chrono::milliseconds(100));
+          co_await host_->Shutdown(std::chrono::milliseconds(100));
         },
         asio::use_future);
     done.wait_for(TestTimeout());
     RunOnLoop([this] {
-      control_.reset();
-      momento_.reset();
+      host_.reset();
       server_.reset();
-      scheduler_.reset();
       launcher_.reset();
     });
     io_.stop();
@@ -108,7 +102,7 @@ absl::Status TestEmulator::WaitForEvents(const std::string& kind, const std::str
 }
 
 void TestEmulator::AdvanceClock(std::chrono::milliseconds by) {
-  RunOnLoop([this, by] { control_->AdvanceClock(by); });
+  RunOnLoop([this, by] { host_->control().AdvanceClock(by); });
 }
 
 size_t TestEmulator::CountEvents(const std::string& kind, const std::string& function) {
@@ -132,7 +126,9 @@ HttpResult TestEmulator::Invoke(const std::string& function, const std::string& 
 absl::StatusOr<Event> TestEmulator::WaitForEvent(const std::string& kind,
                                                  const std::string& function, uint64_t since) {
   return ledger_.WaitFor(
-      [&](const Event& e) { return e.kind == kind && (function.empty() || e.function == function); },
+      [&](const Event& e) {
+        return e.kind == kind && (function.empty() || e.function == function);
+      },
       TestTimeout(), since, kind + (function.empty() ? "" : " of " + function));
 }
 

@@ -10,13 +10,14 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "core/http/http_server.h"
 #include "core/ledger.h"
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
-#include "core/http/http_server.h"
 #include "emulator/process/process_launcher.h"
 #include "fakes/momento/embedded_momento.h"
+#include "host/emulator_session.h"
 #include "tests/util/http_client.h"
 
 namespace thaw::testing {
@@ -86,10 +87,7 @@ class TestEmulator {
   CapturingLogSink logs_;
   boost::asio::io_context io_{1};
   std::unique_ptr<ProcessLauncher> launcher_;
-  SchedulerClock clock_;
-  std::unique_ptr<Scheduler> scheduler_;
-  std::unique_ptr<momento::EmbeddedMomento> momento_;
-  std::unique_ptr<ControlPlane> control_;
+  std::unique_ptr<EmulatorSession> host_;
   std::unique_ptr<http::HttpServer> server_;
   uint16_t port_ = 0;
   std::thread thread_;

@@ -1,4 +1,4 @@
-#include "emulator/control/api_handler.h"
+#include "host/admin_api.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -9,10 +9,13 @@
 #include <charconv>
 #include <optional>
 
-#include "core/ledger_queries.h"
+#include "core/accounting.h"
 #include "core/duration.h"
-#include "emulator/control/ids.h"
+#include "core/http/fault_routes.h"
 #include "core/http/json_body.h"
+#include "core/json_text.h"
+#include "emulator/control/ids.h"
+#include "emulator/control/invoke_api.h"
 
 namespace thaw {
 
@@ -27,11 +30,14 @@ using http::JsonError;
 constexpr std::string_view kInvokePrefix = "/2015-03-31/functions/";
 constexpr std::string_view kInvokeSuffix = "/invocations";
 constexpr size_t kLogTailBytes = 4096;
+// Most events one GET /_thaw/events answers with.
+constexpr size_t kEventsPageSize = 10000;
 
-http::Response ErrorResponse(const http::Request& request, const AwsError& error,
+http::Response ErrorResponse(const http::Request& request, const absl::Status& error,
                              const std::string& request_id) {
-  http::Response response = http::MakeResponse(request, error.status, error.Body());
-  response.set("x-amzn-ErrorType", error.type);
+  http::Response response =
+      http::MakeResponse(request, AwsHttpStatus(error), LambdaErrorBody(error));
+  response.set("x-amzn-ErrorType", AwsErrorType(error));
   response.set("x-amzn-RequestId", request_id);
   return response;
 }
@@ -69,97 +75,37 @@ std::string QueryParam(std::string_view query, std::string_view key) {
   return "";
 }
 
-AwsError EnumError(const std::string& value, const std::string& member, const std::string& set) {
-  return AwsError{400, "ValidationException",
-                  "1 validation error detected: Value '" + value + "' at '" + member +
-                      "' failed to satisfy constraint: Member must satisfy enum value set: [" +
-                      set + "]"};
-}
-
-asio::awaitable<http::Response> HandleInvoke(ControlPlane& control, http::Request& request,
+asio::awaitable<http::Response> HandleInvoke(EmulatorSession& session, http::Request& request,
                                              const http::RequestContext& context,
                                              std::string_view encoded_name,
                                              std::string_view query) {
-  const std::string api_request_id = NewRequestId();
   if (request.method() != beast::http::verb::post) {
     co_return ErrorResponse(
-        request, AwsError{405, "MethodNotAllowedException", "Invoke takes POST"}, api_request_id);
+        request, AwsError("MethodNotAllowedException", "Invoke takes POST", 405), NewRequestId());
   }
-  std::string name;
-  if (auto error =
-          control.Resolve(PercentDecode(encoded_name), QueryParam(query, "Qualifier"), name)) {
-    co_return ErrorResponse(request, *error, api_request_id);
-  }
-
-  std::string type(request["X-Amz-Invocation-Type"]);
-  if (type.empty()) type = "RequestResponse";
-  if (type != "RequestResponse" && type != "Event" && type != "DryRun") {
-    co_return ErrorResponse(request,
-                            EnumError(type, "invocationType", "Event, RequestResponse, DryRun"),
-                            api_request_id);
-  }
-  std::string log_type(request["X-Amz-Log-Type"]);
-  if (log_type.empty()) log_type = "None";
-  if (log_type != "None" && log_type != "Tail") {
-    co_return ErrorResponse(request, EnumError(log_type, "logType", "None, Tail"), api_request_id);
-  }
-
-  const size_t limit = type == "Event" ? kMaxAsyncPayload : kMaxSyncPayload;
-  if (context.body_too_large || request.body().size() > limit) {
-    co_return ErrorResponse(request,
-                            AwsError{413, "RequestEntityTooLargeException",
-                                     "Request must be smaller than " + std::to_string(limit) +
-                                         " bytes for the InvokeFunction operation"},
-                            api_request_id);
-  }
-  std::string payload = std::move(request.body());
-  if (payload.empty()) payload = "{}";
-  if (!nlohmann::json::accept(payload)) {
-    std::string detail = "Unexpected content";
-    try {
-      [[maybe_unused]] auto parsed = nlohmann::json::parse(payload);
-    } catch (const nlohmann::json::parse_error& e) {
-      detail = e.what();
-    }
-    co_return ErrorResponse(request,
-                            AwsError{400, "InvalidRequestContentException",
-                                     "Could not parse request body into json: Could not parse "
-                                     "payload into json: " +
-                                         detail},
-                            api_request_id);
-  }
-
-  if (type == "DryRun") {
-    http::Response response = http::MakeResponse(request, 204, "", "");
-    response.set("x-amzn-RequestId", api_request_id);
+  InvokeCall call;
+  call.function_name = PercentDecode(encoded_name);
+  call.qualifier = QueryParam(query, "Qualifier");
+  call.invocation_type = std::string(request["X-Amz-Invocation-Type"]);
+  call.log_type = std::string(request["X-Amz-Log-Type"]);
+  call.client_context = std::string(request["X-Amz-Client-Context"]);
+  call.payload_too_large = context.body_too_large;
+  call.payload = std::move(request.body());
+  InvokeAnswer answer = co_await session.Invoke(std::move(call));
+  if (!answer.error.ok()) co_return ErrorResponse(request, answer.error, answer.request_id);
+  if (answer.status != 200) {
+    http::Response response = http::MakeResponse(request, answer.status, "", "");
+    response.set("x-amzn-RequestId", answer.request_id);
     co_return response;
   }
-
-  InvokeRequest invoke;
-  invoke.function = name;
-  invoke.payload = std::move(payload);
-  invoke.client_context = std::string(request["X-Amz-Client-Context"]);
-  invoke.tail_log = log_type == "Tail" && type == "RequestResponse";
-  const bool tail_log = invoke.tail_log;
-
-  if (type == "Event") {
-    // Queued and retried like Lambda's asynchronous invocations; the outcome is in the ledger.
-    const std::string event_id = control.InvokeAsync(std::move(invoke));
-    http::Response response = http::MakeResponse(request, 202, "", "");
-    response.set("x-amzn-RequestId", event_id);
-    co_return response;
-  }
-
-  ControlPlane::Outcome outcome = co_await control.Invoke(std::move(invoke));
-  if (outcome.error) co_return ErrorResponse(request, *outcome.error, api_request_id);
-  InvokeResult& result = outcome.result;
+  InvokeResult& result = answer.result;
   http::Response response = http::MakeResponse(request, 200, std::move(result.payload));
   response.set("x-amzn-RequestId", result.request_id);
   response.set("X-Amz-Executed-Version", "$LATEST");
   if (!result.function_error.empty()) {
     response.set("X-Amz-Function-Error", result.function_error);
   }
-  if (tail_log) {
+  if (answer.tail_log) {
     std::string_view log = result.log;
     if (log.size() > kLogTailBytes) log = log.substr(log.size() - kLogTailBytes);
     response.set("X-Amz-Log-Result", Base64Encode(log));
@@ -201,10 +147,15 @@ asio::awaitable<http::Response> HandleEvents(ControlPlane& control, http::Reques
     }
     ledger.RemoveListener(handle);
   }
+  // A page ends at its last event, so that a client passing `last_seq` back as `since` sees
+  // every event exactly once, however many pages it takes.
+  const std::vector<Event> page = ledger.Since(since, kEventsPageSize);
   nlohmann::json events = nlohmann::json::array();
-  for (const Event& e : ledger.Since(since, 10000)) events.push_back(e.ToJson());
-  nlohmann::json body = {{"events", std::move(events)}, {"last_seq", ledger.LastSeq()}};
-  co_return http::MakeResponse(request, 200, body.dump());
+  for (const Event& e : page) events.push_back(e.ToJson());
+  const uint64_t last = page.empty() ? std::min(since, ledger.LastSeq()) : page.back().seq;
+  nlohmann::json body = {
+      {"events", std::move(events)}, {"last_seq", last}, {"more", ledger.LastSeq() > last}};
+  co_return http::MakeResponse(request, 200, JsonText(body));
 }
 
 http::Response HandleAdvance(ControlPlane& control, const http::Request& request) {
@@ -219,7 +170,7 @@ http::Response HandleAdvance(ControlPlane& control, const http::Request& request
       std::chrono::duration_cast<std::chrono::milliseconds>(control.scheduler().clock().offset());
   return http::MakeResponse(
       request, 200,
-      nlohmann::json{{"advanced_ms", duration->count()}, {"offset_ms", offset.count()}}.dump());
+      JsonText(nlohmann::json{{"advanced_ms", duration->count()}, {"offset_ms", offset.count()}}));
 }
 
 http::Response HandleReap(ControlPlane& control, const http::Request& request) {
@@ -239,46 +190,15 @@ http::Response HandleReap(ControlPlane& control, const http::Request& request) {
     instance = (*body)["instance"];
   }
   const std::vector<int64_t> reaped = control.ReapIdle(function, instance);
-  return http::MakeResponse(request, 200, nlohmann::json{{"reaped", reaped}}.dump());
-}
-
-// POST /_thaw/faults {"service":"momento"|"aws", ...}: 201 {"id":...}.
-http::Response HandleAddFault(ControlPlane& control, const http::Request& request) {
-  auto body = JsonBody(request);
-  if (!body) return JsonError(request, 400, "expected a JSON object");
-  std::string services;
-  for (FaultTarget* target : control.fault_targets()) {
-    services += (services.empty() ? "" : ", ") + std::string(target->service());
-  }
-  if (!body->contains("service") || !(*body)["service"].is_string()) {
-    return JsonError(request, 400, "service: required, one of " + services);
-  }
-  const std::string service = (*body)["service"];
-  for (FaultTarget* target : control.fault_targets()) {
-    if (target->service() != service) continue;
-    auto id = target->AddFault(*body);
-    if (!id.ok()) return JsonError(request, 400, std::string(id.status().message()));
-    return http::MakeResponse(request, 201, nlohmann::json{{"id", *id}}.dump());
-  }
-  return JsonError(request, 400, "service: no fake named '" + service + "' (" + services + ")");
-}
-
-nlohmann::json ListFaults(ControlPlane& control) {
-  nlohmann::json faults = nlohmann::json::array();
-  for (FaultTarget* target : control.fault_targets()) {
-    for (auto& fault : target->ListFaults()) {
-      fault["service"] = std::string(target->service());
-      faults.push_back(std::move(fault));
-    }
-  }
-  return faults;
+  return http::MakeResponse(request, 200, JsonText(nlohmann::json{{"reaped", reaped}}));
 }
 
 }  // namespace
 
-http::Handler MakeApiHandler(ControlPlane& control) {
-  return [&control](http::Request& request,
+http::Handler MakeApiHandler(EmulatorSession& session) {
+  return [&session](http::Request& request,
                     const http::RequestContext& context) -> asio::awaitable<http::Response> {
+    ControlPlane& control = session.control();
     const std::string_view target = request.target();
     const size_t q = target.find('?');
     const std::string_view path = target.substr(0, q);
@@ -289,7 +209,7 @@ http::Handler MakeApiHandler(ControlPlane& control) {
         path.substr(path.size() - kInvokeSuffix.size()) == kInvokeSuffix) {
       const std::string_view name = path.substr(
           kInvokePrefix.size(), path.size() - kInvokePrefix.size() - kInvokeSuffix.size());
-      co_return co_await HandleInvoke(control, request, context, name, query);
+      co_return co_await HandleInvoke(session, request, context, name, query);
     }
     if (request.method() == beast::http::verb::post) {
       if (path == "/_thaw/clock/advance") co_return HandleAdvance(control, request);
@@ -309,56 +229,31 @@ http::Handler MakeApiHandler(ControlPlane& control) {
         if (!control.KillInstance(id)) {
           co_return JsonError(request, 404, "no live instance " + std::string(id_text));
         }
-        co_return http::MakeResponse(request, 200, nlohmann::json{{"killed", id}}.dump());
+        co_return http::MakeResponse(request, 200, JsonText(nlohmann::json{{"killed", id}}));
       }
     }
-    constexpr std::string_view kFaults = "/_thaw/faults";
-    if (path == kFaults) {
-      if (request.method() == beast::http::verb::post) co_return HandleAddFault(control, request);
-      if (request.method() == beast::http::verb::get) {
-        co_return http::MakeResponse(request, 200,
-                                     nlohmann::json{{"faults", ListFaults(control)}}.dump());
-      }
-      if (request.method() == beast::http::verb::delete_) {
-        int cleared = 0;
-        for (FaultTarget* target : control.fault_targets()) {
-          cleared += static_cast<int>(target->ListFaults().size());
-          target->ClearFaults();
-        }
-        co_return http::MakeResponse(request, 200, nlohmann::json{{"cleared", cleared}}.dump());
-      }
-    }
-    if (request.method() == beast::http::verb::delete_ && path.size() > kFaults.size() + 1 &&
-        path.substr(0, kFaults.size() + 1) == "/_thaw/faults/") {
-      const std::string_view id = path.substr(kFaults.size() + 1);
-      for (FaultTarget* target : control.fault_targets()) {
-        if (target->RemoveFault(id)) {
-          co_return http::MakeResponse(request, 200,
-                                       nlohmann::json{{"removed", std::string(id)}}.dump());
-        }
-      }
-      co_return JsonError(request, 404, "no fault " + std::string(id));
+    if (auto response = http::RouteFaults(session.faults(), request)) {
+      co_return *std::move(response);
     }
     if (request.method() == beast::http::verb::get) {
       if (path == "/_thaw/momento") {
         co_return http::MakeResponse(
             request, 200,
-            nlohmann::json{{"instances", MomentoConnectionsPerInstance(control.ledger())}}.dump());
+            JsonText(nlohmann::json{{"instances", ToJson(session.MomentoAccounts())}}));
       }
       if (path == "/_thaw/aws") {
         co_return http::MakeResponse(
-            request, 200,
-            nlohmann::json{{"instances", AwsRequestsPerInstance(control.ledger())}}.dump());
+            request, 200, JsonText(nlohmann::json{{"instances", ToJson(session.AwsAccounts())}}));
       }
       if (path == "/_thaw/clock") {
         const auto offset = std::chrono::duration_cast<std::chrono::milliseconds>(
             control.scheduler().clock().offset());
         co_return http::MakeResponse(request, 200,
-                                     nlohmann::json{{"offset_ms", offset.count()}}.dump());
+                                     JsonText(nlohmann::json{{"offset_ms", offset.count()}}));
       }
       if (path == "/_thaw/instances") {
-        co_return http::MakeResponse(request, 200,
-                                     nlohmann::json{{"instances", control.InstancesJson()}}.dump());
+        co_return http::MakeResponse(
+            request, 200, JsonText(nlohmann::json{{"instances", control.InstancesJson()}}));
       }
       if (path == "/_thaw/events") co_return co_await HandleEvents(control, request, query);
       if (path == "/_thaw/metrics") {
@@ -367,7 +262,7 @@ http::Handler MakeApiHandler(ControlPlane& control) {
       }
     }
     co_return ErrorResponse(
-        request, AwsError{404, "UnknownOperationException", "No operation at " + std::string(path)},
+        request, AwsError("UnknownOperationException", "No operation at " + std::string(path), 404),
         NewRequestId());
   };
 }

@@ -1,7 +1,9 @@
-#include "host/emulator_host.h"
+#include "host/emulator_session.h"
 
 #include <algorithm>
 #include <utility>
+
+#include "core/event_kinds.h"
 
 namespace thaw {
 
@@ -30,14 +32,13 @@ aws::EmbeddedAwsOptions AwsOptionsFrom(const ThawConfig& config) {
   return options;
 }
 
-EmulatorHost::EmulatorHost(boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger)
+EmulatorSession::EmulatorSession(boost::asio::io_context& io, const ThawConfig& config,
+                                 Ledger& ledger)
     : io_(io), config_(config), ledger_(ledger) {}
 
-absl::StatusOr<std::unique_ptr<EmulatorHost>> EmulatorHost::Create(boost::asio::io_context& io,
-                                                                   const ThawConfig& config,
-                                                                   Ledger& ledger, LogSink& logs,
-                                                                   ProcessLauncher& launcher,
-                                                                   Options options) {
+absl::StatusOr<std::unique_ptr<EmulatorSession>> EmulatorSession::Create(
+    boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger, LogSink& logs,
+    ProcessLauncher& launcher, Options options) {
   // `runtime_client: aws-lambda-ric` needs PrepareRuntimeClients (emulator/runtimes/ric) after
   // loading: without it the function would quietly run thaw's own bootstrap instead.
   for (const auto& [name, fn] : config.functions) {
@@ -49,7 +50,7 @@ absl::StatusOr<std::unique_ptr<EmulatorHost>> EmulatorHost::Create(boost::asio::
           "through PrepareRuntimeClients)");
     }
   }
-  std::unique_ptr<EmulatorHost> host(new EmulatorHost(io, config, ledger));
+  std::unique_ptr<EmulatorSession> host(new EmulatorSession(io, config, ledger));
   host->scheduler_ = std::make_unique<Scheduler>(io, host->clock_);
   host->control_ =
       std::make_unique<ControlPlane>(io, config, ledger, logs, launcher, *host->scheduler_);
@@ -64,14 +65,14 @@ absl::StatusOr<std::unique_ptr<EmulatorHost>> EmulatorHost::Create(boost::asio::
     if (!momento.ok()) return momento.status();
     host->momento_ = *std::move(momento);
     host->control_->AddInstanceServices(&host->momento_->services(), kSandboxMomento);
-    host->control_->AddFaultTarget(&host->momento_->faults());
+    host->faults_.Add(&host->momento_->faults());
   }
   if (options.aws) {
     auto aws = aws::EmbeddedAws::Start(io, ledger, host->clock_, AwsOptionsFrom(config));
     if (!aws.ok()) return aws.status();
     host->aws_ = *std::move(aws);
     host->control_->AddInstanceServices(host->aws_.get(), kSandboxAws);
-    host->control_->AddFaultTarget(&host->aws_->service());
+    host->faults_.Add(&host->aws_->service());
   }
   if (host->momento_ && host->aws_) {
     // `{{momento_api_key}}` in a secret becomes a key minted for the reading instance: a v1
@@ -85,14 +86,62 @@ absl::StatusOr<std::unique_ptr<EmulatorHost>> EmulatorHost::Create(boost::asio::
   return host;
 }
 
-EmulatorHost::~EmulatorHost() {
+EmulatorSession::~EmulatorSession() {
   // The control plane goes first: its instances hold listeners of the fakes.
   control_.reset();
   if (momento_) momento_->Shutdown(std::chrono::milliseconds(0));
   if (aws_) aws_->DetachAll();
 }
 
-boost::asio::awaitable<void> EmulatorHost::Shutdown(std::chrono::milliseconds grace) {
+boost::asio::awaitable<InvokeAnswer> EmulatorSession::Invoke(InvokeCall call) {
+  return CallInvoke(*control_, std::move(call));
+}
+
+void EmulatorSession::AdvanceClock(std::chrono::milliseconds by) { control_->AdvanceClock(by); }
+
+std::vector<int64_t> EmulatorSession::ReapIdle(const std::string& function, int64_t instance) {
+  return control_->ReapIdle(function, instance);
+}
+
+bool EmulatorSession::KillInstance(int64_t instance) { return control_->KillInstance(instance); }
+
+absl::StatusOr<std::string> EmulatorSession::RotateSecret(const std::string& secret,
+                                                          const std::optional<std::string>& value) {
+  if (!aws_) return absl::FailedPreconditionError("the fake AWS is not running");
+  nlohmann::json request = {{"SecretId", secret}};
+  absl::StatusOr<nlohmann::json> out;
+  if (value) {
+    request["SecretString"] = *value;
+    out = aws_->secrets().PutSecretValue(request);
+  } else {
+    out = aws_->secrets().RotateSecret(request);
+  }
+  if (!out.ok()) return out.status();
+  const std::string version = out->value("VersionId", "");
+  ledger_.Append(0, "", kinds::kAwsSecretRotated, {{"secret", secret}, {"version", version}});
+  return version;
+}
+
+void EmulatorSession::CreateCache(const std::string& name) {
+  if (momento_) momento_->server().store().CreateCache(name).IgnoreError();
+}
+
+std::vector<MomentoConnections> EmulatorSession::MomentoAccounts() const {
+  return MomentoConnectionsPerInstance(ledger_);
+}
+
+std::vector<AwsRequests> EmulatorSession::AwsAccounts() const {
+  return AwsRequestsPerInstance(ledger_);
+}
+
+std::vector<InvocationStats> EmulatorSession::Invocations() const {
+  return InvocationStatsPerFunction(ledger_.Select([](const Event& e) {
+    return e.kind == kinds::kInvokeEnd || e.kind == kinds::kInvokeThrottled ||
+           e.kind == kinds::kInstanceSpawned;
+  }));
+}
+
+boost::asio::awaitable<void> EmulatorSession::Shutdown(std::chrono::milliseconds grace) {
   if (shut_down_) co_return;
   shut_down_ = true;
   co_await control_->Shutdown(grace);

@@ -1,8 +1,8 @@
-#include "report/html_escape.h"
+#include "core/markup_escape.h"
 
-namespace thaw::report {
+namespace thaw {
 
-std::string HtmlEscape(std::string_view text) {
+std::string MarkupEscape(std::string_view text) {
   std::string out;
   out.reserve(text.size() + text.size() / 8);
   for (const char c : text) {
@@ -33,8 +33,4 @@ std::string HtmlEscape(std::string_view text) {
   return out;
 }
 
-std::string JsonText(const nlohmann::json& value) {
-  return value.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
-}
-
-}  // namespace thaw::report
+}  // namespace thaw

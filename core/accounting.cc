@@ -1,0 +1,243 @@
+#include "core/accounting.h"
+
+#include <optional>
+#include <utility>
+
+#include "core/event_kinds.h"
+
+namespace thaw {
+namespace {
+
+// The SDK's close() connects its never-used control channel, closes its data connection at
+// once and drops the control one later (shared/reference/real-clients.md §4): a connection
+// without RPCs opened at most this long before or after the client closed one of the
+// instance's data connections (the accept and the close race on the server side).
+constexpr double kCloseTimeControlMs = 1000;
+
+struct Walked {
+  std::vector<MomentoConnection> connections;  // in open order
+  std::map<int64_t, MomentoConnections> instances;
+};
+
+// One pass over the momento.* events: classifies each connection and counts what depends on
+// the order of events (reconnects).
+Walked WalkMomento(const std::vector<Event>& events) {
+  struct Tracked {
+    size_t index = 0;  // into Walked::connections
+    bool data = false;
+    bool other = false;
+  };
+  struct PerInstance {
+    std::vector<std::string> connections;
+    std::optional<double> last_data_close_ms;
+    // Data connections closed (by anyone / by a thaw fault) not yet followed by a new one.
+    long closed_data = 0;
+    long dropped_by_fault = 0;
+  };
+  Walked out;
+  std::map<std::string, Tracked> tracked;
+  std::map<int64_t, PerInstance> per_instance;
+  auto track = [&](const Event& e, const std::string& id) -> Tracked& {
+    auto [it, inserted] = tracked.try_emplace(id);
+    if (inserted) {
+      it->second.index = out.connections.size();
+      out.connections.push_back({.id = id,
+                                 .instance = e.instance,
+                                 .function = e.function,
+                                 .opened_seq = e.seq,
+                                 .opened_ms = e.ms});
+      per_instance[e.instance].connections.push_back(id);
+      MomentoConnections& account = out.instances[e.instance];
+      account.instance = e.instance;
+      account.function = e.function;
+    }
+    return it->second;
+  };
+  for (const Event& e : events) {
+    if (!e.kind.starts_with(kinds::kMomentoFamily)) continue;
+    const std::string id = e.attrs.value("connection", "");
+    if (e.kind == kinds::kMomentoConnectionOpened) {
+      Tracked& t = track(e, id);
+      PerInstance& per = per_instance[e.instance];
+      if (per.last_data_close_ms && e.ms - *per.last_data_close_ms <= kCloseTimeControlMs) {
+        out.connections[t.index].close_time = true;
+      }
+    } else if (e.kind == kinds::kMomentoConnectionClosed) {
+      Tracked& t = track(e, id);
+      MomentoConnection& c = out.connections[t.index];
+      if (c.closed) continue;
+      c.closed = true;
+      PerInstance& per = per_instance[c.instance];
+      if (t.data && e.attrs.value("by", "client") == "client") {
+        per.last_data_close_ms = e.ms;
+        for (const std::string& other_id : per.connections) {
+          const Tracked& other = tracked[other_id];
+          MomentoConnection& o = out.connections[other.index];
+          if (!other.data && !other.other && other_id != id &&
+              e.ms - o.opened_ms <= kCloseTimeControlMs && e.ms >= o.opened_ms) {
+            o.close_time = true;
+          }
+        }
+      }
+      if (t.data) {
+        ++per.closed_data;
+        if (e.attrs.value("why", "").starts_with("fault:")) ++per.dropped_by_fault;
+      }
+    } else if (e.kind == kinds::kMomentoRpc) {
+      Tracked& t = track(e, id);
+      MomentoConnections& account = out.instances[out.connections[t.index].instance];
+      PerInstance& per = per_instance[account.instance];
+      ++account.rpcs[e.attrs.value("method", "")];
+      if (e.attrs.value("plane", "") == "data") {
+        if (!t.data && per.closed_data > 0) {
+          ++account.reconnects;
+          --per.closed_data;
+          if (per.dropped_by_fault > 0) {
+            ++account.reconnects_after_fault;
+            --per.dropped_by_fault;
+          }
+        }
+        t.data = true;
+      } else {
+        t.other = true;
+      }
+    } else if (e.kind == kinds::kMomentoFault) {
+      MomentoConnections& account = out.instances[e.instance];
+      account.instance = e.instance;
+      if (account.function.empty()) account.function = e.function;
+      ++account.faults;
+    }
+  }
+  for (const auto& [id, t] : tracked) {
+    MomentoConnection& c = out.connections[t.index];
+    c.role = t.data                      ? ConnectionRole::kData
+             : (t.other || c.close_time) ? ConnectionRole::kControl
+                                         : ConnectionRole::kUnused;
+    if (t.data || t.other) c.close_time = false;
+    MomentoConnections& account = out.instances[c.instance];
+    ++account.connections;
+    switch (c.role) {
+      case ConnectionRole::kData:
+        ++account.data_connections;
+        break;
+      case ConnectionRole::kControl:
+        ++account.control_connections;
+        if (c.close_time) ++account.close_time_control_connections;
+        break;
+      case ConnectionRole::kUnused:
+        ++account.unused_connections;
+        break;
+    }
+    if (c.closed) ++account.closed;
+  }
+  return out;
+}
+
+template <typename Account>
+std::vector<Account> Values(std::map<int64_t, Account> by_instance) {
+  std::vector<Account> out;
+  out.reserve(by_instance.size());
+  for (auto& [instance, account] : by_instance) out.push_back(std::move(account));
+  return out;
+}
+
+long Sum(const std::map<std::string, long>& counts, std::initializer_list<const char*> keys) {
+  long total = 0;
+  for (const char* key : keys) {
+    if (auto it = counts.find(key); it != counts.end()) total += it->second;
+  }
+  return total;
+}
+
+}  // namespace
+
+std::vector<MomentoConnection> ClassifyMomentoConnections(const std::vector<Event>& events) {
+  return WalkMomento(events).connections;
+}
+
+std::vector<MomentoConnections> MomentoConnectionsPerInstance(const std::vector<Event>& events) {
+  return Values(WalkMomento(events).instances);
+}
+
+std::vector<MomentoConnections> MomentoConnectionsPerInstance(const Ledger& ledger) {
+  return MomentoConnectionsPerInstance(
+      ledger.Select([](const Event& e) { return e.kind.starts_with(kinds::kMomentoFamily); }));
+}
+
+nlohmann::json ToJson(const MomentoConnections& a) {
+  return {{"instance", a.instance},
+          {"function", a.function},
+          {"connections", a.connections},
+          {"data_connections", a.data_connections},
+          {"control_connections", a.control_connections},
+          {"close_time_control_connections", a.close_time_control_connections},
+          {"unused_connections", a.unused_connections},
+          {"closed", a.closed},
+          {"reconnects", a.reconnects},
+          {"reconnects_after_fault", a.reconnects_after_fault},
+          {"faults", a.faults},
+          {"rpcs", a.rpcs}};
+}
+
+long AwsRequests::SecretFetches() const {
+  return Sum(operations, {"GetSecretValue", "BatchGetSecretValue"});
+}
+
+long AwsRequests::ParameterFetches() const {
+  return Sum(operations, {"GetParameter", "GetParameters", "GetParametersByPath"});
+}
+
+std::vector<AwsRequests> AwsRequestsPerInstance(const std::vector<Event>& events) {
+  std::map<int64_t, AwsRequests> instances;
+  for (const Event& e : events) {
+    if (e.kind != kinds::kAwsRequest) continue;
+    AwsRequests& account = instances[e.instance];
+    account.instance = e.instance;
+    account.function = e.function;
+    ++account.requests;
+    const std::string operation = e.attrs.value("operation", "");
+    ++account.operations[operation];
+    const std::string secret = e.attrs.value("secret", "");
+    if (!secret.empty()) ++account.secrets[secret][operation];
+    const std::string outcome = e.attrs.value("outcome", "ok");
+    if (outcome != "ok") ++account.errors[outcome];
+  }
+  return Values(std::move(instances));
+}
+
+std::vector<AwsRequests> AwsRequestsPerInstance(const Ledger& ledger) {
+  return AwsRequestsPerInstance(
+      ledger.Select([](const Event& e) { return e.kind == kinds::kAwsRequest; }));
+}
+
+nlohmann::json ToJson(const AwsRequests& a) {
+  return {{"instance", a.instance},     {"function", a.function}, {"requests", a.requests},
+          {"operations", a.operations}, {"secrets", a.secrets},   {"errors", a.errors}};
+}
+
+std::vector<InvocationStats> InvocationStatsPerFunction(const std::vector<Event>& events) {
+  std::map<std::string, InvocationStats> functions;
+  auto of = [&functions](const std::string& name) -> InvocationStats& {
+    InvocationStats& stats = functions[name];
+    stats.function = name;
+    return stats;
+  };
+  for (const Event& e : events) {
+    if (e.kind == kinds::kInvokeEnd) {
+      InvocationStats& stats = of(e.function);
+      ++stats.invocations;
+      std::string outcome = e.attrs.value("outcome", "success");
+      ++stats.outcomes[outcome.substr(0, outcome.find(':'))];
+      if (e.attrs.value("cold", false)) ++stats.cold_starts;
+    } else if (e.kind == kinds::kInvokeThrottled) {
+      ++of(e.function).throttles;
+    } else if (e.kind == kinds::kInstanceSpawned) {
+      ++of(e.function).instances;
+    }
+  }
+  std::vector<InvocationStats> out;
+  for (auto& [name, stats] : functions) out.push_back(std::move(stats));
+  return out;
+}
+
+}  // namespace thaw

@@ -1,0 +1,115 @@
+#ifndef THAW_CORE_ACCOUNTING_H_
+#define THAW_CORE_ACCOUNTING_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/ledger.h"
+#include "nlohmann/json.hpp"
+
+namespace thaw {
+
+// Typed accounting over the ledger, computed here and nowhere else: `thaw check`'s rules,
+// thaw::testing, the admin API (/_thaw/momento, /_thaw/aws, /_thaw/metrics), the terminal table
+// and the report all read these. Every function is pure over the events it is given (in seq
+// order, as Ledger::Since/Select return them) and thread-safe.
+
+// What a Momento connection was used for.
+//  - kData: it carried at least one cache_client.Scs (data-plane) RPC;
+//  - kControl: it carried only control-plane or ping RPCs, or it is the short control
+//    connection the SDK's close() opens (no RPC, opened at most 1 s before or after the client
+//    closed one of the instance's data connections; `close_time` is then set);
+//  - kUnused: neither.
+enum class ConnectionRole { kData, kControl, kUnused };
+
+// One Momento connection, as the fake saw it.
+struct MomentoConnection {
+  std::string id;
+  int64_t instance = 0;
+  std::string function;
+  // Its momento.connection.opened event (or its first RPC's, when the open was not recorded).
+  uint64_t opened_seq = 0;
+  double opened_ms = 0;
+  ConnectionRole role = ConnectionRole::kUnused;
+  bool close_time = false;
+  bool closed = false;
+};
+
+// Every Momento connection, in the order they opened.
+std::vector<MomentoConnection> ClassifyMomentoConnections(const std::vector<Event>& events);
+
+// One instance's Momento connections and RPCs. `reconnects` counts data connections that
+// started carrying RPCs after one of the instance's data connections had closed
+// (`reconnects_after_fault`: closed by a thaw fault, why=fault:*); `faults` counts
+// momento.fault events.
+struct MomentoConnections {
+  int64_t instance = 0;
+  std::string function;
+  long connections = 0;
+  long data_connections = 0;
+  long control_connections = 0;  // close-time ones included
+  long close_time_control_connections = 0;
+  long unused_connections = 0;
+  long closed = 0;
+  long reconnects = 0;
+  long reconnects_after_fault = 0;
+  long faults = 0;
+  std::map<std::string, long> rpcs;  // by method
+};
+
+// Per instance, ordered by instance (0: connections no instance made, in standalone use).
+std::vector<MomentoConnections> MomentoConnectionsPerInstance(const std::vector<Event>& events);
+std::vector<MomentoConnections> MomentoConnectionsPerInstance(const Ledger& ledger);
+// {"instance","function","connections","data_connections","control_connections",
+//  "close_time_control_connections","unused_connections","closed","reconnects",
+//  "reconnects_after_fault","faults","rpcs":{"Get":n,...}}: the admin API's shape.
+nlohmann::json ToJson(const MomentoConnections& account);
+
+// One instance's requests to the fake AWS (instance 0: requests signed by no instance).
+struct AwsRequests {
+  int64_t instance = 0;
+  std::string function;
+  long requests = 0;
+  std::map<std::string, long> operations;                      // by operation
+  std::map<std::string, std::map<std::string, long>> secrets;  // secret id -> operation -> n
+  std::map<std::string, long> errors;                          // error type -> n
+
+  // GetSecretValue + BatchGetSecretValue.
+  long SecretFetches() const;
+  // GetParameter + GetParameters + GetParametersByPath.
+  long ParameterFetches() const;
+};
+
+// Per instance, ordered by instance.
+std::vector<AwsRequests> AwsRequestsPerInstance(const std::vector<Event>& events);
+std::vector<AwsRequests> AwsRequestsPerInstance(const Ledger& ledger);
+// {"instance","function","requests","operations":{...},"secrets":{...},"errors":{...}}.
+nlohmann::json ToJson(const AwsRequests& account);
+
+// Invocations of one function, from invoke.* and instance.spawned events.
+struct InvocationStats {
+  std::string function;
+  long invocations = 0;  // answered (invoke.end)
+  long cold_starts = 0;
+  long instances = 0;  // spawned
+  long throttles = 0;
+  // invoke.end outcomes ("success", "error", "timeout", ...; the part before any ':').
+  std::map<std::string, long> outcomes;
+};
+
+// Per function, ordered by name.
+std::vector<InvocationStats> InvocationStatsPerFunction(const std::vector<Event>& events);
+
+// Serializes a list of accounts with ToJson, as a JSON array.
+template <typename Account>
+nlohmann::json ToJson(const std::vector<Account>& accounts) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Account& account : accounts) out.push_back(ToJson(account));
+  return out;
+}
+
+}  // namespace thaw
+
+#endif  // THAW_CORE_ACCOUNTING_H_

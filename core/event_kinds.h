@@ -1,0 +1,58 @@
+#ifndef THAW_CORE_EVENT_KINDS_H_
+#define THAW_CORE_EVENT_KINDS_H_
+
+// Every kind of ledger event, defined once. Producers append with these and readers (queries,
+// `thaw check`'s rules, thaw::testing, the report, the admin API) compare with these, so a kind
+// cannot be spelled two ways. The README's "Events" list documents each one's attributes.
+namespace thaw::kinds {
+
+// Families, for prefix matches ("every momento.* event").
+inline constexpr char kInstanceFamily[] = "instance.";
+inline constexpr char kInvokeFamily[] = "invoke.";
+inline constexpr char kMomentoFamily[] = "momento.";
+inline constexpr char kAwsFamily[] = "aws.";
+
+// An instance's life (emulator/control).
+inline constexpr char kInstanceSpawned[] = "instance.spawned";
+inline constexpr char kInstanceReady[] = "instance.ready";
+inline constexpr char kInstanceInitError[] = "instance.init_error";
+inline constexpr char kInstanceInitTimeout[] = "instance.init_timeout";
+inline constexpr char kInstanceFrozen[] = "instance.frozen";
+inline constexpr char kInstanceThawed[] = "instance.thawed";
+inline constexpr char kInstanceExited[] = "instance.exited";
+inline constexpr char kInstanceStopping[] = "instance.stopping";
+inline constexpr char kInstanceKillRequested[] = "instance.kill_requested";
+inline constexpr char kInstanceGone[] = "instance.gone";
+
+// Invocations (emulator/control).
+inline constexpr char kInvokeStart[] = "invoke.start";
+inline constexpr char kInvokeEnd[] = "invoke.end";
+inline constexpr char kInvokeThrottled[] = "invoke.throttled";
+inline constexpr char kInvokeQueued[] = "invoke.queued";
+inline constexpr char kInvokeDropped[] = "invoke.dropped";
+inline constexpr char kInvokeAsyncDone[] = "invoke.async_done";
+inline constexpr char kInvokeRetryScheduled[] = "invoke.retry_scheduled";
+
+// The scheduler clock.
+inline constexpr char kClockAdvanced[] = "clock.advanced";
+
+// `thaw check`: a scenario step begins.
+inline constexpr char kScenarioStep[] = "scenario.step";
+
+// The fake Momento (fakes/momento).
+inline constexpr char kMomentoConnectionOpened[] = "momento.connection.opened";
+inline constexpr char kMomentoConnectionClosed[] = "momento.connection.closed";
+inline constexpr char kMomentoConnectionUnwatched[] = "momento.connection.unwatched";
+inline constexpr char kMomentoRpc[] = "momento.rpc";
+inline constexpr char kMomentoFault[] = "momento.fault";
+
+// The fake AWS (fakes/aws).
+inline constexpr char kAwsRequest[] = "aws.request";
+inline constexpr char kAwsRotation[] = "aws.rotation";
+inline constexpr char kAwsExtension[] = "aws.extension";
+inline constexpr char kAwsNote[] = "aws.note";
+inline constexpr char kAwsSecretRotated[] = "aws.secret.rotated";
+
+}  // namespace thaw::kinds
+
+#endif  // THAW_CORE_EVENT_KINDS_H_

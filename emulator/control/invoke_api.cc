@@ -1,0 +1,92 @@
+#include "emulator/control/invoke_api.h"
+
+#include <utility>
+
+#include "emulator/control/ids.h"
+#include "nlohmann/json.hpp"
+
+namespace thaw {
+namespace {
+
+absl::Status EnumError(const std::string& value, const std::string& member,
+                       const std::string& set) {
+  return AwsError("ValidationException",
+                  "1 validation error detected: Value '" + value + "' at '" + member +
+                      "' failed to satisfy constraint: Member must satisfy enum value set: [" +
+                      set + "]");
+}
+
+InvokeAnswer Refused(absl::Status error, std::string request_id) {
+  InvokeAnswer answer;
+  answer.status = AwsHttpStatus(error);
+  answer.error = std::move(error);
+  answer.request_id = std::move(request_id);
+  return answer;
+}
+
+}  // namespace
+
+boost::asio::awaitable<InvokeAnswer> CallInvoke(ControlPlane& control, InvokeCall call) {
+  const std::string api_request_id = NewRequestId();
+  absl::StatusOr<std::string> name = control.Resolve(call.function_name, call.qualifier);
+  if (!name.ok()) co_return Refused(name.status(), api_request_id);
+  const std::string type = call.invocation_type.empty() ? "RequestResponse" : call.invocation_type;
+  if (type != "RequestResponse" && type != "Event" && type != "DryRun") {
+    co_return Refused(EnumError(type, "invocationType", "Event, RequestResponse, DryRun"),
+                      api_request_id);
+  }
+  const std::string log_type = call.log_type.empty() ? "None" : call.log_type;
+  if (log_type != "None" && log_type != "Tail") {
+    co_return Refused(EnumError(log_type, "logType", "None, Tail"), api_request_id);
+  }
+  const size_t limit = type == "Event" ? kMaxAsyncPayload : kMaxSyncPayload;
+  if (call.payload_too_large || call.payload.size() > limit) {
+    co_return Refused(AwsError("RequestEntityTooLargeException",
+                               "Request must be smaller than " + std::to_string(limit) +
+                                   " bytes for the InvokeFunction operation",
+                               413),
+                      api_request_id);
+  }
+  std::string payload = std::move(call.payload);
+  if (payload.empty()) payload = "{}";
+  if (!nlohmann::json::accept(payload)) {
+    std::string detail = "Unexpected content";
+    try {
+      [[maybe_unused]] auto parsed = nlohmann::json::parse(payload);
+    } catch (const nlohmann::json::parse_error& e) {
+      detail = e.what();
+    }
+    co_return Refused(AwsError("InvalidRequestContentException",
+                               "Could not parse request body into json: Could not parse "
+                               "payload into json: " +
+                                   detail),
+                      api_request_id);
+  }
+
+  InvokeAnswer answer;
+  if (type == "DryRun") {
+    answer.status = 204;
+    answer.request_id = api_request_id;
+    co_return answer;
+  }
+  InvokeRequest request;
+  request.function = *std::move(name);
+  request.payload = std::move(payload);
+  request.client_context = std::move(call.client_context);
+  request.tail_log = log_type == "Tail" && type == "RequestResponse";
+  answer.tail_log = request.tail_log;
+  if (type == "Event") {
+    // Queued and retried like Lambda's asynchronous invocations; the outcome is in the ledger.
+    answer.status = 202;
+    answer.request_id = control.InvokeAsync(std::move(request));
+    co_return answer;
+  }
+  absl::StatusOr<InvokeResult> outcome = co_await control.Invoke(std::move(request));
+  if (!outcome.ok()) co_return Refused(outcome.status(), api_request_id);
+  answer.status = 200;
+  answer.request_id = outcome->request_id;
+  answer.result = *std::move(outcome);
+  co_return answer;
+}
+
+}  // namespace thaw

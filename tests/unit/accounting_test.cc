@@ -1,0 +1,166 @@
+#include "core/accounting.h"
+
+#include <gtest/gtest.h>
+
+namespace thaw {
+namespace {
+
+TEST(AccountingTest, ClassifiesMomentoConnectionsPerInstance) {
+  Ledger ledger;
+  ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "c1"}});
+  ledger.Append(1, "fn", "momento.rpc",
+                {{"connection", "c1"}, {"plane", "data"}, {"method", "Set"}});
+  ledger.Append(1, "fn", "momento.rpc",
+                {{"connection", "c1"}, {"plane", "data"}, {"method", "Get"}});
+  ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "c2"}});
+  ledger.Append(1, "fn", "momento.connection.closed", {{"connection", "c2"}});
+  ledger.Append(2, "fn", "momento.connection.opened", {{"connection", "c3"}});
+  ledger.Append(2, "fn", "momento.rpc",
+                {{"connection", "c3"}, {"plane", "control"}, {"method", "CreateCache"}});
+  ledger.Append(2, "fn", "invoke.end");
+  const std::vector<MomentoConnections> result = MomentoConnectionsPerInstance(ledger);
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_EQ(result[0].instance, 1);
+  EXPECT_EQ(result[0].connections, 2);
+  EXPECT_EQ(result[0].data_connections, 1);
+  EXPECT_EQ(result[0].unused_connections, 1);
+  EXPECT_EQ(result[0].closed, 1);
+  EXPECT_EQ(result[0].rpcs.at("Get"), 1);
+  EXPECT_EQ(result[1].control_connections, 1);
+  EXPECT_EQ(result[1].data_connections, 0);
+}
+
+TEST(AccountingTest, TheSdksCloseTimeConnectionIsControl) {
+  Ledger ledger;
+  ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "c1"}});
+  ledger.Append(1, "fn", "momento.rpc",
+                {{"connection", "c1"}, {"plane", "data"}, {"method", "Get"}});
+  // close(): the control channel connects, the data connection closes at once, the control
+  // one (maybe much) later.
+  ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "c2"}});
+  ledger.Append(1, "fn", "momento.connection.closed", {{"connection", "c1"}, {"by", "client"}});
+  // The accept may be seen after the data close: still the close-time connection.
+  ledger.Append(5, "fn", "momento.connection.opened", {{"connection", "c4"}});
+  ledger.Append(5, "fn", "momento.rpc",
+                {{"connection", "c4"}, {"plane", "data"}, {"method", "Get"}});
+  ledger.Append(5, "fn", "momento.connection.closed", {{"connection", "c4"}, {"by", "client"}});
+  ledger.Append(5, "fn", "momento.connection.opened", {{"connection", "c5"}});
+  // A connection that never carried an RPC, with no data connection closed around its opening,
+  // stays unused.
+  ledger.Append(2, "fn", "momento.connection.opened", {{"connection", "c3"}});
+  ledger.Append(2, "fn", "momento.connection.closed", {{"connection", "c3"}, {"by", "client"}});
+  const std::vector<MomentoConnections> result = MomentoConnectionsPerInstance(ledger);
+  ASSERT_EQ(result.size(), 3u);
+  EXPECT_EQ(result[0].data_connections, 1);
+  EXPECT_EQ(result[0].control_connections, 1);
+  EXPECT_EQ(result[0].close_time_control_connections, 1);
+  EXPECT_EQ(result[0].unused_connections, 0);
+  EXPECT_EQ(result[1].unused_connections, 1);
+  EXPECT_EQ(result[1].control_connections, 0);
+  EXPECT_EQ(result[2].instance, 5);
+  EXPECT_EQ(result[2].close_time_control_connections, 1);
+  EXPECT_EQ(result[2].unused_connections, 0);
+}
+
+TEST(AccountingTest, CountsReconnectsAfterAClosedOrDroppedDataConnection) {
+  Ledger ledger;
+  auto data_rpc = [&](const std::string& connection) {
+    ledger.Append(4, "fn", "momento.rpc",
+                  {{"connection", connection}, {"plane", "data"}, {"method", "Get"}});
+  };
+  ledger.Append(4, "fn", "momento.connection.opened", {{"connection", "c1"}});
+  data_rpc("c1");
+  data_rpc("c1");
+  ledger.Append(4, "fn", "momento.fault", {{"connection", "c1"}, {"fault", "idle_drop"}});
+  ledger.Append(4, "fn", "momento.connection.closed",
+                {{"connection", "c1"}, {"by", "thaw"}, {"why", "fault:idle_drop"}});
+  ledger.Append(4, "fn", "momento.connection.opened", {{"connection", "c2"}});
+  data_rpc("c2");
+  data_rpc("c2");
+  ledger.Append(4, "fn", "momento.connection.closed",
+                {{"connection", "c2"}, {"by", "client"}, {"why", "eof"}});
+  ledger.Append(4, "fn", "momento.connection.opened", {{"connection", "c3"}});
+  data_rpc("c3");
+  const std::vector<MomentoConnections> result = MomentoConnectionsPerInstance(ledger);
+  ASSERT_EQ(result.size(), 1u);
+  EXPECT_EQ(result[0].data_connections, 3);
+  EXPECT_EQ(result[0].reconnects, 2);
+  EXPECT_EQ(result[0].reconnects_after_fault, 1);
+  EXPECT_EQ(result[0].faults, 1);
+}
+
+TEST(AccountingTest, CountsAwsRequestsPerInstanceAndSecret) {
+  Ledger ledger;
+  ledger.Append(3, "fn", "aws.request",
+                {{"operation", "GetSecretValue"}, {"secret", "s1"}, {"outcome", "ok"}});
+  ledger.Append(3, "fn", "aws.request",
+                {{"operation", "GetSecretValue"}, {"secret", "s1"}, {"outcome", "ok"}});
+  ledger.Append(3, "fn", "aws.request",
+                {{"operation", "GetParameter"}, {"outcome", "ParameterNotFound"}});
+  ledger.Append(0, "", "aws.request", {{"operation", "ListSecrets"}, {"outcome", "ok"}});
+  ledger.Append(3, "fn", "invoke.end");
+  const std::vector<AwsRequests> result = AwsRequestsPerInstance(ledger);
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_EQ(result[0].instance, 0);
+  EXPECT_EQ(result[1].instance, 3);
+  EXPECT_EQ(result[1].requests, 3);
+  EXPECT_EQ(result[1].operations.at("GetSecretValue"), 2);
+  EXPECT_EQ(result[1].secrets.at("s1").at("GetSecretValue"), 2);
+  EXPECT_EQ(result[1].errors.at("ParameterNotFound"), 1);
+}
+
+TEST(AccountingTest, ClassifiesEachConnectionInOpenOrder) {
+  Ledger ledger;
+  ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "c1"}});
+  ledger.Append(1, "fn", "momento.rpc",
+                {{"connection", "c1"}, {"plane", "data"}, {"method", "Get"}});
+  ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "c2"}});
+  ledger.Append(1, "fn", "momento.connection.closed", {{"connection", "c1"}, {"by", "client"}});
+  ledger.Append(2, "fn", "momento.connection.opened", {{"connection", "c3"}});
+  const std::vector<MomentoConnection> connections = ClassifyMomentoConnections(ledger.Since(0));
+  ASSERT_EQ(connections.size(), 3u);
+  EXPECT_EQ(connections[0].id, "c1");
+  EXPECT_EQ(connections[0].role, ConnectionRole::kData);
+  EXPECT_TRUE(connections[0].closed);
+  EXPECT_EQ(connections[0].opened_seq, 1u);
+  EXPECT_EQ(connections[1].role, ConnectionRole::kControl);
+  EXPECT_TRUE(connections[1].close_time);
+  EXPECT_EQ(connections[2].instance, 2);
+  EXPECT_EQ(connections[2].role, ConnectionRole::kUnused);
+}
+
+TEST(AccountingTest, JsonKeepsTheAdminApiShape) {
+  Ledger ledger;
+  ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "c1"}});
+  ledger.Append(1, "fn", "momento.rpc",
+                {{"connection", "c1"}, {"plane", "data"}, {"method", "Get"}});
+  ledger.Append(1, "fn", "aws.request", {{"operation", "GetSecretValue"}, {"secret", "s"}});
+  const nlohmann::json momento = ToJson(MomentoConnectionsPerInstance(ledger));
+  EXPECT_EQ(momento, nlohmann::json::parse(R"([{"instance":1,"function":"fn","connections":1,
+      "data_connections":1,"control_connections":0,"close_time_control_connections":0,
+      "unused_connections":0,"closed":0,"reconnects":0,"reconnects_after_fault":0,"faults":0,
+      "rpcs":{"Get":1}}])"));
+  const nlohmann::json aws = ToJson(AwsRequestsPerInstance(ledger));
+  EXPECT_EQ(aws, nlohmann::json::parse(R"([{"instance":1,"function":"fn","requests":1,
+      "operations":{"GetSecretValue":1},"secrets":{"s":{"GetSecretValue":1}},"errors":{}}])"));
+  EXPECT_EQ(AwsRequestsPerInstance(ledger)[0].SecretFetches(), 1);
+}
+
+TEST(AccountingTest, InvocationStatsPerFunction) {
+  Ledger ledger;
+  ledger.Append(1, "a", "instance.spawned");
+  ledger.Append(1, "a", "invoke.end", {{"cold", true}, {"outcome", "success"}});
+  ledger.Append(1, "a", "invoke.end", {{"cold", false}, {"outcome", "function_error:Error"}});
+  ledger.Append(0, "b", "invoke.throttled");
+  const std::vector<InvocationStats> stats = InvocationStatsPerFunction(ledger.Since(0));
+  ASSERT_EQ(stats.size(), 2u);
+  EXPECT_EQ(stats[0].function, "a");
+  EXPECT_EQ(stats[0].invocations, 2);
+  EXPECT_EQ(stats[0].cold_starts, 1);
+  EXPECT_EQ(stats[0].instances, 1);
+  EXPECT_EQ(stats[0].outcomes.at("function_error"), 1);
+  EXPECT_EQ(stats[1].throttles, 1);
+}
+
+}  // namespace
+}  // namespace thaw
