@@ -1,5 +1,7 @@
 #include "core/http/http_server.h"
 
+#include <unistd.h>
+
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -165,6 +167,22 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Listen(asio::io_context&
   const uint16_t bound = state->acceptor.local_endpoint().port();
   asio::co_spawn(io, Accept(state), asio::detached);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(state), bound));
+}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Serve(asio::io_context& io,
+                                                              int listening_fd, Handler handler,
+                                                              Options options) {
+  auto state = std::make_shared<State>(io, std::move(handler), options);
+  beast::error_code ec;
+  state->acceptor.assign(tcp::v4(), listening_fd, ec);
+  if (ec) {
+    ::close(listening_fd);
+    return absl::InvalidArgumentError("not a listening socket: " + ec.message());
+  }
+  const auto local = state->acceptor.local_endpoint(ec);
+  if (ec) return absl::InvalidArgumentError("not a listening socket: " + ec.message());
+  asio::co_spawn(io, Accept(state), asio::detached);
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(state), local.port()));
 }
 
 HttpServer::~HttpServer() { Close(); }

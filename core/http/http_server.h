@@ -60,6 +60,12 @@ class HttpServer {
     return Listen(io, host, port, std::move(handler), Options());
   }
 
+  // Serves an already listening TCP socket (e.g. one made inside an instance's sandbox), which
+  // it owns from then on (closed on error too). InvalidArgument when `listening_fd` is not one.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Serve(boost::asio::io_context& io,
+                                                           int listening_fd, Handler handler,
+                                                           Options options);
+
   // Closes the listener and every open connection.
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

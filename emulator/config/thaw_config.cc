@@ -205,7 +205,7 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
   if (auto s = CheckKeys(r, node, "settings",
                          {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
                           "max_lifetime", "freeze", "shutdown_grace", "init_timeout",
-                          "runtime_client", "python", "momento_api_keys"});
+                          "runtime_client", "python", "momento_api_keys", "isolation"});
       !s.ok()) {
     return s;
   }
@@ -277,6 +277,17 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
     auto client = GetRuntimeClient(r, node["runtime_client"], "settings.runtime_client");
     if (!client.ok()) return client.status();
     settings.runtime_client = *client;
+  }
+  if (node["isolation"]) {
+    auto isolation = GetString(r, node["isolation"], "settings.isolation");
+    if (!isolation.ok()) return isolation.status();
+    if (*isolation == "sandbox") {
+      settings.isolation = Isolation::kSandbox;
+    } else if (*isolation == "process") {
+      settings.isolation = Isolation::kProcess;
+    } else {
+      return r.Error(node["isolation"], "settings.isolation", "must be sandbox or process");
+    }
   }
   if (const YAML::Node keys = node["momento_api_keys"]; keys) {
     const std::string path = "settings.momento_api_keys";

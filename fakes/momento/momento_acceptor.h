@@ -34,6 +34,9 @@ class MomentoAcceptor {
   struct Options {
     std::string host = "127.0.0.1";
     uint16_t port = 0;  // 0: the kernel picks one; port() tells which
+    // A socket already listening (made inside an instance's sandbox), served instead of binding
+    // host:port; the acceptor owns it. `host` and `port` then only name it ("127.0.0.2", 443).
+    int listening_fd = -1;
     int64_t instance = 0;
     std::string function;
     // Asked once per connection; null serves every connection at once.
