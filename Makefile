@@ -57,6 +57,7 @@ test-sanitize: deps $(ASAN_BUILD)/build.ninja
 bench: build
 	./$(BUILD)/tests/bench/thaw_bench
 	./$(BUILD)/tests/bench/thaw_momento_bench
+	./$(BUILD)/tests/bench/thaw_sandbox_bench
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')

@@ -13,6 +13,8 @@
 #include "core/accounting.h"
 #include "core/duration.h"
 #include "core/event_kinds.h"
+#include "core/json_text.h"
+#include "core/status_macros.h"
 
 namespace thaw::check {
 namespace {
@@ -469,7 +471,7 @@ absl::StatusOr<Expectation> ParseExpectation(std::string_view text) {
   if (words.size() < 3) return absl::InvalidArgumentError(usage);
   Expectation x;
   x.metric = words[0];
-  if (auto s = CheckMetricName(x.metric); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckMetricName(x.metric));
   size_t i = 1;
   if (words[i] == "per") {
     if (i + 1 >= words.size()) return absl::InvalidArgumentError(usage);
@@ -520,7 +522,7 @@ absl::StatusOr<Expectation> ExpectationFromJson(const nlohmann::json& spec) {
     }
   }
   auto text_of = [](const nlohmann::json& v) {
-    return v.is_string() ? v.get<std::string>() : v.dump();
+    return v.is_string() ? v.get<std::string>() : JsonText(v);
   };
   std::string line = text_of(spec["metric"]);
   if (spec.contains("per")) line += " per " + text_of(spec["per"]);

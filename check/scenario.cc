@@ -8,6 +8,8 @@
 
 #include "absl/status/status.h"
 #include "core/duration.h"
+#include "core/json_text.h"
+#include "core/status_macros.h"
 #include "emulator/config/yaml_fields.h"
 #include "yaml-cpp/yaml.h"
 
@@ -210,7 +212,7 @@ class StepParser {
     } else if (kind == "clear_faults") {
       step.kind = Step::Kind::kClearFaults;
       if (v.IsMap()) {
-        if (auto s = CheckKeys(r_, v, path, {"service"}); !s.ok()) return s;
+        RETURN_IF_ERROR(CheckKeys(r_, v, path, {"service"}));
         if (v["service"]) status = Service(v["service"], path + ".service", step);
       } else if (v.IsScalar() && !v.Scalar().empty()) {
         status = Service(v, path, step);
@@ -241,8 +243,9 @@ class StepParser {
     if (!config_.functions.count(resolved)) {
       std::vector<std::string> known;
       for (const auto& [n, fn] : config_.functions) known.push_back(n);
-      return r_.Error(node, path,
-                      "function '" + *name + "' is not defined (defined: " + JoinNames(known) + ")");
+      return r_.Error(
+          node, path,
+          "function '" + *name + "' is not defined (defined: " + JoinNames(known) + ")");
     }
     step.function = resolved;
     return absl::OkStatus();
@@ -261,14 +264,14 @@ class StepParser {
   absl::Status Invoke(const YAML::Node& v, const std::string& path, Step& step) {
     step.kind = Step::Kind::kInvoke;
     if (v.IsScalar()) {
-      if (auto s = Function(v, path, step); !s.ok()) return s;
+      RETURN_IF_ERROR(Function(v, path, step));
     } else {
       if (auto s = CheckKeys(r_, v, path, {"function", "payload", "count", "concurrency", "type"});
           !s.ok()) {
         return s;
       }
       if (!v["function"]) return r_.Error(v, path + ".function", "required key is missing");
-      if (auto s = Function(v["function"], path + ".function", step); !s.ok()) return s;
+      RETURN_IF_ERROR(Function(v["function"], path + ".function", step));
       if (const YAML::Node payload = v["payload"]; payload) {
         if (payload.IsScalar() && payload.Tag() == "!") {
           if (!nlohmann::json::accept(payload.Scalar())) {
@@ -277,7 +280,7 @@ class StepParser {
           }
           step.payload = payload.Scalar();
         } else {
-          step.payload = YamlToJson(payload).dump();
+          step.payload = JsonText(YamlToJson(payload));
         }
       }
       if (v["count"]) {
@@ -306,11 +309,11 @@ class StepParser {
   absl::Status Reap(const YAML::Node& v, const std::string& path, Step& step) {
     step.kind = Step::Kind::kReap;
     if (v.IsScalar() && !v.Scalar().empty()) {
-      if (auto s = Function(v, path, step); !s.ok()) return s;
+      RETURN_IF_ERROR(Function(v, path, step));
     } else if (v.IsMap()) {
-      if (auto s = CheckKeys(r_, v, path, {"function", "instance"}); !s.ok()) return s;
+      RETURN_IF_ERROR(CheckKeys(r_, v, path, {"function", "instance"}));
       if (v["function"]) {
-        if (auto s = Function(v["function"], path + ".function", step); !s.ok()) return s;
+        RETURN_IF_ERROR(Function(v["function"], path + ".function", step));
       }
       if (v["instance"]) {
         auto id = GetInt(r_, v["instance"], path + ".instance", 1, 1 << 30);
@@ -330,11 +333,11 @@ class StepParser {
   absl::Status Kill(const YAML::Node& v, const std::string& path, Step& step) {
     step.kind = Step::Kind::kKill;
     if (v.IsScalar()) {
-      if (auto s = Function(v, path, step); !s.ok()) return s;
+      RETURN_IF_ERROR(Function(v, path, step));
     } else {
-      if (auto s = CheckKeys(r_, v, path, {"function", "instance"}); !s.ok()) return s;
+      RETURN_IF_ERROR(CheckKeys(r_, v, path, {"function", "instance"}));
       if (!v["function"]) return r_.Error(v, path + ".function", "required key is missing");
-      if (auto s = Function(v["function"], path + ".function", step); !s.ok()) return s;
+      RETURN_IF_ERROR(Function(v["function"], path + ".function", step));
       if (v["instance"]) {
         auto index = GetInt(r_, v["instance"], path + ".instance", 1, 1 << 30);
         if (!index.ok()) return index.status();
@@ -350,11 +353,11 @@ class StepParser {
     step.kind = Step::Kind::kFault;
     if (!v.IsMap()) return r_.Error(v, path, "expected a mapping with service: and the fault");
     if (!v["service"]) return r_.Error(v, path + ".service", "required key is missing");
-    if (auto s = Service(v["service"], path + ".service", step); !s.ok()) return s;
+    RETURN_IF_ERROR(Service(v["service"], path + ".service", step));
     step.spec = YamlToJson(v);
     nlohmann::json rest = step.spec;
     rest.erase("service");
-    step.text = "fault " + step.service + " " + rest.dump();
+    step.text = "fault " + step.service + " " + JsonText(rest);
     return absl::OkStatus();
   }
 
@@ -365,13 +368,13 @@ class StepParser {
       if (!secret.ok()) return secret.status();
       step.secret = *secret;
     } else {
-      if (auto s = CheckKeys(r_, v, path, {"secret", "value"}); !s.ok()) return s;
+      RETURN_IF_ERROR(CheckKeys(r_, v, path, {"secret", "value"}));
       if (!v["secret"]) return r_.Error(v, path + ".secret", "required key is missing");
       auto secret = GetString(r_, v["secret"], path + ".secret");
       if (!secret.ok()) return secret.status();
       step.secret = *secret;
       if (const YAML::Node value = v["value"]; value) {
-        step.value = value.IsScalar() ? value.Scalar() : YamlToJson(value).dump();
+        step.value = value.IsScalar() ? value.Scalar() : JsonText(YamlToJson(value));
       }
     }
     step.text = "rotate secret " + step.secret;
@@ -394,7 +397,7 @@ class StepParser {
       if (!kind.ok()) return kind.status();
       step.event_kind = *kind;
       if (v["function"]) {
-        if (auto s = Function(v["function"], path + ".function", step); !s.ok()) return s;
+        RETURN_IF_ERROR(Function(v["function"], path + ".function", step));
       }
       if (v["count"]) {
         auto count = GetInt(r_, v["count"], path + ".count", 1, 1000000);
@@ -433,7 +436,7 @@ absl::StatusOr<Scenario> ParseScenario(const std::string& yaml, const std::strin
   Scenario scenario;
   scenario.path = display_name;
   try {
-    if (auto s = CheckKeys(r, root, "", kTopLevelKeys); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckKeys(r, root, "", kTopLevelKeys));
     scenario.name = display_name;
     if (root["name"]) {
       auto name = GetString(r, root["name"], "name");

@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +17,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "check/check_command.h"
+#include "core/status_macros.h"
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
@@ -76,7 +78,7 @@ absl::StatusOr<ThawConfig> LoadConfig(const std::string& path) {
     std::fprintf(stderr, "thaw: %s\n", message.c_str());
     std::fflush(stderr);
   };
-  if (auto status = PrepareRuntimeClients(*config, announce); !status.ok()) return status;
+  RETURN_IF_ERROR(PrepareRuntimeClients(*config, announce));
   return config;
 }
 
@@ -203,6 +205,14 @@ int Invoke(const InvokeOptions& options) {
 
 int RunCli(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
+  // Each instance costs thaw about 8 descriptors (listeners, pipes, connections), so the usual
+  // soft limit of 1,024 would stop it near 125 instances, far below Lambda's default account
+  // concurrency. Functions still get 1,024 (the launcher lowers it again for them).
+  if (struct rlimit files;
+      ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   // Debian builds abseil with its debug deadlock detector on, and gRPC locks absl::Mutex many
   // times per RPC: the detector's graph bookkeeping was about 5k instructions of every fake
   // Momento call. thaw's own locks are std::mutex; nothing relies on the detector.
@@ -258,7 +268,8 @@ int RunCli(int argc, char** argv) {
 
   momento::MomentoCommandOptions momento;
   CLI::App* momento_cmd = app.add_subcommand(
-      "momento", "Run the fake Momento alone (plaintext gRPC, a drop-in for momento-local)");
+      "momento",
+      "Run the fake Momento alone (plaintext gRPC, a drop-in for momento-local; --tls for TLS)");
   momento_cmd->add_option("--host", momento.host, "Address to listen on")->capture_default_str();
   momento_cmd->add_option("--port", momento.port, "Port to listen on; 0 picks a free one")
       ->capture_default_str();
@@ -271,6 +282,15 @@ int RunCli(int argc, char** argv) {
   momento_cmd->add_option("--admin-port", momento.admin_port,
                           "Serve the admin API (/_thaw/faults, /_thaw/momento) on this port; "
                           "0 picks a free one");
+  momento_cmd->add_flag("--tls", momento.tls,
+                        "Serve gRPC over TLS (ALPN h2) with a CA made at start; the ready line "
+                        "names its ca.pem (trust it with NODE_EXTRA_CA_CERTS or "
+                        "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH)");
+  momento_cmd->add_option("--tls-dir", momento.tls_dir,
+                          "With --tls: write ca.pem to DIR (default: a new temporary directory)");
+  momento_cmd->add_option("--tls-name", momento.tls_names,
+                          "With --tls: also name NAME in the certificate (repeatable; localhost, "
+                          "*.localhost, 127.0.0.1, ::1 and --host always)");
 
   aws::AwsCommandOptions aws;
   CLI::App* aws_cmd = app.add_subcommand(
@@ -293,6 +313,15 @@ int RunCli(int argc, char** argv) {
                       "keys without one may call everything");
   aws_cmd->add_option("--region", aws.region, "Region in ARNs")->capture_default_str();
   aws_cmd->add_option("--account-id", aws.account_id, "Account in ARNs")->capture_default_str();
+  aws_cmd->add_flag("--tls", aws.tls,
+                    "Serve HTTPS with a CA made at start; the ready line names its ca.pem (trust "
+                    "it with AWS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE)");
+  aws_cmd->add_option("--tls-dir", aws.tls_dir,
+                      "With --tls: write ca.pem to DIR (default: a new temporary directory)");
+  aws_cmd->add_option("--tls-name", aws.tls_names,
+                      "With --tls: also name NAME in the certificate (repeatable; localhost, "
+                      "*.localhost, 127.0.0.1, ::1, --host and the region's secretsmanager/ssm "
+                      "endpoint names always)");
 
   report::ReportCommandOptions report;
   CLI::App* report_cmd = app.add_subcommand(

@@ -43,6 +43,9 @@ inline constexpr char kScenarioStep[] = "scenario.step";
 inline constexpr char kMomentoConnectionOpened[] = "momento.connection.opened";
 inline constexpr char kMomentoConnectionClosed[] = "momento.connection.closed";
 inline constexpr char kMomentoConnectionUnwatched[] = "momento.connection.unwatched";
+// A client whose TLS handshake with the fake failed (e.g. it does not trust thaw's CA); it never
+// reached gRPC, so it has no opened or closed event.
+inline constexpr char kMomentoConnectionTlsFailed[] = "momento.connection.tls_failed";
 inline constexpr char kMomentoRpc[] = "momento.rpc";
 inline constexpr char kMomentoFault[] = "momento.fault";
 // A topic subscription (Pubsub/Subscribe) registered with its topic / ended.

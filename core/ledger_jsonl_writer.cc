@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "core/json_text.h"
 
 namespace thaw {
 
@@ -28,7 +29,7 @@ LedgerJsonlWriter::~LedgerJsonlWriter() {
 void LedgerJsonlWriter::Flush() {
   std::lock_guard<std::mutex> lock(mu_);
   for (const Event& event : ledger_.Since(written_)) {
-    const std::string line = event.ToJson().dump() + "\n";
+    const std::string line = JsonText(event.ToJson()) + "\n";
     std::fwrite(line.data(), 1, line.size(), out_);
     written_ = event.seq;
   }

@@ -13,6 +13,7 @@
 #include "core/duration.h"
 #include "core/http/fault_routes.h"
 #include "core/http/json_body.h"
+#include "core/json_text.h"
 #include "emulator/control/ids.h"
 #include "emulator/control/invoke_api.h"
 
@@ -29,6 +30,8 @@ using http::JsonError;
 constexpr std::string_view kInvokePrefix = "/2015-03-31/functions/";
 constexpr std::string_view kInvokeSuffix = "/invocations";
 constexpr size_t kLogTailBytes = 4096;
+// Most events one GET /_thaw/events answers with.
+constexpr size_t kEventsPageSize = 10000;
 
 http::Response ErrorResponse(const http::Request& request, const absl::Status& error,
                              const std::string& request_id) {
@@ -144,10 +147,15 @@ asio::awaitable<http::Response> HandleEvents(ControlPlane& control, http::Reques
     }
     ledger.RemoveListener(handle);
   }
+  // A page ends at its last event, so that a client passing `last_seq` back as `since` sees
+  // every event exactly once, however many pages it takes.
+  const std::vector<Event> page = ledger.Since(since, kEventsPageSize);
   nlohmann::json events = nlohmann::json::array();
-  for (const Event& e : ledger.Since(since, 10000)) events.push_back(e.ToJson());
-  nlohmann::json body = {{"events", std::move(events)}, {"last_seq", ledger.LastSeq()}};
-  co_return http::MakeResponse(request, 200, body.dump());
+  for (const Event& e : page) events.push_back(e.ToJson());
+  const uint64_t last = page.empty() ? std::min(since, ledger.LastSeq()) : page.back().seq;
+  nlohmann::json body = {
+      {"events", std::move(events)}, {"last_seq", last}, {"more", ledger.LastSeq() > last}};
+  co_return http::MakeResponse(request, 200, JsonText(body));
 }
 
 http::Response HandleAdvance(ControlPlane& control, const http::Request& request) {
@@ -162,7 +170,7 @@ http::Response HandleAdvance(ControlPlane& control, const http::Request& request
       std::chrono::duration_cast<std::chrono::milliseconds>(control.scheduler().clock().offset());
   return http::MakeResponse(
       request, 200,
-      nlohmann::json{{"advanced_ms", duration->count()}, {"offset_ms", offset.count()}}.dump());
+      JsonText(nlohmann::json{{"advanced_ms", duration->count()}, {"offset_ms", offset.count()}}));
 }
 
 http::Response HandleReap(ControlPlane& control, const http::Request& request) {
@@ -182,7 +190,7 @@ http::Response HandleReap(ControlPlane& control, const http::Request& request) {
     instance = (*body)["instance"];
   }
   const std::vector<int64_t> reaped = control.ReapIdle(function, instance);
-  return http::MakeResponse(request, 200, nlohmann::json{{"reaped", reaped}}.dump());
+  return http::MakeResponse(request, 200, JsonText(nlohmann::json{{"reaped", reaped}}));
 }
 
 }  // namespace
@@ -221,7 +229,7 @@ http::Handler MakeApiHandler(EmulatorSession& session) {
         if (!control.KillInstance(id)) {
           co_return JsonError(request, 404, "no live instance " + std::string(id_text));
         }
-        co_return http::MakeResponse(request, 200, nlohmann::json{{"killed", id}}.dump());
+        co_return http::MakeResponse(request, 200, JsonText(nlohmann::json{{"killed", id}}));
       }
     }
     if (auto response = http::RouteFaults(session.faults(), request)) {
@@ -230,21 +238,22 @@ http::Handler MakeApiHandler(EmulatorSession& session) {
     if (request.method() == beast::http::verb::get) {
       if (path == "/_thaw/momento") {
         co_return http::MakeResponse(
-            request, 200, nlohmann::json{{"instances", ToJson(session.MomentoAccounts())}}.dump());
+            request, 200,
+            JsonText(nlohmann::json{{"instances", ToJson(session.MomentoAccounts())}}));
       }
       if (path == "/_thaw/aws") {
         co_return http::MakeResponse(
-            request, 200, nlohmann::json{{"instances", ToJson(session.AwsAccounts())}}.dump());
+            request, 200, JsonText(nlohmann::json{{"instances", ToJson(session.AwsAccounts())}}));
       }
       if (path == "/_thaw/clock") {
         const auto offset = std::chrono::duration_cast<std::chrono::milliseconds>(
             control.scheduler().clock().offset());
         co_return http::MakeResponse(request, 200,
-                                     nlohmann::json{{"offset_ms", offset.count()}}.dump());
+                                     JsonText(nlohmann::json{{"offset_ms", offset.count()}}));
       }
       if (path == "/_thaw/instances") {
-        co_return http::MakeResponse(request, 200,
-                                     nlohmann::json{{"instances", control.InstancesJson()}}.dump());
+        co_return http::MakeResponse(
+            request, 200, JsonText(nlohmann::json{{"instances", control.InstancesJson()}}));
       }
       if (path == "/_thaw/events") co_return co_await HandleEvents(control, request, query);
       if (path == "/_thaw/metrics") {

@@ -7,6 +7,15 @@
 
 namespace thaw {
 
+namespace {
+
+// Where each fake listens inside an instance's sandbox: an address of its own, on the port its
+// real endpoint uses.
+const SandboxAddress kSandboxMomento{"127.0.0.2", 443};
+const SandboxAddress kSandboxAws{"127.0.0.3", 443};
+
+}  // namespace
+
 aws::EmbeddedAwsOptions AwsOptionsFrom(const ThawConfig& config) {
   aws::EmbeddedAwsOptions options;
   options.source = config.source;
@@ -55,14 +64,14 @@ absl::StatusOr<std::unique_ptr<EmulatorSession>> EmulatorSession::Create(
         momento::EmbeddedMomento::Start(io, ledger, host->clock_, std::move(momento_options));
     if (!momento.ok()) return momento.status();
     host->momento_ = *std::move(momento);
-    host->control_->AddInstanceServices(&host->momento_->services());
+    host->control_->AddInstanceServices(&host->momento_->services(), kSandboxMomento);
     host->faults_.Add(&host->momento_->faults());
   }
   if (options.aws) {
     auto aws = aws::EmbeddedAws::Start(io, ledger, host->clock_, AwsOptionsFrom(config));
     if (!aws.ok()) return aws.status();
     host->aws_ = *std::move(aws);
-    host->control_->AddInstanceServices(host->aws_.get());
+    host->control_->AddInstanceServices(host->aws_.get(), kSandboxAws);
     host->faults_.Add(&host->aws_->service());
   }
   if (host->momento_ && host->aws_) {

@@ -5,7 +5,8 @@
 #include <cstdio>
 #include <string_view>
 
-#include "report/html_escape.h"
+#include "core/json_text.h"
+#include "core/markup_escape.h"
 #include "report/time_scale.h"
 #include "report/timeline_model.h"
 

@@ -16,6 +16,7 @@
 #include "core/event_kinds.h"
 #include "core/fault_target.h"
 #include "core/http/http_server.h"
+#include "core/status_macros.h"
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/control_plane.h"
 #include "emulator/control/invoke_api.h"
@@ -157,7 +158,7 @@ absl::StatusOr<std::unique_ptr<Emulator>> Emulator::Launch(std::unique_ptr<Impl>
   auto announce = [](const std::string& message) {
     std::fprintf(stderr, "thaw: %s\n", message.c_str());
   };
-  if (auto status = PrepareRuntimeClients(impl->config, announce); !status.ok()) return status;
+  RETURN_IF_ERROR(PrepareRuntimeClients(impl->config, announce));
   // Built before the io_context runs, as `thaw serve` does: nothing else touches them yet.
   impl->launcher = std::make_unique<BoostProcessLauncher>(impl->io);
   EmulatorSession::Options host_options;

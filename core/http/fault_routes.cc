@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "core/http/json_body.h"
+#include "core/json_text.h"
 
 namespace thaw::http {
 
@@ -19,13 +20,14 @@ std::optional<Response> RouteFaults(FaultRegistry& faults, const Request& reques
       if (!body) return JsonError(request, 400, "expected a JSON object");
       auto id = faults.AddFault(*body);
       if (!id.ok()) return JsonError(request, 400, std::string(id.status().message()));
-      return MakeResponse(request, 201, nlohmann::json{{"id", *id}}.dump());
+      return MakeResponse(request, 201, JsonText(nlohmann::json{{"id", *id}}));
     }
     if (method == beast::http::verb::get) {
-      return MakeResponse(request, 200, nlohmann::json{{"faults", faults.ListFaults()}}.dump());
+      return MakeResponse(request, 200, JsonText(nlohmann::json{{"faults", faults.ListFaults()}}));
     }
     if (method == beast::http::verb::delete_) {
-      return MakeResponse(request, 200, nlohmann::json{{"cleared", faults.ClearFaults()}}.dump());
+      return MakeResponse(request, 200,
+                          JsonText(nlohmann::json{{"cleared", faults.ClearFaults()}}));
     }
     return std::nullopt;
   }
@@ -33,7 +35,7 @@ std::optional<Response> RouteFaults(FaultRegistry& faults, const Request& reques
       path.starts_with("/_thaw/faults/")) {
     const std::string id(path.substr(kFaults.size() + 1));
     if (!faults.RemoveFault(id)) return JsonError(request, 404, "no fault " + id);
-    return MakeResponse(request, 200, nlohmann::json{{"removed", id}}.dump());
+    return MakeResponse(request, 200, JsonText(nlohmann::json{{"removed", id}}));
   }
   return std::nullopt;
 }

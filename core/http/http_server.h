@@ -12,6 +12,10 @@
 
 #include "absl/status/statusor.h"
 
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
 namespace thaw::http {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
@@ -32,10 +36,17 @@ using Handler = std::function<boost::asio::awaitable<Response>(Request&, const R
 // strand-confined to that io_context (the io_context must run on exactly one thread).
 // Sessions have no idle timeout on purpose: a Lambda runtime's connection may sit idle for as
 // long as its instance is kept, frozen or not.
+//
+// Plaintext by default; with Options::tls every connection is HTTPS (the TLS handshake first,
+// then the same sessions and handler). A connection whose handshake fails is closed without a
+// response.
 class HttpServer {
  public:
   struct Options {
     size_t body_limit = 8 * 1024 * 1024;
+    // A TLS server context (core/tls/server_context.h) to serve HTTPS with; null serves
+    // plaintext HTTP. Shared: it must stay unchanged while the server runs.
+    std::shared_ptr<boost::asio::ssl::context> tls = nullptr;
   };
 
   // Binds host:port (port 0 lets the kernel choose) and starts accepting. Fails with
@@ -48,6 +59,12 @@ class HttpServer {
                                                             Handler handler) {
     return Listen(io, host, port, std::move(handler), Options());
   }
+
+  // Serves an already listening TCP socket (e.g. one made inside an instance's sandbox), which
+  // it owns from then on (closed on error too). InvalidArgument when `listening_fd` is not one.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Serve(boost::asio::io_context& io,
+                                                           int listening_fd, Handler handler,
+                                                           Options options);
 
   // Closes the listener and every open connection.
   ~HttpServer();

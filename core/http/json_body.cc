@@ -1,5 +1,7 @@
 #include "core/http/json_body.h"
 
+#include "core/json_text.h"
+
 namespace thaw::http {
 
 std::optional<nlohmann::json> JsonBody(const Request& request) {
@@ -10,7 +12,7 @@ std::optional<nlohmann::json> JsonBody(const Request& request) {
 }
 
 Response JsonError(const Request& request, unsigned status, const std::string& message) {
-  return MakeResponse(request, status, nlohmann::json{{"error", message}}.dump());
+  return MakeResponse(request, status, JsonText(nlohmann::json{{"error", message}}));
 }
 
 }  // namespace thaw::http

@@ -6,6 +6,8 @@
 #include <set>
 
 #include "absl/status/status.h"
+#include "core/json_text.h"
+#include "core/status_macros.h"
 #include "emulator/config/diagnostics.h"
 #include "emulator/config/function_checks.h"
 #include "emulator/config/iam_translation.h"
@@ -88,7 +90,7 @@ std::string Scalar(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
   if (value.is_null()) return "";
-  return value.dump();
+  return JsonText(value);
 }
 
 class TemplateLoader {
@@ -231,7 +233,7 @@ absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML
       resource = text.substr(0, dot);
       attribute = text.substr(dot + 1);
     } else {
-      if (auto s = args_of(2); !s.ok()) return s;
+      RETURN_IF_ERROR(args_of(2));
       auto name = EvalString(arg[1], path);
       if (!name.ok()) return name.status();
       resource = arg[0].Scalar();
@@ -243,7 +245,7 @@ absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML
     std::map<std::string, Json> vars;
     YAML::Node text = arg;
     if (arg.IsSequence()) {
-      if (auto s = args_of(2); !s.ok()) return s;
+      RETURN_IF_ERROR(args_of(2));
       text.reset(arg[0]);
       if (!arg[1].IsMap()) return diag_.Error(arg[1], path, "Sub's variables are a mapping");
       for (const auto& kv : arg[1]) {
@@ -256,7 +258,7 @@ absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML
     return Sub(text.Scalar(), vars, path);
   }
   if (fn == "Fn::Join") {
-    if (auto s = args_of(2); !s.ok()) return s;
+    RETURN_IF_ERROR(args_of(2));
     auto delimiter = EvalString(arg[0], path);
     if (!delimiter.ok()) return delimiter.status();
     auto items = Eval(arg[1], path);
@@ -269,7 +271,7 @@ absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML
     return Json(out);
   }
   if (fn == "Fn::Select") {
-    if (auto s = args_of(2); !s.ok()) return s;
+    RETURN_IF_ERROR(args_of(2));
     auto index = EvalInt(arg[0], path, 0, 1 << 20);
     if (!index.ok()) return index.status();
     auto items = Eval(arg[1], path);
@@ -280,7 +282,7 @@ absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML
     return (*items)[*index];
   }
   if (fn == "Fn::Split") {
-    if (auto s = args_of(2); !s.ok()) return s;
+    RETURN_IF_ERROR(args_of(2));
     auto delimiter = EvalString(arg[0], path);
     if (!delimiter.ok()) return delimiter.status();
     auto text = EvalString(arg[1], path);
@@ -314,13 +316,13 @@ absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML
     return Eval(value, path);
   }
   if (fn == "Fn::If") {
-    if (auto s = args_of(3); !s.ok()) return s;
+    RETURN_IF_ERROR(args_of(3));
     auto condition = Condition(arg[0].Scalar(), path);
     if (!condition.ok()) return condition.status();
     return Eval(*condition ? arg[1] : arg[2], path);
   }
   if (fn == "Fn::Equals") {
-    if (auto s = args_of(2); !s.ok()) return s;
+    RETURN_IF_ERROR(args_of(2));
     auto a = Eval(arg[0], path);
     if (!a.ok()) return a.status();
     auto b = Eval(arg[1], path);
@@ -768,9 +770,9 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
     if (sam && Get(props, "Policies")) {
       diag_.Note(path_of("Policies"), "ignored because Role is set (as SAM does)");
     }
-    if (auto s = LoadRolePolicies(Get(props, "Role"), path_of("Role"), iam); !s.ok()) return s;
+    RETURN_IF_ERROR(LoadRolePolicies(Get(props, "Role"), path_of("Role"), iam));
   } else if (sam && Get(props, "Policies")) {
-    if (auto s = LoadPolicies(Get(props, "Policies"), path_of("Policies"), iam); !s.ok()) return s;
+    RETURN_IF_ERROR(LoadPolicies(Get(props, "Policies"), path_of("Policies"), iam));
   } else if (sam) {
     iam.DeclareNone();
     diag_.Note("Resources." + id + ".Properties.Policies",
@@ -989,7 +991,7 @@ absl::Status TemplateLoader::LoadSecret(const std::string& id, const YAML::Node&
         Json object = Json::parse(*text, nullptr, false);
         if (object.is_object()) {
           object[*key] = password;
-          seed.value = object.dump();
+          seed.value = JsonText(object);
         }
       }
     }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/status/status.h"
+#include "core/status_macros.h"
 #include "emulator/config/diagnostics.h"
 #include "emulator/config/function_checks.h"
 #include "emulator/config/iam_translation.h"
@@ -387,11 +388,11 @@ absl::Status ServerlessLoader::LoadIam(const YAML::Node& provider, IamTranslatio
   }
   if (const YAML::Node old = Get(provider, "iamRoleStatements"); old) {
     any = true;
-    if (auto s = LoadStatements(old, "provider.iamRoleStatements", iam); !s.ok()) return s;
+    RETURN_IF_ERROR(LoadStatements(old, "provider.iamRoleStatements", iam));
   }
   if (const YAML::Node old = Get(provider, "iamManagedPolicies"); old) {
     any = true;
-    if (auto s = LoadManaged(old, "provider.iamManagedPolicies", iam); !s.ok()) return s;
+    RETURN_IF_ERROR(LoadManaged(old, "provider.iamManagedPolicies", iam));
   }
   if (const YAML::Node role = Get(provider, "role"); role) {
     diag_.Note("provider.role",
@@ -550,7 +551,7 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
       inherit = value.ok() && *value == "true";
     }
     if (inherit) {
-      if (auto s = LoadIam(provider, iam); !s.ok()) return s;
+      RETURN_IF_ERROR(LoadIam(provider, iam));
     }
     if (auto s = LoadStatements(Get(def, "iamRoleStatements"), path + ".iamRoleStatements", iam);
         !s.ok()) {
@@ -562,15 +563,15 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
                "function's calls to the fake AWS are not restricted");
     iam.Unrestricted();
   } else {
-    if (auto s = LoadIam(provider, iam); !s.ok()) return s;
+    RETURN_IF_ERROR(LoadIam(provider, iam));
   }
   fn.iam_statements = iam.Statements();
 
   // Function-level layers replace the provider's, as in the Framework.
   if (Get(def, "layers")) {
-    if (auto s = LoadLayers(Get(def, "layers"), path + ".layers", fn); !s.ok()) return s;
+    RETURN_IF_ERROR(LoadLayers(Get(def, "layers"), path + ".layers", fn));
   } else if (Get(provider, "layers")) {
-    if (auto s = LoadLayers(Get(provider, "layers"), "provider.layers", fn); !s.ok()) return s;
+    RETURN_IF_ERROR(LoadLayers(Get(provider, "layers"), "provider.layers", fn));
   }
 
   static const std::map<std::string, std::string> kUnappliedWhy = {

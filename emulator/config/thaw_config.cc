@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "core/duration.h"
+#include "core/status_macros.h"
 #include "emulator/config/function_checks.h"
 #include "emulator/config/sam_template.h"
 #include "emulator/config/serverless_config.h"
@@ -22,11 +23,16 @@ namespace {
 enum class ConfigFormat { kThawYaml, kSamTemplate, kServerless };
 
 // Host settings that would let a function reach real AWS with the host's identity.
-const std::set<std::string> kHostOnlyEnv = {
-    "AWS_SECURITY_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN"};
+const std::set<std::string> kHostOnlyEnv = {"AWS_SECURITY_TOKEN",
+                                            "AWS_PROFILE",
+                                            "AWS_DEFAULT_PROFILE",
+                                            "AWS_CONFIG_FILE",
+                                            "AWS_SHARED_CREDENTIALS_FILE",
+                                            "AWS_ROLE_ARN",
+                                            "AWS_WEB_IDENTITY_TOKEN_FILE",
+                                            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                                            "AWS_CONTAINER_AUTHORIZATION_TOKEN"};
 
 using Reporter = YamlReporter;
 
@@ -58,11 +64,11 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
                                              const Settings& settings) {
   const std::string path = "functions." + name;
   if (auto problem = CheckFunctionName(name)) return r.Error(node, path, *problem);
-  if (auto s = CheckKeys(r, node, path,
-                         {"runtime", "handler", "code", "memory", "timeout", "environment",
-                          "keepalive", "max_lifetime", "reserved_concurrency",
-                          "provisioned_concurrency", "runtime_client", "python", "policy",
-                          "extensions"});
+  if (auto s =
+          CheckKeys(r, node, path,
+                    {"runtime", "handler", "code", "memory", "timeout", "environment", "keepalive",
+                     "max_lifetime", "reserved_concurrency", "provisioned_concurrency",
+                     "runtime_client", "python", "policy", "extensions"});
       !s.ok()) {
     return s;
   }
@@ -199,7 +205,7 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
   if (auto s = CheckKeys(r, node, "settings",
                          {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
                           "max_lifetime", "freeze", "shutdown_grace", "init_timeout",
-                          "runtime_client", "python", "momento_api_keys"});
+                          "runtime_client", "python", "momento_api_keys", "isolation"});
       !s.ok()) {
     return s;
   }
@@ -272,6 +278,17 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
     if (!client.ok()) return client.status();
     settings.runtime_client = *client;
   }
+  if (node["isolation"]) {
+    auto isolation = GetString(r, node["isolation"], "settings.isolation");
+    if (!isolation.ok()) return isolation.status();
+    if (*isolation == "sandbox") {
+      settings.isolation = Isolation::kSandbox;
+    } else if (*isolation == "process") {
+      settings.isolation = Isolation::kProcess;
+    } else {
+      return r.Error(node["isolation"], "settings.isolation", "must be sandbox or process");
+    }
+  }
   if (const YAML::Node keys = node["momento_api_keys"]; keys) {
     const std::string path = "settings.momento_api_keys";
     if (!keys.IsSequence()) return r.Error(keys, path, "expected a list of API keys");
@@ -329,7 +346,7 @@ absl::Status ParseSeedSections(const Reporter& r, const YAML::Node& root, Servic
       if (kv.second.IsScalar()) {
         seed.value = kv.second.Scalar();
       } else {
-        if (auto s = CheckKeys(r, kv.second, path, {"value", "description"}); !s.ok()) return s;
+        RETURN_IF_ERROR(CheckKeys(r, kv.second, path, {"value", "description"}));
         const YAML::Node value = kv.second["value"];
         if (!value) return r.Error(kv.second, path + ".value", "required key is missing");
         seed.value = value.IsScalar() ? value.Scalar() : YamlToJsonText(value);
@@ -353,7 +370,7 @@ absl::Status ParseSeedSections(const Reporter& r, const YAML::Node& root, Servic
       if (kv.second.IsScalar()) {
         seed.value = kv.second.Scalar();
       } else {
-        if (auto s = CheckKeys(r, kv.second, path, {"type", "value"}); !s.ok()) return s;
+        RETURN_IF_ERROR(CheckKeys(r, kv.second, path, {"type", "value"}));
         if (!kv.second["value"]) {
           return r.Error(kv.second, path + ".value", "required key is missing");
         }
@@ -400,9 +417,9 @@ absl::StatusOr<ThawConfig> ParseThawYaml(const YAML::Node& root, const std::stri
         !s.ok()) {
       return s;
     }
-    if (auto s = ParseSeedSections(r, root, config.seeds); !s.ok()) return s;
+    RETURN_IF_ERROR(ParseSeedSections(r, root, config.seeds));
     if (const YAML::Node settings = root["settings"]; settings) {
-      if (auto s = ParseSettings(r, settings, base_dir, config.settings); !s.ok()) return s;
+      RETURN_IF_ERROR(ParseSettings(r, settings, base_dir, config.settings));
     }
     const YAML::Node functions = root["functions"];
     if (!functions) {
@@ -478,7 +495,7 @@ absl::StatusOr<ServiceSeeds> ParseSeeds(const std::string& yaml, const std::stri
     const YAML::Node root = YAML::Load(yaml);
     if (root.IsNull()) return seeds;
     if (!root.IsMap()) return r.Error(root, "", "expected a mapping");
-    if (auto s = ParseSeedSections(r, root, seeds); !s.ok()) return s;
+    RETURN_IF_ERROR(ParseSeedSections(r, root, seeds));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
                                       ": invalid YAML: " + e.msg);

@@ -53,6 +53,21 @@ struct FunctionConfig {
 };
 
 // The `settings:` section.
+// How an instance is kept apart from thaw, from the machine and from other instances.
+enum class Isolation {
+  // Its own PID, network and mount (and user) namespaces: Lambda's environment, loopback only,
+  // the Runtime API at 127.0.0.1:9001 (emulator/sandbox/sandbox.h). Where namespaces are
+  // unavailable, instances run as kProcess, and thaw says why once.
+  kSandbox,
+  // A process group of thaw's, on the host's network, pointed at per-instance ports by THAW_* and
+  // AWS_ENDPOINT_URL* variables.
+  kProcess,
+};
+
+// settings.isolation when thaw.yaml does not set it. kProcess until the fakes are reachable by
+// their real names inside a sandbox (TLS, names); then kSandbox.
+inline constexpr Isolation kDefaultIsolation = Isolation::kProcess;
+
 struct Settings {
   // Most instances busy at once, across all functions; beyond it invokes get 429.
   int account_concurrency = 1000;
@@ -79,6 +94,8 @@ struct Settings {
   // (`{{momento_api_key}}`); any other key, the empty one included, is UNAUTHENTICATED. Empty:
   // any key is accepted (momento-local's behaviour).
   std::vector<std::string> momento_api_keys;
+  // settings.isolation: sandbox | process.
+  Isolation isolation = kDefaultIsolation;
 };
 
 // The keepalive and max lifetime that apply to `function`.

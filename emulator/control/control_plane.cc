@@ -1,5 +1,10 @@
 #include "emulator/control/control_plane.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -7,11 +12,14 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include "core/accounting.h"
 #include "core/event_kinds.h"
+#include "core/json_text.h"
 #include "emulator/control/function_reference.h"
 #include "emulator/control/ids.h"
 
@@ -24,8 +32,31 @@ namespace {
 // How long Shutdown() waits for killed processes to be reaped.
 constexpr auto kReapLimit = std::chrono::seconds(2);
 
+// Where the runtime finds the Runtime API inside a sandbox, as in Lambda.
+const SandboxAddress kSandboxRuntimeApi{"127.0.0.1", 9001};
+
+// A listening socket on thaw's loopback at a port the kernel picks; -1 with errno on failure.
+int ListenOnLoopback(uint16_t& port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::listen(fd, SOMAXCONN) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    const int error = errno;
+    ::close(fd);
+    errno = error;
+    return -1;
+  }
+  port = ntohs(address.sin_port);
+  return fd;
+}
+
 std::string ErrorJson(const std::string& type, const std::string& message) {
-  return nlohmann::json{{"errorType", type}, {"errorMessage", message}}.dump();
+  return JsonText(nlohmann::json{{"errorType", type}, {"errorMessage", message}});
 }
 
 }  // namespace
@@ -39,6 +70,16 @@ ControlPlane::ControlPlane(asio::io_context& io, const ThawConfig& config, Ledge
       launcher_(launcher),
       scheduler_(scheduler),
       process_exit_(io) {
+  if (config_.settings.isolation == Isolation::kSandbox) {
+    auto sandbox = Sandbox::Probe(io_);
+    if (sandbox.ok()) {
+      sandbox_ = *std::move(sandbox);
+    } else {
+      std::fprintf(stderr,
+                   "thaw: isolation: process (instances cannot run in sandboxes here: %s)\n",
+                   std::string(sandbox.status().message()).c_str());
+    }
+  }
   unreserved_pool_ = config_.settings.account_concurrency;
   for (const auto& [name, fn] : config_.functions) {
     unreserved_pool_ -= fn.reserved_concurrency.value_or(0);
@@ -68,7 +109,7 @@ absl::StatusOr<std::string> ControlPlane::Resolve(std::string_view function_name
                                                   std::string_view qualifier) const {
   auto ref = ParseFunctionReference(function_name);
   if (!ref.ok()) {
-    return AwsError("ValidationException", ref.status().message());
+    return AwsError("ValidationException", std::string(ref.status().message()));
   }
   std::string q(qualifier);
   if (!ref->qualifier.empty() && !q.empty() && ref->qualifier != q) {
@@ -142,7 +183,7 @@ std::shared_ptr<Instance> ControlPlane::NewInstance(const FunctionConfig& fn, bo
 void ControlPlane::StartProvisioned(const FunctionConfig& fn) {
   if (shutting_down_) return;
   std::shared_ptr<Instance> instance = NewInstance(fn, /*provisioned=*/true);
-  if (absl::Status started = instance->Start(nullptr); !started.ok()) {
+  if (absl::Status started = StartInstance(*instance, nullptr); !started.ok()) {
     instances_.erase(instance->id());
     ledger_.Append(instance->id(), fn.name, kinds::kInstanceGone,
                    {{"reason", "launch_failed"}, {"error", std::string(started.message())}});
@@ -194,7 +235,7 @@ asio::awaitable<absl::StatusOr<InvokeResult>> ControlPlane::Invoke(InvokeRequest
     instance = NewInstance(fn, /*provisioned=*/false);
     inv->deadline = std::chrono::steady_clock::now() + config_.settings.init_timeout +
                     std::chrono::seconds(fn.timeout_s);
-    if (absl::Status started = instance->Start(inv); !started.ok()) {
+    if (absl::Status started = StartInstance(*instance, inv); !started.ok()) {
       instances_.erase(instance->id());
       ledger_.Append(instance->id(), fn.name, kinds::kInstanceGone,
                      {{"reason", "launch_failed"}, {"error", std::string(started.message())}});
@@ -266,6 +307,7 @@ void ControlPlane::OnAvailable(Instance& instance) {
 
 void ControlPlane::OnGone(Instance& instance) {
   const int64_t id = instance.id();
+  DetachServices(instance);
   for (auto* timers : {&idle_timers_, &lifetime_timers_}) {
     if (auto it = timers->find(id); it != timers->end()) {
       scheduler_.Cancel(it->second);
@@ -434,22 +476,65 @@ asio::awaitable<void> ControlPlane::Shutdown(std::chrono::milliseconds grace) {
   }
 }
 
-absl::StatusOr<std::map<std::string, std::string>> ControlPlane::AttachServices(
-    Instance& instance) {
-  std::map<std::string, std::string> env;
+void ControlPlane::AddInstanceServices(InstanceServices* services,
+                                       std::optional<SandboxAddress> in_sandbox) {
+  if (!in_sandbox) {
+    // 127.0.0.2 onwards: 127.0.0.1 is the runtime's own (its Runtime API, its extensions).
+    in_sandbox = SandboxAddress{"127.0.0." + std::to_string(2 + services_.size()), 443};
+  }
+  services_.push_back({services, *std::move(in_sandbox)});
+}
+
+absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
+  Instance::Placement placement;
+  std::vector<InstanceListener> listeners(services_.size());
+  if (sandbox_) {
+    SandboxOptions options = *sandbox_;
+    options.listeners = {kSandboxRuntimeApi};
+    for (const Service& service : services_) options.listeners.push_back(service.in_sandbox);
+    auto sandbox = Sandbox::Create(io_, options);
+    if (!sandbox.ok()) return sandbox.status();
+    placement.runtime_api_fd = (*sandbox)->TakeListener(0);
+    placement.runtime_api_address = kSandboxRuntimeApi.ToString();
+    for (size_t i = 0; i < services_.size(); ++i) {
+      listeners[i] = {(*sandbox)->TakeListener(i + 1), services_[i].in_sandbox.ToString()};
+    }
+    placement.sandbox = *std::move(sandbox);
+  } else {
+    uint16_t port = 0;
+    placement.runtime_api_fd = ListenOnLoopback(port);
+    if (placement.runtime_api_fd < 0) {
+      return absl::UnavailableError(std::string("cannot listen on 127.0.0.1: ") +
+                                    std::strerror(errno));
+    }
+    placement.runtime_api_address = "127.0.0.1:" + std::to_string(port);
+  }
   for (size_t i = 0; i < services_.size(); ++i) {
-    auto attached = services_[i]->Attach(instance.id(), instance.function().name);
+    auto attached =
+        services_[i].services->Attach(instance.id(), instance.function().name, listeners[i]);
     if (!attached.ok()) {
-      for (size_t j = 0; j < i; ++j) services_[j]->Detach(instance.id());
+      for (size_t j = 0; j < i; ++j) services_[j].services->Detach(instance.id());
+      for (size_t j = i + 1; j < listeners.size(); ++j) {
+        if (listeners[j].fd >= 0) ::close(listeners[j].fd);
+      }
+      ::close(placement.runtime_api_fd);
       return attached.status();
     }
-    env.merge(*attached);
+    placement.service_env.merge(*attached);
   }
-  return env;
+  return placement;
+}
+
+absl::Status ControlPlane::StartInstance(Instance& instance, std::shared_ptr<Invocation> first) {
+  auto placement = Place(instance);
+  if (!placement.ok()) return placement.status();
+  absl::Status started = instance.Start(std::move(first), *std::move(placement));
+  if (!started.ok()) DetachServices(instance);
+  return started;
 }
 
 void ControlPlane::DetachServices(Instance& instance) {
-  for (InstanceServices* services : services_) services->Detach(instance.id());
+  for (const Service& service : services_) service.services->Detach(instance.id());
 }
 
 void ControlPlane::OnProcessExit(Instance& instance) {
@@ -472,6 +557,7 @@ nlohmann::json ControlPlane::InstancesJson() const {
                            {"state", std::string(instance->StateName())},
                            {"invocations", instance->invocations()},
                            {"runtime_api_port", instance->runtime_api_port()},
+                           {"isolation", instance->sandboxed() ? "sandbox" : "process"},
                            {"log_stream", instance->log_stream()}};
     item["init_ms"] =
         instance->init_ms() >= 0 ? nlohmann::json(instance->init_ms()) : nlohmann::json(nullptr);

@@ -22,6 +22,7 @@
 #include "emulator/control/log_sink.h"
 #include "emulator/control/scheduler.h"
 #include "emulator/process/process_launcher.h"
+#include "emulator/sandbox/sandbox.h"
 #include "nlohmann/json.hpp"
 
 namespace thaw {
@@ -31,8 +32,12 @@ namespace thaw {
 // reserved and account concurrency and the function timeout, reaps idle instances after their
 // keepalive and old ones after their max lifetime (on the scheduler clock), queues and retries
 // asynchronous invokes, and records every step in the ledger.
-// Strand-confined to `io` (run it on one thread). `config`, `ledger`, `logs`, `launcher` and
-// `scheduler` must outlive it. Provisioned instances start once `io` runs.
+// With settings.isolation: sandbox, each instance runs in a sandbox of its own (its Runtime API
+// at 127.0.0.1:9001 there, each service at its own loopback address); where sandboxes are
+// unavailable, thaw says why once on stderr and runs instances as processes.
+// Strand-confined to `io` (run it on one thread, which lives as long as the control plane).
+// `config`, `ledger`, `logs`, `launcher` and `scheduler` must outlive it. Provisioned instances
+// start once `io` runs.
 class ControlPlane : public Instance::Owner {
  public:
   ControlPlane(boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger, LogSink& logs,
@@ -84,16 +89,24 @@ class ControlPlane : public Instance::Owner {
   void OnAvailable(Instance& instance) override;
   void OnGone(Instance& instance) override;
   void OnProcessExit(Instance& instance) override;
-  absl::StatusOr<std::map<std::string, std::string>> AttachServices(Instance& instance) override;
-  void DetachServices(Instance& instance) override;
 
   // Adds a service every instance gets its own listeners of (the fake Momento, the fake AWS).
+  // In a sandbox, the service listens at `in_sandbox` (e.g. 127.0.0.2:443); by default at the
+  // next free one of 127.0.0.2:443, 127.0.0.3:443, ... in the order services are added.
   // `services` must outlive the control plane; call before the first invoke.
-  void AddInstanceServices(InstanceServices* services) { services_.push_back(services); }
+  void AddInstanceServices(InstanceServices* services,
+                           std::optional<SandboxAddress> in_sandbox = std::nullopt);
+  // How instances run: settings.isolation, or kProcess where sandboxes are unavailable.
+  Isolation isolation() const { return sandbox_ ? Isolation::kSandbox : Isolation::kProcess; }
 
  private:
   std::shared_ptr<Instance> TakeIdle(const std::string& function);
   std::shared_ptr<Instance> NewInstance(const FunctionConfig& fn, bool provisioned);
+  // Makes where `instance` runs (its sandbox, or its listener on thaw's loopback), attaches its
+  // services there and starts it.
+  absl::Status StartInstance(Instance& instance, std::shared_ptr<Invocation> first);
+  absl::StatusOr<Instance::Placement> Place(Instance& instance);
+  void DetachServices(Instance& instance);
   void StartProvisioned(const FunctionConfig& fn);
   // The shutdown sequence for one instance: Stop, grace, Kill.
   void Reap(std::shared_ptr<Instance> instance, const std::string& reason);
@@ -112,7 +125,13 @@ class ControlPlane : public Instance::Owner {
   Scheduler& scheduler_;
 
   std::map<int64_t, std::shared_ptr<Instance>> instances_;
-  std::vector<InstanceServices*> services_;
+  struct Service {
+    InstanceServices* services;
+    SandboxAddress in_sandbox;
+  };
+  std::vector<Service> services_;
+  // Set when instances run in sandboxes: how to make them (user namespace or not).
+  std::optional<SandboxOptions> sandbox_;
   // Per function, instances ready for an event; the back is the most recently used.
   // Provisioned instances have a stack of their own, taken first.
   std::map<std::string, std::vector<std::weak_ptr<Instance>>> idle_;

@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "core/event_kinds.h"
+#include "core/json_text.h"
 #include "emulator/control/ids.h"
 #include "emulator/control/instance_environment.h"
 #include "emulator/control/runtime_api.h"
@@ -35,7 +36,7 @@ std::string FormatMs(double ms) {
 }
 
 std::string ErrorJson(const std::string& type, const std::string& message) {
-  return nlohmann::json{{"errorType", type}, {"errorMessage", message}}.dump();
+  return JsonText(nlohmann::json{{"errorType", type}, {"errorMessage", message}});
 }
 
 }  // namespace
@@ -49,7 +50,7 @@ Instance::Instance(int64_t id, const FunctionConfig& function, const Settings& s
       io_(io),
       ledger_(ledger),
       logs_(logs),
-      launcher_(launcher),
+      launcher_(&launcher),
       owner_(owner),
       provisioned_(provisioned),
       log_stream_(NewLogStreamName()),
@@ -80,10 +81,10 @@ std::string_view Instance::StateName() const {
   return "unknown";
 }
 
-absl::Status Instance::Start(std::shared_ptr<Invocation> first) {
+absl::Status Instance::Start(std::shared_ptr<Invocation> first, Placement placement) {
   std::weak_ptr<Instance> weak = weak_from_this();
-  auto server = http::HttpServer::Listen(
-      io_, "127.0.0.1", 0,
+  auto server = http::HttpServer::Serve(
+      io_, placement.runtime_api_fd,
       [weak](http::Request& request,
              const http::RequestContext& context) -> asio::awaitable<http::Response> {
         std::shared_ptr<Instance> self = weak.lock();
@@ -96,16 +97,12 @@ absl::Status Instance::Start(std::shared_ptr<Invocation> first) {
       http::HttpServer::Options{.body_limit = 7 * 1024 * 1024});
   if (!server.ok()) return server.status();
   runtime_api_ = *std::move(server);
-
-  auto services = owner_.AttachServices(*this);
-  if (!services.ok()) {
-    runtime_api_->Close();
-    return services.status();
-  }
-  service_env_ = *std::move(services);
+  runtime_api_address_ = std::move(placement.runtime_api_address);
+  service_env_ = std::move(placement.service_env);
+  sandbox_ = std::move(placement.sandbox);
+  if (sandbox_) launcher_ = sandbox_.get();
   current_ = std::move(first);
   if (absl::Status launched = Launch(); !launched.ok()) {
-    owner_.DetachServices(*this);
     current_ = nullptr;
     runtime_api_->Close();
     return launched;
@@ -123,7 +120,8 @@ absl::Status Instance::Start(std::shared_ptr<Invocation> first) {
 absl::Status Instance::Launch() {
   std::weak_ptr<Instance> weak = weak_from_this();
   InstanceEnvironmentInputs inputs;
-  inputs.runtime_api_port = runtime_api_->port();
+  inputs.runtime_api = runtime_api_address_;
+  inputs.sandboxed = sandbox_ != nullptr;
   inputs.log_stream = log_stream_;
   inputs.initialization_type = provisioned_ ? "provisioned-concurrency" : "on-demand";
   inputs.services = service_env_;
@@ -142,7 +140,7 @@ absl::Status Instance::Launch() {
     if (self && self->generation_ == generation) self->OnExit(info);
   };
   spawned_at_ = std::chrono::steady_clock::now();
-  auto process = launcher_.Launch(spec, std::move(callbacks));
+  auto process = launcher_->Launch(spec, std::move(callbacks));
   if (!process.ok()) return process.status();
   process_ = *std::move(process);
   process_exited_ = false;
@@ -151,6 +149,7 @@ absl::Status Instance::Launch() {
                   {"runtime_api_port", runtime_api_->port()},
                   {"log_stream", log_stream_},
                   {"initialization_type", inputs.initialization_type},
+                  {"isolation", sandbox_ ? "sandbox" : "process"},
                   {"suppressed_init", suppressed_init_}});
   return absl::OkStatus();
 }
@@ -449,7 +448,6 @@ void Instance::BecomeGone(const std::string& reason, const nlohmann::json& detai
   ledger_.Append(id_, function_.name, kinds::kInstanceGone, attrs);
   next_wake_.cancel();
   if (runtime_api_) runtime_api_->Close();
-  owner_.DetachServices(*this);
   owner_.OnGone(*this);
 }
 

@@ -10,17 +10,18 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "core/http/http_server.h"
 #include "core/ledger.h"
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/invocation.h"
 #include "emulator/control/log_sink.h"
-#include "core/http/http_server.h"
 #include "emulator/process/process_launcher.h"
+#include "emulator/sandbox/sandbox.h"
 
 namespace thaw {
 
-// One execution environment: a runtime process (its own process group) with its own Runtime
-// API listener, serving one event at a time.
+// One execution environment: a runtime process (its own process group, or its own sandbox) with
+// its own Runtime API listener, serving one event at a time.
 //
 // Lifecycle: kInitializing (spawned, runtime not yet at /next) -> kIdle <-> kBusy
 //   -> kStopping (SIGTERM sent, grace running) -> kGone.
@@ -44,11 +45,20 @@ class Instance : public std::enable_shared_from_this<Instance> {
     virtual void OnGone(Instance& instance) = 0;
     // The instance's process has exited and been reaped (after or before OnGone).
     virtual void OnProcessExit(Instance& instance) = 0;
-    // Opens the instance's own service listeners; returns the variables that point at them.
-    virtual absl::StatusOr<std::map<std::string, std::string>> AttachServices(
-        Instance& instance) = 0;
-    // Closes them (the instance is gone).
-    virtual void DetachServices(Instance& instance) = 0;
+  };
+
+  // Where the instance runs, made by whoever creates it (ControlPlane): its Runtime API listener,
+  // its services' variables, and its sandbox if it has one.
+  struct Placement {
+    // A listening socket for the Runtime API, owned by the instance from Start on.
+    int runtime_api_fd = -1;
+    // Where the runtime reaches it (AWS_LAMBDA_RUNTIME_API): "127.0.0.1:9001" in a sandbox.
+    std::string runtime_api_address;
+    // Variables of the instance's own services (credentials, endpoints), already attached.
+    std::map<std::string, std::string> service_env;
+    // The instance's sandbox, which then launches its runtime; null: the shared launcher does,
+    // as a plain process group.
+    std::unique_ptr<Sandbox> sandbox;
   };
 
   // Which answers the Runtime API gives to a runtime's POST.
@@ -62,9 +72,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
 
-  // Opens the Runtime API listener and starts the runtime process, with `first` (may be null)
-  // as its first event. On failure the instance is unusable (and `first` is untouched).
-  absl::Status Start(std::shared_ptr<Invocation> first);
+  // Serves the Runtime API on `placement`'s listener and starts the runtime process there, with
+  // `first` (may be null) as its first event. On failure the instance is unusable (and `first`
+  // is untouched); the listener is closed either way when the instance goes.
+  absl::Status Start(std::shared_ptr<Invocation> first, Placement placement);
 
   // Gives an idle instance its next event. Precondition: state() == kIdle.
   void Assign(std::shared_ptr<Invocation> invocation);
@@ -90,6 +101,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   bool process_exited() const { return !process_ || process_exited_; }
   int pid() const;
   uint16_t runtime_api_port() const;
+  bool sandboxed() const { return sandbox_ != nullptr; }
   int invocations() const { return invocations_; }
   // Init duration in ms, or a negative value before init is done.
   double init_ms() const { return init_ms_; }
@@ -128,13 +140,17 @@ class Instance : public std::enable_shared_from_this<Instance> {
   boost::asio::io_context& io_;
   Ledger& ledger_;
   LogSink& logs_;
-  ProcessLauncher& launcher_;
+  // The shared launcher, or the instance's sandbox.
+  ProcessLauncher* launcher_;
   Owner& owner_;
   const bool provisioned_;
   std::string log_stream_;
 
   State state_ = State::kInitializing;
   std::unique_ptr<http::HttpServer> runtime_api_;
+  std::string runtime_api_address_;
+  // Before process_: a process goes before its sandbox.
+  std::unique_ptr<Sandbox> sandbox_;
   std::unique_ptr<RuntimeProcess> process_;
   std::shared_ptr<Invocation> current_;
   // Request ids this instance answered, newest last, so a repeated answer is a state error.
@@ -152,7 +168,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   int generation_ = 0;
   // Why the instance is stopping (reported when it is gone).
   std::string stop_reason_;
-  // Environment variables of the instance's own services, opened once at Start().
+  // Environment variables of the instance's own services, given at Start().
   std::map<std::string, std::string> service_env_;
   boost::asio::steady_timer init_timer_;
 };

@@ -32,14 +32,19 @@ std::vector<std::string> BuildInstanceEnvironment(const FunctionConfig& function
   env["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + function.name;
   env["AWS_LAMBDA_LOG_STREAM_NAME"] = inputs.log_stream;
   env["AWS_LAMBDA_INITIALIZATION_TYPE"] = inputs.initialization_type;
-  env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(inputs.runtime_api_port);
+  env["AWS_LAMBDA_RUNTIME_API"] = inputs.runtime_api;
   env["LAMBDA_TASK_ROOT"] = function.code.string();
   env["LAMBDA_RUNTIME_DIR"] = function.code.string();
   env["AWS_CONFIG_FILE"] = "/dev/null";
   env["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null";
   env["AWS_EC2_METADATA_DISABLED"] = "true";
   if (!function.execution_env.empty()) env["AWS_EXECUTION_ENV"] = function.execution_env;
-  for (const auto& [name, value] : inputs.services) env[name] = value;
+  for (const auto& [name, value] : inputs.services) {
+    if (inputs.sandboxed && (name.starts_with("THAW_") || name.starts_with("AWS_ENDPOINT_URL"))) {
+      continue;
+    }
+    env[name] = value;
+  }
   std::vector<std::string> out;
   out.reserve(env.size());
   for (const auto& [name, value] : env) out.push_back(name + "=" + value);

@@ -12,7 +12,11 @@ namespace thaw {
 
 // Everything an instance's environment is built from.
 struct InstanceEnvironmentInputs {
-  uint16_t runtime_api_port = 0;
+  // AWS_LAMBDA_RUNTIME_API: "127.0.0.1:<port>", or "127.0.0.1:9001" in a sandbox.
+  std::string runtime_api;
+  // The instance runs in a sandbox, where the real names reach the fakes: the services' THAW_*
+  // and AWS_ENDPOINT_URL* variables are left out, as in Lambda.
+  bool sandboxed = false;
   std::string log_stream;
   std::string initialization_type = "on-demand";
   // Variables of the instance's own services (THAW_MOMENTO_ENDPOINT, ...).

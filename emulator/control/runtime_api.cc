@@ -3,6 +3,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <regex>
 
+#include "core/json_text.h"
 #include "emulator/control/instance.h"
 #include "nlohmann/json.hpp"
 
@@ -18,7 +19,7 @@ constexpr std::string_view kPrefix = "/2018-06-01/runtime/";
 http::Response Error(const http::Request& request, unsigned status, const std::string& type,
                      const std::string& message) {
   return http::MakeResponse(
-      request, status, nlohmann::json{{"errorMessage", message}, {"errorType", type}}.dump());
+      request, status, JsonText(nlohmann::json{{"errorMessage", message}, {"errorType", type}}));
 }
 
 http::Response Accepted(const http::Request& request) {
@@ -73,7 +74,8 @@ asio::awaitable<http::Response> HandleRuntimeApi(std::shared_ptr<Instance> insta
                       "invocation has no answer yet");
     }
     std::shared_ptr<Invocation> inv = co_await instance->NextEvent();
-    if (!inv) co_return Error(request, 500, "Runtime.Unknown", "The execution environment is gone.");
+    if (!inv)
+      co_return Error(request, 500, "Runtime.Unknown", "The execution environment is gone.");
     http::Response response = http::MakeResponse(request, 200, inv->request.payload);
     response.set("Lambda-Runtime-Aws-Request-Id", inv->request_id);
     response.set("Lambda-Runtime-Deadline-Ms", std::to_string(inv->deadline_epoch_ms));
@@ -89,8 +91,7 @@ asio::awaitable<http::Response> HandleRuntimeApi(std::shared_ptr<Instance> insta
     if (method != beast::http::verb::post) {
       co_return Error(request, 405, "MethodNotAllowed", "Use POST for init/error");
     }
-    const std::string type =
-        NormalizeErrorType(request["Lambda-Runtime-Function-Error-Type"]);
+    const std::string type = NormalizeErrorType(request["Lambda-Runtime-Function-Error-Type"]);
     co_return PostAnswer(request, instance->PostInitError(type, std::move(request.body())));
   }
 
@@ -102,12 +103,11 @@ asio::awaitable<http::Response> HandleRuntimeApi(std::shared_ptr<Instance> insta
       const std::string id(rest.substr(0, slash));
       const std::string_view action = rest.substr(slash + 1);
       if (action == "response") {
-        co_return PostAnswer(request, instance->PostResponse(id, std::move(request.body()),
-                                                             context.body_too_large));
+        co_return PostAnswer(
+            request, instance->PostResponse(id, std::move(request.body()), context.body_too_large));
       }
       if (action == "error") {
-        const std::string type =
-            NormalizeErrorType(request["Lambda-Runtime-Function-Error-Type"]);
+        const std::string type = NormalizeErrorType(request["Lambda-Runtime-Function-Error-Type"]);
         co_return PostAnswer(request, instance->PostError(id, type, std::move(request.body())));
       }
     }

@@ -4,10 +4,11 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/process/args.hpp>
 #include <boost/process/async.hpp>
@@ -17,12 +18,12 @@
 #include <boost/process/extend.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/start_dir.hpp>
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 
 #include "absl/status/status.h"
+#include "emulator/process/process_output.h"
 
 namespace thaw {
 
@@ -47,12 +48,6 @@ std::string ExitInfo::Describe() const {
   return "exit status " + std::to_string(exit_code);
 }
 
-namespace {
-
-constexpr size_t kMaxLine = 256 * 1024;
-
-}  // namespace
-
 // Shared by the process object, the launcher's reaper and pending reads, which can outlive it.
 struct BoostProcessLauncher::Child {
   explicit Child(asio::io_context& context) : out(context), err(context) {}
@@ -63,8 +58,8 @@ struct BoostProcessLauncher::Child {
   bool owner_alive = true;
   bp::async_pipe out;
   bp::async_pipe err;
-  std::string out_partial;
-  std::string err_partial;
+  LineSplitter out_lines;
+  LineSplitter err_lines;
   // One buffer per stream: both reads can be pending at once.
   std::array<char, 16 * 1024> out_buffer;
   std::array<char, 16 * 1024> err_buffer;
@@ -74,29 +69,10 @@ namespace {
 
 using Child = BoostProcessLauncher::Child;
 
-void EmitLines(Child& s, std::string& partial, const char* data, size_t n, bool from_stderr) {
-  partial.append(data, n);
-  size_t start = 0;
-  while (true) {
-    const size_t nl = partial.find('\n', start);
-    if (nl == std::string::npos) break;
-    if (s.owner_alive && s.callbacks.on_line) {
-      s.callbacks.on_line(std::string_view(partial).substr(start, nl - start), from_stderr);
-    }
-    start = nl + 1;
-  }
-  partial.erase(0, start);
-  if (partial.size() > kMaxLine) {
-    if (s.owner_alive && s.callbacks.on_line) s.callbacks.on_line(partial, from_stderr);
-    partial.clear();
-  }
-}
-
-void FlushPartial(Child& s, std::string& partial, bool from_stderr) {
-  if (!partial.empty() && s.owner_alive && s.callbacks.on_line) {
-    s.callbacks.on_line(partial, from_stderr);
-  }
-  partial.clear();
+LineSplitter::Emit Emitter(Child& s, bool from_stderr) {
+  return [&s, from_stderr](std::string_view line) {
+    if (s.owner_alive && s.callbacks.on_line) s.callbacks.on_line(line, from_stderr);
+  };
 }
 
 void ReadLoop(std::shared_ptr<Child> s, bool from_stderr) {
@@ -104,11 +80,11 @@ void ReadLoop(std::shared_ptr<Child> s, bool from_stderr) {
   auto& buffer = from_stderr ? s->err_buffer : s->out_buffer;
   pipe.async_read_some(asio::buffer(buffer),
                        [s, from_stderr](const boost::system::error_code& ec, size_t n) {
-                         std::string& partial = from_stderr ? s->err_partial : s->out_partial;
+                         LineSplitter& lines = from_stderr ? s->err_lines : s->out_lines;
                          auto& data = from_stderr ? s->err_buffer : s->out_buffer;
-                         if (n > 0) EmitLines(*s, partial, data.data(), n, from_stderr);
+                         if (n > 0) lines.Append(data.data(), n, Emitter(*s, from_stderr));
                          if (ec) {
-                           FlushPartial(*s, partial, from_stderr);
+                           lines.Flush(Emitter(*s, from_stderr));
                            return;
                          }
                          ReadLoop(s, from_stderr);
@@ -124,8 +100,8 @@ void DrainPipe(Child& s, bool from_stderr) {
   while (true) {
     const ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n <= 0) break;
-    EmitLines(s, from_stderr ? s.err_partial : s.out_partial, buf, static_cast<size_t>(n),
-              from_stderr);
+    (from_stderr ? s.err_lines : s.out_lines)
+        .Append(buf, static_cast<size_t>(n), Emitter(s, from_stderr));
   }
 }
 
@@ -134,15 +110,10 @@ class BoostRuntimeProcess : public RuntimeProcess {
   BoostRuntimeProcess(std::shared_ptr<Child> state, bp::child child)
       : state_(std::move(state)), child_(std::move(child)) {
     child_.detach();  // Reaped by BoostProcessLauncher::Reap, never by ~child.
-    const std::string proc = "/proc/" + std::to_string(state_->pid);
-    status_fd_ = ::open((proc + "/status").c_str(), O_RDONLY | O_CLOEXEC);
-    statm_fd_ = ::open((proc + "/statm").c_str(), O_RDONLY | O_CLOEXEC);
   }
   ~BoostRuntimeProcess() override {
     state_->owner_alive = false;
     SignalGroup(SIGKILL);
-    if (status_fd_ >= 0) ::close(status_fd_);
-    if (statm_fd_ >= 0) ::close(statm_fd_);
   }
 
   int pid() const override { return state_->pid; }
@@ -152,33 +123,8 @@ class BoostRuntimeProcess : public RuntimeProcess {
   }
 
   long PeakRssKb() override {
-    if (state_->reaped) return std::max(peak_kb_, state_->max_rss_kb);
-    // The current RSS (statm, cheap) every time; the kernel's high-water mark (status, costly
-    // to generate) at most once a second, to catch peaks between two calls.
-    if (statm_fd_ >= 0) {
-      char buf[128];
-      const ssize_t n = ::pread(statm_fd_, buf, sizeof(buf) - 1, 0);
-      if (n > 0) {
-        buf[n] = '\0';
-        char* end = nullptr;
-        std::strtol(buf, &end, 10);  // size
-        const long resident_pages = std::strtol(end, nullptr, 10);
-        peak_kb_ = std::max(peak_kb_, resident_pages * (::sysconf(_SC_PAGESIZE) / 1024));
-      }
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (status_fd_ >= 0 && now - last_status_read_ >= std::chrono::seconds(1)) {
-      last_status_read_ = now;
-      char buf[4096];
-      const ssize_t n = ::pread(status_fd_, buf, sizeof(buf) - 1, 0);
-      if (n > 0) {
-        buf[n] = '\0';
-        if (const char* p = std::strstr(buf, "VmHWM:")) {
-          peak_kb_ = std::max(peak_kb_, std::strtol(p + 6, nullptr, 10));
-        }
-      }
-    }
-    return peak_kb_;
+    if (state_->reaped) return std::max(peak_.ReadKb(), state_->max_rss_kb);
+    return peak_.ReadKb();
   }
 
   void DrainOutput() override {
@@ -189,10 +135,7 @@ class BoostRuntimeProcess : public RuntimeProcess {
  private:
   std::shared_ptr<Child> state_;
   bp::child child_;
-  int status_fd_ = -1;
-  int statm_fd_ = -1;
-  std::chrono::steady_clock::time_point last_status_read_;
-  long peak_kb_ = 0;
+  PeakRss peak_{state_->pid};
 };
 
 }  // namespace
@@ -220,12 +163,12 @@ BoostProcessLauncher::~BoostProcessLauncher() {
 
 void BoostProcessLauncher::WaitForSigchld() {
   // A completion may already be queued when the launcher is destroyed: check it still exists.
-  sigchld_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](
-                          const boost::system::error_code& ec, int) {
-    if (ec || !alive.lock()) return;
-    Reap();
-    WaitForSigchld();
-  });
+  sigchld_.async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec, int) {
+        if (ec || !alive.lock()) return;
+        Reap();
+        WaitForSigchld();
+      });
 }
 
 void BoostProcessLauncher::Reap() {
@@ -279,12 +222,20 @@ absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
     // Every descriptor but stdio is closed at exec (CLOSE_RANGE_CLOEXEC), so no listener of thaw's
     // leaks into a function, while Boost's exec-error pipe still works.
     ::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+    // thaw raises its own soft descriptor limit (it serves many instances); a function gets
+    // Lambda's 1,024 back.
+    struct rlimit files;
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur > kLambdaOpenFiles) {
+      files.rlim_cur = kLambdaOpenFiles;
+      ::setrlimit(RLIMIT_NOFILE, &files);
+    }
   });
 
   std::error_code ec;
   bp::child child(bp::exe = spec.executable.string(), bp::args = spec.args,
-                  bp::start_dir = spec.working_dir.string(), bp::std_in < bp::null,
-                  bp::std_out > state->out, bp::std_err > state->err, bp::error = ec, set_env, setup);
+                  bp::start_dir = spec.working_dir.string(),
+                  bp::std_in<bp::null, bp::std_out> state->out, bp::std_err > state->err,
+                  bp::error = ec, set_env, setup);
   if (ec || !child.valid()) {
     return absl::InternalError("cannot start " + spec.executable.string() + ": " +
                                (ec ? ec.message() : std::string("unknown error")));

@@ -54,6 +54,10 @@ class RuntimeProcess {
   virtual void DrainOutput() = 0;
 };
 
+// Lambda's limit on a function's open file descriptors; a launched process starts with this soft
+// limit (or its hard limit, if lower), whatever thaw's own is.
+inline constexpr unsigned long kLambdaOpenFiles = 1024;
+
 // Starts runtime processes. Implementations are strand-confined to one io_context.
 class ProcessLauncher {
  public:

@@ -15,6 +15,8 @@
 #include "core/fault_registry.h"
 #include "core/http/fault_routes.h"
 #include "core/http/json_body.h"
+#include "core/json_text.h"
+#include "core/status_macros.h"
 
 namespace thaw::aws {
 
@@ -120,7 +122,7 @@ absl::StatusOr<std::string> AwsService::AddFault(const Json& spec) {
                           {"secret", &fault.secret},
                           {"error", &fault.error_type},
                           {"message", &fault.message}}) {
-    if (auto s = string_field(key, *out); !s.ok()) return s;
+    RETURN_IF_ERROR(string_field(key, *out));
   }
   if (spec.contains("instance")) {
     if (!spec["instance"].is_number_integer() || spec["instance"].get<int64_t>() < 1) {
@@ -352,11 +354,11 @@ absl::StatusOr<Json> AwsService::Dispatch(Call& call, const Json& body) {
     };
     if (op == "CreateSecret") {
       call.secret = string_field("Name");
-      if (auto s = Authorize(call, action, secrets_.ResourceArn(call.secret)); !s.ok()) return s;
+      RETURN_IF_ERROR(Authorize(call, action, secrets_.ResourceArn(call.secret)));
       return secrets_.CreateSecret(body);
     }
     if (op == "ListSecrets" || op == "BatchGetSecretValue") {
-      if (auto s = Authorize(call, action, "*"); !s.ok()) return s;
+      RETURN_IF_ERROR(Authorize(call, action, "*"));
       if (op == "ListSecrets") return secrets_.ListSecrets(body);
       return secrets_.BatchGetSecretValue(body, [this, &call](const std::string& arn) {
         return Authorize(call, "secretsmanager:GetSecretValue", arn);
@@ -368,7 +370,7 @@ absl::StatusOr<Json> AwsService::Dispatch(Call& call, const Json& body) {
     }
     call.secret = string_field("SecretId");
     if (!call.secret.empty()) {
-      if (auto s = Authorize(call, action, secrets_.ResourceArn(call.secret)); !s.ok()) return s;
+      RETURN_IF_ERROR(Authorize(call, action, secrets_.ResourceArn(call.secret)));
     }
     return (secrets_.*(it->second))(body);
   }
@@ -404,7 +406,7 @@ absl::StatusOr<Json> AwsService::Dispatch(Call& call, const Json& body) {
     names.push_back(call.parameter);
   }
   for (const std::string& name : names) {
-    if (auto s = Authorize(call, action, parameters_.ResourceArn(name)); !s.ok()) return s;
+    RETURN_IF_ERROR(Authorize(call, action, parameters_.ResourceArn(name)));
     if (name.rfind(ParameterStore::kSecretReferencePrefix, 0) == 0) {
       std::string id = name.substr(std::string(ParameterStore::kSecretReferencePrefix).size());
       id = id.substr(0, id.find(':'));
@@ -525,7 +527,7 @@ http::Response AwsService::Finish(const http::Request& request, Call& call,
                                 ? 500
                                 : 400;
     Json error = {{"__type", type}, {"Message", std::string(result.status().message())}};
-    response = http::MakeResponse(request, status, error.dump(), kJsonType);
+    response = http::MakeResponse(request, status, JsonText(error), kJsonType);
     response.set("X-Amzn-Errortype", type);
     attrs["outcome"] = type;
     attrs["status"] = status;

@@ -84,9 +84,12 @@ absl::StatusOr<std::unique_ptr<EmbeddedAws>> EmbeddedAws::Start(boost::asio::io_
 
 EmbeddedAws::~EmbeddedAws() { DetachAll(); }
 
-absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(
-    int64_t instance, const std::string& function) {
-  auto listener = http::HttpServer::Listen(io_, "127.0.0.1", 0, service_->MakeHandler());
+absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(int64_t instance,
+                                                                       const std::string& function,
+                                                                       InstanceListener given) {
+  auto listener = given.fd >= 0
+                      ? http::HttpServer::Serve(io_, given.fd, service_->MakeHandler(), {})
+                      : http::HttpServer::Listen(io_, "127.0.0.1", 0, service_->MakeHandler());
   if (!listener.ok()) return listener.status();
   std::shared_ptr<const IamPolicy> policy;
   if (auto it = policies_.find(function); it != policies_.end()) {
@@ -94,7 +97,9 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(
   }
   const AwsCredential credential =
       credentials_.Issue(instance, function, function + "-role", std::move(policy));
-  const std::string endpoint = "http://127.0.0.1:" + std::to_string((*listener)->port());
+  const std::string endpoint =
+      "http://" +
+      (given.fd >= 0 ? given.address : "127.0.0.1:" + std::to_string((*listener)->port()));
   std::map<std::string, std::string> env = {
       {"AWS_ACCESS_KEY_ID", credential.access_key_id},
       {"AWS_SECRET_ACCESS_KEY", credential.secret_access_key},

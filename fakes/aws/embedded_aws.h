@@ -70,7 +70,8 @@ class EmbeddedAws : public InstanceServices {
   ~EmbeddedAws() override;
 
   absl::StatusOr<std::map<std::string, std::string>> Attach(int64_t instance,
-                                                            const std::string& function) override;
+                                                            const std::string& function,
+                                                            InstanceListener listener) override;
   void Detach(int64_t instance) override;
   // Closes every listener (at shutdown).
   void DetachAll();

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "core/aws_error.h"
+#include "core/status_macros.h"
 
 namespace thaw::aws {
 
@@ -102,7 +103,7 @@ absl::StatusOr<Json> ParameterStore::PutParameter(const Json& request) {
   if (name.rfind("/aws/", 0) == 0) {
     return AwsError("ValidationException", "No access to reserved parameter name: " + name + ".");
   }
-  if (auto s = ValidateName(name); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateName(name));
   if (value.empty()) {
     return AwsError("ValidationException",
                     "1 validation error detected: Value '' at 'value' failed to satisfy "

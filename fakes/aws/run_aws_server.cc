@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -14,6 +15,8 @@
 #include "core/ledger.h"
 #include "core/ledger_jsonl_writer.h"
 #include "core/scheduler_clock.h"
+#include "core/tls/endpoint_names.h"
+#include "core/tls/server_tls.h"
 #include "fakes/aws/aws_service.h"
 
 namespace thaw::aws {
@@ -127,7 +130,20 @@ int RunAwsServer(const AwsCommandOptions& options) {
   AwsService service(service_options, ledger, credentials, secrets, parameters);
 
   asio::io_context io(1);
-  auto server = http::HttpServer::Listen(io, options.host, options.port, service.MakeHandler());
+  http::HttpServer::Options http_options;
+  std::string tls_note;
+  std::string tls_temporary_dir;  // removed at exit
+  if (options.tls) {
+    std::vector<std::string> names = tls::StandaloneNames(options.host, options.tls_names);
+    for (std::string& name : tls::AwsServiceNames(options.region)) names.push_back(std::move(name));
+    auto tls = tls::MakeServerTls(options.tls_dir, "aws", names);
+    if (!tls.ok()) return StartError(std::string(tls.status().message()));
+    http_options.tls = tls->context;
+    tls_note = " (TLS, CA " + tls->ca->certificate_path() + ")";
+    if (tls->temporary) tls_temporary_dir = tls->dir;
+  }
+  auto server =
+      http::HttpServer::Listen(io, options.host, options.port, service.MakeHandler(), http_options);
   if (!server.ok()) return StartError(std::string(server.status().message()));
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -139,13 +155,18 @@ int RunAwsServer(const AwsCommandOptions& options) {
     io.stop();
   });
 
-  std::fprintf(stdout, "thaw aws: listening on %s:%u\n", options.host.c_str(), (*server)->port());
+  std::fprintf(stdout, "thaw aws: listening on %s:%u%s\n", options.host.c_str(), (*server)->port(),
+               tls_note.c_str());
   std::fflush(stdout);
   io.run();
 
   server->reset();
   if (print_listener != 0) ledger.RemoveListener(print_listener);
   events.reset();  // writes what is left and closes the file
+  if (!tls_temporary_dir.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(tls_temporary_dir, ignored);
+  }
   return 0;
 }
 

@@ -34,11 +34,18 @@ struct AwsCommandOptions {
   std::vector<std::string> policies;
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
+  // Serve HTTPS with a certificate from a CA made at start, written to `<tls_dir>/ca.pem` (a new
+  // temporary directory when tls_dir is empty). The certificate names localhost, *.localhost,
+  // 127.0.0.1, ::1, `host`, the real Secrets Manager and SSM endpoint names of `region`
+  // (standard, FIPS, dual-stack) and `tls_names`. The ready line then ends with `(TLS, CA <path>)`.
+  bool tls = false;
+  std::string tls_dir;
+  std::vector<std::string> tls_names;
 };
 
 // Serves until SIGINT or SIGTERM, then returns 0. Prints `thaw aws: listening on HOST:PORT`
-// once ready and `thaw aws: shutting down` on the signal. Returns 2 (after printing
-// `thaw: <what>` on stderr) when it cannot start.
+// (with `(TLS, CA <path>)` under --tls) once ready and `thaw aws: shutting down` on the signal.
+// Returns 2 (after printing `thaw: <what>` on stderr) when it cannot start.
 int RunAwsServer(const AwsCommandOptions& options);
 
 }  // namespace thaw::aws

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/aws_error.h"
+#include "core/status_macros.h"
 
 namespace thaw::aws {
 
@@ -269,7 +270,7 @@ absl::StatusOr<Json> SecretStore::CreateSecret(const Json& request) {
   secret.last_changed = secret.created;
   secret.order = next_order_++;
   if (request.contains("Tags")) {
-    if (auto s = SetTags(secret.tags, request["Tags"]); !s.ok()) return s;
+    RETURN_IF_ERROR(SetTags(secret.tags, request["Tags"]));
   }
   Json response = {{"ARN", secret.arn}, {"Name", secret.name}};
   const bool has_value = request.contains("SecretString") || request.contains("SecretBinary");
@@ -710,7 +711,7 @@ absl::StatusOr<Json> SecretStore::TagResource(const Json& request) {
   std::lock_guard<std::mutex> lock(mu_);
   auto secret = FindLocked(request);
   if (!secret.ok()) return secret.status();
-  if (auto s = SetTags((*secret)->tags, request["Tags"]); !s.ok()) return s;
+  RETURN_IF_ERROR(SetTags((*secret)->tags, request["Tags"]));
   return Json::object();
 }
 

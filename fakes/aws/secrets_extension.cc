@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "core/event_kinds.h"
+#include "core/json_text.h"
 #include "fakes/aws/sigv4.h"
 #include "fakes/aws/sigv4_verifier.h"
 
@@ -238,7 +239,7 @@ asio::awaitable<http::Response> SecretsExtension::Read(const http::Request& requ
 
   // The cache key is the upstream request: the same secret asked for by stage and by version
   // are two entries, as in the extension.
-  const std::string key = upstream_target + " " + upstream_body.dump();
+  const std::string key = upstream_target + " " + JsonText(upstream_body);
   const bool refresh = query.count("refreshNow") && ParseBool(query.at("refreshNow"), false);
   if (Caching(ttl) && !refresh) {
     auto it = cache_.find(key);
@@ -246,7 +247,7 @@ asio::awaitable<http::Response> SecretsExtension::Read(const http::Request& requ
       co_return answer(200, it->second.body, "hit", "application/json");
     }
   }
-  http::Response upstream = co_await FetchUpstream(upstream_target, upstream_body.dump());
+  http::Response upstream = co_await FetchUpstream(upstream_target, JsonText(upstream_body));
   const char* cache = Caching(ttl) ? "miss" : "off";
   if (upstream.result_int() != 200) {
     attrs["upstream_status"] = upstream.result_int();
@@ -265,7 +266,7 @@ asio::awaitable<http::Response> SecretsExtension::Read(const http::Request& requ
     if (!parameter.contains("SourceResult")) parameter["SourceResult"] = nullptr;
   }
   body["ResultMetadata"] = Json::object();
-  std::string text = body.dump();
+  std::string text = JsonText(body);
   Store(key, text, ttl);
   co_return answer(200, std::move(text), cache, "application/json");
 }

@@ -66,6 +66,20 @@ ConnectionTracker::~ConnectionTracker() {
 absl::StatusOr<std::string> ConnectionTracker::Adopt(int fd, ConnectionAttribution attribution,
                                                      const std::string& listener,
                                                      grpc::Server& server) {
+  return AdoptWatching(fd, fd, std::move(attribution), listener, server);
+}
+
+absl::StatusOr<std::string> ConnectionTracker::AdoptBridged(int grpc_fd, int client_socket,
+                                                            ConnectionAttribution attribution,
+                                                            const std::string& listener,
+                                                            grpc::Server& server) {
+  return AdoptWatching(grpc_fd, client_socket, std::move(attribution), listener, server);
+}
+
+absl::StatusOr<std::string> ConnectionTracker::AdoptWatching(int fd, int watch_source,
+                                                             ConnectionAttribution attribution,
+                                                             const std::string& listener,
+                                                             grpc::Server& server) {
   // gRPC 1.51 hangs on the first call over a blocking socket handed to it (DESIGN.md).
   const int flags = fcntl(fd, F_GETFL, 0);
   if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
@@ -74,8 +88,8 @@ absl::StatusOr<std::string> ConnectionTracker::Adopt(int fd, ConnectionAttributi
     return error;
   }
   const int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  const int watch_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  setsockopt(watch_source, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  const int watch_fd = fcntl(watch_source, F_DUPFD_CLOEXEC, 0);
   if (watch_fd < 0) {
     absl::Status error = ErrnoError("duplicating the Momento connection");
     ::close(fd);
@@ -115,6 +129,12 @@ absl::StatusOr<std::string> ConnectionTracker::Adopt(int fd, ConnectionAttributi
   }
   grpc::AddInsecureChannelFromFd(&server, fd);
   return id;
+}
+
+void ConnectionTracker::RecordTlsFailure(const ConnectionAttribution& attribution,
+                                         const std::string& listener, const std::string& error) {
+  ledger_.Append(attribution.instance, attribution.function, kinds::kMomentoConnectionTlsFailed,
+                 {{"peer", attribution.peer}, {"listener", listener}, {"error", error}});
 }
 
 ConnectionAttribution ConnectionTracker::Attribute(std::string_view grpc_peer) const {

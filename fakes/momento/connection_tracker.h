@@ -61,6 +61,20 @@ class ConnectionTracker final : public ConnectionAttributor {
   absl::StatusOr<std::string> Adopt(int fd, ConnectionAttribution attribution,
                                     const std::string& listener, grpc::Server& server);
 
+  // As Adopt, for a connection whose TLS thaw terminates (TlsBridge): `grpc_fd` (owned, whatever
+  // happens) is the plaintext end of a socketpair that gRPC is given and is attributed by;
+  // `client_socket` (borrowed) is the client's TCP socket. The tracker watches a duplicate of
+  // `client_socket`, so closes, byte counts (TCP_INFO: bytes on the wire, TLS included) and
+  // Reset act on the client's connection itself.
+  absl::StatusOr<std::string> AdoptBridged(int grpc_fd, int client_socket,
+                                           ConnectionAttribution attribution,
+                                           const std::string& listener, grpc::Server& server);
+
+  // Records kinds::kMomentoConnectionTlsFailed for a connection from `attribution.peer` to
+  // `listener` whose TLS handshake failed with `error`.
+  void RecordTlsFailure(const ConnectionAttribution& attribution, const std::string& listener,
+                        const std::string& error);
+
   // `fd:<n>` of an adopted, still open socket maps to its attribution; anything else to
   // instance 0 with connection = peer = `grpc_peer`.
   ConnectionAttribution Attribute(std::string_view grpc_peer) const override;
@@ -101,6 +115,11 @@ class ConnectionTracker final : public ConnectionAttributor {
     SchedulerClock::TimePoint last_activity;
   };
 
+  // Adopt and AdoptBridged: `watch_source` is the socket whose close is watched (`grpc_fd` itself,
+  // or the client's socket behind a TLS bridge).
+  absl::StatusOr<std::string> AdoptWatching(int grpc_fd, int watch_source,
+                                            ConnectionAttribution attribution,
+                                            const std::string& listener, grpc::Server& server);
   void ArmWatch();
   void OnWatchReady();
   // Records the close of connection number `serial` and closes its watching fd.

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "absl/strings/escaping.h"
+#include "core/json_text.h"
 #include "nlohmann/json.hpp"
 
 namespace thaw::momento {
@@ -36,7 +37,7 @@ std::string MintedApiKeys::Mint(int64_t instance, const std::string& function,
     token = it->second;
   }
   const nlohmann::json body = {{"endpoint", endpoint}, {"api_key", token}};
-  return absl::Base64Escape(body.dump());
+  return absl::Base64Escape(JsonText(body));
 }
 
 std::optional<MintedApiKeys::Owner> MintedApiKeys::Find(const std::string& token) const {

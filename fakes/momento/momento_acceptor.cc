@@ -1,10 +1,13 @@
 #include "fakes/momento/momento_acceptor.h"
 
+#include <unistd.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "fakes/momento/tls_bridge.h"
 
 namespace thaw::momento {
 
@@ -88,6 +91,11 @@ void MomentoAcceptor::State::OnAccepted(tcp::socket socket) {
 }
 
 void MomentoAcceptor::State::Hand(tcp::socket socket, ConnectionAttribution attribution) {
+  if (options.tls) {
+    StartTlsBridge(io, std::move(socket), options.tls, std::move(attribution), listener, tracker,
+                   server);
+    return;
+  }
   const int fd = socket.release();
   // Errors are recorded by nobody but the tracker's ledger; the socket is closed either way.
   tracker.Adopt(fd, std::move(attribution), listener, server).IgnoreError();
@@ -99,13 +107,22 @@ absl::StatusOr<std::unique_ptr<MomentoAcceptor>> MomentoAcceptor::Listen(asio::i
                                                                          grpc::Server& server) {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(options.host, ec);
-  if (ec) return absl::InvalidArgumentError("not an IP address: " + options.host);
+  if (ec) {
+    if (options.listening_fd >= 0) ::close(options.listening_fd);
+    return absl::InvalidArgumentError("not an IP address: " + options.host);
+  }
   const tcp::endpoint endpoint(address, options.port);
+  const int listening_fd = options.listening_fd;
   auto state = std::make_shared<State>(io, std::move(options), tracker, server);
-  state->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) state->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) state->acceptor.bind(endpoint, ec);
-  if (!ec) state->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (listening_fd >= 0) {
+    state->acceptor.assign(endpoint.protocol(), listening_fd, ec);
+    if (ec) ::close(listening_fd);
+  } else {
+    state->acceptor.open(endpoint.protocol(), ec);
+    if (!ec) state->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) state->acceptor.bind(endpoint, ec);
+    if (!ec) state->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  }
   if (ec) {
     return absl::UnavailableError("cannot listen on " + endpoint.address().to_string() + ":" +
                                   std::to_string(endpoint.port()) + ": " + ec.message());

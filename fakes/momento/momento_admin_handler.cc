@@ -9,6 +9,7 @@
 #include "core/fault_registry.h"
 #include "core/http/fault_routes.h"
 #include "core/http/json_body.h"
+#include "core/json_text.h"
 
 namespace thaw::momento {
 
@@ -31,7 +32,7 @@ http::Response Route(MomentoFaults& faults, const Ledger& ledger, SchedulerClock
   if (path == "/_thaw/momento" && method == beast::http::verb::get) {
     return http::MakeResponse(
         request, 200,
-        nlohmann::json{{"instances", ToJson(MomentoConnectionsPerInstance(ledger))}}.dump());
+        JsonText(nlohmann::json{{"instances", ToJson(MomentoConnectionsPerInstance(ledger))}}));
   }
   if (path == "/_thaw/clock/advance" && method == beast::http::verb::post) {
     auto body = JsonBody(request);
@@ -42,9 +43,9 @@ http::Response Route(MomentoFaults& faults, const Ledger& ledger, SchedulerClock
     if (!duration.ok()) return JsonError(request, 400, std::string(duration.status().message()));
     clock.Advance(*duration);
     const auto offset = std::chrono::duration_cast<std::chrono::milliseconds>(clock.offset());
-    return http::MakeResponse(
-        request, 200,
-        nlohmann::json{{"advanced_ms", duration->count()}, {"offset_ms", offset.count()}}.dump());
+    return http::MakeResponse(request, 200,
+                              JsonText(nlohmann::json{{"advanced_ms", duration->count()},
+                                                      {"offset_ms", offset.count()}}));
   }
   if (path == "/_thaw/momento/keys" && method == beast::http::verb::post) {
     auto body = JsonBody(request);
@@ -56,9 +57,8 @@ http::Response Route(MomentoFaults& faults, const Ledger& ledger, SchedulerClock
     }
     return http::MakeResponse(
         request, 200,
-        nlohmann::json{
-            {"api_key", keys.Mint(instance.get<int64_t>(), function.get<std::string>(), endpoint)}}
-            .dump());
+        JsonText(nlohmann::json{{"api_key", keys.Mint(instance.get<int64_t>(),
+                                                      function.get<std::string>(), endpoint)}}));
   }
   return JsonError(request, 404, "no route " + std::string(path));
 }

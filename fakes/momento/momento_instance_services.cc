@@ -3,16 +3,22 @@
 namespace thaw::momento {
 
 absl::StatusOr<std::map<std::string, std::string>> MomentoInstanceServices::Attach(
-    int64_t instance, const std::string& function) {
+    int64_t instance, const std::string& function, InstanceListener listener) {
   MomentoAcceptor::Options options;
   options.instance = instance;
   options.function = function;
   options.faults = faults_;
+  if (listener.fd >= 0) {
+    const size_t colon = listener.address.rfind(':');
+    options.host = listener.address.substr(0, colon);
+    options.port = static_cast<uint16_t>(std::stoi(listener.address.substr(colon + 1)));
+    options.listening_fd = listener.fd;
+  }
   auto acceptor = MomentoAcceptor::Listen(io_, options, tracker_, server_);
   if (!acceptor.ok()) return acceptor.status();
   std::map<std::string, std::string> env = {
       {"THAW_MOMENTO_ENDPOINT", (*acceptor)->endpoint()},
-      {"THAW_MOMENTO_HOST", "127.0.0.1"},
+      {"THAW_MOMENTO_HOST", options.host},
       {"THAW_MOMENTO_PORT", std::to_string((*acceptor)->port())},
   };
   {

@@ -19,7 +19,8 @@ class Server;
 
 namespace thaw::momento {
 
-// Gives each Lambda instance its own Momento listener (127.0.0.1, a kernel-chosen port), whose
+// Gives each Lambda instance its own Momento listener (127.0.0.1, a kernel-chosen port, or the one
+// made in its sandbox), whose
 // connections go to the one shared gRPC server, attributed to the instance. The instance gets
 // THAW_MOMENTO_ENDPOINT=127.0.0.1:<port>, THAW_MOMENTO_HOST and THAW_MOMENTO_PORT.
 // Strand-confined to `io` (except Endpoint). `tracker` and `server` must outlive it.
@@ -31,7 +32,8 @@ class MomentoInstanceServices : public InstanceServices {
       : io_(io), tracker_(tracker), server_(server), faults_(faults) {}
 
   absl::StatusOr<std::map<std::string, std::string>> Attach(int64_t instance,
-                                                            const std::string& function) override;
+                                                            const std::string& function,
+                                                            InstanceListener listener) override;
   void Detach(int64_t instance) override;
   // Closes every listener (at shutdown).
   void DetachAll();

@@ -5,12 +5,16 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 
 #include "core/event_kinds.h"
 #include "core/ledger.h"
 #include "core/ledger_jsonl_writer.h"
 #include "core/scheduler_clock.h"
+#include "core/tls/endpoint_names.h"
+#include "core/tls/server_context.h"
+#include "core/tls/server_tls.h"
 #include "fakes/momento/connection_tracker.h"
 #include "fakes/momento/momento_acceptor.h"
 #include "fakes/momento/momento_admin_handler.h"
@@ -81,6 +85,17 @@ int RunMomentoServer(const MomentoCommandOptions& options) {
   acceptor_options.host = options.host;
   acceptor_options.port = options.port;
   acceptor_options.faults = &faults;
+  std::string tls_note;
+  std::string tls_temporary_dir;  // removed at exit
+  if (options.tls) {
+    auto tls =
+        tls::MakeServerTls(options.tls_dir, "momento",
+                           tls::StandaloneNames(options.host, options.tls_names), tls::kAlpnH2);
+    if (!tls.ok()) return StartError(std::string(tls.status().message()));
+    acceptor_options.tls = tls->context;
+    tls_note = " (TLS, CA " + tls->ca->certificate_path() + ")";
+    if (tls->temporary) tls_temporary_dir = tls->dir;
+  }
   auto acceptor = MomentoAcceptor::Listen(io, acceptor_options, tracker, (*server)->grpc_server());
   if (!acceptor.ok()) return StartError(std::string(acceptor.status().message()));
 
@@ -107,8 +122,8 @@ int RunMomentoServer(const MomentoCommandOptions& options) {
     io.stop();
   });
 
-  std::fprintf(stdout, "thaw momento: listening on %s%s\n", (*acceptor)->endpoint().c_str(),
-               admin_note.c_str());
+  std::fprintf(stdout, "thaw momento: listening on %s%s%s\n", (*acceptor)->endpoint().c_str(),
+               admin_note.c_str(), tls_note.c_str());
   std::fflush(stdout);
   io.run();
 
@@ -117,6 +132,10 @@ int RunMomentoServer(const MomentoCommandOptions& options) {
   server->reset();
   if (print_listener != 0) ledger.RemoveListener(print_listener);
   events.reset();  // writes what is left and closes the file
+  if (!tls_temporary_dir.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(tls_temporary_dir, ignored);
+  }
   return 0;
 }
 

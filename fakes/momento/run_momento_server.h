@@ -25,10 +25,18 @@ struct MomentoCommandOptions {
   // /_thaw/clock/advance) listens on `host`:admin_port; 0 picks a free one. The ready line
   // then names it: `thaw momento: listening on HOST:PORT (admin http://HOST:APORT)`.
   std::optional<uint16_t> admin_port;
+  // Serve gRPC over TLS (ALPN h2) with a certificate from a CA made at start, written to
+  // `<tls_dir>/ca.pem` (a new temporary directory when tls_dir is empty). The certificate names
+  // localhost, *.localhost, 127.0.0.1, ::1, `host` and `tls_names`. The ready line then ends with
+  // `(TLS, CA <path>)`. The admin API stays plaintext HTTP.
+  bool tls = false;
+  std::string tls_dir;
+  std::vector<std::string> tls_names;
 };
 
 // Serves until SIGINT or SIGTERM, then stops (300 ms grace for calls in flight) and returns 0.
-// Prints `thaw momento: listening on HOST:PORT` once ready (with the admin URL when asked). Returns
+// Prints `thaw momento: listening on HOST:PORT` once ready (with the admin URL, then the CA's path
+// with --tls, when asked). Returns
 // 2 (after printing `thaw: <what>` on stderr) when it cannot start.
 int RunMomentoServer(const MomentoCommandOptions& options);
 

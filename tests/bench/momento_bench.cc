@@ -3,11 +3,13 @@
 // reports; it never asserts. Exit codes: 0 when every measurement completed, 1 when one failed,
 // 2 on a usage error. Without redis-server/redis-benchmark the Redis half is reported missing.
 //
-//   thaw_momento_bench [--quick] [--thaw PATH] [--rounds N] [--momento-port PORT]
+//   thaw_momento_bench [--quick] [--thaw PATH] [--rounds N] [--momento-port PORT] [--tls]
 //
 // Momento side: `thaw momento --port 0 --quiet --cache bench`, driven by a C++ gRPC async client
 // (one completion-queue thread; one channel = one TCP connection per concurrent caller, each
 // with one call in flight), as the SDK does with one call at a time per connection.
+// With --tls, a second `thaw momento --tls` is measured in the same rounds (side "momento_tls",
+// the same client over TLS trusting the server's ca.pem), and the TLS cost is printed.
 // Redis side: `redis-server` on a free port without persistence, and
 // `redis-benchmark -t get,set -n N -c {1|32} -d 3 --csv` (3-byte values, as the Momento side).
 // Targets (issue 5): Get p50 at 1 connection <= 2x Redis's; throughput at 32 connections >=
@@ -23,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -57,6 +60,8 @@ struct Options {
   // Measure an already running fake Momento on this port (with a cache "bench") instead of
   // starting one; e.g. under a profiler.
   uint16_t momento_port = 0;
+  // Also measure `thaw momento --tls`.
+  bool tls = false;
 };
 
 struct Plan {
@@ -111,12 +116,20 @@ double Percentile(std::vector<double>& sorted, double q) {
 // One async unary call in flight per connection; completions re-issue at once.
 class MomentoLoad {
  public:
-  MomentoLoad(uint16_t port, int connections) {
+  // `roots`: empty for plaintext, else the PEM CA to trust over TLS (as name "localhost").
+  MomentoLoad(uint16_t port, int connections, const std::string& roots = "") {
     for (int i = 0; i < connections; ++i) {
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // as the SDK: its own connection
-      auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
-                                               grpc::InsecureChannelCredentials(), args);
+      std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+      if (!roots.empty()) {
+        args.SetSslTargetNameOverride("localhost");
+        grpc::SslCredentialsOptions ssl;
+        ssl.pem_root_certs = roots;
+        credentials = grpc::SslCredentials(ssl);
+      }
+      auto channel =
+          grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port), credentials, args);
       stubs_.push_back(cache_client::Scs::NewStub(channel));
     }
   }
@@ -258,7 +271,8 @@ std::map<std::string, Result> RunRedisBenchmark(const std::string& program, uint
 int Usage() {
   std::fprintf(
       stderr,
-      "usage: thaw_momento_bench [--quick] [--thaw PATH] [--rounds N] [--momento-port PORT]\n");
+      "usage: thaw_momento_bench [--quick] [--thaw PATH] [--rounds N] [--momento-port PORT] "
+      "[--tls]\n");
   return 2;
 }
 
@@ -272,6 +286,8 @@ int Main(int argc, char** argv) {
       options.thaw = argv[++i];
     } else if (arg == "--momento-port" && i + 1 < argc) {
       options.momento_port = static_cast<uint16_t>(std::atoi(argv[++i]));
+    } else if (arg == "--tls") {
+      options.tls = true;
     } else if (arg == "--rounds" && i + 1 < argc) {
       options.rounds = std::atoi(argv[++i]);
     } else {
@@ -303,6 +319,28 @@ int Main(int argc, char** argv) {
     }
     momento_port = static_cast<uint16_t>(std::atoi(line.substr(line.rfind(':') + 1).c_str()));
   }
+  std::unique_ptr<ChildProcess> momento_tls;
+  uint16_t momento_tls_port = 0;
+  std::string roots;
+  if (options.tls) {
+    const std::string tls_dir = dir + "/tls";
+    momento_tls = ChildProcess::Start({options.thaw, "momento", "--port", "0", "--quiet", "--cache",
+                                       kCache, "--tls", "--tls-dir", tls_dir},
+                                      dir + "/momento-tls.out", &error);
+    if (!momento_tls ||
+        !momento_tls->WaitForLine("listening on", std::chrono::seconds(10), &line, &error)) {
+      std::fprintf(stderr, "momento_bench: thaw momento --tls did not start: %s\n", error.c_str());
+      return 1;
+    }
+    // "thaw momento: listening on 127.0.0.1:PORT (TLS, CA ...)"
+    const std::string endpoint = line.substr(line.find("listening on ") + 13);
+    momento_tls_port =
+        static_cast<uint16_t>(std::atoi(endpoint.substr(endpoint.find(':') + 1).c_str()));
+    std::ifstream in(tls_dir + "/ca.pem");
+    std::stringstream pem;
+    pem << in.rdbuf();
+    roots = pem.str();
+  }
 
   const std::string redis_server = FindProgram("redis-server");
   const std::string redis_benchmark = FindProgram("redis-benchmark");
@@ -330,10 +368,20 @@ int Main(int argc, char** argv) {
     MomentoLoad load(momento_port, connections);
     load.Run("Set", plan.warmup);
     load.Run("Get", plan.warmup);
+    std::unique_ptr<MomentoLoad> tls_load;
+    if (momento_tls) {
+      tls_load = std::make_unique<MomentoLoad>(momento_tls_port, connections, roots);
+      tls_load->Run("Set", plan.warmup);
+      tls_load->Run("Get", plan.warmup);
+    }
     for (int round = 0; round < plan.rounds; ++round) {
       for (const std::string method : {"Get", "Set"}) {
         samples["momento." + method + ".c" + std::to_string(connections)].push_back(
             load.Run(method, plan.run));
+        if (tls_load) {
+          samples["momento_tls." + method + ".c" + std::to_string(connections)].push_back(
+              tls_load->Run(method, plan.run));
+        }
       }
       if (redis) {
         for (auto& [method, result] :
@@ -344,6 +392,7 @@ int Main(int argc, char** argv) {
     }
   }
   if (momento) momento->Stop(milliseconds(1000));
+  if (momento_tls) momento_tls->Stop(milliseconds(1000));
   if (redis) redis->Stop(milliseconds(1000));
   std::filesystem::remove_all(dir);
 
@@ -364,6 +413,19 @@ int Main(int argc, char** argv) {
     std::getline(parts, conc, '.');
     std::printf("%-8s %-4s %4s %12.0f %10.0f %10.0f\n", side.c_str(), method.c_str(),
                 conc.c_str() + 1, median.rps, median.p50_us, median.p99_us);
+  }
+  if (momento_tls) {
+    auto value = [&](const std::string& key, const char* field) {
+      return report["results"][key][field].get<double>();
+    };
+    const double p50_added =
+        value("momento_tls.Get.c1", "p50_us") - value("momento.Get.c1", "p50_us");
+    const double c32_ratio = value("momento_tls.Get.c32", "rps") / value("momento.Get.c32", "rps");
+    report["tls"] = {{"get_p50_c1_added_us", p50_added}, {"get_rps_c32_vs_plaintext", c32_ratio}};
+    std::printf(
+        "TLS: Get p50 at 1 connection %+.0f us; Get throughput at 32 connections %.2fx "
+        "plaintext's\n",
+        p50_added, c32_ratio);
   }
   if (redis) {
     auto value = [&](const std::string& key, const char* field) {

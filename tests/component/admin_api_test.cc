@@ -74,8 +74,8 @@ TEST_F(AdminApiTest, EventsSinceReturnsLaterEvents) {
   const auto all = nlohmann::json::parse(admin_->Get("/_thaw/events").body);
   std::vector<std::string> kinds;
   for (const auto& e : all["events"]) kinds.push_back(e["kind"]);
-  EXPECT_EQ(kinds, (std::vector<std::string>{"instance.spawned", "instance.ready",
-                                             "invoke.start", "invoke.end"}));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"instance.spawned", "instance.ready", "invoke.start",
+                                             "invoke.end"}));
   EXPECT_EQ(all["last_seq"], 4);
   const auto later = nlohmann::json::parse(admin_->Get("/_thaw/events?since=2").body);
   ASSERT_EQ(later["events"].size(), 2u);
@@ -110,10 +110,98 @@ TEST_F(AdminApiTest, MetricsArePrometheusText) {
   const HttpResult metrics = admin_->Get("/_thaw/metrics");
   EXPECT_EQ(metrics.status, 200);
   EXPECT_THAT(metrics.Header("Content-Type"), HasSubstr("text/plain"));
-  EXPECT_THAT(metrics.body, HasSubstr("thaw_invocations_total{function=\"fn\",outcome=\"success\"} 2\n"));
+  EXPECT_THAT(metrics.body,
+              HasSubstr("thaw_invocations_total{function=\"fn\",outcome=\"success\"} 2\n"));
   EXPECT_THAT(metrics.body, HasSubstr("thaw_cold_starts_total{function=\"fn\"} 1\n"));
   EXPECT_THAT(metrics.body, HasSubstr("thaw_instances{function=\"fn\",state=\"idle\"} 1\n"));
   EXPECT_THAT(metrics.body, HasSubstr("# TYPE thaw_invocations_total counter\n"));
+}
+
+// Bytes from outside (a header, gRPC metadata, a handler's output) may be invalid UTF-8; the
+// ledger keeps them and every answer built from it still answers, with U+FFFD in their place.
+TEST_F(AdminApiTest, EventsWithInvalidUtf8StillAnswer) {
+  emu_->ledger().Append(0, "fn\xff", "aws.request", {{"operation", "Get\xc3("}});
+  const HttpResult events = admin_->Get("/_thaw/events");
+  ASSERT_EQ(events.status, 200) << events.body;
+  const nlohmann::json body = nlohmann::json::parse(events.body);
+  EXPECT_EQ(body["events"].back()["function"], "fn\xEF\xBF\xBD");
+  const HttpResult aws = admin_->Get("/_thaw/aws");
+  ASSERT_EQ(aws.status, 200) << aws.body;
+  EXPECT_EQ(nlohmann::json::parse(aws.body)["instances"][0]["operations"].begin().key(),
+            "Get\xEF\xBF\xBD(");
+}
+
+// Paging with last_seq sees every event once: a page ends at its own last event, not at the
+// ledger's.
+TEST_F(AdminApiTest, EventsPagesEndAtTheirLastEvent) {
+  const uint64_t before = emu_->ledger().LastSeq();
+  for (int i = 0; i < 10005; ++i) emu_->ledger().Append(0, "", "clock.advanced", {{"i", i}});
+  const nlohmann::json first =
+      nlohmann::json::parse(admin_->Get("/_thaw/events?since=" + std::to_string(before)).body);
+  ASSERT_EQ(first["events"].size(), 10000u);
+  EXPECT_EQ(first["last_seq"], before + 10000);
+  EXPECT_EQ(first["more"], true);
+  const nlohmann::json second = nlohmann::json::parse(
+      admin_->Get("/_thaw/events?since=" + std::to_string(first["last_seq"].get<uint64_t>())).body);
+  ASSERT_EQ(second["events"].size(), 5u);
+  EXPECT_EQ(second["events"][0]["attrs"]["i"], 10000);
+  EXPECT_EQ(second["last_seq"], before + 10005);
+  EXPECT_EQ(second["more"], false);
+}
+
+// Invalid UTF-8 anywhere in an Invoke request gets an AWS-shaped answer, never a dropped
+// connection.
+TEST_F(AdminApiTest, InvalidUtf8InAnInvokeGetsAnAwsError) {
+  const HttpResult name = admin_->Post("/2015-03-31/functions/fn%FF/invocations", "{}");
+  // Lambda's FunctionName pattern refuses the byte before any lookup.
+  EXPECT_EQ(name.status, 400) << name.body;
+  EXPECT_EQ(name.Header("x-amzn-ErrorType"), "ValidationException");
+  EXPECT_TRUE(nlohmann::json::accept(name.body)) << name.body;
+  const HttpResult payload =
+      admin_->Post("/2015-03-31/functions/fn/invocations", "{\"k\":\"\xff\"}");
+  EXPECT_EQ(payload.status, 400);
+  EXPECT_EQ(payload.Header("x-amzn-ErrorType"), "InvalidRequestContentException");
+  EXPECT_TRUE(nlohmann::json::accept(payload.body)) << payload.body;
+  const HttpResult type = admin_->Post("/2015-03-31/functions/fn/invocations", "{}",
+                                       {{"X-Amz-Invocation-Type", "Event\xff"}});
+  EXPECT_EQ(type.status, 400);
+  EXPECT_EQ(type.Header("x-amzn-ErrorType"), "ValidationException");
+  EXPECT_TRUE(nlohmann::json::accept(type.body)) << type.body;
+  // The connection is still served.
+  EXPECT_EQ(admin_->Get("/_thaw/instances").status, 200);
+}
+
+// The fault routes, as every front serves them (http::RouteFaults over the session's
+// FaultRegistry): here with the fake Momento as the one target.
+TEST(AdminApiFaultsTest, AddListRemoveAndClearFaultsOverHttp) {
+  auto emu = TestEmulator::Start(kConfig, nullptr, /*momento=*/true);
+  ASSERT_TRUE(emu.ok()) << emu.status();
+  HttpClient admin((*emu)->port(), TestTimeout());
+  const HttpResult added =
+      admin.Post("/_thaw/faults", R"({"service":"momento","rpc":"Get","error":"unavailable"})");
+  ASSERT_EQ(added.status, 201) << added.body;
+  const std::string id = nlohmann::json::parse(added.body)["id"];
+  EXPECT_EQ(id, "momento-1");
+  const nlohmann::json listed = nlohmann::json::parse(admin.Get("/_thaw/faults").body)["faults"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["service"], "momento");
+  EXPECT_EQ(listed[0]["id"], id);
+
+  const HttpResult unknown = admin.Post("/_thaw/faults", R"({"service":"dynamodb"})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(nlohmann::json::parse(unknown.body)["error"],
+            "service: no fake named 'dynamodb' (momento)");
+  const HttpResult not_json = admin.Post("/_thaw/faults", "[1]");
+  EXPECT_EQ(not_json.status, 400);
+  EXPECT_EQ(nlohmann::json::parse(not_json.body)["error"], "expected a JSON object");
+
+  EXPECT_EQ(admin.Send("DELETE", "/_thaw/faults/" + id, "").status, 200);
+  const HttpResult gone = admin.Send("DELETE", "/_thaw/faults/" + id, "");
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_EQ(nlohmann::json::parse(gone.body)["error"], "no fault " + id);
+  ASSERT_EQ(admin.Post("/_thaw/faults", R"({"rpc":"Set","error":"unavailable"})").status, 201);
+  const HttpResult cleared = admin.Send("DELETE", "/_thaw/faults", "");
+  EXPECT_EQ(nlohmann::json::parse(cleared.body)["cleared"], 1);
 }
 
 }  // namespace

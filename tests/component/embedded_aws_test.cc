@@ -70,7 +70,7 @@ class EmbeddedAwsTest : public ::testing::Test {
   // Attach runs on the io thread, as the control plane calls it.
   Env Attach(int64_t instance, const std::string& function) {
     std::promise<absl::StatusOr<Env>> env;
-    boost::asio::post(io_, [&] { env.set_value(aws_->Attach(instance, function)); });
+    boost::asio::post(io_, [&] { env.set_value(aws_->Attach(instance, function, {})); });
     auto result = env.get_future().get();
     EXPECT_TRUE(result.ok()) << result.status();
     return result.ok() ? *result : Env{};

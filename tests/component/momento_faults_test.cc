@@ -66,7 +66,7 @@ class MomentoFaultsTest : public ::testing::Test {
     auto momento = EmbeddedMomento::Start(io_, ledger_, clock_, options);
     ASSERT_TRUE(momento.ok()) << momento.status();
     momento_ = *std::move(momento);
-    auto env = momento_->services().Attach(kInstance, kFunction);
+    auto env = momento_->services().Attach(kInstance, kFunction, {});
     ASSERT_TRUE(env.ok()) << env.status();
     endpoint_ = (*env)["THAW_MOMENTO_ENDPOINT"];
     port_ = static_cast<uint16_t>(std::stoi((*env)["THAW_MOMENTO_PORT"]));

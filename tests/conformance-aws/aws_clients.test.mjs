@@ -341,7 +341,7 @@ describe('standalone /_thaw/faults (the same spec as thaw serve\'s, service "aws
     assert.deepEqual(listed.body.faults.map((f) => [f.id, f.delay, f.fired]), [[id, '50ms', 0]]);
     const bad = await admin('POST', '/_thaw/faults', { error: 'ThrottlingException', sekret: 1 });
     assert.equal(bad.status, 400);
-    assert.match(bad.body.message, /^sekret: unknown field/);
+    assert.match(bad.body.error, /^sekret: unknown field/);
     assert.equal((await admin('DELETE', `/_thaw/faults/${id}`)).status, 200);
     assert.equal((await admin('DELETE', `/_thaw/faults/${id}`)).status, 404);
     assert.deepEqual((await admin('GET', '/_thaw/faults')).body.faults, []);

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <boost/process.hpp>
 #include <fstream>
@@ -140,6 +141,48 @@ TEST_F(CliTest, ServeListensOnPortZeroAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(serve.exit_code(), 0);
   // The instance went with it (and was reaped by thaw, not left to us).
   EXPECT_NE(::kill(function_pid, 0), 0);
+}
+
+// "Max open files" of a process: {soft, hard} as /proc/PID/limits prints them.
+std::pair<std::string, std::string> OpenFilesLimit(int pid) {
+  std::ifstream limits("/proc/" + std::to_string(pid) + "/limits");
+  std::string line;
+  while (std::getline(limits, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, std::regex("^Max open files +([0-9a-z]+) +([0-9a-z]+)"))) {
+      return {m[1], m[2]};
+    }
+  }
+  return {"", ""};
+}
+
+// thaw raises its own soft descriptor limit to the hard one (an instance costs it several
+// descriptors); a function still starts with Lambda's 1,024.
+TEST_F(CliTest, ServeRaisesItsDescriptorLimitAndFunctionsGetLambdas) {
+  struct rlimit saved;
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  if (saved.rlim_max <= 1024) GTEST_SKIP() << "the hard limit leaves nothing to raise";
+  struct rlimit low = saved;
+  low.rlim_cur = 256;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  bp::ipstream out;
+  bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", WriteConfig(kConfig),
+                  bp::std_out > out, bp::std_err > bp::null);
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+  std::string line;
+  ASSERT_TRUE(std::getline(out, line));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(line, m, std::regex(":([0-9]+) ")));
+  HttpClient client(static_cast<uint16_t>(std::stoi(m[1])), TestTimeout());
+  const HttpResult result = client.Post("/2015-03-31/functions/pid/invocations", "{}");
+  ASSERT_EQ(result.status, 200);
+  const int function_pid = nlohmann::json::parse(result.body)["pid"];
+
+  const auto [thaw_soft, thaw_hard] = OpenFilesLimit(serve.id());
+  EXPECT_EQ(thaw_soft, thaw_hard);
+  EXPECT_EQ(OpenFilesLimit(function_pid).first, "1024");
+  ::kill(serve.id(), SIGTERM);
+  serve.wait();
 }
 
 TEST_F(CliTest, InstancesDieWhenThawIsKilled) {

@@ -5,7 +5,8 @@
 
 #include <chrono>
 
-#include "report/html_escape.h"
+#include "core/json_text.h"
+#include "core/markup_escape.h"
 #include "tests/util/test_emulator.h"
 
 namespace thaw::report {

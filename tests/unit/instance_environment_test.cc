@@ -29,7 +29,7 @@ class InstanceEnvironmentTest : public ::testing::Test {
     fn_.code = "/srv/echo";
     fn_.memory_mb = 256;
     fn_.environment = {{"GREETING", "hi"}};
-    inputs_.runtime_api_port = 4321;
+    inputs_.runtime_api = "127.0.0.1:4321";
     inputs_.log_stream = "2026/11/29/[$LATEST]abc";
   }
   FunctionConfig fn_;

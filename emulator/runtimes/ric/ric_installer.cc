@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/status_macros.h"
 #include "nlohmann/json.hpp"
 
 namespace thaw {
@@ -179,7 +180,7 @@ absl::Status RicInstaller::CheckTools() const {
 }
 
 absl::Status RicInstaller::Install() {
-  if (auto status = CheckTools(); !status.ok()) return status;
+  RETURN_IF_ERROR(CheckTools());
   const std::string name = std::string("aws-lambda-ric-") + kRicVersion;
   const std::filesystem::path staging = options_.cache_dir / (name + ".partial");
   const std::filesystem::path log = options_.cache_dir / (name + ".install.log");
@@ -245,7 +246,7 @@ absl::StatusOr<std::filesystem::path> RicInstaller::EnsureInstalled() {
   if (!lock.ok()) return lock.status();
   // Another process may have installed it while this one waited for the lock.
   if (IsInstalled()) return EntryPoint();
-  if (auto status = Install(); !status.ok()) return status;
+  RETURN_IF_ERROR(Install());
   return EntryPoint();
 }
 

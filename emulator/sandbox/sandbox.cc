@@ -1,0 +1,532 @@
+#include "emulator/sandbox/sandbox.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "emulator/process/process_output.h"
+#include "emulator/sandbox/sandbox_init.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+namespace thaw {
+
+namespace asio = boost::asio;
+using sandbox_internal::Command;
+using sandbox_internal::CommandOp;
+using sandbox_internal::InitConfig;
+using sandbox_internal::Report;
+using sandbox_internal::ReportOp;
+
+namespace {
+
+// Longest wait for the init to set up, or for a runtime's exec.
+constexpr auto kSetupLimit = std::chrono::seconds(10);
+
+std::string ErrnoText(int error) { return ::strerror(error); }
+
+}  // namespace
+
+absl::StatusOr<SandboxAddress> SandboxAddress::Parse(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  in_addr ip{};
+  if (colon == std::string::npos || ::inet_pton(AF_INET, text.substr(0, colon).c_str(), &ip) != 1) {
+    return absl::InvalidArgumentError("not an IPv4 address and port: '" + text + "'");
+  }
+  const std::string port = text.substr(colon + 1);
+  char* end = nullptr;
+  const long value = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || value < 1 || value > 65535) {
+    return absl::InvalidArgumentError("not an IPv4 address and port: '" + text + "'");
+  }
+  return SandboxAddress{text.substr(0, colon), static_cast<uint16_t>(value)};
+}
+
+// One runtime started in the sandbox. Shared by its RuntimeProcess, the sandbox's report reader
+// and pending pipe reads, which can outlive it.
+struct Run {
+  explicit Run(asio::io_context& io) : out(io), err(io) {}
+  int32_t seq = 0;
+  int pid = 0;
+  bool exited = false;
+  bool owner_alive = true;
+  long max_rss_kb = 0;
+  ProcessCallbacks callbacks;
+  asio::posix::stream_descriptor out;
+  asio::posix::stream_descriptor err;
+  LineSplitter out_lines;
+  LineSplitter err_lines;
+  std::array<char, 16 * 1024> out_buffer;
+  std::array<char, 16 * 1024> err_buffer;
+};
+
+struct Sandbox::State {
+  explicit State(asio::io_context& context) : io(context), control(context), pidfd(context) {}
+  // Reaps the init if the io_context did not (it stopped, or is being destroyed): killed, it
+  // exits at once.
+  ~State() {
+    if (!pidfd.is_open()) return;
+    ::syscall(SYS_pidfd_send_signal, pidfd.native_handle(), SIGKILL, nullptr, 0);
+    siginfo_t info{};
+    ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.native_handle()), &info,
+             WEXITED | __WALL);
+  }
+  asio::io_context& io;
+  asio::posix::stream_descriptor control;
+  asio::posix::stream_descriptor pidfd;
+  int init_pid = 0;
+  bool init_gone = false;  // its end of the control socket is closed
+  int32_t next_seq = 1;
+  // Runs not yet reported exited, by launch sequence.
+  std::map<int32_t, std::shared_ptr<Run>> runs;
+  // Acts on one report of the init or a runtime.
+  void Handle(const Report& report, const ucred* credentials);
+  void InitGone();
+  // Receives one report without blocking; false when none is waiting (or the socket closed,
+  // which InitGone records).
+  bool ReceiveOne(Report& report, ucred& credentials, bool& has_credentials);
+};
+
+namespace {
+
+void Deliver(const std::shared_ptr<Run>& run, asio::io_context& io, ExitInfo info) {
+  run->exited = true;
+  if (run->owner_alive && run->callbacks.on_exit) {
+    asio::post(io, [run, info] {
+      if (run->owner_alive) run->callbacks.on_exit(info);
+    });
+  }
+}
+
+LineSplitter::Emit Emitter(Run& run, bool from_stderr) {
+  return [&run, from_stderr](std::string_view line) {
+    if (run.owner_alive && run.callbacks.on_line) run.callbacks.on_line(line, from_stderr);
+  };
+}
+
+void ReadLoop(std::shared_ptr<Run> run, bool from_stderr) {
+  auto& pipe = from_stderr ? run->err : run->out;
+  auto& buffer = from_stderr ? run->err_buffer : run->out_buffer;
+  pipe.async_read_some(asio::buffer(buffer),
+                       [run, from_stderr](const boost::system::error_code& ec, size_t n) {
+                         LineSplitter& lines = from_stderr ? run->err_lines : run->out_lines;
+                         auto& data = from_stderr ? run->err_buffer : run->out_buffer;
+                         if (n > 0) lines.Append(data.data(), n, Emitter(*run, from_stderr));
+                         if (ec) {
+                           lines.Flush(Emitter(*run, from_stderr));
+                           return;
+                         }
+                         ReadLoop(run, from_stderr);
+                       });
+}
+
+void DrainPipe(Run& run, bool from_stderr) {
+  auto& pipe = from_stderr ? run.err : run.out;
+  if (!pipe.is_open()) return;
+  char buf[16 * 1024];
+  while (true) {
+    const ssize_t n = ::read(pipe.native_handle(), buf, sizeof(buf));
+    if (n <= 0) break;
+    (from_stderr ? run.err_lines : run.out_lines)
+        .Append(buf, static_cast<size_t>(n), Emitter(run, from_stderr));
+  }
+}
+
+bool SendCommand(int fd, const Command& command, const std::string& payload = "",
+                 const int* fds = nullptr, int fd_count = 0) {
+  iovec iov[2] = {{const_cast<Command*>(&command), sizeof(command)},
+                  {const_cast<char*>(payload.data()), payload.size()}};
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = payload.empty() ? 1 : 2;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 2)];
+  if (fd_count > 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fd_count);
+    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int) * fd_count);
+    std::memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * fd_count);
+  }
+  ssize_t n;
+  while ((n = ::sendmsg(fd, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+  }
+  return n >= 0;
+}
+
+// Waits until `fd` is readable or `deadline` passes.
+bool WaitReadable(int fd, std::chrono::steady_clock::time_point deadline) {
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() < 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    const int n = ::poll(&p, 1, static_cast<int>(left.count()) + 1);
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return false;
+  }
+}
+
+class SandboxedProcess : public RuntimeProcess {
+ public:
+  SandboxedProcess(std::shared_ptr<Sandbox::State> sandbox, std::shared_ptr<Run> run)
+      : sandbox_(std::move(sandbox)), run_(std::move(run)), peak_(run_->pid) {}
+  ~SandboxedProcess() override {
+    run_->owner_alive = false;
+    SignalGroup(SIGKILL);
+  }
+  int pid() const override { return run_->pid; }
+  void SignalGroup(int signal) override {
+    if (run_->exited || sandbox_->init_gone) return;
+    Command command{};
+    command.op = CommandOp::kSignal;
+    command.seq = run_->seq;
+    command.signal = signal;
+    SendCommand(sandbox_->control.native_handle(), command);
+  }
+  long PeakRssKb() override {
+    const long now = peak_.ReadKb();
+    return run_->exited ? std::max(now, run_->max_rss_kb) : now;
+  }
+  void DrainOutput() override {
+    DrainPipe(*run_, false);
+    DrainPipe(*run_, true);
+  }
+
+ private:
+  std::shared_ptr<Sandbox::State> sandbox_;
+  std::shared_ptr<Run> run_;
+  PeakRss peak_;
+};
+
+}  // namespace
+
+bool Sandbox::State::ReceiveOne(Report& report, ucred& credentials, bool& has_credentials) {
+  iovec iov{&report, sizeof(report)};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control_buffer[CMSG_SPACE(sizeof(ucred)) +
+                                       CMSG_SPACE(sizeof(int) * sandbox_internal::kMaxListeners)];
+  msg.msg_control = control_buffer;
+  msg.msg_controllen = sizeof(control_buffer);
+  ssize_t n;
+  while ((n = ::recvmsg(control.native_handle(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) < 0 &&
+         errno == EINTR) {
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+  if (n <= 0) {
+    InitGone();
+    return false;
+  }
+  has_credentials = false;
+  for (cmsghdr* cmsg = CMSG_FIRSTHDR(&msg); cmsg != nullptr; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+    if (cmsg->cmsg_level != SOL_SOCKET) continue;
+    if (cmsg->cmsg_type == SCM_CREDENTIALS) {
+      std::memcpy(&credentials, CMSG_DATA(cmsg), sizeof(credentials));
+      has_credentials = true;
+    } else if (cmsg->cmsg_type == SCM_RIGHTS) {
+      // Listeners only come with the ready report, read by Create; anything else is closed.
+      const size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      std::vector<int> fds(count);
+      std::memcpy(fds.data(), CMSG_DATA(cmsg), sizeof(int) * count);
+      for (int fd : fds) ::close(fd);
+    }
+  }
+  return static_cast<size_t>(n) == sizeof(report);
+}
+
+void Sandbox::State::Handle(const Report& report, const ucred* credentials) {
+  auto it = runs.find(report.seq);
+  if (it == runs.end()) return;
+  std::shared_ptr<Run> run = it->second;
+  if (report.op == ReportOp::kChild && credentials != nullptr) {
+    run->pid = credentials->pid;
+  } else if (report.op == ReportOp::kExit) {
+    runs.erase(it);
+    run->max_rss_kb = report.max_rss_kb;
+    ExitInfo info;
+    if (WIFEXITED(report.status)) {
+      info.exit_code = WEXITSTATUS(report.status);
+    } else if (WIFSIGNALED(report.status)) {
+      info.signal = WTERMSIG(report.status);
+    }
+    Deliver(run, io, info);
+  }
+}
+
+void Sandbox::State::InitGone() {
+  if (init_gone) return;
+  init_gone = true;
+  // The whole namespace died with its init: every runtime was killed.
+  ExitInfo killed;
+  killed.signal = SIGKILL;
+  for (auto& [seq, run] : runs) Deliver(run, io, killed);
+  runs.clear();
+}
+
+namespace {
+
+// Reads every report waiting, then waits for more, until the init's end closes.
+void WatchReports(std::shared_ptr<Sandbox::State> state) {
+  state->control.async_wait(asio::posix::stream_descriptor::wait_read,
+                            [state](const boost::system::error_code& ec) {
+                              if (ec) return;
+                              Report report;
+                              ucred credentials{};
+                              bool has_credentials = false;
+                              while (state->ReceiveOne(report, credentials, has_credentials)) {
+                                state->Handle(report, has_credentials ? &credentials : nullptr);
+                              }
+                              if (!state->init_gone) WatchReports(state);
+                            });
+}
+
+// Reaps the init once it has exited, so no zombie is left.
+void WatchInit(std::shared_ptr<Sandbox::State> state) {
+  state->pidfd.async_wait(
+      asio::posix::stream_descriptor::wait_read, [state](const boost::system::error_code& ec) {
+        if (ec) return;
+        siginfo_t info{};
+        ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(state->pidfd.native_handle()),
+                 &info, WEXITED | __WALL);
+        boost::system::error_code ignored;
+        state->pidfd.close(ignored);
+      });
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
+                                                         const SandboxOptions& options) {
+  if (options.listeners.size() > sandbox_internal::kMaxListeners) {
+    return absl::InvalidArgumentError("too many sandbox listeners");
+  }
+  if (options.binds.size() > 8) return absl::InvalidArgumentError("too many sandbox binds");
+  InitConfig config;
+  config.user_namespace = options.user_namespace;
+  config.outer_uid = ::geteuid();
+  config.outer_gid = ::getegid();
+  config.listener_count = static_cast<int>(options.listeners.size());
+  for (size_t i = 0; i < options.listeners.size(); ++i) {
+    in_addr ip{};
+    if (::inet_pton(AF_INET, options.listeners[i].ip.c_str(), &ip) != 1) {
+      return absl::InvalidArgumentError("not an IPv4 address: " + options.listeners[i].ip);
+    }
+    config.listener_ip[i] = ip.s_addr;
+    config.listener_port[i] = options.listeners[i].port;
+  }
+  std::vector<std::string> paths;
+  paths.reserve(options.binds.size() * 2);
+  for (const SandboxBind& bind : options.binds) {
+    paths.push_back(bind.source.string());
+    paths.push_back(bind.target.string());
+  }
+  config.bind_count = static_cast<int>(options.binds.size());
+  for (int i = 0; i < config.bind_count; ++i) {
+    config.bind_source[i] = paths[2 * i].c_str();
+    config.bind_target[i] = paths[2 * i + 1].c_str();
+  }
+
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+    return absl::InternalError("sandbox: socketpair: " + ErrnoText(errno));
+  }
+  const int one = 1;
+  ::setsockopt(pair[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+
+  int pidfd = -1;
+  clone_args args{};
+  args.flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_PIDFD |
+               (options.user_namespace ? CLONE_NEWUSER : 0);
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  // Like fork, without glibc's fork handlers (the init never runs thaw's code again).
+  const long pid = ::syscall(SYS_clone3, &args, sizeof(args));
+  if (pid == 0) sandbox_internal::RunInit(config, pair[1]);
+  const int clone_error = errno;
+  ::close(pair[1]);
+  if (pid < 0) {
+    ::close(pair[0]);
+    return absl::UnavailableError(
+        "sandbox: cannot create namespaces (clone: " + ErrnoText(clone_error) + ")");
+  }
+  auto state = std::make_shared<State>(io);
+  state->control.assign(pair[0]);
+  state->pidfd.assign(pidfd);
+  state->init_pid = static_cast<int>(pid);
+  WatchInit(state);
+
+  // The init's first report: ready (with the listeners) or the step that failed.
+  std::vector<int> listeners;
+  const auto deadline = std::chrono::steady_clock::now() + kSetupLimit;
+  absl::Status status = absl::DeadlineExceededError("sandbox: the init did not get ready in time");
+  while (WaitReadable(pair[0], deadline)) {
+    Report report{};
+    iovec iov{&report, sizeof(report)};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred)) +
+                                  CMSG_SPACE(sizeof(int) * sandbox_internal::kMaxListeners)];
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    const ssize_t n = ::recvmsg(pair[0], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    for (cmsghdr* cmsg = CMSG_FIRSTHDR(&msg); cmsg != nullptr; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+      if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
+        const size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        listeners.resize(count);
+        std::memcpy(listeners.data(), CMSG_DATA(cmsg), sizeof(int) * count);
+      }
+    }
+    if (n == static_cast<ssize_t>(sizeof(report)) && report.op == ReportOp::kReady &&
+        listeners.size() == options.listeners.size()) {
+      status = absl::OkStatus();
+    } else if (n == static_cast<ssize_t>(sizeof(report)) && report.op == ReportOp::kSetupError) {
+      report.step[sizeof(report.step) - 1] = '\0';
+      status = absl::UnavailableError(std::string("sandbox: ") + report.step + ": " +
+                                      ErrnoText(report.error));
+    } else {
+      status = absl::InternalError("sandbox: the init ended during set-up");
+    }
+    break;
+  }
+  std::unique_ptr<Sandbox> sandbox(new Sandbox(state, std::move(listeners)));
+  if (!status.ok()) return status;  // ~Sandbox kills the init and closes what came.
+  WatchReports(state);
+  return sandbox;
+}
+
+Sandbox::Sandbox(std::shared_ptr<State> state, std::vector<int> listeners)
+    : state_(std::move(state)), listeners_(std::move(listeners)) {}
+
+Sandbox::~Sandbox() {
+  for (int fd : listeners_) {
+    if (fd >= 0) ::close(fd);
+  }
+  // The init's death ends every process of the namespace. It is reaped by WatchInit.
+  if (state_->pidfd.is_open()) {
+    ::syscall(SYS_pidfd_send_signal, state_->pidfd.native_handle(), SIGKILL, nullptr, 0);
+  }
+  boost::system::error_code ignored;
+  state_->control.close(ignored);
+  state_->InitGone();
+}
+
+int Sandbox::TakeListener(size_t i) {
+  if (i >= listeners_.size()) return -1;
+  const int fd = listeners_[i];
+  listeners_[i] = -1;
+  return fd;
+}
+
+int Sandbox::init_pid() const { return state_->init_pid; }
+
+absl::StatusOr<std::unique_ptr<RuntimeProcess>> Sandbox::Launch(const LaunchSpec& spec,
+                                                                ProcessCallbacks callbacks) {
+  if (state_->init_gone) return absl::InternalError("sandbox: its init is gone");
+  Command command{};
+  command.op = CommandOp::kLaunch;
+  command.seq = state_->next_seq++;
+  std::string payload;
+  auto add = [&payload](const std::string& s) {
+    payload += s;
+    payload += '\0';
+  };
+  add(spec.executable.string());
+  add(spec.working_dir.empty() ? "/" : spec.working_dir.string());
+  add(spec.executable.string());
+  for (const std::string& arg : spec.args) add(arg);
+  for (const std::string& entry : spec.env) add(entry);
+  command.argc = static_cast<uint32_t>(spec.args.size() + 1);
+  command.envc = static_cast<uint32_t>(spec.env.size());
+  if (payload.size() > sandbox_internal::kMaxLaunchBytes) {
+    return absl::InvalidArgumentError("sandbox: arguments and environment too large");
+  }
+  int out[2];
+  int err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe: " + ErrnoText(errno));
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    const int error = errno;
+    ::close(out[0]);
+    ::close(out[1]);
+    return absl::InternalError("pipe: " + ErrnoText(error));
+  }
+  auto run = std::make_shared<Run>(state_->io);
+  run->seq = command.seq;
+  run->callbacks = std::move(callbacks);
+  run->out.assign(out[0]);
+  run->err.assign(err[0]);
+  const int writers[2] = {out[1], err[1]};
+  const bool sent = SendCommand(state_->control.native_handle(), command, payload, writers, 2);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (!sent) return absl::InternalError("sandbox: cannot reach its init: " + ErrnoText(errno));
+  state_->runs[run->seq] = run;
+
+  // Waits for this launch's outcome; the reports of an earlier runtime are handled on the way.
+  const auto deadline = std::chrono::steady_clock::now() + kSetupLimit;
+  absl::Status status = absl::DeadlineExceededError("sandbox: the runtime did not start in time");
+  bool done = false;
+  while (!done && !state_->init_gone && WaitReadable(state_->control.native_handle(), deadline)) {
+    Report report;
+    ucred credentials{};
+    bool has_credentials = false;
+    while (state_->ReceiveOne(report, credentials, has_credentials)) {
+      state_->Handle(report, has_credentials ? &credentials : nullptr);
+      if (report.seq != run->seq) continue;
+      if (report.op == ReportOp::kStarted) {
+        status = absl::OkStatus();
+        done = true;
+      } else if (report.op == ReportOp::kLaunchError) {
+        report.step[sizeof(report.step) - 1] = '\0';
+        status = absl::InternalError("cannot start " + spec.executable.string() + ": " +
+                                     report.step + ": " + ErrnoText(report.error));
+        done = true;
+      }
+      if (done) break;
+    }
+  }
+  if (state_->init_gone && !done) status = absl::InternalError("sandbox: its init is gone");
+  if (!status.ok()) {
+    run->owner_alive = false;
+    return status;
+  }
+  ReadLoop(run, false);
+  ReadLoop(run, true);
+  return std::unique_ptr<RuntimeProcess>(new SandboxedProcess(state_, run));
+}
+
+absl::StatusOr<SandboxOptions> Sandbox::Probe(asio::io_context& io) {
+  SandboxOptions options;
+  options.user_namespace = true;
+  options.listeners.push_back({"127.0.0.1", 9001});
+  auto sandbox = Create(io, options);
+  if (!sandbox.ok() && ::geteuid() == 0) {
+    // Root where user namespaces are disabled can still have the others.
+    options.user_namespace = false;
+    sandbox = Create(io, options);
+  }
+  if (!sandbox.ok()) return sandbox.status();
+  options.listeners.clear();
+  return options;
+}
+
+}  // namespace thaw

@@ -1,0 +1,103 @@
+#ifndef THAW_EMULATOR_SANDBOX_SANDBOX_H_
+#define THAW_EMULATOR_SANDBOX_SANDBOX_H_
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "emulator/process/process_launcher.h"
+
+namespace thaw {
+
+// A TCP address inside a sandbox's network namespace ("127.0.0.2", 443).
+struct SandboxAddress {
+  std::string ip;
+  uint16_t port = 0;
+  // "127.0.0.2:443".
+  std::string ToString() const { return ip + ":" + std::to_string(port); }
+  // Parses "a.b.c.d:port" (IPv4 only). InvalidArgument otherwise.
+  static absl::StatusOr<SandboxAddress> Parse(const std::string& text);
+};
+
+// A file made visible at another path inside the sandbox's mount namespace (read-only), e.g. an
+// instance-private /etc/hosts, or a CA bundle over /etc/ssl/certs/ca-certificates.crt.
+struct SandboxBind {
+  std::filesystem::path source;  // an existing file
+  std::filesystem::path target;  // an existing file, hidden by `source` inside
+};
+
+struct SandboxOptions {
+  // Listening sockets made inside the sandbox's network namespace, handed back in this order.
+  std::vector<SandboxAddress> listeners;
+  std::vector<SandboxBind> binds;
+  // Also a new user namespace (thaw's uid and gid mapped to root inside, nothing else mapped).
+  // Needed when thaw is not root; preferred when it is, since the runtime's capabilities then
+  // stop at the sandbox (it cannot undo its mounts, nor read the init's memory through /proc).
+  // Sandbox::Probe() says whether it works here.
+  bool user_namespace = true;
+};
+
+// One Lambda instance's sandbox: new PID, network and mount namespaces (and a user namespace
+// when asked), whose first process (PID 1) is a small init forked from thaw. Inside:
+//  - loopback only: `lo` is up, so the whole of 127/8 is local and any other address is
+//    unreachable at once (ENETUNREACH): there is no route out;
+//  - a private /proc, so the instance sees its own processes only (not thaw's environment, nor a
+//    sibling's credentials), and the files of SandboxOptions::binds;
+//  - the listeners of SandboxOptions::listeners, created there and passed to thaw over a unix
+//    socket (SCM_RIGHTS); thaw serves them from its own event loops, so whatever arrives on one
+//    is the instance's by construction.
+// The sandbox is a ProcessLauncher: Launch() starts the runtime as the init's child, with the
+// given environment and nothing else of thaw's (no descriptor but stdio, default signals).
+// RuntimeProcess::SignalGroup reaches every process of the namespace (the init forwards it), so
+// freezing and SIGTERM cover the runtime's own children, setsid() or not. When the runtime
+// exits, the init kills everything else in the namespace. Destroying the sandbox kills the init,
+// which takes the whole namespace with it; so does thaw's death (the init has
+// PR_SET_PDEATHSIG=SIGKILL, and sees thaw's end of its socket close). Nothing survives: no
+// process, mount or namespace (the network namespace goes with the last listener thaw closes).
+// Strand-confined to `io` (one thread, which must live as long as the sandbox: the parent-death
+// signal follows the thread that created the init). At most one runtime runs at a time; a
+// Launch while one runs kills it first.
+class Sandbox : public ProcessLauncher {
+ public:
+  // Creates the namespaces and the listeners; returns once the init is ready (a bounded wait).
+  // Internal/Unavailable with the failing step ("mount /proc: Operation not permitted").
+  static absl::StatusOr<std::unique_ptr<Sandbox>> Create(boost::asio::io_context& io,
+                                                         const SandboxOptions& options);
+  // Whether sandboxes can be created here, and whether they need a user namespace: OK with the
+  // options to use, or the reason they cannot (namespaces unavailable, /proc not mountable...).
+  // Creates and destroys one sandbox; call once, at start.
+  static absl::StatusOr<SandboxOptions> Probe(boost::asio::io_context& io);
+
+  ~Sandbox() override;
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  // The listening socket made for options.listeners[i]; the caller owns it from then on. -1 when
+  // already taken.
+  int TakeListener(size_t i);
+  size_t listener_count() const { return listeners_.size(); }
+  // The init's pid, in thaw's PID namespace.
+  int init_pid() const;
+
+  // ProcessLauncher. The returned process's pid() is the runtime's pid in thaw's namespace.
+  absl::StatusOr<std::unique_ptr<RuntimeProcess>> Launch(const LaunchSpec& spec,
+                                                         ProcessCallbacks callbacks) override;
+
+  struct State;
+
+ private:
+  explicit Sandbox(std::shared_ptr<State> state, std::vector<int> listeners);
+
+  std::shared_ptr<State> state_;
+  std::vector<int> listeners_;
+};
+
+}  // namespace thaw
+
+#endif  // THAW_EMULATOR_SANDBOX_SANDBOX_H_

@@ -1,0 +1,369 @@
+// The namespace sandbox with real processes: its listeners, /proc, egress, and that nothing of
+// an instance survives it (setsid() or not), as root and as an unprivileged user.
+#include "emulator/sandbox/sandbox.h"
+
+#include <dirent.h>
+#include <gmock/gmock.h>
+#include <grp.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/util/test_emulator.h"
+
+namespace thaw {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// One sandboxed runtime: its output, its exit.
+struct Captured {
+  std::vector<std::string> out;
+  std::vector<std::string> err;
+  std::optional<ExitInfo> exit;
+};
+
+class SandboxTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Sandbox> Create(SandboxOptions options) {
+    options.user_namespace = probe_.user_namespace;
+    auto sandbox = Sandbox::Create(io_, options);
+    EXPECT_TRUE(sandbox.ok()) << sandbox.status();
+    return sandbox.ok() ? *std::move(sandbox) : nullptr;
+  }
+
+  // Runs `script` with bash in `sandbox`.
+  std::unique_ptr<RuntimeProcess> Run(Sandbox& sandbox, const std::string& script,
+                                      Captured& captured,
+                                      std::vector<std::string> env = {"PATH=/usr/bin:/bin"}) {
+    LaunchSpec spec;
+    spec.executable = "/bin/bash";
+    spec.args = {"-c", script};
+    spec.env = std::move(env);
+    spec.working_dir = "/";
+    ProcessCallbacks callbacks;
+    callbacks.on_line = [&captured](std::string_view line, bool from_stderr) {
+      (from_stderr ? captured.err : captured.out).emplace_back(line);
+    };
+    callbacks.on_exit = [&captured](const ExitInfo& info) { captured.exit = info; };
+    auto process = sandbox.Launch(spec, std::move(callbacks));
+    EXPECT_TRUE(process.ok()) << process.status();
+    return process.ok() ? *std::move(process) : nullptr;
+  }
+
+  // Runs the io_context until `done` holds (bounded).
+  bool RunUntil(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + testing::TestTimeout();
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      io_.restart();
+      io_.run_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  }
+
+  // Runs `script` to its end; returns its stdout lines.
+  std::vector<std::string> RunToEnd(const std::string& script) {
+    auto sandbox = Create({});
+    if (!sandbox) return {};
+    Captured captured;
+    auto process = Run(*sandbox, script, captured);
+    EXPECT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
+    EXPECT_TRUE(RunUntil([&] {
+      process->DrainOutput();
+      return true;
+    }));
+    EXPECT_EQ(captured.exit->exit_code, 0) << ::testing::PrintToString(captured.err);
+    return captured.out;
+  }
+
+  void SetUp() override {
+    auto probe = Sandbox::Probe(io_);
+    if (!probe.ok()) GTEST_SKIP() << "no namespaces here: " << probe.status();
+    probe_ = *probe;
+  }
+
+  boost::asio::io_context io_;
+  SandboxOptions probe_;
+};
+
+// Accepts one connection on `listener` and reads it to its end (bounded waits).
+std::string AcceptAndRead(int listener) {
+  pollfd p{listener, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(testing::TestTimeout().count())) != 1)
+    return "<no connection>";
+  const int fd = ::accept(listener, nullptr, nullptr);
+  if (fd < 0) return "<accept failed>";
+  std::string data;
+  char buf[256];
+  while (true) {
+    pollfd q{fd, POLLIN, 0};
+    if (::poll(&q, 1, static_cast<int>(testing::TestTimeout().count())) != 1) break;
+    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n <= 0) break;
+    data.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return data;
+}
+
+// Processes whose parent is `pid`, from /proc (thaw's namespace).
+std::set<int> ChildrenOf(int pid) {
+  std::set<int> children;
+  DIR* dir = ::opendir("/proc");
+  while (dirent* entry = ::readdir(dir)) {
+    const int candidate = std::atoi(entry->d_name);
+    if (candidate <= 0) continue;
+    std::ifstream stat("/proc/" + std::to_string(candidate) + "/stat");
+    std::string content;
+    if (!std::getline(stat, content)) continue;
+    const size_t paren = content.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream fields(content.substr(paren + 2));
+    char state;
+    int parent;
+    fields >> state >> parent;
+    if (parent == pid) children.insert(candidate);
+  }
+  ::closedir(dir);
+  return children;
+}
+
+std::vector<std::string> Words(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> words;
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
+}
+
+size_t CountMounts() {
+  std::ifstream mounts("/proc/self/mountinfo");
+  size_t n = 0;
+  for (std::string line; std::getline(mounts, line);) ++n;
+  return n;
+}
+
+TEST_F(SandboxTest, ListenersAreInsideAtTheirFixedAddresses) {
+  SandboxOptions options;
+  options.listeners = {{"127.0.0.1", 9001}, {"127.0.0.2", 443}, {"127.0.0.3", 443}};
+  auto sandbox = Create(options);
+  ASSERT_NE(sandbox, nullptr);
+  ASSERT_EQ(sandbox->listener_count(), 3u);
+  Captured captured;
+  auto process = Run(*sandbox,
+                     "echo runtime >/dev/tcp/127.0.0.1/9001 && echo momento >/dev/tcp/127.0.0.2/443"
+                     " && echo aws >/dev/tcp/127.0.0.3/443",
+                     captured);
+  ASSERT_NE(process, nullptr);
+  EXPECT_EQ(AcceptAndRead(sandbox->TakeListener(0)), "runtime\n");
+  EXPECT_EQ(AcceptAndRead(sandbox->TakeListener(1)), "momento\n");
+  EXPECT_EQ(AcceptAndRead(sandbox->TakeListener(2)), "aws\n");
+  ASSERT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
+  EXPECT_EQ(captured.exit->exit_code, 0);
+}
+
+TEST_F(SandboxTest, ProcShowsOnlyTheInstance) {
+  const std::vector<std::string> out = RunToEnd(
+      "cd /proc && echo [0-9]*; echo $$; cat /proc/1/environ | wc -c; tr '\\0' ' ' "
+      "</proc/1/cmdline | wc -c");
+  ASSERT_EQ(out.size(), 4u);
+  // The init (1), this shell (2), and the word count and tr pipeline at most.
+  for (const std::string& pid : Words(out[0])) EXPECT_LT(std::stoi(pid), 10) << out[0];
+  EXPECT_EQ(out[1], "2");
+  // The init is a copy of thaw: its environment and arguments are blanked.
+  EXPECT_EQ(out[2], "0");
+}
+
+TEST_F(SandboxTest, EnvironmentIsOnlyWhatWasGiven) {
+  auto sandbox = Create({});
+  ASSERT_NE(sandbox, nullptr);
+  Captured captured;
+  auto process = Run(*sandbox, "env | sort", captured, {"PATH=/usr/bin:/bin", "ONLY=this"});
+  ASSERT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
+  process->DrainOutput();
+  EXPECT_THAT(captured.out, ::testing::Contains("ONLY=this"));
+  EXPECT_THAT(captured.out, ::testing::Not(::testing::Contains(HasSubstr("GTEST"))));
+}
+
+TEST_F(SandboxTest, EgressFailsAtOnce) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<std::string> out = RunToEnd(
+      "for a in 1.1.1.1/443 10.0.0.1/80 169.254.169.254/80; do "
+      "(echo x >/dev/tcp/${a}) 2>&1 | grep -q 'Network is unreachable' && echo blocked; done");
+  EXPECT_EQ(out, (std::vector<std::string>{"blocked", "blocked", "blocked"}));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST_F(SandboxTest, SetsidGrandchildDiesWithTheRuntime) {
+  auto sandbox = Create({});
+  ASSERT_NE(sandbox, nullptr);
+  Captured captured;
+  // The grandchild leaves the runtime's session and group; the runtime exits at once.
+  auto process =
+      Run(*sandbox, "setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo started", captured);
+  ASSERT_NE(process, nullptr);
+  ASSERT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
+  // The init killed the rest of the namespace when the runtime exited; it is left alone.
+  ASSERT_TRUE(RunUntil([&] { return ChildrenOf(sandbox->init_pid()).empty(); }));
+}
+
+TEST_F(SandboxTest, FrozenAndContinuedAsAWhole) {
+  auto sandbox = Create({});
+  ASSERT_NE(sandbox, nullptr);
+  Captured captured;
+  auto process = Run(*sandbox, "setsid sleep 1000 & sleep 1000", captured);
+  ASSERT_NE(process, nullptr);
+  // Both the runtime and its setsid() child stop, and continue.
+  auto states = [&](char wanted) {
+    std::set<int> pending = {process->pid()};
+    for (int child : ChildrenOf(process->pid())) pending.insert(child);
+    if (pending.size() < 2) return false;
+    for (int pid : pending) {
+      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+      std::string content;
+      std::getline(stat, content);
+      const size_t paren = content.rfind(')');
+      if (paren == std::string::npos || content[paren + 2] != wanted) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(RunUntil([&] { return states('S'); }));
+  process->SignalGroup(SIGSTOP);
+  EXPECT_TRUE(RunUntil([&] { return states('T'); }));
+  process->SignalGroup(SIGCONT);
+  EXPECT_TRUE(RunUntil([&] { return states('S'); }));
+  process->SignalGroup(SIGTERM);
+  ASSERT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
+  EXPECT_EQ(captured.exit->signal, SIGTERM);
+}
+
+TEST_F(SandboxTest, DestroyingTheSandboxLeavesNothing) {
+  const size_t mounts = CountMounts();
+  const std::set<int> before = ChildrenOf(::getpid());
+  for (int i = 0; i < 200; ++i) {
+    SandboxOptions options;
+    options.listeners = {{"127.0.0.1", 9001}};
+    auto sandbox = Create(options);
+    ASSERT_NE(sandbox, nullptr);
+    Captured captured;
+    auto process = Run(*sandbox, "setsid sleep 1000 & exec sleep 1000", captured);
+    ASSERT_NE(process, nullptr);
+    process.reset();
+    sandbox.reset();
+  }
+  // Every child left was there before (earlier sandboxes may still be reaped meanwhile).
+  EXPECT_TRUE(RunUntil([&] {
+    const std::set<int> now = ChildrenOf(::getpid());
+    return std::includes(before.begin(), before.end(), now.begin(), now.end());
+  })) << ::testing::PrintToString(ChildrenOf(::getpid()))
+      << " before " << ::testing::PrintToString(before);
+  EXPECT_EQ(CountMounts(), mounts);
+}
+
+TEST_F(SandboxTest, RelaunchReplacesTheRuntimeInTheSameSandbox) {
+  SandboxOptions options;
+  options.listeners = {{"127.0.0.1", 9001}};
+  auto sandbox = Create(options);
+  ASSERT_NE(sandbox, nullptr);
+  Captured first;
+  auto one = Run(*sandbox, "setsid sleep 1000 & exec sleep 1000", first);
+  ASSERT_NE(one, nullptr);
+  Captured second;
+  auto two = Run(*sandbox, "echo again >/dev/tcp/127.0.0.1/9001; exec sleep 1000", second);
+  ASSERT_NE(two, nullptr);
+  ASSERT_TRUE(RunUntil([&] { return first.exit.has_value(); }));
+  EXPECT_EQ(first.exit->signal, SIGKILL);
+  EXPECT_EQ(AcceptAndRead(sandbox->TakeListener(0)), "again\n");
+  EXPECT_FALSE(second.exit.has_value());
+  EXPECT_EQ(ChildrenOf(sandbox->init_pid()), std::set<int>{two->pid()});
+}
+
+TEST_F(SandboxTest, BindMountsAFileOverAnother) {
+  char path[] = "/tmp/thaw-hosts-XXXXXX";
+  const int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  const std::string hosts = "127.0.0.3 secretsmanager.us-east-1.amazonaws.com\n";
+  ASSERT_EQ(::write(fd, hosts.data(), hosts.size()), static_cast<ssize_t>(hosts.size()));
+  ::close(fd);
+  SandboxOptions options;
+  options.binds = {{path, "/etc/hosts"}};
+  auto sandbox = Create(options);
+  ASSERT_NE(sandbox, nullptr);
+  Captured captured;
+  auto process = Run(*sandbox, "cat /etc/hosts", captured);
+  ASSERT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
+  process->DrainOutput();
+  EXPECT_EQ(captured.out,
+            std::vector<std::string>{"127.0.0.3 secretsmanager.us-east-1.amazonaws.com"});
+  ::unlink(path);
+  // thaw's own /etc/hosts is untouched.
+  std::ifstream mine("/etc/hosts");
+  std::string first;
+  std::getline(mine, first);
+  EXPECT_THAT(first, Not(HasSubstr("secretsmanager")));
+}
+
+TEST_F(SandboxTest, ExecFailureIsAnError) {
+  auto sandbox = Create({});
+  ASSERT_NE(sandbox, nullptr);
+  LaunchSpec spec;
+  spec.executable = "/nonexistent/bootstrap";
+  spec.working_dir = "/";
+  auto process = sandbox->Launch(spec, {});
+  ASSERT_FALSE(process.ok());
+  EXPECT_THAT(process.status().message(), HasSubstr("No such file"));
+}
+
+// As an unprivileged user: a child process drops to nobody and runs a sandbox there, reporting
+// by its exit code (gtest assertions do not cross the fork).
+TEST_F(SandboxTest, WorksUnprivileged) {
+  if (::geteuid() != 0) GTEST_SKIP() << "already unprivileged; the other tests cover it";
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) _exit(10);
+    // As a process started by that user would be (a uid change clears it).
+    ::prctl(PR_SET_DUMPABLE, 1);
+    boost::asio::io_context io;
+    SandboxOptions options;
+    options.user_namespace = true;
+    options.listeners = {{"127.0.0.1", 9001}};
+    auto sandbox = Sandbox::Create(io, options);
+    if (!sandbox.ok()) {
+      std::fprintf(stderr, "%s\n", sandbox.status().ToString().c_str());
+      _exit(11);
+    }
+    LaunchSpec spec;
+    spec.executable = "/bin/bash";
+    // The init (1), bash (2) and the subshell of $(...) (3).
+    spec.args = {"-c", "echo $(cd /proc && echo [0-9]*) >/dev/tcp/127.0.0.1/9001"};
+    spec.working_dir = "/";
+    auto process = (*sandbox)->Launch(spec, {});
+    if (!process.ok()) _exit(12);
+    if (AcceptAndRead((*sandbox)->TakeListener(0)) != "1 2 3\n") _exit(13);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10 drop, 11 create, 12 launch, 13 listener/proc";
+}
+
+}  // namespace
+}  // namespace thaw
