@@ -35,7 +35,7 @@ class MomentoTopicsTest : public ::testing::Test {
     auto momento = EmbeddedMomento::Start(io_, ledger_, clock_, options);
     ASSERT_TRUE(momento.ok()) << momento.status();
     momento_ = *std::move(momento);
-    auto env = momento_->services().Attach(kInstance, kFunction);
+    auto env = momento_->services().Attach(kInstance, kFunction, {});
     ASSERT_TRUE(env.ok()) << env.status();
     thread_ = std::thread([this] { io_.run(); });
     grpc::ChannelArguments args;
