@@ -53,6 +53,19 @@ Walked WalkMomento(const std::vector<Event>& events) {
     }
     return it->second;
   };
+  // A connection carries a data-plane or topic call: the first one after one of the instance's
+  // data connections closed is a reconnect.
+  auto use_for_data = [](Tracked& t, MomentoConnections& account, PerInstance& per) {
+    if (!t.data && per.closed_data > 0) {
+      ++account.reconnects;
+      --per.closed_data;
+      if (per.dropped_by_fault > 0) {
+        ++account.reconnects_after_fault;
+        --per.dropped_by_fault;
+      }
+    }
+    t.data = true;
+  };
   for (const Event& e : events) {
     if (!e.kind.starts_with(kinds::kMomentoFamily)) continue;
     const std::string id = e.attrs.value("connection", "");
@@ -90,24 +103,17 @@ Walked WalkMomento(const std::vector<Event>& events) {
       ++account.rpcs[e.attrs.value("method", "")];
       const std::string plane = e.attrs.value("plane", "");
       if (plane == "data" || plane == "topic") {
-        if (!t.data && per.closed_data > 0) {
-          ++account.reconnects;
-          --per.closed_data;
-          if (per.dropped_by_fault > 0) {
-            ++account.reconnects_after_fault;
-            --per.dropped_by_fault;
-          }
-        }
-        t.data = true;
+        use_for_data(t, account, per);
       } else {
         t.other = true;
       }
     } else if (e.kind == kinds::kMomentoSubscriptionOpened ||
                e.kind == kinds::kMomentoSubscriptionClosed) {
-      MomentoConnections& account = out.instances[e.instance];
-      account.instance = e.instance;
-      if (account.function.empty()) account.function = e.function;
+      // A subscription's momento.rpc comes when it ends: its opening already uses the connection.
+      Tracked& t = track(e, id);
+      MomentoConnections& account = out.instances[out.connections[t.index].instance];
       if (e.kind == kinds::kMomentoSubscriptionOpened) {
+        use_for_data(t, account, per_instance[account.instance]);
         ++account.subscriptions;
         ++account.open_subscriptions;
       } else {

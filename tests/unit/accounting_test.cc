@@ -139,11 +139,28 @@ TEST(AccountingTest, JsonKeepsTheAdminApiShape) {
   EXPECT_EQ(momento, nlohmann::json::parse(R"([{"instance":1,"function":"fn","connections":1,
       "data_connections":1,"control_connections":0,"close_time_control_connections":0,
       "unused_connections":0,"closed":0,"reconnects":0,"reconnects_after_fault":0,"faults":0,
-      "rpcs":{"Get":1}}])"));
+      "rpcs":{"Get":1},"subscriptions":0,"open_subscriptions":0,"subscription_items":0}])"));
   const nlohmann::json aws = ToJson(AwsRequestsPerInstance(ledger));
   EXPECT_EQ(aws, nlohmann::json::parse(R"([{"instance":1,"function":"fn","requests":1,
       "operations":{"GetSecretValue":1},"secrets":{"s":{"GetSecretValue":1}},"errors":{}}])"));
   EXPECT_EQ(AwsRequestsPerInstance(ledger)[0].SecretFetches(), 1);
+}
+
+TEST(AccountingTest, TopicSubscriptionsPerInstanceAndTopicCallsMakeDataConnections) {
+  Ledger ledger;
+  ledger.Append(3, "fn", "momento.connection.opened", {{"connection", "c1"}});
+  ledger.Append(3, "fn", "momento.subscription.opened", {{"connection", "c1"}, {"topic", "t"}});
+  ledger.Append(3, "fn", "momento.subscription.opened", {{"connection", "c1"}, {"topic", "u"}});
+  ledger.Append(3, "fn", "momento.subscription.closed",
+                {{"connection", "c1"}, {"topic", "t"}, {"items", 4}});
+  ledger.Append(3, "fn", "momento.rpc",
+                {{"connection", "c1"}, {"plane", "topic"}, {"method", "Subscribe"}});
+  std::vector<MomentoConnections> accounts = MomentoConnectionsPerInstance(ledger);
+  ASSERT_EQ(accounts.size(), 1u);
+  EXPECT_EQ(accounts[0].subscriptions, 2);
+  EXPECT_EQ(accounts[0].open_subscriptions, 1);
+  EXPECT_EQ(accounts[0].subscription_items, 4);
+  EXPECT_EQ(accounts[0].data_connections, 1);
 }
 
 TEST(AccountingTest, InvocationStatsPerFunction) {
