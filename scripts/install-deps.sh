@@ -17,6 +17,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(awscli python3-boto3 nodejs npm chromium docker-compose libxml2-utils)
   # The Momento benchmark's baseline: redis-server's GET/SET measured by redis-benchmark.
   packages+=(redis-server redis-tools)
+  # curl: a real HTTPS client in the TLS component test and the sandbox tests' bash runtime.
+  packages+=(curl)
 elif [[ "${1:-}" == "--samples" ]]; then
   # The Node.js samples `make demo` runs.
   packages+=(nodejs npm)
