@@ -403,11 +403,14 @@ void RunInit(const InitConfig& config, int control_fd) {
   for (int i = 0; i < config.listener_count; ++i) ::close(listeners[i]);
 
   const size_t pointer_slots = 16 * 1024;
-  void* memory = ::mmap(nullptr, kMaxLaunchBytes + sizeof(Command) + pointer_slots * sizeof(char*),
+  // The pointer array follows the buffer, at an offset rounded up to a pointer's alignment.
+  const size_t pointers_at =
+      (kMaxLaunchBytes + sizeof(Command) + alignof(char*) - 1) / alignof(char*) * alignof(char*);
+  void* memory = ::mmap(nullptr, pointers_at + pointer_slots * sizeof(char*),
                         PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (memory == MAP_FAILED) ::_exit(1);
   char* buffer = static_cast<char*>(memory);
-  char** pointers = reinterpret_cast<char**>(buffer + kMaxLaunchBytes + sizeof(Command));
+  char** pointers = reinterpret_cast<char**>(buffer + pointers_at);
   Runtime runtime;
   while (true) {
     pollfd fds[2] = {{kControlFd, POLLIN, 0}, {child_fd, POLLIN, 0}};
