@@ -15,6 +15,7 @@
 #include "fakes/momento/embedded_momento.h"
 #include "fakes/momento/rpc_gate.h"
 #include "proto/momento/cacheclient.grpc.pb.h"
+#include "tests/util/embedded_momento_harness.h"
 
 namespace thaw::momento {
 namespace {
@@ -39,32 +40,13 @@ class MomentoCollectionsTest : public ::testing::Test {
   void SetUp() override {
     MomentoServerOptions options;
     options.caches = {"cache"};
-    auto momento = EmbeddedMomento::Start(io_, ledger_, clock_, options);
-    ASSERT_TRUE(momento.ok()) << momento.status();
-    momento_ = *std::move(momento);
-    auto env = momento_->services().Attach(kInstance, kFunction, {});
-    ASSERT_TRUE(env.ok()) << env.status();
-    thread_ = std::thread([this] { io_.run(); });
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    channel_ = grpc::CreateCustomChannel((*env)["THAW_MOMENTO_ENDPOINT"],
-                                         grpc::InsecureChannelCredentials(), args);
-    scs_ = cc::Scs::NewStub(channel_);
+    ASSERT_TRUE(harness_.Start(kInstance, kFunction, options).ok());
+    scs_ = cc::Scs::NewStub(harness_.channel());
   }
 
   void TearDown() override {
     scs_.reset();
-    channel_.reset();
-    std::promise<void> done;
-    boost::asio::post(io_, [&] {
-      momento_->Shutdown(std::chrono::milliseconds(0));
-      done.set_value();
-    });
-    done.get_future().wait();
-    work_.reset();
-    io_.stop();
-    thread_.join();
-    momento_.reset();
+    harness_.Stop();
   }
 
   // Calls `method` on the stub and expects OK.
@@ -91,14 +73,9 @@ class MomentoCollectionsTest : public ::testing::Test {
     return Call(&cc::Scs::Stub::ItemGetType, request);
   }
 
-  Ledger ledger_;
-  SchedulerClock clock_;
-  boost::asio::io_context io_{1};
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
-      boost::asio::make_work_guard(io_)};
-  std::unique_ptr<EmbeddedMomento> momento_;
-  std::thread thread_;
-  std::shared_ptr<grpc::Channel> channel_;
+  testing::EmbeddedMomentoHarness harness_;
+  Ledger& ledger_ = harness_.ledger();
+  SchedulerClock& clock_ = harness_.clock();
   std::unique_ptr<cc::Scs::Stub> scs_;
 };
 
@@ -345,7 +322,8 @@ TEST_F(MomentoCollectionsTest, CollectionsExpireWhenTheSchedulerClockAdvances) {
 }
 
 TEST_F(MomentoCollectionsTest, CollectionRpcsAreAttributedAndTakeServerSideFaultsByName) {
-  ASSERT_TRUE(momento_->faults()
+  ASSERT_TRUE(harness_.momento()
+                  .faults()
                   .AddFault({{"rpc", "DictionaryGet"}, {"error", "UNAVAILABLE"}, {"count", 1}})
                   .ok());
   cc::DictionaryGetRequest get;

@@ -17,6 +17,7 @@
 #include "fakes/momento/rpc_gate.h"
 #include "fakes/momento/subscription_call.h"
 #include "proto/momento/cachepubsub.grpc.pb.h"
+#include "tests/util/embedded_momento_harness.h"
 #include "tests/util/test_emulator.h"
 
 namespace thaw::momento {
@@ -32,32 +33,13 @@ class MomentoTopicsTest : public ::testing::Test {
   void SetUp() override {
     MomentoServerOptions options;
     options.caches = {"cache"};
-    auto momento = EmbeddedMomento::Start(io_, ledger_, clock_, options);
-    ASSERT_TRUE(momento.ok()) << momento.status();
-    momento_ = *std::move(momento);
-    auto env = momento_->services().Attach(kInstance, kFunction, {});
-    ASSERT_TRUE(env.ok()) << env.status();
-    thread_ = std::thread([this] { io_.run(); });
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    channel_ = grpc::CreateCustomChannel((*env)["THAW_MOMENTO_ENDPOINT"],
-                                         grpc::InsecureChannelCredentials(), args);
-    pubsub_ = ps::Pubsub::NewStub(channel_);
+    ASSERT_TRUE(harness_.Start(kInstance, kFunction, options).ok());
+    pubsub_ = ps::Pubsub::NewStub(harness_.channel());
   }
 
   void TearDown() override {
     pubsub_.reset();
-    channel_.reset();
-    std::promise<void> done;
-    boost::asio::post(io_, [&] {
-      momento_->Shutdown(std::chrono::milliseconds(0));
-      done.set_value();
-    });
-    done.get_future().wait();
-    work_.reset();
-    io_.stop();
-    thread_.join();
-    momento_.reset();
+    harness_.Stop();
   }
 
   grpc::Status Publish(const std::string& topic, const std::string& text,
@@ -100,14 +82,9 @@ class MomentoTopicsTest : public ::testing::Test {
   }
   void WaitForSubscriptions(size_t n) { WaitForKind(kinds::kMomentoSubscriptionOpened, n); }
 
-  Ledger ledger_;
-  SchedulerClock clock_;
-  boost::asio::io_context io_{1};
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
-      boost::asio::make_work_guard(io_)};
-  std::unique_ptr<EmbeddedMomento> momento_;
-  std::thread thread_;
-  std::shared_ptr<grpc::Channel> channel_;
+  testing::EmbeddedMomentoHarness harness_;
+  Ledger& ledger_ = harness_.ledger();
+  SchedulerClock& clock_ = harness_.clock();
   std::unique_ptr<ps::Pubsub::Stub> pubsub_;
 };
 

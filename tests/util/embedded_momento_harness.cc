@@ -1,0 +1,39 @@
+#include "tests/util/embedded_momento_harness.h"
+
+#include <boost/asio/post.hpp>
+#include <future>
+
+namespace thaw::testing {
+
+absl::Status EmbeddedMomentoHarness::Start(int64_t instance, const std::string& function,
+                                           momento::MomentoServerOptions options) {
+  auto momento = momento::EmbeddedMomento::Start(io_, ledger_, clock_, std::move(options));
+  if (!momento.ok()) return momento.status();
+  momento_ = *std::move(momento);
+  auto env = momento_->services().Attach(instance, function, {});
+  if (!env.ok()) return env.status();
+  endpoint_ = (*env)["THAW_MOMENTO_ENDPOINT"];
+  thread_ = std::thread([this] { io_.run(); });
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  channel_ = grpc::CreateCustomChannel(endpoint_, grpc::InsecureChannelCredentials(), args);
+  return absl::OkStatus();
+}
+
+void EmbeddedMomentoHarness::Stop() {
+  channel_.reset();
+  if (thread_.joinable()) {
+    std::promise<void> done;
+    boost::asio::post(io_, [&] {
+      momento_->Shutdown(std::chrono::milliseconds(0));
+      done.set_value();
+    });
+    done.get_future().wait();
+    work_.reset();
+    io_.stop();
+    thread_.join();
+  }
+  momento_.reset();
+}
+
+}  // namespace thaw::testing
