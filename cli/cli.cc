@@ -201,6 +201,30 @@ int Invoke(const InvokeOptions& options) {
   return exit_code;
 }
 
+// The listening flags `thaw momento` and `thaw aws` share (their options structs name the fields
+// alike).
+template <typename StandaloneOptions>
+void AddListenOptions(CLI::App* command, StandaloneOptions& options, const std::string& quiet) {
+  command->add_option("--host", options.host, "Address to listen on")->capture_default_str();
+  command->add_option("--port", options.port, "Port to listen on; 0 picks a free one")
+      ->capture_default_str();
+  command->add_flag("--quiet,-q", options.quiet, quiet);
+  command->add_option("--events", options.events_file,
+                      "Append every ledger event to FILE as JSON lines (- for stdout)");
+}
+
+// --tls, --tls-dir and --tls-name of the standalone fakes; `always` lists the names every
+// certificate has.
+template <typename StandaloneOptions>
+void AddTlsOptions(CLI::App* command, StandaloneOptions& options, const std::string& tls,
+                   const std::string& always) {
+  command->add_flag("--tls", options.tls, tls);
+  command->add_option("--tls-dir", options.tls_dir,
+                      "With --tls: write ca.pem to DIR (default: a new temporary directory)");
+  command->add_option("--tls-name", options.tls_names,
+                      "With --tls: also name NAME in the certificate (repeatable; " + always + ")");
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -270,37 +294,22 @@ int RunCli(int argc, char** argv) {
   CLI::App* momento_cmd = app.add_subcommand(
       "momento",
       "Run the fake Momento alone (plaintext gRPC, a drop-in for momento-local; --tls for TLS)");
-  momento_cmd->add_option("--host", momento.host, "Address to listen on")->capture_default_str();
-  momento_cmd->add_option("--port", momento.port, "Port to listen on; 0 picks a free one")
-      ->capture_default_str();
-  momento_cmd->add_flag("--quiet,-q", momento.quiet, "Do not print connection lines");
-  momento_cmd->add_option("--events", momento.events_file,
-                          "Append every ledger event to FILE as JSON lines (- for stdout)");
+  AddListenOptions(momento_cmd, momento, "Do not print connection lines");
   momento_cmd->add_option("--api-key", momento.api_keys,
                           "Accept only this authorization value (repeatable; default: any)");
   momento_cmd->add_option("--cache", momento.caches, "Create this cache at start (repeatable)");
   momento_cmd->add_option("--admin-port", momento.admin_port,
                           "Serve the admin API (/_thaw/faults, /_thaw/momento) on this port; "
                           "0 picks a free one");
-  momento_cmd->add_flag("--tls", momento.tls,
-                        "Serve gRPC over TLS (ALPN h2) with a CA made at start; the ready line "
-                        "names its ca.pem (trust it with NODE_EXTRA_CA_CERTS or "
-                        "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH)");
-  momento_cmd->add_option("--tls-dir", momento.tls_dir,
-                          "With --tls: write ca.pem to DIR (default: a new temporary directory)");
-  momento_cmd->add_option("--tls-name", momento.tls_names,
-                          "With --tls: also name NAME in the certificate (repeatable; localhost, "
-                          "*.localhost, 127.0.0.1, ::1 and --host always)");
+  AddTlsOptions(momento_cmd, momento,
+                "Serve gRPC over TLS (ALPN h2) with a CA made at start; the ready line names its "
+                "ca.pem (trust it with NODE_EXTRA_CA_CERTS or GRPC_DEFAULT_SSL_ROOTS_FILE_PATH)",
+                "localhost, *.localhost, 127.0.0.1, ::1 and --host always");
 
   aws::AwsCommandOptions aws;
   CLI::App* aws_cmd = app.add_subcommand(
       "aws", "Run the fake AWS alone: Secrets Manager and SSM Parameter Store (AWS JSON 1.1)");
-  aws_cmd->add_option("--host", aws.host, "Address to listen on")->capture_default_str();
-  aws_cmd->add_option("--port", aws.port, "Port to listen on; 0 picks a free one")
-      ->capture_default_str();
-  aws_cmd->add_flag("--quiet,-q", aws.quiet, "Do not print request lines");
-  aws_cmd->add_option("--events", aws.events_file,
-                      "Append every ledger event to FILE as JSON lines (- for stdout)");
+  AddListenOptions(aws_cmd, aws, "Do not print request lines");
   std::string aws_config;
   aws_cmd->add_option("--config", aws_config,
                       "Seed secrets and parameters from this thaw.yaml's secrets:/parameters:");
@@ -313,15 +322,11 @@ int RunCli(int argc, char** argv) {
                       "keys without one may call everything");
   aws_cmd->add_option("--region", aws.region, "Region in ARNs")->capture_default_str();
   aws_cmd->add_option("--account-id", aws.account_id, "Account in ARNs")->capture_default_str();
-  aws_cmd->add_flag("--tls", aws.tls,
-                    "Serve HTTPS with a CA made at start; the ready line names its ca.pem (trust "
-                    "it with AWS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE)");
-  aws_cmd->add_option("--tls-dir", aws.tls_dir,
-                      "With --tls: write ca.pem to DIR (default: a new temporary directory)");
-  aws_cmd->add_option("--tls-name", aws.tls_names,
-                      "With --tls: also name NAME in the certificate (repeatable; localhost, "
-                      "*.localhost, 127.0.0.1, ::1, --host and the region's secretsmanager/ssm "
-                      "endpoint names always)");
+  AddTlsOptions(aws_cmd, aws,
+                "Serve HTTPS with a CA made at start; the ready line names its ca.pem (trust it "
+                "with AWS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE)",
+                "localhost, *.localhost, 127.0.0.1, ::1, --host and the region's "
+                "secretsmanager/ssm endpoint names always");
 
   report::ReportCommandOptions report;
   CLI::App* report_cmd = app.add_subcommand(
