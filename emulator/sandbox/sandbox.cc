@@ -155,15 +155,7 @@ bool SendCommand(int fd, const Command& command, const std::string& payload = ""
   msg.msg_iov = iov;
   msg.msg_iovlen = payload.empty() ? 1 : 2;
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 2)];
-  if (fd_count > 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fd_count);
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int) * fd_count);
-    std::memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * fd_count);
-  }
+  sandbox_internal::AttachDescriptors(msg, control, fds, fd_count);
   ssize_t n;
   while ((n = ::sendmsg(fd, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
   }

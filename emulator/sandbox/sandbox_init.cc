@@ -37,15 +37,7 @@ void SendReport(int fd, const Report& report, const int* fds = nullptr, int fd_c
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxListeners)];
-  if (fd_count > 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fd_count);
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int) * fd_count);
-    std::memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * fd_count);
-  }
+  AttachDescriptors(msg, control, fds, fd_count);
   while (::sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
   }
 }
@@ -432,6 +424,17 @@ void RunInit(const InitConfig& config, int control_fd) {
       }
     }
   }
+}
+
+void AttachDescriptors(msghdr& msg, char* control, const int* fds, int fd_count) {
+  if (fd_count <= 0) return;
+  msg.msg_control = control;
+  msg.msg_controllen = CMSG_SPACE(sizeof(int) * fd_count);
+  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int) * fd_count);
+  std::memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * fd_count);
 }
 
 }  // namespace thaw::sandbox_internal

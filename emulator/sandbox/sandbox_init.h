@@ -1,6 +1,7 @@
 #ifndef THAW_EMULATOR_SANDBOX_SANDBOX_INIT_H_
 #define THAW_EMULATOR_SANDBOX_SANDBOX_INIT_H_
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -68,6 +69,11 @@ struct InitConfig {
 // Runs the init in the freshly cloned child, whose end of the socketpair is `control_fd`.
 // Only async-signal-safe calls. Never returns.
 [[noreturn]] void RunInit(const InitConfig& config, int control_fd);
+
+// Puts `fd_count` descriptors into `msg` as one SCM_RIGHTS control message, written to `control`
+// (aligned for cmsghdr, at least CMSG_SPACE(sizeof(int) * fd_count) bytes); nothing when
+// `fd_count` is 0. Both ends of the control socket use it; async-signal-safe.
+void AttachDescriptors(msghdr& msg, char* control, const int* fds, int fd_count);
 
 }  // namespace thaw::sandbox_internal
 
