@@ -52,7 +52,7 @@ $(ASAN_BUILD)/build.ninja:
 
 test-sanitize: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && THAW_TEST_SLOWDOWN=3 ctest -j $(JOBS) --output-on-failure -L 'unit|component|integration'
+	cd $(ASAN_BUILD) && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp THAW_TEST_SLOWDOWN=3 ctest -j $(JOBS) --output-on-failure -L 'unit|component|integration'
 
 bench: build
 	./$(BUILD)/tests/bench/thaw_bench
