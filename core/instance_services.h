@@ -3,9 +3,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
 
 namespace thaw {
 
@@ -18,6 +23,9 @@ struct InstanceListener {
   int fd = -1;
   // Where the instance connects to `fd` ("127.0.0.2:443"); empty when fd is -1.
   std::string address;
+  // Serve `fd` over TLS with this server context (a certificate for the service's real names,
+  // core/tls), as the real endpoint does; null: plaintext. Shared and immutable.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 // A service that gives every Lambda instance listeners of its own (the fake Momento, the fake

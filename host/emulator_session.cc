@@ -7,15 +7,6 @@
 
 namespace thaw {
 
-namespace {
-
-// Where each fake listens inside an instance's sandbox: an address of its own, on the port its
-// real endpoint uses.
-const SandboxAddress kSandboxMomento{"127.0.0.2", 443};
-const SandboxAddress kSandboxAws{"127.0.0.3", 443};
-
-}  // namespace
-
 aws::EmbeddedAwsOptions AwsOptionsFrom(const ThawConfig& config) {
   aws::EmbeddedAwsOptions options;
   options.source = config.source;
@@ -54,6 +45,20 @@ absl::StatusOr<std::unique_ptr<EmulatorSession>> EmulatorSession::Create(
   host->scheduler_ = std::make_unique<Scheduler>(io, host->clock_);
   host->control_ =
       std::make_unique<ControlPlane>(io, config, ledger, logs, launcher, *host->scheduler_);
+  std::shared_ptr<boost::asio::ssl::context> momento_tls;
+  std::shared_ptr<boost::asio::ssl::context> aws_tls;
+  if (host->control_->isolation() == Isolation::kSandbox) {
+    std::vector<std::string> environment_values;
+    for (const auto& [name, fn] : config.functions) {
+      for (const auto& [variable, value] : fn.environment) environment_values.push_back(value);
+    }
+    auto network = SandboxNetwork::Create(config.settings.region, config.seeds, environment_values);
+    if (!network.ok()) return network.status();
+    host->network_ = *std::move(network);
+    host->control_->FurnishSandboxes(host->network_->binds(), host->network_->environment());
+    momento_tls = host->network_->momento_tls();
+    aws_tls = host->network_->aws_tls();
+  }
   if (options.momento) {
     // settings.momento_api_keys: those keys and the minted ones are accepted, nothing else;
     // none configured accepts any key.
@@ -64,24 +69,27 @@ absl::StatusOr<std::unique_ptr<EmulatorSession>> EmulatorSession::Create(
         momento::EmbeddedMomento::Start(io, ledger, host->clock_, std::move(momento_options));
     if (!momento.ok()) return momento.status();
     host->momento_ = *std::move(momento);
-    host->control_->AddInstanceServices(&host->momento_->services(), kSandboxMomento);
+    host->control_->AddInstanceServices(&host->momento_->services(),
+                                        SandboxNetwork::kMomentoAddress, momento_tls);
+    if (host->network_) host->momento_->SetKeyEndpoint(host->network_->momento_endpoint());
     host->faults_.Add(&host->momento_->faults());
   }
   if (options.aws) {
     auto aws = aws::EmbeddedAws::Start(io, ledger, host->clock_, AwsOptionsFrom(config));
     if (!aws.ok()) return aws.status();
     host->aws_ = *std::move(aws);
-    host->control_->AddInstanceServices(host->aws_.get(), kSandboxAws);
+    host->control_->AddInstanceServices(host->aws_.get(), SandboxNetwork::kAwsAddress, aws_tls);
     host->faults_.Add(&host->aws_->service());
   }
   if (host->momento_ && host->aws_) {
-    // `{{momento_api_key}}` in a secret becomes a key minted for the reading instance: a v1
-    // key naming that instance's Momento listener, which the fake Momento accepts even when it
-    // is configured with explicit keys.
+    // `{{momento_api_key}}` and the other Momento placeholders in a secret or a function's
+    // environment become a key minted for the reading instance, which the fake Momento accepts
+    // (even when it is configured with explicit keys) on that instance's listener only.
     momento::EmbeddedMomento* momento = host->momento_.get();
-    host->aws_->SetKeyMinter([momento](int64_t instance, const std::string& function) {
-      return momento->MintApiKey(instance, function);
-    });
+    host->aws_->SetPlaceholderRenderer(
+        [momento](const std::string& name, int64_t instance, const std::string& function) {
+          return momento->RenderPlaceholder(name, instance, function);
+        });
   }
   return host;
 }

@@ -22,6 +22,7 @@
 #include "emulator/process/process_launcher.h"
 #include "fakes/aws/embedded_aws.h"
 #include "fakes/momento/embedded_momento.h"
+#include "host/sandbox_network.h"
 
 namespace thaw {
 
@@ -32,7 +33,8 @@ aws::EmbeddedAwsOptions AwsOptionsFrom(const ThawConfig& config);
 // The one composition root: everything `thaw serve`, `thaw invoke`, `thaw check`,
 // thaw::testing and the test harness run in one process. It owns the scheduler clock, the
 // control plane, both fakes (Momento, AWS) wired to it (each instance gets its own listeners of
-// both), the fault registry and the key minter, and offers the operations all of those fronts
+// both; in a sandbox at their real names over TLS, see SandboxNetwork), the fault registry and
+// the key minter, and offers the operations all of those fronts
 // share: the Invoke operation (with its validation), clock advance, reap, kill, faults, secret
 // rotation, caches and the typed accounting. The HTTP front (host/admin_api) is the caller's.
 // Create, use and shut down on `io`'s thread; `io`, `config`, `ledger`, `logs` and `launcher`
@@ -88,6 +90,9 @@ class EmulatorSession {
   std::vector<AwsRequests> AwsAccounts() const;
   std::vector<InvocationStats> Invocations() const;
   aws::EmbeddedAws* aws() { return aws_.get(); }
+  // What the sandboxes resolve and trust (the run's CA, the fakes' real names); null when
+  // instances run as processes.
+  const SandboxNetwork* sandbox_network() const { return network_.get(); }
 
   // Stops every instance (SIGTERM, `grace`, SIGKILL), then the fakes. Idempotent.
   boost::asio::awaitable<void> Shutdown(std::chrono::milliseconds grace);
@@ -100,6 +105,8 @@ class EmulatorSession {
   Ledger& ledger_;
   SchedulerClock clock_;
   std::unique_ptr<Scheduler> scheduler_;
+  // Outlives the control plane: its sandboxes bind the network's files.
+  std::unique_ptr<SandboxNetwork> network_;
   std::unique_ptr<ControlPlane> control_;
   std::unique_ptr<momento::EmbeddedMomento> momento_;
   std::unique_ptr<aws::EmbeddedAws> aws_;

@@ -64,9 +64,9 @@ enum class Isolation {
   kProcess,
 };
 
-// settings.isolation when thaw.yaml does not set it. kProcess until the fakes are reachable by
-// their real names inside a sandbox (TLS, names); then kSandbox.
-inline constexpr Isolation kDefaultIsolation = Isolation::kProcess;
+// settings.isolation when thaw.yaml does not set it: inside a sandbox the fakes answer at their
+// real names over TLS, so a handler runs with no line changed.
+inline constexpr Isolation kDefaultIsolation = Isolation::kSandbox;
 
 struct Settings {
   // Most instances busy at once, across all functions; beyond it invokes get 429.

@@ -477,12 +477,20 @@ asio::awaitable<void> ControlPlane::Shutdown(std::chrono::milliseconds grace) {
 }
 
 void ControlPlane::AddInstanceServices(InstanceServices* services,
-                                       std::optional<SandboxAddress> in_sandbox) {
+                                       std::optional<SandboxAddress> in_sandbox,
+                                       std::shared_ptr<boost::asio::ssl::context> tls) {
   if (!in_sandbox) {
     // 127.0.0.2 onwards: 127.0.0.1 is the runtime's own (its Runtime API, its extensions).
     in_sandbox = SandboxAddress{"127.0.0." + std::to_string(2 + services_.size()), 443};
   }
-  services_.push_back({services, *std::move(in_sandbox)});
+  services_.push_back({services, *std::move(in_sandbox), std::move(tls)});
+}
+
+void ControlPlane::FurnishSandboxes(std::vector<SandboxBind> binds,
+                                    std::map<std::string, std::string> env) {
+  if (!sandbox_) return;
+  for (SandboxBind& bind : binds) sandbox_->binds.push_back(std::move(bind));
+  sandbox_env_ = std::move(env);
 }
 
 absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
@@ -497,9 +505,11 @@ absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
     placement.runtime_api_fd = (*sandbox)->TakeListener(0);
     placement.runtime_api_address = kSandboxRuntimeApi.ToString();
     for (size_t i = 0; i < services_.size(); ++i) {
-      listeners[i] = {(*sandbox)->TakeListener(i + 1), services_[i].in_sandbox.ToString()};
+      listeners[i] = {(*sandbox)->TakeListener(i + 1), services_[i].in_sandbox.ToString(),
+                      services_[i].tls};
     }
     placement.sandbox = *std::move(sandbox);
+    placement.service_env = sandbox_env_;
   } else {
     uint16_t port = 0;
     placement.runtime_api_fd = ListenOnLoopback(port);

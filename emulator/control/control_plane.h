@@ -93,9 +93,16 @@ class ControlPlane : public Instance::Owner {
   // Adds a service every instance gets its own listeners of (the fake Momento, the fake AWS).
   // In a sandbox, the service listens at `in_sandbox` (e.g. 127.0.0.2:443); by default at the
   // next free one of 127.0.0.2:443, 127.0.0.3:443, ... in the order services are added.
+  // There it serves TLS with `tls` when given (InstanceListener::tls).
   // `services` must outlive the control plane; call before the first invoke.
   void AddInstanceServices(InstanceServices* services,
-                           std::optional<SandboxAddress> in_sandbox = std::nullopt);
+                           std::optional<SandboxAddress> in_sandbox = std::nullopt,
+                           std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+  // What every sandbox gets besides its listeners: files bound in (an /etc/hosts naming the
+  // services' real endpoints, a system trust bundle with thaw's CA) and variables (where the CA
+  // is, for the runtimes that read one). Ignored when instances run as processes. Call before
+  // the first invoke.
+  void FurnishSandboxes(std::vector<SandboxBind> binds, std::map<std::string, std::string> env);
   // How instances run: settings.isolation, or kProcess where sandboxes are unavailable.
   Isolation isolation() const { return sandbox_ ? Isolation::kSandbox : Isolation::kProcess; }
 
@@ -128,10 +135,13 @@ class ControlPlane : public Instance::Owner {
   struct Service {
     InstanceServices* services;
     SandboxAddress in_sandbox;
+    std::shared_ptr<boost::asio::ssl::context> tls;
   };
   std::vector<Service> services_;
   // Set when instances run in sandboxes: how to make them (user namespace or not).
   std::optional<SandboxOptions> sandbox_;
+  // Variables every sandboxed instance gets (FurnishSandboxes).
+  std::map<std::string, std::string> sandbox_env_;
   // Per function, instances ready for an event; the back is the most recently used.
   // Provisioned instances have a stack of their own, taken first.
   std::map<std::string, std::vector<std::weak_ptr<Instance>>> idle_;

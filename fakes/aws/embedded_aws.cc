@@ -30,25 +30,31 @@ EmbeddedAws::EmbeddedAws(boost::asio::io_context& io, Ledger& ledger, const Sche
                    {{"note", note}, {"policy", "allow-all"}});
   });
   service_->SetSecretRenderer([this](const AwsCredential& reader, const std::string& value) {
-    return RenderSecret(reader, value);
+    return RenderPlaceholders(reader.instance, reader.function, value);
   });
 }
 
-std::string EmbeddedAws::RenderSecret(const AwsCredential& reader, const std::string& value) {
-  const std::string placeholder = kMomentoKeyPlaceholder;
-  if (!minter_ || reader.instance == 0 || value.find(placeholder) == std::string::npos) {
-    return value;
+std::string EmbeddedAws::RenderPlaceholders(int64_t instance, const std::string& function,
+                                            const std::string& text) {
+  auto it = attached_.find(instance);
+  if (!renderer_ || instance == 0 || it == attached_.end()) return text;
+  std::string out;
+  size_t from = 0;
+  for (size_t open = text.find("{{"); open != std::string::npos; open = text.find("{{", from)) {
+    const size_t close = text.find("}}", open + 2);
+    if (close == std::string::npos) break;
+    const std::string name = text.substr(open + 2, close - open - 2);
+    auto cached = it->second.rendered.find(name);
+    if (cached == it->second.rendered.end()) {
+      std::optional<std::string> value = renderer_(name, instance, function);
+      if (value) cached = it->second.rendered.emplace(name, *std::move(value)).first;
+    }
+    out.append(text, from, open - from);
+    out +=
+        cached != it->second.rendered.end() ? cached->second : text.substr(open, close + 2 - open);
+    from = close + 2;
   }
-  auto it = attached_.find(reader.instance);
-  if (it == attached_.end()) return value;
-  if (it->second.momento_key.empty()) {
-    it->second.momento_key = minter_(reader.instance, reader.function);
-  }
-  std::string out = value;
-  for (size_t at = out.find(placeholder); at != std::string::npos;
-       at = out.find(placeholder, at + it->second.momento_key.size())) {
-    out.replace(at, placeholder.size(), it->second.momento_key);
-  }
+  out.append(text, from, std::string::npos);
   return out;
 }
 
@@ -87,8 +93,10 @@ EmbeddedAws::~EmbeddedAws() { DetachAll(); }
 absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(int64_t instance,
                                                                        const std::string& function,
                                                                        InstanceListener given) {
+  http::HttpServer::Options serving;
+  serving.tls = given.tls;
   auto listener = given.fd >= 0
-                      ? http::HttpServer::Serve(io_, given.fd, service_->MakeHandler(), {})
+                      ? http::HttpServer::Serve(io_, given.fd, service_->MakeHandler(), serving)
                       : http::HttpServer::Listen(io_, "127.0.0.1", 0, service_->MakeHandler());
   if (!listener.ok()) return listener.status();
   std::shared_ptr<const IamPolicy> policy;
@@ -98,7 +106,7 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(int64_t i
   const AwsCredential credential =
       credentials_.Issue(instance, function, function + "-role", std::move(policy));
   const std::string endpoint =
-      "http://" +
+      std::string(given.tls ? "https://" : "http://") +
       (given.fd >= 0 ? given.address : "127.0.0.1:" + std::to_string((*listener)->port()));
   std::map<std::string, std::string> env = {
       {"AWS_ACCESS_KEY_ID", credential.access_key_id},
@@ -108,7 +116,7 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(int64_t i
       {"AWS_ENDPOINT_URL_SECRETS_MANAGER", endpoint},
       {"AWS_ENDPOINT_URL_SSM", endpoint},
   };
-  Attached attached{*std::move(listener), credential.access_key_id, nullptr, ""};
+  Attached attached{*std::move(listener), credential.access_key_id, nullptr, {}};
   auto fn = options_.functions.find(function);
   if (fn != options_.functions.end() && fn->second.secrets_extension) {
     std::vector<std::string> warnings;
@@ -129,6 +137,14 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(int64_t i
     attached.extension = *std::move(extension);
   }
   attached_[instance] = std::move(attached);
+  if (fn != options_.functions.end() && renderer_) {
+    // `MOMENTO_API_KEY: "{{momento_api_key_v2}}"` and the like, for fromEnvVarV2().
+    for (const auto& [name, value] : fn->second.environment) {
+      if (value.find("{{") == std::string::npos) continue;
+      std::string rendered = RenderPlaceholders(instance, function, value);
+      if (rendered != value) env[name] = std::move(rendered);
+    }
+  }
   return env;
 }
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -55,9 +56,10 @@ struct EmbeddedAwsOptions {
 // iam_statements, parsed at Start: a policy thaw cannot evaluate fails the start); a function
 // without statements may call everything, which is said once per function (at its first call)
 // on stderr and as an `aws.note` ledger event.
-// `{{momento_api_key}}` in a SecretString is replaced, for the instance reading it, by the key
-// the minter (SetKeyMinter) makes for it, once per instance; without a minter, or for a
-// caller that is no instance, the placeholder is returned as stored.
+// Placeholders (`{{momento_api_key}}`, ...) in a SecretString, and in a function's environment,
+// are replaced for the instance reading them by what the renderer (SetPlaceholderRenderer)
+// makes for it, once per instance; without a renderer, for a name it does not know, or for a
+// caller that is no instance, the placeholder stays as written.
 // Functions with `secrets_extension` also get a SecretsExtension each
 // instance (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT).
 // Strand-confined to `io`; `io`, `ledger` and `clock` must outlive it.
@@ -76,10 +78,10 @@ class EmbeddedAws : public InstanceServices {
   // Closes every listener (at shutdown).
   void DetachAll();
 
-  // Makes the Momento API key an instance of `function` gets for `{{momento_api_key}}`.
-  using KeyMinter = std::function<std::string(int64_t instance, const std::string& function)>;
-  void SetKeyMinter(KeyMinter minter) { minter_ = std::move(minter); }
-  inline static constexpr char kMomentoKeyPlaceholder[] = "{{momento_api_key}}";
+  // Renders `{{name}}` (given without braces) for `instance` of `function`; nullopt: unknown.
+  using PlaceholderRenderer = std::function<std::optional<std::string>(
+      const std::string& name, int64_t instance, const std::string& function)>;
+  void SetPlaceholderRenderer(PlaceholderRenderer renderer) { renderer_ = std::move(renderer); }
 
   AwsService& service() { return *service_; }
   // The secrets behind the service (scenarios rotate them directly, unsigned).
@@ -88,13 +90,15 @@ class EmbeddedAws : public InstanceServices {
  private:
   EmbeddedAws(boost::asio::io_context& io, Ledger& ledger, const SchedulerClock& clock,
               EmbeddedAwsOptions options);
-  std::string RenderSecret(const AwsCredential& reader, const std::string& value);
+  // `text` with every placeholder the renderer knows replaced, for `instance` (attached).
+  std::string RenderPlaceholders(int64_t instance, const std::string& function,
+                                 const std::string& text);
 
   struct Attached {
     std::unique_ptr<http::HttpServer> listener;
     std::string access_key_id;
     std::shared_ptr<SecretsExtension> extension;
-    std::string momento_key;  // minted on first use
+    std::map<std::string, std::string> rendered;  // by placeholder name, made on first use
   };
 
   boost::asio::io_context& io_;
@@ -104,7 +108,7 @@ class EmbeddedAws : public InstanceServices {
   // Parsed IAM statements by function; a function without statements has none here.
   std::map<std::string, std::shared_ptr<const IamPolicy>> policies_;
   std::set<std::string> noted_allow_all_;
-  KeyMinter minter_;
+  PlaceholderRenderer renderer_;
   CredentialStore credentials_;
   SecretStore secrets_;
   ParameterStore parameters_;

@@ -18,12 +18,29 @@ absl::StatusOr<std::unique_ptr<EmbeddedMomento>> EmbeddedMomento::Start(
   return momento;
 }
 
-std::string EmbeddedMomento::MintApiKey(int64_t instance, const std::string& function) {
-  std::string endpoint = "127.0.0.1:0";
+std::string EmbeddedMomento::KeyEndpoint(int64_t instance) const {
+  if (!key_endpoint_.empty()) return key_endpoint_;
   if (services_) {
-    if (std::optional<std::string> attached = services_->Endpoint(instance)) endpoint = *attached;
+    if (std::optional<std::string> attached = services_->Endpoint(instance)) return *attached;
   }
-  return minted_keys_.Mint(instance, function, endpoint);
+  return "127.0.0.1:0";
+}
+
+std::string EmbeddedMomento::MintApiKey(int64_t instance, const std::string& function) {
+  return minted_keys_.Mint(instance, function, KeyEndpoint(instance));
+}
+
+std::string EmbeddedMomento::MintApiKeyV2(int64_t instance, const std::string& function) {
+  return minted_keys_.MintV2(instance, function);
+}
+
+std::optional<std::string> EmbeddedMomento::RenderPlaceholder(const std::string& name,
+                                                              int64_t instance,
+                                                              const std::string& function) {
+  if (name == kApiKeyPlaceholder) return MintApiKey(instance, function);
+  if (name == kApiKeyV2Placeholder) return MintApiKeyV2(instance, function);
+  if (name == kEndpointPlaceholder) return KeyEndpoint(instance);
+  return std::nullopt;
 }
 
 EmbeddedMomento::~EmbeddedMomento() { Shutdown(std::chrono::milliseconds(0)); }

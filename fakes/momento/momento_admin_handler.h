@@ -3,9 +3,9 @@
 
 #include <string>
 
+#include "core/http/http_server.h"
 #include "core/ledger.h"
 #include "core/scheduler_clock.h"
-#include "core/http/http_server.h"
 #include "fakes/momento/minted_api_keys.h"
 #include "fakes/momento/momento_faults.h"
 

@@ -13,6 +13,7 @@ absl::StatusOr<std::map<std::string, std::string>> MomentoInstanceServices::Atta
     options.host = listener.address.substr(0, colon);
     options.port = static_cast<uint16_t>(std::stoi(listener.address.substr(colon + 1)));
     options.listening_fd = listener.fd;
+    options.tls = listener.tls;
   }
   auto acceptor = MomentoAcceptor::Listen(io_, options, tracker_, server_);
   if (!acceptor.ok()) return acceptor.status();

@@ -91,11 +91,24 @@ absl::Status RpcGate::Admit(Call& call, grpc::ServerContext& context) {
       return absl::CancelledError("cancelled by a thaw fault");
     }
   }
-  if (!options_.api_keys.empty()) {
+  {
     const grpc::string_ref* key = FindMetadata(context, "authorization");
-    if (key == nullptr ||
-        (!options_.api_keys.contains(ToString(*key)) &&
-         (options_.minted_keys == nullptr || !options_.minted_keys->Find(ToString(*key))))) {
+    std::optional<MintedApiKeys::Owner> owner;
+    if (key != nullptr && options_.minted_keys != nullptr) {
+      owner = options_.minted_keys->Find(ToString(*key));
+      // A key seeded by the user (a real one, say) is served locally all the same; the ledger
+      // says it was not minted, so a test can tell.
+      call.key_ = owner ? "minted" : "not-minted";
+    }
+    // A minted key belongs to its instance: used on another's listener it would count there.
+    if (owner && call.attribution_.instance != 0 && owner->instance != call.attribution_.instance) {
+      return absl::UnauthenticatedError(
+          "Invalid signature (thaw: the key was minted for instance " +
+          std::to_string(owner->instance) + ", not instance " +
+          std::to_string(call.attribution_.instance) + ")");
+    }
+    if (!options_.api_keys.empty() &&
+        (key == nullptr || (!owner && !options_.api_keys.contains(ToString(*key))))) {
       return absl::UnauthenticatedError("Invalid signature");
     }
   }
@@ -174,6 +187,7 @@ grpc::Status RpcGate::Finish(Call& call, absl::Status status) {
   if (err) attrs.emplace("err", *err);
   if (!call.fault_.empty()) attrs.emplace("fault", call.fault_);
   if (!call.fault_ids_.empty()) attrs.emplace("fault_id", call.fault_ids_);
+  if (call.key_ != nullptr) attrs.emplace("key", call.key_);
   if (const grpc::string_ref* agent = FindMetadata(context, "agent")) {
     attrs.emplace("agent", ToString(*agent));
   }

@@ -83,6 +83,8 @@ class RpcGate {
     ConnectionAttribution attribution_;
     std::string fault_;
     std::string fault_ids_;
+    // "minted" or "not-minted" (the `authorization` key), when the gate knows minted keys.
+    const char* key_ = nullptr;
     std::chrono::milliseconds hold_{0};
     std::string hold_message_;
     bool blackholed_ = false;

@@ -7,15 +7,18 @@
 // Each event Sets {"key","value"} (default k/v) in the cache `thaw-sample` and Gets it back;
 // the answer is {"value":...,"hit":bool}.
 //
-// In thaw the endpoint is the instance's own fake Momento listener, THAW_MOMENTO_ENDPOINT
-// (plaintext). Against the real Momento the channel would use TLS credentials and the cache
-// endpoint from the API key; the RPCs are the same.
+// The API key comes in MOMENTO_API_KEY (a v1 key: base64 of {"endpoint", "api_key"}); the channel
+// goes to `cache.<endpoint>:443` over TLS, as against the real Momento. Under thaw the key is
+// minted for the instance (`{{momento_api_key}}` in thaw.yaml), its endpoint resolves to the fake
+// inside the instance's sandbox, and the run's CA is trusted through
+// GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: nothing here is local-only.
 #include <grpcpp/grpcpp.h>
 
 #include <cstdlib>
 #include <memory>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "emulator/runtimes/cpp/runtime.h"
 #include "nlohmann/json.hpp"
 #include "proto/momento/cacheclient.grpc.pb.h"
@@ -33,9 +36,26 @@ std::string Env(const char* name, const char* fallback = "") {
   return value ? value : fallback;
 }
 
+// A v1 API key: where to connect and what to send as `authorization`.
+struct ApiKey {
+  std::string endpoint;
+  std::string token;
+};
+
+bool ParseApiKey(const std::string& key, ApiKey& out) {
+  std::string decoded;
+  if (!absl::Base64Unescape(key, &decoded)) return false;
+  const auto json = nlohmann::json::parse(decoded, nullptr, false);
+  if (!json.is_object() || !json.contains("endpoint") || !json.contains("api_key")) return false;
+  out = {json["endpoint"].get<std::string>(), json["api_key"].get<std::string>()};
+  return !out.endpoint.empty() && !out.token.empty();
+}
+
+ApiKey key;  // set once, at init
+
 // The per-call metadata Momento expects: the API key and the cache name.
 void AddMetadata(grpc::ClientContext& context, bool data_plane) {
-  context.AddMetadata("authorization", Env("MOMENTO_API_KEY"));
+  context.AddMetadata("authorization", key.token);
   if (data_plane) context.AddMetadata("cache", kCache);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
 }
@@ -44,7 +64,7 @@ void AddMetadata(grpc::ClientContext& context, bool data_plane) {
 class MomentoClient {
  public:
   explicit MomentoClient(const std::string& endpoint)
-      : channel_(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials())),
+      : channel_(grpc::CreateChannel(endpoint, grpc::SslCredentials({}))),
         data_(cache_client::Scs::NewStub(channel_)),
         control_(control_client::ScsControl::NewStub(channel_)) {}
 
@@ -100,12 +120,13 @@ class MomentoClient {
 }  // namespace
 
 int main() {
-  const std::string endpoint = Env("THAW_MOMENTO_ENDPOINT");
   const bool per_invoke = Env("_HANDLER") == "per-invoke";
-  if (endpoint.empty()) {
-    thaw::runtime::ReportInitError("Runtime.ConfigError", "THAW_MOMENTO_ENDPOINT is not set");
+  if (!ParseApiKey(Env("MOMENTO_API_KEY"), key)) {
+    thaw::runtime::ReportInitError("Runtime.ConfigError",
+                                   "MOMENTO_API_KEY is not set or is not a v1 Momento API key");
     return 1;
   }
+  const std::string endpoint = "cache." + key.endpoint + ":443";
   // Module scope: created during init, before the first event, and kept for the instance's life.
   std::unique_ptr<MomentoClient> shared;
   if (!per_invoke) {

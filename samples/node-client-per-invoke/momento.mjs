@@ -17,18 +17,11 @@ async function fetchApiKey() {
   return JSON.parse(out.SecretString).MOMENTO_API_KEY;
 }
 
-function credentialsFor(key) {
-  const local = process.env.THAW_MOMENTO_ENDPOINT;
-  if (!local) return CredentialProvider.fromString({ apiKey: key });
-  // The one local-only line: under thaw, talk plaintext gRPC to this instance's fake Momento.
-  return CredentialProvider.fromString({ apiKey: key, endpointOverrides: { cacheEndpoint: local, controlEndpoint: local, tokenEndpoint: local, secureConnection: false } });
-}
-
 export async function getMomentoClient() {
   apiKey ??= fetchApiKey();
   return new CacheClient({ // <- a new client (and connection) per invoke
     configuration: Configurations.Lambda.latest(),
-    credentialProvider: credentialsFor(await apiKey),
+    credentialProvider: CredentialProvider.fromString({ apiKey: await apiKey }),
     defaultTtlSeconds: 300,
   });
 }

@@ -16,18 +16,11 @@ async function fetchApiKey() {
   return JSON.parse(out.SecretString).MOMENTO_API_KEY;
 }
 
-function credentialsFor(apiKey) {
-  const local = process.env.THAW_MOMENTO_ENDPOINT;
-  if (!local) return CredentialProvider.fromString({ apiKey });
-  // The one local-only line: under thaw, talk plaintext gRPC to this instance's fake Momento.
-  return CredentialProvider.fromString({ apiKey, endpointOverrides: { cacheEndpoint: local, controlEndpoint: local, tokenEndpoint: local, secureConnection: false } });
-}
-
 export function getMomentoClient() {
   client ??= fetchApiKey()
     .then((apiKey) => new CacheClient({
       configuration: Configurations.Lambda.latest(),
-      credentialProvider: credentialsFor(apiKey),
+      credentialProvider: CredentialProvider.fromString({ apiKey }),
       defaultTtlSeconds: 300,
     }))
     .catch((err) => {

@@ -18,19 +18,12 @@ async function fetchApiKey() {
   return JSON.parse(out.SecretString).MOMENTO_API_KEY;
 }
 
-function credentialsFor(key) {
-  const local = process.env.THAW_MOMENTO_ENDPOINT;
-  if (!local) return CredentialProvider.fromString({ apiKey: key });
-  // The one local-only line: under thaw, talk plaintext gRPC to this instance's fake Momento.
-  return CredentialProvider.fromString({ apiKey: key, endpointOverrides: { cacheEndpoint: local, controlEndpoint: local, tokenEndpoint: local, secureConnection: false } });
-}
-
 export async function getMomentoClient() {
   const key = await fetchApiKey(); // <- a Secrets Manager call per invoke
   if (!client || key !== clientKey) {
     client = new CacheClient({
       configuration: Configurations.Lambda.latest(),
-      credentialProvider: credentialsFor(key),
+      credentialProvider: CredentialProvider.fromString({ apiKey: key }),
       defaultTtlSeconds: 300,
     });
     clientKey = key;

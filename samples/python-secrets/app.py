@@ -12,11 +12,7 @@ import boto3
 
 SECRET_ID = os.environ.get("SECRET_ID", "app/api-key")
 
-# LOCAL ONLY: Debian's boto3 1.26 ignores AWS_ENDPOINT_URL*, so the endpoint thaw gives each
-# instance is passed explicitly. In AWS the variable is unset (None), and boto3 uses the real
-# regional endpoint; boto3 >= 1.28 reads the variable itself and this argument can go.
-_client = boto3.client(
-    "secretsmanager", endpoint_url=os.environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER"))
+_client = boto3.client("secretsmanager")
 _secret = None
 
 

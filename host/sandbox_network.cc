@@ -1,0 +1,152 @@
+#include "host/sandbox_network.h"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "core/tls/endpoint_names.h"
+#include "core/tls/server_context.h"
+#include "fakes/momento/minted_api_keys.h"
+#include "nlohmann/json.hpp"
+
+namespace thaw {
+
+const SandboxAddress SandboxNetwork::kMomentoAddress{"127.0.0.2", 443};
+const SandboxAddress SandboxNetwork::kAwsAddress{"127.0.0.3", 443};
+
+namespace {
+
+constexpr char kMomentoDomain[] = ".momentohq.com";
+
+void AddUnique(std::vector<std::string>& to, const std::string& value) {
+  if (std::find(to.begin(), to.end(), value) == to.end()) to.push_back(value);
+}
+
+// The Momento endpoints `text` names: a key's, or `text` itself when it is a Momento host. A
+// JSON object's string values are searched too (a secret holding {"MOMENTO_API_KEY": ...}).
+void CollectMomentoEndpoints(const std::string& text, std::vector<std::string>& out) {
+  for (const std::string& endpoint : momento::ApiKeyEndpoints(text)) AddUnique(out, endpoint);
+  if (text.ends_with(kMomentoDomain) && text.find_first_of(" /:\"{") == std::string::npos) {
+    AddUnique(out, text);
+  }
+  if (!text.starts_with("{")) return;
+  const nlohmann::json object = nlohmann::json::parse(text, nullptr, false);
+  if (!object.is_object()) return;
+  for (const auto& [name, value] : object.items()) {
+    if (value.is_string()) CollectMomentoEndpoints(value.get<std::string>(), out);
+  }
+}
+
+absl::Status WriteText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return absl::UnavailableError("cannot write " + path);
+  return absl::OkStatus();
+}
+
+// "127.0.0.2 cache.x control.x ...": the names of `names` that are not wildcards.
+std::string HostsLine(const SandboxAddress& address, const std::vector<std::string>& names) {
+  std::string line = address.ip;
+  for (const std::string& name : names) {
+    if (!name.starts_with("*.")) line += " " + name;
+  }
+  return line + "\n";
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SandboxNetwork>> SandboxNetwork::Create(
+    const std::string& region, const ServiceSeeds& seeds,
+    const std::vector<std::string>& environment_values) {
+  std::unique_ptr<SandboxNetwork> network(new SandboxNetwork());
+  std::error_code ec;
+  std::string pattern = (std::filesystem::temp_directory_path(ec) / "thaw-run-XXXXXX").string();
+  if (ec || ::mkdtemp(pattern.data()) == nullptr) {
+    return absl::UnavailableError("cannot create a directory for the sandboxes' files: " +
+                                  std::string(std::strerror(errno)));
+  }
+  network->dir_ = pattern;
+  auto ca = tls::CertificateAuthority::Create(network->dir_);
+  if (!ca.ok()) return ca.status();
+  network->ca_ = *std::move(ca);
+
+  // The cell Momento serves the region from, by its production name.
+  network->momento_endpoint_ = "cell-" + region + "-1.prod.a" + kMomentoDomain;
+  network->momento_endpoints_ = {network->momento_endpoint_};
+  for (const SecretSeed& secret : seeds.secrets) {
+    CollectMomentoEndpoints(secret.value, network->momento_endpoints_);
+  }
+  for (const auto& parameter : seeds.parameters) {
+    CollectMomentoEndpoints(parameter.value, network->momento_endpoints_);
+  }
+  for (const std::string& value : environment_values) {
+    CollectMomentoEndpoints(value, network->momento_endpoints_);
+  }
+  std::vector<std::string> momento_names;
+  for (const std::string& endpoint : network->momento_endpoints_) {
+    for (const std::string& name : tls::MomentoEndpointNames(endpoint)) {
+      AddUnique(momento_names, name);
+    }
+  }
+  const std::vector<std::string> aws_names = tls::AwsServiceNames(region);
+
+  auto momento_certificate = network->ca_->Issue(momento_names);
+  if (!momento_certificate.ok()) return momento_certificate.status();
+  auto momento_tls = tls::MakeServerContext(*momento_certificate, tls::kAlpnH2);
+  if (!momento_tls.ok()) return momento_tls.status();
+  network->momento_tls_ = *std::move(momento_tls);
+  auto aws_certificate = network->ca_->Issue(aws_names);
+  if (!aws_certificate.ok()) return aws_certificate.status();
+  auto aws_tls = tls::MakeServerContext(*aws_certificate);
+  if (!aws_tls.ok()) return aws_tls.status();
+  network->aws_tls_ = *std::move(aws_tls);
+
+  network->hosts_path_ = network->dir_ + "/hosts";
+  const std::string hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n" +
+                            HostsLine(kMomentoAddress, momento_names) +
+                            HostsLine(kAwsAddress, aws_names);
+  if (absl::Status written = WriteText(network->hosts_path_, hosts); !written.ok()) {
+    return written;
+  }
+  network->bundle_path_ = network->dir_ + "/ca-certificates.crt";
+  if (absl::Status written = tls::WriteTrustBundle(
+          tls::kSystemTrustBundle, network->ca_->certificate_pem(), network->bundle_path_);
+      !written.ok()) {
+    return written;
+  }
+  return network;
+}
+
+SandboxNetwork::~SandboxNetwork() {
+  std::error_code ignored;
+  if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+}
+
+std::vector<SandboxBind> SandboxNetwork::binds() const {
+  std::vector<SandboxBind> binds = {{hosts_path_, "/etc/hosts"}};
+  std::error_code ec;
+  if (std::filesystem::exists(tls::kSystemTrustBundle, ec)) {
+    binds.push_back({bundle_path_, tls::kSystemTrustBundle});
+  }
+  return binds;
+}
+
+std::map<std::string, std::string> SandboxNetwork::environment() const {
+  // NODE_EXTRA_CA_CERTS adds to Node's own store; the others replace a store, so they get the
+  // whole bundle. grpc-js trusts Node's store (and so NODE_EXTRA_CA_CERTS) unless
+  // GRPC_DEFAULT_SSL_ROOTS_FILE_PATH names a file, which then is all it trusts.
+  return {
+      {"NODE_EXTRA_CA_CERTS", ca_->certificate_path()},
+      {"GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", bundle_path_},
+      {"SSL_CERT_FILE", bundle_path_},
+      {"REQUESTS_CA_BUNDLE", bundle_path_},
+      {"AWS_CA_BUNDLE", bundle_path_},
+  };
+}
+
+}  // namespace thaw
