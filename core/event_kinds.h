@@ -24,6 +24,10 @@ inline constexpr char kInstanceStopping[] = "instance.stopping";
 inline constexpr char kInstanceKillRequested[] = "instance.kill_requested";
 inline constexpr char kInstanceGone[] = "instance.gone";
 
+// A sandboxed instance tried to reach something outside (emulator/sandbox): a name thaw does
+// not serve, looked up through the sandbox's resolver (attrs: host, query).
+inline constexpr char kSandboxEgressBlocked[] = "sandbox.egress_blocked";
+
 // Invocations (emulator/control).
 inline constexpr char kInvokeStart[] = "invoke.start";
 inline constexpr char kInvokeEnd[] = "invoke.end";

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -26,6 +27,9 @@ struct InstanceListener {
   // Serve `fd` over TLS with this server context (a certificate for the service's real names,
   // core/tls), as the real endpoint does; null: plaintext. Shared and immutable.
   std::shared_ptr<boost::asio::ssl::context> tls;
+  // Listening sockets made inside the sandbox for InstanceServices::ExtraSandboxAddresses, in
+  // that order; owned like `fd`. Empty when fd is -1.
+  std::vector<int> extra_fds;
 };
 
 // A service that gives every Lambda instance listeners of its own (the fake Momento, the fake
@@ -40,6 +44,13 @@ class InstanceServices {
   virtual absl::StatusOr<std::map<std::string, std::string>> Attach(int64_t instance,
                                                                     const std::string& function,
                                                                     InstanceListener listener) = 0;
+  // Further addresses ("127.0.0.1:2773") the service serves inside a sandboxed instance of
+  // `function`, beside its own (e.g. the Parameters and Secrets extension, at the port the
+  // function's environment names). None by default.
+  virtual std::vector<std::string> ExtraSandboxAddresses(
+      [[maybe_unused]] const std::string& function) const {
+    return {};
+  }
   // Closes the instance's listeners once it is gone. Idempotent.
   virtual void Detach(int64_t instance) = 0;
 };

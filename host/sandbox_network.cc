@@ -10,6 +10,7 @@
 
 #include "core/tls/endpoint_names.h"
 #include "core/tls/server_context.h"
+#include "emulator/sandbox/dns_sink.h"
 #include "fakes/momento/minted_api_keys.h"
 #include "nlohmann/json.hpp"
 
@@ -113,6 +114,11 @@ absl::StatusOr<std::unique_ptr<SandboxNetwork>> SandboxNetwork::Create(
   if (absl::Status written = WriteText(network->hosts_path_, hosts); !written.ok()) {
     return written;
   }
+  network->resolv_conf_path_ = network->dir_ + "/resolv.conf";
+  if (absl::Status written = WriteText(network->resolv_conf_path_, DnsSink::ResolvConf());
+      !written.ok()) {
+    return written;
+  }
   network->bundle_path_ = network->dir_ + "/ca-certificates.crt";
   if (absl::Status written = tls::WriteTrustBundle(
           tls::kSystemTrustBundle, network->ca_->certificate_pem(), network->bundle_path_);
@@ -130,6 +136,9 @@ SandboxNetwork::~SandboxNetwork() {
 std::vector<SandboxBind> SandboxNetwork::binds() const {
   std::vector<SandboxBind> binds = {{hosts_path_, "/etc/hosts"}};
   std::error_code ec;
+  if (std::filesystem::exists("/etc/resolv.conf", ec)) {
+    binds.push_back({resolv_conf_path_, "/etc/resolv.conf"});
+  }
   if (std::filesystem::exists(tls::kSystemTrustBundle, ec)) {
     binds.push_back({bundle_path_, tls::kSystemTrustBundle});
   }

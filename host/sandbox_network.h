@@ -20,7 +20,8 @@ namespace thaw {
 //    Momento's for `cache.`, `control.` and `token.` under the endpoint of the keys thaw mints
 //    and under every endpoint a seeded key names; the fake AWS's for its services in the region;
 //  - an /etc/hosts that sends those names to the fakes' addresses inside (kMomentoAddress,
-//    kAwsAddress); any other name is not in it and fails at once, as the sandbox has no network;
+//    kAwsAddress), and an /etc/resolv.conf naming the sandbox's DnsSink, so any other name fails
+//    at once (NXDOMAIN) and is recorded as `sandbox.egress_blocked`;
 //  - a trust bundle (the system's, then the CA), bound over the system bundle, and the
 //    variables each runtime reads its trust from (NODE_EXTRA_CA_CERTS for Node.js and the AWS
 //    SDKs for JavaScript, GRPC_DEFAULT_SSL_ROOTS_FILE_PATH for gRPC, SSL_CERT_FILE,
@@ -66,6 +67,7 @@ class SandboxNetwork {
   std::shared_ptr<boost::asio::ssl::context> momento_tls_;
   std::shared_ptr<boost::asio::ssl::context> aws_tls_;
   std::string hosts_path_;
+  std::string resolv_conf_path_;
   std::string bundle_path_;
 };
 

@@ -500,13 +500,33 @@ absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
     SandboxOptions options = *sandbox_;
     options.listeners = {kSandboxRuntimeApi};
     for (const Service& service : services_) options.listeners.push_back(service.in_sandbox);
+    // Then each service's extra addresses, in service order.
+    std::vector<std::vector<std::string>> extras;
+    for (const Service& service : services_) {
+      extras.push_back(service.services->ExtraSandboxAddresses(instance.function().name));
+      for (const std::string& address : extras.back()) {
+        auto parsed = SandboxAddress::Parse(address);
+        if (!parsed.ok()) return parsed.status();
+        options.listeners.push_back(*parsed);
+      }
+    }
+    const size_t dns = options.listeners.size();
+    options.listeners.push_back({DnsSink::kAddress, DnsSink::kPort, /*udp=*/true});
     auto sandbox = Sandbox::Create(io_, options);
     if (!sandbox.ok()) return sandbox.status();
+    placement.dns = std::make_unique<DnsSink>(io_, (*sandbox)->TakeListener(dns), ledger_,
+                                              instance.id(), instance.function().name);
     placement.runtime_api_fd = (*sandbox)->TakeListener(0);
     placement.runtime_api_address = kSandboxRuntimeApi.ToString();
+    size_t next = 1 + services_.size();
     for (size_t i = 0; i < services_.size(); ++i) {
-      listeners[i] = {(*sandbox)->TakeListener(i + 1), services_[i].in_sandbox.ToString(),
-                      services_[i].tls};
+      listeners[i] = {(*sandbox)->TakeListener(i + 1),
+                      services_[i].in_sandbox.ToString(),
+                      services_[i].tls,
+                      {}};
+      for (size_t j = 0; j < extras[i].size(); ++j) {
+        listeners[i].extra_fds.push_back((*sandbox)->TakeListener(next++));
+      }
     }
     placement.sandbox = *std::move(sandbox);
     placement.service_env = sandbox_env_;
@@ -526,6 +546,7 @@ absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
       for (size_t j = 0; j < i; ++j) services_[j].services->Detach(instance.id());
       for (size_t j = i + 1; j < listeners.size(); ++j) {
         if (listeners[j].fd >= 0) ::close(listeners[j].fd);
+        for (int fd : listeners[j].extra_fds) ::close(fd);
       }
       ::close(placement.runtime_api_fd);
       return attached.status();

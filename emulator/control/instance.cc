@@ -100,6 +100,7 @@ absl::Status Instance::Start(std::shared_ptr<Invocation> first, Placement placem
   runtime_api_address_ = std::move(placement.runtime_api_address);
   service_env_ = std::move(placement.service_env);
   sandbox_ = std::move(placement.sandbox);
+  dns_ = std::move(placement.dns);
   if (sandbox_) launcher_ = sandbox_.get();
   current_ = std::move(first);
   if (absl::Status launched = Launch(); !launched.ok()) {

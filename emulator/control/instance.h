@@ -16,6 +16,7 @@
 #include "emulator/control/invocation.h"
 #include "emulator/control/log_sink.h"
 #include "emulator/process/process_launcher.h"
+#include "emulator/sandbox/dns_sink.h"
 #include "emulator/sandbox/sandbox.h"
 
 namespace thaw {
@@ -59,6 +60,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
     // The instance's sandbox, which then launches its runtime; null: the shared launcher does,
     // as a plain process group.
     std::unique_ptr<Sandbox> sandbox;
+    // The sandbox's resolver (records names the instance tried to reach outside).
+    std::unique_ptr<DnsSink> dns;
   };
 
   // Which answers the Runtime API gives to a runtime's POST.
@@ -151,6 +154,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::string runtime_api_address_;
   // Before process_: a process goes before its sandbox.
   std::unique_ptr<Sandbox> sandbox_;
+  std::unique_ptr<DnsSink> dns_;
   std::unique_ptr<RuntimeProcess> process_;
   std::shared_ptr<Invocation> current_;
   // Request ids this instance answered, newest last, so a repeated answer is a state error.

@@ -323,6 +323,7 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
     }
     config.listener_ip[i] = ip.s_addr;
     config.listener_port[i] = options.listeners[i].port;
+    config.listener_udp[i] = options.listeners[i].udp;
   }
   std::vector<std::string> paths;
   paths.reserve(options.binds.size() * 2);

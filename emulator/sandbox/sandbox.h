@@ -19,6 +19,8 @@ namespace thaw {
 struct SandboxAddress {
   std::string ip;
   uint16_t port = 0;
+  // A bound UDP socket (e.g. a DNS server's) rather than a listening TCP one.
+  bool udp = false;
   // "127.0.0.2:443".
   std::string ToString() const { return ip + ":" + std::to_string(port); }
   // Parses "a.b.c.d:port" (IPv4 only). InvalidArgument otherwise.
@@ -33,7 +35,8 @@ struct SandboxBind {
 };
 
 struct SandboxOptions {
-  // Listening sockets made inside the sandbox's network namespace, handed back in this order.
+  // Listening sockets (bound UDP sockets for `udp` addresses) made inside the sandbox's network
+  // namespace, handed back in this order.
   std::vector<SandboxAddress> listeners;
   std::vector<SandboxBind> binds;
   // Also a new user namespace (thaw's uid and gid mapped to root inside, nothing else mapped).

@@ -116,7 +116,8 @@ void BringUpLoopback() {
 
 void MakeListeners(const InitConfig& config, int* fds) {
   for (int i = 0; i < config.listener_count; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const bool udp = config.listener_udp[i];
+    const int fd = ::socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
     if (fd < 0) Fail("socket");
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -125,7 +126,7 @@ void MakeListeners(const InitConfig& config, int* fds) {
     address.sin_addr.s_addr = config.listener_ip[i];
     address.sin_port = htons(config.listener_port[i]);
     if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) Fail("bind");
-    if (::listen(fd, SOMAXCONN) != 0) Fail("listen");
+    if (!udp && ::listen(fd, SOMAXCONN) != 0) Fail("listen");
     fds[i] = fd;
   }
 }

@@ -60,6 +60,7 @@ struct InitConfig {
   int listener_count = 0;
   uint32_t listener_ip[kMaxListeners] = {};  // network byte order
   uint16_t listener_port[kMaxListeners] = {};
+  bool listener_udp[kMaxListeners] = {};  // a bound datagram socket instead of a TCP listener
   // Read-only bind mounts (source, target), NUL-terminated paths owned by thaw's copy.
   int bind_count = 0;
   const char* bind_source[8] = {};

@@ -1,5 +1,7 @@
 #include "fakes/aws/embedded_aws.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -98,7 +100,10 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(int64_t i
   auto listener = given.fd >= 0
                       ? http::HttpServer::Serve(io_, given.fd, service_->MakeHandler(), serving)
                       : http::HttpServer::Listen(io_, "127.0.0.1", 0, service_->MakeHandler());
-  if (!listener.ok()) return listener.status();
+  if (!listener.ok()) {
+    for (int fd : given.extra_fds) ::close(fd);
+    return listener.status();
+  }
   std::shared_ptr<const IamPolicy> policy;
   if (auto it = policies_.find(function); it != policies_.end()) {
     policy = it->second;
@@ -126,14 +131,16 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(int64_t i
       std::fprintf(stderr, "thaw: %s: parameters-and-secrets: WARN %s\n", function.c_str(),
                    warning.c_str());
     }
+    const int in_sandbox = given.extra_fds.empty() ? -1 : given.extra_fds.front();
     auto extension = SecretsExtension::Start(io_, *service_, ledger_, clock_, credential,
-                                             options_.region, settings);
+                                             options_.region, settings, in_sandbox);
     if (!extension.ok()) {
       attached.listener->Close();
       credentials_.Remove(credential.access_key_id);
       return extension.status();
     }
-    env[SecretsExtension::kPortVariable] = std::to_string((*extension)->port());
+    // In a sandbox the extension is where the function's environment says (or 2773).
+    if (in_sandbox < 0) env[SecretsExtension::kPortVariable] = std::to_string((*extension)->port());
     attached.extension = *std::move(extension);
   }
   attached_[instance] = std::move(attached);
@@ -146,6 +153,14 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(int64_t i
     }
   }
   return env;
+}
+
+std::vector<std::string> EmbeddedAws::ExtraSandboxAddresses(const std::string& function) const {
+  auto fn = options_.functions.find(function);
+  if (fn == options_.functions.end() || !fn->second.secrets_extension) return {};
+  const SecretsExtension::Settings settings =
+      SecretsExtension::SettingsFrom(fn->second.environment, nullptr);
+  return {"127.0.0.1:" + std::to_string(settings.port)};
 }
 
 void EmbeddedAws::Detach(int64_t instance) {

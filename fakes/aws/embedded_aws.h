@@ -74,6 +74,8 @@ class EmbeddedAws : public InstanceServices {
   absl::StatusOr<std::map<std::string, std::string>> Attach(int64_t instance,
                                                             const std::string& function,
                                                             InstanceListener listener) override;
+  // The extension's 127.0.0.1:<port> for a function that runs it.
+  std::vector<std::string> ExtraSandboxAddresses(const std::string& function) const override;
   void Detach(int64_t instance) override;
   // Closes every listener (at shutdown).
   void DetachAll();

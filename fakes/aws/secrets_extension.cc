@@ -102,6 +102,7 @@ SecretsExtension::Settings SecretsExtension::SettingsFrom(
   settings.secrets_ttl = std::chrono::seconds(integer("SECRETS_MANAGER_TTL", 300, 0, 300));
   settings.parameters_ttl = std::chrono::seconds(integer("SSM_PARAMETER_STORE_TTL", 300, 0, 300));
   settings.max_connections = integer("PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS", 3, 1, 1000);
+  settings.port = integer(kPortVariable, kDefaultPort, 1, 65535);
   return settings;
 }
 
@@ -116,18 +117,20 @@ SecretsExtension::SecretsExtension(AwsService& service, Ledger& ledger, const Sc
 
 absl::StatusOr<std::shared_ptr<SecretsExtension>> SecretsExtension::Start(
     asio::io_context& io, AwsService& service, Ledger& ledger, const SchedulerClock& clock,
-    AwsCredential credential, std::string region, Settings settings) {
+    AwsCredential credential, std::string region, Settings settings, int listening_fd) {
   std::shared_ptr<SecretsExtension> extension(new SecretsExtension(
       service, ledger, clock, std::move(credential), std::move(region), settings));
   // Weak: the listener (owned by the extension) must not keep the extension alive.
-  auto listener = http::HttpServer::Listen(
-      io, "127.0.0.1", 0,
-      [weak = std::weak_ptr<SecretsExtension>(extension)](
-          http::Request& request, const http::RequestContext&) -> asio::awaitable<http::Response> {
-        std::shared_ptr<SecretsExtension> self = weak.lock();
-        if (!self) co_return http::MakeResponse(request, 503, "", "text/plain");
-        co_return co_await HandleRead(std::move(self), request);
-      });
+  http::Handler handler = [weak = std::weak_ptr<SecretsExtension>(extension)](
+                              http::Request& request,
+                              const http::RequestContext&) -> asio::awaitable<http::Response> {
+    std::shared_ptr<SecretsExtension> self = weak.lock();
+    if (!self) co_return http::MakeResponse(request, 503, "", "text/plain");
+    co_return co_await HandleRead(std::move(self), request);
+  };
+  auto listener = listening_fd >= 0
+                      ? http::HttpServer::Serve(io, listening_fd, std::move(handler), {})
+                      : http::HttpServer::Listen(io, "127.0.0.1", 0, std::move(handler));
   if (!listener.ok()) return listener.status();
   extension->listener_ = *std::move(listener);
   return extension;

@@ -22,7 +22,8 @@
 namespace thaw::aws {
 
 // The AWS Parameters and Secrets Lambda Extension, for one instance: an HTTP listener on
-// 127.0.0.1 (its port goes in PARAMETERS_SECRETS_EXTENSION_HTTP_PORT) serving
+// 127.0.0.1 (in a sandbox at the function's PARAMETERS_SECRETS_EXTENSION_HTTP_PORT, 2773 by
+// default, as in Lambda; otherwise at a port of its own, which goes in that variable) serving
 //   GET /secretsmanager/get?secretId=<id>[&versionId=|&versionStage=]
 //   GET /systemsmanager/parameters/get?name=<name>[&version=|&label=][&withDecryption=true]
 // to callers that send `X-Aws-Parameters-Secrets-Token: <the instance's AWS_SESSION_TOKEN>`,
@@ -48,19 +49,24 @@ class SecretsExtension {
     std::chrono::seconds secrets_ttl{300};     // SECRETS_MANAGER_TTL, 0..300
     std::chrono::seconds parameters_ttl{300};  // SSM_PARAMETER_STORE_TTL, 0..300
     int max_connections = 3;                   // PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS
+    int port = kDefaultPort;                   // PARAMETERS_SECRETS_EXTENSION_HTTP_PORT
   };
   inline static constexpr char kName[] = "parameters-and-secrets";
   inline static constexpr char kTokenHeader[] = "X-Aws-Parameters-Secrets-Token";
   inline static constexpr char kPortVariable[] = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT";
+  // Where the extension listens (on 127.0.0.1) unless kPortVariable says otherwise.
+  inline static constexpr int kDefaultPort = 2773;
 
   // Reads the settings; values out of range are clamped as the extension does (a TTL above
   // 300 s becomes 300 s) and each clamp or unreadable value adds a line to `warnings`.
   static Settings SettingsFrom(const std::map<std::string, std::string>& environment,
                                std::vector<std::string>* warnings);
 
+  // Listens on 127.0.0.1 at a port the kernel picks, or serves `listening_fd` (made inside the
+  // instance's sandbox at 127.0.0.1:Settings::port), which it owns from then on.
   static absl::StatusOr<std::shared_ptr<SecretsExtension>> Start(
       boost::asio::io_context& io, AwsService& service, Ledger& ledger, const SchedulerClock& clock,
-      AwsCredential credential, std::string region, Settings settings);
+      AwsCredential credential, std::string region, Settings settings, int listening_fd = -1);
   ~SecretsExtension();
   SecretsExtension(const SecretsExtension&) = delete;
   SecretsExtension& operator=(const SecretsExtension&) = delete;

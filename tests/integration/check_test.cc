@@ -6,7 +6,9 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "check/scenario.h"
@@ -112,6 +114,60 @@ TEST_F(CheckCliTest, SecretPerInvokeFailsNamingTheRuleAndTheInstance) {
                                    "calls, one per invoke: at seq [0-9]+, [0-9]+"));
   EXPECT_THAT(r.out, HasSubstr("PASS  momento.data_connections per instance == 1"));
   EXPECT_THAT(r.out, HasSubstr("FAILED node-secret-per-invoke: 1 of 6 expectations failed"));
+}
+
+// The guide's handler, copied as it is (aws-sdk v2 + @gomomento/sdk fromString): it reaches both
+// fakes by their real names over TLS inside its sandbox, with exact counts, and the key it got
+// is the one minted for its instance.
+TEST_F(CheckCliTest, TheGuidesHandlerPassesWithNoLineChanged) {
+  std::ifstream source(std::string(THAW_SOURCE_DIR) + "/samples/node-guide/index.js");
+  const std::string code((std::istreambuf_iterator<char>(source)), {});
+  for (const char* local_only : {"THAW_", "endpointOverrides", "endpoint:", "127.0.0.1",
+                                 "localhost", "secureConnection", "AWS_ENDPOINT_URL"}) {
+    EXPECT_THAT(code, ::testing::Not(HasSubstr(local_only))) << "a local-only line in the sample";
+  }
+  const std::string events = Path("events.jsonl");
+  const CliResult r = RunThaw({"check", Sample("node-guide"), "--events", events});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("PASS  momento.data_connections per instance == 1"));
+  EXPECT_THAT(r.out, HasSubstr("PASS  aws.GetSecretValue per instance == 1"));
+  EXPECT_THAT(r.out, HasSubstr("PASSED node-guide"));
+  std::ifstream in(events);
+  int minted = 0;
+  int other = 0;
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json event = nlohmann::json::parse(line, nullptr, false);
+    if (!event.is_object() || event.value("kind", "") != "momento.rpc") continue;
+    const std::string key = event["attrs"].value("key", "");
+    (key == "minted" ? minted : other)++;
+  }
+  EXPECT_GT(minted, 0);
+  EXPECT_EQ(other, 0) << "every RPC carried the key minted for its instance";
+}
+
+// A v2 key (fromEnvVarV2 with {{momento_api_key_v2}} and {{momento_endpoint}}) and a key the user
+// seeded, naming another Momento cell: both reach the fake over TLS with no override.
+TEST_F(CheckCliTest, V2AndUserSeededMomentoKeysWorkUnchanged) {
+  if (!std::filesystem::exists(std::string(THAW_SOURCE_DIR) +
+                               "/tests/conformance-momento/node_modules/@gomomento/sdk")) {
+    ADD_FAILURE() << "tests/conformance-momento/node_modules is missing: run "
+                     "scripts/install-test-deps.sh first";
+  }
+  const std::string events = Path("events.jsonl");
+  const CliResult r =
+      RunThaw({"check", "tests/conformance-momento/keys/scenario.yaml", "--events", events});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("PASSED momento-keys"));
+  std::ifstream in(events);
+  std::map<std::string, std::set<std::string>> keys_by_function;
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json event = nlohmann::json::parse(line, nullptr, false);
+    if (!event.is_object() || event.value("kind", "") != "momento.rpc") continue;
+    keys_by_function[event.value("function", "")].insert(event["attrs"].value("key", ""));
+  }
+  EXPECT_EQ(keys_by_function["v2"], std::set<std::string>{"minted"});
+  EXPECT_EQ(keys_by_function["seeded"], std::set<std::string>{"not-minted"})
+      << "a user's own key is served locally and recorded as not minted";
 }
 
 // The C++ and Python samples' scenarios (every sample's scenario runs in CI).
