@@ -313,9 +313,24 @@ TEST_F(SandboxIsolationTest, TheFakesAnswerAtTheirAddressesInside) {
   ASSERT_EQ(result.status, 200) << result.body;
   const nlohmann::json seen = nlohmann::json::parse(result.body, nullptr, false);
   EXPECT_EQ(seen["momento"], "open") << seen;
-  // An unsigned request: the fake AWS answers it with an AWS error, 4xx.
+  // An unsigned request over HTTPS (the run's CA is trusted): the fake AWS answers it with an
+  // AWS error, 4xx.
   EXPECT_GE(seen["aws"].get<int>(), 400) << seen;
   EXPECT_LT(seen["aws"].get<int>(), 500) << seen;
+  EXPECT_EQ(seen["lookup"], "failed") << seen;
+}
+
+// A name thaw does not serve fails at once inside, and the attempt is recorded for the instance.
+TEST_F(SandboxIsolationTest, EgressIsBlockedAndRecorded) {
+  auto emu = Start(Config("sandbox"));
+  ASSERT_NE(emu, nullptr);
+  const nlohmann::json seen = Invoke(*emu, "services");
+  EXPECT_EQ(seen["lookup"], "failed") << seen;
+  auto blocked = emu->WaitForEvent("sandbox.egress_blocked", "services");
+  ASSERT_TRUE(blocked.ok()) << blocked.status();
+  EXPECT_EQ(blocked->attrs["host"], "api.example.com");
+  EXPECT_GT(blocked->instance, 0);
+  EXPECT_EQ(emu->CountEvents("sandbox.egress_blocked", "echo"), 0u);
 }
 
 TEST_F(SandboxIsolationTest, NothingSurvivesASigkillOfThawServe) {

@@ -1,0 +1,73 @@
+// DnsSink's message handling: the question of a query as resolvers send it, the NXDOMAIN answer
+// echoing it, and what is not a query.
+#include "emulator/sandbox/dns_sink.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace thaw {
+namespace {
+
+// A query for `name` of `type` with id 0xBEEF and RD set, as glibc sends it (with an EDNS OPT
+// record when `edns`).
+std::string Query(const std::string& name, uint16_t type, bool edns = false) {
+  std::string m = {'\xBE', '\xEF', 0x01, 0x00, 0x00, 0x01,
+                   0x00,   0x00,   0x00, 0x00, 0x00, static_cast<char>(edns ? 1 : 0)};
+  size_t start = 0;
+  while (start <= name.size()) {
+    const size_t dot = std::min(name.find('.', start), name.size());
+    m += static_cast<char>(dot - start);
+    m += name.substr(start, dot - start);
+    start = dot + 1;
+  }
+  m += '\0';
+  m += static_cast<char>(type >> 8);
+  m += static_cast<char>(type & 0xff);
+  m += std::string("\x00\x01", 2);
+  if (edns) m += std::string("\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00", 11);
+  return m;
+}
+
+TEST(DnsSinkTest, ParsesTheQuestion) {
+  auto a = DnsSink::ParseQuery(Query("api.example.com", 1));
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->name, "api.example.com");
+  EXPECT_EQ(a->type, "A");
+  auto aaaa = DnsSink::ParseQuery(Query("x.io", 28, /*edns=*/true));
+  ASSERT_TRUE(aaaa.has_value());
+  EXPECT_EQ(aaaa->name, "x.io");
+  EXPECT_EQ(aaaa->type, "AAAA");
+  EXPECT_EQ(DnsSink::ParseQuery(Query("a.b", 99))->type, "99");
+}
+
+TEST(DnsSinkTest, AnswersNxdomainEchoingIdAndQuestion) {
+  const std::string query = Query("api.example.com", 1, /*edns=*/true);
+  const std::string answer = DnsSink::NameErrorAnswer(query);
+  ASSERT_EQ(answer.size(), query.size() - 11) << "the OPT record is not echoed";
+  EXPECT_EQ(answer.substr(0, 2), query.substr(0, 2)) << "same id";
+  EXPECT_EQ(static_cast<uint8_t>(answer[2]) & 0x80, 0x80) << "a response";
+  EXPECT_EQ(static_cast<uint8_t>(answer[2]) & 0x01, 0x01) << "recursion desired, echoed";
+  EXPECT_EQ(static_cast<uint8_t>(answer[3]) & 0x0f, 3) << "NXDOMAIN";
+  EXPECT_EQ(answer.substr(4, 2), std::string("\x00\x01", 2)) << "one question";
+  EXPECT_EQ(answer.substr(6, 6), std::string(6, '\0')) << "no records";
+  EXPECT_EQ(answer.substr(12), query.substr(12, answer.size() - 12));
+}
+
+TEST(DnsSinkTest, RejectsWhatIsNotAQuery) {
+  EXPECT_FALSE(DnsSink::ParseQuery("").has_value());
+  EXPECT_FALSE(DnsSink::ParseQuery(std::string(11, '\0')).has_value());
+  std::string response = Query("a.b", 1);
+  response[2] = static_cast<char>(response[2] | 0x80);
+  EXPECT_FALSE(DnsSink::ParseQuery(response).has_value());
+  std::string truncated = Query("api.example.com", 1);
+  truncated.resize(20);
+  EXPECT_FALSE(DnsSink::ParseQuery(truncated).has_value());
+  std::string compressed = Query("a.b", 1);
+  compressed[12] = static_cast<char>(0xC0);
+  EXPECT_FALSE(DnsSink::ParseQuery(compressed).has_value());
+  EXPECT_FALSE(DnsSink::ParseQuery(std::string(600, 'x')).has_value());
+}
+
+}  // namespace
+}  // namespace thaw
