@@ -81,6 +81,14 @@ absl::StatusOr<std::unique_ptr<EmulatorSession>> EmulatorSession::Create(
     host->control_->AddInstanceServices(host->aws_.get(), SandboxNetwork::kAwsAddress, aws_tls);
     host->faults_.Add(&host->aws_->service());
   }
+  if (host->momento_) {
+    // `MOMENTO_API_KEY: "{{momento_api_key_v2}}"` and the like, for fromEnvVarV2().
+    momento::EmbeddedMomento* momento = host->momento_.get();
+    host->control_->SetEnvironmentPlaceholders(
+        [momento](const std::string& name, int64_t instance, const std::string& function) {
+          return momento->RenderPlaceholder(name, instance, function);
+        });
+  }
   if (host->momento_ && host->aws_) {
     // `{{momento_api_key}}` and the other Momento placeholders in a secret or a function's
     // environment become a key minted for the reading instance, which the fake Momento accepts

@@ -553,6 +553,16 @@ absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
     }
     placement.service_env.merge(*attached);
   }
+  if (placeholders_) {
+    const FunctionConfig& fn = instance.function();
+    for (const auto& [name, value] : fn.environment) {
+      if (value.find("{{") == std::string::npos) continue;
+      std::string rendered = RenderPlaceholders(value, [&](const std::string& placeholder) {
+        return placeholders_(placeholder, instance.id(), fn.name);
+      });
+      if (rendered != value) placement.service_env[name] = std::move(rendered);
+    }
+  }
   return placement;
 }
 

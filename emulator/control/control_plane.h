@@ -16,6 +16,7 @@
 #include "core/fault_target.h"
 #include "core/instance_services.h"
 #include "core/ledger.h"
+#include "core/placeholders.h"
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/instance.h"
 #include "emulator/control/invocation.h"
@@ -103,6 +104,11 @@ class ControlPlane : public Instance::Owner {
   // is, for the runtimes that read one). Ignored when instances run as processes. Call before
   // the first invoke.
   void FurnishSandboxes(std::vector<SandboxBind> binds, std::map<std::string, std::string> env);
+  // Renders the placeholders (`{{momento_api_key_v2}}`, ...) in a function's environment for
+  // each instance, after its services are attached. Call before the first invoke.
+  void SetEnvironmentPlaceholders(InstancePlaceholders placeholders) {
+    placeholders_ = std::move(placeholders);
+  }
   // How instances run: settings.isolation, or kProcess where sandboxes are unavailable.
   Isolation isolation() const { return sandbox_ ? Isolation::kSandbox : Isolation::kProcess; }
 
@@ -140,6 +146,7 @@ class ControlPlane : public Instance::Owner {
   std::vector<Service> services_;
   // Set when instances run in sandboxes: how to make them (user namespace or not).
   std::optional<SandboxOptions> sandbox_;
+  InstancePlaceholders placeholders_;
   // Variables every sandboxed instance gets (FurnishSandboxes).
   std::map<std::string, std::string> sandbox_env_;
   // Per function, instances ready for an event; the back is the most recently used.

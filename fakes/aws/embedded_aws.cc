@@ -32,32 +32,21 @@ EmbeddedAws::EmbeddedAws(boost::asio::io_context& io, Ledger& ledger, const Sche
                    {{"note", note}, {"policy", "allow-all"}});
   });
   service_->SetSecretRenderer([this](const AwsCredential& reader, const std::string& value) {
-    return RenderPlaceholders(reader.instance, reader.function, value);
+    return RenderSecret(reader.instance, reader.function, value);
   });
 }
 
-std::string EmbeddedAws::RenderPlaceholders(int64_t instance, const std::string& function,
-                                            const std::string& text) {
+std::string EmbeddedAws::RenderSecret(int64_t instance, const std::string& function,
+                                      const std::string& text) {
   auto it = attached_.find(instance);
   if (!renderer_ || instance == 0 || it == attached_.end()) return text;
-  std::string out;
-  size_t from = 0;
-  for (size_t open = text.find("{{"); open != std::string::npos; open = text.find("{{", from)) {
-    const size_t close = text.find("}}", open + 2);
-    if (close == std::string::npos) break;
-    const std::string name = text.substr(open + 2, close - open - 2);
-    auto cached = it->second.rendered.find(name);
-    if (cached == it->second.rendered.end()) {
-      std::optional<std::string> value = renderer_(name, instance, function);
-      if (value) cached = it->second.rendered.emplace(name, *std::move(value)).first;
-    }
-    out.append(text, from, open - from);
-    out +=
-        cached != it->second.rendered.end() ? cached->second : text.substr(open, close + 2 - open);
-    from = close + 2;
-  }
-  out.append(text, from, std::string::npos);
-  return out;
+  std::map<std::string, std::string>& rendered = it->second.rendered;
+  return RenderPlaceholders(text, [&](const std::string& name) -> std::optional<std::string> {
+    if (auto cached = rendered.find(name); cached != rendered.end()) return cached->second;
+    std::optional<std::string> value = renderer_(name, instance, function);
+    if (value) rendered[name] = *value;
+    return value;
+  });
 }
 
 absl::StatusOr<std::unique_ptr<EmbeddedAws>> EmbeddedAws::Start(boost::asio::io_context& io,
@@ -144,14 +133,6 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(int64_t i
     attached.extension = *std::move(extension);
   }
   attached_[instance] = std::move(attached);
-  if (fn != options_.functions.end() && renderer_) {
-    // `MOMENTO_API_KEY: "{{momento_api_key_v2}}"` and the like, for fromEnvVarV2().
-    for (const auto& [name, value] : fn->second.environment) {
-      if (value.find("{{") == std::string::npos) continue;
-      std::string rendered = RenderPlaceholders(instance, function, value);
-      if (rendered != value) env[name] = std::move(rendered);
-    }
-  }
   return env;
 }
 

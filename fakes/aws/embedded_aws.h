@@ -14,6 +14,7 @@
 #include "core/http/http_server.h"
 #include "core/instance_services.h"
 #include "core/ledger.h"
+#include "core/placeholders.h"
 #include "core/scheduler_clock.h"
 #include "core/service_seeds.h"
 #include "fakes/aws/aws_service.h"
@@ -56,13 +57,12 @@ struct EmbeddedAwsOptions {
 // iam_statements, parsed at Start: a policy thaw cannot evaluate fails the start); a function
 // without statements may call everything, which is said once per function (at its first call)
 // on stderr and as an `aws.note` ledger event.
-// Placeholders (`{{momento_api_key}}`, ...) in a SecretString, and in a function's environment,
-// are replaced for the instance reading them by what the renderer (SetPlaceholderRenderer)
-// makes for it, once per instance; without a renderer, for a name it does not know, or for a
-// caller that is no instance, the placeholder stays as written.
-// Functions with `secrets_extension` also get a SecretsExtension each
-// instance (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT).
-// Strand-confined to `io`; `io`, `ledger` and `clock` must outlive it.
+// Placeholders (`{{momento_api_key}}`, ...) in a SecretString are replaced for the instance
+// reading it by what the renderer (SetPlaceholderRenderer) makes for it, once per instance; without
+// a renderer, for a name it does not know, or for a caller that is no instance, the placeholder
+// stays as written. Functions with `secrets_extension` also get a SecretsExtension each instance
+// (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT). Strand-confined to `io`; `io`, `ledger` and `clock`
+// must outlive it.
 class EmbeddedAws : public InstanceServices {
  public:
   static absl::StatusOr<std::unique_ptr<EmbeddedAws>> Start(boost::asio::io_context& io,
@@ -80,10 +80,7 @@ class EmbeddedAws : public InstanceServices {
   // Closes every listener (at shutdown).
   void DetachAll();
 
-  // Renders `{{name}}` (given without braces) for `instance` of `function`; nullopt: unknown.
-  using PlaceholderRenderer = std::function<std::optional<std::string>(
-      const std::string& name, int64_t instance, const std::string& function)>;
-  void SetPlaceholderRenderer(PlaceholderRenderer renderer) { renderer_ = std::move(renderer); }
+  void SetPlaceholderRenderer(InstancePlaceholders renderer) { renderer_ = std::move(renderer); }
 
   AwsService& service() { return *service_; }
   // The secrets behind the service (scenarios rotate them directly, unsigned).
@@ -93,8 +90,7 @@ class EmbeddedAws : public InstanceServices {
   EmbeddedAws(boost::asio::io_context& io, Ledger& ledger, const SchedulerClock& clock,
               EmbeddedAwsOptions options);
   // `text` with every placeholder the renderer knows replaced, for `instance` (attached).
-  std::string RenderPlaceholders(int64_t instance, const std::string& function,
-                                 const std::string& text);
+  std::string RenderSecret(int64_t instance, const std::string& function, const std::string& text);
 
   struct Attached {
     std::unique_ptr<http::HttpServer> listener;
@@ -110,7 +106,7 @@ class EmbeddedAws : public InstanceServices {
   // Parsed IAM statements by function; a function without statements has none here.
   std::map<std::string, std::shared_ptr<const IamPolicy>> policies_;
   std::set<std::string> noted_allow_all_;
-  PlaceholderRenderer renderer_;
+  InstancePlaceholders renderer_;
   CredentialStore credentials_;
   SecretStore secrets_;
   ParameterStore parameters_;

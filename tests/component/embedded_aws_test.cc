@@ -182,23 +182,6 @@ TEST_F(EmbeddedAwsTest, MomentoKeyMintedPerInstance) {
   EXPECT_EQ(minted, 2) << "one key per instance, reused";
 }
 
-TEST_F(EmbeddedAwsTest, PlaceholdersInTheFunctionsEnvironmentAreRenderedPerInstance) {
-  config_.functions["open"].environment = {{"MOMENTO_API_KEY", "{{momento_api_key_v2}}"},
-                                           {"MOMENTO_ENDPOINT", "{{momento_endpoint}}"},
-                                           {"OTHER", "{{unknown}} stays"}};
-  Start();
-  aws_->SetPlaceholderRenderer([](const std::string& name, int64_t instance,
-                                  const std::string&) -> std::optional<std::string> {
-    if (name == "unknown") return std::nullopt;
-    return name + "@" + std::to_string(instance);
-  });
-  Run();
-  const Env env = Attach(3, "open");
-  EXPECT_EQ(env.at("MOMENTO_API_KEY"), "momento_api_key_v2@3");
-  EXPECT_EQ(env.at("MOMENTO_ENDPOINT"), "momento_endpoint@3");
-  EXPECT_FALSE(env.contains("OTHER")) << "nothing rendered: the function's own value stands";
-}
-
 TEST_F(EmbeddedAwsTest, WithoutMinterThePlaceholderStays) {
   Start();
   Run();

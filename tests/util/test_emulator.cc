@@ -40,6 +40,8 @@ absl::StatusOr<std::unique_ptr<TestEmulator>> TestEmulator::Start(const std::str
   auto config = ParseConfig(text, "test.yaml", std::filesystem::current_path());
   if (!config.ok()) return config.status();
   emu->config_ = *std::move(config);
+  // A test's own launcher starts the instances itself (a fake one has no process to sandbox).
+  if (make_launcher) emu->config_.settings.isolation = Isolation::kProcess;
   emu->launcher_ =
       make_launcher ? make_launcher(emu->io_) : std::make_unique<BoostProcessLauncher>(emu->io_);
   // The same wiring as `thaw serve` (EmulatorSession), with the fake AWS left out.

@@ -49,8 +49,10 @@ class TestEmulator {
   using LauncherFactory =
       std::function<std::unique_ptr<ProcessLauncher>(boost::asio::io_context& io)>;
 
-  // A null `make_launcher` means real processes (BoostProcessLauncher). `momento` gives every
-  // instance its own fake Momento listener, as `thaw serve` does.
+  // A null `make_launcher` means real processes (BoostProcessLauncher), sandboxed as the
+  // configuration says; with a launcher of the test's, instances run as processes it starts
+  // (settings.isolation: process). `momento` gives every instance its own fake Momento
+  // listener, as `thaw serve` does.
   static absl::StatusOr<std::unique_ptr<TestEmulator>> Start(
       const std::string& yaml, LauncherFactory make_launcher = nullptr, bool momento = false);
   ~TestEmulator();
