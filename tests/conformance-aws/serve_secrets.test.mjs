@@ -148,9 +148,9 @@ test('{{momento_api_key}} is a key minted for the instance that reads the secret
   const [instance] = await perInstance('minted');
   assert.ok(decoded.endpoint);
   // Minted by the fake Momento (EmbeddedMomento::MintApiKey) for this instance: the endpoint
-  // is the instance's own Momento listener.
+  // is a Momento cell's name, which resolves to the instance's own listener in its sandbox.
   assert.match(decoded.api_key, new RegExp(`^thaw-momento-${instance.instance}-[0-9a-f]+$`));
-  assert.match(decoded.endpoint, /^127\.0\.0\.1:[0-9]+$/);
+  assert.equal(decoded.endpoint, 'cell-us-east-1-1.prod.a.momentohq.com');
 });
 
 test('throttling fault: SDK v3 retries, every attempt in the ledger', async () => {

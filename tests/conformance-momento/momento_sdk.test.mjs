@@ -127,13 +127,17 @@ async function startServe(extraArgs) {
   const config = path.join(dir, `thaw-${++servers}.yaml`);
   const code = path.join(here, 'lambda');
   const fn = `runtime: provided.al2023, handler: endpoint, code: "${code}", timeout: 20`;
+  // isolation: process, so that this test (outside any sandbox) can reach an instance's
+  // listener on thaw's loopback, where the endpoint handler says it is.
   writeFileSync(config, apiKeys.length === 0 ? `functions:
   setup:  {${fn}}
   target: {${fn}}
+settings: {isolation: process}
 ` : `functions:
   setup:  {${fn}}
   target: {${fn}, extensions: [parameters-and-secrets]}
 settings:
+  isolation: process
   momento_api_keys: ${JSON.stringify(apiKeys)}
 secrets:
   momento/minted: "{{momento_api_key}}"

@@ -1,7 +1,9 @@
 // `thaw serve` gives every Lambda instance its own fake Momento listener and counts the
 // connections each instance opens: a Node function using the real @gomomento/sdk, once with the
 // client at module scope (one data connection per instance) and once with a client per event
-// (one per event). THAW_BINARY names the thaw binary (CTest sets it).
+// (one per event), with isolation: process (forMomentoLocal at THAW_MOMENTO_HOST/PORT; the
+// sandboxed path, fromString at the real names over TLS, is samples/node-guide's and
+// tests/conformance-momento/keys'). THAW_BINARY names the thaw binary (CTest sets it).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -30,6 +32,7 @@ before(async () => {
   writeFileSync(config, `functions:
   good: {runtime: provided.al2023, handler: module-scope, code: "${code}", timeout: 20}
   bad:  {runtime: provided.al2023, handler: per-invoke, code: "${code}", timeout: 20}
+settings: {isolation: process}
 `);
   child = spawn(THAW, ['serve', '--port', '0', '--quiet', '--config', config],
                 { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,6 +1,7 @@
 // The secret-fetching patterns thaw exists to tell apart, as a nodejs20.x function on thaw's
-// Node.js runtime, with the real AWS SDK v3. The SDK finds the endpoint (AWS_ENDPOINT_URL_*)
-// and the instance's own credentials in the environment, as in Lambda: no code change.
+// Node.js runtime, with the real AWS SDK v3. The SDK finds the region and the instance's own
+// credentials in the environment, as in Lambda, and the real endpoint name resolves to the fake
+// in the sandbox: no code change.
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 const client = new SecretsManagerClient({});

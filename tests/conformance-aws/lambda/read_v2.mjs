@@ -1,9 +1,9 @@
-// The usual Lambda code with the AWS SDK v2: explicit endpoint, 1 s connect and request
-// timeouts, no retries; reports the error code and how long the call took.
+// The usual Lambda code with the AWS SDK v2 (which ignores AWS_ENDPOINT_URL; the real name
+// resolves to the fake in the sandbox): 1 s connect and request timeouts, no retries; reports
+// the error code and how long the call took.
 import AWS from 'aws-sdk';
 
 const client = new AWS.SecretsManager({
-  endpoint: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
   maxRetries: 0,
   httpOptions: { connectTimeout: 1000, timeout: 1000 },
 });
