@@ -48,6 +48,15 @@ functions:
   pid: {runtime: provided.al2023, handler: pid, code: "{{echo}}"}
 )";
 
+// The same with process isolation, for tests that look the handler's pid up in thaw's namespace.
+constexpr char kProcessConfig[] = R"(
+functions:
+  echo: {runtime: provided.al2023, handler: echo, code: "{{echo}}"}
+  error: {runtime: provided.al2023, handler: error, code: "{{echo}}"}
+  pid: {runtime: provided.al2023, handler: pid, code: "{{echo}}"}
+settings: {isolation: process}
+)";
+
 TEST_F(CliTest, InvokePrintsTheAnswerAndTheLog) {
   const auto r = RunThaw({"invoke", "echo", "--config", WriteConfig(kConfig), "--payload",
                           R"({"a":1})", "--count", "2"});
@@ -121,7 +130,7 @@ TEST_F(CliTest, HelpVersionAndUsageErrors) {
 
 TEST_F(CliTest, ServeListensOnPortZeroAndStopsCleanlyOnSigterm) {
   bp::ipstream out;
-  bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", WriteConfig(kConfig),
+  bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", WriteConfig(kProcessConfig),
                   bp::std_out > out, bp::std_err > bp::null);
   std::string line;
   ASSERT_TRUE(std::getline(out, line));
@@ -187,7 +196,7 @@ TEST_F(CliTest, ServeRaisesItsDescriptorLimitAndFunctionsGetLambdas) {
 
 TEST_F(CliTest, InstancesDieWhenThawIsKilled) {
   bp::ipstream out;
-  bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", WriteConfig(kConfig),
+  bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", WriteConfig(kProcessConfig),
                   bp::std_out > out, bp::std_err > bp::null);
   std::string line;
   ASSERT_TRUE(std::getline(out, line));

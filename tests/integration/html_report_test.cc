@@ -30,6 +30,7 @@ functions:
   cached: {runtime: provided.al2023, handler: env, code: "{{echo}}"}
 settings:
   keepalive: 10m
+  isolation: process   # the test connects to the instance's Momento endpoint from outside
 )";
 
 size_t Occurrences(const std::string& text, const std::string& needle) {

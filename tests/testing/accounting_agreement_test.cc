@@ -24,7 +24,10 @@ TEST(AccountingAgreementTest, AdminApiCheckAndTestingAgreeOnOneRun) {
       code +
       "\", timeout: 20}\n"
       "  shared: {runtime: provided.al2023, handler: module-scope, code: \"" +
-      code + "\", timeout: 20}\n");
+      code +
+      "\", timeout: 20}\n"
+      // The lambda's client uses forMomentoLocal at THAW_MOMENTO_HOST/PORT (process isolation).
+      "settings: {isolation: process}\n");
   ASSERT_TRUE(started.ok()) << started.status();
   Emulator& emu = **started;
   for (int i = 0; i < 3; ++i) {

@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+
+#include "emulator/sandbox/sandbox.h"
 #include "testing/emulator_fixture.h"
 #include "testing/matchers.h"
 #include "tests/util/http_client.h"
@@ -221,15 +224,23 @@ TEST(EmulatorTest, ServesTheInvokeAndAdminApis) {
   EXPECT_EQ(quiet->port(), 0);
 }
 
-TEST(EmulatorTest, SeedsSecretsAndGivesInstancesTheFakesEndpoints) {
+// In a sandbox (the default) an instance gets its own credentials and the run's CA, and no
+// endpoint variable: the fakes' real names resolve to them there.
+TEST(EmulatorTest, SeedsSecretsAndGivesInstancesCredentialsAndTrustButNoEndpoints) {
+  {
+    boost::asio::io_context io;
+    if (!Sandbox::Probe(io).ok()) GTEST_SKIP() << "no namespaces here";
+  }
   EmulatorOptions options;
   options.secrets["app/key"] = "s3cret";
   auto emu = StartOrDie(EchoConfig(), options);
   ASSERT_NE(emu, nullptr);
   const InvokeResult env = emu->Invoke("env");
   ASSERT_THAT(env, Succeeded());
-  EXPECT_THAT(env.Json()["AWS_ENDPOINT_URL"].get<std::string>(), HasSubstr("http://127.0.0.1:"));
-  EXPECT_THAT(env.Json()["THAW_MOMENTO_ENDPOINT"].get<std::string>(), HasSubstr("127.0.0.1:"));
+  EXPECT_TRUE(env.Json().contains("AWS_ACCESS_KEY_ID")) << env.Json();
+  EXPECT_TRUE(env.Json().contains("NODE_EXTRA_CA_CERTS")) << env.Json();
+  EXPECT_FALSE(env.Json().contains("AWS_ENDPOINT_URL")) << env.Json();
+  EXPECT_FALSE(env.Json().contains("THAW_MOMENTO_ENDPOINT")) << env.Json();
 
   EmulatorOptions no_fakes;
   no_fakes.momento = false;
@@ -238,8 +249,18 @@ TEST(EmulatorTest, SeedsSecretsAndGivesInstancesTheFakesEndpoints) {
   ASSERT_NE(without, nullptr);
   const InvokeResult bare = without->Invoke("env");
   ASSERT_THAT(bare, Succeeded());
-  EXPECT_FALSE(bare.Json().contains("AWS_ENDPOINT_URL"));
+  EXPECT_FALSE(bare.Json().contains("AWS_ACCESS_KEY_ID"));
   EXPECT_FALSE(bare.Json().contains("THAW_MOMENTO_ENDPOINT"));
+}
+
+// With isolation: process, each fake's endpoint is on thaw's loopback, in the variables.
+TEST(EmulatorTest, ProcessIsolationGivesInstancesTheFakesEndpoints) {
+  auto emu = StartOrDie(EchoConfig() + "settings: {isolation: process}\n", {});
+  ASSERT_NE(emu, nullptr);
+  const InvokeResult env = emu->Invoke("env");
+  ASSERT_THAT(env, Succeeded());
+  EXPECT_THAT(env.Json()["AWS_ENDPOINT_URL"].get<std::string>(), HasSubstr("http://127.0.0.1:"));
+  EXPECT_THAT(env.Json()["THAW_MOMENTO_ENDPOINT"].get<std::string>(), HasSubstr("127.0.0.1:"));
 }
 
 class EchoFixtureTest : public EmulatorFixture {

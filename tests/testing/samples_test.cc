@@ -22,7 +22,9 @@ int Sum(const std::vector<int>& counts) { return std::accumulate(counts.begin(),
 
 std::string CppMomentoConfig(const std::string& handler) {
   return "functions:\n  cache:\n    runtime: provided.al2023\n    handler: " + handler +
-         "\n    code: \"" THAW_BINARY_DIR "/samples/cpp-momento\"\n    timeout: 10\n";
+         "\n    code: \"" THAW_BINARY_DIR
+         "/samples/cpp-momento\"\n    timeout: 10\n"
+         "    environment: {MOMENTO_API_KEY: \"{{momento_api_key}}\"}\n";
 }
 
 TEST(CppMomentoSampleTest, OneConnectionPerInstanceAcrossScaleOutAndReap) {

@@ -50,8 +50,10 @@ exports.noWait = (event, context, callback) => {
   const result = { timerDone: false };
   late = new Promise((resolve) => setTimeout(() => {
     result.timerDone = true;
-    const socket = require('node:net').connect(Number(process.env.THAW_MOMENTO_PORT),
-                                                '127.0.0.1', () => {
+    // The instance's fake Momento: at its real name in a sandbox, else on thaw's loopback.
+    const port = Number(process.env.THAW_MOMENTO_PORT ?? 443);
+    const host = process.env.THAW_MOMENTO_HOST ?? 'cache.cell-us-east-1-1.prod.a.momentohq.com';
+    const socket = require('node:net').connect(port, host, () => {
       socket.destroy();
       resolve({ fired: true });
     });
