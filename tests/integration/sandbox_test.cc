@@ -315,8 +315,8 @@ TEST_F(SandboxIsolationTest, TheFakesAnswerAtTheirAddressesInside) {
   EXPECT_EQ(seen["momento"], "open") << seen;
   // An unsigned request over HTTPS (the run's CA is trusted): the fake AWS answers it with an
   // AWS error, 4xx.
-  EXPECT_GE(seen["aws"].get<int>(), 400) << seen;
-  EXPECT_LT(seen["aws"].get<int>(), 500) << seen;
+  EXPECT_GE(std::stoi(seen["aws"].get<std::string>()), 400) << seen;
+  EXPECT_LT(std::stoi(seen["aws"].get<std::string>()), 500) << seen;
   EXPECT_EQ(seen["lookup"], "failed") << seen;
 }
 
