@@ -5,6 +5,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/system/error_code.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -34,19 +36,47 @@ using Handler = std::function<boost::asio::awaitable<Response>(Request&, const R
 // An HTTP/1.1 server on one listening socket, with keep-alive and pipelining-free sessions.
 // Every handler runs as a coroutine on the io_context passed in; the server is
 // strand-confined to that io_context (the io_context must run on exactly one thread).
-// Sessions have no idle timeout on purpose: a Lambda runtime's connection may sit idle for as
-// long as its instance is kept, frozen or not.
 //
 // Plaintext by default; with Options::tls every connection is HTTPS (the TLS handshake first,
 // then the same sessions and handler). A connection whose handshake fails is closed without a
 // response.
+//
+// What the server answers itself, always closing the connection after (bodies are
+// protocol-neutral JSON, {"message": "..."}; the handler never sees these requests):
+//   400  a malformed request line, header or chunked body;
+//   431  a header over Options::header_limit;
+//   500  the handler threw (the exception is logged to stderr; it never leaves the server);
+//   503  a connection over Options::max_connections, answered without reading its request.
+// Where the client may still be sending (400, 431, 503, and the handler's answer to a body over
+// body_limit) the server half-closes and drains for a while, so the client reads the answer
+// instead of a reset. Whatever ends a session, its socket is closed.
+//
+// When accepting fails (EMFILE, ENFILE, ...) the listener retries after a short back-off instead
+// of spinning, logging once to stderr per episode, and accepts again once descriptors are free;
+// open connections are served meanwhile.
 class HttpServer {
  public:
   struct Options {
+    // Largest request body read; a larger one reaches the handler unread, with
+    // RequestContext::body_too_large.
     size_t body_limit = 8 * 1024 * 1024;
+    // Largest request header (request line and fields); a larger one is answered 431.
+    size_t header_limit = 64 * 1024;
+    // A request's header must arrive within this time of the previous answer (or of the
+    // connection), its body within this time of its header, and an answer must be written
+    // within it; otherwise the connection is closed without an answer. So an idle keep-alive
+    // connection, and a request that trickles in (slowloris), last at most this long. A handler
+    // may take as long as it likes (long-polls). Zero: no timeout, for the Runtime API, whose
+    // runtime's connection sits idle for as long as its instance is kept, frozen or not.
+    std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
+    // Most connections served at once; a connection beyond it is answered 503 and closed (not
+    // just closed: an SDK then reports why). Zero: no cap.
+    size_t max_connections = 4096;
     // A TLS server context (core/tls/server_context.h) to serve HTTPS with; null serves
     // plaintext HTTP. Shared: it must stay unchanged while the server runs.
     std::shared_ptr<boost::asio::ssl::context> tls = nullptr;
+    // Called on the io thread with each failed accept, before the back-off (tests count them).
+    std::function<void(const boost::system::error_code&)> on_accept_error = nullptr;
   };
 
   // Binds host:port (port 0 lets the kernel choose) and starts accepting. Fails with

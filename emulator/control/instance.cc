@@ -94,7 +94,11 @@ absl::Status Instance::Start(std::shared_ptr<Invocation> first, Placement placem
         }
         co_return co_await HandleRuntimeApi(std::move(self), request, context);
       },
-      http::HttpServer::Options{.body_limit = 7 * 1024 * 1024});
+      // No idle timeout and no cap: the runtime's connection sits idle on /next for as long as
+      // the instance is kept, and the listener is the runtime's alone.
+      http::HttpServer::Options{.body_limit = 7 * 1024 * 1024,
+                                .idle_timeout = std::chrono::milliseconds::zero(),
+                                .max_connections = 0});
   if (!server.ok()) return server.status();
   runtime_api_ = *std::move(server);
   runtime_api_address_ = std::move(placement.runtime_api_address);
