@@ -286,6 +286,42 @@ TEST_F(RuntimeApiTest, InvalidClientContextIs400) {
   EXPECT_EQ(result.Header("x-amzn-ErrorType"), "InvalidRequestContentException");
 }
 
+TEST_F(RuntimeApiTest, ClientContextWithLineBreaksReachesTheRuntimeAsOneLineOfJson) {
+  // CR LF is JSON whitespace: copied raw into the /next header it would end the field there
+  // (header injection). Lambda re-encodes the context; so does thaw.
+  const std::string context = "{\r\n\"custom\": {\"k\": \"v\"},\r\nX-Injected: 1\r\n\"a\": 1}";
+  ASSERT_FALSE(nlohmann::json::accept(context));  // Not JSON: refused.
+  EXPECT_EQ(emu_->Invoke("fn", "{}", {{"X-Amz-Client-Context", Base64Encode(context)}}).status,
+            400);
+
+  const std::string spaced = "{\r\n\"custom\": {\"k\": \"v\x7f\"},\r\n\"env\": {}\r\n}";
+  auto invoke = InvokeAsync("fn", "{}", {{"X-Amz-Client-Context", Base64Encode(spaced)}});
+  auto runtime = Runtime(1);
+  const HttpResult next = runtime->Get(kNext);
+  ASSERT_EQ(next.status, 200) << next.error;
+  EXPECT_EQ(next.Header("Lambda-Runtime-Client-Context"), R"({"custom":{"k":"v\u007f"},"env":{}})");
+  EXPECT_EQ(nlohmann::json::parse(next.Header("Lambda-Runtime-Client-Context")),
+            nlohmann::json::parse(spaced));
+  runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "{}");
+  EXPECT_EQ(invoke.get().status, 200);
+}
+
+TEST_F(RuntimeApiTest, ClientContextThatIsNotAJsonObjectIs400) {
+  for (const std::string context : {R"("just a string")", "[1,2]", "42"}) {
+    const HttpResult result =
+        emu_->Invoke("fn", "{}", {{"X-Amz-Client-Context", Base64Encode(context)}});
+    EXPECT_EQ(result.status, 400) << context;
+    EXPECT_EQ(result.Header("x-amzn-ErrorType"), "InvalidRequestContentException") << context;
+  }
+}
+
+TEST_F(RuntimeApiTest, InvalidClientContextOnAnEventInvokeIs400NotQueued) {
+  const HttpResult result = emu_->Invoke(
+      "fn", "{}", {{"X-Amz-Client-Context", "%%%"}, {"X-Amz-Invocation-Type", "Event"}});
+  EXPECT_EQ(result.status, 400);
+  EXPECT_EQ(result.Header("x-amzn-ErrorType"), "InvalidRequestContentException");
+}
+
 TEST_F(RuntimeApiTest, AccountConcurrencyLimitThrottlesWith429) {
   auto first = InvokeAsync("fn");
   auto second = InvokeAsync("other");
