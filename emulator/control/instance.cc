@@ -199,7 +199,10 @@ void Instance::Thaw() {
   ledger_.Append(id_, function_.name, kinds::kInstanceThawed);
 }
 
-asio::awaitable<std::shared_ptr<Invocation>> Instance::NextEvent() {
+asio::awaitable<absl::StatusOr<std::shared_ptr<Invocation>>> Instance::NextEvent() {
+  const uint64_t call = ++next_calls_;
+  // Wakes a /next already waiting, which sees it has been replaced.
+  next_wake_.cancel();
   if (state_ == State::kInitializing) {
     init_timer_.cancel();
     init_ms_ = MsSince(spawned_at_);
@@ -214,7 +217,7 @@ asio::awaitable<std::shared_ptr<Invocation>> Instance::NextEvent() {
   }
   // A stopping instance gets no more events, but its /next is not answered either: as in
   // Lambda, the runtime learns of the end from SIGTERM.
-  while (state_ != State::kGone &&
+  while (call == next_calls_ && state_ != State::kGone &&
          (state_ == State::kStopping || !current_ || current_->delivered)) {
     // The runtime waits with no event: freeze it until one comes.
     if (!current_ && state_ != State::kStopping) Freeze();
@@ -222,7 +225,10 @@ asio::awaitable<std::shared_ptr<Invocation>> Instance::NextEvent() {
     boost::system::error_code ec;
     co_await next_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  if (state_ == State::kGone) co_return nullptr;
+  if (call != next_calls_) {
+    co_return absl::FailedPreconditionError("a newer /next replaced this one");
+  }
+  if (state_ == State::kGone) co_return absl::UnavailableError("the instance is gone");
   Thaw();
   Deliver();
   co_return current_;

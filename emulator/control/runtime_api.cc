@@ -73,9 +73,16 @@ asio::awaitable<http::Response> HandleRuntimeApi(std::shared_ptr<Instance> insta
                       "State transition from Invoking to Next is not allowed: the current "
                       "invocation has no answer yet");
     }
-    std::shared_ptr<Invocation> inv = co_await instance->NextEvent();
-    if (!inv)
+    absl::StatusOr<std::shared_ptr<Invocation>> next = co_await instance->NextEvent();
+    if (absl::IsFailedPrecondition(next.status())) {
+      co_return Error(request, 403, "InvalidStateTransition",
+                      "State transition from Next to Next is not allowed: a newer "
+                      "invocation/next replaced this one (one runtime polls for one event)");
+    }
+    if (!next.ok()) {
       co_return Error(request, 500, "Runtime.Unknown", "The execution environment is gone.");
+    }
+    const std::shared_ptr<Invocation> inv = *std::move(next);
     http::Response response = http::MakeResponse(request, 200, inv->request.payload);
     response.set("Lambda-Runtime-Aws-Request-Id", inv->request_id);
     response.set("Lambda-Runtime-Deadline-Ms", std::to_string(inv->deadline_epoch_ms));

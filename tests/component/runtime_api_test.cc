@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <future>
 
 #include "emulator/control/ids.h"
@@ -139,6 +140,50 @@ TEST_F(RuntimeApiTest, NextWhileHoldingAnUnansweredEventIs403) {
   EXPECT_EQ(second.status, 403);
   runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "{}");
   EXPECT_EQ(invoke.get().status, 200);
+}
+
+TEST_F(RuntimeApiTest, ASecondConcurrentNextReplacesTheFirstWhichIs403) {
+  auto first_invoke = InvokeAsync("fn");
+  auto runtime = Runtime(1);
+  const HttpResult next = runtime->Get(kNext);
+  ASSERT_EQ(runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"),
+                          "{}")
+                .status,
+            202);
+  EXPECT_EQ(first_invoke.get().status, 200);
+
+  // Two polls at once, on two connections, with no event (a runtime that reconnected and left
+  // its old poll behind): the newer one is kept, the older one is answered at once.
+  std::promise<HttpResult> first_answer;
+  std::atomic<bool> answered{false};
+  auto poll = [&] {
+    HttpClient client(launcher().RuntimeApiPort(1), TestTimeout());
+    HttpResult result = client.Get(kNext);
+    if (!answered.exchange(true)) first_answer.set_value(result);
+    return result;
+  };
+  auto a = std::async(std::launch::async, poll);
+  auto b = std::async(std::launch::async, poll);
+  auto replaced = first_answer.get_future();
+  ASSERT_EQ(replaced.wait_for(TestTimeout()), std::future_status::ready) << "no poll was answered";
+  const HttpResult older = replaced.get();
+  EXPECT_EQ(older.status, 403) << older.body;
+  EXPECT_EQ(nlohmann::json::parse(older.body)["errorType"], "InvalidStateTransition");
+
+  // The next event goes to the poll still waiting, and only to it.
+  auto second_invoke = InvokeAsync("fn", R"({"n":2})");
+  const HttpResult ra = a.get();
+  const HttpResult rb = b.get();
+  EXPECT_EQ((ra.status == 403) + (rb.status == 403), 1);
+  const HttpResult& delivered = ra.status == 403 ? rb : ra;
+  ASSERT_EQ(delivered.status, 200) << delivered.error;
+  EXPECT_EQ(delivered.body, R"({"n":2})");
+  EXPECT_EQ(
+      runtime->Post(InvocationPath(delivered.Header("Lambda-Runtime-Aws-Request-Id"), "response"),
+                    "2")
+          .status,
+      202);
+  EXPECT_EQ(second_invoke.get().body, "2");
 }
 
 TEST_F(RuntimeApiTest, FunctionErrorIsUnhandledWithTheRuntimesBody) {
