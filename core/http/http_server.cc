@@ -403,4 +403,12 @@ Response MakeResponse(const Request& request, unsigned status, std::string body,
   return response;
 }
 
+bool IsValidFieldValue(std::string_view value) {
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && byte != '\t') || byte == 0x7f) return false;
+  }
+  return true;
+}
+
 }  // namespace thaw::http

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -117,6 +118,11 @@ class HttpServer {
 // Builds a response with `status`, a body and its Content-Type (keep-alive follows the request).
 Response MakeResponse(const Request& request, unsigned status, std::string body,
                       const std::string& content_type = "application/json");
+
+// True when `value` may be written as a header field's value as it is (RFC 9110 field-value:
+// visible ASCII, spaces and tabs, and bytes over 0x7f; no CR, LF, NUL or other control
+// character, which would end or corrupt the field). Pure.
+bool IsValidFieldValue(std::string_view value);
 
 }  // namespace thaw::http
 

@@ -84,12 +84,17 @@ asio::awaitable<http::Response> HandleRuntimeApi(std::shared_ptr<Instance> insta
     }
     const std::shared_ptr<Invocation> inv = *std::move(next);
     http::Response response = http::MakeResponse(request, 200, inv->request.payload);
-    response.set("Lambda-Runtime-Aws-Request-Id", inv->request_id);
-    response.set("Lambda-Runtime-Deadline-Ms", std::to_string(inv->deadline_epoch_ms));
-    response.set("Lambda-Runtime-Invoked-Function-Arn", instance->function_arn());
-    response.set("Lambda-Runtime-Trace-Id", inv->trace_id);
+    // Every value is made or checked by thaw (the client context by ClientContextForRuntime);
+    // this is the last line: a value that could end the field is left out, never written.
+    const auto set = [&response](std::string_view name, const std::string& value) {
+      if (http::IsValidFieldValue(value)) response.set(name, value);
+    };
+    set("Lambda-Runtime-Aws-Request-Id", inv->request_id);
+    set("Lambda-Runtime-Deadline-Ms", std::to_string(inv->deadline_epoch_ms));
+    set("Lambda-Runtime-Invoked-Function-Arn", instance->function_arn());
+    set("Lambda-Runtime-Trace-Id", inv->trace_id);
     if (!inv->client_context_json.empty()) {
-      response.set("Lambda-Runtime-Client-Context", inv->client_context_json);
+      set("Lambda-Runtime-Client-Context", inv->client_context_json);
     }
     co_return response;
   }

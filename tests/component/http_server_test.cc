@@ -345,5 +345,16 @@ TEST_F(HttpServerTest, ConnectionsOverTheCapAreAnswered503AndClosed) {
   EXPECT_EQ(fourth.Get("/4").status, 200);
 }
 
+TEST(IsValidFieldValueTest, RefusesWhatCouldEndOrCorruptAField) {
+  EXPECT_TRUE(IsValidFieldValue(R"({"custom":{"k":"v"}})"));
+  EXPECT_TRUE(IsValidFieldValue("Root=1-5e1b4151-5ac6c58f5b5daa6532e5a7a4;Sampled=0"));
+  EXPECT_TRUE(IsValidFieldValue("tab\tand space and caf\xc3\xa9"));
+  EXPECT_TRUE(IsValidFieldValue(""));
+  EXPECT_FALSE(IsValidFieldValue("a\r\nX-Injected: 1"));
+  EXPECT_FALSE(IsValidFieldValue("a\nb"));
+  EXPECT_FALSE(IsValidFieldValue(std::string("a\0b", 3)));
+  EXPECT_FALSE(IsValidFieldValue("del\x7f"));
+}
+
 }  // namespace
 }  // namespace thaw::http
