@@ -1,5 +1,6 @@
 #include "core/http/http_server.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <exception>
 #include <limits>
@@ -124,6 +126,29 @@ std::optional<Response> AnswerForReadError(const beast::error_code& ec,
   return std::nullopt;
 }
 
+// Watches a plaintext connection for the client's close while a handler runs.
+struct CloseWatch {
+  std::shared_ptr<ClientWatch> client;
+  tcp::socket* socket;  // Valid while active.
+  bool active = true;
+};
+
+void AwaitClose(std::shared_ptr<CloseWatch> watch) {
+  watch->socket->async_wait(tcp::socket::wait_read, [watch](const boost::system::error_code& ec) {
+    if (ec || !watch->active) return;
+    char byte;
+    const ssize_t n = ::recv(watch->socket->native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      watch->active = false;
+      watch->client->MarkGone();
+    } else if (n < 0) {
+      AwaitClose(std::move(watch));  // Readable, then not: wait again.
+    }
+    // n > 0: the client sent more; it is read after the handler, so the watch ends (waiting
+    // again would wake at once, forever).
+  });
+}
+
 void LogHandlerFailure(const HttpServer::State& state, const char* what) {
   std::fprintf(stderr, "thaw: http server on port %u: a request failed: %s\n",
                static_cast<unsigned>(state.port), what);
@@ -215,6 +240,13 @@ asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tc
     // Handlers may wait as long as they like (long-polls): no deadline while they run.
     watchdog.Disarm();
     Request request = parser.release();
+    std::shared_ptr<CloseWatch> close_watch;
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      if (state.options.watch_client_close) {
+        close_watch = std::make_shared<CloseWatch>(CloseWatch{context.client, &socket});
+        AwaitClose(close_watch);
+      }
+    }
     std::optional<Response> answered;
     try {
       answered = co_await state.handler(request, context);
@@ -223,7 +255,12 @@ asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tc
     } catch (...) {
       LogHandlerFailure(state, "unknown exception");
     }
-    if (state.closed) break;
+    if (close_watch) {
+      close_watch->active = false;
+      socket.cancel(ec);
+      ec = {};
+    }
+    if (state.closed || context.client->gone()) break;
     if (!answered) {
       co_await AnswerAndClose(
           state, stream, socket, watchdog,
@@ -401,6 +438,16 @@ Response MakeResponse(const Request& request, unsigned status, std::string body,
   if (!content_type.empty()) response.set(beast::http::field::content_type, content_type);
   response.body() = std::move(body);
   return response;
+}
+
+void ClientWatch::OnGone(std::function<void()> on_gone) {
+  on_gone_ = std::move(on_gone);
+  if (gone_ && on_gone_) std::exchange(on_gone_, nullptr)();
+}
+
+void ClientWatch::MarkGone() {
+  gone_ = true;
+  if (on_gone_) std::exchange(on_gone_, nullptr)();
 }
 
 bool IsValidFieldValue(std::string_view value) {

@@ -24,11 +24,30 @@ namespace thaw::http {
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
+// Whether a request's client is still there: it has gone once it closed its side of the
+// connection while the handler ran. Watched only with HttpServer::Options::watch_client_close, on
+// plaintext connections; otherwise it never goes. Confined to the server's io thread.
+class ClientWatch {
+ public:
+  bool gone() const { return gone_; }
+  // Calls `on_gone` once, when the client goes (at once if it has gone already). Replaces an
+  // earlier callback; nullptr clears it. A handler clears what it set before it returns.
+  void OnGone(std::function<void()> on_gone);
+  // The server's side: the client has gone.
+  void MarkGone();
+
+ private:
+  bool gone_ = false;
+  std::function<void()> on_gone_;
+};
+
 // What the server knows about a request besides its message.
 struct RequestContext {
   // The body was larger than Options::body_limit and was not read; the request holds only the
   // header. The connection is closed after the response.
   bool body_too_large = false;
+  // The request's client; never null.
+  std::shared_ptr<ClientWatch> client = std::make_shared<ClientWatch>();
 };
 
 // A request handler. It runs on the server's io_context and may suspend (long-polls do).
@@ -73,6 +92,11 @@ class HttpServer {
     // Most connections served at once; a connection beyond it is answered 503 and closed (not
     // just closed: an SDK then reports why). Zero: no cap.
     size_t max_connections = 4096;
+    // Watch the connection while a handler runs and report the client's close through
+    // RequestContext::client (plaintext only), for long-polls whose answer must not go to a
+    // client that has left (the Runtime API's /next). The server then writes no answer. Bytes
+    // the client sends meanwhile end the watch; they are read once the handler is done.
+    bool watch_client_close = false;
     // A TLS server context (core/tls/server_context.h) to serve HTTPS with; null serves
     // plaintext HTTP. Shared: it must stay unchanged while the server runs.
     std::shared_ptr<boost::asio::ssl::context> tls = nullptr;

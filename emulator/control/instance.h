@@ -115,8 +115,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
   // Waits until there is an event for the runtime. Unavailable when the instance is going away.
   // One /next waits at a time: a newer call replaces a waiting one, which then ends with
   // FailedPrecondition (a runtime that reconnected must not have its event handed to the poll
-  // it left behind, and two waiters must not keep waking each other).
-  boost::asio::awaitable<absl::StatusOr<std::shared_ptr<Invocation>>> NextEvent();
+  // it left behind, and two waiters must not keep waking each other). Cancelled when `client`
+  // (may be null) goes while waiting: the event then waits for the runtime's next /next.
+  boost::asio::awaitable<absl::StatusOr<std::shared_ptr<Invocation>>> NextEvent(
+      std::shared_ptr<http::ClientWatch> client = nullptr);
   // `too_large`: the body was over the HTTP limit and was not read.
   PostStatus PostResponse(const std::string& request_id, std::string body, bool too_large = false);
   PostStatus PostError(const std::string& request_id, const std::string& error_type,

@@ -73,7 +73,7 @@ asio::awaitable<http::Response> HandleRuntimeApi(std::shared_ptr<Instance> insta
                       "State transition from Invoking to Next is not allowed: the current "
                       "invocation has no answer yet");
     }
-    absl::StatusOr<std::shared_ptr<Invocation>> next = co_await instance->NextEvent();
+    absl::StatusOr<std::shared_ptr<Invocation>> next = co_await instance->NextEvent(context.client);
     if (absl::IsFailedPrecondition(next.status())) {
       co_return Error(request, 403, "InvalidStateTransition",
                       "State transition from Next to Next is not allowed: a newer "

@@ -2,7 +2,10 @@
 // (FakeProcessLauncher starts no process), so every protocol edge can be reached.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <future>
@@ -184,6 +187,53 @@ TEST_F(RuntimeApiTest, ASecondConcurrentNextReplacesTheFirstWhichIs403) {
           .status,
       202);
   EXPECT_EQ(second_invoke.get().body, "2");
+}
+
+TEST_F(RuntimeApiTest, AnEventIsNotHandedToAPollWhoseRuntimeHasClosedTheConnection) {
+  auto first_invoke = InvokeAsync("fn");
+  auto runtime = Runtime(1);
+  const HttpResult next = runtime->Get(kNext);
+  ASSERT_EQ(runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"),
+                          "{}")
+                .status,
+            202);
+  EXPECT_EQ(first_invoke.get().status, 200);
+
+  // A runtime polls, then closes the connection while the poll waits.
+  {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(launcher().RuntimeApiPort(1));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    const std::string get = std::string("GET ") + kNext + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(::send(fd, get.data(), get.size(), MSG_NOSIGNAL), static_cast<ssize_t>(get.size()));
+    ::close(fd);
+  }
+  // A request on another connection, answered after the server has seen that close (it came
+  // first).
+  EXPECT_EQ(HttpClient(launcher().RuntimeApiPort(1), TestTimeout())
+                .Get("/2018-06-01/runtime/unknown")
+                .status,
+            404);
+  // Then an event, assigned to the instance before its runtime polls again: an Event invoke is
+  // answered once queued, and the queued event is assigned on the emulator thread before
+  // anything posted after it runs.
+  ASSERT_EQ(emu_->Invoke("fn", R"({"n":2})", {{"X-Amz-Invocation-Type", "Event"}}).status, 202);
+  emu_->RunOnLoop([] {});
+
+  // The event waits for a runtime that is there.
+  const HttpResult delivered = runtime->Get(kNext);
+  ASSERT_EQ(delivered.status, 200) << delivered.error << delivered.body;
+  EXPECT_EQ(delivered.body, R"({"n":2})");
+  EXPECT_EQ(
+      runtime->Post(InvocationPath(delivered.Header("Lambda-Runtime-Aws-Request-Id"), "response"),
+                    "2")
+          .status,
+      202);
+  EXPECT_TRUE(emu_->WaitForEvent("invoke.async_done", "fn").ok());
 }
 
 TEST_F(RuntimeApiTest, FunctionErrorIsUnhandledWithTheRuntimesBody) {
