@@ -16,6 +16,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <chrono>
@@ -343,6 +344,40 @@ TEST_F(HttpServerTest, ConnectionsOverTheCapAreAnswered503AndClosed) {
   // The server closed `second` before its EOF reached the client: its slot is free.
   thaw::testing::HttpClient fourth(port(), thaw::testing::TestTimeout());
   EXPECT_EQ(fourth.Get("/4").status, 200);
+}
+
+TEST_F(HttpServerTest, AWatchingHandlerLearnsItsClientHasGoneAndTheConnectionIsClosed) {
+  HttpServer::Options options;
+  options.watch_client_close = true;
+  std::promise<void> started;
+  std::promise<bool> saw_gone;
+  Start(
+      [&](Request& request, const RequestContext& context) -> asio::awaitable<Response> {
+        auto timer = std::make_shared<asio::steady_timer>(
+            co_await asio::this_coro::executor, std::chrono::steady_clock::time_point::max());
+        context.client->OnGone([timer] { timer->cancel(); });
+        started.set_value();
+        boost::system::error_code ec;
+        co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        saw_gone.set_value(context.client->gone());
+        co_return MakeResponse(request, 200, "nobody reads this", "text/plain");
+      },
+      options);
+  size_t baseline = 0;
+  RunOnIo([&] { baseline = OpenDescriptors(); });
+  {
+    RawClient client;
+    ASSERT_TRUE(client.Connect(port()));
+    ASSERT_TRUE(client.Send("GET /poll HTTP/1.1\r\nHost: x\r\n\r\n"));
+    started.get_future().wait();
+  }
+  auto gone = saw_gone.get_future();
+  ASSERT_EQ(gone.wait_for(thaw::testing::TestTimeout()), std::future_status::ready);
+  EXPECT_TRUE(gone.get());
+  // The session ended as the handler returned: its socket is closed.
+  size_t after = 0;
+  RunOnIo([&] { after = OpenDescriptors(); });
+  EXPECT_EQ(after, baseline);
 }
 
 TEST(IsValidFieldValueTest, RefusesWhatCouldEndOrCorruptAField) {
