@@ -62,9 +62,9 @@ using Handler = std::function<boost::asio::awaitable<Response>(Request&, const R
 // response.
 //
 // What the server answers itself, always closing the connection after (bodies are
-// protocol-neutral JSON, {"message": "..."}; the handler never sees these requests):
-//   400  a malformed request line, header or chunked body;
-//   431  a header over Options::header_limit;
+// protocol-neutral JSON, {"message": "..."}):
+//   400  a malformed request line, header or chunked body (the handler never sees it);
+//   431  a header over Options::header_limit (nor this);
 //   500  the handler threw (the exception is logged to stderr; it never leaves the server);
 //   503  a connection over Options::max_connections, answered without reading its request.
 // Where the client may still be sending (400, 431, 503, and the handler's answer to a body over
