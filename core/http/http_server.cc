@@ -1,7 +1,9 @@
 #include "core/http/http_server.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -9,139 +11,366 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <exception>
 #include <limits>
 #include <list>
+#include <optional>
 #include <type_traits>
 
 #include "absl/status/status.h"
+#include "core/json_text.h"
 
 namespace thaw::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
+using Duration = std::chrono::steady_clock::duration;
 
 struct HttpServer::State {
   State(asio::io_context& io, Handler h, Options o)
-      : acceptor(io), handler(std::move(h)), options(o) {}
+      : acceptor(io), accept_backoff(io), handler(std::move(h)), options(std::move(o)) {}
   tcp::acceptor acceptor;
+  // Waits between accept attempts while accepting fails (descriptors exhausted).
+  asio::steady_timer accept_backoff;
   Handler handler;
   Options options;
+  // The bound port, set once listening.
+  uint16_t port = 0;
   bool closed = false;
+  // Accepting fails since the last success (so it is logged once per episode).
+  bool accept_failing = false;
   // Open connections, so Close() can end them. Entries are removed when a session ends.
   std::list<std::shared_ptr<tcp::socket>> sockets;
+  // Sessions serving requests (not the ones being refused over max_connections).
+  size_t serving = 0;
 };
 
 namespace {
 
-// Most bytes read and dropped after refusing an oversized body.
+// Most bytes read and dropped after refusing a request, while lingering.
 constexpr size_t kMaxDrain = 256 * 1024 * 1024;
+// How long the accept loop waits before retrying after a failure (EMFILE, ENFILE, ENOBUFS):
+// retrying at once would spin, since the pending connection keeps the listener readable.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);
+// Longest a lingering close waits for the client to stop sending.
+constexpr auto kLingerTimeout = std::chrono::seconds(10);
+
+// Closes a connection's socket when the operation it guards outlives its time, so that operation
+// and its session end with an error. Arm() replaces any earlier deadline. Confined to the
+// session's io thread; the pending timer holds its own references, so the watchdog may go first.
+class Watchdog {
+ public:
+  explicit Watchdog(std::shared_ptr<tcp::socket> socket)
+      : shared_(std::make_shared<Shared>(Shared{std::move(socket), 0})),
+        timer_(shared_->socket->get_executor()) {}
+
+  // Arms for `timeout` from now; a zero timeout disarms.
+  void Arm(Duration timeout) {
+    const uint64_t generation = ++shared_->generation;
+    timer_.cancel();
+    if (timeout <= Duration::zero()) return;
+    timer_.expires_after(timeout);
+    // The generation check: a wait that had already expired when re-armed still completes with
+    // success, and must not close the connection the new deadline guards.
+    timer_.async_wait([shared = shared_, generation](const boost::system::error_code& ec) {
+      if (ec || shared->generation != generation) return;
+      beast::error_code ignored;
+      shared->socket->close(ignored);
+    });
+  }
+  void Disarm() { Arm(Duration::zero()); }
+
+ private:
+  struct Shared {
+    std::shared_ptr<tcp::socket> socket;
+    uint64_t generation;
+  };
+  std::shared_ptr<Shared> shared_;
+  asio::steady_timer timer_;
+};
+
+// The server's own answer (not the handler's), in a protocol-neutral JSON shape.
+Response ServerAnswer(beast::http::status status, const std::string& message) {
+  Response response{status, 11};
+  response.set(beast::http::field::content_type, "application/json");
+  response.keep_alive(false);
+  response.body() = JsonText(nlohmann::json{{"message", message}});
+  return response;
+}
+
+// What the server answers when reading a request failed with `ec`; nullopt when it just closes
+// (the client went away, or the connection timed out).
+std::optional<Response> AnswerForReadError(const beast::error_code& ec,
+                                           const HttpServer::State& state) {
+  if (ec == beast::http::error::header_limit) {
+    return ServerAnswer(beast::http::status::request_header_fields_too_large,
+                        "Request header fields too large (over " +
+                            std::to_string(state.options.header_limit) + " bytes)");
+  }
+  if (ec == beast::http::error::end_of_stream || ec == beast::http::error::partial_message) {
+    return std::nullopt;
+  }
+  if (ec.category() == beast::http::make_error_code(beast::http::error::bad_method).category()) {
+    return ServerAnswer(beast::http::status::bad_request, "Bad Request: " + ec.message());
+  }
+  return std::nullopt;
+}
+
+// Watches a plaintext connection for the client's close while a handler runs.
+struct CloseWatch {
+  std::shared_ptr<ClientWatch> client;
+  tcp::socket* socket;  // Valid while active.
+  bool active = true;
+};
+
+void AwaitClose(std::shared_ptr<CloseWatch> watch) {
+  watch->socket->async_wait(tcp::socket::wait_read, [watch](const boost::system::error_code& ec) {
+    if (ec || !watch->active) return;
+    char byte;
+    const ssize_t n = ::recv(watch->socket->native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      watch->active = false;
+      watch->client->MarkGone();
+    } else if (n < 0) {
+      AwaitClose(std::move(watch));  // Readable, then not: wait again.
+    }
+    // n > 0: the client sent more; it is read after the handler, so the watch ends (waiting
+    // again would wake at once, forever).
+  });
+}
+
+void LogHandlerFailure(const HttpServer::State& state, const char* what) {
+  std::fprintf(stderr, "thaw: http server on port %u: a request failed: %s\n",
+               static_cast<unsigned>(state.port), what);
+}
+
+// Lingering close: drains what the client is still sending (up to kMaxDrain, for at most
+// kLingerTimeout or the idle timeout), so it gets to read our answer instead of a reset. Over TLS
+// the read side must stay a TLS stream, so only plaintext half-closes first; a TLS client closes
+// once it has read the `Connection: close` answer.
+template <typename Stream>
+asio::awaitable<void> Linger(const HttpServer::State& state, Stream& stream, tcp::socket& socket,
+                             Watchdog& watchdog) {
+  beast::error_code ec;
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+  }
+  Duration limit = kLingerTimeout;
+  if (state.options.idle_timeout > Duration::zero()) {
+    limit = std::min<Duration>(limit, state.options.idle_timeout);
+  }
+  watchdog.Arm(limit);
+  std::array<char, 64 * 1024> sink;
+  size_t drained = 0;
+  while (!ec && drained < kMaxDrain) {
+    drained += co_await stream.async_read_some(asio::buffer(sink),
+                                               asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+// Writes `response` (which closes the connection), then lingers when the client may still be
+// sending: a request left unread (in part) would otherwise make the close a reset.
+template <typename Stream>
+asio::awaitable<void> AnswerAndClose(const HttpServer::State& state, Stream& stream,
+                                     tcp::socket& socket, Watchdog& watchdog, Response response,
+                                     bool linger = true) {
+  response.keep_alive(false);
+  response.prepare_payload();
+  beast::error_code ec;
+  watchdog.Arm(state.options.idle_timeout);
+  co_await beast::http::async_write(stream, response,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec && linger) co_await Linger(state, stream, socket, watchdog);
+}
 
 // Serves requests on `stream` (a TCP socket, or a TLS stream over `socket`) until either side
 // ends the connection.
 template <typename Stream>
-asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tcp::socket& socket) {
+asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tcp::socket& socket,
+                                    Watchdog& watchdog) {
   beast::flat_buffer buffer;
   beast::error_code ec;
+  const Duration idle = state.options.idle_timeout;
   while (!state.closed) {
     beast::http::request_parser<beast::http::string_body> parser;
     // No limit while reading the header (Beast would fail the header on a large
     // Content-Length); the limit is applied below, so an oversized request still gets an answer.
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    parser.header_limit(64 * 1024);
+    parser.header_limit(static_cast<std::uint32_t>(
+        std::min<size_t>(state.options.header_limit, std::numeric_limits<std::uint32_t>::max())));
+    // The whole header must arrive within the idle timeout: between requests, and while one is
+    // trickling in.
+    watchdog.Arm(idle);
     co_await beast::http::async_read_header(stream, buffer, parser,
                                             asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
+    if (ec) {
+      if (auto answer = AnswerForReadError(ec, state)) {
+        co_await AnswerAndClose(state, stream, socket, watchdog, *std::move(answer));
+      }
+      break;
+    }
     RequestContext context;
     const auto length = parser.content_length();
     if (length && *length > state.options.body_limit) {
       context.body_too_large = true;
     } else {
       parser.body_limit(state.options.body_limit);
+      watchdog.Arm(idle);
       co_await beast::http::async_read(stream, buffer, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
       if (ec == beast::http::error::body_limit) {
         context.body_too_large = true;
       } else if (ec) {
+        if (auto answer = AnswerForReadError(ec, state)) {
+          co_await AnswerAndClose(state, stream, socket, watchdog, *std::move(answer));
+        }
         break;
       }
     }
+    // Handlers may wait as long as they like (long-polls): no deadline while they run.
+    watchdog.Disarm();
     Request request = parser.release();
-    Response response = co_await state.handler(request, context);
-    if (context.body_too_large) response.keep_alive(false);
-    response.prepare_payload();
-    const bool keep_alive = response.keep_alive();
-    if (state.closed) break;
-    co_await beast::http::async_write(stream, response,
-                                      asio::redirect_error(asio::use_awaitable, ec));
-    if (!ec && context.body_too_large) {
-      // Lingering close: drain what the client is still sending, so it gets to read our answer
-      // instead of a reset. Over TLS the read side must stay a TLS stream, so only plaintext
-      // half-closes first; a TLS client closes once it has read the `Connection: close` answer.
-      if constexpr (std::is_same_v<Stream, tcp::socket>) {
-        socket.shutdown(tcp::socket::shutdown_send, ec);
+    std::shared_ptr<CloseWatch> close_watch;
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      if (state.options.watch_client_close) {
+        close_watch = std::make_shared<CloseWatch>(CloseWatch{context.client, &socket});
+        AwaitClose(close_watch);
       }
-      std::array<char, 64 * 1024> sink;
-      size_t drained = 0;
-      while (!ec && drained < kMaxDrain) {
-        drained += co_await stream.async_read_some(asio::buffer(sink),
-                                                   asio::redirect_error(asio::use_awaitable, ec));
-      }
+    }
+    std::optional<Response> answered;
+    try {
+      answered = co_await state.handler(request, context);
+    } catch (const std::exception& e) {
+      LogHandlerFailure(state, e.what());
+    } catch (...) {
+      LogHandlerFailure(state, "unknown exception");
+    }
+    if (close_watch) {
+      close_watch->active = false;
+      socket.cancel(ec);
+      ec = {};
+    }
+    if (state.closed || context.client->gone()) break;
+    if (!answered) {
+      co_await AnswerAndClose(
+          state, stream, socket, watchdog,
+          ServerAnswer(beast::http::status::internal_server_error, "Internal server error"),
+          /*linger=*/false);
       break;
     }
+    Response& response = *answered;
+    if (context.body_too_large) {
+      co_await AnswerAndClose(state, stream, socket, watchdog, std::move(response));
+      break;
+    }
+    response.prepare_payload();
+    const bool keep_alive = response.keep_alive();
+    watchdog.Arm(idle);
+    co_await beast::http::async_write(stream, response,
+                                      asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !keep_alive) break;
   }
 }
 
 // Owns one connection: `stream` is the TCP socket `*it` itself, or the TLS stream over it.
+// `refuse`: the connection is over Options::max_connections and is answered 503 at once.
+// Whatever happens inside, the socket is closed and its entry removed when the session ends.
 template <typename Stream>
 asio::awaitable<void> Session(std::shared_ptr<HttpServer::State> state,
                               std::list<std::shared_ptr<tcp::socket>>::iterator it,
-                              std::shared_ptr<Stream> stream) {
+                              std::shared_ptr<Stream> stream, bool refuse) {
   std::shared_ptr<tcp::socket> socket = *it;
-  bool ready = true;
-  if constexpr (!std::is_same_v<Stream, tcp::socket>) {
-    beast::error_code ec;
-    co_await stream->async_handshake(asio::ssl::stream_base::server,
-                                     asio::redirect_error(asio::use_awaitable, ec));
-    ready = !ec;
+  Watchdog watchdog(socket);
+  try {
+    bool ready = true;
+    if constexpr (!std::is_same_v<Stream, tcp::socket>) {
+      beast::error_code ec;
+      watchdog.Arm(state->options.idle_timeout);
+      co_await stream->async_handshake(asio::ssl::stream_base::server,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+      ready = !ec;
+    }
+    if (ready && refuse) {
+      co_await AnswerAndClose(
+          *state, *stream, *socket, watchdog,
+          ServerAnswer(beast::http::status::service_unavailable,
+                       "Service Unavailable: too many connections (the server's limit is " +
+                           std::to_string(state->options.max_connections) + ")"));
+    } else if (ready) {
+      co_await ServeRequests(*state, *stream, *socket, watchdog);
+    }
+  } catch (const std::exception& e) {
+    LogHandlerFailure(*state, e.what());
+  } catch (...) {
+    LogHandlerFailure(*state, "unknown exception");
   }
-  if (ready) co_await ServeRequests(*state, *stream, *socket);
+  watchdog.Disarm();
   beast::error_code ignored;
   socket->shutdown(tcp::socket::shutdown_send, ignored);
   socket->close(ignored);
+  if (!refuse) --state->serving;
   if (!state->closed) state->sockets.erase(it);
 }
 
+// Starts a session for `accepted`, which the server's list holds from now on.
+void StartSession(const std::shared_ptr<HttpServer::State>& state, tcp::socket accepted,
+                  bool refuse) {
+  const auto executor = state->acceptor.get_executor();
+  if (!refuse) ++state->serving;
+  if (state->options.tls) {
+    auto stream =
+        std::make_shared<asio::ssl::stream<tcp::socket>>(std::move(accepted), *state->options.tls);
+    // The list holds the TCP socket inside the stream (aliasing: it keeps the stream alive).
+    state->sockets.push_front(std::shared_ptr<tcp::socket>(stream, &stream->next_layer()));
+    asio::co_spawn(executor, Session(state, state->sockets.begin(), std::move(stream), refuse),
+                   asio::detached);
+  } else {
+    auto socket = std::make_shared<tcp::socket>(std::move(accepted));
+    state->sockets.push_front(socket);
+    asio::co_spawn(executor, Session(state, state->sockets.begin(), std::move(socket), refuse),
+                   asio::detached);
+  }
+}
+
 asio::awaitable<void> Accept(std::shared_ptr<HttpServer::State> state) {
+  const unsigned port = state->port;
   while (!state->closed) {
     beast::error_code ec;
     tcp::socket accepted(state->acceptor.get_executor());
     co_await state->acceptor.async_accept(accepted, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || state->closed) break;
     if (ec) {
-      if (ec == asio::error::operation_aborted || state->closed) break;
-      continue;  // e.g. EMFILE: keep serving the connections we have.
+      // E.g. EMFILE: the connections we have are served on; new ones wait in the backlog until
+      // a retry succeeds.
+      if (state->options.on_accept_error) state->options.on_accept_error(ec);
+      if (!state->accept_failing) {
+        state->accept_failing = true;
+        std::fprintf(stderr,
+                     "thaw: http server on port %u cannot accept connections (%s); retrying "
+                     "every %lld ms\n",
+                     port, ec.message().c_str(), static_cast<long long>(kAcceptBackoff.count()));
+      }
+      state->accept_backoff.expires_after(kAcceptBackoff);
+      co_await state->accept_backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (state->accept_failing) {
+      state->accept_failing = false;
+      std::fprintf(stderr, "thaw: http server on port %u accepts connections again\n", port);
     }
     accepted.set_option(tcp::no_delay(true), ec);
-    const auto executor = state->acceptor.get_executor();
-    if (state->options.tls) {
-      auto stream = std::make_shared<asio::ssl::stream<tcp::socket>>(std::move(accepted),
-                                                                     *state->options.tls);
-      // The list holds the TCP socket inside the stream (aliasing: it keeps the stream alive).
-      state->sockets.push_front(std::shared_ptr<tcp::socket>(stream, &stream->next_layer()));
-      asio::co_spawn(executor, Session(state, state->sockets.begin(), std::move(stream)),
-                     asio::detached);
-    } else {
-      auto socket = std::make_shared<tcp::socket>(std::move(accepted));
-      state->sockets.push_front(socket);
-      asio::co_spawn(executor, Session(state, state->sockets.begin(), std::move(socket)),
-                     asio::detached);
-    }
+    const size_t cap = state->options.max_connections;
+    StartSession(state, std::move(accepted), /*refuse=*/cap != 0 && state->serving >= cap);
   }
 }
 
@@ -165,6 +394,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Listen(asio::io_context&
                                   ec.message());
   }
   const uint16_t bound = state->acceptor.local_endpoint().port();
+  state->port = bound;
   asio::co_spawn(io, Accept(state), asio::detached);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(state), bound));
 }
@@ -181,6 +411,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Serve(asio::io_context& 
   }
   const auto local = state->acceptor.local_endpoint(ec);
   if (ec) return absl::InvalidArgumentError("not a listening socket: " + ec.message());
+  state->port = local.port();
   asio::co_spawn(io, Accept(state), asio::detached);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(state), local.port()));
 }
@@ -192,6 +423,7 @@ void HttpServer::Close() {
   state_->closed = true;
   beast::error_code ignored;
   state_->acceptor.close(ignored);
+  state_->accept_backoff.cancel();
   for (auto& socket : state_->sockets) {
     socket->shutdown(tcp::socket::shutdown_both, ignored);
     socket->close(ignored);
@@ -206,6 +438,24 @@ Response MakeResponse(const Request& request, unsigned status, std::string body,
   if (!content_type.empty()) response.set(beast::http::field::content_type, content_type);
   response.body() = std::move(body);
   return response;
+}
+
+void ClientWatch::OnGone(std::function<void()> on_gone) {
+  on_gone_ = std::move(on_gone);
+  if (gone_ && on_gone_) std::exchange(on_gone_, nullptr)();
+}
+
+void ClientWatch::MarkGone() {
+  gone_ = true;
+  if (on_gone_) std::exchange(on_gone_, nullptr)();
+}
+
+bool IsValidFieldValue(std::string_view value) {
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && byte != '\t') || byte == 0x7f) return false;
+  }
+  return true;
 }
 
 }  // namespace thaw::http

@@ -214,12 +214,9 @@ asio::awaitable<absl::StatusOr<InvokeResult>> ControlPlane::Invoke(InvokeRequest
 
   auto inv = std::make_shared<Invocation>(io_.get_executor());
   if (!request.client_context.empty()) {
-    std::string decoded;
-    if (!Base64Decode(request.client_context, decoded) || !nlohmann::json::accept(decoded)) {
-      co_return AwsError("InvalidRequestContentException",
-                         "Client context must be a valid Base64-encoded JSON object.");
-    }
-    inv->client_context_json = std::move(decoded);
+    absl::StatusOr<std::string> context = ClientContextForRuntime(request.client_context);
+    if (!context.ok()) co_return context.status();
+    inv->client_context_json = *std::move(context);
   }
   inv->request = std::move(request);
   inv->request_id = NewRequestId();
@@ -661,6 +658,31 @@ std::string ControlPlane::MetricsText() const {
     }
   }
   return out.str();
+}
+
+absl::StatusOr<std::string> ClientContextForRuntime(std::string_view base64) {
+  std::string decoded;
+  nlohmann::json context;
+  if (Base64Decode(base64, decoded)) {
+    context = nlohmann::json::parse(decoded, nullptr, /*allow_exceptions=*/false);
+  }
+  if (!context.is_object()) {
+    return AwsError("InvalidRequestContentException",
+                    "Client context must be a valid Base64-encoded JSON object.");
+  }
+  // Compact JSON escapes every control character but DEL (0x7f), which can only be inside a
+  // string there, so its JSON escape keeps the text the same JSON.
+  std::string text = JsonText(context);
+  std::string escaped;
+  escaped.reserve(text.size());
+  for (const char c : text) {
+    if (c == '\x7f') {
+      escaped += "\\u007f";
+    } else {
+      escaped += c;
+    }
+  }
+  return escaped;
 }
 
 }  // namespace thaw

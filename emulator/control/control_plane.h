@@ -173,6 +173,13 @@ class ControlPlane : public Instance::Owner {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
+// The X-Amz-Client-Context header (base64 of a JSON object) as the runtime gets it in
+// Lambda-Runtime-Client-Context: decoded and re-encoded as compact JSON on one line, with no
+// control character, so nothing from the caller can end or add a header field there.
+// InvalidArgument (AWS InvalidRequestContentException, 400) when it is not base64 of a JSON
+// object. Pure; thread-safe.
+absl::StatusOr<std::string> ClientContextForRuntime(std::string_view base64);
+
 }  // namespace thaw
 
 #endif  // THAW_EMULATOR_CONTROL_CONTROL_PLANE_H_

@@ -94,7 +94,13 @@ absl::Status Instance::Start(std::shared_ptr<Invocation> first, Placement placem
         }
         co_return co_await HandleRuntimeApi(std::move(self), request, context);
       },
-      http::HttpServer::Options{.body_limit = 7 * 1024 * 1024});
+      // No idle timeout and no cap: the runtime's connection sits idle on /next for as long as
+      // the instance is kept, and the listener is the runtime's alone. A /next whose runtime
+      // has closed the connection gives up, so its event goes to the runtime's next /next.
+      http::HttpServer::Options{.body_limit = 7 * 1024 * 1024,
+                                .idle_timeout = std::chrono::milliseconds::zero(),
+                                .max_connections = 0,
+                                .watch_client_close = true});
   if (!server.ok()) return server.status();
   runtime_api_ = *std::move(server);
   runtime_api_address_ = std::move(placement.runtime_api_address);
@@ -196,7 +202,11 @@ void Instance::Thaw() {
   ledger_.Append(id_, function_.name, kinds::kInstanceThawed);
 }
 
-asio::awaitable<std::shared_ptr<Invocation>> Instance::NextEvent() {
+asio::awaitable<absl::StatusOr<std::shared_ptr<Invocation>>> Instance::NextEvent(
+    std::shared_ptr<http::ClientWatch> client) {
+  const uint64_t call = ++next_calls_;
+  // Wakes a /next already waiting, which sees it has been replaced.
+  next_wake_.cancel();
   if (state_ == State::kInitializing) {
     init_timer_.cancel();
     init_ms_ = MsSince(spawned_at_);
@@ -209,9 +219,15 @@ asio::awaitable<std::shared_ptr<Invocation>> Instance::NextEvent() {
       owner_.OnAvailable(*this);
     }
   }
+  // A runtime that closes the connection while waiting ends the wait.
+  if (client) {
+    client->OnGone([weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->next_wake_.cancel();
+    });
+  }
   // A stopping instance gets no more events, but its /next is not answered either: as in
   // Lambda, the runtime learns of the end from SIGTERM.
-  while (state_ != State::kGone &&
+  while (call == next_calls_ && !(client && client->gone()) && state_ != State::kGone &&
          (state_ == State::kStopping || !current_ || current_->delivered)) {
     // The runtime waits with no event: freeze it until one comes.
     if (!current_ && state_ != State::kStopping) Freeze();
@@ -219,7 +235,12 @@ asio::awaitable<std::shared_ptr<Invocation>> Instance::NextEvent() {
     boost::system::error_code ec;
     co_await next_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  if (state_ == State::kGone) co_return nullptr;
+  if (client) client->OnGone(nullptr);
+  if (call != next_calls_) {
+    co_return absl::FailedPreconditionError("a newer /next replaced this one");
+  }
+  if (client && client->gone()) co_return absl::CancelledError("the runtime closed the connection");
+  if (state_ == State::kGone) co_return absl::UnavailableError("the instance is gone");
   Thaw();
   Deliver();
   co_return current_;

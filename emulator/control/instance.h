@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "core/http/http_server.h"
 #include "core/ledger.h"
 #include "emulator/config/thaw_config.h"
@@ -114,8 +115,13 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::string function_arn() const;
 
   // Runtime API operations (see runtime_api.h for the HTTP side).
-  // Waits until there is an event for the runtime; returns null when the instance is going away.
-  boost::asio::awaitable<std::shared_ptr<Invocation>> NextEvent();
+  // Waits until there is an event for the runtime. Unavailable when the instance is going away.
+  // One /next waits at a time: a newer call replaces a waiting one, which then ends with
+  // FailedPrecondition (a runtime that reconnected must not have its event handed to the poll
+  // it left behind, and two waiters must not keep waking each other). Cancelled when `client`
+  // (may be null) goes while waiting: the event then waits for the runtime's next /next.
+  boost::asio::awaitable<absl::StatusOr<std::shared_ptr<Invocation>>> NextEvent(
+      std::shared_ptr<http::ClientWatch> client = nullptr);
   // `too_large`: the body was over the HTTP limit and was not read.
   PostStatus PostResponse(const std::string& request_id, std::string body, bool too_large = false);
   PostStatus PostError(const std::string& request_id, const std::string& error_type,
@@ -160,6 +166,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   // Request ids this instance answered, newest last, so a repeated answer is a state error.
   std::string last_answered_id_;
   boost::asio::steady_timer next_wake_;
+  // Counts NextEvent() calls; only the newest may wait and receive an event.
+  uint64_t next_calls_ = 0;
   std::chrono::steady_clock::time_point spawned_at_;
   double init_ms_ = -1;
   bool cold_ = true;

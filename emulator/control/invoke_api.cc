@@ -63,6 +63,15 @@ boost::asio::awaitable<InvokeAnswer> CallInvoke(ControlPlane& control, InvokeCal
                       api_request_id);
   }
 
+  // Checked here, not only when the event reaches an instance: an Event invoke is answered 202
+  // before that, and its caller would never see the 400.
+  if (!call.client_context.empty()) {
+    if (absl::StatusOr<std::string> context = ClientContextForRuntime(call.client_context);
+        !context.ok()) {
+      co_return Refused(context.status(), api_request_id);
+    }
+  }
+
   InvokeAnswer answer;
   if (type == "DryRun") {
     answer.status = 204;

@@ -73,16 +73,28 @@ asio::awaitable<http::Response> HandleRuntimeApi(std::shared_ptr<Instance> insta
                       "State transition from Invoking to Next is not allowed: the current "
                       "invocation has no answer yet");
     }
-    std::shared_ptr<Invocation> inv = co_await instance->NextEvent();
-    if (!inv)
+    absl::StatusOr<std::shared_ptr<Invocation>> next = co_await instance->NextEvent(context.client);
+    if (absl::IsFailedPrecondition(next.status())) {
+      co_return Error(request, 403, "InvalidStateTransition",
+                      "State transition from Next to Next is not allowed: a newer "
+                      "invocation/next replaced this one (one runtime polls for one event)");
+    }
+    if (!next.ok()) {
       co_return Error(request, 500, "Runtime.Unknown", "The execution environment is gone.");
+    }
+    const std::shared_ptr<Invocation> inv = *std::move(next);
     http::Response response = http::MakeResponse(request, 200, inv->request.payload);
-    response.set("Lambda-Runtime-Aws-Request-Id", inv->request_id);
-    response.set("Lambda-Runtime-Deadline-Ms", std::to_string(inv->deadline_epoch_ms));
-    response.set("Lambda-Runtime-Invoked-Function-Arn", instance->function_arn());
-    response.set("Lambda-Runtime-Trace-Id", inv->trace_id);
+    // Every value is made or checked by thaw (the client context by ClientContextForRuntime);
+    // this is the last line: a value that could end the field is left out, never written.
+    const auto set = [&response](std::string_view name, const std::string& value) {
+      if (http::IsValidFieldValue(value)) response.set(name, value);
+    };
+    set("Lambda-Runtime-Aws-Request-Id", inv->request_id);
+    set("Lambda-Runtime-Deadline-Ms", std::to_string(inv->deadline_epoch_ms));
+    set("Lambda-Runtime-Invoked-Function-Arn", instance->function_arn());
+    set("Lambda-Runtime-Trace-Id", inv->trace_id);
     if (!inv->client_context_json.empty()) {
-      response.set("Lambda-Runtime-Client-Context", inv->client_context_json);
+      set("Lambda-Runtime-Client-Context", inv->client_context_json);
     }
     co_return response;
   }

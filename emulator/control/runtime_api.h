@@ -11,7 +11,10 @@ namespace thaw {
 class Instance;
 
 // The Runtime API (/2018-06-01) as one instance's runtime sees it:
-//   GET  /runtime/invocation/next            long-polls for the next event
+//   GET  /runtime/invocation/next            long-polls for the next event; 403
+//                                            InvalidStateTransition while the runtime holds an
+//                                            unanswered event, or once a newer /next (on any
+//                                            connection) replaced this waiting one
 //   POST /runtime/invocation/{id}/response   202; 400 InvalidRequestID; 403; 413
 //   POST /runtime/invocation/{id}/error      202 (Lambda-Runtime-Function-Error-Type honoured)
 //   POST /runtime/init/error                 202; 403 once init is over

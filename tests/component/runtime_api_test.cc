@@ -2,8 +2,12 @@
 // (FakeProcessLauncher starts no process), so every protocol edge can be reached.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <future>
 
 #include "emulator/control/ids.h"
@@ -139,6 +143,97 @@ TEST_F(RuntimeApiTest, NextWhileHoldingAnUnansweredEventIs403) {
   EXPECT_EQ(second.status, 403);
   runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "{}");
   EXPECT_EQ(invoke.get().status, 200);
+}
+
+TEST_F(RuntimeApiTest, ASecondConcurrentNextReplacesTheFirstWhichIs403) {
+  auto first_invoke = InvokeAsync("fn");
+  auto runtime = Runtime(1);
+  const HttpResult next = runtime->Get(kNext);
+  ASSERT_EQ(runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"),
+                          "{}")
+                .status,
+            202);
+  EXPECT_EQ(first_invoke.get().status, 200);
+
+  // Two polls at once, on two connections, with no event (a runtime that reconnected and left
+  // its old poll behind): the newer one is kept, the older one is answered at once.
+  std::promise<HttpResult> first_answer;
+  std::atomic<bool> answered{false};
+  auto poll = [&] {
+    HttpClient client(launcher().RuntimeApiPort(1), TestTimeout());
+    HttpResult result = client.Get(kNext);
+    if (!answered.exchange(true)) first_answer.set_value(result);
+    return result;
+  };
+  auto a = std::async(std::launch::async, poll);
+  auto b = std::async(std::launch::async, poll);
+  auto replaced = first_answer.get_future();
+  ASSERT_EQ(replaced.wait_for(TestTimeout()), std::future_status::ready) << "no poll was answered";
+  const HttpResult older = replaced.get();
+  EXPECT_EQ(older.status, 403) << older.body;
+  EXPECT_EQ(nlohmann::json::parse(older.body)["errorType"], "InvalidStateTransition");
+
+  // The next event goes to the poll still waiting, and only to it.
+  auto second_invoke = InvokeAsync("fn", R"({"n":2})");
+  const HttpResult ra = a.get();
+  const HttpResult rb = b.get();
+  EXPECT_EQ((ra.status == 403) + (rb.status == 403), 1);
+  const HttpResult& delivered = ra.status == 403 ? rb : ra;
+  ASSERT_EQ(delivered.status, 200) << delivered.error;
+  EXPECT_EQ(delivered.body, R"({"n":2})");
+  EXPECT_EQ(
+      runtime->Post(InvocationPath(delivered.Header("Lambda-Runtime-Aws-Request-Id"), "response"),
+                    "2")
+          .status,
+      202);
+  EXPECT_EQ(second_invoke.get().body, "2");
+}
+
+TEST_F(RuntimeApiTest, AnEventIsNotHandedToAPollWhoseRuntimeHasClosedTheConnection) {
+  auto first_invoke = InvokeAsync("fn");
+  auto runtime = Runtime(1);
+  const HttpResult next = runtime->Get(kNext);
+  ASSERT_EQ(runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"),
+                          "{}")
+                .status,
+            202);
+  EXPECT_EQ(first_invoke.get().status, 200);
+
+  // A runtime polls, then closes the connection while the poll waits.
+  {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(launcher().RuntimeApiPort(1));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    const std::string get = std::string("GET ") + kNext + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(::send(fd, get.data(), get.size(), MSG_NOSIGNAL), static_cast<ssize_t>(get.size()));
+    ::close(fd);
+  }
+  // A request on another connection, answered after the server has seen that close (it came
+  // first).
+  EXPECT_EQ(HttpClient(launcher().RuntimeApiPort(1), TestTimeout())
+                .Get("/2018-06-01/runtime/unknown")
+                .status,
+            404);
+  // Then an event, assigned to the instance before its runtime polls again: an Event invoke is
+  // answered once queued, and the queued event is assigned on the emulator thread before
+  // anything posted after it runs.
+  ASSERT_EQ(emu_->Invoke("fn", R"({"n":2})", {{"X-Amz-Invocation-Type", "Event"}}).status, 202);
+  emu_->RunOnLoop([] {});
+
+  // The event waits for a runtime that is there.
+  const HttpResult delivered = runtime->Get(kNext);
+  ASSERT_EQ(delivered.status, 200) << delivered.error << delivered.body;
+  EXPECT_EQ(delivered.body, R"({"n":2})");
+  EXPECT_EQ(
+      runtime->Post(InvocationPath(delivered.Header("Lambda-Runtime-Aws-Request-Id"), "response"),
+                    "2")
+          .status,
+      202);
+  EXPECT_TRUE(emu_->WaitForEvent("invoke.async_done", "fn").ok());
 }
 
 TEST_F(RuntimeApiTest, FunctionErrorIsUnhandledWithTheRuntimesBody) {
@@ -282,6 +377,42 @@ TEST_F(RuntimeApiTest, ClientContextIsDecodedForTheRuntime) {
 
 TEST_F(RuntimeApiTest, InvalidClientContextIs400) {
   const HttpResult result = emu_->Invoke("fn", "{}", {{"X-Amz-Client-Context", "%%%"}});
+  EXPECT_EQ(result.status, 400);
+  EXPECT_EQ(result.Header("x-amzn-ErrorType"), "InvalidRequestContentException");
+}
+
+TEST_F(RuntimeApiTest, ClientContextWithLineBreaksReachesTheRuntimeAsOneLineOfJson) {
+  // CR LF is JSON whitespace: copied raw into the /next header it would end the field there
+  // (header injection). Lambda re-encodes the context; so does thaw.
+  const std::string context = "{\r\n\"custom\": {\"k\": \"v\"},\r\nX-Injected: 1\r\n\"a\": 1}";
+  ASSERT_FALSE(nlohmann::json::accept(context));  // Not JSON: refused.
+  EXPECT_EQ(emu_->Invoke("fn", "{}", {{"X-Amz-Client-Context", Base64Encode(context)}}).status,
+            400);
+
+  const std::string spaced = "{\r\n\"custom\": {\"k\": \"v\x7f\"},\r\n\"env\": {}\r\n}";
+  auto invoke = InvokeAsync("fn", "{}", {{"X-Amz-Client-Context", Base64Encode(spaced)}});
+  auto runtime = Runtime(1);
+  const HttpResult next = runtime->Get(kNext);
+  ASSERT_EQ(next.status, 200) << next.error;
+  EXPECT_EQ(next.Header("Lambda-Runtime-Client-Context"), R"({"custom":{"k":"v\u007f"},"env":{}})");
+  EXPECT_EQ(nlohmann::json::parse(next.Header("Lambda-Runtime-Client-Context")),
+            nlohmann::json::parse(spaced));
+  runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "{}");
+  EXPECT_EQ(invoke.get().status, 200);
+}
+
+TEST_F(RuntimeApiTest, ClientContextThatIsNotAJsonObjectIs400) {
+  for (const std::string context : {R"("just a string")", "[1,2]", "42"}) {
+    const HttpResult result =
+        emu_->Invoke("fn", "{}", {{"X-Amz-Client-Context", Base64Encode(context)}});
+    EXPECT_EQ(result.status, 400) << context;
+    EXPECT_EQ(result.Header("x-amzn-ErrorType"), "InvalidRequestContentException") << context;
+  }
+}
+
+TEST_F(RuntimeApiTest, InvalidClientContextOnAnEventInvokeIs400NotQueued) {
+  const HttpResult result = emu_->Invoke(
+      "fn", "{}", {{"X-Amz-Client-Context", "%%%"}, {"X-Amz-Invocation-Type", "Event"}});
   EXPECT_EQ(result.status, 400);
   EXPECT_EQ(result.Header("x-amzn-ErrorType"), "InvalidRequestContentException");
 }
