@@ -10,6 +10,7 @@
 
 #include "core/event_kinds.h"
 #include "core/json_text.h"
+#include "emulator/control/endpoint_hint.h"
 #include "emulator/control/ids.h"
 #include "emulator/control/instance_environment.h"
 #include "emulator/control/runtime_api.h"
@@ -360,6 +361,14 @@ void Instance::Finish(InvokeResult result, const std::string& outcome) {
   attrs.emplace("outcome", final_outcome);
   attrs.emplace("cold", cold_);
   attrs.emplace("max_memory_mb", peak_mb);
+  if (!sandbox_ && !result.function_error.empty()) {
+    // Fail loudly where a sandbox cannot make the real names lead to the fakes.
+    if (std::optional<std::string> hint = RealEndpointHint(result.payload)) {
+      if (!hinted_) std::fprintf(stderr, "thaw: %s: %s\n", function_.name.c_str(), hint->c_str());
+      hinted_ = true;
+      attrs.emplace("hint", *hint);
+    }
+  }
   ledger_.Append(id_, function_.name, kinds::kInvokeEnd, std::move(attrs));
   cold_ = false;
   ++invocations_;

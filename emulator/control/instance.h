@@ -161,6 +161,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   // Before process_: a process goes before its sandbox.
   std::unique_ptr<Sandbox> sandbox_;
   std::unique_ptr<DnsSink> dns_;
+  // The real-endpoint hint (endpoint_hint.h) was said on stderr for this instance.
+  bool hinted_ = false;
   std::unique_ptr<RuntimeProcess> process_;
   std::shared_ptr<Invocation> current_;
   // Request ids this instance answered, newest last, so a repeated answer is a state error.

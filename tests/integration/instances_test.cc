@@ -79,8 +79,8 @@ TEST_F(InstancesTest, ConcurrentInvokesScaleOutToOneInstancePerEvent) {
   constexpr int kConcurrent = 4;
   std::vector<std::future<HttpResult>> calls;
   for (int i = 0; i < kConcurrent; ++i) {
-    calls.push_back(std::async(std::launch::async,
-                               [this] { return emu_->Invoke("sleep", R"({"ms":600})"); }));
+    calls.push_back(
+        std::async(std::launch::async, [this] { return emu_->Invoke("sleep", R"({"ms":600})"); }));
   }
   for (auto& call : calls) EXPECT_EQ(call.get().status, 200);
   const auto spawned = emu_->ledger().Select(
@@ -98,8 +98,8 @@ TEST_F(InstancesTest, ConcurrentInvokesScaleOutToOneInstancePerEvent) {
 TEST_F(InstancesTest, IdleInstanceIsReusedAfterAScaleOut) {
   std::vector<std::future<HttpResult>> calls;
   for (int i = 0; i < 2; ++i) {
-    calls.push_back(std::async(std::launch::async,
-                               [this] { return emu_->Invoke("sleep", R"({"ms":300})"); }));
+    calls.push_back(
+        std::async(std::launch::async, [this] { return emu_->Invoke("sleep", R"({"ms":300})"); }));
   }
   for (auto& call : calls) call.get();
   EXPECT_EQ(emu_->Invoke("sleep", R"({"ms":1})").status, 200);
@@ -152,7 +152,8 @@ TEST_F(InstancesTest, TimeoutKillsTheProcessAndTheNextInvokeGetsANewOne) {
   EXPECT_EQ(gone->attrs["reason"], "timeout");
   const auto second = InvokeJson("sleep", R"({"ms":1})");
   EXPECT_EQ(second["slept_ms"], 1);
-  const auto spawned = emu_->ledger().Select([](const Event& e) { return e.kind == "instance.spawned"; });
+  const auto spawned =
+      emu_->ledger().Select([](const Event& e) { return e.kind == "instance.spawned"; });
   ASSERT_EQ(spawned.size(), 2u);
   EXPECT_NE(spawned[0].attrs["pid"], spawned[1].attrs["pid"]);
   EXPECT_THAT(emu_->logs().Lines(), Contains(HasSubstr("Task timed out after 1.00 seconds")));
@@ -175,8 +176,7 @@ TEST_F(InstancesTest, ExitDuringInitIsRuntimeExitError) {
 }
 
 TEST_F(InstancesTest, OutputIsCapturedAndTheTailIsTheInvocationsLog) {
-  const HttpResult result =
-      emu_->Invoke("print", R"({"lines":500})", {{"X-Amz-Log-Type", "Tail"}});
+  const HttpResult result = emu_->Invoke("print", R"({"lines":500})", {{"X-Amz-Log-Type", "Tail"}});
   ASSERT_EQ(result.status, 200);
   std::string log;
   ASSERT_TRUE(Base64Decode(result.Header("X-Amz-Log-Result"), log));
@@ -202,7 +202,8 @@ TEST_F(InstancesTest, ReportHasInitDurationOnTheColdStartOnly) {
       "ms\tMemory Size: 128 MB\tMax Memory Used: [1-9][0-9]* MB\t";
   EXPECT_THAT(reports[0], MatchesRegex(fields + "Init Duration: [0-9]+\\.[0-9]{2} ms\t"));
   EXPECT_THAT(reports[1], MatchesRegex(fields));
-  EXPECT_THAT(emu_->logs().Lines(), Contains(MatchesRegex("START RequestId: [0-9a-f-]{36} Version: \\$LATEST")));
+  EXPECT_THAT(emu_->logs().Lines(),
+              Contains(MatchesRegex("START RequestId: [0-9a-f-]{36} Version: \\$LATEST")));
 }
 
 TEST_F(InstancesTest, EnvironmentIsBuiltNotInherited) {
@@ -232,11 +233,12 @@ TEST_F(InstancesTest, EnvironmentIsBuiltNotInherited) {
 TEST_F(InstancesTest, LogStreamsAreUniquePerInstance) {
   std::vector<std::future<HttpResult>> calls;
   for (int i = 0; i < 2; ++i) {
-    calls.push_back(std::async(std::launch::async,
-                               [this] { return emu_->Invoke("sleep", R"({"ms":300})"); }));
+    calls.push_back(
+        std::async(std::launch::async, [this] { return emu_->Invoke("sleep", R"({"ms":300})"); }));
   }
   for (auto& call : calls) call.get();
-  const auto spawned = emu_->ledger().Select([](const Event& e) { return e.kind == "instance.spawned"; });
+  const auto spawned =
+      emu_->ledger().Select([](const Event& e) { return e.kind == "instance.spawned"; });
   ASSERT_EQ(spawned.size(), 2u);
   EXPECT_NE(spawned[0].attrs["log_stream"], spawned[1].attrs["log_stream"]);
 }
@@ -269,8 +271,11 @@ TEST_F(InstancesTest, ResponseJustUnderTheLimitPasses) {
 }
 
 TEST_F(InstancesTest, StoppingTheEmulatorLeavesNoProcessBehind) {
-  const auto first = InvokeJson("pid");
-  const int pid = first["pid"];
+  InvokeJson("pid");
+  // The runtime's pid in thaw's namespace (the handler's own is its sandbox's).
+  auto spawned = emu_->WaitForEvent("instance.spawned", "pid");
+  ASSERT_TRUE(spawned.ok()) << spawned.status();
+  const int pid = spawned->attrs["pid"];
   ASSERT_TRUE(ProcessExists(pid));
   emu_.reset();
   // The child was SIGTERMed, then SIGKILLed, and reaped: kill(pid, 0) fails with ESRCH.

@@ -72,11 +72,15 @@ std::string FreezeConfig(bool freeze) {
 
 TEST(FreezeTest, IdleInstanceIsStoppedAndContinuedForItsNextEvent) {
   auto emu = StartEmulator(FreezeConfig(true));
-  const int pid = InvokeJson(*emu, "ticker")["pid"];
+  const int inside = InvokeJson(*emu, "ticker")["pid"];
+  // The runtime's pid in thaw's namespace (the handler's is its sandbox's).
+  auto spawned = emu->WaitForEvent("instance.spawned", "ticker");
+  ASSERT_TRUE(spawned.ok()) << spawned.status();
+  const int pid = spawned->attrs["pid"];
   ASSERT_TRUE(emu->WaitForEvent("instance.frozen", "ticker").ok());
   EXPECT_TRUE(WaitForProcessState(pid, 'T')) << ProcessState(pid);
   const uint64_t seq = emu->ledger().LastSeq();
-  EXPECT_EQ(InvokeJson(*emu, "ticker")["pid"], pid);
+  EXPECT_EQ(InvokeJson(*emu, "ticker")["pid"], inside);
   EXPECT_TRUE(emu->WaitForEvent("instance.thawed", "ticker", 0).ok());
   // Thawed before its event was delivered.
   const auto after = emu->ledger().Since(seq);
