@@ -19,6 +19,9 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(redis-server redis-tools)
   # curl: a real HTTPS client in the TLS component test and the sandbox tests' bash runtime.
   packages+=(curl)
+  # iproute2 (`ip`): the process-fallback test brings up loopback in a network namespace of its
+  # own (unshare, from util-linux), so that nothing it tries can leave the machine.
+  packages+=(iproute2 util-linux)
 elif [[ "${1:-}" == "--samples" ]]; then
   # The Node.js samples `make demo` runs.
   packages+=(nodejs npm)

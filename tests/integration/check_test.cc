@@ -3,6 +3,7 @@
 // files, scenario errors (exit 2), and every kind of step run in-process on real processes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -168,6 +169,44 @@ TEST_F(CheckCliTest, V2AndUserSeededMomentoKeysWorkUnchanged) {
   EXPECT_EQ(keys_by_function["v2"], std::set<std::string>{"minted"});
   EXPECT_EQ(keys_by_function["seeded"], std::set<std::string>{"not-minted"})
       << "a user's own key is served locally and recorded as not minted";
+}
+
+// Without a sandbox (isolation: process) the guide's aws-sdk v2 ignores AWS_ENDPOINT_URL and goes
+// for the real endpoint: the run fails loudly, naming the host and the fix. thaw runs in a
+// network namespace of the test's own (loopback only), so nothing can leave the machine.
+TEST_F(CheckCliTest, WithoutASandboxAnSdkIgnoringTheEndpointFailsLoudly) {
+  const std::string root = THAW_SOURCE_DIR;
+  std::ofstream(Path("thaw.yaml"))
+      << "functions:\n"
+         "  guide:\n"
+         "    runtime: nodejs20.x\n"
+         "    handler: index.handler\n"
+         "    code: \""
+      << root << "/samples/node-guide\"\n"
+      << "    timeout: 10\n"
+         "secrets:\n"
+         "  momento/api-key: {value: {MOMENTO_API_KEY: \"{{momento_api_key}}\"}}\n"
+         "settings: {isolation: process}\n";
+  std::ofstream(Path("scenario.yaml")) << "name: fallback\n"
+                                          "config: thaw.yaml\n"
+                                          "steps:\n"
+                                          "  - invoke: {function: guide, count: 1}\n"
+                                          "expect:\n"
+                                          "  - errors == 0\n";
+  const std::string command =
+      "unshare -rn sh -c 'ip link set lo up && exec \"" THAW_BINARY "\" check \"" +
+      Path("scenario.yaml") + "\"' >\"" + Path("out.txt") + "\" 2>\"" + Path("err.txt") + "\"";
+  const int status = std::system(command.c_str());
+  std::ifstream out(Path("out.txt"));
+  std::ifstream err(Path("err.txt"));
+  const std::string stdout_text((std::istreambuf_iterator<char>(out)), {});
+  const std::string stderr_text((std::istreambuf_iterator<char>(err)), {});
+  ASSERT_TRUE(WIFEXITED(status)) << stderr_text;
+  EXPECT_EQ(WEXITSTATUS(status), 1) << stdout_text << stderr_text;
+  EXPECT_THAT(stdout_text, HasSubstr("FAIL  errors == 0"));
+  EXPECT_THAT(stderr_text, HasSubstr("thaw: guide: the function tried to reach "
+                                     "secretsmanager.us-east-1.amazonaws.com itself"))
+      << stdout_text << stderr_text;
 }
 
 // The C++ and Python samples' scenarios (every sample's scenario runs in CI).

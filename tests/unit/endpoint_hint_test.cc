@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace thaw {
 namespace {
 
@@ -13,21 +16,20 @@ using ::testing::HasSubstr;
 TEST(EndpointHintTest, NamesTheHostForTheSdksOwnErrors) {
   // aws-sdk v2 offline, the AWS SDK for JS v3 / Node.js, botocore, and real AWS refusing thaw's
   // credentials.
-  for (
-      const char* error :
-      {R"({"errorType":"UnknownEndpoint","errorMessage":"Inaccessible host: `secretsmanager.us-east-1.amazonaws.com' at port `undefined'."})",
-       R"({"errorType":"Error","errorMessage":"getaddrinfo ENOTFOUND secretsmanager.us-east-1.amazonaws.com"})",
-       R"({"errorType":"EndpointConnectionError","errorMessage":"Could not connect to the endpoint URL: \"https://secretsmanager.eu-west-1.amazonaws.com/\""})",
-       R"({"errorType":"UnrecognizedClientException","errorMessage":"The security token included in the request is invalid. (ssm.us-east-1.amazonaws.com)"})
-    ",
-    R"({"errorType":"Error","errorMessage":"14 UNAVAILABLE: Name resolution failed for target dns:cache.cell-4-us-west-2-1.prod.a.momentohq.com"})",
-}) {
-  const std::optional<std::string> hint = RealEndpointHint(error);
-  ASSERT_TRUE(hint.has_value()) << error;
-  EXPECT_THAT(*hint, HasSubstr("isolation: sandbox"));
-}
-EXPECT_THAT(*RealEndpointHint("getaddrinfo EAI_AGAIN ssm.us-east-1.amazonaws.com"),
-            HasSubstr("ssm.us-east-1.amazonaws.com"));
+  const std::vector<std::string> errors = {
+      R"j({"errorType":"UnknownEndpoint","errorMessage":"Inaccessible host: `secretsmanager.us-east-1.amazonaws.com' at port `undefined'."})j",
+      R"j({"errorType":"Error","errorMessage":"getaddrinfo ENOTFOUND secretsmanager.us-east-1.amazonaws.com"})j",
+      R"j({"errorType":"EndpointConnectionError","errorMessage":"Could not connect to the endpoint URL: \"https://secretsmanager.eu-west-1.amazonaws.com/\""})j",
+      R"j({"errorType":"UnrecognizedClientException","errorMessage":"The security token included in the request is invalid. (ssm.us-east-1.amazonaws.com)"})j",
+      R"j({"errorType":"Error","errorMessage":"14 UNAVAILABLE: Name resolution failed for target dns:cache.cell-4-us-west-2-1.prod.a.momentohq.com"})j",
+  };
+  for (const std::string& error : errors) {
+    const std::optional<std::string> hint = RealEndpointHint(error);
+    ASSERT_TRUE(hint.has_value()) << error;
+    EXPECT_THAT(*hint, HasSubstr("isolation: sandbox"));
+  }
+  EXPECT_THAT(*RealEndpointHint("getaddrinfo EAI_AGAIN ssm.us-east-1.amazonaws.com"),
+              HasSubstr("ssm.us-east-1.amazonaws.com"));
 }
 
 TEST(EndpointHintTest, SaysNothingForOtherFailures) {
