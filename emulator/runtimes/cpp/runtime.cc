@@ -7,9 +7,9 @@
 #include <boost/beast/http.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <optional>
-#include <cstring>
 #include <vector>
 
 namespace thaw::runtime {
@@ -84,7 +84,12 @@ class Client {
       if (!ec) {
         http::response_parser<http::string_body> parser;
         parser.body_limit(64 * 1024 * 1024);
-        http::read(socket_, buffer_, parser, ec);
+        // A blocking read waits in poll(), which a stop and continue (the freeze) interrupts
+        // (EINTR): that is no broken connection, so read on.
+        do {
+          ec = {};
+          http::read(socket_, buffer_, parser, ec);
+        } while (ec == asio::error::interrupted);
         if (!ec) {
           auto res = parser.release();
           if (!res.keep_alive()) socket_.close(ec);
@@ -143,8 +148,8 @@ std::string ErrorBody(const std::string& type, const std::string& message) {
 }  // namespace
 
 std::chrono::milliseconds InvocationRequest::RemainingTime() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::system_clock::now());
+  return std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                               std::chrono::system_clock::now());
 }
 
 InvocationResponse InvocationResponse::Success(std::string payload, std::string content_type) {
@@ -182,8 +187,8 @@ int Run(const Handler& handler) {
   }
   Client client(api);
   while (true) {
-    http::request<http::string_body> next{http::verb::get,
-                                          "/2018-06-01/runtime/invocation/next", 11};
+    http::request<http::string_body> next{http::verb::get, "/2018-06-01/runtime/invocation/next",
+                                          11};
     auto res = client.Send(std::move(next));
     if (!res) {
       std::fprintf(stderr, "thaw::runtime: cannot reach the Runtime API at %s\n", api);
@@ -217,9 +222,8 @@ int Run(const Handler& handler) {
     }
     const std::string base = "/2018-06-01/runtime/invocation/" + request.request_id;
     http::request<http::string_body> post =
-        answer->success()
-            ? Post(base + "/response", answer->payload(), answer->content_type())
-            : Post(base + "/error", answer->payload(), answer->content_type());
+        answer->success() ? Post(base + "/response", answer->payload(), answer->content_type())
+                          : Post(base + "/error", answer->payload(), answer->content_type());
     if (!answer->success()) {
       const std::string& type = answer->error_type();
       post.set("Lambda-Runtime-Function-Error-Type",
