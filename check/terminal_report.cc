@@ -22,6 +22,7 @@ constexpr const char* kReset = "\033[0m";
 
 struct Row {
   std::string function;
+  std::string isolation = "-";  // sandbox or process
   std::string init = "-";
   long invocations = 0;
   long errors = 0;
@@ -29,6 +30,7 @@ struct Row {
   long data_connections = 0;
   long secret_fetches = 0;
   long parameter_fetches = 0;
+  long egress_blocked = 0;  // names it tried to reach outside its sandbox
   std::string ended = "running";
 };
 
@@ -44,7 +46,11 @@ void PrintInstanceTable(std::FILE* out, const Ledger& ledger, bool color) {
   std::map<int64_t, Row> rows;
   for (const Event& e : ledger.Since(0)) {
     if (e.instance == 0) continue;
-    if (e.kind == kinds::kInstanceSpawned) rows[e.instance].function = e.function;
+    if (e.kind == kinds::kInstanceSpawned) {
+      rows[e.instance].function = e.function;
+      rows[e.instance].isolation = e.attrs.value("isolation", "-");
+    }
+    if (e.kind == kinds::kSandboxEgressBlocked) ++rows[e.instance].egress_blocked;
     if (e.kind == kinds::kInstanceReady) {
       char text[32];
       std::snprintf(text, sizeof(text), "%.0f ms", e.attrs.value("init_ms", 0.0));
@@ -72,29 +78,34 @@ void PrintInstanceTable(std::FILE* out, const Ledger& ledger, bool color) {
   }
   size_t width = 8;
   for (const auto& [id, row] : rows) width = std::max(width, row.function.size());
-  std::fprintf(out, "%s  %-8s  %-*s  %9s  %7s  %6s  %13s  %14s  %10s  %s%s\n", Paint(color, kBold),
-               "instance", static_cast<int>(width), "function", "init", "invokes", "errors",
-               "momento conns", "(data conns)", "secret gets", "ended", Paint(color, kReset));
+  std::fprintf(out, "%s  %-8s  %-*s  %-9s  %9s  %7s  %6s  %13s  %14s  %10s  %6s  %s%s\n",
+               Paint(color, kBold), "instance", static_cast<int>(width), "function", "isolation",
+               "init", "invokes", "errors", "momento conns", "(data conns)", "secret gets",
+               "egress", "ended", Paint(color, kReset));
   Row total;
   long cold = 0;
   for (const auto& [id, row] : rows) {
-    std::fprintf(out, "  %-8lld  %-*s  %9s  %7ld  %s%6ld%s  %13ld  %14ld  %10ld  %s\n",
-                 static_cast<long long>(id), static_cast<int>(width), row.function.c_str(),
-                 row.init.c_str(), row.invocations, Paint(color && row.errors, kRed), row.errors,
-                 Paint(color && row.errors, kReset), row.connections, row.data_connections,
-                 row.secret_fetches + row.parameter_fetches, row.ended.c_str());
+    std::fprintf(
+        out, "  %-8lld  %-*s  %-9s  %9s  %7ld  %s%6ld%s  %13ld  %14ld  %10ld  %s%6ld%s  %s\n",
+        static_cast<long long>(id), static_cast<int>(width), row.function.c_str(),
+        row.isolation.c_str(), row.init.c_str(), row.invocations, Paint(color && row.errors, kRed),
+        row.errors, Paint(color && row.errors, kReset), row.connections, row.data_connections,
+        row.secret_fetches + row.parameter_fetches, Paint(color && row.egress_blocked, kRed),
+        row.egress_blocked, Paint(color && row.egress_blocked, kReset), row.ended.c_str());
     total.invocations += row.invocations;
     total.errors += row.errors;
     total.connections += row.connections;
     total.data_connections += row.data_connections;
     total.secret_fetches += row.secret_fetches + row.parameter_fetches;
+    total.egress_blocked += row.egress_blocked;
     if (row.init != "-") ++cold;
   }
-  std::fprintf(out, "%s  %-8s  %-*s  %9s  %7ld  %6ld  %13ld  %14ld  %10ld%s\n", Paint(color, kDim),
-               "total", static_cast<int>(width), (std::to_string(rows.size()) + " inst.").c_str(),
+  std::fprintf(out, "%s  %-8s  %-*s  %-9s  %9s  %7ld  %6ld  %13ld  %14ld  %10ld  %6ld%s\n",
+               Paint(color, kDim), "total", static_cast<int>(width),
+               (std::to_string(rows.size()) + " inst.").c_str(), "",
                (std::to_string(cold) + " cold").c_str(), total.invocations, total.errors,
                total.connections, total.data_connections, total.secret_fetches,
-               Paint(color, kReset));
+               total.egress_blocked, Paint(color, kReset));
 }
 
 void PrintVerdicts(std::FILE* out, const Scenario& scenario, const RunResult& result, bool color) {

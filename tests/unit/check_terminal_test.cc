@@ -53,7 +53,8 @@ TEST(TerminalReportTest, ColourOnlyOnATerminalWithoutNoColor) {
 
 TEST(TerminalReportTest, OneRowPerInstanceWithConnectionsAndFetches) {
   Ledger ledger;
-  ledger.Append(1, "orders", "instance.spawned");
+  ledger.Append(1, "orders", "instance.spawned", {{"isolation", "sandbox"}});
+  ledger.Append(1, "orders", "sandbox.egress_blocked", {{"host", "api.example.com"}});
   ledger.Append(1, "orders", "instance.ready", {{"init_ms", 812.4}});
   for (int i = 0; i < 3; ++i) {
     const std::string id = "c" + std::to_string(i);
@@ -65,8 +66,11 @@ TEST(TerminalReportTest, OneRowPerInstanceWithConnectionsAndFetches) {
   }
   ledger.Append(1, "orders", "instance.gone", {{"reason", "idle"}});
   const std::string table = Capture([&](std::FILE* f) { PrintInstanceTable(f, ledger, false); });
-  EXPECT_THAT(table, ::testing::ContainsRegex("1 +orders +812 ms +3 +1 +3 +3 +3 +idle"));
-  EXPECT_THAT(table, ::testing::ContainsRegex("total +1 inst\\. +1 cold +3 +1 +3 +3 +3"));
+  EXPECT_THAT(table, ::testing::HasSubstr("isolation"));
+  EXPECT_THAT(table, ::testing::HasSubstr("egress"));
+  EXPECT_THAT(table,
+              ::testing::ContainsRegex("1 +orders +sandbox +812 ms +3 +1 +3 +3 +3 +1 +idle"));
+  EXPECT_THAT(table, ::testing::ContainsRegex("total +1 inst\\. +1 cold +3 +1 +3 +3 +3 +1"));
   EXPECT_THAT(table, ::testing::Not(HasSubstr("\033[")));
   EXPECT_THAT(Capture([&](std::FILE* f) { PrintInstanceTable(f, ledger, true); }),
               HasSubstr("\033[31;1m"));  // the errors cell
