@@ -57,7 +57,8 @@ svg text{font-size:11px;fill:#111827}
 .mk-conn-open{fill:#16a34a}.mk-conn-close{fill:#dc2626}.mk-rpc{stroke:#7c3aed;stroke-width:1}
 .mk-secret{fill:#ca8a04;stroke:#713f12;stroke-width:.5}.mk-aws{fill:#a16207}
 .mk-init-error{stroke:#b91c1c;stroke-width:2}.mk-exited{fill:#111827}
-.mk-throttled{fill:#b91c1c}.mk-other{fill:#6b7280}
+.mk-throttled{fill:#b91c1c}.mk-egress{fill:#f97316;stroke:#7c2d12;stroke-width:1}
+.mk-other{fill:#6b7280}
 .clock line{stroke:#7c3aed;stroke-dasharray:4 3}.clock text{fill:#7c3aed;font-weight:600}
 .break rect{fill:url(#hatch)}.break text{fill:#6b7280}
 .note{color:#6b7280;font-size:12px}
@@ -146,6 +147,8 @@ std::string LaneSummary(const Lane& lane) {
   }
   text += "\nsecret fetches: " + std::to_string(lane.secret_fetches);
   text += "\nAWS requests: " + std::to_string(lane.aws_requests);
+  if (!lane.isolation.empty()) text += "\nisolation: " + lane.isolation;
+  text += "\negress blocked: " + std::to_string(lane.egress_blocked);
   if (!lane.gone_reason.empty()) text += "\ngone: " + lane.gone_reason;
   return MarkupEscape(text);
 }
@@ -156,6 +159,7 @@ std::string LaneCounts(const Lane& lane) {
   if (lane.connections) text += " · " + std::to_string(lane.connections) + " conn";
   if (lane.rpcs) text += " · " + std::to_string(lane.rpcs) + " rpc";
   if (lane.secret_fetches) text += " · " + std::to_string(lane.secret_fetches) + " secret";
+  if (lane.egress_blocked) text += " · " + std::to_string(lane.egress_blocked) + " egress";
   if (!lane.gone_reason.empty()) text += " · " + lane.gone_reason;
   return MarkupEscape(text);
 }
@@ -193,6 +197,7 @@ void AppendMarkShape(std::string& out, MarkKind kind, double x) {
       return;
     case MarkKind::kAwsRequest:
     case MarkKind::kExited:
+    case MarkKind::kEgressBlocked:
     case MarkKind::kOther:
       out += "<circle class=\"" + cls + "\" cx=\"" + Num(x) + "\" cy=\"" + Num(mid) + "\" r=\"3\">";
       return;
@@ -207,6 +212,7 @@ std::string MarkCloseTag(MarkKind kind) {
       return "</rect>";
     case MarkKind::kAwsRequest:
     case MarkKind::kExited:
+    case MarkKind::kEgressBlocked:
     case MarkKind::kOther:
       return "</circle>";
     default:
@@ -252,6 +258,7 @@ void AppendLegend(std::string& out) {
       {MarkKind::kAwsRequest, "other AWS request"},
       {MarkKind::kInitError, "init error"},
       {MarkKind::kExited, "process exited"},
+      {MarkKind::kEgressBlocked, "egress blocked (a name outside the sandbox)"},
   };
   for (const auto& [kind, text] : marks) {
     out += "<span><svg width=\"12\" height=\"18\" viewBox=\"-6 0 12 18\">";

@@ -10,15 +10,15 @@ namespace thaw::report {
 
 // One expectation of a scenario and how it came out.
 struct Verdict {
-  std::string name;    // as written, e.g. "momento.data_connections per instance == 1"
+  std::string name;  // as written, e.g. "momento.data_connections per instance == 1"
   bool passed = false;
   std::string detail;  // why it failed (instances, events), or what was measured
 };
 
 struct ReportInput {
-  std::string title;                // the scenario's name
-  std::vector<Event> events;        // the whole ledger, in seq order
-  std::vector<Verdict> verdicts;    // in the scenario's order
+  std::string title;              // the scenario's name
+  std::vector<Event> events;      // the whole ledger, in seq order
+  std::vector<Verdict> verdicts;  // in the scenario's order
 };
 
 // A self-contained HTML page (no external resources): a timeline with one lane per instance

@@ -55,6 +55,8 @@ bool MarkOf(const Event& event, MarkKind* mark) {
     *mark = MarkKind::kExited;
   } else if (kind == kinds::kInvokeThrottled) {
     *mark = MarkKind::kThrottled;
+  } else if (kind == kinds::kSandboxEgressBlocked) {
+    *mark = MarkKind::kEgressBlocked;
   } else if (kind == kinds::kInstanceSpawned || kind == kinds::kInstanceReady ||
              kind == kinds::kInstanceThawed || kind == kinds::kInvokeStart ||
              kind == kinds::kInvokeEnd || kind == kinds::kInstanceFrozen ||
@@ -126,6 +128,8 @@ std::string_view MarkKindName(MarkKind kind) {
       return "exited";
     case MarkKind::kThrottled:
       return "throttled";
+    case MarkKind::kEgressBlocked:
+      return "egress";
     case MarkKind::kOther:
       return "other";
   }
@@ -159,6 +163,7 @@ TimelineModel BuildTimeline(std::vector<Event> events, size_t max_marks_per_lane
 
     if (event.kind == kinds::kInstanceSpawned) {
       lane.pids.push_back(IntAttr(event, "pid"));
+      lane.isolation = StringAttr(event, "isolation");
     } else if (event.kind == kinds::kInvokeStart) {
       ++lane.invokes;
       const auto cold = event.attrs.find("cold");
@@ -176,6 +181,8 @@ TimelineModel BuildTimeline(std::vector<Event> events, size_t max_marks_per_lane
     } else if (event.kind == kinds::kAwsRequest) {
       ++lane.aws_requests;
       if (StringAttr(event, "operation") == "GetSecretValue") ++lane.secret_fetches;
+    } else if (event.kind == kinds::kSandboxEgressBlocked) {
+      ++lane.egress_blocked;
     }
 
     LaneState next;

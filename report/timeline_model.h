@@ -40,6 +40,7 @@ enum class MarkKind {
   kInitError,         // instance.init_error / instance.init_timeout
   kExited,            // instance.exited
   kThrottled,         // invoke.throttled
+  kEgressBlocked,     // sandbox.egress_blocked
   kOther,             // any other kind
 };
 std::string_view MarkKindName(MarkKind kind);  // "conn-open", "rpc", "secret", ...
@@ -66,6 +67,8 @@ struct Lane {
   std::map<std::string, int> rpcs_by_method;
   int secret_fetches = 0;
   int aws_requests = 0;
+  int egress_blocked = 0;   // names it tried to reach outside its sandbox
+  std::string isolation;    // "sandbox" or "process" (instance.spawned); empty when unknown
   std::string gone_reason;  // empty while alive
 };
 

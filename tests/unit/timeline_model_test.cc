@@ -104,7 +104,7 @@ TEST(TimelineModelTest, FollowsAnInstanceThroughItsLife) {
 TEST(TimelineModelTest, MarksConnectionsRpcsAndSecretFetches) {
   const auto events =
       Events()
-          .Add(0, 3, "instance.spawned", {{"pid", 1}})
+          .Add(0, 3, "instance.spawned", {{"pid", 1}, {"isolation", "sandbox"}})
           .Add(1, 3, "aws.request", {{"operation", "GetSecretValue"}, {"secret", "k"}})
           .Add(2, 3, "aws.request", {{"operation", "GetParameter"}})
           .Add(3, 3, "momento.connection.opened", {{"connection", "c1"}})
@@ -114,16 +114,19 @@ TEST(TimelineModelTest, MarksConnectionsRpcsAndSecretFetches) {
           .Add(7, 3, "momento.connection.closed", {{"connection", "c1"}})
           .Add(8, 3, "instance.init_error", {{"error_type", "Runtime.X"}})
           .Add(9, 3, "something.new")
+          .Add(10, 3, "sandbox.egress_blocked", {{"host", "api.example.com"}})
           .Get();
   const TimelineModel model = BuildTimeline(events);
   ASSERT_EQ(model.lanes.size(), 1u);
   const Lane& lane = model.lanes[0];
   std::vector<MarkKind> kinds;
   for (const Mark& m : lane.marks) kinds.push_back(m.kind);
-  EXPECT_THAT(
-      kinds, ElementsAre(MarkKind::kSecretFetch, MarkKind::kAwsRequest, MarkKind::kConnectionOpened,
-                         MarkKind::kRpc, MarkKind::kRpc, MarkKind::kRpc,
-                         MarkKind::kConnectionClosed, MarkKind::kInitError, MarkKind::kOther));
+  EXPECT_THAT(kinds, ElementsAre(MarkKind::kSecretFetch, MarkKind::kAwsRequest,
+                                 MarkKind::kConnectionOpened, MarkKind::kRpc, MarkKind::kRpc,
+                                 MarkKind::kRpc, MarkKind::kConnectionClosed, MarkKind::kInitError,
+                                 MarkKind::kOther, MarkKind::kEgressBlocked));
+  EXPECT_EQ(lane.egress_blocked, 1);
+  EXPECT_EQ(lane.isolation, "sandbox");
   EXPECT_EQ(lane.connections, 1);
   EXPECT_EQ(lane.rpcs, 3);
   EXPECT_THAT(lane.rpcs_by_method, ElementsAre(Pair("Get", 2), Pair("Set", 1)));
