@@ -134,8 +134,11 @@ SandboxNetwork::~SandboxNetwork() {
 }
 
 std::vector<SandboxBind> SandboxNetwork::binds() const {
-  std::vector<SandboxBind> binds = {{hosts_path_, "/etc/hosts"}};
+  // A bind needs its target: a machine without one of these files keeps its own behaviour for
+  // it rather than failing every sandbox.
+  std::vector<SandboxBind> binds;
   std::error_code ec;
+  if (std::filesystem::exists("/etc/hosts", ec)) binds.push_back({hosts_path_, "/etc/hosts"});
   if (std::filesystem::exists("/etc/resolv.conf", ec)) {
     binds.push_back({resolv_conf_path_, "/etc/resolv.conf"});
   }
