@@ -207,6 +207,12 @@ TEST_F(HttpServerTest, AHandlerThatThrowsGets500AndTheDescriptorIsReleased) {
 }
 
 TEST_F(HttpServerTest, AcceptBacksOffWhileDescriptorsAreExhaustedAndServesOnceFreed) {
+#ifdef __SANITIZE_ADDRESS__
+  // The sanitizers' runtime needs descriptors of its own (UBSan's vptr check reads
+  // /proc/self/maps), which this test takes away from the whole process: under ASan+UBSan it
+  // reports a false "invalid vptr". The release build runs it.
+  GTEST_SKIP() << "exhausts the descriptors the sanitizer runtime needs";
+#endif
   std::atomic<int> failures{0};
   std::promise<void> failed_three_times;
   HttpServer::Options options;
