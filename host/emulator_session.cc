@@ -55,7 +55,8 @@ absl::StatusOr<std::unique_ptr<EmulatorSession>> EmulatorSession::Create(
     auto network = SandboxNetwork::Create(config.settings.region, config.seeds, environment_values);
     if (!network.ok()) return network.status();
     host->network_ = *std::move(network);
-    host->control_->FurnishSandboxes(host->network_->binds(), host->network_->environment());
+    host->control_->FurnishSandboxes(host->network_->binds(), host->network_->environment(),
+                                     host->network_->served_names());
     momento_tls = host->network_->momento_tls();
     aws_tls = host->network_->aws_tls();
   }

@@ -50,11 +50,15 @@ absl::Status WriteText(const std::string& path, const std::string& text) {
   return absl::OkStatus();
 }
 
-// "127.0.0.2 cache.x control.x ...": the names of `names` that are not wildcards.
-std::string HostsLine(const SandboxAddress& address, const std::vector<std::string>& names) {
+// "127.0.0.2 cache.x control.x ...": the names of `names` that are not wildcards, each also
+// recorded in `served`.
+std::string HostsLine(const SandboxAddress& address, const std::vector<std::string>& names,
+                      DnsSink::ServedNames& served) {
   std::string line = address.ip;
   for (const std::string& name : names) {
-    if (!name.starts_with("*.")) line += " " + name;
+    if (name.starts_with("*.")) continue;
+    line += " " + name;
+    served[name] = address.ip;
   }
   return line + "\n";
 }
@@ -109,8 +113,8 @@ absl::StatusOr<std::unique_ptr<SandboxNetwork>> SandboxNetwork::Create(
 
   network->hosts_path_ = network->dir_ + "/hosts";
   const std::string hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n" +
-                            HostsLine(kMomentoAddress, momento_names) +
-                            HostsLine(kAwsAddress, aws_names);
+                            HostsLine(kMomentoAddress, momento_names, network->served_names_) +
+                            HostsLine(kAwsAddress, aws_names, network->served_names_);
   if (absl::Status written = WriteText(network->hosts_path_, hosts); !written.ok()) {
     return written;
   }

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "core/service_seeds.h"
 #include "core/tls/certificate_authority.h"
+#include "emulator/sandbox/dns_sink.h"
 #include "emulator/sandbox/sandbox.h"
 
 namespace thaw {
@@ -54,6 +55,8 @@ class SandboxNetwork {
   // The files every sandbox gets, and the variables every sandboxed instance gets.
   std::vector<SandboxBind> binds() const;
   std::map<std::string, std::string> environment() const;
+  // The names /etc/hosts lists and their address there, for the sandboxes' resolver.
+  const DnsSink::ServedNames& served_names() const { return served_names_; }
   // The run's CA certificate (PEM file), the one to trust outside a sandbox too.
   const std::string& ca_path() const { return ca_->certificate_path(); }
 
@@ -66,6 +69,7 @@ class SandboxNetwork {
   std::vector<std::string> momento_endpoints_;
   std::shared_ptr<boost::asio::ssl::context> momento_tls_;
   std::shared_ptr<boost::asio::ssl::context> aws_tls_;
+  DnsSink::ServedNames served_names_;
   std::string hosts_path_;
   std::string resolv_conf_path_;
   std::string bundle_path_;

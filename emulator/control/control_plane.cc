@@ -484,10 +484,12 @@ void ControlPlane::AddInstanceServices(InstanceServices* services,
 }
 
 void ControlPlane::FurnishSandboxes(std::vector<SandboxBind> binds,
-                                    std::map<std::string, std::string> env) {
+                                    std::map<std::string, std::string> env,
+                                    DnsSink::ServedNames served) {
   if (!sandbox_) return;
   for (SandboxBind& bind : binds) sandbox_->binds.push_back(std::move(bind));
   sandbox_env_ = std::move(env);
+  served_names_ = std::make_shared<const DnsSink::ServedNames>(std::move(served));
 }
 
 absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
@@ -511,8 +513,9 @@ absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
     options.listeners.push_back({DnsSink::kAddress, DnsSink::kPort, /*udp=*/true});
     auto sandbox = Sandbox::Create(io_, options);
     if (!sandbox.ok()) return sandbox.status();
-    placement.dns = std::make_unique<DnsSink>(io_, (*sandbox)->TakeListener(dns), ledger_,
-                                              instance.id(), instance.function().name);
+    placement.dns =
+        std::make_unique<DnsSink>(io_, (*sandbox)->TakeListener(dns), ledger_, instance.id(),
+                                  instance.function().name, served_names_);
     placement.runtime_api_fd = (*sandbox)->TakeListener(0);
     placement.runtime_api_address = kSandboxRuntimeApi.ToString();
     size_t next = 1 + services_.size();

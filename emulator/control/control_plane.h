@@ -103,7 +103,9 @@ class ControlPlane : public Instance::Owner {
   // services' real endpoints, a system trust bundle with thaw's CA) and variables (where the CA
   // is, for the runtimes that read one). Ignored when instances run as processes. Call before
   // the first invoke.
-  void FurnishSandboxes(std::vector<SandboxBind> binds, std::map<std::string, std::string> env);
+  // `served`: the names those /etc/hosts lists, which each sandbox's DnsSink answers too.
+  void FurnishSandboxes(std::vector<SandboxBind> binds, std::map<std::string, std::string> env,
+                        DnsSink::ServedNames served = {});
   // Renders the placeholders (`{{momento_api_key_v2}}`, ...) in a function's environment for
   // each instance, after its services are attached. Call before the first invoke.
   void SetEnvironmentPlaceholders(InstancePlaceholders placeholders) {
@@ -149,6 +151,7 @@ class ControlPlane : public Instance::Owner {
   InstancePlaceholders placeholders_;
   // Variables every sandboxed instance gets (FurnishSandboxes).
   std::map<std::string, std::string> sandbox_env_;
+  std::shared_ptr<const DnsSink::ServedNames> served_names_;
   // Per function, instances ready for an event; the back is the most recently used.
   // Provisioned instances have a stack of their own, taken first.
   std::map<std::string, std::vector<std::weak_ptr<Instance>>> idle_;

@@ -1,7 +1,10 @@
 #include "emulator/sandbox/dns_sink.h"
 
+#include <arpa/inet.h>
+
 #include <boost/asio/ip/udp.hpp>
 #include <boost/system/error_code.hpp>
+#include <cctype>
 #include <utility>
 
 #include "core/event_kinds.h"
@@ -84,16 +87,30 @@ std::string DnsSink::NameErrorAnswer(const std::string& query) {
   return answer;
 }
 
+std::string DnsSink::AddressAnswer(const std::string& query, const std::string& ipv4) {
+  std::string answer = NameErrorAnswer(query);
+  answer[3] = static_cast<char>(answer[3] & 0xf0);  // RCODE 0
+  in_addr address{};
+  if (ipv4.empty() || ::inet_pton(AF_INET, ipv4.c_str(), &address) != 1) return answer;
+  answer[7] = 1;  // ANCOUNT
+  // The name as a pointer to the question's (offset 12), A, IN, TTL 60, 4 bytes.
+  answer += std::string("\xC0\x0C\x00\x01\x00\x01\x00\x00\x00\x3C\x00\x04", 12);
+  answer.append(reinterpret_cast<const char*>(&address), 4);
+  return answer;
+}
+
 std::string DnsSink::ResolvConf() {
   return std::string("nameserver ") + kAddress + "\noptions attempts:1 timeout:1\n";
 }
 
 struct DnsSink::State : std::enable_shared_from_this<DnsSink::State> {
-  State(asio::io_context& io, int fd, Ledger& ledger, int64_t instance, std::string function)
+  State(asio::io_context& io, int fd, Ledger& ledger, int64_t instance, std::string function,
+        std::shared_ptr<const ServedNames> served)
       : socket(io, udp::v4(), fd),
         ledger(ledger),
         instance(instance),
-        function(std::move(function)) {}
+        function(std::move(function)),
+        served(std::move(served)) {}
 
   void Receive() {
     socket.async_receive_from(
@@ -108,9 +125,19 @@ struct DnsSink::State : std::enable_shared_from_this<DnsSink::State> {
   void Answer(const std::string& query) {
     std::optional<Question> question = ParseQuery(query);
     if (!question) return;  // not a query: dropped, as a resolver does
+    std::string name = question->name;
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!name.empty() && name.back() == '.') name.pop_back();
+    boost::system::error_code ignored;
+    if (served) {
+      if (auto it = served->find(name); it != served->end()) {
+        const std::string answer = AddressAnswer(query, question->type == "A" ? it->second : "");
+        socket.send_to(asio::buffer(answer), peer, 0, ignored);
+        return;
+      }
+    }
     ledger.Append(instance, function, kinds::kSandboxEgressBlocked,
                   {{"host", question->name}, {"query", question->type}});
-    boost::system::error_code ignored;
     socket.send_to(asio::buffer(NameErrorAnswer(query)), peer, 0, ignored);
   }
 
@@ -118,13 +145,15 @@ struct DnsSink::State : std::enable_shared_from_this<DnsSink::State> {
   Ledger& ledger;
   const int64_t instance;
   const std::string function;
+  const std::shared_ptr<const ServedNames> served;
   std::array<char, kMaxMessage> buffer{};
   udp::endpoint peer;
 };
 
 DnsSink::DnsSink(asio::io_context& io, int udp_fd, Ledger& ledger, int64_t instance,
-                 std::string function)
-    : state_(std::make_shared<State>(io, udp_fd, ledger, instance, std::move(function))) {
+                 std::string function, std::shared_ptr<const ServedNames> served)
+    : state_(std::make_shared<State>(io, udp_fd, ledger, instance, std::move(function),
+                                     std::move(served))) {
   state_->Receive();
 }
 

@@ -54,6 +54,19 @@ TEST(DnsSinkTest, AnswersNxdomainEchoingIdAndQuestion) {
   EXPECT_EQ(answer.substr(12), query.substr(12, answer.size() - 12));
 }
 
+TEST(DnsSinkTest, AnswersAServedNameWithItsAddressAndNoIpv6Record) {
+  const std::string query = Query("cache.cell.example", 1);
+  const std::string a = DnsSink::AddressAnswer(query, "127.0.0.2");
+  EXPECT_EQ(static_cast<uint8_t>(a[3]) & 0x0f, 0) << "NOERROR";
+  EXPECT_EQ(a.substr(6, 2), std::string("\x00\x01", 2)) << "one answer";
+  ASSERT_EQ(a.size(), query.size() + 16);
+  EXPECT_EQ(a.substr(query.size()),
+            std::string("\xC0\x0C\x00\x01\x00\x01\x00\x00\x00\x3C\x00\x04\x7F\x00\x00\x02", 16));
+  const std::string aaaa = DnsSink::AddressAnswer(Query("cache.cell.example", 28), "");
+  EXPECT_EQ(static_cast<uint8_t>(aaaa[3]) & 0x0f, 0) << "NOERROR: the name exists";
+  EXPECT_EQ(aaaa.substr(6, 2), std::string("\x00\x00", 2)) << "no record";
+}
+
 TEST(DnsSinkTest, RejectsWhatIsNotAQuery) {
   EXPECT_FALSE(DnsSink::ParseQuery("").has_value());
   EXPECT_FALSE(DnsSink::ParseQuery(std::string(11, '\0')).has_value());
