@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
+#include "core/text_file.h"
 #include "core/tls/endpoint_names.h"
 #include "core/tls/server_context.h"
 #include "emulator/sandbox/dns_sink.h"
@@ -40,14 +40,6 @@ void CollectMomentoEndpoints(const std::string& text, std::vector<std::string>& 
   for (const auto& [name, value] : object.items()) {
     if (value.is_string()) CollectMomentoEndpoints(value.get<std::string>(), out);
   }
-}
-
-absl::Status WriteText(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return absl::UnavailableError("cannot write " + path);
-  return absl::OkStatus();
 }
 
 // "127.0.0.2 cache.x control.x ...": the names of `names` that are not wildcards, each also
@@ -115,11 +107,11 @@ absl::StatusOr<std::unique_ptr<SandboxNetwork>> SandboxNetwork::Create(
   const std::string hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n" +
                             HostsLine(kMomentoAddress, momento_names, network->served_names_) +
                             HostsLine(kAwsAddress, aws_names, network->served_names_);
-  if (absl::Status written = WriteText(network->hosts_path_, hosts); !written.ok()) {
+  if (absl::Status written = WriteTextFile(network->hosts_path_, hosts); !written.ok()) {
     return written;
   }
   network->resolv_conf_path_ = network->dir_ + "/resolv.conf";
-  if (absl::Status written = WriteText(network->resolv_conf_path_, DnsSink::ResolvConf());
+  if (absl::Status written = WriteTextFile(network->resolv_conf_path_, DnsSink::ResolvConf());
       !written.ok()) {
     return written;
   }

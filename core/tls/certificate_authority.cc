@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "absl/strings/str_join.h"
+#include "core/text_file.h"
 
 namespace thaw::tls {
 
@@ -131,14 +132,6 @@ absl::StatusOr<std::string> ToPem(EVP_PKEY* key) {
   return std::string(data, static_cast<size_t>(size));
 }
 
-absl::Status WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return absl::UnavailableError("cannot write " + path);
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 struct CertificateAuthority::Keys {
@@ -176,7 +169,7 @@ absl::StatusOr<std::unique_ptr<CertificateAuthority>> CertificateAuthority::Crea
   auto pem = ToPem(ca);
   if (!pem.ok()) return pem.status();
   std::string path = run_dir + "/" + kCaFileName;
-  if (absl::Status s = WriteFile(path, *pem); !s.ok()) return s;
+  if (absl::Status s = WriteTextFile(path, *pem); !s.ok()) return s;
   return std::unique_ptr<CertificateAuthority>(
       new CertificateAuthority(std::move(keys), *std::move(pem), std::move(path)));
 }
@@ -236,7 +229,7 @@ absl::Status WriteTrustBundle(const std::string& system_bundle, const std::strin
     if (!text.empty() && text.back() != '\n') text += '\n';
   }
   text += ca_pem;
-  return WriteFile(out_path, text);
+  return WriteTextFile(out_path, text);
 }
 
 }  // namespace thaw::tls

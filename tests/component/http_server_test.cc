@@ -112,6 +112,13 @@ class HttpServerTest : public ::testing::Test {
     thread_ = std::thread([this] { io_.run(); });
   }
 
+  // The echo handler behind a 50 ms idle timeout.
+  void StartEchoWithShortIdleTimeout() {
+    HttpServer::Options options;
+    options.idle_timeout = std::chrono::milliseconds(50);
+    Start(Echo(), options);
+  }
+
   // Runs `f` on the io thread and waits for it: everything the server had queued before runs
   // first (a session that has closed its socket has also finished with it).
   void RunOnIo(std::function<void()> f) {
@@ -254,9 +261,7 @@ TEST_F(HttpServerTest, AcceptBacksOffWhileDescriptorsAreExhaustedAndServesOnceFr
 }
 
 TEST_F(HttpServerTest, AnIdleConnectionIsClosedAfterTheIdleTimeout) {
-  HttpServer::Options options;
-  options.idle_timeout = std::chrono::milliseconds(50);
-  Start(Echo(), options);
+  StartEchoWithShortIdleTimeout();
   RawClient client;
   ASSERT_TRUE(client.Connect(port()));
   std::string answer;
@@ -265,9 +270,7 @@ TEST_F(HttpServerTest, AnIdleConnectionIsClosedAfterTheIdleTimeout) {
 }
 
 TEST_F(HttpServerTest, AHalfSentRequestIsClosedAfterTheIdleTimeout) {
-  HttpServer::Options options;
-  options.idle_timeout = std::chrono::milliseconds(50);
-  Start(Echo(), options);
+  StartEchoWithShortIdleTimeout();
   RawClient client;
   ASSERT_TRUE(client.Connect(port()));
   ASSERT_TRUE(client.Send("GET /slow HTTP/1.1\r\nHost: x\r\nX-A: "));
@@ -277,9 +280,7 @@ TEST_F(HttpServerTest, AHalfSentRequestIsClosedAfterTheIdleTimeout) {
 }
 
 TEST_F(HttpServerTest, AKeptAliveConnectionIsClosedOnceIdleAfterAnAnswer) {
-  HttpServer::Options options;
-  options.idle_timeout = std::chrono::milliseconds(50);
-  Start(Echo(), options);
+  StartEchoWithShortIdleTimeout();
   RawClient client;
   ASSERT_TRUE(client.Connect(port()));
   ASSERT_TRUE(client.Send("GET /one HTTP/1.1\r\nHost: x\r\n\r\n"));

@@ -71,6 +71,20 @@ class RuntimeApiTest : public ::testing::Test {
     return std::make_unique<HttpClient>(launcher().RuntimeApiPort(n), TestTimeout());
   }
 
+  // Runs one invoke to its answer, so that instance 1 is up and between events; returns a
+  // client for its Runtime API (null when that invoke did not go as it should).
+  std::unique_ptr<HttpClient> WarmInstance() {
+    auto invoke = InvokeAsync("fn");
+    auto runtime = Runtime(1);
+    const HttpResult next = runtime->Get(kNext);
+    const HttpResult posted = runtime->Post(
+        InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "{}");
+    EXPECT_EQ(posted.status, 202) << posted.body;
+    const HttpResult answer = invoke.get();
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    return posted.status == 202 && answer.status == 200 ? std::move(runtime) : nullptr;
+  }
+
   FakeProcessLauncher* fake_ = nullptr;
   std::unique_ptr<TestEmulator> emu_;
 };
@@ -146,14 +160,8 @@ TEST_F(RuntimeApiTest, NextWhileHoldingAnUnansweredEventIs403) {
 }
 
 TEST_F(RuntimeApiTest, ASecondConcurrentNextReplacesTheFirstWhichIs403) {
-  auto first_invoke = InvokeAsync("fn");
-  auto runtime = Runtime(1);
-  const HttpResult next = runtime->Get(kNext);
-  ASSERT_EQ(runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"),
-                          "{}")
-                .status,
-            202);
-  EXPECT_EQ(first_invoke.get().status, 200);
+  auto runtime = WarmInstance();
+  ASSERT_NE(runtime, nullptr);
 
   // Two polls at once, on two connections, with no event (a runtime that reconnected and left
   // its old poll behind): the newer one is kept, the older one is answered at once.
@@ -182,22 +190,16 @@ TEST_F(RuntimeApiTest, ASecondConcurrentNextReplacesTheFirstWhichIs403) {
   ASSERT_EQ(delivered.status, 200) << delivered.error;
   EXPECT_EQ(delivered.body, R"({"n":2})");
   EXPECT_EQ(
-      runtime->Post(InvocationPath(delivered.Header("Lambda-Runtime-Aws-Request-Id"), "response"),
-                    "2")
+      runtime
+          ->Post(InvocationPath(delivered.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "2")
           .status,
       202);
   EXPECT_EQ(second_invoke.get().body, "2");
 }
 
 TEST_F(RuntimeApiTest, AnEventIsNotHandedToAPollWhoseRuntimeHasClosedTheConnection) {
-  auto first_invoke = InvokeAsync("fn");
-  auto runtime = Runtime(1);
-  const HttpResult next = runtime->Get(kNext);
-  ASSERT_EQ(runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"),
-                          "{}")
-                .status,
-            202);
-  EXPECT_EQ(first_invoke.get().status, 200);
+  auto runtime = WarmInstance();
+  ASSERT_NE(runtime, nullptr);
 
   // A runtime polls, then closes the connection while the poll waits.
   {
@@ -229,8 +231,8 @@ TEST_F(RuntimeApiTest, AnEventIsNotHandedToAPollWhoseRuntimeHasClosedTheConnecti
   ASSERT_EQ(delivered.status, 200) << delivered.error << delivered.body;
   EXPECT_EQ(delivered.body, R"({"n":2})");
   EXPECT_EQ(
-      runtime->Post(InvocationPath(delivered.Header("Lambda-Runtime-Aws-Request-Id"), "response"),
-                    "2")
+      runtime
+          ->Post(InvocationPath(delivered.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "2")
           .status,
       202);
   EXPECT_TRUE(emu_->WaitForEvent("invoke.async_done", "fn").ok());
@@ -275,9 +277,9 @@ TEST_F(RuntimeApiTest, ResponseOfExactlyTheLimitIsAccepted) {
   auto invoke = InvokeAsync("fn");
   auto runtime = Runtime(1);
   const std::string id = runtime->Get(kNext).Header("Lambda-Runtime-Aws-Request-Id");
-  EXPECT_EQ(runtime->Post(InvocationPath(id, "response"), std::string(6 * 1024 * 1024 + 100, 'x'))
-                .status,
-            202);
+  EXPECT_EQ(
+      runtime->Post(InvocationPath(id, "response"), std::string(6 * 1024 * 1024 + 100, 'x')).status,
+      202);
   EXPECT_EQ(invoke.get().body.size(), 6u * 1024 * 1024 + 100);
 }
 
@@ -468,9 +470,10 @@ TEST_F(RuntimeApiTest, TailLogHasStartEndAndReport) {
   ASSERT_TRUE(Base64Decode(result.Header("X-Amz-Log-Result"), log));
   EXPECT_THAT(log, HasSubstr("START RequestId: " + id + " Version: $LATEST\n"));
   EXPECT_THAT(log, HasSubstr("END RequestId: " + id + "\n"));
-  EXPECT_THAT(log, MatchesRegex("(.|\n)*REPORT RequestId: " + id +
-                                "\tDuration: [0-9.]+ ms\tBilled Duration: [0-9]+ ms\tMemory Size: "
-                                "128 MB\tMax Memory Used: [0-9]+ MB\tInit Duration: [0-9.]+ ms\t\n"));
+  EXPECT_THAT(log,
+              MatchesRegex("(.|\n)*REPORT RequestId: " + id +
+                           "\tDuration: [0-9.]+ ms\tBilled Duration: [0-9]+ ms\tMemory Size: "
+                           "128 MB\tMax Memory Used: [0-9]+ MB\tInit Duration: [0-9.]+ ms\t\n"));
 }
 
 // Invoke API errors, in AWS's shape.
@@ -482,7 +485,8 @@ TEST_F(InvokeApiErrorTest, UnknownFunctionIs404WithTheArn) {
   EXPECT_EQ(result.Header("x-amzn-ErrorType"), "ResourceNotFoundException");
   const auto body = nlohmann::json::parse(result.body);
   EXPECT_EQ(body["Type"], "User");
-  EXPECT_EQ(body["Message"], "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope");
+  EXPECT_EQ(body["Message"],
+            "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope");
 }
 
 TEST_F(InvokeApiErrorTest, UnknownQualifierIs404) {
