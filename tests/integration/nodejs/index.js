@@ -50,18 +50,14 @@ exports.noWait = (event, context, callback) => {
   const result = { timerDone: false };
   late = new Promise((resolve) => setTimeout(() => {
     result.timerDone = true;
-    // The instance's fake Momento: at its real name over TLS in a sandbox, else plaintext on
-    // thaw's loopback.
-    // The HTTP/2 preface and an empty SETTINGS frame; the server's SETTINGS in return proves the
-    // connection reached gRPC (and, over TLS, that both ends finished the handshake).
-    const hello = () => socket.write(Buffer.concat([
-      Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]));
-    const local = process.env.THAW_MOMENTO_PORT;
+    // The instance's fake Momento, at its real name over TLS, as a client in Lambda reaches
+    // Momento. The HTTP/2 preface and an empty SETTINGS frame; the server's SETTINGS in return
+    // proves the connection reached gRPC (both ends finished the handshake).
     const host = 'cache.cell-us-east-1-1.prod.a.momentohq.com';
-    const socket = local
-      ? require('node:net').connect(Number(local), '127.0.0.1', hello)
-      : require('node:tls').connect({ host, port: 443, servername: host, ALPNProtocols: ['h2'] },
-                                     hello);
+    const socket = require('node:tls').connect(
+      { host, port: 443, servername: host, ALPNProtocols: ['h2'] },
+      () => socket.write(Buffer.concat([
+        Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])])));
     socket.once('data', () => { socket.destroy(); resolve({ fired: true }); });
   }, 300));  // well after the instance is frozen (it freezes once the runtime asks for /next)
   callback(null, result);
