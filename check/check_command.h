@@ -2,6 +2,7 @@
 #define THAW_CHECK_CHECK_COMMAND_H_
 
 #include <string>
+#include <vector>
 
 namespace thaw::check {
 
@@ -13,6 +14,9 @@ struct CheckOptions {
   std::string events;    // the whole ledger as JSON lines; empty = none
   bool verbose = false;  // print the functions' logs (to stderr)
   bool quiet = false;    // no progress lines, only the table and the verdicts
+  // The scenario's template's parameters, as `sam deploy --parameter-overrides` takes them
+  // (`K=V` or `ParameterKey=K,ParameterValue=V`).
+  std::vector<std::string> parameter_overrides;
 };
 
 // Runs the scenario and prints progress, the instance table and the verdicts on stdout.

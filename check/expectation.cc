@@ -25,6 +25,9 @@ struct Contribution {
   std::string function;
   uint64_t seq = 0;
   double value = 1;
+  // What the event was about, when a failure should say it (a packaging problem's file and
+  // reason); empty for most metrics.
+  std::string detail;
 };
 
 // A metric: which events contribute, and how a group of contributions becomes one number.
@@ -45,13 +48,14 @@ constexpr const char* kKnownMetrics =
     "duration[.warm|.cold].<stat>, init_duration.<stat>, momento.connections, "
     "momento.data_connections, momento.control_connections, momento.unused_connections, "
     "momento.rpcs, momento.rpcs.<Method>, momento.errors, aws.requests, aws.errors, "
-    "aws.<Operation>, events.<kind>; <stat> is p50, p90, p99 (any pN), max, min or avg";
+    "aws.<Operation>, package.errors, package.notes, events.<kind>; <stat> is p50, p90, p99 (any "
+    "pN), max, min or avg";
 
 std::vector<Contribution> EventsWhere(const std::vector<Event>& events,
                                       const std::function<bool(const Event&)>& keep) {
   std::vector<Contribution> out;
   for (const Event& e : events) {
-    if (keep(e)) out.push_back({e.instance, e.function, e.seq, 1});
+    if (keep(e)) out.push_back({e.instance, e.function, e.seq, 1, ""});
   }
   return out;
 }
@@ -66,7 +70,7 @@ std::vector<Contribution> MomentoConnectionsWhere(const std::vector<Event>& even
                       (which == "data_connections" && c.role == ConnectionRole::kData) ||
                       (which == "control_connections" && c.role == ConnectionRole::kControl) ||
                       (which == "unused_connections" && c.role == ConnectionRole::kUnused);
-    if (keep) out.push_back({c.instance, c.function, c.opened_seq, 1});
+    if (keep) out.push_back({c.instance, c.function, c.opened_seq, 1, ""});
   }
   return out;
 }
@@ -170,7 +174,7 @@ std::optional<Metric> DurationMetric(const std::string& n) {
       for (const Event& e : events) {
         if (e.kind != kinds::kInvokeEnd) continue;
         if (cold && e.attrs.value("cold", false) != *cold) continue;
-        out.push_back({e.instance, e.function, e.seq, e.attrs.value("duration_ms", 0.0)});
+        out.push_back({e.instance, e.function, e.seq, e.attrs.value("duration_ms", 0.0), ""});
       }
       return out;
     };
@@ -184,7 +188,7 @@ std::optional<Metric> DurationMetric(const std::string& n) {
       std::vector<Contribution> out;
       for (const Event& e : events) {
         if (e.kind == kinds::kInstanceReady) {
-          out.push_back({e.instance, e.function, e.seq, e.attrs.value("init_ms", 0.0)});
+          out.push_back({e.instance, e.function, e.seq, e.attrs.value("init_ms", 0.0), ""});
         }
       }
       return out;
@@ -267,9 +271,30 @@ std::optional<Metric> AwsMetric(const std::string& n) {
   return std::nullopt;
 }
 
+// package.errors, package.notes: the packaging check's problems (package.problem events).
+std::optional<Metric> PackageMetric(const std::string& n) {
+  if (n != "package.errors" && n != "package.notes") return std::nullopt;
+  const std::string severity = n == "package.errors" ? "error" : "note";
+  Metric m;
+  m.verb = "had";
+  m.noun = "packaging " + severity + "s";
+  m.extract = [severity](const std::vector<Event>& events) {
+    std::vector<Contribution> out;
+    for (const Event& e : events) {
+      if (e.kind != kinds::kPackageProblem || e.attrs.value("severity", "") != severity) continue;
+      const std::string file = e.attrs.value("file", "");
+      out.push_back(
+          {e.instance, e.function, e.seq, 1,
+           e.function + ": " + (file.empty() ? "" : file + ": ") + e.attrs.value("reason", "")});
+    }
+    return out;
+  };
+  return m;
+}
+
 std::optional<Metric> FindMetric(std::string_view name) {
   const std::string n(name);
-  for (auto family : {InvocationMetric, DurationMetric, MomentoMetric, AwsMetric}) {
+  for (auto family : {InvocationMetric, DurationMetric, MomentoMetric, AwsMetric, PackageMetric}) {
     if (std::optional<Metric> m = family(n)) return m;
   }
   Metric m;
@@ -402,6 +427,13 @@ std::string DescribeFailure(const Metric& metric, const Expectation& x, const st
     std::vector<uint64_t> seqs;
     for (const Contribution& c : group) seqs.push_back(c.seq);
     if (!seqs.empty()) out << ": at seq " << SeqList(seqs);
+    // Events that carry their own story (a packaging problem) say it, a few at most.
+    std::vector<std::string> details;
+    for (const Contribution& c : group) {
+      if (!c.detail.empty()) details.push_back(c.detail);
+    }
+    for (size_t i = 0; i < details.size() && i < 10; ++i) out << (i ? "; " : " — ") << details[i];
+    if (details.size() > 10) out << "; and " << details.size() - 10 << " more";
   } else {
     out << "had a " << StatName(metric) << " " << metric.noun << " of "
         << FormatNumber(measured, metric.unit) << " over " << group.size() << " events";

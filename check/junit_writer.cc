@@ -47,7 +47,9 @@ std::string RenderJunit(const Scenario& scenario, const RunResult& result) {
     if (!x.passed) {
       std::string body;
       for (const std::string& line : x.failures) body += line + "\n";
-      body += scenario.path + ":" + std::to_string(x.expectation.line);
+      body += x.expectation.line > 0 ? scenario.path + ":" + std::to_string(x.expectation.line)
+                                     : scenario.path + ": a default rule (state a rule on " +
+                                           x.expectation.metric + " to replace it)";
       out << "      <failure message=\""
           << MarkupEscape(x.expectation.text + " (" + x.measured + ")")
           << "\" type=\"expectation\">" << MarkupEscape(body) << "</failure>\n";

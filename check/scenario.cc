@@ -127,7 +127,8 @@ void MergeSeeds(const std::vector<Seed>& from, std::vector<Seed>& to) {
 
 absl::StatusOr<ThawConfig> LoadFunctions(const Reporter& r, const std::string& yaml,
                                          const YAML::Node& root, const std::string& display_name,
-                                         const std::filesystem::path& base_dir) {
+                                         const std::filesystem::path& base_dir,
+                                         const LoadOptions& options) {
   const YAML::Node config_path = root["config"];
   const YAML::Node functions = root["functions"];
   if (config_path && functions) {
@@ -142,7 +143,7 @@ absl::StatusOr<ThawConfig> LoadFunctions(const Reporter& r, const std::string& y
   if (functions) {
     auto text = OnlyKeys(r, yaml, root, {"functions", "settings", "secrets", "parameters"});
     if (!text.ok()) return text.status();
-    return ParseConfig(*text, display_name, base_dir);
+    return ParseConfig(*text, display_name, base_dir, options);
   }
   auto file = GetString(r, config_path, "config");
   if (!file.ok()) return file.status();
@@ -151,7 +152,7 @@ absl::StatusOr<ThawConfig> LoadFunctions(const Reporter& r, const std::string& y
   if (!std::filesystem::exists(path)) {
     return r.Error(config_path, "config", "no such file: " + path.string());
   }
-  auto config = LoadConfigFile(path);
+  auto config = LoadConfigFile(path, options);
   if (!config.ok()) return config.status();
   // The scenario's own settings and seeds, checked by the same loader (a placeholder
   // `functions:` goes after the last line, so line numbers stay the scenario's).
@@ -423,7 +424,8 @@ class StepParser {
 }  // namespace
 
 absl::StatusOr<Scenario> ParseScenario(const std::string& yaml, const std::string& display_name,
-                                       const std::filesystem::path& base_dir) {
+                                       const std::filesystem::path& base_dir,
+                                       const LoadOptions& options) {
   Reporter r(display_name);
   YAML::Node root;
   try {
@@ -443,7 +445,7 @@ absl::StatusOr<Scenario> ParseScenario(const std::string& yaml, const std::strin
       if (!name.ok()) return name.status();
       scenario.name = *name;
     }
-    auto config = LoadFunctions(r, yaml, root, display_name, base_dir);
+    auto config = LoadFunctions(r, yaml, root, display_name, base_dir, options);
     if (!config.ok()) return config.status();
     scenario.config = *std::move(config);
 
@@ -492,6 +494,16 @@ absl::StatusOr<Scenario> ParseScenario(const std::string& yaml, const std::strin
       x->line = LineOf(item);
       scenario.expectations.push_back(*std::move(x));
     }
+    // The default rules, after the scenario's own: each unless the scenario states a rule on
+    // the same metric (which then stands instead).
+    for (const char* rule : kDefaultRules) {
+      auto x = ParseExpectation(rule);
+      if (!x.ok()) return x.status();
+      const bool stated =
+          std::any_of(scenario.expectations.begin(), scenario.expectations.end(),
+                      [&x](const Expectation& own) { return own.metric == x->metric; });
+      if (!stated) scenario.expectations.push_back(*std::move(x));
+    }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) + ": " +
                                       e.msg);
@@ -499,12 +511,14 @@ absl::StatusOr<Scenario> ParseScenario(const std::string& yaml, const std::strin
   return scenario;
 }
 
-absl::StatusOr<Scenario> LoadScenarioFile(const std::filesystem::path& path) {
+absl::StatusOr<Scenario> LoadScenarioFile(const std::filesystem::path& path,
+                                          const LoadOptions& options) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(path.string() + ": cannot read the scenario file");
   std::stringstream text;
   text << in.rdbuf();
-  return ParseScenario(text.str(), path.string(), std::filesystem::absolute(path).parent_path());
+  return ParseScenario(text.str(), path.string(), std::filesystem::absolute(path).parent_path(),
+                       options);
 }
 
 }  // namespace thaw::check

@@ -61,17 +61,27 @@ struct Scenario {
   // Momento caches that exist when the first step runs.
   std::vector<std::string> caches;
   std::vector<Step> steps;
+  // The `expect:` rules in file order, then the default rules (kDefaultRules) the file does not
+  // state a rule for (their line is 0).
   std::vector<Expectation> expectations;
 };
 
+// The rules every scenario gets after its own, unless it states a rule on the same metric
+// (`package.errors <= 2` replaces the default): a package that will not load on Lambda (a
+// Mac-built addon, the wrong architecture or glibc; see emulator/package) fails the check.
+inline constexpr const char* kDefaultRules[] = {"package.errors == 0"};
+
 // Reads and validates a scenario. Errors are InvalidArgument / NotFound with the file, the line
 // and what is wrong: "scenario.yaml:12: steps[2].invoke.count: must be between 1 and 100000".
-// Errors in a `config:` file name that file and its line.
-absl::StatusOr<Scenario> LoadScenarioFile(const std::filesystem::path& path);
+// Errors in a `config:` file name that file and its line. `options` apply to the `config:`
+// file (a template's --parameter-overrides).
+absl::StatusOr<Scenario> LoadScenarioFile(const std::filesystem::path& path,
+                                          const LoadOptions& options = {});
 
 // Same, from text: `display_name` in messages, `base_dir` for relative paths.
 absl::StatusOr<Scenario> ParseScenario(const std::string& yaml, const std::string& display_name,
-                                       const std::filesystem::path& base_dir);
+                                       const std::filesystem::path& base_dir,
+                                       const LoadOptions& options = {});
 
 }  // namespace thaw::check
 

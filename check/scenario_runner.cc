@@ -14,6 +14,7 @@
 #include "core/duration.h"
 #include "core/event_kinds.h"
 #include "emulator/control/invoke_api.h"
+#include "emulator/package/package_check.h"
 #include "emulator/process/boost_process_launcher.h"
 #include "host/emulator_session.h"
 
@@ -34,6 +35,22 @@ bool RunResult::passed() const {
 }
 
 namespace {
+
+// Runs the packaging check over every function of `config`, appends its problems to the ledger
+// and prints them on `warnings` (when not null).
+void RecordPackageProblems(const ThawConfig& config, Ledger& ledger, std::FILE* warnings) {
+  const package::PackageReport report = package::CheckPackages(config);
+  for (const package::PackageProblem& p : report.problems) {
+    const bool error = p.severity == package::PackageProblem::Severity::kError;
+    ledger.Append(0, p.function, kinds::kPackageProblem,
+                  {{"file", p.file}, {"severity", error ? "error" : "note"}, {"reason", p.reason}});
+    if (warnings) {
+      std::fprintf(warnings, "thaw: %s: package: %s\n", error ? "warning" : "note",
+                   package::FormatProblem(p).c_str());
+    }
+  }
+  if (warnings) std::fflush(warnings);
+}
 
 // How long a step waits for the instances it stopped to be gone, beyond the shutdown grace.
 constexpr milliseconds kGoneSlack{10000};
@@ -320,6 +337,7 @@ const char* Paint(bool color, const char* code) { return color ? code : ""; }
 absl::StatusOr<RunResult> ScenarioRunner::Run(const Scenario& scenario, Ledger& ledger,
                                               const Options& options) {
   const auto started = steady_clock::now();
+  RecordPackageProblems(scenario.config, ledger, options.warnings);
   asio::io_context io(1);
   NullLogSink null_logs;
   LogSink& logs = options.logs ? *options.logs : null_logs;

@@ -40,7 +40,10 @@ struct RunResult {
 // io_context driven by the calling thread; steps await the control plane directly (no HTTP).
 // A step that fails (a wait_for that times out, a kill with no live instance, a fault the
 // build has no target for) is recorded, the steps after it are skipped, and the expectations
-// are still evaluated on what happened. Everything stops before Run() returns.
+// are still evaluated on what happened. Everything stops before Run() returns. Before the first
+// step, the packaging check (emulator/package) reads every function's code directory and
+// appends one package.problem event per problem (the default rule package.errors == 0 reads
+// them).
 class ScenarioRunner {
  public:
   struct Options {
@@ -56,6 +59,10 @@ class ScenarioRunner {
     // seam, so a recording target can prove that fault steps pass their spec through. They
     // must outlive Run().
     std::vector<FaultTarget*> fault_targets;
+    // Where the packaging check's problems are printed before the first step, one line each
+    // ("thaw: warning: package: orders: x.node: built on macOS ..."); null = not printed. They
+    // are in the ledger either way (package.problem events).
+    std::FILE* warnings = stderr;
   };
 
   // `scenario` must outlive the result (StepResult points into it). `ledger` receives every

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,40 @@ bool UseColor(std::FILE* out) {
   if (no_color && *no_color) return false;
   return ::isatty(::fileno(out)) == 1;
 }
+
+namespace {
+
+// What the instances tried to reach outside their sandboxes, once per destination
+// ("api.example.com:443/tcp ×3 (instances 1, 2)"), so a failing `egress_blocked == 0` names it.
+void PrintEgressDestinations(std::FILE* out, const Ledger& ledger, bool color) {
+  struct Destination {
+    long attempts = 0;
+    std::set<int64_t> instances;
+  };
+  std::map<std::string, Destination> destinations;
+  for (const Event& e : ledger.Since(0)) {
+    if (e.kind != kinds::kSandboxEgressBlocked) continue;
+    std::string where = e.attrs.value("host", "?");
+    if (e.attrs.contains("port")) where += ":" + std::to_string(e.attrs.value("port", 0));
+    if (e.attrs.contains("protocol")) where += "/" + e.attrs.value("protocol", "");
+    if (e.attrs.contains("query")) where += " (lookup " + e.attrs.value("query", "") + ")";
+    Destination& d = destinations[where];
+    ++d.attempts;
+    d.instances.insert(e.instance);
+  }
+  if (destinations.empty()) return;
+  std::fprintf(out, "%s  egress blocked:%s\n", Paint(color, kRed), Paint(color, kReset));
+  for (const auto& [where, d] : destinations) {
+    std::string instances;
+    for (int64_t id : d.instances) {
+      instances += (instances.empty() ? "" : ", ") + std::to_string(id);
+    }
+    std::fprintf(out, "    %s ×%ld (instance%s %s)\n", where.c_str(), d.attempts,
+                 d.instances.size() == 1 ? "" : "s", instances.c_str());
+  }
+}
+
+}  // namespace
 
 void PrintInstanceTable(std::FILE* out, const Ledger& ledger, bool color) {
   std::map<int64_t, Row> rows;
@@ -106,6 +141,7 @@ void PrintInstanceTable(std::FILE* out, const Ledger& ledger, bool color) {
                (std::to_string(cold) + " cold").c_str(), total.invocations, total.errors,
                total.connections, total.data_connections, total.secret_fetches,
                total.egress_blocked, Paint(color, kReset));
+  PrintEgressDestinations(out, ledger, color);
 }
 
 void PrintVerdicts(std::FILE* out, const Scenario& scenario, const RunResult& result, bool color) {
@@ -129,8 +165,12 @@ void PrintVerdicts(std::FILE* out, const Scenario& scenario, const RunResult& re
     std::fprintf(out, "  %sFAIL%s  %s  (%s)\n", Paint(color, kRed), Paint(color, kReset),
                  x.expectation.text.c_str(), x.measured.c_str());
     for (const std::string& line : x.failures) std::fprintf(out, "        %s\n", line.c_str());
-    std::fprintf(out, "        %s%s:%d%s\n", Paint(color, kDim), scenario.path.c_str(),
-                 x.expectation.line, Paint(color, kReset));
+    // Line 0: a default rule (kDefaultRules), which the file does not spell.
+    const std::string where = x.expectation.line > 0
+                                  ? scenario.path + ":" + std::to_string(x.expectation.line)
+                                  : scenario.path + ": a default rule (state a rule on " +
+                                        x.expectation.metric + " to replace it)";
+    std::fprintf(out, "        %s%s%s\n", Paint(color, kDim), where.c_str(), Paint(color, kReset));
   }
   const size_t rules = result.expectations.size();
   if (failed == 0 && failed_rules == 0) {

@@ -14,13 +14,16 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "check/check_command.h"
 #include "core/status_macros.h"
+#include "emulator/config/parameter_overrides.h"
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
+#include "emulator/package/package_check_command.h"
 #include "emulator/process/boost_process_launcher.h"
 #include "emulator/runtimes/ric/prepare_runtime_clients.h"
 #include "fakes/aws/run_aws_server.h"
@@ -41,6 +44,13 @@ namespace {
 
 constexpr auto kShutdownGrace = std::chrono::milliseconds(300);
 
+constexpr char kConfigHelp[] =
+    "thaw.yaml, SAM/CloudFormation template (a cdk synth stack template too), serverless.yml, "
+    "or a CDK cloud assembly directory (cdk.out) holding one stack (default: ./thaw.yaml)";
+constexpr char kOverridesHelp[] =
+    "A template's parameter values, as sam deploy takes them: Key=Value or "
+    "ParameterKey=Key,ParameterValue=Value (several, separated by spaces)";
+
 int UsageError(const std::string& what) {
   std::fprintf(stderr, "thaw: %s\n", what.c_str());
   return 2;
@@ -48,7 +58,12 @@ int UsageError(const std::string& what) {
 
 // Loads the configuration and prints its notes (what a template declares that thaw does not
 // apply) once, on stderr.
-absl::StatusOr<ThawConfig> ReadConfig(const std::string& path) {
+absl::StatusOr<ThawConfig> ReadConfig(const std::string& path,
+                                      const std::vector<std::string>& parameter_overrides) {
+  auto overrides = ParseParameterOverrides(parameter_overrides);
+  if (!overrides.ok()) return overrides.status();
+  LoadOptions options;
+  options.parameter_overrides = *std::move(overrides);
   absl::StatusOr<ThawConfig> config;
   if (path.empty()) {
     if (!std::filesystem::exists("thaw.yaml")) {
@@ -56,9 +71,9 @@ absl::StatusOr<ThawConfig> ReadConfig(const std::string& path) {
           "no thaw.yaml in the current directory; pass --config FILE (a thaw.yaml, a SAM "
           "template or a serverless.yml; see thaw --help)");
     }
-    config = LoadConfigFile("thaw.yaml");
+    config = LoadConfigFile("thaw.yaml", options);
   } else {
-    config = LoadConfigFile(path);
+    config = LoadConfigFile(path, options);
   }
   if (config.ok()) {
     for (const std::string& note : config->notes) {
@@ -70,10 +85,13 @@ absl::StatusOr<ThawConfig> ReadConfig(const std::string& path) {
 }
 
 // The configuration, with the runtime clients it asks for installed (aws-lambda-ric's first use
-// takes about a minute, announced on stderr).
-absl::StatusOr<ThawConfig> LoadConfig(const std::string& path) {
-  auto config = ReadConfig(path);
+// takes about a minute, announced on stderr), after the packaging check's problems are printed
+// once on stderr (warnings: they do not stop serve or invoke).
+absl::StatusOr<ThawConfig> LoadConfig(const std::string& path,
+                                      const std::vector<std::string>& parameter_overrides) {
+  auto config = ReadConfig(path, parameter_overrides);
   if (!config.ok()) return config;
+  package::PrintPackageWarnings(*config, stderr);
   auto announce = [](const std::string& message) {
     std::fprintf(stderr, "thaw: %s\n", message.c_str());
     std::fflush(stderr);
@@ -84,13 +102,14 @@ absl::StatusOr<ThawConfig> LoadConfig(const std::string& path) {
 
 struct ServeOptions {
   std::string config;
+  std::vector<std::string> parameter_overrides;
   std::string host = "127.0.0.1";
   uint16_t port = 3001;
   bool quiet = false;
 };
 
 int Serve(const ServeOptions& options) {
-  auto config = LoadConfig(options.config);
+  auto config = LoadConfig(options.config, options.parameter_overrides);
   if (!config.ok()) return UsageError(std::string(config.status().message()));
 
   asio::io_context io(1);
@@ -132,6 +151,7 @@ int Serve(const ServeOptions& options) {
 struct InvokeOptions {
   std::string function;
   std::string config;
+  std::vector<std::string> parameter_overrides;
   std::string payload;
   std::string payload_file;
   int count = 1;
@@ -139,7 +159,7 @@ struct InvokeOptions {
 };
 
 int Invoke(const InvokeOptions& options) {
-  auto config = LoadConfig(options.config);
+  auto config = LoadConfig(options.config, options.parameter_overrides);
   if (!config.ok()) return UsageError(std::string(config.status().message()));
   std::string payload = options.payload;
   if (!options.payload_file.empty()) {
@@ -250,9 +270,8 @@ int RunCli(int argc, char** argv) {
   ServeOptions serve;
   CLI::App* serve_cmd = app.add_subcommand(
       "serve", "Run the control plane: the Lambda Invoke API and the /_thaw admin API");
-  serve_cmd->add_option("--config", serve.config,
-                        "thaw.yaml, SAM/CloudFormation template or serverless.yml "
-                        "(default: ./thaw.yaml)");
+  serve_cmd->add_option("--config", serve.config, kConfigHelp);
+  serve_cmd->add_option("--parameter-overrides", serve.parameter_overrides, kOverridesHelp);
   serve_cmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
   serve_cmd->add_option("--port", serve.port, "Port to listen on; 0 picks a free one")
       ->capture_default_str();
@@ -263,9 +282,8 @@ int RunCli(int argc, char** argv) {
       "invoke", "Start the control plane in-process, invoke a function, print its answer");
   invoke_cmd->add_option("function", invoke.function, "Function name, short name or ARN")
       ->required();
-  invoke_cmd->add_option("--config", invoke.config,
-                         "thaw.yaml, SAM/CloudFormation template or serverless.yml "
-                         "(default: ./thaw.yaml)");
+  invoke_cmd->add_option("--config", invoke.config, kConfigHelp);
+  invoke_cmd->add_option("--parameter-overrides", invoke.parameter_overrides, kOverridesHelp);
   auto* payload_opt =
       invoke_cmd->add_option("--payload", invoke.payload, "Event JSON (default: {})");
   invoke_cmd->add_option("--payload-file", invoke.payload_file, "Read the event JSON from FILE")
@@ -287,6 +305,8 @@ int RunCli(int argc, char** argv) {
   check_cmd->add_option("--events", check.events, "Write every ledger event as JSON lines");
   check_cmd->add_flag("--verbose,-v", check.verbose, "Print the functions' logs to stderr");
   check_cmd->add_flag("--quiet,-q", check.quiet, "No progress lines");
+  check_cmd->add_option("--parameter-overrides", check.parameter_overrides,
+                        std::string(kOverridesHelp) + " (for the scenario's config: template)");
   check_cmd->footer(
       "Exit code: 0 when every expectation holds, 1 when one fails, 2 on a scenario error.");
 
@@ -328,6 +348,24 @@ int RunCli(int argc, char** argv) {
                 "localhost, *.localhost, 127.0.0.1, ::1, --host and the region's "
                 "secretsmanager/ssm endpoint names always");
 
+  package::PackageCheckCommandOptions package_check;
+  CLI::App* package_check_cmd = app.add_subcommand(
+      "package-check",
+      "Read the native binaries in each function's code directory and say which will not load "
+      "on Lambda");
+  package_check_cmd->add_option("--config", package_check.config, kConfigHelp);
+  package_check_cmd->add_option("--function", package_check.function,
+                                "Check only this function (name or short name)");
+  package_check_cmd->add_option("--parameter-overrides", package_check.parameter_overrides,
+                                kOverridesHelp);
+  package_check_cmd->footer(
+      "Reads headers, not file names: Mach-O and PE files, ELF files for the other architecture\n"
+      "(Architectures: x86_64 by default), 32-bit ELF, musl builds, a glibc newer than the\n"
+      "runtime's Amazon Linux, Node.js addons for another Node ABI, CPython extensions (the\n"
+      "cpython-3XY tag in the name) for another Python. Symbolic links are not followed.\n"
+      "Exit code: 0 when no file is an error (notes are fine), 1 when one is, 2 on a usage or\n"
+      "config error.");
+
   report::ReportCommandOptions report;
   CLI::App* report_cmd = app.add_subcommand(
       "report", "Write the HTML timeline of an events file (JSON lines, as --events writes)");
@@ -360,6 +398,7 @@ int RunCli(int argc, char** argv) {
     return aws::RunAwsServer(aws);
   }
   if (report_cmd->parsed()) return report::RunReportCommand(report);
+  if (package_check_cmd->parsed()) return package::RunPackageCheckCommand(package_check);
   return UsageError("no command given (see thaw --help)");
 }
 

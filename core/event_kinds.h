@@ -24,8 +24,11 @@ inline constexpr char kInstanceStopping[] = "instance.stopping";
 inline constexpr char kInstanceKillRequested[] = "instance.kill_requested";
 inline constexpr char kInstanceGone[] = "instance.gone";
 
-// A sandboxed instance tried to reach something outside (emulator/sandbox): a name thaw does
-// not serve, looked up through the sandbox's resolver (attrs: host, query).
+// A sandboxed instance tried to reach something outside (emulator/sandbox): a connection or
+// datagram caught by the egress trap (attrs: host (the name it resolved, else the address),
+// address, port (TCP/UDP), protocol), or, where there is no trap or for record types other than
+// A/AAAA, a name thaw does not serve, looked up through the sandbox's resolver (attrs: host,
+// query).
 inline constexpr char kSandboxEgressBlocked[] = "sandbox.egress_blocked";
 
 // Invocations (emulator/control).
@@ -36,6 +39,12 @@ inline constexpr char kInvokeQueued[] = "invoke.queued";
 inline constexpr char kInvokeDropped[] = "invoke.dropped";
 inline constexpr char kInvokeAsyncDone[] = "invoke.async_done";
 inline constexpr char kInvokeRetryScheduled[] = "invoke.retry_scheduled";
+
+// The packaging check (emulator/package), recorded by `thaw check` before its first step: one
+// event per problem found in a function's code directory (function set, instance 0; attrs: file
+// (relative to the code directory, "" for the directory as a whole), severity ("error" or
+// "note"), reason).
+inline constexpr char kPackageProblem[] = "package.problem";
 
 // The scheduler clock.
 inline constexpr char kClockAdvanced[] = "clock.advanced";

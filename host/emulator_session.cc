@@ -83,6 +83,7 @@ absl::StatusOr<std::unique_ptr<EmulatorSession>> EmulatorSession::Create(
     host->faults_.Add(&host->aws_->service());
   }
   if (host->momento_) {
+    for (const std::string& cache : config.caches) host->CreateCache(cache);
     // `MOMENTO_API_KEY: "{{momento_api_key_v2}}"` and the like, for fromEnvVarV2().
     momento::EmbeddedMomento* momento = host->momento_.get();
     host->control_->SetEnvironmentPlaceholders(

@@ -7,8 +7,10 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libboost-system-dev libboost-filesystem-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libabsl-dev libssl-dev
+  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libabsl-dev libssl-dev libzip-dev
   libgtest-dev libgmock-dev
+  # settings.egress: allow gives each sandbox a way out through slirp4netns.
+  slirp4netns
 )
 if [[ "${1:-}" == "--test" ]]; then
   # Real third-party clients used by the conformance tests; chromium renders the HTML report

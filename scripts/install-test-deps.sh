@@ -5,13 +5,16 @@
 #   tests/conformance-momento  @gomomento/sdk against `thaw momento` and `thaw serve`
 #   tests/conformance-aws      the AWS SDKs for JS (v3 and v2) against `thaw aws` and `thaw serve`
 #   samples/node-*             the Node.js samples `thaw check` runs (tests and `make demo`)
-# With --samples, only the samples (what `make demo` needs).
+#   emulator/runtimes/nodejs/sdk  the AWS SDK for JavaScript v3 that Lambda's Node.js runtimes
+#                              include, which thaw provides to functions that do not bundle it
+# With --samples, only the samples and the runtime's SDK (what `make demo` needs).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dirs=()
 if [[ "${1:-}" != "--samples" ]]; then
   for dir in conformance conformance-momento conformance-aws; do dirs+=("tests/$dir"); done
 fi
+dirs+=("emulator/runtimes/nodejs/sdk")
 for dir in "$root"/samples/node-*/; do
   [[ -f "$dir/package-lock.json" ]] && dirs+=("samples/$(basename "$dir")")
 done

@@ -147,6 +147,12 @@ std::optional<FunctionProblem> ResolveRuntime(const std::filesystem::path& code_
     }
     fn.executable = node_binary;
     fn.args = {bootstrap_js.string()};
+    // Lambda's NODE_PATH, with thaw's copy of the SDK (beside the bootstrap; see its sdk/) where
+    // Lambda has /var/runtime/node_modules.
+    const std::string major = fn.runtime.substr(6, fn.runtime.find('.') - 6);  // "nodejs20.x"
+    fn.runtime_environment["NODE_PATH"] =
+        "/opt/nodejs/node" + major + "/node_modules:/opt/nodejs/node_modules:" +
+        (bootstrap_js.parent_path() / "sdk" / "node_modules").string() + ":" + fn.code.string();
     fn.execution_env = "AWS_Lambda_" + fn.runtime;
     return std::nullopt;
   }

@@ -11,6 +11,7 @@
 #include "emulator/config/diagnostics.h"
 #include "emulator/config/function_checks.h"
 #include "emulator/config/iam_translation.h"
+#include "emulator/config/zip_artifact.h"
 #include "nlohmann/json.hpp"
 #include "yaml-cpp/yaml.h"
 
@@ -33,6 +34,14 @@ constexpr char kLambdaFunction[] = "AWS::Lambda::Function";
 constexpr char kSecret[] = "AWS::SecretsManager::Secret";
 constexpr char kParameter[] = "AWS::SSM::Parameter";
 constexpr char kIamRole[] = "AWS::IAM::Role";
+constexpr char kIamPolicy[] = "AWS::IAM::Policy";
+constexpr char kIamManagedPolicy[] = "AWS::IAM::ManagedPolicy";
+// CDK's analytics resource: nothing to create locally.
+constexpr char kCdkMetadata[] = "AWS::CDK::Metadata";
+// Where `cdk synth` (and `sam build`) say which local asset a resource's code property
+// stands for: the asset's path relative to the template, and the property it replaces.
+constexpr char kAssetPath[] = "aws:asset:path";
+constexpr char kAssetProperty[] = "aws:asset:property";
 
 // Properties read into the FunctionConfig (or refused with an error when they cannot run).
 const std::set<std::string> kReadProperties = {"Runtime",
@@ -86,6 +95,29 @@ const std::map<std::string, std::string> kUnappliedWhy = {
     {"Condition", "see the resource's condition"},
 };
 
+// The logical id a `Ref` or `Fn::GetAtt` (short or long form) names; empty for anything else.
+std::string LogicalIdOf(const YAML::Node& node) {
+  const std::string& tag = node.Tag();
+  if (tag == "!GetAtt" && node.IsScalar()) return node.Scalar().substr(0, node.Scalar().find('.'));
+  if (tag == "!GetAtt" && node.IsSequence() && node.size() > 0) return node[0].Scalar();
+  if (tag == "!Ref" && node.IsScalar()) return node.Scalar();
+  if (node.IsMap() && node.size() == 1 && Get(node, "Fn::GetAtt")) {
+    const YAML::Node arg = Get(node, "Fn::GetAtt");
+    if (arg.IsSequence() && arg.size() > 0 && arg[0].IsScalar()) return arg[0].Scalar();
+    if (arg.IsScalar()) return arg.Scalar().substr(0, arg.Scalar().find('.'));
+  }
+  if (node.IsMap() && node.size() == 1 && Get(node, "Ref") && Get(node, "Ref").IsScalar()) {
+    return Get(node, "Ref").Scalar();
+  }
+  return "";
+}
+
+std::string S3CodeError(const std::string& code_key) {
+  return "code in S3 is not supported: thaw runs local code; point " + code_key +
+         " at the function's directory or a .zip (or give the resource Metadata." + kAssetPath +
+         ", as cdk synth does)";
+}
+
 std::string Scalar(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
@@ -95,8 +127,12 @@ std::string Scalar(const Json& value) {
 
 class TemplateLoader {
  public:
-  TemplateLoader(YAML::Node root, const std::string& display_name, std::filesystem::path base_dir)
-      : root_(std::move(root)), diag_(display_name), base_dir_(std::move(base_dir)) {
+  TemplateLoader(YAML::Node root, const std::string& display_name, std::filesystem::path base_dir,
+                 const LoadOptions& options)
+      : root_(std::move(root)),
+        diag_(display_name),
+        base_dir_(std::move(base_dir)),
+        options_(options) {
     stack_name_ = std::filesystem::absolute(base_dir_).lexically_normal().filename().string();
     if (stack_name_.empty()) stack_name_ = "thaw";
   }
@@ -140,6 +176,18 @@ class TemplateLoader {
                             IamTranslation& iam);
   absl::Status LoadRolePolicies(const YAML::Node& role, const std::string& path,
                                 IamTranslation& iam);
+  // The statements of the AWS::IAM::Policy or AWS::IAM::ManagedPolicy `policy_id`, when it is
+  // created and not attached to this role before (`attached`).
+  absl::Status AttachPolicyResource(const std::string& policy_id, std::set<std::string>& attached,
+                                    IamTranslation& iam);
+  // The code directory a function's code property (or CDK asset metadata) names, a .zip
+  // unpacked into the artifact cache; `node` and `path` are for messages.
+  absl::StatusOr<std::filesystem::path> CodeDirectory(const std::string& location,
+                                                      const YAML::Node& node,
+                                                      const std::string& path,
+                                                      const std::string& key);
+  // Notes the resources thaw does not create and IAM policies naming roles it cannot see.
+  void NoteUnappliedResources();
   absl::Status LoadSecret(const std::string& id, const YAML::Node& props, ThawConfig& config);
   absl::Status LoadParameter(const std::string& id, const YAML::Node& props, ThawConfig& config);
   // Evaluates a resource-level Condition: false when the resource is not created.
@@ -148,6 +196,7 @@ class TemplateLoader {
   const YAML::Node root_;
   Diagnostics diag_;
   std::filesystem::path base_dir_;
+  const LoadOptions& options_;
   std::string stack_name_;
   Settings settings_;
   std::map<std::string, Resource> resources_;
@@ -395,8 +444,19 @@ absl::StatusOr<Json> TemplateLoader::Ref(const std::string& name, const std::str
     if (type.rfind("AWS::SSM::Parameter::Value", 0) == 0) {
       return Unresolved("the parameter " + name + " is read from SSM when deployed");
     }
-    if (!fallback) return Unresolved("the parameter " + name + " has no Default");
-    auto value = Eval(fallback, "Parameters." + name + ".Default");
+    absl::StatusOr<Json> value;
+    if (auto it = options_.parameter_overrides.find(name);
+        it != options_.parameter_overrides.end()) {
+      value = Json(it->second);
+    } else if (!fallback) {
+      diag_.Note("Parameters." + name,
+                 "no Default and no --parameter-overrides value: its Refs are \"\" (pass "
+                 "--parameter-overrides " +
+                     name + "=VALUE)");
+      value = Json("");
+    } else {
+      value = Eval(fallback, "Parameters." + name + ".Default");
+    }
     if (!value.ok()) return value.status();
     if ((type == "CommaDelimitedList" || type.rfind("List<", 0) == 0) && value->is_string()) {
       Json list = Json::array();
@@ -645,32 +705,41 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
                        "inline code is not supported; put the code in a directory and point "
                        "CodeUri at it");
   }
-  if (const YAML::Node code = Get(props, code_key); code) {
+  const YAML::Node metadata = Get(resource.node, "Metadata");
+  const YAML::Node asset = Get(metadata, kAssetPath);
+  const YAML::Node asset_property = Get(metadata, kAssetProperty);
+  const bool from_asset =
+      asset && asset.IsScalar() &&
+      (!asset_property || (asset_property.IsScalar() && asset_property.Scalar() == code_key));
+  // Where the code was named, for messages.
+  YAML::Node code_node = Get(props, code_key) ? Get(props, code_key) : resource.node;
+  std::string code_path = path_of(code_key);
+  if (const YAML::Node code = Get(props, code_key); code && from_asset) {
+    // A `cdk synth` (or `sam build`) template: the property names the uploaded copy, the
+    // metadata the local asset it was made from, as `sam local` reads it.
+    code_node.reset(asset);
+    code_path = "Resources." + id + ".Metadata." + kAssetPath;
+    auto dir = CodeDirectory(asset.Scalar(), asset, code_path, code_key);
+    if (!dir.ok()) return dir.status();
+    code_dir = *dir;
+  } else if (code) {
     if (code.IsMap() && code.Tag().size() <= 1 && !Get(code, "Ref") && !Get(code, "Fn::Sub") &&
         !Get(code, "Fn::Join")) {
-      return diag_.Error(code, path_of(code_key),
-                         Get(code, "ZipFile")
-                             ? "inline code (ZipFile) is not supported; put the code in a "
-                               "directory and point Code at it"
-                             : "code in S3 is not supported: thaw runs local code; point " +
-                                   code_key + " at the function's directory");
+      if (Get(code, "ZipFile")) {
+        return diag_.Error(code, path_of(code_key),
+                           "inline code (ZipFile) is not supported; put the code in a directory "
+                           "and point Code at it");
+      }
+      return diag_.Error(code, path_of(code_key), S3CodeError(code_key));
     }
     auto location = string_of(code_key);
     if (!location.ok()) return location.status();
     if (location->rfind("s3://", 0) == 0) {
-      return diag_.Error(code, path_of(code_key),
-                         "code in S3 is not supported: thaw runs local code; point " + code_key +
-                             " at the function's directory");
+      return diag_.Error(code, path_of(code_key), S3CodeError(code_key));
     }
-    code_dir = *location;
-    if (code_dir.is_relative()) code_dir = base_dir_ / code_dir;
-    code_dir = code_dir.lexically_normal();
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(code_dir, ec)) {
-      return diag_.Error(code, path_of(code_key),
-                         code_dir.string() + " is a file; thaw runs unpacked code: point " +
-                             code_key + " at a directory");
-    }
+    auto dir = CodeDirectory(*location, code, path_of(code_key), code_key);
+    if (!dir.ok()) return dir.status();
+    code_dir = *dir;
   } else if (!sam) {
     return diag_.Error(resource.node, path_of("Code"), "required");
   }
@@ -683,8 +752,7 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
         return diag_.Error(Get(props, "Handler") ? Get(props, "Handler") : resource.node,
                            path_of("Handler"), problem->message);
       case FunctionInput::kCode:
-        return diag_.Error(Get(props, code_key) ? Get(props, code_key) : resource.node,
-                           path_of(code_key), problem->message);
+        return diag_.Error(code_node, code_path, problem->message);
       case FunctionInput::kPython:
         return diag_.Error(Get(props, "Runtime"), path_of("Runtime"), problem->message);
     }
@@ -809,6 +877,7 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
   if (const YAML::Node arch = Get(props, "Architectures"); arch) {
     auto value = Eval(arch, path_of("Architectures"));
     if (value.ok() && value->dump().find("arm64") != std::string::npos) {
+      fn.architecture = "arm64";
       diag_.Note(path_of("Architectures"),
                  "arm64: the function runs on this machine's architecture");
     }
@@ -887,19 +956,7 @@ absl::Status TemplateLoader::LoadPolicies(const YAML::Node& policies, const std:
 absl::Status TemplateLoader::LoadRolePolicies(const YAML::Node& role, const std::string& path,
                                               IamTranslation& iam) {
   // The role is in the template when Role is `!GetAtt R.Arn` (or `!Ref R`) of an AWS::IAM::Role.
-  std::string role_id;
-  const std::string& tag = role.Tag();
-  if (tag == "!GetAtt" && role.IsScalar()) {
-    role_id = role.Scalar().substr(0, role.Scalar().find('.'));
-  } else if (tag == "!Ref" && role.IsScalar()) {
-    role_id = role.Scalar();
-  } else if (role.IsMap() && Get(role, "Fn::GetAtt")) {
-    const YAML::Node arg = Get(role, "Fn::GetAtt");
-    role_id = arg.IsSequence() && arg.size() > 0 ? arg[0].Scalar()
-                                                 : arg.Scalar().substr(0, arg.Scalar().find('.'));
-  } else if (role.IsMap() && Get(role, "Ref")) {
-    role_id = Get(role, "Ref").Scalar();
-  }
+  const std::string role_id = LogicalIdOf(role);
   auto it = resources_.find(role_id);
   if (it == resources_.end() || it->second.type != kIamRole) {
     diag_.Note(path,
@@ -916,15 +973,29 @@ absl::Status TemplateLoader::LoadRolePolicies(const YAML::Node& role, const std:
     ~Reset() { flag = false; }
   } reset{in_policy_};
   iam.DeclareNone();
+  std::set<std::string> attached;
   if (const YAML::Node managed = Get(props, "ManagedPolicyArns"); managed) {
-    auto value = Eval(managed, role_path + ".ManagedPolicyArns");
-    if (!value.ok()) {
-      if (!IsUnresolved(value.status())) return value.status();
-      iam.Unresolved(role_path + ".ManagedPolicyArns", std::string(value.status().message()));
-    } else if (value->is_array()) {
-      for (size_t i = 0; i < value->size(); ++i) {
-        iam.AddManagedPolicy(role_path + ".ManagedPolicyArns[" + std::to_string(i) + "]",
-                             Scalar((*value)[i]));
+    const bool list = managed.IsSequence() && managed.Tag().size() <= 1;
+    for (size_t i = 0; i < (list ? managed.size() : 1); ++i) {
+      const YAML::Node item = list ? managed[i] : managed;
+      const std::string item_path =
+          role_path + ".ManagedPolicyArns" + (list ? "[" + std::to_string(i) + "]" : "");
+      // `!Ref P` of an AWS::IAM::ManagedPolicy in the template: its own statements.
+      if (auto policy = resources_.find(LogicalIdOf(item));
+          policy != resources_.end() && policy->second.type == kIamManagedPolicy) {
+        RETURN_IF_ERROR(AttachPolicyResource(policy->first, attached, iam));
+        continue;
+      }
+      auto value = Eval(item, item_path);
+      if (!value.ok()) {
+        if (!IsUnresolved(value.status())) return value.status();
+        iam.Unresolved(item_path, std::string(value.status().message()));
+      } else if (value->is_array()) {
+        for (size_t j = 0; j < value->size(); ++j) {
+          iam.AddManagedPolicy(item_path + "[" + std::to_string(j) + "]", Scalar((*value)[j]));
+        }
+      } else if (!value->is_discarded()) {
+        iam.AddManagedPolicy(item_path, Scalar(*value));
       }
     }
   }
@@ -940,7 +1011,98 @@ absl::Status TemplateLoader::LoadRolePolicies(const YAML::Node& role, const std:
       iam.AddDocument(item_path + ".PolicyDocument", *doc);
     }
   }
+  // AWS::IAM::Policy and AWS::IAM::ManagedPolicy resources that name this role in `Roles`
+  // (what CDK's grant* methods write).
+  for (const auto& [policy_id, policy] : resources_) {
+    if (policy.type != kIamPolicy && policy.type != kIamManagedPolicy) continue;
+    const YAML::Node roles = Get(Get(policy.node, "Properties"), "Roles");
+    if (!roles || !roles.IsSequence()) continue;
+    for (const auto& item : roles) {
+      if (LogicalIdOf(item) == role_id) {
+        RETURN_IF_ERROR(AttachPolicyResource(policy_id, attached, iam));
+        break;
+      }
+    }
+  }
   return absl::OkStatus();
+}
+
+absl::Status TemplateLoader::AttachPolicyResource(const std::string& policy_id,
+                                                  std::set<std::string>& attached,
+                                                  IamTranslation& iam) {
+  if (!attached.insert(policy_id).second) return absl::OkStatus();
+  const YAML::Node node = resources_.at(policy_id).node;
+  auto created = Created(policy_id, node);
+  if (!created.ok()) return created.status();
+  if (!*created) return absl::OkStatus();
+  const std::string path = "Resources." + policy_id + ".Properties.PolicyDocument";
+  const YAML::Node document = Get(Get(node, "Properties"), "PolicyDocument");
+  if (!document) return diag_.Error(node, path, "required");
+  const bool outer = in_policy_;
+  in_policy_ = true;
+  auto doc = Eval(document, path);
+  in_policy_ = outer;
+  if (!doc.ok()) {
+    if (!IsUnresolved(doc.status())) return doc.status();
+    iam.Unresolved(path, std::string(doc.status().message()));
+    return absl::OkStatus();
+  }
+  iam.AddDocument(path, *doc);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::filesystem::path> TemplateLoader::CodeDirectory(const std::string& location,
+                                                                    const YAML::Node& node,
+                                                                    const std::string& path,
+                                                                    const std::string& key) {
+  std::filesystem::path dir = location;
+  if (dir.is_relative()) dir = base_dir_ / dir;
+  dir = dir.lexically_normal();
+  if (IsZipArtifact(dir)) {
+    auto unpacked = UnpackZipArtifact(
+        dir, options_.artifact_cache.empty() ? DefaultArtifactCache() : options_.artifact_cache);
+    if (!unpacked.ok()) return diag_.Error(node, path, std::string(unpacked.status().message()));
+    for (const std::string& problem : unpacked->limit_problems) diag_.Note(path, problem);
+    return unpacked->dir;
+  }
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(dir, ec)) {
+    return diag_.Error(node, path,
+                       dir.string() + " is a file, not a directory or a .zip: point " + key +
+                           " at the function's code");
+  }
+  return dir;
+}
+
+void TemplateLoader::NoteUnappliedResources() {
+  for (const auto& [id, resource] : resources_) {
+    const std::string& type = resource.type;
+    if (type == kServerlessFunction || type == kLambdaFunction || type == kSecret ||
+        type == kParameter || type == kIamRole || type == kCdkMetadata) {
+      continue;
+    }
+    if (type == kIamPolicy || type == kIamManagedPolicy) {
+      const YAML::Node roles = Get(Get(resource.node, "Properties"), "Roles");
+      if (!roles || !roles.IsSequence()) {
+        if (type == kIamPolicy) {
+          diag_.Note("Resources." + id, "not applied: it names no role (Roles) in this template");
+        }
+        continue;
+      }
+      for (size_t i = 0; i < roles.size(); ++i) {
+        auto role = resources_.find(LogicalIdOf(roles[i]));
+        if (role == resources_.end() || role->second.type != kIamRole) {
+          diag_.Note("Resources." + id + ".Properties.Roles[" + std::to_string(i) + "]",
+                     "not applied: not a Ref to an AWS::IAM::Role of this template");
+        }
+      }
+      continue;
+    }
+    diag_.Note("Resources." + id,
+               "not created: thaw emulates Lambda functions, Secrets Manager secrets and SSM "
+               "parameters, not " +
+                   type);
+  }
 }
 
 std::string RandomPassword(size_t length) {
@@ -958,6 +1120,10 @@ absl::Status TemplateLoader::LoadSecret(const std::string& id, const YAML::Node&
   const std::string path = "Resources." + id + ".Properties";
   SecretSeed seed;
   seed.name = SecretNameOf(id);
+  if (seed.name.empty()) {
+    diag_.Note(path + ".Name", "empty (a parameter with no value?): the secret is not seeded");
+    return absl::OkStatus();
+  }
   if (props && Get(props, "Description")) {
     auto description = EvalString(Get(props, "Description"), path + ".Description");
     if (description.ok()) seed.description = *description;
@@ -1078,6 +1244,13 @@ absl::StatusOr<ThawConfig> TemplateLoader::Load() {
     return diag_.Error("Resources", std::string("no ") + kServerlessFunction + " or " +
                                         kLambdaFunction + " to run");
   }
+  NoteUnappliedResources();
+  for (const auto& [key, value] : options_.parameter_overrides) {
+    if (!Get(Get(root_, "Parameters"), key)) {
+      diag_.Note("Parameters", "--parameter-overrides " + key +
+                                   ": the template declares no such parameter; ignored");
+    }
+  }
   for (auto it = config.aliases.begin(); it != config.aliases.end();) {
     it = config.functions.count(it->first) ? config.aliases.erase(it) : std::next(it);
   }
@@ -1091,7 +1264,8 @@ absl::StatusOr<ThawConfig> TemplateLoader::Load() {
 
 absl::StatusOr<ThawConfig> ParseSamTemplate(const std::string& text,
                                             const std::string& display_name,
-                                            const std::filesystem::path& base_dir) {
+                                            const std::filesystem::path& base_dir,
+                                            const LoadOptions& options) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -1105,7 +1279,7 @@ absl::StatusOr<ThawConfig> ParseSamTemplate(const std::string& text,
     root = YAML::Load(json.dump());
   }
   try {
-    TemplateLoader loader(root, display_name, base_dir);
+    TemplateLoader loader(root, display_name, base_dir, options);
     return loader.Load();
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) + ": " +

@@ -13,13 +13,21 @@ namespace thaw {
 // forms, or JSON) into a ThawConfig:
 // - AWS::Serverless::Function (with Globals.Function merged in as SAM does: maps merged, lists
 //   appended, scalars overridden) and AWS::Lambda::Function: Runtime, Handler, CodeUri / Code
-//   (a local directory, relative to `base_dir`), MemorySize, Timeout, Environment.Variables,
-//   ReservedConcurrentExecutions, ProvisionedConcurrencyConfig, FunctionName (else the logical
-//   id is the name), Policies (inline statements and the Secrets Manager / SSM policy
-//   templates become FunctionConfig::iam_statements), Layers (the AWS Parameters and Secrets
-//   extension layer becomes extensions "parameters-and-secrets");
-// - AWS::SecretsManager::Secret and AWS::SSM::Parameter resources seed the fake AWS;
-// - intrinsics Ref (parameters with a Default, pseudo parameters, the resources above), Sub,
+//   (a local directory or a .zip unpacked into options.artifact_cache (zip_artifact.h),
+//   relative to `base_dir`; code in S3 is the local asset the resource's
+//   Metadata["aws:asset:path"] names, as `cdk synth` writes it), MemorySize, Timeout,
+//   Environment.Variables, ReservedConcurrentExecutions, ProvisionedConcurrencyConfig,
+//   FunctionName (else the logical id is the name), Policies (inline statements and the
+//   Secrets Manager / SSM policy templates become FunctionConfig::iam_statements), Layers
+//   (the AWS Parameters and Secrets extension layer becomes extensions
+//   "parameters-and-secrets");
+// - a Role `!GetAtt R.Arn` of an AWS::IAM::Role in the template: its Policies,
+//   ManagedPolicyArns, and the PolicyDocument of each AWS::IAM::Policy / ManagedPolicy whose
+//   Roles name it (CDK's grant* methods);
+// - AWS::SecretsManager::Secret and AWS::SSM::Parameter resources seed the fake AWS; any other
+//   resource type (but AWS::CDK::Metadata) is a note that it is not created;
+// - parameters: options.parameter_overrides, else Default, else "" with a note;
+// - intrinsics Ref (parameters, pseudo parameters, the resources above), Sub,
 //   GetAtt (function Arn, parameter Value/Type), Join, Select, Split, FindInMap, If and the
 //   condition functions. What cannot be resolved, or is read but not emulated (Role, Events,
 //   other layers, ...), becomes a note in ThawConfig::notes naming the property.
@@ -27,7 +35,8 @@ namespace thaw {
 // "template.yaml:14: Resources.Fn.Properties.CodeUri: ...". Thread-safe (no shared state).
 absl::StatusOr<ThawConfig> ParseSamTemplate(const std::string& text,
                                             const std::string& display_name,
-                                            const std::filesystem::path& base_dir);
+                                            const std::filesystem::path& base_dir,
+                                            const LoadOptions& options = {});
 
 }  // namespace thaw
 

@@ -9,6 +9,7 @@
 #include "emulator/config/diagnostics.h"
 #include "emulator/config/function_checks.h"
 #include "emulator/config/iam_translation.h"
+#include "emulator/config/zip_artifact.h"
 #include "nlohmann/json.hpp"
 #include "yaml-cpp/yaml.h"
 
@@ -66,8 +67,12 @@ const std::set<std::string> kInertFunctionKeys = {
 
 class ServerlessLoader {
  public:
-  ServerlessLoader(YAML::Node root, const std::string& display_name, std::filesystem::path base_dir)
-      : root_(std::move(root)), diag_(display_name), base_dir_(std::move(base_dir)) {}
+  ServerlessLoader(YAML::Node root, const std::string& display_name, std::filesystem::path base_dir,
+                   const LoadOptions& options)
+      : root_(std::move(root)),
+        diag_(display_name),
+        base_dir_(std::move(base_dir)),
+        options_(options) {}
 
   absl::StatusOr<ThawConfig> Load();
 
@@ -102,6 +107,7 @@ class ServerlessLoader {
   const YAML::Node root_;
   Diagnostics diag_;
   std::filesystem::path base_dir_;
+  const LoadOptions& options_;
   std::string service_;
   std::string stage_ = "dev";
   Settings settings_;
@@ -453,9 +459,33 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
     return diag_.Error(Get(def, "image"), path + ".image",
                        "container image functions are not supported yet");
   }
-  if (Get(def, "package") && Get(Get(def, "package"), "artifact")) {
-    return diag_.Error(Get(Get(def, "package"), "artifact"), path + ".package.artifact",
-                       "thaw runs unpacked code from the service directory, not an artifact");
+  // The code: the service directory, or a .zip package.artifact (the function's, else the
+  // service's) unpacked into the artifact cache.
+  std::filesystem::path code_dir = base_dir_;
+  const bool own_artifact = Get(Get(def, "package"), "artifact").IsDefined();
+  if (const YAML::Node artifact = own_artifact ? Get(Get(def, "package"), "artifact")
+                                               : Get(Get(root_, "package"), "artifact");
+      artifact) {
+    const std::string artifact_path =
+        own_artifact ? path + ".package.artifact" : std::string("package.artifact");
+    auto location = String(artifact, artifact_path);
+    if (!location.ok()) return location.status();
+    std::filesystem::path zip = *location;
+    if (zip.is_relative()) zip = base_dir_ / zip;
+    zip = zip.lexically_normal();
+    if (!IsZipArtifact(zip)) {
+      return diag_.Error(artifact, artifact_path,
+                         zip.string() +
+                             " is no .zip file; thaw runs a .zip artifact or the "
+                             "service directory");
+    }
+    auto unpacked = UnpackZipArtifact(
+        zip, options_.artifact_cache.empty() ? DefaultArtifactCache() : options_.artifact_cache);
+    if (!unpacked.ok()) {
+      return diag_.Error(artifact, artifact_path, std::string(unpacked.status().message()));
+    }
+    for (const std::string& problem : unpacked->limit_problems) diag_.Note(artifact_path, problem);
+    code_dir = unpacked->dir;
   }
 
   const YAML::Node runtime_node =
@@ -472,7 +502,7 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
   if (!handler.ok()) return handler.status();
   fn.handler = *handler;
 
-  if (auto problem = ResolveRuntime(base_dir_, "", base_dir_, fn)) {
+  if (auto problem = ResolveRuntime(code_dir, "", base_dir_, fn)) {
     switch (problem->input) {
       case FunctionInput::kRuntime:
       case FunctionInput::kPython:
@@ -567,6 +597,12 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
   }
   fn.iam_statements = iam.Statements();
 
+  // The function's architecture, else the provider's (what the packaging check compares with).
+  for (const YAML::Node& arch : {Get(def, "architecture"), Get(provider, "architecture")}) {
+    if (!arch || !arch.IsScalar()) continue;
+    if (arch.Scalar() == "arm64") fn.architecture = "arm64";
+    break;
+  }
   // Function-level layers replace the provider's, as in the Framework.
   if (Get(def, "layers")) {
     RETURN_IF_ERROR(LoadLayers(Get(def, "layers"), path + ".layers", fn));
@@ -738,10 +774,11 @@ absl::StatusOr<ThawConfig> ServerlessLoader::Load() {
 
 absl::StatusOr<ThawConfig> ParseServerlessConfig(const std::string& text,
                                                  const std::string& display_name,
-                                                 const std::filesystem::path& base_dir) {
+                                                 const std::filesystem::path& base_dir,
+                                                 const LoadOptions& options) {
   try {
     const YAML::Node root = YAML::Load(text);
-    ServerlessLoader loader(root, display_name, base_dir);
+    ServerlessLoader loader(root, display_name, base_dir, options);
     return loader.Load();
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) + ": " +

@@ -17,7 +17,8 @@ namespace thaw {
 //   .timeout, .reservedConcurrency, .provisionedConcurrency, .layers, .name, and
 //   .iamRoleStatements (serverless-iam-roles-per-function);
 // - each function is named `<service>-<stage>-<name>` (or its `name:`) and also answers to
-//   `<name>` (ThawConfig::aliases); its code directory is the file's directory;
+//   `<name>` (ThawConfig::aliases); its code directory is the file's directory, or
+//   its (else the service's) package.artifact, a .zip unpacked into options.artifact_cache;
 // - variables ${self:...}, ${sls:stage}, ${opt:...} (no options are given, so their
 //   fallback), ${env:...}, ${aws:region}, ${aws:accountId}, with fallbacks
 //   (`${opt:stage, 'dev'}`) and nesting; others (${file(...)}, ${ssm:...}, ${cf:...}) and
@@ -26,7 +27,8 @@ namespace thaw {
 // (InvalidArgument) name the file, the line when known and the key path. Thread-safe.
 absl::StatusOr<ThawConfig> ParseServerlessConfig(const std::string& text,
                                                  const std::string& display_name,
-                                                 const std::filesystem::path& base_dir);
+                                                 const std::filesystem::path& base_dir,
+                                                 const LoadOptions& options = {});
 
 }  // namespace thaw
 

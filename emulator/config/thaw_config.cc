@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "core/duration.h"
 #include "core/status_macros.h"
+#include "emulator/config/cdk_assembly.h"
 #include "emulator/config/function_checks.h"
 #include "emulator/config/sam_template.h"
 #include "emulator/config/serverless_config.h"
@@ -68,12 +69,21 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
           CheckKeys(r, node, path,
                     {"runtime", "handler", "code", "memory", "timeout", "environment", "keepalive",
                      "max_lifetime", "reserved_concurrency", "provisioned_concurrency",
-                     "runtime_client", "python", "policy", "extensions"});
+                     "runtime_client", "python", "policy", "extensions", "architecture"});
       !s.ok()) {
     return s;
   }
   FunctionConfig fn;
   fn.name = name;
+  if (node["architecture"]) {
+    auto arch = GetString(r, node["architecture"], path + ".architecture");
+    if (!arch.ok()) return arch.status();
+    if (*arch != "x86_64" && *arch != "arm64") {
+      return r.Error(node["architecture"], path + ".architecture",
+                     "expected x86_64 or arm64, got '" + *arch + "'");
+    }
+    fn.architecture = *arch;
+  }
 
   if (!node["runtime"]) return r.Error(node, path + ".runtime", "required key is missing");
   auto runtime = GetString(r, node["runtime"], path + ".runtime");
@@ -205,7 +215,7 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
   if (auto s = CheckKeys(r, node, "settings",
                          {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
                           "max_lifetime", "freeze", "shutdown_grace", "init_timeout",
-                          "runtime_client", "python", "momento_api_keys", "isolation"});
+                          "runtime_client", "python", "momento_api_keys", "isolation", "egress"});
       !s.ok()) {
     return s;
   }
@@ -287,6 +297,17 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
       settings.isolation = Isolation::kProcess;
     } else {
       return r.Error(node["isolation"], "settings.isolation", "must be sandbox or process");
+    }
+  }
+  if (node["egress"]) {
+    auto egress = GetString(r, node["egress"], "settings.egress");
+    if (!egress.ok()) return egress.status();
+    if (*egress == "block") {
+      settings.egress = Egress::kBlock;
+    } else if (*egress == "allow") {
+      settings.egress = Egress::kAllow;
+    } else {
+      return r.Error(node["egress"], "settings.egress", "must be block or allow");
     }
   }
   if (const YAML::Node keys = node["momento_api_keys"]; keys) {
@@ -413,9 +434,27 @@ absl::StatusOr<ThawConfig> ParseThawYaml(const YAML::Node& root, const std::stri
   config.source = display_name;
   if (root.IsNull()) return absl::InvalidArgumentError(display_name + ": the file is empty");
   try {
-    if (auto s = CheckKeys(r, root, "", {"functions", "settings", "secrets", "parameters"});
+    if (auto s =
+            CheckKeys(r, root, "", {"functions", "settings", "secrets", "parameters", "caches"});
         !s.ok()) {
       return s;
+    }
+    if (const YAML::Node caches = root["caches"]; caches) {
+      // One name, or a list of them.
+      if (caches.IsScalar()) {
+        config.caches.push_back(caches.Scalar());
+      } else if (caches.IsSequence()) {
+        for (size_t i = 0; i < caches.size(); ++i) {
+          auto name = GetString(r, caches[i], "caches[" + std::to_string(i + 1) + "]");
+          if (!name.ok()) return name.status();
+          config.caches.push_back(*name);
+        }
+      } else {
+        return r.Error(caches, "caches", "expected a list of cache names");
+      }
+      for (const std::string& name : config.caches) {
+        if (name.empty()) return r.Error(caches, "caches", "a cache name cannot be empty");
+      }
     }
     RETURN_IF_ERROR(ParseSeedSections(r, root, config.seeds));
     if (const YAML::Node settings = root["settings"]; settings) {
@@ -455,7 +494,8 @@ absl::StatusOr<ThawConfig> ParseThawYaml(const YAML::Node& root, const std::stri
 }
 
 absl::StatusOr<ThawConfig> ParseConfig(const std::string& text, const std::string& display_name,
-                                       const std::filesystem::path& base_dir) {
+                                       const std::filesystem::path& base_dir,
+                                       const LoadOptions& options) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -463,29 +503,44 @@ absl::StatusOr<ThawConfig> ParseConfig(const std::string& text, const std::strin
     // A JSON template YAML cannot read (tabs, for one).
     if (!text.empty() && text.find_first_not_of(" \t\r\n") != std::string::npos &&
         text[text.find_first_not_of(" \t\r\n")] == '{') {
-      return ParseSamTemplate(text, display_name, base_dir);
+      return ParseSamTemplate(text, display_name, base_dir, options);
     }
     return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
                                       ": invalid YAML: " + e.msg);
   }
+  absl::StatusOr<ThawConfig> config;
   switch (FormatOf(root)) {
     case ConfigFormat::kSamTemplate:
-      return ParseSamTemplate(text, display_name, base_dir);
+      return ParseSamTemplate(text, display_name, base_dir, options);
     case ConfigFormat::kServerless:
-      return ParseServerlessConfig(text, display_name, base_dir);
+      config = ParseServerlessConfig(text, display_name, base_dir, options);
+      break;
     case ConfigFormat::kThawYaml:
+      config = ParseThawYaml(root, display_name, base_dir);
       break;
   }
-  return ParseThawYaml(root, display_name, base_dir);
+  if (config.ok() && !options.parameter_overrides.empty()) {
+    config->notes.push_back(display_name +
+                            ": --parameter-overrides: ignored; only a SAM / CloudFormation "
+                            "template has parameters");
+  }
+  return config;
 }
 
-absl::StatusOr<ThawConfig> LoadConfigFile(const std::filesystem::path& path) {
+absl::StatusOr<ThawConfig> LoadConfigFile(const std::filesystem::path& path,
+                                          const LoadOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    auto stack = CdkStackTemplate(path);
+    if (!stack.ok()) return stack.status();
+    return LoadConfigFile(*stack, options);
+  }
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(path.string() + ": cannot read the configuration file");
   std::stringstream text;
   text << in.rdbuf();
   std::filesystem::path base = std::filesystem::absolute(path).parent_path();
-  return ParseConfig(text.str(), path.string(), base);
+  return ParseConfig(text.str(), path.string(), base, options);
 }
 
 absl::StatusOr<ServiceSeeds> ParseSeeds(const std::string& yaml, const std::string& display_name) {

@@ -25,6 +25,10 @@ struct FunctionConfig {
   // interpreter with thaw's own bootstrap as its argument.
   std::filesystem::path executable;
   std::vector<std::string> args;
+  // Variables the managed runtime itself sets (NODE_PATH for Node.js, naming thaw's copy of the
+  // AWS SDK v3 where Lambda has /var/runtime/node_modules); the function's own `environment`
+  // overrides them, as in Lambda.
+  std::map<std::string, std::string> runtime_environment;
   // AWS_EXECUTION_ENV (AWS_Lambda_nodejs20.x); empty for provided runtimes, as in Lambda.
   std::string execution_env;
   int memory_mb = 128;
@@ -50,6 +54,11 @@ struct FunctionConfig {
   std::string runtime_client = "thaw";
   // Lambda extensions every instance gets, e.g. "parameters-and-secrets".
   std::vector<std::string> extensions;
+  // The instruction set Lambda would run it on: "x86_64" (the default) or "arm64" (thaw.yaml
+  // `architecture`, SAM `Architectures`, serverless.yml `architecture`). Instances run on this
+  // machine whatever it says; the packaging check (emulator/package) compares native binaries
+  // with it.
+  std::string architecture = "x86_64";
 };
 
 // The `settings:` section.
@@ -62,6 +71,15 @@ enum class Isolation {
   // A process group of thaw's, on the host's network, pointed at per-instance ports by THAW_* and
   // AWS_ENDPOINT_URL* variables.
   kProcess,
+};
+
+// What a sandboxed instance may reach besides thaw's fakes.
+enum class Egress {
+  // Nothing: every attempt fails at once and is a `sandbox.egress_blocked` event.
+  kBlock,
+  // The internet, through slirp4netns (emulator/sandbox/outside_link.h); the fakes still answer
+  // at their real names, and the counts cover only the faked services.
+  kAllow,
 };
 
 // settings.isolation when thaw.yaml does not set it: inside a sandbox the fakes answer at their
@@ -96,6 +114,8 @@ struct Settings {
   std::vector<std::string> momento_api_keys;
   // settings.isolation: sandbox | process.
   Isolation isolation = kDefaultIsolation;
+  // settings.egress: block | allow (sandboxed instances only).
+  Egress egress = Egress::kBlock;
 };
 
 // The keepalive and max lifetime that apply to `function`.
@@ -114,6 +134,9 @@ struct ThawConfig {
   std::map<std::string, FunctionConfig> functions;
   Settings settings;
   ServiceSeeds seeds;
+  // Momento caches that exist from the start (thaw.yaml `caches:`), for `serve` and `invoke` as
+  // for `check`; a scenario's own `caches:` adds to them.
+  std::vector<std::string> caches;
   // Other names a function answers to (serverless.yml's short `<name>` for
   // `<service>-<stage>-<name>`): alias -> function name.
   std::map<std::string, std::string> aliases;
@@ -122,20 +145,34 @@ struct ThawConfig {
   std::vector<std::string> notes;
 };
 
+// How a configuration file is read, beyond the file itself.
+struct LoadOptions {
+  // A template's parameter values, as `sam deploy --parameter-overrides` gives them; they win
+  // over the parameters' Default. A key the template does not declare is a note.
+  std::map<std::string, std::string> parameter_overrides;
+  // Where .zip code artifacts are unpacked (<dir>/<sha256>); empty: DefaultArtifactCache()
+  // (zip_artifact.h).
+  std::filesystem::path artifact_cache;
+};
+
 // Reads and validates a configuration file, in whichever form it comes:
 // - a SAM / CloudFormation template (YAML or JSON; it has AWSTemplateFormatVersion, Transform
 //   or Resources): see sam_template.h;
 // - a serverless.yml (it has service and provider): see serverless_config.h;
-// - otherwise thaw's own thaw.yaml.
+// - otherwise thaw's own thaw.yaml;
+// - a directory: a CDK cloud assembly (`cdk.out`, with manifest.json) holding one stack, whose
+//   template is read (see cdk_assembly.h).
 // Relative paths are resolved against the file's directory. Errors are InvalidArgument /
 // NotFound with a message that names the file, the line and the key:
 // "thaw.yaml:7: functions.echo.memry: unknown key ...". What a template or serverless.yml
 // declares but thaw does not apply is in ThawConfig::notes.
-absl::StatusOr<ThawConfig> LoadConfigFile(const std::filesystem::path& path);
+absl::StatusOr<ThawConfig> LoadConfigFile(const std::filesystem::path& path,
+                                          const LoadOptions& options = {});
 
 // Same, from text. `display_name` is used in messages; `base_dir` resolves relative paths.
 absl::StatusOr<ThawConfig> ParseConfig(const std::string& text, const std::string& display_name,
-                                       const std::filesystem::path& base_dir);
+                                       const std::filesystem::path& base_dir,
+                                       const LoadOptions& options = {});
 
 // Reads only the `secrets:` and `parameters:` sections of a thaw.yaml (for `thaw aws`, which
 // needs no functions); other top-level keys are not checked here. Errors as LoadConfigFile.

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <sstream>
 
 #include "core/accounting.h"
@@ -74,6 +75,21 @@ ControlPlane::ControlPlane(asio::io_context& io, const ThawConfig& config, Ledge
     auto sandbox = Sandbox::Probe(io_);
     if (sandbox.ok()) {
       sandbox_ = *std::move(sandbox);
+      if (config_.settings.egress == Egress::kAllow) {
+        // Names thaw does not serve are asked of thaw's own resolver.
+        std::ifstream resolv_conf("/etc/resolv.conf");
+        std::stringstream text;
+        text << resolv_conf.rdbuf();
+        upstream_resolver_ = DnsSink::FirstNameserver(text.str());
+        std::fprintf(stderr,
+                     "thaw: egress: allow (instances reach the internet through slirp4netns; "
+                     "counts cover only the faked services)\n");
+      } else if (!sandbox_->egress_trap) {
+        std::fprintf(stderr,
+                     "thaw: egress: /dev/net/tun cannot be opened in a sandbox here, so a "
+                     "connection to an outside address fails without being recorded (outside "
+                     "names still are)\n");
+      }
     } else {
       std::fprintf(stderr,
                    "thaw: isolation: process (instances cannot run in sandboxes here: %s)\n",
@@ -497,6 +513,10 @@ absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
   std::vector<InstanceListener> listeners(services_.size());
   if (sandbox_) {
     SandboxOptions options = *sandbox_;
+    if (config_.settings.egress == Egress::kAllow) {
+      options.egress_trap = false;
+      options.outside_link = true;
+    }
     options.listeners = {kSandboxRuntimeApi};
     for (const Service& service : services_) options.listeners.push_back(service.in_sandbox);
     // Then each service's extra addresses, in service order.
@@ -513,9 +533,14 @@ absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
     options.listeners.push_back({DnsSink::kAddress, DnsSink::kPort, /*udp=*/true});
     auto sandbox = Sandbox::Create(io_, options);
     if (!sandbox.ok()) return sandbox.status();
-    placement.dns =
-        std::make_unique<DnsSink>(io_, (*sandbox)->TakeListener(dns), ledger_, instance.id(),
-                                  instance.function().name, served_names_);
+    const int trap = (*sandbox)->TakeEgressTrap();
+    placement.dns = std::make_unique<DnsSink>(
+        io_, (*sandbox)->TakeListener(dns), ledger_, instance.id(), instance.function().name,
+        DnsSink::Options{served_names_, trap >= 0, options.outside_link ? upstream_resolver_ : ""});
+    if (trap >= 0) {
+      placement.egress = std::make_unique<EgressTrap>(
+          io_, trap, ledger_, instance.id(), instance.function().name, placement.dns->Names());
+    }
     placement.runtime_api_fd = (*sandbox)->TakeListener(0);
     placement.runtime_api_address = kSandboxRuntimeApi.ToString();
     size_t next = 1 + services_.size();

@@ -152,6 +152,8 @@ class ControlPlane : public Instance::Owner {
   // Variables every sandboxed instance gets (FurnishSandboxes).
   std::map<std::string, std::string> sandbox_env_;
   std::shared_ptr<const DnsSink::ServedNames> served_names_;
+  // thaw's own resolver, for settings.egress: allow ("" when it has no IPv4 one).
+  std::string upstream_resolver_;
   // Per function, instances ready for an event; the back is the most recently used.
   // Provisioned instances have a stack of their own, taken first.
   std::map<std::string, std::vector<std::weak_ptr<Instance>>> idle_;

@@ -108,6 +108,7 @@ absl::Status Instance::Start(std::shared_ptr<Invocation> first, Placement placem
   service_env_ = std::move(placement.service_env);
   sandbox_ = std::move(placement.sandbox);
   dns_ = std::move(placement.dns);
+  egress_ = std::move(placement.egress);
   if (sandbox_) launcher_ = sandbox_.get();
   current_ = std::move(first);
   if (absl::Status launched = Launch(); !launched.ok()) {
@@ -158,6 +159,12 @@ absl::Status Instance::Launch() {
                   {"log_stream", log_stream_},
                   {"initialization_type", inputs.initialization_type},
                   {"isolation", sandbox_ ? "sandbox" : "process"},
+                  // What it may reach outside ("names only": no egress trap, so only lookups of
+                  // outside names are recorded).
+                  {"egress", !sandbox_                            ? "host"
+                             : settings_.egress == Egress::kAllow ? "allow"
+                             : egress_                            ? "blocked"
+                                                                  : "blocked, names only"},
                   {"suppressed_init", suppressed_init_}});
   return absl::OkStatus();
 }

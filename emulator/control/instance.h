@@ -18,6 +18,7 @@
 #include "emulator/control/log_sink.h"
 #include "emulator/process/process_launcher.h"
 #include "emulator/sandbox/dns_sink.h"
+#include "emulator/sandbox/egress_trap.h"
 #include "emulator/sandbox/sandbox.h"
 
 namespace thaw {
@@ -63,6 +64,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
     std::unique_ptr<Sandbox> sandbox;
     // The sandbox's resolver (records names the instance tried to reach outside).
     std::unique_ptr<DnsSink> dns;
+    // The far end of the sandbox's route out (records and refuses connections to outside).
+    std::unique_ptr<EgressTrap> egress;
   };
 
   // Which answers the Runtime API gives to a runtime's POST.
@@ -161,6 +164,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   // Before process_: a process goes before its sandbox.
   std::unique_ptr<Sandbox> sandbox_;
   std::unique_ptr<DnsSink> dns_;
+  std::unique_ptr<EgressTrap> egress_;
   // The real-endpoint hint (endpoint_hint.h) was said on stderr for this instance.
   bool hinted_ = false;
   std::unique_ptr<RuntimeProcess> process_;

@@ -14,6 +14,7 @@ std::vector<std::string> BuildInstanceEnvironment(const FunctionConfig& function
   for (const std::string& name : settings.pass_env) {
     if (const char* value = std::getenv(name.c_str())) env[name] = value;
   }
+  for (const auto& [name, value] : function.runtime_environment) env[name] = value;
   for (const auto& [name, value] : function.environment) env[name] = value;
   env["PATH"] = "/usr/local/bin:/usr/bin/:/bin:/opt/bin";
   if (const auto it = std::find(settings.pass_env.begin(), settings.pass_env.end(), "PATH");

@@ -3,11 +3,15 @@
 #include <arpa/inet.h>
 
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 #include <cctype>
+#include <chrono>
+#include <sstream>
 #include <utility>
 
 #include "core/event_kinds.h"
+#include "emulator/sandbox/sandbox.h"
 
 namespace thaw {
 
@@ -99,18 +103,88 @@ std::string DnsSink::AddressAnswer(const std::string& query, const std::string& 
   return answer;
 }
 
+std::string DnsSink::FirstNameserver(const std::string& resolv_conf) {
+  std::istringstream lines(resolv_conf);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string keyword;
+    std::string address;
+    if (!(words >> keyword >> address) || keyword != "nameserver") continue;
+    in_addr parsed{};
+    if (::inet_pton(AF_INET, address.c_str(), &parsed) == 1) return address;
+  }
+  return "";
+}
+
 std::string DnsSink::ResolvConf() {
   return std::string("nameserver ") + kAddress + "\noptions attempts:1 timeout:1\n";
 }
 
 struct DnsSink::State : std::enable_shared_from_this<DnsSink::State> {
   State(asio::io_context& io, int fd, Ledger& ledger, int64_t instance, std::string function,
-        std::shared_ptr<const ServedNames> served)
+        Options options)
       : socket(io, udp::v4(), fd),
         ledger(ledger),
         instance(instance),
         function(std::move(function)),
-        served(std::move(served)) {}
+        served(std::move(options.served)),
+        sinkhole(options.sinkhole) {
+    // "a.b.c.d" or "a.b.c.d:port".
+    if (options.upstream.empty()) return;
+    const std::string with_port = options.upstream.find(':') == std::string::npos
+                                      ? options.upstream + ":" + std::to_string(kPort)
+                                      : options.upstream;
+    if (auto address = SandboxAddress::Parse(with_port); address.ok()) {
+      upstream = udp::endpoint(asio::ip::make_address_v4(address->ip), address->port);
+    }
+  }
+
+  // Relays `query` to the upstream resolver and its answer back to `asker` (bounded: an
+  // unanswered query is dropped, and the asker's own retry applies).
+  void Forward(const std::string& query, const udp::endpoint& asker) {
+    struct Relay {
+      explicit Relay(asio::any_io_executor executor) : out(executor), timer(executor) {}
+      udp::socket out;
+      asio::steady_timer timer;
+      std::array<char, 4096> answer{};
+      udp::endpoint from;
+    };
+    auto relay = std::make_shared<Relay>(socket.get_executor());
+    boost::system::error_code ec;
+    relay->out.open(udp::v4(), ec);
+    if (!ec) relay->out.send_to(asio::buffer(query), *upstream, 0, ec);
+    if (ec) return;
+    relay->timer.expires_after(std::chrono::seconds(3));
+    relay->timer.async_wait([relay](const boost::system::error_code& error) {
+      boost::system::error_code ignored;
+      if (!error) relay->out.close(ignored);
+    });
+    relay->out.async_receive_from(
+        asio::buffer(relay->answer), relay->from,
+        [self = shared_from_this(), relay, asker](const boost::system::error_code& error,
+                                                  size_t bytes) {
+          relay->timer.cancel();
+          if (error || relay->from != *self->upstream || !self->socket.is_open()) return;
+          boost::system::error_code ignored;
+          self->socket.send_to(asio::buffer(relay->answer.data(), bytes), asker, 0, ignored);
+        });
+  }
+
+  // The sinkhole address of an outside name: the same one each time; "" once the range is used
+  // up (then the name is refused as without a trap).
+  std::string SinkholeAddress(const std::string& name) {
+    if (auto it = sinkhole_by_name.find(name); it != sinkhole_by_name.end()) return it->second;
+    constexpr uint32_t kBase = 0xC6120000;  // 198.18.0.0
+    constexpr uint32_t kSize = 1u << 17;    // /15
+    const uint32_t index = static_cast<uint32_t>(sinkhole_by_name.size()) + 1;
+    if (index >= kSize - 1) return "";
+    in_addr address{htonl(kBase + index)};
+    char text[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &address, text, sizeof(text));
+    sinkhole_by_name[name] = text;
+    name_by_sinkhole[text] = name;
+    return text;
+  }
 
   void Receive() {
     socket.async_receive_from(
@@ -136,6 +210,18 @@ struct DnsSink::State : std::enable_shared_from_this<DnsSink::State> {
         return;
       }
     }
+    if (upstream) {
+      Forward(query, peer);
+      return;
+    }
+    if (sinkhole && (question->type == "A" || question->type == "AAAA")) {
+      const std::string address = SinkholeAddress(name);
+      if (!address.empty()) {
+        const std::string answer = AddressAnswer(query, question->type == "A" ? address : "");
+        socket.send_to(asio::buffer(answer), peer, 0, ignored);
+        return;
+      }
+    }
     ledger.Append(instance, function, kinds::kSandboxEgressBlocked,
                   {{"host", question->name}, {"query", question->type}});
     socket.send_to(asio::buffer(NameErrorAnswer(query)), peer, 0, ignored);
@@ -146,15 +232,26 @@ struct DnsSink::State : std::enable_shared_from_this<DnsSink::State> {
   const int64_t instance;
   const std::string function;
   const std::shared_ptr<const ServedNames> served;
+  const bool sinkhole;
+  std::optional<udp::endpoint> upstream;
+  std::map<std::string, std::string> sinkhole_by_name;
+  std::map<std::string, std::string> name_by_sinkhole;
   std::array<char, kMaxMessage> buffer{};
   udp::endpoint peer;
 };
 
 DnsSink::DnsSink(asio::io_context& io, int udp_fd, Ledger& ledger, int64_t instance,
-                 std::string function, std::shared_ptr<const ServedNames> served)
+                 std::string function, Options options)
     : state_(std::make_shared<State>(io, udp_fd, ledger, instance, std::move(function),
-                                     std::move(served))) {
+                                     std::move(options))) {
   state_->Receive();
+}
+
+std::function<std::string(const std::string&)> DnsSink::Names() const {
+  return [state = state_](const std::string& ipv4) -> std::string {
+    auto it = state->name_by_sinkhole.find(ipv4);
+    return it == state->name_by_sinkhole.end() ? "" : it->second;
+  };
 }
 
 DnsSink::~DnsSink() {

@@ -214,8 +214,9 @@ bool Sandbox::State::ReceiveOne(Report& report, ucred& credentials, bool& has_cr
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control_buffer[CMSG_SPACE(sizeof(ucred)) +
-                                       CMSG_SPACE(sizeof(int) * sandbox_internal::kMaxListeners)];
+  alignas(
+      cmsghdr) char control_buffer[CMSG_SPACE(sizeof(ucred)) +
+                                   CMSG_SPACE(sizeof(int) * (sandbox_internal::kMaxListeners + 1))];
   msg.msg_control = control_buffer;
   msg.msg_controllen = sizeof(control_buffer);
   ssize_t n;
@@ -316,6 +317,7 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
   config.outer_uid = ::geteuid();
   config.outer_gid = ::getegid();
   config.listener_count = static_cast<int>(options.listeners.size());
+  config.egress_trap = options.egress_trap;
   for (size_t i = 0; i < options.listeners.size(); ++i) {
     in_addr ip{};
     if (::inet_pton(AF_INET, options.listeners[i].ip.c_str(), &ip) != 1) {
@@ -368,6 +370,8 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
 
   // The init's first report: ready (with the listeners) or the step that failed.
   std::vector<int> listeners;
+  int trap = -1;
+  int trap_error = 0;
   const auto deadline = std::chrono::steady_clock::now() + kSetupLimit;
   absl::Status status = absl::DeadlineExceededError("sandbox: the init did not get ready in time");
   while (WaitReadable(pair[0], deadline)) {
@@ -377,7 +381,7 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred)) +
-                                  CMSG_SPACE(sizeof(int) * sandbox_internal::kMaxListeners)];
+                                  CMSG_SPACE(sizeof(int) * (sandbox_internal::kMaxListeners + 1))];
     msg.msg_control = control;
     msg.msg_controllen = sizeof(control);
     const ssize_t n = ::recvmsg(pair[0], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
@@ -389,9 +393,16 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
         std::memcpy(listeners.data(), CMSG_DATA(cmsg), sizeof(int) * count);
       }
     }
+    const bool trapped = report.op == ReportOp::kReady && report.status == 1;
     if (n == static_cast<ssize_t>(sizeof(report)) && report.op == ReportOp::kReady &&
-        listeners.size() == options.listeners.size()) {
+        listeners.size() == options.listeners.size() + (trapped ? 1 : 0)) {
       status = absl::OkStatus();
+      if (trapped) {
+        trap = listeners.back();
+        listeners.pop_back();
+      } else {
+        trap_error = report.error;
+      }
     } else if (n == static_cast<ssize_t>(sizeof(report)) && report.op == ReportOp::kSetupError) {
       report.step[sizeof(report.step) - 1] = '\0';
       status = absl::UnavailableError(std::string("sandbox: ") + report.step + ": " +
@@ -402,7 +413,14 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
     break;
   }
   std::unique_ptr<Sandbox> sandbox(new Sandbox(state, std::move(listeners)));
+  sandbox->egress_trap_ = trap;
+  sandbox->trap_error_ = trap_error;
   if (!status.ok()) return status;  // ~Sandbox kills the init and closes what came.
+  if (options.outside_link) {
+    auto link = OutsideLink::Start(io, state->init_pid, options.user_namespace);
+    if (!link.ok()) return link.status();
+    sandbox->outside_link_ = *std::move(link);
+  }
   WatchReports(state);
   return sandbox;
 }
@@ -414,6 +432,7 @@ Sandbox::~Sandbox() {
   for (int fd : listeners_) {
     if (fd >= 0) ::close(fd);
   }
+  if (egress_trap_ >= 0) ::close(egress_trap_);
   // The init's death ends every process of the namespace. It is reaped by WatchInit.
   if (state_->pidfd.is_open()) {
     ::syscall(SYS_pidfd_send_signal, state_->pidfd.native_handle(), SIGKILL, nullptr, 0);
@@ -427,6 +446,12 @@ int Sandbox::TakeListener(size_t i) {
   if (i >= listeners_.size()) return -1;
   const int fd = listeners_[i];
   listeners_[i] = -1;
+  return fd;
+}
+
+int Sandbox::TakeEgressTrap() {
+  const int fd = egress_trap_;
+  egress_trap_ = -1;
   return fd;
 }
 
@@ -510,6 +535,7 @@ absl::StatusOr<std::unique_ptr<RuntimeProcess>> Sandbox::Launch(const LaunchSpec
 absl::StatusOr<SandboxOptions> Sandbox::Probe(asio::io_context& io) {
   SandboxOptions options;
   options.user_namespace = true;
+  options.egress_trap = true;
   options.listeners.push_back({"127.0.0.1", 9001});
   auto sandbox = Create(io, options);
   if (!sandbox.ok() && ::geteuid() == 0) {
@@ -518,6 +544,7 @@ absl::StatusOr<SandboxOptions> Sandbox::Probe(asio::io_context& io) {
     sandbox = Create(io, options);
   }
   if (!sandbox.ok()) return sandbox.status();
+  options.egress_trap = (*sandbox)->egress_trap_ >= 0;
   options.listeners.clear();
   return options;
 }

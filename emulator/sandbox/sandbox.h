@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "emulator/process/process_launcher.h"
+#include "emulator/sandbox/outside_link.h"
 
 namespace thaw {
 
@@ -44,12 +45,19 @@ struct SandboxOptions {
   // stop at the sandbox (it cannot undo its mounts, nor read the init's memory through /proc).
   // Sandbox::Probe() says whether it works here.
   bool user_namespace = true;
+  // Also the egress trap: a tun device that every IPv4 packet bound outside the sandbox is
+  // routed to, handed to thaw (Sandbox::TakeEgressTrap) to record and refuse. Without it (or
+  // where /dev/net/tun cannot be opened) such packets have no route at all.
+  bool egress_trap = false;
+  // Instead, a way out to the internet (OutsideLink: slirp4netns), for settings.egress: allow.
+  bool outside_link = false;
 };
 
 // One Lambda instance's sandbox: new PID, network and mount namespaces (and a user namespace
 // when asked), whose first process (PID 1) is a small init forked from thaw. Inside:
 //  - loopback only: `lo` is up, so the whole of 127/8 is local and any other address is
-//    unreachable at once (ENETUNREACH): there is no route out;
+//    unreachable at once (ENETUNREACH): there is no route out (with SandboxOptions::egress_trap,
+//    the only route out leads to thaw, which answers "unreachable" itself);
 //  - a private /proc, so the instance sees its own processes only (not thaw's environment, nor a
 //    sibling's credentials), and the files of SandboxOptions::binds;
 //  - the listeners of SandboxOptions::listeners, created there and passed to thaw over a unix
@@ -74,6 +82,7 @@ class Sandbox : public ProcessLauncher {
                                                          const SandboxOptions& options);
   // Whether sandboxes can be created here, and whether they need a user namespace: OK with the
   // options to use, or the reason they cannot (namespaces unavailable, /proc not mountable...).
+  // The options ask for the egress trap where it works.
   // Creates and destroys one sandbox; call once, at start.
   static absl::StatusOr<SandboxOptions> Probe(boost::asio::io_context& io);
 
@@ -85,6 +94,12 @@ class Sandbox : public ProcessLauncher {
   // already taken.
   int TakeListener(size_t i);
   size_t listener_count() const { return listeners_.size(); }
+  // The egress trap's tun descriptor (non-blocking; reads give one IPv4 packet each, writes
+  // inject one), owned by the caller from then on. -1 when not asked for, already taken, or
+  // refused here (trap_error() says why).
+  int TakeEgressTrap();
+  // errno of the failed trap set-up ("Permission denied" for /dev/net/tun), 0 otherwise.
+  int trap_error() const { return trap_error_; }
   // The init's pid, in thaw's PID namespace.
   int init_pid() const;
 
@@ -99,6 +114,9 @@ class Sandbox : public ProcessLauncher {
 
   std::shared_ptr<State> state_;
   std::vector<int> listeners_;
+  int egress_trap_ = -1;
+  std::unique_ptr<OutsideLink> outside_link_;
+  int trap_error_ = 0;
 };
 
 }  // namespace thaw

@@ -1,7 +1,10 @@
 #include "emulator/sandbox/sandbox_init.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
 #include <net/if.h>
+#include <net/route.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -36,7 +39,7 @@ void SendReport(int fd, const Report& report, const int* fds = nullptr, int fd_c
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxListeners)];
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * (kMaxListeners + 1))];
   AttachDescriptors(msg, control, fds, fd_count);
   while (::sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
   }
@@ -112,6 +115,51 @@ void BringUpLoopback() {
   request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP | IFF_RUNNING);
   if (::ioctl(fd, SIOCSIFFLAGS, &request) != 0) Fail("bring lo up");
   ::close(fd);
+}
+
+// The egress trap: a tun device, up, with a default route, so that every IPv4 packet bound
+// outside reaches thaw (which records it and answers "unreachable") instead of failing unseen.
+// -1 when the kernel or /dev/net/tun's mode refuses it: then there is no route out at all, as
+// without the trap. Not fatal.
+int MakeEgressTrap() {
+  const int tun = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+  if (tun < 0) return -1;
+  ifreq request{};
+  std::memcpy(request.ifr_name, kEgressDevice, sizeof(kEgressDevice));
+  request.ifr_flags = IFF_TUN | IFF_NO_PI;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  // Persistent: thaw's close of its descriptor then leaves the device to go with the namespace
+  // (the kernel's cleanup worker), instead of unregistering it there and then, which waits for
+  // an RCU grace period (about 25 ms) on thaw's event loop.
+  bool ok =
+      fd >= 0 && ::ioctl(tun, TUNSETIFF, &request) == 0 && ::ioctl(tun, TUNSETPERSIST, 1) == 0;
+  if (ok) {
+    auto* address = reinterpret_cast<sockaddr_in*>(&request.ifr_addr);
+    address->sin_family = AF_INET;
+    ::inet_pton(AF_INET, kEgressDeviceAddress, &address->sin_addr);
+    ok = ::ioctl(fd, SIOCSIFADDR, &request) == 0;
+  }
+  if (ok) {
+    request.ifr_flags = IFF_UP | IFF_RUNNING;
+    ok = ::ioctl(fd, SIOCSIFFLAGS, &request) == 0;
+  }
+  if (ok) {
+    rtentry route{};
+    auto* any = reinterpret_cast<sockaddr_in*>(&route.rt_dst);
+    any->sin_family = AF_INET;
+    reinterpret_cast<sockaddr_in*>(&route.rt_genmask)->sin_family = AF_INET;
+    route.rt_flags = RTF_UP;
+    char device[sizeof(kEgressDevice)];
+    std::memcpy(device, kEgressDevice, sizeof(kEgressDevice));
+    route.rt_dev = device;
+    ok = ::ioctl(fd, SIOCADDRT, &route) == 0;
+  }
+  if (fd >= 0) ::close(fd);
+  if (!ok) {
+    ::close(tun);
+    return -1;
+  }
+  return tun;
 }
 
 void MakeListeners(const InitConfig& config, int* fds) {
@@ -388,12 +436,22 @@ void RunInit(const InitConfig& config, int control_fd) {
   ::prctl(PR_SET_DUMPABLE, 0);
   SetUpMounts(config);
   BringUpLoopback();
-  int listeners[kMaxListeners];
+  int listeners[kMaxListeners + 1];
   MakeListeners(config, listeners);
+  int count = config.listener_count;
   Report ready{};
   ready.op = ReportOp::kReady;
-  SendReport(kControlFd, ready, listeners, config.listener_count);
-  for (int i = 0; i < config.listener_count; ++i) ::close(listeners[i]);
+  if (config.egress_trap) {
+    const int trap = MakeEgressTrap();
+    if (trap >= 0) {
+      listeners[count++] = trap;
+      ready.status = 1;
+    } else {
+      ready.error = errno;
+    }
+  }
+  SendReport(kControlFd, ready, listeners, count);
+  for (int i = 0; i < count; ++i) ::close(listeners[i]);
 
   const size_t pointer_slots = 16 * 1024;
   // The pointer array follows the buffer, at an offset rounded up to a pointer's alignment.

@@ -35,7 +35,8 @@ struct Command {
 
 // init (or the runtime, before its exec) -> thaw.
 enum class ReportOp : char {
-  kReady = 'R',  // set up; descriptors: the listeners, in order
+  kReady = 'R',  // set up; descriptors: the listeners, in order, then the egress trap's (when
+                 // `status` is 1)
   kSetupError = 'E',
   kChild = 'C',    // sent by the runtime itself before exec: its credentials name its pid
   kStarted = 'S',  // exec succeeded
@@ -61,11 +62,17 @@ struct InitConfig {
   uint32_t listener_ip[kMaxListeners] = {};  // network byte order
   uint16_t listener_port[kMaxListeners] = {};
   bool listener_udp[kMaxListeners] = {};  // a bound datagram socket instead of a TCP listener
+  // Also a tun device (kEgressDevice) that every non-loopback IPv4 packet is routed to.
+  bool egress_trap = false;
   // Read-only bind mounts (source, target), NUL-terminated paths owned by thaw's copy.
   int bind_count = 0;
   const char* bind_source[8] = {};
   const char* bind_target[8] = {};
 };
+
+// The egress trap's device and its own address (link-local: the source of what it catches).
+constexpr char kEgressDevice[] = "egress0";
+constexpr char kEgressDeviceAddress[] = "169.254.77.1";
 
 // Runs the init in the freshly cloned child, whose end of the socketpair is `control_fd`.
 // Only async-signal-safe calls. Never returns.

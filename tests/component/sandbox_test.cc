@@ -2,12 +2,14 @@
 // an instance survives it (setsid() or not), as root and as an unprivileged user.
 #include "emulator/sandbox/sandbox.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <gmock/gmock.h>
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -17,6 +19,7 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -24,6 +27,12 @@
 #include <string>
 #include <vector>
 
+#include "core/event_kinds.h"
+#include "core/ledger.h"
+#include "core/text_file.h"
+#include "emulator/sandbox/dns_sink.h"
+#include "emulator/sandbox/egress_trap.h"
+#include "tests/util/dns_query.h"
 #include "tests/util/test_emulator.h"
 
 namespace thaw {
@@ -208,6 +217,208 @@ TEST_F(SandboxTest, EgressFailsAtOnce) {
       "(echo x >/dev/tcp/${a}) 2>&1 | grep -q 'Network is unreachable' && echo blocked; done");
   EXPECT_EQ(out, (std::vector<std::string>{"blocked", "blocked", "blocked"}));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+// With the egress trap the only route out leads to thaw: each attempt (a name the sandbox's
+// resolver handed a sinkhole address, or a literal address; TCP or UDP) is recorded with its
+// host and port, and still fails at once as with no route.
+TEST_F(SandboxTest, EgressTrapRecordsEachAttemptWhichStillFailsAtOnce) {
+  if (!probe_.egress_trap) GTEST_SKIP() << "/dev/net/tun cannot be opened in a sandbox here";
+  const std::filesystem::path resolv =
+      std::filesystem::path(::testing::TempDir()) / ("resolv-" + std::to_string(::getpid()));
+  ASSERT_TRUE(WriteTextFile(resolv.string(), DnsSink::ResolvConf()).ok());
+  SandboxOptions options;
+  options.egress_trap = true;
+  options.listeners = {{DnsSink::kAddress, DnsSink::kPort, /*udp=*/true}};
+  options.binds = {{resolv, "/etc/resolv.conf"}};
+  auto sandbox = Create(options);
+  ASSERT_NE(sandbox, nullptr);
+  const int tun = sandbox->TakeEgressTrap();
+  ASSERT_GE(tun, 0);
+  Ledger ledger;
+  DnsSink dns(io_, sandbox->TakeListener(0), ledger, 7, "fn", {nullptr, /*sinkhole=*/true, ""});
+  EgressTrap trap(io_, tun, ledger, 7, "fn", dns.Names());
+  const auto start = std::chrono::steady_clock::now();
+  Captured captured;
+  auto process = Run(*sandbox,
+                     "getent ahostsv4 api.example.com | head -1 | cut -d' ' -f1; "
+                     "for a in api.example.com/443 1.1.1.1/8443 169.254.169.254/80; do "
+                     "(echo x >/dev/tcp/${a}) 2>&1 | grep -q 'Network is unreachable' && "
+                     "echo blocked; done; echo x >/dev/udp/192.0.2.7/514",
+                     captured);
+  ASSERT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
+  process->DrainOutput();
+  EXPECT_EQ(captured.out,
+            (std::vector<std::string>{"198.18.0.1", "blocked", "blocked", "blocked"}));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  const auto blocked = [](const Event& e) { return e.kind == kinds::kSandboxEgressBlocked; };
+  ASSERT_TRUE(RunUntil([&] { return ledger.Count(blocked) >= 4; }));
+  const std::vector<Event> events = ledger.Select(blocked);
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0].attrs["host"], "api.example.com");
+  EXPECT_EQ(events[0].attrs["address"], "198.18.0.1");
+  EXPECT_EQ(events[0].attrs["port"], 443);
+  EXPECT_EQ(events[0].attrs["protocol"], "tcp");
+  EXPECT_EQ(events[1].attrs["host"], "1.1.1.1");
+  EXPECT_EQ(events[1].attrs["port"], 8443);
+  EXPECT_EQ(events[2].attrs["host"], "169.254.169.254");
+  EXPECT_EQ(events[3].attrs["host"], "192.0.2.7");
+  EXPECT_EQ(events[3].attrs["port"], 514);
+  EXPECT_EQ(events[3].attrs["protocol"], "udp");
+  for (const Event& e : events) EXPECT_EQ(e.instance, 7);
+  std::filesystem::remove(resolv);
+}
+
+// settings.egress: allow. The outside is a network namespace the test makes (a veth device at
+// 192.0.2.1), never the machine's: slirp4netns carries a connection made in the sandbox to a
+// listener there, and ends with the sandbox.
+TEST_F(SandboxTest, OutsideLinkReachesOutsideAndEndsWithTheSandbox) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (a veth device for the outside)";
+  if (std::system("command -v slirp4netns >/dev/null") != 0) {
+    GTEST_SKIP() << "slirp4netns is not installed";
+  }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::unshare(CLONE_NEWNET) != 0) _exit(10);
+    if (std::system("ip link set lo up && ip link add outside0 type veth peer name outside1 && "
+                    "ip addr add 192.0.2.1/24 dev outside0 && ip link set outside0 up && "
+                    "ip link set outside1 up") != 0) {
+      _exit(11);
+    }
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    ::inet_pton(AF_INET, "192.0.2.1", &address.sin_addr);
+    address.sin_port = htons(8080);
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+        ::listen(listener, 4) != 0) {
+      _exit(12);
+    }
+    boost::asio::io_context io;
+    SandboxOptions options;
+    options.user_namespace = probe_.user_namespace;
+    options.outside_link = true;
+    auto sandbox = Sandbox::Create(io, options);
+    if (!sandbox.ok()) {
+      std::fprintf(stderr, "%s\n", sandbox.status().ToString().c_str());
+      _exit(13);
+    }
+    LaunchSpec spec;
+    spec.executable = "/bin/bash";
+    spec.args = {"-c", "echo through >/dev/tcp/192.0.2.1/8080"};
+    spec.working_dir = "/";
+    auto process = (*sandbox)->Launch(spec, {});
+    if (!process.ok()) _exit(14);
+    if (AcceptAndRead(listener) != "through\n") _exit(15);
+    // Its slirp4netns ends with the sandbox and is reaped.
+    const std::set<int> before = ChildrenOf(::getpid());
+    sandbox->reset();
+    const auto deadline = std::chrono::steady_clock::now() + testing::TestTimeout();
+    while (!ChildrenOf(::getpid()).empty()) {
+      if (std::chrono::steady_clock::now() > deadline) _exit(16);
+      io.restart();
+      io.run_for(std::chrono::milliseconds(5));
+    }
+    _exit(before.empty() ? 17 : 0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "10 unshare, 11 veth device, 12 listen, 13 sandbox with link, 14 launch, "
+         "15 nothing came through, 16 slirp4netns left behind, 17 no slirp4netns seen";
+}
+
+// Without slirp4netns on PATH, a sandbox that must have a way out is not made, and the error says
+// what to install.
+TEST_F(SandboxTest, OutsideLinkWithoutSlirp4netnsIsAClearError) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::setenv("PATH", "/nonexistent", 1);
+    boost::asio::io_context io;
+    SandboxOptions options;
+    options.user_namespace = probe_.user_namespace;
+    options.outside_link = true;
+    auto sandbox = Sandbox::Create(io, options);
+    if (sandbox.ok()) _exit(10);
+    if (sandbox.status().code() != absl::StatusCode::kUnavailable) _exit(11);
+    if (std::string(sandbox.status().message()).find("apt-get install slirp4netns") ==
+        std::string::npos) {
+      _exit(12);
+    }
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10 made anyway, 11 not Unavailable, 12 no install hint";
+}
+
+// settings.egress: allow. Names thaw serves are answered inside; any other query is relayed
+// to thaw's own resolver as it is, and its answer back, with nothing recorded.
+TEST_F(SandboxTest, ResolverRelaysOutsideNamesWhenEgressIsAllowed) {
+  const auto bound_udp = [](uint16_t& port) {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    socklen_t length = sizeof(address);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    port = ntohs(address.sin_port);
+    return fd;
+  };
+  uint16_t upstream_port = 0;
+  const int upstream = bound_udp(upstream_port);
+  uint16_t sink_port = 0;
+  const int sink_fd = bound_udp(sink_port);
+  Ledger ledger;
+  auto served = std::make_shared<DnsSink::ServedNames>(
+      DnsSink::ServedNames{{"secretsmanager.us-east-1.amazonaws.com", "127.0.0.3"}});
+  DnsSink sink(io_, sink_fd, ledger, 3, "fn",
+               {served, /*sinkhole=*/false, "127.0.0.1:" + std::to_string(upstream_port)});
+  uint16_t client_port = 0;
+  const int client = bound_udp(client_port);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  to.sin_port = htons(sink_port);
+  const auto receive = [&](int fd) -> std::string {
+    std::string got;
+    EXPECT_TRUE(RunUntil([&] {
+      char buffer[1024];
+      const ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+      if (n > 0) got.assign(buffer, static_cast<size_t>(n));
+      return n > 0;
+    }));
+    return got;
+  };
+  const std::string outside = testing::DnsQuery("api.example.com", 1);
+  ::sendto(client, outside.data(), outside.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+  // The upstream sees the query as it was sent, and answers whoever asked it.
+  sockaddr_in relay{};
+  socklen_t relay_length = sizeof(relay);
+  char asked[1024];
+  ASSERT_TRUE(RunUntil([&] {
+    return ::recvfrom(upstream, asked, sizeof(asked), MSG_DONTWAIT,
+                      reinterpret_cast<sockaddr*>(&relay), &relay_length) > 0;
+  }));
+  EXPECT_EQ(std::string(asked, outside.size()), outside);
+  const std::string answer = "\xBE\xEF the upstream's answer";
+  ::sendto(upstream, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr*>(&relay),
+           relay_length);
+  EXPECT_EQ(receive(client), answer);
+  // A served name is answered here: 127.0.0.3, RCODE 0.
+  const std::string local = testing::DnsQuery("secretsmanager.us-east-1.amazonaws.com", 1);
+  ::sendto(client, local.data(), local.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+  const std::string got = receive(client);
+  ASSERT_GE(got.size(), 4u);
+  EXPECT_EQ(got.substr(got.size() - 4), std::string("\x7f\x00\x00\x03", 4));
+  EXPECT_EQ(ledger.Count([](const Event&) { return true; }), 0u);
+  ::close(client);
+  ::close(upstream);
 }
 
 TEST_F(SandboxTest, SetsidGrandchildDiesWithTheRuntime) {

@@ -1,9 +1,10 @@
 // `thaw serve` gives every Lambda instance its own fake Momento listener and counts the
 // connections each instance opens: a Node function using the real @gomomento/sdk, once with the
 // client at module scope (one data connection per instance) and once with a client per event
-// (one per event), with isolation: process (forMomentoLocal at THAW_MOMENTO_HOST/PORT; the
-// sandboxed path, fromString at the real names over TLS, is samples/node-guide's and
-// tests/conformance-momento/keys'). THAW_BINARY names the thaw binary (CTest sets it).
+// (one per event). Each instance runs in its sandbox (thaw's default) and makes its client from
+// MOMENTO_API_KEY and MOMENTO_ENDPOINT (fromEnvVarV2, a v2 key minted per instance), reaching
+// the fake at Momento's real names over TLS, and nothing else: no egress is recorded.
+// THAW_BINARY names the thaw binary (CTest sets it).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -22,6 +23,8 @@ const THAW = process.env.THAW_BINARY;
 if (!THAW || !existsSync(THAW)) throw new Error(`THAW_BINARY (${THAW}) is not a built thaw`);
 
 const INVOKES = 5;
+const KEY_ENV =
+  '{MOMENTO_API_KEY: "{{momento_api_key_v2}}", MOMENTO_ENDPOINT: "{{momento_endpoint}}"}';
 let child;
 let base;
 
@@ -30,9 +33,10 @@ before(async () => {
   const config = path.join(dir, 'thaw.yaml');
   const code = path.join(here, 'lambda');
   writeFileSync(config, `functions:
-  good: {runtime: provided.al2023, handler: module-scope, code: "${code}", timeout: 20}
-  bad:  {runtime: provided.al2023, handler: per-invoke, code: "${code}", timeout: 20}
-settings: {isolation: process}
+  good: {runtime: provided.al2023, handler: module-scope, code: "${code}", timeout: 20,
+         environment: ${KEY_ENV}}
+  bad:  {runtime: provided.al2023, handler: per-invoke, code: "${code}", timeout: 20,
+         environment: ${KEY_ENV}}
 `);
   child = spawn(THAW, ['serve', '--port', '0', '--quiet', '--config', config],
                 { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -72,14 +76,13 @@ async function momento() {
 }
 
 test('module-scope client: one data connection for the whole instance', async () => {
-  const pids = new Set();
   for (let i = 0; i < INVOKES; i++) {
     const out = await invoke('good', { key: `k${i}`, value: `v${i}` });
     assert.equal(out.value, `v${i}`);
-    pids.add(out.pid);
   }
-  assert.equal(pids.size, 1, 'sequential invokes reuse one instance');
-  const [instance] = (await momento()).filter((i) => i.function === 'good');
+  const good = (await momento()).filter((i) => i.function === 'good');
+  assert.equal(good.length, 1, 'sequential invokes reuse one instance');
+  const [instance] = good;
   assert.equal(instance.data_connections, 1);
   assert.equal(instance.rpcs.Set, INVOKES);
   assert.equal(instance.rpcs.Get, INVOKES);
@@ -97,6 +100,18 @@ test('instances are told apart: each has its own listener', async () => {
   const ids = new Set(all.map((i) => i.instance));
   assert.equal(ids.size, all.length);
   assert.ok(all.every((i) => i.instance > 0), 'every connection is attributed to an instance');
+});
+
+test('sandboxed: minted keys, the real names, and nothing tried to leave', async () => {
+  const { events } = await (await fetch(`${base}/_thaw/events?since=0`)).json();
+  const of = (kind) => events.filter((e) => e.kind === kind);
+  const spawned = of('instance.spawned');
+  assert.ok(spawned.length >= 2, JSON.stringify(spawned));
+  assert.ok(spawned.every((e) => e.attrs.isolation === 'sandbox'), JSON.stringify(spawned));
+  const rpcs = of('momento.rpc');
+  assert.ok(rpcs.length > 0);
+  assert.ok(rpcs.every((e) => e.attrs.key === 'minted'), 'every RPC used a minted key');
+  assert.deepEqual(of('sandbox.egress_blocked'), []);
 });
 
 test('idle_drop while the instance is frozen: the next invoke reconnects, the ledger says so',

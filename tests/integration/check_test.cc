@@ -60,7 +60,7 @@ TEST_F(CheckCliTest, NodeMomentoPassesAndWritesJunitEventsAndReport) {
   EXPECT_THAT(r.out, HasSubstr("PASS  momento.data_connections per instance == 1  "
                                "(1 on each of 4 instances)"));
   EXPECT_THAT(r.out, HasSubstr("PASS  aws.GetSecretValue per instance <= 1"));
-  EXPECT_THAT(r.out, HasSubstr("PASSED node-momento: all 6 expectations hold"));
+  EXPECT_THAT(r.out, HasSubstr("PASSED node-momento: all 7 expectations hold"));
   EXPECT_THAT(r.out, ContainsRegex("total +4 inst\\. +4 cold +17 +0 +4 +4 +4"));
   // No colour when stdout is not a terminal.
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("\033[")));
@@ -70,7 +70,7 @@ TEST_F(CheckCliTest, NodeMomentoPassesAndWritesJunitEventsAndReport) {
   std::ifstream junit(Path("j.xml"));
   std::stringstream xml;
   xml << junit.rdbuf();
-  EXPECT_THAT(xml.str(), HasSubstr("tests=\"6\" failures=\"0\" errors=\"0\""));
+  EXPECT_THAT(xml.str(), HasSubstr("tests=\"7\" failures=\"0\" errors=\"0\""));
   EXPECT_THAT(xml.str(), HasSubstr("<testcase name=\"aws.GetSecretValue per instance &lt;= 1\""));
 
   // Events: the whole ledger, one JSON object a line, seqs dense from 1.
@@ -98,7 +98,7 @@ TEST_F(CheckCliTest, ClientPerInvokeFailsNamingTheRuleAndTheInstance) {
   EXPECT_THAT(r.out, HasSubstr("samples/node-client-per-invoke/scenario.yaml:14"));
   // The other mistake is not this function's: its secret is fetched once per instance.
   EXPECT_THAT(r.out, HasSubstr("PASS  aws.GetSecretValue per instance <= 1"));
-  EXPECT_THAT(r.out, HasSubstr("FAILED node-client-per-invoke: 1 of 6 expectations failed"));
+  EXPECT_THAT(r.out, HasSubstr("FAILED node-client-per-invoke: 1 of 7 expectations failed"));
   std::ifstream junit(Path("j.xml"));
   std::stringstream xml;
   xml << junit.rdbuf();
@@ -114,7 +114,7 @@ TEST_F(CheckCliTest, SecretPerInvokeFailsNamingTheRuleAndTheInstance) {
   EXPECT_THAT(r.out, ContainsRegex("instance [0-9]+ \\(orders\\) made [0-9]+ GetSecretValue "
                                    "calls, one per invoke: at seq [0-9]+, [0-9]+"));
   EXPECT_THAT(r.out, HasSubstr("PASS  momento.data_connections per instance == 1"));
-  EXPECT_THAT(r.out, HasSubstr("FAILED node-secret-per-invoke: 1 of 6 expectations failed"));
+  EXPECT_THAT(r.out, HasSubstr("FAILED node-secret-per-invoke: 1 of 7 expectations failed"));
 }
 
 // The guide's handler, copied as it is (aws-sdk v2 + @gomomento/sdk fromString): it reaches both
@@ -144,6 +144,41 @@ TEST_F(CheckCliTest, TheGuidesHandlerPassesWithNoLineChanged) {
   }
   EXPECT_GT(minted, 0);
   EXPECT_EQ(other, 0) << "every RPC carried the key minted for its instance";
+}
+
+// thaw.yaml's `caches:` exist for `thaw invoke` too: the guide's handler, outside any scenario,
+// finds its cache (a missing one would be NotFoundError, thrown by the handler) and answers
+// from it on the second event.
+TEST_F(CheckCliTest, TheCachesOfAThawYamlExistForInvoke) {
+  Sample("node-guide");  // its node_modules
+  const CliResult r = RunThaw(
+      {"invoke", "guide", "--config", "samples/node-guide/thaw.yaml", "--count", "2", "-q"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\\\"cached\\\":false"));
+  EXPECT_THAT(r.out, HasSubstr("\\\"cached\\\":true"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("errorType")));
+}
+
+// The runtime's own SDK, not bundled (samples/node-sdk-v3: the ES module and CommonJS handlers
+// of a SAM template import @aws-sdk/client-secrets-manager as Lambda's runtimes allow): exact
+// counts, and nothing tried to leave the machine.
+TEST_F(CheckCliTest, HandlersImportingTheRuntimesSdkUnbundledPass) {
+  // No node_modules of its own: the SDK comes from the runtime.
+  const CliResult r = RunThaw({"check", "samples/node-sdk-v3/scenario.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("PASS  aws.GetSecretValue per instance == 1"));
+  EXPECT_THAT(r.out, HasSubstr("PASS  events.sandbox.egress_blocked == 0"));
+  EXPECT_THAT(r.out, HasSubstr("PASSED node-sdk-v3"));
+}
+
+// A real `cdk synth` output, as it is: code from aws:asset:path, the grant CDK writes as an
+// AWS::IAM::Policy, the SDK from the runtime; exact counts.
+TEST_F(CheckCliTest, ACdkCloudAssemblyRunsAsSynthesized) {
+  const CliResult r = RunThaw({"check", "tests/integration/cdk/scenario.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("PASS  aws.GetSecretValue per instance == 1  (1 on each of 2 "
+                               "instances)"));
+  EXPECT_THAT(r.out, HasSubstr("PASSED cdk-simple-get"));
 }
 
 // A v2 key (fromEnvVarV2 with {{momento_api_key_v2}} and {{momento_endpoint}}) and a key the user

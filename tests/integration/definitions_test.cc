@@ -12,6 +12,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/util/http_client.h"
 #include "tests/util/test_emulator.h"
+#include "tests/util/zip_writer.h"
 
 namespace thaw::testing {
 namespace {
@@ -177,6 +178,44 @@ TEST(DefinitionsTest, InvokeTakesTheShortName) {
   EXPECT_EQ(answer["functionName"], "thaw-it-ci-pyhello") << stdout_text;
   EXPECT_EQ(answer["event"]["k"], "v");
   EXPECT_THAT(stderr_text, HasSubstr("thaw: note: "));
+}
+
+// A template whose code is a .zip (the echo function's bootstrap, executable) and whose
+// parameter has no Default: `thaw invoke --parameter-overrides` runs it from the unpacked cache.
+TEST(DefinitionsTest, InvokeRunsAZipCodeUriWithParameterOverrides) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("thaw-zip-definitions-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ifstream bootstrap_file(EchoDir() + "/bootstrap", std::ios::binary);
+  std::stringstream bootstrap;
+  bootstrap << bootstrap_file.rdbuf();
+  ASSERT_FALSE(bootstrap.str().empty()) << EchoDir();
+  ASSERT_TRUE(WriteZip(dir / "fn.zip", {{"bootstrap", bootstrap.str(), 0755}}).ok());
+  std::ofstream(dir / "template.yaml")
+      << "Transform: AWS::Serverless-2016-10-31\n"
+         "Parameters:\n  Greeting: {Type: String}\n"
+         "Resources:\n  Env:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+         "      Runtime: provided.al2023\n      Handler: env\n      CodeUri: fn.zip\n"
+         "      Environment: {Variables: {GREETING: !Ref Greeting}}\n";
+
+  auto env = boost::this_process::environment();
+  env["XDG_CACHE_HOME"] = (dir / "cache").string();
+  bp::ipstream out;
+  bp::ipstream err;
+  bp::child child(THAW_BINARY, "invoke", "Env", "--config", (dir / "template.yaml").string(),
+                  "--parameter-overrides", "ParameterKey=Greeting,ParameterValue=\"hi there\"",
+                  "-q", env, bp::std_out > out, bp::std_err > err);
+  std::string stdout_text, stderr_text, line;
+  while (std::getline(out, line)) stdout_text += line + "\n";
+  while (std::getline(err, line)) stderr_text += line + "\n";
+  child.wait();
+  EXPECT_EQ(child.exit_code(), 0) << stderr_text;
+  const Json answer = Json::parse(stdout_text, nullptr, false);
+  EXPECT_EQ(answer["GREETING"], "hi there") << stdout_text;
+  const std::string task_root = answer.value("LAMBDA_TASK_ROOT", "");
+  EXPECT_THAT(task_root, HasSubstr((dir / "cache" / "thaw" / "artifacts").string())) << stdout_text;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

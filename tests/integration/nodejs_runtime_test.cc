@@ -2,7 +2,11 @@
 // written for AWS's nodejs runtimes (tests/integration/nodejs/).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+
+#include "core/text_file.h"
 #include "emulator/control/ids.h"
 #include "nlohmann/json.hpp"
 #include "tests/util/test_emulator.h"
@@ -18,8 +22,8 @@ std::string Config() {
   const std::string code = std::string(THAW_SOURCE_DIR) + "/tests/integration/nodejs";
   std::string yaml = "functions:\n";
   auto fn = [&](const std::string& name, const std::string& handler) {
-    yaml += "  " + name + ": {runtime: nodejs20.x, handler: \"" + handler + "\", code: \"" +
-            code + "\", timeout: 10}\n";
+    yaml += "  " + name + ": {runtime: nodejs20.x, handler: \"" + handler + "\", code: \"" + code +
+            "\", timeout: 10}\n";
   };
   fn("node", "index.handler");
   fn("callback", "index.callback");
@@ -46,6 +50,27 @@ std::string Config() {
   fn("neversettles", "index.neverSettles");
   fn("timerthrows", "index.timerThrows");
   fn("rejects", "index.rejectsUnhandled");
+  fn("sdkesm", "sdk_esm.handler");
+  fn("sdkcjs", "sdk_cjs.handler");
+  fn("sdkmissing", "sdk_missing.handler");
+  // A function that bundles its own (fake) @aws-sdk/client-sts, made here rather than kept in
+  // the tree: node_modules is never tracked.
+  const std::filesystem::path bundled =
+      std::filesystem::temp_directory_path() / ("thaw-node-bundled-" + std::to_string(::getpid()));
+  const std::filesystem::path package = bundled / "node_modules" / "@aws-sdk" / "client-sts";
+  std::filesystem::create_directories(package);
+  WriteTextFile((bundled / "own.mjs").string(),
+                "import sts from '@aws-sdk/client-sts';\n"
+                "export const handler = async () => ({ client: sts.marker });\n")
+      .IgnoreError();
+  WriteTextFile(
+      (package / "package.json").string(),
+      R"({"name": "@aws-sdk/client-sts", "version": "0.0.0-bundled", "main": "index.js"})")
+      .IgnoreError();
+  WriteTextFile((package / "index.js").string(), "module.exports = { marker: 'bundled' };\n")
+      .IgnoreError();
+  yaml += "  sdkbundled: {runtime: nodejs20.x, handler: own.handler, code: \"" + bundled.string() +
+          "\", timeout: 10}\n";
   return yaml;
 }
 
@@ -57,13 +82,18 @@ class NodeRuntimeTest : public ::testing::Test {
     ASSERT_TRUE(emu.ok()) << emu.status();
     emu_ = *std::move(emu);
   }
+  void TearDown() override {
+    emu_.reset();
+    std::filesystem::remove_all(std::filesystem::temp_directory_path() /
+                                ("thaw-node-bundled-" + std::to_string(::getpid())));
+  }
   std::unique_ptr<TestEmulator> emu_;
 };
 
 TEST_F(NodeRuntimeTest, AsyncHandlerGetsTheEventAndTheContext) {
   const std::string client_context = R"({"custom":{"a":1}})";
-  const HttpResult result = emu_->Invoke("node", R"({"x":1})",
-                                         {{"X-Amz-Client-Context", Base64Encode(client_context)}});
+  const HttpResult result =
+      emu_->Invoke("node", R"({"x":1})", {{"X-Amz-Client-Context", Base64Encode(client_context)}});
   ASSERT_EQ(result.status, 200) << result.body;
   ASSERT_EQ(result.Header("X-Amz-Function-Error"), "") << result.body;
   const auto body = nlohmann::json::parse(result.body);
@@ -92,9 +122,8 @@ TEST_F(NodeRuntimeTest, ModuleScopeStateSurvivesAcrossEventsOfOneInstance) {
 TEST_F(NodeRuntimeTest, ConsoleLinesHaveTheNodeRuntimeFormat) {
   const HttpResult result = emu_->Invoke("node");
   const std::string id = result.Header("x-amzn-RequestId");
-  EXPECT_THAT(emu_->logs().Lines(),
-              Contains(MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\t" + id +
-                                    "\tINFO\thello from node")));
+  EXPECT_THAT(emu_->logs().Lines(), Contains(MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\t" +
+                                                          id + "\tINFO\thello from node")));
 }
 
 TEST_F(NodeRuntimeTest, CallbackHandlers) {
@@ -126,6 +155,27 @@ TEST_F(NodeRuntimeTest, EsModulesAndNestedExports) {
   EXPECT_EQ(nlohmann::json::parse(emu_->Invoke("esm").body)["esm"], true);
   EXPECT_EQ(emu_->Invoke("mjs").body, "\"from .mjs\"");
   EXPECT_EQ(emu_->Invoke("nested").body, "\"nested\"");
+}
+
+// Lambda's Node.js runtimes include the AWS SDK v3: an ES module imports it and a CommonJS one
+// requires it without bundling it, a bundled copy wins, and a package thaw's copy lacks is named
+// in the init error.
+TEST_F(NodeRuntimeTest, TheRuntimesSdkServesUnbundledHandlersAndABundledCopyWins) {
+  ASSERT_TRUE(std::filesystem::exists(std::string(THAW_SOURCE_DIR) +
+                                      "/emulator/runtimes/nodejs/sdk/node_modules/@aws-sdk"))
+      << "thaw's copy of the SDK is not installed: make test-deps";
+  const auto answer = [&](const std::string& fn) {
+    return nlohmann::json::parse(emu_->Invoke(fn).body, nullptr, false);
+  };
+  EXPECT_EQ(answer("sdkesm")["client"], "STSClient");
+  EXPECT_EQ(answer("sdkcjs")["client"], "STSClient");
+  EXPECT_EQ(answer("sdkbundled")["client"], "bundled");
+  const nlohmann::json missing = answer("sdkmissing");
+  EXPECT_THAT(missing.value("errorMessage", ""),
+              HasSubstr("Cannot find package '@aws-sdk/client-kinesis'"));
+  EXPECT_THAT(missing.value("errorMessage", ""),
+              HasSubstr("thaw: Lambda's Node.js runtime includes @aws-sdk/client-kinesis, and "
+                        "thaw's copy of the AWS SDK v3 does not"));
 }
 
 TEST_F(NodeRuntimeTest, InitErrorsAreTheNodeRuntimesTypes) {

@@ -16,18 +16,20 @@ namespace {
 
 using ::testing::Each;
 
+// The lambda makes its client with fromEnvVarV2, from a v2 key minted per instance, and reaches
+// the fake at Momento's real names inside its sandbox.
+constexpr char kKeyEnv[] =
+    "{MOMENTO_API_KEY: \"{{momento_api_key_v2}}\", MOMENTO_ENDPOINT: \"{{momento_endpoint}}\"}";
+
 TEST(AccountingAgreementTest, AdminApiCheckAndTestingAgreeOnOneRun) {
   const std::string code = THAW_SOURCE_DIR "/tests/conformance-momento/lambda";
   auto started = Emulator::Start(
       "functions:\n"
       "  perinvoke: {runtime: provided.al2023, handler: per-invoke, code: \"" +
-      code +
-      "\", timeout: 20}\n"
+      code + "\", timeout: 20, environment: " + kKeyEnv +
+      "}\n"
       "  shared: {runtime: provided.al2023, handler: module-scope, code: \"" +
-      code +
-      "\", timeout: 20}\n"
-      // The lambda's client uses forMomentoLocal at THAW_MOMENTO_HOST/PORT (process isolation).
-      "settings: {isolation: process}\n");
+      code + "\", timeout: 20, environment: " + kKeyEnv + "}\n");
   ASSERT_TRUE(started.ok()) << started.status();
   Emulator& emu = **started;
   for (int i = 0; i < 3; ++i) {

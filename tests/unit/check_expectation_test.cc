@@ -5,6 +5,8 @@
 
 #include "check/expectation.h"
 #include "core/accounting.h"
+#include "core/event_kinds.h"
+#include "core/ledger.h"
 
 namespace thaw::check {
 namespace {
@@ -207,6 +209,30 @@ TEST(EvaluateTest, SecretFetchesPerInstance) {
   // Requests signed by no instance count in totals only.
   EXPECT_TRUE(Evaluate(Rule("aws.GetSecretValue == 3"), ledger.Since(0), {"fn"}).passed);
   EXPECT_TRUE(Evaluate(Rule("events.aws.request == 3"), ledger.Since(0), {"fn"}).passed);
+}
+
+TEST(EvaluateTest, PackageErrorsNameTheFileAndTheReason) {
+  Ledger ledger;
+  ledger.Append(0, "orders", kinds::kPackageProblem,
+                {{"file", "node_modules/fsevents/fsevents.node"},
+                 {"severity", "error"},
+                 {"reason", "built on macOS (Mach-O 64-bit arm64)"}});
+  ledger.Append(0, "orders", kinds::kPackageProblem,
+                {{"file", "bad.so"}, {"severity", "note"}, {"reason", "cannot be judged"}});
+  const std::vector<Event> events = ledger.Since(0);
+  auto rule = ParseExpectation("package.errors == 0");
+  ASSERT_TRUE(rule.ok()) << rule.status();
+  ExpectationResult r = Evaluate(*rule, events, {"orders"});
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.measured, "1");
+  ASSERT_THAT(r.failures, SizeIs(1));
+  EXPECT_THAT(r.failures[0], HasSubstr("had 1 packaging errors"));
+  EXPECT_THAT(r.failures[0], HasSubstr("orders: node_modules/fsevents/fsevents.node: built on "
+                                       "macOS (Mach-O 64-bit arm64)"));
+  EXPECT_TRUE(Evaluate(*ParseExpectation("package.notes == 1"), events, {"orders"}).passed);
+  EXPECT_TRUE(Evaluate(*rule, {}, {"orders"}).passed);  // nothing found: the rule holds
+  EXPECT_TRUE(
+      Evaluate(*ParseExpectation("package.errors per function == 0"), {}, {"orders"}).passed);
 }
 
 }  // namespace

@@ -78,9 +78,25 @@ TEST(ScenarioTest, ParsesEveryStepAndRule) {
   EXPECT_EQ(*s->steps[9].value, R"({"MOMENTO_API_KEY":"k2"})");
   EXPECT_EQ(s->steps[10].event_kind, "instance.gone");
   EXPECT_EQ(s->steps[10].duration, std::chrono::seconds(30));
-  ASSERT_THAT(s->expectations, SizeIs(2));
+  ASSERT_THAT(s->expectations, SizeIs(3));  // the file's two, then the default rule
+  EXPECT_EQ(s->expectations[2].text, "package.errors == 0");
+  EXPECT_EQ(s->expectations[2].line, 0);
   EXPECT_EQ(s->expectations[0].line, 21);
   EXPECT_EQ(s->expectations[1].text, "duration.warm.p99 < 50ms");
+}
+
+TEST(ScenarioTest, AStatedPackageRuleReplacesTheDefault) {
+  auto s = Parse(R"(functions:
+  echo: {runtime: provided.al2023, handler: echo, code: "{{echo}}"}
+steps: [invoke: echo]
+expect:
+  - package.errors <= 2
+  - errors == 0
+)");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_THAT(s->expectations, SizeIs(2));
+  EXPECT_EQ(s->expectations[0].text, "package.errors <= 2");
+  EXPECT_EQ(s->expectations[0].line, 5);
 }
 
 TEST(ScenarioTest, ErrorsNameFileLineAndWhat) {
@@ -142,6 +158,26 @@ TEST(ScenarioTest, ConfigFileWithScenarioSettingsAndSeedsOverIt) {
   auto bad = LoadScenarioFile(dir / "bad.yaml");
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), HasSubstr("bad.yaml:3: settings.keepalive"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ScenarioTest, ParameterOverridesReachTheConfigTemplate) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("thaw-scenario-overrides-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "template.yaml") << WithEcho(
+      "Parameters:\n  Greeting: {Type: String}\nResources:\n  echo:\n"
+      "    Type: AWS::Lambda::Function\n    Properties:\n"
+      "      Runtime: provided.al2023\n      Handler: echo\n"
+      "      Code: \"{{echo}}\"\n"
+      "      Environment: {Variables: {GREETING: !Ref Greeting}}\n");
+  std::ofstream(dir / "scenario.yaml")
+      << "config: template.yaml\nsteps: [invoke: echo]\nexpect: [invocations == 1]\n";
+  LoadOptions options;
+  options.parameter_overrides = {{"Greeting", "hi"}};
+  auto s = LoadScenarioFile(dir / "scenario.yaml", options);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->config.functions.at("echo").environment.at("GREETING"), "hi");
   std::filesystem::remove_all(dir);
 }
 

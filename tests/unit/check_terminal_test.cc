@@ -76,6 +76,27 @@ TEST(TerminalReportTest, OneRowPerInstanceWithConnectionsAndFetches) {
               HasSubstr("\033[31;1m"));  // the errors cell
 }
 
+TEST(TerminalReportTest, BlockedEgressIsListedOncePerDestination) {
+  Ledger ledger;
+  for (int64_t instance : {1, 2, 2}) {
+    ledger.Append(instance, "orders", "instance.spawned", {{"isolation", "sandbox"}});
+    ledger.Append(instance, "orders", "sandbox.egress_blocked",
+                  {{"host", "api.example.com"},
+                   {"address", "198.18.0.1"},
+                   {"port", 443},
+                   {"protocol", "tcp"}});
+  }
+  ledger.Append(2, "orders", "sandbox.egress_blocked", {{"host", "x.test"}, {"query", "TXT"}});
+  const std::string table = Capture([&](std::FILE* f) { PrintInstanceTable(f, ledger, false); });
+  EXPECT_THAT(table, HasSubstr("egress blocked:\n"
+                               "    api.example.com:443/tcp ×3 (instances 1, 2)\n"
+                               "    x.test (lookup TXT) ×1 (instance 2)\n"));
+  Ledger quiet;
+  quiet.Append(1, "orders", "instance.spawned", {{"isolation", "sandbox"}});
+  EXPECT_THAT(Capture([&](std::FILE* f) { PrintInstanceTable(f, quiet, false); }),
+              ::testing::Not(HasSubstr("egress blocked")));
+}
+
 TEST(TerminalReportTest, VerdictLinesNameTheRuleItsLineAndTheOffenders) {
   Scenario scenario;
   scenario.name = "demo";

@@ -6,43 +6,27 @@
 
 #include <string>
 
+#include "tests/util/dns_query.h"
+
 namespace thaw {
 namespace {
 
-// A query for `name` of `type` with id 0xBEEF and RD set, as glibc sends it (with an EDNS OPT
-// record when `edns`).
-std::string Query(const std::string& name, uint16_t type, bool edns = false) {
-  std::string m = {'\xBE', '\xEF', 0x01, 0x00, 0x00, 0x01,
-                   0x00,   0x00,   0x00, 0x00, 0x00, static_cast<char>(edns ? 1 : 0)};
-  size_t start = 0;
-  while (start <= name.size()) {
-    const size_t dot = std::min(name.find('.', start), name.size());
-    m += static_cast<char>(dot - start);
-    m += name.substr(start, dot - start);
-    start = dot + 1;
-  }
-  m += '\0';
-  m += static_cast<char>(type >> 8);
-  m += static_cast<char>(type & 0xff);
-  m += std::string("\x00\x01", 2);
-  if (edns) m += std::string("\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00", 11);
-  return m;
-}
+using testing::DnsQuery;
 
 TEST(DnsSinkTest, ParsesTheQuestion) {
-  auto a = DnsSink::ParseQuery(Query("api.example.com", 1));
+  auto a = DnsSink::ParseQuery(DnsQuery("api.example.com", 1));
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->name, "api.example.com");
   EXPECT_EQ(a->type, "A");
-  auto aaaa = DnsSink::ParseQuery(Query("x.io", 28, /*edns=*/true));
+  auto aaaa = DnsSink::ParseQuery(DnsQuery("x.io", 28, /*edns=*/true));
   ASSERT_TRUE(aaaa.has_value());
   EXPECT_EQ(aaaa->name, "x.io");
   EXPECT_EQ(aaaa->type, "AAAA");
-  EXPECT_EQ(DnsSink::ParseQuery(Query("a.b", 99))->type, "99");
+  EXPECT_EQ(DnsSink::ParseQuery(DnsQuery("a.b", 99))->type, "99");
 }
 
 TEST(DnsSinkTest, AnswersNxdomainEchoingIdAndQuestion) {
-  const std::string query = Query("api.example.com", 1, /*edns=*/true);
+  const std::string query = DnsQuery("api.example.com", 1, /*edns=*/true);
   const std::string answer = DnsSink::NameErrorAnswer(query);
   ASSERT_EQ(answer.size(), query.size() - 11) << "the OPT record is not echoed";
   EXPECT_EQ(answer.substr(0, 2), query.substr(0, 2)) << "same id";
@@ -55,14 +39,14 @@ TEST(DnsSinkTest, AnswersNxdomainEchoingIdAndQuestion) {
 }
 
 TEST(DnsSinkTest, AnswersAServedNameWithItsAddressAndNoIpv6Record) {
-  const std::string query = Query("cache.cell.example", 1);
+  const std::string query = DnsQuery("cache.cell.example", 1);
   const std::string a = DnsSink::AddressAnswer(query, "127.0.0.2");
   EXPECT_EQ(static_cast<uint8_t>(a[3]) & 0x0f, 0) << "NOERROR";
   EXPECT_EQ(a.substr(6, 2), std::string("\x00\x01", 2)) << "one answer";
   ASSERT_EQ(a.size(), query.size() + 16);
   EXPECT_EQ(a.substr(query.size()),
             std::string("\xC0\x0C\x00\x01\x00\x01\x00\x00\x00\x3C\x00\x04\x7F\x00\x00\x02", 16));
-  const std::string aaaa = DnsSink::AddressAnswer(Query("cache.cell.example", 28), "");
+  const std::string aaaa = DnsSink::AddressAnswer(DnsQuery("cache.cell.example", 28), "");
   EXPECT_EQ(static_cast<uint8_t>(aaaa[3]) & 0x0f, 0) << "NOERROR: the name exists";
   EXPECT_EQ(aaaa.substr(6, 2), std::string("\x00\x00", 2)) << "no record";
 }
@@ -70,16 +54,24 @@ TEST(DnsSinkTest, AnswersAServedNameWithItsAddressAndNoIpv6Record) {
 TEST(DnsSinkTest, RejectsWhatIsNotAQuery) {
   EXPECT_FALSE(DnsSink::ParseQuery("").has_value());
   EXPECT_FALSE(DnsSink::ParseQuery(std::string(11, '\0')).has_value());
-  std::string response = Query("a.b", 1);
+  std::string response = DnsQuery("a.b", 1);
   response[2] = static_cast<char>(response[2] | 0x80);
   EXPECT_FALSE(DnsSink::ParseQuery(response).has_value());
-  std::string truncated = Query("api.example.com", 1);
+  std::string truncated = DnsQuery("api.example.com", 1);
   truncated.resize(20);
   EXPECT_FALSE(DnsSink::ParseQuery(truncated).has_value());
-  std::string compressed = Query("a.b", 1);
+  std::string compressed = DnsQuery("a.b", 1);
   compressed[12] = static_cast<char>(0xC0);
   EXPECT_FALSE(DnsSink::ParseQuery(compressed).has_value());
   EXPECT_FALSE(DnsSink::ParseQuery(std::string(600, 'x')).has_value());
+}
+
+TEST(DnsSinkTest, FirstNameserverIsTheFirstIpv4One) {
+  EXPECT_EQ(DnsSink::FirstNameserver("# comment\nsearch example.com\nnameserver ::1\n"
+                                     "nameserver 10.255.255.53\nnameserver 8.8.8.8\n"),
+            "10.255.255.53");
+  EXPECT_EQ(DnsSink::FirstNameserver("options ndots:1\nnameserver\n"), "");
+  EXPECT_EQ(DnsSink::FirstNameserver(""), "");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 namespace thaw {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -71,6 +72,7 @@ TEST_F(SamAppTest, MergesGlobalsAndResolvesIntrinsics) {
       {"PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED", "true"},
       {"FEATURE_FLAGS", "on"},  // Fn::Or of {Condition: IsProd} and Fn::Equals
       {"DEBUG", "1"},           // !If [IsNotProd, ...]; PROD_ONLY is AWS::NoValue: not set
+      {"ALARM_EMAIL", ""},      // a parameter with no Default and no override (a note)
   };
   EXPECT_EQ(fn.environment, expected);
   EXPECT_EQ(fn.extensions, std::vector<std::string>{"parameters-and-secrets"});
@@ -80,9 +82,14 @@ TEST_F(SamAppTest, WhatCannotBeResolvedIsNotedWithItsPath) {
   EXPECT_THAT(config_.notes,
               NoteHas("template.yaml: Resources.GetOrderFunction.Properties.Environment."
                       "Variables.QUEUE_URL: not set: GetAtt OrdersQueue.QueueUrl"));
+  EXPECT_THAT(config_.notes, NoteHas("template.yaml: Parameters.AlarmEmail: no Default and no "
+                                     "--parameter-overrides value: its Refs are \"\""));
+  // Resources thaw does not create are noted too, each once.
   EXPECT_THAT(config_.notes,
-              NoteHas("Resources.GetOrderFunction.Properties.Environment.Variables.ALARM_EMAIL:"
-                      " not set: the parameter AlarmEmail has no Default"));
+              NoteHas("template.yaml: Resources.OrdersQueue: not created: thaw emulates Lambda "
+                      "functions, Secrets Manager secrets and SSM parameters, not "
+                      "AWS::SQS::Queue"));
+  EXPECT_THAT(config_.notes, NoteHas("Resources.PandasLayer: not created"));
   EXPECT_THAT(config_.notes, NoteHas("Resources.GetOrderFunction.Properties.Events: not applied"));
   EXPECT_THAT(config_.notes,
               NoteHas("Resources.GetOrderFunction.Properties.AutoPublishAlias: not applied"));
@@ -270,8 +277,9 @@ TEST_F(SamErrorTest, BadValuesNameTheFileLineAndPath) {
                    "      Handler: index.handler\n"
                    "      CodeUri: src\n")
                   .message(),
-              HasSubstr("Resources.Fn.Properties.Runtime: cannot be resolved locally: the "
-                        "parameter NoDefault has no Default"));
+              // NoDefault has no Default and no override: its Ref is "".
+              AllOf(HasSubstr("template.yaml:9: Resources.Fn.Properties.Runtime: "),
+                    HasSubstr("runtime ''")));
   EXPECT_THAT(Load("  Fn:\n"
                    "    Type: AWS::Serverless::Function\n"
                    "    Properties:\n"

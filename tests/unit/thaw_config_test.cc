@@ -78,6 +78,33 @@ TEST_F(ConfigTest, DefaultsMatchLambda) {
   EXPECT_EQ(config->settings.region, "us-east-1");
 }
 
+TEST_F(ConfigTest, EgressIsBlockedUnlessAllowed) {
+  auto config = Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->settings.egress, Egress::kBlock);
+  auto allowed =
+      Parse("functions:\n  f:\n    runtime: provided\n    code: fn\nsettings: {egress: allow}\n");
+  ASSERT_TRUE(allowed.ok()) << allowed.status();
+  EXPECT_EQ(allowed->settings.egress, Egress::kAllow);
+  auto bad =
+      Parse("functions:\n  f:\n    runtime: provided\n    code: fn\nsettings: {egress: open}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("settings.egress: must be block or allow"));
+}
+
+TEST_F(ConfigTest, CachesAreOneNameOrAList) {
+  auto one = Parse("functions: {}\ncaches: orders\n");
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->caches, (std::vector<std::string>{"orders"}));
+  auto two = Parse("functions: {}\ncaches: [orders, sessions]\n");
+  ASSERT_TRUE(two.ok()) << two.status();
+  EXPECT_EQ(two->caches, (std::vector<std::string>{"orders", "sessions"}));
+  auto bad = Parse("functions: {}\ncaches: {orders: 1}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("caches: expected a list"));
+}
+
 TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
   auto config = Parse("functions:\n  echo:\n    runtime: provided\n    code: fn\n    memry: 5\n");
   ASSERT_FALSE(config.ok());
@@ -88,7 +115,8 @@ TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
 TEST_F(ConfigTest, UnknownTopLevelKey) {
   auto config = Parse("functions: {}\nsetings: {}\n");
   ASSERT_FALSE(config.ok());
-  EXPECT_THAT(std::string(config.status().message()), HasSubstr("thaw.yaml:2: setings: unknown key"));
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("thaw.yaml:2: setings: unknown key"));
 }
 
 TEST_F(ConfigTest, MissingCodeDirectoryIsReported) {
@@ -143,8 +171,10 @@ TEST_F(ConfigTest, NodeHandlersMustNameAnExport) {
 }
 
 TEST_F(ConfigTest, RejectsOutOfRangeValues) {
-  EXPECT_FALSE(Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n    memory: 64\n").ok());
-  EXPECT_FALSE(Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n    timeout: 901\n").ok());
+  EXPECT_FALSE(
+      Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n    memory: 64\n").ok());
+  EXPECT_FALSE(
+      Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n    timeout: 901\n").ok());
   auto bad = Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n    timeout: soon\n");
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("expected an integer, got 'soon'"));
@@ -275,7 +305,8 @@ TEST_F(LifecycleConfigTest, LifecycleDefaults) {
 }
 
 TEST_F(LifecycleConfigTest, BadDurationNamesTheKey) {
-  auto config = Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n    keepalive: soon\n");
+  auto config =
+      Parse("functions:\n  f:\n    runtime: provided\n    code: fn\n    keepalive: soon\n");
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(std::string(config.status().message()),
               HasSubstr("thaw.yaml:5: functions.f.keepalive: invalid duration 'soon'"));
@@ -340,8 +371,8 @@ secrets:
 }
 
 TEST_F(SeedsConfigTest, RefusesUnknownKeysAndTypes) {
-  auto config = Parse(
-      "functions:\n  f: {runtime: provided, code: fn}\nsecrets:\n  s: {valeu: x}\n");
+  auto config =
+      Parse("functions:\n  f: {runtime: provided, code: fn}\nsecrets:\n  s: {valeu: x}\n");
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(std::string(config.status().message()),
               HasSubstr("thaw.yaml:4: secrets.s.valeu: unknown key"));

@@ -5,10 +5,11 @@
 //   {errorType, errorMessage, trace}; init errors through /runtime/init/error;
 //   console.* lines as "<ISO time>\t<request id>\t<LEVEL>\t<message>".
 // It opens no socket but the Runtime API's (one keep-alive connection).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import * as nodeModule from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import util from 'node:util';
 
 const [apiHost, apiPort] = (process.env.AWS_LAMBDA_RUNTIME_API || '').split(':');
@@ -107,6 +108,68 @@ async function initError(errorType, err) {
   process.exit(1);
 }
 
+// What Lambda's Node.js 18+ runtimes include besides the function's code: the AWS SDK for
+// JavaScript v3. thaw's copy is its pin beside this file (sdk/, filled by `npm ci` at set-up),
+// and thaw puts it on NODE_PATH where Lambda has /var/runtime/node_modules. CommonJS `require`
+// reads NODE_PATH after the function's own node_modules, so a bundled copy wins. ES module
+// imports ignore NODE_PATH in Node itself; Lambda's runtime resolves them there too, and so does
+// this bootstrap: when the handler's import fails on a bare specifier, it adds a resolve hook
+// that falls back to NODE_PATH's node_modules folders and imports the handler again (linking
+// failed, so nothing of it ran). Handlers that need none of it pay nothing.
+const runtimeSdk = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sdk', 'node_modules');
+
+function nodePathModules() {
+  return (process.env.NODE_PATH || '').split(':').filter((dir) => path.basename(dir) ===
+                                                                   'node_modules');
+}
+
+let nodePathHook = false;
+function addNodePathHook() {
+  if (nodePathHook || typeof nodeModule.register !== 'function') return false;
+  const dirs = nodePathModules().filter((dir) => existsSync(dir));
+  if (dirs.length === 0) return false;
+  nodeModule.register(
+    pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_path_hook.mjs')),
+    { data: { dirs } });
+  nodePathHook = true;
+  return true;
+}
+
+// The package a "Cannot find module/package 'x'" error names, or undefined.
+function missingPackage(err) {
+  const match = /Cannot find (?:module|package) '([^']+)'/.exec(String(err?.message ?? ''));
+  if (!match || match[1].startsWith('.') || match[1].startsWith('/')) return undefined;
+  const parts = match[1].split('/');
+  return match[1].startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+// thaw's note for a package Lambda's runtime has and thaw's copy lacks, or undefined.
+function runtimePackageNote(err) {
+  const name = missingPackage(err);
+  if (name === undefined) return undefined;
+  if (name === 'aws-sdk') {
+    return 'thaw: aws-sdk (v2) is not part of Lambda\'s nodejs18.x and later runtimes either: ' +
+           'bundle it with the function';
+  }
+  if (!name.startsWith('@aws-sdk/')) return undefined;
+  if (!existsSync(runtimeSdk)) {
+    return `thaw: Lambda's Node.js runtime includes ${name}, but thaw's copy of the AWS SDK ` +
+           `v3 is not installed: run \`make sample-deps\` (npm ci in ${path.dirname(runtimeSdk)})`;
+  }
+  const have = readdirSync(path.join(runtimeSdk, '@aws-sdk')).filter((p) => p.startsWith('client-') ||
+                                                                          p.startsWith('lib-'));
+  return `thaw: Lambda's Node.js runtime includes ${name}, and thaw's copy of the AWS SDK v3 ` +
+         `does not (it has ${have.map((p) => '@aws-sdk/' + p).join(', ')}): bundle it with ` +
+         `the function, or add it to ${path.dirname(runtimeSdk)}/package.json`;
+}
+
+function withNote(err) {
+  const note = runtimePackageNote(err);
+  if (note === undefined || !(err instanceof Error)) return err;
+  err.message = `${err.message}\n${note}`;
+  return err;
+}
+
 function isEsm(file) {
   if (file.endsWith('.mjs')) return true;
   if (file.endsWith('.cjs')) return false;
@@ -142,8 +205,18 @@ async function loadHandler() {
   }
   let mod;
   try {
-    mod = await import(pathToFileURL(file).href);
-  } catch (err) {
+    try {
+      mod = await import(pathToFileURL(file).href);
+    } catch (err) {
+      if (err?.code !== 'ERR_MODULE_NOT_FOUND' || missingPackage(err) === undefined ||
+          !addNodePathHook()) {
+        throw err;
+      }
+      // A new URL, since the failed one stays failed in the module map.
+      mod = await import(`${pathToFileURL(file).href}?node-path`);
+    }
+  } catch (thrown) {
+    const err = withNote(thrown);
     // As aws-lambda-ric 3.x: a syntax error and a missing CommonJS module are wrapped, with the
     // error's text as the message; anything else the module throws is reported as it is (so an
     // ES module's missing package is errorType "Error").

@@ -5,7 +5,11 @@
 //                        can point its own SDK client at the instance's listener; with
 //                        {"secretId": ...} also with that secret's SecretString, read through
 //                        the Parameters and Secrets extension (the function must have it).
-// The client reaches this instance's own fake Momento listener (THAW_MOMENTO_HOST/PORT).
+// The client is made as users make it, from MOMENTO_API_KEY and MOMENTO_ENDPOINT
+// (`{{momento_api_key_v2}}` and `{{momento_endpoint}}`, minted per instance), and reaches the
+// fake at Momento's real names over TLS inside the instance's sandbox. Only the `endpoint`
+// probe, which makes no client, reads thaw's THAW_MOMENTO_HOST/PORT (isolation: process), to
+// tell the test where the instance's listener is.
 import { CacheClient, Configurations, CredentialProvider } from '@gomomento/sdk';
 
 const api = `http://${process.env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime`;
@@ -15,10 +19,7 @@ const CACHE = 'thaw-test';
 function makeClient() {
   return new CacheClient({
     configuration: Configurations.Lambda.latest(),
-    credentialProvider: CredentialProvider.forMomentoLocal({
-      hostname: process.env.THAW_MOMENTO_HOST,
-      port: Number(process.env.THAW_MOMENTO_PORT),
-    }),
+    credentialProvider: CredentialProvider.fromEnvVarV2(),
     defaultTtlSeconds: 60,
   });
 }
