@@ -10,7 +10,6 @@
 #include "check/scenario_runner.h"
 #include "check/terminal_report.h"
 #include "core/ledger_jsonl_writer.h"
-#include "emulator/config/parameter_overrides.h"
 #include "emulator/control/log_sink.h"
 #include "emulator/runtimes/ric/prepare_runtime_clients.h"
 #include "report/html_report.h"
@@ -32,11 +31,9 @@ bool WriteFile(const std::string& path, const std::string& text) {
 }  // namespace
 
 int RunCheck(const CheckOptions& options) {
-  auto overrides = ParseParameterOverrides(options.parameter_overrides);
-  if (!overrides.ok()) return ScenarioError(std::string(overrides.status().message()));
-  LoadOptions load_options;
-  load_options.parameter_overrides = *std::move(overrides);
-  auto scenario = LoadScenarioFile(options.scenario, load_options);
+  auto load_options = MakeLoadOptions(options.load);
+  if (!load_options.ok()) return ScenarioError(std::string(load_options.status().message()));
+  auto scenario = LoadScenarioFile(options.scenario, *load_options);
   if (!scenario.ok()) return ScenarioError(std::string(scenario.status().message()));
   // `runtime_client: aws-lambda-ric` functions need the official client installed (once).
   auto announce = [](const std::string& message) {

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "emulator/config/load_flags.h"
+
 namespace thaw::check {
 
 // `thaw check SCENARIO.yaml [--junit FILE] [--report FILE.html] [--events FILE.jsonl]`.
@@ -14,9 +16,9 @@ struct CheckOptions {
   std::string events;    // the whole ledger as JSON lines; empty = none
   bool verbose = false;  // print the functions' logs (to stderr)
   bool quiet = false;    // no progress lines, only the table and the verdicts
-  // The scenario's template's parameters, as `sam deploy --parameter-overrides` takes them
-  // (`K=V` or `ParameterKey=K,ParameterValue=V`).
-  std::vector<std::string> parameter_overrides;
+  // How the scenario's `config:` file is read: --parameter-overrides, --overlay, --env-vars
+  // (the scenario's own secrets, parameters and settings go over the overlay's).
+  LoadFlags load;
 };
 
 // Runs the scenario and prints progress, the instance table and the verdicts on stdout.

@@ -10,6 +10,7 @@
 #include "core/duration.h"
 #include "core/json_text.h"
 #include "core/status_macros.h"
+#include "emulator/config/config_overlay.h"
 #include "emulator/config/yaml_fields.h"
 #include "yaml-cpp/yaml.h"
 
@@ -81,49 +82,11 @@ absl::StatusOr<std::string> OnlyKeys(const Reporter& r, const std::string& yaml,
   return out;
 }
 
-// Applies the scenario's own `settings:` keys over a config file's settings.
-absl::Status OverlaySettings(const Reporter& r, const YAML::Node& settings, const Settings& from,
-                             Settings& to) {
-  for (const auto& kv : settings) {
-    const std::string key = kv.first.as<std::string>();
-    if (key == "account_concurrency") {
-      to.account_concurrency = from.account_concurrency;
-    } else if (key == "pass_env") {
-      to.pass_env = from.pass_env;
-    } else if (key == "region") {
-      to.region = from.region;
-    } else if (key == "account_id") {
-      to.account_id = from.account_id;
-    } else if (key == "keepalive") {
-      to.keepalive = from.keepalive;
-    } else if (key == "max_lifetime") {
-      to.max_lifetime = from.max_lifetime;
-    } else if (key == "freeze") {
-      to.freeze = from.freeze;
-    } else if (key == "shutdown_grace") {
-      to.shutdown_grace = from.shutdown_grace;
-    } else if (key == "init_timeout") {
-      to.init_timeout = from.init_timeout;
-    } else {
-      return r.Error(kv.first, "settings." + key,
-                     "cannot be overridden by a scenario; set it in the config file");
-    }
-  }
-  return absl::OkStatus();
-}
-
-template <typename Seed>
-void MergeSeeds(const std::vector<Seed>& from, std::vector<Seed>& to) {
-  for (const Seed& seed : from) {
-    auto it =
-        std::find_if(to.begin(), to.end(), [&seed](const Seed& s) { return s.name == seed.name; });
-    if (it != to.end()) {
-      *it = seed;
-    } else {
-      to.push_back(seed);
-    }
-  }
-}
+// The settings a scenario may give over its config file's: those read when instances start,
+// not those the functions are built from.
+const std::set<std::string> kScenarioSettings = {
+    "account_concurrency", "pass_env",       "region",         "account_id", "keepalive",
+    "max_lifetime",        "freeze",         "shutdown_grace", "init_timeout"};
 
 absl::StatusOr<ThawConfig> LoadFunctions(const Reporter& r, const std::string& yaml,
                                          const YAML::Node& root, const std::string& display_name,
@@ -154,19 +117,19 @@ absl::StatusOr<ThawConfig> LoadFunctions(const Reporter& r, const std::string& y
   }
   auto config = LoadConfigFile(path, options);
   if (!config.ok()) return config.status();
-  // The scenario's own settings and seeds, checked by the same loader (a placeholder
-  // `functions:` goes after the last line, so line numbers stay the scenario's).
+  // The scenario's own settings and seeds, laid over the file as an overlay (checked by the
+  // same loader; OnlyKeys keeps the line numbers the scenario's).
   auto text = OnlyKeys(r, yaml, root, {"settings", "secrets", "parameters"});
   if (!text.ok()) return text.status();
-  auto overlay = ParseConfig(*text + "functions: {}\n", display_name, base_dir);
+  auto overlay = ParseConfigOverlay(*text, display_name, base_dir);
   if (!overlay.ok()) return overlay.status();
-  if (const YAML::Node settings = root["settings"]; settings && settings.IsMap()) {
-    if (auto s = OverlaySettings(r, settings, overlay->settings, config->settings); !s.ok()) {
-      return s;
+  for (const std::string& key : overlay->given_settings) {
+    if (!kScenarioSettings.count(key)) {
+      return r.Error(root["settings"][key], "settings." + key,
+                     "cannot be overridden by a scenario; set it in the config file");
     }
   }
-  MergeSeeds(overlay->seeds.secrets, config->seeds.secrets);
-  MergeSeeds(overlay->seeds.parameters, config->seeds.parameters);
+  ApplyConfigOverlay(*overlay, *config);
   return config;
 }
 

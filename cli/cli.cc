@@ -19,7 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "check/check_command.h"
 #include "core/status_macros.h"
-#include "emulator/config/parameter_overrides.h"
+#include "emulator/config/load_flags.h"
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
@@ -47,9 +47,23 @@ constexpr auto kShutdownGrace = std::chrono::milliseconds(300);
 constexpr char kConfigHelp[] =
     "thaw.yaml, SAM/CloudFormation template (a cdk synth stack template too), serverless.yml, "
     "or a CDK cloud assembly directory (cdk.out) holding one stack (default: ./thaw.yaml)";
-constexpr char kOverridesHelp[] =
-    "A template's parameter values, as sam deploy takes them: Key=Value or "
-    "ParameterKey=Key,ParameterValue=Value (several, separated by spaces)";
+
+// --parameter-overrides, --overlay and --env-vars, the same for every command that reads a
+// configuration.
+void AddLoadFlags(CLI::App* command, LoadFlags& flags, const std::string& of_what = "") {
+  command->add_option("--parameter-overrides", flags.parameter_overrides,
+                      "A template's parameter values, as sam deploy takes them: Key=Value or "
+                      "ParameterKey=Key,ParameterValue=Value (several, separated by spaces)" +
+                          of_what);
+  command->add_option("--overlay", flags.overlay,
+                      "A thaw.yaml laid over the configuration: its secrets: (by name or by a "
+                      "template secret's logical id), parameters:, caches: and settings:" +
+                          of_what);
+  command->add_option("--env-vars", flags.env_vars,
+                      "SAM's env.json: values for the environment variables the functions "
+                      "declare ({\"Parameters\": {...}} for all, {\"<function>\": {...}} for "
+                      "one)" + of_what);
+}
 
 int UsageError(const std::string& what) {
   std::fprintf(stderr, "thaw: %s\n", what.c_str());
@@ -58,12 +72,9 @@ int UsageError(const std::string& what) {
 
 // Loads the configuration and prints its notes (what a template declares that thaw does not
 // apply) once, on stderr.
-absl::StatusOr<ThawConfig> ReadConfig(const std::string& path,
-                                      const std::vector<std::string>& parameter_overrides) {
-  auto overrides = ParseParameterOverrides(parameter_overrides);
-  if (!overrides.ok()) return overrides.status();
-  LoadOptions options;
-  options.parameter_overrides = *std::move(overrides);
+absl::StatusOr<ThawConfig> ReadConfig(const std::string& path, const LoadFlags& flags) {
+  auto options = MakeLoadOptions(flags);
+  if (!options.ok()) return options.status();
   absl::StatusOr<ThawConfig> config;
   if (path.empty()) {
     if (!std::filesystem::exists("thaw.yaml")) {
@@ -71,9 +82,9 @@ absl::StatusOr<ThawConfig> ReadConfig(const std::string& path,
           "no thaw.yaml in the current directory; pass --config FILE (a thaw.yaml, a SAM "
           "template or a serverless.yml; see thaw --help)");
     }
-    config = LoadConfigFile("thaw.yaml", options);
+    config = LoadConfigFile("thaw.yaml", *options);
   } else {
-    config = LoadConfigFile(path, options);
+    config = LoadConfigFile(path, *options);
   }
   if (config.ok()) {
     for (const std::string& note : config->notes) {
@@ -87,9 +98,8 @@ absl::StatusOr<ThawConfig> ReadConfig(const std::string& path,
 // The configuration, with the runtime clients it asks for installed (aws-lambda-ric's first use
 // takes about a minute, announced on stderr), after the packaging check's problems are printed
 // once on stderr (warnings: they do not stop serve or invoke).
-absl::StatusOr<ThawConfig> LoadConfig(const std::string& path,
-                                      const std::vector<std::string>& parameter_overrides) {
-  auto config = ReadConfig(path, parameter_overrides);
+absl::StatusOr<ThawConfig> LoadConfig(const std::string& path, const LoadFlags& flags) {
+  auto config = ReadConfig(path, flags);
   if (!config.ok()) return config;
   package::PrintPackageWarnings(*config, stderr);
   auto announce = [](const std::string& message) {
@@ -102,14 +112,14 @@ absl::StatusOr<ThawConfig> LoadConfig(const std::string& path,
 
 struct ServeOptions {
   std::string config;
-  std::vector<std::string> parameter_overrides;
+  LoadFlags load;
   std::string host = "127.0.0.1";
   uint16_t port = 3001;
   bool quiet = false;
 };
 
 int Serve(const ServeOptions& options) {
-  auto config = LoadConfig(options.config, options.parameter_overrides);
+  auto config = LoadConfig(options.config, options.load);
   if (!config.ok()) return UsageError(std::string(config.status().message()));
 
   asio::io_context io(1);
@@ -151,7 +161,7 @@ int Serve(const ServeOptions& options) {
 struct InvokeOptions {
   std::string function;
   std::string config;
-  std::vector<std::string> parameter_overrides;
+  LoadFlags load;
   std::string payload;
   std::string payload_file;
   int count = 1;
@@ -159,7 +169,7 @@ struct InvokeOptions {
 };
 
 int Invoke(const InvokeOptions& options) {
-  auto config = LoadConfig(options.config, options.parameter_overrides);
+  auto config = LoadConfig(options.config, options.load);
   if (!config.ok()) return UsageError(std::string(config.status().message()));
   std::string payload = options.payload;
   if (!options.payload_file.empty()) {
@@ -271,7 +281,7 @@ int RunCli(int argc, char** argv) {
   CLI::App* serve_cmd = app.add_subcommand(
       "serve", "Run the control plane: the Lambda Invoke API and the /_thaw admin API");
   serve_cmd->add_option("--config", serve.config, kConfigHelp);
-  serve_cmd->add_option("--parameter-overrides", serve.parameter_overrides, kOverridesHelp);
+  AddLoadFlags(serve_cmd, serve.load);
   serve_cmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
   serve_cmd->add_option("--port", serve.port, "Port to listen on; 0 picks a free one")
       ->capture_default_str();
@@ -283,7 +293,7 @@ int RunCli(int argc, char** argv) {
   invoke_cmd->add_option("function", invoke.function, "Function name, short name or ARN")
       ->required();
   invoke_cmd->add_option("--config", invoke.config, kConfigHelp);
-  invoke_cmd->add_option("--parameter-overrides", invoke.parameter_overrides, kOverridesHelp);
+  AddLoadFlags(invoke_cmd, invoke.load);
   auto* payload_opt =
       invoke_cmd->add_option("--payload", invoke.payload, "Event JSON (default: {})");
   invoke_cmd->add_option("--payload-file", invoke.payload_file, "Read the event JSON from FILE")
@@ -305,8 +315,7 @@ int RunCli(int argc, char** argv) {
   check_cmd->add_option("--events", check.events, "Write every ledger event as JSON lines");
   check_cmd->add_flag("--verbose,-v", check.verbose, "Print the functions' logs to stderr");
   check_cmd->add_flag("--quiet,-q", check.quiet, "No progress lines");
-  check_cmd->add_option("--parameter-overrides", check.parameter_overrides,
-                        std::string(kOverridesHelp) + " (for the scenario's config: template)");
+  AddLoadFlags(check_cmd, check.load, " (for the scenario's config: file)");
   check_cmd->footer(
       "Exit code: 0 when every expectation holds, 1 when one fails, 2 on a scenario error.");
 
@@ -356,8 +365,7 @@ int RunCli(int argc, char** argv) {
   package_check_cmd->add_option("--config", package_check.config, kConfigHelp);
   package_check_cmd->add_option("--function", package_check.function,
                                 "Check only this function (name or short name)");
-  package_check_cmd->add_option("--parameter-overrides", package_check.parameter_overrides,
-                                kOverridesHelp);
+  AddLoadFlags(package_check_cmd, package_check.load);
   package_check_cmd->footer(
       "Reads headers, not file names: Mach-O and PE files, ELF files for the other architecture\n"
       "(Architectures: x86_64 by default), 32-bit ELF, musl builds, a glibc newer than the\n"

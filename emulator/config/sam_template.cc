@@ -133,6 +133,8 @@ class TemplateLoader {
         diag_(display_name),
         base_dir_(std::move(base_dir)),
         options_(options) {
+    // An overlay's settings are where the template starts from (its region is AWS::Region).
+    if (options_.overlay) settings_ = options_.overlay->settings;
     stack_name_ = std::filesystem::absolute(base_dir_).lexically_normal().filename().string();
     if (stack_name_.empty()) stack_name_ = "thaw";
   }
@@ -165,7 +167,14 @@ class TemplateLoader {
   absl::StatusOr<int> EvalInt(const YAML::Node& node, const std::string& path, int min, int max);
 
   absl::StatusOr<std::string> FunctionNameOf(const std::string& id);
+  // The secret's Name, else the name CloudFormation generates: `<logical id>-<12 characters>`
+  // (here derived from the stack and the id, so it is the same at every start).
   std::string SecretNameOf(const std::string& id);
+  // The parameter's Name, else CloudFormation's `CFN-<logical id>-<12 characters>`; empty when
+  // the Name cannot be resolved.
+  std::string ParameterNameOf(const std::string& id);
+  // 12 letters and digits that depend only on the stack's name and `id`.
+  std::string GeneratedSuffix(const std::string& id) const;
   std::string SecretArn(const std::string& name) const {
     return "arn:aws:secretsmanager:" + settings_.region + ":" + settings_.account_id +
            ":secret:" + name;
@@ -487,6 +496,7 @@ absl::StatusOr<Json> TemplateLoader::Ref(const std::string& name, const std::str
     const std::string arn = SecretArn(SecretNameOf(name));
     return Json(in_policy_ ? arn + "-??????" : arn);
   }
+  if (type == kParameter && !Get(props, "Name")) return Json(ParameterNameOf(name));
   if ((type == kParameter && Get(props, "Name")) ||
       (type == "AWS::DynamoDB::Table" && Get(props, "TableName"))) {
     return Eval(Get(props, type == kParameter ? "Name" : "TableName"), path);
@@ -577,7 +587,31 @@ std::string TemplateLoader::SecretNameOf(const std::string& id) {
     auto name = EvalString(Get(props, "Name"), "Resources." + id + ".Properties.Name");
     if (name.ok()) return *name;
   }
-  return id;
+  return id + "-" + GeneratedSuffix(id);
+}
+
+std::string TemplateLoader::ParameterNameOf(const std::string& id) {
+  const YAML::Node props = Get(resources_.at(id).node, "Properties");
+  if (props && Get(props, "Name")) {
+    auto name = EvalString(Get(props, "Name"), "Resources." + id + ".Properties.Name");
+    return name.ok() ? *name : "";
+  }
+  return "CFN-" + id + "-" + GeneratedSuffix(id);
+}
+
+std::string TemplateLoader::GeneratedSuffix(const std::string& id) const {
+  static const char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a
+  for (char c : stack_name_ + "/" + id) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  }
+  std::string out;
+  for (int i = 0; i < 12; ++i) {
+    hash ^= hash >> 29;
+    hash *= 0xbf58476d1ce4e5b9ull;
+    out += kChars[(hash >> 32) % (sizeof(kChars) - 1)];
+  }
+  return out;
 }
 
 absl::StatusOr<bool> TemplateLoader::Created(const std::string& id, const YAML::Node& resource) {
@@ -744,7 +778,9 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
     return diag_.Error(resource.node, path_of("Code"), "required");
   }
 
-  if (auto problem = ResolveRuntime(code_dir, "", base_dir_, fn)) {
+  // settings.runtime_client (an overlay's) applies to the Node.js functions only.
+  if (IsNodeRuntime(fn.runtime)) fn.runtime_client = settings_.runtime_client;
+  if (auto problem = ResolveRuntime(code_dir, settings_.python, base_dir_, fn)) {
     switch (problem->input) {
       case FunctionInput::kRuntime:
         return diag_.Error(Get(props, "Runtime"), path_of("Runtime"), problem->message);
@@ -1174,12 +1210,13 @@ absl::Status TemplateLoader::LoadSecret(const std::string& id, const YAML::Node&
 absl::Status TemplateLoader::LoadParameter(const std::string& id, const YAML::Node& props,
                                            ThawConfig& config) {
   const std::string path = "Resources." + id + ".Properties";
-  if (!props || !Get(props, "Name") || !Get(props, "Value")) {
-    diag_.Note(path, "no Name or Value: the parameter is not seeded");
+  if (!props || !Get(props, "Value")) {
+    diag_.Note(path, "no Value: the parameter is not seeded");
     return absl::OkStatus();
   }
   ParameterSeed seed;
-  auto name = EvalString(Get(props, "Name"), path + ".Name");
+  auto name = Get(props, "Name") ? EvalString(Get(props, "Name"), path + ".Name")
+                                 : absl::StatusOr<std::string>(ParameterNameOf(id));
   auto value = EvalString(Get(props, "Value"), path + ".Value");
   for (const auto* s : {&name, &value}) {
     if (s->ok()) continue;
@@ -1232,8 +1269,13 @@ absl::StatusOr<ThawConfig> TemplateLoader::Load() {
     if (!*created) continue;
     absl::Status status;
     if (resource.type == kSecret) {
+      // By its logical id too, whether the template gives it a value or not (config_overlay.h).
+      config.secret_ids[id] = SecretNameOf(id);
       status = LoadSecret(id, Get(resource.node, "Properties"), config);
     } else if (resource.type == kParameter) {
+      if (const std::string parameter = ParameterNameOf(id); !parameter.empty()) {
+        config.parameter_ids[id] = parameter;
+      }
       status = LoadParameter(id, Get(resource.node, "Properties"), config);
     } else {
       status = LoadFunction(id, resource, config);

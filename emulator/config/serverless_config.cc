@@ -72,7 +72,10 @@ class ServerlessLoader {
       : root_(std::move(root)),
         diag_(display_name),
         base_dir_(std::move(base_dir)),
-        options_(options) {}
+        options_(options) {
+    // An overlay's settings are where the file starts from (provider.region still wins).
+    if (options_.overlay) settings_ = options_.overlay->settings;
+  }
 
   absl::StatusOr<ThawConfig> Load();
 
@@ -502,7 +505,9 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
   if (!handler.ok()) return handler.status();
   fn.handler = *handler;
 
-  if (auto problem = ResolveRuntime(code_dir, "", base_dir_, fn)) {
+  // settings.runtime_client (an overlay's) applies to the Node.js functions only.
+  if (IsNodeRuntime(fn.runtime)) fn.runtime_client = settings_.runtime_client;
+  if (auto problem = ResolveRuntime(code_dir, settings_.python, base_dir_, fn)) {
     switch (problem->input) {
       case FunctionInput::kRuntime:
       case FunctionInput::kPython:

@@ -12,6 +12,8 @@
 #include "core/duration.h"
 #include "core/status_macros.h"
 #include "emulator/config/cdk_assembly.h"
+#include "emulator/config/config_overlay.h"
+#include "emulator/config/env_vars_file.h"
 #include "emulator/config/function_checks.h"
 #include "emulator/config/sam_template.h"
 #include "emulator/config/serverless_config.h"
@@ -212,6 +214,7 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
 
 absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
                            const std::filesystem::path& base_dir, Settings& settings) {
+  // A key added here goes in ApplyGivenSettings (config_overlay.cc) too.
   if (auto s = CheckKeys(r, node, "settings",
                          {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
                           "max_lifetime", "freeze", "shutdown_grace", "init_timeout",
@@ -428,7 +431,8 @@ ConfigFormat FormatOf(const YAML::Node& root) {
 }
 
 absl::StatusOr<ThawConfig> ParseThawYaml(const YAML::Node& root, const std::string& display_name,
-                                         const std::filesystem::path& base_dir) {
+                                         const std::filesystem::path& base_dir,
+                                         const ConfigOverlay* overlay) {
   Reporter r(display_name);
   ThawConfig config;
   config.source = display_name;
@@ -460,6 +464,8 @@ absl::StatusOr<ThawConfig> ParseThawYaml(const YAML::Node& root, const std::stri
     if (const YAML::Node settings = root["settings"]; settings) {
       RETURN_IF_ERROR(ParseSettings(r, settings, base_dir, config.settings));
     }
+    // An overlay's settings win, before the functions are built from them.
+    if (overlay != nullptr) ApplyGivenSettings(*overlay, config.settings);
     const YAML::Node functions = root["functions"];
     if (!functions) {
       return absl::InvalidArgumentError(display_name + ": functions: required key is missing");
@@ -496,34 +502,41 @@ absl::StatusOr<ThawConfig> ParseThawYaml(const YAML::Node& root, const std::stri
 absl::StatusOr<ThawConfig> ParseConfig(const std::string& text, const std::string& display_name,
                                        const std::filesystem::path& base_dir,
                                        const LoadOptions& options) {
+  absl::StatusOr<ThawConfig> config;
   YAML::Node root;
+  bool json_template = false;
   try {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     // A JSON template YAML cannot read (tabs, for one).
-    if (!text.empty() && text.find_first_not_of(" \t\r\n") != std::string::npos &&
-        text[text.find_first_not_of(" \t\r\n")] == '{') {
-      return ParseSamTemplate(text, display_name, base_dir, options);
+    const size_t first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || text[first] != '{') {
+      return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
+                                        ": invalid YAML: " + e.msg);
     }
-    return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
-                                      ": invalid YAML: " + e.msg);
+    json_template = true;
   }
-  absl::StatusOr<ThawConfig> config;
-  switch (FormatOf(root)) {
+  const ConfigFormat format = json_template ? ConfigFormat::kSamTemplate : FormatOf(root);
+  switch (format) {
     case ConfigFormat::kSamTemplate:
-      return ParseSamTemplate(text, display_name, base_dir, options);
+      config = ParseSamTemplate(text, display_name, base_dir, options);
+      break;
     case ConfigFormat::kServerless:
       config = ParseServerlessConfig(text, display_name, base_dir, options);
       break;
     case ConfigFormat::kThawYaml:
-      config = ParseThawYaml(root, display_name, base_dir);
+      config = ParseThawYaml(root, display_name, base_dir,
+                             options.overlay ? &*options.overlay : nullptr);
       break;
   }
-  if (config.ok() && !options.parameter_overrides.empty()) {
+  if (!config.ok()) return config;
+  if (format != ConfigFormat::kSamTemplate && !options.parameter_overrides.empty()) {
     config->notes.push_back(display_name +
                             ": --parameter-overrides: ignored; only a SAM / CloudFormation "
                             "template has parameters");
   }
+  if (options.overlay) ApplyConfigOverlay(*options.overlay, *config);
+  if (options.env_vars) ApplyEnvVarOverrides(*options.env_vars, *config);
   return config;
 }
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -140,9 +141,35 @@ struct ThawConfig {
   // Other names a function answers to (serverless.yml's short `<name>` for
   // `<service>-<stage>-<name>`): alias -> function name.
   std::map<std::string, std::string> aliases;
+  // A template's AWS::SecretsManager::Secret and AWS::SSM::Parameter resources: logical id ->
+  // the name they have (given, or generated the way CloudFormation does), so that a seed may
+  // name either (config_overlay.h).
+  std::map<std::string, std::string> secret_ids;
+  std::map<std::string, std::string> parameter_ids;
   // Things the loader could not apply or chose to ignore, each once with its path
   // ("template.yaml: Resources.Fn.Properties.Role: ignored; ..."); printed at start.
   std::vector<std::string> notes;
+};
+
+// A thaw.yaml laid over another configuration (`--overlay FILE`): read and applied by
+// config_overlay.h. Plain value type.
+struct ConfigOverlay {
+  std::string source;  // the file, for messages
+  // Its settings: defaults where it gives none. `python` is absolute when it names a file.
+  Settings settings;
+  std::set<std::string> given_settings;  // the `settings:` keys it gives
+  ServiceSeeds seeds;
+  std::vector<std::string> caches;
+};
+
+// SAM's `--env-vars FILE` (env.json): values for the environment variables the functions
+// declare. Read and applied by env_vars_file.h. Plain value type.
+struct EnvVarOverrides {
+  std::string source;  // the file, for messages
+  // "Parameters": for every function.
+  std::map<std::string, std::string> all;
+  // By logical id or function name: for that function, over `all`.
+  std::map<std::string, std::map<std::string, std::string>> by_function;
 };
 
 // How a configuration file is read, beyond the file itself.
@@ -153,6 +180,12 @@ struct LoadOptions {
   // Where .zip code artifacts are unpacked (<dir>/<sha256>); empty: DefaultArtifactCache()
   // (zip_artifact.h).
   std::filesystem::path artifact_cache;
+  // Laid over the configuration once it is read (secrets, parameters, caches, the settings it
+  // gives). Its settings are also where a template or serverless.yml starts from, so a
+  // template's AWS::Region or a function's Python interpreter is the overlay's.
+  std::optional<ConfigOverlay> overlay;
+  // Applied to the functions once the configuration is read (and overlaid).
+  std::optional<EnvVarOverrides> env_vars;
 };
 
 // Reads and validates a configuration file, in whichever form it comes:

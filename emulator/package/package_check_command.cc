@@ -2,7 +2,6 @@
 
 #include <filesystem>
 
-#include "emulator/config/parameter_overrides.h"
 #include "emulator/package/package_check.h"
 
 namespace thaw::package {
@@ -20,10 +19,8 @@ std::string Plural(int64_t n, const std::string& one, const std::string& many) {
 }  // namespace
 
 int RunPackageCheckCommand(const PackageCheckCommandOptions& options) {
-  auto overrides = ParseParameterOverrides(options.parameter_overrides);
-  if (!overrides.ok()) return UsageError(std::string(overrides.status().message()));
-  LoadOptions load_options;
-  load_options.parameter_overrides = *std::move(overrides);
+  auto load_options = MakeLoadOptions(options.load);
+  if (!load_options.ok()) return UsageError(std::string(load_options.status().message()));
   std::string path = options.config;
   if (path.empty()) {
     if (!std::filesystem::exists("thaw.yaml")) {
@@ -33,7 +30,7 @@ int RunPackageCheckCommand(const PackageCheckCommandOptions& options) {
     }
     path = "thaw.yaml";
   }
-  absl::StatusOr<ThawConfig> config = LoadConfigFile(path, load_options);
+  absl::StatusOr<ThawConfig> config = LoadConfigFile(path, *load_options);
   if (!config.ok()) return UsageError(std::string(config.status().message()));
 
   std::string function = options.function;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/config/load_flags.h"
 #include "emulator/config/thaw_config.h"
 
 namespace thaw::package {
@@ -14,7 +15,7 @@ namespace thaw::package {
 struct PackageCheckCommandOptions {
   std::string config;    // as --config of serve / invoke; empty: ./thaw.yaml
   std::string function;  // a function's name or short name; empty: every function
-  std::vector<std::string> parameter_overrides;
+  LoadFlags load;        // --parameter-overrides, --overlay, --env-vars
 };
 
 // Prints each problem on stdout, "error: <function>: <file>: <reason>" or "note: ...", then a

@@ -218,5 +218,60 @@ TEST(DefinitionsTest, InvokeRunsAZipCodeUriWithParameterOverrides) {
   std::filesystem::remove_all(dir);
 }
 
+// A template whose secret has no Name and no value (the CDK `new Secret(...)` shape), given its
+// value by logical id in `--overlay`, and a declared variable given by SAM's `--env-vars`: the
+// handler (the runtime's AWS SDK v3, unbundled) reads both, with no edit to the template.
+TEST(DefinitionsTest, InvokeTakesAnOverlayAndSamsEnvVars) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("thaw-overlay-definitions-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "src");
+  std::ofstream(dir / "src" / "index.mjs")
+      << "import { SecretsManagerClient, GetSecretValueCommand } from "
+         "'@aws-sdk/client-secrets-manager';\n"
+         "const secrets = new SecretsManagerClient({});\n"
+         "export const handler = async () => {\n"
+         "  const out = await secrets.send(new GetSecretValueCommand({ SecretId: "
+         "process.env.SECRET_ARN }));\n"
+         "  return { secret: out.SecretString, stage: process.env.STAGE, extra: "
+         "process.env.EXTRA ?? null };\n"
+         "};\n";
+  std::ofstream(dir / "template.yaml")
+      << "Transform: AWS::Serverless-2016-10-31\n"
+         "Resources:\n"
+         "  ApiKey:\n    Type: AWS::SecretsManager::Secret\n"
+         "  Reader:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+         "      Runtime: nodejs20.x\n      Handler: index.handler\n      CodeUri: src/\n"
+         "      Environment: {Variables: {SECRET_ARN: !Ref ApiKey, STAGE: prod}}\n"
+         "      Policies: [{AWSSecretsManagerGetSecretValuePolicy: {SecretArn: !Ref ApiKey}}]\n";
+  std::ofstream(dir / "overlay.yaml") << "secrets:\n  ApiKey: from-the-overlay\n";
+  std::ofstream(dir / "env.json") << R"({"Reader": {"STAGE": "local", "EXTRA": "x"}})";
+
+  bp::ipstream out;
+  bp::ipstream err;
+  bp::child child(THAW_BINARY, "invoke", "Reader", "--config", (dir / "template.yaml").string(),
+                  "--overlay", (dir / "overlay.yaml").string(), "--env-vars",
+                  (dir / "env.json").string(), "-q", bp::std_out > out, bp::std_err > err);
+  std::string stdout_text, stderr_text, line;
+  while (std::getline(out, line)) stdout_text += line + "\n";
+  while (std::getline(err, line)) stderr_text += line + "\n";
+  child.wait();
+  EXPECT_EQ(child.exit_code(), 0) << stdout_text << stderr_text;
+  const Json answer = Json::parse(stdout_text, nullptr, false);
+  EXPECT_EQ(answer["secret"], "from-the-overlay") << stdout_text << stderr_text;
+  EXPECT_EQ(answer["stage"], "local");
+  EXPECT_TRUE(answer["extra"].is_null()) << "a variable the template does not declare is not added";
+  EXPECT_THAT(stderr_text, HasSubstr("env.json: Reader.EXTRA: not declared"));
+
+  // A malformed env.json is a usage error naming it.
+  std::ofstream(dir / "env.json") << "{";
+  bp::child bad(THAW_BINARY, "invoke", "Reader", "--config", (dir / "template.yaml").string(),
+                "--env-vars", (dir / "env.json").string(), bp::std_out > bp::null,
+                bp::std_err > bp::null);
+  bad.wait();
+  EXPECT_EQ(bad.exit_code(), 2);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace thaw::testing

@@ -9,11 +9,13 @@
 #include "check/junit_writer.h"
 #include "check/scenario.h"
 #include "core/markup_escape.h"
+#include "emulator/config/config_overlay.h"
 #include "tests/util/test_emulator.h"
 
 namespace thaw::check {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
@@ -178,6 +180,45 @@ TEST(ScenarioTest, ParameterOverridesReachTheConfigTemplate) {
   auto s = LoadScenarioFile(dir / "scenario.yaml", options);
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->config.functions.at("echo").environment.at("GREETING"), "hi");
+  std::filesystem::remove_all(dir);
+}
+
+// --overlay goes over the template, the scenario's own seeds over both; either may name a
+// template's secret by its logical id.
+TEST(ScenarioTest, AnOverlayAndTheScenarioSeedTemplateSecretsByLogicalId) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("thaw-scenario-overlay-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "template.yaml") << WithEcho(
+      "Resources:\n  Key:\n    Type: AWS::SecretsManager::Secret\n"
+      "  Other:\n    Type: AWS::SecretsManager::Secret\n    Properties: {Name: other}\n"
+      "  echo:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+      "      Runtime: provided.al2023\n      Handler: echo\n      Code: \"{{echo}}\"\n");
+  std::ofstream(dir / "scenario.yaml")
+      << "config: template.yaml\nsecrets: {Key: from-the-scenario}\n"
+         "steps: [invoke: echo]\nexpect: [invocations == 1]\n";
+  auto overlay = ParseConfigOverlay("secrets: {Key: from-the-overlay, Other: o}\ncaches: [c]\n",
+                                    "overlay.yaml", dir);
+  ASSERT_TRUE(overlay.ok()) << overlay.status();
+  LoadOptions options;
+  options.overlay = *overlay;
+  auto s = LoadScenarioFile(dir / "scenario.yaml", options);
+  ASSERT_TRUE(s.ok()) << s.status();
+  const std::string key = s->config.secret_ids.at("Key");
+  ASSERT_THAT(s->config.seeds.secrets, SizeIs(2));
+  EXPECT_EQ(s->config.seeds.secrets[0].name, key);
+  EXPECT_EQ(s->config.seeds.secrets[0].value, "from-the-scenario");
+  EXPECT_EQ(s->config.seeds.secrets[1].name, "other");
+  EXPECT_EQ(s->config.seeds.secrets[1].value, "o");
+  EXPECT_EQ(s->config.caches, std::vector<std::string>{"c"});
+  // What the functions are built from stays the config file's business.
+  std::ofstream(dir / "bad.yaml") << "config: template.yaml\nsettings:\n  isolation: process\n"
+                                     "steps: [invoke: echo]\nexpect: [invocations == 1]\n";
+  auto bad = LoadScenarioFile(dir / "bad.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(),
+              AllOf(HasSubstr("bad.yaml:3: settings.isolation"),
+                    HasSubstr("cannot be overridden by a scenario")));
   std::filesystem::remove_all(dir);
 }
 

@@ -15,6 +15,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
 using ::testing::Not;
 using Json = nlohmann::json;
 
@@ -142,10 +143,13 @@ TEST_F(SamAppTest, RoleInTheTemplateGivesItsInlinePolicies) {
   EXPECT_EQ(fn.timeout_s, 60);
   EXPECT_EQ(fn.environment.at("LOG_LEVEL"), "INFO");  // its own over the Globals'
   EXPECT_EQ(fn.environment.at("STAGE"), "staging");
-  const Json expected = Json::parse(R"([
-    {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-     "Resource": "arn:aws:secretsmanager:us-east-1:123456789012:secret:DatabaseSecret-??????"}
+  // The secret has no Name: CloudFormation's `<logical id>-<12 characters>`.
+  const std::string secret = config_.secret_ids.at("DatabaseSecret");
+  Json expected = Json::parse(R"([
+    {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue"}
   ])");
+  expected[0]["Resource"] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:" + secret +
+                            "-??????";
   EXPECT_EQ(fn.iam_statements, expected) << fn.iam_statements.dump(2);
   EXPECT_THAT(config_.notes, NoteHas("Statement[0].Condition: ignored"));
 }
@@ -165,7 +169,12 @@ TEST_F(SamAppTest, LambdaFunctionWithAnOutsideRoleIsUnrestricted) {
 TEST_F(SamAppTest, SecretsAndParametersSeedTheFakeAws) {
   ASSERT_EQ(config_.seeds.secrets.size(), 2u);
   const auto& db = config_.seeds.secrets[0];  // resources in logical-id order
-  EXPECT_EQ(db.name, "DatabaseSecret");
+  // No Name: the one CloudFormation would generate, the same at every load.
+  EXPECT_THAT(db.name, MatchesRegex("DatabaseSecret-[A-Za-z0-9]{12}"));
+  EXPECT_EQ(config_.secret_ids.at("DatabaseSecret"), db.name);
+  auto again = LoadConfigFile(kData / "sam" / "template.yaml");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->secret_ids.at("DatabaseSecret"), db.name);
   const Json generated = Json::parse(db.value);
   EXPECT_EQ(generated["username"], "orders");
   EXPECT_EQ(generated["password"].get<std::string>().size(), 24u);
