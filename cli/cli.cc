@@ -46,7 +46,9 @@ constexpr auto kShutdownGrace = std::chrono::milliseconds(300);
 
 constexpr char kConfigHelp[] =
     "thaw.yaml, SAM/CloudFormation template (a cdk synth stack template too), serverless.yml, "
-    "or a CDK cloud assembly directory (cdk.out) holding one stack (default: ./thaw.yaml)";
+    "a CDK cloud assembly directory (cdk.out) holding one stack, or a directory holding one of "
+    "these (default: the current directory's thaw.yaml, else .aws-sam/build/template.yaml, "
+    "template.yaml, serverless.yml, cdk.out)";
 
 // --parameter-overrides, --overlay and --env-vars, the same for every command that reads a
 // configuration.
@@ -62,7 +64,8 @@ void AddLoadFlags(CLI::App* command, LoadFlags& flags, const std::string& of_wha
   command->add_option("--env-vars", flags.env_vars,
                       "SAM's env.json: values for the environment variables the functions "
                       "declare ({\"Parameters\": {...}} for all, {\"<function>\": {...}} for "
-                      "one)" + of_what);
+                      "one)" +
+                          of_what);
 }
 
 int UsageError(const std::string& what) {
@@ -75,17 +78,8 @@ int UsageError(const std::string& what) {
 absl::StatusOr<ThawConfig> ReadConfig(const std::string& path, const LoadFlags& flags) {
   auto options = MakeLoadOptions(flags);
   if (!options.ok()) return options.status();
-  absl::StatusOr<ThawConfig> config;
-  if (path.empty()) {
-    if (!std::filesystem::exists("thaw.yaml")) {
-      return absl::NotFoundError(
-          "no thaw.yaml in the current directory; pass --config FILE (a thaw.yaml, a SAM "
-          "template or a serverless.yml; see thaw --help)");
-    }
-    config = LoadConfigFile("thaw.yaml", *options);
-  } else {
-    config = LoadConfigFile(path, *options);
-  }
+  // No --config: the current directory's (config_discovery.h).
+  absl::StatusOr<ThawConfig> config = LoadConfigFile(path.empty() ? "." : path, *options);
   if (config.ok()) {
     for (const std::string& note : config->notes) {
       std::fprintf(stderr, "thaw: note: %s\n", note.c_str());

@@ -11,12 +11,14 @@ packages=(
   libgtest-dev libgmock-dev
   # settings.egress: allow gives each sandbox a way out through slirp4netns.
   slirp4netns
+  # Lambda's Python runtimes include boto3; Debian's stands in for it for python3.x functions.
+  python3-boto3
 )
 if [[ "${1:-}" == "--test" ]]; then
   # Real third-party clients used by the conformance tests; chromium renders the HTML report
   # in its integration test (headless); docker-compose validates docker-compose.yml (no Docker
   # engine is needed for that); xmllint checks thaw check's JUnit.
-  packages+=(awscli python3-boto3 nodejs npm chromium docker-compose libxml2-utils)
+  packages+=(awscli nodejs npm chromium docker-compose libxml2-utils)
   # The Momento benchmark's baseline: redis-server's GET/SET measured by redis-benchmark.
   packages+=(redis-server redis-tools)
   # curl: a real HTTPS client in the TLS component test and the sandbox tests' bash runtime.

@@ -47,8 +47,8 @@ absl::StatusOr<ConfigOverlay> ParseConfigOverlay(const std::string& text,
     const std::string key = kv.first.as<std::string>();
     if (key != "secrets" && key != "parameters" && key != "caches" && key != "settings") {
       return r.Error(kv.first, key,
-                     "an overlay gives secrets:, parameters:, caches: and settings: only; " +
-                         key + ": belongs in the configuration it is laid over");
+                     "an overlay gives secrets:, parameters:, caches: and settings: only; " + key +
+                         ": belongs in the configuration it is laid over");
     }
   }
   // The thaw.yaml loader checks each section; a placeholder `functions:` after the last line

@@ -12,8 +12,8 @@ namespace {
 using Json = nlohmann::json;
 
 absl::StatusOr<std::map<std::string, std::string>> ReadVariables(const Json& object,
-                                                                  const std::string& display_name,
-                                                                  const std::string& key) {
+                                                                 const std::string& display_name,
+                                                                 const std::string& key) {
   if (!object.is_object()) {
     return absl::InvalidArgumentError(display_name + ": " + key +
                                       ": expected an object of variable names and values");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -170,6 +171,10 @@ class TemplateLoader {
   // The secret's Name, else the name CloudFormation generates: `<logical id>-<12 characters>`
   // (here derived from the stack and the id, so it is the same at every start).
   std::string SecretNameOf(const std::string& id);
+  // For code in S3 (`{S3Bucket, S3Key}` or an s3:// CodeUri): the package's file name when a
+  // file of that name is beside the template, as `serverless package` and `sam package` leave
+  // it (.serverless/<service>.zip beside cloudformation-template-update-stack.json); noted.
+  std::optional<std::string> PackageBesideTemplate(const YAML::Node& code, const std::string& path);
   // The parameter's Name, else CloudFormation's `CFN-<logical id>-<12 characters>`; empty when
   // the Name cannot be resolved.
   std::string ParameterNameOf(const std::string& id);
@@ -581,6 +586,20 @@ absl::StatusOr<std::string> TemplateLoader::FunctionNameOf(const std::string& id
   return id;
 }
 
+std::optional<std::string> TemplateLoader::PackageBesideTemplate(const YAML::Node& code,
+                                                                 const std::string& path) {
+  absl::StatusOr<std::string> key = code.IsMap() && Get(code, "S3Key")
+                                        ? EvalString(Get(code, "S3Key"), path + ".S3Key")
+                                        : EvalString(code, path);
+  if (!key.ok() || key->empty() || key->back() == '/') return std::nullopt;
+  const std::string file = std::filesystem::path(*key).filename().string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(base_dir_ / file, ec)) return std::nullopt;
+  diag_.Note(path, "in S3; thaw runs " + file +
+                       ", the package beside the template (what was uploaded there)");
+  return file;
+}
+
 std::string TemplateLoader::SecretNameOf(const std::string& id) {
   const YAML::Node props = Get(resources_.at(id).node, "Properties");
   if (props && Get(props, "Name")) {
@@ -748,7 +767,8 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
   // Where the code was named, for messages.
   YAML::Node code_node = Get(props, code_key) ? Get(props, code_key) : resource.node;
   std::string code_path = path_of(code_key);
-  if (const YAML::Node code = Get(props, code_key); code && from_asset) {
+  const YAML::Node code = Get(props, code_key);
+  if (code && from_asset) {
     // A `cdk synth` (or `sam build`) template: the property names the uploaded copy, the
     // metadata the local asset it was made from, as `sam local` reads it.
     code_node.reset(asset);
@@ -756,20 +776,26 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
     auto dir = CodeDirectory(asset.Scalar(), asset, code_path, code_key);
     if (!dir.ok()) return dir.status();
     code_dir = *dir;
-  } else if (code) {
-    if (code.IsMap() && code.Tag().size() <= 1 && !Get(code, "Ref") && !Get(code, "Fn::Sub") &&
-        !Get(code, "Fn::Join")) {
-      if (Get(code, "ZipFile")) {
-        return diag_.Error(code, path_of(code_key),
-                           "inline code (ZipFile) is not supported; put the code in a directory "
-                           "and point Code at it");
-      }
-      return diag_.Error(code, path_of(code_key), S3CodeError(code_key));
+  } else if (code && code.IsMap() && code.Tag().size() <= 1 && !Get(code, "Ref") &&
+             !Get(code, "Fn::Sub") && !Get(code, "Fn::Join")) {
+    if (Get(code, "ZipFile")) {
+      return diag_.Error(code, path_of(code_key),
+                         "inline code (ZipFile) is not supported; put the code in a directory "
+                         "and point Code at it");
     }
+    // {S3Bucket, S3Key}: runnable only when the package uploaded is still beside the template.
+    auto package = PackageBesideTemplate(code, path_of(code_key));
+    if (!package) return diag_.Error(code, path_of(code_key), S3CodeError(code_key));
+    auto dir = CodeDirectory(*package, code, path_of(code_key), code_key);
+    if (!dir.ok()) return dir.status();
+    code_dir = *dir;
+  } else if (code) {
     auto location = string_of(code_key);
     if (!location.ok()) return location.status();
     if (location->rfind("s3://", 0) == 0) {
-      return diag_.Error(code, path_of(code_key), S3CodeError(code_key));
+      auto package = PackageBesideTemplate(code, path_of(code_key));
+      if (!package) return diag_.Error(code, path_of(code_key), S3CodeError(code_key));
+      location = *package;
     }
     auto dir = CodeDirectory(*location, code, path_of(code_key), code_key);
     if (!dir.ok()) return dir.status();

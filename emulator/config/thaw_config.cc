@@ -12,6 +12,7 @@
 #include "core/duration.h"
 #include "core/status_macros.h"
 #include "emulator/config/cdk_assembly.h"
+#include "emulator/config/config_discovery.h"
 #include "emulator/config/config_overlay.h"
 #include "emulator/config/env_vars_file.h"
 #include "emulator/config/function_checks.h"
@@ -544,9 +545,11 @@ absl::StatusOr<ThawConfig> LoadConfigFile(const std::filesystem::path& path,
                                           const LoadOptions& options) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    auto stack = CdkStackTemplate(path);
-    if (!stack.ok()) return stack.status();
-    return LoadConfigFile(*stack, options);
+    auto choice = ConfigFileIn(path);
+    if (!choice.ok()) return choice.status();
+    auto config = LoadConfigFile(choice->file, options);
+    if (config.ok() && choice->note) config->notes.insert(config->notes.begin(), *choice->note);
+    return config;
   }
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(path.string() + ": cannot read the configuration file");

@@ -21,16 +21,9 @@ std::string Plural(int64_t n, const std::string& one, const std::string& many) {
 int RunPackageCheckCommand(const PackageCheckCommandOptions& options) {
   auto load_options = MakeLoadOptions(options.load);
   if (!load_options.ok()) return UsageError(std::string(load_options.status().message()));
-  std::string path = options.config;
-  if (path.empty()) {
-    if (!std::filesystem::exists("thaw.yaml")) {
-      return UsageError(
-          "no thaw.yaml in the current directory; pass --config FILE (see thaw "
-          "package-check --help)");
-    }
-    path = "thaw.yaml";
-  }
-  absl::StatusOr<ThawConfig> config = LoadConfigFile(path, *load_options);
+  // No --config: the current directory's (config_discovery.h).
+  absl::StatusOr<ThawConfig> config =
+      LoadConfigFile(options.config.empty() ? "." : options.config, *load_options);
   if (!config.ok()) return UsageError(std::string(config.status().message()));
 
   std::string function = options.function;

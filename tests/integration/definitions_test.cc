@@ -273,5 +273,106 @@ TEST(DefinitionsTest, InvokeTakesAnOverlayAndSamsEnvVars) {
   std::filesystem::remove_all(dir);
 }
 
+// A SAM project after `sam build` (esbuild: TypeScript sources, a built .js beside the built
+// template), run with no --config from its directory: as `sam local` does, thaw reads
+// .aws-sam/build/template.yaml and runs the built code, and says so.
+TEST(DefinitionsTest, WithNoConfigASamProjectRunsWhatSamBuildBuilt) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("thaw-sam-build-definitions-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "src");
+  std::filesystem::create_directories(dir / ".aws-sam" / "build" / "Hello");
+  std::ofstream(dir / "src" / "app.ts")
+      << "export const handler = async (): Promise<object> => ({ built: false });\n";
+  std::ofstream(dir / "template.yaml")
+      << "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
+         "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+         "      CodeUri: src/\n      Handler: app.handler\n      Runtime: nodejs20.x\n"
+         "    Metadata:\n      BuildMethod: esbuild\n"
+         "      BuildProperties: {EntryPoints: [app.ts], Target: es2020}\n";
+  // What sam build writes: the template with CodeUri pointing at the built directory.
+  std::ofstream(dir / ".aws-sam" / "build" / "template.yaml")
+      << "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
+         "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+         "      CodeUri: Hello\n      Handler: app.handler\n      Runtime: nodejs20.x\n"
+         "    Metadata:\n      SamResourceId: Hello\n";
+  std::ofstream(dir / ".aws-sam" / "build" / "Hello" / "app.js")
+      << "\"use strict\";\nexports.handler = async () => ({ built: true });\n";
+
+  bp::ipstream out;
+  bp::ipstream err;
+  bp::child child(THAW_BINARY, "invoke", "Hello", "-q", bp::start_dir(dir.string()),
+                  bp::std_out > out, bp::std_err > err);
+  std::string stdout_text, stderr_text, line;
+  while (std::getline(out, line)) stdout_text += line + "\n";
+  while (std::getline(err, line)) stderr_text += line + "\n";
+  child.wait();
+  EXPECT_EQ(child.exit_code(), 0) << stdout_text << stderr_text;
+  EXPECT_EQ(Json::parse(stdout_text, nullptr, false)["built"], true) << stdout_text;
+  EXPECT_THAT(stderr_text,
+              HasSubstr(".aws-sam/build/template.yaml: read instead of template.yaml"));
+  std::filesystem::remove_all(dir);
+}
+
+// What `serverless package` leaves in .serverless/: the compiled CloudFormation (its code in
+// the deployment bucket) beside the .zip it uploads there. `--config .serverless` runs that
+// package, the bytes that would be deployed.
+TEST(DefinitionsTest, AServerlessPackageRunsFromItsZip) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("thaw-sls-package-definitions-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / ".serverless");
+  ASSERT_TRUE(WriteZip(dir / ".serverless" / "svc.zip",
+                       {{"handler.js",
+                         "exports.hello = async (event, context) => ({ packaged: true, "
+                         "name: context.functionName });\n",
+                         0644}})
+                  .ok());
+  std::ofstream(dir / ".serverless" / "cloudformation-template-update-stack.json") << R"({
+  "AWSTemplateFormatVersion": "2010-09-09",
+  "Description": "The AWS CloudFormation template for this Serverless application",
+  "Resources": {
+    "ServerlessDeploymentBucket": {"Type": "AWS::S3::Bucket",
+      "Properties": {"BucketEncryption": {"ServerSideEncryptionConfiguration": [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}}},
+    "HelloLogGroup": {"Type": "AWS::Logs::LogGroup",
+      "Properties": {"LogGroupName": "/aws/lambda/svc-dev-hello"}},
+    "IamRoleLambdaExecution": {"Type": "AWS::IAM::Role", "Properties": {
+      "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}]},
+      "Policies": [{"PolicyName": {"Fn::Join": ["-", ["svc", "dev", "lambda"]]},
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+          "Action": ["logs:CreateLogStream", "logs:CreateLogGroup", "logs:TagResource"],
+          "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/svc-dev*:*"}]}]}}],
+      "Path": "/",
+      "RoleName": {"Fn::Join": ["-", ["svc", "dev", {"Ref": "AWS::Region"}, "lambdaRole"]]}}},
+    "HelloLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {
+      "Code": {"S3Bucket": {"Ref": "ServerlessDeploymentBucket"},
+        "S3Key": "serverless/svc/dev/1733356800000-2024-12-05T00:00:00.000Z/svc.zip"},
+      "Handler": "handler.hello", "Runtime": "nodejs20.x", "FunctionName": "svc-dev-hello",
+      "MemorySize": 1024, "Timeout": 6,
+      "Role": {"Fn::GetAtt": ["IamRoleLambdaExecution", "Arn"]}},
+      "DependsOn": ["HelloLogGroup"]}
+  }
+})";
+  auto env = boost::this_process::environment();
+  env["XDG_CACHE_HOME"] = (dir / "cache").string();
+  bp::ipstream out;
+  bp::ipstream err;
+  bp::child child(THAW_BINARY, "invoke", "HelloLambdaFunction", "--config",
+                  (dir / ".serverless").string(), "-q", env, bp::std_out > out, bp::std_err > err);
+  std::string stdout_text, stderr_text, line;
+  while (std::getline(out, line)) stdout_text += line + "\n";
+  while (std::getline(err, line)) stderr_text += line + "\n";
+  child.wait();
+  EXPECT_EQ(child.exit_code(), 0) << stdout_text << stderr_text;
+  const Json answer = Json::parse(stdout_text, nullptr, false);
+  EXPECT_EQ(answer["packaged"], true) << stdout_text << stderr_text;
+  EXPECT_EQ(answer["name"], "svc-dev-hello");
+  EXPECT_THAT(stderr_text, HasSubstr("Resources.HelloLambdaFunction.Properties.Code: in S3; thaw "
+                                     "runs svc.zip, the package beside the template"));
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace thaw::testing

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "emulator/control/ids.h"
 #include "nlohmann/json.hpp"
 #include "tests/util/test_emulator.h"
@@ -10,6 +13,7 @@
 namespace thaw::testing {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
@@ -18,8 +22,8 @@ std::string Config() {
   const std::string code = std::string(THAW_SOURCE_DIR) + "/tests/integration/python";
   std::string yaml = "functions:\n";
   auto fn = [&](const std::string& name, const std::string& handler) {
-    yaml += "  " + name + ": {runtime: python3.12, handler: \"" + handler + "\", code: \"" +
-            code + "\", timeout: 10}\n";
+    yaml += "  " + name + ": {runtime: python3.12, handler: \"" + handler + "\", code: \"" + code +
+            "\", timeout: 10}\n";
   };
   fn("py", "app.handler");
   fn("fails", "app.fails");
@@ -28,6 +32,14 @@ std::string Config() {
   fn("missingdep", "missing_dep.handler");
   fn("nomodule", "nowhere.handler");
   fn("nohandler", "app.absent");
+  fn("boto3", "uses_boto3.handler");
+  // An interpreter without site-packages: boto3, which Lambda's runtime has, is missing.
+  const std::filesystem::path bare =
+      std::filesystem::temp_directory_path() / ("thaw-python-bare-" + std::to_string(::getpid()));
+  std::ofstream(bare) << "#!/bin/sh\nexec /usr/bin/python3 -S \"$@\"\n";
+  std::filesystem::permissions(bare, std::filesystem::perms::owner_all);
+  yaml += "  noboto3: {runtime: python3.12, handler: uses_boto3.handler, code: \"" + code +
+          "\", python: \"" + bare.string() + "\", timeout: 10}\n";
   return yaml;
 }
 
@@ -43,8 +55,8 @@ class PythonRuntimeTest : public ::testing::Test {
 
 TEST_F(PythonRuntimeTest, HandlerGetsTheEventAndTheContext) {
   const std::string client_context = R"({"custom":{"a":1}})";
-  const HttpResult result = emu_->Invoke("py", R"({"x":1})",
-                                         {{"X-Amz-Client-Context", Base64Encode(client_context)}});
+  const HttpResult result =
+      emu_->Invoke("py", R"({"x":1})", {{"X-Amz-Client-Context", Base64Encode(client_context)}});
   ASSERT_EQ(result.status, 200) << result.body;
   ASSERT_EQ(result.Header("X-Amz-Function-Error"), "") << result.body;
   const auto body = nlohmann::json::parse(result.body);
@@ -69,9 +81,9 @@ TEST_F(PythonRuntimeTest, ModuleScopeStateSurvivesAndOutputIsCaptured) {
   EXPECT_EQ(second["invocations"], 2);
   const auto lines = emu_->logs().Lines();
   EXPECT_THAT(lines, Contains("hello from py"));
-  EXPECT_THAT(lines, Contains(MatchesRegex("\\[WARNING\\]\t[0-9T:.-]+Z\t" +
-                                           second_result.Header("x-amzn-RequestId") +
-                                           "\ta warning")));
+  EXPECT_THAT(lines,
+              Contains(MatchesRegex("\\[WARNING\\]\t[0-9T:.-]+Z\t" +
+                                    second_result.Header("x-amzn-RequestId") + "\ta warning")));
 }
 
 TEST_F(PythonRuntimeTest, ErrorsHaveThePythonShape) {
@@ -95,6 +107,23 @@ TEST_F(PythonRuntimeTest, DottedPackagesAndInitErrors) {
   EXPECT_EQ(error_type("missingdep"), "Runtime.ImportModuleError");
   EXPECT_EQ(error_type("nomodule"), "Runtime.ImportModuleError");
   EXPECT_EQ(error_type("nohandler"), "Runtime.HandlerNotFound");
+}
+
+// boto3 comes with the runtime, as in Lambda (Debian's python3-boto3, installed by
+// scripts/install-deps.sh); an interpreter that lacks it gets an init error naming it.
+TEST_F(PythonRuntimeTest, Boto3ComesWithTheRuntimeAndItsAbsenceIsNamed) {
+  const HttpResult ok = emu_->Invoke("boto3");
+  ASSERT_EQ(ok.Header("X-Amz-Function-Error"), "") << ok.body;
+  EXPECT_FALSE(nlohmann::json::parse(ok.body).value("boto3", "").empty()) << ok.body;
+
+  const HttpResult missing = emu_->Invoke("noboto3");
+  EXPECT_EQ(missing.Header("X-Amz-Function-Error"), "Unhandled");
+  const auto body = nlohmann::json::parse(missing.body, nullptr, false);
+  EXPECT_EQ(body.value("errorType", ""), "Runtime.ImportModuleError") << missing.body;
+  EXPECT_THAT(body.value("errorMessage", ""),
+              AllOf(HasSubstr("No module named 'boto3'"),
+                    HasSubstr("Lambda's Python runtime includes boto3"),
+                    HasSubstr("apt-get install python3-boto3")));
 }
 
 }  // namespace

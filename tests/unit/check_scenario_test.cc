@@ -216,9 +216,8 @@ TEST(ScenarioTest, AnOverlayAndTheScenarioSeedTemplateSecretsByLogicalId) {
                                      "steps: [invoke: echo]\nexpect: [invocations == 1]\n";
   auto bad = LoadScenarioFile(dir / "bad.yaml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_THAT(bad.status().message(),
-              AllOf(HasSubstr("bad.yaml:3: settings.isolation"),
-                    HasSubstr("cannot be overridden by a scenario")));
+  EXPECT_THAT(bad.status().message(), AllOf(HasSubstr("bad.yaml:3: settings.isolation"),
+                                            HasSubstr("cannot be overridden by a scenario")));
   std::filesystem::remove_all(dir);
 }
 

@@ -19,7 +19,8 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
 
-const std::filesystem::path kAssembly = std::filesystem::path(THAW_TESTDATA_DIR) / "cdk" / "cdk.out";
+const std::filesystem::path kAssembly =
+    std::filesystem::path(THAW_TESTDATA_DIR) / "cdk" / "cdk.out";
 constexpr char kAsset[] = "asset.b675be5b761c5de2dbd4f432b22d69f43dfa2acfc179709e935899ba57318bb0";
 
 auto NoteHas(const std::string& text) { return Contains(HasSubstr(text)); }
@@ -110,7 +111,8 @@ TEST(ConfigOverlayTest, OverAThawYamlItsSettingsWinBeforeTheFunctionsAreBuilt) {
   options.overlay = Overlay("settings: {runtime_client: aws-lambda-ric, freeze: false}\n");
   auto config = ParseConfig(std::string("settings: {freeze: true, keepalive: 1m}\n") +
                                 "functions:\n  f: {runtime: nodejs20.x, handler: index.handler, "
-                                "code: " + kAsset + "}\n",
+                                "code: " +
+                                kAsset + "}\n",
                             "thaw.yaml", kAssembly, options);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_FALSE(config->settings.freeze);
@@ -162,8 +164,8 @@ TEST(ConfigOverlayTest, FunctionsOrAnyOtherKeyAreAnErrorNamingTheLine) {
   overlay = ParseConfigOverlay("Resources: {}\n", "overlay.yaml", kAssembly);
   ASSERT_FALSE(overlay.ok());
   // Each section is checked as in a thaw.yaml, at its own line.
-  overlay = ParseConfigOverlay("caches: [a]\nsettings:\n  keepalive: soon\n", "overlay.yaml",
-                               kAssembly);
+  overlay =
+      ParseConfigOverlay("caches: [a]\nsettings:\n  keepalive: soon\n", "overlay.yaml", kAssembly);
   ASSERT_FALSE(overlay.ok());
   EXPECT_THAT(overlay.status().message(), HasSubstr("overlay.yaml:3: settings.keepalive"));
   EXPECT_THAT(LoadConfigOverlay(kAssembly / "no-such.yaml").status().message(),
@@ -188,9 +190,9 @@ TEST(EnvVarsFileTest, ValuesReplaceDeclaredVariablesByLogicalIdOrNameAndNothingI
   auto config = LoadStack(options);
   ASSERT_TRUE(config.ok()) << config.status();
   const auto& env = config->functions.at("simple-get").environment;  // its logical id is Fn
-  EXPECT_EQ(env.at("STAGE"), "dev");         // its own entry over Parameters
-  EXPECT_EQ(env.at("LOG_LEVEL"), "DEBUG");   // Parameters
-  EXPECT_FALSE(env.count("PORT"));           // not declared: as SAM, not added
+  EXPECT_EQ(env.at("STAGE"), "dev");        // its own entry over Parameters
+  EXPECT_EQ(env.at("LOG_LEVEL"), "DEBUG");  // Parameters
+  EXPECT_FALSE(env.count("PORT"));          // not declared: as SAM, not added
   EXPECT_FALSE(env.count("NOBODY_HAS_IT"));
   EXPECT_THAT(config->notes, NoteHas("env.json: simple-get.PORT: not declared"));
   EXPECT_THAT(config->notes, NoteHas("env.json: Parameters.NOBODY_HAS_IT: no function declares"));

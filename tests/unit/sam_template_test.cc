@@ -148,8 +148,8 @@ TEST_F(SamAppTest, RoleInTheTemplateGivesItsInlinePolicies) {
   Json expected = Json::parse(R"([
     {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue"}
   ])");
-  expected[0]["Resource"] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:" + secret +
-                            "-??????";
+  expected[0]["Resource"] =
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:" + secret + "-??????";
   EXPECT_EQ(fn.iam_statements, expected) << fn.iam_statements.dump(2);
   EXPECT_THAT(config_.notes, NoteHas("Statement[0].Condition: ignored"));
 }

@@ -88,6 +88,20 @@ def _init_error(error_type, message, error=None):
     sys.exit(1)
 
 
+# What Lambda's Python runtimes provide besides the standard library: boto3 and what it needs.
+_RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+
+
+def _runtime_module_note(error):
+    """A note when the missing module is one that Lambda's runtime has and this interpreter lacks."""
+    name = (getattr(error, "name", None) or "").split(".")[0]
+    if name not in _RUNTIME_MODULES:
+        return ""
+    return (" (thaw: Lambda's Python runtime includes %s, and thaw's interpreter %s has none: "
+            "apt-get install python3-boto3, or pip install boto3 into that interpreter's "
+            "environment)" % (name, sys.executable))
+
+
 def _load_handler():
     spec = os.environ.get("_HANDLER", "")
     module_name, _, function_name = spec.rpartition(".")
@@ -101,8 +115,8 @@ def _load_handler():
         _init_error("Runtime.UserCodeSyntaxError", "Syntax error in module '%s': %s"
                     % (module_name, error), error)
     except ImportError as error:
-        _init_error("Runtime.ImportModuleError", "Unable to import module '%s': %s"
-                    % (module_name, error), error)
+        _init_error("Runtime.ImportModuleError", "Unable to import module '%s': %s%s"
+                    % (module_name, error, _runtime_module_note(error)), error)
     except Exception as error:  # an exception raised at import time
         _init_error("Runtime.ImportModuleError", "Unable to import module '%s': %s"
                     % (module_name, error), error)
