@@ -46,6 +46,13 @@ class FunctionPackageChecker {
         if (!Walk(layer, "layer " + layer.string(), "the layer directory")) break;
       }
     }
+    if (bytes_ > limits_.max_unzipped_bytes) {
+      Add("", PackageProblem::Severity::kNote,
+          "the code" + std::string(fn_.layers.empty() ? "" : " and its layers") + " come to " +
+              std::to_string(bytes_ >> 20) + " MB unzipped, over the " +
+              std::to_string(limits_.max_unzipped_bytes >> 20) +
+              " MB Lambda allows (layers included): deploying it fails");
+    }
     return std::move(report_);
   }
 
@@ -85,6 +92,7 @@ class FunctionPackageChecker {
         return false;
       }
       ++report_.files;
+      if (const uintmax_t size = entry.file_size(entry_ec); !entry_ec) bytes_ += size;
       CheckFile(entry.path(), prefix + entry.path().lexically_relative(root).generic_string());
     }
     if (ec) {
@@ -232,6 +240,8 @@ class FunctionPackageChecker {
   const PackageCheckLimits& limits_;
   const RuntimePlatform* platform_;
   PackageReport report_;
+  // The regular files' sizes, code and layers.
+  uint64_t bytes_ = 0;
 };
 
 }  // namespace

@@ -302,6 +302,20 @@ TEST_F(PackageCheckTest, LayersAreCheckedAndTheirFilesNamedByTheLayer) {
                 "arm64): will not load on Lambda's Amazon Linux");
 }
 
+TEST_F(PackageCheckTest, LambdasUnzippedLimitCountsTheLayers) {
+  Write("index.js", std::string(600 << 10, 'x'));
+  const fs::path layer = root_ / "layer";
+  fs::create_directories(layer / "python");
+  std::ofstream(layer / "python" / "big.py") << std::string(600 << 10, 'y');
+  limits_.max_unzipped_bytes = 1 << 20;
+  EXPECT_THAT(Check("python3.12").problems, IsEmpty());  // the code alone: within the limit
+  fn_.layers = {layer};
+  EXPECT_THAT(Check("python3.12").problems,
+              ::testing::ElementsAre(NoteAbout("",
+                                               "the code and its layers come to 1 MB unzipped, "
+                                               "over the 1 MB Lambda allows (layers included)")));
+}
+
 TEST_F(PackageCheckTest, ArchitectureAnd32BitElf) {
   ElfSpec arm = GlibcLibrary("GLIBC_2.17");
   arm.machine = EM_AARCH64;
