@@ -191,6 +191,9 @@ std::optional<FunctionProblem> ResolveRuntime(const std::filesystem::path& code_
     }
     fn.executable = interpreter;
     fn.args = {"-B", "-u", bootstrap_py.string()};  // no __pycache__ in the code directory
+    // Lambda's Python runtimes look in the layers (at /opt) after the function's own code.
+    fn.runtime_environment["PYTHONPATH"] =
+        "/opt/python/lib/" + fn.runtime + "/site-packages:/opt/python";
     fn.execution_env = "AWS_Lambda_" + fn.runtime;
     return std::nullopt;
   }
@@ -270,14 +273,19 @@ std::optional<std::string> CheckIntInRange(const std::string& text, int min, int
 std::optional<std::string> ApplyLayer(const std::string& arn, FunctionConfig& fn) {
   if (arn.find("AWS-Parameters-and-Secrets-Lambda-Extension") == std::string::npos) {
     return arn +
-           ": not applied (thaw applies no layers except the Parameters and Secrets extension; "
-           "put dependencies in the function's own directory)";
+           ": not applied (a published layer: thaw applies layers whose content is local, "
+           "declared in the same file, and the Parameters and Secrets extension)";
   }
   if (std::find(fn.extensions.begin(), fn.extensions.end(), "parameters-and-secrets") ==
       fn.extensions.end()) {
     fn.extensions.push_back("parameters-and-secrets");
   }
   return std::nullopt;
+}
+
+std::string LayerCountProblem(size_t count) {
+  return std::to_string(count) + " layers: Lambda allows at most " + std::to_string(kMaxLayers) +
+         " per function, so deploying it fails";
 }
 
 }  // namespace thaw

@@ -75,10 +75,18 @@ inline constexpr int kMaxTimeoutS = 900;
 // reservations within the account's concurrency. The message names the function.
 std::optional<std::string> CheckConcurrency(const ThawConfig& config);
 
-// A layer `fn` lists, by its (resolved) ARN: the AWS Parameters and Secrets extension layer
-// adds `parameters-and-secrets` to fn.extensions (once); thaw applies no other layer, and the
-// note to report for it is returned.
+// A published layer `fn` lists, by its (resolved) ARN: the AWS Parameters and Secrets extension
+// layer adds `parameters-and-secrets` to fn.extensions (once); thaw cannot fetch any other
+// published layer, and the note to report for it is returned. (Layers with local content are
+// the loaders' to add to fn.layers.)
 std::optional<std::string> ApplyLayer(const std::string& arn, FunctionConfig& fn);
+
+// Lambda's most layers per function, published ones included: it refuses to create a function
+// with more, so the loaders refuse such a definition too (an error, not a note: it could not
+// be deployed as written).
+inline constexpr size_t kMaxLayers = 5;
+// The message for a function listing `count` layers, more than kMaxLayers.
+std::string LayerCountProblem(size_t count);
 
 }  // namespace thaw
 

@@ -39,6 +39,9 @@ constexpr char kIamPolicy[] = "AWS::IAM::Policy";
 constexpr char kIamManagedPolicy[] = "AWS::IAM::ManagedPolicy";
 // CDK's analytics resource: nothing to create locally.
 constexpr char kCdkMetadata[] = "AWS::CDK::Metadata";
+// Layers whose content is local: it becomes FunctionConfig::layers of the functions naming them.
+constexpr char kServerlessLayer[] = "AWS::Serverless::LayerVersion";
+constexpr char kLambdaLayer[] = "AWS::Lambda::LayerVersion";
 // Where `cdk synth` (and `sam build`) say which local asset a resource's code property
 // stands for: the asset's path relative to the template, and the property it replaces.
 constexpr char kAssetPath[] = "aws:asset:path";
@@ -113,10 +116,23 @@ std::string LogicalIdOf(const YAML::Node& node) {
   return "";
 }
 
-std::string S3CodeError(const std::string& code_key) {
-  return "code in S3 is not supported: thaw runs local code; point " + code_key +
-         " at the function's directory or a .zip (or give the resource Metadata." + kAssetPath +
+std::string S3CodeError(const std::string& code_key, const std::string& whose = "function's") {
+  return "code in S3 is not supported: thaw runs local code; point " + code_key + " at the " +
+         whose + " directory or a .zip (or give the resource Metadata." + kAssetPath +
          ", as cdk synth does)";
+}
+
+// The local asset `cdk synth` (or `sam build`) names for a resource's code property `key`:
+// Metadata["aws:asset:path"] when the metadata is about `key` (or names no property); else null.
+YAML::Node AssetPathOf(const YAML::Node& resource, const std::string& key) {
+  const YAML::Node metadata = Get(resource, "Metadata");
+  const YAML::Node asset = Get(metadata, kAssetPath);
+  const YAML::Node asset_property = Get(metadata, kAssetProperty);
+  if (asset && asset.IsScalar() &&
+      (!asset_property || (asset_property.IsScalar() && asset_property.Scalar() == key))) {
+    return asset;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
 }
 
 std::string Scalar(const Json& value) {
@@ -200,6 +216,10 @@ class TemplateLoader {
                                                       const YAML::Node& node,
                                                       const std::string& path,
                                                       const std::string& key);
+  // The content directory of the layer resource `id` (AWS::Serverless::LayerVersion ContentUri,
+  // AWS::Lambda::LayerVersion Content or its CDK asset), a .zip unpacked into the artifact
+  // cache; found once per layer. An error when it is in S3 or does not exist.
+  absl::StatusOr<std::filesystem::path> LayerContent(const std::string& id);
   // Notes the resources thaw does not create and IAM policies naming roles it cannot see.
   void NoteUnappliedResources();
   absl::Status LoadSecret(const std::string& id, const YAML::Node& props, ThawConfig& config);
@@ -215,6 +235,8 @@ class TemplateLoader {
   Settings settings_;
   std::map<std::string, Resource> resources_;
   std::map<std::string, bool> conditions_done_;
+  // LayerContent's answers, by logical id.
+  std::map<std::string, std::filesystem::path> layer_content_;
   std::set<std::string> conditions_busy_;
   // Set while a policy is evaluated: a secret's Ref is then the ARN pattern IAM matches
   // (`...:secret:name-??????`), elsewhere the partial ARN GetSecretValue accepts.
@@ -758,12 +780,8 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
                        "inline code is not supported; put the code in a directory and point "
                        "CodeUri at it");
   }
-  const YAML::Node metadata = Get(resource.node, "Metadata");
-  const YAML::Node asset = Get(metadata, kAssetPath);
-  const YAML::Node asset_property = Get(metadata, kAssetProperty);
-  const bool from_asset =
-      asset && asset.IsScalar() &&
-      (!asset_property || (asset_property.IsScalar() && asset_property.Scalar() == code_key));
+  const YAML::Node asset = AssetPathOf(resource.node, code_key);
+  const bool from_asset = asset.IsDefined();
   // Where the code was named, for messages.
   YAML::Node code_node = Get(props, code_key) ? Get(props, code_key) : resource.node;
   std::string code_path = path_of(code_key);
@@ -922,15 +940,30 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
       layer_items.emplace_back(layers[i], where + "[" + std::to_string(i) + "]");
     }
   }
+  // Lambda refuses a function with more layers (published ones included), so deploying this
+  // template would fail: an error here rather than a run that cannot happen there.
+  if (layer_items.size() > kMaxLayers) {
+    return diag_.Error(layer_items[kMaxLayers].first, layer_items[kMaxLayers].second,
+                       LayerCountProblem(layer_items.size()));
+  }
   {
     for (const auto& [layer, layer_path] : layer_items) {
+      // A layer of this template: its local content, where Lambda extracts it (/opt).
+      if (auto it = resources_.find(LogicalIdOf(layer));
+          it != resources_.end() &&
+          (it->second.type == kServerlessLayer || it->second.type == kLambdaLayer)) {
+        auto content = LayerContent(it->first);
+        if (!content.ok()) return content.status();
+        fn.layers.push_back(*content);
+        continue;
+      }
       auto arn = EvalString(layer, layer_path);
       if (!arn.ok() && IsNoValue(arn.status())) continue;
       if (!arn.ok()) {
         if (!IsUnresolved(arn.status())) return arn.status();
         diag_.Note(layer_path, "not applied: " + std::string(arn.status().message()) +
-                                   " (thaw applies no layers except the Parameters and "
-                                   "Secrets extension)");
+                                   " (thaw applies the layers of this template and the "
+                                   "Parameters and Secrets extension)");
         continue;
       }
       if (std::optional<std::string> note = ApplyLayer(*arn, fn)) diag_.Note(layer_path, *note);
@@ -1136,11 +1169,53 @@ absl::StatusOr<std::filesystem::path> TemplateLoader::CodeDirectory(const std::s
   return dir;
 }
 
+absl::StatusOr<std::filesystem::path> TemplateLoader::LayerContent(const std::string& id) {
+  if (auto it = layer_content_.find(id); it != layer_content_.end()) return it->second;
+  const Resource& resource = resources_.at(id);
+  const std::string key = resource.type == kServerlessLayer ? "ContentUri" : "Content";
+  const std::string path = "Resources." + id + ".Properties." + key;
+  const YAML::Node content = Get(Get(resource.node, "Properties"), key);
+  if (!content) return diag_.Error(resource.node, path, "required");
+  absl::StatusOr<std::filesystem::path> dir;
+  YAML::Node where = content;
+  std::string where_path = path;
+  if (const YAML::Node asset = AssetPathOf(resource.node, key); asset.IsDefined()) {
+    where.reset(asset);
+    where_path = "Resources." + id + ".Metadata." + kAssetPath;
+    dir = CodeDirectory(asset.Scalar(), asset, where_path, key);
+  } else if (content.IsMap() && content.Tag().size() <= 1 && !Get(content, "Ref") &&
+             !Get(content, "Fn::Sub") && !Get(content, "Fn::Join")) {
+    return diag_.Error(content, path, S3CodeError(key, "layer's"));
+  } else {
+    auto location = EvalString(content, path);
+    if (!location.ok() && IsUnresolved(location.status())) {
+      return diag_.Error(content, path,
+                         "cannot be resolved locally: " + std::string(location.status().message()));
+    }
+    if (!location.ok()) return location.status();
+    if (location->rfind("s3://", 0) == 0) {
+      return diag_.Error(content, path, S3CodeError(key, "layer's"));
+    }
+    dir = CodeDirectory(*location, content, path, key);
+  }
+  if (!dir.ok()) return dir.status();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(*dir, ec)) {
+    return diag_.Error(where, where_path,
+                       "layer content directory " + dir->string() + " does not exist");
+  }
+  std::filesystem::path absolute = std::filesystem::absolute(*dir).lexically_normal();
+  if (absolute.filename().empty()) absolute = absolute.parent_path();  // "layer/" -> "layer"
+  layer_content_[id] = absolute;
+  return absolute;
+}
+
 void TemplateLoader::NoteUnappliedResources() {
   for (const auto& [id, resource] : resources_) {
     const std::string& type = resource.type;
     if (type == kServerlessFunction || type == kLambdaFunction || type == kSecret ||
-        type == kParameter || type == kIamRole || type == kCdkMetadata) {
+        type == kParameter || type == kIamRole || type == kCdkMetadata ||
+        type == kServerlessLayer || type == kLambdaLayer) {
       continue;
     }
     if (type == kIamPolicy || type == kIamManagedPolicy) {

@@ -19,8 +19,11 @@ namespace thaw {
 //   Environment.Variables, ReservedConcurrentExecutions, ProvisionedConcurrencyConfig,
 //   FunctionName (else the logical id is the name), Policies (inline statements and the
 //   Secrets Manager / SSM policy templates become FunctionConfig::iam_statements), Layers
-//   (the AWS Parameters and Secrets extension layer becomes extensions
-//   "parameters-and-secrets");
+//   (Globals' then the function's, at most 5: a Ref or GetAtt to an
+//   AWS::Serverless::LayerVersion (ContentUri) or AWS::Lambda::LayerVersion (Content, or its
+//   Metadata["aws:asset:path"]), a directory or a .zip, becomes FunctionConfig::layers, and
+//   content that does not exist is an error; the AWS Parameters and Secrets extension layer
+//   becomes extensions "parameters-and-secrets"; other published layers are noted);
 // - a Role `!GetAtt R.Arn` of an AWS::IAM::Role in the template: its Policies,
 //   ManagedPolicyArns, and the PolicyDocument of each AWS::IAM::Policy / ManagedPolicy whose
 //   Roles name it (CDK's grant* methods);

@@ -1,6 +1,9 @@
 #include "emulator/config/serverless_config.h"
 
+#include <cctype>
 #include <cstdlib>
+#include <map>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -104,6 +107,14 @@ class ServerlessLoader {
   absl::Status LoadManaged(const YAML::Node& policies, const std::string& path,
                            IamTranslation& iam);
   absl::Status LoadLayers(const YAML::Node& layers, const std::string& path, FunctionConfig& fn);
+  // The code directory a .zip `artifact` (package.artifact) names, unpacked into the artifact
+  // cache; errors and notes at `path`.
+  absl::StatusOr<std::filesystem::path> UnpackArtifact(const YAML::Node& artifact,
+                                                       const std::string& path);
+  // The content directory of the top-level layer whose logical id (the Framework's: TitleCased
+  // name + "LambdaLayer") is `logical_id`: layers.<name>.path, or its package.artifact; found
+  // once per layer. Nullopt when no layer has that id; an error when its content is missing.
+  absl::StatusOr<std::optional<std::filesystem::path>> LayerContent(const std::string& logical_id);
   absl::Status LoadFunction(const std::string& key, const YAML::Node& node,
                             const YAML::Node& provider, ThawConfig& config);
 
@@ -114,7 +125,26 @@ class ServerlessLoader {
   std::string service_;
   std::string stage_ = "dev";
   Settings settings_;
+  // LayerContent's answers, by logical id.
+  std::map<std::string, std::filesystem::path> layer_content_;
 };
+
+// The Framework's logical id of the top-level layer `name` (its normalizeName: '-' becomes
+// "Dash", '_' "Underscore", the first letter upper case) + "LambdaLayer".
+std::string LayerLogicalId(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    if (c == '-') {
+      out += "Dash";
+    } else if (c == '_') {
+      out += "Underscore";
+    } else {
+      out += c;
+    }
+  }
+  if (!out.empty()) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+  return out + "LambdaLayer";
+}
 
 absl::StatusOr<YAML::Node> ServerlessLoader::Resolve(const YAML::Node& node,
                                                      const std::string& path, int depth) {
@@ -426,8 +456,27 @@ absl::Status ServerlessLoader::LoadLayers(const YAML::Node& layers, const std::s
     return absl::OkStatus();
   }
   if (!list->IsSequence()) return diag_.Error(layers, path, "expected a list of layer ARNs");
+  // Lambda refuses a function with more layers (see kMaxLayers).
+  if (list->size() > kMaxLayers) {
+    return diag_.Error((*list)[kMaxLayers], path + "[" + std::to_string(kMaxLayers) + "]",
+                       LayerCountProblem(list->size()));
+  }
   for (size_t i = 0; i < list->size(); ++i) {
     const std::string item_path = path + "[" + std::to_string(i) + "]";
+    // {Ref: <Name>LambdaLayer}: a layer of this serverless.yml, with local content.
+    if (const YAML::Node ref = Get((*list)[i], "Ref");
+        (*list)[i].IsMap() && ref && ref.IsScalar()) {
+      auto content = LayerContent(ref.Scalar());
+      if (!content.ok()) return content.status();
+      if (!content->has_value()) {
+        return diag_.Error(ref, item_path,
+                           "Ref to " + ref.Scalar() +
+                               ", which is no layer under `layers:` (layer myLayer is " +
+                               LayerLogicalId("myLayer") + ")");
+      }
+      fn.layers.push_back(**content);
+      continue;
+    }
     auto arn = String((*list)[i], item_path);
     if (!arn.ok()) {
       if (!IsUnresolved(arn.status())) return arn.status();
@@ -437,6 +486,63 @@ absl::Status ServerlessLoader::LoadLayers(const YAML::Node& layers, const std::s
     if (std::optional<std::string> note = ApplyLayer(*arn, fn)) diag_.Note(item_path, *note);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::filesystem::path> ServerlessLoader::UnpackArtifact(const YAML::Node& artifact,
+                                                                       const std::string& path) {
+  auto location = String(artifact, path);
+  if (!location.ok()) return location.status();
+  std::filesystem::path zip = *location;
+  if (zip.is_relative()) zip = base_dir_ / zip;
+  zip = zip.lexically_normal();
+  if (!IsZipArtifact(zip)) {
+    return diag_.Error(artifact, path,
+                       zip.string() + " is no .zip file; thaw runs a .zip artifact or a directory");
+  }
+  auto unpacked = UnpackZipArtifact(
+      zip, options_.artifact_cache.empty() ? DefaultArtifactCache() : options_.artifact_cache);
+  if (!unpacked.ok()) return diag_.Error(artifact, path, std::string(unpacked.status().message()));
+  for (const std::string& problem : unpacked->limit_problems) diag_.Note(path, problem);
+  return unpacked->dir;
+}
+
+absl::StatusOr<std::optional<std::filesystem::path>> ServerlessLoader::LayerContent(
+    const std::string& logical_id) {
+  if (auto it = layer_content_.find(logical_id); it != layer_content_.end()) return it->second;
+  const YAML::Node layers = Get(root_, "layers");
+  if (!layers || !layers.IsMap()) return std::nullopt;
+  for (const auto& kv : layers) {
+    const std::string name = kv.first.as<std::string>();
+    if (LayerLogicalId(name) != logical_id) continue;
+    const std::string path = "layers." + name;
+    auto def = Resolve(kv.second, path);
+    if (!def.ok()) return def.status();
+    if (!def->IsMap()) return diag_.Error(kv.second, path, "expected a mapping");
+    std::filesystem::path dir;
+    if (const YAML::Node artifact = Get(Get(*def, "package"), "artifact"); artifact) {
+      auto unpacked = UnpackArtifact(artifact, path + ".package.artifact");
+      if (!unpacked.ok()) return unpacked.status();
+      dir = *unpacked;
+    } else if (const YAML::Node location = Get(*def, "path"); location) {
+      auto text = String(location, path + ".path");
+      if (!text.ok()) return text.status();
+      dir = *text;
+      if (dir.is_relative()) dir = base_dir_ / dir;
+      std::error_code ec;
+      if (!std::filesystem::is_directory(dir, ec)) {
+        return diag_.Error(
+            location, path + ".path",
+            "layer content directory " + dir.lexically_normal().string() + " does not exist");
+      }
+    } else {
+      return diag_.Error(kv.second, path + ".path", "required (the layer's directory)");
+    }
+    dir = std::filesystem::absolute(dir).lexically_normal();
+    if (dir.filename().empty()) dir = dir.parent_path();  // "layer/" -> "layer"
+    layer_content_[logical_id] = dir;
+    return dir;
+  }
+  return std::nullopt;
 }
 
 absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::Node& node,
@@ -469,26 +575,10 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
   if (const YAML::Node artifact = own_artifact ? Get(Get(def, "package"), "artifact")
                                                : Get(Get(root_, "package"), "artifact");
       artifact) {
-    const std::string artifact_path =
-        own_artifact ? path + ".package.artifact" : std::string("package.artifact");
-    auto location = String(artifact, artifact_path);
-    if (!location.ok()) return location.status();
-    std::filesystem::path zip = *location;
-    if (zip.is_relative()) zip = base_dir_ / zip;
-    zip = zip.lexically_normal();
-    if (!IsZipArtifact(zip)) {
-      return diag_.Error(artifact, artifact_path,
-                         zip.string() +
-                             " is no .zip file; thaw runs a .zip artifact or the "
-                             "service directory");
-    }
-    auto unpacked = UnpackZipArtifact(
-        zip, options_.artifact_cache.empty() ? DefaultArtifactCache() : options_.artifact_cache);
-    if (!unpacked.ok()) {
-      return diag_.Error(artifact, artifact_path, std::string(unpacked.status().message()));
-    }
-    for (const std::string& problem : unpacked->limit_problems) diag_.Note(artifact_path, problem);
-    code_dir = unpacked->dir;
+    auto unpacked = UnpackArtifact(
+        artifact, own_artifact ? path + ".package.artifact" : std::string("package.artifact"));
+    if (!unpacked.ok()) return unpacked.status();
+    code_dir = *unpacked;
   }
 
   const YAML::Node runtime_node =

@@ -19,6 +19,10 @@ namespace thaw {
 // - each function is named `<service>-<stage>-<name>` (or its `name:`) and also answers to
 //   `<name>` (ThawConfig::aliases); its code directory is the file's directory, or
 //   its (else the service's) package.artifact, a .zip unpacked into options.artifact_cache;
+// - layers (the function's .layers, else provider.layers, at most 5): `{Ref: <Name>LambdaLayer}`
+//   names a top-level `layers.<name>` (its `path`, or its package.artifact .zip), added to
+//   FunctionConfig::layers (a missing directory is an error); the Parameters and Secrets
+//   extension's ARN adds that extension; other ARNs are noted;
 // - variables ${self:...}, ${sls:stage}, ${opt:...} (no options are given, so their
 //   fallback), ${env:...}, ${aws:region}, ${aws:accountId}, with fallbacks
 //   (`${opt:stage, 'dev'}`) and nesting; others (${file(...)}, ${ssm:...}, ${cf:...}) and

@@ -27,8 +27,9 @@ struct FunctionConfig {
   std::filesystem::path executable;
   std::vector<std::string> args;
   // Variables the managed runtime itself sets (NODE_PATH for Node.js, naming thaw's copy of the
-  // AWS SDK v3 where Lambda has /var/runtime/node_modules); the function's own `environment`
-  // overrides them, as in Lambda.
+  // AWS SDK v3 where Lambda has /var/runtime/node_modules; PYTHONPATH for Python, naming the
+  // layers' /opt/python folders); the function's own `environment` overrides them, as in Lambda.
+  // Their /opt entries are Lambda's: see BuildInstanceEnvironment for where they point.
   std::map<std::string, std::string> runtime_environment;
   // AWS_EXECUTION_ENV (AWS_Lambda_nodejs20.x); empty for provided runtimes, as in Lambda.
   std::string execution_env;
@@ -60,6 +61,12 @@ struct FunctionConfig {
   // machine whatever it says; the packaging check (emulator/package) compares native binaries
   // with it.
   std::string architecture = "x86_64";
+  // The function's layers whose content is local (a directory, or a .zip unpacked into the
+  // artifact cache): absolute directories in Lambda's order, so a later layer's file wins over
+  // an earlier one's. A sandboxed instance sees them at /opt, as in Lambda; with
+  // settings.isolation: process they are put on the runtime's search paths instead
+  // (instance_environment.h). Published layer ARNs are not here (the loaders note them).
+  std::vector<std::filesystem::path> layers;
 };
 
 // The `settings:` section.

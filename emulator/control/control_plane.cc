@@ -517,6 +517,7 @@ absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
       options.egress_trap = false;
       options.outside_link = true;
     }
+    options.opt_layers = instance.function().layers;
     options.listeners = {kSandboxRuntimeApi};
     for (const Service& service : services_) options.listeners.push_back(service.in_sandbox);
     // Then each service's extra addresses, in service order.

@@ -4,6 +4,37 @@
 #include <map>
 
 namespace thaw {
+namespace {
+
+// Lambda's search paths name the layers at /opt, where a sandbox mounts them. A process instance
+// has no such mount: each /opt entry of `value` becomes one entry per layer directory instead,
+// the last layer first (the one whose files win at /opt), and none without layers (the host's
+// /opt is not Lambda's).
+std::string RelocateOpt(const std::string& value, const FunctionConfig& function, bool sandboxed) {
+  if (sandboxed) return value;
+  std::string out;
+  auto add = [&out](const std::string& entry) {
+    if (!out.empty()) out += ':';
+    out += entry;
+  };
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t end = value.find(':', start);
+    if (end == std::string::npos) end = value.size();
+    const std::string entry = value.substr(start, end - start);
+    if (entry == "/opt" || entry.starts_with("/opt/")) {
+      for (auto it = function.layers.rbegin(); it != function.layers.rend(); ++it) {
+        add(it->string() + entry.substr(4));
+      }
+    } else {
+      add(entry);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<std::string> BuildInstanceEnvironment(const FunctionConfig& function,
                                                   const Settings& settings,
@@ -14,16 +45,19 @@ std::vector<std::string> BuildInstanceEnvironment(const FunctionConfig& function
   for (const std::string& name : settings.pass_env) {
     if (const char* value = std::getenv(name.c_str())) env[name] = value;
   }
-  for (const auto& [name, value] : function.runtime_environment) env[name] = value;
+  for (const auto& [name, value] : function.runtime_environment) {
+    env[name] = RelocateOpt(value, function, inputs.sandboxed);
+  }
   for (const auto& [name, value] : function.environment) env[name] = value;
-  env["PATH"] = "/usr/local/bin:/usr/bin/:/bin:/opt/bin";
+  env["PATH"] = RelocateOpt("/usr/local/bin:/usr/bin/:/bin:/opt/bin", function, inputs.sandboxed);
   if (const auto it = std::find(settings.pass_env.begin(), settings.pass_env.end(), "PATH");
       it != settings.pass_env.end()) {
     if (const char* value = std::getenv("PATH")) env["PATH"] = value;
   }
   env["LANG"] = "en_US.UTF-8";
   env["TZ"] = ":UTC";
-  env["LD_LIBRARY_PATH"] = "/usr/local/lib:/usr/lib:/lib:/opt/lib";
+  env["LD_LIBRARY_PATH"] =
+      RelocateOpt("/usr/local/lib:/usr/lib:/lib:/opt/lib", function, inputs.sandboxed);
   env["_HANDLER"] = function.handler;
   env["AWS_REGION"] = settings.region;
   env["AWS_DEFAULT_REGION"] = settings.region;

@@ -26,7 +26,12 @@ struct InstanceEnvironmentInputs {
 // Builds an instance's whole environment ("NAME=value" entries): the Lambda variables, the
 // function's own variables and the names listed in settings.pass_env (read from thaw's own
 // environment). Nothing else is inherited: no host AWS_* credentials, and AWS_CONFIG_FILE /
-// AWS_SHARED_CREDENTIALS_FILE point at /dev/null so an SDK never reads ~/.aws. Thread-safe.
+// AWS_SHARED_CREDENTIALS_FILE point at /dev/null so an SDK never reads ~/.aws.
+// The layers (FunctionConfig::layers): in a sandbox they are at /opt, and PATH (/opt/bin),
+// LD_LIBRARY_PATH (/opt/lib) and the runtime's variables (NODE_PATH's /opt/nodejs/...,
+// PYTHONPATH's /opt/python...) name them there, as Lambda's do. Without the sandbox each of those
+// /opt entries becomes one entry per layer directory, the last layer first, so the layer that
+// would win at /opt is found first; with no layers the entries are left out. Thread-safe.
 std::vector<std::string> BuildInstanceEnvironment(const FunctionConfig& function,
                                                   const Settings& settings,
                                                   const InstanceEnvironmentInputs& inputs);

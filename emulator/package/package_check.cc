@@ -40,12 +40,34 @@ class FunctionPackageChecker {
       : fn_(fn), limits_(limits), platform_(FindRuntimePlatform(fn.runtime)) {}
 
   PackageReport Run() {
-    std::error_code ec;
-    const fs::path root = fs::weakly_canonical(fn_.code, ec);
-    if (ec || !fs::is_directory(root, ec)) {
+    if (Walk(fn_.code, "", "the code directory")) {
+      // The layers end up in the same environment (/opt), so their binaries must load too.
+      for (const fs::path& layer : fn_.layers) {
+        if (!Walk(layer, "layer " + layer.string(), "the layer directory")) break;
+      }
+    }
+    if (bytes_ > limits_.max_unzipped_bytes) {
       Add("", PackageProblem::Severity::kNote,
-          "the code directory " + fn_.code.string() + " cannot be read, so it was not checked");
-      return std::move(report_);
+          "the code" + std::string(fn_.layers.empty() ? "" : " and its layers") + " come to " +
+              std::to_string(bytes_ >> 20) + " MB unzipped, over the " +
+              std::to_string(limits_.max_unzipped_bytes >> 20) +
+              " MB Lambda allows (layers included): deploying it fails");
+    }
+    return std::move(report_);
+  }
+
+ private:
+  // Checks the files under `dir`, naming them by their path relative to it, after "<label>: "
+  // when `label` is not empty (problems with the directory as a whole are about `label`). False
+  // when the file limit was reached (nothing more is read).
+  bool Walk(const fs::path& dir, const std::string& label, const std::string& what) {
+    const std::string prefix = label.empty() ? "" : label + ": ";
+    std::error_code ec;
+    const fs::path root = fs::weakly_canonical(dir, ec);
+    if (ec || !fs::is_directory(root, ec)) {
+      Add(label, PackageProblem::Severity::kNote,
+          what + " " + dir.string() + " cannot be read, so it was not checked");
+      return true;
     }
     int64_t outside_links = 0;
     fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
@@ -67,24 +89,24 @@ class FunctionPackageChecker {
         Add("", PackageProblem::Severity::kNote,
             "stopped after " + std::to_string(limits_.max_files) +
                 " files; the rest were not read");
-        break;
+        return false;
       }
       ++report_.files;
-      CheckFile(entry.path(), entry.path().lexically_relative(root).generic_string());
+      if (const uintmax_t size = entry.file_size(entry_ec); !entry_ec) bytes_ += size;
+      CheckFile(entry.path(), prefix + entry.path().lexically_relative(root).generic_string());
     }
     if (ec) {
-      Add("", PackageProblem::Severity::kNote, "the walk stopped early: " + ec.message());
+      Add(label, PackageProblem::Severity::kNote, "the walk stopped early: " + ec.message());
     }
     if (outside_links > 0) {
-      Add("", PackageProblem::Severity::kNote,
-          std::to_string(outside_links) +
-              " symbolic link(s) leading out of the code directory were not followed; what they "
-              "reach is not checked (and is not in the package Lambda gets)");
+      Add(label, PackageProblem::Severity::kNote,
+          std::to_string(outside_links) + " symbolic link(s) leading out of " + what +
+              " were not followed; what they reach is not checked (and is not in the package "
+              "Lambda gets)");
     }
-    return std::move(report_);
+    return true;
   }
 
- private:
   void Add(std::string file, PackageProblem::Severity severity, std::string reason) {
     report_.problems.push_back({fn_.name, std::move(file), severity, std::move(reason)});
   }
@@ -218,6 +240,8 @@ class FunctionPackageChecker {
   const PackageCheckLimits& limits_;
   const RuntimePlatform* platform_;
   PackageReport report_;
+  // The regular files' sizes, code and layers.
+  uint64_t bytes_ = 0;
 };
 
 }  // namespace

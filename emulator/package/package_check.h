@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "emulator/config/thaw_config.h"
+#include "emulator/config/zip_artifact.h"
 
 namespace thaw::package {
 
@@ -23,8 +24,9 @@ struct PackageProblem {
     kNote,   // could not be read or judged (corrupt header, too big, limits reached, ...)
   };
   std::string function;
-  // Relative to the function's code directory ("node_modules/fsevents/fsevents.node"); empty
-  // when the problem is about the directory as a whole.
+  // Relative to the function's code directory ("node_modules/fsevents/fsevents.node"), or for a
+  // layer's file "layer <dir>: <relative path>"; empty (or "layer <dir>") when the problem is
+  // about the directory as a whole.
   std::string file;
   Severity severity = Severity::kError;
   std::string reason;
@@ -46,13 +48,16 @@ struct PackageCheckLimits {
   int64_t max_files = 100000;
   // Largest ELF file read whole (a bigger one is a note); Lambda's unzipped limit is 250 MB.
   uint64_t max_elf_bytes = 256ull << 20;
+  // Lambda's limit on a function's unzipped size, its layers included: past it, a note.
+  uint64_t max_unzipped_bytes = kMaxUnzippedPackageBytes;
 };
 
-// Checks the files under `fn.code` (recursively; symbolic links are followed only to files
-// inside the tree, never to directories, so there are no loops). `fn.architecture` is "x86_64"
-// or "arm64"; `fn.runtime` picks the platform row (a runtime the table does not hold skips the
-// glibc and ABI comparisons). Never fails: unreadable files and directories become notes.
-// Thread-safe (reads the file system only).
+// Checks the files under `fn.code` and then under each of `fn.layers` (their sizes added up
+// against Lambda's unzipped limit, which counts the layers too; recursively; symbolic links
+// are followed only to files inside the tree, never to directories, so there are no loops).
+// `fn.architecture` is "x86_64" or "arm64"; `fn.runtime` picks the platform row (a runtime the
+// table does not hold skips the glibc and ABI comparisons). Never fails: unreadable files and
+// directories become notes. Thread-safe (reads the file system only).
 PackageReport CheckFunctionPackage(const FunctionConfig& fn, const PackageCheckLimits& limits = {});
 
 // CheckFunctionPackage for each function of `config` (only `function` when not empty), merged,

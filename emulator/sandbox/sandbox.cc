@@ -338,6 +338,38 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
     config.bind_source[i] = paths[2 * i].c_str();
     config.bind_target[i] = paths[2 * i + 1].c_str();
   }
+  // The layers at /opt, checked and spelled out here: the init may not allocate.
+  std::string opt_source;
+  if (!options.opt_layers.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory("/opt", ec)) {
+      return absl::FailedPreconditionError(
+          "sandbox: the function's layers go to /opt, which this machine does not have "
+          "(mkdir /opt)");
+    }
+    for (const std::filesystem::path& layer : options.opt_layers) {
+      if (!std::filesystem::is_directory(layer, ec)) {
+        return absl::InvalidArgumentError("sandbox: layer " + layer.string() +
+                                          " is not a directory");
+      }
+      if (layer.string().find_first_of(":,") != std::string::npos) {
+        return absl::InvalidArgumentError("sandbox: layer " + layer.string() +
+                                          " cannot be stacked at /opt (its path holds ':' or ',')");
+      }
+    }
+    if (options.opt_layers.size() == 1) {
+      opt_source = options.opt_layers.front().string();
+      config.opt_bind = opt_source.c_str();
+    } else {
+      // overlayfs takes the uppermost lower directory first: the last layer, which wins.
+      opt_source = "lowerdir=";
+      for (auto it = options.opt_layers.rbegin(); it != options.opt_layers.rend(); ++it) {
+        if (it != options.opt_layers.rbegin()) opt_source += ':';
+        opt_source += it->string();
+      }
+      config.opt_overlay = opt_source.c_str();
+    }
+  }
 
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {

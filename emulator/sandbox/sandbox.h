@@ -40,6 +40,13 @@ struct SandboxOptions {
   // namespace, handed back in this order.
   std::vector<SandboxAddress> listeners;
   std::vector<SandboxBind> binds;
+  // The function's layer directories, in Lambda's order (emulator/config FunctionConfig::layers),
+  // shown read-only at /opt in place of whatever the host has there: one layer is bind-mounted
+  // over /opt; several are stacked with overlayfs (later layers win per file, no upper layer).
+  // Empty: /opt is left as it is. Each must be an existing directory whose path holds neither
+  // ':' nor ',' (overlayfs option syntax); /opt must exist on the host. Lambda's limit of 5
+  // layers is the loaders' to check, not the sandbox's.
+  std::vector<std::filesystem::path> opt_layers;
   // Also a new user namespace (thaw's uid and gid mapped to root inside, nothing else mapped).
   // Needed when thaw is not root; preferred when it is, since the runtime's capabilities then
   // stop at the sandbox (it cannot undo its mounts, nor read the init's memory through /proc).
@@ -59,7 +66,8 @@ struct SandboxOptions {
 //    unreachable at once (ENETUNREACH): there is no route out (with SandboxOptions::egress_trap,
 //    the only route out leads to thaw, which answers "unreachable" itself);
 //  - a private /proc, so the instance sees its own processes only (not thaw's environment, nor a
-//    sibling's credentials), and the files of SandboxOptions::binds;
+//    sibling's credentials), the files of SandboxOptions::binds, and the function's layers at
+//    /opt (SandboxOptions::opt_layers);
 //  - the listeners of SandboxOptions::listeners, created there and passed to thaw over a unix
 //    socket (SCM_RIGHTS); thaw serves them from its own event loops, so whatever arrives on one
 //    is the instance's by construction.

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -103,6 +104,29 @@ void SetUpMounts(const InitConfig& config) {
     }
     // Read-only where the kernel lets us (a user namespace may refuse the remount).
     ::mount(nullptr, config.bind_target[i], nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr);
+  }
+  // The layers: what the host has at /opt is hidden, as Lambda's /opt holds only the layers.
+  if (config.opt_bind != nullptr) {
+    if (::mount(config.opt_bind, "/opt", nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+      Fail("bind-mount the layer at /opt");
+    }
+    // Read-only, as Lambda's /opt. A remount must keep the flags the source's mount has (a user
+    // namespace refuses to drop them), so they are read first.
+    struct statvfs opt {};
+    unsigned long kept = 0;
+    if (::statvfs("/opt", &opt) == 0) {
+      kept = opt.f_flag &
+             (ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+    }
+    if (::mount(nullptr, "/opt", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | kept, nullptr) != 0) {
+      Fail("make the layer at /opt read-only");
+    }
+  } else if (config.opt_overlay != nullptr) {
+    // Lower directories only: overlayfs makes that read-only by itself.
+    if (::mount("thaw-layers", "/opt", "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV,
+                config.opt_overlay) != 0) {
+      Fail("mount the layers' overlay at /opt");
+    }
   }
 }
 

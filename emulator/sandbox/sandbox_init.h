@@ -68,6 +68,11 @@ struct InitConfig {
   int bind_count = 0;
   const char* bind_source[8] = {};
   const char* bind_target[8] = {};
+  // The layers at /opt: `opt_bind` (one layer's directory) is bind-mounted over it, or
+  // `opt_overlay` (overlayfs options "lowerdir=<last>:...:<first>") is mounted there; both null:
+  // /opt is left alone. Owned by thaw's copy.
+  const char* opt_bind = nullptr;
+  const char* opt_overlay = nullptr;
 };
 
 // The egress trap's device and its own address (link-local: the source of what it catches).

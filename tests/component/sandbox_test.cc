@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -528,6 +529,79 @@ TEST_F(SandboxTest, BindMountsAFileOverAnother) {
   std::string first;
   std::getline(mine, first);
   EXPECT_THAT(first, Not(HasSubstr("secretsmanager")));
+}
+
+// A layer directory holding `files` (relative path -> content), removed with the object.
+class LayerDir {
+ public:
+  LayerDir(const std::string& name, const std::map<std::string, std::string>& files)
+      : dir_(std::filesystem::temp_directory_path() /
+             ("thaw-layer-" + std::to_string(::getpid()) + "-" + name)) {
+    std::filesystem::remove_all(dir_);
+    for (const auto& [path, content] : files) {
+      std::filesystem::create_directories((dir_ / path).parent_path());
+      std::ofstream(dir_ / path) << content;
+    }
+  }
+  ~LayerDir() { std::filesystem::remove_all(dir_); }
+  const std::filesystem::path& path() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+TEST_F(SandboxTest, OneLayerIsAllThereIsAtOptReadOnly) {
+  // Something of the host's under /opt (made when this user may), which the sandbox must hide.
+  const std::filesystem::path host_file = "/opt/thaw-host-file-" + std::to_string(::getpid());
+  const bool made = static_cast<bool>(std::ofstream(host_file) << "host\n");
+  LayerDir layer("one", {{"nodejs/node_modules/mylib/index.js", "module.exports = 1;\n"},
+                         {"bin/tool", "#!/bin/sh\n"}});
+  SandboxOptions options;
+  options.opt_layers = {layer.path()};
+  auto sandbox = Create(options);
+  ASSERT_NE(sandbox, nullptr);
+  Captured captured;
+  auto process = Run(*sandbox,
+                     "ls -A /opt; cat /opt/nodejs/node_modules/mylib/index.js; "
+                     "touch /opt/new 2>/dev/null && echo writable || echo read-only",
+                     captured);
+  ASSERT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
+  process->DrainOutput();
+  if (made) std::filesystem::remove(host_file);
+  EXPECT_EQ(captured.out,
+            (std::vector<std::string>{"bin", "nodejs", "module.exports = 1;", "read-only"}))
+      << ::testing::PrintToString(captured.err);
+  EXPECT_FALSE(std::filesystem::exists(layer.path() / "new"));
+}
+
+TEST_F(SandboxTest, LaterLayersWinPerFileAtOpt) {
+  LayerDir first("first", {{"shared.txt", "first\n"}, {"python/a.py", "A = 1\n"}});
+  LayerDir second("second", {{"shared.txt", "second\n"}, {"python/b.py", "B = 2\n"}});
+  LayerDir third("third", {{"lib/libx.so", "not really\n"}});
+  SandboxOptions options;
+  options.opt_layers = {first.path(), second.path(), third.path()};
+  auto sandbox = Create(options);
+  ASSERT_NE(sandbox, nullptr);
+  Captured captured;
+  auto process = Run(*sandbox,
+                     "cat /opt/shared.txt; ls -A /opt /opt/python | tr '\\n' ' '; echo; "
+                     "touch /opt/new 2>/dev/null && echo writable || echo read-only",
+                     captured);
+  ASSERT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
+  process->DrainOutput();
+  EXPECT_EQ(captured.out,
+            (std::vector<std::string>{
+                "second", "/opt: lib python shared.txt  /opt/python: a.py b.py ", "read-only"}))
+      << ::testing::PrintToString(captured.err);
+}
+
+TEST_F(SandboxTest, ALayerThatIsNoDirectoryIsAnError) {
+  SandboxOptions options = probe_;
+  options.opt_layers = {"/nonexistent/thaw-layer"};
+  auto sandbox = Sandbox::Create(io_, options);
+  ASSERT_FALSE(sandbox.ok());
+  EXPECT_THAT(sandbox.status().message(),
+              HasSubstr("layer /nonexistent/thaw-layer is not a directory"));
 }
 
 TEST_F(SandboxTest, ExecFailureIsAnError) {

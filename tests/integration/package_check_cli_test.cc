@@ -117,5 +117,26 @@ TEST_F(PackageCheckCliTest, InvokeWarnsAtLoadAndStillRuns) {
                                ": built on macOS"));
 }
 
+// A layer of the template ends up at /opt beside the code, so `thaw package-check` reads it too
+// and names its files by the layer's directory.
+TEST_F(PackageCheckCliTest, AMacBuiltFileInALayerIsReported) {
+  fs::remove(dir_ / "code" / kMacAddon);
+  fs::create_directories(dir_ / "layer/nodejs/node_modules/fsevents");
+  std::ofstream(dir_ / "layer/nodejs" / kMacAddon, std::ios::binary) << testing::MakeMachO64();
+  std::ofstream(dir_ / "template.yaml") << "Transform: AWS::Serverless-2016-10-31\n"
+                                        << "Resources:\n"
+                                        << "  Echo:\n"
+                                        << "    Type: AWS::Serverless::Function\n"
+                                        << "    Properties: {Runtime: provided.al2023, Handler: "
+                                           "echo, CodeUri: code, Layers: [!Ref Deps]}\n"
+                                        << "  Deps:\n"
+                                        << "    Type: AWS::Serverless::LayerVersion\n"
+                                        << "    Properties: {ContentUri: layer}\n";
+  const testing::ThawRun r = RunThaw({"package-check", "--config", Path("template.yaml")});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("error: Echo: layer " + Path("layer") + ": nodejs/" + kMacAddon +
+                               ": built on macOS"));
+}
+
 }  // namespace
 }  // namespace thaw

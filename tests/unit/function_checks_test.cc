@@ -19,14 +19,15 @@ TEST(ApplyLayerTest, TheParametersAndSecretsLayerTurnsTheExtensionOnOnce) {
   EXPECT_EQ(fn.extensions, std::vector<std::string>{"parameters-and-secrets"});
 }
 
-TEST(ApplyLayerTest, AnyOtherLayerIsNotAppliedAndSaysWhy) {
+TEST(ApplyLayerTest, AnyOtherPublishedLayerIsNotAppliedAndSaysWhy) {
   FunctionConfig fn;
   const std::optional<std::string> note =
       ApplyLayer("arn:aws:lambda:us-east-1:123456789012:layer:deps:3", fn);
   ASSERT_TRUE(note.has_value());
   EXPECT_THAT(*note, HasSubstr("arn:aws:lambda:us-east-1:123456789012:layer:deps:3: not applied"));
-  EXPECT_THAT(*note, HasSubstr("put dependencies in the function's own directory"));
+  EXPECT_THAT(*note, HasSubstr("a published layer: thaw applies layers whose content is local"));
   EXPECT_TRUE(fn.extensions.empty());
+  EXPECT_TRUE(fn.layers.empty());
 }
 
 }  // namespace

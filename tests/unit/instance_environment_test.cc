@@ -89,5 +89,36 @@ TEST_F(InstanceEnvironmentTest, EveryEntryIsNameEqualsValue) {
   }
 }
 
+// Lambda's variables name the layers at /opt: kept in a sandbox (which mounts them there), one
+// entry per layer directory, last layer first, without it, and none without layers.
+TEST_F(InstanceEnvironmentTest, LayerSearchPathsAreOptInASandboxAndTheLayersOtherwise) {
+  fn_.runtime_environment = {
+      {"NODE_PATH", "/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/sdk:/srv/echo"},
+      {"PYTHONPATH", "/opt/python/lib/python3.12/site-packages:/opt/python"}};
+  fn_.layers = {"/l/one", "/l/two"};
+  inputs_.sandboxed = true;
+  auto env = AsMap(BuildInstanceEnvironment(fn_, settings_, inputs_));
+  EXPECT_EQ(env["NODE_PATH"],
+            "/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/sdk:/srv/echo");
+  EXPECT_EQ(env["PATH"], "/usr/local/bin:/usr/bin/:/bin:/opt/bin");
+  EXPECT_EQ(env["LD_LIBRARY_PATH"], "/usr/local/lib:/usr/lib:/lib:/opt/lib");
+
+  inputs_.sandboxed = false;
+  env = AsMap(BuildInstanceEnvironment(fn_, settings_, inputs_));
+  EXPECT_EQ(env["NODE_PATH"],
+            "/l/two/nodejs/node20/node_modules:/l/one/nodejs/node20/node_modules:"
+            "/l/two/nodejs/node_modules:/l/one/nodejs/node_modules:/sdk:/srv/echo");
+  EXPECT_EQ(env["PYTHONPATH"],
+            "/l/two/python/lib/python3.12/site-packages:/l/one/python/lib/python3.12/"
+            "site-packages:/l/two/python:/l/one/python");
+  EXPECT_EQ(env["PATH"], "/usr/local/bin:/usr/bin/:/bin:/l/two/bin:/l/one/bin");
+  EXPECT_EQ(env["LD_LIBRARY_PATH"], "/usr/local/lib:/usr/lib:/lib:/l/two/lib:/l/one/lib");
+
+  fn_.layers.clear();
+  env = AsMap(BuildInstanceEnvironment(fn_, settings_, inputs_));
+  EXPECT_EQ(env["NODE_PATH"], "/sdk:/srv/echo");
+  EXPECT_EQ(env["PATH"], "/usr/local/bin:/usr/bin/:/bin");
+}
+
 }  // namespace
 }  // namespace thaw

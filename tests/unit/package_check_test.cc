@@ -274,6 +274,48 @@ TEST_F(PackageCheckTest, MacAndWindowsBinariesAreErrors) {
   EXPECT_EQ(FormatProblem(report.problems[0]).substr(0, 4), "fn: ");
 }
 
+// A layer's files end up beside the function's (at /opt), so they are checked too, named by
+// the layer's directory.
+TEST_F(PackageCheckTest, LayersAreCheckedAndTheirFilesNamedByTheLayer) {
+  Write("index.js", "exports.handler = async () => 1;\n");
+  const fs::path layer = root_ / "layer";
+  fs::create_directories(layer / "nodejs" / "node_modules" / "fsevents");
+  std::ofstream(layer / "nodejs" / "node_modules" / "fsevents" / "fsevents.node", std::ios::binary)
+      << thaw::testing::MakeMachO64();
+  std::ofstream(layer / "README") << "not a binary\n";
+  fn_.layers = {layer, root_ / "missing-layer"};
+  PackageReport report = Check("nodejs20.x");
+  EXPECT_THAT(report.problems,
+              ::testing::UnorderedElementsAre(
+                  ErrorAbout("layer " + layer.string() +
+                                 ": nodejs/node_modules/fsevents/"
+                                 "fsevents.node",
+                             "built on macOS"),
+                  NoteAbout("layer " + (root_ / "missing-layer").string(),
+                            "the layer directory " + (root_ / "missing-layer").string() +
+                                " cannot be read")));
+  EXPECT_EQ(report.files, 3);
+  EXPECT_EQ(report.errors(), 1);
+  EXPECT_EQ(FormatProblem(report.problems[0]),
+            "fn: layer " + layer.string() +
+                ": nodejs/node_modules/fsevents/fsevents.node: built on macOS (Mach-O 64-bit "
+                "arm64): will not load on Lambda's Amazon Linux");
+}
+
+TEST_F(PackageCheckTest, LambdasUnzippedLimitCountsTheLayers) {
+  Write("index.js", std::string(600 << 10, 'x'));
+  const fs::path layer = root_ / "layer";
+  fs::create_directories(layer / "python");
+  std::ofstream(layer / "python" / "big.py") << std::string(600 << 10, 'y');
+  limits_.max_unzipped_bytes = 1 << 20;
+  EXPECT_THAT(Check("python3.12").problems, IsEmpty());  // the code alone: within the limit
+  fn_.layers = {layer};
+  EXPECT_THAT(Check("python3.12").problems,
+              ::testing::ElementsAre(NoteAbout("",
+                                               "the code and its layers come to 1 MB unzipped, "
+                                               "over the 1 MB Lambda allows (layers included)")));
+}
+
 TEST_F(PackageCheckTest, ArchitectureAnd32BitElf) {
   ElfSpec arm = GlibcLibrary("GLIBC_2.17");
   arm.machine = EM_AARCH64;

@@ -90,12 +90,10 @@ TEST_F(SamAppTest, WhatCannotBeResolvedIsNotedWithItsPath) {
               NoteHas("template.yaml: Resources.OrdersQueue: not created: thaw emulates Lambda "
                       "functions, Secrets Manager secrets and SSM parameters, not "
                       "AWS::SQS::Queue"));
-  EXPECT_THAT(config_.notes, NoteHas("Resources.PandasLayer: not created"));
   EXPECT_THAT(config_.notes, NoteHas("Resources.GetOrderFunction.Properties.Events: not applied"));
   EXPECT_THAT(config_.notes,
               NoteHas("Resources.GetOrderFunction.Properties.AutoPublishAlias: not applied"));
   EXPECT_THAT(config_.notes, NoteHas("Resources.GetOrderFunction.Metadata.BuildMethod"));
-  EXPECT_THAT(config_.notes, NoteHas("Resources.ReportFunction.Properties.Layers[0]: not applied"));
   // A Globals property that is not applied is reported once, at its Globals path.
   size_t ephemeral = 0;
   for (const auto& note : config_.notes) {
@@ -132,6 +130,17 @@ TEST_F(SamAppTest, PoliciesBecomeIamStatements) {
               NoteHas("Policies[4].Statement[2]: not applied: GetAtt OrdersQueue.Arn"));
   EXPECT_THAT(config_.notes,
               NoteHas("Policies[3].DynamoDBReadPolicy: policy template not translated"));
+}
+
+TEST_F(SamAppTest, LayersOfTheTemplateComeAfterTheGlobalsExtension) {
+  const FunctionConfig& fn = config_.functions.at("ReportFunction");
+  // Globals.Function.Layers: the extension's ARN; its own: !Ref PandasLayer (ContentUri).
+  EXPECT_EQ(fn.extensions, std::vector<std::string>{"parameters-and-secrets"});
+  EXPECT_EQ(fn.layers,
+            std::vector<std::filesystem::path>{
+                std::filesystem::absolute(kData / "sam" / "layers" / "pandas").lexically_normal()});
+  EXPECT_THAT(config_.notes, Not(NoteHas("PandasLayer")));
+  EXPECT_THAT(config_.notes, Not(NoteHas("Layers[")));
 }
 
 TEST_F(SamAppTest, RoleInTheTemplateGivesItsInlinePolicies) {
