@@ -19,6 +19,7 @@
 #include "emulator/config/sam_template.h"
 #include "emulator/config/serverless_config.h"
 #include "emulator/config/yaml_fields.h"
+#include "emulator/config/zip_artifact.h"
 #include "yaml-cpp/yaml.h"
 
 namespace thaw {
@@ -62,17 +63,39 @@ absl::StatusOr<std::string> GetRuntimeClient(const Reporter& r, const YAML::Node
 
 std::string YamlToJsonText(const YAML::Node& node);  // below, with the seeds
 
+// Where a function's code or a layer is: a directory, or a .zip unpacked once into the artifact
+// cache (zip_artifact.h), whose limit problems become notes.
+absl::StatusOr<std::filesystem::path> LocalContent(const Reporter& r, const YAML::Node& node,
+                                                   const std::string& path,
+                                                   const std::string& location,
+                                                   const std::filesystem::path& base_dir,
+                                                   const LoadOptions& options,
+                                                   std::vector<std::string>& notes) {
+  std::filesystem::path dir(location);
+  if (dir.is_relative()) dir = base_dir / dir;
+  dir = dir.lexically_normal();
+  if (!IsZipArtifact(dir)) return dir;
+  auto unpacked = UnpackZipArtifact(
+      dir, options.artifact_cache.empty() ? DefaultArtifactCache() : options.artifact_cache);
+  if (!unpacked.ok()) return r.Error(node, path, std::string(unpacked.status().message()));
+  for (const std::string& problem : unpacked->limit_problems) {
+    notes.push_back(r.file() + ": " + path + ": " + problem);
+  }
+  return unpacked->dir;
+}
+
 absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::string& name,
                                              const YAML::Node& node,
                                              const std::filesystem::path& base_dir,
-                                             const Settings& settings) {
+                                             const Settings& settings, const LoadOptions& options,
+                                             std::vector<std::string>& notes) {
   const std::string path = "functions." + name;
   if (auto problem = CheckFunctionName(name)) return r.Error(node, path, *problem);
   if (auto s =
           CheckKeys(r, node, path,
                     {"runtime", "handler", "code", "memory", "timeout", "environment", "keepalive",
                      "max_lifetime", "reserved_concurrency", "provisioned_concurrency",
-                     "runtime_client", "python", "policy", "extensions", "architecture"});
+                     "runtime_client", "python", "policy", "extensions", "architecture", "layers"});
       !s.ok()) {
     return s;
   }
@@ -102,9 +125,29 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
   if (!node["code"]) return r.Error(node, path + ".code", "required key is missing");
   auto code = GetString(r, node["code"], path + ".code");
   if (!code.ok()) return code.status();
-  std::filesystem::path code_path(*code);
-  if (code_path.is_relative()) code_path = base_dir / code_path;
-  code_path = code_path.lexically_normal();
+  auto code_dir = LocalContent(r, node["code"], path + ".code", *code, base_dir, options, notes);
+  if (!code_dir.ok()) return code_dir.status();
+  const std::filesystem::path code_path = *code_dir;
+  if (const YAML::Node layers = node["layers"]; layers) {
+    if (!layers.IsSequence()) {
+      return r.Error(layers, path + ".layers", "expected a list of directories or .zip files");
+    }
+    if (layers.size() > kMaxLayers) {
+      return r.Error(layers, path + ".layers", LayerCountProblem(layers.size()));
+    }
+    for (size_t i = 0; i < layers.size(); ++i) {
+      const std::string where = path + ".layers[" + std::to_string(i + 1) + "]";
+      auto location = GetString(r, layers[i], where);
+      if (!location.ok()) return location.status();
+      auto dir = LocalContent(r, layers[i], where, *location, base_dir, options, notes);
+      if (!dir.ok()) return dir.status();
+      std::error_code ec;
+      if (!std::filesystem::is_directory(*dir, ec)) {
+        return r.Error(layers[i], where, "no such directory: " + dir->string());
+      }
+      fn.layers.push_back(*dir);
+    }
+  }
 
   std::string python = settings.python;
   if (node["python"]) {
@@ -433,7 +476,7 @@ ConfigFormat FormatOf(const YAML::Node& root) {
 
 absl::StatusOr<ThawConfig> ParseThawYaml(const YAML::Node& root, const std::string& display_name,
                                          const std::filesystem::path& base_dir,
-                                         const ConfigOverlay* overlay) {
+                                         const LoadOptions& options) {
   Reporter r(display_name);
   ThawConfig config;
   config.source = display_name;
@@ -466,7 +509,7 @@ absl::StatusOr<ThawConfig> ParseThawYaml(const YAML::Node& root, const std::stri
       RETURN_IF_ERROR(ParseSettings(r, settings, base_dir, config.settings));
     }
     // An overlay's settings win, before the functions are built from them.
-    if (overlay != nullptr) ApplyGivenSettings(*overlay, config.settings);
+    if (options.overlay) ApplyGivenSettings(*options.overlay, config.settings);
     const YAML::Node functions = root["functions"];
     if (!functions) {
       return absl::InvalidArgumentError(display_name + ": functions: required key is missing");
@@ -474,7 +517,7 @@ absl::StatusOr<ThawConfig> ParseThawYaml(const YAML::Node& root, const std::stri
     if (!functions.IsMap()) return r.Error(functions, "functions", "expected a mapping");
     for (const auto& kv : functions) {
       const std::string name = kv.first.as<std::string>();
-      auto fn = ParseFunction(r, name, kv.second, base_dir, config.settings);
+      auto fn = ParseFunction(r, name, kv.second, base_dir, config.settings, options, config.notes);
       if (!fn.ok()) return fn.status();
       config.functions[name] = *std::move(fn);
     }
@@ -526,8 +569,7 @@ absl::StatusOr<ThawConfig> ParseConfig(const std::string& text, const std::strin
       config = ParseServerlessConfig(text, display_name, base_dir, options);
       break;
     case ConfigFormat::kThawYaml:
-      config = ParseThawYaml(root, display_name, base_dir,
-                             options.overlay ? &*options.overlay : nullptr);
+      config = ParseThawYaml(root, display_name, base_dir, options);
       break;
   }
   if (!config.ok()) return config;

@@ -18,6 +18,7 @@ class YamlReporter {
   explicit YamlReporter(std::string file) : file_(std::move(file)) {}
   absl::Status Error(const YAML::Node& node, const std::string& path,
                      const std::string& what) const;
+  const std::string& file() const { return file_; }
 
  private:
   std::string file_;

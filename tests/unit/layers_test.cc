@@ -259,5 +259,40 @@ TEST_F(LayersTest, ServerlessLayerErrorsNameTheKey) {
               HasSubstr("functions.api.layers[0]: Ref to OtherLambdaLayer, which is no layer"));
 }
 
+// thaw.yaml: `layers:` are directories or .zip files, relative to the file, in order; the
+// code may be a .zip too.
+TEST_F(LayersTest, ThawYamlLayersAndZipCodeAreUnpackedInOrder) {
+  MakeLayer("one", "a");
+  ASSERT_TRUE(testing::WriteZip(dir_ / "two.zip", {{"python/b.py", "B = 2\n", 0644}}).ok());
+  ASSERT_TRUE(testing::WriteZip(dir_ / "code.zip",
+                                {{"index.js", "exports.handler = async () => 1;\n", 0644}})
+                  .ok());
+  auto config = ParseConfig(
+      "functions:\n  f:\n    runtime: nodejs20.x\n    handler: index.handler\n"
+      "    code: code.zip\n    layers: [one, ./two.zip]\n",
+      "thaw.yaml", dir_, options_);
+  ASSERT_TRUE(config.ok()) << config.status();
+  const FunctionConfig& fn = config->functions.at("f");
+  ASSERT_EQ(fn.layers.size(), 2u);
+  EXPECT_EQ(fn.layers[0], dir_ / "one");
+  EXPECT_TRUE(fs::exists(fn.layers[1] / "python" / "b.py")) << fn.layers[1];
+  EXPECT_TRUE(fs::exists(fn.code / "index.js")) << fn.code;
+  EXPECT_EQ(fn.code.parent_path(), dir_ / "cache");
+
+  auto missing = ParseConfig(
+      "functions:\n  f:\n    runtime: nodejs20.x\n    handler: index.handler\n"
+      "    code: src\n    layers: [one, nowhere]\n",
+      "thaw.yaml", dir_, options_);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("thaw.yaml:6: functions.f.layers[2]: no such directory"));
+  auto six = ParseConfig(
+      "functions:\n  f:\n    runtime: nodejs20.x\n    handler: index.handler\n"
+      "    code: src\n    layers: [one, one, one, one, one, one]\n",
+      "thaw.yaml", dir_, options_);
+  ASSERT_FALSE(six.ok());
+  EXPECT_THAT(six.status().message(), HasSubstr("6 layers: Lambda allows at most 5"));
+}
+
 }  // namespace
 }  // namespace thaw
