@@ -181,6 +181,30 @@ TEST_F(CheckCliTest, ACdkCloudAssemblyRunsAsSynthesized) {
   EXPECT_THAT(r.out, HasSubstr("PASSED cdk-simple-get"));
 }
 
+// A real `cdk synth` of NodejsFunctions bundled by esbuild (ES module and CommonJS), its
+// generated secret seeded by logical id from the scenario: exact counts, nothing edited.
+TEST_F(CheckCliTest, CdkNodejsFunctionsRunAsSynthesized) {
+  const std::string events = Path("events.jsonl");
+  const CliResult r =
+      RunThaw({"check", "tests/integration/cdk-nodejs/scenario.yaml", "--events", events});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("PASS  aws.GetSecretValue per instance == 1  (1 on each of 3 "
+                               "instances)"));
+  EXPECT_THAT(r.out, HasSubstr("PASSED cdk-nodejs-function"));
+  // Each handler read the value given by logical id (the generated name's secret).
+  std::ifstream in(events);
+  int reads = 0;
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json event = nlohmann::json::parse(line, nullptr, false);
+    if (!event.is_object() || event.value("kind", "") != "aws.request") continue;
+    if (event["attrs"].value("operation", "") != "GetSecretValue") continue;
+    EXPECT_THAT(event["attrs"].value("secret", ""), HasSubstr("MomentoApiKeyE17C2D6B-")) << line;
+    EXPECT_EQ(event["attrs"].value("outcome", ""), "ok") << line;
+    ++reads;
+  }
+  EXPECT_EQ(reads, 3);
+}
+
 // A v2 key (fromEnvVarV2 with {{momento_api_key_v2}} and {{momento_endpoint}}) and a key the user
 // seeded, naming another Momento cell: both reach the fake over TLS with no override.
 TEST_F(CheckCliTest, V2AndUserSeededMomentoKeysWorkUnchanged) {

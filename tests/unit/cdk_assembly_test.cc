@@ -215,5 +215,32 @@ TEST(CdkTemplateTest, ParameterOverridesWinAndAParameterWithoutValueIsANote) {
                                      "such parameter"));
 }
 
+// NodejsFunctions as esbuild bundled them (an ES module and a CommonJS one), with the grants CDK
+// writes as AWS::IAM::Policy resources and a secret whose name CloudFormation generates.
+TEST(CdkAssemblyTest, NodejsFunctionsRunTheirBundlesWithTheirGrants) {
+  auto config = LoadConfigFile(kData / "cdk-nodejs" / "cdk.out");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->functions.size(), 2u);
+  const FunctionConfig& esm = config->functions.at("EsmReader55648119");
+  const FunctionConfig& cjs = config->functions.at("CjsReaderE9C8D27E");
+  EXPECT_EQ(esm.runtime, "nodejs20.x");
+  EXPECT_EQ(cjs.runtime, "nodejs22.x");
+  EXPECT_EQ(esm.handler, "index.handler");
+  EXPECT_TRUE(std::filesystem::exists(esm.code / "index.mjs")) << esm.code;
+  EXPECT_TRUE(std::filesystem::exists(cjs.code / "index.js")) << cjs.code;
+  const std::string secret = config->secret_ids.at("MomentoApiKeyE17C2D6B");
+  EXPECT_THAT(secret, ::testing::MatchesRegex("MomentoApiKeyE17C2D6B-[A-Za-z0-9]{12}"));
+  const std::string arn = esm.environment.at("SECRET_ARN");
+  EXPECT_THAT(arn, HasSubstr(":secret:" + secret));
+  using Decision = aws::IamEvaluator::Decision;
+  for (const FunctionConfig* fn : {&esm, &cjs}) {
+    EXPECT_EQ(Decide(*fn, "secretsmanager:GetSecretValue", arn + "-AbC123"), Decision::kAllow)
+        << fn->name;
+    EXPECT_EQ(Decide(*fn, "secretsmanager:GetSecretValue",
+                     "arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbC123"),
+              Decision::kImplicitDeny);
+  }
+}
+
 }  // namespace
 }  // namespace thaw
