@@ -311,6 +311,20 @@ TEST(DefinitionsTest, WithNoConfigASamProjectRunsWhatSamBuildBuilt) {
   EXPECT_EQ(Json::parse(stdout_text, nullptr, false)["built"], true) << stdout_text;
   EXPECT_THAT(stderr_text,
               HasSubstr(".aws-sam/build/template.yaml: read instead of template.yaml"));
+
+  // And under thaw check, a scenario whose config: is sam build's directory.
+  std::ofstream(dir / "scenario.yaml")
+      << "name: sam-build\nconfig: .aws-sam/build\n"
+         "steps: [{invoke: {function: Hello, count: 2}}]\n"
+         "expect: [invocations == 2, errors == 0, cold_starts == 1]\n";
+  bp::ipstream check_out;
+  bp::child check(THAW_BINARY, "check", (dir / "scenario.yaml").string(), "-q",
+                  bp::std_out > check_out, bp::std_err > bp::null);
+  std::string check_text;
+  while (std::getline(check_out, line)) check_text += line + "\n";
+  check.wait();
+  EXPECT_EQ(check.exit_code(), 0) << check_text;
+  EXPECT_THAT(check_text, HasSubstr("PASSED sam-build")) << check_text;
   std::filesystem::remove_all(dir);
 }
 
