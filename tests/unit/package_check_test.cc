@@ -704,6 +704,41 @@ TEST(PackageRealFilesTest, LibsslNeedsAGlibcNewerThanAmazonLinux2) {
   EXPECT_THAT(al2023.problems, IsEmpty());
 }
 
+// Debian 12's ICU is built with g++ 12: it needs GLIBCXX_3.4.30 and its data library.
+TEST(PackageRealFilesTest, LibicuNeedsGcc12sLibstdcxxAndItsDataLibrary) {
+  const fs::path lib = "/usr/lib/x86_64-linux-gnu";
+  if (!fs::exists(lib / "libicuuc.so.72") || !fs::exists(lib / "libicudata.so.72") ||
+      !fs::exists(lib / "libstdc++.so.6")) {
+    GTEST_SKIP() << "Debian 12's libicu72 / libstdc++6 is not installed";
+  }
+  std::string pattern = (fs::temp_directory_path() / "thaw-package-icu-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+  const fs::path dir = pattern;
+  fs::copy_file(lib / "libicuuc.so.72", dir / "libicuuc.so.72");
+  FunctionConfig fn;
+  fn.name = "icu";
+  fn.code = dir;
+  fn.runtime = "provided.al2023";
+  const PackageReport alone = CheckFunctionPackage(fn);
+  // libstdc++ itself needs nothing from libstdc++, and nothing outside the base set.
+  fs::copy_file(lib / "libstdc++.so.6", dir / "libstdc++.so.6");
+  fs::copy_file(lib / "libicudata.so.72", dir / "libicudata.so.72");
+  const PackageReport shipped = CheckFunctionPackage(fn);
+  fs::remove_all(dir);
+  EXPECT_THAT(alone.problems,
+              ::testing::IsSupersetOf(
+                  {ErrorAbout("libicuuc.so.72",
+                              "needs GLIBCXX_3.4.30 (GCC 12's libstdc++); Amazon Linux 2023 has up "
+                              "to GLIBCXX_3.4.29"),
+                   ErrorAbout("libicuuc.so.72",
+                              "needs libicudata.so.72, which is neither in the "
+                              "package nor on Amazon Linux 2023")}));
+  for (const PackageProblem& p : shipped.problems) {
+    EXPECT_THAT(p.reason, Not(HasSubstr("GLIBCXX"))) << FormatProblem(p);
+    EXPECT_THAT(p.reason, Not(HasSubstr("neither in the package"))) << FormatProblem(p);
+  }
+}
+
 // The .node files npm installed in this tree (scripts/install-test-deps.sh); none: skipped.
 TEST(PackageRealFilesTest, InstalledNodeAddonsAreReadable) {
   std::vector<fs::path> addons;
