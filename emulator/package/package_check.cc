@@ -42,14 +42,19 @@ class FunctionPackageChecker {
       : fn_(fn), limits_(limits), platform_(FindRuntimePlatform(fn.runtime)) {}
 
   PackageReport Run() {
-    if (Walk(fn_.code, "", "the code directory")) {
+    bool complete = Walk(fn_.code, "", "the code directory");
+    if (complete) {
       // The layers end up in the same environment (/opt), so their binaries must load too.
       for (const fs::path& layer : fn_.layers) {
-        if (!Walk(layer, "layer " + layer.string(), "the layer directory")) break;
+        complete = Walk(layer, "layer " + layer.string(), "the layer directory");
+        if (!complete) break;
       }
     }
-    // Whether a needed library is in the package is known once every file name is.
-    for (const PendingLinks& pending : pending_links_) CheckLinks(pending);
+    // Whether a needed library is in the package is known once every file name is: after a
+    // walk cut short by the file limit, it is not judged.
+    if (complete) {
+      for (const PendingLinks& pending : pending_links_) CheckLinks(pending);
+    }
     if (bytes_ > limits_.max_unzipped_bytes) {
       Add("", PackageProblem::Severity::kNote,
           "the code" + std::string(fn_.layers.empty() ? "" : " and its layers") + " come to " +

@@ -561,6 +561,11 @@ TEST_F(PackageCheckTest, NeededLibrariesMissingFromThePackageAndTheOs) {
               ::testing::ElementsAre(ErrorAbout("pkg/_ext.abi3.so", "needs libpython3.12.so.1.0")));
   // Amazon Linux 2018.03 (provided): no table of its libraries, not judged.
   EXPECT_THAT(Check("provided").problems, IsEmpty());
+  // A walk cut short by the file limit does not know every file name: not judged either.
+  limits_.max_files = 1;
+  Write("pkg/zzz.txt", "x");
+  EXPECT_THAT(Check("provided.al2023").problems,
+              ::testing::ElementsAre(NoteAbout("", "stopped after 1 files")));
 }
 
 TEST_F(PackageCheckTest, CorruptFilesAreNotes) {
