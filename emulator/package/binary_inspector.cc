@@ -151,11 +151,13 @@ std::optional<BinaryInfo> InspectPe(std::string_view bytes) {
   return info;
 }
 
-// "GLIBC_2.34" -> 34; "GLIBC_2.2.5" -> 2; anything else -> nothing.
-std::optional<int> GlibcMinor(std::string_view name) {
-  constexpr std::string_view kPrefix = "GLIBC_2.";
-  if (!name.starts_with(kPrefix)) return std::nullopt;
-  name.remove_prefix(kPrefix.size());
+// The number right after `prefix`: "GLIBC_2.34" with "GLIBC_2." -> 34, "GLIBC_2.2.5" -> 2,
+// "GLIBCXX_3.4.30" with "GLIBCXX_3.4." -> 30; a name equal to `prefix` without its final dot
+// ("GLIBCXX_3.4") -> 0; anything else -> nothing.
+std::optional<int> VersionAfter(std::string_view name, std::string_view prefix) {
+  if (name == prefix.substr(0, prefix.size() - 1)) return 0;
+  if (!name.starts_with(prefix)) return std::nullopt;
+  name.remove_prefix(prefix.size());
   int minor = 0;
   size_t digits = 0;
   while (digits < name.size() && digits < 4 && name[digits] >= '0' && name[digits] <= '9') {
@@ -164,6 +166,11 @@ std::optional<int> GlibcMinor(std::string_view name) {
   }
   if (digits == 0) return std::nullopt;
   return minor;
+}
+
+// Raises `highest` to `value` when set and higher.
+void KeepHighest(std::optional<int> value, std::optional<int>& highest) {
+  if (value && (!highest || *value > *highest)) highest = value;
 }
 
 template <typename Ehdr, typename Phdr, typename Shdr, typename Dyn, typename Sym>
@@ -303,11 +310,13 @@ class ElfParser {
         const Elf64_Vernaux v = *r_.template Struct<Elf64_Vernaux>(aux);
         absl::StatusOr<std::string> name = StringAt(**strtab, r_.Fix(v.vna_name));
         if (!name.ok()) return name.status();
-        if (std::optional<int> minor = GlibcMinor(*name);
-            minor && (!info.glibc_minor || *minor > *info.glibc_minor)) {
+        if (std::optional<int> minor = VersionAfter(*name, "GLIBC_2.");
+            minor && *name != "GLIBC_2" && (!info.glibc_minor || *minor > *info.glibc_minor)) {
           info.glibc_minor = minor;
           info.glibc_from = *file;
         }
+        KeepHighest(VersionAfter(*name, "GLIBCXX_3.4."), info.glibcxx_patch);
+        KeepHighest(VersionAfter(*name, "CXXABI_1.3."), info.cxxabi_patch);
         const uint32_t next = r_.Fix(v.vna_next);
         if (next == 0) break;
         aux += next;

@@ -37,6 +37,10 @@ struct BinaryInfo {
   std::optional<int> glibc_minor;
   // The library that version is needed from ("libc.so.6", "libm.so.6").
   std::string glibc_from;
+  // The highest GLIBCXX_3.4.<N> / CXXABI_1.3.<N> version needed (libstdc++'s symbol versions),
+  // as N; empty when none (a bare GLIBCXX_3.4 / CXXABI_1.3 counts as 0).
+  std::optional<int> glibcxx_patch;
+  std::optional<int> cxxabi_patch;
   // Node.js addons: N from an exported `node_register_module_v<N>` (the NODE_MODULE_VERSION it
   // was built for), if any.
   std::optional<int> node_module_version;
@@ -66,7 +70,8 @@ bool IsElfMagic(std::string_view prefix);
 //   mistaken for one) or PE;
 // - for Mach-O and PE, the format (the rest of the file is not read);
 // - for ELF, the class, byte order, type, machine, interpreter, needed libraries, highest
-//   GLIBC_2.x version need, and the Node.js addon symbols. `bytes` must then be the whole file.
+//   GLIBC_2.x, GLIBCXX_3.4.x and CXXABI_1.3.x version needs, and the Node.js addon symbols. `bytes`
+//   must then be the whole file.
 // InvalidArgument ("truncated ELF header", "section headers outside the file", ...) when an ELF
 // or PE file is corrupt or cut short. Pure; thread-safe.
 absl::StatusOr<BinaryInfo> InspectBinary(std::string_view bytes);

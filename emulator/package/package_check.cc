@@ -2,9 +2,11 @@
 
 #include <elf.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 
 #include "emulator/package/binary_inspector.h"
 #include "emulator/package/runtime_platform.h"
@@ -40,11 +42,18 @@ class FunctionPackageChecker {
       : fn_(fn), limits_(limits), platform_(FindRuntimePlatform(fn.runtime)) {}
 
   PackageReport Run() {
-    if (Walk(fn_.code, "", "the code directory")) {
+    bool complete = Walk(fn_.code, "", "the code directory");
+    if (complete) {
       // The layers end up in the same environment (/opt), so their binaries must load too.
       for (const fs::path& layer : fn_.layers) {
-        if (!Walk(layer, "layer " + layer.string(), "the layer directory")) break;
+        complete = Walk(layer, "layer " + layer.string(), "the layer directory");
+        if (!complete) break;
       }
+    }
+    // Whether a needed library is in the package is known once every file name is: after a
+    // walk cut short by the file limit, it is not judged.
+    if (complete) {
+      for (const PendingLinks& pending : pending_links_) CheckLinks(pending);
     }
     if (bytes_ > limits_.max_unzipped_bytes) {
       Add("", PackageProblem::Severity::kNote,
@@ -81,7 +90,11 @@ class FunctionPackageChecker {
         // link to a directory could make a loop.
         const fs::path target = fs::weakly_canonical(entry.path(), entry_ec);
         const fs::path inside = target.lexically_relative(root);
-        if (entry_ec || inside.empty() || *inside.begin() == "..") ++outside_links;
+        if (entry_ec || inside.empty() || *inside.begin() == "..") {
+          ++outside_links;
+        } else {
+          file_names_.insert(entry.path().filename().string());  // libstdc++.so.6 -> .so.6.0.30
+        }
         continue;
       }
       if (!fs::is_regular_file(status)) continue;
@@ -92,6 +105,7 @@ class FunctionPackageChecker {
         return false;
       }
       ++report_.files;
+      file_names_.insert(entry.path().filename().string());
       if (const uintmax_t size = entry.file_size(entry_ec); !entry_ec) bytes_ += size;
       CheckFile(entry.path(), prefix + entry.path().lexically_relative(root).generic_string());
     }
@@ -200,6 +214,72 @@ class FunctionPackageChecker {
     }
     CheckPythonTag(rel);
     if (rel.ends_with(".node")) CheckNodeAddon(elf, rel);
+    // A musl build's needs are moot (it is an error already).
+    if (!musl && platform_) {
+      pending_links_.push_back({rel, elf.needed, elf.glibcxx_patch, elf.cxxabi_patch});
+    }
+  }
+
+  // The libraries an ELF of the package needs, judged after the walk against the file names of
+  // the whole package (code and layers) and the runtime OS's libraries.
+  struct PendingLinks {
+    std::string rel;
+    std::vector<std::string> needed;
+    std::optional<int> glibcxx_patch;
+    std::optional<int> cxxabi_patch;
+  };
+
+  // Whether the package holds a file (or a link to one inside it) named `soname`, anywhere:
+  // the loader finds a bundled library through the binary's RUNPATH ($ORIGIN), Lambda's
+  // LD_LIBRARY_PATH (/var/task/lib, /opt/lib) or a runtime's own search, which thaw does not
+  // model, so any directory counts.
+  bool Ships(const std::string& soname) const { return file_names_.contains(soname); }
+
+  void CheckLinks(const PendingLinks& p) {
+    const OsLibraries* os = FindOsLibraries(platform_->os);
+    if (os == nullptr) return;  // Amazon Linux 2018.03: not in the table
+    const std::string os_name(platform_->os);
+    if (!Ships("libstdc++.so.6")) {
+      if (p.glibcxx_patch && *p.glibcxx_patch > os->glibcxx_patch) {
+        const std::string gcc = GccOfGlibcxx(*p.glibcxx_patch);
+        Error(p.rel, "needs GLIBCXX_3.4." + std::to_string(*p.glibcxx_patch) +
+                         (gcc.empty() ? "" : " (" + gcc + "'s libstdc++)") + "; " + os_name +
+                         " has up to GLIBCXX_3.4." + std::to_string(os->glibcxx_patch) + " (GCC " +
+                         std::to_string(os->libstdcxx_gcc) +
+                         "'s libstdc++): ship libstdc++.so.6 or link it statically");
+      } else if (p.cxxabi_patch && *p.cxxabi_patch > os->cxxabi_patch) {
+        Error(p.rel, "needs CXXABI_1.3." + std::to_string(*p.cxxabi_patch) + " (libstdc++); " +
+                         os_name + " has up to CXXABI_1.3." + std::to_string(os->cxxabi_patch) +
+                         " (GCC " + std::to_string(os->libstdcxx_gcc) +
+                         "'s libstdc++): ship libstdc++.so.6 or link it statically");
+      }
+    }
+    for (const std::string& lib : p.needed) {
+      if (lib.find('/') != std::string::npos || Ships(lib) || ProvidedByRuntime(lib)) continue;
+      if (std::find(os->sonames.begin(), os->sonames.end(), lib) != os->sonames.end()) continue;
+      const bool maybe =
+          std::any_of(os->maybe_prefixes.begin(), os->maybe_prefixes.end(),
+                      [&lib](std::string_view prefix) { return lib.starts_with(prefix); });
+      if (maybe) {
+        Add(p.rel, PackageProblem::Severity::kNote,
+            "needs " + lib + ", which is not in the package; " + os_name + " images usually have " +
+                lib.substr(0, lib.find(".so")) + ", but thaw cannot promise " + lib +
+                " on Lambda: ship it to be sure");
+      } else {
+        Error(p.rel, "needs " + lib + ", which is neither in the package nor on " + os_name);
+      }
+    }
+  }
+
+  // Libraries the language runtime of the function brings itself (its interpreter or VM):
+  // libpython3.X for python runtimes, the JVM's for java ones, libnode for nodejs ones.
+  bool ProvidedByRuntime(const std::string& lib) const {
+    if (fn_.runtime.starts_with("python")) return lib.starts_with("libpython3");
+    if (fn_.runtime.starts_with("java")) {
+      return lib == "libjvm.so" || lib == "libjava.so" || lib == "libjli.so";
+    }
+    if (fn_.runtime.starts_with("nodejs")) return lib.starts_with("libnode.so");
+    return false;
   }
 
   // The one place where the file name is the contract: CPython loads `x.cpython-312-*.so` only
@@ -242,6 +322,9 @@ class FunctionPackageChecker {
   PackageReport report_;
   // The regular files' sizes, code and layers.
   uint64_t bytes_ = 0;
+  // The names of the package's files and of its links inside it, code and layers.
+  std::set<std::string> file_names_;
+  std::vector<PendingLinks> pending_links_;
 };
 
 }  // namespace

@@ -11,17 +11,20 @@
 namespace thaw::package {
 
 // The packaging check: thaw runs a function's code on this machine, so it cannot see that a
-// bundle was built on a Mac, for the other architecture, against a newer glibc than the
-// runtime's Amazon Linux, against musl, or for another Python or Node.js ABI. This check reads
-// the headers of every native binary in a function's code directory (binary_inspector.h) and
-// compares them with the function's runtime (runtime_platform.h) and `architecture`.
+// bundle was built on a Mac, for the other architecture, against a newer glibc or libstdc++ than
+// the runtime's Amazon Linux, against musl, or for another Python or Node.js ABI, or that it needs
+// a shared library Lambda does not have. This check reads the headers of every native binary in a
+// function's code directory (binary_inspector.h) and compares them with the function's runtime
+// (runtime_platform.h) and `architecture`.
 
 // One thing wrong with (or worth saying about) a file of a function's package. Value type.
 struct PackageProblem {
   enum class Severity {
     kError,  // will not load on Lambda: a Mach-O / PE / 32-bit / wrong-architecture / musl ELF,
-             // a glibc newer than the runtime's OS, a Python or Node.js ABI mismatch
-    kNote,   // could not be read or judged (corrupt header, too big, limits reached, ...)
+             // a glibc or libstdc++ newer than the runtime's OS, a needed library neither in the
+             // package nor on the OS, a Python or Node.js ABI mismatch
+    kNote,   // could not be read or judged (corrupt header, too big, limits reached, a needed
+             // library the OS usually but not surely has, ...)
   };
   std::string function;
   // Relative to the function's code directory ("node_modules/fsevents/fsevents.node"), or for a

@@ -138,5 +138,32 @@ TEST_F(PackageCheckCliTest, AMacBuiltFileInALayerIsReported) {
                                ": built on macOS"));
 }
 
+// A library built with g++ 12 that links libvips: both are errors under provided.al2023 until the
+// package ships libstdc++.so.6 and libvips-cpp.so.42.
+TEST_F(PackageCheckCliTest, ALibraryNeedingANewerLibstdcxxAndAnAbsentLibrary) {
+  fs::remove(dir_ / "code" / kMacAddon);
+  testing::ElfSpec image;
+  image.needed = {"libvips-cpp.so.42", "libstdc++.so.6", "libc.so.6"};
+  image.version_needs = {{"libstdc++.so.6", {"GLIBCXX_3.4", "GLIBCXX_3.4.30"}},
+                         {"libc.so.6", {"GLIBC_2.2.5"}}};
+  fs::create_directories(dir_ / "code/lib");
+  std::ofstream(dir_ / "code/lib/libimage.so", std::ios::binary) << testing::MakeElf(image);
+  const testing::ThawRun r = RunThaw({"package-check", "--config", Path("thaw.yaml")});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("error: echo: lib/libimage.so: needs GLIBCXX_3.4.30 (GCC 12's "
+                               "libstdc++); Amazon Linux 2023 has up to GLIBCXX_3.4.29"));
+  EXPECT_THAT(r.out, HasSubstr("error: echo: lib/libimage.so: needs libvips-cpp.so.42, which is "
+                               "neither in the package nor on Amazon Linux 2023"));
+  EXPECT_THAT(r.out, HasSubstr("2 errors, 0 notes"));
+
+  for (const char* shipped : {"libvips-cpp.so.42", "libstdc++.so.6"}) {
+    std::ofstream(dir_ / "code/lib" / shipped, std::ios::binary)
+        << testing::MakeElf(testing::ElfSpec{});
+  }
+  const testing::ThawRun fixed = RunThaw({"package-check", "--config", Path("thaw.yaml")});
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.out << fixed.err;
+  EXPECT_THAT(fixed.out, HasSubstr("0 errors, 0 notes"));
+}
+
 }  // namespace
 }  // namespace thaw
