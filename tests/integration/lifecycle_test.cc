@@ -489,15 +489,15 @@ functions:
   EXPECT_EQ(no_children(), 0u);
   const size_t fds = OpenDescriptors();
   const std::string before = DescribeDescriptors();
-  constexpr int kInstances = 1000;
-  for (int i = 0; i < kInstances; ++i) {
+  const int instances = ScaledCount(1000);
+  for (int i = 0; i < instances; ++i) {
     const HttpResult result = emu->Invoke("cold");
     ASSERT_EQ(result.status, 200) << i << " " << result.error;
   }
   // Every process exited and was reaped (the exited event follows wait4).
-  ASSERT_TRUE(emu->WaitForEvents("instance.exited", "cold", kInstances + 1).ok());
+  ASSERT_TRUE(emu->WaitForEvents("instance.exited", "cold", instances + 1).ok());
   EXPECT_EQ(no_children(), 0u);
-  EXPECT_EQ(emu->CountEvents("instance.spawned", "cold"), kInstances + 1u);
+  EXPECT_EQ(emu->CountEvents("instance.spawned", "cold"), instances + 1u);
   // Pipes and listeners of the last instance close asynchronously, just after its exit (the
   // baseline may even hold the warm-up instance's): wait (boundedly) for the count to come
   // back to the baseline, then require that it did. A leak of one descriptor per instance

@@ -14,11 +14,21 @@ namespace thaw::testing {
 
 namespace asio = boost::asio;
 
-std::chrono::milliseconds TestTimeout() {
+namespace {
+
+double Slowdown() {
   double factor = 1;
   if (const char* s = std::getenv("THAW_TEST_SLOWDOWN")) factor = std::max(1.0, std::atof(s));
-  return std::chrono::milliseconds(static_cast<long>(15000 * factor));
+  return factor;
 }
+
+}  // namespace
+
+std::chrono::milliseconds TestTimeout() {
+  return std::chrono::milliseconds(static_cast<long>(15000 * Slowdown()));
+}
+
+int ScaledCount(int count) { return std::max(1, static_cast<int>(count / Slowdown())); }
 
 std::string EchoDir() { return THAW_ECHO_DIR; }
 

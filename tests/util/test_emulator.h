@@ -26,6 +26,11 @@ namespace thaw::testing {
 // sanitizers) multiplies it.
 std::chrono::milliseconds TestTimeout();
 
+// The iterations of a scale test: `count` in the release run, `count` divided by
+// THAW_TEST_SLOWDOWN under the sanitizers, whose every iteration is that much slower (the leak
+// checks still see hundreds; the release run keeps the full count).
+int ScaledCount(int count);
+
 // Directory of the sample echo function's bootstrap (built with the tests).
 std::string EchoDir();
 
