@@ -272,8 +272,14 @@ class FunctionPackageChecker {
   }
 
   // Libraries the language runtime of the function brings itself (its interpreter or VM):
-  // libpython3.X for python runtimes, the JVM's for java ones, libnode for nodejs ones.
+  // libpython3.X for python runtimes, the JVM's for java ones, libnode for nodejs ones. Also a
+  // sanitizer's runtime (libasan, libubsan, libtsan, liblsan, libhwasan): a sanitized build is a
+  // test build (thaw's own tests run one), not a deployment, so it is not judged.
   bool ProvidedByRuntime(const std::string& lib) const {
+    for (std::string_view sanitizer :
+         {"libasan.so", "libubsan.so", "libtsan.so", "liblsan.so", "libhwasan.so"}) {
+      if (lib.starts_with(sanitizer)) return true;
+    }
     if (fn_.runtime.starts_with("python")) return lib.starts_with("libpython3");
     if (fn_.runtime.starts_with("java")) {
       return lib == "libjvm.so" || lib == "libjava.so" || lib == "libjli.so";
