@@ -11,6 +11,7 @@
 
 #include "nlohmann/json.hpp"
 #include "tests/util/http_client.h"
+#include "tests/util/run_thaw.h"
 #include "tests/util/test_emulator.h"
 #include "tests/util/zip_writer.h"
 
@@ -164,16 +165,12 @@ TEST(DefinitionsTest, ServerlessYmlRunsHandlersByFullAndShortName) {
 }
 
 TEST(DefinitionsTest, InvokeTakesTheShortName) {
-  bp::ipstream out;
-  bp::ipstream err;
-  bp::child child(THAW_BINARY, "invoke", "pyhello", "--config",
-                  kDefinitions + "/sls-app/serverless.yml", "--payload", R"({"k":"v"})", "-q",
-                  bp::std_out > out, bp::std_err > err);
-  std::string stdout_text, stderr_text, line;
-  while (std::getline(out, line)) stdout_text += line + "\n";
-  while (std::getline(err, line)) stderr_text += line + "\n";
-  child.wait();
-  EXPECT_EQ(child.exit_code(), 0) << stderr_text;
+  const ThawRun run =
+      RunThaw({"invoke", "pyhello", "--config", kDefinitions + "/sls-app/serverless.yml",
+               "--payload", R"({"k":"v"})", "-q"});
+  const std::string& stdout_text = run.out;
+  const std::string& stderr_text = run.err;
+  EXPECT_EQ(run.exit_code, 0) << stderr_text;
   const Json answer = Json::parse(stdout_text, nullptr, false);
   EXPECT_EQ(answer["functionName"], "thaw-it-ci-pyhello") << stdout_text;
   EXPECT_EQ(answer["event"]["k"], "v");
@@ -201,16 +198,13 @@ TEST(DefinitionsTest, InvokeRunsAZipCodeUriWithParameterOverrides) {
 
   auto env = boost::this_process::environment();
   env["XDG_CACHE_HOME"] = (dir / "cache").string();
-  bp::ipstream out;
-  bp::ipstream err;
-  bp::child child(THAW_BINARY, "invoke", "Env", "--config", (dir / "template.yaml").string(),
-                  "--parameter-overrides", "ParameterKey=Greeting,ParameterValue=\"hi there\"",
-                  "-q", env, bp::std_out > out, bp::std_err > err);
-  std::string stdout_text, stderr_text, line;
-  while (std::getline(out, line)) stdout_text += line + "\n";
-  while (std::getline(err, line)) stderr_text += line + "\n";
-  child.wait();
-  EXPECT_EQ(child.exit_code(), 0) << stderr_text;
+  const ThawRun run =
+      RunThaw({"invoke", "Env", "--config", (dir / "template.yaml").string(),
+               "--parameter-overrides", "ParameterKey=Greeting,ParameterValue=\"hi there\"", "-q"},
+              env);
+  const std::string& stdout_text = run.out;
+  const std::string& stderr_text = run.err;
+  EXPECT_EQ(run.exit_code, 0) << stderr_text;
   const Json answer = Json::parse(stdout_text, nullptr, false);
   EXPECT_EQ(answer["GREETING"], "hi there") << stdout_text;
   const std::string task_root = answer.value("LAMBDA_TASK_ROOT", "");
@@ -247,16 +241,12 @@ TEST(DefinitionsTest, InvokeTakesAnOverlayAndSamsEnvVars) {
   std::ofstream(dir / "overlay.yaml") << "secrets:\n  ApiKey: from-the-overlay\n";
   std::ofstream(dir / "env.json") << R"({"Reader": {"STAGE": "local", "EXTRA": "x"}})";
 
-  bp::ipstream out;
-  bp::ipstream err;
-  bp::child child(THAW_BINARY, "invoke", "Reader", "--config", (dir / "template.yaml").string(),
-                  "--overlay", (dir / "overlay.yaml").string(), "--env-vars",
-                  (dir / "env.json").string(), "-q", bp::std_out > out, bp::std_err > err);
-  std::string stdout_text, stderr_text, line;
-  while (std::getline(out, line)) stdout_text += line + "\n";
-  while (std::getline(err, line)) stderr_text += line + "\n";
-  child.wait();
-  EXPECT_EQ(child.exit_code(), 0) << stdout_text << stderr_text;
+  const ThawRun run =
+      RunThaw({"invoke", "Reader", "--config", (dir / "template.yaml").string(), "--overlay",
+               (dir / "overlay.yaml").string(), "--env-vars", (dir / "env.json").string(), "-q"});
+  const std::string& stdout_text = run.out;
+  const std::string& stderr_text = run.err;
+  EXPECT_EQ(run.exit_code, 0) << stdout_text << stderr_text;
   const Json answer = Json::parse(stdout_text, nullptr, false);
   EXPECT_EQ(answer["secret"], "from-the-overlay") << stdout_text << stderr_text;
   EXPECT_EQ(answer["stage"], "local");
@@ -265,11 +255,10 @@ TEST(DefinitionsTest, InvokeTakesAnOverlayAndSamsEnvVars) {
 
   // A malformed env.json is a usage error naming it.
   std::ofstream(dir / "env.json") << "{";
-  bp::child bad(THAW_BINARY, "invoke", "Reader", "--config", (dir / "template.yaml").string(),
-                "--env-vars", (dir / "env.json").string(), bp::std_out > bp::null,
-                bp::std_err > bp::null);
-  bad.wait();
-  EXPECT_EQ(bad.exit_code(), 2);
+  const ThawRun bad = RunThaw({"invoke", "Reader", "--config", (dir / "template.yaml").string(),
+                               "--env-vars", (dir / "env.json").string()});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("env.json: invalid JSON")) << bad.err;
   std::filesystem::remove_all(dir);
 }
 
@@ -299,15 +288,11 @@ TEST(DefinitionsTest, WithNoConfigASamProjectRunsWhatSamBuildBuilt) {
   std::ofstream(dir / ".aws-sam" / "build" / "Hello" / "app.js")
       << "\"use strict\";\nexports.handler = async () => ({ built: true });\n";
 
-  bp::ipstream out;
-  bp::ipstream err;
-  bp::child child(THAW_BINARY, "invoke", "Hello", "-q", bp::start_dir(dir.string()),
-                  bp::std_out > out, bp::std_err > err);
-  std::string stdout_text, stderr_text, line;
-  while (std::getline(out, line)) stdout_text += line + "\n";
-  while (std::getline(err, line)) stderr_text += line + "\n";
-  child.wait();
-  EXPECT_EQ(child.exit_code(), 0) << stdout_text << stderr_text;
+  const ThawRun run =
+      RunThaw({"invoke", "Hello", "-q"}, boost::this_process::environment(), dir.string());
+  const std::string& stdout_text = run.out;
+  const std::string& stderr_text = run.err;
+  EXPECT_EQ(run.exit_code, 0) << stdout_text << stderr_text;
   EXPECT_EQ(Json::parse(stdout_text, nullptr, false)["built"], true) << stdout_text;
   EXPECT_THAT(stderr_text,
               HasSubstr(".aws-sam/build/template.yaml: read instead of template.yaml"));
@@ -317,14 +302,9 @@ TEST(DefinitionsTest, WithNoConfigASamProjectRunsWhatSamBuildBuilt) {
       << "name: sam-build\nconfig: .aws-sam/build\n"
          "steps: [{invoke: {function: Hello, count: 2}}]\n"
          "expect: [invocations == 2, errors == 0, cold_starts == 1]\n";
-  bp::ipstream check_out;
-  bp::child check(THAW_BINARY, "check", (dir / "scenario.yaml").string(), "-q",
-                  bp::std_out > check_out, bp::std_err > bp::null);
-  std::string check_text;
-  while (std::getline(check_out, line)) check_text += line + "\n";
-  check.wait();
-  EXPECT_EQ(check.exit_code(), 0) << check_text;
-  EXPECT_THAT(check_text, HasSubstr("PASSED sam-build")) << check_text;
+  const ThawRun check = RunThaw({"check", (dir / "scenario.yaml").string(), "-q"});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_THAT(check.out, HasSubstr("PASSED sam-build")) << check.out;
   std::filesystem::remove_all(dir);
 }
 
@@ -371,15 +351,11 @@ TEST(DefinitionsTest, AServerlessPackageRunsFromItsZip) {
 })";
   auto env = boost::this_process::environment();
   env["XDG_CACHE_HOME"] = (dir / "cache").string();
-  bp::ipstream out;
-  bp::ipstream err;
-  bp::child child(THAW_BINARY, "invoke", "HelloLambdaFunction", "--config",
-                  (dir / ".serverless").string(), "-q", env, bp::std_out > out, bp::std_err > err);
-  std::string stdout_text, stderr_text, line;
-  while (std::getline(out, line)) stdout_text += line + "\n";
-  while (std::getline(err, line)) stderr_text += line + "\n";
-  child.wait();
-  EXPECT_EQ(child.exit_code(), 0) << stdout_text << stderr_text;
+  const ThawRun run = RunThaw(
+      {"invoke", "HelloLambdaFunction", "--config", (dir / ".serverless").string(), "-q"}, env);
+  const std::string& stdout_text = run.out;
+  const std::string& stderr_text = run.err;
+  EXPECT_EQ(run.exit_code, 0) << stdout_text << stderr_text;
   const Json answer = Json::parse(stdout_text, nullptr, false);
   EXPECT_EQ(answer["packaged"], true) << stdout_text << stderr_text;
   EXPECT_EQ(answer["name"], "svc-dev-hello");

@@ -11,10 +11,15 @@ ThawRun RunThaw(const std::vector<std::string>& args) {
 }
 
 ThawRun RunThaw(const std::vector<std::string>& args, const bp::environment& env) {
+  return RunThaw(args, env, THAW_SOURCE_DIR);
+}
+
+ThawRun RunThaw(const std::vector<std::string>& args, const bp::environment& env,
+                const std::string& start_dir) {
   bp::ipstream out;
   bp::ipstream err;
   bp::child child(THAW_BINARY, bp::args = args, bp::std_out > out, bp::std_err > err,
-                  bp::start_dir = THAW_SOURCE_DIR, env);
+                  bp::start_dir = start_dir, env);
   ThawRun result;
   std::string line;
   while (std::getline(out, line)) result.out += line + "\n";

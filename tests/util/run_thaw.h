@@ -19,6 +19,9 @@ struct ThawRun {
 // not to fill its pipe meanwhile.
 ThawRun RunThaw(const std::vector<std::string>& args);
 ThawRun RunThaw(const std::vector<std::string>& args, const boost::process::environment& env);
+// Same, from `start_dir` (a project directory, for commands that find their configuration there).
+ThawRun RunThaw(const std::vector<std::string>& args, const boost::process::environment& env,
+                const std::string& start_dir);
 
 }  // namespace thaw::testing
 
