@@ -11,10 +11,10 @@ trap 'kill "$serve" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work
 
 cat > "$work/thaw.yaml" <<YAML
 functions:
-  cache-good:    {runtime: provided.al2023, handler: module-scope, code: "$root/tests/conformance-momento/lambda", timeout: 20}
-  cache-bad:     {runtime: provided.al2023, handler: per-invoke, code: "$root/tests/conformance-momento/lambda", timeout: 20}
-  secret-good:   {runtime: nodejs20.x, handler: index.once, code: "$root/tests/conformance-aws/lambda", timeout: 20}
-  secret-bad:    {runtime: nodejs20.x, handler: per_invoke.handler, code: "$root/tests/conformance-aws/lambda", timeout: 20}
+  cache-good:    {runtime: provided.al2023, handler: module-scope, code: "$root/tests/conformance/momento/lambda", timeout: 20}
+  cache-bad:     {runtime: provided.al2023, handler: per-invoke, code: "$root/tests/conformance/momento/lambda", timeout: 20}
+  secret-good:   {runtime: nodejs20.x, handler: index.once, code: "$root/tests/conformance/aws/lambda", timeout: 20}
+  secret-bad:    {runtime: nodejs20.x, handler: per_invoke.handler, code: "$root/tests/conformance/aws/lambda", timeout: 20}
 secrets:
   momento/api-key: {value: {MOMENTO_API_KEY: "local-key"}}
 YAML

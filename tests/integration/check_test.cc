@@ -209,13 +209,13 @@ TEST_F(CheckCliTest, CdkNodejsFunctionsRunAsSynthesized) {
 // seeded, naming another Momento cell: both reach the fake over TLS with no override.
 TEST_F(CheckCliTest, V2AndUserSeededMomentoKeysWorkUnchanged) {
   if (!std::filesystem::exists(std::string(THAW_SOURCE_DIR) +
-                               "/tests/conformance-momento/node_modules/@gomomento/sdk")) {
-    ADD_FAILURE() << "tests/conformance-momento/node_modules is missing: run "
+                               "/tests/conformance/momento/node_modules/@gomomento/sdk")) {
+    ADD_FAILURE() << "tests/conformance/momento/node_modules is missing: run "
                      "scripts/install-test-deps.sh first";
   }
   const std::string events = Path("events.jsonl");
   const CliResult r =
-      RunThaw({"check", "tests/conformance-momento/keys/scenario.yaml", "--events", events});
+      RunThaw({"check", "tests/conformance/momento/keys/scenario.yaml", "--events", events});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("PASSED momento-keys"));
   std::ifstream in(events);

@@ -1,6 +1,6 @@
 // `runtime_client: aws-lambda-ric` through the `thaw` binary: what runs, and the errors a user
 // sees. The cache here holds a stand-in for the installed package (a tiny Runtime API client in
-// its index.mjs), so no registry is needed; tests/conformance-ric runs the real one.
+// its index.mjs), so no registry is needed; tests/conformance/ric runs the real one.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -22,7 +22,7 @@ constexpr char kKeyEnv[] =
     "{MOMENTO_API_KEY: \"{{momento_api_key_v2}}\", MOMENTO_ENDPOINT: \"{{momento_endpoint}}\"}";
 
 TEST(AccountingAgreementTest, AdminApiCheckAndTestingAgreeOnOneRun) {
-  const std::string code = THAW_SOURCE_DIR "/tests/conformance-momento/lambda";
+  const std::string code = THAW_SOURCE_DIR "/tests/conformance/momento/lambda";
   auto started = Emulator::Start(
       "functions:\n"
       "  perinvoke: {runtime: provided.al2023, handler: per-invoke, code: \"" +

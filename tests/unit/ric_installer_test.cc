@@ -1,7 +1,7 @@
 // RicInstaller and PrepareRuntimeClients with stand-in tools on PATH: a fake `npm` that lays out
 // what `npm ci` of aws-lambda-ric leaves (or fails), so the install logic — the pin, the
 // staging directory, the lock, the once-only announcement, the errors — is tested without the
-// registry. The real install is exercised by tests/conformance-ric.
+// registry. The real install is exercised by tests/conformance/ric.
 #include "emulator/runtimes/ric/ric_installer.h"
 
 #include <gmock/gmock.h>

@@ -1,5 +1,5 @@
 // The same handlers, run once through thaw's Node.js bootstrap and once through the official
-// aws-lambda-ric (tests/conformance-ric/ric.test.mjs compares the answers and the logs).
+// aws-lambda-ric (tests/conformance/ric/ric.test.mjs compares the answers and the logs).
 exports.asyncOk = async (event, context) => ({ echo: event, requestId: context.awsRequestId });
 
 exports.undefinedResult = async () => undefined;
