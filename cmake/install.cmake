@@ -18,7 +18,7 @@ target_include_directories(thaw_runtime INTERFACE
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
   $<INSTALL_INTERFACE:${THAW_INSTALL_INCLUDEDIR}>)
 
-install(TARGETS thaw_testing thaw_runtime thaw_core thaw_tls thaw_host thaw_control thaw_config thaw_http
+install(TARGETS thaw_testing thaw_runtime thaw_core thaw_tls thaw_standalone thaw_host thaw_control thaw_config thaw_http
                 thaw_process thaw_sandbox thaw_momento thaw_aws thaw_proto thaw_ric
         EXPORT thawTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})

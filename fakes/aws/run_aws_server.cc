@@ -1,20 +1,12 @@
 #include "fakes/aws/run_aws_server.h"
 
-#include <signal.h>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 
 #include "core/event_kinds.h"
 #include "core/http/http_server.h"
-#include "core/ledger.h"
-#include "core/ledger_jsonl_writer.h"
-#include "core/scheduler_clock.h"
+#include "core/standalone/standalone_server.h"
 #include "core/tls/endpoint_names.h"
 #include "core/tls/server_tls.h"
 #include "fakes/aws/aws_service.h"
@@ -23,12 +15,7 @@ namespace thaw::aws {
 
 namespace {
 
-namespace asio = boost::asio;
-
-int StartError(const std::string& what) {
-  std::fprintf(stderr, "thaw: %s\n", what.c_str());
-  return 2;
-}
+int StartError(const std::string& what) { return StandaloneServer::StartError(what); }
 
 void PrintRequest(const Event& event) {
   if (event.kind != kinds::kAwsRequest) return;
@@ -43,12 +30,16 @@ void PrintRequest(const Event& event) {
 }  // namespace
 
 int RunAwsServer(const AwsCommandOptions& options) {
-  ::signal(SIGPIPE, SIG_IGN);
   if (options.sigv4 != "on" && options.sigv4 != "off") {
     return StartError("--sigv4 must be on or off, not '" + options.sigv4 + "'");
   }
-  Ledger ledger;
-  SchedulerClock clock;
+  auto created = StandaloneServer::Create({.name = "aws",
+                                           .events_file = options.events_file,
+                                           .quiet = options.quiet,
+                                           .print_event = PrintRequest});
+  if (!created.ok()) return StandaloneServer::StartError(created.status());
+  StandaloneServer& frame = **created;
+  SchedulerClock& clock = frame.clock();
   CredentialStore credentials;
   std::vector<std::string> keys = options.access_keys;
   if (keys.empty()) keys.push_back("test:test");
@@ -109,65 +100,29 @@ int RunAwsServer(const AwsCommandOptions& options) {
     }
   }
 
-  std::unique_ptr<LedgerJsonlWriter> events;
-  if (!options.events_file.empty()) {
-    auto opened = LedgerJsonlWriter::Open(ledger, options.events_file);
-    if (!opened.ok()) return StartError(std::string(opened.status().message()));
-    events = *std::move(opened);
-  }
-  int print_listener = 0;
-  if (!options.quiet) {
-    print_listener = ledger.AddListener([&ledger](uint64_t seq) {
-      for (const Event& event : ledger.Since(seq - 1, 1)) PrintRequest(event);
-    });
-  }
-
   AwsService::Options service_options;
   service_options.region = options.region;
   service_options.account_id = options.account_id;
   service_options.verify_signatures = options.sigv4 == "on";
   service_options.admin_routes = true;
-  AwsService service(service_options, ledger, credentials, secrets, parameters);
+  AwsService service(service_options, frame.ledger(), credentials, secrets, parameters);
 
-  asio::io_context io(1);
   http::HttpServer::Options http_options;
   std::string tls_note;
-  std::string tls_temporary_dir;  // removed at exit
   if (options.tls) {
     std::vector<std::string> names = tls::StandaloneNames(options.host, options.tls_names);
     for (std::string& name : tls::AwsServiceNames(options.region)) names.push_back(std::move(name));
-    auto tls = tls::MakeServerTls(options.tls_dir, "aws", names);
-    if (!tls.ok()) return StartError(std::string(tls.status().message()));
+    auto tls = frame.MakeTls(options.tls_dir, names);
+    if (!tls.ok()) return StandaloneServer::StartError(tls.status());
     http_options.tls = tls->context;
     tls_note = " (TLS, CA " + tls->ca->certificate_path() + ")";
-    if (tls->temporary) tls_temporary_dir = tls->dir;
   }
-  auto server =
-      http::HttpServer::Listen(io, options.host, options.port, service.MakeHandler(), http_options);
-  if (!server.ok()) return StartError(std::string(server.status().message()));
+  auto server = http::HttpServer::Listen(frame.io(), options.host, options.port,
+                                         service.MakeHandler(), http_options);
+  if (!server.ok()) return StandaloneServer::StartError(server.status());
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    std::fprintf(stdout, "thaw aws: shutting down\n");
-    std::fflush(stdout);
-    (*server)->Close();
-    io.stop();
-  });
-
-  std::fprintf(stdout, "thaw aws: listening on %s:%u%s\n", options.host.c_str(), (*server)->port(),
-               tls_note.c_str());
-  std::fflush(stdout);
-  io.run();
-
-  server->reset();
-  if (print_listener != 0) ledger.RemoveListener(print_listener);
-  events.reset();  // writes what is left and closes the file
-  if (!tls_temporary_dir.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove_all(tls_temporary_dir, ignored);
-  }
-  return 0;
+  return frame.Serve(options.host + ":" + std::to_string((*server)->port()), tls_note,
+                     [&] { (*server)->Close(); });
 }
 
 }  // namespace thaw::aws

@@ -1,17 +1,9 @@
 #include "fakes/momento/run_momento_server.h"
 
-#include <signal.h>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <cstdio>
-#include <filesystem>
-#include <mutex>
 
 #include "core/event_kinds.h"
-#include "core/ledger.h"
-#include "core/ledger_jsonl_writer.h"
-#include "core/scheduler_clock.h"
+#include "core/standalone/standalone_server.h"
 #include "core/tls/endpoint_names.h"
 #include "core/tls/server_context.h"
 #include "core/tls/server_tls.h"
@@ -25,14 +17,7 @@ namespace thaw::momento {
 
 namespace {
 
-namespace asio = boost::asio;
-
 constexpr auto kShutdownGrace = std::chrono::milliseconds(300);
-
-int StartError(const std::string& what) {
-  std::fprintf(stderr, "thaw: %s\n", what.c_str());
-  return 2;
-}
 
 // Prints one line per connection opened or closed.
 void PrintConnection(const Event& event) {
@@ -52,91 +37,58 @@ void PrintConnection(const Event& event) {
 }  // namespace
 
 int RunMomentoServer(const MomentoCommandOptions& options) {
-  ::signal(SIGPIPE, SIG_IGN);
-  Ledger ledger;
-  SchedulerClock clock;
-  asio::io_context io(1);
-  ConnectionTracker tracker(io, ledger, &clock);
-  MomentoFaults faults(ledger, clock, tracker);
+  auto created = StandaloneServer::Create({.name = "momento",
+                                           .events_file = options.events_file,
+                                           .quiet = options.quiet,
+                                           .print_event = PrintConnection});
+  if (!created.ok()) return StandaloneServer::StartError(created.status());
+  StandaloneServer& frame = **created;
+  ConnectionTracker tracker(frame.io(), frame.ledger(), &frame.clock());
+  MomentoFaults faults(frame.ledger(), frame.clock(), tracker);
   MintedApiKeys minted_keys;
-
-  std::unique_ptr<LedgerJsonlWriter> events;
-  if (!options.events_file.empty()) {
-    auto opened = LedgerJsonlWriter::Open(ledger, options.events_file);
-    if (!opened.ok()) return StartError(std::string(opened.status().message()));
-    events = *std::move(opened);
-  }
-  int print_listener = 0;
-  if (!options.quiet) {
-    print_listener = ledger.AddListener([&ledger](uint64_t seq) {
-      for (const Event& event : ledger.Since(seq - 1, 1)) PrintConnection(event);
-    });
-  }
 
   MomentoServerOptions server_options;
   server_options.api_keys.insert(options.api_keys.begin(), options.api_keys.end());
   server_options.caches = options.caches;
   server_options.faults = &faults;
   server_options.minted_keys = &minted_keys;
-  auto server = MomentoServer::Start(server_options, ledger, clock, tracker);
-  if (!server.ok()) return StartError(std::string(server.status().message()));
+  auto server = MomentoServer::Start(server_options, frame.ledger(), frame.clock(), tracker);
+  if (!server.ok()) return StandaloneServer::StartError(server.status());
 
   MomentoAcceptor::Options acceptor_options;
   acceptor_options.host = options.host;
   acceptor_options.port = options.port;
   acceptor_options.faults = &faults;
   std::string tls_note;
-  std::string tls_temporary_dir;  // removed at exit
   if (options.tls) {
-    auto tls =
-        tls::MakeServerTls(options.tls_dir, "momento",
-                           tls::StandaloneNames(options.host, options.tls_names), tls::kAlpnH2);
-    if (!tls.ok()) return StartError(std::string(tls.status().message()));
+    auto tls = frame.MakeTls(options.tls_dir, tls::StandaloneNames(options.host, options.tls_names),
+                             tls::kAlpnH2);
+    if (!tls.ok()) return StandaloneServer::StartError(tls.status());
     acceptor_options.tls = tls->context;
     tls_note = " (TLS, CA " + tls->ca->certificate_path() + ")";
-    if (tls->temporary) tls_temporary_dir = tls->dir;
   }
-  auto acceptor = MomentoAcceptor::Listen(io, acceptor_options, tracker, (*server)->grpc_server());
-  if (!acceptor.ok()) return StartError(std::string(acceptor.status().message()));
+  auto acceptor =
+      MomentoAcceptor::Listen(frame.io(), acceptor_options, tracker, (*server)->grpc_server());
+  if (!acceptor.ok()) return StandaloneServer::StartError(acceptor.status());
 
   std::unique_ptr<http::HttpServer> admin;
   std::string admin_note;
   if (options.admin_port) {
-    auto listening = http::HttpServer::Listen(
-        io, options.host, *options.admin_port,
-        MakeMomentoAdminHandler(faults, ledger, clock, minted_keys, (*acceptor)->endpoint()));
-    if (!listening.ok()) return StartError(std::string(listening.status().message()));
+    auto listening =
+        http::HttpServer::Listen(frame.io(), options.host, *options.admin_port,
+                                 MakeMomentoAdminHandler(faults, frame.ledger(), frame.clock(),
+                                                         minted_keys, (*acceptor)->endpoint()));
+    if (!listening.ok()) return StandaloneServer::StartError(listening.status());
     admin = *std::move(listening);
     admin_note = " (admin http://" + options.host + ":" + std::to_string(admin->port()) + ")";
   }
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    std::fprintf(stdout, "thaw momento: shutting down\n");
-    std::fflush(stdout);
+  return frame.Serve((*acceptor)->endpoint(), admin_note + tls_note, [&] {
     if (admin) admin->Close();
     (*acceptor)->Close();
     (*server)->Shutdown(kShutdownGrace);
     tracker.CloseAll();
-    io.stop();
   });
-
-  std::fprintf(stdout, "thaw momento: listening on %s%s%s\n", (*acceptor)->endpoint().c_str(),
-               admin_note.c_str(), tls_note.c_str());
-  std::fflush(stdout);
-  io.run();
-
-  admin.reset();
-  acceptor->reset();
-  server->reset();
-  if (print_listener != 0) ledger.RemoveListener(print_listener);
-  events.reset();  // writes what is left and closes the file
-  if (!tls_temporary_dir.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove_all(tls_temporary_dir, ignored);
-  }
-  return 0;
 }
 
 }  // namespace thaw::momento
