@@ -532,9 +532,8 @@ absl::StatusOr<Expectation> ParseExpectation(std::string_view text) {
                                       "' is not a comparison (==, !=, <, <=, >, >=)");
   }
   x.op = *op;
-  auto value = ParseValue(words[i + 1]);
-  if (!value.ok()) return value.status();
-  x.value = *value;
+  ASSIGN_OR_RETURN(auto value, ParseValue(words[i + 1]));
+  x.value = value;
   x.text = Canonical(x, words[i + 1]);
   return x;
 }

@@ -104,32 +104,28 @@ absl::StatusOr<ThawConfig> LoadFunctions(const Reporter& r, const std::string& y
                    "(inline, thaw.yaml syntax) is required");
   }
   if (functions) {
-    auto text = OnlyKeys(r, yaml, root, {"functions", "settings", "secrets", "parameters"});
-    if (!text.ok()) return text.status();
-    return ParseConfig(*text, display_name, base_dir, options);
+    ASSIGN_OR_RETURN(auto text,
+                     OnlyKeys(r, yaml, root, {"functions", "settings", "secrets", "parameters"}));
+    return ParseConfig(text, display_name, base_dir, options);
   }
-  auto file = GetString(r, config_path, "config");
-  if (!file.ok()) return file.status();
-  std::filesystem::path path = *file;
+  ASSIGN_OR_RETURN(auto file, GetString(r, config_path, "config"));
+  std::filesystem::path path = file;
   if (path.is_relative()) path = base_dir / path;
   if (!std::filesystem::exists(path)) {
     return r.Error(config_path, "config", "no such file: " + path.string());
   }
-  auto config = LoadConfigFile(path, options);
-  if (!config.ok()) return config.status();
+  ASSIGN_OR_RETURN(auto config, LoadConfigFile(path, options));
   // The scenario's own settings and seeds, laid over the file as an overlay (checked by the
   // same loader; OnlyKeys keeps the line numbers the scenario's).
-  auto text = OnlyKeys(r, yaml, root, {"settings", "secrets", "parameters"});
-  if (!text.ok()) return text.status();
-  auto overlay = ParseConfigOverlay(*text, display_name, base_dir);
-  if (!overlay.ok()) return overlay.status();
-  for (const std::string& key : overlay->given_settings) {
+  ASSIGN_OR_RETURN(auto text, OnlyKeys(r, yaml, root, {"settings", "secrets", "parameters"}));
+  ASSIGN_OR_RETURN(auto overlay, ParseConfigOverlay(text, display_name, base_dir));
+  for (const std::string& key : overlay.given_settings) {
     if (!kScenarioSettings.count(key)) {
       return r.Error(root["settings"][key], "settings." + key,
                      "cannot be overridden by a scenario; set it in the config file");
     }
   }
-  ApplyConfigOverlay(*overlay, *config);
+  ApplyConfigOverlay(overlay, config);
   return config;
 }
 
@@ -163,10 +159,9 @@ class StepParser {
       status = Invoke(v, path, step);
     } else if (kind == "advance") {
       step.kind = Step::Kind::kAdvance;
-      auto d = GetDuration(r_, v, path);
-      if (!d.ok()) return d.status();
-      step.duration = *d;
-      step.text = "advance the clock " + FormatDuration(*d);
+      ASSIGN_OR_RETURN(auto d, GetDuration(r_, v, path));
+      step.duration = d;
+      step.text = "advance the clock " + FormatDuration(d);
     } else if (kind == "reap") {
       status = Reap(v, path, step);
     } else if (kind == "kill") {
@@ -198,30 +193,27 @@ class StepParser {
 
  private:
   absl::Status Function(const YAML::Node& node, const std::string& path, Step& step) {
-    auto name = GetString(r_, node, path);
-    if (!name.ok()) return name.status();
-    std::string resolved = *name;
+    ASSIGN_OR_RETURN(auto name, GetString(r_, node, path));
+    std::string resolved = name;
     if (auto alias = config_.aliases.find(resolved); alias != config_.aliases.end()) {
       resolved = alias->second;
     }
     if (!config_.functions.count(resolved)) {
       std::vector<std::string> known;
       for (const auto& [n, fn] : config_.functions) known.push_back(n);
-      return r_.Error(
-          node, path,
-          "function '" + *name + "' is not defined (defined: " + JoinNames(known) + ")");
+      return r_.Error(node, path,
+                      "function '" + name + "' is not defined (defined: " + JoinNames(known) + ")");
     }
     step.function = resolved;
     return absl::OkStatus();
   }
 
   absl::Status Service(const YAML::Node& node, const std::string& path, Step& step) {
-    auto service = GetString(r_, node, path);
-    if (!service.ok()) return service.status();
-    if (*service != "momento" && *service != "aws") {
+    ASSIGN_OR_RETURN(auto service, GetString(r_, node, path));
+    if (service != "momento" && service != "aws") {
       return r_.Error(node, path, "service must be momento or aws");
     }
-    step.service = *service;
+    step.service = service;
     return absl::OkStatus();
   }
 
@@ -248,22 +240,20 @@ class StepParser {
         }
       }
       if (v["count"]) {
-        auto count = GetInt(r_, v["count"], path + ".count", 1, 100000);
-        if (!count.ok()) return count.status();
-        step.count = *count;
+        ASSIGN_OR_RETURN(auto count, GetInt(r_, v["count"], path + ".count", 1, 100000));
+        step.count = count;
       }
       if (v["concurrency"]) {
-        auto concurrency = GetInt(r_, v["concurrency"], path + ".concurrency", 1, 1000);
-        if (!concurrency.ok()) return concurrency.status();
-        step.concurrency = *concurrency;
+        ASSIGN_OR_RETURN(auto concurrency,
+                         GetInt(r_, v["concurrency"], path + ".concurrency", 1, 1000));
+        step.concurrency = concurrency;
       }
       if (v["type"]) {
-        auto type = GetString(r_, v["type"], path + ".type");
-        if (!type.ok()) return type.status();
-        if (*type != "RequestResponse" && *type != "Event" && *type != "DryRun") {
+        ASSIGN_OR_RETURN(auto type, GetString(r_, v["type"], path + ".type"));
+        if (type != "RequestResponse" && type != "Event" && type != "DryRun") {
           return r_.Error(v["type"], path + ".type", "must be RequestResponse, Event or DryRun");
         }
-        step.invocation_type = *type;
+        step.invocation_type = type;
       }
     }
     step.text = DescribeInvoke(step);
@@ -280,9 +270,8 @@ class StepParser {
         RETURN_IF_ERROR(Function(v["function"], path + ".function", step));
       }
       if (v["instance"]) {
-        auto id = GetInt(r_, v["instance"], path + ".instance", 1, 1 << 30);
-        if (!id.ok()) return id.status();
-        step.instance = *id;
+        ASSIGN_OR_RETURN(auto id, GetInt(r_, v["instance"], path + ".instance", 1, 1 << 30));
+        step.instance = id;
       }
     } else if (!v.IsNull()) {
       return r_.Error(v, path, "expected a function name or {function, instance}");
@@ -303,9 +292,8 @@ class StepParser {
       if (!v["function"]) return r_.Error(v, path + ".function", "required key is missing");
       RETURN_IF_ERROR(Function(v["function"], path + ".function", step));
       if (v["instance"]) {
-        auto index = GetInt(r_, v["instance"], path + ".instance", 1, 1 << 30);
-        if (!index.ok()) return index.status();
-        step.instance = *index;
+        ASSIGN_OR_RETURN(auto index, GetInt(r_, v["instance"], path + ".instance", 1, 1 << 30));
+        step.instance = index;
       }
     }
     step.text = "kill " + step.function + "'s " +
@@ -328,15 +316,13 @@ class StepParser {
   absl::Status Rotate(const YAML::Node& v, const std::string& path, Step& step) {
     step.kind = Step::Kind::kRotateSecret;
     if (v.IsScalar()) {
-      auto secret = GetString(r_, v, path);
-      if (!secret.ok()) return secret.status();
-      step.secret = *secret;
+      ASSIGN_OR_RETURN(auto secret, GetString(r_, v, path));
+      step.secret = secret;
     } else {
       RETURN_IF_ERROR(CheckKeys(r_, v, path, {"secret", "value"}));
       if (!v["secret"]) return r_.Error(v, path + ".secret", "required key is missing");
-      auto secret = GetString(r_, v["secret"], path + ".secret");
-      if (!secret.ok()) return secret.status();
-      step.secret = *secret;
+      ASSIGN_OR_RETURN(auto secret, GetString(r_, v["secret"], path + ".secret"));
+      step.secret = secret;
       if (const YAML::Node value = v["value"]; value) {
         step.value = value.IsScalar() ? value.Scalar() : JsonText(YamlToJson(value));
       }
@@ -349,29 +335,25 @@ class StepParser {
     step.kind = Step::Kind::kWaitFor;
     step.duration = std::chrono::seconds(10);
     if (v.IsScalar()) {
-      auto kind = GetString(r_, v, path);
-      if (!kind.ok()) return kind.status();
-      step.event_kind = *kind;
+      ASSIGN_OR_RETURN(auto kind, GetString(r_, v, path));
+      step.event_kind = kind;
     } else {
       if (auto s = CheckKeys(r_, v, path, {"event", "function", "count", "timeout"}); !s.ok()) {
         return s;
       }
       if (!v["event"]) return r_.Error(v, path + ".event", "required key is missing");
-      auto kind = GetString(r_, v["event"], path + ".event");
-      if (!kind.ok()) return kind.status();
-      step.event_kind = *kind;
+      ASSIGN_OR_RETURN(auto kind, GetString(r_, v["event"], path + ".event"));
+      step.event_kind = kind;
       if (v["function"]) {
         RETURN_IF_ERROR(Function(v["function"], path + ".function", step));
       }
       if (v["count"]) {
-        auto count = GetInt(r_, v["count"], path + ".count", 1, 1000000);
-        if (!count.ok()) return count.status();
-        step.count = *count;
+        ASSIGN_OR_RETURN(auto count, GetInt(r_, v["count"], path + ".count", 1, 1000000));
+        step.count = count;
       }
       if (v["timeout"]) {
-        auto timeout = GetDuration(r_, v["timeout"], path + ".timeout");
-        if (!timeout.ok()) return timeout.status();
-        step.duration = *timeout;
+        ASSIGN_OR_RETURN(auto timeout, GetDuration(r_, v["timeout"], path + ".timeout"));
+        step.duration = timeout;
       }
     }
     step.text = "wait for " + std::to_string(step.count) + " " + step.event_kind +
@@ -404,22 +386,20 @@ absl::StatusOr<Scenario> ParseScenario(const std::string& yaml, const std::strin
     RETURN_IF_ERROR(CheckKeys(r, root, "", kTopLevelKeys));
     scenario.name = display_name;
     if (root["name"]) {
-      auto name = GetString(r, root["name"], "name");
-      if (!name.ok()) return name.status();
-      scenario.name = *name;
+      ASSIGN_OR_RETURN(auto name, GetString(r, root["name"], "name"));
+      scenario.name = name;
     }
-    auto config = LoadFunctions(r, yaml, root, display_name, base_dir, options);
-    if (!config.ok()) return config.status();
-    scenario.config = *std::move(config);
+    ASSIGN_OR_RETURN(auto config, LoadFunctions(r, yaml, root, display_name, base_dir, options));
+    scenario.config = std::move(config);
 
     if (const YAML::Node caches = root["caches"]; caches) {
       if (caches.IsScalar()) {
         scenario.caches.push_back(caches.Scalar());
       } else if (caches.IsSequence()) {
         for (size_t i = 0; i < caches.size(); ++i) {
-          auto name = GetString(r, caches[i], "caches[" + std::to_string(i + 1) + "]");
-          if (!name.ok()) return name.status();
-          scenario.caches.push_back(*name);
+          ASSIGN_OR_RETURN(auto name,
+                           GetString(r, caches[i], "caches[" + std::to_string(i + 1) + "]"));
+          scenario.caches.push_back(name);
         }
       } else {
         return r.Error(caches, "caches", "expected a list of cache names");
@@ -432,9 +412,8 @@ absl::StatusOr<Scenario> ParseScenario(const std::string& yaml, const std::strin
     }
     StepParser parser(r, scenario.config);
     for (size_t i = 0; i < steps.size(); ++i) {
-      auto step = parser.Parse(steps[i], i);
-      if (!step.ok()) return step.status();
-      scenario.steps.push_back(*std::move(step));
+      ASSIGN_OR_RETURN(auto step, parser.Parse(steps[i], i));
+      scenario.steps.push_back(std::move(step));
     }
 
     const YAML::Node expect = root["expect"];
@@ -460,12 +439,11 @@ absl::StatusOr<Scenario> ParseScenario(const std::string& yaml, const std::strin
     // The default rules, after the scenario's own: each unless the scenario states a rule on
     // the same metric (which then stands instead).
     for (const char* rule : kDefaultRules) {
-      auto x = ParseExpectation(rule);
-      if (!x.ok()) return x.status();
+      ASSIGN_OR_RETURN(auto x, ParseExpectation(rule));
       const bool stated =
           std::any_of(scenario.expectations.begin(), scenario.expectations.end(),
-                      [&x](const Expectation& own) { return own.metric == x->metric; });
-      if (!stated) scenario.expectations.push_back(*std::move(x));
+                      [&x](const Expectation& own) { return own.metric == x.metric; });
+      if (!stated) scenario.expectations.push_back(std::move(x));
     }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) + ": " +

@@ -13,6 +13,7 @@
 
 #include "core/duration.h"
 #include "core/event_kinds.h"
+#include "core/status_macros.h"
 #include "emulator/control/invoke_api.h"
 #include "emulator/package/package_check.h"
 #include "emulator/process/boost_process_launcher.h"
@@ -342,9 +343,9 @@ absl::StatusOr<RunResult> ScenarioRunner::Run(const Scenario& scenario, Ledger& 
   NullLogSink null_logs;
   LogSink& logs = options.logs ? *options.logs : null_logs;
   BoostProcessLauncher launcher(io);
-  auto host = EmulatorSession::Create(io, scenario.config, ledger, logs, launcher, {});
-  if (!host.ok()) return host.status();
-  for (const std::string& cache : scenario.caches) (*host)->CreateCache(cache);
+  ASSIGN_OR_RETURN(auto host,
+                   EmulatorSession::Create(io, scenario.config, ledger, logs, launcher, {}));
+  for (const std::string& cache : scenario.caches) host->CreateCache(cache);
 
   RunResult result;
   std::FILE* out = options.progress;
@@ -362,7 +363,7 @@ absl::StatusOr<RunResult> ScenarioRunner::Run(const Scenario& scenario, Ledger& 
             std::fflush(out);
           };
         }
-        StepExecutor executor(io, **host, ledger, options.fault_targets, tick);
+        StepExecutor executor(io, *host, ledger, options.fault_targets, tick);
         bool failed = false;
         for (size_t i = 0; i < total; ++i) {
           const Step& step = scenario.steps[i];
@@ -405,12 +406,12 @@ absl::StatusOr<RunResult> ScenarioRunner::Run(const Scenario& scenario, Ledger& 
           failed = !outcome.ok;
           result.steps.push_back(std::move(r));
         }
-        co_await (*host)->Shutdown(scenario.config.settings.shutdown_grace);
+        co_await host->Shutdown(scenario.config.settings.shutdown_grace);
         io.stop();
       },
       asio::detached);
   io.run();
-  host->reset();
+  host.reset();
 
   result.events = ledger.Since(0);
   std::vector<std::string> functions;

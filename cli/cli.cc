@@ -76,10 +76,9 @@ int UsageError(const std::string& what) {
 // Loads the configuration and prints its notes (what a template declares that thaw does not
 // apply) once, on stderr.
 absl::StatusOr<ThawConfig> ReadConfig(const std::string& path, const LoadFlags& flags) {
-  auto options = MakeLoadOptions(flags);
-  if (!options.ok()) return options.status();
+  ASSIGN_OR_RETURN(auto options, MakeLoadOptions(flags));
   // No --config: the current directory's (config_discovery.h).
-  absl::StatusOr<ThawConfig> config = LoadConfigFile(path.empty() ? "." : path, *options);
+  absl::StatusOr<ThawConfig> config = LoadConfigFile(path.empty() ? "." : path, options);
   if (config.ok()) {
     for (const std::string& note : config->notes) {
       std::fprintf(stderr, "thaw: note: %s\n", note.c_str());

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/event_kinds.h"
+#include "core/status_macros.h"
 
 namespace thaw {
 
@@ -52,9 +53,9 @@ absl::StatusOr<std::unique_ptr<EmulatorSession>> EmulatorSession::Create(
     for (const auto& [name, fn] : config.functions) {
       for (const auto& [variable, value] : fn.environment) environment_values.push_back(value);
     }
-    auto network = SandboxNetwork::Create(config.settings.region, config.seeds, environment_values);
-    if (!network.ok()) return network.status();
-    host->network_ = *std::move(network);
+    ASSIGN_OR_RETURN(auto network, SandboxNetwork::Create(config.settings.region, config.seeds,
+                                                          environment_values));
+    host->network_ = std::move(network);
     host->control_->FurnishSandboxes(host->network_->binds(), host->network_->environment(),
                                      host->network_->served_names());
     momento_tls = host->network_->momento_tls();
@@ -66,19 +67,18 @@ absl::StatusOr<std::unique_ptr<EmulatorSession>> EmulatorSession::Create(
     momento::MomentoServerOptions momento_options;
     momento_options.api_keys.insert(config.settings.momento_api_keys.begin(),
                                     config.settings.momento_api_keys.end());
-    auto momento =
-        momento::EmbeddedMomento::Start(io, ledger, host->clock_, std::move(momento_options));
-    if (!momento.ok()) return momento.status();
-    host->momento_ = *std::move(momento);
+    ASSIGN_OR_RETURN(auto momento, momento::EmbeddedMomento::Start(io, ledger, host->clock_,
+                                                                   std::move(momento_options)));
+    host->momento_ = std::move(momento);
     host->control_->AddInstanceServices(&host->momento_->services(),
                                         SandboxNetwork::kMomentoAddress, momento_tls);
     if (host->network_) host->momento_->SetKeyEndpoint(host->network_->momento_endpoint());
     host->faults_.Add(&host->momento_->faults());
   }
   if (options.aws) {
-    auto aws = aws::EmbeddedAws::Start(io, ledger, host->clock_, AwsOptionsFrom(config));
-    if (!aws.ok()) return aws.status();
-    host->aws_ = *std::move(aws);
+    ASSIGN_OR_RETURN(auto aws,
+                     aws::EmbeddedAws::Start(io, ledger, host->clock_, AwsOptionsFrom(config)));
+    host->aws_ = std::move(aws);
     host->control_->AddInstanceServices(host->aws_.get(), SandboxNetwork::kAwsAddress, aws_tls);
     host->faults_.Add(&host->aws_->service());
   }

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/status_macros.h"
 #include "core/text_file.h"
 #include "core/tls/endpoint_names.h"
 #include "core/tls/server_context.h"
@@ -68,9 +69,8 @@ absl::StatusOr<std::unique_ptr<SandboxNetwork>> SandboxNetwork::Create(
                                   std::string(std::strerror(errno)));
   }
   network->dir_ = pattern;
-  auto ca = tls::CertificateAuthority::Create(network->dir_);
-  if (!ca.ok()) return ca.status();
-  network->ca_ = *std::move(ca);
+  ASSIGN_OR_RETURN(auto ca, tls::CertificateAuthority::Create(network->dir_));
+  network->ca_ = std::move(ca);
 
   // The cell Momento serves the region from, by its production name.
   network->momento_endpoint_ = "cell-" + region + "-1.prod.a" + kMomentoDomain;
@@ -92,16 +92,12 @@ absl::StatusOr<std::unique_ptr<SandboxNetwork>> SandboxNetwork::Create(
   }
   const std::vector<std::string> aws_names = tls::AwsServiceNames(region);
 
-  auto momento_certificate = network->ca_->Issue(momento_names);
-  if (!momento_certificate.ok()) return momento_certificate.status();
-  auto momento_tls = tls::MakeServerContext(*momento_certificate, tls::kAlpnH2);
-  if (!momento_tls.ok()) return momento_tls.status();
-  network->momento_tls_ = *std::move(momento_tls);
-  auto aws_certificate = network->ca_->Issue(aws_names);
-  if (!aws_certificate.ok()) return aws_certificate.status();
-  auto aws_tls = tls::MakeServerContext(*aws_certificate);
-  if (!aws_tls.ok()) return aws_tls.status();
-  network->aws_tls_ = *std::move(aws_tls);
+  ASSIGN_OR_RETURN(auto momento_certificate, network->ca_->Issue(momento_names));
+  ASSIGN_OR_RETURN(auto momento_tls, tls::MakeServerContext(momento_certificate, tls::kAlpnH2));
+  network->momento_tls_ = std::move(momento_tls);
+  ASSIGN_OR_RETURN(auto aws_certificate, network->ca_->Issue(aws_names));
+  ASSIGN_OR_RETURN(auto aws_tls, tls::MakeServerContext(aws_certificate));
+  network->aws_tls_ = std::move(aws_tls);
 
   network->hosts_path_ = network->dir_ + "/hosts";
   const std::string hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n" +

@@ -128,20 +128,18 @@ std::chrono::milliseconds Emulator::DefaultTimeout() {
 
 absl::StatusOr<std::unique_ptr<Emulator>> Emulator::StartFromFile(
     const std::filesystem::path& config, EmulatorOptions options) {
-  auto parsed = LoadConfigFile(config);
-  if (!parsed.ok()) return parsed.status();
+  ASSIGN_OR_RETURN(auto parsed, LoadConfigFile(config));
   auto impl = std::make_unique<Impl>(options);
-  impl->config = *std::move(parsed);
+  impl->config = std::move(parsed);
   return Launch(std::move(impl));
 }
 
 absl::StatusOr<std::unique_ptr<Emulator>> Emulator::Start(const std::string& yaml,
                                                           EmulatorOptions options,
                                                           const std::filesystem::path& base_dir) {
-  auto parsed = ParseConfig(yaml, "<thaw::testing>", base_dir);
-  if (!parsed.ok()) return parsed.status();
+  ASSIGN_OR_RETURN(auto parsed, ParseConfig(yaml, "<thaw::testing>", base_dir));
   auto impl = std::make_unique<Impl>(options);
-  impl->config = *std::move(parsed);
+  impl->config = std::move(parsed);
   return Launch(std::move(impl));
 }
 
@@ -164,14 +162,13 @@ absl::StatusOr<std::unique_ptr<Emulator>> Emulator::Launch(std::unique_ptr<Impl>
   EmulatorSession::Options host_options;
   host_options.momento = impl->options.momento;
   host_options.aws = impl->options.aws;
-  auto host = EmulatorSession::Create(impl->io, impl->config, impl->ledger, impl->logs,
-                                      *impl->launcher, host_options);
-  if (!host.ok()) return host.status();
-  impl->host = *std::move(host);
+  ASSIGN_OR_RETURN(auto host, EmulatorSession::Create(impl->io, impl->config, impl->ledger,
+                                                      impl->logs, *impl->launcher, host_options));
+  impl->host = std::move(host);
   if (impl->options.http) {
-    auto server = http::HttpServer::Listen(impl->io, "127.0.0.1", 0, MakeApiHandler(*impl->host));
-    if (!server.ok()) return server.status();
-    impl->server = *std::move(server);
+    ASSIGN_OR_RETURN(auto server, http::HttpServer::Listen(impl->io, "127.0.0.1", 0,
+                                                           MakeApiHandler(*impl->host)));
+    impl->server = std::move(server);
   }
   impl->thread = std::thread([io = &impl->io] {
     auto guard = asio::make_work_guard(*io);
@@ -179,8 +176,7 @@ absl::StatusOr<std::unique_ptr<Emulator>> Emulator::Launch(std::unique_ptr<Impl>
   });
   std::unique_ptr<Emulator> emulator(new Emulator(std::move(impl)));
   for (const nlohmann::json& fault : emulator->impl_->options.faults) {
-    auto id = emulator->AddFault(fault);
-    if (!id.ok()) return id.status();
+    ASSIGN_OR_RETURN(auto id, emulator->AddFault(fault));
   }
   return emulator;
 }

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "core/status_macros.h"
+
 namespace thaw {
 
 StandaloneServer::StandaloneServer(Options options) : options_(std::move(options)) {}
@@ -15,9 +17,9 @@ absl::StatusOr<std::unique_ptr<StandaloneServer>> StandaloneServer::Create(Optio
   ::signal(SIGPIPE, SIG_IGN);
   std::unique_ptr<StandaloneServer> frame(new StandaloneServer(std::move(options)));
   if (!frame->options_.events_file.empty()) {
-    auto opened = LedgerJsonlWriter::Open(frame->ledger_, frame->options_.events_file);
-    if (!opened.ok()) return opened.status();
-    frame->events_ = *std::move(opened);
+    ASSIGN_OR_RETURN(auto opened,
+                     LedgerJsonlWriter::Open(frame->ledger_, frame->options_.events_file));
+    frame->events_ = std::move(opened);
   }
   if (!frame->options_.quiet && frame->options_.print_event) {
     StandaloneServer* self = frame.get();

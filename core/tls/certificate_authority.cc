@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "absl/strings/str_join.h"
+#include "core/status_macros.h"
 #include "core/text_file.h"
 
 namespace thaw::tls {
@@ -150,12 +151,10 @@ CertificateAuthority::~CertificateAuthority() = default;
 absl::StatusOr<std::unique_ptr<CertificateAuthority>> CertificateAuthority::Create(
     const std::string& run_dir) {
   auto keys = std::make_unique<Keys>();
-  auto key = NewP256Key();
-  if (!key.ok()) return key.status();
-  keys->key = *std::move(key);
-  auto cert = NewCertificate("thaw local CA", keys->key.get(), kCaValidityDays);
-  if (!cert.ok()) return cert.status();
-  keys->cert = *std::move(cert);
+  ASSIGN_OR_RETURN(auto key, NewP256Key());
+  keys->key = std::move(key);
+  ASSIGN_OR_RETURN(auto cert, NewCertificate("thaw local CA", keys->key.get(), kCaValidityDays));
+  keys->cert = std::move(cert);
   X509* ca = keys->cert.get();
   if (X509_set_issuer_name(ca, X509_get_subject_name(ca)) != 1) {
     return OpensslError("naming the CA's issuer");
@@ -166,12 +165,11 @@ absl::StatusOr<std::unique_ptr<CertificateAuthority>> CertificateAuthority::Crea
     if (absl::Status s = AddExtension(ca, ca, nid, value); !s.ok()) return s;
   }
   if (X509_sign(ca, keys->key.get(), EVP_sha256()) == 0) return OpensslError("signing the CA");
-  auto pem = ToPem(ca);
-  if (!pem.ok()) return pem.status();
+  ASSIGN_OR_RETURN(auto pem, ToPem(ca));
   std::string path = run_dir + "/" + kCaFileName;
-  if (absl::Status s = WriteTextFile(path, *pem); !s.ok()) return s;
+  if (absl::Status s = WriteTextFile(path, pem); !s.ok()) return s;
   return std::unique_ptr<CertificateAuthority>(
-      new CertificateAuthority(std::move(keys), *std::move(pem), std::move(path)));
+      new CertificateAuthority(std::move(keys), std::move(pem), std::move(path)));
 }
 
 absl::StatusOr<IssuedCertificate> CertificateAuthority::Issue(
@@ -187,12 +185,11 @@ absl::StatusOr<IssuedCertificate> CertificateAuthority::Issue(
       return absl::InvalidArgumentError("not a DNS name or IP address: '" + name + "'");
     }
   }
-  auto key = NewP256Key();
-  if (!key.ok()) return key.status();
+  ASSIGN_OR_RETURN(auto key, NewP256Key());
   // The CN is informative only (clients match the SANs); a CN is at most 64 characters.
-  auto cert = NewCertificate(names.front().substr(0, 64), key->get(), kLeafValidityDays);
-  if (!cert.ok()) return cert.status();
-  X509* leaf = cert->get();
+  ASSIGN_OR_RETURN(auto cert,
+                   NewCertificate(names.front().substr(0, 64), key.get(), kLeafValidityDays));
+  X509* leaf = cert.get();
   X509* ca = keys_->cert.get();
   if (X509_set_issuer_name(leaf, X509_get_subject_name(ca)) != 1) {
     return OpensslError("naming the certificate's issuer");
@@ -210,12 +207,10 @@ absl::StatusOr<IssuedCertificate> CertificateAuthority::Issue(
     return OpensslError("signing the certificate");
   }
   IssuedCertificate issued;
-  auto cert_pem = ToPem(leaf);
-  if (!cert_pem.ok()) return cert_pem.status();
-  auto key_pem = ToPem(key->get());
-  if (!key_pem.ok()) return key_pem.status();
-  issued.certificate_pem = *std::move(cert_pem);
-  issued.private_key_pem = *std::move(key_pem);
+  ASSIGN_OR_RETURN(auto cert_pem, ToPem(leaf));
+  ASSIGN_OR_RETURN(auto key_pem, ToPem(key.get()));
+  issued.certificate_pem = std::move(cert_pem);
+  issued.private_key_pem = std::move(key_pem);
   return issued;
 }
 

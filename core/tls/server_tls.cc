@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "absl/status/status.h"
+#include "core/status_macros.h"
 #include "core/tls/server_context.h"
 
 namespace thaw::tls {
@@ -35,9 +36,8 @@ absl::StatusOr<ServerTls> MakeServerTls(const std::string& dir, const std::strin
                                         const std::vector<std::string>& names,
                                         const std::string& alpn) {
   std::error_code ec_ignored;
-  auto run_dir = RunDirectory(dir, prefix);
-  if (!run_dir.ok()) return run_dir.status();
-  auto ca = CertificateAuthority::Create(*run_dir);
+  ASSIGN_OR_RETURN(auto run_dir, RunDirectory(dir, prefix));
+  auto ca = CertificateAuthority::Create(run_dir);
   absl::StatusOr<IssuedCertificate> certificate =
       ca.ok() ? (*ca)->Issue(names) : absl::StatusOr<IssuedCertificate>(ca.status());
   absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> context =
@@ -45,10 +45,10 @@ absl::StatusOr<ServerTls> MakeServerTls(const std::string& dir, const std::strin
           ? MakeServerContext(*certificate, alpn)
           : absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>>(certificate.status());
   if (!context.ok()) {
-    if (dir.empty()) std::filesystem::remove_all(*run_dir, ec_ignored);
+    if (dir.empty()) std::filesystem::remove_all(run_dir, ec_ignored);
     return context.status();
   }
-  return ServerTls{*run_dir, dir.empty(), *std::move(ca), *std::move(context)};
+  return ServerTls{run_dir, dir.empty(), *std::move(ca), *std::move(context)};
 }
 
 }  // namespace thaw::tls

@@ -1,6 +1,7 @@
 #include "emulator/config/config_discovery.h"
 
 #include "absl/status/status.h"
+#include "core/status_macros.h"
 #include "emulator/config/cdk_assembly.h"
 
 namespace thaw {
@@ -20,9 +21,8 @@ absl::StatusOr<ConfigChoice> ConfigFileIn(const std::filesystem::path& dir) {
     return dir == "." || dir.empty() ? name : dir / name;
   };
   if (std::filesystem::exists(in("manifest.json"), ec)) {
-    auto stack = CdkStackTemplate(dir);
-    if (!stack.ok()) return stack.status();
-    return ConfigChoice{*stack, std::nullopt};
+    ASSIGN_OR_RETURN(auto stack, CdkStackTemplate(dir));
+    return ConfigChoice{stack, std::nullopt};
   }
   for (const char* name : kNames) {
     const std::filesystem::path path = in(name);
@@ -37,9 +37,8 @@ absl::StatusOr<ConfigChoice> ConfigFileIn(const std::filesystem::path& dir) {
     return choice;
   }
   if (std::filesystem::exists(in("cdk.out") / "manifest.json", ec)) {
-    auto stack = CdkStackTemplate(in("cdk.out"));
-    if (!stack.ok()) return stack.status();
-    return ConfigChoice{*stack, std::nullopt};
+    ASSIGN_OR_RETURN(auto stack, CdkStackTemplate(in("cdk.out")));
+    return ConfigChoice{stack, std::nullopt};
   }
   const std::string where =
       dir == "." || dir.empty() ? std::string("the current directory") : dir.string();

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/status_macros.h"
 #include "emulator/config/yaml_fields.h"
 #include "yaml-cpp/yaml.h"
 
@@ -53,11 +54,10 @@ absl::StatusOr<ConfigOverlay> ParseConfigOverlay(const std::string& text,
   }
   // The thaw.yaml loader checks each section; a placeholder `functions:` after the last line
   // keeps the line numbers the file's.
-  auto config = ParseConfig(text + "\nfunctions: {}\n", display_name, base_dir);
-  if (!config.ok()) return config.status();
-  overlay.settings = config->settings;
-  overlay.seeds = config->seeds;
-  overlay.caches = config->caches;
+  ASSIGN_OR_RETURN(auto config, ParseConfig(text + "\nfunctions: {}\n", display_name, base_dir));
+  overlay.settings = config.settings;
+  overlay.seeds = config.seeds;
+  overlay.caches = config.caches;
   if (const YAML::Node settings = root["settings"]; settings && settings.IsMap()) {
     for (const auto& kv : settings) overlay.given_settings.insert(kv.first.as<std::string>());
   }

@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/status_macros.h"
 #include "nlohmann/json.hpp"
 
 namespace thaw {
@@ -49,12 +50,11 @@ absl::StatusOr<EnvVarOverrides> ParseEnvVarsFile(const std::string& text,
   EnvVarOverrides overrides;
   overrides.source = display_name;
   for (const auto& [key, value] : root.items()) {
-    auto variables = ReadVariables(value, display_name, key);
-    if (!variables.ok()) return variables.status();
+    ASSIGN_OR_RETURN(auto variables, ReadVariables(value, display_name, key));
     if (key == "Parameters") {
-      overrides.all = *std::move(variables);
+      overrides.all = std::move(variables);
     } else {
-      overrides.by_function[key] = *std::move(variables);
+      overrides.by_function[key] = std::move(variables);
     }
   }
   return overrides;

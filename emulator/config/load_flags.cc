@@ -1,5 +1,6 @@
 #include "emulator/config/load_flags.h"
 
+#include "core/status_macros.h"
 #include "emulator/config/config_overlay.h"
 #include "emulator/config/env_vars_file.h"
 #include "emulator/config/parameter_overrides.h"
@@ -8,18 +9,15 @@ namespace thaw {
 
 absl::StatusOr<LoadOptions> MakeLoadOptions(const LoadFlags& flags) {
   LoadOptions options;
-  auto overrides = ParseParameterOverrides(flags.parameter_overrides);
-  if (!overrides.ok()) return overrides.status();
-  options.parameter_overrides = *std::move(overrides);
+  ASSIGN_OR_RETURN(auto overrides, ParseParameterOverrides(flags.parameter_overrides));
+  options.parameter_overrides = std::move(overrides);
   if (!flags.overlay.empty()) {
-    auto overlay = LoadConfigOverlay(flags.overlay);
-    if (!overlay.ok()) return overlay.status();
-    options.overlay = *std::move(overlay);
+    ASSIGN_OR_RETURN(auto overlay, LoadConfigOverlay(flags.overlay));
+    options.overlay = std::move(overlay);
   }
   if (!flags.env_vars.empty()) {
-    auto env_vars = LoadEnvVarsFile(flags.env_vars);
-    if (!env_vars.ok()) return env_vars.status();
-    options.env_vars = *std::move(env_vars);
+    ASSIGN_OR_RETURN(auto env_vars, LoadEnvVarsFile(flags.env_vars));
+    options.env_vars = std::move(env_vars);
   }
   return options;
 }

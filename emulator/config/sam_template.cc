@@ -245,19 +245,17 @@ class TemplateLoader {
 
 absl::StatusOr<std::string> TemplateLoader::EvalString(const YAML::Node& node,
                                                        const std::string& path) {
-  auto value = Eval(node, path);
-  if (!value.ok()) return value.status();
-  if (value->is_discarded()) return absl::NotFoundError("AWS::NoValue");
-  if (value->is_object() || value->is_array()) return diag_.Error(node, path, "expected a value");
-  return Scalar(*value);
+  ASSIGN_OR_RETURN(auto value, Eval(node, path));
+  if (value.is_discarded()) return absl::NotFoundError("AWS::NoValue");
+  if (value.is_object() || value.is_array()) return diag_.Error(node, path, "expected a value");
+  return Scalar(value);
 }
 
 absl::StatusOr<int> TemplateLoader::EvalInt(const YAML::Node& node, const std::string& path,
                                             int min, int max) {
-  auto text = EvalString(node, path);
-  if (!text.ok()) return text.status();
+  ASSIGN_OR_RETURN(auto text, EvalString(node, path));
   int value = 0;
-  if (auto problem = CheckIntInRange(*text, min, max, value)) {
+  if (auto problem = CheckIntInRange(text, min, max, value)) {
     return diag_.Error(node, path, *problem);
   }
   return value;
@@ -278,18 +276,16 @@ absl::StatusOr<Json> TemplateLoader::Eval(const YAML::Node& node, const std::str
     Json object = Json::object();
     for (const auto& kv : node) {
       const std::string key = kv.first.as<std::string>();
-      auto value = Eval(kv.second, path + "." + key);
-      if (!value.ok()) return value.status();
-      if (!value->is_discarded()) object[key] = *std::move(value);
+      ASSIGN_OR_RETURN(auto value, Eval(kv.second, path + "." + key));
+      if (!value.is_discarded()) object[key] = std::move(value);
     }
     return object;
   }
   if (node.IsSequence()) {
     Json array = Json::array();
     for (size_t i = 0; i < node.size(); ++i) {
-      auto value = Eval(node[i], path + "[" + std::to_string(i) + "]");
-      if (!value.ok()) return value.status();
-      if (!value->is_discarded()) array.push_back(*std::move(value));
+      ASSIGN_OR_RETURN(auto value, Eval(node[i], path + "[" + std::to_string(i) + "]"));
+      if (!value.is_discarded()) array.push_back(std::move(value));
     }
     return array;
   }
@@ -319,10 +315,9 @@ absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML
       attribute = text.substr(dot + 1);
     } else {
       RETURN_IF_ERROR(args_of(2));
-      auto name = EvalString(arg[1], path);
-      if (!name.ok()) return name.status();
+      ASSIGN_OR_RETURN(auto name, EvalString(arg[1], path));
       resource = arg[0].Scalar();
-      attribute = *name;
+      attribute = name;
     }
     return GetAtt(resource, attribute, path);
   }
@@ -334,9 +329,8 @@ absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML
       text.reset(arg[0]);
       if (!arg[1].IsMap()) return diag_.Error(arg[1], path, "Sub's variables are a mapping");
       for (const auto& kv : arg[1]) {
-        auto value = Eval(kv.second, path);
-        if (!value.ok()) return value.status();
-        vars[kv.first.as<std::string>()] = *value;
+        ASSIGN_OR_RETURN(auto value, Eval(kv.second, path));
+        vars[kv.first.as<std::string>()] = value;
       }
     }
     if (!text.IsScalar()) return diag_.Error(text, path, "Sub takes a string");
@@ -344,42 +338,36 @@ absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML
   }
   if (fn == "Fn::Join") {
     RETURN_IF_ERROR(args_of(2));
-    auto delimiter = EvalString(arg[0], path);
-    if (!delimiter.ok()) return delimiter.status();
-    auto items = Eval(arg[1], path);
-    if (!items.ok()) return items.status();
-    if (!items->is_array()) return diag_.Error(arg[1], path, "Join takes a list of values");
+    ASSIGN_OR_RETURN(auto delimiter, EvalString(arg[0], path));
+    ASSIGN_OR_RETURN(auto items, Eval(arg[1], path));
+    if (!items.is_array()) return diag_.Error(arg[1], path, "Join takes a list of values");
     std::string out;
-    for (size_t i = 0; i < items->size(); ++i) {
-      out += (i ? *delimiter : "") + Scalar((*items)[i]);
+    for (size_t i = 0; i < items.size(); ++i) {
+      out += (i ? delimiter : "") + Scalar(items[i]);
     }
     return Json(out);
   }
   if (fn == "Fn::Select") {
     RETURN_IF_ERROR(args_of(2));
-    auto index = EvalInt(arg[0], path, 0, 1 << 20);
-    if (!index.ok()) return index.status();
-    auto items = Eval(arg[1], path);
-    if (!items.ok()) return items.status();
-    if (!items->is_array() || static_cast<size_t>(*index) >= items->size()) {
+    ASSIGN_OR_RETURN(auto index, EvalInt(arg[0], path, 0, 1 << 20));
+    ASSIGN_OR_RETURN(auto items, Eval(arg[1], path));
+    if (!items.is_array() || static_cast<size_t>(index) >= items.size()) {
       return diag_.Error(arg, path, "Select: index out of range");
     }
-    return (*items)[*index];
+    return items[index];
   }
   if (fn == "Fn::Split") {
     RETURN_IF_ERROR(args_of(2));
-    auto delimiter = EvalString(arg[0], path);
-    if (!delimiter.ok()) return delimiter.status();
-    auto text = EvalString(arg[1], path);
-    if (!text.ok()) return text.status();
-    if (delimiter->empty()) return diag_.Error(arg[0], path, "Split: empty delimiter");
+    ASSIGN_OR_RETURN(auto delimiter, EvalString(arg[0], path));
+    ASSIGN_OR_RETURN(auto text, EvalString(arg[1], path));
+    if (delimiter.empty()) return diag_.Error(arg[0], path, "Split: empty delimiter");
     Json out = Json::array();
     size_t start = 0;
     while (true) {
-      const size_t end = text->find(*delimiter, start);
-      out.push_back(text->substr(start, end == std::string::npos ? end : end - start));
+      const size_t end = text.find(delimiter, start);
+      out.push_back(text.substr(start, end == std::string::npos ? end : end - start));
       if (end == std::string::npos) break;
-      start = end + delimiter->size();
+      start = end + delimiter.size();
     }
     return out;
   }
@@ -389,9 +377,8 @@ absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML
     }
     std::vector<std::string> keys;
     for (size_t i = 0; i < 3; ++i) {
-      auto key = EvalString(arg[i], path);
-      if (!key.ok()) return key.status();
-      keys.push_back(*key);
+      ASSIGN_OR_RETURN(auto key, EvalString(arg[i], path));
+      keys.push_back(key);
     }
     const YAML::Node value = Get(Get(Get(Get(root_, "Mappings"), keys[0]), keys[1]), keys[2]);
     if (!value) {
@@ -402,17 +389,14 @@ absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML
   }
   if (fn == "Fn::If") {
     RETURN_IF_ERROR(args_of(3));
-    auto condition = Condition(arg[0].Scalar(), path);
-    if (!condition.ok()) return condition.status();
-    return Eval(*condition ? arg[1] : arg[2], path);
+    ASSIGN_OR_RETURN(auto condition, Condition(arg[0].Scalar(), path));
+    return Eval(condition ? arg[1] : arg[2], path);
   }
   if (fn == "Fn::Equals") {
     RETURN_IF_ERROR(args_of(2));
-    auto a = Eval(arg[0], path);
-    if (!a.ok()) return a.status();
-    auto b = Eval(arg[1], path);
-    if (!b.ok()) return b.status();
-    return Json(*a == *b);
+    ASSIGN_OR_RETURN(auto a, Eval(arg[0], path));
+    ASSIGN_OR_RETURN(auto b, Eval(arg[1], path));
+    return Json(a == b);
   }
   if (fn == "Fn::Not" || fn == "Fn::And" || fn == "Fn::Or") {
     if (!arg.IsSequence() || arg.size() == 0) {
@@ -423,15 +407,13 @@ absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML
       // {Condition: Name} (long form) refers to a named condition here.
       if (item.IsMap() && item.size() == 1 && Get(item, "Condition") &&
           Get(item, "Condition").IsScalar()) {
-        auto named = Condition(Get(item, "Condition").Scalar(), path);
-        if (!named.ok()) return named.status();
-        values.push_back(*named);
+        ASSIGN_OR_RETURN(auto named, Condition(Get(item, "Condition").Scalar(), path));
+        values.push_back(named);
         continue;
       }
-      auto value = Eval(item, path);
-      if (!value.ok()) return value.status();
-      if (!value->is_boolean()) return diag_.Error(item, path, fn + " takes conditions");
-      values.push_back(value->get<bool>());
+      ASSIGN_OR_RETURN(auto value, Eval(item, path));
+      if (!value.is_boolean()) return diag_.Error(item, path, fn + " takes conditions");
+      values.push_back(value.get<bool>());
     }
     if (fn == "Fn::Not") return Json(!values[0]);
     if (fn == "Fn::And")
@@ -440,9 +422,8 @@ absl::StatusOr<Json> TemplateLoader::Intrinsic(const std::string& fn, const YAML
   }
   if (fn == "Condition") {
     if (!arg.IsScalar()) return diag_.Error(arg, path, "Condition takes a name");
-    auto value = Condition(arg.Scalar(), path);
-    if (!value.ok()) return value.status();
-    return Json(*value);
+    ASSIGN_OR_RETURN(auto value, Condition(arg.Scalar(), path));
+    return Json(value);
   }
   return Unresolved(fn + " is not evaluated by thaw");
 }
@@ -515,9 +496,8 @@ absl::StatusOr<Json> TemplateLoader::Ref(const std::string& name, const std::str
   const std::string& type = it->second.type;
   const YAML::Node props = Get(it->second.node, "Properties");
   if (type == kServerlessFunction || type == kLambdaFunction) {
-    auto fn = FunctionNameOf(name);
-    if (!fn.ok()) return fn.status();
-    return Json(*fn);
+    ASSIGN_OR_RETURN(auto fn, FunctionNameOf(name));
+    return Json(fn);
   }
   if (type == kSecret) {
     const std::string arn = SecretArn(SecretNameOf(name));
@@ -540,20 +520,18 @@ absl::StatusOr<Json> TemplateLoader::GetAtt(const std::string& resource,
   const std::string& type = it->second.type;
   const YAML::Node props = Get(it->second.node, "Properties");
   if ((type == kServerlessFunction || type == kLambdaFunction) && attribute == "Arn") {
-    auto fn = FunctionNameOf(resource);
-    if (!fn.ok()) return fn.status();
+    ASSIGN_OR_RETURN(auto fn, FunctionNameOf(resource));
     return Json("arn:aws:lambda:" + settings_.region + ":" + settings_.account_id +
-                ":function:" + *fn);
+                ":function:" + fn);
   }
   if (type == kParameter && (attribute == "Value" || attribute == "Type") &&
       Get(props, attribute)) {
     return Eval(Get(props, attribute), path);
   }
   if (type == "AWS::DynamoDB::Table" && attribute == "Arn" && Get(props, "TableName")) {
-    auto table = EvalString(Get(props, "TableName"), path);
-    if (!table.ok()) return table.status();
+    ASSIGN_OR_RETURN(auto table, EvalString(Get(props, "TableName"), path));
     return Json("arn:aws:dynamodb:" + settings_.region + ":" + settings_.account_id + ":table/" +
-                *table);
+                table);
   }
   return Unresolved("GetAtt " + resource + "." + attribute + " (" + type +
                     ") is only known once deployed");
@@ -726,9 +704,8 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
                "`sam build` and pass --config .aws-sam/build/template.yaml");
   }
   if (Get(props, "PackageType")) {
-    auto type = string_of("PackageType");
-    if (!type.ok()) return type.status();
-    if (*type == "Image") {
+    ASSIGN_OR_RETURN(auto type, string_of("PackageType"));
+    if (type == "Image") {
       return diag_.Error(Get(props, "PackageType"), path_of("PackageType"),
                          "container image functions are not supported yet; use a zip-style "
                          "function (Runtime, Handler, CodeUri)");
@@ -763,13 +740,11 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
   }
 
   if (!Get(props, "Runtime")) return diag_.Error(resource.node, path_of("Runtime"), "required");
-  auto runtime = string_of("Runtime");
-  if (!runtime.ok()) return runtime.status();
-  fn.runtime = *runtime;
+  ASSIGN_OR_RETURN(auto runtime, string_of("Runtime"));
+  fn.runtime = runtime;
   if (Get(props, "Handler")) {
-    auto handler = string_of("Handler");
-    if (!handler.ok()) return handler.status();
-    fn.handler = *handler;
+    ASSIGN_OR_RETURN(auto handler, string_of("Handler"));
+    fn.handler = handler;
   }
 
   // The code: a local directory, relative to the template.
@@ -791,9 +766,8 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
     // metadata the local asset it was made from, as `sam local` reads it.
     code_node.reset(asset);
     code_path = "Resources." + id + ".Metadata." + kAssetPath;
-    auto dir = CodeDirectory(asset.Scalar(), asset, code_path, code_key);
-    if (!dir.ok()) return dir.status();
-    code_dir = *dir;
+    ASSIGN_OR_RETURN(auto dir, CodeDirectory(asset.Scalar(), asset, code_path, code_key));
+    code_dir = dir;
   } else if (code && code.IsMap() && code.Tag().size() <= 1 && !Get(code, "Ref") &&
              !Get(code, "Fn::Sub") && !Get(code, "Fn::Join")) {
     if (Get(code, "ZipFile")) {
@@ -804,20 +778,17 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
     // {S3Bucket, S3Key}: runnable only when the package uploaded is still beside the template.
     auto package = PackageBesideTemplate(code, path_of(code_key));
     if (!package) return diag_.Error(code, path_of(code_key), S3CodeError(code_key));
-    auto dir = CodeDirectory(*package, code, path_of(code_key), code_key);
-    if (!dir.ok()) return dir.status();
-    code_dir = *dir;
+    ASSIGN_OR_RETURN(auto dir, CodeDirectory(*package, code, path_of(code_key), code_key));
+    code_dir = dir;
   } else if (code) {
-    auto location = string_of(code_key);
-    if (!location.ok()) return location.status();
-    if (location->rfind("s3://", 0) == 0) {
+    ASSIGN_OR_RETURN(auto location, string_of(code_key));
+    if (location.rfind("s3://", 0) == 0) {
       auto package = PackageBesideTemplate(code, path_of(code_key));
       if (!package) return diag_.Error(code, path_of(code_key), S3CodeError(code_key));
       location = *package;
     }
-    auto dir = CodeDirectory(*location, code, path_of(code_key), code_key);
-    if (!dir.ok()) return dir.status();
-    code_dir = *dir;
+    ASSIGN_OR_RETURN(auto dir, CodeDirectory(location, code, path_of(code_key), code_key));
+    code_dir = dir;
   } else if (!sam) {
     return diag_.Error(resource.node, path_of("Code"), "required");
   }
@@ -896,10 +867,9 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
     }
   }
   if (Get(props, "ReservedConcurrentExecutions")) {
-    auto n = EvalInt(Get(props, "ReservedConcurrentExecutions"),
-                     path_of("ReservedConcurrentExecutions"), 0, 100000);
-    if (!n.ok()) return n.status();
-    fn.reserved_concurrency = *n;
+    ASSIGN_OR_RETURN(auto n, EvalInt(Get(props, "ReservedConcurrentExecutions"),
+                                     path_of("ReservedConcurrentExecutions"), 0, 100000));
+    fn.reserved_concurrency = n;
   }
   if (const YAML::Node pc = Get(props, "ProvisionedConcurrencyConfig"); pc) {
     const std::string pc_path =
@@ -907,9 +877,8 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
     if (!pc.IsMap() || !Get(pc, "ProvisionedConcurrentExecutions")) {
       return diag_.Error(pc, pc_path, "required");
     }
-    auto n = EvalInt(Get(pc, "ProvisionedConcurrentExecutions"), pc_path, 0, 1000);
-    if (!n.ok()) return n.status();
-    fn.provisioned_concurrency = *n;
+    ASSIGN_OR_RETURN(auto n, EvalInt(Get(pc, "ProvisionedConcurrentExecutions"), pc_path, 0, 1000));
+    fn.provisioned_concurrency = n;
   }
 
   // The role's statements: SAM Policies, or the inline policies of a role in the template.
@@ -952,9 +921,8 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
       if (auto it = resources_.find(LogicalIdOf(layer));
           it != resources_.end() &&
           (it->second.type == kServerlessLayer || it->second.type == kLambdaLayer)) {
-        auto content = LayerContent(it->first);
-        if (!content.ok()) return content.status();
-        fn.layers.push_back(*content);
+        ASSIGN_OR_RETURN(auto content, LayerContent(it->first));
+        fn.layers.push_back(content);
         continue;
       }
       auto arn = EvalString(layer, layer_path);
@@ -1127,9 +1095,8 @@ absl::Status TemplateLoader::AttachPolicyResource(const std::string& policy_id,
                                                   IamTranslation& iam) {
   if (!attached.insert(policy_id).second) return absl::OkStatus();
   const YAML::Node node = resources_.at(policy_id).node;
-  auto created = Created(policy_id, node);
-  if (!created.ok()) return created.status();
-  if (!*created) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto created, Created(policy_id, node));
+  if (!created) return absl::OkStatus();
   const std::string path = "Resources." + policy_id + ".Properties.PolicyDocument";
   const YAML::Node document = Get(Get(node, "Properties"), "PolicyDocument");
   if (!document) return diag_.Error(node, path, "required");
@@ -1365,9 +1332,8 @@ absl::StatusOr<ThawConfig> TemplateLoader::Load() {
         resource.type != kSecret && resource.type != kParameter) {
       continue;
     }
-    auto created = Created(id, resource.node);
-    if (!created.ok()) return created.status();
-    if (!*created) continue;
+    ASSIGN_OR_RETURN(auto created, Created(id, resource.node));
+    if (!created) continue;
     absl::Status status;
     if (resource.type == kSecret) {
       // By its logical id too, whether the template gives it a value or not (config_overlay.h).

@@ -282,9 +282,8 @@ absl::StatusOr<YAML::Node> ServerlessLoader::Source(const std::string& reference
 
 absl::StatusOr<Json> ServerlessLoader::ToJson(const YAML::Node& node, const std::string& path,
                                               int depth) {
-  auto resolved = Resolve(node, path, depth);
-  if (!resolved.ok()) return resolved.status();
-  const YAML::Node& value = *resolved;
+  ASSIGN_OR_RETURN(auto resolved, Resolve(node, path, depth));
+  const YAML::Node& value = resolved;
   const std::string& tag = value.Tag();
   if (tag.size() > 1 && tag[0] == '!') {
     return absl::UnimplementedError("the CloudFormation intrinsic " + tag +
@@ -301,18 +300,17 @@ absl::StatusOr<Json> ServerlessLoader::ToJson(const YAML::Node& node, const std:
     Json object = Json::object();
     for (const auto& kv : value) {
       const std::string key = kv.first.as<std::string>();
-      auto item = ToJson(kv.second, path + "." + key, depth + 1);
-      if (!item.ok()) return item.status();
-      object[key] = *std::move(item);
+      ASSIGN_OR_RETURN(auto item, ToJson(kv.second, path + "." + key, depth + 1));
+      object[key] = std::move(item);
     }
     return object;
   }
   if (value.IsSequence()) {
     Json array = Json::array();
     for (size_t i = 0; i < value.size(); ++i) {
-      auto item = ToJson(value[i], path + "[" + std::to_string(i) + "]", depth + 1);
-      if (!item.ok()) return item.status();
-      array.push_back(*std::move(item));
+      ASSIGN_OR_RETURN(auto item,
+                       ToJson(value[i], path + "[" + std::to_string(i) + "]", depth + 1));
+      array.push_back(std::move(item));
     }
     return array;
   }
@@ -322,18 +320,16 @@ absl::StatusOr<Json> ServerlessLoader::ToJson(const YAML::Node& node, const std:
 
 absl::StatusOr<std::string> ServerlessLoader::String(const YAML::Node& node,
                                                      const std::string& path) {
-  auto value = ToJson(node, path);
-  if (!value.ok()) return value.status();
-  if (!value->is_string()) return diag_.Error(node, path, "expected a string");
-  return value->get<std::string>();
+  ASSIGN_OR_RETURN(auto value, ToJson(node, path));
+  if (!value.is_string()) return diag_.Error(node, path, "expected a string");
+  return value.get<std::string>();
 }
 
 absl::StatusOr<int> ServerlessLoader::Int(const YAML::Node& node, const std::string& path, int min,
                                           int max) {
-  auto text = String(node, path);
-  if (!text.ok()) return text.status();
+  ASSIGN_OR_RETURN(auto text, String(node, path));
   int value = 0;
-  if (auto problem = CheckIntInRange(*text, min, max, value)) {
+  if (auto problem = CheckIntInRange(text, min, max, value)) {
     return diag_.Error(node, path, *problem);
   }
   return value;
@@ -395,9 +391,8 @@ absl::Status ServerlessLoader::LoadIam(const YAML::Node& provider, IamTranslatio
   iam.DeclareNone();  // the Framework's default role grants logs only
   bool any = false;
   if (const YAML::Node iam_node = Get(provider, "iam"); iam_node) {
-    auto resolved = Resolve(iam_node, "provider.iam");
-    if (!resolved.ok()) return resolved.status();
-    const YAML::Node role = Get((*resolved), "role");
+    ASSIGN_OR_RETURN(auto resolved, Resolve(iam_node, "provider.iam"));
+    const YAML::Node role = Get(resolved, "role");
     if (role && role.IsScalar()) {
       diag_.Note("provider.iam.role", "an existing role (" + role.Scalar() +
                                           "): its permissions are unknown, so the functions' "
@@ -466,15 +461,14 @@ absl::Status ServerlessLoader::LoadLayers(const YAML::Node& layers, const std::s
     // {Ref: <Name>LambdaLayer}: a layer of this serverless.yml, with local content.
     if (const YAML::Node ref = Get((*list)[i], "Ref");
         (*list)[i].IsMap() && ref && ref.IsScalar()) {
-      auto content = LayerContent(ref.Scalar());
-      if (!content.ok()) return content.status();
-      if (!content->has_value()) {
+      ASSIGN_OR_RETURN(auto content, LayerContent(ref.Scalar()));
+      if (!content.has_value()) {
         return diag_.Error(ref, item_path,
                            "Ref to " + ref.Scalar() +
                                ", which is no layer under `layers:` (layer myLayer is " +
                                LayerLogicalId("myLayer") + ")");
       }
-      fn.layers.push_back(**content);
+      fn.layers.push_back(*content);
       continue;
     }
     auto arn = String((*list)[i], item_path);
@@ -490,9 +484,8 @@ absl::Status ServerlessLoader::LoadLayers(const YAML::Node& layers, const std::s
 
 absl::StatusOr<std::filesystem::path> ServerlessLoader::UnpackArtifact(const YAML::Node& artifact,
                                                                        const std::string& path) {
-  auto location = String(artifact, path);
-  if (!location.ok()) return location.status();
-  std::filesystem::path zip = *location;
+  ASSIGN_OR_RETURN(auto location, String(artifact, path));
+  std::filesystem::path zip = location;
   if (zip.is_relative()) zip = base_dir_ / zip;
   zip = zip.lexically_normal();
   if (!IsZipArtifact(zip)) {
@@ -515,18 +508,15 @@ absl::StatusOr<std::optional<std::filesystem::path>> ServerlessLoader::LayerCont
     const std::string name = kv.first.as<std::string>();
     if (LayerLogicalId(name) != logical_id) continue;
     const std::string path = "layers." + name;
-    auto def = Resolve(kv.second, path);
-    if (!def.ok()) return def.status();
-    if (!def->IsMap()) return diag_.Error(kv.second, path, "expected a mapping");
+    ASSIGN_OR_RETURN(auto def, Resolve(kv.second, path));
+    if (!def.IsMap()) return diag_.Error(kv.second, path, "expected a mapping");
     std::filesystem::path dir;
-    if (const YAML::Node artifact = Get(Get(*def, "package"), "artifact"); artifact) {
-      auto unpacked = UnpackArtifact(artifact, path + ".package.artifact");
-      if (!unpacked.ok()) return unpacked.status();
-      dir = *unpacked;
-    } else if (const YAML::Node location = Get(*def, "path"); location) {
-      auto text = String(location, path + ".path");
-      if (!text.ok()) return text.status();
-      dir = *text;
+    if (const YAML::Node artifact = Get(Get(def, "package"), "artifact"); artifact) {
+      ASSIGN_OR_RETURN(auto unpacked, UnpackArtifact(artifact, path + ".package.artifact"));
+      dir = unpacked;
+    } else if (const YAML::Node location = Get(def, "path"); location) {
+      ASSIGN_OR_RETURN(auto text, String(location, path + ".path"));
+      dir = text;
       if (dir.is_relative()) dir = base_dir_ / dir;
       std::error_code ec;
       if (!std::filesystem::is_directory(dir, ec)) {
@@ -548,17 +538,15 @@ absl::StatusOr<std::optional<std::filesystem::path>> ServerlessLoader::LayerCont
 absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::Node& node,
                                             const YAML::Node& provider, ThawConfig& config) {
   const std::string path = "functions." + key;
-  auto resolved = Resolve(node, path);
-  if (!resolved.ok()) return resolved.status();
-  const YAML::Node def = *resolved;
+  ASSIGN_OR_RETURN(auto resolved, Resolve(node, path));
+  const YAML::Node def = resolved;
   if (!def.IsMap()) return diag_.Error(node, path, "expected a mapping");
 
   FunctionConfig fn;
   fn.name = service_ + "-" + stage_ + "-" + key;
   if (Get(def, "name")) {
-    auto name = String(Get(def, "name"), path + ".name");
-    if (!name.ok()) return name.status();
-    fn.name = *name;
+    ASSIGN_OR_RETURN(auto name, String(Get(def, "name"), path + ".name"));
+    fn.name = name;
   }
   if (auto problem = CheckFunctionName(fn.name)) {
     return diag_.Error(Get(def, "name") ? Get(def, "name") : node,
@@ -575,10 +563,10 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
   if (const YAML::Node artifact = own_artifact ? Get(Get(def, "package"), "artifact")
                                                : Get(Get(root_, "package"), "artifact");
       artifact) {
-    auto unpacked = UnpackArtifact(
-        artifact, own_artifact ? path + ".package.artifact" : std::string("package.artifact"));
-    if (!unpacked.ok()) return unpacked.status();
-    code_dir = *unpacked;
+    ASSIGN_OR_RETURN(auto unpacked,
+                     UnpackArtifact(artifact, own_artifact ? path + ".package.artifact"
+                                                           : std::string("package.artifact")));
+    code_dir = unpacked;
   }
 
   const YAML::Node runtime_node =
@@ -587,13 +575,11 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
   if (!runtime_node) {
     return diag_.Error(node, path + ".runtime", "required (here or in provider.runtime)");
   }
-  auto runtime = String(runtime_node, runtime_path);
-  if (!runtime.ok()) return runtime.status();
-  fn.runtime = *runtime;
+  ASSIGN_OR_RETURN(auto runtime, String(runtime_node, runtime_path));
+  fn.runtime = runtime;
   if (!Get(def, "handler")) return diag_.Error(node, path + ".handler", "required");
-  auto handler = String(Get(def, "handler"), path + ".handler");
-  if (!handler.ok()) return handler.status();
-  fn.handler = *handler;
+  ASSIGN_OR_RETURN(auto handler, String(Get(def, "handler"), path + ".handler"));
+  fn.handler = handler;
 
   // settings.runtime_client (an overlay's) applies to the Node.js functions only.
   if (IsNodeRuntime(fn.runtime)) fn.runtime_client = settings_.runtime_client;
@@ -657,14 +643,14 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
     }
   }
   if (Get(def, "reservedConcurrency")) {
-    auto n = Int(Get(def, "reservedConcurrency"), path + ".reservedConcurrency", 0, 100000);
-    if (!n.ok()) return n.status();
-    fn.reserved_concurrency = *n;
+    ASSIGN_OR_RETURN(
+        auto n, Int(Get(def, "reservedConcurrency"), path + ".reservedConcurrency", 0, 100000));
+    fn.reserved_concurrency = n;
   }
   if (Get(def, "provisionedConcurrency")) {
-    auto n = Int(Get(def, "provisionedConcurrency"), path + ".provisionedConcurrency", 0, 1000);
-    if (!n.ok()) return n.status();
-    fn.provisioned_concurrency = *n;
+    ASSIGN_OR_RETURN(
+        auto n, Int(Get(def, "provisionedConcurrency"), path + ".provisionedConcurrency", 0, 1000));
+    fn.provisioned_concurrency = n;
   }
 
   // The role: the provider's, or the function's own (serverless-iam-roles-per-function).
@@ -757,21 +743,19 @@ absl::StatusOr<ThawConfig> ServerlessLoader::Load() {
   const YAML::Node service_node = Get(root_, "service");
   if (!service_node) return diag_.Error(root_, "service", "required");
   {
-    auto service = service_node.IsMap() ? String(Get(service_node, "name"), "service.name")
-                                        : String(service_node, "service");
-    if (!service.ok()) return service.status();
-    service_ = *service;
+    ASSIGN_OR_RETURN(auto service, service_node.IsMap()
+                                       ? String(Get(service_node, "name"), "service.name")
+                                       : String(service_node, "service"));
+    service_ = service;
   }
   if (!Get(root_, "provider")) return diag_.Error(root_, "provider", "required");
-  auto provider_resolved = Resolve(Get(root_, "provider"), "provider");
-  if (!provider_resolved.ok()) return provider_resolved.status();
-  const YAML::Node provider = *provider_resolved;
+  ASSIGN_OR_RETURN(auto provider_resolved, Resolve(Get(root_, "provider"), "provider"));
+  const YAML::Node provider = provider_resolved;
   if (!provider.IsMap())
     return diag_.Error(Get(root_, "provider"), "provider", "expected a mapping");
   if (Get(provider, "name")) {
-    auto name = String(Get(provider, "name"), "provider.name");
-    if (!name.ok()) return name.status();
-    if (*name != "aws") {
+    ASSIGN_OR_RETURN(auto name, String(Get(provider, "name"), "provider.name"));
+    if (name != "aws") {
       return diag_.Error(Get(provider, "name"), "provider.name",
                          "thaw emulates AWS Lambda only (provider.name: aws)");
     }

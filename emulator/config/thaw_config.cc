@@ -53,12 +53,11 @@ absl::StatusOr<bool> GetBool(const Reporter& r, const YAML::Node& node, const st
 // "thaw" or "aws-lambda-ric" (see FunctionConfig::runtime_client).
 absl::StatusOr<std::string> GetRuntimeClient(const Reporter& r, const YAML::Node& node,
                                              const std::string& path) {
-  auto client = GetString(r, node, path);
-  if (!client.ok()) return client.status();
-  if (*client != "thaw" && *client != "aws-lambda-ric") {
+  ASSIGN_OR_RETURN(auto client, GetString(r, node, path));
+  if (client != "thaw" && client != "aws-lambda-ric") {
     return r.Error(node, path, "must be thaw or aws-lambda-ric");
   }
-  return *client;
+  return client;
 }
 
 std::string YamlToJsonText(const YAML::Node& node);  // below, with the seeds
@@ -102,32 +101,28 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
   FunctionConfig fn;
   fn.name = name;
   if (node["architecture"]) {
-    auto arch = GetString(r, node["architecture"], path + ".architecture");
-    if (!arch.ok()) return arch.status();
-    if (*arch != "x86_64" && *arch != "arm64") {
+    ASSIGN_OR_RETURN(auto arch, GetString(r, node["architecture"], path + ".architecture"));
+    if (arch != "x86_64" && arch != "arm64") {
       return r.Error(node["architecture"], path + ".architecture",
-                     "expected x86_64 or arm64, got '" + *arch + "'");
+                     "expected x86_64 or arm64, got '" + arch + "'");
     }
-    fn.architecture = *arch;
+    fn.architecture = arch;
   }
 
   if (!node["runtime"]) return r.Error(node, path + ".runtime", "required key is missing");
-  auto runtime = GetString(r, node["runtime"], path + ".runtime");
-  if (!runtime.ok()) return runtime.status();
-  fn.runtime = *runtime;
+  ASSIGN_OR_RETURN(auto runtime, GetString(r, node["runtime"], path + ".runtime"));
+  fn.runtime = runtime;
 
   if (node["handler"]) {
-    auto handler = GetString(r, node["handler"], path + ".handler");
-    if (!handler.ok()) return handler.status();
-    fn.handler = *handler;
+    ASSIGN_OR_RETURN(auto handler, GetString(r, node["handler"], path + ".handler"));
+    fn.handler = handler;
   }
 
   if (!node["code"]) return r.Error(node, path + ".code", "required key is missing");
-  auto code = GetString(r, node["code"], path + ".code");
-  if (!code.ok()) return code.status();
-  auto code_dir = LocalContent(r, node["code"], path + ".code", *code, base_dir, options, notes);
-  if (!code_dir.ok()) return code_dir.status();
-  const std::filesystem::path code_path = *code_dir;
+  ASSIGN_OR_RETURN(auto code, GetString(r, node["code"], path + ".code"));
+  ASSIGN_OR_RETURN(auto code_dir,
+                   LocalContent(r, node["code"], path + ".code", code, base_dir, options, notes));
+  const std::filesystem::path code_path = code_dir;
   if (const YAML::Node layers = node["layers"]; layers) {
     if (!layers.IsSequence()) {
       return r.Error(layers, path + ".layers", "expected a list of directories or .zip files");
@@ -137,28 +132,26 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
     }
     for (size_t i = 0; i < layers.size(); ++i) {
       const std::string where = path + ".layers[" + std::to_string(i + 1) + "]";
-      auto location = GetString(r, layers[i], where);
-      if (!location.ok()) return location.status();
-      auto dir = LocalContent(r, layers[i], where, *location, base_dir, options, notes);
-      if (!dir.ok()) return dir.status();
+      ASSIGN_OR_RETURN(auto location, GetString(r, layers[i], where));
+      ASSIGN_OR_RETURN(auto dir,
+                       LocalContent(r, layers[i], where, location, base_dir, options, notes));
       std::error_code ec;
-      if (!std::filesystem::is_directory(*dir, ec)) {
-        return r.Error(layers[i], where, "no such directory: " + dir->string());
+      if (!std::filesystem::is_directory(dir, ec)) {
+        return r.Error(layers[i], where, "no such directory: " + dir.string());
       }
-      fn.layers.push_back(*dir);
+      fn.layers.push_back(dir);
     }
   }
 
   std::string python = settings.python;
   if (node["python"]) {
-    auto value = GetString(r, node["python"], path + ".python");
-    if (!value.ok()) return value.status();
+    ASSIGN_OR_RETURN(auto value, GetString(r, node["python"], path + ".python"));
     if (!IsPythonRuntime(fn.runtime)) {
       return r.Error(
           node["python"], path + ".python",
           "only python3.x functions run a Python interpreter (this one is " + fn.runtime + ")");
     }
-    python = *value;
+    python = value;
   }
   if (auto problem = ResolveRuntime(code_path, python, base_dir, fn)) {
     switch (problem->input) {
@@ -179,46 +172,42 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
   // settings.runtime_client applies to the Node.js functions only.
   if (IsNodeRuntime(fn.runtime)) fn.runtime_client = settings.runtime_client;
   if (node["runtime_client"]) {
-    auto client = GetRuntimeClient(r, node["runtime_client"], path + ".runtime_client");
-    if (!client.ok()) return client.status();
-    if (*client == "aws-lambda-ric" && !IsNodeRuntime(fn.runtime)) {
+    ASSIGN_OR_RETURN(auto client,
+                     GetRuntimeClient(r, node["runtime_client"], path + ".runtime_client"));
+    if (client == "aws-lambda-ric" && !IsNodeRuntime(fn.runtime)) {
       return r.Error(node["runtime_client"], path + ".runtime_client",
                      "aws-lambda-ric runs Node.js functions only (runtime nodejs18.x, 20.x or "
                      "22.x), not " +
                          fn.runtime);
     }
-    fn.runtime_client = *client;
+    fn.runtime_client = client;
   }
 
   if (node["memory"]) {
-    auto memory = GetInt(r, node["memory"], path + ".memory", 128, 10240);
-    if (!memory.ok()) return memory.status();
-    fn.memory_mb = *memory;
+    ASSIGN_OR_RETURN(auto memory, GetInt(r, node["memory"], path + ".memory", 128, 10240));
+    fn.memory_mb = memory;
   }
   if (node["timeout"]) {
-    auto timeout = GetInt(r, node["timeout"], path + ".timeout", 1, 900);
-    if (!timeout.ok()) return timeout.status();
-    fn.timeout_s = *timeout;
+    ASSIGN_OR_RETURN(auto timeout, GetInt(r, node["timeout"], path + ".timeout", 1, 900));
+    fn.timeout_s = timeout;
   }
   if (node["keepalive"]) {
-    auto d = GetDuration(r, node["keepalive"], path + ".keepalive");
-    if (!d.ok()) return d.status();
-    fn.keepalive = *d;
+    ASSIGN_OR_RETURN(auto d, GetDuration(r, node["keepalive"], path + ".keepalive"));
+    fn.keepalive = d;
   }
   if (node["max_lifetime"]) {
-    auto d = GetDuration(r, node["max_lifetime"], path + ".max_lifetime");
-    if (!d.ok()) return d.status();
-    fn.max_lifetime = *d;
+    ASSIGN_OR_RETURN(auto d, GetDuration(r, node["max_lifetime"], path + ".max_lifetime"));
+    fn.max_lifetime = d;
   }
   if (node["reserved_concurrency"]) {
-    auto n = GetInt(r, node["reserved_concurrency"], path + ".reserved_concurrency", 0, 100000);
-    if (!n.ok()) return n.status();
-    fn.reserved_concurrency = *n;
+    ASSIGN_OR_RETURN(
+        auto n, GetInt(r, node["reserved_concurrency"], path + ".reserved_concurrency", 0, 100000));
+    fn.reserved_concurrency = n;
   }
   if (node["provisioned_concurrency"]) {
-    auto n = GetInt(r, node["provisioned_concurrency"], path + ".provisioned_concurrency", 0, 1000);
-    if (!n.ok()) return n.status();
-    fn.provisioned_concurrency = *n;
+    ASSIGN_OR_RETURN(auto n, GetInt(r, node["provisioned_concurrency"],
+                                    path + ".provisioned_concurrency", 0, 1000));
+    fn.provisioned_concurrency = n;
   }
   if (const YAML::Node env = node["environment"]; env) {
     if (!env.IsMap()) return r.Error(env, path + ".environment", "expected a mapping");
@@ -244,13 +233,12 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
       return r.Error(extensions, path + ".extensions", "expected a list of extension names");
     }
     for (const auto& item : extensions) {
-      auto extension = GetString(r, item, path + ".extensions");
-      if (!extension.ok()) return extension.status();
-      if (*extension != "parameters-and-secrets") {
+      ASSIGN_OR_RETURN(auto extension, GetString(r, item, path + ".extensions"));
+      if (extension != "parameters-and-secrets") {
         return r.Error(item, path + ".extensions",
-                       "unknown extension '" + *extension + "' (known: parameters-and-secrets)");
+                       "unknown extension '" + extension + "' (known: parameters-and-secrets)");
       }
-      fn.extensions.push_back(*extension);
+      fn.extensions.push_back(extension);
     }
   }
   return fn;
@@ -267,50 +255,46 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
     return s;
   }
   if (node["python"]) {
-    auto python = GetString(r, node["python"], "settings.python");
-    if (!python.ok()) return python.status();
+    ASSIGN_OR_RETURN(auto python, GetString(r, node["python"], "settings.python"));
     std::filesystem::path resolved;
-    if (auto problem = CheckPython(*python, base_dir, &resolved)) {
+    if (auto problem = CheckPython(python, base_dir, &resolved)) {
       return r.Error(node["python"], "settings.python", *problem);
     }
-    settings.python = *python;
+    settings.python = python;
   }
   if (node["account_concurrency"]) {
-    auto n = GetInt(r, node["account_concurrency"], "settings.account_concurrency", 1, 100000);
-    if (!n.ok()) return n.status();
-    settings.account_concurrency = *n;
+    ASSIGN_OR_RETURN(
+        auto n, GetInt(r, node["account_concurrency"], "settings.account_concurrency", 1, 100000));
+    settings.account_concurrency = n;
   }
   if (const YAML::Node pass = node["pass_env"]; pass) {
     if (!pass.IsSequence()) return r.Error(pass, "settings.pass_env", "expected a list of names");
     for (const auto& item : pass) {
-      auto name = GetString(r, item, "settings.pass_env");
-      if (!name.ok()) return name.status();
-      if (IsReservedEnvironmentName(*name) || kHostOnlyEnv.count(*name)) {
+      ASSIGN_OR_RETURN(auto name, GetString(r, item, "settings.pass_env"));
+      if (IsReservedEnvironmentName(name) || kHostOnlyEnv.count(name)) {
         return r.Error(item, "settings.pass_env",
-                       *name +
+                       name +
                            " is never passed to instances (host credentials and Lambda's own "
                            "variables stay out of functions)");
       }
-      settings.pass_env.push_back(*name);
+      settings.pass_env.push_back(name);
     }
   }
   if (node["region"]) {
-    auto region = GetString(r, node["region"], "settings.region");
-    if (!region.ok()) return region.status();
+    ASSIGN_OR_RETURN(auto region, GetString(r, node["region"], "settings.region"));
     static const std::regex kRegionRe("[a-z]{2}(-[a-z]+)+-[0-9]+");
-    if (!std::regex_match(*region, kRegionRe)) {
+    if (!std::regex_match(region, kRegionRe)) {
       return r.Error(node["region"], "settings.region", "not a region name like us-east-1");
     }
-    settings.region = *region;
+    settings.region = region;
   }
   if (node["account_id"]) {
-    auto account = GetString(r, node["account_id"], "settings.account_id");
-    if (!account.ok()) return account.status();
+    ASSIGN_OR_RETURN(auto account, GetString(r, node["account_id"], "settings.account_id"));
     static const std::regex kAccountRe("[0-9]{12}");
-    if (!std::regex_match(*account, kAccountRe)) {
+    if (!std::regex_match(account, kAccountRe)) {
       return r.Error(node["account_id"], "settings.account_id", "must be 12 digits");
     }
-    settings.account_id = *account;
+    settings.account_id = account;
   }
   struct DurationKey {
     const char* key;
@@ -321,37 +305,33 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
                                DurationKey{"shutdown_grace", &settings.shutdown_grace},
                                DurationKey{"init_timeout", &settings.init_timeout}}) {
     if (!node[d.key]) continue;
-    auto value = GetDuration(r, node[d.key], std::string("settings.") + d.key);
-    if (!value.ok()) return value.status();
-    *d.value = *value;
+    ASSIGN_OR_RETURN(auto value, GetDuration(r, node[d.key], std::string("settings.") + d.key));
+    *d.value = value;
   }
   if (node["freeze"]) {
-    auto freeze = GetBool(r, node["freeze"], "settings.freeze");
-    if (!freeze.ok()) return freeze.status();
-    settings.freeze = *freeze;
+    ASSIGN_OR_RETURN(auto freeze, GetBool(r, node["freeze"], "settings.freeze"));
+    settings.freeze = freeze;
   }
   if (node["runtime_client"]) {
-    auto client = GetRuntimeClient(r, node["runtime_client"], "settings.runtime_client");
-    if (!client.ok()) return client.status();
-    settings.runtime_client = *client;
+    ASSIGN_OR_RETURN(auto client,
+                     GetRuntimeClient(r, node["runtime_client"], "settings.runtime_client"));
+    settings.runtime_client = client;
   }
   if (node["isolation"]) {
-    auto isolation = GetString(r, node["isolation"], "settings.isolation");
-    if (!isolation.ok()) return isolation.status();
-    if (*isolation == "sandbox") {
+    ASSIGN_OR_RETURN(auto isolation, GetString(r, node["isolation"], "settings.isolation"));
+    if (isolation == "sandbox") {
       settings.isolation = Isolation::kSandbox;
-    } else if (*isolation == "process") {
+    } else if (isolation == "process") {
       settings.isolation = Isolation::kProcess;
     } else {
       return r.Error(node["isolation"], "settings.isolation", "must be sandbox or process");
     }
   }
   if (node["egress"]) {
-    auto egress = GetString(r, node["egress"], "settings.egress");
-    if (!egress.ok()) return egress.status();
-    if (*egress == "block") {
+    ASSIGN_OR_RETURN(auto egress, GetString(r, node["egress"], "settings.egress"));
+    if (egress == "block") {
       settings.egress = Egress::kBlock;
-    } else if (*egress == "allow") {
+    } else if (egress == "allow") {
       settings.egress = Egress::kAllow;
     } else {
       return r.Error(node["egress"], "settings.egress", "must be block or allow");
@@ -361,19 +341,18 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
     const std::string path = "settings.momento_api_keys";
     if (!keys.IsSequence()) return r.Error(keys, path, "expected a list of API keys");
     for (const auto& item : keys) {
-      auto key = GetString(r, item, path);
-      if (!key.ok()) return key.status();
+      ASSIGN_OR_RETURN(auto key, GetString(r, item, path));
       // The key is compared with the `authorization` metadata value, which is never empty and
       // holds printable ASCII only.
-      if (key->empty()) return r.Error(item, path, "an API key must not be empty");
-      for (unsigned char c : *key) {
+      if (key.empty()) return r.Error(item, path, "an API key must not be empty");
+      for (unsigned char c : key) {
         if (c <= 0x20 || c >= 0x7f) {
           return r.Error(item, path,
                          "an API key holds printable ASCII without spaces (it is sent as gRPC "
                          "metadata)");
         }
       }
-      settings.momento_api_keys.push_back(*key);
+      settings.momento_api_keys.push_back(key);
     }
   }
   return absl::OkStatus();
@@ -419,9 +398,8 @@ absl::Status ParseSeedSections(const Reporter& r, const YAML::Node& root, Servic
         if (!value) return r.Error(kv.second, path + ".value", "required key is missing");
         seed.value = value.IsScalar() ? value.Scalar() : YamlToJsonText(value);
         if (kv.second["description"]) {
-          auto d = GetString(r, kv.second["description"], path + ".description");
-          if (!d.ok()) return d.status();
-          seed.description = *d;
+          ASSIGN_OR_RETURN(auto d, GetString(r, kv.second["description"], path + ".description"));
+          seed.description = d;
         }
       }
       seeds.secrets.push_back(std::move(seed));
@@ -442,17 +420,15 @@ absl::Status ParseSeedSections(const Reporter& r, const YAML::Node& root, Servic
         if (!kv.second["value"]) {
           return r.Error(kv.second, path + ".value", "required key is missing");
         }
-        auto value = GetString(r, kv.second["value"], path + ".value");
-        if (!value.ok()) return value.status();
-        seed.value = *value;
+        ASSIGN_OR_RETURN(auto value, GetString(r, kv.second["value"], path + ".value"));
+        seed.value = value;
         if (kv.second["type"]) {
-          auto type = GetString(r, kv.second["type"], path + ".type");
-          if (!type.ok()) return type.status();
-          if (*type != "String" && *type != "StringList" && *type != "SecureString") {
+          ASSIGN_OR_RETURN(auto type, GetString(r, kv.second["type"], path + ".type"));
+          if (type != "String" && type != "StringList" && type != "SecureString") {
             return r.Error(kv.second["type"], path + ".type",
                            "must be String, StringList or SecureString");
           }
-          seed.type = *type;
+          seed.type = type;
         }
       }
       seeds.parameters.push_back(std::move(seed));
@@ -493,9 +469,9 @@ absl::StatusOr<ThawConfig> ParseThawYaml(const YAML::Node& root, const std::stri
         config.caches.push_back(caches.Scalar());
       } else if (caches.IsSequence()) {
         for (size_t i = 0; i < caches.size(); ++i) {
-          auto name = GetString(r, caches[i], "caches[" + std::to_string(i + 1) + "]");
-          if (!name.ok()) return name.status();
-          config.caches.push_back(*name);
+          ASSIGN_OR_RETURN(auto name,
+                           GetString(r, caches[i], "caches[" + std::to_string(i + 1) + "]"));
+          config.caches.push_back(name);
         }
       } else {
         return r.Error(caches, "caches", "expected a list of cache names");
@@ -517,9 +493,9 @@ absl::StatusOr<ThawConfig> ParseThawYaml(const YAML::Node& root, const std::stri
     if (!functions.IsMap()) return r.Error(functions, "functions", "expected a mapping");
     for (const auto& kv : functions) {
       const std::string name = kv.first.as<std::string>();
-      auto fn = ParseFunction(r, name, kv.second, base_dir, config.settings, options, config.notes);
-      if (!fn.ok()) return fn.status();
-      config.functions[name] = *std::move(fn);
+      ASSIGN_OR_RETURN(auto fn, ParseFunction(r, name, kv.second, base_dir, config.settings,
+                                              options, config.notes));
+      config.functions[name] = std::move(fn);
     }
     int reserved = 0;
     for (const auto& [name, fn] : config.functions) {
@@ -587,10 +563,9 @@ absl::StatusOr<ThawConfig> LoadConfigFile(const std::filesystem::path& path,
                                           const LoadOptions& options) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    auto choice = ConfigFileIn(path);
-    if (!choice.ok()) return choice.status();
-    auto config = LoadConfigFile(choice->file, options);
-    if (config.ok() && choice->note) config->notes.insert(config->notes.begin(), *choice->note);
+    ASSIGN_OR_RETURN(auto choice, ConfigFileIn(path));
+    auto config = LoadConfigFile(choice.file, options);
+    if (config.ok() && choice.note) config->notes.insert(config->notes.begin(), *choice.note);
     return config;
   }
   std::ifstream in(path);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/status_macros.h"
 
 namespace thaw {
 namespace {
@@ -89,9 +90,8 @@ absl::Status UnpackInto(zip_t* archive, const fs::path& zip, const fs::path& roo
                                         ": " + zip_strerror(archive));
     }
     const std::string name = stat.name;
-    auto relative = SafeEntryPath(zip, name);
-    if (!relative.ok()) return relative.status();
-    const fs::path target = root / *relative;
+    ASSIGN_OR_RETURN(auto relative, SafeEntryPath(zip, name));
+    const fs::path target = root / relative;
     zip_uint8_t opsys = 0;
     zip_uint32_t attributes = 0;
     mode_t mode = 0;
@@ -118,7 +118,7 @@ absl::Status UnpackInto(zip_t* archive, const fs::path& zip, const fs::path& roo
       while ((n = zip_fread(file.get(), buffer.data(), buffer.size())) > 0)
         content.append(buffer.data(), n);
       const fs::path link_target(content);
-      const fs::path resolved = (relative->parent_path() / link_target).lexically_normal();
+      const fs::path resolved = (relative.parent_path() / link_target).lexically_normal();
       if (link_target.is_absolute() || resolved.empty() || *resolved.begin() == "..") {
         return absl::InvalidArgumentError(zip.string() + ": the symbolic link '" + name +
                                           "' points outside the code directory (to '" + content +
@@ -170,8 +170,7 @@ bool IsZipArtifact(const fs::path& path) {
 
 absl::StatusOr<UnpackedArtifact> UnpackZipArtifact(const fs::path& zip, const fs::path& cache,
                                                    const PackageLimits& limits) {
-  auto sha = Sha256OfFile(zip);
-  if (!sha.ok()) return sha.status();
+  ASSIGN_OR_RETURN(auto sha, Sha256OfFile(zip));
   int error = 0;
   std::unique_ptr<zip_t, ZipCloser> archive(zip_open(zip.c_str(), ZIP_RDONLY, &error));
   if (!archive) {
@@ -183,7 +182,7 @@ absl::StatusOr<UnpackedArtifact> UnpackZipArtifact(const fs::path& zip, const fs
   }
 
   UnpackedArtifact out;
-  out.dir = cache / *sha;
+  out.dir = cache / sha;
   std::error_code ec;
   const uint64_t zipped = fs::file_size(zip, ec);
   uint64_t unzipped = 0;
@@ -208,7 +207,7 @@ absl::StatusOr<UnpackedArtifact> UnpackZipArtifact(const fs::path& zip, const fs
 
   fs::create_directories(cache, ec);
   if (ec) return absl::InternalError(cache.string() + ": cannot create the cache: " + ec.message());
-  std::string pattern = (cache / (".tmp-" + *sha + "-XXXXXX")).string();
+  std::string pattern = (cache / (".tmp-" + sha + "-XXXXXX")).string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     return absl::InternalError(cache.string() + ": mkdtemp: " + strerror(errno));
   }

@@ -21,6 +21,7 @@
 #include "core/accounting.h"
 #include "core/event_kinds.h"
 #include "core/json_text.h"
+#include "core/status_macros.h"
 #include "emulator/control/function_reference.h"
 #include "emulator/control/ids.h"
 
@@ -525,36 +526,32 @@ absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
     for (const Service& service : services_) {
       extras.push_back(service.services->ExtraSandboxAddresses(instance.function().name));
       for (const std::string& address : extras.back()) {
-        auto parsed = SandboxAddress::Parse(address);
-        if (!parsed.ok()) return parsed.status();
-        options.listeners.push_back(*parsed);
+        ASSIGN_OR_RETURN(auto parsed, SandboxAddress::Parse(address));
+        options.listeners.push_back(parsed);
       }
     }
     const size_t dns = options.listeners.size();
     options.listeners.push_back({DnsSink::kAddress, DnsSink::kPort, /*udp=*/true});
-    auto sandbox = Sandbox::Create(io_, options);
-    if (!sandbox.ok()) return sandbox.status();
-    const int trap = (*sandbox)->TakeEgressTrap();
+    ASSIGN_OR_RETURN(auto sandbox, Sandbox::Create(io_, options));
+    const int trap = sandbox->TakeEgressTrap();
     placement.dns = std::make_unique<DnsSink>(
-        io_, (*sandbox)->TakeListener(dns), ledger_, instance.id(), instance.function().name,
+        io_, sandbox->TakeListener(dns), ledger_, instance.id(), instance.function().name,
         DnsSink::Options{served_names_, trap >= 0, options.outside_link ? upstream_resolver_ : ""});
     if (trap >= 0) {
       placement.egress = std::make_unique<EgressTrap>(
           io_, trap, ledger_, instance.id(), instance.function().name, placement.dns->Names());
     }
-    placement.runtime_api_fd = (*sandbox)->TakeListener(0);
+    placement.runtime_api_fd = sandbox->TakeListener(0);
     placement.runtime_api_address = kSandboxRuntimeApi.ToString();
     size_t next = 1 + services_.size();
     for (size_t i = 0; i < services_.size(); ++i) {
-      listeners[i] = {(*sandbox)->TakeListener(i + 1),
-                      services_[i].in_sandbox.ToString(),
-                      services_[i].tls,
-                      {}};
+      listeners[i] = {
+          sandbox->TakeListener(i + 1), services_[i].in_sandbox.ToString(), services_[i].tls, {}};
       for (size_t j = 0; j < extras[i].size(); ++j) {
-        listeners[i].extra_fds.push_back((*sandbox)->TakeListener(next++));
+        listeners[i].extra_fds.push_back(sandbox->TakeListener(next++));
       }
     }
-    placement.sandbox = *std::move(sandbox);
+    placement.sandbox = std::move(sandbox);
     placement.service_env = sandbox_env_;
   } else {
     uint16_t port = 0;
@@ -593,9 +590,8 @@ absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
 }
 
 absl::Status ControlPlane::StartInstance(Instance& instance, std::shared_ptr<Invocation> first) {
-  auto placement = Place(instance);
-  if (!placement.ok()) return placement.status();
-  absl::Status started = instance.Start(std::move(first), *std::move(placement));
+  ASSIGN_OR_RETURN(auto placement, Place(instance));
+  absl::Status started = instance.Start(std::move(first), std::move(placement));
   if (!started.ok()) DetachServices(instance);
   return started;
 }

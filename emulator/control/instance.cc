@@ -10,6 +10,7 @@
 
 #include "core/event_kinds.h"
 #include "core/json_text.h"
+#include "core/status_macros.h"
 #include "emulator/control/endpoint_hint.h"
 #include "emulator/control/ids.h"
 #include "emulator/control/instance_environment.h"
@@ -149,9 +150,8 @@ absl::Status Instance::Launch() {
     if (self && self->generation_ == generation) self->OnExit(info);
   };
   spawned_at_ = std::chrono::steady_clock::now();
-  auto process = launcher_->Launch(spec, std::move(callbacks));
-  if (!process.ok()) return process.status();
-  process_ = *std::move(process);
+  ASSIGN_OR_RETURN(auto process, launcher_->Launch(spec, std::move(callbacks)));
+  process_ = std::move(process);
   process_exited_ = false;
   ledger_.Append(id_, function_.name, kinds::kInstanceSpawned,
                  {{"pid", process_->pid()},

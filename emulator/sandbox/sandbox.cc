@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "core/status_macros.h"
 #include "emulator/process/process_output.h"
 #include "emulator/sandbox/sandbox_init.h"
 
@@ -449,9 +450,8 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
   sandbox->trap_error_ = trap_error;
   if (!status.ok()) return status;  // ~Sandbox kills the init and closes what came.
   if (options.outside_link) {
-    auto link = OutsideLink::Start(io, state->init_pid, options.user_namespace);
-    if (!link.ok()) return link.status();
-    sandbox->outside_link_ = *std::move(link);
+    ASSIGN_OR_RETURN(auto link, OutsideLink::Start(io, state->init_pid, options.user_namespace));
+    sandbox->outside_link_ = std::move(link);
   }
   WatchReports(state);
   return sandbox;

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/aws_error.h"
+#include "core/status_macros.h"
 
 namespace thaw::aws {
 
@@ -42,13 +43,11 @@ absl::StatusOr<IamStatement> ParseStatement(const nlohmann::json& s) {
     return absl::InvalidArgumentError("Effect must be Allow or Deny, got '" + effect + "'");
   }
   if (!s.contains("Action")) return absl::InvalidArgumentError("a statement needs an Action");
-  auto actions = StringList(s["Action"], "Action");
-  if (!actions.ok()) return actions.status();
-  statement.actions = *std::move(actions);
+  ASSIGN_OR_RETURN(auto actions, StringList(s["Action"], "Action"));
+  statement.actions = std::move(actions);
   if (!s.contains("Resource")) return absl::InvalidArgumentError("a statement needs a Resource");
-  auto resources = StringList(s["Resource"], "Resource");
-  if (!resources.ok()) return resources.status();
-  statement.resources = *std::move(resources);
+  ASSIGN_OR_RETURN(auto resources, StringList(s["Resource"], "Resource"));
+  statement.resources = std::move(resources);
   return statement;
 }
 
@@ -71,14 +70,12 @@ absl::StatusOr<IamPolicy> ParseIamPolicy(const nlohmann::json& document) {
   IamPolicy policy;
   if (statements->is_array()) {
     for (const auto& s : *statements) {
-      auto statement = ParseStatement(s);
-      if (!statement.ok()) return statement.status();
-      policy.push_back(*std::move(statement));
+      ASSIGN_OR_RETURN(auto statement, ParseStatement(s));
+      policy.push_back(std::move(statement));
     }
   } else {
-    auto statement = ParseStatement(*statements);
-    if (!statement.ok()) return statement.status();
-    policy.push_back(*std::move(statement));
+    ASSIGN_OR_RETURN(auto statement, ParseStatement(*statements));
+    policy.push_back(std::move(statement));
   }
   return policy;
 }

@@ -218,10 +218,9 @@ absl::StatusOr<Json> ParameterStore::GetOneLocked(const std::string& full_name, 
 absl::StatusOr<Json> ParameterStore::GetParameter(const Json& request) {
   if (!request.contains("Name") || !request["Name"].is_string()) return NullValue("name");
   std::lock_guard<std::mutex> lock(mu_);
-  auto parameter =
-      GetOneLocked(request["Name"].get<std::string>(), request.value("WithDecryption", false));
-  if (!parameter.ok()) return parameter.status();
-  return Json{{"Parameter", *std::move(parameter)}};
+  ASSIGN_OR_RETURN(auto parameter, GetOneLocked(request["Name"].get<std::string>(),
+                                                request.value("WithDecryption", false)));
+  return Json{{"Parameter", std::move(parameter)}};
 }
 
 absl::StatusOr<Json> ParameterStore::GetParameters(const Json& request) {

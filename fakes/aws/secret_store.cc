@@ -156,10 +156,9 @@ SecretStore::Secret* SecretStore::LookupLocked(const std::string& secret_id) {
 }
 
 absl::StatusOr<SecretStore::Secret*> SecretStore::FindLocked(const Json& request) {
-  auto id = RequiredString(request, "SecretId", "secretId");
-  if (!id.ok()) return id.status();
+  ASSIGN_OR_RETURN(auto id, RequiredString(request, "SecretId", "secretId"));
   PurgeLocked();
-  Secret* secret = LookupLocked(*id);
+  Secret* secret = LookupLocked(id);
   if (secret == nullptr) return AwsError("ResourceNotFoundException", kNotFound);
   return secret;
 }
@@ -243,27 +242,26 @@ absl::StatusOr<std::string> SecretStore::AddVersionLocked(Secret& secret, const 
 }
 
 absl::StatusOr<Json> SecretStore::CreateSecret(const Json& request) {
-  auto name = RequiredString(request, "Name", "name");
-  if (!name.ok()) return name.status();
-  if (!ValidName(*name)) {
+  ASSIGN_OR_RETURN(auto name, RequiredString(request, "Name", "name"));
+  if (!ValidName(name)) {
     return AwsError("ValidationException",
                     "Invalid name. Must be a valid name containing alphanumeric characters, or "
                     "any of the following: -/_+=.@!");
   }
   std::lock_guard<std::mutex> lock(mu_);
   PurgeLocked();
-  if (auto it = secrets_.find(*name); it != secrets_.end()) {
+  if (auto it = secrets_.find(name); it != secrets_.end()) {
     if (it->second.deleted) {
       return AwsError("InvalidRequestException",
                       "You can't create this secret because a secret with this name is already "
                       "scheduled for deletion.");
     }
     return AwsError("ResourceExistsException",
-                    "The operation failed because the secret " + *name + " already exists.");
+                    "The operation failed because the secret " + name + " already exists.");
   }
   Secret secret;
-  secret.name = *name;
-  secret.arn = PartialArn(*name) + "-" + RandomLetters(6);
+  secret.name = name;
+  secret.arn = PartialArn(name) + "-" + RandomLetters(6);
   secret.description = OptionalString(request, "Description");
   secret.kms_key_id = OptionalString(request, "KmsKeyId");
   secret.created = NowSeconds();
@@ -275,11 +273,10 @@ absl::StatusOr<Json> SecretStore::CreateSecret(const Json& request) {
   Json response = {{"ARN", secret.arn}, {"Name", secret.name}};
   const bool has_value = request.contains("SecretString") || request.contains("SecretBinary");
   if (has_value) {
-    auto version = AddVersionLocked(secret, request, {kCurrent});
-    if (!version.ok()) return version.status();
-    response["VersionId"] = *version;
+    ASSIGN_OR_RETURN(auto version, AddVersionLocked(secret, request, {kCurrent}));
+    response["VersionId"] = version;
   }
-  secrets_[*name] = std::move(secret);
+  secrets_[name] = std::move(secret);
   return response;
 }
 
@@ -332,9 +329,8 @@ absl::StatusOr<Json> SecretStore::ValueLocked(Secret& secret, const Json& reques
 
 absl::StatusOr<Json> SecretStore::GetSecretValue(const Json& request) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto secret = FindLocked(request);
-  if (!secret.ok()) return secret.status();
-  return ValueLocked(**secret, request);
+  ASSIGN_OR_RETURN(auto secret, FindLocked(request));
+  return ValueLocked(*secret, request);
 }
 
 absl::StatusOr<Json> SecretStore::BatchGetSecretValue(const Json& request,
@@ -364,10 +360,9 @@ absl::StatusOr<Json> SecretStore::BatchGetSecretValue(const Json& request,
     Json list_request = {{"Filters", request["Filters"]}};
     list_request["MaxResults"] = request.value("MaxResults", 20);
     if (request.contains("NextToken")) list_request["NextToken"] = request["NextToken"];
-    auto listed = ListSecrets(list_request);
-    if (!listed.ok()) return listed.status();
-    for (const auto& entry : (*listed)["SecretList"]) ids.push_back(entry["ARN"]);
-    next_token = listed->value("NextToken", "");
+    ASSIGN_OR_RETURN(auto listed, ListSecrets(list_request));
+    for (const auto& entry : listed["SecretList"]) ids.push_back(entry["ARN"]);
+    next_token = listed.value("NextToken", "");
   }
   Json values = Json::array();
   Json errors = Json::array();
@@ -401,9 +396,8 @@ absl::StatusOr<Json> SecretStore::BatchGetSecretValue(const Json& request,
 
 absl::StatusOr<Json> SecretStore::PutSecretValue(const Json& request) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto secret = FindLocked(request);
-  if (!secret.ok()) return secret.status();
-  if ((*secret)->deleted) return AwsError("InvalidRequestException", kMarkedForDeletion);
+  ASSIGN_OR_RETURN(auto secret, FindLocked(request));
+  if (secret->deleted) return AwsError("InvalidRequestException", kMarkedForDeletion);
   if (!request.contains("SecretString") && !request.contains("SecretBinary")) {
     return AwsError("InvalidRequestException",
                     "You must provide either SecretString or SecretBinary.");
@@ -415,30 +409,27 @@ absl::StatusOr<Json> SecretStore::PutSecretValue(const Json& request) {
       if (s.is_string()) stages.push_back(s.get<std::string>());
     }
   }
-  auto id = AddVersionLocked(**secret, request, stages);
-  if (!id.ok()) return id.status();
-  const auto& version = (*secret)->versions[*id];
+  ASSIGN_OR_RETURN(auto id, AddVersionLocked(*secret, request, stages));
+  const auto& version = secret->versions[id];
   return Json{
-      {"ARN", (*secret)->arn},
-      {"Name", (*secret)->name},
-      {"VersionId", *id},
+      {"ARN", secret->arn},
+      {"Name", secret->name},
+      {"VersionId", id},
       {"VersionStages", std::vector<std::string>(version.stages.begin(), version.stages.end())}};
 }
 
 absl::StatusOr<Json> SecretStore::UpdateSecret(const Json& request) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto secret = FindLocked(request);
-  if (!secret.ok()) return secret.status();
-  Secret& s = **secret;
+  ASSIGN_OR_RETURN(auto secret, FindLocked(request));
+  Secret& s = *secret;
   if (s.deleted) return AwsError("InvalidRequestException", kMarkedForDeletion);
   if (request.contains("Description")) s.description = OptionalString(request, "Description");
   if (request.contains("KmsKeyId")) s.kms_key_id = OptionalString(request, "KmsKeyId");
   s.last_changed = NowSeconds();
   Json response = {{"ARN", s.arn}, {"Name", s.name}};
   if (request.contains("SecretString") || request.contains("SecretBinary")) {
-    auto id = AddVersionLocked(s, request, {kCurrent});
-    if (!id.ok()) return id.status();
-    response["VersionId"] = *id;
+    ASSIGN_OR_RETURN(auto id, AddVersionLocked(s, request, {kCurrent}));
+    response["VersionId"] = id;
   }
   return response;
 }
@@ -471,9 +462,8 @@ Json SecretStore::DescribeLocked(const Secret& secret, bool for_list) const {
 
 absl::StatusOr<Json> SecretStore::DescribeSecret(const Json& request) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto secret = FindLocked(request);
-  if (!secret.ok()) return secret.status();
-  return DescribeLocked(**secret, false);
+  ASSIGN_OR_RETURN(auto secret, FindLocked(request));
+  return DescribeLocked(*secret, false);
 }
 
 absl::StatusOr<Json> SecretStore::ListSecrets(const Json& request) {
@@ -581,9 +571,8 @@ absl::StatusOr<Json> SecretStore::DeleteSecret(const Json& request) {
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
-  auto secret = FindLocked(request);
-  if (!secret.ok()) return secret.status();
-  Secret& s = **secret;
+  ASSIGN_OR_RETURN(auto secret, FindLocked(request));
+  Secret& s = *secret;
   const double now = NowSeconds();
   if (s.deleted && !force) return AwsError("InvalidRequestException", kMarkedForDeletion);
   Json response = {{"ARN", s.arn}, {"Name", s.name}};
@@ -600,22 +589,19 @@ absl::StatusOr<Json> SecretStore::DeleteSecret(const Json& request) {
 
 absl::StatusOr<Json> SecretStore::RestoreSecret(const Json& request) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto secret = FindLocked(request);
-  if (!secret.ok()) return secret.status();
-  (*secret)->deleted.reset();
-  (*secret)->deletion_date.reset();
-  return Json{{"ARN", (*secret)->arn}, {"Name", (*secret)->name}};
+  ASSIGN_OR_RETURN(auto secret, FindLocked(request));
+  secret->deleted.reset();
+  secret->deletion_date.reset();
+  return Json{{"ARN", secret->arn}, {"Name", secret->name}};
 }
 
 absl::StatusOr<Json> SecretStore::UpdateSecretVersionStage(const Json& request) {
-  auto stage = RequiredString(request, "VersionStage", "versionStage");
-  if (!stage.ok()) return stage.status();
+  ASSIGN_OR_RETURN(auto stage, RequiredString(request, "VersionStage", "versionStage"));
   const std::string remove_from = OptionalString(request, "RemoveFromVersionId");
   const std::string move_to = OptionalString(request, "MoveToVersionId");
   std::lock_guard<std::mutex> lock(mu_);
-  auto secret = FindLocked(request);
-  if (!secret.ok()) return secret.status();
-  Secret& s = **secret;
+  ASSIGN_OR_RETURN(auto secret, FindLocked(request));
+  Secret& s = *secret;
   if (s.deleted) return AwsError("InvalidRequestException", kMarkedForDeletion);
   for (const std::string& id : {remove_from, move_to}) {
     if (!id.empty() && !s.versions.count(id)) {
@@ -627,27 +613,27 @@ absl::StatusOr<Json> SecretStore::UpdateSecretVersionStage(const Json& request) 
   }
   std::string holder;
   for (const auto& [id, version] : s.versions) {
-    if (version.stages.count(*stage)) holder = id;
+    if (version.stages.count(stage)) holder = id;
   }
   if (!holder.empty() && holder != move_to && holder != remove_from) {
     return AwsError("InvalidParameterException",
-                    "The staging label " + *stage + " is currently attached to version " + holder +
+                    "The staging label " + stage + " is currently attached to version " + holder +
                         ", so you must explicitly reference that version in RemoveFromVersionId.");
   }
   if (!remove_from.empty() && holder != remove_from) {
     return AwsError(
         "InvalidParameterException",
-        "The staging label " + *stage + " is not attached to version " + remove_from + ".");
+        "The staging label " + stage + " is not attached to version " + remove_from + ".");
   }
   if (move_to.empty()) {
-    if (*stage == kCurrent) {
+    if (stage == kCurrent) {
       return AwsError("InvalidParameterException",
                       "You can't remove the staging label AWSCURRENT; move it to another version "
                       "with MoveToVersionId.");
     }
-    if (!remove_from.empty()) s.versions[remove_from].stages.erase(*stage);
+    if (!remove_from.empty()) s.versions[remove_from].stages.erase(stage);
   } else {
-    MoveStageLocked(s, *stage, move_to);
+    MoveStageLocked(s, stage, move_to);
   }
   s.last_changed = NowSeconds();
   return Json{{"ARN", s.arn}, {"Name", s.name}};
@@ -655,9 +641,8 @@ absl::StatusOr<Json> SecretStore::UpdateSecretVersionStage(const Json& request) 
 
 absl::StatusOr<Json> SecretStore::RotateSecret(const Json& request) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto secret = FindLocked(request);
-  if (!secret.ok()) return secret.status();
-  Secret& s = **secret;
+  ASSIGN_OR_RETURN(auto secret, FindLocked(request));
+  Secret& s = *secret;
   if (s.deleted) return AwsError("InvalidRequestException", kMarkedForDeletion);
   if (request.contains("RotationRules")) {
     const Json& rules = request["RotationRules"];
@@ -695,9 +680,8 @@ absl::StatusOr<Json> SecretStore::RotateSecret(const Json& request) {
     if (cur.string_value) value["SecretString"] = *cur.string_value;
     if (cur.binary_value) value["SecretBinary"] = *cur.binary_value;
     if (!token.empty()) value["ClientRequestToken"] = token;
-    auto id = AddVersionLocked(s, value, {kPending});
-    if (!id.ok()) return id.status();
-    pending = *id;
+    ASSIGN_OR_RETURN(auto id, AddVersionLocked(s, value, {kPending}));
+    pending = id;
   }
   MoveStageLocked(s, kCurrent, pending);
   s.versions[pending].stages.erase(kPending);
@@ -709,18 +693,16 @@ absl::StatusOr<Json> SecretStore::RotateSecret(const Json& request) {
 absl::StatusOr<Json> SecretStore::TagResource(const Json& request) {
   if (!request.contains("Tags")) return NullValue("tags");
   std::lock_guard<std::mutex> lock(mu_);
-  auto secret = FindLocked(request);
-  if (!secret.ok()) return secret.status();
-  RETURN_IF_ERROR(SetTags((*secret)->tags, request["Tags"]));
+  ASSIGN_OR_RETURN(auto secret, FindLocked(request));
+  RETURN_IF_ERROR(SetTags(secret->tags, request["Tags"]));
   return Json::object();
 }
 
 absl::StatusOr<Json> SecretStore::UntagResource(const Json& request) {
   if (!request.contains("TagKeys") || !request["TagKeys"].is_array()) return NullValue("tagKeys");
   std::lock_guard<std::mutex> lock(mu_);
-  auto secret = FindLocked(request);
-  if (!secret.ok()) return secret.status();
-  auto& tags = (*secret)->tags;
+  ASSIGN_OR_RETURN(auto secret, FindLocked(request));
+  auto& tags = secret->tags;
   for (const auto& key : request["TagKeys"]) {
     if (!key.is_string()) continue;
     tags.erase(std::remove_if(tags.begin(), tags.end(),

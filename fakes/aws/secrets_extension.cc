@@ -6,6 +6,7 @@
 
 #include "core/event_kinds.h"
 #include "core/json_text.h"
+#include "core/status_macros.h"
 #include "fakes/aws/sigv4.h"
 #include "fakes/aws/sigv4_verifier.h"
 
@@ -128,11 +129,11 @@ absl::StatusOr<std::shared_ptr<SecretsExtension>> SecretsExtension::Start(
     if (!self) co_return http::MakeResponse(request, 503, "", "text/plain");
     co_return co_await HandleRead(std::move(self), request);
   };
-  auto listener = listening_fd >= 0
-                      ? http::HttpServer::Serve(io, listening_fd, std::move(handler), {})
-                      : http::HttpServer::Listen(io, "127.0.0.1", 0, std::move(handler));
-  if (!listener.ok()) return listener.status();
-  extension->listener_ = *std::move(listener);
+  ASSIGN_OR_RETURN(auto listener,
+                   listening_fd >= 0
+                       ? http::HttpServer::Serve(io, listening_fd, std::move(handler), {})
+                       : http::HttpServer::Listen(io, "127.0.0.1", 0, std::move(handler)));
+  extension->listener_ = std::move(listener);
   return extension;
 }
 

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "core/aws_error.h"
+#include "core/status_macros.h"
 
 namespace thaw::aws {
 
@@ -93,8 +94,7 @@ absl::StatusOr<AwsCredential> SigV4Verifier::Verify(
   if (header.empty()) {
     return AwsError("MissingAuthenticationTokenException", "Missing Authentication Token");
   }
-  auto auth = sigv4::ParseAuthorization(header);
-  if (!auth.ok()) return auth.status();
+  ASSIGN_OR_RETURN(auto auth, sigv4::ParseAuthorization(header));
 
   const std::string amz_date = HeaderValue(request, "x-amz-date");
   if (amz_date.empty()) {
@@ -109,23 +109,23 @@ absl::StatusOr<AwsCredential> SigV4Verifier::Verify(
                     "Date must be in ISO-8601 'basic format'. Got '" + amz_date +
                         "'. See http://en.wikipedia.org/wiki/ISO_8601");
   }
-  if (auth->date != amz_date.substr(0, 8)) {
+  if (auth.date != amz_date.substr(0, 8)) {
     return AwsError("InvalidSignatureException",
                     "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
                     "date from HTTP: '" +
-                        auth->date + "' != '" + amz_date.substr(0, 8) + "', from '" + amz_date +
+                        auth.date + "' != '" + amz_date.substr(0, 8) + "', from '" + amz_date +
                         "'.");
   }
-  if (auth->terminator != "aws4_request") {
+  if (auth.terminator != "aws4_request") {
     return AwsError("InvalidSignatureException",
                     "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
-                        auth->terminator + "'.");
+                        auth.terminator + "'.");
   }
-  if (!options_.region.empty() && auth->region != options_.region) {
+  if (!options_.region.empty() && auth.region != options_.region) {
     return AwsError("InvalidSignatureException",
-                    "Credential should be scoped to a valid region, not '" + auth->region + "'. ");
+                    "Credential should be scoped to a valid region, not '" + auth.region + "'. ");
   }
-  if (auth->service != service) {
+  if (auth.service != service) {
     return AwsError(
         "InvalidSignatureException",
         "Credential should be scoped to correct service: '" + std::string(service) + "'. ");
@@ -143,7 +143,7 @@ absl::StatusOr<AwsCredential> SigV4Verifier::Verify(
                                                      FormatAmzDate(now) + " + 5 min.)");
   }
 
-  auto credential = credentials_.Find(auth->access_key_id);
+  auto credential = credentials_.Find(auth.access_key_id);
   if (!credential) return AwsError("UnrecognizedClientException", kInvalidToken);
   const std::string token = HeaderValue(request, "x-amz-security-token");
   if (token != credential->session_token) {
@@ -151,7 +151,7 @@ absl::StatusOr<AwsCredential> SigV4Verifier::Verify(
   }
 
   bool signs_host = false;
-  for (const auto& name : auth->signed_headers) {
+  for (const auto& name : auth.signed_headers) {
     if (name == "host") signs_host = true;
     if (!HasHeader(request, name)) {
       return AwsError("InvalidSignatureException",
@@ -165,11 +165,11 @@ absl::StatusOr<AwsCredential> SigV4Verifier::Verify(
                     "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   }
   const std::string expected = sigv4::SignatureWithKey(
-      request, auth->signed_headers,
-      CachedSigningKey(credential->secret_access_key, auth->date, auth->region, auth->service),
-      amz_date, auth->region, auth->service);
-  if (expected.size() != auth->signature.size() ||
-      CRYPTO_memcmp(expected.data(), auth->signature.data(), expected.size()) != 0) {
+      request, auth.signed_headers,
+      CachedSigningKey(credential->secret_access_key, auth.date, auth.region, auth.service),
+      amz_date, auth.region, auth.service);
+  if (expected.size() != auth.signature.size() ||
+      CRYPTO_memcmp(expected.data(), auth.signature.data(), expected.size()) != 0) {
     return AwsError("InvalidSignatureException",
                     "The request signature we calculated does not match the signature you "
                     "provided. Check your AWS Secret Access Key and signing method. Consult the "

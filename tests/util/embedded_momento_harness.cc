@@ -3,16 +3,17 @@
 #include <boost/asio/post.hpp>
 #include <future>
 
+#include "core/status_macros.h"
+
 namespace thaw::testing {
 
 absl::Status EmbeddedMomentoHarness::Start(int64_t instance, const std::string& function,
                                            momento::MomentoServerOptions options) {
-  auto momento = momento::EmbeddedMomento::Start(io_, ledger_, clock_, std::move(options));
-  if (!momento.ok()) return momento.status();
-  momento_ = *std::move(momento);
-  auto env = momento_->services().Attach(instance, function, {});
-  if (!env.ok()) return env.status();
-  endpoint_ = (*env)["THAW_MOMENTO_ENDPOINT"];
+  ASSIGN_OR_RETURN(auto momento,
+                   momento::EmbeddedMomento::Start(io_, ledger_, clock_, std::move(options)));
+  momento_ = std::move(momento);
+  ASSIGN_OR_RETURN(auto env, momento_->services().Attach(instance, function, {}));
+  endpoint_ = env["THAW_MOMENTO_ENDPOINT"];
   thread_ = std::thread([this] { io_.run(); });
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);

@@ -7,6 +7,7 @@
 #include <future>
 #include <regex>
 
+#include "core/status_macros.h"
 #include "emulator/process/boost_process_launcher.h"
 #include "host/admin_api.h"
 
@@ -47,21 +48,20 @@ absl::StatusOr<std::unique_ptr<TestEmulator>> TestEmulator::Start(const std::str
                                                                   bool momento) {
   std::unique_ptr<TestEmulator> emu(new TestEmulator());
   const std::string text = std::regex_replace(yaml, std::regex("\\{\\{echo\\}\\}"), EchoDir());
-  auto config = ParseConfig(text, "test.yaml", std::filesystem::current_path());
-  if (!config.ok()) return config.status();
-  emu->config_ = *std::move(config);
+  ASSIGN_OR_RETURN(auto config, ParseConfig(text, "test.yaml", std::filesystem::current_path()));
+  emu->config_ = std::move(config);
   // A test's own launcher starts the instances itself (a fake one has no process to sandbox).
   if (make_launcher) emu->config_.settings.isolation = Isolation::kProcess;
   emu->launcher_ =
       make_launcher ? make_launcher(emu->io_) : std::make_unique<BoostProcessLauncher>(emu->io_);
   // The same wiring as `thaw serve` (EmulatorSession), with the fake AWS left out.
-  auto host = EmulatorSession::Create(emu->io_, emu->config_, emu->ledger_, emu->logs_,
-                                      *emu->launcher_, {.momento = momento, .aws = false});
-  if (!host.ok()) return host.status();
-  emu->host_ = *std::move(host);
-  auto server = http::HttpServer::Listen(emu->io_, "127.0.0.1", 0, MakeApiHandler(*emu->host_));
-  if (!server.ok()) return server.status();
-  emu->server_ = *std::move(server);
+  ASSIGN_OR_RETURN(auto host,
+                   EmulatorSession::Create(emu->io_, emu->config_, emu->ledger_, emu->logs_,
+                                           *emu->launcher_, {.momento = momento, .aws = false}));
+  emu->host_ = std::move(host);
+  ASSIGN_OR_RETURN(auto server,
+                   http::HttpServer::Listen(emu->io_, "127.0.0.1", 0, MakeApiHandler(*emu->host_)));
+  emu->server_ = std::move(server);
   emu->port_ = emu->server_->port();
   emu->thread_ = std::thread([io = &emu->io_] {
     auto guard = asio::make_work_guard(*io);

@@ -241,9 +241,9 @@ absl::StatusOr<std::filesystem::path> RicInstaller::EnsureInstalled() {
         "directory " +
         options_.cache_dir.string() + ": " + ec.message() + " (set THAW_CACHE_DIR)");
   }
-  auto lock = FileLock::Acquire(options_.cache_dir /
-                                (std::string("aws-lambda-ric-") + kRicVersion + ".lock"));
-  if (!lock.ok()) return lock.status();
+  ASSIGN_OR_RETURN(auto lock,
+                   FileLock::Acquire(options_.cache_dir /
+                                     (std::string("aws-lambda-ric-") + kRicVersion + ".lock")));
   // Another process may have installed it while this one waited for the lock.
   if (IsInstalled()) return EntryPoint();
   RETURN_IF_ERROR(Install());
