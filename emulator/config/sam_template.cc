@@ -201,7 +201,45 @@ class TemplateLoader {
            ":secret:" + name;
   }
 
+  // One function resource being read: its id, its own Properties and, for SAM, the Globals
+  // merged under them.
+  struct FunctionSource {
+    std::string id;
+    bool sam = false;
+    YAML::Node resource;
+    YAML::Node own;      // the resource's Properties
+    YAML::Node globals;  // Globals.Function (SAM only)
+    YAML::Node props;    // own merged over globals
+  };
+  // Where `key` of `source` was written (its Properties or Globals.Function), for messages.
+  std::string PathOf(const FunctionSource& source, const std::string& key) const {
+    return PropertyPath(source.id, source.own, key);
+  }
+  // The property `key` as a string: AWS::NoValue and values that cannot be resolved locally are
+  // errors naming it.
+  absl::StatusOr<std::string> StringProperty(const FunctionSource& source, const std::string& key);
+  // The optional integer property `key` into `value` when it is given and resolves; a value that
+  // cannot be resolved is noted (`unresolved_note` says what is used instead).
+  absl::Status OptionalIntProperty(const FunctionSource& source, const std::string& key, int min,
+                                   int max, const std::string& unresolved_note, int& value);
+
   absl::Status LoadFunction(const std::string& id, const Resource& resource, ThawConfig& config);
+  // LoadFunction's steps, each reading its properties of `source` into `fn`.
+  // FunctionName (else the logical id), checked against Lambda's rules and `config`'s names.
+  absl::Status LoadFunctionName(const FunctionSource& source, const ThawConfig& config,
+                                FunctionConfig& fn);
+  // Runtime, Handler and the code (CodeUri/Code, CDK asset metadata, a package beside the
+  // template), resolved to what runs.
+  absl::Status LoadFunctionCode(const FunctionSource& source, FunctionConfig& fn);
+  // MemorySize, Timeout, reserved and provisioned concurrency.
+  absl::Status LoadFunctionLimits(const FunctionSource& source, FunctionConfig& fn);
+  absl::Status LoadFunctionEnvironment(const FunctionSource& source, FunctionConfig& fn);
+  // The role's statements: SAM Policies, or the inline policies of a role in the template.
+  absl::Status LoadFunctionRole(const FunctionSource& source, FunctionConfig& fn);
+  // The globals' layers, then the function's own.
+  absl::Status LoadFunctionLayers(const FunctionSource& source, FunctionConfig& fn);
+  // Architectures, and a note for each property thaw does not apply.
+  void NoteFunctionProperties(const FunctionSource& source, FunctionConfig& fn);
   absl::Status LoadPolicies(const YAML::Node& policies, const std::string& path,
                             IamTranslation& iam);
   absl::Status LoadRolePolicies(const YAML::Node& role, const std::string& path,
@@ -674,29 +712,56 @@ YAML::Node MergeGlobals(const YAML::Node& global, const YAML::Node& own) {
   return own;
 }
 
+absl::StatusOr<std::string> TemplateLoader::StringProperty(const FunctionSource& source,
+                                                           const std::string& key) {
+  const YAML::Node node = Get(source.props, key);
+  auto value = EvalString(node, PathOf(source, key));
+  if (!value.ok() && IsNoValue(value.status())) {
+    return diag_.Error(node, PathOf(source, key), "AWS::NoValue: a value is required");
+  }
+  if (!value.ok() && IsUnresolved(value.status())) {
+    return diag_.Error(node, PathOf(source, key),
+                       "cannot be resolved locally: " + std::string(value.status().message()));
+  }
+  return value;
+}
+
+absl::Status TemplateLoader::OptionalIntProperty(const FunctionSource& source,
+                                                 const std::string& key, int min, int max,
+                                                 const std::string& unresolved_note, int& value) {
+  const YAML::Node node = Get(source.props, key);
+  if (!node) return absl::OkStatus();
+  auto given = EvalInt(node, PathOf(source, key), min, max);
+  if (given.ok()) {
+    value = *given;
+  } else if (IsUnresolved(given.status())) {
+    diag_.Note(PathOf(source, key), "cannot be resolved locally (" +
+                                        std::string(given.status().message()) + "); " +
+                                        unresolved_note);
+  } else if (!IsNoValue(given.status())) {  // AWS::NoValue keeps the default
+    return given.status();
+  }
+  return absl::OkStatus();
+}
+
 absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource& resource,
                                           ThawConfig& config) {
+  // Built at once: assigning to a YAML::Node writes into the node it refers to.
   const bool sam = resource.type == kServerlessFunction;
   const YAML::Node own = Get(resource.node, "Properties");
   if (own && !own.IsMap())
     return diag_.Error(own, "Resources." + id + ".Properties", "expected a mapping");
   const YAML::Node globals = sam ? Get(Get(root_, "Globals"), "Function") : YAML::Node();
-  const YAML::Node props = sam ? MergeGlobals(globals, own) : own;
-  if (!props || !props.IsMap()) {
+  const FunctionSource source{.id = id,
+                              .sam = sam,
+                              .resource = resource.node,
+                              .own = own,
+                              .globals = globals,
+                              .props = sam ? MergeGlobals(globals, own) : own};
+  if (!source.props || !source.props.IsMap()) {
     return diag_.Error(resource.node, "Resources." + id + ".Properties", "required");
   }
-  auto path_of = [&](const std::string& key) { return PropertyPath(id, own, key); };
-  auto string_of = [&](const std::string& key) -> absl::StatusOr<std::string> {
-    auto value = EvalString(Get(props, key), path_of(key));
-    if (!value.ok() && IsNoValue(value.status())) {
-      return diag_.Error(Get(props, key), path_of(key), "AWS::NoValue: a value is required");
-    }
-    if (!value.ok() && IsUnresolved(value.status())) {
-      return diag_.Error(Get(props, key), path_of(key),
-                         "cannot be resolved locally: " + std::string(value.status().message()));
-    }
-    return value;
-  };
+  const YAML::Node& props = source.props;
 
   if (Get(resource.node, "Metadata") && Get(Get(resource.node, "Metadata"), "BuildMethod")) {
     diag_.Note("Resources." + id + ".Metadata.BuildMethod",
@@ -704,93 +769,112 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
                "`sam build` and pass --config .aws-sam/build/template.yaml");
   }
   if (Get(props, "PackageType")) {
-    ASSIGN_OR_RETURN(auto type, string_of("PackageType"));
+    ASSIGN_OR_RETURN(auto type, StringProperty(source, "PackageType"));
     if (type == "Image") {
-      return diag_.Error(Get(props, "PackageType"), path_of("PackageType"),
+      return diag_.Error(Get(props, "PackageType"), PathOf(source, "PackageType"),
                          "container image functions are not supported yet; use a zip-style "
                          "function (Runtime, Handler, CodeUri)");
     }
   }
   if (Get(props, "ImageUri")) {
-    return diag_.Error(Get(props, "ImageUri"), path_of("ImageUri"),
+    return diag_.Error(Get(props, "ImageUri"), PathOf(source, "ImageUri"),
                        "container image functions are not supported yet");
   }
 
   FunctionConfig fn;
-  fn.name = id;
-  if (Get(props, "FunctionName")) {
-    auto name = EvalString(Get(props, "FunctionName"), path_of("FunctionName"));
+  RETURN_IF_ERROR(LoadFunctionName(source, config, fn));
+  RETURN_IF_ERROR(LoadFunctionCode(source, fn));
+  RETURN_IF_ERROR(LoadFunctionLimits(source, fn));
+  RETURN_IF_ERROR(LoadFunctionEnvironment(source, fn));
+  RETURN_IF_ERROR(LoadFunctionRole(source, fn));
+  RETURN_IF_ERROR(LoadFunctionLayers(source, fn));
+  NoteFunctionProperties(source, fn);
+  // `sam local invoke` takes the logical id; so does thaw, when the function has a name of
+  // its own.
+  if (fn.name != id) config.aliases[id] = fn.name;
+  config.functions[fn.name] = std::move(fn);
+  return absl::OkStatus();
+}
+
+absl::Status TemplateLoader::LoadFunctionName(const FunctionSource& source,
+                                              const ThawConfig& config, FunctionConfig& fn) {
+  const YAML::Node name_node = Get(source.props, "FunctionName");
+  const std::string name_path = PathOf(source, "FunctionName");
+  fn.name = source.id;
+  if (name_node) {
+    auto name = EvalString(name_node, name_path);
     if (name.ok()) {
       fn.name = *name;
     } else if (IsUnresolved(name.status())) {
-      diag_.Note(path_of("FunctionName"), "cannot be resolved locally (" +
-                                              std::string(name.status().message()) +
-                                              "); the function is named " + id);
+      diag_.Note(name_path, "cannot be resolved locally (" + std::string(name.status().message()) +
+                                "); the function is named " + source.id);
     } else {
       return name.status();
     }
   }
   if (auto problem = CheckFunctionName(fn.name)) {
-    return diag_.Error(Get(props, "FunctionName") ? Get(props, "FunctionName") : resource.node,
-                       Get(props, "FunctionName") ? path_of("FunctionName") : "Resources." + id,
-                       *problem);
+    return diag_.Error(name_node ? name_node : source.resource,
+                       name_node ? name_path : "Resources." + source.id, *problem);
   }
   if (config.functions.count(fn.name)) {
-    return diag_.Error(resource.node, "Resources." + id, "a second function named " + fn.name);
+    return diag_.Error(source.resource, "Resources." + source.id,
+                       "a second function named " + fn.name);
   }
+  return absl::OkStatus();
+}
 
-  if (!Get(props, "Runtime")) return diag_.Error(resource.node, path_of("Runtime"), "required");
-  ASSIGN_OR_RETURN(auto runtime, string_of("Runtime"));
-  fn.runtime = runtime;
+absl::Status TemplateLoader::LoadFunctionCode(const FunctionSource& source, FunctionConfig& fn) {
+  const YAML::Node& props = source.props;
+  if (!Get(props, "Runtime")) {
+    return diag_.Error(source.resource, PathOf(source, "Runtime"), "required");
+  }
+  ASSIGN_OR_RETURN(fn.runtime, StringProperty(source, "Runtime"));
   if (Get(props, "Handler")) {
-    ASSIGN_OR_RETURN(auto handler, string_of("Handler"));
-    fn.handler = handler;
+    ASSIGN_OR_RETURN(fn.handler, StringProperty(source, "Handler"));
   }
 
   // The code: a local directory, relative to the template.
-  std::string code_key = sam ? "CodeUri" : "Code";
+  const std::string code_key = source.sam ? "CodeUri" : "Code";
+  const std::string key_path = PathOf(source, code_key);
   std::filesystem::path code_dir = base_dir_;
-  if (sam && Get(props, "InlineCode")) {
-    return diag_.Error(Get(props, "InlineCode"), path_of("InlineCode"),
+  if (source.sam && Get(props, "InlineCode")) {
+    return diag_.Error(Get(props, "InlineCode"), PathOf(source, "InlineCode"),
                        "inline code is not supported; put the code in a directory and point "
                        "CodeUri at it");
   }
-  const YAML::Node asset = AssetPathOf(resource.node, code_key);
+  const YAML::Node asset = AssetPathOf(source.resource, code_key);
   const bool from_asset = asset.IsDefined();
   // Where the code was named, for messages.
-  YAML::Node code_node = Get(props, code_key) ? Get(props, code_key) : resource.node;
-  std::string code_path = path_of(code_key);
+  YAML::Node code_node = Get(props, code_key) ? Get(props, code_key) : source.resource;
+  std::string code_path = key_path;
   const YAML::Node code = Get(props, code_key);
   if (code && from_asset) {
     // A `cdk synth` (or `sam build`) template: the property names the uploaded copy, the
     // metadata the local asset it was made from, as `sam local` reads it.
     code_node.reset(asset);
-    code_path = "Resources." + id + ".Metadata." + kAssetPath;
-    ASSIGN_OR_RETURN(auto dir, CodeDirectory(asset.Scalar(), asset, code_path, code_key));
-    code_dir = dir;
+    code_path = "Resources." + source.id + ".Metadata." + kAssetPath;
+    ASSIGN_OR_RETURN(code_dir, CodeDirectory(asset.Scalar(), asset, code_path, code_key));
   } else if (code && code.IsMap() && code.Tag().size() <= 1 && !Get(code, "Ref") &&
              !Get(code, "Fn::Sub") && !Get(code, "Fn::Join")) {
     if (Get(code, "ZipFile")) {
-      return diag_.Error(code, path_of(code_key),
+      return diag_.Error(code, key_path,
                          "inline code (ZipFile) is not supported; put the code in a directory "
                          "and point Code at it");
     }
     // {S3Bucket, S3Key}: runnable only when the package uploaded is still beside the template.
-    auto package = PackageBesideTemplate(code, path_of(code_key));
-    if (!package) return diag_.Error(code, path_of(code_key), S3CodeError(code_key));
-    ASSIGN_OR_RETURN(auto dir, CodeDirectory(*package, code, path_of(code_key), code_key));
-    code_dir = dir;
+    auto package = PackageBesideTemplate(code, key_path);
+    if (!package) return diag_.Error(code, key_path, S3CodeError(code_key));
+    ASSIGN_OR_RETURN(code_dir, CodeDirectory(*package, code, key_path, code_key));
   } else if (code) {
-    ASSIGN_OR_RETURN(auto location, string_of(code_key));
+    ASSIGN_OR_RETURN(auto location, StringProperty(source, code_key));
     if (location.rfind("s3://", 0) == 0) {
-      auto package = PackageBesideTemplate(code, path_of(code_key));
-      if (!package) return diag_.Error(code, path_of(code_key), S3CodeError(code_key));
+      auto package = PackageBesideTemplate(code, key_path);
+      if (!package) return diag_.Error(code, key_path, S3CodeError(code_key));
       location = *package;
     }
-    ASSIGN_OR_RETURN(auto dir, CodeDirectory(location, code, path_of(code_key), code_key));
-    code_dir = dir;
-  } else if (!sam) {
-    return diag_.Error(resource.node, path_of("Code"), "required");
+    ASSIGN_OR_RETURN(code_dir, CodeDirectory(location, code, key_path, code_key));
+  } else if (!source.sam) {
+    return diag_.Error(source.resource, PathOf(source, "Code"), "required");
   }
 
   // settings.runtime_client (an overlay's) applies to the Node.js functions only.
@@ -798,111 +882,97 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
   if (auto problem = ResolveRuntime(code_dir, settings_.python, base_dir_, fn)) {
     switch (problem->input) {
       case FunctionInput::kRuntime:
-        return diag_.Error(Get(props, "Runtime"), path_of("Runtime"), problem->message);
+      case FunctionInput::kPython:
+        return diag_.Error(Get(props, "Runtime"), PathOf(source, "Runtime"), problem->message);
       case FunctionInput::kHandler:
-        return diag_.Error(Get(props, "Handler") ? Get(props, "Handler") : resource.node,
-                           path_of("Handler"), problem->message);
+        return diag_.Error(Get(props, "Handler") ? Get(props, "Handler") : source.resource,
+                           PathOf(source, "Handler"), problem->message);
       case FunctionInput::kCode:
         return diag_.Error(code_node, code_path, problem->message);
-      case FunctionInput::kPython:
-        return diag_.Error(Get(props, "Runtime"), path_of("Runtime"), problem->message);
     }
   }
+  return absl::OkStatus();
+}
 
-  if (Get(props, "MemorySize")) {
-    auto memory =
-        EvalInt(Get(props, "MemorySize"), path_of("MemorySize"), kMinMemoryMb, kMaxMemoryMb);
-    if (memory.ok()) {
-      fn.memory_mb = *memory;
-    } else if (IsNoValue(memory.status())) {
-      // the default
-    } else if (IsUnresolved(memory.status())) {
-      diag_.Note(path_of("MemorySize"), "cannot be resolved locally (" +
-                                            std::string(memory.status().message()) +
-                                            "); 128 MB is used");
-    } else {
-      return memory.status();
-    }
-  }
-  if (Get(props, "Timeout")) {
-    auto timeout = EvalInt(Get(props, "Timeout"), path_of("Timeout"), kMinTimeoutS, kMaxTimeoutS);
-    if (timeout.ok()) {
-      fn.timeout_s = *timeout;
-    } else if (IsNoValue(timeout.status())) {
-      // the default
-    } else if (IsUnresolved(timeout.status())) {
-      diag_.Note(path_of("Timeout"), "cannot be resolved locally (" +
-                                         std::string(timeout.status().message()) +
-                                         "); 3 seconds are used");
-    } else {
-      return timeout.status();
-    }
-  }
-  if (const YAML::Node env = Get(props, "Environment"); env) {
-    const YAML::Node vars = Get(env, "Variables");
-    if (env.IsMap() && vars) {
-      if (!vars.IsMap())
-        return diag_.Error(vars, path_of("Environment") + ".Variables", "expected a mapping");
-      for (const auto& kv : vars) {
-        const std::string key = kv.first.as<std::string>();
-        const bool own_var = own && Get(own, "Environment") &&
-                             Get(Get(own, "Environment"), "Variables") &&
-                             Get(Get(Get(own, "Environment"), "Variables"), key);
-        const std::string var_path =
-            (own_var ? "Resources." + id + ".Properties" : std::string("Globals.Function")) +
-            ".Environment.Variables." + key;
-        if (auto problem = CheckEnvironmentName(key))
-          return diag_.Error(kv.first, var_path, *problem);
-        auto value = EvalString(kv.second, var_path);
-        if (value.ok()) {
-          fn.environment[key] = *value;
-        } else if (IsNoValue(value.status())) {
-          continue;
-        } else if (IsUnresolved(value.status())) {
-          diag_.Note(var_path, "not set: " + std::string(value.status().message()));
-        } else {
-          return value.status();
-        }
-      }
-    }
-  }
+absl::Status TemplateLoader::LoadFunctionLimits(const FunctionSource& source, FunctionConfig& fn) {
+  RETURN_IF_ERROR(OptionalIntProperty(source, "MemorySize", kMinMemoryMb, kMaxMemoryMb,
+                                      "128 MB is used", fn.memory_mb));
+  RETURN_IF_ERROR(OptionalIntProperty(source, "Timeout", kMinTimeoutS, kMaxTimeoutS,
+                                      "3 seconds are used", fn.timeout_s));
+  const YAML::Node& props = source.props;
   if (Get(props, "ReservedConcurrentExecutions")) {
-    ASSIGN_OR_RETURN(auto n, EvalInt(Get(props, "ReservedConcurrentExecutions"),
-                                     path_of("ReservedConcurrentExecutions"), 0, 100000));
-    fn.reserved_concurrency = n;
+    ASSIGN_OR_RETURN(fn.reserved_concurrency,
+                     EvalInt(Get(props, "ReservedConcurrentExecutions"),
+                             PathOf(source, "ReservedConcurrentExecutions"), 0, 100000));
   }
   if (const YAML::Node pc = Get(props, "ProvisionedConcurrencyConfig"); pc) {
     const std::string pc_path =
-        path_of("ProvisionedConcurrencyConfig") + ".ProvisionedConcurrentExecutions";
+        PathOf(source, "ProvisionedConcurrencyConfig") + ".ProvisionedConcurrentExecutions";
     if (!pc.IsMap() || !Get(pc, "ProvisionedConcurrentExecutions")) {
       return diag_.Error(pc, pc_path, "required");
     }
-    ASSIGN_OR_RETURN(auto n, EvalInt(Get(pc, "ProvisionedConcurrentExecutions"), pc_path, 0, 1000));
-    fn.provisioned_concurrency = n;
+    ASSIGN_OR_RETURN(fn.provisioned_concurrency,
+                     EvalInt(Get(pc, "ProvisionedConcurrentExecutions"), pc_path, 0, 1000));
   }
+  return absl::OkStatus();
+}
 
-  // The role's statements: SAM Policies, or the inline policies of a role in the template.
+absl::Status TemplateLoader::LoadFunctionEnvironment(const FunctionSource& source,
+                                                     FunctionConfig& fn) {
+  const YAML::Node env = Get(source.props, "Environment");
+  if (!env || !env.IsMap()) return absl::OkStatus();
+  const YAML::Node vars = Get(env, "Variables");
+  if (!vars) return absl::OkStatus();
+  if (!vars.IsMap()) {
+    return diag_.Error(vars, PathOf(source, "Environment") + ".Variables", "expected a mapping");
+  }
+  const YAML::Node& own = source.own;
+  for (const auto& kv : vars) {
+    const std::string key = kv.first.as<std::string>();
+    const bool own_var = own && Get(own, "Environment") &&
+                         Get(Get(own, "Environment"), "Variables") &&
+                         Get(Get(Get(own, "Environment"), "Variables"), key);
+    const std::string var_path =
+        (own_var ? "Resources." + source.id + ".Properties" : std::string("Globals.Function")) +
+        ".Environment.Variables." + key;
+    if (auto problem = CheckEnvironmentName(key)) return diag_.Error(kv.first, var_path, *problem);
+    auto value = EvalString(kv.second, var_path);
+    if (value.ok()) {
+      fn.environment[key] = *value;
+    } else if (IsUnresolved(value.status())) {
+      diag_.Note(var_path, "not set: " + std::string(value.status().message()));
+    } else if (!IsNoValue(value.status())) {  // AWS::NoValue leaves the variable out
+      return value.status();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TemplateLoader::LoadFunctionRole(const FunctionSource& source, FunctionConfig& fn) {
+  const YAML::Node& props = source.props;
   IamTranslation iam(diag_, settings_.region, settings_.account_id);
   if (Get(props, "Role")) {
-    if (sam && Get(props, "Policies")) {
-      diag_.Note(path_of("Policies"), "ignored because Role is set (as SAM does)");
+    if (source.sam && Get(props, "Policies")) {
+      diag_.Note(PathOf(source, "Policies"), "ignored because Role is set (as SAM does)");
     }
-    RETURN_IF_ERROR(LoadRolePolicies(Get(props, "Role"), path_of("Role"), iam));
-  } else if (sam && Get(props, "Policies")) {
-    RETURN_IF_ERROR(LoadPolicies(Get(props, "Policies"), path_of("Policies"), iam));
-  } else if (sam) {
+    RETURN_IF_ERROR(LoadRolePolicies(Get(props, "Role"), PathOf(source, "Role"), iam));
+  } else if (source.sam && Get(props, "Policies")) {
+    RETURN_IF_ERROR(LoadPolicies(Get(props, "Policies"), PathOf(source, "Policies"), iam));
+  } else if (source.sam) {
     iam.DeclareNone();
-    diag_.Note("Resources." + id + ".Properties.Policies",
+    diag_.Note("Resources." + source.id + ".Properties.Policies",
                "none: SAM's default role (AWSLambdaBasicExecutionRole) allows no Secrets Manager "
                "or SSM call, so the fake AWS denies them too");
   }
   fn.iam_statements = iam.Statements();
+  return absl::OkStatus();
+}
 
-  // Layers: the globals' then the function's own, each with its own path.
+absl::Status TemplateLoader::LoadFunctionLayers(const FunctionSource& source, FunctionConfig& fn) {
   std::vector<std::pair<YAML::Node, std::string>> layer_items;
   for (const auto& [layers, where] :
-       {std::pair{Get(globals, "Layers"), std::string("Globals.Function.Layers")},
-        std::pair{Get(own, "Layers"), "Resources." + id + ".Properties.Layers"}}) {
+       {std::pair{Get(source.globals, "Layers"), std::string("Globals.Function.Layers")},
+        std::pair{Get(source.own, "Layers"), "Resources." + source.id + ".Properties.Layers"}}) {
     if (!layers) continue;
     if (!layers.IsSequence()) return diag_.Error(layers, where, "expected a list");
     for (size_t i = 0; i < layers.size(); ++i) {
@@ -915,49 +985,46 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
     return diag_.Error(layer_items[kMaxLayers].first, layer_items[kMaxLayers].second,
                        LayerCountProblem(layer_items.size()));
   }
-  {
-    for (const auto& [layer, layer_path] : layer_items) {
-      // A layer of this template: its local content, where Lambda extracts it (/opt).
-      if (auto it = resources_.find(LogicalIdOf(layer));
-          it != resources_.end() &&
-          (it->second.type == kServerlessLayer || it->second.type == kLambdaLayer)) {
-        ASSIGN_OR_RETURN(auto content, LayerContent(it->first));
-        fn.layers.push_back(content);
-        continue;
-      }
-      auto arn = EvalString(layer, layer_path);
-      if (!arn.ok() && IsNoValue(arn.status())) continue;
-      if (!arn.ok()) {
-        if (!IsUnresolved(arn.status())) return arn.status();
-        diag_.Note(layer_path, "not applied: " + std::string(arn.status().message()) +
-                                   " (thaw applies the layers of this template and the "
-                                   "Parameters and Secrets extension)");
-        continue;
-      }
-      if (std::optional<std::string> note = ApplyLayer(*arn, fn)) diag_.Note(layer_path, *note);
+  for (const auto& [layer, layer_path] : layer_items) {
+    // A layer of this template: its local content, where Lambda extracts it (/opt).
+    if (auto it = resources_.find(LogicalIdOf(layer));
+        it != resources_.end() &&
+        (it->second.type == kServerlessLayer || it->second.type == kLambdaLayer)) {
+      ASSIGN_OR_RETURN(auto content, LayerContent(it->first));
+      fn.layers.push_back(content);
+      continue;
     }
+    auto arn = EvalString(layer, layer_path);
+    if (!arn.ok() && IsNoValue(arn.status())) continue;
+    if (!arn.ok()) {
+      if (!IsUnresolved(arn.status())) return arn.status();
+      diag_.Note(layer_path, "not applied: " + std::string(arn.status().message()) +
+                                 " (thaw applies the layers of this template and the "
+                                 "Parameters and Secrets extension)");
+      continue;
+    }
+    if (std::optional<std::string> note = ApplyLayer(*arn, fn)) diag_.Note(layer_path, *note);
   }
-  if (const YAML::Node arch = Get(props, "Architectures"); arch) {
-    auto value = Eval(arch, path_of("Architectures"));
+  return absl::OkStatus();
+}
+
+void TemplateLoader::NoteFunctionProperties(const FunctionSource& source, FunctionConfig& fn) {
+  if (const YAML::Node arch = Get(source.props, "Architectures"); arch) {
+    auto value = Eval(arch, PathOf(source, "Architectures"));
     if (value.ok() && value->dump().find("arm64") != std::string::npos) {
       fn.architecture = "arm64";
-      diag_.Note(path_of("Architectures"),
+      diag_.Note(PathOf(source, "Architectures"),
                  "arm64: the function runs on this machine's architecture");
     }
   }
-  for (const auto& kv : props) {
+  for (const auto& kv : source.props) {
     const std::string key = kv.first.as<std::string>();
     if (kReadProperties.count(key) || kInertProperties.count(key)) continue;
     auto why = kUnappliedWhy.find(key);
-    diag_.Note(path_of(key), "not applied: " + (why != kUnappliedWhy.end()
-                                                    ? why->second
-                                                    : std::string("thaw does not read it")));
+    diag_.Note(PathOf(source, key), "not applied: " + (why != kUnappliedWhy.end()
+                                                           ? why->second
+                                                           : std::string("thaw does not read it")));
   }
-  // `sam local invoke` takes the logical id; so does thaw, when the function has a name of
-  // its own.
-  if (fn.name != id) config.aliases[id] = fn.name;
-  config.functions[fn.name] = std::move(fn);
-  return absl::OkStatus();
 }
 
 absl::Status TemplateLoader::LoadPolicies(const YAML::Node& policies, const std::string& path,
