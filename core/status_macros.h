@@ -21,7 +21,8 @@
   } while (0)
 
 // Evaluates `expr` (an absl::StatusOr<T>); returns its status when it is not OK, else
-// initialises `lhs` (a declaration or an lvalue) with its value, moved.
+// initialises `lhs` (a declaration or an lvalue) with its value, moved. It expands to several
+// statements: put braces around it under an `if`.
 #define ASSIGN_OR_RETURN(lhs, expr) \
   THAW_ASSIGN_OR_RETURN_IMPL_(THAW_STATUS_CONCAT_(thaw_statusor_, __LINE__), lhs, expr)
 

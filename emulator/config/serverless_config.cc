@@ -117,6 +117,26 @@ class ServerlessLoader {
   absl::StatusOr<std::optional<std::filesystem::path>> LayerContent(const std::string& logical_id);
   absl::Status LoadFunction(const std::string& key, const YAML::Node& node,
                             const YAML::Node& provider, ThawConfig& config);
+  // One entry of `functions:` being read: its key, its path for messages, the entry as written
+  // (`node`, for messages) and resolved (`def`), and the resolved provider.
+  struct FunctionEntry {
+    std::string key;
+    std::string path;
+    YAML::Node node;
+    YAML::Node def;
+    YAML::Node provider;
+  };
+  // LoadFunction's steps, each reading its keys of `entry` into `fn`.
+  // runtime, handler and the code (the service directory or a package.artifact).
+  absl::Status LoadFunctionCode(const FunctionEntry& entry, FunctionConfig& fn);
+  // memorySize, timeout and environment (the provider's, then the function's), concurrency.
+  absl::Status LoadFunctionSettings(const FunctionEntry& entry, FunctionConfig& fn);
+  // The role: the provider's, or the function's own (serverless-iam-roles-per-function).
+  absl::Status LoadFunctionRole(const FunctionEntry& entry, FunctionConfig& fn);
+  // The provider's or the function's environment (`where` is its path) into `fn`.
+  absl::Status LoadEnvironment(const YAML::Node& env, const std::string& where, FunctionConfig& fn);
+  // Architecture, layers, and a note for each key thaw does not apply.
+  absl::Status LoadFunctionExtras(const FunctionEntry& entry, FunctionConfig& fn);
 
   const YAML::Node root_;
   Diagnostics diag_;
@@ -538,15 +558,15 @@ absl::StatusOr<std::optional<std::filesystem::path>> ServerlessLoader::LayerCont
 absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::Node& node,
                                             const YAML::Node& provider, ThawConfig& config) {
   const std::string path = "functions." + key;
-  ASSIGN_OR_RETURN(auto resolved, Resolve(node, path));
-  const YAML::Node def = resolved;
+  ASSIGN_OR_RETURN(YAML::Node def, Resolve(node, path));
   if (!def.IsMap()) return diag_.Error(node, path, "expected a mapping");
+  const FunctionEntry entry{
+      .key = key, .path = path, .node = node, .def = def, .provider = provider};
 
   FunctionConfig fn;
   fn.name = service_ + "-" + stage_ + "-" + key;
   if (Get(def, "name")) {
-    ASSIGN_OR_RETURN(auto name, String(Get(def, "name"), path + ".name"));
-    fn.name = name;
+    ASSIGN_OR_RETURN(fn.name, String(Get(def, "name"), path + ".name"));
   }
   if (auto problem = CheckFunctionName(fn.name)) {
     return diag_.Error(Get(def, "name") ? Get(def, "name") : node,
@@ -556,6 +576,21 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
     return diag_.Error(Get(def, "image"), path + ".image",
                        "container image functions are not supported yet");
   }
+  RETURN_IF_ERROR(LoadFunctionCode(entry, fn));
+  RETURN_IF_ERROR(LoadFunctionSettings(entry, fn));
+  RETURN_IF_ERROR(LoadFunctionRole(entry, fn));
+  RETURN_IF_ERROR(LoadFunctionExtras(entry, fn));
+  if (config.functions.count(fn.name)) {
+    return diag_.Error(node, path, "a second function named " + fn.name);
+  }
+  if (fn.name != key) config.aliases[key] = fn.name;
+  config.functions[fn.name] = std::move(fn);
+  return absl::OkStatus();
+}
+
+absl::Status ServerlessLoader::LoadFunctionCode(const FunctionEntry& entry, FunctionConfig& fn) {
+  const YAML::Node& def = entry.def;
+  const std::string& path = entry.path;
   // The code: the service directory, or a .zip package.artifact (the function's, else the
   // service's) unpacked into the artifact cache.
   std::filesystem::path code_dir = base_dir_;
@@ -563,23 +598,20 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
   if (const YAML::Node artifact = own_artifact ? Get(Get(def, "package"), "artifact")
                                                : Get(Get(root_, "package"), "artifact");
       artifact) {
-    ASSIGN_OR_RETURN(auto unpacked,
+    ASSIGN_OR_RETURN(code_dir,
                      UnpackArtifact(artifact, own_artifact ? path + ".package.artifact"
                                                            : std::string("package.artifact")));
-    code_dir = unpacked;
   }
 
   const YAML::Node runtime_node =
-      Get(def, "runtime") ? Get(def, "runtime") : Get(provider, "runtime");
+      Get(def, "runtime") ? Get(def, "runtime") : Get(entry.provider, "runtime");
   const std::string runtime_path = Get(def, "runtime") ? path + ".runtime" : "provider.runtime";
   if (!runtime_node) {
-    return diag_.Error(node, path + ".runtime", "required (here or in provider.runtime)");
+    return diag_.Error(entry.node, path + ".runtime", "required (here or in provider.runtime)");
   }
-  ASSIGN_OR_RETURN(auto runtime, String(runtime_node, runtime_path));
-  fn.runtime = runtime;
-  if (!Get(def, "handler")) return diag_.Error(node, path + ".handler", "required");
-  ASSIGN_OR_RETURN(auto handler, String(Get(def, "handler"), path + ".handler"));
-  fn.handler = handler;
+  ASSIGN_OR_RETURN(fn.runtime, String(runtime_node, runtime_path));
+  if (!Get(def, "handler")) return diag_.Error(entry.node, path + ".handler", "required");
+  ASSIGN_OR_RETURN(fn.handler, String(Get(def, "handler"), path + ".handler"));
 
   // settings.runtime_client (an overlay's) applies to the Node.js functions only.
   if (IsNodeRuntime(fn.runtime)) fn.runtime_client = settings_.runtime_client;
@@ -591,69 +623,76 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
       case FunctionInput::kHandler:
         return diag_.Error(Get(def, "handler"), path + ".handler", problem->message);
       case FunctionInput::kCode:
-        return diag_.Error(node, path, problem->message);
+        return diag_.Error(entry.node, path, problem->message);
     }
   }
+  return absl::OkStatus();
+}
 
+absl::Status ServerlessLoader::LoadFunctionSettings(const FunctionEntry& entry,
+                                                    FunctionConfig& fn) {
   fn.memory_mb = kDefaultMemoryMb;
   fn.timeout_s = kDefaultTimeoutS;
   for (const auto& [node_of, where] :
-       {std::pair{provider, std::string("provider")}, std::pair{def, path}}) {
+       {std::pair{entry.provider, std::string("provider")}, std::pair{entry.def, entry.path}}) {
     if (Get(node_of, "memorySize")) {
-      if (auto s = OptionalInt(Get(node_of, "memorySize"), where + ".memorySize", kMinMemoryMb,
-                               kMaxMemoryMb, fn.memory_mb);
-          !s.ok()) {
-        return s;
-      }
+      RETURN_IF_ERROR(OptionalInt(Get(node_of, "memorySize"), where + ".memorySize", kMinMemoryMb,
+                                  kMaxMemoryMb, fn.memory_mb));
     }
     if (Get(node_of, "timeout")) {
-      if (auto s = OptionalInt(Get(node_of, "timeout"), where + ".timeout", kMinTimeoutS,
-                               kMaxTimeoutS, fn.timeout_s);
-          !s.ok()) {
-        return s;
-      }
+      RETURN_IF_ERROR(OptionalInt(Get(node_of, "timeout"), where + ".timeout", kMinTimeoutS,
+                                  kMaxTimeoutS, fn.timeout_s));
     }
     if (const YAML::Node env = Get(node_of, "environment"); env) {
-      auto vars = Resolve(env, where + ".environment");
-      if (!vars.ok()) {
-        if (!IsUnresolved(vars.status())) return vars.status();
-        diag_.Note(where + ".environment", "not set: " + std::string(vars.status().message()));
-      } else if (!vars->IsMap()) {
-        return diag_.Error(env, where + ".environment", "expected a mapping");
-      } else {
-        for (const auto& kv : *vars) {
-          const std::string name = kv.first.as<std::string>();
-          const std::string var_path = where + ".environment." + name;
-          if (auto problem = CheckEnvironmentName(name)) {
-            return diag_.Error(kv.first, var_path, *problem);
-          }
-          auto value = ToJson(kv.second, var_path);
-          if (!value.ok()) {
-            if (!IsUnresolved(value.status())) return value.status();
-            diag_.Note(var_path, "not set: " + std::string(value.status().message()));
-            fn.environment.erase(name);
-            continue;
-          }
-          if (value->is_object() || value->is_array()) {
-            return diag_.Error(kv.second, var_path, "expected a string value");
-          }
-          fn.environment[name] = value->is_string() ? value->get<std::string>() : "";
-        }
-      }
+      RETURN_IF_ERROR(LoadEnvironment(env, where + ".environment", fn));
     }
   }
+  const YAML::Node& def = entry.def;
   if (Get(def, "reservedConcurrency")) {
-    ASSIGN_OR_RETURN(
-        auto n, Int(Get(def, "reservedConcurrency"), path + ".reservedConcurrency", 0, 100000));
-    fn.reserved_concurrency = n;
+    ASSIGN_OR_RETURN(fn.reserved_concurrency, Int(Get(def, "reservedConcurrency"),
+                                                  entry.path + ".reservedConcurrency", 0, 100000));
   }
   if (Get(def, "provisionedConcurrency")) {
     ASSIGN_OR_RETURN(
-        auto n, Int(Get(def, "provisionedConcurrency"), path + ".provisionedConcurrency", 0, 1000));
-    fn.provisioned_concurrency = n;
+        fn.provisioned_concurrency,
+        Int(Get(def, "provisionedConcurrency"), entry.path + ".provisionedConcurrency", 0, 1000));
   }
+  return absl::OkStatus();
+}
 
-  // The role: the provider's, or the function's own (serverless-iam-roles-per-function).
+absl::Status ServerlessLoader::LoadEnvironment(const YAML::Node& env, const std::string& where,
+                                               FunctionConfig& fn) {
+  auto vars = Resolve(env, where);
+  if (!vars.ok()) {
+    if (!IsUnresolved(vars.status())) return vars.status();
+    diag_.Note(where, "not set: " + std::string(vars.status().message()));
+    return absl::OkStatus();
+  }
+  if (!vars->IsMap()) return diag_.Error(env, where, "expected a mapping");
+  for (const auto& kv : *vars) {
+    const std::string name = kv.first.as<std::string>();
+    const std::string var_path = where + "." + name;
+    if (auto problem = CheckEnvironmentName(name)) {
+      return diag_.Error(kv.first, var_path, *problem);
+    }
+    auto value = ToJson(kv.second, var_path);
+    if (!value.ok()) {
+      if (!IsUnresolved(value.status())) return value.status();
+      diag_.Note(var_path, "not set: " + std::string(value.status().message()));
+      fn.environment.erase(name);
+      continue;
+    }
+    if (value->is_object() || value->is_array()) {
+      return diag_.Error(kv.second, var_path, "expected a string value");
+    }
+    fn.environment[name] = value->is_string() ? value->get<std::string>() : "";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ServerlessLoader::LoadFunctionRole(const FunctionEntry& entry, FunctionConfig& fn) {
+  const YAML::Node& def = entry.def;
+  const std::string& path = entry.path;
   IamTranslation iam(diag_, settings_.region, settings_.account_id);
   if (Get(def, "iamRoleStatements")) {
     bool inherit = false;
@@ -661,23 +700,24 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
       auto value = String(Get(def, "iamRoleStatementsInherit"), path + ".iamRoleStatementsInherit");
       inherit = value.ok() && *value == "true";
     }
-    if (inherit) {
-      RETURN_IF_ERROR(LoadIam(provider, iam));
-    }
-    if (auto s = LoadStatements(Get(def, "iamRoleStatements"), path + ".iamRoleStatements", iam);
-        !s.ok()) {
-      return s;
-    }
+    if (inherit) RETURN_IF_ERROR(LoadIam(entry.provider, iam));
+    RETURN_IF_ERROR(
+        LoadStatements(Get(def, "iamRoleStatements"), path + ".iamRoleStatements", iam));
   } else if (Get(def, "role")) {
     diag_.Note(path + ".role",
                "an existing role: its permissions are unknown, so the "
                "function's calls to the fake AWS are not restricted");
     iam.Unrestricted();
   } else {
-    RETURN_IF_ERROR(LoadIam(provider, iam));
+    RETURN_IF_ERROR(LoadIam(entry.provider, iam));
   }
   fn.iam_statements = iam.Statements();
+  return absl::OkStatus();
+}
 
+absl::Status ServerlessLoader::LoadFunctionExtras(const FunctionEntry& entry, FunctionConfig& fn) {
+  const YAML::Node& def = entry.def;
+  const YAML::Node& provider = entry.provider;
   // The function's architecture, else the provider's (what the packaging check compares with).
   for (const YAML::Node& arch : {Get(def, "architecture"), Get(provider, "architecture")}) {
     if (!arch || !arch.IsScalar()) continue;
@@ -686,11 +726,10 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
   }
   // Function-level layers replace the provider's, as in the Framework.
   if (Get(def, "layers")) {
-    RETURN_IF_ERROR(LoadLayers(Get(def, "layers"), path + ".layers", fn));
+    RETURN_IF_ERROR(LoadLayers(Get(def, "layers"), entry.path + ".layers", fn));
   } else if (Get(provider, "layers")) {
     RETURN_IF_ERROR(LoadLayers(Get(provider, "layers"), "provider.layers", fn));
   }
-
   static const std::map<std::string, std::string> kUnappliedWhy = {
       {"events", "event sources are not emulated; invoke the function through the Invoke API"},
       {"vpc", "instances use the host's network"},
@@ -722,16 +761,12 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
     if (kRead.count(name) || kInertFunctionKeys.count(name)) continue;
     if (name == "architecture" && kv.second.IsScalar() && kv.second.Scalar() == "x86_64") continue;
     auto why = kUnappliedWhy.find(name);
-    diag_.Note(path + "." + name, "not applied: " + (why != kUnappliedWhy.end()
-                                                         ? why->second
-                                                         : std::string("thaw does not read it")));
+    diag_.Note(
+        entry.path + "." + name,
+        "not applied: " +
+            (why != kUnappliedWhy.end() ? why->second : std::string("thaw does not read it")));
   }
 
-  if (config.functions.count(fn.name)) {
-    return diag_.Error(node, path, "a second function named " + fn.name);
-  }
-  if (fn.name != key) config.aliases[key] = fn.name;
-  config.functions[fn.name] = std::move(fn);
   return absl::OkStatus();
 }
 
