@@ -247,8 +247,6 @@ asio::awaitable<absl::StatusOr<InvokeResult>> ControlPlane::Invoke(InvokeRequest
   instance = TakeIdle(fn.name);
   if (!instance) {
     instance = NewInstance(fn, /*provisioned=*/false);
-    inv->deadline = std::chrono::steady_clock::now() + config_.settings.init_timeout +
-                    std::chrono::seconds(fn.timeout_s);
     if (absl::Status started = StartInstance(*instance, inv); !started.ok()) {
       instances_.erase(instance->id());
       ledger_.Append(instance->id(), fn.name, kinds::kInstanceGone,
@@ -262,30 +260,17 @@ asio::awaitable<absl::StatusOr<InvokeResult>> ControlPlane::Invoke(InvokeRequest
       co_return failed;
     }
   } else {
-    inv->deadline = std::chrono::steady_clock::now() + std::chrono::seconds(fn.timeout_s);
     instance->Assign(inv);
   }
 
   const bool reserved = fn.reserved_concurrency.has_value();
   ++in_flight_[fn.name];
   if (!reserved) ++unreserved_in_flight_;
+  // The instance owns the event from here, its deadline included; it always answers.
   while (!inv->result) {
-    inv->wake.expires_at(inv->deadline);
+    inv->wake.expires_at(std::chrono::steady_clock::time_point::max());
     boost::system::error_code ec;
     co_await inv->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (!ec && !inv->result && std::chrono::steady_clock::now() >= inv->deadline) {
-      char seconds[32];
-      std::snprintf(seconds, sizeof(seconds), "%.2f", static_cast<double>(fn.timeout_s));
-      const std::string message = "Task timed out after " + std::string(seconds) + " seconds";
-      logs_.Line(
-          fn.name, instance->id(),
-          FormatIsoTime(std::chrono::system_clock::now()) + " " + inv->request_id + " " + message);
-      InvokeResult timed_out;
-      timed_out.function_error = "Unhandled";
-      timed_out.payload =
-          ErrorJson("Sandbox.Timedout", "RequestId: " + inv->request_id + " Error: " + message);
-      instance->Kill("timeout", std::move(timed_out));
-    }
   }
   --in_flight_[fn.name];
   if (!reserved) --unreserved_in_flight_;

@@ -57,7 +57,8 @@ Instance::Instance(int64_t id, const FunctionConfig& function, const Settings& s
       provisioned_(provisioned),
       log_stream_(NewLogStreamName()),
       next_wake_(io),
-      init_timer_(io) {}
+      init_timer_(io),
+      deadline_timer_(io) {}
 
 Instance::~Instance() {
   if (runtime_api_) runtime_api_->Close();
@@ -116,6 +117,11 @@ absl::Status Instance::Start(std::shared_ptr<Invocation> first, Placement placem
     current_ = nullptr;
     runtime_api_->Close();
     return launched;
+  }
+  // The first event's clock runs from now: the init limit, then the function's timeout.
+  if (current_) {
+    ArmDeadline(std::chrono::steady_clock::now() + settings_.init_timeout +
+                std::chrono::seconds(function_.timeout_s));
   }
   if (current_ && !provisioned_) {
     init_timer_.expires_after(settings_.init_timeout);
@@ -183,17 +189,42 @@ void Instance::OnInitTimeout() {
     Kill("launch_failed");
     return;
   }
-  if (current_) {
-    current_->deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(function_.timeout_s);
-    current_->wake.cancel();
-  }
+  if (current_)
+    ArmDeadline(std::chrono::steady_clock::now() + std::chrono::seconds(function_.timeout_s));
 }
 
 void Instance::Assign(std::shared_ptr<Invocation> invocation) {
   current_ = std::move(invocation);
   state_ = State::kBusy;
+  ArmDeadline(std::chrono::steady_clock::now() + std::chrono::seconds(function_.timeout_s));
   next_wake_.cancel();
+}
+
+void Instance::ArmDeadline(std::chrono::steady_clock::time_point deadline) {
+  current_->deadline = deadline;
+  deadline_timer_.expires_at(deadline);
+  deadline_timer_.async_wait([weak = weak_from_this(), inv = std::weak_ptr<Invocation>(current_)](
+                                 const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed, or the event ended
+    auto self = weak.lock();
+    auto current = inv.lock();
+    if (self && current && self->current_ == current) self->OnDeadline();
+  });
+}
+
+void Instance::OnDeadline() {
+  Invocation& inv = *current_;
+  char seconds[32];
+  std::snprintf(seconds, sizeof(seconds), "%.2f", static_cast<double>(function_.timeout_s));
+  const std::string message = "Task timed out after " + std::string(seconds) + " seconds";
+  logs_.Line(
+      function_.name, id_,
+      FormatIsoTime(std::chrono::system_clock::now()) + " " + inv.request_id + " " + message);
+  InvokeResult timed_out;
+  timed_out.function_error = "Unhandled";
+  timed_out.payload =
+      ErrorJson("Sandbox.Timedout", "RequestId: " + inv.request_id + " Error: " + message);
+  Kill("timeout", std::move(timed_out));
 }
 
 void Instance::Freeze() {
@@ -260,13 +291,12 @@ void Instance::Deliver() {
   inv.delivered = true;
   inv.delivered_at = now;
   // After a suppressed init the timeout already runs: it covers the retried init too.
-  if (!(suppressed_init_ && cold_)) inv.deadline = now + std::chrono::seconds(function_.timeout_s);
+  if (!(suppressed_init_ && cold_)) ArmDeadline(now + std::chrono::seconds(function_.timeout_s));
   inv.deadline_epoch_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now().time_since_epoch() + (inv.deadline - now))
           .count();
   state_ = State::kBusy;
-  inv.wake.cancel();  // The caller re-arms its timer with the new deadline.
   Log("START RequestId: " + inv.request_id + " Version: $LATEST");
   // Fields inserted one by one: nlohmann's initializer-list constructor copies each value
   // through temporaries (measured on the fake Momento's per-call record: twice the cost).
@@ -336,6 +366,7 @@ Instance::PostStatus Instance::PostInitError(const std::string& error_type, std:
 void Instance::Finish(InvokeResult result, const std::string& outcome) {
   std::shared_ptr<Invocation> inv = std::move(current_);
   current_ = nullptr;
+  deadline_timer_.cancel();
   const double duration = inv->delivered ? MsSince(inv->delivered_at) : 0;
   if (process_) process_->DrainOutput();
   const long peak_mb = process_ ? (process_->PeakRssKb() + 1023) / 1024 : 0;

@@ -85,6 +85,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
   absl::Status Start(std::shared_ptr<Invocation> first, Placement placement);
 
   // Gives an idle instance its next event. Precondition: state() == kIdle.
+  // From then on the instance owns the event's deadline: the function's timeout from now, then
+  // from delivery (after an init: the init limit plus the timeout). At the deadline the event
+  // is answered Sandbox.Timedout and the instance killed ("timeout").
   void Assign(std::shared_ptr<Invocation> invocation);
 
   // Kills the process group now. A current event gets `result` (if given) and the instance
@@ -144,6 +147,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void Freeze();
   void Thaw();
   void OnInitTimeout();
+  // Sets the current event's deadline and arms the timer that ends it there (OnDeadline).
+  void ArmDeadline(std::chrono::steady_clock::time_point deadline);
+  // The current event's time is up: Sandbox.Timedout, and the instance is killed.
+  void OnDeadline();
 
   // Constant after construction.
   const int64_t id_;
@@ -189,6 +196,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   // Environment variables of the instance's own services, given at Start().
   std::map<std::string, std::string> service_env_;
   boost::asio::steady_timer init_timer_;
+  // The current event's deadline (ArmDeadline); cancelled when the event ends.
+  boost::asio::steady_timer deadline_timer_;
 };
 
 }  // namespace thaw

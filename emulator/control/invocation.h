@@ -38,14 +38,15 @@ struct Invocation {
   std::string trace_id;
   // X-Amz-Client-Context decoded (the runtime gets JSON, the caller sends base64).
   std::string client_context_json;
-  // When the caller gives up: the init limit plus the timeout while the event waits for an
-  // instance, then delivery time plus the function timeout.
+  // When the event times out, set and enforced by the instance that holds it: the init limit
+  // plus the timeout while the event waits for a new instance, then delivery time plus the
+  // function timeout.
   std::chrono::steady_clock::time_point deadline;
   int64_t deadline_epoch_ms = 0;
   std::chrono::steady_clock::time_point delivered_at;
   bool delivered = false;
   std::optional<InvokeResult> result;
-  // Cancelled to wake the caller when `result` is set or the deadline moves.
+  // Cancelled to wake the caller when `result` is set.
   boost::asio::steady_timer wake;
   std::string log;
 
