@@ -13,6 +13,9 @@ namespace thaw::momento {
 // (shared/reference/momento-and-aws-protocol.md §2.6).
 inline constexpr std::string_view kErrItemSizeLimitExceeded = "item_size_limit_exceeded";
 inline constexpr std::string_view kErrRequestSizeLimitExceeded = "request_size_limit_exceeded";
+inline constexpr std::string_view kErrElementSizeLimitExceeded = "element_size_limit_exceeded";
+inline constexpr std::string_view kErrTopicSubscriptionsLimitExceeded =
+    "topic_subscriptions_limit_exceeded";
 
 // Returns `status` carrying `err`, which the gRPC services send as the `err` trailer.
 absl::Status WithErrTrailer(absl::Status status, std::string_view err);

@@ -70,6 +70,11 @@ absl::Status RpcGate::Admit(Call& call, grpc::ServerContext& context) {
     MomentoFaults::RpcPlan plan =
         options_.faults->OnRpc(call.attribution_, call.method_, call.cache_);
     call.fault_ids_ = plan.fault_ids;
+    if (plan.end_stream) {
+      call.fault_ = "stream_error";
+      call.stream_end_ = plan.end_stream;
+      call.stream_end_after_ = plan.end_stream_after;
+    }
     if (plan.blackhole) {
       call.fault_ = "blackhole";
       // Never answered: held until the client gives up (its deadline or a cancel).
