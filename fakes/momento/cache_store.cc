@@ -242,10 +242,9 @@ absl::Status CacheStore::CheckItem(const std::string& key, const std::string& va
                                    Ttl ttl) const {
   if (ttl <= Ttl::zero()) return absl::InvalidArgumentError("the TTL must be positive");
   if (key.size() + value.size() > limits_.max_item_bytes) {
-    return WithErrTrailer(
-        absl::ResourceExhaustedError("the item is larger than the cache's limit of " +
-                                     std::to_string(limits_.max_item_bytes) + " bytes"),
-        kErrItemSizeLimitExceeded);
+    return LimitExceeded(kErrItemSizeLimitExceeded,
+                         "the item is larger than the cache's limit of " +
+                             std::to_string(limits_.max_item_bytes) + " bytes");
   }
   return absl::OkStatus();
 }

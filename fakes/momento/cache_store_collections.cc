@@ -61,18 +61,16 @@ void CacheStore::EraseIfEmpty(Cache& cache, const std::string& key) {
 
 absl::Status CacheStore::CheckSize(const std::string& key, size_t bytes) const {
   if (key.size() + bytes <= limits_.max_item_bytes) return absl::OkStatus();
-  return WithErrTrailer(
-      absl::ResourceExhaustedError("the item is larger than the cache's limit of " +
-                                   std::to_string(limits_.max_item_bytes) + " bytes"),
-      kErrItemSizeLimitExceeded);
+  return LimitExceeded(kErrItemSizeLimitExceeded, "the item is larger than the cache's limit of " +
+                                                      std::to_string(limits_.max_item_bytes) +
+                                                      " bytes");
 }
 
 absl::Status CacheStore::CheckElement(std::string_view element) const {
   if (element.size() <= limits_.max_element_bytes) return absl::OkStatus();
-  return WithErrTrailer(
-      absl::ResourceExhaustedError("a collection element is larger than the cache's limit of " +
-                                   std::to_string(limits_.max_element_bytes) + " bytes"),
-      kErrElementSizeLimitExceeded);
+  return LimitExceeded(kErrElementSizeLimitExceeded,
+                       "a collection element is larger than the cache's limit of " +
+                           std::to_string(limits_.max_element_bytes) + " bytes");
 }
 
 absl::Status CacheStore::CheckElements(const std::vector<std::string>& elements) const {

@@ -33,11 +33,10 @@ void PubsubService::Register(CallDispatcher& dispatcher) {
         const cache_client::pubsub::TopicValue& value = request.value();
         const size_t bytes = value.has_text() ? value.text().size() : value.binary().size();
         if (bytes > store_.limits().max_publish_message_bytes) {
-          return WithErrTrailer(
-              absl::ResourceExhaustedError(
-                  "the message is larger than the cache's topic message limit of " +
-                  std::to_string(store_.limits().max_publish_message_bytes) + " bytes"),
-              kErrRequestSizeLimitExceeded);
+          return LimitExceeded(kErrRequestSizeLimitExceeded,
+                               "the message is larger than the cache's topic message limit of " +
+                                   std::to_string(store_.limits().max_publish_message_bytes) +
+                                   " bytes");
         }
         hub_.Publish(cache, request.topic(), value);
         return absl::OkStatus();

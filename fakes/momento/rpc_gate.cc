@@ -144,10 +144,9 @@ absl::Status RpcGate::Admit(Call& call, grpc::ServerContext& context) {
   }
   if (DeadlinePassed(context)) return absl::DeadlineExceededError("deadline exceeded");
   if (call.request_bytes_ > options_.max_request_bytes) {
-    return WithErrTrailer(
-        absl::ResourceExhaustedError("the request is larger than the limit of " +
-                                     std::to_string(options_.max_request_bytes) + " bytes"),
-        kErrRequestSizeLimitExceeded);
+    return LimitExceeded(kErrRequestSizeLimitExceeded,
+                         "the request is larger than the limit of " +
+                             std::to_string(options_.max_request_bytes) + " bytes");
   }
   if (call.plane_ == Plane::kData && call.cache_.empty()) {
     return absl::InvalidArgumentError("the `cache` metadata is missing");

@@ -59,9 +59,8 @@ void SubscriptionCall::Respond() {
   if (const size_t limit = method_.store->limits().max_subscriptions;
       status.ok() && method_.hub->CacheSubscriberCount(request_.cache_name()) >= limit) {
     status =
-        WithErrTrailer(absl::ResourceExhaustedError("the cache has its limit of " +
-                                                    std::to_string(limit) + " subscriptions open"),
-                       kErrTopicSubscriptionsLimitExceeded);
+        LimitExceeded(kErrTopicSubscriptionsLimitExceeded,
+                      "the cache has its limit of " + std::to_string(limit) + " subscribers open");
   }
   if (status.ok() && context_.IsCancelled()) status = absl::CancelledError("the client went away");
   if (!status.ok()) {

@@ -598,9 +598,11 @@ TEST_F(MomentoServiceLimitsTest, ACollectionElementOverTheLimitIsElementSizeLimi
   add.set_ttl_milliseconds(60000);
   cache_client::SetUnionResponse added;
   auto context = Context("a");
-  EXPECT_EQ(client_->scs->SetUnion(context.get(), add, &added).error_code(),
-            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  const grpc::Status refused = client_->scs->SetUnion(context.get(), add, &added);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(Trailer(*context, "err"), "element_size_limit_exceeded");
+  // The words the SDK picks its message by (it reads the details, not the trailer).
+  EXPECT_THAT(refused.error_message(), HasSubstr("element size"));
 
   // Nothing was stored; an element at the limit is fine.
   cache_client::SetFetchRequest fetch;
@@ -652,7 +654,9 @@ TEST_F(MomentoServiceLimitsTest, TopicMessagesAndSubscriptionsPerCacheAreLimited
   auto second_context = Context("");
   auto second = pubsub->Subscribe(second_context.get(), subscribe);
   EXPECT_FALSE(second->Read(&item));
-  EXPECT_EQ(second->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  const grpc::Status refused = second->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("subscribers"));
   EXPECT_EQ(Trailer(*second_context, "err"), "topic_subscriptions_limit_exceeded");
   // The limit is per cache: another cache's topic is served.
   subscribe.set_cache_name("b");
