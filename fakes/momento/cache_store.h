@@ -43,8 +43,8 @@ struct CacheLimits {
   size_t max_subscriptions = 100;
   // Reported by ListCaches; not enforced.
   uint64_t max_ttl_seconds = 24 * 60 * 60;
-  // Caches per ListCaches page (then `next_token`). Not a documented service number: the SDK
-  // sends an empty token and reads one page, so this is large enough for any local setup.
+  // Caches per ListCaches page (then `next_token`; 0: all). Not Momento's number: the SDK sends
+  // an empty token and reads one page, so this is large enough for any local setup.
   size_t list_caches_page_size = 100;
 };
 

@@ -62,7 +62,7 @@ absl::Status ScsControlService::ListCaches(const control_client::ListCachesReque
                 ? names.begin()
                 : std::upper_bound(names.begin(), names.end(), request.next_token());
   for (size_t n = 0; it != names.end(); ++it, ++n) {
-    if (n == limits.list_caches_page_size) {
+    if (limits.list_caches_page_size > 0 && n == limits.list_caches_page_size) {
       response->set_next_token(response->cache(response->cache_size() - 1).cache_name());
       break;
     }
