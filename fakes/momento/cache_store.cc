@@ -4,6 +4,7 @@
 
 #include "fakes/momento/cache_store_internal.h"
 #include "fakes/momento/momento_status.h"
+#include "fakes/momento/value_hash.h"
 
 namespace thaw::momento {
 
@@ -105,6 +106,7 @@ absl::StatusOr<bool> CacheStore::SetIf(const std::string& cache_name, const std:
   if (!item.ok()) return item.status();
   const bool present = *item != nullptr;
   const bool equal = present && **item == condition.value;
+  const bool hash_equal = present && ValueHash(**item) == condition.value;
   bool store = false;
   switch (condition.kind) {
     case SetCondition::Kind::kPresent:
@@ -124,6 +126,21 @@ absl::StatusOr<bool> CacheStore::SetIf(const std::string& cache_name, const std:
       break;
     case SetCondition::Kind::kNotEqual:
       store = !equal;
+      break;
+    case SetCondition::Kind::kPresentAndHashEqual:
+      store = hash_equal;
+      break;
+    case SetCondition::Kind::kPresentAndNotHashEqual:
+      store = present && !hash_equal;
+      break;
+    case SetCondition::Kind::kAbsentOrHashEqual:
+      store = !present || hash_equal;
+      break;
+    case SetCondition::Kind::kAbsentOrNotHashEqual:
+      store = !hash_equal;
+      break;
+    case SetCondition::Kind::kUnconditional:
+      store = true;
       break;
   }
   if (store) (*cache)[key] = Item{std::move(value), ExpiryFrom(now, ttl)};
@@ -225,10 +242,9 @@ absl::Status CacheStore::CheckItem(const std::string& key, const std::string& va
                                    Ttl ttl) const {
   if (ttl <= Ttl::zero()) return absl::InvalidArgumentError("the TTL must be positive");
   if (key.size() + value.size() > limits_.max_item_bytes) {
-    return WithErrTrailer(
-        absl::ResourceExhaustedError("the item is larger than the cache's limit of " +
-                                     std::to_string(limits_.max_item_bytes) + " bytes"),
-        kErrItemSizeLimitExceeded);
+    return LimitExceeded(kErrItemSizeLimitExceeded,
+                         "the item is larger than the cache's limit of " +
+                             std::to_string(limits_.max_item_bytes) + " bytes");
   }
   return absl::OkStatus();
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -23,18 +24,31 @@
 namespace thaw::momento {
 
 // Limits a cache enforces. The reference gives the `err` values but not the numbers; these
-// defaults follow Momento's published per-cache defaults (5 MiB items, 24 h TTL) and can be
-// changed per store.
+// defaults follow Momento's published limits (docs.momentohq.com/cache/manage/limits: 5 MB
+// items, 128 KB collection elements, 24 h TTL; topics: 100 subscribers per cache, 4 KiB
+// messages) and can be changed per store. ListCaches reports them.
 struct CacheLimits {
   // Key plus value, per item. Larger writes are RESOURCE_EXHAUSTED `item_size_limit_exceeded`.
   size_t max_item_bytes = 5 * 1024 * 1024;
   // Serialized request size (checked by the services, not the store).
   size_t max_request_bytes = 5 * 1024 * 1024;
+  // Each element a collection write adds (a dictionary field or value, a set element, a list
+  // value, a sorted-set value). Larger is RESOURCE_EXHAUSTED `element_size_limit_exceeded`.
+  size_t max_element_bytes = 128 * 1024;
+  // A topic message (Publish's text or bytes). Larger is RESOURCE_EXHAUSTED
+  // `request_size_limit_exceeded` (the service's trailer for it is not documented).
+  size_t max_publish_message_bytes = 4 * 1024;
+  // Subscriptions open at once on one cache's topics. One more is RESOURCE_EXHAUSTED
+  // `topic_subscriptions_limit_exceeded`.
+  size_t max_subscriptions = 100;
   // Reported by ListCaches; not enforced.
   uint64_t max_ttl_seconds = 24 * 60 * 60;
+  // Caches per ListCaches page (then `next_token`; 0: all). Not Momento's number: the SDK sends
+  // an empty token and reads one page, so this is large enough for any local setup.
+  size_t list_caches_page_size = 100;
 };
 
-// The conditions of a conditional write (`SetIf`), as Momento defines them.
+// The conditions of a conditional write (`SetIf`, `SetIfHash`), as Momento defines them.
 struct SetCondition {
   enum class Kind {
     kPresent,             // the key exists
@@ -43,6 +57,12 @@ struct SetCondition {
     kEqual,               // the key exists and its value is `value`
     kAbsentOrEqual,       // the key does not exist, or its value is `value`
     kNotEqual,            // the key does not exist, or its value differs from `value`
+    // SetIfHash: `value` is a hash (ValueHash) compared with the stored value's.
+    kPresentAndHashEqual,     // the key exists and its value's hash is `value`
+    kPresentAndNotHashEqual,  // the key exists and its value's hash differs from `value`
+    kAbsentOrHashEqual,       // the key does not exist, or its value's hash is `value`
+    kAbsentOrNotHashEqual,    // the key does not exist, or its value's hash differs
+    kUnconditional,           // always (the SDK's setWithHash)
   };
   Kind kind = Kind::kAbsent;
   std::string value;
@@ -101,7 +121,8 @@ struct WeightedSource {
 //   int64, or that overflows; an operation of one type on an item of another (a scalar Get of a
 //   list, a DictionarySet on a set...);
 // - ResourceExhausted `item_size_limit_exceeded` also for a collection write whose key plus the
-//   collection's elements after the write exceed max_item_bytes;
+//   collection's elements after the write exceed max_item_bytes, and
+//   `element_size_limit_exceeded` for a write with an element over max_element_bytes;
 // - InvalidArgument: a TTL of 0 ms.
 // `clock` must outlive the store.
 class CacheStore {
@@ -280,6 +301,9 @@ class CacheStore {
   static void EraseIfEmpty(Cache& cache, const std::string& key);
   absl::Status CheckItem(const std::string& key, const std::string& value, Ttl ttl) const;
   absl::Status CheckSize(const std::string& key, size_t bytes) const;
+  // RESOURCE_EXHAUSTED `element_size_limit_exceeded` when an element is over max_element_bytes.
+  absl::Status CheckElement(std::string_view element) const;
+  absl::Status CheckElements(const std::vector<std::string>& elements) const;
   static SchedulerClock::TimePoint ExpiryFrom(SchedulerClock::TimePoint now, Ttl ttl);
 
   // Constant after construction.

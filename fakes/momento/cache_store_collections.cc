@@ -3,6 +3,7 @@
 #include <iterator>
 #include <random>
 
+#include "core/status_macros.h"
 #include "fakes/momento/cache_store.h"
 #include "fakes/momento/cache_store_internal.h"
 #include "fakes/momento/momento_status.h"
@@ -60,10 +61,21 @@ void CacheStore::EraseIfEmpty(Cache& cache, const std::string& key) {
 
 absl::Status CacheStore::CheckSize(const std::string& key, size_t bytes) const {
   if (key.size() + bytes <= limits_.max_item_bytes) return absl::OkStatus();
-  return WithErrTrailer(
-      absl::ResourceExhaustedError("the item is larger than the cache's limit of " +
-                                   std::to_string(limits_.max_item_bytes) + " bytes"),
-      kErrItemSizeLimitExceeded);
+  return LimitExceeded(kErrItemSizeLimitExceeded, "the item is larger than the cache's limit of " +
+                                                      std::to_string(limits_.max_item_bytes) +
+                                                      " bytes");
+}
+
+absl::Status CacheStore::CheckElement(std::string_view element) const {
+  if (element.size() <= limits_.max_element_bytes) return absl::OkStatus();
+  return LimitExceeded(kErrElementSizeLimitExceeded,
+                       "a collection element is larger than the cache's limit of " +
+                           std::to_string(limits_.max_element_bytes) + " bytes");
+}
+
+absl::Status CacheStore::CheckElements(const std::vector<std::string>& elements) const {
+  for (const std::string& element : elements) RETURN_IF_ERROR(CheckElement(element));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<ItemType>> CacheStore::ItemGetType(const std::string& cache_name,
@@ -94,6 +106,10 @@ absl::StatusOr<std::optional<ItemType>> CacheStore::ItemGetType(const std::strin
 
 absl::Status CacheStore::DictionarySet(const std::string& cache_name, const std::string& key,
                                        const FieldValues& items, CollectionTtl ttl) {
+  for (const auto& [field, value] : items) {
+    RETURN_IF_ERROR(CheckElement(field));
+    RETURN_IF_ERROR(CheckElement(value));
+  }
   THAW_FIND_CACHE(cache_name);
   size_t adding = 0;
   for (const auto& [field, value] : items) adding += field.size() + value.size();
@@ -134,6 +150,7 @@ absl::StatusOr<int64_t> CacheStore::DictionaryIncrement(const std::string& cache
                                                         const std::string& key,
                                                         const std::string& field, int64_t amount,
                                                         CollectionTtl ttl) {
+  RETURN_IF_ERROR(CheckElement(field));
   THAW_FIND_CACHE(cache_name);
   absl::StatusOr<Dictionary*> existing = FindTyped<Dictionary>(*cache, key, now);
   if (!existing.ok()) return existing.status();
@@ -184,6 +201,7 @@ absl::StatusOr<std::optional<uint32_t>> CacheStore::DictionaryLength(const std::
 
 absl::Status CacheStore::SetAdd(const std::string& cache_name, const std::string& key,
                                 const std::vector<std::string>& elements, CollectionTtl ttl) {
+  RETURN_IF_ERROR(CheckElements(elements));
   THAW_FIND_CACHE(cache_name);
   absl::StatusOr<ElementSet*> existing = FindTyped<ElementSet>(*cache, key, now);
   if (!existing.ok()) return existing.status();
@@ -268,6 +286,7 @@ absl::StatusOr<uint32_t> CacheStore::ListConcatenate(const std::string& cache_na
                                                      const std::vector<std::string>& values,
                                                      bool front, uint32_t truncate_to,
                                                      CollectionTtl ttl) {
+  RETURN_IF_ERROR(CheckElements(values));
   THAW_FIND_CACHE(cache_name);
   absl::StatusOr<List*> existing = FindTyped<List>(*cache, key, now);
   if (!existing.ok()) return existing.status();
@@ -358,6 +377,7 @@ absl::StatusOr<std::optional<uint32_t>> CacheStore::ListLength(const std::string
 absl::Status CacheStore::SortedSetPut(const std::string& cache_name, const std::string& key,
                                       const std::vector<SortedSet::Element>& elements,
                                       CollectionTtl ttl) {
+  for (const auto& [value, score] : elements) RETURN_IF_ERROR(CheckElement(value));
   THAW_FIND_CACHE(cache_name);
   absl::StatusOr<SortedSet*> existing = FindTyped<SortedSet>(*cache, key, now);
   if (!existing.ok()) return existing.status();
@@ -411,6 +431,7 @@ absl::StatusOr<double> CacheStore::SortedSetIncrement(const std::string& cache_n
                                                       const std::string& key,
                                                       const std::string& value, double amount,
                                                       CollectionTtl ttl) {
+  RETURN_IF_ERROR(CheckElement(value));
   THAW_FIND_CACHE(cache_name);
   absl::StatusOr<SortedSet*> existing = FindTyped<SortedSet>(*cache, key, now);
   if (!existing.ok()) return existing.status();

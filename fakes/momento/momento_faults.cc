@@ -15,11 +15,15 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// The only streaming method a stream-end fault applies to (cache_client.pubsub.Pubsub).
+constexpr std::string_view kSubscribeMethod = "Subscribe";
+
 const std::set<std::string>& KnownFields() {
   static const std::set<std::string> kFields = {
-      "service", "function",  "instance",  "cache",           "rpc",
-      "delay",   "error",     "err",       "count",           "refuse",
-      "reset",   "idle_drop", "blackhole", "handshake_delay", "cancel"};
+      "service",   "function",        "instance", "cache",
+      "rpc",       "delay",           "error",    "err",
+      "count",     "refuse",          "reset",    "idle_drop",
+      "blackhole", "handshake_delay", "cancel",   "end_stream_after"};
   return kFields;
 }
 
@@ -109,7 +113,8 @@ absl::StatusOr<MomentoFaults::Fault> MomentoFaults::Parse(const nlohmann::json& 
       return absl::InvalidArgumentError(
           key +
           ": unknown field (selectors: function, instance, cache, rpc; faults: delay, "
-          "error, err, cancel, count, handshake_delay, refuse, reset, idle_drop, blackhole)");
+          "error, err, cancel, end_stream_after, count, handshake_delay, refuse, reset, "
+          "idle_drop, blackhole)");
     }
   }
   Fault fault;
@@ -174,7 +179,25 @@ absl::StatusOr<MomentoFaults::Fault> MomentoFaults::Parse(const nlohmann::json& 
   if (fault.cancel && fault.error) {
     return absl::InvalidArgumentError("cancel: the call is cancelled, not answered: no \"error\"");
   }
-  if (spec.contains("delay") || spec.contains("error") || fault.cancel) {
+  if (spec.contains("end_stream_after")) {
+    const nlohmann::json& after = spec["end_stream_after"];
+    if (!after.is_number_integer() || after.get<int64_t>() < 0) {
+      return absl::InvalidArgumentError("end_stream_after: a number of topic items, 0 or more");
+    }
+    if (!fault.error) {
+      return absl::InvalidArgumentError(
+          "end_stream_after: needs \"error\", the status that ends the stream");
+    }
+    if (spec.contains("delay") || fault.cancel) {
+      return absl::InvalidArgumentError(
+          "end_stream_after: ends a stream once open; no delay or cancel");
+    }
+    if (fault.rpc && *fault.rpc != kSubscribeMethod) {
+      return absl::InvalidArgumentError("end_stream_after: ends Subscribe streams only");
+    }
+    fault.end_stream_after = after.get<uint64_t>();
+    kinds.push_back(Kind::kStreamEnd);
+  } else if (spec.contains("delay") || spec.contains("error") || fault.cancel) {
     kinds.push_back(Kind::kRpc);
   }
   if (spec.contains("handshake_delay")) {
@@ -203,7 +226,8 @@ absl::StatusOr<MomentoFaults::Fault> MomentoFaults::Parse(const nlohmann::json& 
         "idle_drop and blackhole do not combine");
   }
   fault.kind = kinds.front();
-  const bool per_rpc = fault.kind == Kind::kRpc || fault.kind == Kind::kBlackhole;
+  const bool per_rpc =
+      fault.kind == Kind::kRpc || fault.kind == Kind::kBlackhole || fault.kind == Kind::kStreamEnd;
   if (!per_rpc && (fault.cache || fault.rpc)) {
     return absl::InvalidArgumentError(
         "cache/rpc select calls: connection faults take only function and instance");
@@ -214,8 +238,8 @@ absl::StatusOr<MomentoFaults::Fault> MomentoFaults::Parse(const nlohmann::json& 
 namespace {
 
 const char* KindName(int kind) {
-  static const char* kNames[] = {"rpc",   "handshake_delay", "refuse",
-                                 "reset", "idle_drop",       "blackhole"};
+  static const char* kNames[] = {"rpc",       "handshake_delay", "refuse",      "reset",
+                                 "idle_drop", "blackhole",       "stream_error"};
   return kNames[kind];
 }
 
@@ -328,6 +352,23 @@ MomentoFaults::RpcPlan MomentoFaults::OnRpc(const ConnectionAttribution& connect
               {"method", method}}});
         plan.error = absl::UnavailableError("the connection was dropped after being idle");
         plan.fault_ids += (plan.fault_ids.empty() ? "" : ",") + fault.id;
+        continue;
+      }
+      if (fault.kind == Kind::kStreamEnd) {
+        // Armed on the subscription now; the stream ends once it has delivered that many items.
+        if (method != kSubscribeMethod || plan.end_stream) continue;
+        if (fault.cache && *fault.cache != cache) continue;
+        ++fault.fired;
+        plan.end_stream = fault.error;
+        plan.end_stream_after = fault.end_stream_after;
+        plan.fault_ids += (plan.fault_ids.empty() ? "" : ",") + fault.id;
+        nlohmann::json attrs = {{"id", fault.id},
+                                {"fault", "stream_error"},
+                                {"method", method},
+                                {"code", StatusCodeName(fault.error->code())},
+                                {"after_items", fault.end_stream_after}};
+        if (!cache.empty()) attrs["cache"] = cache;
+        fired.push_back({connection, std::move(attrs)});
         continue;
       }
       if (fault.kind != Kind::kRpc && fault.kind != Kind::kBlackhole) continue;

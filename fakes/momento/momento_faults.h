@@ -35,6 +35,13 @@ namespace thaw::momento {
 //     "cancel": true                        the server cancels the call instead of answering:
 //                                           CANCELLED "Cancelled on the server side", then
 //                                           RST_STREAM (may follow a "delay")
+//   subscription fault (Subscribe calls only; "rpc" may be absent or "Subscribe"):
+//     "error": "UNAVAILABLE", "err": "...", "end_stream_after": N
+//                                           the stream is answered as usual, then ends with
+//                                           that status once it has delivered N topic items
+//                                           (heartbeats and discontinuities do not count);
+//                                           it fires (counts, `momento.fault`) when the
+//                                           subscription opens
 //   connection faults (one per fault):
 //     "handshake_delay": "150ms"  new connections wait that long before gRPC sees them
 //     "refuse": true              new connections are reset at once
@@ -68,6 +75,9 @@ class MomentoFaults final : public FaultTarget, public ConnectionFaultHook {
     bool blackhole = false;
     // Cancel the call (ServerContext::TryCancel) instead of answering.
     bool cancel = false;
+    // A subscription: serve it, then end it with this status after `end_stream_after` items.
+    std::optional<absl::Status> end_stream;
+    uint64_t end_stream_after = 0;
     // The faults that acted, comma-separated ids (for the `momento.rpc` event).
     std::string fault_ids;
   };
@@ -98,7 +108,8 @@ class MomentoFaults final : public FaultTarget, public ConnectionFaultHook {
   void CheckIdle();
 
  private:
-  enum class Kind { kRpc, kHandshakeDelay, kRefuse, kReset, kIdleDrop, kBlackhole };
+  // KindName (momento_faults.cc) names these in this order.
+  enum class Kind { kRpc, kHandshakeDelay, kRefuse, kReset, kIdleDrop, kBlackhole, kStreamEnd };
   struct Fault {
     std::string id;
     nlohmann::json spec;
@@ -110,7 +121,8 @@ class MomentoFaults final : public FaultTarget, public ConnectionFaultHook {
     std::chrono::milliseconds delay{0};  // delay, handshake_delay, idle_drop
     std::optional<absl::Status> error;
     bool cancel = false;
-    int64_t count = -1;  // -1: unlimited
+    uint64_t end_stream_after = 0;  // kStreamEnd
+    int64_t count = -1;             // -1: unlimited
     int64_t fired = 0;
 
     bool Spent() const { return count >= 0 && fired >= count; }

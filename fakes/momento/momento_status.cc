@@ -14,6 +14,21 @@ absl::Status WithErrTrailer(absl::Status status, std::string_view err) {
   return status;
 }
 
+absl::Status LimitExceeded(std::string_view err, std::string_view detail) {
+  std::string_view words = "limit exceeded";
+  if (err == kErrItemSizeLimitExceeded) {
+    words = "item size limit exceeded";
+  } else if (err == kErrElementSizeLimitExceeded) {
+    words = "element size limit exceeded";
+  } else if (err == kErrRequestSizeLimitExceeded) {
+    words = "request limit exceeded";
+  } else if (err == kErrTopicSubscriptionsLimitExceeded) {
+    words = "subscribers limit exceeded";
+  }
+  return WithErrTrailer(
+      absl::ResourceExhaustedError(std::string(words) + ": " + std::string(detail)), err);
+}
+
 std::optional<std::string> ErrTrailer(const absl::Status& status) {
   auto payload = status.GetPayload(kErrPayloadUrl);
   if (!payload) return std::nullopt;

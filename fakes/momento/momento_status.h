@@ -13,9 +13,19 @@ namespace thaw::momento {
 // (shared/reference/momento-and-aws-protocol.md §2.6).
 inline constexpr std::string_view kErrItemSizeLimitExceeded = "item_size_limit_exceeded";
 inline constexpr std::string_view kErrRequestSizeLimitExceeded = "request_size_limit_exceeded";
+inline constexpr std::string_view kErrElementSizeLimitExceeded = "element_size_limit_exceeded";
+inline constexpr std::string_view kErrTopicSubscriptionsLimitExceeded =
+    "topic_subscriptions_limit_exceeded";
 
 // Returns `status` carrying `err`, which the gRPC services send as the `err` trailer.
 absl::Status WithErrTrailer(absl::Status status, std::string_view err);
+
+// RESOURCE_EXHAUSTED for a limit, with the `err` trailer `err` (one of the kErr*LimitExceeded
+// values) and the message "<words>: <detail>", where <words> are what the SDK looks for in the
+// status details to pick its LimitExceededError message ("element size", "item size", "request
+// limit", "subscribers"): @gomomento/sdk 1.118.1 chooses that message before it stores the
+// `err` trailer, so in practice the details decide what the SDK says.
+absl::Status LimitExceeded(std::string_view err, std::string_view detail);
 
 // The `err` trailer value carried by `status`, if any.
 std::optional<std::string> ErrTrailer(const absl::Status& status);

@@ -1,5 +1,9 @@
 #include "fakes/momento/pubsub_service.h"
 
+#include <string>
+
+#include "fakes/momento/momento_status.h"
+
 namespace thaw::momento {
 
 namespace {
@@ -26,7 +30,15 @@ void PubsubService::Register(CallDispatcher& dispatcher) {
         if (request.value().kind_case() == cache_client::pubsub::TopicValue::KIND_NOT_SET) {
           return absl::InvalidArgumentError("the value is missing");
         }
-        hub_.Publish(cache, request.topic(), request.value());
+        const cache_client::pubsub::TopicValue& value = request.value();
+        const size_t bytes = value.has_text() ? value.text().size() : value.binary().size();
+        if (bytes > store_.limits().max_publish_message_bytes) {
+          return LimitExceeded(kErrRequestSizeLimitExceeded,
+                               "the message is larger than the cache's topic message limit of " +
+                                   std::to_string(store_.limits().max_publish_message_bytes) +
+                                   " bytes");
+        }
+        hub_.Publish(cache, request.topic(), value);
         return absl::OkStatus();
       }));
   dispatcher.AddFirstCall([this, &dispatcher] { new SubscriptionCall(dispatcher, subscribe_); });

@@ -70,6 +70,11 @@ absl::Status RpcGate::Admit(Call& call, grpc::ServerContext& context) {
     MomentoFaults::RpcPlan plan =
         options_.faults->OnRpc(call.attribution_, call.method_, call.cache_);
     call.fault_ids_ = plan.fault_ids;
+    if (plan.end_stream) {
+      call.fault_ = "stream_error";
+      call.stream_end_ = plan.end_stream;
+      call.stream_end_after_ = plan.end_stream_after;
+    }
     if (plan.blackhole) {
       call.fault_ = "blackhole";
       // Never answered: held until the client gives up (its deadline or a cancel).
@@ -139,10 +144,9 @@ absl::Status RpcGate::Admit(Call& call, grpc::ServerContext& context) {
   }
   if (DeadlinePassed(context)) return absl::DeadlineExceededError("deadline exceeded");
   if (call.request_bytes_ > options_.max_request_bytes) {
-    return WithErrTrailer(
-        absl::ResourceExhaustedError("the request is larger than the limit of " +
-                                     std::to_string(options_.max_request_bytes) + " bytes"),
-        kErrRequestSizeLimitExceeded);
+    return LimitExceeded(kErrRequestSizeLimitExceeded,
+                         "the request is larger than the limit of " +
+                             std::to_string(options_.max_request_bytes) + " bytes");
   }
   if (call.plane_ == Plane::kData && call.cache_.empty()) {
     return absl::InvalidArgumentError("the `cache` metadata is missing");

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -71,6 +72,10 @@ class RpcGate {
     bool blackholed() const { return blackholed_; }
     // Cancel the call (ServerContext::TryCancel) instead of answering.
     bool server_cancel() const { return server_cancel_; }
+    // A subscription to end with this status once it has delivered stream_end_after() items
+    // (a thaw fault); nullopt: none.
+    const std::optional<absl::Status>& stream_end() const { return stream_end_; }
+    uint64_t stream_end_after() const { return stream_end_after_; }
 
    private:
     friend class RpcGate;
@@ -89,6 +94,8 @@ class RpcGate {
     std::string hold_message_;
     bool blackholed_ = false;
     bool server_cancel_ = false;
+    std::optional<absl::Status> stream_end_;
+    uint64_t stream_end_after_ = 0;
     size_t request_bytes_ = 0;
     std::chrono::steady_clock::time_point start_;
   };

@@ -1,5 +1,9 @@
 #include "fakes/momento/scs_control_service.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace thaw::momento {
 
 namespace {
@@ -28,8 +32,10 @@ void ScsControlService::Register(CallDispatcher& dispatcher) {
              control_client::DeleteCacheResponse*) { return DeleteCache(request); }));
   dispatcher.AddUnary(MakeUnary(
       {kService, "ListCaches", kControl}, &service_, &ScsControl::AsyncService::RequestListCaches,
-      [this](const std::string&, const control_client::ListCachesRequest&,
-             control_client::ListCachesResponse* response) { return ListCaches(response); }));
+      [this](const std::string&, const control_client::ListCachesRequest& request,
+             control_client::ListCachesResponse* response) {
+        return ListCaches(request, response);
+      }));
   dispatcher.AddUnary(MakeUnary(
       {kService, "FlushCache", kControl}, &service_, &ScsControl::AsyncService::RequestFlushCache,
       [this](const std::string&, const control_client::FlushCacheRequest& request,
@@ -46,9 +52,21 @@ absl::Status ScsControlService::DeleteCache(const control_client::DeleteCacheReq
   return store_.DeleteCache(request.cache_name());
 }
 
-absl::Status ScsControlService::ListCaches(control_client::ListCachesResponse* response) {
+absl::Status ScsControlService::ListCaches(const control_client::ListCachesRequest& request,
+                                           control_client::ListCachesResponse* response) {
   const CacheLimits& limits = store_.limits();
-  for (const std::string& name : store_.ListCaches()) {
+  const std::vector<std::string> names = store_.ListCaches();
+  // The token is the last name of the previous page: names sort, so the next page starts after
+  // it even if that cache has been deleted since.
+  auto it = request.next_token().empty()
+                ? names.begin()
+                : std::upper_bound(names.begin(), names.end(), request.next_token());
+  for (size_t n = 0; it != names.end(); ++it, ++n) {
+    if (limits.list_caches_page_size > 0 && n == limits.list_caches_page_size) {
+      response->set_next_token(response->cache(response->cache_size() - 1).cache_name());
+      break;
+    }
+    const std::string& name = *it;
     control_client::Cache* cache = response->add_cache();
     cache->set_cache_name(name);
     // The SDK reads both limit messages; the traffic numbers are nominal (nothing enforces
@@ -60,9 +78,9 @@ absl::Status ScsControlService::ListCaches(control_client::ListCachesResponse* r
     cache_limits->set_max_ttl_seconds(limits.max_ttl_seconds);
     control_client::TopicLimits* topic_limits = cache->mutable_topic_limits();
     topic_limits->set_max_publish_rate(100);
-    topic_limits->set_max_subscription_count(100);
+    topic_limits->set_max_subscription_count(static_cast<uint32_t>(limits.max_subscriptions));
     topic_limits->set_max_publish_message_size_kb(
-        static_cast<uint32_t>(limits.max_item_bytes / 1024));
+        static_cast<uint32_t>(limits.max_publish_message_bytes / 1024));
   }
   return absl::OkStatus();
 }

@@ -10,7 +10,9 @@ namespace thaw::momento {
 
 // `control_client.ScsControl` over a CacheStore: CreateCache (ALREADY_EXISTS for an existing
 // cache, which the SDK reports as CreateCache.AlreadyExists), DeleteCache and FlushCache
-// (NOT_FOUND for a missing one), ListCaches (one page, every cache, with the store's limits).
+// (NOT_FOUND for a missing one), ListCaches (the caches in name order with the store's limits,
+// CacheLimits::list_caches_page_size per page; `next_token` names the page's last cache when
+// more follow, and a request's token resumes after it).
 // An empty cache name is INVALID_ARGUMENT.
 //
 // Register it with the server builder (grpc_service()) and its methods with the dispatcher,
@@ -27,7 +29,8 @@ class ScsControlService {
  private:
   absl::Status CreateCache(const control_client::CreateCacheRequest& request);
   absl::Status DeleteCache(const control_client::DeleteCacheRequest& request);
-  absl::Status ListCaches(control_client::ListCachesResponse* response);
+  absl::Status ListCaches(const control_client::ListCachesRequest& request,
+                          control_client::ListCachesResponse* response);
   absl::Status FlushCache(const control_client::FlushCacheRequest& request);
 
   CacheStore& store_;

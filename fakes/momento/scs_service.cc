@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "fakes/momento/value_hash.h"
+
 namespace thaw::momento {
 
 namespace {
@@ -43,6 +45,8 @@ void ScsService::Register(CallDispatcher& dispatcher) {
   unary("Set", &Scs::AsyncService::RequestSet, &ScsService::Set);
   unary("Delete", &Scs::AsyncService::RequestDelete, &ScsService::Delete);
   unary("SetIf", &Scs::AsyncService::RequestSetIf, &ScsService::SetIf);
+  unary("GetWithHash", &Scs::AsyncService::RequestGetWithHash, &ScsService::GetWithHash);
+  unary("SetIfHash", &Scs::AsyncService::RequestSetIfHash, &ScsService::SetIfHash);
   unary("SetIfNotExists", &Scs::AsyncService::RequestSetIfNotExists, &ScsService::SetIfNotExists);
   unary("Increment", &Scs::AsyncService::RequestIncrement, &ScsService::Increment);
   unary("KeysExist", &Scs::AsyncService::RequestKeysExist, &ScsService::KeysExist);
@@ -122,6 +126,58 @@ absl::Status ScsService::SetIf(const std::string& cache, const cache_client::Set
       return absl::InvalidArgumentError("SetIf needs a condition");
   }
   return StoreIf(store_, cache, request, condition, response);
+}
+
+absl::Status ScsService::GetWithHash(const std::string& cache,
+                                     const cache_client::GetWithHashRequest& request,
+                                     cache_client::GetWithHashResponse* response) {
+  absl::StatusOr<std::optional<std::string>> value = store_.Get(cache, request.cache_key());
+  if (!value.ok()) return value.status();
+  if (value->has_value()) {
+    cache_client::GetWithHashResponse::Found* found = response->mutable_found();
+    found->set_hash(ValueHash(**value));
+    found->set_value(std::move(**value));
+  } else {
+    response->mutable_missing();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScsService::SetIfHash(const std::string& cache,
+                                   const cache_client::SetIfHashRequest& request,
+                                   cache_client::SetIfHashResponse* response) {
+  SetCondition condition;
+  using R = cache_client::SetIfHashRequest;
+  using Kind = SetCondition::Kind;
+  switch (request.condition_case()) {
+    case R::kPresentAndNotHashEqual:
+      condition = {Kind::kPresentAndNotHashEqual,
+                   request.present_and_not_hash_equal().hash_to_check()};
+      break;
+    case R::kPresentAndHashEqual:
+      condition = {Kind::kPresentAndHashEqual, request.present_and_hash_equal().hash_to_check()};
+      break;
+    case R::kAbsentOrHashEqual:
+      condition = {Kind::kAbsentOrHashEqual, request.absent_or_hash_equal().hash_to_check()};
+      break;
+    case R::kAbsentOrNotHashEqual:
+      condition = {Kind::kAbsentOrNotHashEqual, request.absent_or_not_hash_equal().hash_to_check()};
+      break;
+    case R::kUnconditional:
+      condition = {Kind::kUnconditional, ""};
+      break;
+    case R::CONDITION_NOT_SET:
+      return absl::InvalidArgumentError("SetIfHash needs a condition");
+  }
+  absl::StatusOr<bool> stored = store_.SetIf(cache, request.cache_key(), request.cache_body(),
+                                             TtlOf(request.ttl_milliseconds()), condition);
+  if (!stored.ok()) return stored.status();
+  if (*stored) {
+    response->mutable_stored()->set_new_hash(ValueHash(request.cache_body()));
+  } else {
+    response->mutable_not_stored();
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ScsService::SetIfNotExists(const std::string& cache,

@@ -40,6 +40,13 @@ class ScsService {
                       cache_client::DeleteResponse* response);
   absl::Status SetIf(const std::string& cache, const cache_client::SetIfRequest& request,
                      cache_client::SetIfResponse* response);
+  // GetWithHash: the value and its ValueHash; SetIfHash: SetIf on the stored value's hash,
+  // answering the stored value's new hash.
+  absl::Status GetWithHash(const std::string& cache,
+                           const cache_client::GetWithHashRequest& request,
+                           cache_client::GetWithHashResponse* response);
+  absl::Status SetIfHash(const std::string& cache, const cache_client::SetIfHashRequest& request,
+                         cache_client::SetIfHashResponse* response);
   absl::Status SetIfNotExists(const std::string& cache,
                               const cache_client::SetIfNotExistsRequest& request,
                               cache_client::SetIfNotExistsResponse* response);

@@ -56,12 +56,20 @@ void SubscriptionCall::Respond() {
   if (status.ok() && request_.topic().empty()) {
     status = absl::InvalidArgumentError("the topic name is missing");
   }
+  if (const size_t limit = method_.store->limits().max_subscriptions;
+      status.ok() && method_.hub->CacheSubscriberCount(request_.cache_name()) >= limit) {
+    status =
+        LimitExceeded(kErrTopicSubscriptionsLimitExceeded,
+                      "the cache has its limit of " + std::to_string(limit) + " subscribers open");
+  }
   if (status.ok() && context_.IsCancelled()) status = absl::CancelledError("the client went away");
   if (!status.ok()) {
     End(status);
     return;
   }
   ReadStreamErrorMetadata();
+  items_error_ = call().stream_end();
+  items_error_after_ = call().stream_end_after();
   const uint64_t next = method_.hub->Subscribe(request_.cache_name(), request_.topic(), this);
   subscribed_ = true;
   nlohmann::json attrs(nlohmann::json::value_t::object);
@@ -118,6 +126,10 @@ void SubscriptionCall::WriteNext() {
   }
   if (stream_error_ && messages_ >= stream_error_after_) {
     End(*stream_error_);
+    return;
+  }
+  if (items_error_ && items_ >= items_error_after_) {
+    End(*items_error_);
     return;
   }
   if (queue_.empty()) return;

@@ -78,8 +78,12 @@ class SubscriptionCall final : public AsyncCall, public TopicSubscriber {
   absl::Status end_status_;
   uint64_t items_ = 0;
   uint64_t messages_ = 0;
+  // momento-local's stream-error metadata: ends after that many messages (heartbeats count).
   std::optional<absl::Status> stream_error_;
   uint64_t stream_error_after_ = 0;
+  // A thaw fault (end_stream_after): ends after that many topic items.
+  std::optional<absl::Status> items_error_;
+  uint64_t items_error_after_ = 0;
   grpc::Alarm heartbeat_;
   bool heartbeat_pending_ = false;
   Event heartbeat_event_{this, static_cast<Event::Handler>(&SubscriptionCall::OnHeartbeat)};

@@ -31,4 +31,13 @@ size_t TopicHub::SubscriberCount(const std::string& cache, const std::string& to
   return it == topics_.end() ? 0 : it->second.subscribers.size();
 }
 
+size_t TopicHub::CacheSubscriberCount(const std::string& cache) const {
+  size_t n = 0;
+  for (auto it = topics_.lower_bound({cache, ""}); it != topics_.end() && it->first.first == cache;
+       ++it) {
+    n += it->second.subscribers.size();
+  }
+  return n;
+}
+
 }  // namespace thaw::momento

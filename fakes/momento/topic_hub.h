@@ -33,6 +33,8 @@ class TopicHub {
                      TopicSubscriber* subscriber);
   void Unsubscribe(const std::string& cache, const std::string& topic, TopicSubscriber* subscriber);
   size_t SubscriberCount(const std::string& cache, const std::string& topic) const;
+  // Subscribers of every topic of `cache` (the service limits them per cache).
+  size_t CacheSubscriberCount(const std::string& cache) const;
 
  private:
   struct Topic {

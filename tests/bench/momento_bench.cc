@@ -1,5 +1,7 @@
-// thaw_momento_bench: the fake Momento's Get/Set latency and throughput next to redis-server's
-// GET/SET (redis-benchmark), measured in the same run on the same machine, as ratios. It
+// thaw_momento_bench: the fake Momento's Get/Set, DictionaryGet (one field) and SortedSetFetch
+// (by rank, the first 10 of 100, with scores) latency and throughput next to redis-server's
+// GET/SET, HGET and ZRANGE 0 9 WITHSCORES (redis-benchmark), measured in the same run on the
+// same machine, as ratios. It
 // reports; it never asserts. Exit codes: 0 when every measurement completed, 1 when one failed,
 // 2 on a usage error. Without redis-server/redis-benchmark the Redis half is reported missing.
 //
@@ -11,9 +13,11 @@
 // With --tls, a second `thaw momento --tls` is measured in the same rounds (side "momento_tls",
 // the same client over TLS trusting the server's ca.pem), and the TLS cost is printed.
 // Redis side: `redis-server` on a free port without persistence, and
-// `redis-benchmark -t get,set -n N -c {1|32} -d 3 --csv` (3-byte values, as the Momento side).
-// Targets (issue 5): Get p50 at 1 connection <= 2x Redis's; throughput at 32 connections >=
-// 0.5x Redis's. Rounds alternate Momento and Redis; the medians are reported.
+// `redis-benchmark -t get,set -n N -c {1|32} -d 3 --csv` (3-byte values, as the Momento side),
+// and `redis-benchmark ... --csv HGET ...` / `ZRANGE ...` on a hash and sorted set seeded as the
+// Momento side's dictionary and sorted set.
+// Targets (issues 5 and 15): for each method, p50 at 1 connection <= 2x Redis's; throughput at
+// 32 connections >= 0.5x Redis's. Rounds alternate Momento and Redis; the medians are reported.
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -30,6 +34,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -52,6 +58,21 @@ constexpr double kTargetP50Ratio = 2.0;
 constexpr double kTargetC32Ratio = 0.5;
 constexpr int kHighConcurrency = 32;
 constexpr char kCache[] = "bench";
+// The collections both sides read: a dictionary (hash) with one 3-byte field value, a sorted set
+// of kSortedSetSize members fetched kFetchCount at a time from rank 0.
+constexpr char kDictionary[] = "bench-dict";
+constexpr char kField[] = "field";
+constexpr char kSortedSet[] = "bench-zset";
+constexpr int kSortedSetSize = 100;
+constexpr int kFetchCount = 10;
+// Methods measured, by their Momento names (Redis's results are filed under the same names).
+constexpr const char* kMethods[] = {"Get", "Set", "DictionaryGet", "SortedSetFetch"};
+
+std::string Member(int i) {
+  char name[16];
+  std::snprintf(name, sizeof(name), "m%03d", i);
+  return name;
+}
 
 struct Options {
   bool quick = false;
@@ -134,7 +155,38 @@ class MomentoLoad {
     }
   }
 
-  // Runs `method` ("Get" or "Set") for `duration`; latencies of calls that complete in it.
+  // Stores the dictionary and sorted set DictionaryGet and SortedSetFetch read.
+  bool Seed() {
+    cache_client::DictionarySetRequest dictionary;
+    dictionary.set_dictionary_name(kDictionary);
+    cache_client::DictionaryFieldValuePair* pair = dictionary.add_items();
+    pair->set_field(kField);
+    pair->set_value("xxx");
+    dictionary.set_ttl_milliseconds(3600000);
+    cache_client::SortedSetPutRequest sorted;
+    sorted.set_set_name(kSortedSet);
+    for (int i = 0; i < kSortedSetSize; ++i) {
+      cache_client::SortedSetElement* element = sorted.add_elements();
+      element->set_value(Member(i));
+      element->set_score(i);
+    }
+    sorted.set_ttl_milliseconds(3600000);
+    auto context = [] {
+      auto c = std::make_unique<grpc::ClientContext>();
+      c->AddMetadata("cache", kCache);
+      c->AddMetadata("authorization", "");
+      return c;
+    };
+    cache_client::DictionarySetResponse dictionary_set;
+    cache_client::SortedSetPutResponse sorted_put;
+    grpc::Status status = stubs_[0]->DictionarySet(context().get(), dictionary, &dictionary_set);
+    if (status.ok()) status = stubs_[0]->SortedSetPut(context().get(), sorted, &sorted_put);
+    if (!status.ok())
+      std::fprintf(stderr, "momento_bench: seed: %s\n", status.error_message().c_str());
+    return status.ok();
+  }
+
+  // Runs `method` (one of kMethods) for `duration`; latencies of calls that complete in it.
   Result Run(const std::string& method, milliseconds duration) {
     struct Call {
       int slot = 0;
@@ -143,8 +195,14 @@ class MomentoLoad {
       grpc::Status status;
       cache_client::GetResponse get;
       cache_client::SetResponse set;
+      cache_client::DictionaryGetResponse dictionary_get;
+      cache_client::SortedSetFetchResponse sorted_fetch;
       std::unique_ptr<grpc::ClientAsyncResponseReader<cache_client::GetResponse>> get_reader;
       std::unique_ptr<grpc::ClientAsyncResponseReader<cache_client::SetResponse>> set_reader;
+      std::unique_ptr<grpc::ClientAsyncResponseReader<cache_client::DictionaryGetResponse>>
+          dictionary_reader;
+      std::unique_ptr<grpc::ClientAsyncResponseReader<cache_client::SortedSetFetchResponse>>
+          sorted_reader;
     };
     grpc::CompletionQueue cq;
     cache_client::GetRequest get;
@@ -153,6 +211,14 @@ class MomentoLoad {
     set.set_cache_key("key");
     set.set_cache_body("xxx");
     set.set_ttl_milliseconds(600000);
+    cache_client::DictionaryGetRequest dictionary_get;
+    dictionary_get.set_dictionary_name(kDictionary);
+    dictionary_get.add_fields(kField);
+    cache_client::SortedSetFetchRequest sorted_fetch;
+    sorted_fetch.set_set_name(kSortedSet);
+    sorted_fetch.set_with_scores(true);
+    sorted_fetch.mutable_by_index()->set_inclusive_start_index(0);
+    sorted_fetch.mutable_by_index()->set_exclusive_end_index(kFetchCount);
     auto issue = [&](int slot) {
       auto* call = new Call();
       call->slot = slot;
@@ -163,6 +229,13 @@ class MomentoLoad {
       if (method == "Get") {
         call->get_reader = stubs_[slot]->AsyncGet(&call->context, get, &cq);
         call->get_reader->Finish(&call->get, &call->status, call);
+      } else if (method == "DictionaryGet") {
+        call->dictionary_reader =
+            stubs_[slot]->AsyncDictionaryGet(&call->context, dictionary_get, &cq);
+        call->dictionary_reader->Finish(&call->dictionary_get, &call->status, call);
+      } else if (method == "SortedSetFetch") {
+        call->sorted_reader = stubs_[slot]->AsyncSortedSetFetch(&call->context, sorted_fetch, &cq);
+        call->sorted_reader->Finish(&call->sorted_fetch, &call->status, call);
       } else {
         call->set_reader = stubs_[slot]->AsyncSet(&call->context, set, &cq);
         call->set_reader->Finish(&call->set, &call->status, call);
@@ -184,6 +257,13 @@ class MomentoLoad {
       if (!ok || !call->status.ok()) {
         std::fprintf(stderr, "momento_bench: %s failed: %s\n", method.c_str(),
                      call->status.error_message().c_str());
+        failed = true;
+      } else if (method == "DictionaryGet" && !call->dictionary_get.has_found()) {
+        std::fprintf(stderr, "momento_bench: DictionaryGet missed (not seeded)\n");
+        failed = true;
+      } else if (method == "SortedSetFetch" &&
+                 call->sorted_fetch.found().values_with_scores().elements_size() != kFetchCount) {
+        std::fprintf(stderr, "momento_bench: SortedSetFetch answered the wrong elements\n");
         failed = true;
       } else if (now <= end) {
         latencies.push_back(std::chrono::duration<double, std::micro>(now - call->start).count());
@@ -236,13 +316,17 @@ std::string FindProgram(const std::string& name) {
 
 // redis-benchmark --csv: "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",
 // "p95_latency_ms","p99_latency_ms","max_latency_ms" (7.0), one line per test.
+// With `command` (a Redis command line), that command instead of the GET/SET tests; its result
+// is filed under `name`.
 std::map<std::string, Result> RunRedisBenchmark(const std::string& program, uint16_t port,
-                                                int connections, int requests) {
+                                                int connections, int requests,
+                                                const std::string& command_line = "",
+                                                const std::string& name = "") {
   std::map<std::string, Result> out;
-  const std::string command = "timeout 120 " + program + " -h 127.0.0.1 -p " +
-                              std::to_string(port) + " -t get,set -d 3 -n " +
-                              std::to_string(requests) + " -c " + std::to_string(connections) +
-                              " --csv 2>/dev/null";
+  const std::string command =
+      "timeout 120 " + program + " -h 127.0.0.1 -p " + std::to_string(port) +
+      (command_line.empty() ? " -t get,set -d 3" : "") + " -n " + std::to_string(requests) +
+      " -c " + std::to_string(connections) + " --csv " + command_line + " 2>/dev/null";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return out;
   char buffer[1024];
@@ -256,13 +340,14 @@ std::map<std::string, Result> RunRedisBenchmark(const std::string& program, uint
       field.erase(std::remove(field.begin(), field.end(), '\n'), field.end());
       fields.push_back(field);
     }
-    if (fields.size() < 7 || (fields[0] != "GET" && fields[0] != "SET")) continue;
+    if (fields.size() < 7 || fields[0] == "test") continue;
+    if (command_line.empty() && fields[0] != "GET" && fields[0] != "SET") continue;
     Result result;
     result.rps = std::atof(fields[1].c_str());
     result.p50_us = std::atof(fields[4].c_str()) * 1000;
     result.p99_us = std::atof(fields[6].c_str()) * 1000;
     result.ok = result.rps > 0;
-    out[fields[0] == "GET" ? "Get" : "Set"] = result;
+    out[!name.empty() ? name : fields[0] == "GET" ? "Get" : "Set"] = result;
   }
   pclose(pipe);
   return out;
@@ -363,19 +448,31 @@ int Main(int argc, char** argv) {
                  "(scripts/install-deps.sh --test); reporting the fake Momento alone\n");
   }
 
+  // Redis's side of DictionaryGet and SortedSetFetch: the same data, the same reads.
+  const std::string hget = std::string("HGET ") + kDictionary + " " + kField;
+  const std::string zrange =
+      std::string("ZRANGE ") + kSortedSet + " 0 " + std::to_string(kFetchCount - 1) + " WITHSCORES";
+  if (redis) {
+    std::string zadd = std::string("ZADD ") + kSortedSet;
+    for (int i = 0; i < kSortedSetSize; ++i) zadd += " " + std::to_string(i) + " " + Member(i);
+    RunRedisBenchmark(redis_benchmark, redis_port, 1, 1,
+                      std::string("HSET ") + kDictionary + " " + kField + " xxx", "seed");
+    RunRedisBenchmark(redis_benchmark, redis_port, 1, 1, zadd, "seed");
+  }
+  if (!MomentoLoad(momento_port, 1).Seed()) return 1;
+  if (momento_tls && !MomentoLoad(momento_tls_port, 1, roots).Seed()) return 1;
+
   std::map<std::string, std::vector<Result>> samples;  // "<side>.<method>.c<n>"
   for (int connections : {1, kHighConcurrency}) {
     MomentoLoad load(momento_port, connections);
-    load.Run("Set", plan.warmup);
-    load.Run("Get", plan.warmup);
+    for (const char* method : kMethods) load.Run(method, plan.warmup);
     std::unique_ptr<MomentoLoad> tls_load;
     if (momento_tls) {
       tls_load = std::make_unique<MomentoLoad>(momento_tls_port, connections, roots);
-      tls_load->Run("Set", plan.warmup);
-      tls_load->Run("Get", plan.warmup);
+      for (const char* method : kMethods) tls_load->Run(method, plan.warmup);
     }
     for (int round = 0; round < plan.rounds; ++round) {
-      for (const std::string method : {"Get", "Set"}) {
+      for (const std::string method : kMethods) {
         samples["momento." + method + ".c" + std::to_string(connections)].push_back(
             load.Run(method, plan.run));
         if (tls_load) {
@@ -388,6 +485,14 @@ int Main(int argc, char** argv) {
              RunRedisBenchmark(redis_benchmark, redis_port, connections, plan.redis_requests)) {
           samples["redis." + method + ".c" + std::to_string(connections)].push_back(result);
         }
+        for (const auto& [command_line, name] :
+             {std::pair{hget, "DictionaryGet"}, std::pair{zrange, "SortedSetFetch"}}) {
+          for (auto& [method, result] :
+               RunRedisBenchmark(redis_benchmark, redis_port, connections, plan.redis_requests,
+                                 command_line, name)) {
+            samples["redis." + method + ".c" + std::to_string(connections)].push_back(result);
+          }
+        }
       }
     }
   }
@@ -398,7 +503,8 @@ int Main(int argc, char** argv) {
 
   Json report = {{"quick", options.quick}, {"rounds", plan.rounds}};
   bool failed = false;
-  std::printf("%-8s %-4s %4s %12s %10s %10s\n", "side", "op", "conc", "req/s", "p50 us", "p99 us");
+  std::printf("%-11s %-14s %4s %12s %10s %10s\n", "side", "op", "conc", "req/s", "p50 us",
+              "p99 us");
   for (const auto& [key, results] : samples) {
     const Result median = MedianOf(results);
     if (!median.ok) failed = true;
@@ -411,7 +517,7 @@ int Main(int argc, char** argv) {
     std::getline(parts, side, '.');
     std::getline(parts, method, '.');
     std::getline(parts, conc, '.');
-    std::printf("%-8s %-4s %4s %12.0f %10.0f %10.0f\n", side.c_str(), method.c_str(),
+    std::printf("%-11s %-14s %4s %12.0f %10.0f %10.0f\n", side.c_str(), method.c_str(),
                 conc.c_str() + 1, median.rps, median.p50_us, median.p99_us);
   }
   if (momento_tls) {
@@ -442,6 +548,23 @@ int Main(int argc, char** argv) {
         "Get throughput at 32 connections: %.2fx Redis's (target >= %.1fx: %s); Set: %.2fx\n",
         p50_ratio, kTargetP50Ratio, p50_ratio <= kTargetP50Ratio ? "met" : "missed", c32_ratio,
         kTargetC32Ratio, c32_ratio >= kTargetC32Ratio ? "met" : "missed", set_c32_ratio);
+    // The collections against HGET and ZRANGE, with the same targets.
+    for (const auto& [method, redis_name, key] :
+         {std::tuple{"DictionaryGet", "HGET", "dictionary_get"},
+          std::tuple{"SortedSetFetch", "ZRANGE", "sorted_set_fetch"}}) {
+      const std::string m(method);
+      const double p50 =
+          value("momento." + m + ".c1", "p50_us") / value("redis." + m + ".c1", "p50_us");
+      const double c32 =
+          value("momento." + m + ".c32", "rps") / value("redis." + m + ".c32", "rps");
+      report["ratios"][std::string(key) + "_p50_c1_vs_redis"] = p50;
+      report["ratios"][std::string(key) + "_rps_c32_vs_redis"] = c32;
+      std::printf(
+          "%s vs %s: p50 at 1 connection %.2fx (target <= %.1fx: %s); throughput at 32 "
+          "connections %.2fx (target >= %.1fx: %s)\n",
+          method, redis_name, p50, kTargetP50Ratio, p50 <= kTargetP50Ratio ? "met" : "missed", c32,
+          kTargetC32Ratio, c32 >= kTargetC32Ratio ? "met" : "missed");
+    }
   }
   std::printf("%s\n", report.dump().c_str());
   return failed ? 1 : 0;

@@ -16,6 +16,7 @@
 #include "fakes/momento/momento_server.h"
 #include "proto/momento/cacheclient.grpc.pb.h"
 #include "proto/momento/cacheping.grpc.pb.h"
+#include "proto/momento/cachepubsub.grpc.pb.h"
 #include "proto/momento/controlclient.grpc.pb.h"
 #include "tests/util/test_emulator.h"
 
@@ -205,6 +206,67 @@ TEST_F(MomentoServiceTest, SetIfAndSetIfNotExistsStoreOnlyWhenTheConditionHolds)
   EXPECT_TRUE(if_not_response.has_stored());
   ASSERT_TRUE(client_->scs->SetIfNotExists(Context().get(), if_not, &if_not_response).ok());
   EXPECT_TRUE(if_not_response.has_not_stored());
+}
+
+TEST_F(MomentoServiceTest, GetWithHashAndSetIfHashCompareTheStoredValuesHash) {
+  cache_client::GetWithHashRequest get;
+  get.set_cache_key("h");
+  cache_client::GetWithHashResponse got;
+  ASSERT_TRUE(client_->scs->GetWithHash(Context().get(), get, &got).ok());
+  EXPECT_TRUE(got.has_missing());
+
+  // absent_or_hash_equal on a missing key stores, and answers the new value's hash.
+  cache_client::SetIfHashRequest set;
+  set.set_cache_key("h");
+  set.set_cache_body("v1");
+  set.set_ttl_milliseconds(60000);
+  set.mutable_absent_or_hash_equal()->set_hash_to_check("whatever");
+  cache_client::SetIfHashResponse response;
+  ASSERT_TRUE(client_->scs->SetIfHash(Context().get(), set, &response).ok());
+  ASSERT_TRUE(response.has_stored());
+  const std::string v1_hash = response.stored().new_hash();
+  EXPECT_FALSE(v1_hash.empty());
+  ASSERT_TRUE(client_->scs->GetWithHash(Context().get(), get, &got).ok());
+  ASSERT_TRUE(got.has_found());
+  EXPECT_EQ(got.found().value(), "v1");
+  EXPECT_EQ(got.found().hash(), v1_hash);
+
+  // present_and_hash_equal: a stale hash does not store, the current one does.
+  set.set_cache_body("v2");
+  set.mutable_present_and_hash_equal()->set_hash_to_check("stale");
+  ASSERT_TRUE(client_->scs->SetIfHash(Context().get(), set, &response).ok());
+  EXPECT_TRUE(response.has_not_stored());
+  set.mutable_present_and_hash_equal()->set_hash_to_check(v1_hash);
+  ASSERT_TRUE(client_->scs->SetIfHash(Context().get(), set, &response).ok());
+  ASSERT_TRUE(response.has_stored());
+  const std::string v2_hash = response.stored().new_hash();
+  EXPECT_NE(v2_hash, v1_hash);
+
+  // present_and_not_hash_equal / absent_or_not_hash_equal with the current hash do not store.
+  set.set_cache_body("v3");
+  set.mutable_present_and_not_hash_equal()->set_hash_to_check(v2_hash);
+  ASSERT_TRUE(client_->scs->SetIfHash(Context().get(), set, &response).ok());
+  EXPECT_TRUE(response.has_not_stored());
+  set.mutable_absent_or_not_hash_equal()->set_hash_to_check(v2_hash);
+  ASSERT_TRUE(client_->scs->SetIfHash(Context().get(), set, &response).ok());
+  EXPECT_TRUE(response.has_not_stored());
+  set.mutable_present_and_not_hash_equal()->set_hash_to_check(v1_hash);
+  ASSERT_TRUE(client_->scs->SetIfHash(Context().get(), set, &response).ok());
+  EXPECT_TRUE(response.has_stored());
+
+  // unconditional (setWithHash) always stores; the same value hashes the same.
+  set.set_cache_body("v1");
+  set.mutable_unconditional();
+  ASSERT_TRUE(client_->scs->SetIfHash(Context().get(), set, &response).ok());
+  ASSERT_TRUE(response.has_stored());
+  EXPECT_EQ(response.stored().new_hash(), v1_hash);
+
+  // No condition is INVALID_ARGUMENT.
+  cache_client::SetIfHashRequest no_condition;
+  no_condition.set_cache_key("h");
+  no_condition.set_ttl_milliseconds(1000);
+  EXPECT_EQ(client_->scs->SetIfHash(Context().get(), no_condition, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(MomentoServiceTest, IncrementCountsAndRefusesNonIntegers) {
@@ -513,6 +575,114 @@ TEST_F(MomentoLimitsTest, OversizedItemsAndRequestsAreResourceExhaustedWithTheEr
   });
   ASSERT_EQ(recorded.size(), 1u);
   EXPECT_EQ(recorded[0].attrs.value("err", ""), "request_size_limit_exceeded");
+}
+
+class MomentoServiceLimitsTest : public MomentoServiceTest {
+ protected:
+  void SetUp() override {
+    MomentoServerOptions options;
+    options.caches = {"a", "b", "c"};
+    options.limits.max_element_bytes = 8;
+    options.limits.max_publish_message_bytes = 4;
+    options.limits.max_subscriptions = 1;
+    options.limits.list_caches_page_size = 2;
+    Start(options);
+  }
+};
+
+TEST_F(MomentoServiceLimitsTest, ACollectionElementOverTheLimitIsElementSizeLimitExceeded) {
+  cache_client::SetUnionRequest add;
+  add.set_set_name("s");
+  add.add_elements("short");
+  add.add_elements("longer than eight");
+  add.set_ttl_milliseconds(60000);
+  cache_client::SetUnionResponse added;
+  auto context = Context("a");
+  const grpc::Status refused = client_->scs->SetUnion(context.get(), add, &added);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Trailer(*context, "err"), "element_size_limit_exceeded");
+  // The words the SDK picks its message by (it reads the details, not the trailer).
+  EXPECT_THAT(refused.error_message(), HasSubstr("element size"));
+
+  // Nothing was stored; an element at the limit is fine.
+  cache_client::SetFetchRequest fetch;
+  fetch.set_set_name("s");
+  cache_client::SetFetchResponse fetched;
+  ASSERT_TRUE(client_->scs->SetFetch(Context("a").get(), fetch, &fetched).ok());
+  EXPECT_TRUE(fetched.has_missing());
+  add.clear_elements();
+  add.add_elements("12345678");
+  EXPECT_TRUE(client_->scs->SetUnion(Context("a").get(), add, &added).ok());
+
+  cache_client::DictionarySetRequest dict;
+  dict.set_dictionary_name("d");
+  cache_client::DictionaryFieldValuePair* pair = dict.add_items();
+  pair->set_field("f");
+  pair->set_value("a value too long");
+  dict.set_ttl_milliseconds(60000);
+  cache_client::DictionarySetResponse dict_set;
+  context = Context("a");
+  EXPECT_EQ(client_->scs->DictionarySet(context.get(), dict, &dict_set).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Trailer(*context, "err"), "element_size_limit_exceeded");
+}
+
+TEST_F(MomentoServiceLimitsTest, TopicMessagesAndSubscriptionsPerCacheAreLimited) {
+  namespace ps = cache_client::pubsub;
+  auto pubsub = ps::Pubsub::NewStub(client_->channel);
+  ps::PublishRequest publish;
+  publish.set_cache_name("a");
+  publish.set_topic("t");
+  publish.mutable_value()->set_text("too long");
+  common::Empty published;
+  auto context = Context("");
+  EXPECT_EQ(pubsub->Publish(context.get(), publish, &published).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Trailer(*context, "err"), "request_size_limit_exceeded");
+  publish.mutable_value()->set_binary("1234");
+  EXPECT_TRUE(pubsub->Publish(Context("").get(), publish, &published).ok());
+
+  ps::SubscriptionRequest subscribe;
+  subscribe.set_cache_name("a");
+  subscribe.set_topic("t");
+  auto first_context = Context("");
+  auto first = pubsub->Subscribe(first_context.get(), subscribe);
+  ps::SubscriptionItem item;
+  ASSERT_TRUE(first->Read(&item));  // the heartbeat: it is open
+  // A second one on another topic of the same cache is over the limit of 1.
+  subscribe.set_topic("other");
+  auto second_context = Context("");
+  auto second = pubsub->Subscribe(second_context.get(), subscribe);
+  EXPECT_FALSE(second->Read(&item));
+  const grpc::Status refused = second->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("subscribers"));
+  EXPECT_EQ(Trailer(*second_context, "err"), "topic_subscriptions_limit_exceeded");
+  // The limit is per cache: another cache's topic is served.
+  subscribe.set_cache_name("b");
+  auto third_context = Context("");
+  auto third = pubsub->Subscribe(third_context.get(), subscribe);
+  EXPECT_TRUE(third->Read(&item));
+  first_context->TryCancel();
+  third_context->TryCancel();
+}
+
+TEST_F(MomentoServiceLimitsTest, ListCachesPagesWithNextToken) {
+  control_client::ListCachesRequest list;
+  control_client::ListCachesResponse page;
+  ASSERT_TRUE(client_->control->ListCaches(Context("").get(), list, &page).ok());
+  ASSERT_EQ(page.cache_size(), 2);
+  EXPECT_EQ(page.cache(0).cache_name(), "a");
+  EXPECT_EQ(page.cache(1).cache_name(), "b");
+  EXPECT_EQ(page.cache(0).topic_limits().max_subscription_count(), 1u);
+  EXPECT_EQ(page.next_token(), "b");
+
+  list.set_next_token(page.next_token());
+  page.Clear();
+  ASSERT_TRUE(client_->control->ListCaches(Context("").get(), list, &page).ok());
+  ASSERT_EQ(page.cache_size(), 1);
+  EXPECT_EQ(page.cache(0).cache_name(), "c");
+  EXPECT_EQ(page.next_token(), "");
 }
 
 class MomentoAuthTest : public MomentoServiceTest {

@@ -182,5 +182,58 @@ TEST_F(MomentoTopicsTest, UnknownCacheIsNotFoundAndStreamErrorMetadataEndsTheStr
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(MomentoTopicsTest, AStreamEndFaultEndsTheSubscriptionWithItsStatusAfterNItems) {
+  // Rejected specs: a stream end needs the status, and applies to Subscribe only.
+  MomentoFaults& faults = harness_.momento().faults();
+  EXPECT_FALSE(faults.AddFault({{"end_stream_after", 2}}).ok());
+  EXPECT_FALSE(
+      faults.AddFault({{"end_stream_after", 2}, {"error", "UNAVAILABLE"}, {"rpc", "Get"}}).ok());
+  EXPECT_FALSE(
+      faults.AddFault({{"end_stream_after", -1}, {"error", "UNAVAILABLE"}, {"delay", "1s"}}).ok());
+  auto id = faults.AddFault({{"end_stream_after", 2},
+                             {"error", "UNAVAILABLE"},
+                             {"count", 1},
+                             {"cache", "cache"},
+                             {"rpc", "Subscribe"}});
+  ASSERT_TRUE(id.ok()) << id.status();
+
+  // Other calls are served as usual: the fault only ends a subscription.
+  ASSERT_TRUE(Publish("t", "before").ok());
+  grpc::ClientContext context;
+  auto reader = Subscribe(context, "t");
+  WaitForSubscriptions(1);
+  for (const char* text : {"one", "two", "three"}) ASSERT_TRUE(Publish("t", text).ok());
+  ps::SubscriptionItem item;
+  ASSERT_TRUE(reader->Read(&item));
+  EXPECT_EQ(item.item().value().text(), "one");
+  ASSERT_TRUE(reader->Read(&item));
+  EXPECT_EQ(item.item().value().text(), "two");
+  EXPECT_FALSE(reader->Read(&item));
+  const grpc::Status ended = reader->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  WaitForKind(kinds::kMomentoSubscriptionClosed, 1);
+  auto closed =
+      ledger_.Select([](const Event& e) { return e.kind == kinds::kMomentoSubscriptionClosed; });
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].attrs["items"], 2);
+  EXPECT_EQ(closed[0].attrs["code"], "UNAVAILABLE");
+  auto fired = ledger_.Select([](const Event& e) { return e.kind == kinds::kMomentoFault; });
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].attrs["fault"], "stream_error");
+  EXPECT_EQ(fired[0].attrs["after_items"], 2);
+
+  // count 1: the next subscription is not ended.
+  grpc::ClientContext again;
+  auto second = Subscribe(again, "t");
+  WaitForSubscriptions(2);
+  for (const char* text : {"a", "b", "c"}) ASSERT_TRUE(Publish("t", text).ok());
+  for (const char* text : {"a", "b", "c"}) {
+    ASSERT_TRUE(second->Read(&item));
+    EXPECT_EQ(item.item().value().text(), text);
+  }
+  again.TryCancel();
+}
+
 }  // namespace
 }  // namespace thaw::momento

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes/momento/momento_status.h"
+#include "fakes/momento/value_hash.h"
 
 namespace thaw::momento {
 namespace {
@@ -92,13 +93,15 @@ struct SetIfCase {
   bool stores_when_absent;
   bool stores_when_equal;
   bool stores_when_different;
+  // SetIfHash's kinds compare ValueHash("same"), not "same".
+  bool hashed = false;
 };
 
 class SetIfTest : public CacheStoreTest, public ::testing::WithParamInterface<SetIfCase> {};
 
 TEST_P(SetIfTest, StoresExactlyWhenTheConditionHolds) {
   const SetIfCase c = GetParam();
-  const SetCondition condition{c.kind, "same"};
+  const SetCondition condition{c.kind, c.hashed ? ValueHash("same") : "same"};
   EXPECT_EQ(*store_.SetIf("c", "absent", "new", seconds(1), condition), c.stores_when_absent);
   ASSERT_TRUE(store_.Set("c", "equal", "same", seconds(1)).ok());
   EXPECT_EQ(*store_.SetIf("c", "equal", "new", seconds(1), condition), c.stores_when_equal);
@@ -115,6 +118,18 @@ INSTANTIATE_TEST_SUITE_P(Conditions, SetIfTest,
                                            SetIfCase{K::kEqual, false, true, false},
                                            SetIfCase{K::kAbsentOrEqual, true, true, false},
                                            SetIfCase{K::kNotEqual, true, false, true}));
+INSTANTIATE_TEST_SUITE_P(
+    HashConditions, SetIfTest,
+    ::testing::Values(SetIfCase{K::kPresentAndHashEqual, false, true, false, true},
+                      SetIfCase{K::kPresentAndNotHashEqual, false, false, true, true},
+                      SetIfCase{K::kAbsentOrHashEqual, true, true, false, true},
+                      SetIfCase{K::kAbsentOrNotHashEqual, true, false, true, true},
+                      SetIfCase{K::kUnconditional, true, true, true, true}));
+
+TEST(ValueHashTest, IsTheHexSha256OfTheValue) {
+  EXPECT_EQ(ValueHash(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(ValueHash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
 
 TEST_F(CacheStoreTest, AnExpiredItemCountsAsAbsentForSetIf) {
   ASSERT_TRUE(store_.Set("c", "k", "old", seconds(1)).ok());

@@ -294,5 +294,32 @@ TEST_F(CollectionStoreTest, SortedSetUnionStoreWeighsAggregatesAndReplacesTheDes
       absl::StatusCode::kFailedPrecondition);
 }
 
+// Every collection write holds each element it adds to max_element_bytes, before it changes
+// anything.
+TEST(CollectionElementLimitTest, EveryWriteRefusesAnElementOverTheLimitAndStoresNothing) {
+  SchedulerClock clock;
+  CacheLimits limits;
+  limits.max_element_bytes = 4;
+  CacheStore store(clock, limits);
+  ASSERT_TRUE(store.CreateCache("c").ok());
+  const std::string big = "12345";
+  auto refused = [](const absl::Status& status) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+    EXPECT_EQ(ErrTrailer(status), std::string(kErrElementSizeLimitExceeded));
+  };
+  refused(store.DictionarySet("c", "d", {{"f", "ok"}, {"f2", big}}, kMinute));
+  refused(store.DictionarySet("c", "d", {{big, "ok"}}, kMinute));
+  refused(store.DictionaryIncrement("c", "d", big, 1, kMinute).status());
+  refused(store.SetAdd("c", "s", {"ok", big}, kMinute));
+  refused(store.ListConcatenate("c", "l", {"ok", big}, /*front=*/false, 0, kMinute).status());
+  refused(store.SortedSetPut("c", "z", {Element{"ok", 1}, Element{big, 2}}, kMinute));
+  refused(store.SortedSetIncrement("c", "z", big, 1, kMinute).status());
+  for (const char* key : {"d", "s", "l", "z"}) {
+    EXPECT_EQ(Value(store.ItemGetType("c", key)), std::nullopt) << key;
+  }
+  // At the limit is fine.
+  EXPECT_TRUE(store.SetAdd("c", "s", {"1234"}, kMinute).ok());
+}
+
 }  // namespace
 }  // namespace thaw::momento

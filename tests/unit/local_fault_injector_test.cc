@@ -12,6 +12,8 @@ TEST(LocalFaultInjectorTest, RpcNamesFollowMomentoLocal) {
   EXPECT_EQ(LocalFaultInjector::RpcName("GetBatch"), "get-batch");
   EXPECT_EQ(LocalFaultInjector::RpcName("ItemGetTtl"), "item-get-ttl");
   EXPECT_EQ(LocalFaultInjector::RpcName("KeysExist"), "keys-exist");
+  EXPECT_EQ(LocalFaultInjector::RpcName("GetWithHash"), "get-with-hash");
+  EXPECT_EQ(LocalFaultInjector::RpcName("SetIfHash"), "set-if-hash");
 }
 
 TEST(LocalFaultInjectorTest, ErrorsOnlyListedRpcsAndStopsAfterTheCountPerRequestId) {

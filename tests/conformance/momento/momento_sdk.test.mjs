@@ -931,6 +931,56 @@ describe('@gomomento/sdk collections (Configurations.Lambda.latest())', () => {
                 'putElement on a scalar');
   });
 
+  test('getWithHash, setWithHash and the setIf*Hash* conditions', async () => {
+    const encode = (text) => new TextEncoder().encode(text);
+    expectType(await client.getWithHash(cache, 'hk'), 'Miss', 'getWithHash of a missing key');
+    const stored = await client.setWithHash(cache, 'hk', 'v1');
+    expectType(stored, 'Stored', 'setWithHash');
+    const hit = await client.getWithHash(cache, 'hk');
+    expectType(hit, 'Hit', 'getWithHash');
+    assert.equal(hit.valueString(), 'v1');
+    assert.deepEqual(hit.hashUint8Array(), stored.hashUint8Array());
+    const v1 = hit.hashUint8Array();
+    expectType(await client.setIfPresentAndHashEqual(cache, 'hk', 'v2', encode('stale')),
+               'NotStored', 'setIfPresentAndHashEqual with a stale hash');
+    const v2 = await client.setIfPresentAndHashEqual(cache, 'hk', 'v2', v1);
+    expectType(v2, 'Stored', 'setIfPresentAndHashEqual with the current hash');
+    expectType(await client.setIfPresentAndHashNotEqual(cache, 'hk', 'v3', v2.hashUint8Array()),
+               'NotStored', 'setIfPresentAndHashNotEqual with the current hash');
+    expectType(await client.setIfPresentAndHashNotEqual(cache, 'absent-h', 'x', v1), 'NotStored',
+               'setIfPresentAndHashNotEqual of a missing key');
+    expectType(await client.setIfAbsentOrHashEqual(cache, 'absent-h', 'a', v1), 'Stored',
+               'setIfAbsentOrHashEqual of a missing key');
+    expectType(await client.setIfAbsentOrHashNotEqual(cache, 'hk', 'v3', v2.hashUint8Array()),
+               'NotStored', 'setIfAbsentOrHashNotEqual with the current hash');
+    expectType(await client.setIfAbsentOrHashNotEqual(cache, 'hk', 'v3', v1), 'Stored',
+               'setIfAbsentOrHashNotEqual with another hash');
+    // The hash survives the SDK's string form (hashString()).
+    const again = await client.getWithHash(cache, 'hk');
+    expectType(await client.setIfPresentAndHashEqual(cache, 'hk', 'v4', encode(again.hashString())),
+               'Stored', 'setIfPresentAndHashEqual with hashString()');
+    assert.equal((await client.get(cache, 'hk')).valueString(), 'v4');
+    // The error outcome: a collection under the key.
+    expectType(await client.dictionarySetField(cache, 'hd', 'f', 'x'), 'Success', 'setField');
+    expectError(await client.getWithHash(cache, 'hd'), FAILED_PRECONDITION(),
+                'getWithHash of a dictionary');
+    expectError(await client.setIfPresentAndHashEqual(cache, 'hd', 'x', v1),
+                FAILED_PRECONDITION(), 'setIfPresentAndHashEqual on a dictionary');
+  });
+
+  test('limits: a collection element over 128 KiB is LimitExceeded, and nothing is stored',
+       async () => {
+    const big = 'x'.repeat(128 * 1024 + 1);
+    const added = await client.setAddElement(cache, 'big', big);
+    expectError(added, MomentoErrorCode.LIMIT_EXCEEDED_ERROR, 'setAddElement');
+    assert.match(added.message(), /Element size limit exceeded/);
+    expectType(await client.setFetch(cache, 'big'), 'Miss', 'setFetch after the refusal');
+    expectError(await client.dictionarySetField(cache, 'bigd', 'f', big),
+                MomentoErrorCode.LIMIT_EXCEEDED_ERROR, 'dictionarySetField');
+    expectType(await client.listPushBack(cache, 'bigl', 'x'.repeat(128 * 1024)), 'Success',
+               'listPushBack at the limit');
+  });
+
   test('itemGetType answers the real type', async () => {
     await client.dictionarySetField(cache, 't-d', 'f', 'v');
     await client.setAddElement(cache, 't-s', 'e');
@@ -1026,6 +1076,94 @@ describe('@gomomento/sdk topics (TopicConfigurations.Lambda.latest())', () => {
     assert.equal(opened[0].attrs.topic, 'news');
     const closed = events.filter((e) => e.kind === 'momento.subscription.closed');
     assert.equal(closed[0].attrs.items, 2);
+  });
+
+  test('a message over 4 KiB is LimitExceeded', async () => {
+    const published = await topics.publish(cache, 'news', 'x'.repeat(4 * 1024 + 1));
+    assertInstance(published, TopicPublish.Error, 'publish of 4 KiB + 1');
+    assert.equal(published.errorCode(), MomentoErrorCode.LIMIT_EXCEEDED_ERROR);
+    assert.match(published.message(), /Request size limit exceeded/);
+    assertInstance(await topics.publish(cache, 'news', 'x'.repeat(4 * 1024)), TopicPublish.Success,
+                   'publish of 4 KiB');
+  });
+
+  test('a server-side end_stream_after fault: the stream ends with its status after N items',
+       async () => {
+    const { status, body } = await adminJson(
+      server.admin, 'POST', '/_thaw/faults',
+      { service: 'momento', instance: server.instance, rpc: 'Subscribe', error: 'NOT_FOUND',
+        end_stream_after: 2, count: 1 });
+    assert.equal(status, 201, JSON.stringify(body));
+    const items = [];
+    let failed;
+    const error = new Promise((resolve) => { failed = resolve; });
+    const subscription = await topics.subscribe(cache, 'cut', {
+      onItem: (item) => items.push(item.valueString()),
+      onError: (e) => failed(e),
+    });
+    assertInstance(subscription, TopicSubscribe.Subscription, 'subscribe');
+    try {
+      for (const text of ['one', 'two', 'three']) {
+        assertInstance(await topics.publish(cache, 'cut', text), TopicPublish.Success, 'publish');
+      }
+      // NOT_FOUND is not one the SDK resubscribes on: it reports it and ends the subscription.
+      const reported = await error;
+      assert.equal(reported.errorCode(), MomentoErrorCode.CACHE_NOT_FOUND_ERROR);
+      assert.deepEqual(items, ['one', 'two']);
+    } finally {
+      subscription.unsubscribe();
+      await adminJson(server.admin, 'DELETE', '/_thaw/faults');
+    }
+    const events = await server.events();
+    const closed = events.filter((e) => e.kind === 'momento.subscription.closed' &&
+                                        e.attrs.topic === 'cut');
+    assert.equal(closed.length, 1);
+    assert.equal(closed[0].attrs.code, 'NOT_FOUND');
+    assert.equal(closed[0].attrs.items, 2);
+    const fired = events.filter((e) => e.kind === 'momento.fault' && e.attrs.id === body.id);
+    assert.equal(fired.length, 1);
+    assert.equal(fired[0].attrs.fault, 'stream_error');
+  });
+
+  test('end_stream_after with UNAVAILABLE: the SDK resubscribes and keeps receiving', async () => {
+    const { status, body } = await adminJson(
+      server.admin, 'POST', '/_thaw/faults',
+      { service: 'momento', instance: server.instance, error: 'UNAVAILABLE', end_stream_after: 1,
+        count: 1 });
+    assert.equal(status, 201, JSON.stringify(body));
+    const items = [];
+    const errors = [];
+    let gotTwo;
+    const two = new Promise((resolve) => { gotTwo = resolve; });
+    const subscription = await topics.subscribe(cache, 'resumed', {
+      onItem: (item) => {
+        items.push(item.valueString());
+        if (items.length === 2) gotTwo();
+      },
+      onError: (e) => errors.push(e.toString()),
+    });
+    assertInstance(subscription, TopicSubscribe.Subscription, 'subscribe');
+    try {
+      assertInstance(await topics.publish(cache, 'resumed', 'one'), TopicPublish.Success,
+                     'publish one');
+      // The first stream ends after 'one'; the SDK opens a second one by itself.
+      await server.waitFor(
+        (events) => events.filter((e) => e.kind === 'momento.subscription.opened' &&
+                                         e.attrs.topic === 'resumed').length === 2,
+        'the SDK resubscribed');
+      assertInstance(await topics.publish(cache, 'resumed', 'two'), TopicPublish.Success,
+                     'publish two');
+      await two;
+      assert.deepEqual(items, ['one', 'two']);
+      assert.deepEqual(errors, []);
+    } finally {
+      subscription.unsubscribe();
+      await adminJson(server.admin, 'DELETE', '/_thaw/faults');
+    }
+    const closed = (await server.events()).filter(
+      (e) => e.kind === 'momento.subscription.closed' && e.attrs.topic === 'resumed');
+    assert.equal(closed[0].attrs.code, 'UNAVAILABLE');
+    assert.equal(closed[0].attrs.items, 1);
   });
 
   test('publish and subscribe on an unknown cache are CacheNotFound', async () => {
