@@ -109,6 +109,7 @@ absl::Status Instance::Start(std::shared_ptr<Invocation> first, Placement placem
   sandbox_ = std::move(placement.sandbox);
   dns_ = std::move(placement.dns);
   egress_ = std::move(placement.egress);
+  clock_offset_ = std::move(placement.clock_offset);
   if (sandbox_) launcher_ = sandbox_.get();
   current_ = std::move(first);
   if (absl::Status launched = Launch(); !launched.ok()) {

@@ -1,0 +1,180 @@
+// Virtual time with real instances (emulator/vtime): after `advance 20m`, the clocks Node.js,
+// Python and a C++ custom runtime read are 20 minutes later, stay monotonic, and timers set
+// before the advance have fired when the instance next runs; the deadline a runtime gets is on
+// the same clock; the instance table shows the offset; `virtual_time: false` keeps real time.
+// Handlers: tests/integration/vtime/ and the echo function's `clock` handler.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "nlohmann/json.hpp"
+#include "tests/util/http_client.h"
+#include "tests/util/test_emulator.h"
+
+namespace thaw::testing {
+namespace {
+
+using std::chrono::minutes;
+
+constexpr double kTwentyMinutesMs = 20 * 60 * 1000;
+// How much real time two invokes of a test may take apart, at most (a slow, shared machine).
+constexpr double kSlackMs = 10 * 1000;
+
+// One function of each kind of runtime, all reading their clocks; keepalive 60m so the
+// instance that read the clocks before the advance reads them after it.
+std::string Config(const std::string& settings) {
+  const std::string code = std::string(THAW_SOURCE_DIR) + "/tests/integration/vtime";
+  return "settings: {keepalive: 60m" + settings +
+         "}\n"
+         "functions:\n"
+         "  node: {runtime: nodejs20.x, handler: clock.handler, code: \"" +
+         code +
+         "\", timeout: 30}\n"
+         "  python: {runtime: python3.12, handler: clock.handler, code: \"" +
+         code +
+         "\", timeout: 30}\n"
+         "  cpp: {runtime: provided, handler: clock, code: \"{{echo}}\", timeout: 30}\n"
+         "  cppreal: {runtime: provided, handler: clock, code: \"{{echo}}\", timeout: 30,"
+         " virtual_time: false}\n";
+}
+
+std::unique_ptr<TestEmulator> StartEmulator(const std::string& yaml) {
+  auto emu = TestEmulator::Start(yaml);
+  EXPECT_TRUE(emu.ok()) << emu.status();
+  return emu.ok() ? *std::move(emu) : nullptr;
+}
+
+nlohmann::json InvokeJson(TestEmulator& emu, const std::string& fn,
+                          const std::string& payload = "{}") {
+  const HttpResult result = emu.Invoke(fn, payload);
+  EXPECT_EQ(result.status, 200) << result.error << result.body;
+  return nlohmann::json::parse(result.body, nullptr, false);
+}
+
+// The clocks of `fn` read before and after `advance` (zero: no advance), the first invoke
+// setting a 15-minute timer.
+struct Readings {
+  nlohmann::json before;
+  nlohmann::json after;
+  double Moved(const std::string& clock) const {
+    return after[clock].get<double>() - before[clock].get<double>();
+  }
+};
+
+Readings ReadAround(TestEmulator& emu, const std::string& fn, std::chrono::milliseconds advance) {
+  Readings r;
+  r.before = InvokeJson(emu, fn, R"({"timer_ms": 900000})");
+  if (advance.count() > 0) emu.AdvanceClock(advance);
+  r.after = InvokeJson(emu, fn);
+  EXPECT_EQ(emu.CountEvents("instance.spawned", fn), 1u) << "the same instance reads both";
+  return r;
+}
+
+// Each clock moved by the advance (and by no more than the real time the test took), and so
+// forward: monotonic.
+void ExpectMovedBy(const Readings& r, const std::vector<std::string>& clocks, double advance_ms) {
+  for (const std::string& clock : clocks) {
+    ASSERT_TRUE(r.before.contains(clock) && r.after.contains(clock)) << clock << r.before;
+    EXPECT_GE(r.Moved(clock), advance_ms) << clock << ": " << r.before << " -> " << r.after;
+    EXPECT_LT(r.Moved(clock), advance_ms + kSlackMs)
+        << clock << ": " << r.before << " -> " << r.after;
+  }
+}
+
+nlohmann::json InstanceOf(TestEmulator& emu, const std::string& fn) {
+  HttpClient client(emu.port());
+  const HttpResult result = client.Get("/_thaw/instances");
+  EXPECT_EQ(result.status, 200) << result.body;
+  const nlohmann::json table = nlohmann::json::parse(result.body, nullptr, false);
+  for (const auto& item : table["instances"]) {
+    if (item["function"] == fn) return item;
+  }
+  ADD_FAILURE() << "no instance of " << fn << " in " << result.body;
+  return {};
+}
+
+TEST(VirtualTimeTest, NodeClocksAndTimersMoveWithAdvance) {
+  auto emu = StartEmulator(Config(""));
+  ASSERT_NE(emu, nullptr);
+  const Readings r = ReadAround(*emu, "node", minutes(20));
+  ExpectMovedBy(r, {"date_ms", "perf_ms", "hrtime_ms"}, kTwentyMinutesMs);
+  EXPECT_FALSE(r.before["timer_fired"].get<bool>());
+  EXPECT_TRUE(r.after["timer_fired"].get<bool>()) << "a 15-minute timer fired after 20 minutes";
+  // The deadline is on the instance's clock: context.getRemainingTimeInMillis() stays sane.
+  EXPECT_GT(r.after["remaining_ms"].get<double>(), 20000) << r.after;
+  EXPECT_LE(r.after["remaining_ms"].get<double>(), 30000) << r.after;
+  EXPECT_EQ(InstanceOf(*emu, "node")["clock_offset_ms"], 20 * 60 * 1000);
+}
+
+TEST(VirtualTimeTest, PythonClocksAndAsyncioTimersMoveWithAdvance) {
+  auto emu = StartEmulator(Config(""));
+  ASSERT_NE(emu, nullptr);
+  const Readings r = ReadAround(*emu, "python", minutes(20));
+  ExpectMovedBy(r, {"time_ms", "monotonic_ms", "datetime_ms", "perf_ms"}, kTwentyMinutesMs);
+  EXPECT_FALSE(r.before["timer_fired"].get<bool>());
+  EXPECT_TRUE(r.after["timer_fired"].get<bool>()) << "a 15-minute timer fired after 20 minutes";
+  EXPECT_GT(r.after["remaining_ms"].get<double>(), 20000) << r.after;
+  EXPECT_LE(r.after["remaining_ms"].get<double>(), 30000) << r.after;
+}
+
+TEST(VirtualTimeTest, CppClocksMoveWithAdvance) {
+  auto emu = StartEmulator(Config(""));
+  ASSERT_NE(emu, nullptr);
+  const Readings r = ReadAround(*emu, "cpp", minutes(20));
+  ExpectMovedBy(r, {"realtime_ms", "monotonic_ms", "gettimeofday_ms", "system_ms", "steady_ms"},
+                kTwentyMinutesMs);
+  EXPECT_GE(r.Moved("time_s"), 20 * 60 - 1);
+  EXPECT_GT(r.after["remaining_ms"].get<double>(), 20000) << r.after;
+}
+
+TEST(VirtualTimeTest, EveryAdvanceAddsUpAndReachesNewInstancesToo) {
+  auto emu = StartEmulator(Config(""));
+  ASSERT_NE(emu, nullptr);
+  emu->AdvanceClock(minutes(5));
+  // Started after the first advance: it starts 5 minutes ahead, then moves with the next.
+  const Readings r = ReadAround(*emu, "cpp", minutes(20));
+  ExpectMovedBy(r, {"realtime_ms", "monotonic_ms"}, kTwentyMinutesMs);
+  const double ahead_ms =
+      r.after["realtime_ms"].get<double>() -
+      static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+  EXPECT_NEAR(ahead_ms, 25 * 60 * 1000, kSlackMs);
+  EXPECT_EQ(InstanceOf(*emu, "cpp")["clock_offset_ms"], 25 * 60 * 1000);
+}
+
+TEST(VirtualTimeTest, VirtualTimeOffKeepsRealTime) {
+  auto emu = StartEmulator(Config(", virtual_time: false"));
+  ASSERT_NE(emu, nullptr);
+  for (const std::string fn : {"node", "cpp"}) {
+    const Readings r = ReadAround(*emu, fn, minutes(20));
+    const std::string clock = fn == "node" ? "date_ms" : "realtime_ms";
+    EXPECT_LT(r.Moved(clock), kSlackMs) << fn;
+    EXPECT_EQ(InstanceOf(*emu, fn)["clock_offset_ms"], 0) << fn;
+  }
+  const HttpResult env = emu->Invoke("cppreal");
+  EXPECT_EQ(env.status, 200);
+}
+
+TEST(VirtualTimeTest, AFunctionCanTurnItOff) {
+  auto emu = StartEmulator(Config(""));
+  ASSERT_NE(emu, nullptr);
+  const Readings r = ReadAround(*emu, "cppreal", minutes(20));
+  EXPECT_LT(r.Moved("realtime_ms"), kSlackMs);
+  EXPECT_EQ(InstanceOf(*emu, "cppreal")["clock_offset_ms"], 0);
+}
+
+TEST(VirtualTimeTest, WithoutAnAdvanceClocksAreReal) {
+  auto emu = StartEmulator(Config(""));
+  ASSERT_NE(emu, nullptr);
+  const nlohmann::json read = InvokeJson(*emu, "cpp");
+  const double now_ms = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
+  EXPECT_NEAR(read["realtime_ms"].get<double>(), now_ms, kSlackMs);
+}
+
+}  // namespace
+}  // namespace thaw::testing
