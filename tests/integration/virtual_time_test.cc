@@ -11,6 +11,7 @@
 
 #include "nlohmann/json.hpp"
 #include "tests/util/http_client.h"
+#include "tests/util/run_thaw.h"
 #include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
@@ -174,6 +175,19 @@ TEST(VirtualTimeTest, WithoutAnAdvanceClocksAreReal) {
                                                 std::chrono::system_clock::now().time_since_epoch())
                                                 .count());
   EXPECT_NEAR(read["realtime_ms"].get<double>(), now_ms, kSlackMs);
+}
+
+// A handler caching its Momento key for 15 minutes on its own clock (vtime/secret-cache), through
+// `thaw check`: after `advance 20m` it fetches the key again; without the advance, or with
+// virtual_time: false, once. The fake AWS takes the signature the instance makes with its clock.
+TEST(VirtualTimeScenarioTest, ACachedKeyIsFetchedAgainAfterTheAdvance) {
+  const std::string dir = std::string(THAW_SOURCE_DIR) + "/tests/integration/vtime/secret-cache/";
+  for (const std::string scenario : {"advance", "no-advance", "real-time"}) {
+    const ThawRun r = RunThaw({"check", dir + scenario + ".yaml"});
+    EXPECT_EQ(r.exit_code, 0) << scenario << "\n" << r.out << r.err;
+  }
+  const ThawRun r = RunThaw({"check", dir + "advance.yaml"});
+  EXPECT_THAT(r.out, ::testing::HasSubstr("PASS  aws.GetSecretValue per instance == 2"));
 }
 
 }  // namespace
