@@ -166,7 +166,9 @@ absl::Status Instance::Launch() {
                              : settings_.egress == Egress::kAllow ? "allow"
                              : egress_                            ? "blocked"
                                                                   : "blocked, names only"},
-                  {"suppressed_init", suppressed_init_}});
+                  {"suppressed_init", suppressed_init_},
+                  // Its clocks follow the scheduler clock's advances (emulator/vtime).
+                  {"virtual_time", clock_offset_ != nullptr}});
   return absl::OkStatus();
 }
 
