@@ -7,8 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
+#include "emulator/vtime/virtual_clock.h"
 #include "nlohmann/json.hpp"
 #include "tests/util/http_client.h"
 #include "tests/util/run_thaw.h"
@@ -188,6 +191,70 @@ TEST(VirtualTimeScenarioTest, ACachedKeyIsFetchedAgainAfterTheAdvance) {
   }
   const ThawRun r = RunThaw({"check", dir + "advance.yaml"});
   EXPECT_THAT(r.out, ::testing::HasSubstr("PASS  aws.GetSecretValue per instance == 2"));
+}
+
+// The Momento SDK's Lambda configuration recycles a connection idle past 4 minutes on its own
+// (Date.now()): after `advance 5m` the instance's SDK closes its first connection itself (`by`
+// client, while the instance still runs) and opens another. Needs samples/node-momento's
+// node_modules (scripts/install-test-deps.sh).
+TEST(VirtualTimeScenarioTest, TheMomentoSdkRecyclesAnIdleConnectionAfterAnAdvance) {
+  const std::string sample = std::string(THAW_SOURCE_DIR) + "/samples/node-momento";
+  if (!std::filesystem::exists(sample + "/node_modules/@gomomento/sdk")) {
+    GTEST_FAIL() << sample << "/node_modules is missing: run scripts/install-test-deps.sh first";
+  }
+  const std::string dir = std::string(THAW_SOURCE_DIR) + "/tests/integration/vtime/momento-idle/";
+  const std::filesystem::path events =
+      std::filesystem::temp_directory_path() / ("thaw-vtime-momento-" + std::to_string(::getpid()));
+  ThawRun r = RunThaw({"check", dir + "advance.yaml", "--events", events.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::ifstream in(events);
+  std::string line;
+  uint64_t closed_by_client = 0;
+  uint64_t stopping = 0;
+  while (std::getline(in, line)) {
+    const nlohmann::json e = nlohmann::json::parse(line, nullptr, false);
+    if (e.value("kind", "") == "momento.connection.closed" && closed_by_client == 0 &&
+        e["attrs"].value("by", "") == "client" && e["attrs"].value("connection", "") == "c1") {
+      closed_by_client = e["seq"];
+    }
+    if (e.value("kind", "") == "instance.stopping" && stopping == 0) stopping = e["seq"];
+  }
+  std::filesystem::remove(events);
+  EXPECT_GT(closed_by_client, 0u) << "the first connection was closed by the SDK";
+  EXPECT_LT(closed_by_client, stopping) << "before thaw stopped the instance";
+  r = RunThaw({"check", dir + "no-advance.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+// The Parameters and Secrets extension's cache (300 s, on the scheduler clock), as a handler
+// reading through it sees it: expired after `advance 6m`, so Secrets Manager gets a second call.
+TEST(VirtualTimeScenarioTest, TheExtensionsCacheExpiresOnAdvance) {
+  const std::string dir =
+      std::string(THAW_SOURCE_DIR) + "/tests/integration/vtime/extension-cache/";
+  for (const std::string scenario : {"advance", "no-advance"}) {
+    const ThawRun r = RunThaw({"check", dir + scenario + ".yaml"});
+    EXPECT_EQ(r.exit_code, 0) << scenario << "\n" << r.out << r.err;
+  }
+}
+
+// A statically linked program cannot take the preload: thaw says so (clock.not_virtual) rather
+// than let its clocks be silently real.
+TEST(VirtualTimeTest, AStaticProgramIsNoted) {
+  const std::filesystem::path code =
+      std::filesystem::temp_directory_path() / ("thaw-vtime-static-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(code);
+  if (!ClockPreloadBypass("/sbin/ldconfig")) GTEST_SKIP() << "no static /sbin/ldconfig here";
+  std::filesystem::copy_file("/sbin/ldconfig", code / "bootstrap",
+                             std::filesystem::copy_options::overwrite_existing);
+  auto emu = StartEmulator("functions:\n  static: {runtime: provided, handler: x, code: \"" +
+                           code.string() + "\"}\n");
+  ASSERT_NE(emu, nullptr);
+  emu->Invoke("static");  // ldconfig is no runtime: the invoke fails; the note is the point
+  auto noted = emu->WaitForEvent("clock.not_virtual", "static");
+  ASSERT_TRUE(noted.ok()) << noted.status();
+  EXPECT_THAT(noted->attrs.value("reason", ""), ::testing::HasSubstr("statically linked"));
+  emu.reset();
+  std::filesystem::remove_all(code);
 }
 
 }  // namespace

@@ -130,6 +130,7 @@ settings:
   keepalive: 1s
   max_lifetime: 1h
   freeze: false
+  virtual_time: false
   shutdown_grace: 50ms
   init_timeout: 3s
   runtime_client: aws-lambda-ric
@@ -146,6 +147,7 @@ settings:
   EXPECT_EQ(settings.keepalive, std::chrono::seconds(1));
   EXPECT_EQ(settings.max_lifetime, std::chrono::hours(1));
   EXPECT_FALSE(settings.freeze);
+  EXPECT_FALSE(settings.virtual_time);
   EXPECT_EQ(settings.shutdown_grace, std::chrono::milliseconds(50));
   EXPECT_EQ(settings.init_timeout, std::chrono::seconds(3));
   EXPECT_EQ(settings.runtime_client, "aws-lambda-ric");
