@@ -3,8 +3,6 @@
 #include <cstdlib>
 #include <map>
 
-#include "emulator/vtime/clock_offset_abi.h"
-
 namespace thaw {
 namespace {
 
@@ -77,9 +75,7 @@ std::vector<std::string> BuildInstanceEnvironment(const FunctionConfig& function
   env["AWS_EC2_METADATA_DISABLED"] = "true";
   if (!function.execution_env.empty()) env["AWS_EXECUTION_ENV"] = function.execution_env;
   for (const auto& [name, value] : inputs.services) {
-    // The clock offset file (emulator/vtime) is the instance's own, sandbox or not.
-    if (inputs.sandboxed && name != vtime::kOffsetFileEnv &&
-        (name.starts_with("THAW_") || name.starts_with("AWS_ENDPOINT_URL"))) {
+    if (inputs.sandboxed && (name.starts_with("THAW_") || name.starts_with("AWS_ENDPOINT_URL"))) {
       continue;
     }
     env[name] = value;

@@ -13,8 +13,10 @@
 
 namespace thaw::vtime {
 
-// The variable naming the offset file in an instance's environment.
-inline constexpr char kOffsetFileEnv[] = "THAW_CLOCK_OFFSET_FILE";
+// The variable naming the offset file in an instance's environment. Underscored like Lambda's own
+// internal variables (_HANDLER, _X_AMZN_TRACE_ID), and not THAW_*: those are thaw's service
+// endpoints, which a sandboxed instance never sees (instance_environment.h).
+inline constexpr char kOffsetFileEnv[] = "_THAW_CLOCK_OFFSET_FILE";
 // Size of the offset file (one page: the smallest thing mmap maps).
 inline constexpr int64_t kOffsetFileSize = 4096;
 

@@ -38,7 +38,7 @@ class VirtualClock {
 
   // The variables an instance of `function` gets for its clocks (none when its virtual time is
   // off): LD_PRELOAD (thaw's preload first, then the function's own LD_PRELOAD, if any) and
-  // THAW_CLOCK_OFFSET_FILE. The first call for a function whose program the preload cannot reach
+  // _THAW_CLOCK_OFFSET_FILE. The first call for a function whose program the preload cannot reach
   // (statically linked, or Go, which reads the clock itself) notes it on stderr and as a
   // `clock.not_virtual` event of `instance`: its clocks stay real.
   std::map<std::string, std::string> EnvironmentFor(const FunctionConfig& function,

@@ -154,7 +154,7 @@ settings:
   EXPECT_THAT(settings.momento_api_keys, ElementsAre("k"));
   EXPECT_EQ(settings.isolation, Isolation::kProcess);
   EXPECT_EQ(settings.egress, Egress::kAllow);
-  EXPECT_EQ(overlay.given_settings.size(), 13u);
+  EXPECT_EQ(overlay.given_settings.size(), 14u);
 }
 
 TEST(ConfigOverlayTest, FunctionsOrAnyOtherKeyAreAnErrorNamingTheLine) {
