@@ -85,8 +85,8 @@ absl::StatusOr<std::string> OnlyKeys(const Reporter& r, const std::string& yaml,
 // The settings a scenario may give over its config file's: those read when instances start,
 // not those the functions are built from.
 const std::set<std::string> kScenarioSettings = {
-    "account_concurrency", "pass_env", "region",         "account_id",  "keepalive",
-    "max_lifetime",        "freeze",   "shutdown_grace", "init_timeout"};
+    "account_concurrency", "pass_env", "region",         "account_id",   "keepalive",
+    "max_lifetime",        "freeze",   "shutdown_grace", "init_timeout", "virtual_time"};
 
 absl::StatusOr<ThawConfig> LoadFunctions(const Reporter& r, const std::string& yaml,
                                          const YAML::Node& root, const std::string& display_name,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/accounting.h"
+#include "core/duration.h"
 #include "core/event_kinds.h"
 
 namespace thaw::check {
@@ -33,6 +34,9 @@ struct Row {
   long parameter_fetches = 0;
   long egress_blocked = 0;  // names it tried to reach outside its sandbox
   std::string ended = "running";
+  // How far its clocks were ahead of real time when it ended (or now): "+20m" with virtual
+  // time, "real" without, "-" when the ledger does not say.
+  std::string clock = "-";
 };
 
 }  // namespace
@@ -79,11 +83,30 @@ void PrintEgressDestinations(std::FILE* out, const Ledger& ledger, bool color) {
 
 void PrintInstanceTable(std::FILE* out, const Ledger& ledger, bool color) {
   std::map<int64_t, Row> rows;
+  // The scheduler clock's total advance so far, and the instances whose clocks follow it.
+  long offset_ms = 0;
+  std::set<int64_t> following;
+  const auto clock_text = [](long ms) {
+    return "+" + FormatDuration(std::chrono::milliseconds(ms));
+  };
   for (const Event& e : ledger.Since(0)) {
+    if (e.kind == kinds::kClockAdvanced) {
+      offset_ms = e.attrs.value("offset_ms", offset_ms);
+      for (int64_t id : following) rows[id].clock = clock_text(offset_ms);
+    }
     if (e.instance == 0) continue;
     if (e.kind == kinds::kInstanceSpawned) {
       rows[e.instance].function = e.function;
       rows[e.instance].isolation = e.attrs.value("isolation", "-");
+      if (e.attrs.contains("virtual_time")) {
+        const bool virtual_time = e.attrs.value("virtual_time", false);
+        rows[e.instance].clock = virtual_time ? clock_text(offset_ms) : "real";
+        if (virtual_time) following.insert(e.instance);
+      }
+    }
+    if (e.kind == kinds::kClockNotVirtual) {
+      rows[e.instance].clock = "real";
+      following.erase(e.instance);
     }
     if (e.kind == kinds::kSandboxEgressBlocked) ++rows[e.instance].egress_blocked;
     if (e.kind == kinds::kInstanceReady) {
@@ -95,7 +118,10 @@ void PrintInstanceTable(std::FILE* out, const Ledger& ledger, bool color) {
       ++rows[e.instance].invocations;
       if (e.attrs.value("outcome", "success") != "success") ++rows[e.instance].errors;
     }
-    if (e.kind == kinds::kInstanceGone) rows[e.instance].ended = e.attrs.value("reason", "gone");
+    if (e.kind == kinds::kInstanceGone) {
+      rows[e.instance].ended = e.attrs.value("reason", "gone");
+      following.erase(e.instance);
+    }
   }
   for (const MomentoConnections& m : MomentoConnectionsPerInstance(ledger)) {
     if (m.instance == 0) continue;
@@ -113,20 +139,21 @@ void PrintInstanceTable(std::FILE* out, const Ledger& ledger, bool color) {
   }
   size_t width = 8;
   for (const auto& [id, row] : rows) width = std::max(width, row.function.size());
-  std::fprintf(out, "%s  %-8s  %-*s  %-9s  %9s  %7s  %6s  %13s  %14s  %10s  %6s  %s%s\n",
+  std::fprintf(out, "%s  %-8s  %-*s  %-9s  %9s  %7s  %6s  %13s  %14s  %10s  %6s  %7s  %s%s\n",
                Paint(color, kBold), "instance", static_cast<int>(width), "function", "isolation",
                "init", "invokes", "errors", "momento conns", "(data conns)", "secret gets",
-               "egress", "ended", Paint(color, kReset));
+               "egress", "clock", "ended", Paint(color, kReset));
   Row total;
   long cold = 0;
   for (const auto& [id, row] : rows) {
     std::fprintf(
-        out, "  %-8lld  %-*s  %-9s  %9s  %7ld  %s%6ld%s  %13ld  %14ld  %10ld  %s%6ld%s  %s\n",
+        out, "  %-8lld  %-*s  %-9s  %9s  %7ld  %s%6ld%s  %13ld  %14ld  %10ld  %s%6ld%s  %7s  %s\n",
         static_cast<long long>(id), static_cast<int>(width), row.function.c_str(),
         row.isolation.c_str(), row.init.c_str(), row.invocations, Paint(color && row.errors, kRed),
         row.errors, Paint(color && row.errors, kReset), row.connections, row.data_connections,
         row.secret_fetches + row.parameter_fetches, Paint(color && row.egress_blocked, kRed),
-        row.egress_blocked, Paint(color && row.egress_blocked, kReset), row.ended.c_str());
+        row.egress_blocked, Paint(color && row.egress_blocked, kReset), row.clock.c_str(),
+        row.ended.c_str());
     total.invocations += row.invocations;
     total.errors += row.errors;
     total.connections += row.connections;

@@ -19,10 +19,14 @@ target_include_directories(thaw_runtime INTERFACE
   $<INSTALL_INTERFACE:${THAW_INSTALL_INCLUDEDIR}>)
 
 install(TARGETS thaw_testing thaw_runtime thaw_core thaw_tls thaw_standalone thaw_host thaw_control thaw_config thaw_http
-                thaw_process thaw_sandbox thaw_momento thaw_aws thaw_proto thaw_ric
+                thaw_process thaw_sandbox thaw_momento thaw_aws thaw_proto thaw_ric thaw_vtime
+                thaw_package
         EXPORT thawTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS thaw RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The clock preload every instance with virtual time runs with (emulator/vtime), where
+# FindClockPreload looks beside the thaw binary.
+install(TARGETS thaw_clock_preload LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/thaw)
 install(FILES testing/emulator.h testing/emulator_fixture.h testing/matchers.h DESTINATION ${THAW_INSTALL_INCLUDEDIR}/testing)
 install(FILES core/ledger.h DESTINATION ${THAW_INSTALL_INCLUDEDIR}/core)
 install(FILES emulator/runtimes/cpp/runtime.h

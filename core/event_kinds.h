@@ -48,6 +48,9 @@ inline constexpr char kPackageProblem[] = "package.problem";
 
 // The scheduler clock.
 inline constexpr char kClockAdvanced[] = "clock.advanced";
+// An instance whose program the clock preload cannot reach (statically linked, Go): its clocks
+// stay real although its function has virtual time. Attrs: reason, executable.
+inline constexpr char kClockNotVirtual[] = "clock.not_virtual";
 
 // `thaw check`: a scenario step begins.
 inline constexpr char kScenarioStep[] = "scenario.step";

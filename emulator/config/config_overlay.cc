@@ -95,6 +95,8 @@ void ApplyGivenSettings(const ConfigOverlay& overlay, Settings& to) {
       to.max_lifetime = from.max_lifetime;
     } else if (key == "freeze") {
       to.freeze = from.freeze;
+    } else if (key == "virtual_time") {
+      to.virtual_time = from.virtual_time;
     } else if (key == "shutdown_grace") {
       to.shutdown_grace = from.shutdown_grace;
     } else if (key == "init_timeout") {

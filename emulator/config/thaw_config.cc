@@ -90,11 +90,11 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
                                              std::vector<std::string>& notes) {
   const std::string path = "functions." + name;
   if (auto problem = CheckFunctionName(name)) return r.Error(node, path, *problem);
-  if (auto s =
-          CheckKeys(r, node, path,
-                    {"runtime", "handler", "code", "memory", "timeout", "environment", "keepalive",
-                     "max_lifetime", "reserved_concurrency", "provisioned_concurrency",
-                     "runtime_client", "python", "policy", "extensions", "architecture", "layers"});
+  if (auto s = CheckKeys(
+          r, node, path,
+          {"runtime", "handler", "code", "memory", "timeout", "environment", "keepalive",
+           "max_lifetime", "reserved_concurrency", "provisioned_concurrency", "runtime_client",
+           "python", "policy", "extensions", "architecture", "layers", "virtual_time"});
       !s.ok()) {
     return s;
   }
@@ -199,6 +199,11 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
     ASSIGN_OR_RETURN(auto d, GetDuration(r, node["max_lifetime"], path + ".max_lifetime"));
     fn.max_lifetime = d;
   }
+  if (node["virtual_time"]) {
+    auto on = GetBool(r, node["virtual_time"], path + ".virtual_time");
+    if (!on.ok()) return on.status();
+    fn.virtual_time = *on;
+  }
   if (node["reserved_concurrency"]) {
     ASSIGN_OR_RETURN(
         auto n, GetInt(r, node["reserved_concurrency"], path + ".reserved_concurrency", 0, 100000));
@@ -247,10 +252,11 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
 absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
                            const std::filesystem::path& base_dir, Settings& settings) {
   // A key added here goes in ApplyGivenSettings (config_overlay.cc) too.
-  if (auto s = CheckKeys(r, node, "settings",
-                         {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
-                          "max_lifetime", "freeze", "shutdown_grace", "init_timeout",
-                          "runtime_client", "python", "momento_api_keys", "isolation", "egress"});
+  if (auto s =
+          CheckKeys(r, node, "settings",
+                    {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
+                     "max_lifetime", "freeze", "shutdown_grace", "init_timeout", "runtime_client",
+                     "python", "momento_api_keys", "isolation", "egress", "virtual_time"});
       !s.ok()) {
     return s;
   }
@@ -311,6 +317,11 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
   if (node["freeze"]) {
     ASSIGN_OR_RETURN(auto freeze, GetBool(r, node["freeze"], "settings.freeze"));
     settings.freeze = freeze;
+  }
+  if (node["virtual_time"]) {
+    auto on = GetBool(r, node["virtual_time"], "settings.virtual_time");
+    if (!on.ok()) return on.status();
+    settings.virtual_time = *on;
   }
   if (node["runtime_client"]) {
     ASSIGN_OR_RETURN(auto client,

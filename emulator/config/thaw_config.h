@@ -39,6 +39,8 @@ struct FunctionConfig {
   // Overrides of settings.keepalive / settings.max_lifetime for this function.
   std::optional<std::chrono::milliseconds> keepalive;
   std::optional<std::chrono::milliseconds> max_lifetime;
+  // Overrides settings.virtual_time for this function.
+  std::optional<bool> virtual_time;
   // Most invocations of this function in flight at once, reserved from the account's pool.
   std::optional<int> reserved_concurrency;
   // Instances initialized at start (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency)
@@ -107,6 +109,10 @@ struct Settings {
   std::chrono::milliseconds max_lifetime{0};
   // Stop (SIGSTOP) an instance's processes while it waits for an event.
   bool freeze = true;
+  // The instances' own clocks (realtime and monotonic) move with the scheduler clock: after
+  // `advance 20m` a handler's Date.now() / time.time() / clock_gettime() is 20 minutes later
+  // (emulator/vtime). Off: they read real time, whatever the scheduler clock says.
+  bool virtual_time = true;
   // Time between SIGTERM and SIGKILL when an instance is stopped.
   std::chrono::milliseconds shutdown_grace{300};
   // Lambda's init phase limit (real time); past it init is retried within the first invoke.
@@ -134,6 +140,11 @@ inline std::chrono::milliseconds KeepaliveOf(const FunctionConfig& function,
 inline std::chrono::milliseconds MaxLifetimeOf(const FunctionConfig& function,
                                                const Settings& settings) {
   return function.max_lifetime.value_or(settings.max_lifetime);
+}
+
+// Whether `function`'s instances see the scheduler clock's advances.
+inline bool VirtualTimeOf(const FunctionConfig& function, const Settings& settings) {
+  return function.virtual_time.value_or(settings.virtual_time);
 }
 
 struct ThawConfig {

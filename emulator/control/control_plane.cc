@@ -97,6 +97,7 @@ ControlPlane::ControlPlane(asio::io_context& io, const ThawConfig& config, Ledge
                    std::string(sandbox.status().message()).c_str());
     }
   }
+  virtual_clock_ = VirtualClock::Create(scheduler_.clock(), config_, ledger_);
   unreserved_pool_ = config_.settings.account_concurrency;
   for (const auto& [name, fn] : config_.functions) {
     unreserved_pool_ -= fn.reserved_concurrency.value_or(0);
@@ -571,6 +572,16 @@ absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
       if (rendered != value) placement.service_env[name] = std::move(rendered);
     }
   }
+  if (virtual_clock_) {
+    const FunctionConfig& fn = instance.function();
+    for (auto& [name, value] : virtual_clock_->EnvironmentFor(fn, instance.id())) {
+      placement.service_env[name] = std::move(value);
+    }
+    placement.clock_offset = [clock = std::weak_ptr<VirtualClock>(virtual_clock_), &fn] {
+      const std::shared_ptr<VirtualClock> alive = clock.lock();
+      return alive ? alive->OffsetFor(fn) : std::chrono::nanoseconds::zero();
+    };
+  }
   return placement;
 }
 
@@ -607,6 +618,9 @@ nlohmann::json ControlPlane::InstancesJson() const {
                            {"runtime_api_port", instance->runtime_api_port()},
                            {"isolation", instance->sandboxed() ? "sandbox" : "process"},
                            {"log_stream", instance->log_stream()}};
+    // How far ahead of real time the instance's clocks read (virtual time; 0 when off).
+    item["clock_offset_ms"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(instance->clock_offset()).count();
     item["init_ms"] =
         instance->init_ms() >= 0 ? nlohmann::json(instance->init_ms()) : nlohmann::json(nullptr);
     out.push_back(std::move(item));

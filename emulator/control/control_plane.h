@@ -24,6 +24,7 @@
 #include "emulator/control/scheduler.h"
 #include "emulator/process/process_launcher.h"
 #include "emulator/sandbox/sandbox.h"
+#include "emulator/vtime/virtual_clock.h"
 #include "nlohmann/json.hpp"
 
 namespace thaw {
@@ -154,6 +155,9 @@ class ControlPlane : public Instance::Owner {
   std::shared_ptr<const DnsSink::ServedNames> served_names_;
   // thaw's own resolver, for settings.egress: allow ("" when it has no IPv4 one).
   std::string upstream_resolver_;
+  // The instances' clocks (settings.virtual_time); null when no function has virtual time.
+  // Shared so an instance's clock_offset (Placement) can tell whether it is still there.
+  std::shared_ptr<VirtualClock> virtual_clock_;
   // Per function, instances ready for an event; the back is the most recently used.
   // Provisioned instances have a stack of their own, taken first.
   std::map<std::string, std::vector<std::weak_ptr<Instance>>> idle_;

@@ -111,6 +111,7 @@ absl::Status Instance::Start(std::shared_ptr<Invocation> first, Placement placem
   sandbox_ = std::move(placement.sandbox);
   dns_ = std::move(placement.dns);
   egress_ = std::move(placement.egress);
+  clock_offset_ = std::move(placement.clock_offset);
   if (sandbox_) launcher_ = sandbox_.get();
   current_ = std::move(first);
   if (absl::Status launched = Launch(); !launched.ok()) {
@@ -171,7 +172,9 @@ absl::Status Instance::Launch() {
                              : settings_.egress == Egress::kAllow ? "allow"
                              : egress_                            ? "blocked"
                                                                   : "blocked, names only"},
-                  {"suppressed_init", suppressed_init_}});
+                  {"suppressed_init", suppressed_init_},
+                  // Its clocks follow the scheduler clock's advances (emulator/vtime).
+                  {"virtual_time", clock_offset_ != nullptr}});
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -66,6 +67,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
     std::unique_ptr<DnsSink> dns;
     // The far end of the sandbox's route out (records and refuses connections to outside).
     std::unique_ptr<EgressTrap> egress;
+    // How far the instance's own clocks are ahead of real time (virtual time, emulator/vtime);
+    // null: not at all. Called on the instance's strand.
+    std::function<std::chrono::nanoseconds()> clock_offset;
   };
 
   // Which answers the Runtime API gives to a runtime's POST.
@@ -117,6 +121,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
   double init_ms() const { return init_ms_; }
   std::string_view StateName() const;
   const std::string& log_stream() const { return log_stream_; }
+  // How far its clocks are ahead of real time now (Placement::clock_offset); zero without one.
+  std::chrono::nanoseconds clock_offset() const {
+    return clock_offset_ ? clock_offset_() : std::chrono::nanoseconds::zero();
+  }
   // arn:aws:lambda:<region>:<account>:function:<name>
   std::string function_arn() const;
 
@@ -198,6 +206,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   boost::asio::steady_timer init_timer_;
   // The current event's deadline (ArmDeadline); cancelled when the event ends.
   boost::asio::steady_timer deadline_timer_;
+  std::function<std::chrono::nanoseconds()> clock_offset_;
 };
 
 }  // namespace thaw

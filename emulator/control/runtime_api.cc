@@ -90,7 +90,13 @@ asio::awaitable<http::Response> HandleRuntimeApi(std::shared_ptr<Instance> insta
       if (http::IsValidFieldValue(value)) response.set(name, value);
     };
     set("Lambda-Runtime-Aws-Request-Id", inv->request_id);
-    set("Lambda-Runtime-Deadline-Ms", std::to_string(inv->deadline_epoch_ms));
+    // On the instance's own clock, which virtual time may have moved ahead of real time: the
+    // runtime's getRemainingTimeInMillis() subtracts its Date.now() from it.
+    set("Lambda-Runtime-Deadline-Ms",
+        std::to_string(
+            inv->deadline_epoch_ms +
+            std::chrono::duration_cast<std::chrono::milliseconds>(instance->clock_offset())
+                .count()));
     set("Lambda-Runtime-Invoked-Function-Arn", instance->function_arn());
     set("Lambda-Runtime-Trace-Id", inv->trace_id);
     if (!inv->client_context_json.empty()) {

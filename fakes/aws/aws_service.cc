@@ -451,6 +451,13 @@ absl::Status AwsService::Prepare(const http::Request& request,
   absl::Status auth = absl::OkStatus();
   if (options_.verify_signatures) {
     auto credential = verifier_.Verify(ToSignedRequest(request), call.service, now);
+    // An instance with virtual time (emulator/vtime) signs with its own clock, real time plus the
+    // scheduler clock's advance; one without, with real time. Either clock is current.
+    const auto advanced = secrets_.Now() - std::chrono::system_clock::now();
+    if (!credential.ok() && advanced > std::chrono::seconds(1)) {
+      auto shifted = verifier_.Verify(ToSignedRequest(request), call.service, now + advanced);
+      if (shifted.ok()) credential = std::move(shifted);
+    }
     if (credential.ok()) {
       call.credential = *std::move(credential);
     } else {

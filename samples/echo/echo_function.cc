@@ -13,21 +13,24 @@
 //   ticker      a background thread counts 1 ms ticks; answers {"ticks":N,"pid":P}
 //   hog         allocates and touches {"mb":N} megabytes, keeps them, answers {"held_mb":total}
 //   sigterm     on SIGTERM prints "got SIGTERM" and exits 0 (a graceful shutdown)
+//   clock       answers what every clock reads, in ms: realtime/monotonic (clock_gettime),
+//               gettimeofday, time, system/steady (std::chrono), and the deadline's remaining_ms
 // Any handler first sleeps THAW_ECHO_INIT_SLEEP_MS milliseconds during init when that is set,
 // and ignores SIGTERM when THAW_ECHO_IGNORE_SIGTERM is set.
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <csignal>
-#include <cstring>
-#include <memory>
-#include <vector>
-
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "emulator/runtimes/cpp/runtime.h"
 #include "nlohmann/json.hpp"
@@ -98,6 +101,31 @@ int main() {
       std::fflush(stdout);
       return InvocationResponse::Success(req.payload);
     }
+    if (handler == "clock") {
+      using std::chrono::duration_cast;
+      using std::chrono::milliseconds;
+      const auto ms = [](const timespec& ts) {
+        return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+      };
+      timespec realtime{}, monotonic{};
+      ::clock_gettime(CLOCK_REALTIME, &realtime);
+      ::clock_gettime(CLOCK_MONOTONIC, &monotonic);
+      timeval tv{};
+      ::gettimeofday(&tv, nullptr);
+      return InvocationResponse::Success(nlohmann::json{
+          {"realtime_ms", ms(realtime)},
+          {"monotonic_ms", ms(monotonic)},
+          {"gettimeofday_ms", static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000},
+          {"time_s", static_cast<int64_t>(::time(nullptr))},
+          {"system_ms",
+           duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+               .count()},
+          {"steady_ms",
+           duration_cast<milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+               .count()},
+          {"remaining_ms",
+           req.RemainingTime().count()}}.dump());
+    }
     if (handler == "pid") {
       return InvocationResponse::Success(
           nlohmann::json{{"pid", ::getpid()}, {"invocations", invocations}}.dump());
@@ -117,16 +145,15 @@ int main() {
       return InvocationResponse::Success(env.dump());
     }
     if (handler == "context") {
-      return InvocationResponse::Success(
-          nlohmann::json{{"request_id", req.request_id},
-                         {"function_arn", req.function_arn},
-                         {"trace_id", req.trace_id},
-                         {"client_context", req.client_context},
-                         {"remaining_ms", req.RemainingTime().count()},
-                         {"deadline_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             req.deadline.time_since_epoch())
-                                             .count()}}
-              .dump());
+      return InvocationResponse::Success(nlohmann::json{
+          {"request_id", req.request_id},
+          {"function_arn", req.function_arn},
+          {"trace_id", req.trace_id},
+          {"client_context", req.client_context},
+          {"remaining_ms", req.RemainingTime().count()},
+          {"deadline_ms",
+           std::chrono::duration_cast<std::chrono::milliseconds>(req.deadline.time_since_epoch())
+               .count()}}.dump());
     }
     if (handler == "ticker") {
       return InvocationResponse::Success(
@@ -143,8 +170,7 @@ int main() {
     }
     if (handler == "big") {
       const long bytes = Field(req.payload, "bytes", 1024);
-      return InvocationResponse::Success("\"" + std::string(bytes > 2 ? bytes - 2 : 0, 'x') +
-                                         "\"");
+      return InvocationResponse::Success("\"" + std::string(bytes > 2 ? bytes - 2 : 0, 'x') + "\"");
     }
     return InvocationResponse::Success(req.payload);
   });

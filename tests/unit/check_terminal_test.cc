@@ -69,11 +69,33 @@ TEST(TerminalReportTest, OneRowPerInstanceWithConnectionsAndFetches) {
   EXPECT_THAT(table, ::testing::HasSubstr("isolation"));
   EXPECT_THAT(table, ::testing::HasSubstr("egress"));
   EXPECT_THAT(table,
-              ::testing::ContainsRegex("1 +orders +sandbox +812 ms +3 +1 +3 +3 +3 +1 +idle"));
+              ::testing::ContainsRegex("1 +orders +sandbox +812 ms +3 +1 +3 +3 +3 +1 +- +idle"));
   EXPECT_THAT(table, ::testing::ContainsRegex("total +1 inst\\. +1 cold +3 +1 +3 +3 +3 +1"));
   EXPECT_THAT(table, ::testing::Not(HasSubstr("\033[")));
   EXPECT_THAT(Capture([&](std::FILE* f) { PrintInstanceTable(f, ledger, true); }),
               HasSubstr("\033[31;1m"));  // the errors cell
+}
+
+// The clock column: how far each instance's clocks were ahead of real time when it ended, with
+// virtual time; "real" without it, or when its program is out of the preload's reach.
+TEST(TerminalReportTest, TheClockColumnShowsEachInstancesOffset) {
+  Ledger ledger;
+  ledger.Append(1, "early", "instance.spawned", {{"virtual_time", true}});
+  ledger.Append(2, "off", "instance.spawned", {{"virtual_time", false}});
+  ledger.Append(3, "gone", "instance.spawned", {{"virtual_time", true}});
+  ledger.Append(4, "static", "instance.spawned", {{"virtual_time", true}});
+  ledger.Append(4, "static", "clock.not_virtual", {{"reason", "statically linked"}});
+  ledger.Append(0, "", "clock.advanced", {{"by_ms", 300000}, {"offset_ms", 300000}});
+  ledger.Append(3, "gone", "instance.gone", {{"reason", "idle"}});
+  ledger.Append(5, "late", "instance.spawned", {{"virtual_time", true}});
+  ledger.Append(0, "", "clock.advanced", {{"by_ms", 1200000}, {"offset_ms", 1500000}});
+  const std::string table = Capture([&](std::FILE* f) { PrintInstanceTable(f, ledger, false); });
+  EXPECT_THAT(table, HasSubstr("clock"));
+  EXPECT_THAT(table, ::testing::ContainsRegex("1 +early .* \\+25m +running"));
+  EXPECT_THAT(table, ::testing::ContainsRegex("2 +off .* real +running"));
+  EXPECT_THAT(table, ::testing::ContainsRegex("3 +gone .* \\+5m +idle"));
+  EXPECT_THAT(table, ::testing::ContainsRegex("4 +static .* real +running"));
+  EXPECT_THAT(table, ::testing::ContainsRegex("5 +late .* \\+25m +running"));
 }
 
 TEST(TerminalReportTest, BlockedEgressIsListedOncePerDestination) {

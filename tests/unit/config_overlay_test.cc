@@ -130,6 +130,7 @@ settings:
   keepalive: 1s
   max_lifetime: 1h
   freeze: false
+  virtual_time: false
   shutdown_grace: 50ms
   init_timeout: 3s
   runtime_client: aws-lambda-ric
@@ -146,13 +147,14 @@ settings:
   EXPECT_EQ(settings.keepalive, std::chrono::seconds(1));
   EXPECT_EQ(settings.max_lifetime, std::chrono::hours(1));
   EXPECT_FALSE(settings.freeze);
+  EXPECT_FALSE(settings.virtual_time);
   EXPECT_EQ(settings.shutdown_grace, std::chrono::milliseconds(50));
   EXPECT_EQ(settings.init_timeout, std::chrono::seconds(3));
   EXPECT_EQ(settings.runtime_client, "aws-lambda-ric");
   EXPECT_THAT(settings.momento_api_keys, ElementsAre("k"));
   EXPECT_EQ(settings.isolation, Isolation::kProcess);
   EXPECT_EQ(settings.egress, Egress::kAllow);
-  EXPECT_EQ(overlay.given_settings.size(), 13u);
+  EXPECT_EQ(overlay.given_settings.size(), 14u);
 }
 
 TEST(ConfigOverlayTest, FunctionsOrAnyOtherKeyAreAnErrorNamingTheLine) {

@@ -275,10 +275,12 @@ functions:
     max_lifetime: 2h
     reserved_concurrency: 5
     provisioned_concurrency: 2
+    virtual_time: true
 settings:
   keepalive: 11m
   max_lifetime: 1h
   freeze: false
+  virtual_time: false
   shutdown_grace: 50ms
   init_timeout: 2s
 )");
@@ -290,6 +292,8 @@ settings:
   EXPECT_EQ(fn.provisioned_concurrency, 2);
   EXPECT_EQ(config->settings.keepalive, std::chrono::minutes(11));
   EXPECT_FALSE(config->settings.freeze);
+  EXPECT_FALSE(config->settings.virtual_time);
+  EXPECT_TRUE(VirtualTimeOf(fn, config->settings));  // the function's own word wins
   EXPECT_EQ(config->settings.shutdown_grace, std::chrono::milliseconds(50));
   EXPECT_EQ(config->settings.init_timeout, std::chrono::seconds(2));
 }
@@ -300,6 +304,7 @@ TEST_F(LifecycleConfigTest, LifecycleDefaults) {
   EXPECT_EQ(KeepaliveOf(config->functions.at("f"), config->settings), std::chrono::minutes(10));
   EXPECT_EQ(config->settings.max_lifetime, std::chrono::milliseconds(0));
   EXPECT_TRUE(config->settings.freeze);
+  EXPECT_TRUE(VirtualTimeOf(config->functions.at("f"), config->settings));
   EXPECT_EQ(config->settings.shutdown_grace, std::chrono::milliseconds(300));
   EXPECT_EQ(config->settings.init_timeout, std::chrono::seconds(10));
 }

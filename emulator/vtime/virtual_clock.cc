@@ -1,0 +1,130 @@
+#include "emulator/vtime/virtual_clock.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "core/event_kinds.h"
+#include "emulator/package/binary_inspector.h"
+#include "emulator/vtime/clock_offset_abi.h"
+#include "emulator/vtime/clock_preload_path.h"
+
+namespace thaw {
+
+namespace {
+
+// Go's build-info magic, at the start of its .go.buildinfo section in every Go binary since 1.13.
+constexpr std::string_view kGoBuildInfoMagic = "\xff Go buildinf:";
+
+// Bigger programs than this are not read to be inspected (the note is best effort).
+constexpr std::streamsize kMaxInspected = 512 << 20;
+
+std::optional<std::string> ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string bytes;
+  char buffer[1 << 16];
+  while (in && static_cast<std::streamsize>(bytes.size()) < kMaxInspected) {
+    in.read(buffer, sizeof(buffer));
+    bytes.append(buffer, static_cast<size_t>(in.gcount()));
+  }
+  return bytes;
+}
+
+}  // namespace
+
+std::optional<std::string> ClockPreloadBypass(const std::filesystem::path& executable) {
+  std::optional<std::string> bytes = ReadFile(executable);
+  if (!bytes) return std::nullopt;
+  if (bytes->starts_with("#!")) {
+    // A script: what runs it is what reads the clock. `#!/usr/bin/env node` names a dynamically
+    // linked env, which execs its argument from PATH: not judged here.
+    std::istringstream line(bytes->substr(2, bytes->find('\n') - 2));
+    std::string interpreter;
+    line >> interpreter;
+    if (interpreter.empty() || interpreter.ends_with("/env")) return std::nullopt;
+    bytes = ReadFile(interpreter);
+    if (!bytes) return std::nullopt;
+  }
+  if (!package::IsElfMagic(*bytes)) return std::nullopt;
+  if (bytes->find(kGoBuildInfoMagic) != std::string::npos) {
+    return "a Go program (Go reads the clock through the vDSO, not libc)";
+  }
+  absl::StatusOr<package::BinaryInfo> info = package::InspectBinary(*bytes);
+  if (!info.ok()) return std::nullopt;
+  if (info->elf_type == 2 /* ET_EXEC */ && info->interpreter.empty()) {
+    return "statically linked (no dynamic loader reads LD_PRELOAD)";
+  }
+  if (info->elf_type == 3 /* ET_DYN */ && info->interpreter.empty() && info->needed.empty()) {
+    return "statically linked (static-pie: no dynamic loader reads LD_PRELOAD)";
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<VirtualClock> VirtualClock::Create(SchedulerClock& clock, const ThawConfig& config,
+                                                   Ledger& ledger) {
+  bool wanted = false;
+  for (const auto& [name, fn] : config.functions) wanted |= VirtualTimeOf(fn, config.settings);
+  if (!wanted) return nullptr;
+  absl::StatusOr<std::filesystem::path> preload = FindClockPreload();
+  if (!preload.ok()) {
+    std::fprintf(stderr, "thaw: virtual time is off: %s\n",
+                 std::string(preload.status().message()).c_str());
+    return nullptr;
+  }
+  absl::StatusOr<std::unique_ptr<ClockOffsetFile>> file = ClockOffsetFile::Create();
+  if (!file.ok()) {
+    std::fprintf(stderr, "thaw: virtual time is off: %s\n",
+                 std::string(file.status().message()).c_str());
+    return nullptr;
+  }
+  return std::unique_ptr<VirtualClock>(
+      new VirtualClock(clock, config.settings, ledger, *std::move(file), *std::move(preload)));
+}
+
+VirtualClock::VirtualClock(SchedulerClock& clock, const Settings& settings, Ledger& ledger,
+                           std::unique_ptr<ClockOffsetFile> file, std::filesystem::path preload)
+    : clock_(clock),
+      settings_(settings),
+      ledger_(ledger),
+      file_(std::move(file)),
+      preload_(std::move(preload)) {
+  file_->Set(clock_.offset());
+  // Every advance, whoever makes it, before the advancing call returns.
+  listener_ = clock_.AddListener([this](SchedulerClock::Duration) { file_->Set(clock_.offset()); });
+}
+
+VirtualClock::~VirtualClock() { clock_.RemoveListener(listener_); }
+
+std::map<std::string, std::string> VirtualClock::EnvironmentFor(const FunctionConfig& function,
+                                                                int64_t instance) {
+  if (!VirtualTimeOf(function, settings_)) return {};
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    first = inspected_.insert(function.name).second;
+  }
+  if (first) {
+    if (std::optional<std::string> bypass = ClockPreloadBypass(function.executable)) {
+      std::fprintf(stderr,
+                   "thaw: %s: its program %s is %s; its clocks stay real time after `advance` "
+                   "(virtual time cannot reach it)\n",
+                   function.name.c_str(), function.executable.string().c_str(), bypass->c_str());
+      ledger_.Append(instance, function.name, kinds::kClockNotVirtual,
+                     {{"reason", *bypass}, {"executable", function.executable.string()}});
+    }
+  }
+  std::string preload = preload_.string();
+  if (const auto it = function.environment.find("LD_PRELOAD"); it != function.environment.end()) {
+    if (!it->second.empty()) preload += ":" + it->second;
+  }
+  return {{"LD_PRELOAD", preload}, {vtime::kOffsetFileEnv, file_->path().string()}};
+}
+
+std::chrono::nanoseconds VirtualClock::OffsetFor(const FunctionConfig& function) const {
+  if (!VirtualTimeOf(function, settings_)) return std::chrono::nanoseconds::zero();
+  return file_->offset();
+}
+
+}  // namespace thaw
