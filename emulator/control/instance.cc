@@ -211,7 +211,11 @@ void Instance::ArmDeadline(std::chrono::steady_clock::time_point deadline) {
     if (ec) return;  // re-armed, or the event ended
     auto self = weak.lock();
     auto current = inv.lock();
-    if (self && current && self->current_ == current) self->OnDeadline();
+    // A wait that completed just before a re-arm still runs: the deadline decides.
+    if (self && current && self->current_ == current &&
+        std::chrono::steady_clock::now() >= current->deadline) {
+      self->OnDeadline();
+    }
   });
 }
 

@@ -10,9 +10,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -305,6 +307,27 @@ void WatchInit(std::shared_ptr<Sandbox::State> state) {
       });
 }
 
+// Reaps the killed init once it has exited, looking again after `delay` (doubling up to a
+// second) until it has. WatchInit's wait usually does it first; this covers a readiness of the
+// pidfd that the reactor missed (it watches descriptors edge-triggered), which would otherwise
+// leave the init a zombie for as long as thaw runs.
+void ReapKilledInit(std::shared_ptr<Sandbox::State> state, std::chrono::milliseconds delay) {
+  auto timer = std::make_shared<asio::steady_timer>(state->io, delay);
+  timer->async_wait([state, timer, delay](const boost::system::error_code& ec) {
+    if (ec || !state->pidfd.is_open()) return;
+    siginfo_t info{};
+    const int waited =
+        ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(state->pidfd.native_handle()),
+                 &info, WEXITED | WNOHANG | __WALL);
+    if (waited == 0 && info.si_pid == 0) {  // still running
+      ReapKilledInit(state, std::min(delay * 2, std::chrono::milliseconds(1000)));
+      return;
+    }
+    boost::system::error_code ignored;
+    state->pidfd.close(ignored);  // reaped (or gone already): WatchInit's wait ends too
+  });
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
@@ -468,6 +491,7 @@ Sandbox::~Sandbox() {
   // The init's death ends every process of the namespace. It is reaped by WatchInit.
   if (state_->pidfd.is_open()) {
     ::syscall(SYS_pidfd_send_signal, state_->pidfd.native_handle(), SIGKILL, nullptr, 0);
+    ReapKilledInit(state_, std::chrono::milliseconds(10));
   }
   boost::system::error_code ignored;
   state_->control.close(ignored);

@@ -456,6 +456,32 @@ size_t OpenDescriptors() {
   return n;
 }
 
+// The children left, for a failure message: pid, name and state of each.
+std::string DescribeChildren() {
+  std::string out;
+  if (DIR* dir = ::opendir("/proc/self/task")) {
+    while (dirent* task = ::readdir(dir)) {
+      if (task->d_name[0] == '.') continue;
+      std::ifstream children(std::string("/proc/self/task/") + task->d_name + "/children");
+      int pid;
+      while (children >> pid) {
+        std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+        std::string line;
+        out += std::to_string(pid) + ":";
+        while (std::getline(status, line)) {
+          if (line.starts_with("Name:") || line.starts_with("State:") ||
+              line.starts_with("NSpid:")) {
+            out += " " + line;
+          }
+        }
+        out += "\n";
+      }
+    }
+    ::closedir(dir);
+  }
+  return out;
+}
+
 size_t Children() {
   size_t n = 0;
   if (DIR* dir = ::opendir("/proc/self/task")) {
@@ -496,7 +522,7 @@ functions:
   }
   // Every process exited and was reaped (the exited event follows wait4).
   ASSERT_TRUE(emu->WaitForEvents("instance.exited", "cold", instances + 1).ok());
-  EXPECT_EQ(no_children(), 0u);
+  EXPECT_EQ(no_children(), 0u) << DescribeChildren();
   EXPECT_EQ(emu->CountEvents("instance.spawned", "cold"), instances + 1u);
   // Pipes and listeners of the last instance close asynchronously, just after its exit (the
   // baseline may even hold the warm-up instance's): wait (boundedly) for the count to come
