@@ -83,32 +83,12 @@ absl::StatusOr<std::filesystem::path> LocalContent(const Reporter& r, const YAML
   return unpacked->dir;
 }
 
-absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::string& name,
-                                             const YAML::Node& node,
-                                             const std::filesystem::path& base_dir,
-                                             const Settings& settings, const LoadOptions& options,
-                                             std::vector<std::string>& notes) {
-  const std::string path = "functions." + name;
-  if (auto problem = CheckFunctionName(name)) return r.Error(node, path, *problem);
-  if (auto s = CheckKeys(
-          r, node, path,
-          {"runtime", "handler", "code", "memory", "timeout", "environment", "keepalive",
-           "max_lifetime", "reserved_concurrency", "provisioned_concurrency", "runtime_client",
-           "python", "policy", "extensions", "architecture", "layers", "virtual_time"});
-      !s.ok()) {
-    return s;
-  }
-  FunctionConfig fn;
-  fn.name = name;
-  if (node["architecture"]) {
-    ASSIGN_OR_RETURN(auto arch, GetString(r, node["architecture"], path + ".architecture"));
-    if (arch != "x86_64" && arch != "arm64") {
-      return r.Error(node["architecture"], path + ".architecture",
-                     "expected x86_64 or arm64, got '" + arch + "'");
-    }
-    fn.architecture = arch;
-  }
-
+// ParseFunction's steps, each reading its keys of the function at `path` into `fn`.
+// runtime, handler, code, layers, python and runtime_client, resolved to what runs.
+absl::Status ParseFunctionCode(const Reporter& r, const std::string& path, const YAML::Node& node,
+                               const std::filesystem::path& base_dir, const Settings& settings,
+                               const LoadOptions& options, std::vector<std::string>& notes,
+                               FunctionConfig& fn) {
   if (!node["runtime"]) return r.Error(node, path + ".runtime", "required key is missing");
   ASSIGN_OR_RETURN(auto runtime, GetString(r, node["runtime"], path + ".runtime"));
   fn.runtime = runtime;
@@ -183,6 +163,12 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
     fn.runtime_client = client;
   }
 
+  return absl::OkStatus();
+}
+
+// memory, timeout, keepalive, max_lifetime, virtual_time and the concurrency keys.
+absl::Status ParseFunctionLimits(const Reporter& r, const std::string& path, const YAML::Node& node,
+                                 FunctionConfig& fn) {
   if (node["memory"]) {
     ASSIGN_OR_RETURN(auto memory, GetInt(r, node["memory"], path + ".memory", 128, 10240));
     fn.memory_mb = memory;
@@ -200,9 +186,7 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
     fn.max_lifetime = d;
   }
   if (node["virtual_time"]) {
-    auto on = GetBool(r, node["virtual_time"], path + ".virtual_time");
-    if (!on.ok()) return on.status();
-    fn.virtual_time = *on;
+    ASSIGN_OR_RETURN(fn.virtual_time, GetBool(r, node["virtual_time"], path + ".virtual_time"));
   }
   if (node["reserved_concurrency"]) {
     ASSIGN_OR_RETURN(
@@ -214,6 +198,12 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
                                     path + ".provisioned_concurrency", 0, 1000));
     fn.provisioned_concurrency = n;
   }
+  return absl::OkStatus();
+}
+
+// environment, policy and extensions.
+absl::Status ParseFunctionAccess(const Reporter& r, const std::string& path, const YAML::Node& node,
+                                 FunctionConfig& fn) {
   if (const YAML::Node env = node["environment"]; env) {
     if (!env.IsMap()) return r.Error(env, path + ".environment", "expected a mapping");
     for (const auto& kv : env) {
@@ -246,6 +236,38 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
       fn.extensions.push_back(extension);
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::string& name,
+                                             const YAML::Node& node,
+                                             const std::filesystem::path& base_dir,
+                                             const Settings& settings, const LoadOptions& options,
+                                             std::vector<std::string>& notes) {
+  const std::string path = "functions." + name;
+  if (auto problem = CheckFunctionName(name)) return r.Error(node, path, *problem);
+  if (auto s = CheckKeys(
+          r, node, path,
+          {"runtime", "handler", "code", "memory", "timeout", "environment", "keepalive",
+           "max_lifetime", "reserved_concurrency", "provisioned_concurrency", "runtime_client",
+           "python", "policy", "extensions", "architecture", "layers", "virtual_time"});
+      !s.ok()) {
+    return s;
+  }
+  FunctionConfig fn;
+  fn.name = name;
+  if (node["architecture"]) {
+    ASSIGN_OR_RETURN(auto arch, GetString(r, node["architecture"], path + ".architecture"));
+    if (arch != "x86_64" && arch != "arm64") {
+      return r.Error(node["architecture"], path + ".architecture",
+                     "expected x86_64 or arm64, got '" + arch + "'");
+    }
+    fn.architecture = arch;
+  }
+
+  RETURN_IF_ERROR(ParseFunctionCode(r, path, node, base_dir, settings, options, notes, fn));
+  RETURN_IF_ERROR(ParseFunctionLimits(r, path, node, fn));
+  RETURN_IF_ERROR(ParseFunctionAccess(r, path, node, fn));
   return fn;
 }
 
