@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/status_macros.h"
 #include "fakes/momento/cache_store_internal.h"
 #include "fakes/momento/momento_status.h"
 #include "fakes/momento/value_hash.h"
@@ -79,10 +80,9 @@ absl::StatusOr<std::optional<std::string>> CacheStore::Get(const std::string& ca
   std::lock_guard<std::mutex> lock(mu_);
   Cache* cache = FindCache(cache_name);
   if (cache == nullptr) return CacheNotFound(cache_name);
-  absl::StatusOr<std::string*> value = FindTyped<std::string>(*cache, key, clock_.Now());
-  if (!value.ok()) return value.status();
-  if (*value == nullptr) return std::optional<std::string>();
-  return std::optional<std::string>(**value);
+  ASSIGN_OR_RETURN(std::string * value, FindTyped<std::string>(*cache, key, clock_.Now()));
+  if (value == nullptr) return std::optional<std::string>();
+  return std::optional<std::string>(*value);
 }
 
 absl::Status CacheStore::Set(const std::string& cache_name, const std::string& key,
@@ -102,11 +102,10 @@ absl::StatusOr<bool> CacheStore::SetIf(const std::string& cache_name, const std:
   Cache* cache = FindCache(cache_name);
   if (cache == nullptr) return CacheNotFound(cache_name);
   const auto now = clock_.Now();
-  absl::StatusOr<std::string*> item = FindTyped<std::string>(*cache, key, now);
-  if (!item.ok()) return item.status();
-  const bool present = *item != nullptr;
-  const bool equal = present && **item == condition.value;
-  const bool hash_equal = present && ValueHash(**item) == condition.value;
+  ASSIGN_OR_RETURN(std::string * item, FindTyped<std::string>(*cache, key, now));
+  const bool present = item != nullptr;
+  const bool equal = present && *item == condition.value;
+  const bool hash_equal = present && ValueHash(*item) == condition.value;
   bool store = false;
   switch (condition.kind) {
     case SetCondition::Kind::kPresent:
@@ -163,10 +162,9 @@ absl::StatusOr<int64_t> CacheStore::Increment(const std::string& cache_name, con
   if (cache == nullptr) return CacheNotFound(cache_name);
   const auto now = clock_.Now();
   int64_t current = 0;
-  absl::StatusOr<std::string*> item = FindTyped<std::string>(*cache, key, now);
-  if (!item.ok()) return item.status();
-  if (*item != nullptr) {
-    std::optional<int64_t> parsed = ParseInt64(**item);
+  ASSIGN_OR_RETURN(std::string * item, FindTyped<std::string>(*cache, key, now));
+  if (item != nullptr) {
+    std::optional<int64_t> parsed = ParseInt64(*item);
     if (!parsed) {
       return absl::FailedPreconditionError("the value of the key is not a base-10 64-bit integer");
     }

@@ -113,15 +113,13 @@ absl::Status CacheStore::DictionarySet(const std::string& cache_name, const std:
   THAW_FIND_CACHE(cache_name);
   size_t adding = 0;
   for (const auto& [field, value] : items) adding += field.size() + value.size();
-  absl::StatusOr<Dictionary*> existing = FindTyped<Dictionary>(*cache, key, now);
-  if (!existing.ok()) return existing.status();
-  if (absl::Status s = CheckSize(key, adding + (*existing ? BytesOf(**existing) : 0)); !s.ok()) {
+  ASSIGN_OR_RETURN(Dictionary * existing, FindTyped<Dictionary>(*cache, key, now));
+  if (absl::Status s = CheckSize(key, adding + (existing ? BytesOf(*existing) : 0)); !s.ok()) {
     return s;
   }
-  if (items.empty() && *existing == nullptr) return absl::OkStatus();
-  absl::StatusOr<Dictionary*> dictionary = FindForWrite<Dictionary>(*cache, key, ttl, now);
-  if (!dictionary.ok()) return dictionary.status();
-  for (const auto& [field, value] : items) (**dictionary)[field] = value;
+  if (items.empty() && existing == nullptr) return absl::OkStatus();
+  ASSIGN_OR_RETURN(Dictionary * dictionary, FindForWrite<Dictionary>(*cache, key, ttl, now));
+  for (const auto& [field, value] : items) (*dictionary)[field] = value;
   EraseIfEmpty(*cache, key);
   return absl::OkStatus();
 }
@@ -152,11 +150,10 @@ absl::StatusOr<int64_t> CacheStore::DictionaryIncrement(const std::string& cache
                                                         CollectionTtl ttl) {
   RETURN_IF_ERROR(CheckElement(field));
   THAW_FIND_CACHE(cache_name);
-  absl::StatusOr<Dictionary*> existing = FindTyped<Dictionary>(*cache, key, now);
-  if (!existing.ok()) return existing.status();
+  ASSIGN_OR_RETURN(Dictionary * existing, FindTyped<Dictionary>(*cache, key, now));
   int64_t current = 0;
-  if (*existing != nullptr) {
-    if (auto it = (*existing)->find(field); it != (*existing)->end()) {
+  if (existing != nullptr) {
+    if (auto it = existing->find(field); it != existing->end()) {
       std::optional<int64_t> parsed = ParseInt64(it->second);
       if (!parsed) {
         return absl::FailedPreconditionError(
@@ -169,23 +166,21 @@ absl::StatusOr<int64_t> CacheStore::DictionaryIncrement(const std::string& cache
   if (__builtin_add_overflow(current, amount, &result)) {
     return absl::FailedPreconditionError("the increment overflows a 64-bit integer");
   }
-  absl::StatusOr<Dictionary*> dictionary = FindForWrite<Dictionary>(*cache, key, ttl, now);
-  if (!dictionary.ok()) return dictionary.status();
-  (**dictionary)[field] = std::to_string(result);
+  ASSIGN_OR_RETURN(Dictionary * dictionary, FindForWrite<Dictionary>(*cache, key, ttl, now));
+  (*dictionary)[field] = std::to_string(result);
   return result;
 }
 
 absl::Status CacheStore::DictionaryDelete(const std::string& cache_name, const std::string& key,
                                           const std::optional<std::vector<std::string>>& fields) {
   THAW_FIND_CACHE(cache_name);
-  absl::StatusOr<Dictionary*> dictionary = FindTyped<Dictionary>(*cache, key, now);
-  if (!dictionary.ok()) return dictionary.status();
-  if (*dictionary == nullptr) return absl::OkStatus();
+  ASSIGN_OR_RETURN(Dictionary * dictionary, FindTyped<Dictionary>(*cache, key, now));
+  if (dictionary == nullptr) return absl::OkStatus();
   if (!fields) {
     cache->erase(key);
     return absl::OkStatus();
   }
-  for (const std::string& field : *fields) (*dictionary)->erase(field);
+  for (const std::string& field : *fields) dictionary->erase(field);
   EraseIfEmpty(*cache, key);
   return absl::OkStatus();
 }
@@ -203,14 +198,12 @@ absl::Status CacheStore::SetAdd(const std::string& cache_name, const std::string
                                 const std::vector<std::string>& elements, CollectionTtl ttl) {
   RETURN_IF_ERROR(CheckElements(elements));
   THAW_FIND_CACHE(cache_name);
-  absl::StatusOr<ElementSet*> existing = FindTyped<ElementSet>(*cache, key, now);
-  if (!existing.ok()) return existing.status();
-  const size_t before = *existing ? BytesOf(**existing) : 0;
+  ASSIGN_OR_RETURN(ElementSet * existing, FindTyped<ElementSet>(*cache, key, now));
+  const size_t before = existing ? BytesOf(*existing) : 0;
   if (absl::Status s = CheckSize(key, before + BytesOf(elements)); !s.ok()) return s;
-  if (elements.empty() && *existing == nullptr) return absl::OkStatus();
-  absl::StatusOr<ElementSet*> set = FindForWrite<ElementSet>(*cache, key, ttl, now);
-  if (!set.ok()) return set.status();
-  (*set)->insert(elements.begin(), elements.end());
+  if (elements.empty() && existing == nullptr) return absl::OkStatus();
+  ASSIGN_OR_RETURN(ElementSet * set, FindForWrite<ElementSet>(*cache, key, ttl, now));
+  set->insert(elements.begin(), elements.end());
   EraseIfEmpty(*cache, key);
   return absl::OkStatus();
 }
@@ -219,14 +212,13 @@ absl::StatusOr<bool> CacheStore::SetRemove(
     const std::string& cache_name, const std::string& key,
     const std::optional<std::vector<std::string>>& elements) {
   THAW_FIND_CACHE(cache_name);
-  absl::StatusOr<ElementSet*> set = FindTyped<ElementSet>(*cache, key, now);
-  if (!set.ok()) return set.status();
-  if (*set == nullptr) return false;
+  ASSIGN_OR_RETURN(ElementSet * set, FindTyped<ElementSet>(*cache, key, now));
+  if (set == nullptr) return false;
   if (!elements) {
     cache->erase(key);
     return true;
   }
-  for (const std::string& element : *elements) (*set)->erase(element);
+  for (const std::string& element : *elements) set->erase(element);
   EraseIfEmpty(*cache, key);
   return true;
 }
@@ -288,14 +280,12 @@ absl::StatusOr<uint32_t> CacheStore::ListConcatenate(const std::string& cache_na
                                                      CollectionTtl ttl) {
   RETURN_IF_ERROR(CheckElements(values));
   THAW_FIND_CACHE(cache_name);
-  absl::StatusOr<List*> existing = FindTyped<List>(*cache, key, now);
-  if (!existing.ok()) return existing.status();
-  const size_t before = *existing ? BytesOf(**existing) : 0;
+  ASSIGN_OR_RETURN(List * existing, FindTyped<List>(*cache, key, now));
+  const size_t before = existing ? BytesOf(*existing) : 0;
   if (absl::Status s = CheckSize(key, before + BytesOf(values)); !s.ok()) return s;
-  if (values.empty() && *existing == nullptr) return 0u;
-  absl::StatusOr<List*> list_or = FindForWrite<List>(*cache, key, ttl, now);
-  if (!list_or.ok()) return list_or.status();
-  List& list = **list_or;
+  if (values.empty() && existing == nullptr) return 0u;
+  ASSIGN_OR_RETURN(List * list_or, FindForWrite<List>(*cache, key, ttl, now));
+  List& list = *list_or;
   if (front) {
     list.insert(list.begin(), values.begin(), values.end());
     if (truncate_to > 0) {
@@ -379,17 +369,15 @@ absl::Status CacheStore::SortedSetPut(const std::string& cache_name, const std::
                                       CollectionTtl ttl) {
   for (const auto& [value, score] : elements) RETURN_IF_ERROR(CheckElement(value));
   THAW_FIND_CACHE(cache_name);
-  absl::StatusOr<SortedSet*> existing = FindTyped<SortedSet>(*cache, key, now);
-  if (!existing.ok()) return existing.status();
+  ASSIGN_OR_RETURN(SortedSet * existing, FindTyped<SortedSet>(*cache, key, now));
   size_t adding = 0;
   for (const auto& [value, score] : elements) adding += value.size() + sizeof(double);
-  if (absl::Status s = CheckSize(key, adding + (*existing ? (*existing)->bytes() : 0)); !s.ok()) {
+  if (absl::Status s = CheckSize(key, adding + (existing ? existing->bytes() : 0)); !s.ok()) {
     return s;
   }
-  if (elements.empty() && *existing == nullptr) return absl::OkStatus();
-  absl::StatusOr<SortedSet*> set = FindForWrite<SortedSet>(*cache, key, ttl, now);
-  if (!set.ok()) return set.status();
-  for (const auto& [value, score] : elements) (*set)->Put(value, score);
+  if (elements.empty() && existing == nullptr) return absl::OkStatus();
+  ASSIGN_OR_RETURN(SortedSet * set, FindForWrite<SortedSet>(*cache, key, ttl, now));
+  for (const auto& [value, score] : elements) set->Put(value, score);
   EraseIfEmpty(*cache, key);
   return absl::OkStatus();
 }
@@ -433,26 +421,23 @@ absl::StatusOr<double> CacheStore::SortedSetIncrement(const std::string& cache_n
                                                       CollectionTtl ttl) {
   RETURN_IF_ERROR(CheckElement(value));
   THAW_FIND_CACHE(cache_name);
-  absl::StatusOr<SortedSet*> existing = FindTyped<SortedSet>(*cache, key, now);
-  if (!existing.ok()) return existing.status();
-  const size_t before = *existing ? (*existing)->bytes() : 0;
+  ASSIGN_OR_RETURN(SortedSet * existing, FindTyped<SortedSet>(*cache, key, now));
+  const size_t before = existing ? existing->bytes() : 0;
   if (absl::Status s = CheckSize(key, before + value.size() + sizeof(double)); !s.ok()) return s;
-  absl::StatusOr<SortedSet*> set = FindForWrite<SortedSet>(*cache, key, ttl, now);
-  if (!set.ok()) return set.status();
-  return (*set)->Increment(value, amount);
+  ASSIGN_OR_RETURN(SortedSet * set, FindForWrite<SortedSet>(*cache, key, ttl, now));
+  return set->Increment(value, amount);
 }
 
 absl::Status CacheStore::SortedSetRemove(const std::string& cache_name, const std::string& key,
                                          const std::optional<std::vector<std::string>>& values) {
   THAW_FIND_CACHE(cache_name);
-  absl::StatusOr<SortedSet*> set = FindTyped<SortedSet>(*cache, key, now);
-  if (!set.ok()) return set.status();
-  if (*set == nullptr) return absl::OkStatus();
+  ASSIGN_OR_RETURN(SortedSet * set, FindTyped<SortedSet>(*cache, key, now));
+  if (set == nullptr) return absl::OkStatus();
   if (!values) {
     cache->erase(key);
     return absl::OkStatus();
   }
-  for (const std::string& value : *values) (*set)->Remove(value);
+  for (const std::string& value : *values) set->Remove(value);
   EraseIfEmpty(*cache, key);
   return absl::OkStatus();
 }
@@ -480,10 +465,9 @@ absl::StatusOr<uint32_t> CacheStore::SortedSetUnionStore(const std::string& cach
   THAW_FIND_CACHE(cache_name);
   std::map<std::string, double> combined;
   for (const WeightedSource& source : sources) {
-    absl::StatusOr<SortedSet*> set = FindTyped<SortedSet>(*cache, source.name, now);
-    if (!set.ok()) return set.status();
-    if (*set == nullptr) continue;
-    for (const auto& [value, score] : (*set)->All()) {
+    ASSIGN_OR_RETURN(SortedSet * set, FindTyped<SortedSet>(*cache, source.name, now));
+    if (set == nullptr) continue;
+    for (const auto& [value, score] : set->All()) {
       const double weighted = score * source.weight;
       auto [it, inserted] = combined.try_emplace(value, weighted);
       if (inserted) continue;

@@ -1,5 +1,7 @@
 #include "fakes/momento/embedded_momento.h"
 
+#include "core/status_macros.h"
+
 namespace thaw::momento {
 
 absl::StatusOr<std::unique_ptr<EmbeddedMomento>> EmbeddedMomento::Start(
@@ -10,9 +12,9 @@ absl::StatusOr<std::unique_ptr<EmbeddedMomento>> EmbeddedMomento::Start(
   momento->faults_ = std::make_unique<MomentoFaults>(ledger, clock, *momento->tracker_);
   options.faults = momento->faults_.get();
   options.minted_keys = &momento->minted_keys_;
-  auto server = MomentoServer::Start(std::move(options), ledger, clock, *momento->tracker_);
-  if (!server.ok()) return server.status();
-  momento->server_ = *std::move(server);
+  ASSIGN_OR_RETURN(auto server,
+                   MomentoServer::Start(std::move(options), ledger, clock, *momento->tracker_));
+  momento->server_ = std::move(server);
   momento->services_ = std::make_unique<MomentoInstanceServices>(
       io, *momento->tracker_, momento->server_->grpc_server(), momento->faults_.get());
   return momento;

@@ -7,6 +7,7 @@
 
 #include "core/duration.h"
 #include "core/event_kinds.h"
+#include "core/status_macros.h"
 #include "fakes/momento/momento_status.h"
 
 namespace thaw::momento {
@@ -153,9 +154,8 @@ absl::StatusOr<MomentoFaults::Fault> MomentoFaults::Parse(const nlohmann::json& 
 
   std::vector<Kind> kinds;
   if (spec.contains("delay")) {
-    auto delay = ParseMs(spec["delay"], "delay");
-    if (!delay.ok()) return delay.status();
-    fault.delay = *delay;
+    ASSIGN_OR_RETURN(auto delay, ParseMs(spec["delay"], "delay"));
+    fault.delay = delay;
   }
   if (spec.contains("error")) {
     std::optional<absl::StatusCode> code;
@@ -201,15 +201,13 @@ absl::StatusOr<MomentoFaults::Fault> MomentoFaults::Parse(const nlohmann::json& 
     kinds.push_back(Kind::kRpc);
   }
   if (spec.contains("handshake_delay")) {
-    auto delay = ParseMs(spec["handshake_delay"], "handshake_delay");
-    if (!delay.ok()) return delay.status();
-    fault.delay = *delay;
+    ASSIGN_OR_RETURN(auto delay, ParseMs(spec["handshake_delay"], "handshake_delay"));
+    fault.delay = delay;
     kinds.push_back(Kind::kHandshakeDelay);
   }
   if (spec.contains("idle_drop")) {
-    auto idle = ParseMs(spec["idle_drop"], "idle_drop");
-    if (!idle.ok()) return idle.status();
-    fault.delay = *idle;
+    ASSIGN_OR_RETURN(auto idle, ParseMs(spec["idle_drop"], "idle_drop"));
+    fault.delay = idle;
     kinds.push_back(Kind::kIdleDrop);
   }
   if (IsTrue(spec, "refuse")) kinds.push_back(Kind::kRefuse);
@@ -246,9 +244,8 @@ const char* KindName(int kind) {
 }  // namespace
 
 absl::StatusOr<std::string> MomentoFaults::AddFault(const nlohmann::json& spec) {
-  auto parsed = Parse(spec);
-  if (!parsed.ok()) return parsed.status();
-  Fault fault = *std::move(parsed);
+  ASSIGN_OR_RETURN(auto parsed, Parse(spec));
+  Fault fault = std::move(parsed);
   std::vector<Fired> resets;
   {
     std::lock_guard<std::mutex> lock(mu_);

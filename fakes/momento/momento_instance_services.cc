@@ -1,5 +1,7 @@
 #include "fakes/momento/momento_instance_services.h"
 
+#include "core/status_macros.h"
+
 namespace thaw::momento {
 
 absl::StatusOr<std::map<std::string, std::string>> MomentoInstanceServices::Attach(
@@ -15,18 +17,17 @@ absl::StatusOr<std::map<std::string, std::string>> MomentoInstanceServices::Atta
     options.listening_fd = listener.fd;
     options.tls = listener.tls;
   }
-  auto acceptor = MomentoAcceptor::Listen(io_, options, tracker_, server_);
-  if (!acceptor.ok()) return acceptor.status();
+  ASSIGN_OR_RETURN(auto acceptor, MomentoAcceptor::Listen(io_, options, tracker_, server_));
   std::map<std::string, std::string> env = {
-      {"THAW_MOMENTO_ENDPOINT", (*acceptor)->endpoint()},
+      {"THAW_MOMENTO_ENDPOINT", acceptor->endpoint()},
       {"THAW_MOMENTO_HOST", options.host},
-      {"THAW_MOMENTO_PORT", std::to_string((*acceptor)->port())},
+      {"THAW_MOMENTO_PORT", std::to_string(acceptor->port())},
   };
   {
     std::lock_guard<std::mutex> lock(endpoints_mu_);
-    endpoints_[instance] = (*acceptor)->endpoint();
+    endpoints_[instance] = acceptor->endpoint();
   }
-  acceptors_[instance] = *std::move(acceptor);
+  acceptors_[instance] = std::move(acceptor);
   return env;
 }
 

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/status_macros.h"
+
 namespace thaw::momento {
 
 namespace {
@@ -116,11 +118,10 @@ void ScsCollections::RegisterDictionaries(CallDispatcher& dispatcher) {
                           });
   });
   THAW_UNARY(DictionaryIncrement, DictionaryIncrementRequest, DictionaryIncrementResponse, {
-    absl::StatusOr<int64_t> value =
-        store_.DictionaryIncrement(cache, in.dictionary_name(), in.field(), in.amount(),
-                                   TtlOf(in.ttl_milliseconds(), in.refresh_ttl()));
-    if (!value.ok()) return value.status();
-    out->set_value(*value);
+    ASSIGN_OR_RETURN(int64_t value, store_.DictionaryIncrement(
+                                        cache, in.dictionary_name(), in.field(), in.amount(),
+                                        TtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
+    out->set_value(value);
     return absl::OkStatus();
   });
   THAW_UNARY(DictionaryDelete, DictionaryDeleteRequest, DictionaryDeleteResponse, {
@@ -150,9 +151,8 @@ void ScsCollections::RegisterSets(CallDispatcher& dispatcher) {
     }
     std::optional<std::vector<std::string>> elements;
     if (in.subtrahend().has_set()) elements = Strings(in.subtrahend().set().elements());
-    absl::StatusOr<bool> found = store_.SetRemove(cache, in.set_name(), elements);
-    if (!found.ok()) return found.status();
-    if (*found) {
+    ASSIGN_OR_RETURN(bool found, store_.SetRemove(cache, in.set_name(), elements));
+    if (found) {
       out->mutable_found();
     } else {
       out->mutable_missing();
@@ -184,35 +184,35 @@ void ScsCollections::RegisterSets(CallDispatcher& dispatcher) {
 
 void ScsCollections::RegisterLists(CallDispatcher& dispatcher) {
   THAW_UNARY(ListConcatenateFront, ListConcatenateFrontRequest, ListConcatenateFrontResponse, {
-    absl::StatusOr<uint32_t> length = store_.ListConcatenate(
-        cache, in.list_name(), Strings(in.values()), /*front=*/true, in.truncate_back_to_size(),
-        TtlOf(in.ttl_milliseconds(), in.refresh_ttl()));
-    if (!length.ok()) return length.status();
-    out->set_list_length(*length);
+    ASSIGN_OR_RETURN(uint32_t length,
+                     store_.ListConcatenate(cache, in.list_name(), Strings(in.values()),
+                                            /*front=*/true, in.truncate_back_to_size(),
+                                            TtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
+    out->set_list_length(length);
     return absl::OkStatus();
   });
   THAW_UNARY(ListConcatenateBack, ListConcatenateBackRequest, ListConcatenateBackResponse, {
-    absl::StatusOr<uint32_t> length = store_.ListConcatenate(
-        cache, in.list_name(), Strings(in.values()), /*front=*/false, in.truncate_front_to_size(),
-        TtlOf(in.ttl_milliseconds(), in.refresh_ttl()));
-    if (!length.ok()) return length.status();
-    out->set_list_length(*length);
+    ASSIGN_OR_RETURN(uint32_t length,
+                     store_.ListConcatenate(cache, in.list_name(), Strings(in.values()),
+                                            /*front=*/false, in.truncate_front_to_size(),
+                                            TtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
+    out->set_list_length(length);
     return absl::OkStatus();
   });
   THAW_UNARY(ListPushFront, ListPushFrontRequest, ListPushFrontResponse, {
-    absl::StatusOr<uint32_t> length = store_.ListConcatenate(
-        cache, in.list_name(), {in.value()}, /*front=*/true, in.truncate_back_to_size(),
-        TtlOf(in.ttl_milliseconds(), in.refresh_ttl()));
-    if (!length.ok()) return length.status();
-    out->set_list_length(*length);
+    ASSIGN_OR_RETURN(uint32_t length,
+                     store_.ListConcatenate(cache, in.list_name(), {in.value()}, /*front=*/true,
+                                            in.truncate_back_to_size(),
+                                            TtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
+    out->set_list_length(length);
     return absl::OkStatus();
   });
   THAW_UNARY(ListPushBack, ListPushBackRequest, ListPushBackResponse, {
-    absl::StatusOr<uint32_t> length = store_.ListConcatenate(
-        cache, in.list_name(), {in.value()}, /*front=*/false, in.truncate_front_to_size(),
-        TtlOf(in.ttl_milliseconds(), in.refresh_ttl()));
-    if (!length.ok()) return length.status();
-    out->set_list_length(*length);
+    ASSIGN_OR_RETURN(uint32_t length,
+                     store_.ListConcatenate(cache, in.list_name(), {in.value()}, /*front=*/false,
+                                            in.truncate_front_to_size(),
+                                            TtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
+    out->set_list_length(length);
     return absl::OkStatus();
   });
   THAW_UNARY(ListPopFront, ListPopFrontRequest, ListPopFrontResponse, {
@@ -300,25 +300,25 @@ void ScsCollections::RegisterSortedSets(CallDispatcher& dispatcher) {
                           });
   });
   THAW_UNARY(SortedSetGetRank, SortedSetGetRankRequest, SortedSetGetRankResponse, {
-    absl::StatusOr<std::optional<std::optional<uint64_t>>> rank = store_.SortedSetGetRank(
-        cache, in.set_name(), in.value(), in.order() == cc::SortedSetGetRankRequest::DESCENDING);
-    if (!rank.ok()) return rank.status();
-    if (!rank->has_value()) {
+    ASSIGN_OR_RETURN(
+        std::optional<std::optional<uint64_t>> rank,
+        store_.SortedSetGetRank(cache, in.set_name(), in.value(),
+                                in.order() == cc::SortedSetGetRankRequest::DESCENDING));
+    if (!rank.has_value()) {
       out->mutable_missing();
-    } else if (!(*rank)->has_value()) {
+    } else if (!rank->has_value()) {
       out->mutable_element_rank()->set_result(cc::Miss);
     } else {
       out->mutable_element_rank()->set_result(cc::Hit);
-      out->mutable_element_rank()->set_rank(***rank);
+      out->mutable_element_rank()->set_rank(**rank);
     }
     return absl::OkStatus();
   });
   THAW_UNARY(SortedSetIncrement, SortedSetIncrementRequest, SortedSetIncrementResponse, {
-    absl::StatusOr<double> score =
-        store_.SortedSetIncrement(cache, in.set_name(), in.value(), in.amount(),
-                                  TtlOf(in.ttl_milliseconds(), in.refresh_ttl()));
-    if (!score.ok()) return score.status();
-    out->set_score(*score);
+    ASSIGN_OR_RETURN(double score,
+                     store_.SortedSetIncrement(cache, in.set_name(), in.value(), in.amount(),
+                                               TtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
+    out->set_score(score);
     return absl::OkStatus();
   });
   THAW_UNARY(SortedSetRemove, SortedSetRemoveRequest, SortedSetRemoveResponse, {
@@ -354,10 +354,10 @@ void ScsCollections::RegisterSortedSets(CallDispatcher& dispatcher) {
     ScoreAggregate aggregate = ScoreAggregate::kSum;
     if (in.aggregate() == cc::SortedSetUnionStoreRequest::MIN) aggregate = ScoreAggregate::kMin;
     if (in.aggregate() == cc::SortedSetUnionStoreRequest::MAX) aggregate = ScoreAggregate::kMax;
-    absl::StatusOr<uint32_t> length = store_.SortedSetUnionStore(
-        cache, in.set_name(), sources, aggregate, CacheStore::TtlFromMillis(in.ttl_milliseconds()));
-    if (!length.ok()) return length.status();
-    out->set_length(*length);
+    ASSIGN_OR_RETURN(uint32_t length,
+                     store_.SortedSetUnionStore(cache, in.set_name(), sources, aggregate,
+                                                CacheStore::TtlFromMillis(in.ttl_milliseconds())));
+    out->set_length(length);
     return absl::OkStatus();
   });
 }

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "core/status_macros.h"
 #include "fakes/momento/value_hash.h"
 
 namespace thaw::momento {
@@ -16,10 +17,9 @@ CacheStore::Ttl TtlOf(uint64_t milliseconds) { return CacheStore::TtlFromMillis(
 template <typename Request, typename Response>
 absl::Status StoreIf(CacheStore& store, const std::string& cache, const Request& request,
                      const SetCondition& condition, Response* response) {
-  absl::StatusOr<bool> stored = store.SetIf(cache, request.cache_key(), request.cache_body(),
-                                            TtlOf(request.ttl_milliseconds()), condition);
-  if (!stored.ok()) return stored.status();
-  if (*stored) {
+  ASSIGN_OR_RETURN(bool stored, store.SetIf(cache, request.cache_key(), request.cache_body(),
+                                            TtlOf(request.ttl_milliseconds()), condition));
+  if (stored) {
     response->mutable_stored();
   } else {
     response->mutable_not_stored();
@@ -70,11 +70,10 @@ void ScsService::Register(CallDispatcher& dispatcher) {
 
 absl::Status ScsService::Get(const std::string& cache, const cache_client::GetRequest& request,
                              cache_client::GetResponse* response) {
-  absl::StatusOr<std::optional<std::string>> value = store_.Get(cache, request.cache_key());
-  if (!value.ok()) return value.status();
-  if (value->has_value()) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value, store_.Get(cache, request.cache_key()));
+  if (value.has_value()) {
     response->set_result(cache_client::Hit);
-    response->set_cache_body(std::move(**value));
+    response->set_cache_body(std::move(*value));
   } else {
     response->set_result(cache_client::Miss);
   }
@@ -131,12 +130,11 @@ absl::Status ScsService::SetIf(const std::string& cache, const cache_client::Set
 absl::Status ScsService::GetWithHash(const std::string& cache,
                                      const cache_client::GetWithHashRequest& request,
                                      cache_client::GetWithHashResponse* response) {
-  absl::StatusOr<std::optional<std::string>> value = store_.Get(cache, request.cache_key());
-  if (!value.ok()) return value.status();
-  if (value->has_value()) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value, store_.Get(cache, request.cache_key()));
+  if (value.has_value()) {
     cache_client::GetWithHashResponse::Found* found = response->mutable_found();
-    found->set_hash(ValueHash(**value));
-    found->set_value(std::move(**value));
+    found->set_hash(ValueHash(*value));
+    found->set_value(std::move(*value));
   } else {
     response->mutable_missing();
   }
@@ -169,10 +167,9 @@ absl::Status ScsService::SetIfHash(const std::string& cache,
     case R::CONDITION_NOT_SET:
       return absl::InvalidArgumentError("SetIfHash needs a condition");
   }
-  absl::StatusOr<bool> stored = store_.SetIf(cache, request.cache_key(), request.cache_body(),
-                                             TtlOf(request.ttl_milliseconds()), condition);
-  if (!stored.ok()) return stored.status();
-  if (*stored) {
+  ASSIGN_OR_RETURN(bool stored, store_.SetIf(cache, request.cache_key(), request.cache_body(),
+                                             TtlOf(request.ttl_milliseconds()), condition));
+  if (stored) {
     response->mutable_stored()->set_new_hash(ValueHash(request.cache_body()));
   } else {
     response->mutable_not_stored();
@@ -189,10 +186,9 @@ absl::Status ScsService::SetIfNotExists(const std::string& cache,
 absl::Status ScsService::Increment(const std::string& cache,
                                    const cache_client::IncrementRequest& request,
                                    cache_client::IncrementResponse* response) {
-  absl::StatusOr<int64_t> value = store_.Increment(cache, request.cache_key(), request.amount(),
-                                                   TtlOf(request.ttl_milliseconds()));
-  if (!value.ok()) return value.status();
-  response->set_value(*value);
+  ASSIGN_OR_RETURN(int64_t value, store_.Increment(cache, request.cache_key(), request.amount(),
+                                                   TtlOf(request.ttl_milliseconds())));
+  response->set_value(value);
   return absl::OkStatus();
 }
 
@@ -200,20 +196,18 @@ absl::Status ScsService::KeysExist(const std::string& cache,
                                    const cache_client::KeysExistRequest& request,
                                    cache_client::KeysExistResponse* response) {
   std::vector<std::string> keys(request.cache_keys().begin(), request.cache_keys().end());
-  absl::StatusOr<std::vector<bool>> exists = store_.KeysExist(cache, keys);
-  if (!exists.ok()) return exists.status();
-  for (bool e : *exists) response->add_exists(e);
+  ASSIGN_OR_RETURN(std::vector<bool> exists, store_.KeysExist(cache, keys));
+  for (bool e : exists) response->add_exists(e);
   return absl::OkStatus();
 }
 
 absl::Status ScsService::ItemGetTtl(const std::string& cache,
                                     const cache_client::ItemGetTtlRequest& request,
                                     cache_client::ItemGetTtlResponse* response) {
-  absl::StatusOr<std::optional<CacheStore::Ttl>> ttl =
-      store_.ItemGetTtl(cache, request.cache_key());
-  if (!ttl.ok()) return ttl.status();
-  if (ttl->has_value()) {
-    response->mutable_found()->set_remaining_ttl_millis(static_cast<uint64_t>((*ttl)->count()));
+  ASSIGN_OR_RETURN(std::optional<CacheStore::Ttl> ttl,
+                   store_.ItemGetTtl(cache, request.cache_key()));
+  if (ttl.has_value()) {
+    response->mutable_found()->set_remaining_ttl_millis(static_cast<uint64_t>(ttl->count()));
   } else {
     response->mutable_missing();
   }
@@ -223,12 +217,11 @@ absl::Status ScsService::ItemGetTtl(const std::string& cache,
 absl::Status ScsService::ItemGetType(const std::string& cache,
                                      const cache_client::ItemGetTypeRequest& request,
                                      cache_client::ItemGetTypeResponse* response) {
-  absl::StatusOr<std::optional<ItemType>> type = store_.ItemGetType(cache, request.cache_key());
-  if (!type.ok()) return type.status();
-  if (type->has_value()) {
+  ASSIGN_OR_RETURN(std::optional<ItemType> type, store_.ItemGetType(cache, request.cache_key()));
+  if (type.has_value()) {
     // ItemType has the wire enum's values.
     response->mutable_found()->set_item_type(
-        static_cast<cache_client::ItemGetTypeResponse::ItemType>(**type));
+        static_cast<cache_client::ItemGetTypeResponse::ItemType>(*type));
   } else {
     response->mutable_missing();
   }
@@ -257,10 +250,9 @@ absl::Status ScsService::UpdateTtl(const std::string& cache,
     case R::UPDATE_TTL_NOT_SET:
       return absl::InvalidArgumentError("UpdateTtl needs a TTL");
   }
-  absl::StatusOr<TtlUpdateResult> result =
-      store_.UpdateTtl(cache, request.cache_key(), how, TtlOf(ms));
-  if (!result.ok()) return result.status();
-  switch (*result) {
+  ASSIGN_OR_RETURN(TtlUpdateResult result,
+                   store_.UpdateTtl(cache, request.cache_key(), how, TtlOf(ms)));
+  switch (result) {
     case TtlUpdateResult::kSet:
       response->mutable_set();
       break;
@@ -278,12 +270,11 @@ absl::Status ScsService::GetBatch(const std::string& cache,
                                   const cache_client::GetBatchRequest& request,
                                   std::vector<cache_client::GetResponse>* responses) {
   for (const cache_client::GetRequest& item : request.items()) {
-    absl::StatusOr<std::optional<std::string>> value = store_.Get(cache, item.cache_key());
-    if (!value.ok()) return value.status();
+    ASSIGN_OR_RETURN(std::optional<std::string> value, store_.Get(cache, item.cache_key()));
     cache_client::GetResponse response;
-    if (value->has_value()) {
+    if (value.has_value()) {
       response.set_result(cache_client::Hit);
-      response.set_cache_body(std::move(**value));
+      response.set_cache_body(std::move(*value));
     } else {
       response.set_result(cache_client::Miss);
     }
