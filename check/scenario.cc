@@ -82,12 +82,6 @@ absl::StatusOr<std::string> OnlyKeys(const Reporter& r, const std::string& yaml,
   return out;
 }
 
-// The settings a scenario may give over its config file's: those read when instances start,
-// not those the functions are built from.
-const std::set<std::string> kScenarioSettings = {
-    "account_concurrency", "pass_env", "region",         "account_id",   "keepalive",
-    "max_lifetime",        "freeze",   "shutdown_grace", "init_timeout", "virtual_time"};
-
 absl::StatusOr<ThawConfig> LoadFunctions(const Reporter& r, const std::string& yaml,
                                          const YAML::Node& root, const std::string& display_name,
                                          const std::filesystem::path& base_dir,
@@ -120,7 +114,8 @@ absl::StatusOr<ThawConfig> LoadFunctions(const Reporter& r, const std::string& y
   ASSIGN_OR_RETURN(auto text, OnlyKeys(r, yaml, root, {"settings", "secrets", "parameters"}));
   ASSIGN_OR_RETURN(auto overlay, ParseConfigOverlay(text, display_name, base_dir));
   for (const std::string& key : overlay.given_settings) {
-    if (!kScenarioSettings.count(key)) {
+    // Only the settings read when instances start, not those the functions are built from.
+    if (const SettingKey* setting = FindSettingKey(key); !setting || !setting->scenario) {
       return r.Error(root["settings"][key], "settings." + key,
                      "cannot be overridden by a scenario; set it in the config file");
     }

@@ -81,37 +81,7 @@ absl::StatusOr<ConfigOverlay> LoadConfigOverlay(const std::filesystem::path& pat
 void ApplyGivenSettings(const ConfigOverlay& overlay, Settings& to) {
   const Settings& from = overlay.settings;
   for (const std::string& key : overlay.given_settings) {
-    if (key == "account_concurrency") {
-      to.account_concurrency = from.account_concurrency;
-    } else if (key == "pass_env") {
-      to.pass_env = from.pass_env;
-    } else if (key == "region") {
-      to.region = from.region;
-    } else if (key == "account_id") {
-      to.account_id = from.account_id;
-    } else if (key == "keepalive") {
-      to.keepalive = from.keepalive;
-    } else if (key == "max_lifetime") {
-      to.max_lifetime = from.max_lifetime;
-    } else if (key == "freeze") {
-      to.freeze = from.freeze;
-    } else if (key == "virtual_time") {
-      to.virtual_time = from.virtual_time;
-    } else if (key == "shutdown_grace") {
-      to.shutdown_grace = from.shutdown_grace;
-    } else if (key == "init_timeout") {
-      to.init_timeout = from.init_timeout;
-    } else if (key == "runtime_client") {
-      to.runtime_client = from.runtime_client;
-    } else if (key == "python") {
-      to.python = from.python;
-    } else if (key == "momento_api_keys") {
-      to.momento_api_keys = from.momento_api_keys;
-    } else if (key == "isolation") {
-      to.isolation = from.isolation;
-    } else if (key == "egress") {
-      to.egress = from.egress;
-    }
+    if (const SettingKey* setting = FindSettingKey(key)) setting->copy(from, to);
   }
 }
 

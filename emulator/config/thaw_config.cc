@@ -273,15 +273,9 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
 
 absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
                            const std::filesystem::path& base_dir, Settings& settings) {
-  // A key added here goes in ApplyGivenSettings (config_overlay.cc) too.
-  if (auto s =
-          CheckKeys(r, node, "settings",
-                    {"account_concurrency", "pass_env", "region", "account_id", "keepalive",
-                     "max_lifetime", "freeze", "shutdown_grace", "init_timeout", "runtime_client",
-                     "python", "momento_api_keys", "isolation", "egress", "virtual_time"});
-      !s.ok()) {
-    return s;
-  }
+  std::vector<std::string> keys;
+  for (const SettingKey& key : SettingKeys()) keys.emplace_back(key.name);
+  RETURN_IF_ERROR(CheckKeys(r, node, "settings", keys));
   if (node["python"]) {
     ASSIGN_OR_RETURN(auto python, GetString(r, node["python"], "settings.python"));
     std::filesystem::path resolved;
@@ -630,6 +624,41 @@ absl::StatusOr<ServiceSeeds> LoadSeedsFile(const std::filesystem::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return ParseSeeds(text.str(), path.string());
+}
+
+#define THAW_SETTING(key, scenario)                                               \
+  SettingKey {                                                                    \
+#key, scenario, [](const Settings& from, Settings& to) { to.key = from.key; } \
+  }
+
+const std::vector<SettingKey>& SettingKeys() {
+  static const std::vector<SettingKey> kKeys = {
+      THAW_SETTING(account_concurrency, true),
+      THAW_SETTING(pass_env, true),
+      THAW_SETTING(region, true),
+      THAW_SETTING(account_id, true),
+      THAW_SETTING(keepalive, true),
+      THAW_SETTING(max_lifetime, true),
+      THAW_SETTING(freeze, true),
+      THAW_SETTING(shutdown_grace, true),
+      THAW_SETTING(init_timeout, true),
+      THAW_SETTING(virtual_time, true),
+      THAW_SETTING(runtime_client, false),
+      THAW_SETTING(python, false),
+      THAW_SETTING(momento_api_keys, false),
+      THAW_SETTING(isolation, false),
+      THAW_SETTING(egress, false),
+  };
+  return kKeys;
+}
+
+#undef THAW_SETTING
+
+const SettingKey* FindSettingKey(std::string_view name) {
+  for (const SettingKey& key : SettingKeys()) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
 }
 
 }  // namespace thaw

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -131,6 +132,18 @@ struct Settings {
   // settings.egress: block | allow (sandboxed instances only).
   Egress egress = Egress::kBlock;
 };
+
+// Every key of `settings:`, once: ParseSettings accepts these keys, an overlay copies the ones
+// it gives (ApplyGivenSettings), and a scenario may give those marked `scenario` (read when
+// instances start, not when the functions are built).
+struct SettingKey {
+  std::string_view name;
+  bool scenario;
+  void (*copy)(const Settings& from, Settings& to);
+};
+const std::vector<SettingKey>& SettingKeys();
+// The key named `name`, or null.
+const SettingKey* FindSettingKey(std::string_view name);
 
 // The keepalive and max lifetime that apply to `function`.
 inline std::chrono::milliseconds KeepaliveOf(const FunctionConfig& function,
