@@ -7,6 +7,7 @@
 
 #include "core/event_kinds.h"
 #include "emulator/package/binary_inspector.h"
+#include "emulator/package/mapped_file.h"
 #include "emulator/vtime/clock_offset_abi.h"
 #include "emulator/vtime/clock_preload_path.h"
 
@@ -17,41 +18,29 @@ namespace {
 // Go's build-info magic, at the start of its .go.buildinfo section in every Go binary since 1.13.
 constexpr std::string_view kGoBuildInfoMagic = "\xff Go buildinf:";
 
-// Bigger programs than this are not read to be inspected (the note is best effort).
-constexpr std::streamsize kMaxInspected = 512 << 20;
-
-std::optional<std::string> ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string bytes;
-  char buffer[1 << 16];
-  while (in && static_cast<std::streamsize>(bytes.size()) < kMaxInspected) {
-    in.read(buffer, sizeof(buffer));
-    bytes.append(buffer, static_cast<size_t>(in.gcount()));
-  }
-  return bytes;
-}
-
 }  // namespace
 
 std::optional<std::string> ClockPreloadBypass(const std::filesystem::path& executable) {
-  std::optional<std::string> bytes = ReadFile(executable);
-  if (!bytes) return std::nullopt;
-  if (bytes->starts_with("#!")) {
+  // Mapped, not read: the program may be node itself (about 100 MB).
+  std::optional<package::MappedFile> file = package::MappedFile::Open(executable);
+  if (!file) return std::nullopt;
+  if (file->bytes().starts_with("#!")) {
     // A script: what runs it is what reads the clock. `#!/usr/bin/env node` names a dynamically
     // linked env, which execs its argument from PATH: not judged here.
-    std::istringstream line(bytes->substr(2, bytes->find('\n') - 2));
+    const std::string_view text = file->bytes();
+    std::istringstream line(std::string(text.substr(2, text.find('\n') - 2)));
     std::string interpreter;
     line >> interpreter;
     if (interpreter.empty() || interpreter.ends_with("/env")) return std::nullopt;
-    bytes = ReadFile(interpreter);
-    if (!bytes) return std::nullopt;
+    file = package::MappedFile::Open(interpreter);
+    if (!file) return std::nullopt;
   }
-  if (!package::IsElfMagic(*bytes)) return std::nullopt;
-  if (bytes->find(kGoBuildInfoMagic) != std::string::npos) {
+  const std::string_view bytes = file->bytes();
+  if (!package::IsElfMagic(bytes)) return std::nullopt;
+  if (bytes.find(kGoBuildInfoMagic) != std::string_view::npos) {
     return "a Go program (Go reads the clock through the vDSO, not libc)";
   }
-  absl::StatusOr<package::BinaryInfo> info = package::InspectBinary(*bytes);
+  absl::StatusOr<package::BinaryInfo> info = package::InspectBinary(bytes);
   if (!info.ok()) return std::nullopt;
   if (info->elf_type == 2 /* ET_EXEC */ && info->interpreter.empty()) {
     return "statically linked (no dynamic loader reads LD_PRELOAD)";
