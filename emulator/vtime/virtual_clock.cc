@@ -51,6 +51,23 @@ std::optional<std::string> ClockPreloadBypass(const std::filesystem::path& execu
   return std::nullopt;
 }
 
+namespace {
+
+// Whether `executable` links AddressSanitizer's runtime, which refuses to start unless it comes
+// first in the library list: with the clock preload ahead of it, it must be told not to check.
+bool NeedsAsanFirst(const std::filesystem::path& executable) {
+  std::optional<package::MappedFile> file = package::MappedFile::Open(executable);
+  if (!file || !package::IsElfMagic(file->bytes())) return false;
+  absl::StatusOr<package::BinaryInfo> info = package::InspectBinary(file->bytes());
+  if (!info.ok()) return false;
+  for (const std::string& needed : info->needed) {
+    if (needed.starts_with("libasan.so")) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::unique_ptr<VirtualClock> VirtualClock::Create(SchedulerClock& clock, const ThawConfig& config,
                                                    Ledger& ledger) {
   bool wanted = false;
@@ -94,6 +111,10 @@ std::map<std::string, std::string> VirtualClock::EnvironmentFor(const FunctionCo
     std::lock_guard<std::mutex> lock(mu_);
     first = inspected_.insert(function.name).second;
   }
+  if (first && NeedsAsanFirst(function.executable)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    asan_.insert(function.name);
+  }
   if (first) {
     if (std::optional<std::string> bypass = ClockPreloadBypass(function.executable)) {
       std::fprintf(stderr,
@@ -108,7 +129,22 @@ std::map<std::string, std::string> VirtualClock::EnvironmentFor(const FunctionCo
   if (const auto it = function.environment.find("LD_PRELOAD"); it != function.environment.end()) {
     if (!it->second.empty()) preload += ":" + it->second;
   }
-  return {{"LD_PRELOAD", preload}, {vtime::kOffsetFileEnv, file_->path().string()}};
+  std::map<std::string, std::string> env = {{"LD_PRELOAD", preload},
+                                            {vtime::kOffsetFileEnv, file_->path().string()}};
+  bool asan = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    asan = asan_.count(function.name) > 0;
+  }
+  if (asan) {
+    std::string options = "verify_asan_link_order=0";
+    if (const auto it = function.environment.find("ASAN_OPTIONS");
+        it != function.environment.end() && !it->second.empty()) {
+      options = it->second + ":" + options;
+    }
+    env["ASAN_OPTIONS"] = options;
+  }
+  return env;
 }
 
 std::chrono::nanoseconds VirtualClock::OffsetFor(const FunctionConfig& function) const {

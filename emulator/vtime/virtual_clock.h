@@ -63,6 +63,8 @@ class VirtualClock {
   std::mutex mu_;
   // Functions whose program was inspected, so it is noted once.
   std::set<std::string> inspected_ ABSL_GUARDED_BY(mu_);
+  // The functions whose program links AddressSanitizer's runtime (see NeedsAsanFirst).
+  std::set<std::string> asan_ ABSL_GUARDED_BY(mu_);
 };
 
 // Why the preload cannot reach the program `executable` (after a `#!` line, its interpreter):
