@@ -44,19 +44,6 @@ bool Running(int pid) {
   return state != 0 && state != 'Z';
 }
 
-std::unique_ptr<TestEmulator> StartEmulator(const std::string& yaml) {
-  auto emu = TestEmulator::Start(yaml);
-  EXPECT_TRUE(emu.ok()) << emu.status();
-  return emu.ok() ? *std::move(emu) : nullptr;
-}
-
-nlohmann::json InvokeJson(TestEmulator& emu, const std::string& fn,
-                          const std::string& payload = "{}") {
-  const HttpResult result = emu.Invoke(fn, payload);
-  EXPECT_EQ(result.status, 200) << result.error << result.body;
-  return nlohmann::json::parse(result.body, nullptr, false);
-}
-
 constexpr char kFreezeConfig[] = R"(
 functions:
   ticker: {runtime: provided, handler: ticker, code: "{{echo}}"}

@@ -44,19 +44,6 @@ std::string Config(const std::string& settings) {
          " virtual_time: false}\n";
 }
 
-std::unique_ptr<TestEmulator> StartEmulator(const std::string& yaml) {
-  auto emu = TestEmulator::Start(yaml);
-  EXPECT_TRUE(emu.ok()) << emu.status();
-  return emu.ok() ? *std::move(emu) : nullptr;
-}
-
-nlohmann::json InvokeJson(TestEmulator& emu, const std::string& fn,
-                          const std::string& payload = "{}") {
-  const HttpResult result = emu.Invoke(fn, payload);
-  EXPECT_EQ(result.status, 200) << result.error << result.body;
-  return nlohmann::json::parse(result.body, nullptr, false);
-}
-
 // The clocks of `fn` read before and after `advance` (zero: no advance), the first invoke
 // setting a 15-minute timer.
 struct Readings {

@@ -1,5 +1,7 @@
 #include "tests/util/test_emulator.h"
 
+#include <gtest/gtest.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
@@ -142,6 +144,18 @@ absl::StatusOr<Event> TestEmulator::WaitForEvent(const std::string& kind,
         return e.kind == kind && (function.empty() || e.function == function);
       },
       TestTimeout(), since, kind + (function.empty() ? "" : " of " + function));
+}
+
+std::unique_ptr<TestEmulator> StartEmulator(const std::string& yaml) {
+  auto emu = TestEmulator::Start(yaml);
+  EXPECT_TRUE(emu.ok()) << emu.status();
+  return emu.ok() ? *std::move(emu) : nullptr;
+}
+
+nlohmann::json InvokeJson(TestEmulator& emu, const std::string& fn, const std::string& payload) {
+  const HttpResult result = emu.Invoke(fn, payload);
+  EXPECT_EQ(result.status, 200) << result.error << result.body;
+  return nlohmann::json::parse(result.body, nullptr, false);
 }
 
 }  // namespace thaw::testing

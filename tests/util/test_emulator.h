@@ -18,6 +18,7 @@
 #include "emulator/process/process_launcher.h"
 #include "fakes/momento/embedded_momento.h"
 #include "host/emulator_session.h"
+#include "nlohmann/json.hpp"
 #include "tests/util/http_client.h"
 
 namespace thaw::testing {
@@ -101,6 +102,13 @@ class TestEmulator {
   std::mutex client_mu_;
   std::map<std::thread::id, std::unique_ptr<HttpClient>> clients_;
 };
+
+// TestEmulator::Start for a test: a failed start is a test failure and null.
+std::unique_ptr<TestEmulator> StartEmulator(const std::string& yaml);
+
+// Invokes `fn` and parses its answer; a status other than 200 is a test failure.
+nlohmann::json InvokeJson(TestEmulator& emu, const std::string& fn,
+                          const std::string& payload = "{}");
 
 }  // namespace thaw::testing
 
