@@ -43,6 +43,9 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto kShutdownGrace = std::chrono::milliseconds(300);
+// How long `thaw serve` waits, once its instances are stopped, for the answers to the invokes
+// they were serving (each gets one: its result, or the error of its instance's end) to be written.
+constexpr auto kAnswerGrace = std::chrono::seconds(2);
 
 constexpr char kConfigHelp[] =
     "thaw.yaml, SAM/CloudFormation template (a cdk synth stack template too), serverless.yml, "
@@ -134,8 +137,10 @@ int Serve(const ServeOptions& options) {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-          (*server)->Close();
+          // No new invoke; those in flight are answered before their connections close.
+          (*server)->StopAccepting();
           co_await (*host)->Shutdown(kShutdownGrace);
+          co_await (*server)->Drain(kAnswerGrace);
           io.stop();
         },
         asio::detached);

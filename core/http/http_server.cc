@@ -38,7 +38,11 @@ using Duration = std::chrono::steady_clock::duration;
 
 struct HttpServer::State {
   State(asio::io_context& io, Handler h, Options o)
-      : acceptor(io), accept_backoff(io), handler(std::move(h)), options(std::move(o)) {}
+      : acceptor(io),
+        accept_backoff(io),
+        handler(std::move(h)),
+        options(std::move(o)),
+        drained(io) {}
   tcp::acceptor acceptor;
   // Waits between accept attempts while accepting fails (descriptors exhausted).
   asio::steady_timer accept_backoff;
@@ -49,10 +53,22 @@ struct HttpServer::State {
   bool closed = false;
   // Accepting fails since the last success (so it is logged once per episode).
   bool accept_failing = false;
+  // An open connection; `busy` from the moment its request's header is read until its answer
+  // is written (or the request is given up).
+  struct Connection {
+    std::shared_ptr<tcp::socket> socket;
+    bool busy = false;
+  };
   // Open connections, so Close() can end them. Entries are removed when a session ends.
-  std::list<std::shared_ptr<tcp::socket>> sockets;
+  std::list<Connection> sockets;
   // Sessions serving requests (not the ones being refused over max_connections).
   size_t serving = 0;
+  // StopAccepting was called: no new request is read, answers close their connection.
+  bool draining = false;
+  // Connections with `busy` set; Drain waits for none.
+  size_t busy = 0;
+  // Woken (cancelled) when `busy` drops to zero while draining.
+  asio::steady_timer drained;
 };
 
 namespace {
@@ -193,15 +209,40 @@ asio::awaitable<void> AnswerAndClose(const HttpServer::State& state, Stream& str
   if (!ec && linger) co_await Linger(state, stream, socket, watchdog);
 }
 
-// Serves requests on `stream` (a TCP socket, or a TLS stream over `socket`) until either side
-// ends the connection.
+// Marks its connection busy for its lifetime: one request, from its header to its answer.
+// Close() frees the connection entries, so after it `connection` is not touched.
+class BusyScope {
+ public:
+  BusyScope(HttpServer::State& state, HttpServer::State::Connection& connection)
+      : state_(state), connection_(connection) {
+    if (state_.closed) return;
+    counted_ = true;
+    connection_.busy = true;
+    ++state_.busy;
+  }
+  ~BusyScope() {
+    if (!counted_) return;
+    if (!state_.closed) connection_.busy = false;
+    if (--state_.busy == 0 && state_.draining) state_.drained.cancel();
+  }
+  BusyScope(const BusyScope&) = delete;
+  BusyScope& operator=(const BusyScope&) = delete;
+
+ private:
+  HttpServer::State& state_;
+  HttpServer::State::Connection& connection_;
+  bool counted_ = false;
+};
+
+// Serves requests on `stream` (a TCP socket, or a TLS stream over `socket`, the one of
+// `connection`) until either side ends the connection, or the server drains.
 template <typename Stream>
 asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tcp::socket& socket,
-                                    Watchdog& watchdog) {
+                                    HttpServer::State::Connection& connection, Watchdog& watchdog) {
   beast::flat_buffer buffer;
   beast::error_code ec;
   const Duration idle = state.options.idle_timeout;
-  while (!state.closed) {
+  while (!state.closed && !state.draining) {
     beast::http::request_parser<beast::http::string_body> parser;
     // No limit while reading the header (Beast would fail the header on a large
     // Content-Length); the limit is applied below, so an oversized request still gets an answer.
@@ -219,6 +260,7 @@ asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tc
       }
       break;
     }
+    BusyScope busy(state, connection);
     RequestContext context;
     const auto length = parser.content_length();
     if (length && *length > state.options.body_limit) {
@@ -273,6 +315,8 @@ asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tc
       co_await AnswerAndClose(state, stream, socket, watchdog, std::move(response));
       break;
     }
+    // A draining server answers what it was asked, then closes.
+    if (state.draining) response.keep_alive(false);
     response.prepare_payload();
     const bool keep_alive = response.keep_alive();
     watchdog.Arm(idle);
@@ -287,9 +331,9 @@ asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tc
 // Whatever happens inside, the socket is closed and its entry removed when the session ends.
 template <typename Stream>
 asio::awaitable<void> Session(std::shared_ptr<HttpServer::State> state,
-                              std::list<std::shared_ptr<tcp::socket>>::iterator it,
+                              std::list<HttpServer::State::Connection>::iterator it,
                               std::shared_ptr<Stream> stream, bool refuse) {
-  std::shared_ptr<tcp::socket> socket = *it;
+  std::shared_ptr<tcp::socket> socket = it->socket;
   Watchdog watchdog(socket);
   try {
     bool ready = true;
@@ -307,7 +351,7 @@ asio::awaitable<void> Session(std::shared_ptr<HttpServer::State> state,
                        "Service Unavailable: too many connections (the server's limit is " +
                            std::to_string(state->options.max_connections) + ")"));
     } else if (ready) {
-      co_await ServeRequests(*state, *stream, *socket, watchdog);
+      co_await ServeRequests(*state, *stream, *socket, *it, watchdog);
     }
   } catch (const std::exception& e) {
     LogHandlerFailure(*state, e.what());
@@ -331,12 +375,12 @@ void StartSession(const std::shared_ptr<HttpServer::State>& state, tcp::socket a
     auto stream =
         std::make_shared<asio::ssl::stream<tcp::socket>>(std::move(accepted), *state->options.tls);
     // The list holds the TCP socket inside the stream (aliasing: it keeps the stream alive).
-    state->sockets.push_front(std::shared_ptr<tcp::socket>(stream, &stream->next_layer()));
+    state->sockets.push_front({std::shared_ptr<tcp::socket>(stream, &stream->next_layer())});
     asio::co_spawn(executor, Session(state, state->sockets.begin(), std::move(stream), refuse),
                    asio::detached);
   } else {
     auto socket = std::make_shared<tcp::socket>(std::move(accepted));
-    state->sockets.push_front(socket);
+    state->sockets.push_front({socket});
     asio::co_spawn(executor, Session(state, state->sockets.begin(), std::move(socket), refuse),
                    asio::detached);
   }
@@ -344,11 +388,11 @@ void StartSession(const std::shared_ptr<HttpServer::State>& state, tcp::socket a
 
 asio::awaitable<void> Accept(std::shared_ptr<HttpServer::State> state) {
   const unsigned port = state->port;
-  while (!state->closed) {
+  while (!state->closed && !state->draining) {
     beast::error_code ec;
     tcp::socket accepted(state->acceptor.get_executor());
     co_await state->acceptor.async_accept(accepted, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::operation_aborted || state->closed) break;
+    if (ec == asio::error::operation_aborted || state->closed || state->draining) break;
     if (ec) {
       // E.g. EMFILE: the connections we have are served on; new ones wait in the backlog until
       // a retry succeeds.
@@ -424,11 +468,37 @@ void HttpServer::Close() {
   beast::error_code ignored;
   state_->acceptor.close(ignored);
   state_->accept_backoff.cancel();
-  for (auto& socket : state_->sockets) {
-    socket->shutdown(tcp::socket::shutdown_both, ignored);
-    socket->close(ignored);
+  for (auto& connection : state_->sockets) {
+    connection.socket->shutdown(tcp::socket::shutdown_both, ignored);
+    connection.socket->close(ignored);
   }
   state_->sockets.clear();
+  state_->drained.cancel();
+}
+
+void HttpServer::StopAccepting() {
+  if (state_->closed || state_->draining) return;
+  state_->draining = true;
+  beast::error_code ignored;
+  state_->acceptor.close(ignored);
+  state_->accept_backoff.cancel();
+  // An idle connection (between requests) ends now; a busy one once its answer is written.
+  for (auto& connection : state_->sockets) {
+    if (!connection.busy) connection.socket->shutdown(tcp::socket::shutdown_both, ignored);
+  }
+}
+
+asio::awaitable<void> HttpServer::Drain(std::chrono::milliseconds limit) {
+  StopAccepting();
+  // The state, not `this`: the server may be destroyed while this waits.
+  std::shared_ptr<State> state = state_;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!state->closed && state->busy > 0 && std::chrono::steady_clock::now() < deadline) {
+    state->drained.expires_at(deadline);
+    beast::error_code ec;
+    co_await state->drained.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!state->closed) Close();
 }
 
 Response MakeResponse(const Request& request, unsigned status, std::string body,

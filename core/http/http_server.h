@@ -129,6 +129,13 @@ class HttpServer {
   uint16_t port() const { return port_; }
   // Stops accepting and closes every connection; idempotent.
   void Close();
+  // The graceful half of a shutdown: stops accepting, closes the idle connections (between
+  // requests) at once, and lets each request being served get its answer, which then closes its
+  // connection (Connection: close). Idempotent.
+  void StopAccepting();
+  // StopAccepting, then waits until every request being served is answered, at most `limit`,
+  // and closes what is left (Close()). Safe to await while the server is destroyed.
+  boost::asio::awaitable<void> Drain(std::chrono::milliseconds limit);
 
   struct State;
 

@@ -4,6 +4,7 @@
 #include <grpcpp/server.h>
 #include <grpcpp/server_posix.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -21,6 +22,8 @@ namespace thaw::momento {
 namespace {
 
 constexpr std::string_view kFdPeerPrefix = "fd:";
+// The reason (and why) of a connection thaw closes because its instance is gone.
+constexpr char kInstanceGone[] = "instance_gone";
 
 absl::Status ErrnoError(const std::string& what) {
   return absl::InternalError(what + ": " + std::strerror(errno));
@@ -232,23 +235,46 @@ void ConnectionTracker::OnWatchReady() {
   const int n = epoll_wait(epoll_fd_, events, 32, 0);
   for (int i = 0; i < n; ++i) {
     const uint64_t serial = events[i].data.u64;
-    std::string reason = "eof";
-    if (events[i].events & EPOLLERR) {
-      int watch_fd = -1;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        auto it = by_serial_.find(serial);
-        if (it == by_serial_.end()) continue;  // Reset (or closed) by another thread.
-        watch_fd = it->second.watch_fd;
-      }
-      int error = 0;
-      socklen_t len = sizeof(error);
-      getsockopt(watch_fd, SOL_SOCKET, SO_ERROR, &error, &len);
-      reason = error == ECONNRESET ? "reset" : "error";
+    int watch_fd = -1;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = by_serial_.find(serial);
+      if (it == by_serial_.end()) continue;  // Reset (or closed) by another thread.
+      watch_fd = it->second.watch_fd;
     }
+    const std::string reason = PeerCloseReason(watch_fd, events[i].events & EPOLLERR);
     // An EOF or a reset seen from here is the client's doing: the gRPC server closes no
     // connection by itself (no max-idle, no max-age).
     Closed(serial, reason, "client", reason);
+  }
+}
+
+std::string ConnectionTracker::PeerCloseReason(int watch_fd, bool error_pending) {
+  if (!error_pending) return "eof";
+  int error = 0;
+  socklen_t len = sizeof(error);
+  getsockopt(watch_fd, SOL_SOCKET, SO_ERROR, &error, &len);
+  return error == ECONNRESET ? "reset" : "error";
+}
+
+void ConnectionTracker::CloseInstance(int64_t instance) {
+  std::vector<std::pair<uint64_t, int>> open;  // serial, watch fd
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [serial, tracked] : by_serial_) {
+      if (tracked.attribution.instance == instance) open.emplace_back(serial, tracked.watch_fd);
+    }
+  }
+  for (const auto& [serial, watch_fd] : open) {
+    // A process's sockets are closed when it exits, before its parent can reap it: a close the
+    // watcher has not handled yet already shows here.
+    pollfd peer{watch_fd, POLLRDHUP, 0};
+    if (::poll(&peer, 1, 0) == 1 && (peer.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
+      const std::string reason = PeerCloseReason(watch_fd, peer.revents & POLLERR);
+      Closed(serial, reason, "client", reason);
+    } else {
+      Closed(serial, kInstanceGone, "thaw", kInstanceGone);
+    }
   }
 }
 
@@ -281,6 +307,9 @@ void ConnectionTracker::Closed(uint64_t serial, const std::string& reason, const
     sockaddr unspec{};
     unspec.sa_family = AF_UNSPEC;
     ::connect(watch_fd, &unspec, sizeof(unspec));
+  } else if (by == "thaw" && reason == kInstanceGone) {
+    // The socket is shared with gRPC (or the TLS bridge): shutting it down ends the transport.
+    ::shutdown(watch_fd, SHUT_RDWR);
   }
   ::close(watch_fd);
   attrs["connection"] = tracked.attribution.connection;

@@ -85,6 +85,13 @@ class ConnectionTracker final : public ConnectionAttributor {
   // Records every still-open connection as closed with reason `shutdown` and stops watching.
   void CloseAll();
 
+  // The instance's environment is gone, and every socket it held went with it. Each connection
+  // of `instance` still open is recorded closed: by `client` (reason `eof`, `reset` or `error`)
+  // when its peer had already closed it, which is what a reaped process did; otherwise by `thaw`
+  // with reason `instance_gone`, after shutting the socket down, so that a client outside the
+  // instance (a test talking to its listener) loses the connection as the instance's own would.
+  void CloseInstance(int64_t instance);
+
   // An open connection as Connections() reports it.
   struct OpenConnection {
     ConnectionAttribution attribution;
@@ -122,6 +129,9 @@ class ConnectionTracker final : public ConnectionAttributor {
                                             const std::string& listener, grpc::Server& server);
   void ArmWatch();
   void OnWatchReady();
+  // Why a peer's close left `watch_fd` readable: "reset" (ECONNRESET), "error" (another
+  // pending error) or "eof".
+  static std::string PeerCloseReason(int watch_fd, bool error_pending);
   // Records the close of connection number `serial` and closes its watching fd.
   void Closed(uint64_t serial, const std::string& reason, const std::string& by,
               const std::string& why);

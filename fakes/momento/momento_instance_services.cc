@@ -33,6 +33,7 @@ absl::StatusOr<std::map<std::string, std::string>> MomentoInstanceServices::Atta
 
 void MomentoInstanceServices::Detach(int64_t instance) {
   acceptors_.erase(instance);
+  tracker_.CloseInstance(instance);
   std::lock_guard<std::mutex> lock(endpoints_mu_);
   endpoints_.erase(instance);
 }

@@ -34,6 +34,8 @@ class MomentoInstanceServices : public InstanceServices {
   absl::StatusOr<std::map<std::string, std::string>> Attach(int64_t instance,
                                                             const std::string& function,
                                                             InstanceListener listener) override;
+  // Closes the instance's listener, and its connections still open (ConnectionTracker::
+  // CloseInstance): what a reaped environment's sockets do.
   void Detach(int64_t instance) override;
   // Closes every listener (at shutdown).
   void DetachAll();

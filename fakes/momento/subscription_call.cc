@@ -142,10 +142,10 @@ void SubscriptionCall::WriteNext() {
 
 void SubscriptionCall::OnWrittenImpl(bool ok) {
   writing_ = false;
-  if (!ok) {
-    End(absl::CancelledError("the subscriber went away"));
-    return;
-  }
+  // A failed write may come after End (the client's cancel, seen by OnDone, while this write was
+  // in flight); End then did nothing, so WriteNext must still finish the call: an unfinished
+  // call is never deleted and the server's shutdown waits for it forever.
+  if (!ok) End(absl::CancelledError("the subscriber went away"));
   WriteNext();
 }
 

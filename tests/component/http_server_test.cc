@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -71,6 +74,21 @@ class RawClient {
       const ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
       if (n <= 0) return false;
       sent += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+  // Reads until `out` holds `expected` (true) or the connection ends or nothing arrives for
+  // TestTimeout() (false).
+  bool ReadSome(std::string& out, std::string_view expected) {
+    const int timeout_ms = static_cast<int>(thaw::testing::TestTimeout().count());
+    char buffer[4096];
+    while (out.find(expected) == std::string::npos) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, timeout_ms) <= 0) return false;
+      const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
+      if (n <= 0) return false;
+      out.append(buffer, static_cast<size_t>(n));
     }
     return true;
   }
@@ -140,6 +158,8 @@ class HttpServerTest : public ::testing::Test {
   uint16_t port() const { return server_->port(); }
 
   asio::io_context io_;
+  // Keeps io_ running after a test's server has nothing left to do (a drained one).
+  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
   std::unique_ptr<HttpServer> server_;
   std::thread thread_;
 };
@@ -321,6 +341,57 @@ TEST_F(HttpServerTest, ALongHandlerIsNotCutByTheIdleTimeout) {
   EXPECT_TRUE(client.ReadUntilEof(answer));
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 200 OK\r\n"));
   EXPECT_THAT(answer, HasSubstr("late"));
+}
+
+// A drain (the graceful half of a shutdown): the idle keep-alive connection is closed at once, no
+// new connection is taken, and the request being served still gets its answer, with
+// Connection: close, before Drain returns.
+TEST_F(HttpServerTest, DrainClosesIdleConnectionsAndAnswersTheRequestsBeingServed) {
+  auto timer = std::make_shared<asio::steady_timer>(io_);
+  std::promise<void> handler_started;
+  Start([&, timer](Request& request, const RequestContext&) -> asio::awaitable<Response> {
+    if (request.target() == "/slow") {
+      timer->expires_at(std::chrono::steady_clock::time_point::max());
+      handler_started.set_value();
+      boost::system::error_code ec;
+      co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return MakeResponse(request, 200, "done " + std::string(request.target()), "text/plain");
+  });
+  RawClient idle;
+  ASSERT_TRUE(idle.Connect(port()));
+  ASSERT_TRUE(idle.Send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n"));  // kept alive after
+  // Its answer is in before the drain: the connection is idle, between requests.
+  std::string idle_answer;
+  ASSERT_TRUE(idle.ReadSome(idle_answer, "done /first"));
+  RawClient busy;
+  ASSERT_TRUE(busy.Connect(port()));
+  ASSERT_TRUE(busy.Send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+  handler_started.get_future().wait();
+
+  std::promise<void> drained;
+  RunOnIo([&] {
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          co_await server_->Drain(thaw::testing::TestTimeout());
+          drained.set_value();
+        },
+        asio::detached);
+  });
+  const size_t answered = idle_answer.size();
+  EXPECT_TRUE(idle.ReadUntilEof(idle_answer));  // closed, with nothing more
+  EXPECT_EQ(idle_answer.size(), answered);
+  RawClient late;
+  EXPECT_FALSE(late.Connect(port()));
+
+  RunOnIo([&] { timer->cancel(); });
+  std::string answer;
+  EXPECT_TRUE(busy.ReadUntilEof(answer));
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(answer, HasSubstr("Connection: close"));
+  EXPECT_THAT(answer, HasSubstr("done /slow"));
+  drained.get_future().wait();
 }
 
 TEST_F(HttpServerTest, ConnectionsOverTheCapAreAnswered503AndClosed) {

@@ -235,5 +235,67 @@ TEST_F(MomentoTopicsTest, AStreamEndFaultEndsTheSubscriptionWithItsStatusAfterNI
   again.TryCancel();
 }
 
+// An instance that is gone takes its connections with it, even those of a client outside it
+// (here, the test): the subscription ends CANCELLED, the connection is closed by thaw with reason
+// `instance_gone`, and nothing of the instance stays open.
+TEST_F(MomentoTopicsTest, AnInstanceGoneEndsItsSubscriptionsAndClosesItsConnections) {
+  grpc::ClientContext context;
+  auto reader = Subscribe(context, "kept");
+  WaitForSubscriptions(1);
+  harness_.RunOnIo([this] { harness_.momento().services().Detach(kInstance); });
+
+  ps::SubscriptionItem item;
+  while (reader->Read(&item)) {  // Heartbeats only, until the stream ends.
+    ASSERT_FALSE(item.has_item());
+  }
+  EXPECT_FALSE(reader->Finish().ok());
+  WaitForKind(kinds::kMomentoSubscriptionClosed, 1);
+  auto closed =
+      ledger_.Select([](const Event& e) { return e.kind == kinds::kMomentoConnectionClosed; });
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].instance, kInstance);
+  EXPECT_EQ(closed[0].attrs["reason"], "instance_gone");
+  EXPECT_EQ(closed[0].attrs["by"], "thaw");
+  auto ended =
+      ledger_.Select([](const Event& e) { return e.kind == kinds::kMomentoSubscriptionClosed; });
+  EXPECT_EQ(ended[0].attrs["code"], "CANCELLED");
+  std::vector<MomentoConnections> accounts = MomentoConnectionsPerInstance(ledger_);
+  ASSERT_EQ(accounts.size(), 1u);
+  EXPECT_EQ(accounts[0].open_subscriptions, 0);
+}
+
+// A subscriber that leaves while a write to it is stalled (it stopped reading, so flow control
+// holds the stream's next message) is still answered: its call ends and is recorded, and the
+// server's shutdown (the harness's Stop) does not wait for it. gRPC reports the cancel and the
+// failed write in either order; several subscribers try both.
+TEST_F(MomentoTopicsTest, ASubscriberThatLeavesDuringAStalledWriteIsStillAnswered) {
+  constexpr int kSubscribers = 4;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<ps::SubscriptionItem>>> readers;
+  for (int i = 0; i < kSubscribers; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    readers.push_back(Subscribe(*contexts.back(), "stalled"));
+  }
+  WaitForSubscriptions(kSubscribers);
+  // 8 MB to each subscriber, which reads none of it: far past gRPC's stream windows.
+  const std::string text(4000, 'x');
+  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(Publish("stalled", text).ok()) << i;
+  for (auto& context : contexts) context->TryCancel();
+
+  WaitForKind(kinds::kMomentoSubscriptionClosed, kSubscribers);
+  uint64_t since = 0;
+  for (int i = 0; i < kSubscribers; ++i) {
+    auto answered = ledger_.WaitFor(
+        [](const Event& e) {
+          return e.kind == kinds::kMomentoRpc && e.attrs.value("method", "") == "Subscribe";
+        },
+        testing::TestTimeout(), since, "the Subscribe calls answered");
+    ASSERT_TRUE(answered.ok()) << answered.status();
+    EXPECT_EQ(answered->attrs["code"], "CANCELLED");
+    since = answered->seq;
+  }
+  readers.clear();
+}
+
 }  // namespace
 }  // namespace thaw::momento

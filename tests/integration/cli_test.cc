@@ -6,6 +6,7 @@
 
 #include <boost/process.hpp>
 #include <fstream>
+#include <future>
 #include <regex>
 
 #include "nlohmann/json.hpp"
@@ -222,6 +223,59 @@ TEST_F(CliTest, InstancesDieWhenThawIsKilled) {
     if (!gone) std::this_thread::yield();
   }
   EXPECT_TRUE(gone);
+}
+
+// SIGTERM while invokes are in flight: each caller gets a whole answer, in the Invoke API's shape
+// (here its instance ends with thaw, so a function error naming that), never an empty reply or
+// a reset; thaw exits 0.
+TEST_F(CliTest, ServeAnswersEveryInvokeInFlightOnSigterm) {
+  constexpr int kCallers = 6;
+  bp::ipstream out;
+  bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", WriteConfig(R"(
+functions:
+  sleep: {runtime: provided.al2023, handler: sleep, code: "{{echo}}", timeout: 60}
+settings: {isolation: process}
+)"),
+                  bp::std_out > out, bp::std_err > bp::null);
+  std::string line;
+  ASSERT_TRUE(std::getline(out, line));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(line, m, std::regex(":([0-9]+) ")));
+  const auto port = static_cast<uint16_t>(std::stoi(m[1]));
+  std::vector<std::future<HttpResult>> calls;
+  for (int i = 0; i < kCallers; ++i) {
+    calls.push_back(std::async(std::launch::async, [port] {
+      HttpClient client(port, TestTimeout());
+      return client.Post("/2015-03-31/functions/sleep/invocations", R"({"ms": 60000})");
+    }));
+  }
+  // Until every invoke has reached its instance (long-polls on the event feed; no sleep).
+  HttpClient admin(port, TestTimeout());
+  const auto deadline = std::chrono::steady_clock::now() + TestTimeout();
+  int started = 0;
+  uint64_t since = 0;
+  while (started < kCallers && std::chrono::steady_clock::now() < deadline) {
+    const HttpResult page =
+        admin.Get("/_thaw/events?since=" + std::to_string(since) + "&wait_ms=1000");
+    ASSERT_EQ(page.status, 200) << page.error;
+    const nlohmann::json events = nlohmann::json::parse(page.body)["events"];
+    for (const auto& event : events) {
+      if (event["kind"] == "invoke.start") ++started;
+      since = event["seq"];
+    }
+  }
+  ASSERT_EQ(started, kCallers);
+
+  ::kill(serve.id(), SIGTERM);
+  for (auto& call : calls) {
+    const HttpResult result = call.get();
+    ASSERT_EQ(result.status, 200) << result.error;
+    EXPECT_EQ(result.Header("X-Amz-Function-Error"), "Unhandled");
+    const auto body = nlohmann::json::parse(result.body, nullptr, /*allow_exceptions=*/false);
+    EXPECT_TRUE(body.contains("errorMessage")) << result.body;
+  }
+  serve.wait();
+  EXPECT_EQ(serve.exit_code(), 0);
 }
 
 }  // namespace

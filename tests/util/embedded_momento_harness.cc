@@ -21,15 +21,19 @@ absl::Status EmbeddedMomentoHarness::Start(int64_t instance, const std::string& 
   return absl::OkStatus();
 }
 
+void EmbeddedMomentoHarness::RunOnIo(const std::function<void()>& task) {
+  std::promise<void> done;
+  boost::asio::post(io_, [&] {
+    task();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
 void EmbeddedMomentoHarness::Stop() {
   channel_.reset();
   if (thread_.joinable()) {
-    std::promise<void> done;
-    boost::asio::post(io_, [&] {
-      momento_->Shutdown(std::chrono::milliseconds(0));
-      done.set_value();
-    });
-    done.get_future().wait();
+    RunOnIo([this] { momento_->Shutdown(std::chrono::milliseconds(0)); });
     work_.reset();
     io_.stop();
     thread_.join();

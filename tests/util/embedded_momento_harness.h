@@ -6,6 +6,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,9 @@ class EmbeddedMomentoHarness {
                      momento::MomentoServerOptions options);
   // Shuts the fake down on its thread and joins it. Idempotent.
   void Stop();
+  // Runs `task` on the fake's io thread (where its instance services live) and waits for it.
+  // Between Start and Stop only.
+  void RunOnIo(const std::function<void()>& task);
 
   Ledger& ledger() { return ledger_; }
   SchedulerClock& clock() { return clock_; }

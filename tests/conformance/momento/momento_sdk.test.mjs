@@ -58,11 +58,22 @@ async function spawnReady(args, ready) {
   return { child, match };
 }
 
+// SIGTERM, then a bounded wait: a thaw that does not exit fails the suite (and is killed) instead
+// of holding it until ctest's timeout.
 async function stopChild(child) {
   if (child.exitCode !== null) return;
   child.kill('SIGTERM');
-  const [code] = await once(child, 'exit');
-  assert.equal(code, 0, 'thaw exits 0 on SIGTERM');
+  let timer;
+  const exited = once(child, 'exit');
+  const late = new Promise((resolve) => { timer = setTimeout(resolve, WAIT_MS, 'late'); });
+  const outcome = await Promise.race([exited, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    child.kill('SIGKILL');
+    await exited;
+    assert.fail(`thaw did not exit within ${WAIT_MS} ms of SIGTERM`);
+  }
+  assert.equal(outcome[0], 0, 'thaw exits 0 on SIGTERM');
 }
 
 async function adminJson(admin, method, route, body) {
@@ -1195,9 +1206,17 @@ describe('@gomomento/sdk topics (TopicConfigurations.Lambda.latest())', () => {
         'the kept subscription closed');
       const reaped = await accounting();
       assert.equal(reaped.open_subscriptions, 0);
-      const closed = (await server.events()).filter(
+      const events = await server.events();
+      const closed = events.filter(
         (e) => e.kind === 'momento.subscription.closed' && e.attrs.topic === 'kept');
       assert.equal(closed[0].attrs.code, 'CANCELLED');
+      // Ended by the reap, not by the SDK's own deadline on a first subscribe (5 s): the
+      // connection went with the instance.
+      const gone = events.find((e) => e.kind === 'instance.gone');
+      assert.ok(gone && gone.seq < closed[0].seq, 'the subscription ended after the reap');
+      assert.ok(events.some((e) => e.kind === 'momento.connection.closed' &&
+                                   e.attrs.reason === 'instance_gone' && e.attrs.by === 'thaw'),
+                'the reap closed the connection');
     } finally {
       subscription.unsubscribe();
     }
