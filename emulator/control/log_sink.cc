@@ -1,6 +1,39 @@
 #include "emulator/control/log_sink.h"
 
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
 namespace thaw {
+
+namespace {
+
+// A pipe reports room for at least this much when writable, so a write of it does not block.
+constexpr size_t kWriteChunk = 4096;
+// How often a writer waiting for room looks at whether it should give up.
+constexpr int kPollMs = 100;
+
+}  // namespace
+
+StreamLogSink::StreamLogSink(std::FILE* out, size_t buffer_limit,
+                             std::chrono::milliseconds flush_limit)
+    : fd_(::fileno(out)), buffer_limit_(buffer_limit), flush_limit_(flush_limit) {
+  // Whatever stdio holds goes out first, so the order of the stream is kept.
+  std::fflush(out);
+  writer_ = std::thread([this] { Run(); });
+}
+
+StreamLogSink::~StreamLogSink() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    flush_deadline_ = std::chrono::steady_clock::now() + flush_limit_;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();
+}
 
 void StreamLogSink::Line(const std::string& function, int64_t instance, std::string_view line) {
   std::string out;
@@ -12,9 +45,67 @@ void StreamLogSink::Line(const std::string& function, int64_t instance, std::str
   out += "] ";
   out += line;
   out += '\n';
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failed_ || pending_.size() + out.size() > buffer_limit_) {
+      ++dropped_;
+      ++unreported_;
+      return;
+    }
+    pending_ += out;
+  }
+  wake_.notify_one();
+}
+
+uint64_t StreamLogSink::dropped() const {
   std::lock_guard<std::mutex> lock(mu_);
-  std::fwrite(out.data(), 1, out.size(), out_);
-  std::fflush(out_);
+  return dropped_;
+}
+
+void StreamLogSink::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    if (pending_.empty() && (failed_ || unreported_ == 0)) {
+      if (stopping_) return;
+      continue;
+    }
+    std::string chunk;
+    chunk.swap(pending_);
+    if (unreported_ > 0 && !failed_) {
+      // After the lines that were buffered before the drops, in the output itself.
+      chunk += "[thaw] " + std::to_string(unreported_) +
+               " log lines dropped: thaw's output is not read fast enough (the event ledger, "
+               "/_thaw/events, keeps every invoke)\n";
+      unreported_ = 0;
+    }
+    if (failed_) continue;
+    lock.unlock();
+    const bool written = WriteAll(chunk);
+    lock.lock();
+    if (!written) {
+      failed_ = true;
+      pending_.clear();
+    }
+  }
+}
+
+bool StreamLogSink::WriteAll(std::string_view data) {
+  while (!data.empty()) {
+    if (stopping_ && std::chrono::steady_clock::now() >= flush_deadline_) return false;
+    pollfd out{fd_, POLLOUT, 0};
+    const int ready = ::poll(&out, 1, kPollMs);
+    if (ready < 0 && errno != EINTR) return false;
+    if (ready <= 0) continue;
+    if ((out.revents & (POLLERR | POLLNVAL)) != 0) return false;
+    const ssize_t n = ::write(fd_, data.data(), std::min(data.size(), kWriteChunk));
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
 }
 
 }  // namespace thaw

@@ -279,7 +279,11 @@ void Sandbox::State::InitGone() {
 
 namespace {
 
-// Reads every report waiting, then waits for more, until the init's end closes.
+void ReapKilledInit(std::shared_ptr<Sandbox::State> state, std::chrono::milliseconds delay);
+
+// Reads every report waiting, then waits for more, until the init's end closes. Then the init
+// has exited, or is about to: it is reaped by polling too, not only by WatchInit's wait, so that
+// a sandbox kept a while after its init's end never holds a zombie.
 void WatchReports(std::shared_ptr<Sandbox::State> state) {
   state->control.async_wait(asio::posix::stream_descriptor::wait_read,
                             [state](const boost::system::error_code& ec) {
@@ -290,7 +294,11 @@ void WatchReports(std::shared_ptr<Sandbox::State> state) {
                               while (state->ReceiveOne(report, credentials, has_credentials)) {
                                 state->Handle(report, has_credentials ? &credentials : nullptr);
                               }
-                              if (!state->init_gone) WatchReports(state);
+                              if (!state->init_gone) {
+                                WatchReports(state);
+                              } else if (state->pidfd.is_open()) {
+                                ReapKilledInit(state, std::chrono::milliseconds(10));
+                              }
                             });
 }
 
@@ -307,8 +315,8 @@ void WatchInit(std::shared_ptr<Sandbox::State> state) {
       });
 }
 
-// Reaps the killed init once it has exited, looking again after `delay` (doubling up to a
-// second) until it has. WatchInit's wait usually does it first; this covers a readiness of the
+// Reaps the killed (or ended) init once it has exited, looking again after `delay` (doubling up
+// to a second) until it has. WatchInit's wait usually does it first; this covers a readiness of the
 // pidfd that the reactor missed (it watches descriptors edge-triggered), which would otherwise
 // leave the init a zombie for as long as thaw runs.
 void ReapKilledInit(std::shared_ptr<Sandbox::State> state, std::chrono::milliseconds delay) {

@@ -278,5 +278,35 @@ settings: {isolation: process}
   EXPECT_EQ(serve.exit_code(), 0);
 }
 
+// A harness that reads thaw's ready line and then stops reading its output: function logs fill
+// the pipe, and thaw serves on (they are dropped, counted and noted), then exits 0 on SIGTERM.
+TEST_F(CliTest, ServeKeepsServingWhenItsOutputIsNotRead) {
+  bp::ipstream out;
+  bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", WriteConfig(R"(
+functions:
+  print: {runtime: provided.al2023, handler: print, code: "{{echo}}"}
+settings: {isolation: process}
+)"),
+                  bp::std_out > out, bp::std_err > bp::null);
+  std::string line;
+  ASSERT_TRUE(std::getline(out, line));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(line, m, std::regex(":([0-9]+) ")));
+  HttpClient client(static_cast<uint16_t>(std::stoi(m[1])), TestTimeout());
+  // About 50 KB of log per invoke: 150 of them are far more than a pipe and thaw's log buffer
+  // (4 MiB) hold.
+  for (int i = 0; i < 150; ++i) {
+    const HttpResult result =
+        client.Post("/2015-03-31/functions/print/invocations", R"({"lines": 1000})");
+    ASSERT_EQ(result.status, 200) << "invoke " << i << ": " << result.error;
+  }
+  ::kill(serve.id(), SIGTERM);
+  // Reading again: the output ends with thaw's exit.
+  std::string all((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  serve.wait();
+  EXPECT_EQ(serve.exit_code(), 0);
+  EXPECT_THAT(all, HasSubstr("log lines dropped"));
+}
+
 }  // namespace
 }  // namespace thaw::testing

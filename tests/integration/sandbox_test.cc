@@ -3,9 +3,11 @@
 #include "emulator/sandbox/sandbox.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/process/child.hpp>
@@ -59,6 +61,19 @@ bool SandboxesWork() {
 }
 
 // Pids (in this namespace) of processes whose command line is exactly `sleep <marker>`.
+// A /proc file's content, "" when it cannot be read. POSIX reads: a process that exits while
+// its file is read makes read() fail with ESRCH, which libstdc++'s filebuf throws on.
+std::string ReadProcFile(const std::string& path) {
+  std::string content;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return content;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) content.append(buffer, n);
+  ::close(fd);
+  return n < 0 ? std::string() : content;
+}
+
 std::vector<int> Sleepers(int marker) {
   std::vector<int> found;
   const std::string wanted = std::string("sleep") + '\0' + std::to_string(marker) + '\0';
@@ -66,12 +81,10 @@ std::vector<int> Sleepers(int marker) {
   while (dirent* entry = ::readdir(dir)) {
     const int pid = std::atoi(entry->d_name);
     if (pid <= 0) continue;
-    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
-    std::string content((std::istreambuf_iterator<char>(cmdline)), {});
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string state;
-    std::getline(stat, state);
-    if (content == wanted && state.find(") Z ") == std::string::npos) found.push_back(pid);
+    const std::string content = ReadProcFile("/proc/" + std::to_string(pid) + "/cmdline");
+    if (content != wanted) continue;
+    const std::string state = ReadProcFile("/proc/" + std::to_string(pid) + "/stat");
+    if (!state.empty() && state.find(") Z ") == std::string::npos) found.push_back(pid);
   }
   ::closedir(dir);
   return found;
@@ -88,9 +101,8 @@ bool Eventually(const std::function<bool()>& done) {
 }
 
 char ProcessState(int pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content;
-  if (!std::getline(stat, content)) return 0;
+  const std::string content = ReadProcFile("/proc/" + std::to_string(pid) + "/stat");
+  if (content.empty()) return 0;
   const size_t paren = content.rfind(')');
   return paren == std::string::npos || paren + 2 >= content.size() ? 0 : content[paren + 2];
 }

@@ -13,7 +13,7 @@
 // THAW_BINARY names the thaw binary (CTest sets it).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,6 +69,11 @@ async function stopChild(child) {
   const outcome = await Promise.race([exited, late]);
   clearTimeout(timer);
   if (outcome === 'late') {
+    // Where it is stuck, for the log: every thread's stack (gdb, when installed).
+    const stacks = spawnSync('gdb', ['-p', String(child.pid), '-batch', '-ex',
+                                     'thread apply all bt 30'], { encoding: 'utf8' });
+    process.stderr.write(`thaw did not exit on SIGTERM; its threads:\n${stacks.stdout ?? ''}` +
+                         `${stacks.error ? stacks.error.message : ''}\n`);
     child.kill('SIGKILL');
     await exited;
     assert.fail(`thaw did not exit within ${WAIT_MS} ms of SIGTERM`);
