@@ -132,8 +132,12 @@ int Serve(const ServeOptions& options) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
-    std::fprintf(stdout, "thaw: shutting down\n");
-    std::fflush(stdout);
+    if (options.quiet) {
+      std::fprintf(stdout, "thaw: shutting down\n");
+      std::fflush(stdout);
+    } else {
+      stream_logs.Text("thaw: shutting down");  // behind the logs, never blocking
+    }
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {

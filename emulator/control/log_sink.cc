@@ -45,6 +45,16 @@ void StreamLogSink::Line(const std::string& function, int64_t instance, std::str
   out += "] ";
   out += line;
   out += '\n';
+  Enqueue(std::move(out));
+}
+
+void StreamLogSink::Text(std::string_view line) {
+  std::string out(line);
+  out += '\n';
+  Enqueue(std::move(out));
+}
+
+void StreamLogSink::Enqueue(std::string out) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (failed_ || pending_.size() + out.size() > buffer_limit_) {

@@ -46,11 +46,15 @@ class StreamLogSink : public LogSink {
   StreamLogSink& operator=(const StreamLogSink&) = delete;
 
   void Line(const std::string& function, int64_t instance, std::string_view line) override;
+  // A line of thaw's own ("thaw: shutting down"), untagged, queued like the others: a reader that
+  // stopped reading does not block the caller.
+  void Text(std::string_view line);
 
   // Lines dropped so far (buffer full or output closed).
   uint64_t dropped() const;
 
  private:
+  void Enqueue(std::string out);
   void Run();
   // Writes `data` whole unless the output fails or, once stopping, the flush deadline passes.
   bool WriteAll(std::string_view data);
