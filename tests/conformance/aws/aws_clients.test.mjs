@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopThaw } from '../thaw_child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 for (const module of ['@aws-sdk/client-secrets-manager', '@aws-sdk/client-ssm', 'aws-sdk']) {
@@ -82,11 +83,7 @@ before(async () => {
       assert.equal(response.status, 201);
       return (await response.json()).id;
     },
-    async stop() {
-      child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
-      assert.equal(code, 0, 'thaw aws exits 0 on SIGTERM');
-    },
+    stop: () => stopThaw(child, 'thaw aws'),
   };
 });
 after(async () => { await server?.stop(); });

@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopThaw } from '../thaw_child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 for (const module of ['@aws-sdk/client-secrets-manager', 'aws-sdk']) {
@@ -68,11 +69,7 @@ before(async () => {
       return readFileSync(events, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
         .filter((e) => e.kind === 'aws.request');
     },
-    async stop() {
-      child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
-      assert.equal(code, 0, 'thaw aws exits 0 on SIGTERM');
-    },
+    stop: () => stopThaw(child, 'thaw aws'),
   };
 });
 after(async () => {

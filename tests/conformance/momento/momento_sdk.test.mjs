@@ -13,12 +13,13 @@
 // THAW_BINARY names the thaw binary (CTest sets it).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopThaw } from '../thaw_child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 if (!existsSync(path.join(here, 'node_modules', '@gomomento', 'sdk'))) {
@@ -58,28 +59,7 @@ async function spawnReady(args, ready) {
   return { child, match };
 }
 
-// SIGTERM, then a bounded wait: a thaw that does not exit fails the suite (and is killed) instead
-// of holding it until ctest's timeout.
-async function stopChild(child) {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  let timer;
-  const exited = once(child, 'exit');
-  const late = new Promise((resolve) => { timer = setTimeout(resolve, WAIT_MS, 'late'); });
-  const outcome = await Promise.race([exited, late]);
-  clearTimeout(timer);
-  if (outcome === 'late') {
-    // Where it is stuck, for the log: every thread's stack (gdb, when installed).
-    const stacks = spawnSync('gdb', ['-p', String(child.pid), '-batch', '-ex',
-                                     'thread apply all bt 30'], { encoding: 'utf8' });
-    process.stderr.write(`thaw did not exit on SIGTERM; its threads:\n${stacks.stdout ?? ''}` +
-                         `${stacks.error ? stacks.error.message : ''}\n`);
-    child.kill('SIGKILL');
-    await exited;
-    assert.fail(`thaw did not exit within ${WAIT_MS} ms of SIGTERM`);
-  }
-  assert.equal(outcome[0], 0, 'thaw exits 0 on SIGTERM');
-}
+const stopChild = (child) => stopThaw(child);
 
 async function adminJson(admin, method, route, body) {
   const res = await fetch(`${admin}${route}`, {

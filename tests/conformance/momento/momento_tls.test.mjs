@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { stopThaw } from '../thaw_child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 if (!existsSync(path.join(here, 'node_modules', '@gomomento', 'sdk'))) {
@@ -78,11 +79,7 @@ describe('@gomomento/sdk over TLS to thaw momento --tls', () => {
   });
 
   after(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
-      assert.equal(code, 0);
-    }
+    await stopThaw(child, 'thaw momento');
     rmSync(dir, { recursive: true, force: true });
   });
 

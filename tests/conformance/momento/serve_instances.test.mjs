@@ -13,6 +13,7 @@ import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopThaw } from '../thaw_child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 if (!existsSync(path.join(here, 'node_modules', '@gomomento', 'sdk'))) {
@@ -53,11 +54,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    const [code] = await once(child, 'exit');
-    assert.equal(code, 0);
-  }
+  await stopThaw(child, 'thaw serve');
 });
 
 async function invoke(fn, event) {

@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopThaw } from '../thaw_child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const THAW = process.env.THAW_BINARY;
@@ -70,11 +71,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    const [code] = await once(child, 'exit');
-    assert.equal(code, 0);
-  }
+  await stopThaw(child, 'thaw serve');
 });
 
 // Invokes `fn` with log tail; returns {status, functionError, body, json, logLines, requestId}.
