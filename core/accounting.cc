@@ -237,29 +237,43 @@ nlohmann::json ToJson(const AwsRequests& a) {
           {"operations", a.operations}, {"secrets", a.secrets},   {"errors", a.errors}};
 }
 
-std::vector<InvocationStats> InvocationStatsPerFunction(const std::vector<Event>& events) {
-  std::map<std::string, InvocationStats> functions;
-  auto of = [&functions](const std::string& name) -> InvocationStats& {
-    InvocationStats& stats = functions[name];
+void InvocationTally::Add(const Event& e) {
+  auto of = [this](const std::string& name) -> InvocationStats& {
+    InvocationStats& stats = functions_[name];
     stats.function = name;
     return stats;
   };
-  for (const Event& e : events) {
-    if (e.kind == kinds::kInvokeEnd) {
-      InvocationStats& stats = of(e.function);
-      ++stats.invocations;
-      std::string outcome = e.attrs.value("outcome", "success");
-      ++stats.outcomes[outcome.substr(0, outcome.find(':'))];
-      if (e.attrs.value("cold", false)) ++stats.cold_starts;
-    } else if (e.kind == kinds::kInvokeThrottled) {
-      ++of(e.function).throttles;
-    } else if (e.kind == kinds::kInstanceSpawned) {
-      ++of(e.function).instances;
-    }
+  if (e.kind == kinds::kInvokeEnd) {
+    InvocationStats& stats = of(e.function);
+    ++stats.invocations;
+    std::string outcome = e.attrs.value("outcome", "success");
+    ++stats.outcomes[outcome.substr(0, outcome.find(':'))];
+    if (e.attrs.value("cold", false)) ++stats.cold_starts;
+  } else if (e.kind == kinds::kInvokeThrottled) {
+    ++of(e.function).throttles;
+  } else if (e.kind == kinds::kInstanceSpawned) {
+    ++of(e.function).instances;
   }
+}
+
+void InvocationTally::CatchUp(const Ledger& ledger) {
+  for (const Event& e : ledger.Since(last_seq_)) {
+    Add(e);
+    last_seq_ = e.seq;
+  }
+}
+
+std::vector<InvocationStats> InvocationTally::Stats() const {
   std::vector<InvocationStats> out;
-  for (auto& [name, stats] : functions) out.push_back(std::move(stats));
+  out.reserve(functions_.size());
+  for (const auto& [name, stats] : functions_) out.push_back(stats);
   return out;
+}
+
+std::vector<InvocationStats> InvocationStatsPerFunction(const std::vector<Event>& events) {
+  InvocationTally tally;
+  for (const Event& e : events) tally.Add(e);
+  return tally.Stats();
 }
 
 }  // namespace thaw

@@ -108,6 +108,23 @@ struct InvocationStats {
 // Per function, ordered by name.
 std::vector<InvocationStats> InvocationStatsPerFunction(const std::vector<Event>& events);
 
+// InvocationStatsPerFunction kept as counters, fed one event at a time: a reader that asks often
+// (a Prometheus scrape of /_thaw/metrics) pays for the events appended since it last asked, not
+// for the whole ledger. Thread-compatible.
+class InvocationTally {
+ public:
+  // Counts `event` if it is an invoke.end, invoke.throttled or instance.spawned.
+  void Add(const Event& event);
+  // Adds the events `ledger` appended after the last one this tally read from it.
+  void CatchUp(const Ledger& ledger);
+  // Per function, ordered by name.
+  std::vector<InvocationStats> Stats() const;
+
+ private:
+  std::map<std::string, InvocationStats> functions_;
+  uint64_t last_seq_ = 0;
+};
+
 // Serializes a list of accounts with ToJson, as a JSON array.
 template <typename Account>
 nlohmann::json ToJson(const std::vector<Account>& accounts) {

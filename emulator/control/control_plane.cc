@@ -629,11 +629,8 @@ nlohmann::json ControlPlane::InstancesJson() const {
 }
 
 std::string ControlPlane::MetricsText() const {
-  const std::vector<InvocationStats> stats =
-      InvocationStatsPerFunction(ledger_.Select([](const Event& e) {
-        return e.kind == kinds::kInvokeEnd || e.kind == kinds::kInvokeThrottled ||
-               e.kind == kinds::kInstanceSpawned;
-      }));
+  invocation_tally_.CatchUp(ledger_);
+  const std::vector<InvocationStats> stats = invocation_tally_.Stats();
   std::map<std::string, std::map<std::string, long>> states;
   for (const auto& [name, fn] : config_.functions) {
     for (const char* s : {"initializing", "idle", "busy"}) states[name][s] = 0;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/accounting.h"
 #include "core/aws_error.h"
 #include "core/fault_target.h"
 #include "core/instance_services.h"
@@ -77,7 +78,8 @@ class ControlPlane : public Instance::Owner {
 
   // GET /_thaw/instances.
   nlohmann::json InstancesJson() const;
-  // GET /_thaw/metrics (Prometheus text format), computed from the ledger.
+  // GET /_thaw/metrics (Prometheus text format): counters kept from the ledger, reading only the
+  // events appended since the last call.
   std::string MetricsText() const;
 
   const ThawConfig& config() const { return config_; }
@@ -136,6 +138,8 @@ class ControlPlane : public Instance::Owner {
   boost::asio::io_context& io_;
   const ThawConfig& config_;
   Ledger& ledger_;
+  // MetricsText's counters (mutable: a const read brings them up to date).
+  mutable InvocationTally invocation_tally_;
   LogSink& logs_;
   ProcessLauncher& launcher_;
   Scheduler& scheduler_;

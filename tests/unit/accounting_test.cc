@@ -179,5 +179,37 @@ TEST(AccountingTest, InvocationStatsPerFunction) {
   EXPECT_EQ(stats[1].throttles, 1);
 }
 
+// The tally reads only what was appended since it last caught up, and counts each event once.
+TEST(AccountingTest, InvocationTallyCatchesUpWithTheLedgerIncrementally) {
+  Ledger ledger;
+  InvocationTally tally;
+  ledger.Append(1, "a", "instance.spawned");
+  ledger.Append(1, "a", "invoke.end", {{"cold", true}, {"outcome", "success"}});
+  tally.CatchUp(ledger);
+  tally.CatchUp(ledger);  // nothing new: nothing counted twice
+  ASSERT_EQ(tally.Stats().size(), 1u);
+  EXPECT_EQ(tally.Stats()[0].invocations, 1);
+  ledger.Append(1, "a", "invoke.end", {{"cold", false}, {"outcome", "timeout"}});
+  ledger.Append(0, "b", "invoke.throttled");
+  ledger.Append(1, "a", "momento.rpc");  // not an invocation's
+  tally.CatchUp(ledger);
+  const std::vector<InvocationStats> stats = tally.Stats();
+  ASSERT_EQ(stats.size(), 2u);
+  EXPECT_EQ(stats[0].invocations, 2);
+  EXPECT_EQ(stats[0].cold_starts, 1);
+  EXPECT_EQ(stats[0].instances, 1);
+  EXPECT_EQ(stats[0].outcomes.at("timeout"), 1);
+  EXPECT_EQ(stats[1].function, "b");
+  EXPECT_EQ(stats[1].throttles, 1);
+  // The same as reading the whole ledger at once.
+  const std::vector<InvocationStats> whole = InvocationStatsPerFunction(ledger.Since(0));
+  ASSERT_EQ(whole.size(), stats.size());
+  for (size_t i = 0; i < whole.size(); ++i) {
+    EXPECT_EQ(whole[i].invocations, stats[i].invocations);
+    EXPECT_EQ(whole[i].outcomes, stats[i].outcomes);
+    EXPECT_EQ(whole[i].throttles, stats[i].throttles);
+  }
+}
+
 }  // namespace
 }  // namespace thaw
