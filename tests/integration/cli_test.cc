@@ -39,6 +39,23 @@ class CliTest : public ::testing::Test {
     return path;
   }
 
+  // `thaw serve --port 0 --config CONFIG`, its stdout to `out` (stderr dropped); `port` comes from
+  // its ready line (0, and a failure, when there is none).
+  static bp::child StartServe(const std::string& config, bp::ipstream& out, uint16_t& port) {
+    bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", config, bp::std_out > out,
+                    bp::std_err > bp::null);
+    port = 0;
+    std::string line;
+    std::smatch m;
+    if (!std::getline(out, line) ||
+        !std::regex_search(line, m, std::regex("listening on http://127\\.0\\.0\\.1:([0-9]+)"))) {
+      ADD_FAILURE() << "no ready line: " << line;
+      return serve;
+    }
+    port = static_cast<uint16_t>(std::stoi(m[1]));
+    return serve;
+  }
+
   std::filesystem::path dir_;
 };
 
@@ -131,15 +148,9 @@ TEST_F(CliTest, HelpVersionAndUsageErrors) {
 
 TEST_F(CliTest, ServeListensOnPortZeroAndStopsCleanlyOnSigterm) {
   bp::ipstream out;
-  bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", WriteConfig(kProcessConfig),
-                  bp::std_out > out, bp::std_err > bp::null);
-  std::string line;
-  ASSERT_TRUE(std::getline(out, line));
-  std::smatch m;
-  ASSERT_TRUE(
-      std::regex_search(line, m, std::regex("listening on http://127\\.0\\.0\\.1:([0-9]+)")))
-      << line;
-  const uint16_t port = static_cast<uint16_t>(std::stoi(m[1]));
+  uint16_t port = 0;
+  bp::child serve = StartServe(WriteConfig(kProcessConfig), out, port);
+  ASSERT_NE(port, 0);
   HttpClient client(port, TestTimeout());
   const HttpResult result = client.Post("/2015-03-31/functions/pid/invocations", "{}");
   ASSERT_EQ(result.status, 200) << result.error;
@@ -176,14 +187,11 @@ TEST_F(CliTest, ServeRaisesItsDescriptorLimitAndFunctionsGetLambdas) {
   low.rlim_cur = 256;
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
   bp::ipstream out;
-  bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", WriteConfig(kConfig),
-                  bp::std_out > out, bp::std_err > bp::null);
+  uint16_t port = 0;
+  bp::child serve = StartServe(WriteConfig(kConfig), out, port);
   ::setrlimit(RLIMIT_NOFILE, &saved);
-  std::string line;
-  ASSERT_TRUE(std::getline(out, line));
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(line, m, std::regex(":([0-9]+) ")));
-  HttpClient client(static_cast<uint16_t>(std::stoi(m[1])), TestTimeout());
+  ASSERT_NE(port, 0);
+  HttpClient client(port, TestTimeout());
   const HttpResult result = client.Post("/2015-03-31/functions/pid/invocations", "{}");
   ASSERT_EQ(result.status, 200);
   const int function_pid = nlohmann::json::parse(result.body)["pid"];
@@ -197,13 +205,10 @@ TEST_F(CliTest, ServeRaisesItsDescriptorLimitAndFunctionsGetLambdas) {
 
 TEST_F(CliTest, InstancesDieWhenThawIsKilled) {
   bp::ipstream out;
-  bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", WriteConfig(kProcessConfig),
-                  bp::std_out > out, bp::std_err > bp::null);
-  std::string line;
-  ASSERT_TRUE(std::getline(out, line));
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(line, m, std::regex(":([0-9]+) ")));
-  HttpClient client(static_cast<uint16_t>(std::stoi(m[1])), TestTimeout());
+  uint16_t port = 0;
+  bp::child serve = StartServe(WriteConfig(kProcessConfig), out, port);
+  ASSERT_NE(port, 0);
+  HttpClient client(port, TestTimeout());
   const HttpResult result = client.Post("/2015-03-31/functions/pid/invocations", "{}");
   ASSERT_EQ(result.status, 200);
   const int function_pid = nlohmann::json::parse(result.body)["pid"];
@@ -231,17 +236,14 @@ TEST_F(CliTest, InstancesDieWhenThawIsKilled) {
 TEST_F(CliTest, ServeAnswersEveryInvokeInFlightOnSigterm) {
   constexpr int kCallers = 6;
   bp::ipstream out;
-  bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", WriteConfig(R"(
+  uint16_t port = 0;
+  bp::child serve = StartServe(WriteConfig(R"(
 functions:
   sleep: {runtime: provided.al2023, handler: sleep, code: "{{echo}}", timeout: 60}
 settings: {isolation: process}
 )"),
-                  bp::std_out > out, bp::std_err > bp::null);
-  std::string line;
-  ASSERT_TRUE(std::getline(out, line));
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(line, m, std::regex(":([0-9]+) ")));
-  const auto port = static_cast<uint16_t>(std::stoi(m[1]));
+                               out, port);
+  ASSERT_NE(port, 0);
   std::vector<std::future<HttpResult>> calls;
   for (int i = 0; i < kCallers; ++i) {
     calls.push_back(std::async(std::launch::async, [port] {
@@ -283,17 +285,15 @@ settings: {isolation: process}
 // SIGTERM although nobody reads.
 TEST_F(CliTest, ServeKeepsServingWhenItsOutputIsNotRead) {
   bp::ipstream out;
-  bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", WriteConfig(R"(
+  uint16_t port = 0;
+  bp::child serve = StartServe(WriteConfig(R"(
 functions:
   print: {runtime: provided.al2023, handler: print, code: "{{echo}}"}
 settings: {isolation: process}
 )"),
-                  bp::std_out > out, bp::std_err > bp::null);
-  std::string line;
-  ASSERT_TRUE(std::getline(out, line));
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(line, m, std::regex(":([0-9]+) ")));
-  HttpClient client(static_cast<uint16_t>(std::stoi(m[1])), TestTimeout());
+                               out, port);
+  ASSERT_NE(port, 0);
+  HttpClient client(port, TestTimeout());
   // About 50 KB of log per invoke: 150 of them are far more than a pipe and thaw's log buffer
   // (4 MiB) hold.
   for (int i = 0; i < 150; ++i) {
