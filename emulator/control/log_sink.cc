@@ -76,25 +76,28 @@ void StreamLogSink::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
-    if (pending_.empty() && (failed_ || unreported_ == 0)) {
+    // After a write error nothing is written (Enqueue drops everything), notes included.
+    const bool note = unreported_ > 0 && !failed_;
+    if (pending_.empty() && !note) {
       if (stopping_) return;
       continue;
     }
     std::string chunk;
     chunk.swap(pending_);
-    if (unreported_ > 0 && !failed_) {
+    if (note) {
       // After the lines that were buffered before the drops, in the output itself.
       chunk += "[thaw] " + std::to_string(unreported_) +
                " log lines dropped: thaw's output is not read fast enough (the event ledger, "
                "/_thaw/events, keeps every invoke)\n";
       unreported_ = 0;
     }
-    if (failed_) continue;
     lock.unlock();
     const bool written = WriteAll(chunk);
     lock.lock();
     if (!written) {
+      // The output is gone: what waits is dropped too, and counted (one line each).
       failed_ = true;
+      dropped_ += static_cast<uint64_t>(std::count(pending_.begin(), pending_.end(), '\n'));
       pending_.clear();
     }
   }
