@@ -368,7 +368,10 @@ void Launch(const Command& command, const char* payload, size_t size, int out_fd
     fail("pipe", errno);
     return;
   }
-  const pid_t pid = ::fork();
+  // Not glibc's fork(): that runs the atfork handlers and takes malloc's and stdio's locks,
+  // copied into the init as they were when it was cloned from a multi-threaded thaw. One held
+  // then by another of thaw's threads is held for ever here, and the launch would hang.
+  const pid_t pid = static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0));
   if (pid < 0) {
     const int error = errno;
     ::close(exec_error[0]);

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -94,6 +95,7 @@ class SandboxTest : public ::testing::Test {
     if (!sandbox) return {};
     Captured captured;
     auto process = Run(*sandbox, script, captured);
+    if (!process) return {};
     EXPECT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
     EXPECT_TRUE(RunUntil([&] {
       process->DrainOutput();
@@ -602,6 +604,20 @@ TEST_F(SandboxTest, ALayerThatIsNoDirectoryIsAnError) {
   ASSERT_FALSE(sandbox.ok());
   EXPECT_THAT(sandbox.status().message(),
               HasSubstr("layer /nonexistent/thaw-layer is not a directory"));
+}
+
+// The init is cloned from a multi-threaded thaw: it must start runtimes without glibc's fork(),
+// whose atfork handlers and locks are copied as they were at the clone (a malloc lock held by
+// another thread then was held for ever, and launches hung: "the runtime did not start in time").
+// A prepare handler that ends the process if it ever runs in an init (PID 1) shows it.
+TEST_F(SandboxTest, LaunchingRunsNoneOfThawsForkHandlers) {
+  static const int registered = ::pthread_atfork(
+      [] {
+        if (::getpid() == 1) ::_exit(99);
+      },
+      nullptr, nullptr);
+  ASSERT_EQ(registered, 0);
+  EXPECT_THAT(RunToEnd("echo started"), ::testing::ElementsAre("started"));
 }
 
 TEST_F(SandboxTest, ExecFailureIsAnError) {
