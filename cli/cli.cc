@@ -257,18 +257,138 @@ void AddTlsOptions(CLI::App* command, StandaloneOptions& options, const std::str
                       "With --tls: also name NAME in the certificate (repeatable; " + always + ")");
 }
 
-}  // namespace
-
-int RunCli(int argc, char** argv) {
-  ::signal(SIGPIPE, SIG_IGN);
-  // Each instance costs thaw about 8 descriptors (listeners, pipes, connections), so the usual
-  // soft limit of 1,024 would stop it near 125 instances, far below Lambda's default account
-  // concurrency. Functions still get 1,024 (the launcher lowers it again for them).
+// Each instance costs thaw about 8 descriptors (listeners, pipes, connections), so the usual
+// soft limit of 1,024 would stop it near 125 instances, far below Lambda's default account
+// concurrency. Functions still get 1,024 (the launcher lowers it again for them).
+void RaiseDescriptorLimit() {
   if (struct rlimit files;
       ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
     files.rlim_cur = files.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &files);
   }
+}
+
+CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "serve", "Run the control plane: the Lambda Invoke API and the /_thaw admin API");
+  command->add_option("--config", options.config, kConfigHelp);
+  AddLoadFlags(command, options.load);
+  command->add_option("--host", options.host, "Address to listen on")->capture_default_str();
+  command->add_option("--port", options.port, "Port to listen on; 0 picks a free one")
+      ->capture_default_str();
+  command->add_flag("--quiet,-q", options.quiet, "Do not print function logs");
+  return command;
+}
+
+CLI::App* AddInvokeCommand(CLI::App& app, InvokeOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "invoke", "Start the control plane in-process, invoke a function, print its answer");
+  command->add_option("function", options.function, "Function name, short name or ARN")->required();
+  command->add_option("--config", options.config, kConfigHelp);
+  AddLoadFlags(command, options.load);
+  auto* payload_opt = command->add_option("--payload", options.payload, "Event JSON (default: {})");
+  command->add_option("--payload-file", options.payload_file, "Read the event JSON from FILE")
+      ->excludes(payload_opt);
+  command->add_option("--count", options.count, "Invoke N times, one after another")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  command->add_flag("--quiet,-q", options.quiet, "Do not print function logs");
+  command->footer(
+      "The answer goes to stdout, the function's log (START/END/REPORT) to stderr.\n"
+      "Exit code: 0 on success, 1 on a function error, 2 on a usage or config error.");
+  return command;
+}
+
+CLI::App* AddCheckCommand(CLI::App& app, check::CheckOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "check", "Run a scenario (steps, then expectations over the ledger) and give a verdict");
+  command->add_option("scenario", options.scenario, "Scenario file (YAML)")->required();
+  command->add_option("--junit", options.junit, "Write JUnit XML: one testcase per expectation");
+  command->add_option("--report", options.report, "Write the HTML timeline report");
+  command->add_option("--events", options.events, "Write every ledger event as JSON lines");
+  command->add_flag("--verbose,-v", options.verbose, "Print the functions' logs to stderr");
+  command->add_flag("--quiet,-q", options.quiet, "No progress lines");
+  AddLoadFlags(command, options.load, " (for the scenario's config: file)");
+  command->footer(
+      "Exit code: 0 when every expectation holds, 1 when one fails, 2 on a scenario error.");
+  return command;
+}
+
+CLI::App* AddMomentoCommand(CLI::App& app, momento::MomentoCommandOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "momento",
+      "Run the fake Momento alone (plaintext gRPC, a drop-in for momento-local; --tls for TLS)");
+  AddListenOptions(command, options, "Do not print connection lines");
+  command->add_option("--api-key", options.api_keys,
+                      "Accept only this authorization value (repeatable; default: any)");
+  command->add_option("--cache", options.caches, "Create this cache at start (repeatable)");
+  command->add_option("--admin-port", options.admin_port,
+                      "Serve the admin API (/_thaw/faults, /_thaw/momento) on this port; "
+                      "0 picks a free one");
+  AddTlsOptions(command, options,
+                "Serve gRPC over TLS (ALPN h2) with a CA made at start; the ready line names its "
+                "ca.pem (trust it with NODE_EXTRA_CA_CERTS or GRPC_DEFAULT_SSL_ROOTS_FILE_PATH)",
+                "localhost, *.localhost, 127.0.0.1, ::1 and --host always");
+  return command;
+}
+
+CLI::App* AddAwsCommand(CLI::App& app, aws::AwsCommandOptions& options, std::string& config) {
+  CLI::App* command = app.add_subcommand(
+      "aws", "Run the fake AWS alone: Secrets Manager and SSM Parameter Store (AWS JSON 1.1)");
+  AddListenOptions(command, options, "Do not print request lines");
+  command->add_option("--config", config,
+                      "Seed secrets and parameters from this thaw.yaml's secrets:/parameters:");
+  command->add_option("--sigv4", options.sigv4, "Verify SigV4 signatures: on or off")
+      ->capture_default_str();
+  command->add_option("--access-key", options.access_keys,
+                      "Accepted AKID:SECRET[:TOKEN] (repeatable; default test:test)");
+  command->add_option("--policy", options.policies,
+                      "AKID=JSON or AKID=@FILE: an IAM policy for that access key (repeatable); "
+                      "keys without one may call everything");
+  command->add_option("--region", options.region, "Region in ARNs")->capture_default_str();
+  command->add_option("--account-id", options.account_id, "Account in ARNs")->capture_default_str();
+  AddTlsOptions(command, options,
+                "Serve HTTPS with a CA made at start; the ready line names its ca.pem (trust it "
+                "with AWS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE)",
+                "localhost, *.localhost, 127.0.0.1, ::1, --host and the region's "
+                "secretsmanager/ssm endpoint names always");
+  return command;
+}
+
+CLI::App* AddPackageCheckCommand(CLI::App& app, package::PackageCheckCommandOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "package-check",
+      "Read the native binaries in each function's code directory and say which will not load "
+      "on Lambda");
+  command->add_option("--config", options.config, kConfigHelp);
+  command->add_option("--function", options.function,
+                      "Check only this function (name or short name)");
+  AddLoadFlags(command, options.load);
+  command->footer(
+      "Reads headers, not file names: Mach-O and PE files, ELF files for the other architecture\n"
+      "(Architectures: x86_64 by default), 32-bit ELF, musl builds, a glibc newer than the\n"
+      "runtime's Amazon Linux, Node.js addons for another Node ABI, CPython extensions (the\n"
+      "cpython-3XY tag in the name) for another Python. Symbolic links are not followed.\n"
+      "Exit code: 0 when no file is an error (notes are fine), 1 when one is, 2 on a usage or\n"
+      "config error.");
+  return command;
+}
+
+CLI::App* AddReportCommand(CLI::App& app, report::ReportCommandOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "report", "Write the HTML timeline of an events file (JSON lines, as --events writes)");
+  command->add_option("events", options.events_file, "Events file (- for stdin)")->required();
+  command->add_option("-o,--output", options.output, "HTML file to write (- for stdout)")
+      ->capture_default_str();
+  command->add_option("--title", options.title, "Page title (default: the file's name)");
+  return command;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);
+  RaiseDescriptorLimit();
   // Debian builds abseil with its debug deadlock detector on, and gRPC locks absl::Mutex many
   // times per RPC: the detector's graph bookkeeping was about 5k instructions of every fake
   // Momento call. thaw's own locks are std::mutex; nothing relies on the detector.
@@ -280,109 +400,20 @@ int RunCli(int argc, char** argv) {
   app.require_subcommand(1);
 
   ServeOptions serve;
-  CLI::App* serve_cmd = app.add_subcommand(
-      "serve", "Run the control plane: the Lambda Invoke API and the /_thaw admin API");
-  serve_cmd->add_option("--config", serve.config, kConfigHelp);
-  AddLoadFlags(serve_cmd, serve.load);
-  serve_cmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
-  serve_cmd->add_option("--port", serve.port, "Port to listen on; 0 picks a free one")
-      ->capture_default_str();
-  serve_cmd->add_flag("--quiet,-q", serve.quiet, "Do not print function logs");
-
+  CLI::App* serve_cmd = AddServeCommand(app, serve);
   InvokeOptions invoke;
-  CLI::App* invoke_cmd = app.add_subcommand(
-      "invoke", "Start the control plane in-process, invoke a function, print its answer");
-  invoke_cmd->add_option("function", invoke.function, "Function name, short name or ARN")
-      ->required();
-  invoke_cmd->add_option("--config", invoke.config, kConfigHelp);
-  AddLoadFlags(invoke_cmd, invoke.load);
-  auto* payload_opt =
-      invoke_cmd->add_option("--payload", invoke.payload, "Event JSON (default: {})");
-  invoke_cmd->add_option("--payload-file", invoke.payload_file, "Read the event JSON from FILE")
-      ->excludes(payload_opt);
-  invoke_cmd->add_option("--count", invoke.count, "Invoke N times, one after another")
-      ->check(CLI::Range(1, 1000000))
-      ->capture_default_str();
-  invoke_cmd->add_flag("--quiet,-q", invoke.quiet, "Do not print function logs");
-  invoke_cmd->footer(
-      "The answer goes to stdout, the function's log (START/END/REPORT) to stderr.\n"
-      "Exit code: 0 on success, 1 on a function error, 2 on a usage or config error.");
-
+  CLI::App* invoke_cmd = AddInvokeCommand(app, invoke);
   check::CheckOptions check;
-  CLI::App* check_cmd = app.add_subcommand(
-      "check", "Run a scenario (steps, then expectations over the ledger) and give a verdict");
-  check_cmd->add_option("scenario", check.scenario, "Scenario file (YAML)")->required();
-  check_cmd->add_option("--junit", check.junit, "Write JUnit XML: one testcase per expectation");
-  check_cmd->add_option("--report", check.report, "Write the HTML timeline report");
-  check_cmd->add_option("--events", check.events, "Write every ledger event as JSON lines");
-  check_cmd->add_flag("--verbose,-v", check.verbose, "Print the functions' logs to stderr");
-  check_cmd->add_flag("--quiet,-q", check.quiet, "No progress lines");
-  AddLoadFlags(check_cmd, check.load, " (for the scenario's config: file)");
-  check_cmd->footer(
-      "Exit code: 0 when every expectation holds, 1 when one fails, 2 on a scenario error.");
-
+  CLI::App* check_cmd = AddCheckCommand(app, check);
   momento::MomentoCommandOptions momento;
-  CLI::App* momento_cmd = app.add_subcommand(
-      "momento",
-      "Run the fake Momento alone (plaintext gRPC, a drop-in for momento-local; --tls for TLS)");
-  AddListenOptions(momento_cmd, momento, "Do not print connection lines");
-  momento_cmd->add_option("--api-key", momento.api_keys,
-                          "Accept only this authorization value (repeatable; default: any)");
-  momento_cmd->add_option("--cache", momento.caches, "Create this cache at start (repeatable)");
-  momento_cmd->add_option("--admin-port", momento.admin_port,
-                          "Serve the admin API (/_thaw/faults, /_thaw/momento) on this port; "
-                          "0 picks a free one");
-  AddTlsOptions(momento_cmd, momento,
-                "Serve gRPC over TLS (ALPN h2) with a CA made at start; the ready line names its "
-                "ca.pem (trust it with NODE_EXTRA_CA_CERTS or GRPC_DEFAULT_SSL_ROOTS_FILE_PATH)",
-                "localhost, *.localhost, 127.0.0.1, ::1 and --host always");
-
+  CLI::App* momento_cmd = AddMomentoCommand(app, momento);
   aws::AwsCommandOptions aws;
-  CLI::App* aws_cmd = app.add_subcommand(
-      "aws", "Run the fake AWS alone: Secrets Manager and SSM Parameter Store (AWS JSON 1.1)");
-  AddListenOptions(aws_cmd, aws, "Do not print request lines");
   std::string aws_config;
-  aws_cmd->add_option("--config", aws_config,
-                      "Seed secrets and parameters from this thaw.yaml's secrets:/parameters:");
-  aws_cmd->add_option("--sigv4", aws.sigv4, "Verify SigV4 signatures: on or off")
-      ->capture_default_str();
-  aws_cmd->add_option("--access-key", aws.access_keys,
-                      "Accepted AKID:SECRET[:TOKEN] (repeatable; default test:test)");
-  aws_cmd->add_option("--policy", aws.policies,
-                      "AKID=JSON or AKID=@FILE: an IAM policy for that access key (repeatable); "
-                      "keys without one may call everything");
-  aws_cmd->add_option("--region", aws.region, "Region in ARNs")->capture_default_str();
-  aws_cmd->add_option("--account-id", aws.account_id, "Account in ARNs")->capture_default_str();
-  AddTlsOptions(aws_cmd, aws,
-                "Serve HTTPS with a CA made at start; the ready line names its ca.pem (trust it "
-                "with AWS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE)",
-                "localhost, *.localhost, 127.0.0.1, ::1, --host and the region's "
-                "secretsmanager/ssm endpoint names always");
-
+  CLI::App* aws_cmd = AddAwsCommand(app, aws, aws_config);
   package::PackageCheckCommandOptions package_check;
-  CLI::App* package_check_cmd = app.add_subcommand(
-      "package-check",
-      "Read the native binaries in each function's code directory and say which will not load "
-      "on Lambda");
-  package_check_cmd->add_option("--config", package_check.config, kConfigHelp);
-  package_check_cmd->add_option("--function", package_check.function,
-                                "Check only this function (name or short name)");
-  AddLoadFlags(package_check_cmd, package_check.load);
-  package_check_cmd->footer(
-      "Reads headers, not file names: Mach-O and PE files, ELF files for the other architecture\n"
-      "(Architectures: x86_64 by default), 32-bit ELF, musl builds, a glibc newer than the\n"
-      "runtime's Amazon Linux, Node.js addons for another Node ABI, CPython extensions (the\n"
-      "cpython-3XY tag in the name) for another Python. Symbolic links are not followed.\n"
-      "Exit code: 0 when no file is an error (notes are fine), 1 when one is, 2 on a usage or\n"
-      "config error.");
-
+  CLI::App* package_check_cmd = AddPackageCheckCommand(app, package_check);
   report::ReportCommandOptions report;
-  CLI::App* report_cmd = app.add_subcommand(
-      "report", "Write the HTML timeline of an events file (JSON lines, as --events writes)");
-  report_cmd->add_option("events", report.events_file, "Events file (- for stdin)")->required();
-  report_cmd->add_option("-o,--output", report.output, "HTML file to write (- for stdout)")
-      ->capture_default_str();
-  report_cmd->add_option("--title", report.title, "Page title (default: the file's name)");
+  CLI::App* report_cmd = AddReportCommand(app, report);
 
   try {
     app.parse(argc, argv);

@@ -331,13 +331,11 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
     *d.value = value;
   }
   if (node["freeze"]) {
-    ASSIGN_OR_RETURN(auto freeze, GetBool(r, node["freeze"], "settings.freeze"));
-    settings.freeze = freeze;
+    ASSIGN_OR_RETURN(settings.freeze, GetBool(r, node["freeze"], "settings.freeze"));
   }
   if (node["virtual_time"]) {
-    auto on = GetBool(r, node["virtual_time"], "settings.virtual_time");
-    if (!on.ok()) return on.status();
-    settings.virtual_time = *on;
+    ASSIGN_OR_RETURN(settings.virtual_time,
+                     GetBool(r, node["virtual_time"], "settings.virtual_time"));
   }
   if (node["runtime_client"]) {
     ASSIGN_OR_RETURN(auto client,

@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "absl/status/status.h"
+#include "core/status_macros.h"
 
 namespace thaw::package {
 namespace {
@@ -273,17 +274,15 @@ class ElfParser {
   }
 
   absl::Status ReadDynamic(const Section& s, BinaryInfo& info) {
-    absl::StatusOr<const Section*> strtab = StringTable(s, ".dynamic");
-    if (!strtab.ok()) return strtab.status();
+    ASSIGN_OR_RETURN(const Section* strtab, StringTable(s, ".dynamic"));
     const uint64_t count = std::min<uint64_t>(s.size / sizeof(Dyn), kMaxEntries);
     for (uint64_t i = 0; i < count; ++i) {
       const Dyn d = *r_.template Struct<Dyn>(s.offset + i * sizeof(Dyn));
       const auto tag = r_.Fix(d.d_tag);
       if (tag == DT_NULL) break;
       if (tag != DT_NEEDED) continue;
-      absl::StatusOr<std::string> name = StringAt(**strtab, r_.Fix(d.d_un.d_val));
-      if (!name.ok()) return name.status();
-      info.needed.push_back(*std::move(name));
+      ASSIGN_OR_RETURN(std::string name, StringAt(*strtab, r_.Fix(d.d_un.d_val)));
+      info.needed.push_back(std::move(name));
     }
     return absl::OkStatus();
   }
@@ -291,8 +290,7 @@ class ElfParser {
   // .gnu.version_r: Elf*_Verneed records (one per library), each with a list of Elf*_Vernaux
   // (one per version needed from it). The 32- and 64-bit layouts are the same.
   absl::Status ReadVersionNeeds(const Section& s, BinaryInfo& info) {
-    absl::StatusOr<const Section*> strtab = StringTable(s, ".gnu.version_r");
-    if (!strtab.ok()) return strtab.status();
+    ASSIGN_OR_RETURN(const Section* strtab, StringTable(s, ".gnu.version_r"));
     if (s.size == 0) return absl::OkStatus();
     const uint64_t end = s.offset + s.size;
     uint64_t at = s.offset;
@@ -300,23 +298,21 @@ class ElfParser {
     for (uint64_t i = 0; i < records && i < kMaxEntries; ++i) {
       if (at >= end || end - at < sizeof(Elf64_Verneed)) return Corrupt("truncated .gnu.version_r");
       const Elf64_Verneed need = *r_.template Struct<Elf64_Verneed>(at);
-      absl::StatusOr<std::string> file = StringAt(**strtab, r_.Fix(need.vn_file));
-      if (!file.ok()) return file.status();
+      ASSIGN_OR_RETURN(std::string file, StringAt(*strtab, r_.Fix(need.vn_file)));
       uint64_t aux = at + r_.Fix(need.vn_aux);
       for (uint64_t j = 0; j < r_.Fix(need.vn_cnt); ++j) {
         if (aux < s.offset || aux >= end || end - aux < sizeof(Elf64_Vernaux)) {
           return Corrupt("a version need outside .gnu.version_r");
         }
         const Elf64_Vernaux v = *r_.template Struct<Elf64_Vernaux>(aux);
-        absl::StatusOr<std::string> name = StringAt(**strtab, r_.Fix(v.vna_name));
-        if (!name.ok()) return name.status();
-        if (std::optional<int> minor = VersionAfter(*name, "GLIBC_2.");
-            minor && *name != "GLIBC_2" && (!info.glibc_minor || *minor > *info.glibc_minor)) {
+        ASSIGN_OR_RETURN(std::string name, StringAt(*strtab, r_.Fix(v.vna_name)));
+        if (std::optional<int> minor = VersionAfter(name, "GLIBC_2.");
+            minor && name != "GLIBC_2" && (!info.glibc_minor || *minor > *info.glibc_minor)) {
           info.glibc_minor = minor;
-          info.glibc_from = *file;
+          info.glibc_from = file;
         }
-        KeepHighest(VersionAfter(*name, "GLIBCXX_3.4."), info.glibcxx_patch);
-        KeepHighest(VersionAfter(*name, "CXXABI_1.3."), info.cxxabi_patch);
+        KeepHighest(VersionAfter(name, "GLIBCXX_3.4."), info.glibcxx_patch);
+        KeepHighest(VersionAfter(name, "CXXABI_1.3."), info.cxxabi_patch);
         const uint32_t next = r_.Fix(v.vna_next);
         if (next == 0) break;
         aux += next;
@@ -329,8 +325,7 @@ class ElfParser {
   }
 
   absl::Status ReadDynamicSymbols(const Section& s, BinaryInfo& info) {
-    absl::StatusOr<const Section*> strtab = StringTable(s, ".dynsym");
-    if (!strtab.ok()) return strtab.status();
+    ASSIGN_OR_RETURN(const Section* strtab, StringTable(s, ".dynsym"));
     const uint64_t entsize = s.entsize != 0 ? s.entsize : sizeof(Sym);
     if (entsize < sizeof(Sym)) return Corrupt(".dynsym entries too small");
     info.has_dynsym = true;
@@ -340,15 +335,14 @@ class ElfParser {
       const Sym sym = *r_.template Struct<Sym>(s.offset + i * entsize);
       const uint32_t name_index = r_.Fix(sym.st_name);
       if (name_index == 0) continue;
-      absl::StatusOr<std::string> name = StringAt(**strtab, name_index);
-      if (!name.ok()) return name.status();
+      ASSIGN_OR_RETURN(std::string name, StringAt(*strtab, name_index));
       const bool defined = r_.Fix(sym.st_shndx) != SHN_UNDEF;
-      if (defined && *name == "napi_register_module_v1") info.napi = true;
-      if (!defined && name->starts_with("napi_")) info.napi = true;
-      if (!defined && *name == "node_module_register") info.node_module_register = true;
-      if (defined && name->starts_with(kNodeRegister) && name->size() > kNodeRegister.size() &&
-          name->size() <= kNodeRegister.size() + 4) {
-        const std::string digits = name->substr(kNodeRegister.size());
+      if (defined && name == "napi_register_module_v1") info.napi = true;
+      if (!defined && name.starts_with("napi_")) info.napi = true;
+      if (!defined && name == "node_module_register") info.node_module_register = true;
+      if (defined && name.starts_with(kNodeRegister) && name.size() > kNodeRegister.size() &&
+          name.size() <= kNodeRegister.size() + 4) {
+        const std::string digits = name.substr(kNodeRegister.size());
         if (std::all_of(digits.begin(), digits.end(),
                         [](char c) { return c >= '0' && c <= '9'; })) {
           info.node_module_version = std::stoi(digits);
