@@ -682,6 +682,12 @@ std::string ControlPlane::MetricsText() const {
 }
 
 absl::StatusOr<std::string> ClientContextForRuntime(std::string_view base64) {
+  if (base64.size() > kMaxClientContextBytes) {
+    return AwsError("InvalidRequestContentException",
+                    "Client context must be at most " + std::to_string(kMaxClientContextBytes) +
+                        " bytes of base64-encoded data, not " + std::to_string(base64.size()) +
+                        ".");
+  }
   std::string decoded;
   nlohmann::json context;
   if (Base64Decode(base64, decoded)) {

@@ -186,11 +186,14 @@ class ControlPlane : public Instance::Owner {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
+// Lambda's documented limit on X-Amz-Client-Context: "up to 3,583 bytes of base64-encoded data".
+inline constexpr size_t kMaxClientContextBytes = 3583;
+
 // The X-Amz-Client-Context header (base64 of a JSON object) as the runtime gets it in
 // Lambda-Runtime-Client-Context: decoded and re-encoded as compact JSON on one line, with no
 // control character, so nothing from the caller can end or add a header field there.
-// InvalidArgument (AWS InvalidRequestContentException, 400) when it is not base64 of a JSON
-// object. Pure; thread-safe.
+// InvalidArgument (AWS InvalidRequestContentException, 400) when it is longer than
+// kMaxClientContextBytes or not base64 of a JSON object. Pure; thread-safe.
 absl::StatusOr<std::string> ClientContextForRuntime(std::string_view base64);
 
 }  // namespace thaw

@@ -412,6 +412,34 @@ TEST_F(RuntimeApiTest, ClientContextThatIsNotAJsonObjectIs400) {
   }
 }
 
+// Lambda takes "up to 3,583 bytes of base64-encoded data"; base64 comes in 4-byte groups, so
+// 3,580 is the longest padded context accepted.
+TEST_F(RuntimeApiTest, ClientContextOverLambdasLimitIs400) {
+  auto context_of = [](size_t encoded_size) {
+    std::string json = R"({"custom":{"k":")";
+    while (Base64Encode(json + "\"}}").size() < encoded_size) json += 'x';
+    return Base64Encode(json + "\"}}");
+  };
+  const std::string largest = context_of(3580);
+  ASSERT_EQ(largest.size(), 3580u);
+  auto invoke = InvokeAsync("fn", "{}", {{"X-Amz-Client-Context", largest}});
+  auto runtime = Runtime(1);
+  const HttpResult next = runtime->Get(kNext);
+  ASSERT_EQ(next.status, 200) << next.error;
+  runtime->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "{}");
+  EXPECT_EQ(invoke.get().status, 200);
+
+  const std::string over = context_of(3584);
+  ASSERT_EQ(over.size(), 3584u);
+  for (const std::string type : {"RequestResponse", "Event"}) {
+    const HttpResult result = emu_->Invoke(
+        "fn", "{}", {{"X-Amz-Client-Context", over}, {"X-Amz-Invocation-Type", type}});
+    EXPECT_EQ(result.status, 400) << type;
+    EXPECT_EQ(result.Header("x-amzn-ErrorType"), "InvalidRequestContentException") << type;
+    EXPECT_THAT(result.body, HasSubstr("at most 3583 bytes")) << type;
+  }
+}
+
 TEST_F(RuntimeApiTest, InvalidClientContextOnAnEventInvokeIs400NotQueued) {
   const HttpResult result = emu_->Invoke(
       "fn", "{}", {{"X-Amz-Client-Context", "%%%"}, {"X-Amz-Invocation-Type", "Event"}});
