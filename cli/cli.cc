@@ -126,7 +126,8 @@ int Serve(const ServeOptions& options) {
   BoostProcessLauncher launcher(io);
   auto host = EmulatorSession::Create(io, *config, ledger, logs, launcher, {});
   if (!host.ok()) return UsageError(std::string(host.status().message()));
-  auto server = http::HttpServer::Listen(io, options.host, options.port, MakeApiHandler(**host));
+  auto server = http::HttpServer::Listen(io, options.host, options.port, MakeApiHandler(**host),
+                                         ApiServerOptions());
   if (!server.ok()) return UsageError(std::string(server.status().message()));
 
   asio::signal_set signals(io, SIGINT, SIGTERM);

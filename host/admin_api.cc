@@ -195,6 +195,24 @@ http::Response HandleReap(ControlPlane& control, const http::Request& request) {
 
 }  // namespace
 
+http::HttpServer::Options ApiServerOptions() {
+  http::HttpServer::Options options;
+  options.error_answer = [](unsigned status, const std::string& message) {
+    // Lambda's own types: ServiceException is its 5xx, InvalidRequestContentException its
+    // "the request could not be read".
+    const absl::Status error = AwsError(
+        status >= 500 ? "ServiceException" : "InvalidRequestContentException", message, status);
+    http::Response response{static_cast<boost::beast::http::status>(status), 11};
+    response.set(boost::beast::http::field::content_type, "application/json");
+    response.set("x-amzn-ErrorType", AwsErrorType(error));
+    response.set("x-amzn-RequestId", NewRequestId());
+    response.body() = LambdaErrorBody(error);
+    response.prepare_payload();
+    return response;
+  };
+  return options;
+}
+
 http::Handler MakeApiHandler(EmulatorSession& session) {
   return [&session](http::Request& request,
                     const http::RequestContext& context) -> asio::awaitable<http::Response> {

@@ -21,6 +21,11 @@ namespace thaw {
 // `session` must outlive the handler. Strand-confined to the session's io_context.
 http::Handler MakeApiHandler(EmulatorSession& session);
 
+// The options of the server MakeApiHandler is given to: its own answers (malformed request,
+// header too large, too many connections, a failed handler) are Lambda rest-json errors
+// (x-amzn-ErrorType, {"Type","Message"}), as an SDK expects on this port.
+http::HttpServer::Options ApiServerOptions();
+
 }  // namespace thaw
 
 #endif  // THAW_HOST_ADMIN_API_H_

@@ -166,8 +166,9 @@ absl::StatusOr<std::unique_ptr<Emulator>> Emulator::Launch(std::unique_ptr<Impl>
                                                       impl->logs, *impl->launcher, host_options));
   impl->host = std::move(host);
   if (impl->options.http) {
-    ASSIGN_OR_RETURN(auto server, http::HttpServer::Listen(impl->io, "127.0.0.1", 0,
-                                                           MakeApiHandler(*impl->host)));
+    ASSIGN_OR_RETURN(auto server,
+                     http::HttpServer::Listen(impl->io, "127.0.0.1", 0, MakeApiHandler(*impl->host),
+                                              ApiServerOptions()));
     impl->server = std::move(server);
   }
   impl->thread = std::thread([io = &impl->io] {

@@ -115,12 +115,19 @@ class Watchdog {
   asio::steady_timer timer_;
 };
 
-// The server's own answer (not the handler's), in a protocol-neutral JSON shape.
-Response ServerAnswer(beast::http::status status, const std::string& message) {
-  Response response{status, 11};
-  response.set(beast::http::field::content_type, "application/json");
+// The server's own answer (not the handler's): Options::error_answer's shape, else a
+// protocol-neutral JSON one.
+Response ServerAnswer(const HttpServer::State& state, beast::http::status status,
+                      const std::string& message) {
+  Response response;
+  if (state.options.error_answer) {
+    response = state.options.error_answer(static_cast<unsigned>(status), message);
+  } else {
+    response = Response{status, 11};
+    response.set(beast::http::field::content_type, "application/json");
+    response.body() = JsonText(nlohmann::json{{"message", message}});
+  }
   response.keep_alive(false);
-  response.body() = JsonText(nlohmann::json{{"message", message}});
   return response;
 }
 
@@ -129,7 +136,7 @@ Response ServerAnswer(beast::http::status status, const std::string& message) {
 std::optional<Response> AnswerForReadError(const beast::error_code& ec,
                                            const HttpServer::State& state) {
   if (ec == beast::http::error::header_limit) {
-    return ServerAnswer(beast::http::status::request_header_fields_too_large,
+    return ServerAnswer(state, beast::http::status::request_header_fields_too_large,
                         "Request header fields too large (over " +
                             std::to_string(state.options.header_limit) + " bytes)");
   }
@@ -137,7 +144,7 @@ std::optional<Response> AnswerForReadError(const beast::error_code& ec,
     return std::nullopt;
   }
   if (ec.category() == beast::http::make_error_code(beast::http::error::bad_method).category()) {
-    return ServerAnswer(beast::http::status::bad_request, "Bad Request: " + ec.message());
+    return ServerAnswer(state, beast::http::status::bad_request, "Bad Request: " + ec.message());
   }
   return std::nullopt;
 }
@@ -306,7 +313,7 @@ asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tc
     if (!answered) {
       co_await AnswerAndClose(
           state, stream, socket, watchdog,
-          ServerAnswer(beast::http::status::internal_server_error, "Internal server error"),
+          ServerAnswer(state, beast::http::status::internal_server_error, "Internal server error"),
           /*linger=*/false);
       break;
     }
@@ -347,7 +354,7 @@ asio::awaitable<void> Session(std::shared_ptr<HttpServer::State> state,
     if (ready && refuse) {
       co_await AnswerAndClose(
           *state, *stream, *socket, watchdog,
-          ServerAnswer(beast::http::status::service_unavailable,
+          ServerAnswer(*state, beast::http::status::service_unavailable,
                        "Service Unavailable: too many connections (the server's limit is " +
                            std::to_string(state->options.max_connections) + ")"));
     } else if (ready) {

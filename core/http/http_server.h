@@ -100,6 +100,12 @@ class HttpServer {
     // A TLS server context (core/tls/server_context.h) to serve HTTPS with; null serves
     // plaintext HTTP. Shared: it must stay unchanged while the server runs.
     std::shared_ptr<boost::asio::ssl::context> tls = nullptr;
+    // Renders the server's own answers (not the handler's) in the protocol the server speaks:
+    // 400 for a malformed request, 431 for a header over header_limit, 500 when the handler
+    // failed, 503 over max_connections; `message` says which. Called on the io thread; the
+    // server closes the connection after the answer whatever its keep-alive says. Null: a
+    // protocol-neutral {"message": ...}.
+    std::function<Response(unsigned status, const std::string& message)> error_answer = nullptr;
     // Called on the io thread with each failed accept, before the back-off (tests count them).
     std::function<void(const boost::system::error_code&)> on_accept_error = nullptr;
   };

@@ -602,6 +602,20 @@ http::Response AwsService::HandleAdmin(const http::Request& request) {
   return http::JsonError(request, 404, "no such admin route");
 }
 
+http::Response AwsService::ServerErrorAnswer(unsigned status, const std::string& message) {
+  // AWS's common errors, which every service may answer.
+  const std::string type = status >= 500
+                               ? (status == 503 ? "ServiceUnavailable" : "InternalFailure")
+                               : "ValidationError";
+  http::Response response{static_cast<boost::beast::http::status>(status), 11};
+  response.set(boost::beast::http::field::content_type, kJsonType);
+  response.set("X-Amzn-Errortype", type);
+  response.set("x-amzn-RequestId", NewUuid());
+  response.body() = JsonText(Json{{"__type", type}, {"Message", message}});
+  response.prepare_payload();
+  return response;
+}
+
 http::Handler AwsService::MakeHandler() {
   return [this](http::Request& request,
                 const http::RequestContext& context) -> asio::awaitable<http::Response> {

@@ -93,6 +93,10 @@ class AwsService : public FaultTarget {
 
   // The handler to pass to http::HttpServer::Listen.
   http::Handler MakeHandler();
+  // The HTTP server's own answers (malformed request, header too large, too many connections,
+  // a failed handler) as AWS JSON 1.1 errors: HttpServer::Options::error_answer for every
+  // server this handler is given to.
+  static http::Response ServerErrorAnswer(unsigned status, const std::string& message);
 
   // Serves one request with its faults' delays and stalls. `via` marks the ledger event (the
   // extension passes "extension"). Runs on the caller's io_context.

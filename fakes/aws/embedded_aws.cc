@@ -86,9 +86,11 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(int64_t i
                                                                        InstanceListener given) {
   http::HttpServer::Options serving;
   serving.tls = given.tls;
-  auto listener = given.fd >= 0
-                      ? http::HttpServer::Serve(io_, given.fd, service_->MakeHandler(), serving)
-                      : http::HttpServer::Listen(io_, "127.0.0.1", 0, service_->MakeHandler());
+  serving.error_answer = AwsService::ServerErrorAnswer;
+  auto listener =
+      given.fd >= 0
+          ? http::HttpServer::Serve(io_, given.fd, service_->MakeHandler(), serving)
+          : http::HttpServer::Listen(io_, "127.0.0.1", 0, service_->MakeHandler(), serving);
   if (!listener.ok()) {
     for (int fd : given.extra_fds) ::close(fd);
     return listener.status();

@@ -108,6 +108,7 @@ int RunAwsServer(const AwsCommandOptions& options) {
   AwsService service(service_options, frame.ledger(), credentials, secrets, parameters);
 
   http::HttpServer::Options http_options;
+  http_options.error_answer = AwsService::ServerErrorAnswer;
   std::string tls_note;
   if (options.tls) {
     std::vector<std::string> names = tls::StandaloneNames(options.host, options.tls_names);

@@ -171,6 +171,33 @@ TEST_F(AdminApiTest, InvalidUtf8InAnInvokeGetsAnAwsError) {
   EXPECT_EQ(admin_->Get("/_thaw/instances").status, 200);
 }
 
+// What the HTTP server answers itself on the Invoke API's port (a request it cannot read, a
+// header over 64 KB) is a Lambda error an SDK can read: x-amzn-ErrorType and {"Type","Message"}.
+TEST_F(AdminApiTest, TheServersOwnAnswersAreLambdaErrors) {
+  auto expect_lambda_error = [](const HttpResult& result, int status) {
+    EXPECT_EQ(result.status, status) << result.error << result.body;
+    EXPECT_EQ(result.Header("x-amzn-ErrorType"), "InvalidRequestContentException");
+    EXPECT_FALSE(result.Header("x-amzn-RequestId").empty());
+    const nlohmann::json body = nlohmann::json::parse(result.body, nullptr, false);
+    EXPECT_EQ(body.value("Type", ""), "User") << result.body;
+    EXPECT_FALSE(body.value("Message", "").empty()) << result.body;
+  };
+  {
+    HttpClient client(emu_->port(), TestTimeout());
+    expect_lambda_error(client.Post("/2015-03-31/functions/fn/invocations", "{}",
+                                    {{"X-Bad", std::string("a\x01b")}}),
+                        400);
+  }
+  {
+    HttpClient client(emu_->port(), TestTimeout());
+    expect_lambda_error(client.Post("/2015-03-31/functions/fn/invocations", "{}",
+                                    {{"X-Big-1", std::string(40 * 1024, 'a')},
+                                     {"X-Big-2", std::string(40 * 1024, 'a')}}),
+                        431);
+  }
+  EXPECT_EQ(admin_->Get("/_thaw/instances").status, 200);
+}
+
 // The fault routes, as every front serves them (http::RouteFaults over the session's
 // FaultRegistry): here with the fake Momento as the one target.
 TEST(AdminApiFaultsTest, AddListRemoveAndClearFaultsOverHttp) {

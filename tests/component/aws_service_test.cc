@@ -46,7 +46,9 @@ class AwsServiceTest : public ::testing::Test {
     AwsService::Options options;
     options.verify_signatures = verify;
     service_ = std::make_unique<AwsService>(options, ledger_, credentials_, secrets_, parameters_);
-    auto server = http::HttpServer::Listen(io_, "127.0.0.1", 0, service_->MakeHandler());
+    http::HttpServer::Options serving;
+    serving.error_answer = AwsService::ServerErrorAnswer;
+    auto server = http::HttpServer::Listen(io_, "127.0.0.1", 0, service_->MakeHandler(), serving);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     io_.restart();
@@ -272,6 +274,20 @@ TEST_F(AwsServiceTest, SsmOperations) {
   EXPECT_EQ(Ok("AmazonSSM.GetParameter", {{"Name", "/aws/reference/secretsmanager/db"},
                                           {"WithDecryption", true}})["Parameter"]["Value"],
             "pw");
+}
+
+// The HTTP server's own answers are AWS JSON 1.1 errors (AwsService::ServerErrorAnswer, which
+// the fixture's server uses as every server of the fake AWS does).
+TEST_F(AwsServiceTest, TheServersOwnAnswersAreAwsJsonErrors) {
+  testing::HttpClient bad(server_->port(), testing::TestTimeout());
+  EXPECT_EQ(Error(bad.Post("/", "{}", {{"X-Bad", std::string("a\x01b")}})),
+            "ValidationError: Bad Request: bad value");
+  testing::HttpClient big(server_->port(), testing::TestTimeout());
+  EXPECT_THAT(Error(big.Post("/", "{}",
+                             {{"X-Big-1", std::string(40 * 1024, 'a')},
+                              {"X-Big-2", std::string(40 * 1024, 'a')}}),
+                    431),
+              HasSubstr("ValidationError: Request header fields too large"));
 }
 
 TEST_F(AwsServiceTest, UnknownOperationAndBadJson) {

@@ -62,7 +62,8 @@ absl::StatusOr<std::unique_ptr<TestEmulator>> TestEmulator::Start(const std::str
                                            *emu->launcher_, {.momento = momento, .aws = false}));
   emu->host_ = std::move(host);
   ASSIGN_OR_RETURN(auto server,
-                   http::HttpServer::Listen(emu->io_, "127.0.0.1", 0, MakeApiHandler(*emu->host_)));
+                   http::HttpServer::Listen(emu->io_, "127.0.0.1", 0, MakeApiHandler(*emu->host_),
+                                            ApiServerOptions()));
   emu->server_ = std::move(server);
   emu->port_ = emu->server_->port();
   emu->thread_ = std::thread([io = &emu->io_] {
