@@ -289,6 +289,10 @@ absl::Status ParseSettings(const Reporter& r, const YAML::Node& node,
         auto n, GetInt(r, node["account_concurrency"], "settings.account_concurrency", 1, 100000));
     settings.account_concurrency = n;
   }
+  if (node["async_queue_mb"]) {
+    ASSIGN_OR_RETURN(settings.async_queue_mb,
+                     GetInt(r, node["async_queue_mb"], "settings.async_queue_mb", 1, 1 << 20));
+  }
   if (const YAML::Node pass = node["pass_env"]; pass) {
     if (!pass.IsSequence()) return r.Error(pass, "settings.pass_env", "expected a list of names");
     for (const auto& item : pass) {
@@ -632,6 +636,7 @@ absl::StatusOr<ServiceSeeds> LoadSeedsFile(const std::filesystem::path& path) {
 const std::vector<SettingKey>& SettingKeys() {
   static const std::vector<SettingKey> kKeys = {
       THAW_SETTING(account_concurrency, true),
+      THAW_SETTING(async_queue_mb, true),
       THAW_SETTING(pass_env, true),
       THAW_SETTING(region, true),
       THAW_SETTING(account_id, true),

@@ -100,6 +100,10 @@ inline constexpr Isolation kDefaultIsolation = Isolation::kSandbox;
 struct Settings {
   // Most instances busy at once, across all functions; beyond it invokes get 429.
   int account_concurrency = 1000;
+  // Most payload bytes (in MiB) held by asynchronous (Event) invocations waiting for an
+  // instance or a retry; an Event invoke that would go over it gets 429. Lambda's own queue
+  // has no such limit a caller can see: this one keeps a local run's memory bounded.
+  int async_queue_mb = 256;
   // Names of thaw's own environment variables passed through to every instance.
   std::vector<std::string> pass_env;
   std::string region = "us-east-1";

@@ -400,14 +400,33 @@ asio::awaitable<void> ControlPlane::SleepOnScheduler(std::chrono::milliseconds d
   scheduler_.Cancel(id);
 }
 
-std::string ControlPlane::InvokeAsync(InvokeRequest request) {
+absl::StatusOr<std::string> ControlPlane::InvokeAsync(InvokeRequest request) {
+  const size_t limit = static_cast<size_t>(config_.settings.async_queue_mb) * 1024 * 1024;
+  if (async_queued_bytes_ + request.payload.size() > limit) {
+    // Lambda's 429 for a caller over its rate; here the cause is the queue's size.
+    ledger_.Append(0, request.function, kinds::kInvokeThrottled,
+                   {{"reason", "CallerRateLimitExceeded"},
+                    {"async_queued_bytes", async_queued_bytes_},
+                    {"async_queue_mb", config_.settings.async_queue_mb}});
+    return AwsThrottle("Rate Exceeded.", "CallerRateLimitExceeded");
+  }
   const std::string event_id = NewRequestId();
   ledger_.Append(0, request.function, kinds::kInvokeQueued, {{"event_id", event_id}});
+  async_queued_bytes_ += request.payload.size();
   asio::co_spawn(io_, RunAsync(event_id, std::move(request)), asio::detached);
   return event_id;
 }
 
 asio::awaitable<void> ControlPlane::RunAsync(std::string event_id, InvokeRequest request) {
+  // Whichever way the event ends, its payload leaves the queue's count (and memory).
+  struct Dequeue {
+    ControlPlane* self;
+    size_t bytes;
+    std::weak_ptr<bool> alive;
+    ~Dequeue() {
+      if (alive.lock()) self->async_queued_bytes_ -= bytes;
+    }
+  } dequeue{this, request.payload.size(), alive_};
   // Lambda: two retries after a function error (1 and 2 minutes apart); throttles are retried
   // with backoff for up to 6 hours (the default maximum event age).
   constexpr int kMaxAttempts = 3;
@@ -683,10 +702,10 @@ std::string ControlPlane::MetricsText() const {
 
 absl::StatusOr<std::string> ClientContextForRuntime(std::string_view base64) {
   if (base64.size() > kMaxClientContextBytes) {
-    return AwsError("InvalidRequestContentException",
-                    "Client context must be at most " + std::to_string(kMaxClientContextBytes) +
-                        " bytes of base64-encoded data, not " + std::to_string(base64.size()) +
-                        ".");
+    return AwsError("InvalidRequestContentException", "Client context must be at most " +
+                                                          std::to_string(kMaxClientContextBytes) +
+                                                          " bytes of base64-encoded data, not " +
+                                                          std::to_string(base64.size()) + ".");
   }
   std::string decoded;
   nlohmann::json context;

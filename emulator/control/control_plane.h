@@ -61,8 +61,12 @@ class ControlPlane : public Instance::Owner {
   boost::asio::awaitable<absl::StatusOr<InvokeResult>> Invoke(InvokeRequest request);
   // Queues an asynchronous (Event) invocation and returns at once. Like Lambda, a throttled
   // event is retried with backoff (for up to 6 hours) and a failed one twice more (after 1
-  // and 2 minutes), on the scheduler clock. Returns the event's id.
-  std::string InvokeAsync(InvokeRequest request);
+  // and 2 minutes), on the scheduler clock. Returns the event's id, or a 429
+  // (CallerRateLimitExceeded) when the payloads queued would go over settings.async_queue_mb.
+  // An event's payload is freed once it is done or dropped.
+  absl::StatusOr<std::string> InvokeAsync(InvokeRequest request);
+  // Payload bytes held by asynchronous invocations not yet done or dropped.
+  size_t AsyncQueuedBytes() const { return async_queued_bytes_; }
 
   // Stops idle instances now (the shutdown sequence), those of `function` or the one with id
   // `instance` when given; busy ones are left alone. Returns the ids stopped.
@@ -178,6 +182,9 @@ class ControlPlane : public Instance::Owner {
   int unreserved_in_flight_ = 0;
   int unreserved_pool_ = 0;
   bool shutting_down_ = false;
+  // Sum of the payload sizes of the asynchronous invocations alive (InvokeAsync to RunAsync's
+  // end).
+  size_t async_queued_bytes_ = 0;
   // Cancelled whenever an instance's process exits, to wake Shutdown().
   boost::asio::steady_timer process_exit_;
   // Timers of WaitForExit() calls in progress; cancelled at every exit.

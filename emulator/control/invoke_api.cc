@@ -86,8 +86,10 @@ boost::asio::awaitable<InvokeAnswer> CallInvoke(ControlPlane& control, InvokeCal
   answer.tail_log = request.tail_log;
   if (type == "Event") {
     // Queued and retried like Lambda's asynchronous invocations; the outcome is in the ledger.
+    absl::StatusOr<std::string> event_id = control.InvokeAsync(std::move(request));
+    if (!event_id.ok()) co_return Refused(event_id.status(), api_request_id);
     answer.status = 202;
-    answer.request_id = control.InvokeAsync(std::move(request));
+    answer.request_id = *std::move(event_id);
     co_return answer;
   }
   absl::StatusOr<InvokeResult> outcome = co_await control.Invoke(std::move(request));

@@ -432,8 +432,8 @@ TEST_F(RuntimeApiTest, ClientContextOverLambdasLimitIs400) {
   const std::string over = context_of(3584);
   ASSERT_EQ(over.size(), 3584u);
   for (const std::string type : {"RequestResponse", "Event"}) {
-    const HttpResult result = emu_->Invoke(
-        "fn", "{}", {{"X-Amz-Client-Context", over}, {"X-Amz-Invocation-Type", type}});
+    const HttpResult result =
+        emu_->Invoke("fn", "{}", {{"X-Amz-Client-Context", over}, {"X-Amz-Invocation-Type", type}});
     EXPECT_EQ(result.status, 400) << type;
     EXPECT_EQ(result.Header("x-amzn-ErrorType"), "InvalidRequestContentException") << type;
     EXPECT_THAT(result.body, HasSubstr("at most 3583 bytes")) << type;
@@ -445,6 +445,55 @@ TEST_F(RuntimeApiTest, InvalidClientContextOnAnEventInvokeIs400NotQueued) {
       "fn", "{}", {{"X-Amz-Client-Context", "%%%"}, {"X-Amz-Invocation-Type", "Event"}});
   EXPECT_EQ(result.status, 400);
   EXPECT_EQ(result.Header("x-amzn-ErrorType"), "InvalidRequestContentException");
+}
+
+// settings.async_queue_mb bounds the payloads Event invokes hold while they wait: one more
+// is refused with Lambda's 429, and the room comes back once the queued events are done.
+TEST(AsyncQueueTest, EventInvokesOverTheQueueLimitGet429UntilTheQueueEmpties) {
+  FakeProcessLauncher* fake = nullptr;
+  auto emu = TestEmulator::Start(R"(
+functions:
+  fn:
+    runtime: provided
+    code: {{echo}}
+settings:
+  async_queue_mb: 1
+)",
+                                 [&fake](boost::asio::io_context& io) {
+                                   auto launcher = std::make_unique<FakeProcessLauncher>(io);
+                                   fake = launcher.get();
+                                   return launcher;
+                                 });
+  ASSERT_TRUE(emu.ok()) << emu.status();
+  const std::string payload = "\"" + std::string(400 * 1024, 'a') + "\"";
+  HttpClient client((*emu)->port(), TestTimeout());
+  auto event = [&] {
+    return client.Post("/2015-03-31/functions/fn/invocations", payload,
+                       {{"X-Amz-Invocation-Type", "Event"}});
+  };
+  EXPECT_EQ(event().status, 202);
+  EXPECT_EQ(event().status, 202);
+  const HttpResult refused = event();
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(refused.Header("x-amzn-ErrorType"), "TooManyRequestsException");
+  EXPECT_EQ(nlohmann::json::parse(refused.body).value("Reason", ""), "CallerRateLimitExceeded")
+      << refused.body;
+  EXPECT_EQ((*emu)->CountEvents("invoke.queued", "fn"), 2u);
+
+  // Both queued events run (one instance each) and are done: the queue is empty again.
+  for (size_t n = 1; n <= 2; ++n) {
+    ASSERT_TRUE(fake->WaitForLaunch(n, TestTimeout()).ok());
+    HttpClient runtime(fake->RuntimeApiPort(n), TestTimeout());
+    const HttpResult next = runtime.Get(kNext);
+    ASSERT_EQ(next.status, 200) << next.error;
+    EXPECT_EQ(next.body, payload);
+    EXPECT_EQ(
+        runtime.Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "{}")
+            .status,
+        202);
+  }
+  ASSERT_TRUE((*emu)->WaitForEvents("invoke.async_done", "fn", 2).ok());
+  EXPECT_EQ(event().status, 202);
 }
 
 TEST_F(RuntimeApiTest, AccountConcurrencyLimitThrottlesWith429) {

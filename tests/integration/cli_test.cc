@@ -310,5 +310,53 @@ settings: {isolation: process}
   EXPECT_THAT(all, HasSubstr("[print:1] stdout line 0"));
 }
 
+// Resident memory of `pid` in kB (VmRSS), 0 when unknown.
+long ResidentKb(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+// Payload-sized buffers are given back once their invokes are done (thaw fixes glibc's mmap
+// threshold): without that, the 48 parallel invokes of 1 MB below left about 100 MB more
+// resident after their answers (measured: +97 and +101 MB; with it, under 24 MB). ASan's allocator
+// keeps freed memory in quarantine on purpose, so not under ASan.
+TEST_F(CliTest, ServeGivesBackThePayloadMemoryOfInvokesThatAreDone) {
+#ifdef __SANITIZE_ADDRESS__
+  GTEST_SKIP() << "ASan's allocator keeps freed memory (quarantine)";
+#endif
+  bp::ipstream out;
+  uint16_t port = 0;
+  bp::child serve = StartServe(WriteConfig(R"(
+functions:
+  echo: {runtime: provided.al2023, handler: echo, code: "{{echo}}", timeout: 60}
+)"),
+                               out, port);
+  ASSERT_NE(port, 0);
+  HttpClient warm(port, TestTimeout());
+  ASSERT_EQ(warm.Post("/2015-03-31/functions/echo/invocations", "{}").status, 200);
+  const long before = ResidentKb(serve.id());
+  const std::string payload = "\"" + std::string(1000 * 1000, 'a') + "\"";
+  std::vector<std::future<HttpResult>> invokes;
+  for (int i = 0; i < 48; ++i) {
+    invokes.push_back(std::async(std::launch::async, [&] {
+      HttpClient client(port, TestTimeout());
+      return client.Post("/2015-03-31/functions/echo/invocations", payload);
+    }));
+  }
+  for (auto& invoke : invokes) {
+    const HttpResult result = invoke.get();
+    EXPECT_EQ(result.status, 200) << result.error;
+    EXPECT_EQ(result.body.size(), payload.size());
+  }
+  const long after = ResidentKb(serve.id());
+  // 48 payloads and their answers were about 100 MB at the peak.
+  EXPECT_LT(after - before, 24 * 1024) << "before " << before << " kB, after " << after << " kB";
+  ::kill(serve.id(), SIGTERM);
+  serve.wait();
+}
+
 }  // namespace
 }  // namespace thaw::testing
