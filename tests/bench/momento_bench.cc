@@ -361,6 +361,79 @@ int Usage() {
   return 2;
 }
 
+// Prints the table, the ratios and their targets, and the JSON line; 1 when a measurement
+// failed. `tls` and `redis`: whether those sides were measured.
+int PrintReport(const Options& options, const Plan& plan,
+                const std::map<std::string, std::vector<Result>>& samples, bool tls, bool redis) {
+  Json report = {{"quick", options.quick}, {"rounds", plan.rounds}};
+  bool failed = false;
+  std::printf("%-11s %-14s %4s %12s %10s %10s\n", "side", "op", "conc", "req/s", "p50 us",
+              "p99 us");
+  for (const auto& [key, results] : samples) {
+    const Result median = MedianOf(results);
+    if (!median.ok) failed = true;
+    report["results"][key] = {{"rps", median.rps},
+                              {"p50_us", median.p50_us},
+                              {"p99_us", median.p99_us},
+                              {"ok", median.ok}};
+    std::istringstream parts(key);
+    std::string side, method, conc;
+    std::getline(parts, side, '.');
+    std::getline(parts, method, '.');
+    std::getline(parts, conc, '.');
+    std::printf("%-11s %-14s %4s %12.0f %10.0f %10.0f\n", side.c_str(), method.c_str(),
+                conc.c_str() + 1, median.rps, median.p50_us, median.p99_us);
+  }
+  if (tls) {
+    auto value = [&](const std::string& key, const char* field) {
+      return report["results"][key][field].get<double>();
+    };
+    const double p50_added =
+        value("momento_tls.Get.c1", "p50_us") - value("momento.Get.c1", "p50_us");
+    const double c32_ratio = value("momento_tls.Get.c32", "rps") / value("momento.Get.c32", "rps");
+    report["tls"] = {{"get_p50_c1_added_us", p50_added}, {"get_rps_c32_vs_plaintext", c32_ratio}};
+    std::printf(
+        "TLS: Get p50 at 1 connection %+.0f us; Get throughput at 32 connections %.2fx "
+        "plaintext's\n",
+        p50_added, c32_ratio);
+  }
+  if (redis) {
+    auto value = [&](const std::string& key, const char* field) {
+      return report["results"][key][field].get<double>();
+    };
+    const double p50_ratio = value("momento.Get.c1", "p50_us") / value("redis.Get.c1", "p50_us");
+    const double c32_ratio = value("momento.Get.c32", "rps") / value("redis.Get.c32", "rps");
+    const double set_c32_ratio = value("momento.Set.c32", "rps") / value("redis.Set.c32", "rps");
+    report["ratios"] = {{"get_p50_c1_vs_redis", p50_ratio},
+                        {"get_rps_c32_vs_redis", c32_ratio},
+                        {"set_rps_c32_vs_redis", set_c32_ratio}};
+    std::printf(
+        "Get p50 at 1 connection: %.2fx Redis's (target <= %.1fx: %s)\n"
+        "Get throughput at 32 connections: %.2fx Redis's (target >= %.1fx: %s); Set: %.2fx\n",
+        p50_ratio, kTargetP50Ratio, p50_ratio <= kTargetP50Ratio ? "met" : "missed", c32_ratio,
+        kTargetC32Ratio, c32_ratio >= kTargetC32Ratio ? "met" : "missed", set_c32_ratio);
+    // The collections against HGET and ZRANGE, with the same targets.
+    for (const auto& [method, redis_name, key] :
+         {std::tuple{"DictionaryGet", "HGET", "dictionary_get"},
+          std::tuple{"SortedSetFetch", "ZRANGE", "sorted_set_fetch"}}) {
+      const std::string m(method);
+      const double p50 =
+          value("momento." + m + ".c1", "p50_us") / value("redis." + m + ".c1", "p50_us");
+      const double c32 =
+          value("momento." + m + ".c32", "rps") / value("redis." + m + ".c32", "rps");
+      report["ratios"][std::string(key) + "_p50_c1_vs_redis"] = p50;
+      report["ratios"][std::string(key) + "_rps_c32_vs_redis"] = c32;
+      std::printf(
+          "%s vs %s: p50 at 1 connection %.2fx (target <= %.1fx: %s); throughput at 32 "
+          "connections %.2fx (target >= %.1fx: %s)\n",
+          method, redis_name, p50, kTargetP50Ratio, p50 <= kTargetP50Ratio ? "met" : "missed", c32,
+          kTargetC32Ratio, c32 >= kTargetC32Ratio ? "met" : "missed");
+    }
+  }
+  std::printf("%s\n", report.dump().c_str());
+  return failed ? 1 : 0;
+}
+
 int Main(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
@@ -501,73 +574,7 @@ int Main(int argc, char** argv) {
   if (redis) redis->Stop(milliseconds(1000));
   std::filesystem::remove_all(dir);
 
-  Json report = {{"quick", options.quick}, {"rounds", plan.rounds}};
-  bool failed = false;
-  std::printf("%-11s %-14s %4s %12s %10s %10s\n", "side", "op", "conc", "req/s", "p50 us",
-              "p99 us");
-  for (const auto& [key, results] : samples) {
-    const Result median = MedianOf(results);
-    if (!median.ok) failed = true;
-    report["results"][key] = {{"rps", median.rps},
-                              {"p50_us", median.p50_us},
-                              {"p99_us", median.p99_us},
-                              {"ok", median.ok}};
-    std::istringstream parts(key);
-    std::string side, method, conc;
-    std::getline(parts, side, '.');
-    std::getline(parts, method, '.');
-    std::getline(parts, conc, '.');
-    std::printf("%-11s %-14s %4s %12.0f %10.0f %10.0f\n", side.c_str(), method.c_str(),
-                conc.c_str() + 1, median.rps, median.p50_us, median.p99_us);
-  }
-  if (momento_tls) {
-    auto value = [&](const std::string& key, const char* field) {
-      return report["results"][key][field].get<double>();
-    };
-    const double p50_added =
-        value("momento_tls.Get.c1", "p50_us") - value("momento.Get.c1", "p50_us");
-    const double c32_ratio = value("momento_tls.Get.c32", "rps") / value("momento.Get.c32", "rps");
-    report["tls"] = {{"get_p50_c1_added_us", p50_added}, {"get_rps_c32_vs_plaintext", c32_ratio}};
-    std::printf(
-        "TLS: Get p50 at 1 connection %+.0f us; Get throughput at 32 connections %.2fx "
-        "plaintext's\n",
-        p50_added, c32_ratio);
-  }
-  if (redis) {
-    auto value = [&](const std::string& key, const char* field) {
-      return report["results"][key][field].get<double>();
-    };
-    const double p50_ratio = value("momento.Get.c1", "p50_us") / value("redis.Get.c1", "p50_us");
-    const double c32_ratio = value("momento.Get.c32", "rps") / value("redis.Get.c32", "rps");
-    const double set_c32_ratio = value("momento.Set.c32", "rps") / value("redis.Set.c32", "rps");
-    report["ratios"] = {{"get_p50_c1_vs_redis", p50_ratio},
-                        {"get_rps_c32_vs_redis", c32_ratio},
-                        {"set_rps_c32_vs_redis", set_c32_ratio}};
-    std::printf(
-        "Get p50 at 1 connection: %.2fx Redis's (target <= %.1fx: %s)\n"
-        "Get throughput at 32 connections: %.2fx Redis's (target >= %.1fx: %s); Set: %.2fx\n",
-        p50_ratio, kTargetP50Ratio, p50_ratio <= kTargetP50Ratio ? "met" : "missed", c32_ratio,
-        kTargetC32Ratio, c32_ratio >= kTargetC32Ratio ? "met" : "missed", set_c32_ratio);
-    // The collections against HGET and ZRANGE, with the same targets.
-    for (const auto& [method, redis_name, key] :
-         {std::tuple{"DictionaryGet", "HGET", "dictionary_get"},
-          std::tuple{"SortedSetFetch", "ZRANGE", "sorted_set_fetch"}}) {
-      const std::string m(method);
-      const double p50 =
-          value("momento." + m + ".c1", "p50_us") / value("redis." + m + ".c1", "p50_us");
-      const double c32 =
-          value("momento." + m + ".c32", "rps") / value("redis." + m + ".c32", "rps");
-      report["ratios"][std::string(key) + "_p50_c1_vs_redis"] = p50;
-      report["ratios"][std::string(key) + "_rps_c32_vs_redis"] = c32;
-      std::printf(
-          "%s vs %s: p50 at 1 connection %.2fx (target <= %.1fx: %s); throughput at 32 "
-          "connections %.2fx (target >= %.1fx: %s)\n",
-          method, redis_name, p50, kTargetP50Ratio, p50 <= kTargetP50Ratio ? "met" : "missed", c32,
-          kTargetC32Ratio, c32 >= kTargetC32Ratio ? "met" : "missed");
-    }
-  }
-  std::printf("%s\n", report.dump().c_str());
-  return failed ? 1 : 0;
+  return PrintReport(options, plan, samples, momento_tls != nullptr, redis != nullptr);
 }
 
 }  // namespace

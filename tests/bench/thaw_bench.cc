@@ -66,6 +66,8 @@ struct Options {
   int client_threads = 2;
   uint64_t long_invokes = 0;  // 0: the plan's count
   bool freeze = true;         // settings.freeze of the measured thaw
+  // More `settings:` lines of the measured thaw ("isolation: process"), in order.
+  std::vector<std::string> settings;
 };
 
 // Durations and counts; the --quick set fits a CI step of a few seconds.
@@ -375,6 +377,7 @@ class Bench {
              << "settings:\n"
              << "  account_concurrency: 1000\n"
              << "  freeze: " << (options_.freeze ? "true" : "false") << "\n";
+      for (const std::string& setting : options_.settings) config << "  " << setting << "\n";
       if (!config) return Fail("cannot write " + config_path);
     }
     thaw_ = ChildProcess::Start(
@@ -881,7 +884,7 @@ class Bench {
 
 constexpr char kUsage[] =
     "usage: thaw_bench [--quick] [--thaw PATH] [--echo-dir DIR] [--client-threads 1|2]\n"
-    "                  [--long-invokes N] [--no-freeze]\n"
+    "                  [--long-invokes N] [--no-freeze] [--setting KEY=VALUE]...\n"
     "  --quick             a few seconds (CI); default is about a minute\n"
     "  --thaw PATH         the thaw binary (default: " THAW_BENCH_THAW_PATH
     ")\n"
@@ -891,6 +894,8 @@ constexpr char kUsage[] =
     "  --client-threads N  load generator threads at c32 (1 or 2; default 2)\n"
     "  --long-invokes N    invokes in the long run (default 100000; 10000 with --quick)\n"
     "  --no-freeze         measure thaw with settings.freeze: false (no SIGSTOP/SIGCONT)\n"
+    "  --setting KEY=VALUE add `KEY: VALUE` to the measured thaw's settings (repeatable; e.g.\n"
+    "                      isolation=process, virtual_time=false)\n"
     "Prints a table and one JSON line. Exit 0 when every measurement completed (targets are\n"
     "reported, not asserted), 1 when a measurement failed, 2 on a usage error.\n";
 
@@ -921,6 +926,10 @@ int ParseOptions(int argc, char** argv, Options* options) {
       }
     } else if (arg == "--no-freeze") {
       options->freeze = false;
+    } else if (arg == "--setting") {
+      const size_t eq = value(&text) ? text.find('=') : std::string::npos;
+      if (eq == std::string::npos || eq == 0) return 2;
+      options->settings.push_back(text.substr(0, eq) + ": " + text.substr(eq + 1));
     } else if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
