@@ -134,12 +134,8 @@ int Serve(const ServeOptions& options) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
-    if (options.quiet) {
-      std::fprintf(stdout, "thaw: shutting down\n");
-      std::fflush(stdout);
-    } else {
-      stream_logs.Text("thaw: shutting down");  // behind the logs, never blocking
-    }
+    // Behind the logs (with --quiet, there are none), never blocking on a reader.
+    stream_logs.Text("thaw: shutting down");
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {

@@ -310,6 +310,22 @@ settings: {isolation: process}
   EXPECT_THAT(all, HasSubstr("[print:1] stdout line 0"));
 }
 
+// With --quiet, the shutting-down line still comes, through the same non-blocking writer.
+TEST_F(CliTest, QuietServeStillSaysItIsShuttingDown) {
+  bp::ipstream out;
+  bp::child serve(THAW_BINARY, "serve", "--quiet", "--port", "0", "--config", WriteConfig(kConfig),
+                  bp::std_out > out, bp::std_err > bp::null);
+  std::string line;
+  ASSERT_TRUE(std::getline(out, line));
+  EXPECT_THAT(line, HasSubstr("listening on"));
+  ::kill(serve.id(), SIGTERM);
+  std::error_code error;
+  ASSERT_TRUE(serve.wait_for(TestTimeout(), error)) << error.message();
+  EXPECT_EQ(serve.exit_code(), 0);
+  ASSERT_TRUE(std::getline(out, line));
+  EXPECT_EQ(line, "thaw: shutting down");
+}
+
 // Resident memory of `pid` in kB (VmRSS), 0 when unknown.
 long ResidentKb(int pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
