@@ -19,6 +19,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "check/check_command.h"
+#include "check/terminal_report.h"
 #include "core/status_macros.h"
 #include "emulator/config/load_flags.h"
 #include "emulator/config/thaw_config.h"
@@ -228,6 +229,12 @@ int Invoke(const InvokeOptions& options) {
       },
       asio::detached);
   io.run();
+  if (options.count > 1) {
+    // Which instances served the N events, with what they opened and fetched: the reuse
+    // question answered without a scenario.
+    std::fprintf(stderr, "\n");
+    check::PrintInstanceTable(stderr, ledger, check::UseColor(stderr));
+  }
   return exit_code;
 }
 
@@ -292,7 +299,8 @@ CLI::App* AddInvokeCommand(CLI::App& app, InvokeOptions& options) {
       ->capture_default_str();
   command->add_flag("--quiet,-q", options.quiet, "Do not print function logs");
   command->footer(
-      "The answer goes to stdout, the function's log (START/END/REPORT) to stderr.\n"
+      "The answer goes to stdout, the function's log (START/END/REPORT) to stderr; with\n"
+      "--count N over 1, a table of the instances that served them follows on stderr.\n"
       "Exit code: 0 on success, 1 on a function error, 2 on a usage or config error.");
   return command;
 }

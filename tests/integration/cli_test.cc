@@ -85,6 +85,20 @@ TEST_F(CliTest, InvokePrintsTheAnswerAndTheLog) {
   EXPECT_THAT(r.err, HasSubstr("Init Duration: "));
 }
 
+// --count N answers the reuse question without a scenario: one warm instance served them all.
+TEST_F(CliTest, InvokeCountEndsWithTheTableOfInstances) {
+  const auto r =
+      RunThaw({"invoke", "echo", "--config", WriteConfig(kConfig), "--count", "3", "-q"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{}\n{}\n{}\n");
+  EXPECT_THAT(r.err, HasSubstr("instance  function"));
+  EXPECT_THAT(r.err, ::testing::ContainsRegex("\n  1 +echo +sandbox +[0-9]+ ms +3 +0 "));
+  EXPECT_THAT(r.err, ::testing::ContainsRegex("\n  total +1 inst\\. +1 cold +3 +0 "));
+  // One event: no table.
+  const auto one = RunThaw({"invoke", "echo", "--config", WriteConfig(kConfig), "-q"});
+  EXPECT_EQ(one.err, "");
+}
+
 TEST_F(CliTest, InvokeReadsThePayloadFromAFile) {
   const std::string payload = (dir_ / "event.json").string();
   std::ofstream(payload) << R"({"from":"file"})";
