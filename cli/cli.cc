@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -20,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "check/check_command.h"
 #include "check/terminal_report.h"
+#include "core/event_kinds.h"
 #include "core/status_macros.h"
 #include "emulator/config/load_flags.h"
 #include "emulator/config/thaw_config.h"
@@ -116,6 +118,19 @@ struct ServeOptions {
   bool quiet = false;
 };
 
+// check::PrintInstanceTable's text, for a writer that is not a FILE.
+std::string InstanceTableText(const Ledger& ledger) {
+  char* data = nullptr;
+  size_t size = 0;
+  std::FILE* out = ::open_memstream(&data, &size);
+  if (out == nullptr) return "";
+  check::PrintInstanceTable(out, ledger, /*color=*/false);
+  std::fclose(out);
+  std::string text(data, size);
+  std::free(data);
+  return text;
+}
+
 int Serve(const ServeOptions& options) {
   auto config = LoadConfig(options.config, options.load);
   if (!config.ok()) return UsageError(std::string(config.status().message()));
@@ -156,6 +171,16 @@ int Serve(const ServeOptions& options) {
                options.host.c_str(), (*server)->port(), names.c_str(), config->source.c_str());
   std::fflush(stdout);
   io.run();
+  // The instances of the run, as `thaw check` shows them, behind the logs like every line.
+  if (ledger.Count([](const Event& e) { return e.kind == kinds::kInstanceSpawned; }) > 0) {
+    stream_logs.Text("");
+    std::string table = InstanceTableText(ledger);
+    for (size_t at = 0; at < table.size();) {
+      const size_t end = std::min(table.find('\n', at), table.size());
+      stream_logs.Text(std::string_view(table).substr(at, end - at));
+      at = end + 1;
+    }
+  }
   return 0;
 }
 

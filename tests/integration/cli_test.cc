@@ -324,20 +324,30 @@ settings: {isolation: process}
   EXPECT_THAT(all, HasSubstr("[print:1] stdout line 0"));
 }
 
-// With --quiet, the shutting-down line still comes, through the same non-blocking writer.
-TEST_F(CliTest, QuietServeStillSaysItIsShuttingDown) {
+// With --quiet, the shutting-down line still comes, through the same non-blocking writer, and
+// then the table of the run's instances.
+TEST_F(CliTest, QuietServeEndsWithTheShuttingDownLineAndTheInstanceTable) {
   bp::ipstream out;
   bp::child serve(THAW_BINARY, "serve", "--quiet", "--port", "0", "--config", WriteConfig(kConfig),
                   bp::std_out > out, bp::std_err > bp::null);
   std::string line;
   ASSERT_TRUE(std::getline(out, line));
-  EXPECT_THAT(line, HasSubstr("listening on"));
+  std::smatch m;
+  ASSERT_TRUE(
+      std::regex_search(line, m, std::regex("listening on http://127\\.0\\.0\\.1:([0-9]+)")))
+      << line;
+  HttpClient client(static_cast<uint16_t>(std::stoi(m[1])), TestTimeout());
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(client.Post("/2015-03-31/functions/echo/invocations", "{}").status, 200);
+  }
   ::kill(serve.id(), SIGTERM);
   std::error_code error;
   ASSERT_TRUE(serve.wait_for(TestTimeout(), error)) << error.message();
   EXPECT_EQ(serve.exit_code(), 0);
-  ASSERT_TRUE(std::getline(out, line));
-  EXPECT_EQ(line, "thaw: shutting down");
+  std::string rest((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(rest, ::testing::StartsWith("thaw: shutting down\n\n"));
+  EXPECT_THAT(rest, HasSubstr("instance  function"));
+  EXPECT_THAT(rest, ::testing::ContainsRegex("\n  1 +echo +sandbox +[0-9]+ ms +2 +0 "));
 }
 
 // Resident memory of `pid` in kB (VmRSS), 0 when unknown.
