@@ -173,13 +173,9 @@ int Serve(const ServeOptions& options) {
   io.run();
   // The instances of the run, as `thaw check` shows them, behind the logs like every line.
   if (ledger.Count([](const Event& e) { return e.kind == kinds::kInstanceSpawned; }) > 0) {
-    stream_logs.Text("");
     std::string table = InstanceTableText(ledger);
-    for (size_t at = 0; at < table.size();) {
-      const size_t end = std::min(table.find('\n', at), table.size());
-      stream_logs.Text(std::string_view(table).substr(at, end - at));
-      at = end + 1;
-    }
+    if (table.ends_with('\n')) table.pop_back();
+    stream_logs.Text("\n" + table);
   }
   return 0;
 }

@@ -33,12 +33,22 @@ constexpr size_t kLogTailBytes = 4096;
 // Most events one GET /_thaw/events answers with.
 constexpr size_t kEventsPageSize = 10000;
 
-http::Response ErrorResponse(const http::Request& request, const absl::Status& error,
-                             const std::string& request_id) {
-  http::Response response =
-      http::MakeResponse(request, AwsHttpStatus(error), LambdaErrorBody(error));
+// Makes `response` the Lambda rest-json error `error`: its status, x-amzn-ErrorType,
+// x-amzn-RequestId and {"Type","Message"}.
+void SetLambdaError(http::Response& response, const absl::Status& error,
+                    const std::string& request_id) {
+  response.result(AwsHttpStatus(error));
+  response.set(boost::beast::http::field::content_type, "application/json");
   response.set("x-amzn-ErrorType", AwsErrorType(error));
   response.set("x-amzn-RequestId", request_id);
+  response.body() = LambdaErrorBody(error);
+}
+
+http::Response ErrorResponse(const http::Request& request, const absl::Status& error,
+                             const std::string& request_id) {
+  http::Response response{boost::beast::http::status::ok, request.version()};
+  response.keep_alive(request.keep_alive());
+  SetLambdaError(response, error, request_id);
   return response;
 }
 
@@ -200,13 +210,11 @@ http::HttpServer::Options ApiServerOptions() {
   options.error_answer = [](unsigned status, const std::string& message) {
     // Lambda's own types: ServiceException is its 5xx, InvalidRequestContentException its
     // "the request could not be read".
-    const absl::Status error = AwsError(
-        status >= 500 ? "ServiceException" : "InvalidRequestContentException", message, status);
-    http::Response response{static_cast<boost::beast::http::status>(status), 11};
-    response.set(boost::beast::http::field::content_type, "application/json");
-    response.set("x-amzn-ErrorType", AwsErrorType(error));
-    response.set("x-amzn-RequestId", NewRequestId());
-    response.body() = LambdaErrorBody(error);
+    http::Response response;
+    SetLambdaError(response,
+                   AwsError(status >= 500 ? "ServiceException" : "InvalidRequestContentException",
+                            message, status),
+                   NewRequestId());
     response.prepare_payload();
     return response;
   };

@@ -65,8 +65,6 @@ class ControlPlane : public Instance::Owner {
   // (CallerRateLimitExceeded) when the payloads queued would go over settings.async_queue_mb.
   // An event's payload is freed once it is done or dropped.
   absl::StatusOr<std::string> InvokeAsync(InvokeRequest request);
-  // Payload bytes held by asynchronous invocations not yet done or dropped.
-  size_t AsyncQueuedBytes() const { return async_queued_bytes_; }
 
   // Stops idle instances now (the shutdown sequence), those of `function` or the one with id
   // `instance` when given; busy ones are left alone. Returns the ids stopped.

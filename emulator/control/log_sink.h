@@ -46,8 +46,9 @@ class StreamLogSink : public LogSink {
   StreamLogSink& operator=(const StreamLogSink&) = delete;
 
   void Line(const std::string& function, int64_t instance, std::string_view line) override;
-  // A line of thaw's own ("thaw: shutting down"), untagged, queued like the others: a reader that
-  // stopped reading does not block the caller.
+  // Text of thaw's own ("thaw: shutting down", the table of instances; a newline is added),
+  // untagged, queued like the lines: a reader that stopped reading does not block the caller.
+  // It fits whole in the buffer or is dropped whole (counted as one line).
   void Text(std::string_view line);
 
   // Lines dropped so far (buffer full or output closed).

@@ -43,11 +43,6 @@ class ChildProcess {
   std::string pending_;
 };
 
-// VmRSS of a process in KB, from /proc/<pid>/status; -1 when unavailable.
-long ReadRssKb(pid_t pid);
-
-// User + system CPU time of a process in seconds, from /proc/<pid>/stat; -1 when unavailable.
-double ReadCpuSeconds(pid_t pid);
 
 // Pins every thread of `pid` (0: only the calling thread) to `cpu`, or lets it run on every
 // online CPU when cpu < 0. False when the kernel refuses.

@@ -34,6 +34,7 @@
 #include "tests/bench/bare_server.h"
 #include "tests/bench/child_process.h"
 #include "tests/bench/load_generator.h"
+#include "tests/util/proc_stats.h"
 
 #ifndef THAW_BENCH_THAW_PATH
 #define THAW_BENCH_THAW_PATH "thaw"
@@ -47,6 +48,8 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 using std::chrono::milliseconds;
+using ::thaw::testing::ReadCpuSeconds;
+using ::thaw::testing::ReadRssKb;
 
 constexpr char kEchoTarget[] = "/2015-03-31/functions/echo/invocations";
 constexpr char kSleepTarget[] = "/2015-03-31/functions/sleep/invocations";

@@ -11,6 +11,7 @@
 
 #include "nlohmann/json.hpp"
 #include "tests/util/http_client.h"
+#include "tests/util/proc_stats.h"
 #include "tests/util/run_thaw.h"
 #include "tests/util/test_emulator.h"
 
@@ -39,11 +40,13 @@ class CliTest : public ::testing::Test {
     return path;
   }
 
-  // `thaw serve --port 0 --config CONFIG`, its stdout to `out` (stderr dropped); `port` comes from
-  // its ready line (0, and a failure, when there is none).
-  static bp::child StartServe(const std::string& config, bp::ipstream& out, uint16_t& port) {
-    bp::child serve(THAW_BINARY, "serve", "--port", "0", "--config", config, bp::std_out > out,
-                    bp::std_err > bp::null);
+  // `thaw serve --port 0 --config CONFIG [--quiet]`, its stdout to `out` (stderr dropped); `port`
+  // comes from its ready line (0, and a failure, when there is none).
+  static bp::child StartServe(const std::string& config, bp::ipstream& out, uint16_t& port,
+                              bool quiet = false) {
+    std::vector<std::string> args = {"serve", "--port", "0", "--config", config};
+    if (quiet) args.push_back("--quiet");
+    bp::child serve(THAW_BINARY, bp::args(args), bp::std_out > out, bp::std_err > bp::null);
     port = 0;
     std::string line;
     std::smatch m;
@@ -328,15 +331,10 @@ settings: {isolation: process}
 // then the table of the run's instances.
 TEST_F(CliTest, QuietServeEndsWithTheShuttingDownLineAndTheInstanceTable) {
   bp::ipstream out;
-  bp::child serve(THAW_BINARY, "serve", "--quiet", "--port", "0", "--config", WriteConfig(kConfig),
-                  bp::std_out > out, bp::std_err > bp::null);
-  std::string line;
-  ASSERT_TRUE(std::getline(out, line));
-  std::smatch m;
-  ASSERT_TRUE(
-      std::regex_search(line, m, std::regex("listening on http://127\\.0\\.0\\.1:([0-9]+)")))
-      << line;
-  HttpClient client(static_cast<uint16_t>(std::stoi(m[1])), TestTimeout());
+  uint16_t port = 0;
+  bp::child serve = StartServe(WriteConfig(kConfig), out, port, /*quiet=*/true);
+  ASSERT_NE(port, 0);
+  HttpClient client(port, TestTimeout());
   for (int i = 0; i < 2; ++i) {
     EXPECT_EQ(client.Post("/2015-03-31/functions/echo/invocations", "{}").status, 200);
   }
@@ -348,15 +346,6 @@ TEST_F(CliTest, QuietServeEndsWithTheShuttingDownLineAndTheInstanceTable) {
   EXPECT_THAT(rest, ::testing::StartsWith("thaw: shutting down\n\n"));
   EXPECT_THAT(rest, HasSubstr("instance  function"));
   EXPECT_THAT(rest, ::testing::ContainsRegex("\n  1 +echo +sandbox +[0-9]+ ms +2 +0 "));
-}
-
-// Resident memory of `pid` in kB (VmRSS), 0 when unknown.
-long ResidentKb(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
-  }
-  return 0;
 }
 
 // Payload-sized buffers are given back once their invokes are done (thaw fixes glibc's mmap
@@ -377,7 +366,7 @@ functions:
   ASSERT_NE(port, 0);
   HttpClient warm(port, TestTimeout());
   ASSERT_EQ(warm.Post("/2015-03-31/functions/echo/invocations", "{}").status, 200);
-  const long before = ResidentKb(serve.id());
+  const long before = ReadRssKb(serve.id());
   const std::string payload = "\"" + std::string(1000 * 1000, 'a') + "\"";
   std::vector<std::future<HttpResult>> invokes;
   for (int i = 0; i < 48; ++i) {
@@ -391,7 +380,7 @@ functions:
     EXPECT_EQ(result.status, 200) << result.error;
     EXPECT_EQ(result.body.size(), payload.size());
   }
-  const long after = ResidentKb(serve.id());
+  const long after = ReadRssKb(serve.id());
   // 48 payloads and their answers were about 100 MB at the peak.
   EXPECT_LT(after - before, 24 * 1024) << "before " << before << " kB, after " << after << " kB";
   ::kill(serve.id(), SIGTERM);
