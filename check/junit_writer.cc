@@ -8,33 +8,79 @@
 #include "core/markup_escape.h"
 
 namespace thaw::check {
+namespace {
 
-std::string RenderJunit(const Scenario& scenario, const RunResult& result) {
+struct Counts {
+  int tests = 0;
   int failures = 0;
   int errors = 0;
-  for (const auto& x : result.expectations) failures += x.passed ? 0 : 1;
-  for (const auto& s : result.steps) errors += (!s.ok && !s.skipped) ? 1 : 0;
-  const int tests = static_cast<int>(result.expectations.size()) + errors;
-  char seconds[32];
-  std::snprintf(seconds, sizeof(seconds), "%.3f", result.seconds);
-  const std::string suite = MarkupEscape(scenario.name);
-  const std::string classname = MarkupEscape("thaw.check." + scenario.name);
+  int skipped = 0;
+  double seconds = 0;
 
-  std::ostringstream out;
-  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out << "<testsuites name=\"thaw check\" tests=\"" << tests << "\" failures=\"" << failures
-      << "\" errors=\"" << errors << "\" time=\"" << seconds << "\">\n";
-  out << "  <testsuite name=\"" << suite << "\" tests=\"" << tests << "\" failures=\"" << failures
-      << "\" errors=\"" << errors << "\" skipped=\"0\" time=\"" << seconds << "\" timestamp=\""
-      << FormatIsoTime(std::chrono::system_clock::now()) << "\" file=\""
-      << MarkupEscape(scenario.path) << "\">\n";
+  void Add(const Counts& other) {
+    tests += other.tests;
+    failures += other.failures;
+    errors += other.errors;
+    skipped += other.skipped;
+    seconds += other.seconds;
+  }
+};
+
+std::string Seconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.3f", seconds);
+  return text;
+}
+
+Counts CountOf(const JunitSuite& suite) {
+  Counts counts;
+  if (suite.result == nullptr) {
+    counts.tests = 1;
+    (suite.error.empty() ? counts.skipped : counts.errors) = 1;
+    return counts;
+  }
+  for (const auto& x : suite.result->expectations) counts.failures += x.passed ? 0 : 1;
+  for (const auto& s : suite.result->steps) counts.errors += (!s.ok && !s.skipped) ? 1 : 0;
+  counts.tests = static_cast<int>(suite.result->expectations.size()) + counts.errors;
+  counts.seconds = suite.result->seconds;
+  return counts;
+}
+
+void OpenSuite(std::ostringstream& out, const std::string& name, const std::string& path,
+               const Counts& counts) {
+  out << "  <testsuite name=\"" << MarkupEscape(name) << "\" tests=\"" << counts.tests
+      << "\" failures=\"" << counts.failures << "\" errors=\"" << counts.errors << "\" skipped=\""
+      << counts.skipped << "\" time=\"" << Seconds(counts.seconds) << "\" timestamp=\""
+      << FormatIsoTime(std::chrono::system_clock::now()) << "\" file=\"" << MarkupEscape(path)
+      << "\">\n";
+}
+
+// A scenario that did not run: one testcase, an <error> (could not be loaded or run) or
+// <skipped> (not run).
+void RenderUnrun(std::ostringstream& out, const JunitSuite& suite) {
+  const std::string name = suite.scenario ? suite.scenario->name : suite.path;
+  OpenSuite(out, name, suite.path, CountOf(suite));
+  out << "    <testcase name=\"" << (suite.error.empty() ? "run" : "load") << "\" classname=\""
+      << MarkupEscape("thaw.check." + name) << "\" file=\"" << MarkupEscape(suite.path)
+      << "\" time=\"0\">\n";
+  if (suite.error.empty()) {
+    out << "      <skipped message=\"not run: --fail-fast stopped the run\"/>\n";
+  } else {
+    out << "      <error message=\"" << MarkupEscape(suite.error) << "\">"
+        << MarkupEscape(suite.error) << "</error>\n";
+  }
+  out << "    </testcase>\n  </testsuite>\n";
+}
+
+void RenderSuite(std::ostringstream& out, const Scenario& scenario, const RunResult& result) {
+  const JunitSuite suite{scenario.path, &scenario, &result, ""};
+  const std::string classname = MarkupEscape("thaw.check." + scenario.name);
+  OpenSuite(out, scenario.name, scenario.path, CountOf(suite));
   for (const auto& s : result.steps) {
     if (s.ok || s.skipped) continue;
-    char step_seconds[32];
-    std::snprintf(step_seconds, sizeof(step_seconds), "%.3f", s.seconds);
     out << "    <testcase name=\"step: " << MarkupEscape(s.step->text) << "\" classname=\""
         << classname << "\" file=\"" << MarkupEscape(scenario.path) << "\" line=\"" << s.step->line
-        << "\" time=\"" << step_seconds << "\">\n";
+        << "\" time=\"" << Seconds(s.seconds) << "\">\n";
     out << "      <error message=\"" << MarkupEscape(s.detail) << "\">"
         << MarkupEscape(scenario.path + ":" + std::to_string(s.step->line) + ": " + s.detail)
         << "</error>\n";
@@ -58,8 +104,32 @@ std::string RenderJunit(const Scenario& scenario, const RunResult& result) {
     }
     out << "    </testcase>\n";
   }
-  out << "  </testsuite>\n</testsuites>\n";
+  out << "  </testsuite>\n";
+}
+
+}  // namespace
+
+std::string RenderJunit(const std::vector<JunitSuite>& suites) {
+  Counts total;
+  for (const JunitSuite& suite : suites) total.Add(CountOf(suite));
+  std::ostringstream out;
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out << "<testsuites name=\"thaw check\" tests=\"" << total.tests << "\" failures=\""
+      << total.failures << "\" errors=\"" << total.errors << "\" skipped=\"" << total.skipped
+      << "\" time=\"" << Seconds(total.seconds) << "\">\n";
+  for (const JunitSuite& suite : suites) {
+    if (suite.scenario != nullptr && suite.result != nullptr) {
+      RenderSuite(out, *suite.scenario, *suite.result);
+    } else {
+      RenderUnrun(out, suite);
+    }
+  }
+  out << "</testsuites>\n";
   return out.str();
+}
+
+std::string RenderJunit(const Scenario& scenario, const RunResult& result) {
+  return RenderJunit({JunitSuite{scenario.path, &scenario, &result, ""}});
 }
 
 }  // namespace thaw::check

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -210,6 +211,48 @@ void PrintVerdicts(std::FILE* out, const Scenario& scenario, const RunResult& re
     std::fprintf(out, "\n%sFAILED%s %s: %s (%.1f s)\n", Paint(color, kRed), Paint(color, kReset),
                  scenario.name.c_str(), what.c_str(), result.seconds);
   }
+}
+
+void PrintScenarioSummary(std::FILE* out, const std::vector<ScenarioSummary>& scenarios,
+                          double seconds, bool color) {
+  using Verdict = ScenarioSummary::Verdict;
+  size_t name_width = 4;
+  size_t path_width = 4;
+  int counts[4] = {0, 0, 0, 0};
+  for (const ScenarioSummary& s : scenarios) {
+    name_width = std::max(name_width, s.name.size());
+    path_width = std::max(path_width, s.path.size());
+    ++counts[static_cast<int>(s.verdict)];
+  }
+  std::fprintf(out, "%sScenarios%s\n", Paint(color, kBold), Paint(color, kReset));
+  for (const ScenarioSummary& s : scenarios) {
+    const char* paint = s.verdict == Verdict::kPassed   ? kGreen
+                        : s.verdict == Verdict::kNotRun ? kDim
+                                                        : kRed;
+    const char* word = s.verdict == Verdict::kPassed   ? "PASS "
+                       : s.verdict == Verdict::kFailed ? "FAIL "
+                       : s.verdict == Verdict::kError  ? "ERROR"
+                                                       : "-    ";
+    std::string rules = "-";
+    if (s.verdict == Verdict::kPassed || s.verdict == Verdict::kFailed) {
+      rules = std::to_string(s.rules_passed) + "/" + std::to_string(s.rules) + " rules hold";
+    }
+    std::string after = s.verdict == Verdict::kNotRun ? "not run (--fail-fast)" : s.detail;
+    char time[32] = "";
+    if (s.verdict == Verdict::kPassed || s.verdict == Verdict::kFailed) {
+      std::snprintf(time, sizeof(time), "%.1f s", s.seconds);
+    }
+    std::fprintf(out, "  %s%s%s  %-*s  %-*s  %-16s %7s%s%s\n", Paint(color, paint), word,
+                 Paint(color, kReset), static_cast<int>(name_width), s.name.c_str(),
+                 static_cast<int>(path_width), s.path.c_str(), rules.c_str(), time,
+                 after.empty() ? "" : "  ", after.c_str());
+  }
+  std::fprintf(out, "\n%zu scenarios: %d passed, %d failed, %d error%s, %d not run (%.1f s)\n",
+               scenarios.size(), counts[static_cast<int>(Verdict::kPassed)],
+               counts[static_cast<int>(Verdict::kFailed)],
+               counts[static_cast<int>(Verdict::kError)],
+               counts[static_cast<int>(Verdict::kError)] == 1 ? "" : "s",
+               counts[static_cast<int>(Verdict::kNotRun)], seconds);
 }
 
 }  // namespace thaw::check

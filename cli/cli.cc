@@ -328,16 +328,39 @@ CLI::App* AddInvokeCommand(CLI::App& app, InvokeOptions& options) {
 
 CLI::App* AddCheckCommand(CLI::App& app, check::CheckOptions& options) {
   CLI::App* command = app.add_subcommand(
-      "check", "Run a scenario (steps, then expectations over the ledger) and give a verdict");
-  command->add_option("scenario", options.scenario, "Scenario file (YAML)")->required();
-  command->add_option("--junit", options.junit, "Write JUnit XML: one testcase per expectation");
-  command->add_option("--report", options.report, "Write the HTML timeline report");
-  command->add_option("--events", options.events, "Write every ledger event as JSON lines");
-  command->add_flag("--verbose,-v", options.verbose, "Print the functions' logs to stderr");
+      "check", "Run scenarios (steps, then expectations over the ledger) and give verdicts");
+  command
+      ->add_option("scenarios", options.scenarios,
+                   "Scenario files, or directories searched for scenario.yaml and "
+                   "*.scenario.yaml")
+      ->required();
+  command->add_option("--junit", options.junit,
+                      "Write JUnit XML: one testsuite per scenario, one testcase per expectation");
+  command->add_option("--report", options.report,
+                      "Write the HTML timeline report (with many scenarios: a directory, one "
+                      "NAME.html each)");
+  command->add_option("--events", options.events,
+                      "Write every ledger event as JSON lines (with many scenarios: a directory, "
+                      "one NAME.jsonl each)");
+  command
+      ->add_option("-j,--jobs", options.jobs,
+                   "Scenarios run at once, each in its own emulator (default: the number of "
+                   "cores)")
+      ->check(CLI::Range(1, 256));
+  command->add_option("--filter", options.filter,
+                      "Run only the scenarios whose file or name this regular expression matches");
+  command->add_flag("--fail-fast", options.fail_fast,
+                    "Start no scenario after the first one that fails");
+  command->add_flag("--verbose,-v", options.verbose,
+                    "Print the functions' logs (to stderr; with many scenarios, in each one's "
+                    "block)");
   command->add_flag("--quiet,-q", options.quiet, "No progress lines");
   AddLoadFlags(command, options.load, " (for the scenario's config: file)");
   command->footer(
-      "Exit code: 0 when every expectation holds, 1 when one fails, 2 on a scenario error.");
+      "One scenario file runs on its own, printed as it goes. Several files or a directory run\n"
+      "in parallel; each scenario's block is printed when it ends, then a summary.\n"
+      "Exit code: 0 when every expectation holds, 1 when one fails, 2 when a scenario could\n"
+      "not be loaded or run (or on a usage error).");
   return command;
 }
 

@@ -139,5 +139,28 @@ TEST(TerminalReportTest, VerdictLinesNameTheRuleItsLineAndTheOffenders) {
   EXPECT_THAT(out, HasSubstr("FAILED demo: 1 of 2 expectations failed (1.5 s)"));
 }
 
+TEST(TerminalReportTest, TheSummaryOfManyHasOneLinePerScenarioAndTheTotals) {
+  using Verdict = ScenarioSummary::Verdict;
+  const std::vector<ScenarioSummary> scenarios = {
+      {"a/scenario.yaml", "orders", Verdict::kPassed, 5, 5, 1.25, ""},
+      {"b/long-name.scenario.yaml", "checkout", Verdict::kFailed, 7, 6, 8.0, "a step failed"},
+      {"bad.scenario.yaml", "", Verdict::kError, 0, 0, 0,
+       "bad.scenario.yaml:3: steps: expected a list"},
+      {"c/scenario.yaml", "late", Verdict::kNotRun, 0, 0, 0, ""},
+  };
+  const std::string text =
+      Capture([&](std::FILE* out) { PrintScenarioSummary(out, scenarios, 9.5, /*color=*/false); });
+  EXPECT_EQ(
+      text,
+      "Scenarios\n"
+      "  PASS   orders    a/scenario.yaml            5/5 rules hold     1.2 s\n"
+      "  FAIL   checkout  b/long-name.scenario.yaml  6/7 rules hold     8.0 s  a step failed\n"
+      "  ERROR            bad.scenario.yaml          -                         "
+      "bad.scenario.yaml:3: steps: expected a list\n"
+      "  -      late      c/scenario.yaml            -                         not run "
+      "(--fail-fast)\n"
+      "\n4 scenarios: 1 passed, 1 failed, 1 error, 1 not run (9.5 s)\n");
+}
+
 }  // namespace
 }  // namespace thaw::check
