@@ -3,8 +3,10 @@
 // files, scenario errors (exit 2), and every kind of step run in-process on real processes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -312,6 +314,127 @@ TEST_F(CheckCliTest, ScenarioErrorsExitTwoWithFileAndLine) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("cannot read the scenario file"));
   r = RunThaw({"check"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+// A scenario of one function, `code` its directory, with `rules` (YAML list items).
+std::string OneFunctionScenario(const std::string& name, const std::string& code,
+                                const std::string& rules) {
+  return "name: " + name +
+         "\nsettings: {isolation: process}\nfunctions:\n  f: {runtime: provided.al2023, "
+         "handler: echo, code: \"" +
+         code + "\"}\nsteps:\n  - invoke: {function: f, count: 2}\nexpect: [" + rules + "]\n";
+}
+
+// A function whose bootstrap runs `shell` (its init), then is the echo function.
+std::string ShellThenEcho(const std::filesystem::path& dir, const std::string& shell) {
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "bootstrap")
+      << "#!/bin/bash\n"
+      << shell << "\nexec " << thaw::testing::EchoDir() << "/bootstrap\n";
+  std::filesystem::permissions(dir / "bootstrap", std::filesystem::perms::owner_all);
+  return dir.string();
+}
+
+// `thaw check DIR`: every scenario under it (dependencies and other YAML left out), in
+// parallel, one block each, a summary and one JUnit file. The two that pass can only pass
+// together: their inits meet on a FIFO (one writes, the other reads; each open blocks until
+// the other side comes), so run one at a time, both would time out.
+TEST_F(CheckCliTest, ADirectoryRunsEveryScenarioInParallelWithOneJunitFile) {
+  const std::string fifo = Path("meet");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string suite = Path("suite");
+  std::filesystem::create_directories(suite + "/a");
+  std::filesystem::create_directories(suite + "/b");
+  std::filesystem::create_directories(suite + "/c");
+  std::filesystem::create_directories(suite + "/node_modules/dep");
+  std::ofstream(suite + "/a/scenario.yaml")
+      << OneFunctionScenario("writer", ShellThenEcho(Path("code-a"), "echo hello > " + fifo),
+                             "invocations == 2, errors == 0");
+  std::ofstream(suite + "/b/scenario.yaml")
+      << OneFunctionScenario("reader", ShellThenEcho(Path("code-b"), "read line < " + fifo),
+                             "invocations == 2, errors == 0");
+  std::ofstream(suite + "/c/wrong.scenario.yaml")
+      << OneFunctionScenario("wrong", thaw::testing::EchoDir(), "invocations == 3");
+  std::ofstream(suite + "/bad.scenario.yaml") << "name: bad\nsteps: 7\n";
+  std::ofstream(suite + "/c/thaw.yaml") << "not: a scenario\n";
+  std::ofstream(suite + "/node_modules/dep/scenario.yaml") << "not: ours\n";
+
+  const CliResult r = RunThaw({"check", suite, "-j", "2", "--junit", Path("j.xml"), "--report",
+                               Path("reports"), "--events", Path("events")});
+  // One scenario could not be loaded: 2, over the failure's 1.
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("thaw check: 4 scenarios, 2 at a time\n"));
+  EXPECT_THAT(r.out, HasSubstr("PASSED writer: all 3 expectations hold"));
+  EXPECT_THAT(r.out, HasSubstr("PASSED reader: all 3 expectations hold"));
+  EXPECT_THAT(r.out, HasSubstr("FAILED wrong: 1 of 2 expectations failed"));
+  EXPECT_THAT(r.out, HasSubstr("thaw check: " + suite + "/bad.scenario.yaml: not loaded\n"));
+  EXPECT_THAT(r.out, ContainsRegex("PASS +writer +" + suite + "/a/scenario.yaml +3/3 rules hold"));
+  EXPECT_THAT(r.out, ContainsRegex("PASS +reader +" + suite + "/b/scenario.yaml +3/3 rules hold"));
+  EXPECT_THAT(r.out,
+              ContainsRegex("FAIL +wrong +" + suite + "/c/wrong.scenario.yaml +1/2 rules hold"));
+  EXPECT_THAT(r.out, ContainsRegex("ERROR +" + suite + "/bad.scenario.yaml +- +" + suite +
+                                   "/bad.scenario.yaml:1: config: "));
+  EXPECT_THAT(r.out, HasSubstr("4 scenarios: 2 passed, 1 failed, 1 error, 0 not run"));
+  // Each block is whole: a scenario's verdict follows its own header, nothing in between.
+  EXPECT_THAT(r.out, ContainsRegex("thaw check: reader \\([^\n]*\n(  [^\n]*\n|\n|[^t\n][^\n]*\n)*"
+                                   "PASSED reader"));
+
+  EXPECT_EQ(std::system(("xmllint --noout " + Path("j.xml")).c_str()), 0) << "JUnit not XML";
+  std::ifstream junit(Path("j.xml"));
+  std::stringstream xml;
+  xml << junit.rdbuf();
+  EXPECT_THAT(xml.str(), HasSubstr("<testsuites name=\"thaw check\" tests=\"9\" failures=\"1\" "
+                                   "errors=\"1\" skipped=\"0\""));
+  for (const std::string name : {"writer", "reader", "wrong"}) {
+    EXPECT_THAT(xml.str(), HasSubstr("<testsuite name=\"" + name + "\"")) << name;
+  }
+  EXPECT_THAT(xml.str(), HasSubstr("<testsuite name=\"" + suite + "/bad.scenario.yaml\""));
+  // One report and one events file per scenario that ran, named after its path.
+  std::set<std::string> reports;
+  for (const auto& entry : std::filesystem::directory_iterator(Path("reports"))) {
+    reports.insert(entry.path().filename().string());
+  }
+  const std::string stem = std::filesystem::path(suite).relative_path().string();
+  std::string flat = stem;
+  std::replace(flat.begin(), flat.end(), '/', '_');
+  EXPECT_EQ(reports, (std::set<std::string>{flat + "_a.html", flat + "_b.html",
+                                            flat + "_c_wrong.scenario.html"}));
+  EXPECT_TRUE(std::filesystem::exists(Path("events") + "/" + flat + "_b.jsonl"));
+}
+
+// --filter keeps the scenarios whose file or name it matches; --fail-fast starts none after a
+// failure, and what it did not run is said (summary, JUnit skipped).
+TEST_F(CheckCliTest, FilterAndFailFastNarrowARunOfMany) {
+  const std::string wrong = Path("wrong.scenario.yaml");
+  const std::string right = Path("right.scenario.yaml");
+  std::ofstream(wrong) << OneFunctionScenario("wrong", thaw::testing::EchoDir(),
+                                              "invocations == 3");
+  std::ofstream(right) << OneFunctionScenario("right", thaw::testing::EchoDir(),
+                                              "invocations == 2");
+
+  CliResult r = RunThaw({"check", dir_.string(), "--filter", "^righ"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("1 scenarios: 1 passed, 0 failed, 0 errors, 0 not run"));
+
+  r = RunThaw({"check", wrong, right, "-j", "1", "--fail-fast", "--junit", Path("j.xml")});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("stopping at the first failure"));
+  EXPECT_THAT(r.out, ContainsRegex("-  +right +" + right + " +- +not run \\(--fail-fast\\)"));
+  EXPECT_THAT(r.out, HasSubstr("2 scenarios: 0 passed, 1 failed, 0 errors, 1 not run"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("thaw check: right")));
+  std::ifstream junit(Path("j.xml"));
+  std::stringstream xml;
+  xml << junit.rdbuf();
+  EXPECT_THAT(xml.str(), HasSubstr("<skipped message=\"not run: --fail-fast stopped the run\"/>"));
+
+  r = RunThaw({"check", dir_.string(), "--filter", "nothing"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "thaw: --filter nothing: matches none of the 2 scenarios\n");
+  r = RunThaw({"check", dir_.string(), "--filter", "(("});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("thaw: --filter ((: not a regular expression"));
+  r = RunThaw({"check", Path("empty-dir-that-is-missing/"), right});
   EXPECT_EQ(r.exit_code, 2);
 }
 
