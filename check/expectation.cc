@@ -47,8 +47,9 @@ constexpr const char* kKnownMetrics =
     "invocations, cold_starts, instances, errors, timeouts, throttles, "
     "duration[.warm|.cold].<stat>, init_duration.<stat>, momento.connections, "
     "momento.data_connections, momento.control_connections, momento.unused_connections, "
-    "momento.rpcs, momento.rpcs.<Method>, momento.errors, aws.requests, aws.errors, "
-    "aws.<Operation>, package.errors, package.notes, events.<kind>; <stat> is p50, p90, p99 (any "
+    "momento.unprovoked_connections, momento.rpcs, momento.rpcs.<Method>, momento.errors, "
+    "aws.requests, aws.errors, aws.<Operation>, aws.<Operation>.unprovoked, package.errors, "
+    "package.notes, events.<kind>; <stat> is p50, p90, p99 (any "
     "pN), max, min or avg";
 
 std::vector<Contribution> EventsWhere(const std::vector<Event>& events,
@@ -69,7 +70,8 @@ std::vector<Contribution> MomentoConnectionsWhere(const std::vector<Event>& even
     const bool keep = which == "connections" ||
                       (which == "data_connections" && c.role == ConnectionRole::kData) ||
                       (which == "control_connections" && c.role == ConnectionRole::kControl) ||
-                      (which == "unused_connections" && c.role == ConnectionRole::kUnused);
+                      (which == "unused_connections" && c.role == ConnectionRole::kUnused) ||
+                      (which == "unprovoked_connections" && c.unprovoked);
     if (keep) out.push_back({c.instance, c.function, c.opened_seq, 1, ""});
   }
   return out;
@@ -211,6 +213,12 @@ std::optional<Metric> MomentoMetric(const std::string& n) {
       m.extract = [rest](const auto& events) { return MomentoConnectionsWhere(events, rest); };
       return m;
     }
+    if (rest == "unprovoked_connections") {
+      m.verb = "opened";
+      m.noun = "unprovoked Momento data connections";
+      m.extract = [rest](const auto& events) { return MomentoConnectionsWhere(events, rest); };
+      return m;
+    }
     if (rest == "rpcs" || rest == "errors") {
       const bool errors = rest == "errors";
       m.verb = errors ? "got" : "made";
@@ -238,7 +246,7 @@ std::optional<Metric> MomentoMetric(const std::string& n) {
   return std::nullopt;
 }
 
-// aws.requests, aws.errors, aws.<Operation>.
+// aws.requests, aws.errors, aws.<Operation>, aws.<Operation>.unprovoked.
 std::optional<Metric> AwsMetric(const std::string& n) {
   Metric m;
   if (n.starts_with("aws.") && n.size() > 4) {
@@ -257,8 +265,22 @@ std::optional<Metric> AwsMetric(const std::string& n) {
           return e.kind == kinds::kAwsRequest && e.attrs.value("outcome", "ok") != "ok";
         });
       };
+    } else if (rest.ends_with(".unprovoked") && rest.size() > 11) {
+      const std::string operation = rest.substr(0, rest.size() - 11);
+      if (!std::isupper(static_cast<unsigned char>(operation[0]))) return std::nullopt;
+      m.noun = "unprovoked " + operation + " refetches";
+      m.extract = [operation](const auto& events) {
+        std::vector<Contribution> out;
+        for (const AwsRefetch& r : UnprovokedAwsRefetches(events)) {
+          if (r.operation == operation) out.push_back({r.instance, r.function, r.seq, 1, ""});
+        }
+        return out;
+      };
     } else {
-      if (!std::isupper(static_cast<unsigned char>(rest[0]))) return std::nullopt;
+      if (!std::isupper(static_cast<unsigned char>(rest[0])) ||
+          rest.find('.') != std::string::npos) {
+        return std::nullopt;
+      }
       m.noun = rest + " calls";
       m.extract = [rest](const auto& events) {
         return EventsWhere(events, [&rest](const Event& e) {

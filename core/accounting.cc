@@ -1,6 +1,8 @@
 #include "core/accounting.h"
 
 #include <optional>
+#include <set>
+#include <tuple>
 #include <utility>
 
 #include "core/event_kinds.h"
@@ -26,6 +28,13 @@ Walked WalkMomento(const std::vector<Event>& events) {
     size_t index = 0;  // into Walked::connections
     bool data = false;
     bool other = false;
+    std::string plane;  // of its first data-plane or topic call
+  };
+  // An instance's data connections of one plane, for MomentoConnection::unprovoked.
+  struct Plane {
+    bool had = false;
+    std::set<std::string> open;
+    bool last_closed_by_client = false;
   };
   struct PerInstance {
     std::vector<std::string> connections;
@@ -33,6 +42,7 @@ Walked WalkMomento(const std::vector<Event>& events) {
     // Data connections closed (by anyone / by a thaw fault) not yet followed by a new one.
     long closed_data = 0;
     long dropped_by_fault = 0;
+    std::map<std::string, Plane> planes;
   };
   Walked out;
   std::map<std::string, Tracked> tracked;
@@ -55,8 +65,10 @@ Walked WalkMomento(const std::vector<Event>& events) {
   };
   // A connection carries a data-plane or topic call: the first one after one of the instance's
   // data connections closed is a reconnect.
-  auto use_for_data = [](Tracked& t, MomentoConnections& account, PerInstance& per) {
-    if (!t.data && per.closed_data > 0) {
+  auto use_for_data = [&out](Tracked& t, const std::string& id, const std::string& plane,
+                             MomentoConnections& account, PerInstance& per) {
+    if (t.data) return;
+    if (per.closed_data > 0) {
       ++account.reconnects;
       --per.closed_data;
       if (per.dropped_by_fault > 0) {
@@ -64,6 +76,15 @@ Walked WalkMomento(const std::vector<Event>& events) {
         --per.dropped_by_fault;
       }
     }
+    MomentoConnection& c = out.connections[t.index];
+    Plane& p = per.planes[plane];
+    if (p.had && (!p.open.empty() || p.last_closed_by_client)) {
+      c.unprovoked = true;
+      ++account.unprovoked_connections;
+    }
+    p.had = true;
+    if (!c.closed) p.open.insert(id);
+    t.plane = plane;
     t.data = true;
   };
   for (const Event& e : events) {
@@ -95,6 +116,9 @@ Walked WalkMomento(const std::vector<Event>& events) {
       if (t.data) {
         ++per.closed_data;
         if (e.attrs.value("why", "").starts_with("fault:")) ++per.dropped_by_fault;
+        Plane& p = per.planes[t.plane];
+        p.open.erase(id);
+        p.last_closed_by_client = e.attrs.value("by", "client") == "client";
       }
     } else if (e.kind == kinds::kMomentoRpc) {
       Tracked& t = track(e, id);
@@ -103,7 +127,7 @@ Walked WalkMomento(const std::vector<Event>& events) {
       ++account.rpcs[e.attrs.value("method", "")];
       const std::string plane = e.attrs.value("plane", "");
       if (plane == "data" || plane == "topic") {
-        use_for_data(t, account, per);
+        use_for_data(t, id, plane, account, per);
       } else {
         t.other = true;
       }
@@ -113,7 +137,7 @@ Walked WalkMomento(const std::vector<Event>& events) {
       Tracked& t = track(e, id);
       MomentoConnections& account = out.instances[out.connections[t.index].instance];
       if (e.kind == kinds::kMomentoSubscriptionOpened) {
-        use_for_data(t, account, per_instance[account.instance]);
+        use_for_data(t, id, "topic", account, per_instance[account.instance]);
         ++account.subscriptions;
         ++account.open_subscriptions;
       } else {
@@ -194,6 +218,7 @@ nlohmann::json ToJson(const MomentoConnections& a) {
           {"closed", a.closed},
           {"reconnects", a.reconnects},
           {"reconnects_after_fault", a.reconnects_after_fault},
+          {"unprovoked_connections", a.unprovoked_connections},
           {"faults", a.faults},
           {"rpcs", a.rpcs},
           {"subscriptions", a.subscriptions},
@@ -209,11 +234,44 @@ long AwsRequests::ParameterFetches() const {
   return Sum(operations, {"GetParameter", "GetParameters", "GetParametersByPath"});
 }
 
-std::vector<AwsRequests> AwsRequestsPerInstance(const std::vector<Event>& events) {
+namespace {
+
+// Reads the value of a resource (Get*, BatchGet*, Describe*, List*); any other operation that
+// succeeds on it changes it.
+bool IsRead(const std::string& operation) {
+  for (const char* prefix : {"Get", "BatchGet", "Describe", "List"}) {
+    if (operation.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+bool IsAwsAccountingEvent(const Event& e) {
+  return e.kind == kinds::kAwsRequest || e.kind == kinds::kAwsRotation ||
+         e.kind == kinds::kAwsSecretRotated;
+}
+
+struct WalkedAws {
   std::map<int64_t, AwsRequests> instances;
+  std::vector<AwsRefetch> refetches;
+};
+
+// One pass over the aws.* events: the per-instance counts and the unprovoked refetches.
+WalkedAws WalkAws(const std::vector<Event>& events) {
+  // What an instance last read of a resource with an operation.
+  struct LastRead {
+    bool ok = false;
+    uint64_t changes_seen = 0;  // the resource's change count when it was read
+  };
+  WalkedAws out;
+  std::map<std::string, uint64_t> changes;  // resource -> times it changed
+  std::map<std::tuple<int64_t, std::string, std::string>, LastRead> reads;
   for (const Event& e : events) {
+    if (e.kind == kinds::kAwsRotation || e.kind == kinds::kAwsSecretRotated) {
+      if (e.attrs.value("outcome", "ok") == "ok") ++changes[e.attrs.value("secret", "")];
+      continue;
+    }
     if (e.kind != kinds::kAwsRequest) continue;
-    AwsRequests& account = instances[e.instance];
+    AwsRequests& account = out.instances[e.instance];
     account.instance = e.instance;
     account.function = e.function;
     ++account.requests;
@@ -223,18 +281,42 @@ std::vector<AwsRequests> AwsRequestsPerInstance(const std::vector<Event>& events
     if (!secret.empty()) ++account.secrets[secret][operation];
     const std::string outcome = e.attrs.value("outcome", "ok");
     if (outcome != "ok") ++account.errors[outcome];
+
+    const std::string resource = !secret.empty() ? secret : e.attrs.value("parameter", "");
+    if (resource.empty()) continue;
+    if (!IsRead(operation)) {
+      if (outcome == "ok") ++changes[resource];
+      continue;
+    }
+    LastRead& last = reads[{e.instance, operation, resource}];
+    if (last.ok && last.changes_seen == changes[resource]) {
+      ++account.unprovoked[operation];
+      out.refetches.push_back({e.instance, e.function, e.seq, operation, resource});
+    }
+    last.ok = outcome == "ok";
+    last.changes_seen = changes[resource];
   }
-  return Values(std::move(instances));
+  return out;
+}
+
+}  // namespace
+
+std::vector<AwsRequests> AwsRequestsPerInstance(const std::vector<Event>& events) {
+  return Values(WalkAws(events).instances);
 }
 
 std::vector<AwsRequests> AwsRequestsPerInstance(const Ledger& ledger) {
-  return AwsRequestsPerInstance(
-      ledger.Select([](const Event& e) { return e.kind == kinds::kAwsRequest; }));
+  return AwsRequestsPerInstance(ledger.Select(IsAwsAccountingEvent));
+}
+
+std::vector<AwsRefetch> UnprovokedAwsRefetches(const std::vector<Event>& events) {
+  return WalkAws(events).refetches;
 }
 
 nlohmann::json ToJson(const AwsRequests& a) {
   return {{"instance", a.instance},     {"function", a.function}, {"requests", a.requests},
-          {"operations", a.operations}, {"secrets", a.secrets},   {"errors", a.errors}};
+          {"operations", a.operations}, {"secrets", a.secrets},   {"errors", a.errors},
+          {"unprovoked", a.unprovoked}};
 }
 
 void InvocationTally::Add(const Event& e) {

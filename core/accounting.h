@@ -35,6 +35,13 @@ struct MomentoConnection {
   ConnectionRole role = ConnectionRole::kUnused;
   bool close_time = false;
   bool closed = false;
+  // A data connection its instance did not need: when it started carrying calls, the instance
+  // already had an open data connection of the same plane (cache data or topic), or the last
+  // one it had was closed by the client itself. A first connection is never unprovoked, nor
+  // one opened after thaw (a fault, a reset) closed the previous one: a correct client
+  // reconnects then. So per-invoke clients and close-each-invoke clients make them; a
+  // module-scope client under `idle_drop` or `reset` faults does not.
+  bool unprovoked = false;
 };
 
 // Every Momento connection, in the order they opened.
@@ -55,6 +62,7 @@ struct MomentoConnections {
   long closed = 0;
   long reconnects = 0;
   long reconnects_after_fault = 0;
+  long unprovoked_connections = 0;  // MomentoConnection::unprovoked
   long faults = 0;
   std::map<std::string, long> rpcs;  // by method
   // Topic subscriptions (Pubsub/Subscribe streams): opened, still open (opened, not yet
@@ -69,7 +77,7 @@ std::vector<MomentoConnections> MomentoConnectionsPerInstance(const std::vector<
 std::vector<MomentoConnections> MomentoConnectionsPerInstance(const Ledger& ledger);
 // {"instance","function","connections","data_connections","control_connections",
 //  "close_time_control_connections","unused_connections","closed","reconnects",
-//  "reconnects_after_fault","faults","rpcs":{"Get":n,...},"subscriptions",
+//  "reconnects_after_fault","unprovoked_connections","faults","rpcs":{"Get":n,...},"subscriptions",
 //  "open_subscriptions","subscription_items"}: the admin API's shape.
 nlohmann::json ToJson(const MomentoConnections& account);
 
@@ -81,6 +89,7 @@ struct AwsRequests {
   std::map<std::string, long> operations;                      // by operation
   std::map<std::string, std::map<std::string, long>> secrets;  // secret id -> operation -> n
   std::map<std::string, long> errors;                          // error type -> n
+  std::map<std::string, long> unprovoked;  // operation -> refetches (UnprovokedAwsRefetches)
 
   // GetSecretValue + BatchGetSecretValue.
   long SecretFetches() const;
@@ -91,7 +100,25 @@ struct AwsRequests {
 // Per instance, ordered by instance.
 std::vector<AwsRequests> AwsRequestsPerInstance(const std::vector<Event>& events);
 std::vector<AwsRequests> AwsRequestsPerInstance(const Ledger& ledger);
-// {"instance","function","requests","operations":{...},"secrets":{...},"errors":{...}}.
+// An aws.request that read again what its instance had already read successfully (the same
+// operation on the same secret or parameter) while nothing gave it a reason to: the value did
+// not change in between (no rotation: `aws.rotation`, `aws.secret.rotated`, or a successful
+// write such as PutSecretValue, UpdateSecret, RotateSecret, PutParameter), and its previous
+// read had not failed (AccessDenied, a throttle, any error). A secret fetched on every invoke
+// makes one per invoke after the first; a refetch after a rotation or a failure does not count.
+struct AwsRefetch {
+  int64_t instance = 0;
+  std::string function;
+  uint64_t seq = 0;
+  std::string operation;
+  std::string resource;  // the secret id or parameter name, as the request named it
+};
+
+// Every unprovoked refetch, in seq order.
+std::vector<AwsRefetch> UnprovokedAwsRefetches(const std::vector<Event>& events);
+
+// {"instance","function","requests","operations":{...},"secrets":{...},"errors":{...},
+//  "unprovoked":{...}}.
 nlohmann::json ToJson(const AwsRequests& account);
 
 // Invocations of one function, from invoke.* and instance.spawned events.

@@ -89,6 +89,97 @@ TEST(AccountingTest, CountsReconnectsAfterAClosedOrDroppedDataConnection) {
   EXPECT_EQ(result[0].faults, 1);
 }
 
+// Unprovoked: a data connection opened while the instance had an open one of the same plane, or
+// after the client closed its last one; not the first, not after thaw dropped the previous one.
+TEST(AccountingTest, UnprovokedConnectionsAreTheOnesNoServerSideDropExplains) {
+  Ledger ledger;
+  auto open = [&](int64_t instance, const std::string& connection, const std::string& plane) {
+    ledger.Append(instance, "fn", "momento.connection.opened", {{"connection", connection}});
+    ledger.Append(instance, "fn", "momento.rpc",
+                  {{"connection", connection}, {"plane", plane}, {"method", "Get"}});
+  };
+  auto close = [&](int64_t instance, const std::string& connection, const std::string& by,
+                   const std::string& why) {
+    ledger.Append(instance, "fn", "momento.connection.closed",
+                  {{"connection", connection}, {"by", by}, {"why", why}});
+  };
+  // 1: a module-scope client under idle_drop and reset: every reconnect is provoked.
+  open(1, "a1", "data");
+  close(1, "a1", "thaw", "fault:idle_drop");
+  open(1, "a2", "data");
+  close(1, "a2", "thaw", "reset");
+  open(1, "a3", "data");
+  open(1, "t1", "topic");  // a topic client's own connection: another plane
+  // 2: a client per invoke, never closed: each after the first is unprovoked.
+  open(2, "b1", "data");
+  open(2, "b2", "data");
+  open(2, "b3", "data");
+  // 3: a client closed at the end of each invoke: the next one is unprovoked.
+  open(3, "c1", "data");
+  close(3, "c1", "client", "eof");
+  open(3, "c2", "data");
+  // 4: the server dropped one, the client then closed the other itself before reopening.
+  open(4, "d1", "data");
+  close(4, "d1", "thaw", "fault:reset");
+  open(4, "d2", "data");
+  close(4, "d2", "client", "eof");
+  open(4, "d3", "data");
+  const std::vector<MomentoConnections> result = MomentoConnectionsPerInstance(ledger);
+  ASSERT_EQ(result.size(), 4u);
+  EXPECT_EQ(result[0].unprovoked_connections, 0);
+  EXPECT_EQ(result[0].data_connections, 4);
+  EXPECT_EQ(result[1].unprovoked_connections, 2);
+  EXPECT_EQ(result[2].unprovoked_connections, 1);
+  EXPECT_EQ(result[3].unprovoked_connections, 1);
+  std::vector<std::string> unprovoked;
+  for (const MomentoConnection& c : ClassifyMomentoConnections(ledger.Since(0))) {
+    if (c.unprovoked) unprovoked.push_back(c.id);
+  }
+  EXPECT_EQ(unprovoked, (std::vector<std::string>{"b2", "b3", "c2", "d3"}));
+  EXPECT_EQ(ToJson(result[1])["unprovoked_connections"], 2);
+}
+
+// A refetch of the same secret by the same instance is unprovoked unless the secret changed in
+// between (a rotation, a successful write) or the previous fetch failed.
+TEST(AccountingTest, UnprovokedRefetchesAreTheOnesNoRotationOrFailureExplains) {
+  Ledger ledger;
+  auto get = [&](int64_t instance, const std::string& secret, const std::string& outcome) {
+    return ledger.Append(
+        instance, "fn", "aws.request",
+        {{"operation", "GetSecretValue"}, {"secret", secret}, {"outcome", outcome}});
+  };
+  get(1, "key", "ok");
+  const uint64_t again = get(1, "key", "ok");  // unprovoked
+  ledger.Append(0, "", "aws.secret.rotated", {{"secret", "key"}, {"version", "v2"}});
+  get(1, "key", "ok");  // after a rotation
+  ledger.Append(0, "", "aws.rotation", {{"secret", "key"}, {"outcome", "ok"}});
+  get(1, "key", "AccessDeniedException");  // after a rotation
+  get(1, "key", "ok");                     // after a failure
+  ledger.Append(2, "fn", "aws.request",
+                {{"operation", "PutSecretValue"}, {"secret", "key"}, {"outcome", "ok"}});
+  get(1, "key", "ok");                        // after a write, by any instance
+  const uint64_t last = get(1, "key", "ok");  // unprovoked
+  get(1, "other", "ok");                      // another secret: its first
+  get(2, "key", "ok");                        // another instance: its first
+  ledger.Append(1, "fn", "aws.request",
+                {{"operation", "GetParameter"}, {"parameter", "/p"}, {"outcome", "ok"}});
+  const uint64_t parameter =
+      ledger.Append(1, "fn", "aws.request",
+                    {{"operation", "GetParameter"}, {"parameter", "/p"}, {"outcome", "ok"}});
+
+  const std::vector<AwsRefetch> refetches = UnprovokedAwsRefetches(ledger.Since(0));
+  ASSERT_EQ(refetches.size(), 3u);
+  EXPECT_EQ(refetches[0].seq, again);
+  EXPECT_EQ(refetches[1].seq, last);
+  EXPECT_EQ(refetches[2].seq, parameter);
+  EXPECT_EQ(refetches[2].resource, "/p");
+  const std::vector<AwsRequests> result = AwsRequestsPerInstance(ledger);
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_EQ(result[0].unprovoked.at("GetSecretValue"), 2);
+  EXPECT_EQ(result[0].unprovoked.at("GetParameter"), 1);
+  EXPECT_TRUE(result[1].unprovoked.empty());
+}
+
 TEST(AccountingTest, CountsAwsRequestsPerInstanceAndSecret) {
   Ledger ledger;
   ledger.Append(3, "fn", "aws.request",
@@ -138,11 +229,13 @@ TEST(AccountingTest, JsonKeepsTheAdminApiShape) {
   const nlohmann::json momento = ToJson(MomentoConnectionsPerInstance(ledger));
   EXPECT_EQ(momento, nlohmann::json::parse(R"([{"instance":1,"function":"fn","connections":1,
       "data_connections":1,"control_connections":0,"close_time_control_connections":0,
-      "unused_connections":0,"closed":0,"reconnects":0,"reconnects_after_fault":0,"faults":0,
+      "unused_connections":0,"closed":0,"reconnects":0,"reconnects_after_fault":0,
+      "unprovoked_connections":0,"faults":0,
       "rpcs":{"Get":1},"subscriptions":0,"open_subscriptions":0,"subscription_items":0}])"));
   const nlohmann::json aws = ToJson(AwsRequestsPerInstance(ledger));
   EXPECT_EQ(aws, nlohmann::json::parse(R"([{"instance":1,"function":"fn","requests":1,
-      "operations":{"GetSecretValue":1},"secrets":{"s":{"GetSecretValue":1}},"errors":{}}])"));
+      "operations":{"GetSecretValue":1},"secrets":{"s":{"GetSecretValue":1}},"errors":{},
+      "unprovoked":{}}])"));
   EXPECT_EQ(AwsRequestsPerInstance(ledger)[0].SecretFetches(), 1);
 }
 
