@@ -438,6 +438,57 @@ TEST_F(CheckCliTest, FilterAndFailFastNarrowARunOfMany) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+// Rules that know the cause, on the real SDKs: the same steps (an idle drop past a 5 minute
+// advance, then a reset of every open connection) for the standard pattern and its two
+// mistakes, in one run of many. The module-scope client reconnects after each server-side drop
+// and makes no unprovoked connection, though it has several data connections; the per-invoke
+// client's connections and the per-invoke secret fetches are unprovoked, and named.
+TEST_F(CheckCliTest, UnprovokedRulesPassAGoodClientUnderServerDropsAndNameEachMistake) {
+  for (const std::string sample :
+       {"node-momento", "node-client-per-invoke", "node-secret-per-invoke"}) {
+    Sample(sample);
+    std::ofstream(Path(sample + ".scenario.yaml"))
+        << "name: " << sample << "\nconfig: " << THAW_SOURCE_DIR << "/samples/" << sample
+        << "/thaw.yaml\ncaches: [orders]\nsteps:\n"
+           "  - invoke: {function: orders, count: 3}\n"
+           "  - fault: {service: momento, idle_drop: 4m}\n"
+           "  - advance: 5m\n"
+           "  - invoke: {function: orders, count: 3}\n"
+           "  - clear_faults:\n"
+           "  - fault: {service: momento, reset: true}\n"
+           "  - invoke: {function: orders, count: 3}\n"
+           "expect:\n"
+           "  - momento.unprovoked_connections per instance == 0\n"
+           "  - aws.GetSecretValue.unprovoked per instance == 0\n"
+           "  - instances == 1\n";
+  }
+  const CliResult r = RunThaw({"check", dir_.string(), "-j", "2", "--events", Path("events")});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("PASSED node-momento: all 4 expectations hold"));
+  // The good client did lose its connection twice (closed by thaw) and reconnected.
+  std::string stem = std::filesystem::path(Path("node-momento.scenario")).relative_path().string();
+  std::replace(stem.begin(), stem.end(), '/', '_');
+  std::ifstream events(Path("events") + "/" + stem + ".jsonl");
+  int dropped = 0;
+  for (std::string line; std::getline(events, line);) {
+    const auto event = nlohmann::json::parse(line);
+    if (event["kind"] == "momento.connection.closed" && event["attrs"]["by"] == "thaw" &&
+        event["attrs"]["why"] != "instance_gone" && event["attrs"]["why"] != "shutdown") {
+      ++dropped;
+    }
+  }
+  EXPECT_GE(dropped, 2) << stem;
+  EXPECT_THAT(r.out, HasSubstr("PASS  momento.unprovoked_connections per instance == 0  (0 on "
+                               "each of 1 instance)"));
+  EXPECT_THAT(r.out, HasSubstr("FAILED node-client-per-invoke: 1 of 4 expectations failed"));
+  // 9 connections, one per invoke; the first, and the first after each drop, are provoked.
+  EXPECT_THAT(r.out, ContainsRegex("instance [0-9]+ \\(orders\\) opened 6 unprovoked Momento "
+                                   "data connections: at seq "));
+  EXPECT_THAT(r.out, HasSubstr("FAILED node-secret-per-invoke: 1 of 4 expectations failed"));
+  EXPECT_THAT(r.out, ContainsRegex("instance [0-9]+ \\(orders\\) made 8 unprovoked "
+                                   "GetSecretValue refetches"));
+}
+
 // Records what fault steps hand to a fake.
 class RecordingTarget : public FaultTarget {
  public:
