@@ -103,6 +103,7 @@ Ran RunScenario(const Scenario& scenario, const CheckOptions& options, const Run
   run_options.live = outputs.live;
   run_options.logs = outputs.logs;
   run_options.warnings = outputs.errors;
+  run_options.cause_rules = options.defaults;
   auto result = ScenarioRunner::Run(scenario, ledger, run_options);
   if (!result.ok()) return fail(std::string(result.status().message()));
   if (events) events->Flush();

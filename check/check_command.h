@@ -29,6 +29,7 @@ struct CheckOptions {
   int jobs = 0;            // scenarios run at once; 0 = the number of cores
   std::string filter;      // ECMAScript regex: keeps scenarios whose file or name it matches
   bool fail_fast = false;  // start no scenario after the first that fails
+  bool defaults = false;   // add the rules that know the cause (CauseRules) to every scenario
   // How the scenario's `config:` file is read: --parameter-overrides, --overlay, --env-vars
   // (the scenario's own secrets, parameters and settings go over the overlay's).
   LoadFlags load;

@@ -44,7 +44,7 @@ struct Metric {
 };
 
 constexpr const char* kKnownMetrics =
-    "invocations, cold_starts, instances, errors, timeouts, throttles, "
+    "invocations, cold_starts, instances, errors, timeouts, throttles, swallowed_failures, "
     "duration[.warm|.cold].<stat>, init_duration.<stat>, momento.connections, "
     "momento.data_connections, momento.control_connections, momento.unused_connections, "
     "momento.unprovoked_connections, momento.rpcs, momento.rpcs.<Method>, momento.errors, "
@@ -120,6 +120,19 @@ std::optional<Metric> InvocationMetric(const std::string& n) {
       return EventsWhere(events, [](const Event& e) {
         return e.kind == kinds::kInvokeStart && e.attrs.value("cold", false);
       });
+    };
+    return m;
+  }
+  if (n == "swallowed_failures") {
+    m.verb = "answered success on";
+    m.noun = "invocations in which every call to a fake failed";
+    m.extract = [](const auto& events) {
+      std::vector<Contribution> out;
+      for (const SwallowedFailure& s : SwallowedFailures(events)) {
+        out.push_back({s.instance, s.function, s.seq, 1,
+                       "seq " + std::to_string(s.seq) + ": " + s.Describe()});
+      }
+      return out;
     };
     return m;
   }

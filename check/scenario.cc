@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "core/duration.h"
+#include "core/event_kinds.h"
 #include "core/json_text.h"
 #include "core/status_macros.h"
 #include "emulator/config/config_overlay.h"
@@ -445,6 +446,52 @@ absl::StatusOr<Scenario> ParseScenario(const std::string& yaml, const std::strin
                                       e.msg);
   }
   return scenario;
+}
+
+std::vector<Expectation> CauseRules(const Scenario& scenario, const std::vector<Event>& events) {
+  struct Reached {
+    bool momento = false;
+    std::set<std::string> reads;  // fake AWS read operations
+    bool any = false;
+  };
+  std::map<std::string, Reached> functions;  // in name order
+  for (const Event& e : events) {
+    if (e.function.empty() || e.instance == 0) continue;
+    if (e.kind == kinds::kMomentoConnectionOpened || e.kind == kinds::kMomentoRpc) {
+      functions[e.function].momento = functions[e.function].any = true;
+    } else if (e.kind == kinds::kAwsRequest) {
+      const std::string operation = e.attrs.value("operation", "");
+      for (const char* read : {"GetSecretValue", "BatchGetSecretValue", "GetParameter",
+                               "GetParameters", "GetParametersByPath"}) {
+        if (operation == read) functions[e.function].reads.insert(operation);
+      }
+      functions[e.function].any = true;
+    } else if (e.kind == kinds::kSandboxEgressBlocked) {
+      functions[e.function].any = true;
+    }
+  }
+  std::vector<std::string> rules;
+  for (const auto& [function, reached] : functions) {
+    if (!reached.any) continue;
+    if (reached.momento) {
+      rules.push_back("momento.unprovoked_connections per instance for " + function + " == 0");
+    }
+    for (const std::string& read : reached.reads) {
+      rules.push_back("aws." + read + ".unprovoked per instance for " + function + " == 0");
+    }
+    rules.push_back("swallowed_failures for " + function + " == 0");
+    rules.push_back("events.sandbox.egress_blocked for " + function + " == 0");
+  }
+  std::vector<Expectation> out;
+  for (const std::string& rule : rules) {
+    auto x = ParseExpectation(rule);
+    if (!x.ok()) continue;  // function names the rule syntax cannot spell
+    const bool stated =
+        std::any_of(scenario.expectations.begin(), scenario.expectations.end(),
+                    [&x](const Expectation& own) { return own.metric == x->metric; });
+    if (!stated) out.push_back(*std::move(x));
+  }
+  return out;
 }
 
 absl::StatusOr<Scenario> LoadScenarioFile(const std::filesystem::path& path,

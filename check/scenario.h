@@ -71,6 +71,17 @@ struct Scenario {
 // Mac-built addon, the wrong architecture or glibc; see emulator/package) fails the check.
 inline constexpr const char* kDefaultRules[] = {"package.errors == 0"};
 
+// `thaw check --defaults`: the rules that know the cause, for each function of the run that
+// reached a fake (a Momento connection, a fake AWS request, an attempt to leave its sandbox),
+// decided after the run from its events:
+//   momento.unprovoked_connections per instance for F == 0   (F opened a Momento connection)
+//   aws.<Read>.unprovoked per instance for F == 0   (F called GetSecretValue, GetParameter, ...)
+//   swallowed_failures for F == 0
+//   events.sandbox.egress_blocked for F == 0
+// Each is left out when the scenario states a rule on the same metric (for any function). Their
+// line is 0, like kDefaultRules'. Pure; thread-safe.
+std::vector<Expectation> CauseRules(const Scenario& scenario, const std::vector<Event>& events);
+
 // Reads and validates a scenario. Errors are InvalidArgument / NotFound with the file, the line
 // and what is wrong: "scenario.yaml:12: steps[2].invoke.count: must be between 1 and 100000".
 // Errors in a `config:` file name that file and its line. `options` apply to the `config:`

@@ -419,6 +419,11 @@ absl::StatusOr<RunResult> ScenarioRunner::Run(const Scenario& scenario, Ledger& 
   for (const Expectation& x : scenario.expectations) {
     result.expectations.push_back(Evaluate(x, result.events, functions));
   }
+  if (options.cause_rules) {
+    for (const Expectation& x : CauseRules(scenario, result.events)) {
+      result.expectations.push_back(Evaluate(x, result.events, functions));
+    }
+  }
   result.seconds = std::chrono::duration<double>(steady_clock::now() - started).count();
   return result;
 }

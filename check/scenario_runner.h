@@ -59,6 +59,8 @@ class ScenarioRunner {
     // seam, so a recording target can prove that fault steps pass their spec through. They
     // must outlive Run().
     std::vector<FaultTarget*> fault_targets;
+    // Add the rules that know the cause (CauseRules) after the scenario's own: `--defaults`.
+    bool cause_rules = false;
     // Where the packaging check's problems are printed before the first step, one line each
     // ("thaw: warning: package: orders: x.node: built on macOS ..."); null = not printed. They
     // are in the ledger either way (package.problem events).

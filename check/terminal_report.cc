@@ -34,6 +34,7 @@ struct Row {
   long secret_fetches = 0;
   long parameter_fetches = 0;
   long egress_blocked = 0;  // names it tried to reach outside its sandbox
+  long failed_calls = 0;    // Momento RPCs and fake AWS requests that failed
   std::string ended = "running";
   // How far its clocks were ahead of real time when it ended (or now): "+20m" with virtual
   // time, "real" without, "-" when the ledger does not say.
@@ -52,6 +53,28 @@ namespace {
 
 // What the instances tried to reach outside their sandboxes, once per destination
 // ("api.example.com:443/tcp ×3 (instances 1, 2)"), so a failing `egress_blocked == 0` names it.
+// Invocations that answered success while every call they made to a fake failed, per function:
+// a handler that swallows its errors passes `errors == 0`, so this is said without a rule.
+void PrintSwallowedFailures(std::FILE* out, const Ledger& ledger, bool color) {
+  const std::vector<SwallowedFailure> swallowed = SwallowedFailures(ledger.Since(0));
+  if (swallowed.empty()) return;
+  std::map<std::string, std::vector<const SwallowedFailure*>> by_function;
+  for (const SwallowedFailure& s : swallowed) by_function[s.function].push_back(&s);
+  for (const auto& [function, list] : by_function) {
+    std::fprintf(out,
+                 "%s  warning:%s %s answered success on %zu invocation%s in which every call to a "
+                 "fake failed (the rule swallowed_failures == 0 fails it):\n",
+                 Paint(color, kRed), Paint(color, kReset), function.c_str(), list.size(),
+                 list.size() == 1 ? "" : "s");
+    for (size_t i = 0; i < list.size() && i < 5; ++i) {
+      std::fprintf(out, "    instance %lld, seq %llu: %s\n",
+                   static_cast<long long>(list[i]->instance),
+                   static_cast<unsigned long long>(list[i]->seq), list[i]->Describe().c_str());
+    }
+    if (list.size() > 5) std::fprintf(out, "    and %zu more\n", list.size() - 5);
+  }
+}
+
 void PrintEgressDestinations(std::FILE* out, const Ledger& ledger, bool color) {
   struct Destination {
     long attempts = 0;
@@ -110,6 +133,10 @@ void PrintInstanceTable(std::FILE* out, const Ledger& ledger, bool color) {
       following.erase(e.instance);
     }
     if (e.kind == kinds::kSandboxEgressBlocked) ++rows[e.instance].egress_blocked;
+    if ((e.kind == kinds::kMomentoRpc && e.attrs.value("code", "OK") != "OK") ||
+        (e.kind == kinds::kAwsRequest && e.attrs.value("outcome", "ok") != "ok")) {
+      ++rows[e.instance].failed_calls;
+    }
     if (e.kind == kinds::kInstanceReady) {
       char text[32];
       std::snprintf(text, sizeof(text), "%.0f ms", e.attrs.value("init_ms", 0.0));
@@ -140,36 +167,41 @@ void PrintInstanceTable(std::FILE* out, const Ledger& ledger, bool color) {
   }
   size_t width = 8;
   for (const auto& [id, row] : rows) width = std::max(width, row.function.size());
-  std::fprintf(out, "%s  %-8s  %-*s  %-9s  %9s  %7s  %6s  %13s  %14s  %10s  %6s  %7s  %s%s\n",
+  std::fprintf(out, "%s  %-8s  %-*s  %-9s  %9s  %7s  %6s  %13s  %14s  %10s  %12s  %6s  %7s  %s%s\n",
                Paint(color, kBold), "instance", static_cast<int>(width), "function", "isolation",
                "init", "invokes", "errors", "momento conns", "(data conns)", "secret gets",
-               "egress", "clock", "ended", Paint(color, kReset));
+               "failed calls", "egress", "clock", "ended", Paint(color, kReset));
   Row total;
   long cold = 0;
   for (const auto& [id, row] : rows) {
     std::fprintf(
-        out, "  %-8lld  %-*s  %-9s  %9s  %7ld  %s%6ld%s  %13ld  %14ld  %10ld  %s%6ld%s  %7s  %s\n",
+        out,
+        "  %-8lld  %-*s  %-9s  %9s  %7ld  %s%6ld%s  %13ld  %14ld  %10ld  %s%12ld%s  %s%6ld%s  %7s  "
+        "%s\n",
         static_cast<long long>(id), static_cast<int>(width), row.function.c_str(),
         row.isolation.c_str(), row.init.c_str(), row.invocations, Paint(color && row.errors, kRed),
         row.errors, Paint(color && row.errors, kReset), row.connections, row.data_connections,
-        row.secret_fetches + row.parameter_fetches, Paint(color && row.egress_blocked, kRed),
-        row.egress_blocked, Paint(color && row.egress_blocked, kReset), row.clock.c_str(),
-        row.ended.c_str());
+        row.secret_fetches + row.parameter_fetches, Paint(color && row.failed_calls, kRed),
+        row.failed_calls, Paint(color && row.failed_calls, kReset),
+        Paint(color && row.egress_blocked, kRed), row.egress_blocked,
+        Paint(color && row.egress_blocked, kReset), row.clock.c_str(), row.ended.c_str());
     total.invocations += row.invocations;
     total.errors += row.errors;
     total.connections += row.connections;
     total.data_connections += row.data_connections;
     total.secret_fetches += row.secret_fetches + row.parameter_fetches;
     total.egress_blocked += row.egress_blocked;
+    total.failed_calls += row.failed_calls;
     if (row.init != "-") ++cold;
   }
-  std::fprintf(out, "%s  %-8s  %-*s  %-9s  %9s  %7ld  %6ld  %13ld  %14ld  %10ld  %6ld%s\n",
+  std::fprintf(out, "%s  %-8s  %-*s  %-9s  %9s  %7ld  %6ld  %13ld  %14ld  %10ld  %12ld  %6ld%s\n",
                Paint(color, kDim), "total", static_cast<int>(width),
                (std::to_string(rows.size()) + " inst.").c_str(), "",
                (std::to_string(cold) + " cold").c_str(), total.invocations, total.errors,
-               total.connections, total.data_connections, total.secret_fetches,
+               total.connections, total.data_connections, total.secret_fetches, total.failed_calls,
                total.egress_blocked, Paint(color, kReset));
   PrintEgressDestinations(out, ledger, color);
+  PrintSwallowedFailures(out, ledger, color);
 }
 
 void PrintVerdicts(std::FILE* out, const Scenario& scenario, const RunResult& result, bool color) {

@@ -351,6 +351,11 @@ CLI::App* AddCheckCommand(CLI::App& app, check::CheckOptions& options) {
                       "Run only the scenarios whose file or name this regular expression matches");
   command->add_flag("--fail-fast", options.fail_fast,
                     "Start no scenario after the first one that fails");
+  command->add_flag("--defaults", options.defaults,
+                    "Add the rules that know the cause for each function that reached a fake: "
+                    "momento.unprovoked_connections, aws.<Read>.unprovoked, swallowed_failures "
+                    "and events.sandbox.egress_blocked, each == 0 (unless the scenario states a "
+                    "rule on that metric)");
   command->add_flag("--verbose,-v", options.verbose,
                     "Print the functions' logs (to stderr; with many scenarios, in each one's "
                     "block)");

@@ -226,6 +226,64 @@ nlohmann::json ToJson(const MomentoConnections& a) {
           {"subscription_items", a.subscription_items}};
 }
 
+std::string SwallowedFailure::Describe() const {
+  std::string out;
+  for (const auto& [what, n] : failures) {
+    out += (out.empty() ? "" : ", ") + what + (n > 1 ? " ×" + std::to_string(n) : "");
+  }
+  return out;
+}
+
+std::vector<SwallowedFailure> SwallowedFailures(const std::vector<Event>& events) {
+  struct Current {
+    bool open = false;
+    long calls = 0;
+    long failed = 0;
+    std::map<std::string, long> failures;
+  };
+  std::map<int64_t, Current> current;
+  std::vector<SwallowedFailure> out;
+  auto call = [&](const Event& e, const std::optional<std::string>& failure) {
+    Current& c = current[e.instance];
+    if (!c.open) return;
+    ++c.calls;
+    if (failure) {
+      ++c.failed;
+      ++c.failures[*failure];
+    }
+  };
+  for (const Event& e : events) {
+    if (e.instance == 0) continue;
+    if (e.kind == kinds::kInvokeStart) {
+      current[e.instance] = Current{};
+      current[e.instance].open = true;
+    } else if (e.kind == kinds::kInvokeEnd) {
+      Current& c = current[e.instance];
+      if (c.open && c.calls > 0 && c.failed == c.calls &&
+          e.attrs.value("outcome", "") == "success") {
+        out.push_back({e.instance, e.function, e.seq, e.attrs.value("request_id", ""), c.calls,
+                       std::move(c.failures)});
+      }
+      c = Current{};
+    } else if (e.kind == kinds::kMomentoRpc) {
+      const std::string code = e.attrs.value("code", "OK");
+      call(e, code == "OK" ? std::nullopt
+                           : std::optional<std::string>("Momento " + e.attrs.value("method", "") +
+                                                        " " + code));
+    } else if (e.kind == kinds::kAwsRequest) {
+      const std::string outcome = e.attrs.value("outcome", "ok");
+      call(e, outcome == "ok"
+                  ? std::nullopt
+                  : std::optional<std::string>(e.attrs.value("operation", "") + " " + outcome));
+    } else if (e.kind == kinds::kSandboxEgressBlocked) {
+      const long port = e.attrs.value("port", 0L);
+      call(e, "egress to " + e.attrs.value("host", "?") + (port ? ":" + std::to_string(port) : "") +
+                  " blocked");
+    }
+  }
+  return out;
+}
+
 long AwsRequests::SecretFetches() const {
   return Sum(operations, {"GetSecretValue", "BatchGetSecretValue"});
 }

@@ -121,6 +121,28 @@ std::vector<AwsRefetch> UnprovokedAwsRefetches(const std::vector<Event>& events)
 //  "unprovoked":{...}}.
 nlohmann::json ToJson(const AwsRequests& account);
 
+// An invocation that answered success although every call it made to a fake failed: a handler
+// that catches every error passes `errors == 0` while its cache and secret calls all failed.
+// The calls are the instance's between its invoke.start and invoke.end: Momento RPCs (a
+// non-OK code fails), fake AWS requests (an error outcome fails) and attempts to reach outside
+// the sandbox (sandbox.egress_blocked, always failed). An invocation with no such call is not
+// one.
+struct SwallowedFailure {
+  int64_t instance = 0;
+  std::string function;
+  uint64_t seq = 0;  // its invoke.end
+  std::string request_id;
+  long calls = 0;
+  // What failed, e.g. {"Momento Get UNAVAILABLE": 2, "GetSecretValue AccessDeniedException": 1}.
+  std::map<std::string, long> failures;
+
+  // "Momento Get UNAVAILABLE ×2, GetSecretValue AccessDeniedException".
+  std::string Describe() const;
+};
+
+// Every swallowed failure, in seq order.
+std::vector<SwallowedFailure> SwallowedFailures(const std::vector<Event>& events);
+
 // Invocations of one function, from invoke.* and instance.spawned events.
 struct InvocationStats {
   std::string function;

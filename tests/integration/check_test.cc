@@ -489,6 +489,60 @@ TEST_F(CheckCliTest, UnprovokedRulesPassAGoodClientUnderServerDropsAndNameEachMi
                                    "GetSecretValue refetches"));
 }
 
+// A handler that catches every error and answers success (boto3, as users write it) passes
+// `errors == 0` while every GetSecretValue it made failed. check says so without a rule (the
+// table's failed calls, a warning naming the invocations), and --defaults fails it on
+// swallowed_failures, naming what failed; a handler that fetches fine passes the same defaults.
+TEST_F(CheckCliTest, DefaultsFailAHandlerThatSwallowsEveryFailure) {
+  std::filesystem::create_directories(Path("swallow"));
+  std::ofstream(Path("swallow/app.py"))
+      << "import boto3\n"
+         "client = boto3.client('secretsmanager')\n"
+         "def handler(event, context):\n"
+         "    try:\n"
+         "        return client.get_secret_value(SecretId=event['secret'])['SecretString']\n"
+         "    except Exception:\n"
+         "        return {'statusCode': 500}\n";
+  std::ofstream(Path("swallow.scenario.yaml"))
+      << "name: swallow\nfunctions:\n  swallow: {runtime: python3.12, handler: app.handler, "
+         "code: \""
+      << Path("swallow")
+      << "\"}\nsecrets:\n  app/key: {value: 'k'}\nsteps:\n"
+         "  - invoke: {function: swallow, count: 2, payload: {secret: app/missing}}\n"
+         "  - invoke: {function: swallow, count: 1, payload: {secret: app/key}}\n"
+         "expect:\n  - errors == 0\n";
+
+  CliResult r = RunThaw({"check", Path("swallow.scenario.yaml")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;  // no rule on it: a warning only
+  EXPECT_THAT(r.out, ContainsRegex("failed calls"));
+  EXPECT_THAT(r.out, ContainsRegex("total +1 inst\\. +1 cold +3 +0 +0 +0 +3 +2 +0"));
+  EXPECT_THAT(r.out, HasSubstr("warning: swallow answered success on 2 invocations in which every "
+                               "call to a fake failed (the rule swallowed_failures == 0 fails "
+                               "it):\n"));
+  EXPECT_THAT(r.out, ContainsRegex("instance 1, seq [0-9]+: GetSecretValue "
+                                   "ResourceNotFoundException\n"));
+
+  r = RunThaw({"check", Path("swallow.scenario.yaml"), "--defaults"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("FAIL  swallowed_failures for swallow == 0  (2)"));
+  EXPECT_THAT(r.out, ContainsRegex("swallow answered success on 2 invocations in which every call "
+                                   "to a fake failed: at seq [0-9]+, [0-9]+ — seq [0-9]+: "
+                                   "GetSecretValue ResourceNotFoundException; seq"));
+  EXPECT_THAT(r.out, HasSubstr("a default rule (state a rule on swallowed_failures to replace "
+                               "it)"));
+  EXPECT_THAT(r.out, HasSubstr("PASS  aws.GetSecretValue.unprovoked per instance for swallow == "
+                               "0"));
+  EXPECT_THAT(r.out, HasSubstr("PASS  events.sandbox.egress_blocked for swallow == 0"));
+  EXPECT_THAT(r.out, HasSubstr("FAILED swallow: 1 of 5 expectations failed"));
+
+  // The sample that fetches its secret once per instance passes every default rule.
+  r = RunThaw({"check", "samples/python-secrets/scenario.yaml", "--defaults"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("PASS  aws.GetSecretValue.unprovoked per instance for "
+                               "python-secrets == 0"));
+  EXPECT_THAT(r.out, HasSubstr("PASS  swallowed_failures for python-secrets == 0"));
+}
+
 // Records what fault steps hand to a fake.
 class RecordingTarget : public FaultTarget {
  public:

@@ -180,6 +180,44 @@ TEST(AccountingTest, UnprovokedRefetchesAreTheOnesNoRotationOrFailureExplains) {
   EXPECT_TRUE(result[1].unprovoked.empty());
 }
 
+// Swallowed: answered success while every call the invocation made to a fake failed. Not when
+// one call succeeded, not when it made none, not when it answered an error.
+TEST(AccountingTest, SwallowedFailuresAreSuccessesWhoseEveryFakeCallFailed) {
+  Ledger ledger;
+  auto invoke = [&](int64_t instance, const std::vector<std::pair<std::string, bool>>& calls,
+                    const std::string& outcome) {
+    ledger.Append(instance, "fn", "invoke.start", {{"request_id", "r"}});
+    for (const auto& [kind, ok] : calls) {
+      if (kind == "momento") {
+        ledger.Append(instance, "fn", "momento.rpc",
+                      {{"method", "Get"}, {"code", ok ? "OK" : "UNAVAILABLE"}});
+      } else if (kind == "aws") {
+        ledger.Append(
+            instance, "fn", "aws.request",
+            {{"operation", "GetSecretValue"}, {"outcome", ok ? "ok" : "AccessDeniedException"}});
+      } else {
+        ledger.Append(instance, "fn", "sandbox.egress_blocked",
+                      {{"host", "api.example.com"}, {"port", 443}});
+      }
+    }
+    return ledger.Append(instance, "fn", "invoke.end", {{"outcome", outcome}});
+  };
+  const uint64_t all_failed = invoke(
+      1, {{"momento", false}, {"momento", false}, {"aws", false}, {"egress", false}}, "success");
+  invoke(1, {{"momento", false}, {"aws", true}}, "success");  // one succeeded
+  invoke(1, {}, "success");                                   // made no call
+  invoke(2, {{"aws", false}}, "function_error:Error");        // said it failed
+  ledger.Append(2, "fn", "aws.request", {{"operation", "GetSecretValue"}, {"outcome", "x"}});
+  invoke(2, {{"momento", true}}, "success");  // a failure between invocations is not one's
+  const std::vector<SwallowedFailure> swallowed = SwallowedFailures(ledger.Since(0));
+  ASSERT_EQ(swallowed.size(), 1u);
+  EXPECT_EQ(swallowed[0].seq, all_failed);
+  EXPECT_EQ(swallowed[0].calls, 4);
+  EXPECT_EQ(swallowed[0].Describe(),
+            "GetSecretValue AccessDeniedException, Momento Get UNAVAILABLE ×2, egress to "
+            "api.example.com:443 blocked");
+}
+
 TEST(AccountingTest, CountsAwsRequestsPerInstanceAndSecret) {
   Ledger ledger;
   ledger.Append(3, "fn", "aws.request",

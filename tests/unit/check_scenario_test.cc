@@ -245,5 +245,28 @@ TEST(JunitTest, OneTestcasePerExpectationAndFailedStep) {
             "b");
 }
 
+// --defaults: the cause rules for each function that reached a fake, after the run; a metric
+// the scenario states a rule on keeps its own.
+TEST(CauseRulesTest, OneSetPerFunctionThatReachedAFakeUnlessStated) {
+  Scenario scenario;
+  scenario.expectations.push_back(*ParseExpectation("swallowed_failures <= 1"));
+  Ledger ledger;
+  ledger.Append(1, "orders", "momento.connection.opened", {{"connection", "c"}});
+  ledger.Append(1, "orders", "aws.request", {{"operation", "GetSecretValue"}});
+  ledger.Append(2, "params", "aws.request", {{"operation", "GetParameter"}});
+  ledger.Append(3, "quiet", "invoke.end", {{"outcome", "success"}});
+  std::vector<std::string> rules;
+  for (const Expectation& x : CauseRules(scenario, ledger.Since(0))) {
+    rules.push_back(x.text);
+    EXPECT_EQ(x.line, 0);
+  }
+  EXPECT_EQ(rules,
+            (std::vector<std::string>{"momento.unprovoked_connections per instance for orders == 0",
+                                      "aws.GetSecretValue.unprovoked per instance for orders == 0",
+                                      "events.sandbox.egress_blocked for orders == 0",
+                                      "aws.GetParameter.unprovoked per instance for params == 0",
+                                      "events.sandbox.egress_blocked for params == 0"}));
+}
+
 }  // namespace
 }  // namespace thaw::check

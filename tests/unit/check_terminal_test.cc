@@ -60,7 +60,9 @@ TEST(TerminalReportTest, OneRowPerInstanceWithConnectionsAndFetches) {
     const std::string id = "c" + std::to_string(i);
     ledger.Append(1, "orders", "momento.connection.opened", {{"connection", id}});
     ledger.Append(1, "orders", "momento.rpc", {{"connection", id}, {"plane", "data"}});
-    ledger.Append(1, "orders", "aws.request", {{"operation", "GetSecretValue"}});
+    ledger.Append(
+        1, "orders", "aws.request",
+        {{"operation", "GetSecretValue"}, {"outcome", i == 2 ? "AccessDeniedException" : "ok"}});
     ledger.Append(1, "orders", "invoke.end",
                   {{"outcome", i == 1 ? "function_error:Error" : "success"}});
   }
@@ -69,8 +71,9 @@ TEST(TerminalReportTest, OneRowPerInstanceWithConnectionsAndFetches) {
   EXPECT_THAT(table, ::testing::HasSubstr("isolation"));
   EXPECT_THAT(table, ::testing::HasSubstr("egress"));
   EXPECT_THAT(table,
-              ::testing::ContainsRegex("1 +orders +sandbox +812 ms +3 +1 +3 +3 +3 +1 +- +idle"));
-  EXPECT_THAT(table, ::testing::ContainsRegex("total +1 inst\\. +1 cold +3 +1 +3 +3 +3 +1"));
+              ::testing::ContainsRegex("1 +orders +sandbox +812 ms +3 +1 +3 +3 +3 +1 +1 +- +idle"));
+  EXPECT_THAT(table, ::testing::ContainsRegex("total +1 inst\\. +1 cold +3 +1 +3 +3 +3 +1 +1"));
+  EXPECT_THAT(table, HasSubstr("failed calls"));
   EXPECT_THAT(table, ::testing::Not(HasSubstr("\033[")));
   EXPECT_THAT(Capture([&](std::FILE* f) { PrintInstanceTable(f, ledger, true); }),
               HasSubstr("\033[31;1m"));  // the errors cell
