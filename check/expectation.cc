@@ -52,6 +52,13 @@ constexpr const char* kKnownMetrics =
     "package.notes, events.<kind>; <stat> is p50, p90, p99 (any "
     "pN), max, min or avg";
 
+// The event with `seq` in `events` (in seq order), or null.
+const Event* FindBySeq(const std::vector<Event>& events, uint64_t seq) {
+  auto it = std::lower_bound(events.begin(), events.end(), seq,
+                             [](const Event& e, uint64_t s) { return e.seq < s; });
+  return it != events.end() && it->seq == seq ? &*it : nullptr;
+}
+
 std::vector<Contribution> EventsWhere(const std::vector<Event>& events,
                                       const std::function<bool(const Event&)>& keep) {
   std::vector<Contribution> out;
@@ -149,11 +156,20 @@ std::optional<Metric> InvocationMetric(const std::string& n) {
     m.verb = "had";
     m.noun = timeouts ? "timeouts" : "failed invocations";
     m.extract = [timeouts](const auto& events) {
-      return EventsWhere(events, [timeouts](const Event& e) {
+      std::vector<Contribution> out = EventsWhere(events, [timeouts](const Event& e) {
         if (e.kind != kinds::kInvokeEnd) return false;
         const std::string outcome = e.attrs.value("outcome", "success");
         return timeouts ? outcome == "timeout" : outcome != "success";
       });
+      // Why, when the control plane knows (an SDK that went for the real endpoint): once per
+      // hint, so the failure line says it without repeating it for every invocation.
+      std::set<std::string> hints;
+      for (Contribution& c : out) {
+        const Event* e = FindBySeq(events, c.seq);
+        const std::string hint = e ? e->attrs.value("hint", "") : "";
+        if (!hint.empty() && hints.insert(hint).second) c.detail = hint;
+      }
+      return out;
     };
     return m;
   }

@@ -265,6 +265,10 @@ TEST_F(CheckCliTest, WithoutASandboxAnSdkIgnoringTheEndpointFailsLoudly) {
   ASSERT_TRUE(WIFEXITED(status)) << stderr_text;
   EXPECT_EQ(WEXITSTATUS(status), 1) << stdout_text << stderr_text;
   EXPECT_THAT(stdout_text, HasSubstr("FAIL  errors == 0"));
+  // The failing rule says why, too.
+  EXPECT_THAT(stdout_text, HasSubstr("failed invocations: at seq"));
+  EXPECT_THAT(stdout_text, HasSubstr(" — the function tried to reach "
+                                     "secretsmanager.us-east-1.amazonaws.com itself"));
   EXPECT_THAT(stderr_text, HasSubstr("thaw: guide: the function tried to reach "
                                      "secretsmanager.us-east-1.amazonaws.com itself"))
       << stdout_text << stderr_text;
