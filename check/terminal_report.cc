@@ -51,6 +51,25 @@ bool UseColor(std::FILE* out) {
 
 namespace {
 
+// Why a handler would try to reach `host`, when its name says it: a Momento endpoint from a key
+// thaw did not mint, or an AWS service thaw does not fake. Empty otherwise.
+std::string EgressHint(const std::string& host) {
+  auto under = [&host](const char* domain) {
+    const std::string d = domain;
+    return host == d || host.ends_with("." + d);
+  };
+  if (under("momentohq.com") || under("gomomento.com")) {
+    return "a Momento endpoint from a key thaw did not mint (hardcoded, or read from where thaw "
+           "does not put one): put {{momento_api_key}} in the secret or variable the handler "
+           "reads its key from";
+  }
+  if (under("amazonaws.com")) {
+    return "thaw fakes Secrets Manager and SSM Parameter Store only: other AWS services are "
+           "blocked (settings.egress: allow lets them out)";
+  }
+  return "";
+}
+
 // What the instances tried to reach outside their sandboxes, once per destination
 // ("api.example.com:443/tcp ×3 (instances 1, 2)"), so a failing `egress_blocked == 0` names it.
 // Invocations that answered success while every call they made to a fake failed, per function:
@@ -79,6 +98,7 @@ void PrintEgressDestinations(std::FILE* out, const Ledger& ledger, bool color) {
   struct Destination {
     long attempts = 0;
     std::set<int64_t> instances;
+    std::string hint;
   };
   std::map<std::string, Destination> destinations;
   for (const Event& e : ledger.Since(0)) {
@@ -88,6 +108,7 @@ void PrintEgressDestinations(std::FILE* out, const Ledger& ledger, bool color) {
     if (e.attrs.contains("protocol")) where += "/" + e.attrs.value("protocol", "");
     if (e.attrs.contains("query")) where += " (lookup " + e.attrs.value("query", "") + ")";
     Destination& d = destinations[where];
+    d.hint = EgressHint(e.attrs.value("host", ""));
     ++d.attempts;
     d.instances.insert(e.instance);
   }
@@ -100,6 +121,9 @@ void PrintEgressDestinations(std::FILE* out, const Ledger& ledger, bool color) {
     }
     std::fprintf(out, "    %s ×%ld (instance%s %s)\n", where.c_str(), d.attempts,
                  d.instances.size() == 1 ? "" : "s", instances.c_str());
+    if (!d.hint.empty()) {
+      std::fprintf(out, "      %s%s%s\n", Paint(color, kDim), d.hint.c_str(), Paint(color, kReset));
+    }
   }
 }
 

@@ -116,6 +116,20 @@ TEST(TerminalReportTest, BlockedEgressIsListedOncePerDestination) {
   EXPECT_THAT(table, HasSubstr("egress blocked:\n"
                                "    api.example.com:443/tcp ×3 (instances 1, 2)\n"
                                "    x.test (lookup TXT) ×1 (instance 2)\n"));
+  // A name that says why it was tried gets a hint.
+  ledger.Append(1, "orders", "sandbox.egress_blocked",
+                {{"host", "cache.cell-4-us-west-2-1.prod.a.momentohq.com"}, {"port", 443}});
+  ledger.Append(1, "orders", "sandbox.egress_blocked",
+                {{"host", "dynamodb.us-east-1.amazonaws.com"}, {"port", 443}});
+  const std::string hinted = Capture([&](std::FILE* f) { PrintInstanceTable(f, ledger, false); });
+  EXPECT_THAT(hinted, HasSubstr("    cache.cell-4-us-west-2-1.prod.a.momentohq.com:443 ×1 "
+                                "(instance 1)\n      a Momento endpoint from a key thaw did not "
+                                "mint (hardcoded, or read from where thaw does not put one): put "
+                                "{{momento_api_key}} in the secret or variable the handler reads "
+                                "its key from\n"));
+  EXPECT_THAT(hinted, HasSubstr("    dynamodb.us-east-1.amazonaws.com:443 ×1 (instance 1)\n      "
+                                "thaw fakes Secrets Manager and SSM Parameter Store only"));
+  EXPECT_THAT(hinted, HasSubstr("    api.example.com:443/tcp ×3 (instances 1, 2)\n    cache."));
   Ledger quiet;
   quiet.Append(1, "orders", "instance.spawned", {{"isolation", "sandbox"}});
   EXPECT_THAT(Capture([&](std::FILE* f) { PrintInstanceTable(f, quiet, false); }),
