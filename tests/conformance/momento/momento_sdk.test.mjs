@@ -1162,6 +1162,37 @@ describe('@gomomento/sdk topics (TopicConfigurations.Lambda.latest())', () => {
     assert.equal(closed[0].attrs.items, 1);
   });
 
+  test('the 101st open subscription on a cache is the SDK\'s LimitExceeded, and a freed slot '
+       + 'takes a new one', async () => {
+    const open = [];
+    try {
+      for (let i = 0; i < 100; i++) {
+        const subscription = await topics.subscribe(cache, `many-${i % 7}`, { onItem: () => {} });
+        assertInstance(subscription, TopicSubscribe.Subscription, `subscription ${i + 1}`);
+        open.push(subscription);
+      }
+      const over = await topics.subscribe(cache, 'many-0', { onItem: () => {} });
+      assertInstance(over, TopicSubscribe.Error, 'the 101st subscription');
+      assert.equal(over.errorCode(), MomentoErrorCode.LIMIT_EXCEEDED_ERROR);
+      assert.match(over.message(), /subscriptions/i);
+      // Unsubscribing frees a slot once the server has seen the stream end.
+      open.pop().unsubscribe();
+      await server.waitFor(
+        (events) => events.filter((e) => e.kind === 'momento.subscription.closed' &&
+                                         e.attrs.topic?.startsWith('many-')).length >= 1,
+        'the freed subscription closed');
+      const again = await topics.subscribe(cache, 'many-1', { onItem: () => {} });
+      assertInstance(again, TopicSubscribe.Subscription, 'a subscription in the freed slot');
+      open.push(again);
+    } finally {
+      for (const subscription of open) subscription.unsubscribe();
+    }
+    await server.waitFor(
+      (events) => events.filter((e) => e.kind === 'momento.subscription.closed' &&
+                                       e.attrs.topic?.startsWith('many-')).length >= 101,
+      'every subscription closed');
+  });
+
   test('publish and subscribe on an unknown cache are CacheNotFound', async () => {
     const published = await topics.publish('no-such-cache', 'news', 'x');
     assertInstance(published, TopicPublish.Error, 'publish to an unknown cache');
