@@ -365,6 +365,57 @@ functions:
   EXPECT_EQ(Invoke(client, "orders")["version"], 1);
 }
 
+// A layer is watched like the code: a change there restarts the functions that use it. Here the
+// configuration is a SAM template that `serve` found itself (no --config), and its changes are
+// watched too.
+TEST_F(HotReloadTest, ALayerChangeIsPickedUpAndTheTemplateFoundIsWatched) {
+  fs::create_directories(dir_ / "layer" / "nodejs" / "node_modules" / "greeting");
+  Write(dir_ / "layer" / "nodejs" / "node_modules" / "greeting" / "index.js",
+        "module.exports = 'hello';\n");
+  Write(dir_ / "fn" / "index.js",
+        "const greeting = require('greeting');\n"
+        "exports.handler = async () => ({ greeting });\n");
+  const std::string function = R"(
+  Greeter:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: greeter
+      Runtime: nodejs20.x
+      Handler: index.handler
+      CodeUri: fn
+      Layers: [!Ref Greeting]
+      MemorySize: MEMORY
+  Greeting:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layer}
+)";
+  auto template_with = [&](const std::string& memory) {
+    return "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
+           "Resources:" +
+           std::regex_replace(function, std::regex("MEMORY"), memory);
+  };
+  Write(dir_ / "template.yaml", template_with("128"));
+  ServeProcess serve(dir_, {"--quiet"});
+  ASSERT_NE(serve.port(), 0) << serve.Stderr();
+  EXPECT_TRUE(serve.WaitForStderr("hot reload: watching .*template\\.yaml", TestTimeout()));
+  HttpClient client(serve.port(), TestTimeout());
+  EXPECT_EQ(Invoke(client, "greeter")["greeting"], "hello");
+
+  Write(dir_ / "layer" / "nodejs" / "node_modules" / "greeting" / "index.js",
+        "module.exports = 'hello again';\n");
+  ASSERT_TRUE(serve.WaitForStderr(
+      "layer/nodejs/node_modules/greeting/index\\.js changed: greeter's 1 idle instance stopped$",
+      kPickUp));
+  EXPECT_EQ(Invoke(client, "greeter")["greeting"], "hello again");
+
+  Write(dir_ / "template.yaml", template_with("512"));
+  ASSERT_TRUE(serve.WaitForStderr(
+      "template\\.yaml changed: functions reloaded: greeter changed \\(1 idle instance "
+      "stopped\\)$",
+      kPickUp));
+  EXPECT_EQ(Invoke(client, "greeter")["greeting"], "hello again");
+}
+
 // --no-watch: a change is not acted on; the warm instance keeps the old code.
 TEST_F(HotReloadTest, NoWatchKeepsTheOldCode) {
   Write(dir_ / "fn" / "index.mjs", Handler(1));
