@@ -11,6 +11,8 @@
 #include <system_error>
 #include <utility>
 
+#include "core/status_macros.h"
+
 namespace thaw {
 
 namespace asio = boost::asio;
@@ -104,7 +106,26 @@ absl::StatusOr<int> FileWatcher::WatchTree(const fs::path& root) {
 }
 
 absl::Status FileWatcher::WatchFile(const fs::path& file) {
-  return AddWatch(file.parent_path(), /*tree=*/false, file.filename().string()).status();
+  const fs::path dir = file.parent_path();
+  RETURN_IF_ERROR(AddWatch(dir, /*tree=*/false, file.filename().string()).status());
+  files_[dir].insert(file.filename().string());
+  // Its directory too, through the parent, to see it made again; not essential, so no error.
+  if (dir.has_parent_path() && dir.parent_path() != dir) {
+    AddWatch(dir.parent_path(), /*tree=*/false, dir.filename().string()).IgnoreError();
+  }
+  return absl::OkStatus();
+}
+
+void FileWatcher::Remake(const fs::path& dir) {
+  if (trees_.count(dir)) AddTree(dir);
+  auto files = files_.find(dir);
+  if (files == files_.end()) return;
+  for (const std::string& name : files->second) {
+    if (!AddWatch(dir, /*tree=*/false, name).ok()) return;
+    // Written before the watch was back, perhaps.
+    std::error_code error;
+    if (fs::exists(dir / name, error)) Note(dir / name);
+  }
 }
 
 int FileWatcher::AddTree(const fs::path& root) {
@@ -141,6 +162,7 @@ void FileWatcher::Clear() {
   watches_.clear();
   watch_of_.clear();
   trees_.clear();
+  files_.clear();
   pending_.clear();
   settle_.cancel();
 }
@@ -198,10 +220,13 @@ void FileWatcher::OnEvents(const char* data, size_t size) {
     if (watch.tree) {
       if (IsNoise(name, watch.dir)) continue;
       Note(path);
-      if (made_dir) AddTree(path);
+      if (made_dir) {
+        AddTree(path);
+        Remake(path);
+      }
     } else if (watch.names.count(name)) {
       Note(path);
-      if (made_dir && trees_.count(path)) AddTree(path);
+      if (made_dir) Remake(path);
     }
   }
 }

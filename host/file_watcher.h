@@ -25,8 +25,9 @@ namespace thaw {
 // and create), so directories are watched, never a file's inode: a file is watched through its
 // directory, filtered by name. inotify has no recursion: WatchTree adds a watch for each
 // directory of the tree (breadth first, so a deep node_modules comes last) and for each directory
-// created or moved in later, up to Options::max_directories in all; a tree root deleted and made
-// again (`rm -rf dist && cp -r ...`) is watched again, through its parent. Noise is not reported
+// created or moved in later, up to Options::max_directories in all. A tree root, or a watched
+// file's directory, deleted and made again (`rm -rf dist && cp -r ...`, `sam build` remaking
+// .aws-sam/build) is watched again, through its parent. Noise is not reported
 // and its directories are not watched: `.git`, `__pycache__` and `node_modules/.cache`
 // directories, `*.pyc` files and editors' swap, backup and lock files (`*.swp`, `*.swx`, `*~`,
 // `.#*`, vim's `4913` probe).
@@ -90,6 +91,8 @@ class FileWatcher {
                                const std::string& name);
   // Watches `root` and the directories under it; returns how many were left unwatched.
   int AddTree(const std::filesystem::path& root);
+  // `dir` was made (again): watches it if it is a tree root or a watched file's directory.
+  void Remake(const std::filesystem::path& dir);
   void Read();
   void OnEvents(const char* data, size_t size);
   void Note(std::filesystem::path path);
@@ -103,8 +106,9 @@ class FileWatcher {
   // By watch descriptor; and the directories watched, to find one by path.
   std::map<int, Watch> watches_;
   std::map<std::filesystem::path, int> watch_of_;
-  // WatchTree's roots, watched again when they are made again.
+  // WatchTree's roots, and WatchFile's files by directory: watched again when made again.
   std::set<std::filesystem::path> trees_;
+  std::map<std::filesystem::path, std::set<std::string>> files_;
   // The burst in progress.
   std::set<std::filesystem::path> pending_;
   std::chrono::steady_clock::time_point burst_start_;

@@ -148,6 +148,25 @@ TEST_F(FileWatcherTest, WatchesOneFileWhateverWayItIsReplaced) {
   EXPECT_THAT(NextBurst(), ::testing::Optional(ElementsAre(dir_ / "thaw.yaml")));
 }
 
+// A watched file's directory deleted and made again (`sam build` remaking .aws-sam/build): the
+// file is still watched, and seen when it comes back.
+TEST_F(FileWatcherTest, WatchesAFileWhoseDirectoryIsMadeAgain) {
+  fs::create_directories(dir_ / "build");
+  Write(dir_ / "build" / "template.yaml", "v1");
+  Start();
+  ASSERT_TRUE(watcher_->WatchFile(dir_ / "build" / "template.yaml").ok());
+  fs::remove_all(dir_ / "build");
+  // The directory is reported too: it is a watched name of its parent's.
+  EXPECT_THAT(NextBurst(), ::testing::Optional(UnorderedElementsAre(
+                               dir_ / "build", dir_ / "build" / "template.yaml")));
+  fs::create_directories(dir_ / "build");
+  Write(dir_ / "build" / "template.yaml", "v2");
+  EXPECT_THAT(NextBurst(),
+              ::testing::Optional(::testing::Contains(dir_ / "build" / "template.yaml")));
+  Write(dir_ / "build" / "template.yaml", "v3");
+  EXPECT_THAT(NextBurst(), ::testing::Optional(ElementsAre(dir_ / "build" / "template.yaml")));
+}
+
 // Caches, compiled files and editors' swap files are not the user's change.
 TEST_F(FileWatcherTest, IgnoresNoise) {
   fs::create_directories(dir_ / "code" / "node_modules" / ".cache");
