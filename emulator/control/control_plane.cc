@@ -223,6 +223,8 @@ asio::awaitable<absl::StatusOr<InvokeResult>> ControlPlane::Invoke(InvokeRequest
     co_return AwsError("ResourceNotFoundException",
                        "Function not found: " + FunctionArn(request.function), 404);
   }
+  // Valid across the co_awaits below even if ReplaceFunctions runs meanwhile: it keeps every
+  // earlier set of definitions.
   const FunctionConfig& fn = fn_it->second;
   if (shutting_down_) {
     co_return AwsError("ServiceException", "thaw is shutting down", 503);
