@@ -107,7 +107,8 @@ void HotReload::Watch() {
   if (unwatched > 0) {
     say_("thaw: hot reload: watching " + std::to_string(options_.watch.max_directories) +
          " directories at most: " + Count(unwatched, "directory", "directories") + " under " +
-         Join(where, ", ") + " not watched (changes there are not seen until a restart)");
+         Join(where, ", ") +
+         " (and what is in them) are not watched; changes there are not seen until a restart");
   }
 }
 
