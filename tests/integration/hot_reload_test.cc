@@ -54,13 +54,23 @@ class ServeProcess {
     }
   }
   ~ServeProcess() {
+    Stop();
+    out_reader_.join();
+    err_reader_.join();
+  }
+
+  // SIGTERM, then its exit code (-1 when it had to be killed). Under the sanitizers a leak
+  // or an error makes it non-zero.
+  int Stop() {
     if (child_.running()) {
       ::kill(child_.id(), SIGTERM);
       std::error_code error;
-      if (!child_.wait_for(TestTimeout(), error)) child_.terminate();
+      if (!child_.wait_for(TestTimeout(), error)) {
+        child_.terminate();
+        return -1;
+      }
     }
-    out_reader_.join();
-    err_reader_.join();
+    return child_.exit_code();
   }
 
   uint16_t port() const { return port_; }
@@ -249,6 +259,7 @@ TEST_F(HotReloadTest, ACodeChangeIsPickedUpByTheNextInvoke) {
     EXPECT_TRUE(WaitForEvent(admin, GoneWith(before, "code_changed"), "instance.gone"));
     EXPECT_NE(ServedBy(admin, version - 1), before);
   }
+  EXPECT_EQ(serve.Stop(), 0) << serve.Stderr();
 }
 
 // An invoke in flight when its code changes keeps its one answer (from the old code); its
@@ -300,6 +311,7 @@ settings: {isolation: process}
   HttpClient client(serve.port(), TestTimeout());
   EXPECT_EQ(Invoke(client, "orders")["version"], 2);
   EXPECT_EQ(ServedBy(admin, 1), 2);
+  EXPECT_EQ(serve.Stop(), 0) << serve.Stderr();
 }
 
 // A configuration that cannot be read leaves the running definitions, and thaw says why in the
@@ -366,6 +378,7 @@ functions:
   EXPECT_EQ(gone.status, 404);
   EXPECT_EQ(gone.Header("X-Amzn-ErrorType"), "ResourceNotFoundException");
   EXPECT_EQ(Invoke(client, "orders")["version"], 1);
+  EXPECT_EQ(serve.Stop(), 0) << serve.Stderr();
 }
 
 // A layer is watched like the code: a change there restarts the functions that use it. Here the
@@ -417,6 +430,7 @@ TEST_F(HotReloadTest, ALayerChangeIsPickedUpAndTheTemplateFoundIsWatched) {
       "stopped\\)$",
       kPickUp));
   EXPECT_EQ(Invoke(client, "greeter")["greeting"], "hello again");
+  EXPECT_EQ(serve.Stop(), 0) << serve.Stderr();
 }
 
 // --no-watch: a change is not acted on; the warm instance keeps the old code.
@@ -434,6 +448,7 @@ TEST_F(HotReloadTest, NoWatchKeepsTheOldCode) {
   EXPECT_EQ(Invoke(client, "orders")["version"], 1);
   EXPECT_EQ(ServedBy(admin, 1), ServedBy(admin, 0));
   EXPECT_THAT(serve.Stderr(), ::testing::Not(HasSubstr("hot reload")));
+  EXPECT_EQ(serve.Stop(), 0) << serve.Stderr();
 }
 
 TEST(HotReloadHelpTest, ServeHelpTellsAboutHotReload) {
