@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <vector>
@@ -34,6 +35,7 @@
 #include "fakes/momento/run_momento_server.h"
 #include "host/admin_api.h"
 #include "host/emulator_session.h"
+#include "host/hot_reload.h"
 #include "report/report_command.h"
 
 #ifndef THAW_VERSION
@@ -80,33 +82,56 @@ int UsageError(const std::string& what) {
   return 2;
 }
 
-// Loads the configuration and prints its notes (what a template declares that thaw does not
-// apply) once, on stderr.
-absl::StatusOr<ThawConfig> ReadConfig(const std::string& path, const LoadFlags& flags) {
+// Where the loading steps say what they have to say: one line, "thaw: " added.
+using SayLine = std::function<void(const std::string&)>;
+
+void SayOnStderr(const std::string& line) {
+  std::fprintf(stderr, "thaw: %s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+// What `write` writes to a FILE, as a string.
+std::string TextOf(const std::function<void(std::FILE*)>& write) {
+  char* data = nullptr;
+  size_t size = 0;
+  std::FILE* out = ::open_memstream(&data, &size);
+  if (out == nullptr) return "";
+  write(out);
+  std::fclose(out);
+  std::string text(data, size);
+  std::free(data);
+  return text;
+}
+
+// Loads the configuration and says its notes (what a template declares that thaw does not
+// apply) once, by default on stderr.
+absl::StatusOr<ThawConfig> ReadConfig(const std::string& path, const LoadFlags& flags,
+                                      const SayLine& say = SayOnStderr) {
   ASSIGN_OR_RETURN(auto options, MakeLoadOptions(flags));
   // No --config: the current directory's (config_discovery.h).
   absl::StatusOr<ThawConfig> config = LoadConfigFile(path.empty() ? "." : path, options);
   if (config.ok()) {
-    for (const std::string& note : config->notes) {
-      std::fprintf(stderr, "thaw: note: %s\n", note.c_str());
-    }
-    std::fflush(stderr);
+    for (const std::string& note : config->notes) say("note: " + note);
   }
   return config;
 }
 
 // The configuration, with the runtime clients it asks for installed (aws-lambda-ric's first use
-// takes about a minute, announced on stderr), after the packaging check's problems are printed
-// once on stderr (warnings: they do not stop serve or invoke).
-absl::StatusOr<ThawConfig> LoadConfig(const std::string& path, const LoadFlags& flags) {
-  auto config = ReadConfig(path, flags);
+// takes about a minute, announced), after the packaging check's problems are said once
+// (warnings: they do not stop serve or invoke); by default on stderr.
+absl::StatusOr<ThawConfig> LoadConfig(const std::string& path, const LoadFlags& flags,
+                                      const SayLine& say = SayOnStderr) {
+  auto config = ReadConfig(path, flags, say);
   if (!config.ok()) return config;
-  package::PrintPackageWarnings(*config, stderr);
-  auto announce = [](const std::string& message) {
-    std::fprintf(stderr, "thaw: %s\n", message.c_str());
-    std::fflush(stderr);
-  };
-  RETURN_IF_ERROR(PrepareRuntimeClients(*config, announce));
+  std::string warnings =
+      TextOf([&](std::FILE* out) { package::PrintPackageWarnings(*config, out); });
+  std::istringstream lines(warnings);
+  for (std::string line; std::getline(lines, line);) {
+    // PrintPackageWarnings' lines start with "thaw: " already.
+    if (line.starts_with("thaw: ")) line.erase(0, 6);
+    if (!line.empty()) say(line);
+  }
+  RETURN_IF_ERROR(PrepareRuntimeClients(*config, say));
   return config;
 }
 
@@ -116,19 +141,23 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 3001;
   bool quiet = false;
+  // Hot reload (host/hot_reload.h); --no-watch turns it off.
+  bool watch = true;
 };
 
 // check::PrintInstanceTable's text, for a writer that is not a FILE.
 std::string InstanceTableText(const Ledger& ledger) {
-  char* data = nullptr;
-  size_t size = 0;
-  std::FILE* out = ::open_memstream(&data, &size);
-  if (out == nullptr) return "";
-  check::PrintInstanceTable(out, ledger, /*color=*/false);
-  std::fclose(out);
-  std::string text(data, size);
-  std::free(data);
-  return text;
+  return TextOf([&](std::FILE* out) { check::PrintInstanceTable(out, ledger, /*color=*/false); });
+}
+
+// What `serve` watches of its configuration besides its functions' code: the file it read and
+// the files its flags name.
+std::vector<std::filesystem::path> ConfigFiles(const ThawConfig& config, const LoadFlags& flags) {
+  std::vector<std::filesystem::path> files = {config.source};
+  for (const std::string& file : {flags.overlay, flags.env_vars}) {
+    if (!file.empty()) files.emplace_back(file);
+  }
+  return files;
 }
 
 int Serve(const ServeOptions& options) {
@@ -147,9 +176,34 @@ int Serve(const ServeOptions& options) {
                                          ApiServerOptions());
   if (!server.ok()) return UsageError(std::string(server.status().message()));
 
+  // thaw's own lines while it serves (hot reload), on stderr without ever blocking the loop.
+  StreamLogSink notices(stderr);
+  std::unique_ptr<HotReload> hot_reload;
+  if (options.watch) {
+    auto say = [&notices](const std::string& line) { notices.Text(line); };
+    HotReload::Options watch;
+    watch.config_files = ConfigFiles(*config, options.load);
+    std::error_code cwd_error;
+    watch.base = std::filesystem::current_path(cwd_error);
+    auto reload = HotReload::Start(
+        io, **host, std::move(watch),
+        [&options, say] {
+          return LoadConfig(options.config, options.load,
+                            [&say](const std::string& line) { say("thaw: " + line); });
+        },
+        say);
+    if (!reload.ok()) {
+      // Serving goes on; only the watching is missing.
+      say("thaw: hot reload is off: " + std::string(reload.status().message()));
+    } else {
+      hot_reload = *std::move(reload);
+    }
+  }
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
+    hot_reload.reset();
     // Behind the logs (with --quiet, there are none), never blocking on a reader.
     stream_logs.Text("thaw: shutting down");
     asio::co_spawn(
@@ -303,6 +357,18 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options) {
   command->add_option("--port", options.port, "Port to listen on; 0 picks a free one")
       ->capture_default_str();
   command->add_flag("--quiet,-q", options.quiet, "Do not print function logs");
+  command->add_flag("!--no-watch", options.watch,
+                    "Do not watch the functions' code, layers and configuration for changes "
+                    "(hot reload)");
+  command->footer(
+      "Hot reload: thaw serve watches each function's code directory (with its subdirectories),\n"
+      "its layers and the configuration's files (--config, --overlay, --env-vars). When code or\n"
+      "a layer changes, the function's idle instances stop and busy ones stop once their invoke\n"
+      "is answered, so the next invoke is a cold start on the new code. When the configuration\n"
+      "changes it is read again: changed and removed functions are handled the same way, a\n"
+      "removed one then answers ResourceNotFoundException; settings, secrets and caches apply\n"
+      "from the next start. A configuration that cannot be read leaves the running one, and\n"
+      "the error is printed. These lines go to stderr.");
   return command;
 }
 

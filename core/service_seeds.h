@@ -15,6 +15,8 @@ struct SecretSeed {
   // The SecretString; a YAML mapping is stored as its JSON text.
   std::string value;
   std::string description;
+
+  friend bool operator==(const SecretSeed&, const SecretSeed&) = default;
 };
 
 // An SSM parameter (version 1).
@@ -22,12 +24,16 @@ struct ParameterSeed {
   std::string name;
   std::string type = "String";  // String, StringList or SecureString
   std::string value;
+
+  friend bool operator==(const ParameterSeed&, const ParameterSeed&) = default;
 };
 
 // The `secrets:` and `parameters:` sections, in file order.
 struct ServiceSeeds {
   std::vector<SecretSeed> secrets;
   std::vector<ParameterSeed> parameters;
+
+  friend bool operator==(const ServiceSeeds&, const ServiceSeeds&) = default;
 };
 
 }  // namespace thaw

@@ -24,15 +24,11 @@ aws::EmbeddedAwsOptions AwsOptionsFrom(const ThawConfig& config) {
   return options;
 }
 
-EmulatorSession::EmulatorSession(boost::asio::io_context& io, const ThawConfig& config,
-                                 Ledger& ledger)
-    : io_(io), config_(config), ledger_(ledger) {}
+namespace {
 
-absl::StatusOr<std::unique_ptr<EmulatorSession>> EmulatorSession::Create(
-    boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger, LogSink& logs,
-    ProcessLauncher& launcher, Options options) {
-  // `runtime_client: aws-lambda-ric` needs PrepareRuntimeClients (emulator/runtimes/ric) after
-  // loading: without it the function would quietly run thaw's own bootstrap instead.
+// `runtime_client: aws-lambda-ric` needs PrepareRuntimeClients (emulator/runtimes/ric) after
+// loading: without it the function would quietly run thaw's own bootstrap instead.
+absl::Status CheckRuntimeClients(const ThawConfig& config) {
   for (const auto& [name, fn] : config.functions) {
     if (fn.runtime_client == "aws-lambda-ric" &&
         (fn.args.empty() || !fn.args.front().ends_with("/aws-lambda-ric/index.mjs"))) {
@@ -42,7 +38,19 @@ absl::StatusOr<std::unique_ptr<EmulatorSession>> EmulatorSession::Create(
           "through PrepareRuntimeClients)");
     }
   }
-  std::unique_ptr<EmulatorSession> host(new EmulatorSession(io, config, ledger));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+EmulatorSession::EmulatorSession(boost::asio::io_context& io, Ledger& ledger)
+    : io_(io), ledger_(ledger) {}
+
+absl::StatusOr<std::unique_ptr<EmulatorSession>> EmulatorSession::Create(
+    boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger, LogSink& logs,
+    ProcessLauncher& launcher, Options options) {
+  RETURN_IF_ERROR(CheckRuntimeClients(config));
+  std::unique_ptr<EmulatorSession> host(new EmulatorSession(io, ledger));
   host->scheduler_ = std::make_unique<Scheduler>(io, host->clock_);
   host->control_ =
       std::make_unique<ControlPlane>(io, config, ledger, logs, launcher, *host->scheduler_);
@@ -157,6 +165,18 @@ std::vector<InvocationStats> EmulatorSession::Invocations() const {
     return e.kind == kinds::kInvokeEnd || e.kind == kinds::kInvokeThrottled ||
            e.kind == kinds::kInstanceSpawned;
   }));
+}
+
+absl::StatusOr<EmulatorSession::Reload> EmulatorSession::ReloadConfig(const ThawConfig& next) {
+  RETURN_IF_ERROR(CheckRuntimeClients(next));
+  if (aws_) RETURN_IF_ERROR(aws_->SetFunctions(AwsOptionsFrom(next).functions));
+  Reload reload;
+  const ThawConfig& now = control_->config();
+  if (!(next.settings == now.settings)) reload.not_applied.push_back("settings");
+  if (!(next.seeds == now.seeds)) reload.not_applied.push_back("secrets and parameters");
+  if (next.caches != now.caches) reload.not_applied.push_back("caches");
+  reload.functions = control_->ReplaceFunctions(next);
+  return reload;
 }
 
 boost::asio::awaitable<void> EmulatorSession::Shutdown(std::chrono::milliseconds grace) {

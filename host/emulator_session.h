@@ -64,7 +64,8 @@ class EmulatorSession {
   Ledger& ledger() { return ledger_; }
   // The fakes' faults, by service (empty when both fakes are disabled).
   FaultRegistry& faults() { return faults_; }
-  const ThawConfig& config() const { return config_; }
+  // The configuration running now (ReloadConfig changes its functions and aliases).
+  const ThawConfig& config() const { return control_->config(); }
   // Null when disabled in Options.
   momento::EmbeddedMomento* momento() { return momento_.get(); }
 
@@ -94,14 +95,27 @@ class EmulatorSession {
   // instances run as processes.
   const SandboxNetwork* sandbox_network() const { return network_.get(); }
 
+  // What ReloadConfig applied.
+  struct Reload {
+    ControlPlane::FunctionChanges functions;
+    // The sections of the new configuration that differ from the running one and apply only
+    // from the next start: "settings", "secrets and parameters", "caches".
+    std::vector<std::string> not_applied;
+  };
+  // Applies a configuration read again (`thaw serve`'s hot reload): its functions and aliases,
+  // in the control plane (ControlPlane::ReplaceFunctions: changed and removed functions'
+  // instances are retired, the next event cold-starts on the new definition) and in the fake AWS
+  // (IAM statements, extensions). Errors (the checks of Create, a policy the fake AWS cannot
+  // evaluate) are Create's, and nothing changes then.
+  absl::StatusOr<Reload> ReloadConfig(const ThawConfig& next);
+
   // Stops every instance (SIGTERM, `grace`, SIGKILL), then the fakes. Idempotent.
   boost::asio::awaitable<void> Shutdown(std::chrono::milliseconds grace);
 
  private:
-  EmulatorSession(boost::asio::io_context& io, const ThawConfig& config, Ledger& ledger);
+  EmulatorSession(boost::asio::io_context& io, Ledger& ledger);
 
   boost::asio::io_context& io_;
-  const ThawConfig& config_;
   Ledger& ledger_;
   SchedulerClock clock_;
   std::unique_ptr<Scheduler> scheduler_;

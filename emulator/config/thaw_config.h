@@ -70,6 +70,9 @@ struct FunctionConfig {
   // settings.isolation: process they are put on the runtime's search paths instead
   // (instance_environment.h). Published layer ARNs are not here (the loaders note them).
   std::vector<std::filesystem::path> layers;
+
+  // Every field alike (`thaw serve`'s hot reload tells a changed definition by it).
+  friend bool operator==(const FunctionConfig&, const FunctionConfig&) = default;
 };
 
 // The `settings:` section.
@@ -135,6 +138,8 @@ struct Settings {
   Isolation isolation = kDefaultIsolation;
   // settings.egress: block | allow (sandboxed instances only).
   Egress egress = Egress::kBlock;
+
+  friend bool operator==(const Settings&, const Settings&) = default;
 };
 
 // Every key of `settings:`, once: ParseSettings accepts these keys, an overlay copies the ones

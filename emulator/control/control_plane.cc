@@ -66,17 +66,17 @@ std::string ErrorJson(const std::string& type, const std::string& message) {
 ControlPlane::ControlPlane(asio::io_context& io, const ThawConfig& config, Ledger& ledger,
                            LogSink& logs, ProcessLauncher& launcher, Scheduler& scheduler)
     : io_(io),
-      config_(config),
+      config_(&config),
       ledger_(ledger),
       logs_(logs),
       launcher_(launcher),
       scheduler_(scheduler),
       process_exit_(io) {
-  if (config_.settings.isolation == Isolation::kSandbox) {
+  if (config_->settings.isolation == Isolation::kSandbox) {
     auto sandbox = Sandbox::Probe(io_);
     if (sandbox.ok()) {
       sandbox_ = *std::move(sandbox);
-      if (config_.settings.egress == Egress::kAllow) {
+      if (config_->settings.egress == Egress::kAllow) {
         // Names thaw does not serve are asked of thaw's own resolver.
         std::ifstream resolv_conf("/etc/resolv.conf");
         std::stringstream text;
@@ -97,14 +97,11 @@ ControlPlane::ControlPlane(asio::io_context& io, const ThawConfig& config, Ledge
                    std::string(sandbox.status().message()).c_str());
     }
   }
-  virtual_clock_ = VirtualClock::Create(scheduler_.clock(), config_, ledger_);
-  unreserved_pool_ = config_.settings.account_concurrency;
-  for (const auto& [name, fn] : config_.functions) {
-    unreserved_pool_ -= fn.reserved_concurrency.value_or(0);
-  }
+  virtual_clock_ = VirtualClock::Create(scheduler_.clock(), *config_, ledger_);
+  unreserved_pool_ = UnreservedPool();
   asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
     if (!alive.lock()) return;
-    for (const auto& [name, fn] : config_.functions) {
+    for (const auto& [name, fn] : config_->functions) {
       for (int i = 0; i < fn.provisioned_concurrency; ++i) StartProvisioned(fn);
     }
   });
@@ -112,14 +109,14 @@ ControlPlane::ControlPlane(asio::io_context& io, const ThawConfig& config, Ledge
 
 ControlPlane::~ControlPlane() {
   shutting_down_ = true;
-  for (auto& [id, instance] : instances_) instance->Kill("shutdown");
+  for (auto& [id, instance] : instances_) instance->Kill(stop_reasons::kShutdown);
   instances_.clear();
   for (const auto& [id, timer] : idle_timers_) scheduler_.Cancel(timer);
   for (const auto& [id, timer] : lifetime_timers_) scheduler_.Cancel(timer);
 }
 
 std::string ControlPlane::FunctionArn(const std::string& name) const {
-  return "arn:aws:lambda:" + config_.settings.region + ":" + config_.settings.account_id +
+  return "arn:aws:lambda:" + config_->settings.region + ":" + config_->settings.account_id +
          ":function:" + name;
 }
 
@@ -136,20 +133,20 @@ absl::StatusOr<std::string> ControlPlane::Resolve(std::string_view function_name
                     "qualifier.");
   }
   if (q.empty()) q = ref->qualifier;
-  const bool other_place = (!ref->region.empty() && ref->region != config_.settings.region) ||
-                           (!ref->account.empty() && ref->account != config_.settings.account_id);
+  const bool other_place = (!ref->region.empty() && ref->region != config_->settings.region) ||
+                           (!ref->account.empty() && ref->account != config_->settings.account_id);
   // A short name (serverless.yml's `<name>` for `<service>-<stage>-<name>`, a template's
   // logical id) stands for its function wherever a name is accepted.
   std::string resolved = ref->name;
-  if (auto alias = config_.aliases.find(resolved);
-      !config_.functions.count(resolved) && alias != config_.aliases.end()) {
+  if (auto alias = config_->aliases.find(resolved);
+      !config_->functions.count(resolved) && alias != config_->aliases.end()) {
     resolved = alias->second;
   }
-  if (other_place || !config_.functions.count(resolved) || (!q.empty() && q != "$LATEST")) {
+  if (other_place || !config_->functions.count(resolved) || (!q.empty() && q != "$LATEST")) {
     std::string arn =
         ref->region.empty() && ref->account.empty()
             ? FunctionArn(ref->name)
-            : "arn:aws:lambda:" + (ref->region.empty() ? config_.settings.region : ref->region) +
+            : "arn:aws:lambda:" + (ref->region.empty() ? config_->settings.region : ref->region) +
                   ":" + ref->account + ":function:" + ref->name;
     if (!q.empty()) arn += ":" + q;
     return AwsError("ResourceNotFoundException", "Function not found: " + arn, 404);
@@ -178,10 +175,10 @@ std::shared_ptr<Instance> ControlPlane::TakeIdle(const std::string& function) {
 }
 
 std::shared_ptr<Instance> ControlPlane::NewInstance(const FunctionConfig& fn, bool provisioned) {
-  auto instance = std::make_shared<Instance>(next_instance_id_++, fn, config_.settings, io_,
+  auto instance = std::make_shared<Instance>(next_instance_id_++, fn, config_->settings, io_,
                                              ledger_, logs_, launcher_, *this, provisioned);
   instances_[instance->id()] = instance;
-  const auto lifetime = MaxLifetimeOf(fn, config_.settings);
+  const auto lifetime = MaxLifetimeOf(fn, config_->settings);
   if (lifetime.count() > 0) {
     std::weak_ptr<Instance> weak = instance;
     lifetime_timers_[instance->id()] = scheduler_.After(lifetime, [this, weak] {
@@ -189,9 +186,9 @@ std::shared_ptr<Instance> ControlPlane::NewInstance(const FunctionConfig& fn, bo
       if (!self) return;
       lifetime_timers_.erase(self->id());
       if (self->state() == Instance::State::kIdle) {
-        Reap(self, "lifetime");
+        Reap(self, stop_reasons::kLifetime);
       } else {
-        retire_.insert(self->id());  // stopped when its event ends
+        retire_.emplace(self->id(), stop_reasons::kLifetime);  // stopped when its event ends
       }
     });
   }
@@ -203,8 +200,9 @@ void ControlPlane::StartProvisioned(const FunctionConfig& fn) {
   std::shared_ptr<Instance> instance = NewInstance(fn, /*provisioned=*/true);
   if (absl::Status started = StartInstance(*instance, nullptr); !started.ok()) {
     instances_.erase(instance->id());
-    ledger_.Append(instance->id(), fn.name, kinds::kInstanceGone,
-                   {{"reason", "launch_failed"}, {"error", std::string(started.message())}});
+    ledger_.Append(
+        instance->id(), fn.name, kinds::kInstanceGone,
+        {{"reason", stop_reasons::kLaunchFailed}, {"error", std::string(started.message())}});
   }
 }
 
@@ -220,11 +218,13 @@ std::string ControlPlane::ThrottleReason(const FunctionConfig& fn) const {
 }
 
 asio::awaitable<absl::StatusOr<InvokeResult>> ControlPlane::Invoke(InvokeRequest request) {
-  const auto fn_it = config_.functions.find(request.function);
-  if (fn_it == config_.functions.end()) {
+  const auto fn_it = config_->functions.find(request.function);
+  if (fn_it == config_->functions.end()) {
     co_return AwsError("ResourceNotFoundException",
                        "Function not found: " + FunctionArn(request.function), 404);
   }
+  // Valid across the co_awaits below even if ReplaceFunctions runs meanwhile: it keeps every
+  // earlier set of definitions.
   const FunctionConfig& fn = fn_it->second;
   if (shutting_down_) {
     co_return AwsError("ServiceException", "thaw is shutting down", 503);
@@ -250,8 +250,9 @@ asio::awaitable<absl::StatusOr<InvokeResult>> ControlPlane::Invoke(InvokeRequest
     instance = NewInstance(fn, /*provisioned=*/false);
     if (absl::Status started = StartInstance(*instance, inv); !started.ok()) {
       instances_.erase(instance->id());
-      ledger_.Append(instance->id(), fn.name, kinds::kInstanceGone,
-                     {{"reason", "launch_failed"}, {"error", std::string(started.message())}});
+      ledger_.Append(
+          instance->id(), fn.name, kinds::kInstanceGone,
+          {{"reason", stop_reasons::kLaunchFailed}, {"error", std::string(started.message())}});
       InvokeResult failed;
       failed.request_id = inv->request_id;
       failed.function_error = "Unhandled";
@@ -282,17 +283,19 @@ void ControlPlane::OnAvailable(Instance& instance) {
   std::shared_ptr<Instance> self = instance.shared_from_this();
   const std::string& name = instance.function().name;
   if (shutting_down_) return;
-  if (retire_.erase(instance.id())) {
-    Reap(self, "lifetime");
+  if (auto retire = retire_.find(instance.id()); retire != retire_.end()) {
+    const std::string reason = std::move(retire->second);
+    retire_.erase(retire);
+    Reap(self, reason);
     return;
   }
   if (instance.provisioned()) {
     idle_provisioned_[name].push_back(self);
     return;
   }
-  const auto keepalive = KeepaliveOf(instance.function(), config_.settings);
+  const auto keepalive = KeepaliveOf(instance.function(), config_->settings);
   if (keepalive.count() == 0) {
-    Reap(self, "idle");
+    Reap(self, stop_reasons::kIdle);
     return;
   }
   idle_[name].push_back(self);
@@ -301,7 +304,7 @@ void ControlPlane::OnAvailable(Instance& instance) {
     auto target = weak.lock();
     if (!target) return;
     idle_timers_.erase(target->id());
-    if (target->state() == Instance::State::kIdle) Reap(target, "idle");
+    if (target->state() == Instance::State::kIdle) Reap(target, stop_reasons::kIdle);
   });
 }
 
@@ -315,7 +318,8 @@ void ControlPlane::OnGone(Instance& instance) {
     }
   }
   retire_.erase(id);
-  // Lambda keeps provisioned concurrency at its level: a lost instance is replaced.
+  // Lambda keeps provisioned concurrency at its level: a lost instance is replaced, unless its
+  // function's definition changed or went meanwhile (ReplaceFunctions starts the new ones).
   const FunctionConfig* replace =
       instance.provisioned() && !shutting_down_ ? &instance.function() : nullptr;
   // Deferred: the instance is inside one of its own methods. It stays in instances_ until its
@@ -324,7 +328,11 @@ void ControlPlane::OnGone(Instance& instance) {
   asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), id, replace, reaped] {
     if (!alive.lock()) return;
     if (reaped) instances_.erase(id);
-    if (replace) StartProvisioned(*replace);
+    if (!replace) return;
+    auto current = config_->functions.find(replace->name);
+    if (current != config_->functions.end() && current->second == *replace) {
+      StartProvisioned(current->second);
+    }
   });
 }
 
@@ -334,7 +342,7 @@ void ControlPlane::Reap(std::shared_ptr<Instance> instance, const std::string& r
     return;
   }
   instance->Stop(reason);
-  const auto deadline = std::chrono::steady_clock::now() + config_.settings.shutdown_grace;
+  const auto deadline = std::chrono::steady_clock::now() + config_->settings.shutdown_grace;
   asio::co_spawn(
       io_,
       [this, instance, reason, deadline,
@@ -369,16 +377,79 @@ std::vector<int64_t> ControlPlane::ReapIdle(const std::string& function, int64_t
   std::vector<int64_t> ids;
   for (auto& target : targets) {
     ids.push_back(target->id());
-    Reap(target, "manual");
+    Reap(target, stop_reasons::kManual);
   }
   return ids;
+}
+
+ControlPlane::Retired ControlPlane::RetireInstances(const std::string& function,
+                                                    const std::string& reason) {
+  Retired retired;
+  std::vector<std::shared_ptr<Instance>> now;
+  for (const auto& [id, instance] : instances_) {
+    if (instance->function().name != function) continue;
+    const Instance::State state = instance->state();
+    if (state == Instance::State::kGone || state == Instance::State::kStopping) continue;
+    if (instance->busy()) {
+      // OnAvailable stops it once its event is answered.
+      retire_[id] = reason;
+      ++retired.busy;
+    } else {
+      now.push_back(instance);
+    }
+  }
+  for (auto& instance : now) {
+    ++retired.idle;
+    Reap(instance, reason);
+  }
+  return retired;
+}
+
+int ControlPlane::UnreservedPool() const {
+  int pool = config_->settings.account_concurrency;
+  for (const auto& [name, fn] : config_->functions) pool -= fn.reserved_concurrency.value_or(0);
+  return pool;
+}
+
+ControlPlane::FunctionChanges ControlPlane::ReplaceFunctions(const ThawConfig& next) {
+  FunctionChanges changes;
+  auto replaced = std::make_unique<ThawConfig>(*config_);
+  replaced->functions = next.functions;
+  replaced->aliases = next.aliases;
+  changes.aliases_changed = replaced->aliases != config_->aliases;
+  for (const auto& [name, fn] : config_->functions) {
+    auto now = replaced->functions.find(name);
+    if (now == replaced->functions.end()) {
+      changes.removed[name] = {};
+    } else if (!(now->second == fn)) {
+      changes.changed[name] = {};
+    }
+  }
+  for (const auto& [name, fn] : replaced->functions) {
+    if (!config_->functions.count(name)) changes.added.push_back(name);
+  }
+  config_ = replaced.get();
+  replaced_configs_.push_back(std::move(replaced));
+  unreserved_pool_ = UnreservedPool();
+  for (auto* retired : {&changes.changed, &changes.removed}) {
+    for (auto& [name, count] : *retired) {
+      count = RetireInstances(name, stop_reasons::kConfigChanged);
+    }
+  }
+  std::vector<std::string> provision = changes.added;
+  for (const auto& [name, count] : changes.changed) provision.push_back(name);
+  for (const std::string& name : provision) {
+    const FunctionConfig& fn = config_->functions.at(name);
+    for (int i = 0; i < fn.provisioned_concurrency; ++i) StartProvisioned(fn);
+  }
+  return changes;
 }
 
 bool ControlPlane::KillInstance(int64_t instance) {
   auto it = instances_.find(instance);
   if (it == instances_.end() || it->second->state() == Instance::State::kGone) return false;
   ledger_.Append(instance, it->second->function().name, kinds::kInstanceKillRequested);
-  it->second->Crash("killed");
+  it->second->Crash(stop_reasons::kKilled);
   return true;
 }
 
@@ -401,13 +472,13 @@ asio::awaitable<void> ControlPlane::SleepOnScheduler(std::chrono::milliseconds d
 }
 
 absl::StatusOr<std::string> ControlPlane::InvokeAsync(InvokeRequest request) {
-  const size_t limit = static_cast<size_t>(config_.settings.async_queue_mb) * 1024 * 1024;
+  const size_t limit = static_cast<size_t>(config_->settings.async_queue_mb) * 1024 * 1024;
   if (async_queued_bytes_ + request.payload.size() > limit) {
     // Lambda's 429 for a caller over its rate; here the cause is the queue's size.
     ledger_.Append(0, request.function, kinds::kInvokeThrottled,
                    {{"reason", "CallerRateLimitExceeded"},
                     {"async_queued_bytes", async_queued_bytes_},
-                    {"async_queue_mb", config_.settings.async_queue_mb}});
+                    {"async_queue_mb", config_->settings.async_queue_mb}});
     return AwsThrottle("Rate Exceeded.", "CallerRateLimitExceeded");
   }
   const std::string event_id = NewRequestId();
@@ -480,10 +551,10 @@ asio::awaitable<void> ControlPlane::Shutdown(std::chrono::milliseconds grace) {
   for (auto& [id, instance] : instances_) {
     if (instance->state() != Instance::State::kGone) live.push_back(instance);
   }
-  for (auto& instance : live) instance->Stop("shutdown");
+  for (auto& instance : live) instance->Stop(stop_reasons::kShutdown);
   const auto grace_end = std::chrono::steady_clock::now() + grace;
   for (auto& instance : live) co_await WaitForExit(instance, grace_end);
-  for (auto& instance : live) instance->Kill("shutdown");
+  for (auto& instance : live) instance->Kill(stop_reasons::kShutdown);
   // Wait (boundedly) until every process is reaped, so none is left behind as a zombie.
   const auto deadline = std::chrono::steady_clock::now() + kReapLimit;
   while (
@@ -519,7 +590,7 @@ absl::StatusOr<Instance::Placement> ControlPlane::Place(Instance& instance) {
   std::vector<InstanceListener> listeners(services_.size());
   if (sandbox_) {
     SandboxOptions options = *sandbox_;
-    if (config_.settings.egress == Egress::kAllow) {
+    if (config_->settings.egress == Egress::kAllow) {
       options.egress_trap = false;
       options.outside_link = true;
     }
@@ -651,7 +722,7 @@ std::string ControlPlane::MetricsText() const {
   invocation_tally_.CatchUp(ledger_);
   const std::vector<InvocationStats> stats = invocation_tally_.Stats();
   std::map<std::string, std::map<std::string, long>> states;
-  for (const auto& [name, fn] : config_.functions) {
+  for (const auto& [name, fn] : config_->functions) {
     for (const char* s : {"initializing", "idle", "busy"}) states[name][s] = 0;
   }
   for (const auto& [id, instance] : instances_) {

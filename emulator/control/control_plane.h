@@ -72,6 +72,39 @@ class ControlPlane : public Instance::Owner {
   // Kills an instance's processes with SIGKILL, as a crash would. False if there is no such
   // live instance.
   bool KillInstance(int64_t instance);
+
+  // How many of a function's instances RetireInstances reached.
+  struct Retired {
+    // Stopped now: idle ones, and provisioned ones still initializing without an event.
+    int idle = 0;
+    // Serving an event (or initializing for one): stopped as soon as that event is answered.
+    int busy = 0;
+  };
+  // Makes `function`'s next event a cold start: its instances without an event are stopped now
+  // (the shutdown sequence), busy ones when their event ends, all with `reason`
+  // (stop_reasons::kCodeChanged, ...). Every event in flight keeps its one answer. Like any
+  // lost one, a provisioned instance is replaced, with the function's current definition.
+  Retired RetireInstances(const std::string& function, const std::string& reason);
+
+  // What ReplaceFunctions changed, by function name (sorted).
+  struct FunctionChanges {
+    std::vector<std::string> added;
+    // Their definition differs: instances retired (stop_reasons::kConfigChanged), the next
+    // event cold-starts on the new definition.
+    std::map<std::string, Retired> changed;
+    // No longer defined: instances retired; the name now answers ResourceNotFoundException.
+    std::map<std::string, Retired> removed;
+    bool aliases_changed = false;
+    bool empty() const {
+      return added.empty() && changed.empty() && removed.empty() && !aliases_changed;
+    }
+  };
+  // Takes the functions and aliases of `next` as the definitions from now on (`thaw serve`'s
+  // hot reload); everything else (settings, seeds, caches) stays as the control plane started
+  // with. Functions whose definition is unchanged keep their instances; added and changed ones
+  // start their provisioned instances. Each earlier set of definitions is kept for the run, since
+  // instances and events in flight still refer to it (a few KB a reload).
+  FunctionChanges ReplaceFunctions(const ThawConfig& next);
   // Advances the scheduler clock, firing everything that falls due before returning.
   void AdvanceClock(std::chrono::milliseconds by);
 
@@ -84,7 +117,9 @@ class ControlPlane : public Instance::Owner {
   // events appended since the last call.
   std::string MetricsText() const;
 
-  const ThawConfig& config() const { return config_; }
+  // The current definitions (ReplaceFunctions may replace them: do not keep the reference
+  // across a co_await).
+  const ThawConfig& config() const { return *config_; }
   Ledger& ledger() { return ledger_; }
   Scheduler& scheduler() { return scheduler_; }
   boost::asio::io_context& io() { return io_; }
@@ -134,11 +169,16 @@ class ControlPlane : public Instance::Owner {
                                            std::chrono::steady_clock::time_point deadline);
   boost::asio::awaitable<void> SleepOnScheduler(std::chrono::milliseconds delay);
   boost::asio::awaitable<void> RunAsync(std::string event_id, InvokeRequest request);
+  // settings.account_concurrency less what the current functions reserve.
+  int UnreservedPool() const;
   // Why a new event for `fn` would be throttled now; empty when it would not.
   std::string ThrottleReason(const FunctionConfig& fn) const;
 
   boost::asio::io_context& io_;
-  const ThawConfig& config_;
+  // The current definitions: the constructor's `config`, or the last ReplaceFunctions' copy.
+  const ThawConfig* config_;
+  // Every copy ReplaceFunctions made, kept for the run (instances refer to their definitions).
+  std::vector<std::unique_ptr<const ThawConfig>> replaced_configs_;
   Ledger& ledger_;
   // MetricsText's counters (mutable: a const read brings them up to date).
   mutable InvocationTally invocation_tally_;
@@ -171,8 +211,9 @@ class ControlPlane : public Instance::Owner {
   // Per instance: its keepalive timer while idle, and its max lifetime timer.
   std::map<int64_t, Scheduler::TimerId> idle_timers_;
   std::map<int64_t, Scheduler::TimerId> lifetime_timers_;
-  // Instances past their max lifetime, stopped as soon as their event ends.
-  std::set<int64_t> retire_;
+  // Instances to stop as soon as their event ends (past their max lifetime, or retired by
+  // RetireInstances), with the reason.
+  std::map<int64_t, std::string> retire_;
   int64_t next_instance_id_ = 1;
   // Invocations assigned to an instance and not yet answered: per function, and those of
   // functions without reserved concurrency (the account's unreserved pool).

@@ -189,7 +189,7 @@ void Instance::OnInitTimeout() {
   std::unique_ptr<RuntimeProcess> old = std::move(process_);
   if (absl::Status relaunched = Launch(); !relaunched.ok()) {
     process_ = std::move(old);
-    Kill("launch_failed");
+    Kill(stop_reasons::kLaunchFailed);
     return;
   }
   if (current_)
@@ -231,7 +231,7 @@ void Instance::OnDeadline() {
   timed_out.function_error = "Unhandled";
   timed_out.payload =
       ErrorJson("Sandbox.Timedout", "RequestId: " + inv.request_id + " Error: " + message);
-  Kill("timeout", std::move(timed_out));
+  Kill(stop_reasons::kTimeout, std::move(timed_out));
 }
 
 void Instance::Freeze() {
@@ -365,7 +365,7 @@ Instance::PostStatus Instance::PostInitError(const std::string& error_type, std:
   }
   // The environment is reset: the next event starts a new one, with a new init.
   asio::post(io_, [self = shared_from_this(), result]() mutable {
-    self->Kill("init_error", std::move(result));
+    self->Kill(stop_reasons::kInitError, std::move(result));
   });
   return PostStatus::kAccepted;
 }
@@ -423,9 +423,9 @@ void Instance::Finish(InvokeResult result, const std::string& outcome) {
   if (inv->request.tail_log) result.log = std::move(inv->log);
   inv->Complete(std::move(result));
   if (out_of_memory) {
-    asio::post(io_, [self = shared_from_this()] { self->Kill("out_of_memory"); });
+    asio::post(io_, [self = shared_from_this()] { self->Kill(stop_reasons::kOutOfMemory); });
     state_ = State::kStopping;
-    stop_reason_ = "out_of_memory";
+    stop_reason_ = stop_reasons::kOutOfMemory;
     return;
   }
   if (state_ == State::kBusy || state_ == State::kInitializing) {
@@ -455,7 +455,7 @@ void Instance::OnExit(const ExitInfo& info) {
     owner_.OnProcessExit(*this);
     return;
   }
-  const std::string reason = state_ == State::kStopping ? stop_reason_ : "exit";
+  const std::string reason = state_ == State::kStopping ? stop_reason_ : stop_reasons::kExit;
   state_ = State::kGone;  // Before Finish, so the instance is not offered for another event.
   if (current_) {
     InvokeResult result;

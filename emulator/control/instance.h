@@ -24,6 +24,37 @@
 
 namespace thaw {
 
+// Why an instance stopped: the `reason` of its instance.stopping and instance.gone events, and
+// the outcome of an event it was serving when killed. Defined here only; the README's "Events"
+// list documents them.
+namespace stop_reasons {
+// Its process exited by itself.
+inline constexpr char kExit[] = "exit";
+// Its event ran past the function's timeout.
+inline constexpr char kTimeout[] = "timeout";
+// Its init failed (an init error, or a process that died during init).
+inline constexpr char kInitError[] = "init_error";
+// Its runtime could not be started.
+inline constexpr char kLaunchFailed[] = "launch_failed";
+// Its processes used more than the function's memory.
+inline constexpr char kOutOfMemory[] = "out_of_memory";
+// Idle past its keepalive (or keepalive 0, after every event).
+inline constexpr char kIdle[] = "idle";
+// Past its max lifetime.
+inline constexpr char kLifetime[] = "lifetime";
+// Reaped through the admin API or a scenario's `reap`.
+inline constexpr char kManual[] = "manual";
+// SIGKILLed through the admin API or a scenario's `kill`, as a crash.
+inline constexpr char kKilled[] = "killed";
+// thaw is stopping.
+inline constexpr char kShutdown[] = "shutdown";
+// `thaw serve` saw its function's code or layers change on disk (host/hot_reload.h): the next
+// event is a cold start on the new code.
+inline constexpr char kCodeChanged[] = "code_changed";
+// `thaw serve` reloaded the configuration and its function's definition changed or is gone.
+inline constexpr char kConfigChanged[] = "config_changed";
+}  // namespace stop_reasons
+
 // One execution environment: a runtime process (its own process group, or its own sandbox) with
 // its own Runtime API listener, serving one event at a time.
 //
@@ -40,7 +71,6 @@ class Instance : public std::enable_shared_from_this<Instance> {
  public:
   enum class State { kInitializing, kIdle, kBusy, kStopping, kGone };
 
-  // Why an instance stopped; recorded as the `reason` of the instance.gone event.
   struct Owner {
     virtual ~Owner() = default;
     // The instance finished an event and can take another.

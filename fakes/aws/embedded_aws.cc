@@ -49,21 +49,41 @@ std::string EmbeddedAws::RenderSecret(int64_t instance, const std::string& funct
   });
 }
 
+namespace {
+
+// Each function's IAM statements, parsed; errors name `source` and the function.
+absl::StatusOr<std::map<std::string, std::shared_ptr<const IamPolicy>>> ParsePolicies(
+    const std::string& source, const std::map<std::string, AwsFunction>& functions) {
+  std::map<std::string, std::shared_ptr<const IamPolicy>> policies;
+  for (const auto& [name, function] : functions) {
+    if (function.iam_statements.is_null()) continue;
+    auto policy = ParseIamPolicy(function.iam_statements);
+    if (!policy.ok()) {
+      return absl::InvalidArgumentError(source + ": functions." + name +
+                                        ".policy: " + std::string(policy.status().message()));
+    }
+    policies[name] = std::make_shared<const IamPolicy>(*std::move(policy));
+  }
+  return policies;
+}
+
+}  // namespace
+
+absl::Status EmbeddedAws::SetFunctions(std::map<std::string, AwsFunction> functions) {
+  auto policies = ParsePolicies(options_.source, functions);
+  if (!policies.ok()) return policies.status();
+  policies_ = *std::move(policies);
+  functions_ = std::move(functions);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<EmbeddedAws>> EmbeddedAws::Start(boost::asio::io_context& io,
                                                                 Ledger& ledger,
                                                                 const SchedulerClock& clock,
                                                                 EmbeddedAwsOptions options) {
   std::unique_ptr<EmbeddedAws> aws(new EmbeddedAws(io, ledger, clock, std::move(options)));
   const EmbeddedAwsOptions& config = aws->options_;
-  for (const auto& [name, function] : config.functions) {
-    if (function.iam_statements.is_null()) continue;
-    auto policy = ParseIamPolicy(function.iam_statements);
-    if (!policy.ok()) {
-      return absl::InvalidArgumentError(config.source + ": functions." + name +
-                                        ".policy: " + std::string(policy.status().message()));
-    }
-    aws->policies_[name] = std::make_shared<const IamPolicy>(*std::move(policy));
-  }
+  if (absl::Status set = aws->SetFunctions(config.functions); !set.ok()) return set;
   for (const SecretSeed& seed : config.seeds.secrets) {
     if (auto s = aws->secrets_.Seed(seed.name, seed.value, seed.description); !s.ok()) {
       return absl::InvalidArgumentError(config.source + ": secrets: " + seed.name + ": " +
@@ -113,8 +133,8 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(int64_t i
       {"AWS_ENDPOINT_URL_SSM", endpoint},
   };
   Attached attached{*std::move(listener), credential.access_key_id, nullptr, {}};
-  auto fn = options_.functions.find(function);
-  if (fn != options_.functions.end() && fn->second.secrets_extension) {
+  auto fn = functions_.find(function);
+  if (fn != functions_.end() && fn->second.secrets_extension) {
     std::vector<std::string> warnings;
     const SecretsExtension::Settings settings =
         SecretsExtension::SettingsFrom(fn->second.environment, &warnings);
@@ -139,8 +159,8 @@ absl::StatusOr<std::map<std::string, std::string>> EmbeddedAws::Attach(int64_t i
 }
 
 std::vector<std::string> EmbeddedAws::ExtraSandboxAddresses(const std::string& function) const {
-  auto fn = options_.functions.find(function);
-  if (fn == options_.functions.end() || !fn->second.secrets_extension) return {};
+  auto fn = functions_.find(function);
+  if (fn == functions_.end() || !fn->second.secrets_extension) return {};
   const SecretsExtension::Settings settings =
       SecretsExtension::SettingsFrom(fn->second.environment, nullptr);
   return {"127.0.0.1:" + std::to_string(settings.port)};

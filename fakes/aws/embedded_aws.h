@@ -82,6 +82,12 @@ class EmbeddedAws : public InstanceServices {
 
   void SetPlaceholderRenderer(InstancePlaceholders renderer) { renderer_ = std::move(renderer); }
 
+  // Takes `functions` as what the fake knows of the functions from now on (`thaw serve`'s hot
+  // reload): instances attached later get the new IAM statements and extension settings, those
+  // attached keep theirs. InvalidArgument, as Start's, when a policy cannot be evaluated; then
+  // nothing changes.
+  absl::Status SetFunctions(std::map<std::string, AwsFunction> functions);
+
   AwsService& service() { return *service_; }
   // The secrets behind the service (scenarios rotate them directly, unsigned).
   SecretStore& secrets() { return secrets_; }
@@ -102,7 +108,9 @@ class EmbeddedAws : public InstanceServices {
   boost::asio::io_context& io_;
   Ledger& ledger_;
   const SchedulerClock& clock_;
+  // Its `functions` are those of Start; SetFunctions replaces functions_.
   const EmbeddedAwsOptions options_;
+  std::map<std::string, AwsFunction> functions_;
   // Parsed IAM statements by function; a function without statements has none here.
   std::map<std::string, std::shared_ptr<const IamPolicy>> policies_;
   std::set<std::string> noted_allow_all_;

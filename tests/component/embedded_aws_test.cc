@@ -199,5 +199,48 @@ TEST_F(EmbeddedAwsTest, UnevaluablePolicyFailsTheStart) {
               HasSubstr("thaw.yaml: functions.granted.policy: "));
 }
 
+// Hot reload: instances attached after SetFunctions get the new statements and extension;
+// those attached before keep theirs.
+TEST_F(EmbeddedAwsTest, SetFunctionsAppliesToInstancesAttachedAfterIt) {
+  Start();
+  Run();
+  const Env before = Attach(1, "open");
+  ThawConfig next = config_;
+  next.functions["open"].iam_statements = Json::parse(R"([{"Effect":"Allow",
+      "Action":"secretsmanager:GetSecretValue",
+      "Resource":"arn:aws:secretsmanager:*:*:secret:momento/*"}])");
+  next.functions["open"].extensions = {"parameters-and-secrets"};
+  std::promise<absl::Status> set;
+  boost::asio::post(io_,
+                    [&] { set.set_value(aws_->SetFunctions(AwsOptionsFrom(next).functions)); });
+  ASSERT_TRUE(set.get_future().get().ok());
+  const Env after = Attach(2, "open");
+  EXPECT_EQ(Get(before, "other").status, 200) << "attached before: allowed everything";
+  EXPECT_EQ(Get(after, "other").status, 400) << "attached after: the new statements";
+  EXPECT_EQ(Get(after, "momento/key").status, 200);
+  EXPECT_FALSE(before.count("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"));
+  EXPECT_TRUE(after.count("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"));
+}
+
+// A policy it cannot evaluate changes nothing, and the error names the function.
+TEST_F(EmbeddedAwsTest, SetFunctionsWithAnUnevaluablePolicyChangesNothing) {
+  Start();
+  Run();
+  ThawConfig next = config_;
+  next.functions["granted"].iam_statements =
+      Json::parse(R"([{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}])");
+  next.functions["open"].iam_statements = Json::parse(R"([])");
+  std::promise<absl::Status> set;
+  boost::asio::post(io_,
+                    [&] { set.set_value(aws_->SetFunctions(AwsOptionsFrom(next).functions)); });
+  const absl::Status status = set.get_future().get();
+  EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("thaw.yaml: functions.granted.policy: "));
+  const Env granted = Attach(1, "granted");
+  EXPECT_EQ(Get(granted, "momento/key").status, 200);
+  EXPECT_EQ(Get(granted, "other").status, 400);
+  EXPECT_EQ(Get(Attach(2, "open"), "other").status, 200) << "open still allows everything";
+}
+
 }  // namespace
 }  // namespace thaw::aws

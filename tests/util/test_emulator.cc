@@ -49,11 +49,8 @@ absl::StatusOr<std::unique_ptr<TestEmulator>> TestEmulator::Start(const std::str
                                                                   LauncherFactory make_launcher,
                                                                   bool momento) {
   std::unique_ptr<TestEmulator> emu(new TestEmulator());
-  const std::string text = std::regex_replace(yaml, std::regex("\\{\\{echo\\}\\}"), EchoDir());
-  ASSIGN_OR_RETURN(auto config, ParseConfig(text, "test.yaml", std::filesystem::current_path()));
-  emu->config_ = std::move(config);
-  // A test's own launcher starts the instances itself (a fake one has no process to sandbox).
-  if (make_launcher) emu->config_.settings.isolation = Isolation::kProcess;
+  emu->own_launcher_ = make_launcher != nullptr;
+  ASSIGN_OR_RETURN(emu->config_, emu->Parse(yaml));
   emu->launcher_ =
       make_launcher ? make_launcher(emu->io_) : std::make_unique<BoostProcessLauncher>(emu->io_);
   // The same wiring as `thaw serve` (EmulatorSession), with the fake AWS left out.
@@ -91,6 +88,28 @@ TestEmulator::~TestEmulator() {
     io_.stop();
     thread_.join();
   }
+}
+
+absl::StatusOr<ThawConfig> TestEmulator::Parse(const std::string& yaml) const {
+  const std::string text = std::regex_replace(yaml, std::regex("\\{\\{echo\\}\\}"), EchoDir());
+  ASSIGN_OR_RETURN(auto config, ParseConfig(text, "test.yaml", std::filesystem::current_path()));
+  // A test's own launcher starts the instances itself (a fake one has no process to sandbox).
+  if (own_launcher_) config.settings.isolation = Isolation::kProcess;
+  return config;
+}
+
+absl::StatusOr<EmulatorSession::Reload> TestEmulator::Reload(const std::string& yaml) {
+  ASSIGN_OR_RETURN(const ThawConfig next, Parse(yaml));
+  absl::StatusOr<EmulatorSession::Reload> reload = absl::UnknownError("not run");
+  RunOnLoop([&] { reload = host_->ReloadConfig(next); });
+  return reload;
+}
+
+ControlPlane::Retired TestEmulator::RetireInstances(const std::string& function,
+                                                    const std::string& reason) {
+  ControlPlane::Retired retired;
+  RunOnLoop([&] { retired = host_->control().RetireInstances(function, reason); });
+  return retired;
 }
 
 void TestEmulator::RunOnLoop(std::function<void()> fn) {

@@ -79,6 +79,12 @@ class TestEmulator {
   // Waits until `n` events of `kind` (and `function`) are in the ledger.
   absl::Status WaitForEvents(const std::string& kind, const std::string& function, size_t n);
 
+  // Parses `yaml` as Start does and applies it on the loop (EmulatorSession::ReloadConfig, what
+  // `thaw serve`'s hot reload does with a configuration read again).
+  absl::StatusOr<EmulatorSession::Reload> Reload(const std::string& yaml);
+  // ControlPlane::RetireInstances on the loop.
+  ControlPlane::Retired RetireInstances(const std::string& function, const std::string& reason);
+
   // Runs `fn` on the emulator thread and waits for it.
   void RunOnLoop(std::function<void()> fn);
   // Advances the scheduler clock (firing what falls due) and waits for it.
@@ -89,8 +95,13 @@ class TestEmulator {
  private:
   TestEmulator() = default;
 
+  // Parses `yaml` as the emulator's configuration ({{echo}} substituted).
+  absl::StatusOr<ThawConfig> Parse(const std::string& yaml) const;
+
   std::filesystem::path dir_;
   ThawConfig config_;
+  // Instances run as processes a test's launcher starts.
+  bool own_launcher_ = false;
   Ledger ledger_;
   CapturingLogSink logs_;
   boost::asio::io_context io_{1};
