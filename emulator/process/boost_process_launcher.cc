@@ -21,9 +21,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <map>
 
 #include "absl/status/status.h"
 #include "emulator/process/process_output.h"
+#include "emulator/process/process_tree.h"
 
 namespace thaw {
 
@@ -51,11 +53,15 @@ std::string ExitInfo::Describe() const {
 // Shared by the process object, the launcher's reaper and pending reads, which can outlive it.
 struct BoostProcessLauncher::Child {
   explicit Child(asio::io_context& context) : out(context), err(context) {}
+  ~Child() { SignalHeld(held, 0, /*close=*/true); }
   long max_rss_kb = 0;  // from wait4, once reaped
   ProcessCallbacks callbacks;
   int pid = 0;
   bool reaped = false;
   bool owner_alive = true;
+  // Descendants found when it was asked to end (SIGTERM), killed once it has exited: by then
+  // /proc no longer lists them under it (process_tree.h).
+  std::map<pid_t, int> held;
   bp::async_pipe out;
   bp::async_pipe err;
   LineSplitter out_lines;
@@ -119,7 +125,15 @@ class BoostRuntimeProcess : public RuntimeProcess {
   int pid() const override { return state_->pid; }
 
   void SignalGroup(int signal) override {
-    if (!state_->reaped) ::kill(-state_->pid, signal);
+    if (state_->reaped) return;
+    if (signal == SIGKILL) {
+      // The end of the instance: its descendants outside the group too.
+      KillProcessTree(state_->pid, state_->held);
+      return;
+    }
+    // Asked to end: remember who is below it now, to kill them once it has exited.
+    if (signal == SIGTERM) HoldDescendants(state_->pid, /*stop=*/false, state_->held);
+    ::kill(-state_->pid, signal);
   }
 
   long PeakRssKb() override {
@@ -156,7 +170,7 @@ BoostProcessLauncher::~BoostProcessLauncher() {
   boost::system::error_code ignored;
   sigchld_.cancel(ignored);
   for (auto& [pid, child] : children_) {
-    ::kill(-pid, SIGKILL);
+    KillProcessTree(pid, child->held);
     ::waitpid(pid, nullptr, 0);
   }
 }
@@ -184,6 +198,8 @@ void BoostProcessLauncher::Reap() {
     std::shared_ptr<Child> child = it->second;
     it = children_.erase(it);
     child->reaped = true;
+    // What was below it when it was asked to end goes with it.
+    SignalHeld(child->held, SIGKILL, /*close=*/true);
     child->max_rss_kb = usage.ru_maxrss;
     ExitInfo info;
     if (pid > 0 && WIFEXITED(status)) {
@@ -218,6 +234,9 @@ absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
   auto setup = bp::extend::on_exec_setup([parent](auto&) {
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // Orphaned descendants (a setsid() grandchild whose parent exited) stay in the runtime's
+    // tree, where KillProcessTree finds them.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (::getppid() != parent) ::_exit(127);
     // Every descriptor but stdio is closed at exec (CLOSE_RANGE_CLOEXEC), so no listener of thaw's
     // leaks into a function, while Boost's exec-error pipe still works.

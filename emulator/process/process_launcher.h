@@ -38,12 +38,14 @@ struct ProcessCallbacks {
 
 // A running child process, leader of its own process group.
 // Strand-confined to the launcher's io_context. Destroying it kills the whole group (SIGKILL)
-// if it is still running; the exit is still reaped, so no zombie remains.
+// and every descendant (process_tree.h) if it is still running; the exit is still reaped, so
+// no zombie remains.
 class RuntimeProcess {
  public:
   virtual ~RuntimeProcess() = default;
   virtual int pid() const = 0;
-  // Sends `signal` to the whole process group. No effect once the process has been reaped.
+  // Sends `signal` to the whole process group; SIGKILL also reaches descendants that left the
+  // group (KillProcessTree). No effect once the process has been reaped.
   virtual void SignalGroup(int signal) = 0;
   // Peak resident set size of the group leader so far, in kB (0 when unknown): the largest RSS
   // seen at any call, and the kernel's high-water mark read at most once a second (exact once

@@ -212,6 +212,25 @@ TEST_F(SandboxIsolationTest, FreezingStopsEveryProcessOfTheInstance) {
   EXPECT_TRUE(Eventually([&] { return ProcessState(sleepers[0]) != 'T'; }));
 }
 
+// Without the sandbox too: the runtime is a child subreaper, so a setsid() grandchild whose
+// shell parent exited stays in its tree, and the reap kills the whole tree.
+TEST_F(SandboxIsolationTest, InProcessIsolationASetsidGrandchildIsGoneOnceItsInstanceIsReaped) {
+  auto emu = Start(Config("process"));
+  ASSERT_NE(emu, nullptr);
+  const int marker = 930000 + static_cast<int>(::getpid() % 60000);
+  Invoke(*emu, "spawn", "{\"marker\": " + std::to_string(marker) + "}");
+  std::vector<int> sleepers;
+  ASSERT_TRUE(Eventually([&] { return (sleepers = Sleepers(marker)).size() == 1; }));
+  auto spawned = emu->WaitForEvent("instance.spawned", "spawn");
+  ASSERT_TRUE(spawned.ok());
+  const int runtime = spawned->attrs["pid"];
+  // Left the runtime's process group and session, yet still in its tree.
+  EXPECT_NE(::getpgid(sleepers[0]), runtime);
+  emu->AdvanceClock(std::chrono::minutes(11));  // past the keepalive
+  ASSERT_TRUE(emu->WaitForEvent("instance.gone", "spawn").ok());
+  EXPECT_TRUE(Eventually([&] { return Sleepers(marker).empty(); }));
+}
+
 TEST_F(SandboxIsolationTest, ASetsidGrandchildIsGoneOnceItsInstanceIsReaped) {
   auto emu = Start(Config("sandbox"));
   ASSERT_NE(emu, nullptr);
