@@ -206,13 +206,6 @@ struct Entry {
   int exit_code = 2;
 };
 
-std::string ReadAndClose(std::FILE* file, char* buffer, size_t size) {
-  std::fclose(file);
-  std::string text(buffer, size);
-  std::free(buffer);
-  return text;
-}
-
 // Runs `entry` (loaded) with its block buffered in memory.
 void RunBuffered(Entry& entry, const CheckOptions& options) {
   char* buffer = nullptr;
@@ -233,7 +226,10 @@ void RunBuffered(Entry& entry, const CheckOptions& options) {
   if (!options.events.empty())
     outputs.events = (fs::path(options.events) / stem).string() + ".jsonl";
   Ran ran = RunScenario(*entry.scenario, options, outputs);
-  entry.block = ReadAndClose(block, buffer, size);
+  // open_memstream sets `buffer` and `size` for good only at fclose (which may move it).
+  std::fclose(block);
+  entry.block.assign(buffer, size);
+  std::free(buffer);
   entry.exit_code = ran.exit_code;
   entry.error = ran.error;
   entry.result = std::move(ran.result);
