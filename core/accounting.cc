@@ -1,5 +1,6 @@
 #include "core/accounting.h"
 
+#include <algorithm>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -16,12 +17,18 @@ namespace {
 // instance's data connections (the accept and the close race on the server side).
 constexpr double kCloseTimeControlMs = 1000;
 
+// A client that closes a data connection idle (no call on it) for at least this long on the
+// instance's clock is recycling it, as the Momento SDK's Lambda configuration does after a few
+// idle minutes: the connection that follows is provoked by time. A per-invoke client closes its
+// connection right after its calls, far below this.
+constexpr double kIdleRecycleMs = 60'000;
+
 struct Walked {
   std::vector<MomentoConnection> connections;  // in open order
   std::map<int64_t, MomentoConnections> instances;
 };
 
-// One pass over the momento.* events: classifies each connection and counts what depends on
+// One pass over the momento.* events (and clock.advanced, for the instances' clock): classifies each connection and counts what depends on
 // the order of events (reconnects).
 Walked WalkMomento(const std::vector<Event>& events) {
   struct Tracked {
@@ -29,6 +36,11 @@ Walked WalkMomento(const std::vector<Event>& events) {
     bool data = false;
     bool other = false;
     std::string plane;  // of its first data-plane or topic call
+    double last_use_clock_ms = 0;  // opened or last call, on the instances' clock
+    // A newer data connection of the instance that began while this one was open and idle
+    // for kIdleRecycleMs: if the client closes this one without using it again, it recycled
+    // this one and the newer one is provoked.
+    std::string replaced_by;
   };
   // An instance's data connections of one plane, for MomentoConnection::unprovoked.
   struct Plane {
@@ -47,9 +59,12 @@ Walked WalkMomento(const std::vector<Event>& events) {
   Walked out;
   std::map<std::string, Tracked> tracked;
   std::map<int64_t, PerInstance> per_instance;
+  // The instances' clocks run ahead of real time by the scheduler clock's total advance.
+  double clock_offset_ms = 0;
   auto track = [&](const Event& e, const std::string& id) -> Tracked& {
     auto [it, inserted] = tracked.try_emplace(id);
     if (inserted) {
+      it->second.last_use_clock_ms = e.ms + clock_offset_ms;
       it->second.index = out.connections.size();
       out.connections.push_back({.id = id,
                                  .instance = e.instance,
@@ -65,8 +80,9 @@ Walked WalkMomento(const std::vector<Event>& events) {
   };
   // A connection carries a data-plane or topic call: the first one after one of the instance's
   // data connections closed is a reconnect.
-  auto use_for_data = [&out](Tracked& t, const std::string& id, const std::string& plane,
-                             MomentoConnections& account, PerInstance& per) {
+  auto use_for_data = [&out, &tracked](Tracked& t, const std::string& id,
+                                       const std::string& plane, MomentoConnections& account,
+                                       PerInstance& per, double now_clock_ms) {
     if (t.data) return;
     if (per.closed_data > 0) {
       ++account.reconnects;
@@ -81,6 +97,15 @@ Walked WalkMomento(const std::vector<Event>& events) {
     if (p.had && (!p.open.empty() || p.last_closed_by_client)) {
       c.unprovoked = true;
       ++account.unprovoked_connections;
+      // An SDK may open the new connection before it closes the idle one it recycles.
+      const bool all_idle =
+          !p.last_closed_by_client && !p.open.empty() &&
+          std::all_of(p.open.begin(), p.open.end(), [&](const std::string& open_id) {
+            return now_clock_ms - tracked[open_id].last_use_clock_ms >= kIdleRecycleMs;
+          });
+      if (all_idle) {
+        for (const std::string& open_id : p.open) tracked[open_id].replaced_by = id;
+      }
     }
     p.had = true;
     if (!c.closed) p.open.insert(id);
@@ -88,6 +113,10 @@ Walked WalkMomento(const std::vector<Event>& events) {
     t.data = true;
   };
   for (const Event& e : events) {
+    if (e.kind == kinds::kClockAdvanced) {
+      clock_offset_ms = e.attrs.value("offset_ms", clock_offset_ms);
+      continue;
+    }
     if (!e.kind.starts_with(kinds::kMomentoFamily)) continue;
     const std::string id = e.attrs.value("connection", "");
     if (e.kind == kinds::kMomentoConnectionOpened) {
@@ -118,16 +147,29 @@ Walked WalkMomento(const std::vector<Event>& events) {
         if (e.attrs.value("why", "").starts_with("fault:")) ++per.dropped_by_fault;
         Plane& p = per.planes[t.plane];
         p.open.erase(id);
-        p.last_closed_by_client = e.attrs.value("by", "client") == "client";
+        const bool by_client = e.attrs.value("by", "client") == "client";
+        c.idle_recycled =
+            by_client && (!t.replaced_by.empty() ||
+                          e.ms + clock_offset_ms - t.last_use_clock_ms >= kIdleRecycleMs);
+        p.last_closed_by_client = by_client && !c.idle_recycled;
+        if (by_client && !t.replaced_by.empty()) {
+          MomentoConnection& newer = out.connections[tracked[t.replaced_by].index];
+          if (newer.unprovoked) {
+            newer.unprovoked = false;
+            --out.instances[newer.instance].unprovoked_connections;
+          }
+        }
       }
     } else if (e.kind == kinds::kMomentoRpc) {
       Tracked& t = track(e, id);
       MomentoConnections& account = out.instances[out.connections[t.index].instance];
       PerInstance& per = per_instance[account.instance];
       ++account.rpcs[e.attrs.value("method", "")];
+      t.last_use_clock_ms = e.ms + clock_offset_ms;
+      t.replaced_by.clear();
       const std::string plane = e.attrs.value("plane", "");
       if (plane == "data" || plane == "topic") {
-        use_for_data(t, id, plane, account, per);
+        use_for_data(t, id, plane, account, per, t.last_use_clock_ms);
       } else {
         t.other = true;
       }
@@ -135,9 +177,12 @@ Walked WalkMomento(const std::vector<Event>& events) {
                e.kind == kinds::kMomentoSubscriptionClosed) {
       // A subscription's momento.rpc comes when it ends: its opening already uses the connection.
       Tracked& t = track(e, id);
+      t.last_use_clock_ms = e.ms + clock_offset_ms;
+      t.replaced_by.clear();
       MomentoConnections& account = out.instances[out.connections[t.index].instance];
       if (e.kind == kinds::kMomentoSubscriptionOpened) {
-        use_for_data(t, id, "topic", account, per_instance[account.instance]);
+        use_for_data(t, id, "topic", account, per_instance[account.instance],
+                     t.last_use_clock_ms);
         ++account.subscriptions;
         ++account.open_subscriptions;
       } else {
@@ -204,7 +249,9 @@ std::vector<MomentoConnections> MomentoConnectionsPerInstance(const std::vector<
 
 std::vector<MomentoConnections> MomentoConnectionsPerInstance(const Ledger& ledger) {
   return MomentoConnectionsPerInstance(
-      ledger.Select([](const Event& e) { return e.kind.starts_with(kinds::kMomentoFamily); }));
+      ledger.Select([](const Event& e) {
+        return e.kind.starts_with(kinds::kMomentoFamily) || e.kind == kinds::kClockAdvanced;
+      }));
 }
 
 nlohmann::json ToJson(const MomentoConnections& a) {

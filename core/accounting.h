@@ -40,8 +40,15 @@ struct MomentoConnection {
   // one it had was closed by the client itself. A first connection is never unprovoked, nor
   // one opened after thaw (a fault, a reset) closed the previous one: a correct client
   // reconnects then. So per-invoke clients and close-each-invoke clients make them; a
-  // module-scope client under `idle_drop` or `reset` faults does not.
+  // module-scope client under `idle_drop` or `reset` faults does not. Nor one opened after the
+  // client recycled an idle connection (`idle_recycled`).
   bool unprovoked = false;
+  // A data connection its client closed after at least 60 s without a call on it, measured on
+  // the instance's clock (real time plus the scheduler clock's advance, as the function sees
+  // it): the idle recycling of the Momento SDK's Lambda configuration. Provokes the next one,
+  // also when the client opened that one first and closed this one after, unused meanwhile
+  // (which the SDK does).
+  bool idle_recycled = false;
 };
 
 // Every Momento connection, in the order they opened.

@@ -139,6 +139,64 @@ TEST(AccountingTest, UnprovokedConnectionsAreTheOnesNoServerSideDropExplains) {
   EXPECT_EQ(ToJson(result[1])["unprovoked_connections"], 2);
 }
 
+// A client that closes a connection idle for a minute or more on the instance's clock (the
+// Momento SDK's Lambda configuration recycles one idle for minutes) provokes the next one; the
+// idle time counts the scheduler clock's advance, as the function sees it.
+TEST(AccountingTest, AConnectionOpenedAfterTheClientRecycledAnIdleOneIsProvoked) {
+  Ledger ledger;
+  auto rpc = [&](int64_t instance, const std::string& connection) {
+    ledger.Append(instance, "fn", "momento.rpc",
+                  {{"connection", connection}, {"plane", "data"}, {"method", "Get"}});
+  };
+  auto advance = [&](int64_t offset_ms) {
+    ledger.Append(0, "", "clock.advanced", {{"by_ms", 300'000}, {"offset_ms", offset_ms}});
+  };
+  auto close = [&](int64_t instance, const std::string& connection) {
+    ledger.Append(instance, "fn", "momento.connection.closed",
+                  {{"connection", connection}, {"by", "client"}, {"why", "eof"}});
+  };
+  // 1: used, five minutes pass, then recycled by its client: the next one is provoked.
+  ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "a1"}});
+  rpc(1, "a1");
+  // 2: a client closed right after its call, also after the advance: unprovoked.
+  ledger.Append(2, "fn", "momento.connection.opened", {{"connection", "b1"}});
+  rpc(2, "b1");
+  // 3: the SDK's own order: the new connection first, then the idle one closed, unused.
+  ledger.Append(3, "fn", "momento.connection.opened", {{"connection", "c1"}});
+  rpc(3, "c1");
+  // 4: a client per invoke, the old one left open (not recycled): unprovoked.
+  ledger.Append(4, "fn", "momento.connection.opened", {{"connection", "d1"}});
+  rpc(4, "d1");
+  advance(300'000);
+  ledger.Append(3, "fn", "momento.connection.opened", {{"connection", "c2"}});
+  rpc(3, "c2");
+  close(3, "c1");
+  ledger.Append(4, "fn", "momento.connection.opened", {{"connection", "d2"}});
+  rpc(4, "d2");
+  close(1, "a1");
+  ledger.Append(1, "fn", "momento.connection.opened", {{"connection", "a2"}});
+  rpc(1, "a2");
+  rpc(2, "b1");
+  close(2, "b1");
+  ledger.Append(2, "fn", "momento.connection.opened", {{"connection", "b2"}});
+  rpc(2, "b2");
+  const std::vector<MomentoConnections> result = MomentoConnectionsPerInstance(ledger);
+  ASSERT_EQ(result.size(), 4u);
+  EXPECT_EQ(result[0].unprovoked_connections, 0);
+  EXPECT_EQ(result[0].data_connections, 2);
+  EXPECT_EQ(result[1].unprovoked_connections, 1);
+  EXPECT_EQ(result[2].unprovoked_connections, 0);
+  EXPECT_EQ(result[3].unprovoked_connections, 1);
+  std::vector<std::string> recycled;
+  std::vector<std::string> unprovoked;
+  for (const MomentoConnection& c : ClassifyMomentoConnections(ledger.Since(0))) {
+    if (c.idle_recycled) recycled.push_back(c.id);
+    if (c.unprovoked) unprovoked.push_back(c.id);
+  }
+  EXPECT_EQ(recycled, (std::vector<std::string>{"a1", "c1"}));
+  EXPECT_EQ(unprovoked, (std::vector<std::string>{"d2", "b2"}));  // in open order
+}
+
 // A refetch of the same secret by the same instance is unprovoked unless the secret changed in
 // between (a rotation, a successful write) or the previous fetch failed.
 TEST(AccountingTest, UnprovokedRefetchesAreTheOnesNoRotationOrFailureExplains) {
