@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/service_seeds.h"
+#include "emulator/config/http_route.h"
 #include "nlohmann/json.hpp"
 
 namespace thaw {
@@ -70,6 +71,9 @@ struct FunctionConfig {
   // settings.isolation: process they are put on the runtime's search paths instead
   // (instance_environment.h). Published layer ARNs are not here (the loaders note them).
   std::vector<std::filesystem::path> layers;
+  // The HTTP routes that reach it (API Gateway events, its function URL), in declaration order;
+  // served by `thaw serve --api-port` (emulator/gateway).
+  std::vector<HttpRoute> http_routes;
 
   // Every field alike (`thaw serve`'s hot reload tells a changed definition by it).
   friend bool operator==(const FunctionConfig&, const FunctionConfig&) = default;
