@@ -33,6 +33,7 @@
 #include "emulator/runtimes/ric/prepare_runtime_clients.h"
 #include "fakes/aws/run_aws_server.h"
 #include "fakes/momento/run_momento_server.h"
+#include "emulator/gateway/http_gateway.h"
 #include "host/admin_api.h"
 #include "host/emulator_session.h"
 #include "host/hot_reload.h"
@@ -143,6 +144,10 @@ struct ServeOptions {
   bool quiet = false;
   // Hot reload (host/hot_reload.h); --no-watch turns it off.
   bool watch = true;
+  // The HTTP front doors (emulator/gateway): API Gateway routes on api_port, function URLs from
+  // url_port on. -1: not served.
+  int api_port = -1;
+  int url_port = 3002;
 };
 
 // check::PrintInstanceTable's text, for a writer that is not a FILE.
@@ -175,6 +180,16 @@ int Serve(const ServeOptions& options) {
   auto server = http::HttpServer::Listen(io, options.host, options.port, MakeApiHandler(**host),
                                          ApiServerOptions());
   if (!server.ok()) return UsageError(std::string(server.status().message()));
+  std::unique_ptr<gateway::HttpGateway> front_door;
+  if (options.api_port >= 0) {
+    gateway::HttpGateway::Options doors;
+    doors.host = options.host;
+    doors.api_port = static_cast<uint16_t>(options.api_port);
+    doors.url_port = static_cast<uint16_t>(options.url_port);
+    auto started = gateway::HttpGateway::Start(io, (*host)->control(), doors);
+    if (!started.ok()) return UsageError(std::string(started.status().message()));
+    front_door = *std::move(started);
+  }
 
   // thaw's own lines while it serves (hot reload), on stderr without ever blocking the loop.
   StreamLogSink notices(stderr);
@@ -211,8 +226,10 @@ int Serve(const ServeOptions& options) {
         [&]() -> asio::awaitable<void> {
           // No new invoke; those in flight are answered before their connections close.
           (*server)->StopAccepting();
+          if (front_door) front_door->StopAccepting();
           co_await (*host)->Shutdown(kShutdownGrace);
           co_await (*server)->Drain(kAnswerGrace);
+          if (front_door) co_await front_door->Drain(kAnswerGrace);
           io.stop();
         },
         asio::detached);
@@ -223,6 +240,20 @@ int Serve(const ServeOptions& options) {
   for (const auto& [alias, name] : config->aliases) names += ", " + alias + " = " + name;
   std::fprintf(stdout, "thaw: listening on http://%s:%u (functions: %s; config: %s)\n",
                options.host.c_str(), (*server)->port(), names.c_str(), config->source.c_str());
+  if (front_door) {
+    for (const std::string& line : front_door->Describe()) {
+      std::fprintf(stdout, "thaw: %s\n", line.c_str());
+    }
+  } else {
+    size_t routes = 0;
+    for (const auto& [name, fn] : config->functions) routes += fn.http_routes.size();
+    if (routes > 0) {
+      std::fprintf(stdout,
+                   "thaw: %zu HTTP route(s) and function URL(s) declared; serve them with "
+                   "--api-port 3000\n",
+                   routes);
+    }
+  }
   std::fflush(stdout);
   io.run();
   // The instances of the run, as `thaw check` shows them, behind the logs like every line.
@@ -357,6 +388,16 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options) {
   command->add_option("--port", options.port, "Port to listen on; 0 picks a free one")
       ->capture_default_str();
   command->add_flag("--quiet,-q", options.quiet, "Do not print function logs");
+  command->add_option("--api-port", options.api_port,
+                      "Serve the functions' API Gateway routes (SAM Api/HttpApi, serverless.yml "
+                      "http/httpApi, CDK, thaw.yaml http) on this port, as `sam local start-api` "
+                      "(3000); 0 picks a free one. Off by default")
+      ->check(CLI::Range(0, 65535));
+  command->add_option("--url-port", options.url_port,
+                      "With --api-port: the first function URL's port; the next ones (by function "
+                      "name) follow; 0 picks free ones")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
   command->add_flag("!--no-watch", options.watch,
                     "Do not watch the functions' code, layers and configuration for changes "
                     "(hot reload)");

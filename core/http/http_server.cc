@@ -269,6 +269,9 @@ asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tc
     }
     BusyScope busy(state, connection);
     RequestContext context;
+    boost::system::error_code peer_error;
+    const tcp::endpoint peer = socket.remote_endpoint(peer_error);
+    if (!peer_error) context.peer_address = peer.address().to_string();
     const auto length = parser.content_length();
     if (length && *length > state.options.body_limit) {
       context.body_too_large = true;

@@ -48,6 +48,8 @@ struct RequestContext {
   bool body_too_large = false;
   // The request's client; never null.
   std::shared_ptr<ClientWatch> client = std::make_shared<ClientWatch>();
+  // The client's IP address ("127.0.0.1"); empty if the socket could not say.
+  std::string peer_address;
 };
 
 // A request handler. It runs on the server's io_context and may suspend (long-polls do).

@@ -21,6 +21,7 @@
 
 #include "nlohmann/json.hpp"
 #include "tests/util/http_client.h"
+#include "tests/util/serve_process.h"
 #include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
@@ -33,107 +34,6 @@ using Clock = std::chrono::steady_clock;
 
 // The bound the issue sets: a change is picked up by the next invoke within 1 s.
 constexpr std::chrono::milliseconds kPickUp{1000};
-
-// `thaw serve --port 0 ARGS...` from `dir`, with both its outputs read by threads of their own
-// (so it never blocks on a full pipe) and its stderr kept line by line for WaitForStderr.
-class ServeProcess {
- public:
-  ServeProcess(const fs::path& dir, const std::vector<std::string>& args) {
-    std::vector<std::string> all = {"serve", "--port", "0"};
-    all.insert(all.end(), args.begin(), args.end());
-    child_ = bp::child(THAW_BINARY, bp::args(all), bp::start_dir(dir.string()), bp::std_out > out_,
-                       bp::std_err > err_);
-    out_reader_ = std::thread([this] { ReadLines(out_, stdout_lines_); });
-    err_reader_ = std::thread([this] { ReadLines(err_, stderr_lines_); });
-    std::string ready;
-    if (WaitForLine(stdout_lines_, "listening on http://127\\.0\\.0\\.1:[0-9]+", TestTimeout(),
-                    &ready)) {
-      std::smatch m;
-      std::regex_search(ready, m, std::regex(":([0-9]+) "));
-      port_ = static_cast<uint16_t>(std::stoi(m[1]));
-    }
-  }
-  ~ServeProcess() {
-    Stop();
-    out_reader_.join();
-    err_reader_.join();
-  }
-
-  // SIGTERM, then its exit code (-1 when it had to be killed). Under the sanitizers a leak
-  // or an error makes it non-zero.
-  int Stop() {
-    if (child_.running()) {
-      ::kill(child_.id(), SIGTERM);
-      std::error_code error;
-      if (!child_.wait_for(TestTimeout(), error)) {
-        child_.terminate();
-        return -1;
-      }
-    }
-    return child_.exit_code();
-  }
-
-  uint16_t port() const { return port_; }
-
-  // Waits until a stderr line matches `pattern` (a regex searched in the line), at most
-  // `timeout`; the line goes to `line`. Lines already read count, except those up to the last
-  // line an earlier wait matched.
-  ::testing::AssertionResult WaitForStderr(const std::string& pattern,
-                                           std::chrono::milliseconds timeout,
-                                           std::string* line = nullptr) {
-    if (WaitForLine(stderr_lines_, pattern, timeout, line, &stderr_matched_)) {
-      return ::testing::AssertionSuccess();
-    }
-    return ::testing::AssertionFailure() << "no stderr line matching /" << pattern << "/ within "
-                                         << timeout.count() << " ms; stderr:\n"
-                                         << Stderr();
-  }
-  std::string Stderr() {
-    std::lock_guard lock(mu_);
-    std::string all;
-    for (const std::string& line : stderr_lines_) all += line + "\n";
-    return all;
-  }
-
- private:
-  void ReadLines(bp::ipstream& in, std::vector<std::string>& lines) {
-    for (std::string line; std::getline(in, line);) {
-      std::lock_guard lock(mu_);
-      lines.push_back(std::move(line));
-      changed_.notify_all();
-    }
-  }
-  // From line `*from` on (0 when null); `*from` then moves past the line found.
-  bool WaitForLine(const std::vector<std::string>& lines, const std::string& pattern,
-                   std::chrono::milliseconds timeout, std::string* found, size_t* from = nullptr) {
-    const std::regex re(pattern);
-    std::unique_lock lock(mu_);
-    size_t seen = from != nullptr ? *from : 0;
-    return changed_.wait_for(lock, timeout, [&] {
-      for (; seen < lines.size(); ++seen) {
-        if (std::regex_search(lines[seen], re)) {
-          if (found != nullptr) *found = lines[seen];
-          if (from != nullptr) *from = seen + 1;
-          return true;
-        }
-      }
-      return false;
-    });
-  }
-
-  bp::ipstream out_;
-  bp::ipstream err_;
-  bp::child child_;
-  uint16_t port_ = 0;
-  std::mutex mu_;
-  std::condition_variable changed_;
-  std::vector<std::string> stdout_lines_;
-  std::vector<std::string> stderr_lines_;
-  // Lines before it were matched by an earlier WaitForStderr, or come before such a line.
-  size_t stderr_matched_ = 0;
-  std::thread out_reader_;
-  std::thread err_reader_;
-};
 
 // A project in a temporary directory: thaw.yaml and one Node.js function in fn/.
 class HotReloadTest : public ::testing::Test {
