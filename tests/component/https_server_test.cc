@@ -23,6 +23,7 @@
 #include "core/tls/certificate_authority.h"
 #include "core/tls/server_context.h"
 #include "tests/util/http_client.h"
+#include "tests/util/run_command.h"
 
 namespace thaw::http {
 namespace {
@@ -32,6 +33,7 @@ namespace beast = boost::beast;
 namespace fs = std::filesystem;
 using tcp = asio::ip::tcp;
 using ::testing::HasSubstr;
+using ::thaw::testing::RunCommand;
 
 struct Answer {
   int status = 0;
@@ -70,17 +72,6 @@ std::vector<Answer> HttpsGets(uint16_t port, const std::string& ca_pem, const st
     answers.push_back({static_cast<int>(response.result_int()), response.body(), ""});
   }
   return answers;
-}
-
-// Runs `command` and returns its stdout and exit status.
-std::pair<std::string, int> RunCommand(const std::string& command) {
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
 }
 
 class HttpsServerTest : public ::testing::Test {

@@ -17,6 +17,7 @@
 
 #include "nlohmann/json.hpp"
 #include "proto/momento/cacheclient.grpc.pb.h"
+#include "tests/util/run_command.h"
 #include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
@@ -39,29 +40,6 @@ size_t Occurrences(const std::string& text, const std::string& needle) {
     ++n;
   }
   return n;
-}
-
-// The Chromium binary, or "" when there is none.
-std::string FindChromium() {
-  for (const char* candidate : {"/usr/bin/chromium", "/usr/bin/chromium-browser"}) {
-    if (::access(candidate, X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
-// Runs `command` through the shell; returns its stdout, or an error with its exit status.
-absl::StatusOr<std::string> RunCommand(const std::string& command) {
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return absl::InternalError("popen failed: " + command);
-  std::string out;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
-  const int status = ::pclose(pipe);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return absl::InternalError("`" + command + "` failed (status " + std::to_string(status) + ")");
-  }
-  return out;
 }
 
 class HtmlReportChromiumTest : public ::testing::Test {
@@ -151,8 +129,9 @@ TEST_F(HtmlReportChromiumTest, ARealRunRendersOneLanePerInstance) {
 
   const std::filesystem::path page = dir_ / "report.html";
   std::ofstream(page) << html;
-  auto dom = RunCommand(Chromium("--dump-dom file://" + page.string()));
-  ASSERT_TRUE(dom.ok()) << dom.status();
+  const CommandOutput rendered = RunCommand(Chromium("--dump-dom file://" + page.string()));
+  ASSERT_EQ(rendered.exit_code, 0) << "chromium failed";
+  const std::string* dom = &rendered.out;
 
   // The DOM the browser built, not just the text we wrote: one lane per instance.
   EXPECT_EQ(Occurrences(*dom, "class=\"lane\""), 2u) << *dom;
@@ -171,9 +150,9 @@ TEST_F(HtmlReportChromiumTest, ARealRunRendersOneLanePerInstance) {
 
   // And a screenshot of it (kept when THAW_REPORT_KEEP names a directory, for the README).
   const std::filesystem::path png = dir_ / "report.png";
-  auto shot = RunCommand(
+  const CommandOutput shot = RunCommand(
       Chromium("--window-size=1540,520 --screenshot=" + png.string() + " file://" + page.string()));
-  ASSERT_TRUE(shot.ok()) << shot.status();
+  ASSERT_EQ(shot.exit_code, 0) << "chromium failed";
   std::ifstream in(png, std::ios::binary);
   std::string magic(8, '\0');
   in.read(magic.data(), 8);
