@@ -1,7 +1,11 @@
 #ifndef THAW_EMULATOR_CONFIG_HTTP_ROUTE_H_
 #define THAW_EMULATOR_CONFIG_HTTP_ROUTE_H_
 
+#include <optional>
 #include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
 
 namespace thaw {
 
@@ -46,6 +50,42 @@ struct HttpRoute {
 
   friend bool operator==(const HttpRoute&, const HttpRoute&) = default;
 };
+
+// HttpRoute::path of an HTTP API's default route, and the route key that declares it.
+inline constexpr std::string_view kDefaultRouteKey = "$default";
+
+// The route checks every loader shares (thaw.yaml, SAM / CloudFormation and CDK templates,
+// serverless.yml), so a route means the same whichever file declares it. Each returns the
+// problem as a message (InvalidArgument) for the loader to place at its own key.
+
+// The method as HttpRoute stores it: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS in any case,
+// or ANY / "*" (the Framework's any method), all upper case "ANY".
+absl::StatusOr<std::string> NormalizeHttpMethod(std::string_view method);
+
+// Why `path` cannot be a route's resource path, or nothing: it starts with "/", has no empty
+// segment (but "/" itself), each segment is literal or a whole `{name}` (name: letters, digits,
+// _ - .), and only the last may be greedy `{name+}`. "$default" is not a path (see
+// ParseRouteKey).
+std::optional<std::string> CheckRoutePath(std::string_view path);
+
+// A route key as API Gateway HTTP APIs write it: "GET /orders/{id}" (one space; the method as
+// NormalizeHttpMethod takes it, the path checked by CheckRoutePath) or "$default", whose method
+// is "ANY".
+struct RouteKey {
+  std::string method;
+  std::string path;
+};
+absl::StatusOr<RouteKey> ParseRouteKey(std::string_view key);
+
+// Why `auth_type` cannot be a function URL's AuthType (NONE or AWS_IAM), or nothing.
+std::optional<std::string> CheckUrlAuthType(std::string_view auth_type);
+
+// A function URL's one route: every method and path ("ANY /"), payload 2.0, stage "$default"
+// (what a URL's request context says), with `auth_type` NONE or AWS_IAM.
+HttpRoute FunctionUrlRoute(std::string auth_type, std::string source);
+
+// "REST API", "HTTP API" or "function URL", for messages.
+std::string_view HttpRouteKindName(HttpRouteKind kind);
 
 }  // namespace thaw
 

@@ -11,6 +11,7 @@
 #include "core/status_macros.h"
 #include "emulator/config/diagnostics.h"
 #include "emulator/config/function_checks.h"
+#include "emulator/config/http_route.h"
 #include "emulator/config/iam_translation.h"
 #include "emulator/config/zip_artifact.h"
 #include "nlohmann/json.hpp"
@@ -42,6 +43,47 @@ constexpr char kCdkMetadata[] = "AWS::CDK::Metadata";
 // Layers whose content is local: it becomes FunctionConfig::layers of the functions naming them.
 constexpr char kServerlessLayer[] = "AWS::Serverless::LayerVersion";
 constexpr char kLambdaLayer[] = "AWS::Lambda::LayerVersion";
+// What declares HTTP routes to the functions (FunctionConfig::http_routes): SAM's APIs (their
+// stage), a function URL, and the API Gateway resources a CloudFormation or CDK template holds.
+constexpr char kServerlessApi[] = "AWS::Serverless::Api";
+constexpr char kServerlessHttpApi[] = "AWS::Serverless::HttpApi";
+constexpr char kLambdaUrl[] = "AWS::Lambda::Url";
+constexpr char kRestApi[] = "AWS::ApiGateway::RestApi";
+constexpr char kRestResource[] = "AWS::ApiGateway::Resource";
+constexpr char kRestMethod[] = "AWS::ApiGateway::Method";
+constexpr char kRestStage[] = "AWS::ApiGateway::Stage";
+constexpr char kRestDeployment[] = "AWS::ApiGateway::Deployment";
+constexpr char kHttpApi[] = "AWS::ApiGatewayV2::Api";
+constexpr char kHttpRoute[] = "AWS::ApiGatewayV2::Route";
+constexpr char kHttpIntegration[] = "AWS::ApiGatewayV2::Integration";
+constexpr char kHttpStage[] = "AWS::ApiGatewayV2::Stage";
+// Lets the APIs and URLs above invoke their functions: implied by serving the routes.
+constexpr char kLambdaPermission[] = "AWS::Lambda::Permission";
+// Resources whose part in the routes is read (the others are noted as not created).
+const std::set<std::string> kRouteResourceTypes = {
+    kServerlessApi,   kServerlessHttpApi, kLambdaUrl,       kRestApi, kRestResource,
+    kRestMethod,      kRestStage,         kRestDeployment,  kHttpApi, kHttpRoute,
+    kHttpIntegration, kHttpStage,         kLambdaPermission};
+// What `Type` of an AWS::Serverless::Function event becomes a route; the others are noted.
+constexpr char kApiEvent[] = "Api";
+constexpr char kHttpApiEvent[] = "HttpApi";
+// The stages routes get when nothing names one: SAM's implicit REST API's, CDK's RestApi's.
+constexpr char kSamRestStage[] = "Prod";
+constexpr char kCdkRestStage[] = "prod";
+// Why the route properties thaw reads past are not applied.
+const std::map<std::string, std::string> kRouteUnappliedWhy = {
+    {"Auth", "authorizers and API keys are not emulated: every request reaches the function"},
+    {"RequestParameters", "requests are not validated"},
+    {"RequestModel", "requests are not validated"},
+    {"RouteSettings", "throttling is not emulated"},
+    {"Cors", "CORS headers are not added"},
+    {"InvokeMode", "responses are buffered, not streamed"},
+    {"Qualifier", "thaw serves $LATEST"},
+};
+// Route properties with no effect locally: ignored without a note.
+const std::set<std::string> kRouteInertProperties = {"TimeoutInMillis", "Description",
+                                                     "OperationName", "Tags"};
+
 // Where `cdk synth` (and `sam build`) say which local asset a resource's code property
 // stands for: the asset's path relative to the template, and the property it replaces.
 constexpr char kAssetPath[] = "aws:asset:path";
@@ -64,7 +106,9 @@ const std::set<std::string> kReadProperties = {"Runtime",
                                                "FunctionName",
                                                "PackageType",
                                                "ImageUri",
-                                               "Architectures"};
+                                               "Architectures",
+                                               "Events",
+                                               "FunctionUrlConfig"};
 // Properties with no effect on how the function runs locally: ignored without a note.
 const std::set<std::string> kInertProperties = {"Description",
                                                 "Tags",
@@ -82,7 +126,6 @@ const std::set<std::string> kInertProperties = {"Description",
                                                 "Metadata"};
 // Why thaw does not apply the others people use.
 const std::map<std::string, std::string> kUnappliedWhy = {
-    {"Events", "event sources are not emulated; invoke the function through the Invoke API"},
     {"AutoPublishAlias",
      "versions and aliases are not emulated; thaw serves $LATEST only (a qualified invoke "
      "answers 404)"},
@@ -94,7 +137,6 @@ const std::map<std::string, std::string> kUnappliedWhy = {
     {"SnapStart", "every cold start runs the full init"},
     {"FileSystemConfigs", "EFS mounts are not emulated"},
     {"LoggingConfig", "logs go to thaw's output in Lambda's text format"},
-    {"FunctionUrlConfig", "function URLs are not emulated; use the Invoke API"},
     {"RecursiveLoop", "not emulated"},
     {"Condition", "see the resource's condition"},
 };
@@ -114,6 +156,43 @@ std::string LogicalIdOf(const YAML::Node& node) {
     return Get(node, "Ref").Scalar();
   }
   return "";
+}
+
+// The attribute a `Fn::GetAtt` (short or long form) reads ("RootResourceId"); empty for anything
+// else.
+std::string GetAttAttributeOf(const YAML::Node& node) {
+  const bool short_form = node.Tag() == "!GetAtt";
+  const YAML::Node arg = short_form ? node : Get(node, "Fn::GetAtt");
+  if (!short_form && !(node.IsMap() && node.size() == 1 && arg)) return "";
+  if (arg.IsScalar()) {
+    const size_t dot = arg.Scalar().find('.');
+    return dot == std::string::npos ? "" : arg.Scalar().substr(dot + 1);
+  }
+  if (arg.IsSequence() && arg.size() == 2 && arg[1].IsScalar()) return arg[1].Scalar();
+  return "";
+}
+
+// The logical ids `node` names anywhere inside it, in order: Refs, GetAtts and the ${Id} /
+// ${Id.Attr} of Subs (an integration's Uri names its function inside an Fn::Join or a Sub).
+void LogicalIdsIn(const YAML::Node& node, std::vector<std::string>& ids) {
+  if (const std::string id = LogicalIdOf(node); !id.empty()) {
+    ids.push_back(id);
+    return;
+  }
+  if (node.IsScalar()) {
+    const std::string& text = node.Scalar();
+    for (size_t start = text.find("${"); start != std::string::npos;
+         start = text.find("${", start + 2)) {
+      const size_t end = text.find('}', start);
+      if (end == std::string::npos) break;
+      const std::string name = text.substr(start + 2, end - start - 2);
+      ids.push_back(name.substr(0, name.find('.')));
+    }
+  } else if (node.IsMap()) {
+    for (const auto& kv : node) LogicalIdsIn(kv.second, ids);
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) LogicalIdsIn(item, ids);
+  }
 }
 
 std::string S3CodeError(const std::string& code_key, const std::string& whose = "function's") {
@@ -240,6 +319,48 @@ class TemplateLoader {
   absl::Status LoadFunctionLayers(const FunctionSource& source, FunctionConfig& fn);
   // Architectures, and a note for each property thaw does not apply.
   void NoteFunctionProperties(const FunctionSource& source, FunctionConfig& fn);
+
+  // HTTP routes (FunctionConfig::http_routes).
+  // SAM Events: Api and HttpApi events become routes, the other event types are noted.
+  absl::Status LoadFunctionEvents(const FunctionSource& source, FunctionConfig& fn);
+  // One Api / HttpApi event's route (`path`: its Properties); nullopt when a value cannot be
+  // resolved locally (noted).
+  absl::StatusOr<std::optional<HttpRoute>> EventRoute(const std::string& type,
+                                                      const YAML::Node& props,
+                                                      const std::string& path);
+  // SAM FunctionUrlConfig.
+  absl::Status LoadFunctionUrl(const FunctionSource& source, FunctionConfig& fn);
+  // The routes resources declare, in the template's order: AWS::Lambda::Url,
+  // AWS::ApiGatewayV2::Route and AWS::ApiGateway::Method. What does not map to a function's
+  // route is noted.
+  absl::Status LoadRouteResources(ThawConfig& config);
+  absl::Status LoadUrlResource(const std::string& id, const YAML::Node& props, ThawConfig& config);
+  absl::Status LoadHttpApiRoute(const std::string& id, const YAML::Node& props, ThawConfig& config);
+  absl::Status LoadRestMethod(const std::string& id, const YAML::Node& props, ThawConfig& config);
+  // A function URL's route with `props`' AuthType (and notes for what it does not apply).
+  absl::StatusOr<std::optional<HttpRoute>> UrlRoute(const YAML::Node& props,
+                                                    const std::string& path);
+  // `node` as a string for a route: nullopt when it cannot be resolved locally (noted: the route
+  // `what` is not served) or is AWS::NoValue.
+  absl::StatusOr<std::optional<std::string>> RouteString(const YAML::Node& node,
+                                                         const std::string& path);
+  // The stage the API `api_id` (a logical id) serves its routes on: an AWS::Serverless::Api's or
+  // HttpApi's StageName, the StageName of an AWS::ApiGateway::Stage / Deployment or
+  // AWS::ApiGatewayV2::Stage of it; else `fallback`.
+  std::string ApiStage(const std::string& api_id, const std::string& fallback);
+  // The logical id of the first resource of type `type` that `node` names; empty when none.
+  std::string NamedResource(const YAML::Node& node, const std::string& type) const;
+  // The name of the function `node` names (a Ref, GetAtt Arn, or either inside a Join or Sub);
+  // empty when it names none of the functions loaded.
+  std::string NamedFunction(const YAML::Node& node) const;
+  // The resource path of an AWS::ApiGateway::Method's ResourceId, walked up through the
+  // AWS::ApiGateway::Resource ParentIds to the RestApi's RootResourceId ("/orders/{id}");
+  // Unimplemented (a note) when it does not lead there.
+  absl::StatusOr<std::string> RestResourcePath(const YAML::Node& resource_id,
+                                               const std::string& path);
+  // Notes the properties of a route declaration (`props` at `path`) outside `read`.
+  void NoteRouteProperties(const YAML::Node& props, const std::string& path,
+                           const std::set<std::string>& read);
   absl::Status LoadPolicies(const YAML::Node& policies, const std::string& path,
                             IamTranslation& iam);
   absl::Status LoadRolePolicies(const YAML::Node& role, const std::string& path,
@@ -275,6 +396,8 @@ class TemplateLoader {
   std::map<std::string, bool> conditions_done_;
   // LayerContent's answers, by logical id.
   std::map<std::string, std::filesystem::path> layer_content_;
+  // The functions loaded: logical id -> function name (what route resources name).
+  std::map<std::string, std::string> function_names_;
   std::set<std::string> conditions_busy_;
   // Set while a policy is evaluated: a secret's Ref is then the ARN pattern IAM matches
   // (`...:secret:name-??????`), elsewhere the partial ARN GetSecretValue accepts.
@@ -788,10 +911,13 @@ absl::Status TemplateLoader::LoadFunction(const std::string& id, const Resource&
   RETURN_IF_ERROR(LoadFunctionEnvironment(source, fn));
   RETURN_IF_ERROR(LoadFunctionRole(source, fn));
   RETURN_IF_ERROR(LoadFunctionLayers(source, fn));
+  RETURN_IF_ERROR(LoadFunctionEvents(source, fn));
+  RETURN_IF_ERROR(LoadFunctionUrl(source, fn));
   NoteFunctionProperties(source, fn);
   // `sam local invoke` takes the logical id; so does thaw, when the function has a name of
   // its own.
   if (fn.name != id) config.aliases[id] = fn.name;
+  function_names_[id] = fn.name;
   config.functions[fn.name] = std::move(fn);
   return absl::OkStatus();
 }
@@ -1027,6 +1153,419 @@ void TemplateLoader::NoteFunctionProperties(const FunctionSource& source, Functi
   }
 }
 
+absl::StatusOr<std::optional<std::string>> TemplateLoader::RouteString(const YAML::Node& node,
+                                                                       const std::string& path) {
+  auto value = EvalString(node, path);
+  if (value.ok()) return *std::move(value);
+  if (IsNoValue(value.status())) return std::nullopt;
+  if (!IsUnresolved(value.status())) return value.status();
+  diag_.Note(path, "cannot be resolved locally (" + std::string(value.status().message()) +
+                       "); the route is not served");
+  return std::nullopt;
+}
+
+void TemplateLoader::NoteRouteProperties(const YAML::Node& props, const std::string& path,
+                                         const std::set<std::string>& read) {
+  if (!props.IsMap()) return;
+  for (const auto& kv : props) {
+    const std::string key = kv.first.as<std::string>();
+    if (read.count(key) || kRouteInertProperties.count(key)) continue;
+    auto why = kRouteUnappliedWhy.find(key);
+    diag_.Note(path + "." + key, "not applied: " + (why != kRouteUnappliedWhy.end()
+                                                        ? why->second
+                                                        : std::string("thaw does not read it")));
+  }
+}
+
+std::string TemplateLoader::NamedResource(const YAML::Node& node, const std::string& type) const {
+  std::vector<std::string> ids;
+  LogicalIdsIn(node, ids);
+  for (const std::string& id : ids) {
+    if (auto it = resources_.find(id); it != resources_.end() && it->second.type == type) {
+      return id;
+    }
+  }
+  return "";
+}
+
+std::string TemplateLoader::NamedFunction(const YAML::Node& node) const {
+  std::vector<std::string> ids;
+  LogicalIdsIn(node, ids);
+  for (const std::string& id : ids) {
+    if (auto it = function_names_.find(id); it != function_names_.end()) return it->second;
+  }
+  return "";
+}
+
+std::string TemplateLoader::ApiStage(const std::string& api_id, const std::string& fallback) {
+  auto api = resources_.find(api_id);
+  if (api == resources_.end()) return fallback;
+  // The stage's StageName, when it resolves.
+  auto stage_name = [&](const std::string& id,
+                        const YAML::Node& props) -> std::optional<std::string> {
+    const YAML::Node name = Get(props, "StageName");
+    if (!name) return std::nullopt;
+    auto value = EvalString(name, "Resources." + id + ".Properties.StageName");
+    if (value.ok() && !value->empty()) return *value;
+    if (!value.ok()) {
+      diag_.Note("Resources." + id + ".Properties.StageName",
+                 "cannot be resolved locally (" + std::string(value.status().message()) +
+                     "); its routes' stage is " + fallback);
+    }
+    return std::nullopt;
+  };
+  const std::string& type = api->second.type;
+  if (type == kServerlessApi || type == kServerlessHttpApi) {
+    return stage_name(api_id, Get(api->second.node, "Properties")).value_or(fallback);
+  }
+  // A stage resource of the API (CDK writes one; a Deployment's StageName is the older way).
+  const bool rest = type == kRestApi;
+  for (const std::string& stage_type : rest ? std::vector<std::string>{kRestStage, kRestDeployment}
+                                            : std::vector<std::string>{kHttpStage}) {
+    for (const auto& [id, resource] : resources_) {
+      if (resource.type != stage_type) continue;
+      const YAML::Node props = Get(resource.node, "Properties");
+      if (LogicalIdOf(Get(props, rest ? "RestApiId" : "ApiId")) != api_id) continue;
+      if (auto name = stage_name(id, props)) return *name;
+    }
+  }
+  return fallback;
+}
+
+absl::StatusOr<std::optional<HttpRoute>> TemplateLoader::EventRoute(const std::string& type,
+                                                                    const YAML::Node& props,
+                                                                    const std::string& path) {
+  if (props && !props.IsMap()) return diag_.Error(props, path, "expected a mapping");
+  const bool rest = type == kApiEvent;
+  HttpRoute route;
+  route.kind = rest ? HttpRouteKind::kRestApi : HttpRouteKind::kHttpApi;
+  const YAML::Node path_node = Get(props, "Path");
+  const YAML::Node method_node = Get(props, "Method");
+  if (rest || path_node || method_node) {
+    // An HttpApi event without both is the API's $default route.
+    if (!path_node || !method_node) {
+      return diag_.Error(props, path + (path_node ? ".Method" : ".Path"),
+                         rest ? "required"
+                              : "required with " + std::string(path_node ? "Path" : "Method") +
+                                    " (an HttpApi event with neither is the $default route)");
+    }
+    ASSIGN_OR_RETURN(auto route_path, RouteString(path_node, path + ".Path"));
+    ASSIGN_OR_RETURN(auto method, RouteString(method_node, path + ".Method"));
+    if (!route_path || !method) return std::nullopt;
+    if (auto problem = CheckRoutePath(*route_path)) {
+      return diag_.Error(path_node, path + ".Path", *problem);
+    }
+    auto normalized = NormalizeHttpMethod(*method);
+    if (!normalized.ok()) {
+      return diag_.Error(method_node, path + ".Method", std::string(normalized.status().message()));
+    }
+    route.path = *route_path;
+    route.method = *normalized;
+  } else {
+    route.path = std::string(kDefaultRouteKey);
+    route.method = "ANY";
+  }
+  route.payload_format = rest ? "1.0" : "2.0";
+  if (const YAML::Node format = Get(props, "PayloadFormatVersion"); format && !rest) {
+    ASSIGN_OR_RETURN(auto value, RouteString(format, path + ".PayloadFormatVersion"));
+    if (!value) return std::nullopt;
+    if (*value != "1.0" && *value != "2.0") {
+      return diag_.Error(format, path + ".PayloadFormatVersion", "must be \"1.0\" or \"2.0\"");
+    }
+    route.payload_format = *value;
+  }
+  // The API: an explicit one of the template (its logical id and stage), else SAM's implicit
+  // API (ServerlessRestApi / ServerlessHttpApi).
+  const std::string api_key = rest ? "RestApiId" : "ApiId";
+  const std::string fallback_stage = rest ? kSamRestStage : std::string(kDefaultRouteKey);
+  route.stage = fallback_stage;
+  if (const YAML::Node api = Get(props, api_key); api) {
+    const std::string id = LogicalIdOf(api);
+    auto it = resources_.find(id);
+    const bool known = it != resources_.end() &&
+                       (it->second.type == (rest ? kServerlessApi : kServerlessHttpApi) ||
+                        it->second.type == (rest ? kRestApi : kHttpApi));
+    if (known) {
+      route.api = id;
+      route.stage = ApiStage(id, fallback_stage);
+    } else {
+      diag_.Note(path + "." + api_key, "not a Ref to an " +
+                                           std::string(rest ? kServerlessApi : kServerlessHttpApi) +
+                                           " of this template: the route is served on the "
+                                           "implicit API, stage " +
+                                           fallback_stage);
+    }
+  }
+  NoteRouteProperties(
+      props, path,
+      rest ? std::set<std::string>{"Path", "Method", "RestApiId"}
+           : std::set<std::string>{"Path", "Method", "ApiId", "PayloadFormatVersion"});
+  return route;
+}
+
+absl::Status TemplateLoader::LoadFunctionEvents(const FunctionSource& source, FunctionConfig& fn) {
+  const YAML::Node events = Get(source.props, "Events");
+  if (!events) return absl::OkStatus();
+  const std::string events_path = PathOf(source, "Events");
+  if (!events.IsMap()) return diag_.Error(events, events_path, "expected a mapping of events");
+  for (const auto& kv : events) {
+    const std::string event_path = events_path + "." + kv.first.as<std::string>();
+    const YAML::Node type = Get(kv.second, "Type");
+    if (!type || !type.IsScalar()) return diag_.Error(kv.second, event_path + ".Type", "required");
+    if (type.Scalar() != kApiEvent && type.Scalar() != kHttpApiEvent) {
+      diag_.Note(event_path, "not applied: " + type.Scalar() +
+                                 " event sources are not emulated; invoke the function through "
+                                 "the Invoke API");
+      continue;
+    }
+    ASSIGN_OR_RETURN(auto route, EventRoute(type.Scalar(), Get(kv.second, "Properties"),
+                                            event_path + ".Properties"));
+    if (!route) continue;
+    route->source = diag_.file() + ": " + event_path;
+    fn.http_routes.push_back(*std::move(route));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<HttpRoute>> TemplateLoader::UrlRoute(const YAML::Node& props,
+                                                                  const std::string& path) {
+  if (!props.IsMap()) return diag_.Error(props, path, "expected a mapping");
+  const YAML::Node auth = Get(props, "AuthType");
+  if (!auth) return diag_.Error(props, path + ".AuthType", "required (NONE or AWS_IAM)");
+  ASSIGN_OR_RETURN(auto auth_type, RouteString(auth, path + ".AuthType"));
+  if (!auth_type) return std::nullopt;
+  if (auto problem = CheckUrlAuthType(*auth_type)) {
+    return diag_.Error(auth, path + ".AuthType", *problem);
+  }
+  NoteRouteProperties(props, path, {"AuthType", "TargetFunctionArn"});
+  return FunctionUrlRoute(*auth_type, diag_.file() + ": " + path);
+}
+
+absl::Status TemplateLoader::LoadFunctionUrl(const FunctionSource& source, FunctionConfig& fn) {
+  const YAML::Node url = Get(source.props, "FunctionUrlConfig");
+  if (!url) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto route, UrlRoute(url, PathOf(source, "FunctionUrlConfig")));
+  if (route) fn.http_routes.push_back(*std::move(route));
+  return absl::OkStatus();
+}
+
+absl::Status TemplateLoader::LoadRouteResources(ThawConfig& config) {
+  // The template's order, so a function's routes are in the order they were written.
+  for (const auto& kv : Get(root_, "Resources")) {
+    const std::string id = kv.first.as<std::string>();
+    const Resource& resource = resources_.at(id);
+    const std::string& type = resource.type;
+    if (type != kLambdaUrl && type != kHttpRoute && type != kRestMethod && type != kServerlessApi &&
+        type != kServerlessHttpApi) {
+      continue;
+    }
+    ASSIGN_OR_RETURN(auto created, Created(id, resource.node));
+    if (!created) continue;
+    const YAML::Node props = Get(resource.node, "Properties");
+    const std::string path = "Resources." + id + ".Properties";
+    if (type == kServerlessApi || type == kServerlessHttpApi) {
+      // The routes are the functions' events; what the API adds to them is not applied.
+      static const std::set<std::string> kNoted = {"Auth", "Cors", "CorsConfiguration",
+                                                   "DefinitionBody", "DefinitionUri"};
+      for (const auto& prop : props.IsMap() ? props : YAML::Node(YAML::NodeType::Map)) {
+        const std::string key = prop.first.as<std::string>();
+        if (!kNoted.count(key)) continue;
+        diag_.Note(path + "." + key,
+                   "not applied: " + (key.rfind("Definition", 0) == 0
+                                          ? std::string("the routes are the functions' Api / "
+                                                        "HttpApi events, not the definition's")
+                                      : key == "Auth" ? kRouteUnappliedWhy.at("Auth")
+                                                      : kRouteUnappliedWhy.at("Cors")));
+      }
+      continue;
+    }
+    if (!props.IsMap()) return diag_.Error(resource.node, path, "required (a mapping)");
+    if (type == kLambdaUrl) {
+      RETURN_IF_ERROR(LoadUrlResource(id, props, config));
+    } else if (type == kHttpRoute) {
+      RETURN_IF_ERROR(LoadHttpApiRoute(id, props, config));
+    } else {
+      RETURN_IF_ERROR(LoadRestMethod(id, props, config));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TemplateLoader::LoadUrlResource(const std::string& id, const YAML::Node& props,
+                                             ThawConfig& config) {
+  const std::string path = "Resources." + id + ".Properties";
+  const std::string function = NamedFunction(Get(props, "TargetFunctionArn"));
+  if (function.empty()) {
+    diag_.Note(path + ".TargetFunctionArn",
+               "not served: it names no function of this template (a Ref or GetAtt Arn)");
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(auto route, UrlRoute(props, path));
+  if (!route) return absl::OkStatus();
+  route->source = diag_.file() + ": Resources." + id;
+  std::vector<HttpRoute>& routes = config.functions.at(function).http_routes;
+  for (const HttpRoute& other : routes) {
+    if (other.kind == HttpRouteKind::kFunctionUrl) {
+      diag_.Note("Resources." + id,
+                 "not served: " + function + " has a function URL already (" + other.source + ")");
+      return absl::OkStatus();
+    }
+  }
+  routes.push_back(*std::move(route));
+  return absl::OkStatus();
+}
+
+absl::Status TemplateLoader::LoadHttpApiRoute(const std::string& id, const YAML::Node& props,
+                                              ThawConfig& config) {
+  const std::string path = "Resources." + id + ".Properties";
+  const std::string api = LogicalIdOf(Get(props, "ApiId"));
+  if (auto it = resources_.find(api); it != resources_.end() && it->second.type == kHttpApi) {
+    const YAML::Node protocol = Get(Get(it->second.node, "Properties"), "ProtocolType");
+    if (protocol && protocol.IsScalar() && protocol.Scalar() != "HTTP") {
+      diag_.Note("Resources." + id,
+                 "not served: " + protocol.Scalar() + " APIs are not emulated, HTTP APIs are");
+      return absl::OkStatus();
+    }
+  }
+  const std::string integration = NamedResource(Get(props, "Target"), kHttpIntegration);
+  if (integration.empty()) {
+    diag_.Note(path + ".Target",
+               "not served: not integrations/<an AWS::ApiGatewayV2::Integration of this "
+               "template>");
+    return absl::OkStatus();
+  }
+  const std::string integration_path = "Resources." + integration + ".Properties";
+  const YAML::Node integration_props = Get(resources_.at(integration).node, "Properties");
+  const YAML::Node integration_type = Get(integration_props, "IntegrationType");
+  if (!integration_type || !integration_type.IsScalar() ||
+      integration_type.Scalar() != "AWS_PROXY") {
+    diag_.Note(
+        "Resources." + id,
+        "not served: only Lambda proxy integrations (AWS_PROXY) are, "
+        "and " +
+            integration + " is " +
+            (integration_type.IsScalar() ? integration_type.Scalar() : std::string("not one")));
+    return absl::OkStatus();
+  }
+  const std::string function = NamedFunction(Get(integration_props, "IntegrationUri"));
+  if (function.empty()) {
+    diag_.Note(integration_path + ".IntegrationUri",
+               "not served: it names no function of this template");
+    return absl::OkStatus();
+  }
+  if (!Get(props, "RouteKey")) return diag_.Error(props, path + ".RouteKey", "required");
+  ASSIGN_OR_RETURN(auto route_key, RouteString(Get(props, "RouteKey"), path + ".RouteKey"));
+  if (!route_key) return absl::OkStatus();
+  auto key = ParseRouteKey(*route_key);
+  if (!key.ok()) {
+    diag_.Note(path + ".RouteKey", "not served: " + std::string(key.status().message()));
+    return absl::OkStatus();
+  }
+  HttpRoute route;
+  route.kind = HttpRouteKind::kHttpApi;
+  route.method = key->method;
+  route.path = key->path;
+  route.payload_format = "2.0";
+  route.stage = ApiStage(api, std::string(kDefaultRouteKey));
+  route.api = api;
+  route.source = diag_.file() + ": Resources." + id;
+  if (const YAML::Node format = Get(integration_props, "PayloadFormatVersion"); format) {
+    ASSIGN_OR_RETURN(auto value, RouteString(format, integration_path + ".PayloadFormatVersion"));
+    if (!value) return absl::OkStatus();
+    if (*value != "1.0" && *value != "2.0") {
+      return diag_.Error(format, integration_path + ".PayloadFormatVersion",
+                         "must be \"1.0\" or \"2.0\"");
+    }
+    route.payload_format = *value;
+  }
+  if (const YAML::Node auth = Get(props, "AuthorizationType");
+      auth && !(auth.IsScalar() && auth.Scalar() == "NONE")) {
+    diag_.Note(path + ".AuthorizationType", "not applied: " + kRouteUnappliedWhy.at("Auth"));
+  }
+  config.functions.at(function).http_routes.push_back(std::move(route));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> TemplateLoader::RestResourcePath(const YAML::Node& resource_id,
+                                                             const std::string& path) {
+  std::string out;
+  YAML::Node node = resource_id;
+  // Each step goes one level up; a deeper chain than API Gateway allows is a loop.
+  for (int depth = 0; depth < 64; ++depth) {
+    const std::string id = LogicalIdOf(node);
+    auto it = resources_.find(id);
+    if (it == resources_.end()) break;
+    if (it->second.type == kRestApi && GetAttAttributeOf(node) == "RootResourceId") {
+      return out.empty() ? "/" : out;
+    }
+    if (it->second.type != kRestResource) break;
+    const YAML::Node props = Get(it->second.node, "Properties");
+    const std::string part_path = "Resources." + id + ".Properties.PathPart";
+    if (!Get(props, "PathPart")) return diag_.Error(it->second.node, part_path, "required");
+    ASSIGN_OR_RETURN(auto part, EvalString(Get(props, "PathPart"), part_path));
+    out = "/" + part + out;
+    node.reset(Get(props, "ParentId"));
+  }
+  return absl::UnimplementedError(path +
+                                  " does not lead through AWS::ApiGateway::Resource ParentIds "
+                                  "to a RestApi's RootResourceId");
+}
+
+absl::Status TemplateLoader::LoadRestMethod(const std::string& id, const YAML::Node& props,
+                                            ThawConfig& config) {
+  const std::string path = "Resources." + id + ".Properties";
+  const YAML::Node integration = Get(props, "Integration");
+  const YAML::Node integration_type = Get(integration, "Type");
+  if (!integration_type || !integration_type.IsScalar() ||
+      integration_type.Scalar() != "AWS_PROXY") {
+    diag_.Note(
+        path + ".Integration",
+        "not served: only Lambda proxy integrations (Type: "
+        "AWS_PROXY) are, not " +
+            (integration_type.IsScalar() ? integration_type.Scalar() : std::string("this one")));
+    return absl::OkStatus();
+  }
+  const std::string function = NamedFunction(Get(integration, "Uri"));
+  if (function.empty()) {
+    diag_.Note(path + ".Integration.Uri", "not served: it names no function of this template");
+    return absl::OkStatus();
+  }
+  if (!Get(props, "HttpMethod")) return diag_.Error(props, path + ".HttpMethod", "required");
+  ASSIGN_OR_RETURN(auto method, RouteString(Get(props, "HttpMethod"), path + ".HttpMethod"));
+  if (!method) return absl::OkStatus();
+  auto normalized = NormalizeHttpMethod(*method);
+  if (!normalized.ok()) {
+    return diag_.Error(Get(props, "HttpMethod"), path + ".HttpMethod",
+                       std::string(normalized.status().message()));
+  }
+  auto resource_path = RestResourcePath(Get(props, "ResourceId"), path + ".ResourceId");
+  if (!resource_path.ok()) {
+    if (!IsUnresolved(resource_path.status())) return resource_path.status();
+    diag_.Note(path + ".ResourceId",
+               "not served: " + std::string(resource_path.status().message()));
+    return absl::OkStatus();
+  }
+  if (auto problem = CheckRoutePath(*resource_path)) {
+    diag_.Note(path + ".ResourceId", "not served: " + *problem);
+    return absl::OkStatus();
+  }
+  const std::string api = NamedResource(Get(props, "RestApiId"), kRestApi);
+  HttpRoute route;
+  route.kind = HttpRouteKind::kRestApi;
+  route.method = *normalized;
+  route.path = *resource_path;
+  route.payload_format = "1.0";
+  route.stage = ApiStage(api, kCdkRestStage);
+  route.api = api;
+  route.source = diag_.file() + ": Resources." + id;
+  if (const YAML::Node auth = Get(props, "AuthorizationType");
+      auth && !(auth.IsScalar() && auth.Scalar() == "NONE")) {
+    diag_.Note(path + ".AuthorizationType", "not applied: " + kRouteUnappliedWhy.at("Auth"));
+  }
+  config.functions.at(function).http_routes.push_back(std::move(route));
+  return absl::OkStatus();
+}
+
 absl::Status TemplateLoader::LoadPolicies(const YAML::Node& policies, const std::string& path,
                                           IamTranslation& iam) {
   in_policy_ = true;
@@ -1249,7 +1788,7 @@ void TemplateLoader::NoteUnappliedResources() {
     const std::string& type = resource.type;
     if (type == kServerlessFunction || type == kLambdaFunction || type == kSecret ||
         type == kParameter || type == kIamRole || type == kCdkMetadata ||
-        type == kServerlessLayer || type == kLambdaLayer) {
+        type == kServerlessLayer || type == kLambdaLayer || kRouteResourceTypes.count(type)) {
       continue;
     }
     if (type == kIamPolicy || type == kIamManagedPolicy) {
@@ -1420,6 +1959,7 @@ absl::StatusOr<ThawConfig> TemplateLoader::Load() {
     return diag_.Error("Resources", std::string("no ") + kServerlessFunction + " or " +
                                         kLambdaFunction + " to run");
   }
+  RETURN_IF_ERROR(LoadRouteResources(config));
   NoteUnappliedResources();
   for (const auto& [key, value] : options_.parameter_overrides) {
     if (!Get(Get(root_, "Parameters"), key)) {

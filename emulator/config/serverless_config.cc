@@ -11,6 +11,7 @@
 #include "core/status_macros.h"
 #include "emulator/config/diagnostics.h"
 #include "emulator/config/function_checks.h"
+#include "emulator/config/http_route.h"
 #include "emulator/config/iam_translation.h"
 #include "emulator/config/zip_artifact.h"
 #include "nlohmann/json.hpp"
@@ -137,6 +138,14 @@ class ServerlessLoader {
   absl::Status LoadEnvironment(const YAML::Node& env, const std::string& where, FunctionConfig& fn);
   // Architecture, layers, and a note for each key thaw does not apply.
   absl::Status LoadFunctionExtras(const FunctionEntry& entry, FunctionConfig& fn);
+  // The HTTP routes: http and httpApi events, url. The other events are noted.
+  absl::Status LoadFunctionRoutes(const FunctionEntry& entry, FunctionConfig& fn);
+  // An http (REST API) or httpApi event's route (`value` at `path`); nullopt when it is not
+  // served (noted).
+  absl::StatusOr<std::optional<HttpRoute>> EventRoute(const std::string& type,
+                                                      const YAML::Node& value,
+                                                      const std::string& path,
+                                                      const YAML::Node& provider);
 
   const YAML::Node root_;
   Diagnostics diag_;
@@ -580,6 +589,7 @@ absl::Status ServerlessLoader::LoadFunction(const std::string& key, const YAML::
   RETURN_IF_ERROR(LoadFunctionSettings(entry, fn));
   RETURN_IF_ERROR(LoadFunctionRole(entry, fn));
   RETURN_IF_ERROR(LoadFunctionExtras(entry, fn));
+  RETURN_IF_ERROR(LoadFunctionRoutes(entry, fn));
   if (config.functions.count(fn.name)) {
     return diag_.Error(node, path, "a second function named " + fn.name);
   }
@@ -731,13 +741,11 @@ absl::Status ServerlessLoader::LoadFunctionExtras(const FunctionEntry& entry, Fu
     RETURN_IF_ERROR(LoadLayers(Get(provider, "layers"), "provider.layers", fn));
   }
   static const std::map<std::string, std::string> kUnappliedWhy = {
-      {"events", "event sources are not emulated; invoke the function through the Invoke API"},
       {"vpc", "instances use the host's network"},
       {"destinations", "asynchronous results are not delivered anywhere (see the ledger)"},
       {"onError", "asynchronous failures are not delivered anywhere (see the ledger)"},
       {"maximumRetryAttempts", "thaw retries asynchronous invokes as Lambda's defaults do"},
       {"maximumEventAge", "thaw retries asynchronous invokes as Lambda's defaults do"},
-      {"url", "function URLs are not emulated; use the Invoke API"},
       {"ephemeralStorageSize", "instances share the host's /tmp"},
       {"snapStart", "every cold start runs the full init"},
       {"fileSystemConfig", "EFS mounts are not emulated"},
@@ -755,7 +763,9 @@ absl::Status ServerlessLoader::LoadFunctionExtras(const FunctionEntry& entry, Fu
                                               "iamRoleStatements",
                                               "iamRoleStatementsInherit",
                                               "role",
-                                              "image"};
+                                              "image",
+                                              "events",
+                                              "url"};
   for (const auto& kv : def) {
     const std::string name = kv.first.as<std::string>();
     if (kRead.count(name) || kInertFunctionKeys.count(name)) continue;
@@ -767,6 +777,181 @@ absl::Status ServerlessLoader::LoadFunctionExtras(const FunctionEntry& entry, Fu
             (why != kUnappliedWhy.end() ? why->second : std::string("thaw does not read it")));
   }
 
+  return absl::OkStatus();
+}
+
+// The Framework writes REST paths without the leading slash ("orders/{id}", "" for the root);
+// HttpRoute keeps API Gateway's.
+std::string WithLeadingSlash(const std::string& path) {
+  return !path.empty() && path[0] == '/' ? path : "/" + path;
+}
+
+// Why the event settings thaw reads past are not applied.
+const std::map<std::string, std::string> kEventUnappliedWhy = {
+    {"authorizer", "authorizers are not emulated: every request reaches the function"},
+    {"private", "API keys are not checked"},
+    {"cors", "CORS headers are not added"},
+    {"request", "requests are not validated or mapped"},
+    {"response", "responses are not mapped"},
+    {"async", "the function is invoked synchronously"},
+    {"invokeMode", "responses are buffered, not streamed"},
+};
+
+absl::StatusOr<std::optional<HttpRoute>> ServerlessLoader::EventRoute(const std::string& type,
+                                                                      const YAML::Node& value,
+                                                                      const std::string& path,
+                                                                      const YAML::Node& provider) {
+  auto resolved = ToJson(value, path);
+  if (!resolved.ok()) {
+    if (!IsUnresolved(resolved.status())) return resolved.status();
+    diag_.Note(path, "cannot be resolved locally (" + std::string(resolved.status().message()) +
+                         "); the route is not served");
+    return std::nullopt;
+  }
+  const Json& event = *resolved;
+  const bool rest = type == "http";
+  HttpRoute route;
+  route.kind = rest ? HttpRouteKind::kRestApi : HttpRouteKind::kHttpApi;
+  route.source = diag_.file() + ": " + path;
+  std::string method, route_path;
+  if (event.is_string()) {
+    // "GET orders/{id}" (http), "GET /orders/{id}" or "*" (httpApi).
+    const std::string text = event.get<std::string>();
+    if (!rest && text == "*") {
+      method = "*";
+      route_path = std::string(kDefaultRouteKey);
+    } else {
+      const size_t space = text.find(' ');
+      if (space == std::string::npos) {
+        return diag_.Error(value, path,
+                           "expected \"METHOD " + std::string(rest ? "path" : "/path") + "\"" +
+                               (rest ? "" : " or '*'") + " or {method, path}");
+      }
+      method = text.substr(0, space);
+      const size_t start = text.find_first_not_of(' ', space);
+      route_path = start == std::string::npos ? "" : text.substr(start);
+    }
+  } else if (event.is_object()) {
+    for (const char* key : {"method", "path"}) {
+      if (!event.contains(key) || !event[key].is_string()) {
+        return diag_.Error(value, path + "." + key, "required (a string)");
+      }
+    }
+    method = event["method"].get<std::string>();
+    route_path = event["path"].get<std::string>();
+    if (rest && event.contains("integration") && event["integration"].is_string()) {
+      std::string integration = event["integration"].get<std::string>();
+      for (char& c : integration)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (integration != "lambda-proxy" && integration != "aws_proxy" &&
+          integration != "aws-proxy") {
+        diag_.Note(path + ".integration",
+                   "not served: only Lambda proxy integrations (lambda-proxy) are, not " +
+                       event["integration"].get<std::string>());
+        return std::nullopt;
+      }
+    }
+    for (const auto& [key, ignored] : event.items()) {
+      if (key == "method" || key == "path" || key == "integration") continue;
+      auto why = kEventUnappliedWhy.find(key);
+      diag_.Note(path + "." + key, "not applied: " + (why != kEventUnappliedWhy.end()
+                                                          ? why->second
+                                                          : std::string("thaw does not read it")));
+    }
+  } else {
+    return diag_.Error(value, path, "expected \"METHOD path\" or {method, path}");
+  }
+  auto normalized = NormalizeHttpMethod(method);
+  if (!normalized.ok()) {
+    return diag_.Error(value, path + (event.is_object() ? ".method" : ""),
+                       std::string(normalized.status().message()));
+  }
+  route.method = *normalized;
+  route.path = route_path == kDefaultRouteKey && !rest ? route_path : WithLeadingSlash(route_path);
+  if (route.path == kDefaultRouteKey) {
+    if (route.method != "ANY") {
+      return diag_.Error(value, path, "the $default route ('*') takes any method");
+    }
+  } else if (auto problem = CheckRoutePath(route.path)) {
+    return diag_.Error(value, path + (event.is_object() ? ".path" : ""), *problem);
+  }
+  if (rest) {
+    route.payload_format = "1.0";
+    route.stage = stage_;
+  } else {
+    route.stage = std::string(kDefaultRouteKey);
+    route.payload_format = "2.0";
+    if (const YAML::Node payload = Get(Get(provider, "httpApi"), "payload"); payload) {
+      auto format = String(payload, "provider.httpApi.payload");
+      if (!format.ok()) {
+        if (!IsUnresolved(format.status())) return format.status();
+        diag_.Note("provider.httpApi.payload",
+                   std::string(format.status().message()) + "; payload format 2.0 is used");
+      } else if (*format != "1.0" && *format != "2.0") {
+        return diag_.Error(payload, "provider.httpApi.payload", "must be '1.0' or '2.0'");
+      } else {
+        route.payload_format = *format;
+      }
+    }
+  }
+  return route;
+}
+
+absl::Status ServerlessLoader::LoadFunctionRoutes(const FunctionEntry& entry, FunctionConfig& fn) {
+  const YAML::Node& def = entry.def;
+  if (const YAML::Node events_node = Get(def, "events"); events_node) {
+    const std::string events_path = entry.path + ".events";
+    ASSIGN_OR_RETURN(auto events, Resolve(events_node, events_path));
+    if (!events.IsSequence()) return diag_.Error(events_node, events_path, "expected a list");
+    for (size_t i = 0; i < events.size(); ++i) {
+      const std::string item_path = events_path + "[" + std::to_string(i) + "]";
+      const YAML::Node item = events[i];
+      if (!item.IsMap() || item.size() != 1) {
+        return diag_.Error(item, item_path, "expected one event ({http: ...}, {sqs: ...}, ...)");
+      }
+      const std::string type = item.begin()->first.as<std::string>();
+      if (type != "http" && type != "httpApi") {
+        diag_.Note(item_path, "not applied: " + type +
+                                  " event sources are not emulated; invoke the function through "
+                                  "the Invoke API");
+        continue;
+      }
+      ASSIGN_OR_RETURN(auto route, EventRoute(type, item.begin()->second, item_path + "." + type,
+                                              entry.provider));
+      if (route) fn.http_routes.push_back(*std::move(route));
+    }
+  }
+  if (const YAML::Node url_node = Get(def, "url"); url_node) {
+    const std::string url_path = entry.path + ".url";
+    auto url = ToJson(url_node, url_path);
+    if (!url.ok()) {
+      if (!IsUnresolved(url.status())) return url.status();
+      diag_.Note(url_path, "not applied: " + std::string(url.status().message()));
+      return absl::OkStatus();
+    }
+    std::string auth_type = "NONE";
+    if (url->is_object()) {
+      for (const auto& [key, setting] : url->items()) {
+        if (key == "authorizer") {
+          if (!setting.is_string() || (setting != "aws_iam" && setting != "none")) {
+            return diag_.Error(url_node, url_path + ".authorizer", "must be aws_iam (or none)");
+          }
+          if (setting == "aws_iam") auth_type = "AWS_IAM";
+          continue;
+        }
+        auto why = kEventUnappliedWhy.find(key);
+        diag_.Note(url_path + "." + key,
+                   "not applied: " + (why != kEventUnappliedWhy.end()
+                                          ? why->second
+                                          : std::string("thaw does not read it")));
+      }
+    } else if (*url == "false") {
+      return absl::OkStatus();
+    } else if (*url != "true") {
+      return diag_.Error(url_node, url_path, "expected true or {authorizer: aws_iam}");
+    }
+    fn.http_routes.push_back(FunctionUrlRoute(auth_type, diag_.file() + ": " + url_path));
+  }
   return absl::OkStatus();
 }
 

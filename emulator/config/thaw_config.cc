@@ -16,6 +16,7 @@
 #include "emulator/config/config_overlay.h"
 #include "emulator/config/env_vars_file.h"
 #include "emulator/config/function_checks.h"
+#include "emulator/config/http_route.h"
 #include "emulator/config/sam_template.h"
 #include "emulator/config/serverless_config.h"
 #include "emulator/config/yaml_fields.h"
@@ -239,6 +240,121 @@ absl::Status ParseFunctionAccess(const Reporter& r, const std::string& path, con
   return absl::OkStatus();
 }
 
+// One `http:` item: "GET /orders/{id}" or "$default" (an HTTP API route, payload 2.0), or
+// {method, path, api: rest|http, payload_format, stage}.
+absl::StatusOr<HttpRoute> ParseHttpItem(const Reporter& r, const std::string& path,
+                                        const YAML::Node& node) {
+  HttpRoute route;
+  route.source = r.file() + ": " + path;
+  if (node.IsScalar()) {
+    auto key = ParseRouteKey(node.Scalar());
+    if (!key.ok()) return r.Error(node, path, std::string(key.status().message()));
+    route.kind = HttpRouteKind::kHttpApi;
+    route.method = key->method;
+    route.path = key->path;
+    route.stage = std::string(kDefaultRouteKey);
+    return route;
+  }
+  if (!node.IsMap()) {
+    return r.Error(node, path,
+                   "expected \"METHOD /path\", $default or {method, path, api, payload_format, "
+                   "stage}");
+  }
+  RETURN_IF_ERROR(CheckKeys(r, node, path, {"method", "path", "api", "payload_format", "stage"}));
+  route.kind = HttpRouteKind::kHttpApi;
+  if (node["api"]) {
+    ASSIGN_OR_RETURN(auto api, GetString(r, node["api"], path + ".api"));
+    if (api == "rest") {
+      route.kind = HttpRouteKind::kRestApi;
+    } else if (api != "http") {
+      return r.Error(node["api"], path + ".api", "must be rest or http");
+    }
+  }
+  const bool rest = route.kind == HttpRouteKind::kRestApi;
+  if (!node["path"]) return r.Error(node, path + ".path", "required key is missing");
+  ASSIGN_OR_RETURN(route.path, GetString(r, node["path"], path + ".path"));
+  const bool default_route = route.path == kDefaultRouteKey;
+  if (default_route && rest) {
+    return r.Error(node["path"], path + ".path", "$default is an HTTP API route (api: http)");
+  }
+  if (!default_route) {
+    if (auto problem = CheckRoutePath(route.path)) {
+      return r.Error(node["path"], path + ".path", *problem);
+    }
+  }
+  if (node["method"]) {
+    ASSIGN_OR_RETURN(auto method, GetString(r, node["method"], path + ".method"));
+    auto normalized = NormalizeHttpMethod(method);
+    if (!normalized.ok()) {
+      return r.Error(node["method"], path + ".method", std::string(normalized.status().message()));
+    }
+    if (default_route && *normalized != "ANY") {
+      return r.Error(node["method"], path + ".method", "the $default route takes any method");
+    }
+    route.method = *normalized;
+  } else if (!default_route) {
+    return r.Error(node, path + ".method", "required key is missing");
+  }
+  // REST APIs send the 1.0 event only; HTTP APIs either, 2.0 by default.
+  route.payload_format = rest ? "1.0" : "2.0";
+  if (node["payload_format"]) {
+    ASSIGN_OR_RETURN(auto format, GetString(r, node["payload_format"], path + ".payload_format"));
+    if (format != "1.0" && format != "2.0") {
+      return r.Error(node["payload_format"], path + ".payload_format",
+                     "must be \"1.0\" or \"2.0\"");
+    }
+    if (rest && format != "1.0") {
+      return r.Error(node["payload_format"], path + ".payload_format",
+                     "a REST API (api: rest) sends payload format 1.0 only");
+    }
+    route.payload_format = format;
+  }
+  route.stage = rest ? "Prod" : std::string(kDefaultRouteKey);
+  if (node["stage"]) {
+    ASSIGN_OR_RETURN(route.stage, GetString(r, node["stage"], path + ".stage"));
+    if (route.stage.empty()) return r.Error(node["stage"], path + ".stage", "must not be empty");
+  }
+  return route;
+}
+
+// http (API Gateway routes) and url (a function URL).
+absl::Status ParseFunctionRoutes(const Reporter& r, const std::string& path, const YAML::Node& node,
+                                 FunctionConfig& fn) {
+  if (const YAML::Node http = node["http"]; http) {
+    if (!http.IsSequence()) {
+      return r.Error(http, path + ".http",
+                     "expected a list of routes (\"GET /orders/{id}\", $default or {method, "
+                     "path, ...})");
+    }
+    for (size_t i = 0; i < http.size(); ++i) {
+      ASSIGN_OR_RETURN(auto route,
+                       ParseHttpItem(r, path + ".http[" + std::to_string(i + 1) + "]", http[i]));
+      fn.http_routes.push_back(std::move(route));
+    }
+  }
+  if (const YAML::Node url = node["url"]; url) {
+    HttpRoute route = FunctionUrlRoute("NONE", r.file() + ": " + path + ".url");
+    if (url.IsMap()) {
+      RETURN_IF_ERROR(CheckKeys(r, url, path + ".url", {"auth"}));
+      if (url["auth"]) {
+        ASSIGN_OR_RETURN(route.auth_type, GetString(r, url["auth"], path + ".url.auth"));
+        if (auto problem = CheckUrlAuthType(route.auth_type)) {
+          return r.Error(url["auth"], path + ".url.auth", *problem);
+        }
+      }
+      fn.http_routes.push_back(std::move(route));
+    } else {
+      const auto on =
+          url.IsScalar()
+              ? GetBool(r, url, path + ".url")
+              : absl::StatusOr<bool>(r.Error(url, path + ".url", "expected true, false or {auth}"));
+      if (!on.ok()) return on.status();
+      if (*on) fn.http_routes.push_back(std::move(route));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::string& name,
                                              const YAML::Node& node,
                                              const std::filesystem::path& base_dir,
@@ -246,11 +362,11 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
                                              std::vector<std::string>& notes) {
   const std::string path = "functions." + name;
   if (auto problem = CheckFunctionName(name)) return r.Error(node, path, *problem);
-  if (auto s = CheckKeys(
-          r, node, path,
-          {"runtime", "handler", "code", "memory", "timeout", "environment", "keepalive",
-           "max_lifetime", "reserved_concurrency", "provisioned_concurrency", "runtime_client",
-           "python", "policy", "extensions", "architecture", "layers", "virtual_time"});
+  if (auto s = CheckKeys(r, node, path,
+                         {"runtime", "handler", "code", "memory", "timeout", "environment",
+                          "keepalive", "max_lifetime", "reserved_concurrency",
+                          "provisioned_concurrency", "runtime_client", "python", "policy",
+                          "extensions", "architecture", "layers", "virtual_time", "http", "url"});
       !s.ok()) {
     return s;
   }
@@ -268,6 +384,7 @@ absl::StatusOr<FunctionConfig> ParseFunction(const Reporter& r, const std::strin
   RETURN_IF_ERROR(ParseFunctionCode(r, path, node, base_dir, settings, options, notes, fn));
   RETURN_IF_ERROR(ParseFunctionLimits(r, path, node, fn));
   RETURN_IF_ERROR(ParseFunctionAccess(r, path, node, fn));
+  RETURN_IF_ERROR(ParseFunctionRoutes(r, path, node, fn));
   return fn;
 }
 
