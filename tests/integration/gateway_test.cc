@@ -181,13 +181,14 @@ TEST_F(GatewayTest, RequestsAreInvokesInTheLedger) {
   ASSERT_EQ(page.status, 200) << page.error;
   int ends = 0;
   std::set<int64_t> instances;
-  for (const Json& e : Json::parse(page.body)["events"]) {
+  const Json events = Json::parse(page.body)["events"];
+  for (const Json& e : events) {
     if (e["kind"] == "invoke.end" && e["function"] == "echo") {
       ++ends;
       instances.insert(e["instance"].get<int64_t>());
     }
   }
-  EXPECT_EQ(ends, 3);
+  EXPECT_EQ(ends, 3) << page.body;
   EXPECT_EQ(instances.size(), 1u);
 }
 
