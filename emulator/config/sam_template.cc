@@ -1166,7 +1166,7 @@ absl::StatusOr<std::optional<std::string>> TemplateLoader::RouteString(const YAM
 
 void TemplateLoader::NoteRouteProperties(const YAML::Node& props, const std::string& path,
                                          const std::set<std::string>& read) {
-  if (!props.IsMap()) return;
+  if (!props || !props.IsMap()) return;
   for (const auto& kv : props) {
     const std::string key = kv.first.as<std::string>();
     if (read.count(key) || kRouteInertProperties.count(key)) continue;
@@ -1367,7 +1367,7 @@ absl::Status TemplateLoader::LoadRouteResources(ThawConfig& config) {
       // The routes are the functions' events; what the API adds to them is not applied.
       static const std::set<std::string> kNoted = {"Auth", "Cors", "CorsConfiguration",
                                                    "DefinitionBody", "DefinitionUri"};
-      for (const auto& prop : props.IsMap() ? props : YAML::Node(YAML::NodeType::Map)) {
+      for (const auto& prop : props&& props.IsMap() ? props : YAML::Node(YAML::NodeType::Map)) {
         const std::string key = prop.first.as<std::string>();
         if (!kNoted.count(key)) continue;
         diag_.Note(path + "." + key,
