@@ -420,6 +420,13 @@ TEST_F(ServerlessRoutesTest, HttpApiPayloadIsTwoByDefaultAndStageDev) {
                                      "Lambda proxy integrations (lambda-proxy) are, not lambda"));
 }
 
+TEST_F(ServerlessRoutesTest, EventsThawCannotResolveAreANote) {
+  auto config = ParseService("  f:\n    handler: bootstrap\n    events: ${file(events.yml)}\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_THAT(config->functions.at("shop-dev-f").http_routes, IsEmpty());
+  EXPECT_THAT(config->notes, NoteHas("functions.f.events: not applied: ${file(events.yml)}"));
+}
+
 TEST_F(ServerlessRoutesTest, BadEventsAreErrorsNamingTheEvent) {
   auto error = [&](const std::string& events, const std::string& provider = "") {
     auto config = ParseService("  f:\n    handler: bootstrap\n" + events, provider);
@@ -479,6 +486,7 @@ TEST(CdkRoutesTest, WhatDoesNotMapIsANoteNotAnError) {
   const std::string resources = function + R"(,
     "Ws": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"ProtocolType": "WEBSOCKET"}},
     "Http": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"ProtocolType": "HTTP"}},
+    "OpenApi": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": {"paths": {}}}},
     "FnInt": {"Type": "AWS::ApiGatewayV2::Integration", "Properties": {"ApiId": {"Ref": "Http"},
       "IntegrationType": "AWS_PROXY", "IntegrationUri": {"Fn::GetAtt": ["Fn", "Arn"]},
       "PayloadFormatVersion": "2.0"}},
@@ -510,6 +518,8 @@ TEST(CdkRoutesTest, WhatDoesNotMapIsANoteNotAnError) {
   EXPECT_THAT(config->notes, NoteHas("Resources.Proxy: not served: only Lambda proxy "
                                      "integrations (AWS_PROXY) are, and HttpInt is HTTP_PROXY"));
   EXPECT_THAT(config->notes, NoteHas("Resources.Jwt.Properties.AuthorizationType: not applied"));
+  EXPECT_THAT(config->notes, NoteHas("Resources.OpenApi.Properties.Body: not applied: thaw "
+                                     "serves the routes of AWS::ApiGatewayV2::Route and"));
   EXPECT_THAT(config->notes, NoteHas("Resources.Other.Properties.TargetFunctionArn: not served: "
                                      "it names no function of this template"));
 }
