@@ -41,7 +41,9 @@ std::optional<std::string> CheckRoutePath(std::string_view path) {
         path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     const bool last = end == std::string_view::npos;
     if (segment.empty()) return quoted + ": empty path segment (// or a trailing /)";
-    const bool braced = segment.front() == '{' && segment.back() == '}' && segment.size() >= 2;
+    // A parameter is the whole segment: one { first and one } last.
+    const bool braced = segment.front() == '{' && segment.back() == '}' &&
+                        segment.find_first_of("{}", 1) == segment.size() - 1;
     if (!braced) {
       if (segment.find_first_of("{}") != std::string_view::npos) {
         return quoted + ": a parameter is a whole segment, {name} or a last {name+}";

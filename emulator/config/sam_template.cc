@@ -1166,7 +1166,7 @@ absl::StatusOr<std::optional<std::string>> TemplateLoader::RouteString(const YAM
 
 void TemplateLoader::NoteRouteProperties(const YAML::Node& props, const std::string& path,
                                          const std::set<std::string>& read) {
-  if (!props.IsMap()) return;
+  if (!props || !props.IsMap()) return;
   for (const auto& kv : props) {
     const std::string key = kv.first.as<std::string>();
     if (read.count(key) || kRouteInertProperties.count(key)) continue;
@@ -1356,7 +1356,7 @@ absl::Status TemplateLoader::LoadRouteResources(ThawConfig& config) {
     const Resource& resource = resources_.at(id);
     const std::string& type = resource.type;
     if (type != kLambdaUrl && type != kHttpRoute && type != kRestMethod && type != kServerlessApi &&
-        type != kServerlessHttpApi) {
+        type != kServerlessHttpApi && type != kRestApi && type != kHttpApi) {
       continue;
     }
     ASSIGN_OR_RETURN(auto created, Created(id, resource.node));
@@ -1367,7 +1367,7 @@ absl::Status TemplateLoader::LoadRouteResources(ThawConfig& config) {
       // The routes are the functions' events; what the API adds to them is not applied.
       static const std::set<std::string> kNoted = {"Auth", "Cors", "CorsConfiguration",
                                                    "DefinitionBody", "DefinitionUri"};
-      for (const auto& prop : props.IsMap() ? props : YAML::Node(YAML::NodeType::Map)) {
+      for (const auto& prop : props&& props.IsMap() ? props : YAML::Node(YAML::NodeType::Map)) {
         const std::string key = prop.first.as<std::string>();
         if (!kNoted.count(key)) continue;
         diag_.Note(path + "." + key,
@@ -1376,6 +1376,17 @@ absl::Status TemplateLoader::LoadRouteResources(ThawConfig& config) {
                                                         "HttpApi events, not the definition's")
                                       : key == "Auth" ? kRouteUnappliedWhy.at("Auth")
                                                       : kRouteUnappliedWhy.at("Cors")));
+      }
+      continue;
+    }
+    if (type == kRestApi || type == kHttpApi) {
+      // An OpenAPI definition (a SAM-processed template's APIs) or an HTTP API's quick create.
+      for (const char* key : {"Body", "BodyS3Location", "Target"}) {
+        if (!Get(props, key)) continue;
+        diag_.Note(path + "." + key,
+                   "not applied: thaw serves the routes of AWS::ApiGatewayV2::Route and "
+                   "AWS::ApiGateway::Method resources, not the API's own " +
+                       std::string(key));
       }
       continue;
     }

@@ -27,13 +27,24 @@ namespace thaw {
 // - a Role `!GetAtt R.Arn` of an AWS::IAM::Role in the template: its Policies,
 //   ManagedPolicyArns, and the PolicyDocument of each AWS::IAM::Policy / ManagedPolicy whose
 //   Roles name it (CDK's grant* methods);
+// - HTTP routes (FunctionConfig::http_routes, in the template's order): SAM `Api` events (REST
+//   API, payload 1.0, the RestApiId AWS::Serverless::Api's StageName, else "Prod"), `HttpApi`
+//   events (no Path and Method: "$default"; PayloadFormatVersion; the ApiId
+//   AWS::Serverless::HttpApi's StageName, else "$default"), FunctionUrlConfig and
+//   AWS::Lambda::Url (a function URL), and the API Gateway resources CloudFormation and CDK
+//   write: AWS::ApiGatewayV2::Route -> Integration (AWS_PROXY) -> the function, and
+//   AWS::ApiGateway::Method (AWS_PROXY) with its path walked up the AWS::ApiGateway::Resource
+//   ParentIds, each on its API's stage resource. Other event types, authorizers, CORS and
+//   routes that do not lead to a function of the template (non-proxy integrations, WebSocket
+//   APIs) are notes;
 // - AWS::SecretsManager::Secret and AWS::SSM::Parameter resources seed the fake AWS; any other
-//   resource type (but AWS::CDK::Metadata) is a note that it is not created;
+//   resource type (but AWS::CDK::Metadata and the API Gateway / Lambda URL and permission
+//   resources read for routes) is a note that it is not created;
 // - parameters: options.parameter_overrides, else Default, else "" with a note;
 // - intrinsics Ref (parameters, pseudo parameters, the resources above), Sub,
 //   GetAtt (function Arn, parameter Value/Type), Join, Select, Split, FindInMap, If and the
-//   condition functions. What cannot be resolved, or is read but not emulated (Role, Events,
-//   other layers, ...), becomes a note in ThawConfig::notes naming the property.
+//   condition functions. What cannot be resolved, or is read but not emulated (Role,
+//   other event types, other layers, ...), becomes a note in ThawConfig::notes naming the property.
 // Errors (InvalidArgument) name the file, the line when known and the property path:
 // "template.yaml:14: Resources.Fn.Properties.CodeUri: ...". Thread-safe (no shared state).
 absl::StatusOr<ThawConfig> ParseSamTemplate(const std::string& text,

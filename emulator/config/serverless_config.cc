@@ -901,7 +901,13 @@ absl::Status ServerlessLoader::LoadFunctionRoutes(const FunctionEntry& entry, Fu
   const YAML::Node& def = entry.def;
   if (const YAML::Node events_node = Get(def, "events"); events_node) {
     const std::string events_path = entry.path + ".events";
-    ASSIGN_OR_RETURN(auto events, Resolve(events_node, events_path));
+    auto resolved = Resolve(events_node, events_path);
+    if (!resolved.ok()) {
+      if (!IsUnresolved(resolved.status())) return resolved.status();
+      diag_.Note(events_path, "not applied: " + std::string(resolved.status().message()));
+      resolved = YAML::Node(YAML::NodeType::Sequence);
+    }
+    const YAML::Node events = *resolved;
     if (!events.IsSequence()) return diag_.Error(events_node, events_path, "expected a list");
     for (size_t i = 0; i < events.size(); ++i) {
       const std::string item_path = events_path + "[" + std::to_string(i) + "]";

@@ -23,6 +23,11 @@ namespace thaw {
 //   names a top-level `layers.<name>` (its `path`, or its package.artifact .zip), added to
 //   FunctionConfig::layers (a missing directory is an error); the Parameters and Secrets
 //   extension's ARN adds that extension; other ARNs are noted;
+// - HTTP routes (FunctionConfig::http_routes): `http` events (REST API, payload 1.0, stage
+//   provider.stage; "GET orders/{id}" or {path, method}, the path given its leading /), `httpApi`
+//   events (HTTP API, stage "$default", payload provider.httpApi.payload, else 2.0; '*' is the
+//   $default route) and `url` (a function URL; {authorizer: aws_iam} is AWS_IAM); other event
+//   types are noted, one note per event;
 // - variables ${self:...}, ${sls:stage}, ${opt:...} (no options are given, so their
 //   fallback), ${env:...}, ${aws:region}, ${aws:accountId}, with fallbacks
 //   (`${opt:stage, 'dev'}`) and nesting; others (${file(...)}, ${ssm:...}, ${cf:...}) and

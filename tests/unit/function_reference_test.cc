@@ -37,8 +37,8 @@ TEST(FunctionReferenceTest, FullArnWithAlias) {
 }
 
 TEST(FunctionReferenceTest, RejectsMalformedNames) {
-  for (const char* bad : {"", "has space", "arn:aws:lambda:us-east-1:echo", "a/b",
-                          "arn:aws:s3:::bucket"}) {
+  for (const char* bad :
+       {"", "has space", "arn:aws:lambda:us-east-1:echo", "a/b", "arn:aws:s3:::bucket"}) {
     auto ref = ParseFunctionReference(bad);
     EXPECT_FALSE(ref.ok()) << bad;
     if (!ref.ok()) {

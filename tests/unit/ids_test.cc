@@ -14,7 +14,8 @@ TEST(IdsTest, RequestIdsAreVersion4UuidsAndUnique) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
     const std::string id = NewRequestId();
-    EXPECT_THAT(id, MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+    EXPECT_THAT(
+        id, MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
     seen.insert(id);
   }
   EXPECT_EQ(seen.size(), 1000u);

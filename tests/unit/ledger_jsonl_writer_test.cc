@@ -1,7 +1,6 @@
 #include "core/ledger_jsonl_writer.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdio>

@@ -44,8 +44,8 @@ TEST(LedgerTest, WaitForSeesAnEventAppendedLaterByAnotherThread) {
   Ledger ledger;
   ledger.Append(0, "fn", "early");
   std::thread writer([&] { ledger.Append(7, "fn", "late", {{"x", 1}}); });
-  auto event = ledger.WaitFor([](const Event& e) { return e.kind == "late"; },
-                              std::chrono::seconds(10));
+  auto event =
+      ledger.WaitFor([](const Event& e) { return e.kind == "late"; }, std::chrono::seconds(10));
   writer.join();
   ASSERT_TRUE(event.ok()) << event.status();
   EXPECT_EQ(event->instance, 7);
@@ -90,8 +90,8 @@ TEST(LedgerTest, ToJsonHasTheDocumentedFields) {
   EXPECT_EQ(j["function"], "fn");
   EXPECT_EQ(j["kind"], "invoke.end");
   EXPECT_EQ(j["attrs"]["duration_ms"], 1.5);
-  EXPECT_THAT(j["t"].get<std::string>(), ::testing::MatchesRegex(
-                                             "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{3}Z"));
+  EXPECT_THAT(j["t"].get<std::string>(),
+              ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{3}Z"));
 }
 
 }  // namespace

@@ -90,7 +90,14 @@ TEST_F(SamAppTest, WhatCannotBeResolvedIsNotedWithItsPath) {
               NoteHas("template.yaml: Resources.OrdersQueue: not created: thaw emulates Lambda "
                       "functions, Secrets Manager secrets and SSM parameters, not "
                       "AWS::SQS::Queue"));
-  EXPECT_THAT(config_.notes, NoteHas("Resources.GetOrderFunction.Properties.Events: not applied"));
+  // Its Api event is a route (http_routes_test.cc), no longer a note.
+  EXPECT_THAT(config_.notes, Not(NoteHas("Resources.GetOrderFunction.Properties.Events")));
+  ASSERT_EQ(config_.functions.at("orders-staging-get-order").http_routes.size(), 1u);
+  const HttpRoute& route = config_.functions.at("orders-staging-get-order").http_routes[0];
+  EXPECT_EQ(route.kind, HttpRouteKind::kRestApi);
+  EXPECT_EQ(route.method, "GET");
+  EXPECT_EQ(route.path, "/orders/{id}");
+  EXPECT_EQ(route.stage, "Prod");
   EXPECT_THAT(config_.notes,
               NoteHas("Resources.GetOrderFunction.Properties.AutoPublishAlias: not applied"));
   EXPECT_THAT(config_.notes, NoteHas("Resources.GetOrderFunction.Metadata.BuildMethod"));

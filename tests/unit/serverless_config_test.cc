@@ -77,8 +77,16 @@ TEST(ServerlessV3Test, ReadsProviderFunctionsAndVariables) {
               NoteHas("serverless.yml: provider.environment.TABLE_NAME: not set: the "
                       "CloudFormation intrinsic !Ref"));
   EXPECT_THAT(config->notes, NoteHas("provider.iam.role.statements[2]: not applied"));
-  EXPECT_THAT(config->notes, NoteHas("functions.getOrder.events: not applied"));
-  EXPECT_THAT(config->notes, NoteHas("functions.webhook.url: not applied"));
+  // The httpApi event and the url are routes (http_routes_test.cc), no longer notes.
+  EXPECT_THAT(config->notes, Not(NoteHas("functions.getOrder.events")));
+  EXPECT_THAT(config->notes, Not(NoteHas("functions.webhook.url")));
+  const FunctionConfig& get_order = config->functions.at("orders-api-dev-getOrder");
+  ASSERT_EQ(get_order.http_routes.size(), 1u);
+  EXPECT_EQ(get_order.http_routes[0].kind, HttpRouteKind::kHttpApi);
+  EXPECT_EQ(get_order.http_routes[0].method, "GET");
+  EXPECT_EQ(get_order.http_routes[0].path, "/orders/{id}");
+  ASSERT_EQ(webhook.http_routes.size(), 1u);
+  EXPECT_EQ(webhook.http_routes[0].kind, HttpRouteKind::kFunctionUrl);
   EXPECT_THAT(config->notes, NoteHas("plugins: not run"));
   EXPECT_THAT(config->notes, Not(NoteHas("logRetentionInDays")));
   EXPECT_THAT(config->notes, Not(NoteHas("architecture")));  // x86_64 is what runs
