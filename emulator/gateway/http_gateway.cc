@@ -145,8 +145,9 @@ struct HttpGateway::State {
     const std::string request_id = NewRequestId();
     // The routes of the configuration running now (a hot reload may have changed them).
     const RouteTable table(control.config());
-    const HttpRouteKind not_found_kind =
-        !table.empty() && table.only_rest() ? HttpRouteKind::kRestApi : HttpRouteKind::kHttpApi;
+    const std::string target(request.target());
+    const std::string path = target.substr(0, target.find('?'));
+    const HttpRouteKind not_found_kind = table.NotFoundKind(path);
     if (context.body_too_large) {
       http::Response response{boost::beast::http::status::payload_too_large, 11};
       response.set(boost::beast::http::field::content_type, "application/json");
@@ -155,9 +156,7 @@ struct HttpGateway::State {
       co_return response;
     }
     const GatewayRequest gateway_request = ToGatewayRequest(request, context);
-    const std::string target(request.target());
-    const std::optional<RouteMatch> match =
-        table.Match(gateway_request.method, target.substr(0, target.find('?')));
+    const std::optional<RouteMatch> match = table.Match(gateway_request.method, path);
     if (!match) co_return FailureAnswer(not_found_kind, GatewayFailure::kNoRoute, request_id);
     const RouteEntry& entry = *match->entry;
     const nlohmann::json event =

@@ -128,10 +128,19 @@ std::optional<RouteMatch> RouteTable::Match(std::string_view method,
   return std::nullopt;
 }
 
-bool RouteTable::only_rest() const {
-  return std::all_of(entries_.begin(), entries_.end(), [](const RouteEntry& e) {
-    return e.route.kind == HttpRouteKind::kRestApi;
-  });
+HttpRouteKind RouteTable::NotFoundKind(std::string_view path) const {
+  const std::vector<std::string_view> segments = Segments(path);
+  for (const RouteEntry& entry : entries_) {
+    std::map<std::string, std::string> ignored;
+    if (entry.route.path != "$default" && PathMatches(entry.route, segments, ignored)) {
+      return entry.route.kind;
+    }
+  }
+  const bool only_rest =
+      !entries_.empty() && std::all_of(entries_.begin(), entries_.end(), [](const RouteEntry& e) {
+        return e.route.kind == HttpRouteKind::kRestApi;
+      });
+  return only_rest ? HttpRouteKind::kRestApi : HttpRouteKind::kHttpApi;
 }
 
 }  // namespace thaw::gateway

@@ -44,8 +44,9 @@ class RouteTable {
   // In the order Match prefers them.
   const std::vector<RouteEntry>& entries() const { return entries_; }
   bool empty() const { return entries_.empty(); }
-  // Whether every route is a REST API's (the "not found" answer is then REST's).
-  bool only_rest() const;
+  // Which front door answers "no route" for `path`: the kind of a route with this path (for
+  // another method), else REST's when every route is a REST API's, else an HTTP API's.
+  HttpRouteKind NotFoundKind(std::string_view path) const;
 
  private:
   std::vector<RouteEntry> entries_;

@@ -229,3 +229,56 @@ TEST_F(GatewayTest, ABrowserPageCallsTheApi) {
 
 }  // namespace
 }  // namespace thaw::testing
+
+namespace thaw::testing {
+namespace {
+
+// `thaw serve --api-port 0 --url-port 0` in `dir`; the API's base URL, or "" on failure.
+std::string ServeApi(ServeProcess& serve) {
+  std::string line;
+  if (serve.port() == 0 || !serve.WaitForStdout("HTTP routes on http://", TestTimeout(), &line)) {
+    return "";
+  }
+  return "http://127.0.0.1:" + std::to_string(PortIn(line));
+}
+
+// The `sam init` Hello World template, as generated: GET /hello through its REST API, as `sam
+// local start-api` serves it; an HttpApi event and a function URL on a second function.
+TEST(GatewayTemplatesTest, TheSamInitHelloWorldAnswersOnItsRoutes) {
+  ServeProcess serve(kProject / "sam", {"--api-port", "0", "--url-port", "0", "--no-watch"});
+  const std::string api = ServeApi(serve);
+  ASSERT_FALSE(api.empty()) << serve.Stdout() << serve.Stderr();
+  CurlAnswer r = Curl("", api + "/hello");
+  ASSERT_EQ(r.status, 200) << r.body << serve.Stderr();
+  EXPECT_EQ(Json::parse(r.body), Json({{"message", "hello world"}}));
+  EXPECT_EQ(r.Header("content-type"), std::vector<std::string>{"application/json"});
+  // A REST API has no route for POST /hello: API Gateway's 403.
+  r = Curl("-X POST", api + "/hello");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(Json::parse(r.body)["message"], "Missing Authentication Token");
+
+  r = Curl("", api + "/greet/ada");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body), Json({{"greeting", "hello ada"}}));
+  std::string line;
+  ASSERT_TRUE(serve.WaitForStdout("function URL of GreetFunction: http://", TestTimeout(), &line));
+  r = Curl("", "http://127.0.0.1:" + std::to_string(PortIn(line)) + "/");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body), Json({{"greeting", "hello you"}}));
+}
+
+// serverless.yml's `http` (REST API, stage from the provider) and `httpApi` events.
+TEST(GatewayTemplatesTest, ServerlessHttpAndHttpApiEventsAnswer) {
+  ServeProcess serve(kProject / "sls", {"--api-port", "0", "--url-port", "0", "--no-watch"});
+  const std::string api = ServeApi(serve);
+  ASSERT_FALSE(api.empty()) << serve.Stdout() << serve.Stderr();
+  CurlAnswer r = Curl("", api + "/orders");
+  ASSERT_EQ(r.status, 200) << r.body << serve.Stderr();
+  EXPECT_EQ(Json::parse(r.body), Json({{"orders", {1, 2}}, {"stage", "dev"}}));
+  r = Curl("", api + "/orders/9");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body), Json({{"id", "9"}, {"route", "GET /orders/{id}"}}));
+}
+
+}  // namespace
+}  // namespace thaw::testing

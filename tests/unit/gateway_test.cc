@@ -67,7 +67,14 @@ TEST(RouteTableTest, NothingMatchesOutsideTheDeclaredRoutes) {
   EXPECT_EQ(Matched(table, "POST", "/hello"), "none");
   EXPECT_EQ(Matched(table, "GET", "/hello/there"), "none");
   EXPECT_EQ(Matched(table, "GET", "/"), "none");  // a function URL is not an API route
-  EXPECT_TRUE(table.only_rest());
+  EXPECT_EQ(table.NotFoundKind("/hello"), HttpRouteKind::kRestApi);
+  EXPECT_EQ(table.NotFoundKind("/elsewhere"), HttpRouteKind::kRestApi);
+  const RouteTable mixed(ConfigWith({
+      {"hello", Route(HttpRouteKind::kRestApi, "GET", "/hello")},
+      {"items", Route(HttpRouteKind::kHttpApi, "GET", "/items")},
+  }));
+  EXPECT_EQ(mixed.NotFoundKind("/hello"), HttpRouteKind::kRestApi);  // POST /hello: REST's 403
+  EXPECT_EQ(mixed.NotFoundKind("/elsewhere"), HttpRouteKind::kHttpApi);
   EXPECT_EQ(table.entries().size(), 1u);
 }
 
