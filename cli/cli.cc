@@ -409,7 +409,11 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options) {
       "changes it is read again: changed and removed functions are handled the same way, a\n"
       "removed one then answers ResourceNotFoundException; settings, secrets and caches apply\n"
       "from the next start. A configuration that cannot be read leaves the running one, and\n"
-      "the error is printed. These lines go to stderr.");
+      "the error is printed. These lines go to stderr.\n\n"
+      "HTTP routes: with --api-port, the functions' API Gateway routes are served on that port\n"
+      "(REST APIs get the v1 proxy event, HTTP APIs the 2.0 payload) and each function URL on\n"
+      "its own port from --url-port on; the routes are printed at start. A request is an invoke\n"
+      "like any other: counted, attributed and in the ledger.");
   return command;
 }
 
