@@ -8,6 +8,7 @@
 #include <regex>
 #include <string>
 
+#include "emulator/gateway/http_gateway.h"
 #include "nlohmann/json.hpp"
 #include "tests/util/http_client.h"
 #include "tests/util/run_command.h"
@@ -278,6 +279,83 @@ TEST(GatewayTemplatesTest, ServerlessHttpAndHttpApiEventsAnswer) {
   r = Curl("", api + "/orders/9");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Json::parse(r.body), Json({{"id", "9"}, {"route", "GET /orders/{id}"}}));
+}
+
+}  // namespace
+}  // namespace thaw::testing
+
+namespace thaw::testing {
+namespace {
+
+// The front doors' own answers when the invoke is refused or outlasts the integration limit,
+// with the gateway in-process over a TestEmulator (its limit shortened to 300 ms for the test).
+class GatewayLimitsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    emu_ = StartEmulator(R"(
+functions:
+  slow:
+    runtime: provided.al2023
+    handler: echo
+    code: "{{echo}}"
+    timeout: 10
+    environment: {THAW_ECHO_INIT_SLEEP_MS: "1500"}
+    http: ["GET /slow", {method: GET, path: /rest-slow, api: rest}]
+  off: {runtime: provided.al2023, handler: echo, code: "{{echo}}", reserved_concurrency: 0,
+        http: ["GET /off", {method: GET, path: /rest-off, api: rest}]}
+  echo: {runtime: provided.al2023, handler: echo, code: "{{echo}}", http: ["GET /echo"]}
+)");
+    ASSERT_NE(emu_, nullptr);
+    emu_->RunOnLoop([this] {
+      gateway::HttpGateway::Options options;
+      options.api_port = 0;
+      options.url_port = 0;
+      options.integration_timeout = std::chrono::milliseconds(300);
+      auto started = gateway::HttpGateway::Start(emu_->io(), emu_->session().control(), options);
+      if (started.ok()) gateway_ = *std::move(started);
+    });
+    ASSERT_NE(gateway_, nullptr);
+  }
+  void TearDown() override {
+    if (emu_) emu_->RunOnLoop([this] { gateway_.reset(); });
+  }
+
+  std::unique_ptr<TestEmulator> emu_;
+  std::unique_ptr<gateway::HttpGateway> gateway_;
+};
+
+TEST_F(GatewayLimitsTest, PastTheIntegrationLimitTheFrontDoorAnswersButTheInvokeRunsOn) {
+  HttpClient client(gateway_->api_port(), TestTimeout());
+  HttpResult r = client.Get("/slow");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["message"], "Service Unavailable");
+  r = client.Get("/rest-slow");
+  EXPECT_EQ(r.status, 504) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["message"], "Endpoint request timed out");
+  // Both invokes still ran to their end, as in Lambda.
+  EXPECT_TRUE(emu_->WaitForEvents("invoke.end", "slow", 2).ok());
+}
+
+TEST_F(GatewayLimitsTest, ARefusedInvokeIsTheFrontDoors500) {
+  HttpClient client(gateway_->api_port(), TestTimeout());
+  HttpResult r = client.Get("/off");
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["message"], "Internal Server Error");
+  r = client.Get("/rest-off");
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["message"], "Internal server error");
+  EXPECT_EQ(emu_->CountEvents("invoke.throttled", "off"), 2u);
+}
+
+// A custom runtime's bare answer (the echo function answers the event itself) is the 2.0
+// shortcut's body.
+TEST_F(GatewayLimitsTest, ABareAnswerIsTheBodyOfA200) {
+  HttpClient client(gateway_->api_port(), TestTimeout());
+  const HttpResult r = client.Get("/echo?a=1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const Json event = Json::parse(r.body);
+  EXPECT_EQ(event["rawPath"], "/echo");
+  EXPECT_EQ(event["queryStringParameters"]["a"], "1");
 }
 
 }  // namespace

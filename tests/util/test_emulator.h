@@ -67,6 +67,8 @@ class TestEmulator {
   Ledger& ledger() { return ledger_; }
   CapturingLogSink& logs() { return logs_; }
   boost::asio::io_context& io() { return io_; }
+  // The emulator; touch it only on the loop (RunOnLoop).
+  EmulatorSession& session() { return *host_; }
 
   // POST /2015-03-31/functions/<function>/invocations with `payload` and `headers`.
   HttpResult Invoke(const std::string& function, const std::string& payload = "{}",
