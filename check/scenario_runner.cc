@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "core/duration.h"
+#include "core/accounting.h"
 #include "core/event_kinds.h"
 #include "core/status_macros.h"
 #include "emulator/control/invoke_api.h"
@@ -380,14 +381,24 @@ absl::StatusOr<RunResult> ScenarioRunner::Run(const Scenario& scenario, Ledger& 
             std::fprintf(out, "  [%zu/%zu] %s ... ", i + 1, total, step.text.c_str());
             std::fflush(out);
           }
-          ledger.Append(0, step.function, kinds::kScenarioStep,
-                        {{"index", i + 1}, {"step", step.text}, {"line", step.line}});
+          const uint64_t step_seq =
+              ledger.Append(0, step.function, kinds::kScenarioStep,
+                            {{"index", i + 1}, {"step", step.text}, {"line", step.line}});
           const auto step_start = steady_clock::now();
           Outcome outcome;
           try {
             outcome = co_await executor.Execute(step);
           } catch (const std::exception& e) {
             outcome = Fail(std::string("internal error: ") + e.what());
+          }
+          // What failed on the way, even without a rule: calls to the fakes and attempts to
+          // leave the sandbox a handler may have swallowed.
+          std::map<std::string, long> failed_calls;
+          for (const Event& e : ledger.Since(step_seq)) {
+            if (const auto call = AsFakeCall(e); call && call->failed) ++failed_calls[call->what];
+          }
+          if (!failed_calls.empty()) {
+            outcome.detail += "; failed calls: " + DescribeCounts(failed_calls);
           }
           r.ok = outcome.ok;
           r.detail = outcome.detail;

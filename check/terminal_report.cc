@@ -157,8 +157,9 @@ void PrintInstanceTable(std::FILE* out, const Ledger& ledger, bool color) {
       following.erase(e.instance);
     }
     if (e.kind == kinds::kSandboxEgressBlocked) ++rows[e.instance].egress_blocked;
-    if ((e.kind == kinds::kMomentoRpc && e.attrs.value("code", "OK") != "OK") ||
-        (e.kind == kinds::kAwsRequest && e.attrs.value("outcome", "ok") != "ok")) {
+    // Egress has its own column.
+    if (const auto call = AsFakeCall(e);
+        call && call->failed && e.kind != kinds::kSandboxEgressBlocked) {
       ++rows[e.instance].failed_calls;
     }
     if (e.kind == kinds::kInstanceReady) {

@@ -273,13 +273,33 @@ nlohmann::json ToJson(const MomentoConnections& a) {
           {"subscription_items", a.subscription_items}};
 }
 
-std::string SwallowedFailure::Describe() const {
+std::optional<FakeCall> AsFakeCall(const Event& e) {
+  if (e.instance == 0) return std::nullopt;
+  if (e.kind == kinds::kMomentoRpc) {
+    const std::string code = e.attrs.value("code", "OK");
+    return FakeCall{code != "OK", "Momento " + e.attrs.value("method", "") + " " + code};
+  }
+  if (e.kind == kinds::kAwsRequest) {
+    const std::string outcome = e.attrs.value("outcome", "ok");
+    return FakeCall{outcome != "ok", e.attrs.value("operation", "") + " " + outcome};
+  }
+  if (e.kind == kinds::kSandboxEgressBlocked) {
+    const long port = e.attrs.value("port", 0L);
+    return FakeCall{true, "egress to " + e.attrs.value("host", "?") +
+                              (port ? ":" + std::to_string(port) : "") + " blocked"};
+  }
+  return std::nullopt;
+}
+
+std::string DescribeCounts(const std::map<std::string, long>& counts) {
   std::string out;
-  for (const auto& [what, n] : failures) {
+  for (const auto& [what, n] : counts) {
     out += (out.empty() ? "" : ", ") + what + (n > 1 ? " ×" + std::to_string(n) : "");
   }
   return out;
 }
+
+std::string SwallowedFailure::Describe() const { return DescribeCounts(failures); }
 
 std::vector<SwallowedFailure> SwallowedFailures(const std::vector<Event>& events) {
   struct Current {
@@ -290,15 +310,6 @@ std::vector<SwallowedFailure> SwallowedFailures(const std::vector<Event>& events
   };
   std::map<int64_t, Current> current;
   std::vector<SwallowedFailure> out;
-  auto call = [&](const Event& e, const std::optional<std::string>& failure) {
-    Current& c = current[e.instance];
-    if (!c.open) return;
-    ++c.calls;
-    if (failure) {
-      ++c.failed;
-      ++c.failures[*failure];
-    }
-  };
   for (const Event& e : events) {
     if (e.instance == 0) continue;
     if (e.kind == kinds::kInvokeStart) {
@@ -312,20 +323,14 @@ std::vector<SwallowedFailure> SwallowedFailures(const std::vector<Event>& events
                        std::move(c.failures)});
       }
       c = Current{};
-    } else if (e.kind == kinds::kMomentoRpc) {
-      const std::string code = e.attrs.value("code", "OK");
-      call(e, code == "OK" ? std::nullopt
-                           : std::optional<std::string>("Momento " + e.attrs.value("method", "") +
-                                                        " " + code));
-    } else if (e.kind == kinds::kAwsRequest) {
-      const std::string outcome = e.attrs.value("outcome", "ok");
-      call(e, outcome == "ok"
-                  ? std::nullopt
-                  : std::optional<std::string>(e.attrs.value("operation", "") + " " + outcome));
-    } else if (e.kind == kinds::kSandboxEgressBlocked) {
-      const long port = e.attrs.value("port", 0L);
-      call(e, "egress to " + e.attrs.value("host", "?") + (port ? ":" + std::to_string(port) : "") +
-                  " blocked");
+    } else if (const std::optional<FakeCall> call = AsFakeCall(e)) {
+      Current& c = current[e.instance];
+      if (!c.open) continue;
+      ++c.calls;
+      if (call->failed) {
+        ++c.failed;
+        ++c.failures[call->what];
+      }
     }
   }
   return out;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,21 @@ std::vector<AwsRefetch> UnprovokedAwsRefetches(const std::vector<Event>& events)
 // {"instance","function","requests","operations":{...},"secrets":{...},"errors":{...},
 //  "unprovoked":{...}}.
 nlohmann::json ToJson(const AwsRequests& account);
+
+// A call an instance made to a fake (a Momento RPC, a fake AWS request) or out of its sandbox
+// (sandbox.egress_blocked): whether it failed, and what it was ("Momento Get UNAVAILABLE",
+// "GetSecretValue AccessDeniedException", "egress to example.com:443 blocked"). The one
+// classification of failed calls: the swallowed failures, the instance table's `failed calls`
+// and `thaw check`'s step lines read it.
+struct FakeCall {
+  bool failed = false;
+  std::string what;
+};
+// Null for any other event.
+std::optional<FakeCall> AsFakeCall(const Event& event);
+
+// "a ×2, b": counts by name, in name order.
+std::string DescribeCounts(const std::map<std::string, long>& counts);
 
 // An invocation that answered success although every call it made to a fake failed: a handler
 // that catches every error passes `errors == 0` while its cache and secret calls all failed.

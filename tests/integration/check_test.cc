@@ -522,6 +522,10 @@ TEST_F(CheckCliTest, DefaultsFailAHandlerThatSwallowsEveryFailure) {
   CliResult r = RunThaw({"check", Path("swallow.scenario.yaml")});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;  // no rule on it: a warning only
   EXPECT_THAT(r.out, ContainsRegex("failed calls"));
+  // The step line says what failed during the step; the next step had no failure.
+  EXPECT_THAT(r.out, ContainsRegex("invoke swallow x2 \\.\\.\\. ok .*; failed calls: GetSecretValue "
+                                   "ResourceNotFoundException ×2 \\("));
+  EXPECT_THAT(r.out, ::testing::Not(ContainsRegex("invoke swallow \\.\\.\\. ok [^\n]*failed calls")));
   EXPECT_THAT(r.out, ContainsRegex("total +1 inst\\. +1 cold +3 +0 +0 +0 +3 +2 +0"));
   EXPECT_THAT(r.out, HasSubstr("warning: swallow answered success on 2 invocations in which every "
                                "call to a fake failed (the rule swallowed_failures == 0 fails "
