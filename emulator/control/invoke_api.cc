@@ -40,8 +40,8 @@ std::optional<InvokeCall> InvokeCallFromHttp(http::Request& request, bool body_t
     return std::nullopt;
   }
   InvokeCall call;
-  call.function_name = http::PercentDecode(path.substr(
-      kInvokePrefix.size(), path.size() - kInvokePrefix.size() - kInvokeSuffix.size()));
+  call.function_name = http::PercentDecode(
+      path.substr(kInvokePrefix.size(), path.size() - kInvokePrefix.size() - kInvokeSuffix.size()));
   call.qualifier = http::QueryParam(query, "Qualifier");
   call.invocation_type = std::string(request["X-Amz-Invocation-Type"]);
   call.log_type = std::string(request["X-Amz-Log-Type"]);
