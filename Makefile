@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 20
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test-deps sample-deps build demo demo-invoke test test-fast test-sanitize fuzz bench format clean
+.PHONY: all deps test-deps sample-deps build demo demo-invoke test test-fast test-sanitize fuzz-deps fuzz bench format clean
 
 all: build
 
@@ -65,7 +65,10 @@ $(FUZZ_BUILD)/build.ninja:
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DTHAW_FUZZ=ON $(CMAKE_FLAGS)
 
-fuzz: deps $(FUZZ_BUILD)/build.ninja
+fuzz-deps: deps
+	@scripts/install-deps.sh --fuzz
+
+fuzz: fuzz-deps $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target thaw_fuzzers
 	scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 

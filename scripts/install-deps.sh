@@ -29,6 +29,8 @@ if [[ "${1:-}" == "--test" ]]; then
   # `make fuzz`: clang and its libFuzzer / sanitizer runtimes (libclang_rt.fuzzer-x86_64.a is in
   # libclang-rt-14-dev, which Debian 12's clang does not pull in without recommends).
   packages+=(clang libclang-rt-14-dev)
+elif [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang libclang-rt-14-dev)
 elif [[ "${1:-}" == "--samples" ]]; then
   # The Node.js samples `make demo` runs.
   packages+=(nodejs npm)
