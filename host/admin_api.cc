@@ -13,6 +13,7 @@
 #include "core/duration.h"
 #include "core/http/fault_routes.h"
 #include "core/http/json_body.h"
+#include "core/http/query.h"
 #include "core/json_text.h"
 #include "emulator/control/ids.h"
 #include "emulator/control/invoke_api.h"
@@ -27,8 +28,6 @@ namespace {
 using http::JsonBody;
 using http::JsonError;
 
-constexpr std::string_view kInvokePrefix = "/2015-03-31/functions/";
-constexpr std::string_view kInvokeSuffix = "/invocations";
 constexpr size_t kLogTailBytes = 4096;
 // Most events one GET /_thaw/events answers with.
 constexpr size_t kEventsPageSize = 10000;
@@ -52,55 +51,12 @@ http::Response ErrorResponse(const http::Request& request, const absl::Status& e
   return response;
 }
 
-std::string PercentDecode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size()) {
-      int value = 0;
-      auto [ptr, ec] = std::from_chars(in.data() + i + 1, in.data() + i + 3, value, 16);
-      if (ec == std::errc() && ptr == in.data() + i + 3) {
-        out += static_cast<char>(value);
-        i += 2;
-        continue;
-      }
-    }
-    out += in[i];
-  }
-  return out;
-}
-
-// Value of `key` in a query string, percent-decoded; empty when absent.
-std::string QueryParam(std::string_view query, std::string_view key) {
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == key) {
-      return eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return "";
-}
-
 asio::awaitable<http::Response> HandleInvoke(EmulatorSession& session, http::Request& request,
-                                             const http::RequestContext& context,
-                                             std::string_view encoded_name,
-                                             std::string_view query) {
+                                             InvokeCall call) {
   if (request.method() != beast::http::verb::post) {
     co_return ErrorResponse(
         request, AwsError("MethodNotAllowedException", "Invoke takes POST", 405), NewRequestId());
   }
-  InvokeCall call;
-  call.function_name = PercentDecode(encoded_name);
-  call.qualifier = QueryParam(query, "Qualifier");
-  call.invocation_type = std::string(request["X-Amz-Invocation-Type"]);
-  call.log_type = std::string(request["X-Amz-Log-Type"]);
-  call.client_context = std::string(request["X-Amz-Client-Context"]);
-  call.payload_too_large = context.body_too_large;
-  call.payload = std::move(request.body());
   InvokeAnswer answer = co_await session.Invoke(std::move(call));
   if (!answer.error.ok()) co_return ErrorResponse(request, answer.error, answer.request_id);
   if (answer.status != 200) {
@@ -127,8 +83,8 @@ asio::awaitable<http::Response> HandleEvents(ControlPlane& control, http::Reques
                                              std::string_view query) {
   uint64_t since = 0;
   long wait_ms = 0;
-  const std::string since_text = QueryParam(query, "since");
-  const std::string wait_text = QueryParam(query, "wait_ms");
+  const std::string since_text = http::QueryParam(query, "since");
+  const std::string wait_text = http::QueryParam(query, "wait_ms");
   auto parse = [](const std::string& text, auto& value) {
     if (text.empty()) return true;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -230,12 +186,8 @@ http::Handler MakeApiHandler(EmulatorSession& session) {
     const std::string_view path = target.substr(0, q);
     const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
 
-    if (path.size() > kInvokePrefix.size() + kInvokeSuffix.size() &&
-        path.substr(0, kInvokePrefix.size()) == kInvokePrefix &&
-        path.substr(path.size() - kInvokeSuffix.size()) == kInvokeSuffix) {
-      const std::string_view name = path.substr(
-          kInvokePrefix.size(), path.size() - kInvokePrefix.size() - kInvokeSuffix.size());
-      co_return co_await HandleInvoke(session, request, context, name, query);
+    if (std::optional<InvokeCall> call = InvokeCallFromHttp(request, context.body_too_large)) {
+      co_return co_await HandleInvoke(session, request, *std::move(call));
     }
     if (request.method() == beast::http::verb::post) {
       if (path == "/_thaw/clock/advance") co_return HandleAdvance(control, request);

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/http/query.h"
 #include "emulator/control/ids.h"
 #include "nlohmann/json.hpp"
 
@@ -26,29 +27,47 @@ InvokeAnswer Refused(absl::Status error, std::string request_id) {
 
 }  // namespace
 
-boost::asio::awaitable<InvokeAnswer> CallInvoke(ControlPlane& control, InvokeCall call) {
-  const std::string api_request_id = NewRequestId();
-  absl::StatusOr<std::string> name = control.Resolve(call.function_name, call.qualifier);
-  if (!name.ok()) co_return Refused(name.status(), api_request_id);
+std::optional<InvokeCall> InvokeCallFromHttp(http::Request& request, bool body_too_large) {
+  constexpr std::string_view kInvokePrefix = "/2015-03-31/functions/";
+  constexpr std::string_view kInvokeSuffix = "/invocations";
+  const std::string_view target = request.target();
+  const size_t q = target.find('?');
+  const std::string_view path = target.substr(0, q);
+  const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+  if (path.size() <= kInvokePrefix.size() + kInvokeSuffix.size() ||
+      path.substr(0, kInvokePrefix.size()) != kInvokePrefix ||
+      path.substr(path.size() - kInvokeSuffix.size()) != kInvokeSuffix) {
+    return std::nullopt;
+  }
+  InvokeCall call;
+  call.function_name = http::PercentDecode(
+      path.substr(kInvokePrefix.size(), path.size() - kInvokePrefix.size() - kInvokeSuffix.size()));
+  call.qualifier = http::QueryParam(query, "Qualifier");
+  call.invocation_type = std::string(request["X-Amz-Invocation-Type"]);
+  call.log_type = std::string(request["X-Amz-Log-Type"]);
+  call.client_context = std::string(request["X-Amz-Client-Context"]);
+  call.payload_too_large = body_too_large;
+  call.payload = std::move(request.body());
+  return call;
+}
+
+absl::Status CheckInvokeCall(const InvokeCall& call) {
   const std::string type = call.invocation_type.empty() ? "RequestResponse" : call.invocation_type;
   if (type != "RequestResponse" && type != "Event" && type != "DryRun") {
-    co_return Refused(EnumError(type, "invocationType", "Event, RequestResponse, DryRun"),
-                      api_request_id);
+    return EnumError(type, "invocationType", "Event, RequestResponse, DryRun");
   }
   const std::string log_type = call.log_type.empty() ? "None" : call.log_type;
   if (log_type != "None" && log_type != "Tail") {
-    co_return Refused(EnumError(log_type, "logType", "None, Tail"), api_request_id);
+    return EnumError(log_type, "logType", "None, Tail");
   }
   const size_t limit = type == "Event" ? kMaxAsyncPayload : kMaxSyncPayload;
   if (call.payload_too_large || call.payload.size() > limit) {
-    co_return Refused(AwsError("RequestEntityTooLargeException",
-                               "Request must be smaller than " + std::to_string(limit) +
-                                   " bytes for the InvokeFunction operation",
-                               413),
-                      api_request_id);
+    return AwsError("RequestEntityTooLargeException",
+                    "Request must be smaller than " + std::to_string(limit) +
+                        " bytes for the InvokeFunction operation",
+                    413);
   }
-  std::string payload = std::move(call.payload);
-  if (payload.empty()) payload = "{}";
+  const std::string_view payload = call.payload.empty() ? "{}" : call.payload;
   if (!nlohmann::json::accept(payload)) {
     std::string detail = "Unexpected content";
     try {
@@ -56,21 +75,33 @@ boost::asio::awaitable<InvokeAnswer> CallInvoke(ControlPlane& control, InvokeCal
     } catch (const nlohmann::json::parse_error& e) {
       detail = e.what();
     }
-    co_return Refused(AwsError("InvalidRequestContentException",
-                               "Could not parse request body into json: Could not parse "
-                               "payload into json: " +
-                                   detail),
-                      api_request_id);
+    return AwsError("InvalidRequestContentException",
+                    "Could not parse request body into json: Could not parse "
+                    "payload into json: " +
+                        detail);
   }
-
   // Checked here, not only when the event reaches an instance: an Event invoke is answered 202
   // before that, and its caller would never see the 400.
   if (!call.client_context.empty()) {
     if (absl::StatusOr<std::string> context = ClientContextForRuntime(call.client_context);
         !context.ok()) {
-      co_return Refused(context.status(), api_request_id);
+      return context.status();
     }
   }
+  return absl::OkStatus();
+}
+
+boost::asio::awaitable<InvokeAnswer> CallInvoke(ControlPlane& control, InvokeCall call) {
+  const std::string api_request_id = NewRequestId();
+  absl::StatusOr<std::string> name = control.Resolve(call.function_name, call.qualifier);
+  if (!name.ok()) co_return Refused(name.status(), api_request_id);
+  if (absl::Status checked = CheckInvokeCall(call); !checked.ok()) {
+    co_return Refused(std::move(checked), api_request_id);
+  }
+  const std::string type = call.invocation_type.empty() ? "RequestResponse" : call.invocation_type;
+  const std::string log_type = call.log_type.empty() ? "None" : call.log_type;
+  std::string payload = std::move(call.payload);
+  if (payload.empty()) payload = "{}";
 
   InvokeAnswer answer;
   if (type == "DryRun") {

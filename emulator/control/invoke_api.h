@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "core/aws_error.h"
+#include "core/http/http_server.h"
 #include "emulator/control/control_plane.h"
 #include "emulator/control/invocation.h"
 
@@ -45,6 +46,18 @@ struct InvokeAnswer {
   bool tail_log = false;  // the caller asked for the log tail (RequestResponse + Tail)
   InvokeResult result;
 };
+
+// The Invoke call an HTTP request to the Invoke API's path
+//   POST /2015-03-31/functions/{FunctionName}/invocations[?Qualifier=]
+// makes: FunctionName percent-decoded from the path, the qualifier from the query, the X-Amz-*
+// headers, and the body (moved out of `request`). Nullopt when the request's path is not the
+// Invoke path; the method is the caller's to check. Pure.
+std::optional<InvokeCall> InvokeCallFromHttp(http::Request& request, bool body_too_large);
+
+// CallInvoke's checks that need no control plane, in its order after the FunctionName is
+// resolved: the invocation and log type enums, the payload size for the type, the payload's
+// JSON and the client context. OK, or the AWS error CallInvoke refuses the call with. Pure.
+absl::Status CheckInvokeCall(const InvokeCall& call);
 
 // Lambda's Invoke operation over `control`: validates `call` the way the service does
 // (invocation and log type enums, payload size for the type, payload JSON, FunctionName and

@@ -1,7 +1,9 @@
 #include "emulator/gateway/gateway_response.h"
 
 #include <boost/beast/http/field.hpp>
+#include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "emulator/control/ids.h"
 #include "emulator/gateway/gateway_event.h"
@@ -21,16 +23,37 @@ http::Response Answer(unsigned status, std::string body, const std::string& cont
 }
 
 // A header value as API Gateway writes it: strings as they are, other scalars as JSON text.
+// Nullopt for a value that cannot be written as it is (CR, LF, NUL: it would end the field and
+// start another, a header the function never declared).
 std::optional<std::string> HeaderValue(const Json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_number() || value.is_boolean()) return value.dump();
-  return std::nullopt;
+  std::string text;
+  if (value.is_string()) {
+    text = value.get<std::string>();
+  } else if (value.is_number() || value.is_boolean()) {
+    text = value.dump();
+  } else {
+    return std::nullopt;
+  }
+  if (!http::IsValidFieldValue(text)) return std::nullopt;
+  return text;
+}
+
+// RFC 9110's field name: one or more token characters.
+bool IsValidFieldName(std::string_view name) {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!token) return false;
+  }
+  return true;
 }
 
 std::optional<unsigned> StatusCode(const Json& value) {
-  int code = 0;
+  int64_t code = 0;
   if (value.is_number_integer()) {
-    code = value.get<int>();
+    // As int64_t: get<int>() would wrap 4294967496 around to 200.
+    code = value.get<int64_t>();
   } else if (value.is_string()) {
     try {
       code = std::stoi(value.get<std::string>());
@@ -53,14 +76,14 @@ std::optional<http::Response> Structured(const Json& result, bool v2) {
     if (!result["headers"].is_object()) return std::nullopt;
     for (const auto& [name, value] : result["headers"].items()) {
       const std::optional<std::string> text = HeaderValue(value);
-      if (!text) return std::nullopt;
+      if (!text || !IsValidFieldName(name)) return std::nullopt;
       response.set(name, *text);
     }
   }
   if (result.contains("multiValueHeaders") && !result["multiValueHeaders"].is_null()) {
     if (!result["multiValueHeaders"].is_object()) return std::nullopt;
     for (const auto& [name, values] : result["multiValueHeaders"].items()) {
-      if (!values.is_array()) return std::nullopt;
+      if (!values.is_array() || !IsValidFieldName(name)) return std::nullopt;
       // multiValueHeaders win over headers of the same name.
       response.erase(name);
       for (const Json& value : values) {
@@ -73,7 +96,9 @@ std::optional<http::Response> Structured(const Json& result, bool v2) {
   if (v2 && result.contains("cookies") && !result["cookies"].is_null()) {
     if (!result["cookies"].is_array()) return std::nullopt;
     for (const Json& cookie : result["cookies"]) {
-      if (!cookie.is_string()) return std::nullopt;
+      if (!cookie.is_string() || !http::IsValidFieldValue(cookie.get<std::string>())) {
+        return std::nullopt;
+      }
       response.insert(bhttp::field::set_cookie, cookie.get<std::string>());
     }
   }
@@ -87,7 +112,10 @@ std::optional<http::Response> Structured(const Json& result, bool v2) {
       return std::nullopt;  // a REST API takes only a string body
     }
   }
-  if (result.value("isBase64Encoded", false) == true) {
+  // Read only when a boolean: value() would throw on another type.
+  const auto base64 = result.find("isBase64Encoded");
+  if (base64 != result.end() && !base64->is_null() && !base64->is_boolean()) return std::nullopt;
+  if (base64 != result.end() && *base64 == true) {
     std::string decoded;
     if (!Base64Decode(body, decoded)) return std::nullopt;
     body = std::move(decoded);
@@ -95,6 +123,9 @@ std::optional<http::Response> Structured(const Json& result, bool v2) {
   if (!v2 && response.find(bhttp::field::content_type) == response.end()) {
     response.set(bhttp::field::content_type, "application/json");
   }
+  // A status that has no body (1xx, 204, 304) is sent without the one given: Beast refuses to
+  // write it with one (prepare_payload throws), and the client would not read it.
+  if (*status < 200 || *status == 204 || *status == 304) body.clear();
   response.body() = std::move(body);
   return response;
 }
@@ -112,8 +143,8 @@ http::Response FailureAnswer(HttpRouteKind kind, GatewayFailure failure,
     case HttpRouteKind::kRestApi:
       switch (failure) {
         case GatewayFailure::kNoRoute:
-          response = Answer(403, R"({"message":"Missing Authentication Token"})",
-                            "application/json");
+          response =
+              Answer(403, R"({"message":"Missing Authentication Token"})", "application/json");
           response.set("x-amzn-ErrorType", "MissingAuthenticationTokenException");
           break;
         case GatewayFailure::kInvokeRefused:
@@ -123,8 +154,8 @@ http::Response FailureAnswer(HttpRouteKind kind, GatewayFailure failure,
           response = Answer(502, R"({"message": "Internal server error"})", "application/json");
           break;
         case GatewayFailure::kTimedOut:
-          response = Answer(504, R"({"message": "Endpoint request timed out"})",
-                            "application/json");
+          response =
+              Answer(504, R"({"message": "Endpoint request timed out"})", "application/json");
           break;
       }
       break;

@@ -257,6 +257,63 @@ TEST(GatewayResponseTest, V2TakesCookiesBase64AndTheBareResultShortcut) {
   EXPECT_EQ(response.body(), "Hello from Lambda!");
 }
 
+// Found with the gateway_result fuzzer's invariants. Header names and values (and cookies) came
+// from the function's answer and were written as they were: {"headers":{"X":"a\r\nInjected: yes"}}
+// made a second header line, a response the function never declared (and a bad name, a broken one).
+TEST(GatewayResponseTest, AHeaderThatCannotBeWrittenIsAMalformedAnswer) {
+  const HttpRoute rest = Route(HttpRouteKind::kRestApi, "GET", "/");
+  const HttpRoute http_api = Route(HttpRouteKind::kHttpApi, "GET", "/");
+  EXPECT_EQ(
+      MapResult(rest, Result(R"({"statusCode":200,"headers":{"X":"a\r\nInjected: yes"}})"), "id")
+          .result_int(),
+      502u);
+  EXPECT_EQ(MapResult(rest, Result(R"({"statusCode":200,"headers":{"X: y\r\nZ":"1"}})"), "id")
+                .result_int(),
+            502u);
+  EXPECT_EQ(MapResult(rest, Result(R"({"statusCode":200,"headers":{"":"1"}})"), "id").result_int(),
+            502u);
+  EXPECT_EQ(
+      MapResult(rest, Result(R"({"statusCode":200,"multiValueHeaders":{"X":["a\nb"]}})"), "id")
+          .result_int(),
+      502u);
+  EXPECT_EQ(MapResult(http_api, Result(R"({"statusCode":200,"cookies":["a=1\r\nX: y"]})"), "id")
+                .result_int(),
+            500u);
+  // Values outside ASCII are written as they are (RFC 9110's obs-text).
+  EXPECT_EQ(
+      MapResult(rest, Result(R"({"statusCode":200,"headers":{"X":"h\u00e9"}})"), "id").result_int(),
+      200u);
+}
+
+// Found with the gateway_result fuzzer's invariants: {"statusCode":204,"body":"x"} gave a response
+// Beast refuses to write (prepare_payload throws std::invalid_argument), and the connection was
+// dropped without an answer. A status without a body is sent without one.
+TEST(GatewayResponseTest, AStatusWithoutABodyIsSentWithoutTheBodyGiven) {
+  const HttpRoute http_api = Route(HttpRouteKind::kHttpApi, "GET", "/");
+  for (const char* payload :
+       {R"({"statusCode":204,"body":"x"})", R"({"statusCode":304,"body":"x"})",
+        R"({"statusCode":"103","body":"x"})"}) {
+    http::Response response = MapResult(http_api, Result(payload), "id");
+    EXPECT_TRUE(response.body().empty()) << payload;
+    EXPECT_NO_THROW(response.prepare_payload()) << payload;
+  }
+}
+
+// Found with the gateway_result fuzzer: a non-boolean isBase64Encoded ("true") threw
+// nlohmann::json's type_error out of MapResult (the server answered 500 for the front door).
+// A statusCode past int's range wrapped around into a valid one.
+TEST(GatewayResponseTest, MistypedFieldsAreAMalformedAnswer) {
+  const HttpRoute http_api = Route(HttpRouteKind::kHttpApi, "GET", "/");
+  http::Response response;
+  EXPECT_NO_THROW(response = MapResult(
+                      http_api, Result(R"({"statusCode":200,"isBase64Encoded":"true"})"), "id"));
+  EXPECT_EQ(response.result_int(), 500u);
+  EXPECT_EQ(MapResult(http_api, Result(R"({"statusCode":4294967496})"), "id").result_int(), 500u);
+  EXPECT_EQ(MapResult(http_api, Result(R"({"statusCode":200,"isBase64Encoded":null})"), "id")
+                .result_int(),
+            200u);
+}
+
 TEST(GatewayResponseTest, FailuresAnswerAsEachFrontDoorDoes) {
   const HttpRoute rest = Route(HttpRouteKind::kRestApi, "GET", "/");
   const HttpRoute http_api = Route(HttpRouteKind::kHttpApi, "GET", "/");

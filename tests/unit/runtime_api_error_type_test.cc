@@ -19,6 +19,24 @@ TEST(NormalizeErrorTypeTest, MapsInvalidTypesLikeRie) {
   EXPECT_EQ(NormalizeErrorType(""), "Runtime.Unknown");
 }
 
+// Found while writing the runtime_api fuzzer: the check was a std::regex, which matches recursively
+// (a stack frame per character), and a header of 30,000 letters (the Runtime API takes 64 KiB
+// headers) crashed thaw with a stack overflow.
+TEST(NormalizeErrorTypeTest, TakesTheLongestHeaderTheRuntimeApiReads) {
+  const std::string letters(64 * 1024 - 16, 'a');
+  EXPECT_EQ(NormalizeErrorType("Function.A" + letters), "Function.A" + letters);
+  EXPECT_EQ(NormalizeErrorType("Runtime.A" + letters + "1"), "Runtime.Unknown");
+  EXPECT_EQ(NormalizeErrorType("Function.A" + letters + "!"), "Function.Unknown");
+}
+
+TEST(NormalizeErrorTypeTest, OneLetterAfterTheDotIsNotAName) {
+  EXPECT_EQ(NormalizeErrorType("Runtime.E"), "Runtime.Unknown");
+  EXPECT_EQ(NormalizeErrorType("Function.E"), "Function.Unknown");
+  EXPECT_EQ(NormalizeErrorType("Function.Ab"), "Function.Ab");
+  EXPECT_EQ(NormalizeErrorType("Runtime.Ab"), "Runtime.Ab");
+  EXPECT_EQ(NormalizeErrorType("runtime.Ab"), "Runtime.Unknown");
+}
+
 TEST(AwsErrorTest, BodyHasTypeAndMessage) {
   const auto body = nlohmann::json::parse(
       LambdaErrorBody(AwsError("ResourceNotFoundException", "Function not found: x", 404)));
