@@ -67,7 +67,9 @@ absl::Status CheckInvokeCall(const InvokeCall& call) {
                         " bytes for the InvokeFunction operation",
                     413);
   }
-  const std::string_view payload = call.payload.empty() ? "{}" : call.payload;
+  // Both sides string_view: a std::string temporary here would leave the view dangling.
+  const std::string_view payload =
+      call.payload.empty() ? std::string_view("{}") : std::string_view(call.payload);
   if (!nlohmann::json::accept(payload)) {
     std::string detail = "Unexpected content";
     try {
