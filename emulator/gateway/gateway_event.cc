@@ -4,8 +4,8 @@
 #include <cctype>
 #include <ctime>
 
+#include "core/http/query.h"
 #include "emulator/control/ids.h"
-#include "emulator/gateway/route_table.h"
 
 namespace thaw::gateway {
 namespace {
@@ -79,10 +79,10 @@ Parsed Parse(const GatewayRequest& request) {
     const std::string_view pair = std::string_view(out.raw_query).substr(start, end - start);
     if (!pair.empty()) {
       const size_t equals = pair.find('=');
-      out.query.emplace_back(PercentDecode(pair.substr(0, equals)),
+      out.query.emplace_back(http::PercentDecode(pair.substr(0, equals)),
                              equals == std::string_view::npos
                                  ? std::string()
-                                 : PercentDecode(pair.substr(equals + 1)));
+                                 : http::PercentDecode(pair.substr(equals + 1)));
     }
     start = end + 1;
   }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "core/http/query.h"
+
 namespace thaw::gateway {
 namespace {
 
@@ -64,14 +66,14 @@ bool PathMatches(const HttpRoute& route, const std::vector<std::string_view>& pa
       std::string rest;
       for (size_t j = i; j < path.size(); ++j) {
         if (j > i) rest += '/';
-        rest += PercentDecode(path[j]);
+        rest += http::PercentDecode(path[j]);
       }
       parameters[ParameterName(pattern[i])] = rest;
       return true;
     }
     if (i >= path.size()) return false;
     if (IsParameter(pattern[i])) {
-      parameters[ParameterName(pattern[i])] = PercentDecode(path[i]);
+      parameters[ParameterName(pattern[i])] = http::PercentDecode(path[i]);
     } else if (pattern[i] != path[i]) {
       return false;
     }
@@ -80,27 +82,6 @@ bool PathMatches(const HttpRoute& route, const std::vector<std::string_view>& pa
 }
 
 }  // namespace
-
-std::string PercentDecode(std::string_view text) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 &&
-        hex(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
 
 RouteTable::RouteTable(const ThawConfig& config) {
   for (const auto& [name, function] : config.functions) {

@@ -52,9 +52,6 @@ class RouteTable {
   std::vector<RouteEntry> entries_;
 };
 
-// Percent-decodes `text` ("%2F" -> "/"); a malformed escape is kept as it is.
-std::string PercentDecode(std::string_view text);
-
 }  // namespace thaw::gateway
 
 #endif  // THAW_EMULATOR_GATEWAY_ROUTE_TABLE_H_

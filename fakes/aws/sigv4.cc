@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/aws_error.h"
+#include "core/http/query.h"
 
 namespace thaw::aws::sigv4 {
 
@@ -206,26 +207,7 @@ std::string UriEncode(std::string_view text, bool keep_slash) {
   return out;
 }
 
-std::string UriDecode(std::string_view text) {
-  auto value = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && value(text[i + 1]) >= 0 &&
-        value(text[i + 2]) >= 0) {
-      out += static_cast<char>(value(text[i + 1]) * 16 + value(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
+std::string UriDecode(std::string_view text) { return http::PercentDecode(text); }
 
 std::string CanonicalRequest(const SignedRequest& request,
                              const std::vector<std::string>& signed_headers) {
