@@ -268,6 +268,31 @@ TEST(GatewayTemplatesTest, TheSamInitHelloWorldAnswersOnItsRoutes) {
   EXPECT_EQ(Json::parse(r.body), Json({{"greeting", "hello you"}}));
 }
 
+// A real `cdk synth` (tests/unit/testdata/cdk-api): CDK's LambdaRestApi proxy, an HttpApi route
+// through HttpLambdaIntegration and a function URL, served as synthesized.
+TEST(GatewayTemplatesTest, ARealCdkSynthsRestApiHttpApiAndUrlAnswer) {
+  ServeProcess serve(fs::path(THAW_SOURCE_DIR) / "tests/unit/testdata/cdk-api",
+                     {"--config", "cdk.out", "--api-port", "0", "--url-port", "0", "--no-watch"});
+  const std::string api = ServeApi(serve);
+  ASSERT_FALSE(api.empty()) << serve.Stdout() << serve.Stderr();
+  CurlAnswer r = Curl("-X PATCH", api + "/any/where");
+  ASSERT_EQ(r.status, 200) << r.body << serve.Stderr();
+  EXPECT_EQ(Json::parse(r.body),
+            Json({{"path", "/any/where"}, {"resource", "/{proxy+}"}, {"stage", "prod"}}));
+  r = Curl("", api + "/");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["resource"], "/");
+  r = Curl("", api + "/items/5");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body), Json({{"id", "5"}, {"routeKey", "GET /items/{id}"}}));
+  std::string line;
+  ASSERT_TRUE(serve.WaitForStdout("function URL of ItemsHandler[0-9A-F]+: http://", TestTimeout(),
+                                  &line));
+  r = Curl("", "http://127.0.0.1:" + std::to_string(PortIn(line)) + "/x");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body), Json({{"id", nullptr}, {"routeKey", "$default"}}));
+}
+
 // serverless.yml's `http` (REST API, stage from the provider) and `httpApi` events.
 TEST(GatewayTemplatesTest, ServerlessHttpAndHttpApiEventsAnswer) {
   ServeProcess serve(kProject / "sls", {"--api-port", "0", "--url-port", "0", "--no-watch"});
