@@ -301,7 +301,11 @@ asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tc
     }
     std::optional<Response> answered;
     try {
-      answered = co_await state.handler(request, context);
+      Response response = co_await state.handler(request, context);
+      // An answer Beast cannot frame (a 204, 1xx or 304 with a body) throws here: the handler's
+      // failure, answered 500 like any other, rather than a connection closed without an answer.
+      response.prepare_payload();
+      answered = std::move(response);
     } catch (const std::exception& e) {
       LogHandlerFailure(state, e.what());
     } catch (...) {

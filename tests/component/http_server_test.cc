@@ -233,6 +233,23 @@ TEST_F(HttpServerTest, AHandlerThatThrowsGets500AndTheDescriptorIsReleased) {
   EXPECT_EQ(good.Get("/fine").status, 200);
 }
 
+// A handler's answer that HTTP cannot carry (204 with a body) is the handler's failure: 500,
+// not a connection closed without an answer.
+TEST_F(HttpServerTest, AnAnswerHttpCannotFrameGets500) {
+  Start([](Request& request, const RequestContext&) -> asio::awaitable<Response> {
+    co_return MakeResponse(request, request.target() == "/bad" ? 204 : 200, "body",
+                           "text/plain");
+  });
+  RawClient client;
+  ASSERT_TRUE(client.Connect(port()));
+  ASSERT_TRUE(client.Send("GET /bad HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string answer;
+  ASSERT_TRUE(client.ReadUntilEof(answer)) << answer;
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 500 Internal Server Error\r\n"));
+  thaw::testing::HttpClient good(port(), thaw::testing::TestTimeout());
+  EXPECT_EQ(good.Get("/fine").status, 200);
+}
+
 TEST_F(HttpServerTest, AcceptBacksOffWhileDescriptorsAreExhaustedAndServesOnceFreed) {
 #ifdef __SANITIZE_ADDRESS__
   // The sanitizers' runtime needs descriptors of its own (UBSan's vptr check reads
