@@ -3,7 +3,7 @@
 namespace thaw {
 
 Scheduler::Scheduler(boost::asio::io_context& io, SchedulerClock& clock)
-    : io_(io), clock_(clock), wake_(io) {}
+    : clock_(clock), wake_(io) {}
 
 Scheduler::TimerId Scheduler::At(TimePoint when, std::function<void()> fn) {
   const TimerId id = next_id_++;

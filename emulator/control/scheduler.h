@@ -43,7 +43,6 @@ class Scheduler {
   void FireDue();
   void Arm();
 
-  boost::asio::io_context& io_;
   SchedulerClock& clock_;
   boost::asio::steady_timer wake_;
   struct Timer {
