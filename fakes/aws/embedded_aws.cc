@@ -16,7 +16,7 @@ EmbeddedAws::EmbeddedAws(boost::asio::io_context& io, Ledger& ledger, const Sche
       clock_(clock),
       options_(std::move(options)),
       secrets_(clock, {.region = options_.region, .account_id = options_.account_id}),
-      parameters_(clock, secrets_, {.region = options_.region, .account_id = options_.account_id}) {
+      parameters_(secrets_, {.region = options_.region, .account_id = options_.account_id}) {
   AwsService::Options service;
   service.region = options_.region;
   service.account_id = options_.account_id;

@@ -57,8 +57,8 @@ absl::Status ValidateName(const std::string& name) {
 
 }  // namespace
 
-ParameterStore::ParameterStore(const SchedulerClock& clock, SecretStore& secrets, Options options)
-    : clock_(clock), secrets_(secrets), options_(std::move(options)) {}
+ParameterStore::ParameterStore(SecretStore& secrets, Options options)
+    : secrets_(secrets), options_(std::move(options)) {}
 
 std::pair<std::string, std::string> ParameterStore::SplitName(const std::string& name) const {
   std::string rest = name;

@@ -8,7 +8,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "core/scheduler_clock.h"
 #include "fakes/aws/secret_store.h"
 #include "nlohmann/json.hpp"
 
@@ -24,7 +23,7 @@ namespace thaw::aws {
 // ValidationException). A SecureString read without decryption returns a stand-in
 // ciphertext (base64), never the plain value.
 //
-// Thread-safe. Borrows the clock and the secret store, which must outlive it.
+// Thread-safe. Borrows the secret store (whose clock dates the versions), which must outlive it.
 class ParameterStore {
  public:
   using Json = nlohmann::json;
@@ -34,7 +33,7 @@ class ParameterStore {
     std::string account_id = "123456789012";
   };
 
-  ParameterStore(const SchedulerClock& clock, SecretStore& secrets, Options options);
+  ParameterStore(SecretStore& secrets, Options options);
   ParameterStore(const ParameterStore&) = delete;
   ParameterStore& operator=(const ParameterStore&) = delete;
 
@@ -75,7 +74,6 @@ class ParameterStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Json ParameterJson(const Parameter& parameter, const Version& version, bool decrypt) const;
 
-  const SchedulerClock& clock_;
   SecretStore& secrets_;
   const Options options_;
   mutable std::mutex mu_;

@@ -85,7 +85,7 @@ int RunAwsServer(const AwsCommandOptions& options) {
   }
 
   SecretStore secrets(clock, {.region = options.region, .account_id = options.account_id});
-  ParameterStore parameters(clock, secrets,
+  ParameterStore parameters(secrets,
                             {.region = options.region, .account_id = options.account_id});
   for (const SecretSeed& seed : options.seeds.secrets) {
     if (auto s = secrets.Seed(seed.name, seed.value, seed.description); !s.ok()) {

@@ -132,7 +132,7 @@ class AwsServiceTest : public ::testing::Test {
   SchedulerClock clock_;
   CredentialStore credentials_;
   SecretStore secrets_{clock_, {}};
-  ParameterStore parameters_{clock_, secrets_, {}};
+  ParameterStore parameters_{secrets_, {}};
   std::unique_ptr<AwsService> service_;
   boost::asio::io_context io_{1};
   std::unique_ptr<http::HttpServer> server_;

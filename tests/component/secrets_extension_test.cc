@@ -82,7 +82,7 @@ class SecretsExtensionTest : public ::testing::Test {
   SchedulerClock clock_;
   CredentialStore credentials_;
   SecretStore secrets_{clock_, {}};
-  ParameterStore parameters_{clock_, secrets_, {}};
+  ParameterStore parameters_{secrets_, {}};
   AwsService service_{{}, ledger_, credentials_, secrets_, parameters_};
   AwsCredential credential_;
   boost::asio::io_context io_{1};

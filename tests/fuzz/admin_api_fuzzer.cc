@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   thaw::SchedulerClock clock;
   thaw::aws::CredentialStore credentials;
   thaw::aws::SecretStore secrets(clock, {});
-  thaw::aws::ParameterStore parameters(clock, secrets, {});
+  thaw::aws::ParameterStore parameters(secrets, {});
   thaw::aws::AwsService aws({}, ledger, credentials, secrets, parameters);
   thaw::FaultRegistry faults;
   faults.Add(&aws);

@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   thaw::SchedulerClock clock;
   thaw::aws::CredentialStore credentials;
   thaw::aws::SecretStore secrets(clock, {});
-  thaw::aws::ParameterStore parameters(clock, secrets, {});
+  thaw::aws::ParameterStore parameters(secrets, {});
   thaw::aws::AwsCredential credential;
   credential.access_key_id = "ASIAFUZZFUZZFUZZFUZZ";
   credential.secret_access_key = "fuzz-secret";

@@ -22,7 +22,7 @@ struct Fakes {
   thaw::SchedulerClock clock;
   thaw::aws::CredentialStore credentials;
   thaw::aws::SecretStore secrets{clock, {}};
-  thaw::aws::ParameterStore parameters{clock, secrets, {}};
+  thaw::aws::ParameterStore parameters{secrets, {}};
   thaw::aws::AwsService aws{{}, ledger, credentials, secrets, parameters};
   thaw::FaultRegistry registry;
   Fakes() { registry.Add(&aws); }

@@ -265,7 +265,7 @@ TEST_F(SecretStoreTest, ResourceArnForIam) {
 
 class ParameterStoreTest : public SecretStoreTest {
  protected:
-  ParameterStoreTest() : parameters_(clock_, store_, {}) {}
+  ParameterStoreTest() : parameters_(store_, {}) {}
   ParameterStore parameters_;
 };
 
