@@ -438,8 +438,9 @@ int RunCheck(const CheckOptions& options) {
   if (!files.ok()) return ScenarioError(std::string(files.status().message()));
   // One file named as such is the single run (printed as it goes); a directory or several
   // files are a run of many, whatever they hold, so --report and --events mean one thing.
+  std::error_code error;
   const bool one = options.scenarios.size() == 1 && files->size() == 1 &&
-                   !fs::is_directory(options.scenarios[0]);
+                   !fs::is_directory(options.scenarios[0], error);
   if (one && options.filter.empty()) return RunOne(options, files->front());
   return RunMany(options, *files);
 }

@@ -106,8 +106,14 @@ absl::StatusOr<ThawConfig> LoadFunctions(const Reporter& r, const std::string& y
   ASSIGN_OR_RETURN(auto file, GetString(r, config_path, "config"));
   std::filesystem::path path = file;
   if (path.is_relative()) path = base_dir / path;
-  if (!std::filesystem::exists(path)) {
-    return r.Error(config_path, "config", "no such file: " + path.string());
+  // The error_code form: a name the system refuses (too long, ...) is the scenario's mistake,
+  // reported, not an exception out of the loader.
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    std::string message = "no such file: ";
+    message.append(path.string());
+    if (error) message.append(" (").append(error.message()).append(")");
+    return r.Error(config_path, "config", message);
   }
   ASSIGN_OR_RETURN(auto config, LoadConfigFile(path, options));
   // The scenario's own settings and seeds, laid over the file as an overlay (checked by the

@@ -64,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!document.is_discarded()) {
     absl::StatusOr<thaw::aws::IamPolicy> policy = thaw::aws::ParseIamPolicy(document);
     if (policy.ok()) {
-      thaw::aws::IamEvaluator evaluator({});
+      thaw::aws::IamEvaluator evaluator;
       (void)evaluator.Evaluate(
           *policy, "secretsmanager:GetSecretValue",
           "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf");

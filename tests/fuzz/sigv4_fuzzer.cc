@@ -60,8 +60,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::StatusOr<thaw::aws::AwsCredential> verified =
       verifier.Verify(request, "secretsmanager", now);
   // What SignRequest signs, the verifier takes, when the request's own headers are plain names
-  // that are not the ones signing adds.
+  // that are not the ones signing adds, and Host is one of them (AWS refuses a signature that
+  // does not cover Host, and so does the verifier).
   bool plain = true;
+  bool host = false;
   for (const std::string& name : signed_headers) {
     std::string lower;
     for (const char c : name)
@@ -69,7 +71,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     plain = plain && !name.empty() && lower != "authorization" && lower != "x-amz-date" &&
             lower != "x-amz-security-token" &&
             lower.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
+    host = host || lower == "host";
   }
-  if (sign && plain && !verified.ok()) __builtin_trap();
+  if (sign && plain && host && !verified.ok()) __builtin_trap();
   return 0;
 }

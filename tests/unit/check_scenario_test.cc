@@ -130,6 +130,18 @@ TEST(ScenarioTest, ErrorsNameFileLineAndWhat) {
               HasSubstr("s.yaml:3: config: give either config:"));
 }
 
+TEST(ScenarioTest, AConfigNameTheSystemRefusesIsAnErrorNotAnException) {
+  // Found by the scenario fuzzer: std::filesystem::exists threw on ENAMETOOLONG.
+  const std::string name(5000, 'x');
+  absl::StatusOr<Scenario> s;
+  ASSERT_NO_THROW(s = ParseScenario("config: " + name + ".yaml\nsteps: [invoke: echo]\n"
+                                    "expect: [errors == 0]\n",
+                                    "s.yaml", std::filesystem::temp_directory_path()));
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.status().message(), HasSubstr("s.yaml:1: config: no such file: "));
+  EXPECT_THAT(s.status().message(), HasSubstr("File name too long"));
+}
+
 TEST(ScenarioTest, InlineFunctionErrorsKeepTheScenarioLines) {
   auto s = Parse(
       "name: x\nsteps:\n  - invoke: echo\nfunctions:\n  echo:\n    runtime: "
