@@ -25,6 +25,9 @@ namespace {
 constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024 + 100;
 // The invocation log kept for X-Amz-Log-Result: only its tail (4 KB) is ever returned.
 constexpr size_t kMaxKeptLog = 64 * 1024;
+// Connections one instance's Runtime API serves at once; past it, 503 and closed. A runtime
+// holds one (or one per concurrent poll) and each extension one more.
+constexpr size_t kRuntimeApiMaxConnections = 64;
 
 double MsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
@@ -97,12 +100,13 @@ absl::Status Instance::Start(std::shared_ptr<Invocation> first, Placement placem
         }
         co_return co_await HandleRuntimeApi(std::move(self), request, context);
       },
-      // No idle timeout and no cap: the runtime's connection sits idle on /next for as long as
-      // the instance is kept, and the listener is the runtime's alone. A /next whose runtime
-      // has closed the connection gives up, so its event goes to the runtime's next /next.
+      // No idle timeout: the runtime's connection sits idle on /next for as long as the
+      // instance is kept, frozen or not. A /next whose runtime has closed the connection gives
+      // up, so its event goes to the runtime's next /next. The cap keeps a runtime that hoards
+      // connections from taking thaw's descriptors: a runtime and its extensions use a few.
       http::HttpServer::Options{.body_limit = 7 * 1024 * 1024,
                                 .idle_timeout = std::chrono::milliseconds::zero(),
-                                .max_connections = 0,
+                                .max_connections = kRuntimeApiMaxConnections,
                                 .watch_client_close = true});
   if (!server.ok()) return server.status();
   runtime_api_ = *std::move(server);

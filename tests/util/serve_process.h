@@ -31,6 +31,8 @@ class ServeProcess {
   int Stop();
 
   uint16_t port() const { return port_; }
+  // The thaw process's pid (for /proc).
+  pid_t pid() const { return static_cast<pid_t>(child_.id()); }
 
   // Waits until a stderr (stdout) line matches `pattern` (a regex searched in the line), at
   // most `timeout`; the line goes to `line`. Lines already read count, except those up to the
