@@ -26,10 +26,11 @@ if [[ "${1:-}" == "--test" ]]; then
   # iproute2 (`ip`): the process-fallback test brings up loopback in a network namespace of its
   # own (unshare, from util-linux), so that nothing it tries can leave the machine.
   packages+=(iproute2 util-linux)
+  # `make test` ends with the fuzzers: as --fuzz.
+  packages+=(clang libclang-rt-14-dev)
 elif [[ "${1:-}" == "--fuzz" ]]; then
   # `make fuzz`: clang and its libFuzzer / sanitizer runtimes (libclang_rt.fuzzer-x86_64.a is in
-  # libclang-rt-14-dev, which Debian 12's clang does not pull in without recommends). Not part
-  # of --test while `make test` does not run the fuzzers (README: Fuzzing).
+  # libclang-rt-14-dev, which Debian 12's clang does not pull in without recommends).
   packages+=(clang libclang-rt-14-dev)
 elif [[ "${1:-}" == "--samples" ]]; then
   # The Node.js samples `make demo` runs.
