@@ -240,30 +240,11 @@ asio::awaitable<absl::StatusOr<InvokeResult>> ControlPlane::Invoke(InvokeRequest
   inv->request_id = NewRequestId();
   inv->trace_id = NewTraceId();
 
-  std::shared_ptr<Instance> instance;
   if (const std::string reason = ThrottleReason(fn); !reason.empty()) {
     ledger_.Append(0, fn.name, kinds::kInvokeThrottled, {{"reason", reason}});
     co_return AwsThrottle("Rate Exceeded.", reason);
   }
-  instance = TakeIdle(fn.name);
-  if (!instance) {
-    instance = NewInstance(fn, /*provisioned=*/false);
-    if (absl::Status started = StartInstance(*instance, inv); !started.ok()) {
-      instances_.erase(instance->id());
-      ledger_.Append(
-          instance->id(), fn.name, kinds::kInstanceGone,
-          {{"reason", stop_reasons::kLaunchFailed}, {"error", std::string(started.message())}});
-      InvokeResult failed;
-      failed.request_id = inv->request_id;
-      failed.function_error = "Unhandled";
-      failed.payload =
-          ErrorJson("Runtime.InvalidEntrypoint",
-                    "RequestId: " + inv->request_id + " Error: " + std::string(started.message()));
-      co_return failed;
-    }
-  } else {
-    instance->Assign(inv);
-  }
+  if (std::optional<InvokeResult> failed = PlaceInvocation(fn, inv)) co_return *std::move(failed);
 
   const bool reserved = fn.reserved_concurrency.has_value();
   ++in_flight_[fn.name];
@@ -277,6 +258,51 @@ asio::awaitable<absl::StatusOr<InvokeResult>> ControlPlane::Invoke(InvokeRequest
   --in_flight_[fn.name];
   if (!reserved) --unreserved_in_flight_;
   co_return std::move(*inv->result);
+}
+
+std::optional<InvokeResult> ControlPlane::PlaceInvocation(const FunctionConfig& fn,
+                                                          std::shared_ptr<Invocation> inv) {
+  if (std::shared_ptr<Instance> instance = TakeIdle(fn.name)) {
+    instance->Assign(std::move(inv));
+    return std::nullopt;
+  }
+  std::shared_ptr<Instance> instance = NewInstance(fn, /*provisioned=*/false);
+  if (absl::Status started = StartInstance(*instance, inv); !started.ok()) {
+    instances_.erase(instance->id());
+    ledger_.Append(
+        instance->id(), fn.name, kinds::kInstanceGone,
+        {{"reason", stop_reasons::kLaunchFailed}, {"error", std::string(started.message())}});
+    InvokeResult failed;
+    failed.request_id = inv->request_id;
+    failed.function_error = "Unhandled";
+    failed.payload =
+        ErrorJson("Runtime.InvalidEntrypoint",
+                  "RequestId: " + inv->request_id + " Error: " + std::string(started.message()));
+    return failed;
+  }
+  return std::nullopt;
+}
+
+void ControlPlane::PlaceAgain(std::shared_ptr<Invocation> invocation) {
+  // Deferred: the instance that gives the event back is inside one of its own methods.
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), inv = std::move(invocation)] {
+    if (!alive.lock() || inv->result) return;
+    InvokeResult failed;
+    failed.request_id = inv->request_id;
+    failed.function_error = "Unhandled";
+    const auto fn = config_->functions.find(inv->request.function);
+    if (shutting_down_ || fn == config_->functions.end()) {
+      failed.payload = ErrorJson("Runtime.Unknown", "RequestId: " + inv->request_id +
+                                                        " Error: the execution environment "
+                                                        "was reset and the event could not be "
+                                                        "placed again");
+      inv->Complete(std::move(failed));
+      return;
+    }
+    if (std::optional<InvokeResult> refused = PlaceInvocation(fn->second, inv)) {
+      inv->Complete(*std::move(refused));
+    }
+  });
 }
 
 void ControlPlane::OnAvailable(Instance& instance) {

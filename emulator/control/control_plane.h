@@ -130,6 +130,7 @@ class ControlPlane : public Instance::Owner {
   void OnAvailable(Instance& instance) override;
   void OnGone(Instance& instance) override;
   void OnProcessExit(Instance& instance) override;
+  void PlaceAgain(std::shared_ptr<Invocation> invocation) override;
 
   // Adds a service every instance gets its own listeners of (the fake Momento, the fake AWS).
   // In a sandbox, the service listens at `in_sandbox` (e.g. 127.0.0.2:443); by default at the
@@ -160,6 +161,9 @@ class ControlPlane : public Instance::Owner {
   // Makes where `instance` runs (its sandbox, or its listener on thaw's loopback), attaches its
   // services there and starts it.
   absl::Status StartInstance(Instance& instance, std::shared_ptr<Invocation> first);
+  // Gives `inv` to an idle instance of `fn`, or to a new one; the answer when none could start.
+  std::optional<InvokeResult> PlaceInvocation(const FunctionConfig& fn,
+                                              std::shared_ptr<Invocation> inv);
   absl::StatusOr<Instance::Placement> Place(Instance& instance);
   void DetachServices(Instance& instance);
   void StartProvisioned(const FunctionConfig& fn);

@@ -61,7 +61,8 @@ Instance::Instance(int64_t id, const FunctionConfig& function, const Settings& s
       log_stream_(NewLogStreamName()),
       next_wake_(io),
       init_timer_(io),
-      deadline_timer_(io) {}
+      deadline_timer_(io),
+      phase_timer_(io) {}
 
 Instance::~Instance() {
   if (runtime_api_) runtime_api_->Close();
@@ -257,6 +258,8 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<Invocation>>> Instance::NextEvent
   const uint64_t call = ++next_calls_;
   // Wakes a /next already waiting, which sees it has been replaced.
   next_wake_.cancel();
+  polled_since_answer_ = true;
+  phase_timer_.cancel();
   if (state_ == State::kInitializing) {
     init_timer_.cancel();
     init_ms_ = MsSince(spawned_at_);
@@ -434,8 +437,44 @@ void Instance::Finish(InvokeResult result, const std::string& outcome) {
   }
   if (state_ == State::kBusy || state_ == State::kInitializing) {
     state_ = State::kIdle;
+    // Offered at once (a caller's next invoke usually arrives before the runtime's /next, and
+    // must reuse it), but the invoke phase only ends with /next: a runtime that never asks
+    // again is reset at the answered event's deadline, as Lambda's invoke phase times out.
+    if (inv->delivered) {
+      polled_since_answer_ = false;
+      phase_timer_.expires_at(inv->deadline);
+      // `answered`: a wait that completed just before a later answer re-armed the timer is
+      // about an earlier phase.
+      phase_timer_.async_wait(
+          [weak = weak_from_this(), answered = invocations_](const boost::system::error_code& ec) {
+            if (ec) return;
+            auto self = weak.lock();
+            if (self && !self->polled_since_answer_ && self->invocations_ == answered) {
+              self->OnStuck();
+            }
+          });
+    }
     owner_.OnAvailable(*this);
   }
+}
+
+void Instance::OnStuck() {
+  if (state_ == State::kGone || state_ == State::kStopping) return;
+  char seconds[32];
+  std::snprintf(seconds, sizeof(seconds), "%.2f", static_cast<double>(function_.timeout_s));
+  logs_.Line(function_.name, id_,
+             FormatIsoTime(std::chrono::system_clock::now()) + " " + last_answered_id_ +
+                 " Task timed out after " + seconds +
+                 " seconds: the runtime answered but did not ask for its next event");
+  // An event given to it meanwhile was never delivered: it goes elsewhere, not to a timeout.
+  std::shared_ptr<Invocation> waiting;
+  if (current_ && !current_->delivered) {
+    waiting = std::move(current_);
+    current_ = nullptr;
+    deadline_timer_.cancel();
+  }
+  Kill(stop_reasons::kTimeout);
+  if (waiting) owner_.PlaceAgain(std::move(waiting));
 }
 
 void Instance::Log(std::string_view line) {

@@ -79,6 +79,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
     virtual void OnGone(Instance& instance) = 0;
     // The instance's process has exited and been reaped (after or before OnGone).
     virtual void OnProcessExit(Instance& instance) = 0;
+    // An event given to the instance (Assign) was never delivered because the instance turned
+    // out to be stuck: place it on another instance. Called on the io thread, outside the
+    // instance's methods.
+    virtual void PlaceAgain(std::shared_ptr<Invocation> invocation) = 0;
   };
 
   // Where the instance runs, made by whoever creates it (ControlPlane): its Runtime API listener,
@@ -189,6 +193,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void ArmDeadline(std::chrono::steady_clock::time_point deadline);
   // The current event's time is up: Sandbox.Timedout, and the instance is killed.
   void OnDeadline();
+  // The runtime answered but did not ask for its next event within the invoke's time (Lambda's
+  // invoke phase lasts until /next): the environment is reset, and an event already given to
+  // it goes to another instance.
+  void OnStuck();
 
   // Constant after construction.
   const int64_t id_;
@@ -236,6 +244,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
   boost::asio::steady_timer init_timer_;
   // The current event's deadline (ArmDeadline); cancelled when the event ends.
   boost::asio::steady_timer deadline_timer_;
+  // From an answer to the runtime's next /next: the answered invoke's deadline (OnStuck).
+  boost::asio::steady_timer phase_timer_;
+  // The runtime has asked for an event since its last answer.
+  bool polled_since_answer_ = true;
   std::function<std::chrono::nanoseconds()> clock_offset_;
 };
 

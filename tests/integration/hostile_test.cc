@@ -1,7 +1,7 @@
 // The hostile-input suite (issue 16): a real `thaw serve` under the abuse an attacker or a
 // careless user or runtime brings (thousands of idle and half-sent connections, oversized and
 // malformed requests, a flood of invokes against a small reserved concurrency, runtimes that
-// answer twice, write 100 MB of logs or hoard connections to their Runtime
+// answer twice, never poll again, write 100 MB of logs or hoard connections to their Runtime
 // API). Each case asserts exactly one well-formed answer per request, that an ordinary invoke is
 // still served during the attack, and that thaw's descriptors, threads and children return to
 // their baseline afterwards.
@@ -76,6 +76,18 @@ Holdings Read(pid_t pid) {
   return h;
 }
 
+// Each descriptor of `pid` and what it is ("socket:[123]", "pipe:[45]", a path).
+std::map<std::string, std::string> DescriptorTargets(pid_t pid) {
+  std::map<std::string, std::string> out;
+  const fs::path dir = "/proc/" + std::to_string(pid) + "/fd";
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    std::error_code link_error;
+    out[entry.path().filename()] = fs::read_symlink(entry.path(), link_error).string();
+  }
+  return out;
+}
+
 std::string Describe(const Holdings& h) {
   return std::to_string(h.descriptors) + " descriptors, " + std::to_string(h.threads) +
          " threads, " + std::to_string(h.children) + " children";
@@ -139,6 +151,9 @@ class HostileTest : public ::testing::Test {
         // machine, several under the sanitizers, and the cases are not about timeouts.
         << "  twice: {runtime: provided.al2023, handler: twice, timeout: 60, code: \"" << runtime
         << "\"}\n"
+        // stall's timeout is also how long its stuck instance lasts after answering.
+        << "  stall: {runtime: provided.al2023, handler: stall, timeout: 5, code: \"" << runtime
+        << "\"}\n"
         << "  flood: {runtime: provided.al2023, handler: flood, timeout: 60, code: \"" << runtime
         << "\", environment: {FLOOD_BYTES: \"" << ScaledCount(100) << "000000\"}}\n"
         << "  sockets: {runtime: provided.al2023, handler: sockets, timeout: 60, code: \""
@@ -150,6 +165,7 @@ class HostileTest : public ::testing::Test {
     // Warm up: one instance of echo, so that the baseline holds what a served invoke leaves.
     ASSERT_EQ(Invoke("echo", R"({"warm":true})").status, 200);
     baseline_ = Read(pid_);
+    baseline_fds_ = DescriptorTargets(pid_);
   }
 
   void TearDown() override {
@@ -163,6 +179,14 @@ class HostileTest : public ::testing::Test {
   HttpResult Invoke(const std::string& function, const std::string& payload) {
     HttpClient client(serve_->port());
     return client.Post(InvokeTarget(function), payload);
+  }
+
+  // One admin API call on a connection of its own, closed on return (a kept-alive one would
+  // count against the baseline).
+  HttpResult Admin(const std::string& method, const std::string& path,
+                   const std::string& body = "") {
+    HttpClient client(serve_->port());
+    return client.Send(method, path, body);
   }
 
   // An ordinary invoke is served while the attack goes on.
@@ -185,8 +209,14 @@ class HostileTest : public ::testing::Test {
       std::this_thread::yield();
       now = Read(pid_);
     }
+    std::string added;
+    for (const auto& [fd, target] : DescriptorTargets(pid_)) {
+      if (baseline_fds_.count(fd) == 0 || baseline_fds_.at(fd) != target) {
+        added += " " + fd + "->" + target;
+      }
+    }
     EXPECT_TRUE(back(now)) << "baseline: " << Describe(baseline_) << "; now: " << Describe(now)
-                           << " (" << extra_children << " more instances allowed)";
+                           << " (" << extra_children << " more instances allowed); new:" << added;
   }
 
   // What one kept instance holds in thaw: its Runtime API listener and connection, the pipes of
@@ -197,6 +227,7 @@ class HostileTest : public ::testing::Test {
   std::unique_ptr<ServeProcess> serve_;
   pid_t pid_ = 0;
   Holdings baseline_;
+  std::map<std::string, std::string> baseline_fds_;
 };
 
 // Slowloris: thousands of connections that send nothing, and requests that stop halfway. An
@@ -294,8 +325,7 @@ TEST_F(HostileTest, AFloodAgainstReservedConcurrencyGetsOneWellFormedAnswerEach)
   EXPECT_EQ(other, 0) << ::testing::PrintToString(odd);
   EXPECT_GT(served, 0);
   // The ledger counted each: GET /_thaw/metrics has the function's invokes and throttles.
-  HttpClient admin(serve_->port());
-  const HttpResult metrics = admin.Get("/_thaw/metrics");
+  const HttpResult metrics = Admin("GET", "/_thaw/metrics");
   ASSERT_EQ(metrics.status, 200);
   EXPECT_THAT(metrics.body,
               HasSubstr("thaw_invocations_total{function=\"limited\",outcome=\"success\"} " +
@@ -322,6 +352,37 @@ TEST_F(HostileTest, ARuntimeAnsweringTwiceOrForUnknownIdsIsRefusedAndTheCallerGe
   ExpectBackToBaseline(1);
 }
 
+// A runtime that answers and then never polls again: its caller has its answer. The next event,
+// offered to it (it looked idle), is not lost to a timeout: at the answered event's deadline the
+// stuck environment is reset, as Lambda's invoke phase (which lasts until /next) times out, and
+// the event goes to a new instance.
+TEST_F(HostileTest, AnEventOfferedToARuntimeThatNeverPollsAgainGoesToAnotherInstance) {
+  HttpResult r = Invoke("stall", "{}");
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(r.body, R"({"stalled":true})");
+  r = Invoke("stall", "{}");
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(r.body, R"({"stalled":true})");
+  EXPECT_EQ(r.Header("x-amz-function-error"), "");
+  ExpectServed();
+  const HttpResult metrics = Admin("GET", "/_thaw/metrics");
+  EXPECT_THAT(metrics.body, HasSubstr("thaw_instances_spawned_total{function=\"stall\"} 2"));
+  EXPECT_THAT(metrics.body,
+              HasSubstr("thaw_invocations_total{function=\"stall\",outcome=\"success\"} 2"));
+  const HttpResult events = Admin("GET", "/_thaw/events");
+  size_t reset = 0;
+  const Json page = Json::parse(events.body);
+  for (const Json& e : page["events"]) {
+    if (e["kind"] == "instance.gone" && e["function"] == "stall" &&
+        e["attrs"]["reason"] == "timeout") {
+      ++reset;
+    }
+  }
+  EXPECT_EQ(reset, 1u) << events.body;
+  // The second instance is reset in turn, at its own answer's deadline.
+  ExpectBackToBaseline();
+}
+
 // A runtime that writes 100 MB of log lines: its invoke is answered, thaw keeps serving, and
 // what thaw buffered for the output is given back.
 TEST_F(HostileTest, ARuntimeWriting100MbOfLogsIsServedAndThawKeepsServing) {
@@ -346,8 +407,7 @@ TEST_F(HostileTest, ARuntimeHoardingRuntimeApiConnectionsIsCappedAndLeavesNothin
   EXPECT_EQ(answer["opened"], 300) << r.body;
   EXPECT_EQ(answer["refused"], 503) << "its answer while it held every connection";
   ExpectServed();
-  HttpClient admin(serve_->port());
-  ASSERT_EQ(admin.Post("/_thaw/reap", R"({"function":"sockets"})").status, 200);
+  ASSERT_EQ(Admin("POST", "/_thaw/reap", R"({"function":"sockets"})").status, 200);
   ExpectBackToBaseline();
 }
 
