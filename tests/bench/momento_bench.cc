@@ -5,7 +5,8 @@
 // reports; it never asserts. Exit codes: 0 when every measurement completed, 1 when one failed,
 // 2 on a usage error. Without redis-server/redis-benchmark the Redis half is reported missing.
 //
-//   thaw_momento_bench [--quick] [--thaw PATH] [--rounds N] [--momento-port PORT] [--tls]
+//   thaw_momento_bench [--quick] [--thaw PATH] [--floor PATH] [--rounds N] [--momento-port PORT]
+//                      [--tls]
 //
 // Momento side: `thaw momento --port 0 --quiet --cache bench`, driven by a C++ gRPC async client
 // (one completion-queue thread; one channel = one TCP connection per concurrent caller, each
@@ -16,8 +17,12 @@
 // `redis-benchmark -t get,set -n N -c {1|32} -d 3 --csv` (3-byte values, as the Momento side),
 // and `redis-benchmark ... --csv HGET ...` / `ZRANGE ...` on a hash and sorted set seeded as the
 // Momento side's dictionary and sorted set.
+// Floor side ("grpc_floor"): `thaw_grpc_floor` (grpc_floor_server.cc), a bare gRPC server with
+// canned answers of the same shapes, driven by the same client: what any gRPC server costs here
+// with this client, so thaw/floor is the fake's own share and floor/Redis gRPC's.
 // Targets (issues 5 and 15): for each method, p50 at 1 connection <= 2x Redis's; throughput at
-// 32 connections >= 0.5x Redis's. Rounds alternate Momento and Redis; the medians are reported.
+// 32 connections >= 0.5x Redis's. Rounds alternate Momento, the floor and Redis; the medians are
+// reported.
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -45,6 +50,9 @@
 
 #ifndef THAW_BENCH_THAW_PATH
 #define THAW_BENCH_THAW_PATH "thaw"
+#endif
+#ifndef THAW_BENCH_FLOOR_PATH
+#define THAW_BENCH_FLOOR_PATH "thaw_grpc_floor"
 #endif
 
 namespace thaw::bench {
@@ -77,6 +85,8 @@ std::string Member(int i) {
 struct Options {
   bool quick = false;
   std::string thaw = THAW_BENCH_THAW_PATH;
+  // The bare gRPC server; empty: no floor side.
+  std::string floor = THAW_BENCH_FLOOR_PATH;
   int rounds = 0;  // 0: the plan's
   // Measure an already running fake Momento on this port (with a cache "bench") instead of
   // starting one; e.g. under a profiler.
@@ -356,15 +366,16 @@ std::map<std::string, Result> RunRedisBenchmark(const std::string& program, uint
 int Usage() {
   std::fprintf(
       stderr,
-      "usage: thaw_momento_bench [--quick] [--thaw PATH] [--rounds N] [--momento-port PORT] "
-      "[--tls]\n");
+      "usage: thaw_momento_bench [--quick] [--thaw PATH] [--floor PATH|--no-floor] [--rounds N] "
+      "[--momento-port PORT] [--tls]\n");
   return 2;
 }
 
 // Prints the table, the ratios and their targets, and the JSON line; 1 when a measurement
-// failed. `tls` and `redis`: whether those sides were measured.
+// failed. `tls`, `floor` and `redis`: whether those sides were measured.
 int PrintReport(const Options& options, const Plan& plan,
-                const std::map<std::string, std::vector<Result>>& samples, bool tls, bool redis) {
+                const std::map<std::string, std::vector<Result>>& samples, bool tls, bool floor,
+                bool redis) {
   Json report = {{"quick", options.quick}, {"rounds", plan.rounds}};
   bool failed = false;
   std::printf("%-11s %-14s %4s %12s %10s %10s\n", "side", "op", "conc", "req/s", "p50 us",
@@ -430,6 +441,40 @@ int PrintReport(const Options& options, const Plan& plan,
           kTargetC32Ratio, c32 >= kTargetC32Ratio ? "met" : "missed");
     }
   }
+  if (floor) {
+    auto value = [&](const std::string& key, const char* field) {
+      return report["results"][key][field].get<double>();
+    };
+    // The fake's own share (thaw/floor) and gRPC's (floor/Redis): their product is thaw/Redis.
+    std::printf("vs the gRPC floor (a bare gRPC server, canned answers, the same client):\n");
+    for (const auto& [method, key] :
+         {std::pair{"Get", "get"}, std::pair{"DictionaryGet", "dictionary_get"},
+          std::pair{"SortedSetFetch", "sorted_set_fetch"}}) {
+      const std::string m(method);
+      const double thaw_p50 = value("momento." + m + ".c1", "p50_us");
+      const double floor_p50 = value("grpc_floor." + m + ".c1", "p50_us");
+      const double thaw_rps = value("momento." + m + ".c32", "rps");
+      const double floor_rps = value("grpc_floor." + m + ".c32", "rps");
+      Json& entry = report["floor"][key];
+      entry["p50_c1_added_us"] = thaw_p50 - floor_p50;
+      entry["thaw_p50_c1_vs_floor"] = thaw_p50 / floor_p50;
+      entry["thaw_rps_c32_vs_floor"] = thaw_rps / floor_rps;
+      std::printf(
+          "  %-14s p50 at 1 connection %.0f vs %.0f us: %.2fx (%+.0f us); throughput at 32 "
+          "connections %.2fx",
+          method, thaw_p50, floor_p50, thaw_p50 / floor_p50, thaw_p50 - floor_p50,
+          thaw_rps / floor_rps);
+      if (redis) {
+        const double floor_p50_ratio = floor_p50 / value("redis." + m + ".c1", "p50_us");
+        const double floor_rps_ratio = floor_rps / value("redis." + m + ".c32", "rps");
+        entry["floor_p50_c1_vs_redis"] = floor_p50_ratio;
+        entry["floor_rps_c32_vs_redis"] = floor_rps_ratio;
+        std::printf("; the floor vs Redis: p50 %.2fx, throughput %.2fx", floor_p50_ratio,
+                    floor_rps_ratio);
+      }
+      std::printf("\n");
+    }
+  }
   std::printf("%s\n", report.dump().c_str());
   return failed ? 1 : 0;
 }
@@ -444,6 +489,10 @@ int Main(int argc, char** argv) {
       options.thaw = argv[++i];
     } else if (arg == "--momento-port" && i + 1 < argc) {
       options.momento_port = static_cast<uint16_t>(std::atoi(argv[++i]));
+    } else if (arg == "--floor" && i + 1 < argc) {
+      options.floor = argv[++i];
+    } else if (arg == "--no-floor") {
+      options.floor.clear();
     } else if (arg == "--tls") {
       options.tls = true;
     } else if (arg == "--rounds" && i + 1 < argc) {
@@ -500,6 +549,18 @@ int Main(int argc, char** argv) {
     roots = pem.str();
   }
 
+  std::unique_ptr<ChildProcess> floor;
+  uint16_t floor_port = 0;
+  if (!options.floor.empty()) {
+    floor = ChildProcess::Start({options.floor}, dir + "/floor.out", &error);
+    if (!floor || !floor->WaitForLine("listening on", std::chrono::seconds(10), &line, &error)) {
+      std::fprintf(stderr, "momento_bench: %s did not start: %s\n", options.floor.c_str(),
+                   error.c_str());
+      return 1;
+    }
+    floor_port = static_cast<uint16_t>(std::atoi(line.substr(line.rfind(':') + 1).c_str()));
+  }
+
   const std::string redis_server = FindProgram("redis-server");
   const std::string redis_benchmark = FindProgram("redis-benchmark");
   std::unique_ptr<ChildProcess> redis;
@@ -544,6 +605,11 @@ int Main(int argc, char** argv) {
       tls_load = std::make_unique<MomentoLoad>(momento_tls_port, connections, roots);
       for (const char* method : kMethods) tls_load->Run(method, plan.warmup);
     }
+    std::unique_ptr<MomentoLoad> floor_load;
+    if (floor) {
+      floor_load = std::make_unique<MomentoLoad>(floor_port, connections);
+      for (const char* method : kMethods) floor_load->Run(method, plan.warmup);
+    }
     for (int round = 0; round < plan.rounds; ++round) {
       for (const std::string method : kMethods) {
         samples["momento." + method + ".c" + std::to_string(connections)].push_back(
@@ -551,6 +617,10 @@ int Main(int argc, char** argv) {
         if (tls_load) {
           samples["momento_tls." + method + ".c" + std::to_string(connections)].push_back(
               tls_load->Run(method, plan.run));
+        }
+        if (floor_load) {
+          samples["grpc_floor." + method + ".c" + std::to_string(connections)].push_back(
+              floor_load->Run(method, plan.run));
         }
       }
       if (redis) {
@@ -571,10 +641,12 @@ int Main(int argc, char** argv) {
   }
   if (momento) momento->Stop(milliseconds(1000));
   if (momento_tls) momento_tls->Stop(milliseconds(1000));
+  if (floor) floor->Stop(milliseconds(1000));
   if (redis) redis->Stop(milliseconds(1000));
   std::filesystem::remove_all(dir);
 
-  return PrintReport(options, plan, samples, momento_tls != nullptr, redis != nullptr);
+  return PrintReport(options, plan, samples, momento_tls != nullptr, floor != nullptr,
+                     redis != nullptr);
 }
 
 }  // namespace
