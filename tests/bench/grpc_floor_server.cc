@@ -9,6 +9,8 @@
 //
 //   thaw_grpc_floor [--port PORT]
 //
+// It also accepts (and ignores) the benchmark's seeding (DictionarySet, SortedSetPut), so that
+// `thaw_momento_bench --momento-port PORT --no-floor` can measure it alone, e.g. under a profiler.
 // Prints "thaw_grpc_floor: listening on 127.0.0.1:PORT" once serving; stops on SIGTERM/SIGINT.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -82,6 +84,9 @@ struct CannedMethods {
   CannedMethod<cc::SetRequest, cc::SetResponse> set;
   CannedMethod<cc::DictionaryGetRequest, cc::DictionaryGetResponse> dictionary_get;
   CannedMethod<cc::SortedSetFetchRequest, cc::SortedSetFetchResponse> sorted_set_fetch;
+  // The benchmark's seeding.
+  CannedMethod<cc::DictionarySetRequest, cc::DictionarySetResponse> dictionary_set;
+  CannedMethod<cc::SortedSetPutRequest, cc::SortedSetPutResponse> sorted_set_put;
 };
 
 void FillAnswers(CannedMethods& methods) {
@@ -127,6 +132,19 @@ void FillAnswers(CannedMethods& methods) {
     element->set_value(name);
     element->set_score(i);
   }
+
+  methods.dictionary_set.request =
+      [](cc::Scs::AsyncService* service, grpc::ServerContext* context,
+         cc::DictionarySetRequest* request,
+         grpc::ServerAsyncResponseWriter<cc::DictionarySetResponse>* responder,
+         grpc::ServerCompletionQueue* cq,
+         void* tag) { service->RequestDictionarySet(context, request, responder, cq, cq, tag); };
+  methods.sorted_set_put.request =
+      [](cc::Scs::AsyncService* service, grpc::ServerContext* context,
+         cc::SortedSetPutRequest* request,
+         grpc::ServerAsyncResponseWriter<cc::SortedSetPutResponse>* responder,
+         grpc::ServerCompletionQueue* cq,
+         void* tag) { service->RequestSortedSetPut(context, request, responder, cq, cq, tag); };
 }
 
 int Main(int argc, char** argv) {
@@ -167,6 +185,8 @@ int Main(int argc, char** argv) {
   new CannedCall(&service, cq.get(), &methods.set);
   new CannedCall(&service, cq.get(), &methods.dictionary_get);
   new CannedCall(&service, cq.get(), &methods.sorted_set_fetch);
+  new CannedCall(&service, cq.get(), &methods.dictionary_set);
+  new CannedCall(&service, cq.get(), &methods.sorted_set_put);
   std::thread poller([&cq] {
     void* tag = nullptr;
     bool ok = false;

@@ -5,8 +5,12 @@
 // reports; it never asserts. Exit codes: 0 when every measurement completed, 1 when one failed,
 // 2 on a usage error. Without redis-server/redis-benchmark the Redis half is reported missing.
 //
-//   thaw_momento_bench [--quick] [--thaw PATH] [--floor PATH] [--rounds N] [--momento-port PORT]
-//                      [--tls]
+//   thaw_momento_bench [--quick] [--thaw PATH] [--floor PATH|--no-floor] [--rounds N]
+//                      [--momento-port PORT] [--tls] [--only METHOD] [--connections N]
+//
+// --only measures one method on the gRPC sides (at N connections only, with --connections) and
+// prints no ratio: for a profiler attached to the fake (perf stat -p, perf record -p) to see
+// that method's calls alone.
 //
 // Momento side: `thaw momento --port 0 --quiet --cache bench`, driven by a C++ gRPC async client
 // (one completion-queue thread; one channel = one TCP connection per concurrent caller, each
@@ -93,6 +97,9 @@ struct Options {
   uint16_t momento_port = 0;
   // Also measure `thaw momento --tls`.
   bool tls = false;
+  // One of kMethods: only that one, without Redis; empty: all.
+  std::string only;
+  int connections = 0;  // 0: 1 and kHighConcurrency
 };
 
 struct Plan {
@@ -165,7 +172,8 @@ class MomentoLoad {
     }
   }
 
-  // Stores the dictionary and sorted set DictionaryGet and SortedSetFetch read.
+  // Stores the item Get reads (a hit, as the floor's), and the dictionary and sorted set
+  // DictionaryGet and SortedSetFetch read.
   bool Seed() {
     cache_client::DictionarySetRequest dictionary;
     dictionary.set_dictionary_name(kDictionary);
@@ -187,9 +195,16 @@ class MomentoLoad {
       c->AddMetadata("authorization", "");
       return c;
     };
+    cache_client::SetRequest set;
+    set.set_cache_key("key");
+    set.set_cache_body("xxx");
+    set.set_ttl_milliseconds(3600000);
+    cache_client::SetResponse set_response;
     cache_client::DictionarySetResponse dictionary_set;
     cache_client::SortedSetPutResponse sorted_put;
-    grpc::Status status = stubs_[0]->DictionarySet(context().get(), dictionary, &dictionary_set);
+    grpc::Status status = stubs_[0]->Set(context().get(), set, &set_response);
+    if (status.ok())
+      status = stubs_[0]->DictionarySet(context().get(), dictionary, &dictionary_set);
     if (status.ok()) status = stubs_[0]->SortedSetPut(context().get(), sorted, &sorted_put);
     if (!status.ok())
       std::fprintf(stderr, "momento_bench: seed: %s\n", status.error_message().c_str());
@@ -367,7 +382,7 @@ int Usage() {
   std::fprintf(
       stderr,
       "usage: thaw_momento_bench [--quick] [--thaw PATH] [--floor PATH|--no-floor] [--rounds N] "
-      "[--momento-port PORT] [--tls]\n");
+      "[--momento-port PORT] [--tls] [--only METHOD] [--connections N]\n");
   return 2;
 }
 
@@ -493,6 +508,13 @@ int Main(int argc, char** argv) {
       options.floor = argv[++i];
     } else if (arg == "--no-floor") {
       options.floor.clear();
+    } else if (arg == "--only" && i + 1 < argc) {
+      options.only = argv[++i];
+      if (std::find(std::begin(kMethods), std::end(kMethods), options.only) == std::end(kMethods))
+        return Usage();
+    } else if (arg == "--connections" && i + 1 < argc) {
+      options.connections = std::atoi(argv[++i]);
+      if (options.connections <= 0) return Usage();
     } else if (arg == "--tls") {
       options.tls = true;
     } else if (arg == "--rounds" && i + 1 < argc) {
@@ -565,7 +587,9 @@ int Main(int argc, char** argv) {
   const std::string redis_benchmark = FindProgram("redis-benchmark");
   std::unique_ptr<ChildProcess> redis;
   uint16_t redis_port = 0;
-  if (!redis_server.empty() && !redis_benchmark.empty()) {
+  if (!options.only.empty()) {
+    // Redis is measured by redis-benchmark, apart; a profiler on the fake needs none of it.
+  } else if (!redis_server.empty() && !redis_benchmark.empty()) {
     redis_port = FreePort();
     redis = ChildProcess::Start(
         {redis_server, "--bind", "127.0.0.1", "--port", std::to_string(redis_port), "--save", "",
@@ -596,22 +620,26 @@ int Main(int argc, char** argv) {
   if (!MomentoLoad(momento_port, 1).Seed()) return 1;
   if (momento_tls && !MomentoLoad(momento_tls_port, 1, roots).Seed()) return 1;
 
+  std::vector<std::string> methods(std::begin(kMethods), std::end(kMethods));
+  if (!options.only.empty()) methods = {options.only};
+  std::vector<int> concurrencies = {1, kHighConcurrency};
+  if (options.connections > 0) concurrencies = {options.connections};
   std::map<std::string, std::vector<Result>> samples;  // "<side>.<method>.c<n>"
-  for (int connections : {1, kHighConcurrency}) {
+  for (int connections : concurrencies) {
     MomentoLoad load(momento_port, connections);
-    for (const char* method : kMethods) load.Run(method, plan.warmup);
+    for (const std::string& method : methods) load.Run(method, plan.warmup);
     std::unique_ptr<MomentoLoad> tls_load;
     if (momento_tls) {
       tls_load = std::make_unique<MomentoLoad>(momento_tls_port, connections, roots);
-      for (const char* method : kMethods) tls_load->Run(method, plan.warmup);
+      for (const std::string& method : methods) tls_load->Run(method, plan.warmup);
     }
     std::unique_ptr<MomentoLoad> floor_load;
     if (floor) {
       floor_load = std::make_unique<MomentoLoad>(floor_port, connections);
-      for (const char* method : kMethods) floor_load->Run(method, plan.warmup);
+      for (const std::string& method : methods) floor_load->Run(method, plan.warmup);
     }
     for (int round = 0; round < plan.rounds; ++round) {
-      for (const std::string method : kMethods) {
+      for (const std::string& method : methods) {
         samples["momento." + method + ".c" + std::to_string(connections)].push_back(
             load.Run(method, plan.run));
         if (tls_load) {
@@ -645,8 +673,10 @@ int Main(int argc, char** argv) {
   if (redis) redis->Stop(milliseconds(1000));
   std::filesystem::remove_all(dir);
 
-  return PrintReport(options, plan, samples, momento_tls != nullptr, floor != nullptr,
-                     redis != nullptr);
+  // A partial run has nothing to take ratios of.
+  const bool ratios = options.only.empty() && options.connections == 0;
+  return PrintReport(options, plan, samples, ratios && momento_tls != nullptr,
+                     ratios && floor != nullptr, ratios && redis != nullptr);
 }
 
 }  // namespace
