@@ -7,14 +7,24 @@
 // fakes/momento/call_dispatcher.h), and no per-call work besides (no metadata read, no done
 // notification, no record, no store).
 //
-//   thaw_grpc_floor [--port PORT]
+//   thaw_grpc_floor [--port PORT] [--adopt]
+//
+// --adopt: accept the connections itself and hand each to gRPC with AddInsecureChannelFromFd
+// (non-blocking, TCP_NODELAY), as the fake's ConnectionTracker does, instead of gRPC's listener.
 //
 // It also accepts (and ignores) the benchmark's seeding (DictionarySet, SortedSetPut), so that
 // `thaw_momento_bench --momento-port PORT --no-floor` can measure it alone, e.g. under a profiler.
 // Prints "thaw_grpc_floor: listening on 127.0.0.1:PORT" once serving; stops on SIGTERM/SIGINT.
+#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/server_posix.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -147,14 +157,49 @@ void FillAnswers(CannedMethods& methods) {
          void* tag) { service->RequestSortedSetPut(context, request, responder, cq, cq, tag); };
 }
 
+// A loopback listening socket on `port` (0: any); -1 on failure. Its port goes to *bound.
+int Listen(int port, int* bound) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      listen(fd, SOMAXCONN) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  *bound = ntohs(addr.sin_port);
+  return fd;
+}
+
+// Hands every connection accepted on `listener` to `server` until the listener is shut down.
+void AdoptConnections(int listener, grpc::Server* server) {
+  for (;;) {
+    const int fd = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      return;
+    }
+    const int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    grpc::AddInsecureChannelFromFd(server, fd);
+  }
+}
+
 int Main(int argc, char** argv) {
   int port = 0;
+  bool adopt = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--port" && i + 1 < argc) {
       port = std::atoi(argv[++i]);
+    } else if (arg == "--adopt") {
+      adopt = true;
     } else {
-      std::fprintf(stderr, "usage: thaw_grpc_floor [--port PORT]\n");
+      std::fprintf(stderr, "usage: thaw_grpc_floor [--port PORT] [--adopt]\n");
       return 2;
     }
   }
@@ -172,12 +217,17 @@ int Main(int argc, char** argv) {
   cc::Scs::AsyncService service;
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials(),
-                           &bound_port);
+  int listener = -1;
+  if (adopt) {
+    listener = Listen(port, &bound_port);
+  } else {
+    builder.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials(),
+                             &bound_port);
+  }
   builder.RegisterService(&service);
   std::unique_ptr<grpc::ServerCompletionQueue> cq = builder.AddCompletionQueue();
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || bound_port == 0) {
+  if (server == nullptr || bound_port == 0 || (adopt && listener < 0)) {
     std::fprintf(stderr, "thaw_grpc_floor: cannot listen on 127.0.0.1:%d\n", port);
     return 1;
   }
@@ -192,11 +242,19 @@ int Main(int argc, char** argv) {
     bool ok = false;
     while (cq->Next(&tag, &ok)) static_cast<Tag*>(tag)->Proceed(ok);
   });
+  std::thread acceptor;
+  if (adopt)
+    acceptor = std::thread([listener, &server] { AdoptConnections(listener, server.get()); });
   std::printf("thaw_grpc_floor: listening on 127.0.0.1:%d\n", bound_port);
   std::fflush(stdout);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
+  if (adopt) {
+    shutdown(listener, SHUT_RDWR);  // Ends accept4.
+    acceptor.join();
+    close(listener);
+  }
   server->Shutdown(std::chrono::system_clock::now());
   cq->Shutdown();  // After the server's: every call still waiting returns not ok, and goes.
   poller.join();
