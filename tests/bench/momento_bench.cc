@@ -203,8 +203,9 @@ class MomentoLoad {
     cache_client::DictionarySetResponse dictionary_set;
     cache_client::SortedSetPutResponse sorted_put;
     grpc::Status status = stubs_[0]->Set(context().get(), set, &set_response);
-    if (status.ok())
+    if (status.ok()) {
       status = stubs_[0]->DictionarySet(context().get(), dictionary, &dictionary_set);
+    }
     if (status.ok()) status = stubs_[0]->SortedSetPut(context().get(), sorted, &sorted_put);
     if (!status.ok())
       std::fprintf(stderr, "momento_bench: seed: %s\n", status.error_message().c_str());
@@ -510,8 +511,9 @@ int Main(int argc, char** argv) {
       options.floor.clear();
     } else if (arg == "--only" && i + 1 < argc) {
       options.only = argv[++i];
-      if (std::find(std::begin(kMethods), std::end(kMethods), options.only) == std::end(kMethods))
+      if (std::find(std::begin(kMethods), std::end(kMethods), options.only) == std::end(kMethods)) {
         return Usage();
+      }
     } else if (arg == "--connections" && i + 1 < argc) {
       options.connections = std::atoi(argv[++i]);
       if (options.connections <= 0) return Usage();
@@ -587,9 +589,9 @@ int Main(int argc, char** argv) {
   const std::string redis_benchmark = FindProgram("redis-benchmark");
   std::unique_ptr<ChildProcess> redis;
   uint16_t redis_port = 0;
-  if (!options.only.empty()) {
-    // Redis is measured by redis-benchmark, apart; a profiler on the fake needs none of it.
-  } else if (!redis_server.empty() && !redis_benchmark.empty()) {
+  // One method (--only) is for a profiler on the fake: Redis, measured apart, adds nothing there.
+  const bool with_redis = options.only.empty();
+  if (with_redis && !redis_server.empty() && !redis_benchmark.empty()) {
     redis_port = FreePort();
     redis = ChildProcess::Start(
         {redis_server, "--bind", "127.0.0.1", "--port", std::to_string(redis_port), "--save", "",
@@ -600,7 +602,7 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr, "momento_bench: redis-server did not start: %s\n", error.c_str());
       return 1;
     }
-  } else {
+  } else if (with_redis) {
     std::fprintf(stderr,
                  "momento_bench: redis-server/redis-benchmark not installed "
                  "(scripts/install-deps.sh --test); reporting the fake Momento alone\n");
