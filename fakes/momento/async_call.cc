@@ -46,7 +46,8 @@ void AsyncCall::OnRequested(bool ok) {
   }
   if (until == std::chrono::system_clock::time_point::max()) return;  // Until the done event.
   alarm_pending_ = true;
-  alarm_.Set(&cq(), until, &alarm_event_);
+  alarm_.emplace();
+  alarm_->Set(&cq(), until, &alarm_event_);
 }
 
 void AsyncCall::OnAlarm(bool ok) {
@@ -63,7 +64,7 @@ void AsyncCall::OnAlarm(bool ok) {
 void AsyncCall::OnDone(bool) {
   done_seen_ = true;
   if (alarm_pending_) {
-    alarm_.Cancel();  // OnAlarm ends the hold.
+    alarm_->Cancel();  // OnAlarm ends the hold.
   } else if (holding_) {
     holding_ = false;
     gate().EndHold(call_, true);

@@ -1,6 +1,7 @@
 #ifndef THAW_FAKES_MOMENTO_ASYNC_CALL_H_
 #define THAW_FAKES_MOMENTO_ASYNC_CALL_H_
 
+#include <google/protobuf/arena.h>
 #include <grpcpp/alarm.h>
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/async_stream.h>
@@ -8,6 +9,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -160,7 +162,9 @@ class AsyncCall {
   CallDispatcher& dispatcher_;
   const MethodSpec spec_;
   RpcGate::Call call_;
-  grpc::Alarm alarm_;
+  // Only for a hold (an injected delay or a blackhole): made then, since making and destroying a
+  // grpc::Alarm for every call cost about 1k instructions of each (callgrind).
+  std::optional<grpc::Alarm> alarm_;
   Event alarm_event_{this, &AsyncCall::OnAlarm};
   Event done_{this, &AsyncCall::OnDone};
   bool started_ = false;        // gRPC matched a call to this object
@@ -180,30 +184,40 @@ class UnaryCall final : public AsyncCall {
 
  private:
   void RequestNext() override {
-    method_.request(&context_, &request_, &responder_, &cq(), &requested_);
+    method_.request(&context_, request_, &responder_, &cq(), &requested_);
   }
   void SpawnNext() override { new UnaryCall(dispatcher(), method_); }
-  size_t RequestBytes() const override { return request_.ByteSizeLong(); }
+  size_t RequestBytes() const override { return request_->ByteSizeLong(); }
   std::string RequestCache() const override {
-    if constexpr (requires { request_.cache_name(); }) {
-      return request_.cache_name();
+    if constexpr (requires { request_->cache_name(); }) {
+      return request_->cache_name();
     } else {
       return {};
     }
   }
   void Respond() override {
     absl::Status status = call().admission();
-    if (status.ok()) status = method_.serve(call().cache(), request_, &response_);
+    if (status.ok()) status = method_.serve(call().cache(), *request_, response_);
     const grpc::Status answer = gate().Finish(call(), status);
     if (answer.ok()) {
-      responder_.Finish(response_, answer, &answered_);
+      responder_.Finish(*response_, answer, &answered_);
     } else {
       responder_.FinishWithError(answer, &answered_);
     }
   }
+
+  // Room for the request and a typical answer (ten sorted-set elements with their strings take
+  // about 1 KB), so that most calls never reach the heap for their messages.
+  static constexpr size_t kArenaBlockBytes = 2048;
+
   const UnaryMethod<Request, Response>& method_;
-  Request request_;
-  Response response_;
+  // The request and the answer live on an arena that starts in this object: a collection's
+  // answer is a message per element, which the heap would allocate and free one by one (a
+  // 10-element SortedSetFetch went from 86k to 77k instructions per call; callgrind).
+  alignas(std::max_align_t) char arena_block_[kArenaBlockBytes];
+  google::protobuf::Arena arena_{arena_block_, sizeof(arena_block_)};
+  Request* const request_ = google::protobuf::Arena::CreateMessage<Request>(&arena_);
+  Response* const response_ = google::protobuf::Arena::CreateMessage<Response>(&arena_);
   grpc::ServerAsyncResponseWriter<Response> responder_{&context_};
 };
 

@@ -170,31 +170,34 @@ grpc::Status RpcGate::Finish(Call& call, absl::Status status) {
   std::optional<std::string> err = ErrTrailer(status);
   if (err) context.AddTrailingMetadata("err", *err);
 
-  const char* plane = PlaneName(call.plane_);
-  // Inserted one by one: nlohmann's initializer-list constructor copies every value through
-  // temporaries and cost about 16k instructions per RPC, most of the fake's own share.
+  // Inserted one by one (nlohmann's initializer-list constructor copies every value through
+  // temporaries: about 16k instructions per RPC), straight into the object's std::map in key
+  // order, each at its end: no key search, 15% less again (9.4k -> 8.1k; callgrind). The map
+  // orders its keys whatever the insertion order; this order only saves the search.
   nlohmann::json attrs(nlohmann::json::value_t::object);
-  attrs.emplace("service", call.service_);
-  attrs.emplace("method", call.method_);
-  attrs.emplace("plane", plane);
-  attrs.emplace("code", StatusCodeName(status.code()));
-  attrs.emplace("connection", std::move(call.attribution_.connection));
-  attrs.emplace("peer", std::move(call.attribution_.peer));
-  attrs.emplace("request_bytes", call.request_bytes_);
-  attrs.emplace("duration_ms", std::chrono::duration<double, std::milli>(
-                                   std::chrono::steady_clock::now() - call.start_)
-                                   .count());
-  if (call.plane_ == Plane::kData || call.plane_ == Plane::kTopic) {
-    attrs.emplace("cache", std::move(call.cache_));
-  }
-  if (!status.ok()) attrs.emplace("message", std::string(status.message()));
-  if (err) attrs.emplace("err", *err);
-  if (!call.fault_.empty()) attrs.emplace("fault", call.fault_);
-  if (!call.fault_ids_.empty()) attrs.emplace("fault_id", call.fault_ids_);
-  if (call.key_ != nullptr) attrs.emplace("key", call.key_);
-  if (const grpc::string_ref* agent = FindMetadata(context, "agent")) {
-    attrs.emplace("agent", ToString(*agent));
-  }
+  nlohmann::json::object_t& fields = *attrs.get_ptr<nlohmann::json::object_t*>();
+  auto add = [&fields](const char* key, auto&& value) {
+    fields.emplace_hint(fields.end(), key, std::forward<decltype(value)>(value));
+  };
+  const bool has_cache = call.plane_ == Plane::kData || call.plane_ == Plane::kTopic;
+  if (const grpc::string_ref* agent = FindMetadata(context, "agent"))
+    add("agent", ToString(*agent));
+  if (has_cache) add("cache", std::move(call.cache_));
+  add("code", StatusCodeName(status.code()));
+  add("connection", std::move(call.attribution_.connection));
+  add("duration_ms",
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - call.start_)
+          .count());
+  if (err) add("err", *err);
+  if (!call.fault_.empty()) add("fault", call.fault_);
+  if (!call.fault_ids_.empty()) add("fault_id", call.fault_ids_);
+  if (call.key_ != nullptr) add("key", call.key_);
+  if (!status.ok()) add("message", std::string(status.message()));
+  add("method", call.method_);
+  add("peer", std::move(call.attribution_.peer));
+  add("plane", PlaneName(call.plane_));
+  add("request_bytes", call.request_bytes_);
+  add("service", call.service_);
   ledger_.Append(call.attribution_.instance, call.attribution_.function,
                  std::string(kinds::kMomentoRpc), std::move(attrs));
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));

@@ -5,7 +5,12 @@
 // reports; it never asserts. Exit codes: 0 when every measurement completed, 1 when one failed,
 // 2 on a usage error. Without redis-server/redis-benchmark the Redis half is reported missing.
 //
-//   thaw_momento_bench [--quick] [--thaw PATH] [--rounds N] [--momento-port PORT] [--tls]
+//   thaw_momento_bench [--quick] [--thaw PATH] [--floor PATH|--no-floor] [--rounds N]
+//                      [--momento-port PORT] [--tls] [--only METHOD] [--connections N]
+//
+// --only measures one method on the gRPC sides (at N connections only, with --connections) and
+// prints no ratio: for a profiler attached to the fake (perf stat -p, perf record -p) to see
+// that method's calls alone.
 //
 // Momento side: `thaw momento --port 0 --quiet --cache bench`, driven by a C++ gRPC async client
 // (one completion-queue thread; one channel = one TCP connection per concurrent caller, each
@@ -16,8 +21,12 @@
 // `redis-benchmark -t get,set -n N -c {1|32} -d 3 --csv` (3-byte values, as the Momento side),
 // and `redis-benchmark ... --csv HGET ...` / `ZRANGE ...` on a hash and sorted set seeded as the
 // Momento side's dictionary and sorted set.
+// Floor side ("grpc_floor"): `thaw_grpc_floor` (grpc_floor_server.cc), a bare gRPC server with
+// canned answers of the same shapes, driven by the same client: what any gRPC server costs here
+// with this client, so thaw/floor is the fake's own share and floor/Redis gRPC's.
 // Targets (issues 5 and 15): for each method, p50 at 1 connection <= 2x Redis's; throughput at
-// 32 connections >= 0.5x Redis's. Rounds alternate Momento and Redis; the medians are reported.
+// 32 connections >= 0.5x Redis's. Rounds alternate Momento, the floor and Redis; the medians are
+// reported.
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -45,6 +54,9 @@
 
 #ifndef THAW_BENCH_THAW_PATH
 #define THAW_BENCH_THAW_PATH "thaw"
+#endif
+#ifndef THAW_BENCH_FLOOR_PATH
+#define THAW_BENCH_FLOOR_PATH "thaw_grpc_floor"
 #endif
 
 namespace thaw::bench {
@@ -77,12 +89,17 @@ std::string Member(int i) {
 struct Options {
   bool quick = false;
   std::string thaw = THAW_BENCH_THAW_PATH;
+  // The bare gRPC server; empty: no floor side.
+  std::string floor = THAW_BENCH_FLOOR_PATH;
   int rounds = 0;  // 0: the plan's
   // Measure an already running fake Momento on this port (with a cache "bench") instead of
   // starting one; e.g. under a profiler.
   uint16_t momento_port = 0;
   // Also measure `thaw momento --tls`.
   bool tls = false;
+  // One of kMethods: only that one, without Redis; empty: all.
+  std::string only;
+  int connections = 0;  // 0: 1 and kHighConcurrency
 };
 
 struct Plan {
@@ -155,7 +172,8 @@ class MomentoLoad {
     }
   }
 
-  // Stores the dictionary and sorted set DictionaryGet and SortedSetFetch read.
+  // Stores the item Get reads (a hit, as the floor's), and the dictionary and sorted set
+  // DictionaryGet and SortedSetFetch read.
   bool Seed() {
     cache_client::DictionarySetRequest dictionary;
     dictionary.set_dictionary_name(kDictionary);
@@ -177,9 +195,17 @@ class MomentoLoad {
       c->AddMetadata("authorization", "");
       return c;
     };
+    cache_client::SetRequest set;
+    set.set_cache_key("key");
+    set.set_cache_body("xxx");
+    set.set_ttl_milliseconds(3600000);
+    cache_client::SetResponse set_response;
     cache_client::DictionarySetResponse dictionary_set;
     cache_client::SortedSetPutResponse sorted_put;
-    grpc::Status status = stubs_[0]->DictionarySet(context().get(), dictionary, &dictionary_set);
+    grpc::Status status = stubs_[0]->Set(context().get(), set, &set_response);
+    if (status.ok()) {
+      status = stubs_[0]->DictionarySet(context().get(), dictionary, &dictionary_set);
+    }
     if (status.ok()) status = stubs_[0]->SortedSetPut(context().get(), sorted, &sorted_put);
     if (!status.ok())
       std::fprintf(stderr, "momento_bench: seed: %s\n", status.error_message().c_str());
@@ -356,15 +382,16 @@ std::map<std::string, Result> RunRedisBenchmark(const std::string& program, uint
 int Usage() {
   std::fprintf(
       stderr,
-      "usage: thaw_momento_bench [--quick] [--thaw PATH] [--rounds N] [--momento-port PORT] "
-      "[--tls]\n");
+      "usage: thaw_momento_bench [--quick] [--thaw PATH] [--floor PATH|--no-floor] [--rounds N] "
+      "[--momento-port PORT] [--tls] [--only METHOD] [--connections N]\n");
   return 2;
 }
 
 // Prints the table, the ratios and their targets, and the JSON line; 1 when a measurement
-// failed. `tls` and `redis`: whether those sides were measured.
+// failed. `tls`, `floor` and `redis`: whether those sides were measured.
 int PrintReport(const Options& options, const Plan& plan,
-                const std::map<std::string, std::vector<Result>>& samples, bool tls, bool redis) {
+                const std::map<std::string, std::vector<Result>>& samples, bool tls, bool floor,
+                bool redis) {
   Json report = {{"quick", options.quick}, {"rounds", plan.rounds}};
   bool failed = false;
   std::printf("%-11s %-14s %4s %12s %10s %10s\n", "side", "op", "conc", "req/s", "p50 us",
@@ -430,6 +457,40 @@ int PrintReport(const Options& options, const Plan& plan,
           kTargetC32Ratio, c32 >= kTargetC32Ratio ? "met" : "missed");
     }
   }
+  if (floor) {
+    auto value = [&](const std::string& key, const char* field) {
+      return report["results"][key][field].get<double>();
+    };
+    // The fake's own share (thaw/floor) and gRPC's (floor/Redis): their product is thaw/Redis.
+    std::printf("vs the gRPC floor (a bare gRPC server, canned answers, the same client):\n");
+    for (const auto& [method, key] :
+         {std::pair{"Get", "get"}, std::pair{"DictionaryGet", "dictionary_get"},
+          std::pair{"SortedSetFetch", "sorted_set_fetch"}}) {
+      const std::string m(method);
+      const double thaw_p50 = value("momento." + m + ".c1", "p50_us");
+      const double floor_p50 = value("grpc_floor." + m + ".c1", "p50_us");
+      const double thaw_rps = value("momento." + m + ".c32", "rps");
+      const double floor_rps = value("grpc_floor." + m + ".c32", "rps");
+      Json& entry = report["floor"][key];
+      entry["p50_c1_added_us"] = thaw_p50 - floor_p50;
+      entry["thaw_p50_c1_vs_floor"] = thaw_p50 / floor_p50;
+      entry["thaw_rps_c32_vs_floor"] = thaw_rps / floor_rps;
+      std::printf(
+          "  %-14s p50 at 1 connection %.0f vs %.0f us: %.2fx (%+.0f us); throughput at 32 "
+          "connections %.2fx",
+          method, thaw_p50, floor_p50, thaw_p50 / floor_p50, thaw_p50 - floor_p50,
+          thaw_rps / floor_rps);
+      if (redis) {
+        const double floor_p50_ratio = floor_p50 / value("redis." + m + ".c1", "p50_us");
+        const double floor_rps_ratio = floor_rps / value("redis." + m + ".c32", "rps");
+        entry["floor_p50_c1_vs_redis"] = floor_p50_ratio;
+        entry["floor_rps_c32_vs_redis"] = floor_rps_ratio;
+        std::printf("; the floor vs Redis: p50 %.2fx, throughput %.2fx", floor_p50_ratio,
+                    floor_rps_ratio);
+      }
+      std::printf("\n");
+    }
+  }
   std::printf("%s\n", report.dump().c_str());
   return failed ? 1 : 0;
 }
@@ -444,6 +505,18 @@ int Main(int argc, char** argv) {
       options.thaw = argv[++i];
     } else if (arg == "--momento-port" && i + 1 < argc) {
       options.momento_port = static_cast<uint16_t>(std::atoi(argv[++i]));
+    } else if (arg == "--floor" && i + 1 < argc) {
+      options.floor = argv[++i];
+    } else if (arg == "--no-floor") {
+      options.floor.clear();
+    } else if (arg == "--only" && i + 1 < argc) {
+      options.only = argv[++i];
+      if (std::find(std::begin(kMethods), std::end(kMethods), options.only) == std::end(kMethods)) {
+        return Usage();
+      }
+    } else if (arg == "--connections" && i + 1 < argc) {
+      options.connections = std::atoi(argv[++i]);
+      if (options.connections <= 0) return Usage();
     } else if (arg == "--tls") {
       options.tls = true;
     } else if (arg == "--rounds" && i + 1 < argc) {
@@ -500,11 +573,25 @@ int Main(int argc, char** argv) {
     roots = pem.str();
   }
 
+  std::unique_ptr<ChildProcess> floor;
+  uint16_t floor_port = 0;
+  if (!options.floor.empty()) {
+    floor = ChildProcess::Start({options.floor}, dir + "/floor.out", &error);
+    if (!floor || !floor->WaitForLine("listening on", std::chrono::seconds(10), &line, &error)) {
+      std::fprintf(stderr, "momento_bench: %s did not start: %s\n", options.floor.c_str(),
+                   error.c_str());
+      return 1;
+    }
+    floor_port = static_cast<uint16_t>(std::atoi(line.substr(line.rfind(':') + 1).c_str()));
+  }
+
   const std::string redis_server = FindProgram("redis-server");
   const std::string redis_benchmark = FindProgram("redis-benchmark");
   std::unique_ptr<ChildProcess> redis;
   uint16_t redis_port = 0;
-  if (!redis_server.empty() && !redis_benchmark.empty()) {
+  // One method (--only) is for a profiler on the fake: Redis, measured apart, adds nothing there.
+  const bool with_redis = options.only.empty();
+  if (with_redis && !redis_server.empty() && !redis_benchmark.empty()) {
     redis_port = FreePort();
     redis = ChildProcess::Start(
         {redis_server, "--bind", "127.0.0.1", "--port", std::to_string(redis_port), "--save", "",
@@ -515,7 +602,7 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr, "momento_bench: redis-server did not start: %s\n", error.c_str());
       return 1;
     }
-  } else {
+  } else if (with_redis) {
     std::fprintf(stderr,
                  "momento_bench: redis-server/redis-benchmark not installed "
                  "(scripts/install-deps.sh --test); reporting the fake Momento alone\n");
@@ -535,22 +622,35 @@ int Main(int argc, char** argv) {
   if (!MomentoLoad(momento_port, 1).Seed()) return 1;
   if (momento_tls && !MomentoLoad(momento_tls_port, 1, roots).Seed()) return 1;
 
+  std::vector<std::string> methods(std::begin(kMethods), std::end(kMethods));
+  if (!options.only.empty()) methods = {options.only};
+  std::vector<int> concurrencies = {1, kHighConcurrency};
+  if (options.connections > 0) concurrencies = {options.connections};
   std::map<std::string, std::vector<Result>> samples;  // "<side>.<method>.c<n>"
-  for (int connections : {1, kHighConcurrency}) {
+  for (int connections : concurrencies) {
     MomentoLoad load(momento_port, connections);
-    for (const char* method : kMethods) load.Run(method, plan.warmup);
+    for (const std::string& method : methods) load.Run(method, plan.warmup);
     std::unique_ptr<MomentoLoad> tls_load;
     if (momento_tls) {
       tls_load = std::make_unique<MomentoLoad>(momento_tls_port, connections, roots);
-      for (const char* method : kMethods) tls_load->Run(method, plan.warmup);
+      for (const std::string& method : methods) tls_load->Run(method, plan.warmup);
+    }
+    std::unique_ptr<MomentoLoad> floor_load;
+    if (floor) {
+      floor_load = std::make_unique<MomentoLoad>(floor_port, connections);
+      for (const std::string& method : methods) floor_load->Run(method, plan.warmup);
     }
     for (int round = 0; round < plan.rounds; ++round) {
-      for (const std::string method : kMethods) {
+      for (const std::string& method : methods) {
         samples["momento." + method + ".c" + std::to_string(connections)].push_back(
             load.Run(method, plan.run));
         if (tls_load) {
           samples["momento_tls." + method + ".c" + std::to_string(connections)].push_back(
               tls_load->Run(method, plan.run));
+        }
+        if (floor_load) {
+          samples["grpc_floor." + method + ".c" + std::to_string(connections)].push_back(
+              floor_load->Run(method, plan.run));
         }
       }
       if (redis) {
@@ -571,10 +671,14 @@ int Main(int argc, char** argv) {
   }
   if (momento) momento->Stop(milliseconds(1000));
   if (momento_tls) momento_tls->Stop(milliseconds(1000));
+  if (floor) floor->Stop(milliseconds(1000));
   if (redis) redis->Stop(milliseconds(1000));
   std::filesystem::remove_all(dir);
 
-  return PrintReport(options, plan, samples, momento_tls != nullptr, redis != nullptr);
+  // A partial run has nothing to take ratios of.
+  const bool ratios = options.only.empty() && options.connections == 0;
+  return PrintReport(options, plan, samples, ratios && momento_tls != nullptr,
+                     ratios && floor != nullptr, ratios && redis != nullptr);
 }
 
 }  // namespace
