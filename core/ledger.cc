@@ -63,6 +63,7 @@ uint64_t Ledger::Append(int64_t instance, std::string function, std::string kind
 std::vector<Event> Ledger::Since(uint64_t since, size_t limit) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<Event> out;
+  if (since >= first_seq_ + events_.size() - 1) return out;  // nothing newer (and no overflow)
   const uint64_t from = std::max(since + 1, first_seq_) - first_seq_;
   for (uint64_t i = from; i < events_.size() && out.size() < limit; ++i) {
     out.push_back(events_[i]);
@@ -100,8 +101,8 @@ absl::StatusOr<Event> Ledger::WaitFor(const Predicate& predicate, std::chrono::m
                                       uint64_t since, const std::string& what) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock<std::mutex> lock(mu_);
-  // The next seq to look at.
-  uint64_t next = since + 1;
+  // The next seq to look at (saturated: since = UINT64_MAX waits for nothing that can come).
+  uint64_t next = since == UINT64_MAX ? since : since + 1;
   while (true) {
     if (next < first_seq_) {
       return absl::OutOfRangeError(

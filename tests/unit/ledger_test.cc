@@ -102,6 +102,7 @@ TEST(LedgerTest, SinceSkipsEvictedEventsAndSaysSoThroughTheFirstSeq) {
   EXPECT_THAT(ledger.Since(1), ElementsAre(Field(&Event::seq, 4u), Field(&Event::seq, 5u)));
   EXPECT_THAT(ledger.Since(3, 1), ElementsAre(Field(&Event::seq, 4u)));
   EXPECT_TRUE(ledger.Since(5).empty());
+  EXPECT_TRUE(ledger.Since(UINT64_MAX).empty());
 }
 
 TEST(LedgerTest, SelectAndCountSeeOnlyHeldEvents) {
