@@ -441,10 +441,13 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options) {
                    "Keep the last N ledger events in memory (0: all of them). Counters "
                    "(/_thaw/metrics, /_thaw/momento, /_thaw/aws) stay exact whatever N; "
                    "/_thaw/events answers 410 for events already evicted")
+      ->type_name("N")
       ->capture_default_str();
-  command->add_option("--events", options.events_file,
-                      "Append every ledger event to FILE as JSON lines (- for stdout), "
-                      "including those the window evicts");
+  command
+      ->add_option("--events", options.events_file,
+                   "Append every ledger event to FILE as JSON lines (- for stdout), "
+                   "including those the window evicts")
+      ->type_name("FILE");
   command->add_flag("!--no-watch", options.watch,
                     "Do not watch the functions' code, layers and configuration for changes "
                     "(hot reload)");
