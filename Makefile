@@ -5,10 +5,12 @@ FUZZ_BUILD ?= build-fuzz
 TSAN_BUILD ?= build-tsan
 # How long `make fuzz` runs each fuzz target (13 targets: about 13 x FUZZ_SECONDS).
 FUZZ_SECONDS ?= 20
+# Warm invokes of the soak in `make bench` (`make soak` runs 10M).
+SOAK_INVOKES ?= 1000000
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test-deps sample-deps build demo demo-invoke test test-fast test-sanitize test-tsan fuzz-deps fuzz bench format clean
+.PHONY: all deps test-deps sample-deps build demo demo-invoke test test-fast test-sanitize test-tsan fuzz-deps fuzz bench soak format clean
 
 all: build
 
@@ -87,6 +89,12 @@ bench: build
 	./$(BUILD)/tests/bench/thaw_bench
 	./$(BUILD)/tests/bench/thaw_momento_bench
 	./$(BUILD)/tests/bench/thaw_sandbox_bench
+	./$(BUILD)/tests/bench/thaw_soak_bench --invokes $(SOAK_INVOKES)
+
+# The full soak: 10M warm invokes through `thaw serve` (about 35 minutes on 2 vCPUs); RSS must
+# stay within 200 MB and every count exact.
+soak: build
+	./$(BUILD)/tests/bench/thaw_soak_bench --invokes 10000000 --max-rss-mb 200
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')

@@ -43,7 +43,8 @@ struct RunResult {
 // are still evaluated on what happened. Everything stops before Run() returns. Before the first
 // step, the packaging check (emulator/package) reads every function's code directory and
 // appends one package.problem event per problem (the default rule package.errors == 0 reads
-// them).
+// them). The rules, the report and the result's events read every event of the run, so the
+// ledger it is given must have no window (core/ledger.h; `thaw check` builds it so).
 class ScenarioRunner {
  public:
   struct Options {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -22,18 +23,18 @@
 #include "absl/synchronization/mutex.h"
 #include "check/check_command.h"
 #include "check/terminal_report.h"
-#include "core/event_kinds.h"
+#include "core/ledger_jsonl_writer.h"
 #include "core/status_macros.h"
 #include "emulator/config/load_flags.h"
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/control_plane.h"
 #include "emulator/control/log_sink.h"
+#include "emulator/gateway/http_gateway.h"
 #include "emulator/package/package_check_command.h"
 #include "emulator/process/boost_process_launcher.h"
 #include "emulator/runtimes/ric/prepare_runtime_clients.h"
 #include "fakes/aws/run_aws_server.h"
 #include "fakes/momento/run_momento_server.h"
-#include "emulator/gateway/http_gateway.h"
 #include "host/admin_api.h"
 #include "host/emulator_session.h"
 #include "host/hot_reload.h"
@@ -148,11 +149,34 @@ struct ServeOptions {
   // url_port on. -1: not served.
   int api_port = -1;
   int url_port = 3002;
+  // Events the ledger holds (core/ledger.h); 0 keeps them all.
+  size_t ledger_window = Ledger::kDefaultServeWindow;
+  // --events: every event, as JSON lines, whatever the window evicts.
+  std::string events_file;
 };
 
 // check::PrintInstanceTable's text, for a writer that is not a FILE.
 std::string InstanceTableText(const Ledger& ledger) {
   return TextOf([&](std::FILE* out) { check::PrintInstanceTable(out, ledger, /*color=*/false); });
+}
+
+// The closing summary of a `thaw serve` whose ledger window evicted events: exact counts per
+// function (LedgerAccounts), in place of the instance table.
+std::string InvocationsText(const std::vector<InvocationStats>& invocations, const Ledger& ledger) {
+  std::ostringstream out;
+  out << "  " << ledger.LastSeq() << " events; the instance table needs them all and the ledger "
+      << "window (--ledger-window " << ledger.window() << ") keeps the last " << ledger.window()
+      << ", so per function:\n";
+  for (const InvocationStats& s : invocations) {
+    std::string outcomes;
+    for (const auto& [outcome, n] : s.outcomes) {
+      outcomes += (outcomes.empty() ? "" : ", ") + outcome + " " + std::to_string(n);
+    }
+    out << "  " << s.function << ": " << s.invocations << " invocations (" << outcomes << "), "
+        << s.cold_starts << " cold starts, " << s.instances << " instances, " << s.throttles
+        << " throttled\n";
+  }
+  return out.str();
 }
 
 // What `serve` watches of its configuration besides its functions' code: the file it read and
@@ -170,7 +194,13 @@ int Serve(const ServeOptions& options) {
   if (!config.ok()) return UsageError(std::string(config.status().message()));
 
   asio::io_context io(1);
-  Ledger ledger;
+  Ledger ledger(options.ledger_window);
+  std::unique_ptr<LedgerJsonlWriter> events;
+  if (!options.events_file.empty()) {
+    auto writer = LedgerJsonlWriter::Open(ledger, options.events_file);
+    if (!writer.ok()) return UsageError(std::string(writer.status().message()));
+    events = *std::move(writer);
+  }
   StreamLogSink stream_logs(stdout);
   NullLogSink null_logs;
   LogSink& logs = options.quiet ? static_cast<LogSink&>(null_logs) : stream_logs;
@@ -256,9 +286,15 @@ int Serve(const ServeOptions& options) {
   }
   std::fflush(stdout);
   io.run();
-  // The instances of the run, as `thaw check` shows them, behind the logs like every line.
-  if (ledger.Count([](const Event& e) { return e.kind == kinds::kInstanceSpawned; }) > 0) {
-    std::string table = InstanceTableText(ledger);
+  // The instances of the run, as `thaw check` shows them, behind the logs like every line. The
+  // table reads events; once the window has evicted some it would undercount, so the exact
+  // per-function counts stand in for it then.
+  const std::vector<InvocationStats> invocations = (*host)->Invocations();
+  const bool any_instance = std::any_of(invocations.begin(), invocations.end(),
+                                        [](const InvocationStats& s) { return s.instances > 0; });
+  if (any_instance) {
+    std::string table =
+        ledger.FirstSeq() == 1 ? InstanceTableText(ledger) : InvocationsText(invocations, ledger);
     if (table.ends_with('\n')) table.pop_back();
     stream_logs.Text("\n" + table);
   }
@@ -388,16 +424,30 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options) {
   command->add_option("--port", options.port, "Port to listen on; 0 picks a free one")
       ->capture_default_str();
   command->add_flag("--quiet,-q", options.quiet, "Do not print function logs");
-  command->add_option("--api-port", options.api_port,
-                      "Serve the functions' API Gateway routes (SAM Api/HttpApi, serverless.yml "
-                      "http/httpApi, CDK, thaw.yaml http) on this port, as `sam local start-api` "
-                      "(3000); 0 picks a free one. Off by default")
+  command
+      ->add_option("--api-port", options.api_port,
+                   "Serve the functions' API Gateway routes (SAM Api/HttpApi, serverless.yml "
+                   "http/httpApi, CDK, thaw.yaml http) on this port, as `sam local start-api` "
+                   "(3000); 0 picks a free one. Off by default")
       ->check(CLI::Range(0, 65535));
-  command->add_option("--url-port", options.url_port,
-                      "With --api-port: the first function URL's port; the next ones (by function "
-                      "name) follow; 0 picks free ones")
+  command
+      ->add_option("--url-port", options.url_port,
+                   "With --api-port: the first function URL's port; the next ones (by function "
+                   "name) follow; 0 picks free ones")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
+  command
+      ->add_option("--ledger-window", options.ledger_window,
+                   "Keep the last N ledger events in memory (0: all of them). Counters "
+                   "(/_thaw/metrics, /_thaw/momento, /_thaw/aws) stay exact whatever N; "
+                   "/_thaw/events answers 410 for events already evicted")
+      ->type_name("N")
+      ->capture_default_str();
+  command
+      ->add_option("--events", options.events_file,
+                   "Append every ledger event to FILE as JSON lines (- for stdout), "
+                   "including those the window evicts")
+      ->type_name("FILE");
   command->add_flag("!--no-watch", options.watch,
                     "Do not watch the functions' code, layers and configuration for changes "
                     "(hot reload)");
@@ -413,7 +463,12 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options) {
       "HTTP routes: with --api-port, the functions' API Gateway routes are served on that port\n"
       "(REST APIs get the v1 proxy event, HTTP APIs the 2.0 payload) and each function URL on\n"
       "its own port from --url-port on; the routes are printed at start. A request is an invoke\n"
-      "like any other: counted, attributed and in the ledger.");
+      "like any other: counted, attributed and in the ledger.\n\n"
+      "Memory: the ledger keeps the last --ledger-window events (about 0.5 KB each, 3 to 4 a\n"
+      "warm invoke; the default 100000 is about 50 MB), so a load test of millions of invokes\n"
+      "runs in constant memory. The counters (/_thaw/metrics, /_thaw/momento, /_thaw/aws) count\n"
+      "every event before it is evicted and stay exact; /_thaw/events answers 410 for a `since`\n"
+      "that was evicted; --events FILE keeps every event on disk.");
   return command;
 }
 

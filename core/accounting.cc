@@ -28,14 +28,22 @@ struct Walked {
   std::map<int64_t, MomentoConnections> instances;
 };
 
-// One pass over the momento.* events (and clock.advanced, for the instances' clock): classifies each connection and counts what depends on
-// the order of events (reconnects).
-Walked WalkMomento(const std::vector<Event>& events) {
+}  // namespace
+
+// The walk over the momento.* events (and clock.advanced, for the instances' clock), one event
+// at a time: classifies each connection and counts what depends on the order of events
+// (reconnects). Finish() settles what only the end of the walk decides (roles).
+class MomentoTally::Walk {
+ public:
+  void Add(const Event& e);
+  Walked Finish() const;
+
+ private:
   struct Tracked {
     size_t index = 0;  // into Walked::connections
     bool data = false;
     bool other = false;
-    std::string plane;  // of its first data-plane or topic call
+    std::string plane;             // of its first data-plane or topic call
     double last_use_clock_ms = 0;  // opened or last call, on the instances' clock
     // A newer data connection of the instance that began while this one was open and idle
     // for kIdleRecycleMs: if the client closes this one without using it again, it recycled
@@ -56,147 +64,158 @@ Walked WalkMomento(const std::vector<Event>& events) {
     long dropped_by_fault = 0;
     std::map<std::string, Plane> planes;
   };
-  Walked out;
-  std::map<std::string, Tracked> tracked;
-  std::map<int64_t, PerInstance> per_instance;
-  // The instances' clocks run ahead of real time by the scheduler clock's total advance.
-  double clock_offset_ms = 0;
-  auto track = [&](const Event& e, const std::string& id) -> Tracked& {
-    auto [it, inserted] = tracked.try_emplace(id);
-    if (inserted) {
-      it->second.last_use_clock_ms = e.ms + clock_offset_ms;
-      it->second.index = out.connections.size();
-      out.connections.push_back({.id = id,
-                                 .instance = e.instance,
-                                 .function = e.function,
-                                 .opened_seq = e.seq,
-                                 .opened_ms = e.ms});
-      per_instance[e.instance].connections.push_back(id);
-      MomentoConnections& account = out.instances[e.instance];
-      account.instance = e.instance;
-      account.function = e.function;
-    }
-    return it->second;
-  };
+
+  Tracked& Track(const Event& e, const std::string& id);
   // A connection carries a data-plane or topic call: the first one after one of the instance's
   // data connections closed is a reconnect.
-  auto use_for_data = [&out, &tracked](Tracked& t, const std::string& id,
-                                       const std::string& plane, MomentoConnections& account,
-                                       PerInstance& per, double now_clock_ms) {
-    if (t.data) return;
-    if (per.closed_data > 0) {
-      ++account.reconnects;
-      --per.closed_data;
-      if (per.dropped_by_fault > 0) {
-        ++account.reconnects_after_fault;
-        --per.dropped_by_fault;
-      }
-    }
-    MomentoConnection& c = out.connections[t.index];
-    Plane& p = per.planes[plane];
-    if (p.had && (!p.open.empty() || p.last_closed_by_client)) {
-      c.unprovoked = true;
-      ++account.unprovoked_connections;
-      // An SDK may open the new connection before it closes the idle one it recycles.
-      const bool all_idle =
-          !p.last_closed_by_client && !p.open.empty() &&
-          std::all_of(p.open.begin(), p.open.end(), [&](const std::string& open_id) {
-            return now_clock_ms - tracked[open_id].last_use_clock_ms >= kIdleRecycleMs;
-          });
-      if (all_idle) {
-        for (const std::string& open_id : p.open) tracked[open_id].replaced_by = id;
-      }
-    }
-    p.had = true;
-    if (!c.closed) p.open.insert(id);
-    t.plane = plane;
-    t.data = true;
-  };
-  for (const Event& e : events) {
-    if (e.kind == kinds::kClockAdvanced) {
-      clock_offset_ms = e.attrs.value("offset_ms", clock_offset_ms);
-      continue;
-    }
-    if (!e.kind.starts_with(kinds::kMomentoFamily)) continue;
-    const std::string id = e.attrs.value("connection", "");
-    if (e.kind == kinds::kMomentoConnectionOpened) {
-      Tracked& t = track(e, id);
-      PerInstance& per = per_instance[e.instance];
-      if (per.last_data_close_ms && e.ms - *per.last_data_close_ms <= kCloseTimeControlMs) {
-        out.connections[t.index].close_time = true;
-      }
-    } else if (e.kind == kinds::kMomentoConnectionClosed) {
-      Tracked& t = track(e, id);
-      MomentoConnection& c = out.connections[t.index];
-      if (c.closed) continue;
-      c.closed = true;
-      PerInstance& per = per_instance[c.instance];
-      if (t.data && e.attrs.value("by", "client") == "client") {
-        per.last_data_close_ms = e.ms;
-        for (const std::string& other_id : per.connections) {
-          const Tracked& other = tracked[other_id];
-          MomentoConnection& o = out.connections[other.index];
-          if (!other.data && !other.other && other_id != id &&
-              e.ms - o.opened_ms <= kCloseTimeControlMs && e.ms >= o.opened_ms) {
-            o.close_time = true;
-          }
-        }
-      }
-      if (t.data) {
-        ++per.closed_data;
-        if (e.attrs.value("why", "").starts_with("fault:")) ++per.dropped_by_fault;
-        Plane& p = per.planes[t.plane];
-        p.open.erase(id);
-        const bool by_client = e.attrs.value("by", "client") == "client";
-        c.idle_recycled =
-            by_client && (!t.replaced_by.empty() ||
-                          e.ms + clock_offset_ms - t.last_use_clock_ms >= kIdleRecycleMs);
-        p.last_closed_by_client = by_client && !c.idle_recycled;
-        if (by_client && !t.replaced_by.empty()) {
-          MomentoConnection& newer = out.connections[tracked[t.replaced_by].index];
-          if (newer.unprovoked) {
-            newer.unprovoked = false;
-            --out.instances[newer.instance].unprovoked_connections;
-          }
-        }
-      }
-    } else if (e.kind == kinds::kMomentoRpc) {
-      Tracked& t = track(e, id);
-      MomentoConnections& account = out.instances[out.connections[t.index].instance];
-      PerInstance& per = per_instance[account.instance];
-      ++account.rpcs[e.attrs.value("method", "")];
-      t.last_use_clock_ms = e.ms + clock_offset_ms;
-      t.replaced_by.clear();
-      const std::string plane = e.attrs.value("plane", "");
-      if (plane == "data" || plane == "topic") {
-        use_for_data(t, id, plane, account, per, t.last_use_clock_ms);
-      } else {
-        t.other = true;
-      }
-    } else if (e.kind == kinds::kMomentoSubscriptionOpened ||
-               e.kind == kinds::kMomentoSubscriptionClosed) {
-      // A subscription's momento.rpc comes when it ends: its opening already uses the connection.
-      Tracked& t = track(e, id);
-      t.last_use_clock_ms = e.ms + clock_offset_ms;
-      t.replaced_by.clear();
-      MomentoConnections& account = out.instances[out.connections[t.index].instance];
-      if (e.kind == kinds::kMomentoSubscriptionOpened) {
-        use_for_data(t, id, "topic", account, per_instance[account.instance],
-                     t.last_use_clock_ms);
-        ++account.subscriptions;
-        ++account.open_subscriptions;
-      } else {
-        --account.open_subscriptions;
-        account.subscription_items += e.attrs.value("items", 0L);
-      }
-    } else if (e.kind == kinds::kMomentoFault) {
-      MomentoConnections& account = out.instances[e.instance];
-      account.instance = e.instance;
-      if (account.function.empty()) account.function = e.function;
-      ++account.faults;
+  void UseForData(Tracked& t, const std::string& id, const std::string& plane,
+                  MomentoConnections& account, PerInstance& per, double now_clock_ms);
+
+  Walked out_;
+  std::map<std::string, Tracked> tracked_;
+  std::map<int64_t, PerInstance> per_instance_;
+  // The instances' clocks run ahead of real time by the scheduler clock's total advance.
+  double clock_offset_ms_ = 0;
+};
+
+MomentoTally::Walk::Tracked& MomentoTally::Walk::Track(const Event& e, const std::string& id) {
+  auto [it, inserted] = tracked_.try_emplace(id);
+  if (inserted) {
+    it->second.last_use_clock_ms = e.ms + clock_offset_ms_;
+    it->second.index = out_.connections.size();
+    out_.connections.push_back({.id = id,
+                                .instance = e.instance,
+                                .function = e.function,
+                                .opened_seq = e.seq,
+                                .opened_ms = e.ms});
+    per_instance_[e.instance].connections.push_back(id);
+    MomentoConnections& account = out_.instances[e.instance];
+    account.instance = e.instance;
+    account.function = e.function;
+  }
+  return it->second;
+}
+
+void MomentoTally::Walk::UseForData(Tracked& t, const std::string& id, const std::string& plane,
+                                    MomentoConnections& account, PerInstance& per,
+                                    double now_clock_ms) {
+  if (t.data) return;
+  if (per.closed_data > 0) {
+    ++account.reconnects;
+    --per.closed_data;
+    if (per.dropped_by_fault > 0) {
+      ++account.reconnects_after_fault;
+      --per.dropped_by_fault;
     }
   }
-  for (const auto& [id, t] : tracked) {
+  MomentoConnection& c = out_.connections[t.index];
+  Plane& p = per.planes[plane];
+  if (p.had && (!p.open.empty() || p.last_closed_by_client)) {
+    c.unprovoked = true;
+    ++account.unprovoked_connections;
+    // An SDK may open the new connection before it closes the idle one it recycles.
+    const bool all_idle =
+        !p.last_closed_by_client && !p.open.empty() &&
+        std::all_of(p.open.begin(), p.open.end(), [&](const std::string& open_id) {
+          return now_clock_ms - tracked_[open_id].last_use_clock_ms >= kIdleRecycleMs;
+        });
+    if (all_idle) {
+      for (const std::string& open_id : p.open) tracked_[open_id].replaced_by = id;
+    }
+  }
+  p.had = true;
+  if (!c.closed) p.open.insert(id);
+  t.plane = plane;
+  t.data = true;
+}
+
+void MomentoTally::Walk::Add(const Event& e) {
+  if (e.kind == kinds::kClockAdvanced) {
+    clock_offset_ms_ = e.attrs.value("offset_ms", clock_offset_ms_);
+    return;
+  }
+  if (!e.kind.starts_with(kinds::kMomentoFamily)) return;
+  const std::string id = e.attrs.value("connection", "");
+  if (e.kind == kinds::kMomentoConnectionOpened) {
+    Tracked& t = Track(e, id);
+    PerInstance& per = per_instance_[e.instance];
+    if (per.last_data_close_ms && e.ms - *per.last_data_close_ms <= kCloseTimeControlMs) {
+      out_.connections[t.index].close_time = true;
+    }
+  } else if (e.kind == kinds::kMomentoConnectionClosed) {
+    Tracked& t = Track(e, id);
+    MomentoConnection& c = out_.connections[t.index];
+    if (c.closed) return;
+    c.closed = true;
+    PerInstance& per = per_instance_[c.instance];
+    if (t.data && e.attrs.value("by", "client") == "client") {
+      per.last_data_close_ms = e.ms;
+      for (const std::string& other_id : per.connections) {
+        const Tracked& other = tracked_[other_id];
+        MomentoConnection& o = out_.connections[other.index];
+        if (!other.data && !other.other && other_id != id &&
+            e.ms - o.opened_ms <= kCloseTimeControlMs && e.ms >= o.opened_ms) {
+          o.close_time = true;
+        }
+      }
+    }
+    if (t.data) {
+      ++per.closed_data;
+      if (e.attrs.value("why", "").starts_with("fault:")) ++per.dropped_by_fault;
+      Plane& p = per.planes[t.plane];
+      p.open.erase(id);
+      const bool by_client = e.attrs.value("by", "client") == "client";
+      c.idle_recycled =
+          by_client && (!t.replaced_by.empty() ||
+                        e.ms + clock_offset_ms_ - t.last_use_clock_ms >= kIdleRecycleMs);
+      p.last_closed_by_client = by_client && !c.idle_recycled;
+      if (by_client && !t.replaced_by.empty()) {
+        MomentoConnection& newer = out_.connections[tracked_[t.replaced_by].index];
+        if (newer.unprovoked) {
+          newer.unprovoked = false;
+          --out_.instances[newer.instance].unprovoked_connections;
+        }
+      }
+    }
+  } else if (e.kind == kinds::kMomentoRpc) {
+    Tracked& t = Track(e, id);
+    MomentoConnections& account = out_.instances[out_.connections[t.index].instance];
+    PerInstance& per = per_instance_[account.instance];
+    ++account.rpcs[e.attrs.value("method", "")];
+    t.last_use_clock_ms = e.ms + clock_offset_ms_;
+    t.replaced_by.clear();
+    const std::string plane = e.attrs.value("plane", "");
+    if (plane == "data" || plane == "topic") {
+      UseForData(t, id, plane, account, per, t.last_use_clock_ms);
+    } else {
+      t.other = true;
+    }
+  } else if (e.kind == kinds::kMomentoSubscriptionOpened ||
+             e.kind == kinds::kMomentoSubscriptionClosed) {
+    // A subscription's momento.rpc comes when it ends: its opening already uses the connection.
+    Tracked& t = Track(e, id);
+    t.last_use_clock_ms = e.ms + clock_offset_ms_;
+    t.replaced_by.clear();
+    MomentoConnections& account = out_.instances[out_.connections[t.index].instance];
+    if (e.kind == kinds::kMomentoSubscriptionOpened) {
+      UseForData(t, id, "topic", account, per_instance_[account.instance], t.last_use_clock_ms);
+      ++account.subscriptions;
+      ++account.open_subscriptions;
+    } else {
+      --account.open_subscriptions;
+      account.subscription_items += e.attrs.value("items", 0L);
+    }
+  } else if (e.kind == kinds::kMomentoFault) {
+    MomentoConnections& account = out_.instances[e.instance];
+    account.instance = e.instance;
+    if (account.function.empty()) account.function = e.function;
+    ++account.faults;
+  }
+}
+
+Walked MomentoTally::Walk::Finish() const {
+  Walked out = out_;
+  for (const auto& [id, t] : tracked_) {
     MomentoConnection& c = out.connections[t.index];
     c.role = t.data                      ? ConnectionRole::kData
              : (t.other || c.close_time) ? ConnectionRole::kControl
@@ -221,6 +240,17 @@ Walked WalkMomento(const std::vector<Event>& events) {
   return out;
 }
 
+MomentoTally::MomentoTally() : walk_(std::make_unique<Walk>()) {}
+MomentoTally::~MomentoTally() = default;
+
+void MomentoTally::Add(const Event& event) { walk_->Add(event); }
+
+std::vector<MomentoConnection> MomentoTally::Connections() const {
+  return walk_->Finish().connections;
+}
+
+namespace {
+
 template <typename Account>
 std::vector<Account> Values(std::map<int64_t, Account> by_instance) {
   std::vector<Account> out;
@@ -239,19 +269,26 @@ long Sum(const std::map<std::string, long>& counts, std::initializer_list<const 
 
 }  // namespace
 
-std::vector<MomentoConnection> ClassifyMomentoConnections(const std::vector<Event>& events) {
-  return WalkMomento(events).connections;
-}
-
-std::vector<MomentoConnections> MomentoConnectionsPerInstance(const std::vector<Event>& events) {
-  return Values(WalkMomento(events).instances);
+std::vector<MomentoConnections> MomentoTally::PerInstance() const {
+  return Values(walk_->Finish().instances);
 }
 
 std::vector<MomentoConnections> MomentoConnectionsPerInstance(const Ledger& ledger) {
-  return MomentoConnectionsPerInstance(
-      ledger.Select([](const Event& e) {
-        return e.kind.starts_with(kinds::kMomentoFamily) || e.kind == kinds::kClockAdvanced;
-      }));
+  return MomentoConnectionsPerInstance(ledger.Select([](const Event& e) {
+    return e.kind.starts_with(kinds::kMomentoFamily) || e.kind == kinds::kClockAdvanced;
+  }));
+}
+
+std::vector<MomentoConnection> ClassifyMomentoConnections(const std::vector<Event>& events) {
+  MomentoTally tally;
+  for (const Event& e : events) tally.Add(e);
+  return tally.Connections();
+}
+
+std::vector<MomentoConnections> MomentoConnectionsPerInstance(const std::vector<Event>& events) {
+  MomentoTally tally;
+  for (const Event& e : events) tally.Add(e);
+  return tally.PerInstance();
 }
 
 nlohmann::json ToJson(const MomentoConnections& a) {
@@ -355,72 +392,62 @@ bool IsRead(const std::string& operation) {
   return false;
 }
 
-bool IsAwsAccountingEvent(const Event& e) {
-  return e.kind == kinds::kAwsRequest || e.kind == kinds::kAwsRotation ||
-         e.kind == kinds::kAwsSecretRotated;
-}
-
-struct WalkedAws {
-  std::map<int64_t, AwsRequests> instances;
-  std::vector<AwsRefetch> refetches;
-};
-
-// One pass over the aws.* events: the per-instance counts and the unprovoked refetches.
-WalkedAws WalkAws(const std::vector<Event>& events) {
-  // What an instance last read of a resource with an operation.
-  struct LastRead {
-    bool ok = false;
-    uint64_t changes_seen = 0;  // the resource's change count when it was read
-  };
-  WalkedAws out;
-  std::map<std::string, uint64_t> changes;  // resource -> times it changed
-  std::map<std::tuple<int64_t, std::string, std::string>, LastRead> reads;
-  for (const Event& e : events) {
-    if (e.kind == kinds::kAwsRotation || e.kind == kinds::kAwsSecretRotated) {
-      if (e.attrs.value("outcome", "ok") == "ok") ++changes[e.attrs.value("secret", "")];
-      continue;
-    }
-    if (e.kind != kinds::kAwsRequest) continue;
-    AwsRequests& account = out.instances[e.instance];
-    account.instance = e.instance;
-    account.function = e.function;
-    ++account.requests;
-    const std::string operation = e.attrs.value("operation", "");
-    ++account.operations[operation];
-    const std::string secret = e.attrs.value("secret", "");
-    if (!secret.empty()) ++account.secrets[secret][operation];
-    const std::string outcome = e.attrs.value("outcome", "ok");
-    if (outcome != "ok") ++account.errors[outcome];
-
-    const std::string resource = !secret.empty() ? secret : e.attrs.value("parameter", "");
-    if (resource.empty()) continue;
-    if (!IsRead(operation)) {
-      if (outcome == "ok") ++changes[resource];
-      continue;
-    }
-    LastRead& last = reads[{e.instance, operation, resource}];
-    if (last.ok && last.changes_seen == changes[resource]) {
-      ++account.unprovoked[operation];
-      out.refetches.push_back({e.instance, e.function, e.seq, operation, resource});
-    }
-    last.ok = outcome == "ok";
-    last.changes_seen = changes[resource];
-  }
-  return out;
-}
-
 }  // namespace
 
+void AwsTally::Add(const Event& e) {
+  if (e.kind == kinds::kAwsRotation || e.kind == kinds::kAwsSecretRotated) {
+    if (e.attrs.value("outcome", "ok") == "ok") ++changes_[e.attrs.value("secret", "")];
+    return;
+  }
+  if (e.kind != kinds::kAwsRequest) return;
+  AwsRequests& account = instances_[e.instance];
+  account.instance = e.instance;
+  account.function = e.function;
+  ++account.requests;
+  const std::string operation = e.attrs.value("operation", "");
+  ++account.operations[operation];
+  const std::string secret = e.attrs.value("secret", "");
+  if (!secret.empty()) ++account.secrets[secret][operation];
+  const std::string outcome = e.attrs.value("outcome", "ok");
+  if (outcome != "ok") ++account.errors[outcome];
+
+  const std::string resource = !secret.empty() ? secret : e.attrs.value("parameter", "");
+  if (resource.empty()) return;
+  if (!IsRead(operation)) {
+    if (outcome == "ok") ++changes_[resource];
+    return;
+  }
+  LastRead& last = reads_[{e.instance, operation, resource}];
+  if (last.ok && last.changes_seen == changes_[resource]) {
+    ++account.unprovoked[operation];
+    if (refetches_ != nullptr) {
+      refetches_->push_back({e.instance, e.function, e.seq, operation, resource});
+    }
+  }
+  last.ok = outcome == "ok";
+  last.changes_seen = changes_[resource];
+}
+
+std::vector<AwsRequests> AwsTally::PerInstance() const { return Values(instances_); }
+
 std::vector<AwsRequests> AwsRequestsPerInstance(const std::vector<Event>& events) {
-  return Values(WalkAws(events).instances);
+  AwsTally tally;
+  for (const Event& e : events) tally.Add(e);
+  return tally.PerInstance();
 }
 
 std::vector<AwsRequests> AwsRequestsPerInstance(const Ledger& ledger) {
-  return AwsRequestsPerInstance(ledger.Select(IsAwsAccountingEvent));
+  return AwsRequestsPerInstance(ledger.Select([](const Event& e) {
+    return e.kind == kinds::kAwsRequest || e.kind == kinds::kAwsRotation ||
+           e.kind == kinds::kAwsSecretRotated;
+  }));
 }
 
 std::vector<AwsRefetch> UnprovokedAwsRefetches(const std::vector<Event>& events) {
-  return WalkAws(events).refetches;
+  std::vector<AwsRefetch> refetches;
+  AwsTally tally(&refetches);
+  for (const Event& e : events) tally.Add(e);
+  return refetches;
 }
 
 nlohmann::json ToJson(const AwsRequests& a) {
@@ -445,13 +472,6 @@ void InvocationTally::Add(const Event& e) {
     ++of(e.function).throttles;
   } else if (e.kind == kinds::kInstanceSpawned) {
     ++of(e.function).instances;
-  }
-}
-
-void InvocationTally::CatchUp(const Ledger& ledger) {
-  for (const Event& e : ledger.Since(last_seq_)) {
-    Add(e);
-    last_seq_ = e.seq;
   }
 }
 

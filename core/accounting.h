@@ -3,8 +3,10 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/ledger.h"
@@ -15,7 +17,11 @@ namespace thaw {
 // Typed accounting over the ledger, computed here and nowhere else: `thaw check`'s rules,
 // thaw::testing, the admin API (/_thaw/momento, /_thaw/aws, /_thaw/metrics), the terminal table
 // and the report all read these. Every function is pure over the events it is given (in seq
-// order, as Ledger::Since/Select return them) and thread-safe.
+// order, as Ledger::Since/Select return them) and thread-safe. The accounts a long run asks for
+// again and again also come as tallies (InvocationTally, MomentoTally, AwsTally) fed one event
+// at a time, which LedgerAccounts (core/ledger_accounts.h) keeps exact however many events the
+// ledger's window has evicted; each function below is its tally fed the whole list, so both give
+// the same answer.
 
 // What a Momento connection was used for.
 //  - kData: it carried at least one cache_client.Scs (data-plane) or topic RPC;
@@ -82,7 +88,32 @@ struct MomentoConnections {
 
 // Per instance, ordered by instance (0: connections no instance made, in standalone use).
 std::vector<MomentoConnections> MomentoConnectionsPerInstance(const std::vector<Event>& events);
+// Over the events `ledger` holds: every event of the run for a ledger without a window (thaw
+// check, thaw::testing, the standalone fakes). A windowed ledger's exact accounts are
+// LedgerAccounts' (core/ledger_accounts.h).
 std::vector<MomentoConnections> MomentoConnectionsPerInstance(const Ledger& ledger);
+
+// ClassifyMomentoConnections and MomentoConnectionsPerInstance fed one event at a time. Its
+// memory grows with the connections it has seen (a few hundred bytes each: a connection's role
+// can change until the walk ends), not with events. Thread-compatible.
+class MomentoTally {
+ public:
+  MomentoTally();
+  ~MomentoTally();
+  MomentoTally(const MomentoTally&) = delete;
+  MomentoTally& operator=(const MomentoTally&) = delete;
+
+  // Counts `event` if it is a momento.* or clock.advanced event; ignores any other.
+  void Add(const Event& event);
+  // What the events added so far give: ClassifyMomentoConnections, MomentoConnectionsPerInstance.
+  std::vector<MomentoConnection> Connections() const;
+  std::vector<MomentoConnections> PerInstance() const;
+
+ private:
+  class Walk;
+  std::unique_ptr<Walk> walk_;
+};
+
 // {"instance","function","connections","data_connections","control_connections",
 //  "close_time_control_connections","unused_connections","closed","reconnects",
 //  "reconnects_after_fault","unprovoked_connections","faults","rpcs":{"Get":n,...},"subscriptions",
@@ -107,6 +138,7 @@ struct AwsRequests {
 
 // Per instance, ordered by instance.
 std::vector<AwsRequests> AwsRequestsPerInstance(const std::vector<Event>& events);
+// Over the events `ledger` holds, as MomentoConnectionsPerInstance(const Ledger&).
 std::vector<AwsRequests> AwsRequestsPerInstance(const Ledger& ledger);
 // An aws.request that read again what its instance had already read successfully (the same
 // operation on the same secret or parameter) while nothing gave it a reason to: the value did
@@ -124,6 +156,33 @@ struct AwsRefetch {
 
 // Every unprovoked refetch, in seq order.
 std::vector<AwsRefetch> UnprovokedAwsRefetches(const std::vector<Event>& events);
+
+// AwsRequestsPerInstance (and, given a list to fill, UnprovokedAwsRefetches) fed one event at a
+// time. Its memory grows with the distinct (instance, operation, resource) reads it has seen,
+// not with events. Thread-compatible.
+class AwsTally {
+ public:
+  // `refetches`, when given, receives every unprovoked refetch as it is counted; it must
+  // outlive the tally.
+  explicit AwsTally(std::vector<AwsRefetch>* refetches = nullptr) : refetches_(refetches) {}
+
+  // Counts `event` if it is an aws.request, aws.rotation or aws.secret.rotated.
+  void Add(const Event& event);
+  // Per instance, ordered by instance.
+  std::vector<AwsRequests> PerInstance() const;
+
+ private:
+  // What an instance last read of a resource with an operation.
+  struct LastRead {
+    bool ok = false;
+    uint64_t changes_seen = 0;  // the resource's change count when it was read
+  };
+  std::vector<AwsRefetch>* const refetches_;
+  std::map<int64_t, AwsRequests> instances_;
+  std::map<std::string, uint64_t> changes_;  // resource -> times it changed
+  // (instance, operation, resource) -> its last read.
+  std::map<std::tuple<int64_t, std::string, std::string>, LastRead> reads_;
+};
 
 // {"instance","function","requests","operations":{...},"secrets":{...},"errors":{...},
 //  "unprovoked":{...}}.
@@ -181,20 +240,17 @@ struct InvocationStats {
 std::vector<InvocationStats> InvocationStatsPerFunction(const std::vector<Event>& events);
 
 // InvocationStatsPerFunction kept as counters, fed one event at a time: a reader that asks often
-// (a Prometheus scrape of /_thaw/metrics) pays for the events appended since it last asked, not
-// for the whole ledger. Thread-compatible.
+// (a Prometheus scrape of /_thaw/metrics) pays nothing per event already counted, and the counts
+// outlive the events (LedgerAccounts). Thread-compatible.
 class InvocationTally {
  public:
   // Counts `event` if it is an invoke.end, invoke.throttled or instance.spawned.
   void Add(const Event& event);
-  // Adds the events `ledger` appended after the last one this tally read from it.
-  void CatchUp(const Ledger& ledger);
   // Per function, ordered by name.
   std::vector<InvocationStats> Stats() const;
 
  private:
   std::map<std::string, InvocationStats> functions_;
-  uint64_t last_seq_ = 0;
 };
 
 // Serializes a list of accounts with ToJson, as a JSON array.

@@ -1,5 +1,6 @@
 #include "core/ledger.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "absl/status/status.h"
@@ -25,7 +26,7 @@ nlohmann::json Event::ToJson() const {
   return j;
 }
 
-Ledger::Ledger() : start_(std::chrono::steady_clock::now()) {}
+Ledger::Ledger(size_t window) : start_(std::chrono::steady_clock::now()), window_(window) {}
 
 uint64_t Ledger::Append(int64_t instance, std::string function, std::string kind,
                         nlohmann::json attrs) {
@@ -40,8 +41,13 @@ uint64_t Ledger::Append(int64_t instance, std::string function, std::string kind
   uint64_t seq;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    seq = events_.size() + 1;
+    seq = first_seq_ + events_.size();
     event.seq = seq;
+    for (const auto& [id, observer] : observers_) observer(event);
+    if (window_ > 0 && events_.size() == window_) {
+      events_.pop_front();
+      ++first_seq_;
+    }
     events_.push_back(std::move(event));
   }
   appended_.notify_all();
@@ -57,7 +63,9 @@ uint64_t Ledger::Append(int64_t instance, std::string function, std::string kind
 std::vector<Event> Ledger::Since(uint64_t since, size_t limit) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<Event> out;
-  for (uint64_t i = since; i < events_.size() && out.size() < limit; ++i) {
+  if (since >= first_seq_ + events_.size() - 1) return out;  // nothing newer (and no overflow)
+  const uint64_t from = std::max(since + 1, first_seq_) - first_seq_;
+  for (uint64_t i = from; i < events_.size() && out.size() < limit; ++i) {
     out.push_back(events_[i]);
   }
   return out;
@@ -81,24 +89,52 @@ size_t Ledger::Count(const Predicate& predicate) const {
 
 uint64_t Ledger::LastSeq() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return events_.size();
+  return first_seq_ + events_.size() - 1;
+}
+
+uint64_t Ledger::FirstSeq() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return first_seq_;
 }
 
 absl::StatusOr<Event> Ledger::WaitFor(const Predicate& predicate, std::chrono::milliseconds timeout,
                                       uint64_t since, const std::string& what) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock<std::mutex> lock(mu_);
-  uint64_t next = since;
+  // The next seq to look at (saturated: since = UINT64_MAX waits for nothing that can come).
+  uint64_t next = since == UINT64_MAX ? since : since + 1;
   while (true) {
-    for (; next < events_.size(); ++next) {
-      if (predicate(events_[next])) return events_[next];
+    if (next < first_seq_) {
+      return absl::OutOfRangeError(
+          "events " + std::to_string(next) + ".." + std::to_string(first_seq_ - 1) +
+          " were evicted from the ledger's window (" + std::to_string(window_) +
+          " events) before the wait for " + what + " could read them");
     }
-    if (appended_.wait_until(lock, deadline) == std::cv_status::timeout && next >= events_.size()) {
-      return absl::DeadlineExceededError("timed out after " + std::to_string(timeout.count()) +
-                                         " ms waiting for " + what + " (ledger has " +
-                                         std::to_string(events_.size()) + " events)");
+    const uint64_t end = first_seq_ + events_.size();
+    for (; next < end; ++next) {
+      const Event& e = events_[next - first_seq_];
+      if (predicate(e)) return e;
+    }
+    if (appended_.wait_until(lock, deadline) == std::cv_status::timeout &&
+        next >= first_seq_ + events_.size()) {
+      return absl::DeadlineExceededError(
+          "timed out after " + std::to_string(timeout.count()) + " ms waiting for " + what +
+          " (ledger has " + std::to_string(first_seq_ + events_.size() - 1) + " events)");
     }
   }
+}
+
+int Ledger::AddObserver(Observer observer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Event& e : events_) observer(e);
+  const int id = next_observer_++;
+  observers_[id] = std::move(observer);
+  return id;
+}
+
+void Ledger::RemoveObserver(int handle) {
+  std::lock_guard<std::mutex> lock(mu_);
+  observers_.erase(handle);
 }
 
 int Ledger::AddListener(Listener listener) {

@@ -1,11 +1,21 @@
 #include "core/ledger_jsonl_writer.h"
 
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "core/json_text.h"
 
 namespace thaw {
+
+LedgerJsonlWriter::LedgerJsonlWriter(Ledger& ledger, std::FILE* out) : ledger_(ledger), out_(out) {
+  // A copy now, the serialization later in Flush(): the observer runs under the ledger's lock,
+  // which every appending thread waits for.
+  observer_ = ledger_.AddObserver([this](const Event& event) {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    pending_.push_back(event);
+  });
+}
 
 absl::StatusOr<std::unique_ptr<LedgerJsonlWriter>> LedgerJsonlWriter::Open(
     Ledger& ledger, const std::string& path) {
@@ -13,25 +23,28 @@ absl::StatusOr<std::unique_ptr<LedgerJsonlWriter>> LedgerJsonlWriter::Open(
   if (out == nullptr) return absl::NotFoundError("cannot open --events " + path);
   auto writer = std::make_unique<LedgerJsonlWriter>(ledger, out);
   writer->owns_out_ = out != stdout;
-  writer->listened_ = &ledger;
   LedgerJsonlWriter* raw = writer.get();
   writer->listener_ = ledger.AddListener([raw](uint64_t) { raw->Flush(); });
   return writer;
 }
 
 LedgerJsonlWriter::~LedgerJsonlWriter() {
-  if (listened_ == nullptr) return;
-  listened_->RemoveListener(listener_);
+  if (listener_ != 0) ledger_.RemoveListener(listener_);
+  ledger_.RemoveObserver(observer_);
   Flush();
   if (owns_out_) std::fclose(out_);
 }
 
 void LedgerJsonlWriter::Flush() {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const Event& event : ledger_.Since(written_)) {
+  std::lock_guard<std::mutex> write_lock(write_mu_);
+  std::vector<Event> events;
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    events.swap(pending_);
+  }
+  for (const Event& event : events) {
     const std::string line = JsonText(event.ToJson()) + "\n";
     std::fwrite(line.data(), 1, line.size(), out_);
-    written_ = event.seq;
   }
   std::fflush(out_);
 }

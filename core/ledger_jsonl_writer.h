@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -14,14 +15,18 @@
 namespace thaw {
 
 // Writes a ledger's events to a stdio stream as JSON lines (Event::ToJson), in sequence order,
-// each exactly once. Call Flush() from a ledger listener to write events as they are appended.
+// each exactly once: the events the ledger holds when the writer is created, then every one
+// appended until it is destroyed. A ledger observer hands it each event before the ledger's
+// window can evict it, so it never misses one however small the window; it keeps only the
+// events not yet written (Flush() writes them), never the whole stream.
 // Thread-safe. `ledger` and `out` must outlive it; the stream is not closed.
 class LedgerJsonlWriter {
  public:
-  LedgerJsonlWriter(const Ledger& ledger, std::FILE* out) : ledger_(ledger), out_(out) {}
+  LedgerJsonlWriter(Ledger& ledger, std::FILE* out);
   // An `--events FILE` option: opens `path` for appending ("-" is stdout) and writes every
-  // event as it is appended to `ledger` until destroyed, when it writes what is left and
-  // closes the file. NotFound when the file cannot be opened. `ledger` must outlive it.
+  // event as it is appended to `ledger` (from a ledger listener, on the appending thread) until
+  // destroyed, when it writes what is left and closes the file. NotFound when the file cannot be
+  // opened. `ledger` must outlive it.
   static absl::StatusOr<std::unique_ptr<LedgerJsonlWriter>> Open(Ledger& ledger,
                                                                  const std::string& path);
   ~LedgerJsonlWriter();
@@ -32,14 +37,17 @@ class LedgerJsonlWriter {
   void Flush();
 
  private:
-  const Ledger& ledger_;
+  Ledger& ledger_;
   std::FILE* const out_;
-  // Set by Open(): the listener to remove and whether the stream is ours to close.
-  Ledger* listened_ = nullptr;
+  // Set by Open(): the listener to remove (0: none) and whether the stream is ours to close.
   int listener_ = 0;
   bool owns_out_ = false;
-  std::mutex mu_;
-  uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;
+  int observer_ = 0;
+  // Serializes writers, so that lines leave in the order the observer queued them.
+  std::mutex write_mu_;
+  // Taken under the ledger's lock by the observer: held only to queue or take events.
+  std::mutex pending_mu_;
+  std::vector<Event> pending_ ABSL_GUARDED_BY(pending_mu_);
 };
 
 }  // namespace thaw

@@ -79,6 +79,26 @@ asio::awaitable<http::Response> HandleInvoke(EmulatorSession& session, http::Req
   co_return response;
 }
 
+// 410 Gone for GET /_thaw/events?since=S when event S+1 was evicted by the ledger's window:
+// the client would miss events without knowing it. The body names the oldest event held
+// (`first_seq`), from which it can go on knowingly.
+http::Response EventsEvictedResponse(const http::Request& request, const Ledger& ledger,
+                                     uint64_t since, uint64_t first_held) {
+  const std::string message =
+      "events " + std::to_string(since + 1) + ".." + std::to_string(first_held - 1) +
+      " were evicted from the ledger's window (the last " + std::to_string(ledger.window()) +
+      " events, --ledger-window); the oldest event held is seq " + std::to_string(first_held) +
+      ": ask again with since=" + std::to_string(first_held - 1) +
+      ", or keep every event with --events FILE";
+  http::Response response =
+      ErrorResponse(request, AwsError("EventsEvictedException", message, 410), NewRequestId());
+  nlohmann::json body = nlohmann::json::parse(response.body());
+  body["first_seq"] = first_held;
+  body["last_seq"] = ledger.LastSeq();
+  response.body() = JsonText(body);
+  return response;
+}
+
 asio::awaitable<http::Response> HandleEvents(ControlPlane& control, http::Request& request,
                                              std::string_view query) {
   uint64_t since = 0;
@@ -116,6 +136,9 @@ asio::awaitable<http::Response> HandleEvents(ControlPlane& control, http::Reques
   // A page ends at its last event, so that a client passing `last_seq` back as `since` sees
   // every event exactly once, however many pages it takes.
   const std::vector<Event> page = ledger.Since(since, kEventsPageSize);
+  if (!page.empty() && page.front().seq > since + 1) {
+    co_return EventsEvictedResponse(request, ledger, since, page.front().seq);
+  }
   nlohmann::json events = nlohmann::json::array();
   for (const Event& e : page) events.push_back(e.ToJson());
   const uint64_t last = page.empty() ? std::min(since, ledger.LastSeq()) : page.back().seq;

@@ -153,18 +153,13 @@ void EmulatorSession::CreateCache(const std::string& name) {
 }
 
 std::vector<MomentoConnections> EmulatorSession::MomentoAccounts() const {
-  return MomentoConnectionsPerInstance(ledger_);
+  return control_->accounts().Momento();
 }
 
-std::vector<AwsRequests> EmulatorSession::AwsAccounts() const {
-  return AwsRequestsPerInstance(ledger_);
-}
+std::vector<AwsRequests> EmulatorSession::AwsAccounts() const { return control_->accounts().Aws(); }
 
 std::vector<InvocationStats> EmulatorSession::Invocations() const {
-  return InvocationStatsPerFunction(ledger_.Select([](const Event& e) {
-    return e.kind == kinds::kInvokeEnd || e.kind == kinds::kInvokeThrottled ||
-           e.kind == kinds::kInstanceSpawned;
-  }));
+  return control_->accounts().Invocations();
 }
 
 absl::StatusOr<EmulatorSession::Reload> EmulatorSession::ReloadConfig(const ThawConfig& next) {

@@ -86,7 +86,8 @@ class EmulatorSession {
   // Creates a cache in the fake Momento; no effect when it is not running or the cache exists.
   void CreateCache(const std::string& name);
 
-  // Typed accounting of everything recorded so far (core/accounting.h).
+  // Typed accounting of everything recorded so far (core/accounting.h), from the control
+  // plane's exact accounts (core/ledger_accounts.h): a read costs the accounts' size.
   std::vector<MomentoConnections> MomentoAccounts() const;
   std::vector<AwsRequests> AwsAccounts() const;
   std::vector<InvocationStats> Invocations() const;

@@ -29,6 +29,8 @@
 // Every function instance is a real process; the fake Momento and the fake AWS give each
 // instance its own listeners, so every connection, RPC and secret fetch is attributed to the
 // instance that made it. The counts are queries over the emulator's ledger, never kept apart.
+// Its ledger has no window (core/ledger.h): a test is a short run, and its waits, counts and
+// matchers read every event of it.
 namespace thaw::testing {
 
 struct EmulatorOptions {

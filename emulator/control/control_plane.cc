@@ -68,6 +68,7 @@ ControlPlane::ControlPlane(asio::io_context& io, const ThawConfig& config, Ledge
     : io_(io),
       config_(&config),
       ledger_(ledger),
+      accounts_(ledger),
       logs_(logs),
       launcher_(launcher),
       scheduler_(scheduler),
@@ -745,8 +746,7 @@ nlohmann::json ControlPlane::InstancesJson() const {
 }
 
 std::string ControlPlane::MetricsText() const {
-  invocation_tally_.CatchUp(ledger_);
-  const std::vector<InvocationStats> stats = invocation_tally_.Stats();
+  const std::vector<InvocationStats> stats = accounts_.Invocations();
   std::map<std::string, std::map<std::string, long>> states;
   for (const auto& [name, fn] : config_->functions) {
     for (const char* s : {"initializing", "idle", "busy"}) states[name][s] = 0;

@@ -17,6 +17,7 @@
 #include "core/fault_target.h"
 #include "core/instance_services.h"
 #include "core/ledger.h"
+#include "core/ledger_accounts.h"
 #include "core/placeholders.h"
 #include "emulator/config/thaw_config.h"
 #include "emulator/control/instance.h"
@@ -113,9 +114,11 @@ class ControlPlane : public Instance::Owner {
 
   // GET /_thaw/instances.
   nlohmann::json InstancesJson() const;
-  // GET /_thaw/metrics (Prometheus text format): counters kept from the ledger, reading only the
-  // events appended since the last call.
+  // GET /_thaw/metrics (Prometheus text format): the counters of accounts(), exact however many
+  // events the ledger's window has evicted.
   std::string MetricsText() const;
+  // The ledger's exact accounts, counted from this control plane's creation on.
+  const LedgerAccounts& accounts() const { return accounts_; }
 
   // The current definitions (ReplaceFunctions may replace them: do not keep the reference
   // across a co_await).
@@ -184,8 +187,7 @@ class ControlPlane : public Instance::Owner {
   // Every copy ReplaceFunctions made, kept for the run (instances refer to their definitions).
   std::vector<std::unique_ptr<const ThawConfig>> replaced_configs_;
   Ledger& ledger_;
-  // MetricsText's counters (mutable: a const read brings them up to date).
-  mutable InvocationTally invocation_tally_;
+  LedgerAccounts accounts_;
   LogSink& logs_;
   ProcessLauncher& launcher_;
   Scheduler& scheduler_;

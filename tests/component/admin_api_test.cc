@@ -23,15 +23,21 @@ functions:
 class AdminApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto emu = TestEmulator::Start(kConfig, [this](boost::asio::io_context& io) {
-      auto launcher = std::make_unique<FakeProcessLauncher>(io);
-      fake_ = launcher.get();
-      return launcher;
-    });
+    auto emu = TestEmulator::Start(
+        kConfig,
+        [this](boost::asio::io_context& io) {
+          auto launcher = std::make_unique<FakeProcessLauncher>(io);
+          fake_ = launcher.get();
+          return launcher;
+        },
+        /*momento=*/false, LedgerWindow());
     ASSERT_TRUE(emu.ok()) << emu.status();
     emu_ = *std::move(emu);
     admin_ = std::make_unique<HttpClient>(emu_->port(), TestTimeout());
   }
+
+  // The ledger's window (0: every event kept, as `thaw check` and thaw::testing keep them).
+  virtual size_t LedgerWindow() const { return 0; }
 
   // Runs one invoke to completion with the test as the runtime of instance `n`.
   void InvokeOnce(size_t n) {
@@ -147,6 +153,53 @@ TEST_F(AdminApiTest, EventsPagesEndAtTheirLastEvent) {
   EXPECT_EQ(second["events"][0]["attrs"]["i"], 10000);
   EXPECT_EQ(second["last_seq"], before + 10005);
   EXPECT_EQ(second["more"], false);
+}
+
+// `thaw serve --ledger-window 5`: the ledger keeps 5 events, the counters stay exact.
+class AdminApiWindowTest : public AdminApiTest {
+ protected:
+  size_t LedgerWindow() const override { return 5; }
+};
+
+// A client asking for events the window evicted is told so (410, naming the oldest event held)
+// instead of getting a page that silently skips them; from that event on it pages as usual.
+TEST_F(AdminApiWindowTest, EventsSinceAnEvictedEventAnswerGoneNamingTheFirstHeld) {
+  for (int i = 0; i < 3; ++i) InvokeOnce(1);
+  const uint64_t last = emu_->ledger().LastSeq();
+  const uint64_t first_held = emu_->ledger().FirstSeq();
+  ASSERT_EQ(first_held, last - 4);
+  const HttpResult gone = admin_->Get("/_thaw/events?since=0");
+  EXPECT_EQ(gone.status, 410) << gone.body;
+  EXPECT_EQ(gone.Header("x-amzn-ErrorType"), "EventsEvictedException");
+  const nlohmann::json body = nlohmann::json::parse(gone.body);
+  EXPECT_EQ(body["first_seq"], first_held);
+  EXPECT_EQ(body["last_seq"], last);
+  EXPECT_EQ(body["Type"], "User");
+  EXPECT_THAT(body["Message"].get<std::string>(),
+              HasSubstr("the oldest event held is seq " + std::to_string(first_held)));
+  // since = first_held - 2 asks for first_held - 1: evicted too.
+  EXPECT_EQ(admin_->Get("/_thaw/events?since=" + std::to_string(first_held - 2)).status, 410);
+  const HttpResult held = admin_->Get("/_thaw/events?since=" + std::to_string(first_held - 1));
+  ASSERT_EQ(held.status, 200) << held.body;
+  const nlohmann::json page = nlohmann::json::parse(held.body);
+  ASSERT_EQ(page["events"].size(), 5u);
+  EXPECT_EQ(page["events"][0]["seq"], first_held);
+  EXPECT_EQ(page["last_seq"], last);
+  // Nothing newer: an empty page, as without a window.
+  const HttpResult none = admin_->Get("/_thaw/events?since=" + std::to_string(last));
+  EXPECT_EQ(none.status, 200);
+}
+
+// The counters read the accounts, which count every event before the window evicts it.
+TEST_F(AdminApiWindowTest, MetricsStayExactAfterTheirEventsWereEvicted) {
+  for (int i = 0; i < 4; ++i) InvokeOnce(1);
+  ASSERT_GT(emu_->ledger().FirstSeq(), 1u);
+  const HttpResult metrics = admin_->Get("/_thaw/metrics");
+  EXPECT_THAT(metrics.body,
+              HasSubstr("thaw_invocations_total{function=\"fn\",outcome=\"success\"} 4\n"));
+  // The cold start's and the spawn's events are long gone.
+  EXPECT_THAT(metrics.body, HasSubstr("thaw_cold_starts_total{function=\"fn\"} 1\n"));
+  EXPECT_THAT(metrics.body, HasSubstr("thaw_instances_spawned_total{function=\"fn\"} 1\n"));
 }
 
 // Invalid UTF-8 anywhere in an Invoke request gets an AWS-shaped answer, never a dropped

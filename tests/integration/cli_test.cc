@@ -13,6 +13,7 @@
 #include "tests/util/http_client.h"
 #include "tests/util/proc_stats.h"
 #include "tests/util/run_thaw.h"
+#include "tests/util/serve_process.h"
 #include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
@@ -179,6 +180,41 @@ TEST_F(CliTest, ServeListensOnPortZeroAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(serve.exit_code(), 0);
   // The instance went with it (and was reaped by thaw, not left to us).
   EXPECT_NE(::kill(function_pid, 0), 0);
+}
+
+// `thaw serve --ledger-window 5 --events FILE`: the window evicts events, the admin API says so,
+// and the file and the counters keep every one.
+TEST_F(CliTest, ServeWithALedgerWindowKeepsEveryEventInItsFileAndItsCountersExact) {
+  const std::filesystem::path events = dir_ / "events.jsonl";
+  ServeProcess serve(dir_, {"--config", WriteConfig(kConfig), "--ledger-window", "5", "--events",
+                            events.string(), "--quiet", "--no-watch"});
+  ASSERT_NE(serve.port(), 0);
+  HttpClient client(serve.port(), TestTimeout());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(client.Post("/2015-03-31/functions/echo/invocations", "{}").status, 200);
+  }
+  const HttpResult gone = client.Get("/_thaw/events?since=0");
+  EXPECT_EQ(gone.status, 410) << gone.body;
+  EXPECT_EQ(gone.Header("x-amzn-ErrorType"), "EventsEvictedException");
+  const uint64_t last = nlohmann::json::parse(gone.body)["last_seq"];
+  const uint64_t first = nlohmann::json::parse(gone.body)["first_seq"];
+  // The window holds 5 events: the first held when the page was read, and 4 more at least by
+  // the time last_seq was (a freeze may land in between).
+  EXPECT_LE(first + 4, last);
+  EXPECT_GT(first, 1u);
+  const HttpResult metrics = client.Get("/_thaw/metrics");
+  EXPECT_THAT(metrics.body,
+              HasSubstr("thaw_invocations_total{function=\"echo\",outcome=\"success\"} 5\n"));
+  EXPECT_THAT(metrics.body, HasSubstr("thaw_cold_starts_total{function=\"echo\"} 1\n"));
+  EXPECT_EQ(serve.Stop(), 0);
+  // The closing summary: exact counts, since the instance table would need evicted events.
+  EXPECT_THAT(serve.Stdout(), HasSubstr("echo: 5 invocations (success 5), 1 cold starts"));
+  std::ifstream in(events);
+  uint64_t expected = 1;
+  for (std::string line; std::getline(in, line); ++expected) {
+    ASSERT_EQ(nlohmann::json::parse(line)["seq"], expected) << line;
+  }
+  EXPECT_GT(expected, last);  // every event up to the last one asked about, and the shutdown's
 }
 
 // "Max open files" of a process: {soft, hard} as /proc/PID/limits prints them.

@@ -368,20 +368,21 @@ TEST(AccountingTest, InvocationStatsPerFunction) {
   EXPECT_EQ(stats[1].throttles, 1);
 }
 
-// The tally reads only what was appended since it last caught up, and counts each event once.
-TEST(AccountingTest, InvocationTallyCatchesUpWithTheLedgerIncrementally) {
+// The tally counts what it is given, one event at a time, as the whole-list function does.
+TEST(AccountingTest, InvocationTallyCountsEventByEventAsTheWholeListDoes) {
   Ledger ledger;
   InvocationTally tally;
-  ledger.Append(1, "a", "instance.spawned");
-  ledger.Append(1, "a", "invoke.end", {{"cold", true}, {"outcome", "success"}});
-  tally.CatchUp(ledger);
-  tally.CatchUp(ledger);  // nothing new: nothing counted twice
+  auto append = [&](int64_t instance, const char* fn, const char* kind, nlohmann::json attrs) {
+    ledger.Append(instance, fn, kind, attrs);
+    tally.Add(ledger.Since(ledger.LastSeq() - 1).back());
+  };
+  append(1, "a", "instance.spawned", nlohmann::json::object());
+  append(1, "a", "invoke.end", {{"cold", true}, {"outcome", "success"}});
   ASSERT_EQ(tally.Stats().size(), 1u);
   EXPECT_EQ(tally.Stats()[0].invocations, 1);
-  ledger.Append(1, "a", "invoke.end", {{"cold", false}, {"outcome", "timeout"}});
-  ledger.Append(0, "b", "invoke.throttled");
-  ledger.Append(1, "a", "momento.rpc");  // not an invocation's
-  tally.CatchUp(ledger);
+  append(1, "a", "invoke.end", {{"cold", false}, {"outcome", "timeout"}});
+  append(0, "b", "invoke.throttled", nlohmann::json::object());
+  append(1, "a", "momento.rpc", nlohmann::json::object());  // not an invocation's
   const std::vector<InvocationStats> stats = tally.Stats();
   ASSERT_EQ(stats.size(), 2u);
   EXPECT_EQ(stats[0].invocations, 2);
@@ -390,7 +391,6 @@ TEST(AccountingTest, InvocationTallyCatchesUpWithTheLedgerIncrementally) {
   EXPECT_EQ(stats[0].outcomes.at("timeout"), 1);
   EXPECT_EQ(stats[1].function, "b");
   EXPECT_EQ(stats[1].throttles, 1);
-  // The same as reading the whole ledger at once.
   const std::vector<InvocationStats> whole = InvocationStatsPerFunction(ledger.Since(0));
   ASSERT_EQ(whole.size(), stats.size());
   for (size_t i = 0; i < whole.size(); ++i) {

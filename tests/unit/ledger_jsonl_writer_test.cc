@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <sstream>
+#include <string>
 
 #include "nlohmann/json.hpp"
 
@@ -34,6 +36,31 @@ TEST(LedgerJsonlWriterTest, WritesEachEventOnceAsAJsonLine) {
   EXPECT_EQ(second["seq"], 2);
   EXPECT_EQ(second["attrs"]["x"], 1);
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
+}
+
+// The window may evict events before the writer flushes: it writes them all the same, since the
+// ledger hands each one to the writer before it can be evicted.
+TEST(LedgerJsonlWriterTest, WritesEveryEventEvenWhenTheWindowEvictedItBeforeAFlush) {
+  Ledger ledger(2);
+  ledger.Append(0, "fn", "held-before");  // evicted below; held when the writer starts
+  char* buffer = nullptr;
+  size_t size = 0;
+  std::FILE* out = ::open_memstream(&buffer, &size);
+  ASSERT_NE(out, nullptr);
+  {
+    LedgerJsonlWriter writer(ledger, out);
+    for (int i = 0; i < 10; ++i) ledger.Append(0, "fn", "k");
+    ASSERT_EQ(ledger.FirstSeq(), 10u);
+    writer.Flush();
+  }
+  std::fclose(out);
+  std::istringstream lines(std::string(buffer, size));
+  std::free(buffer);
+  uint64_t expected = 1;
+  for (std::string line; std::getline(lines, line); ++expected) {
+    EXPECT_EQ(nlohmann::json::parse(line)["seq"], expected);
+  }
+  EXPECT_EQ(expected, 12u);  // seqs 1..11, each once
 }
 
 }  // namespace

@@ -47,8 +47,9 @@ std::vector<std::string> CapturingLogSink::Lines() const {
 
 absl::StatusOr<std::unique_ptr<TestEmulator>> TestEmulator::Start(const std::string& yaml,
                                                                   LauncherFactory make_launcher,
-                                                                  bool momento) {
-  std::unique_ptr<TestEmulator> emu(new TestEmulator());
+                                                                  bool momento,
+                                                                  size_t ledger_window) {
+  std::unique_ptr<TestEmulator> emu(new TestEmulator(ledger_window));
   emu->own_launcher_ = make_launcher != nullptr;
   ASSIGN_OR_RETURN(emu->config_, emu->Parse(yaml));
   emu->launcher_ =

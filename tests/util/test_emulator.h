@@ -58,9 +58,11 @@ class TestEmulator {
   // A null `make_launcher` means real processes (BoostProcessLauncher), sandboxed as the
   // configuration says; with a launcher of the test's, instances run as processes it starts
   // (settings.isolation: process). `momento` gives every instance its own fake Momento
-  // listener, as `thaw serve` does.
+  // listener, as `thaw serve` does. `ledger_window` is the ledger's (core/ledger.h; 0 keeps
+  // every event).
   static absl::StatusOr<std::unique_ptr<TestEmulator>> Start(
-      const std::string& yaml, LauncherFactory make_launcher = nullptr, bool momento = false);
+      const std::string& yaml, LauncherFactory make_launcher = nullptr, bool momento = false,
+      size_t ledger_window = 0);
   ~TestEmulator();
 
   uint16_t port() const { return port_; }
@@ -95,7 +97,7 @@ class TestEmulator {
   size_t CountEvents(const std::string& kind, const std::string& function = "");
 
  private:
-  TestEmulator() = default;
+  explicit TestEmulator(size_t ledger_window) : ledger_(ledger_window) {}
 
   // Parses `yaml` as the emulator's configuration ({{echo}} substituted).
   absl::StatusOr<ThawConfig> Parse(const std::string& yaml) const;
