@@ -52,28 +52,8 @@ struct Holdings {
   size_t children = 0;
 };
 
-size_t CountEntries(const std::string& dir) {
-  size_t n = 0;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (const dirent* entry = ::readdir(d)) {
-      if (entry->d_name[0] != '.') ++n;
-    }
-    ::closedir(d);
-  }
-  return n;
-}
-
 Holdings Read(pid_t pid) {
-  const std::string proc = "/proc/" + std::to_string(pid);
-  Holdings h;
-  h.descriptors = CountEntries(proc + "/fd");
-  h.threads = CountEntries(proc + "/task");
-  for (const auto& task : fs::directory_iterator(proc + "/task")) {
-    std::ifstream children(task.path() / "children");
-    std::string child;
-    while (children >> child) ++h.children;
-  }
-  return h;
+  return {CountDescriptors(pid), CountThreads(pid), CountChildren(pid)};
 }
 
 // Each descriptor of `pid` and what it is ("socket:[123]", "pipe:[45]", a path).

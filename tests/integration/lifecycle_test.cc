@@ -4,11 +4,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <future>
 
 #include "nlohmann/json.hpp"
+#include "tests/util/proc_stats.h"
 #include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
@@ -434,14 +436,7 @@ std::string DescribeDescriptors() {
   return out;
 }
 
-size_t OpenDescriptors() {
-  size_t n = 0;
-  if (DIR* dir = ::opendir("/proc/self/fd")) {
-    while (::readdir(dir)) ++n;
-    ::closedir(dir);
-  }
-  return n;
-}
+size_t OpenDescriptors() { return CountDescriptors(::getpid()); }
 
 // The children left, for a failure message: pid, name and state of each.
 std::string DescribeChildren() {
@@ -469,19 +464,7 @@ std::string DescribeChildren() {
   return out;
 }
 
-size_t Children() {
-  size_t n = 0;
-  if (DIR* dir = ::opendir("/proc/self/task")) {
-    while (dirent* task = ::readdir(dir)) {
-      if (task->d_name[0] == '.') continue;
-      std::ifstream children(std::string("/proc/self/task/") + task->d_name + "/children");
-      int pid;
-      while (children >> pid) ++n;
-    }
-    ::closedir(dir);
-  }
-  return n;
-}
+size_t Children() { return CountChildren(::getpid()); }
 
 TEST(ChurnTest, ThousandInstancesLeaveNoDescriptorOrChildBehind) {
   auto emu = StartEmulator(R"(

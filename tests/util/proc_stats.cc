@@ -1,5 +1,6 @@
 #include "tests/util/proc_stats.h"
 
+#include <dirent.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -36,6 +37,43 @@ double ReadCpuSeconds(pid_t pid) {
     if (i == 15) stime = std::strtol(field.c_str(), nullptr, 10);
   }
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+namespace {
+
+// Entries of a /proc directory, without "." and "..".
+size_t CountEntries(const std::string& dir) {
+  size_t n = 0;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (const dirent* entry = ::readdir(d)) {
+      if (entry->d_name[0] != '.') ++n;
+    }
+    ::closedir(d);
+  }
+  return n;
+}
+
+std::string ProcDir(pid_t pid) { return "/proc/" + std::to_string(pid); }
+
+}  // namespace
+
+size_t CountDescriptors(pid_t pid) { return CountEntries(ProcDir(pid) + "/fd"); }
+
+size_t CountThreads(pid_t pid) { return CountEntries(ProcDir(pid) + "/task"); }
+
+size_t CountChildren(pid_t pid) {
+  size_t n = 0;
+  const std::string tasks = ProcDir(pid) + "/task";
+  if (DIR* dir = ::opendir(tasks.c_str())) {
+    while (const dirent* task = ::readdir(dir)) {
+      if (task->d_name[0] == '.') continue;
+      std::ifstream children(tasks + "/" + task->d_name + "/children");
+      int child;
+      while (children >> child) ++n;
+    }
+    ::closedir(dir);
+  }
+  return n;
 }
 
 }  // namespace thaw::testing

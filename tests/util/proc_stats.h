@@ -3,6 +3,8 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
+
 // What /proc says of a process, for the tests and benchmarks that measure thaw from outside.
 
 namespace thaw::testing {
@@ -12,6 +14,12 @@ long ReadRssKb(pid_t pid);
 
 // User + system CPU time of a process in seconds, from /proc/<pid>/stat; -1 when unavailable.
 double ReadCpuSeconds(pid_t pid);
+
+// What a process holds, from /proc/<pid>: open descriptors, threads, and children (of every
+// thread). 0 when the process is gone.
+size_t CountDescriptors(pid_t pid);
+size_t CountThreads(pid_t pid);
+size_t CountChildren(pid_t pid);
 
 }  // namespace thaw::testing
 
