@@ -52,9 +52,7 @@ struct Holdings {
   size_t children = 0;
 };
 
-Holdings Read(pid_t pid) {
-  return {CountDescriptors(pid), CountThreads(pid), CountChildren(pid)};
-}
+Holdings Read(pid_t pid) { return {CountDescriptors(pid), CountThreads(pid), CountChildren(pid)}; }
 
 // Each descriptor of `pid` and what it is ("socket:[123]", "pipe:[45]", a path).
 std::map<std::string, std::string> DescriptorTargets(pid_t pid) {
