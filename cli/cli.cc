@@ -389,7 +389,14 @@ void AddListenOptions(CLI::App* command, StandaloneOptions& options, const std::
       ->capture_default_str();
   command->add_flag("--quiet,-q", options.quiet, quiet);
   command->add_option("--events", options.events_file,
-                      "Append every ledger event to FILE as JSON lines (- for stdout)");
+                      "Append every ledger event to FILE as JSON lines (- for stdout), "
+                      "including those the window evicts");
+  command
+      ->add_option("--ledger-window", options.ledger_window,
+                   "Keep the last N ledger events in memory (0: all of them), so a long load "
+                   "test runs in constant memory; counts stay exact whatever N")
+      ->type_name("N")
+      ->capture_default_str();
 }
 
 // --tls, --tls-dir and --tls-name of the standalone fakes; `always` lists the names every

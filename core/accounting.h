@@ -89,7 +89,7 @@ struct MomentoConnections {
 // Per instance, ordered by instance (0: connections no instance made, in standalone use).
 std::vector<MomentoConnections> MomentoConnectionsPerInstance(const std::vector<Event>& events);
 // Over the events `ledger` holds: every event of the run for a ledger without a window (thaw
-// check, thaw::testing, the standalone fakes). A windowed ledger's exact accounts are
+// check, thaw::testing). A windowed ledger's exact accounts are
 // LedgerAccounts' (core/ledger_accounts.h).
 std::vector<MomentoConnections> MomentoConnectionsPerInstance(const Ledger& ledger);
 

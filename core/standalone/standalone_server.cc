@@ -10,7 +10,8 @@
 
 namespace thaw {
 
-StandaloneServer::StandaloneServer(Options options) : options_(std::move(options)) {}
+StandaloneServer::StandaloneServer(Options options)
+    : options_(std::move(options)), ledger_(options_.ledger_window) {}
 
 absl::StatusOr<std::unique_ptr<StandaloneServer>> StandaloneServer::Create(Options options) {
   // A client that goes away mid-answer must not kill the server.
@@ -24,7 +25,11 @@ absl::StatusOr<std::unique_ptr<StandaloneServer>> StandaloneServer::Create(Optio
   if (!frame->options_.quiet && frame->options_.print_event) {
     StandaloneServer* self = frame.get();
     frame->print_listener_ = frame->ledger_.AddListener([self](uint64_t seq) {
-      for (const Event& event : self->ledger_.Since(seq - 1, 1)) self->options_.print_event(event);
+      // A window-full of events appended on other threads since `seq` would have evicted it;
+      // Since then starts past it, and that later event gets its own call.
+      for (const Event& event : self->ledger_.Since(seq - 1, 1)) {
+        if (event.seq == seq) self->options_.print_event(event);
+      }
     });
   }
   return frame;

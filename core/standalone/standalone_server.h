@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/ledger.h"
+#include "core/ledger_accounts.h"
 #include "core/ledger_jsonl_writer.h"
 #include "core/scheduler_clock.h"
 #include "core/tls/server_tls.h"
@@ -16,9 +17,11 @@
 namespace thaw {
 
 // The frame the standalone fakes (`thaw momento`, `thaw aws`) share, so that each command's
-// run function only builds its own service: one io thread, a ledger and a scheduler clock, the
-// `--events` JSONL file, one stdout line per event of interest (unless quiet), TLS material made
-// for the run, the ready line, shutdown on SIGINT/SIGTERM, and the clean-up at exit.
+// run function only builds its own service: one io thread, a ledger that keeps the last
+// `ledger_window` events with its exact accounts (core/ledger_accounts.h: what an admin route
+// counts is read there, never from the window), a scheduler clock, the `--events` JSONL file, one
+// stdout line per event of interest (unless quiet), TLS material made for the run, the ready line,
+// shutdown on SIGINT/SIGTERM, and the clean-up at exit.
 //
 // Usage, in a command's run function:
 //   auto frame = StandaloneServer::Create({.name = "aws", .events_file = ..., .quiet = ...,
@@ -42,6 +45,9 @@ class StandaloneServer {
     bool quiet = false;
     // Prints the line for one event, or nothing; called for every event unless quiet.
     std::function<void(const Event&)> print_event = nullptr;
+    // How many events the ledger holds (0: all of them), as `thaw serve --ledger-window`. The
+    // accounts and the `--events` file see every event whatever the window.
+    size_t ledger_window = Ledger::kDefaultServeWindow;
   };
 
   // Errors: the events file's (see LedgerJsonlWriter::Open).
@@ -57,6 +63,7 @@ class StandaloneServer {
 
   boost::asio::io_context& io() { return io_; }
   Ledger& ledger() { return ledger_; }
+  const LedgerAccounts& accounts() const { return accounts_; }
   SchedulerClock& clock() { return clock_; }
 
   // Makes the run's CA and a server context for `names` (tls::MakeServerTls) in `dir`, or in a
@@ -76,6 +83,8 @@ class StandaloneServer {
 
   Options options_;
   Ledger ledger_;
+  // Created with the ledger, before its first event, so it counts every one.
+  LedgerAccounts accounts_{ledger_};
   SchedulerClock clock_;
   boost::asio::io_context io_{1};
   std::unique_ptr<LedgerJsonlWriter> events_;

@@ -36,7 +36,8 @@ int RunAwsServer(const AwsCommandOptions& options) {
   auto created = StandaloneServer::Create({.name = "aws",
                                            .events_file = options.events_file,
                                            .quiet = options.quiet,
-                                           .print_event = PrintRequest});
+                                           .print_event = PrintRequest,
+                                           .ledger_window = options.ledger_window});
   if (!created.ok()) return StandaloneServer::StartError(created.status());
   StandaloneServer& frame = **created;
   SchedulerClock& clock = frame.clock();
@@ -85,8 +86,7 @@ int RunAwsServer(const AwsCommandOptions& options) {
   }
 
   SecretStore secrets(clock, {.region = options.region, .account_id = options.account_id});
-  ParameterStore parameters(secrets,
-                            {.region = options.region, .account_id = options.account_id});
+  ParameterStore parameters(secrets, {.region = options.region, .account_id = options.account_id});
   for (const SecretSeed& seed : options.seeds.secrets) {
     if (auto s = secrets.Seed(seed.name, seed.value, seed.description); !s.ok()) {
       return StartError(options.seeds_source + ": secrets." + seed.name + ": " +

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ledger.h"
 #include "core/service_seeds.h"
 
 namespace thaw::aws {
@@ -19,6 +20,9 @@ struct AwsCommandOptions {
   // When set, every ledger event is appended to this file as one JSON line, written before the
   // request that caused it is answered ("-" = stdout).
   std::string events_file;
+  // How many ledger events stay in memory (0: all of them); the `--events` file and the counts
+  // still see every one.
+  size_t ledger_window = Ledger::kDefaultServeWindow;
   // What the stores hold from the start (the CLI reads them from a thaw.yaml's `secrets:` and
   // `parameters:`), and the file they came from, for errors.
   ServiceSeeds seeds;

@@ -20,7 +20,7 @@ using http::JsonError;
 
 namespace beast = boost::beast;
 
-http::Response Route(MomentoFaults& faults, const Ledger& ledger, SchedulerClock& clock,
+http::Response Route(MomentoFaults& faults, const LedgerAccounts& accounts, SchedulerClock& clock,
                      MintedApiKeys& keys, const std::string& endpoint,
                      const http::Request& request) {
   const std::string_view target = request.target();
@@ -30,9 +30,8 @@ http::Response Route(MomentoFaults& faults, const Ledger& ledger, SchedulerClock
   registry.Add(&faults);
   if (auto response = http::RouteFaults(registry, request)) return *std::move(response);
   if (path == "/_thaw/momento" && method == beast::http::verb::get) {
-    return http::MakeResponse(
-        request, 200,
-        JsonText(nlohmann::json{{"instances", ToJson(MomentoConnectionsPerInstance(ledger))}}));
+    return http::MakeResponse(request, 200,
+                              JsonText(nlohmann::json{{"instances", ToJson(accounts.Momento())}}));
   }
   if (path == "/_thaw/clock/advance" && method == beast::http::verb::post) {
     auto body = JsonBody(request);
@@ -65,13 +64,13 @@ http::Response Route(MomentoFaults& faults, const Ledger& ledger, SchedulerClock
 
 }  // namespace
 
-http::Handler MakeMomentoAdminHandler(MomentoFaults& faults, const Ledger& ledger,
+http::Handler MakeMomentoAdminHandler(MomentoFaults& faults, const LedgerAccounts& accounts,
                                       SchedulerClock& clock, MintedApiKeys& keys,
                                       std::string endpoint) {
-  return [&faults, &ledger, &clock, &keys, endpoint = std::move(endpoint)](
+  return [&faults, &accounts, &clock, &keys, endpoint = std::move(endpoint)](
              http::Request& request,
              const http::RequestContext&) -> boost::asio::awaitable<http::Response> {
-    co_return Route(faults, ledger, clock, keys, endpoint, request);
+    co_return Route(faults, accounts, clock, keys, endpoint, request);
   };
 }
 

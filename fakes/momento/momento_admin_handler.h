@@ -4,7 +4,7 @@
 #include <string>
 
 #include "core/http/http_server.h"
-#include "core/ledger.h"
+#include "core/ledger_accounts.h"
 #include "core/scheduler_clock.h"
 #include "fakes/momento/minted_api_keys.h"
 #include "fakes/momento/momento_faults.h"
@@ -16,13 +16,14 @@ namespace thaw::momento {
 //   POST   /_thaw/faults {...}       -> 201 {"id"}   (momento_faults.h; "service" optional)
 //   GET    /_thaw/faults             -> {"faults":[{..., "id", "fired", "service"}]}
 //   DELETE /_thaw/faults             -> {"cleared":n};  DELETE /_thaw/faults/{id} -> {"removed"}
-//   GET    /_thaw/momento            -> {"instances":[...]}  (MomentoConnectionsPerInstance)
+//   GET    /_thaw/momento            -> {"instances":[...]}  (MomentoConnectionsPerInstance, from
+//                                         the accounts: exact whatever the window)
 //   POST   /_thaw/clock/advance {"duration":"5m"} -> {"advanced_ms","offset_ms"}
 //   POST   /_thaw/momento/keys {"instance":0,"function":""} -> {"api_key"}: a minted v1 key
 //          (minted_api_keys.h) naming `endpoint`, accepted even next to --api-key
 // Errors are {"error": message} with 400 or 404. Every argument must outlive the handler; it
 // runs on the HTTP server's io thread.
-http::Handler MakeMomentoAdminHandler(MomentoFaults& faults, const Ledger& ledger,
+http::Handler MakeMomentoAdminHandler(MomentoFaults& faults, const LedgerAccounts& accounts,
                                       SchedulerClock& clock, MintedApiKeys& keys,
                                       std::string endpoint);
 

@@ -39,16 +39,17 @@ void PrintConnection(const Event& event) {
 }  // namespace
 
 int RunMomentoServer(const MomentoCommandOptions& options) {
-  // The ledger keeps every RPC's record (about 1.6 KB each), so the heap only grows, and the
-  // calls run on one thread. That thread's own malloc arena would grow a page at a time: an
-  // mprotect call for 4 calls in 10 (perf trace), each with the new page's fault, slow on the
-  // 2-vCPU development VM; one arena for the process grows by sbrk, 128 KB at a time. Set before
-  // the server's threads start, so none of them makes an arena of its own.
+  // The ledger keeps the last --ledger-window RPCs' records (about 1.6 KB each), so the heap
+  // grows until the window is full, and the calls run on one thread. That thread's own malloc arena
+  // would grow a page at a time: an mprotect call for 4 calls in 10 (perf trace), each with the new
+  // page's fault, slow on the 2-vCPU development VM; one arena for the process grows by sbrk, 128
+  // KB at a time. Set before the server's threads start, so none of them makes an arena of its own.
   mallopt(M_ARENA_MAX, 1);
   auto created = StandaloneServer::Create({.name = "momento",
                                            .events_file = options.events_file,
                                            .quiet = options.quiet,
-                                           .print_event = PrintConnection});
+                                           .print_event = PrintConnection,
+                                           .ledger_window = options.ledger_window});
   if (!created.ok()) return StandaloneServer::StartError(created.status());
   StandaloneServer& frame = **created;
   ConnectionTracker tracker(frame.io(), frame.ledger(), &frame.clock());
@@ -84,7 +85,7 @@ int RunMomentoServer(const MomentoCommandOptions& options) {
   if (options.admin_port) {
     auto listening =
         http::HttpServer::Listen(frame.io(), options.host, *options.admin_port,
-                                 MakeMomentoAdminHandler(faults, frame.ledger(), frame.clock(),
+                                 MakeMomentoAdminHandler(faults, frame.accounts(), frame.clock(),
                                                          minted_keys, (*acceptor)->endpoint()));
     if (!listening.ok()) return StandaloneServer::StartError(listening.status());
     admin = *std::move(listening);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/ledger.h"
+
 namespace thaw::momento {
 
 // `thaw momento`: the standalone fake Momento, a drop-in for momento-local.
@@ -17,6 +19,9 @@ struct MomentoCommandOptions {
   // When set, every ledger event is appended to this file as one JSON line, written before
   // the RPC that caused it answers ("-" = stdout).
   std::string events_file;
+  // How many ledger events stay in memory (0: all of them); the `--events` file and the counts
+  // still see every one.
+  size_t ledger_window = Ledger::kDefaultServeWindow;
   // Accepted `authorization` values; empty accepts anything.
   std::vector<std::string> api_keys;
   // Caches created at start.

@@ -360,6 +360,34 @@ describe('connection accounting', () => {
        });
 });
 
+// `thaw momento --ledger-window N` keeps N events in memory; the --events file and
+// /_thaw/momento (the ledger's accounts) still count every one.
+describe('a windowed ledger (standalone)', { skip: MODE !== 'standalone' }, () => {
+  let server;
+  before(async () => { server = await startThaw(['--cache', 'c', '--ledger-window', '5']); });
+  after(async () => { await server?.stop(); });
+
+  test('--ledger-window 5: 60 RPCs, all in the events file and in /_thaw/momento', async () => {
+    const client = newClient(Configurations.Lambda.latest(), server.port);
+    try {
+      for (let i = 0; i < 30; ++i) {
+        assertInstance(await client.set('c', `k${i}`, 'v'), CacheSet.Success, 'set');
+        assertInstance(await client.get('c', `k${i}`), CacheGet.Hit, 'get');
+      }
+      const rpcs = (await server.events())
+          .filter((e) => e.kind === 'momento.rpc' && e.attrs.plane === 'data');
+      assert.equal(rpcs.length, 60);
+      const { body } = await adminJson(server.admin, 'GET', '/_thaw/momento');
+      const mine = body.instances.find((i) => i.instance === server.instance);
+      assert.equal(mine.data_connections, 1, JSON.stringify(mine));
+      assert.equal(mine.rpcs.Set, 30, JSON.stringify(mine));
+      assert.equal(mine.rpcs.Get, 30, JSON.stringify(mine));
+    } finally {
+      client.close();
+    }
+  });
+});
+
 describe('close() accounting', () => {
   let server;
   before(async () => { server = await startThaw(['--cache', 'c']); });
