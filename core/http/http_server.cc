@@ -59,7 +59,9 @@ struct HttpServer::State {
     std::shared_ptr<tcp::socket> socket;
     bool busy = false;
   };
-  // Open connections, so Close() can end them. Entries are removed when a session ends.
+  // Open connections, so Close() can end them. Each entry belongs to its session, which removes
+  // it when it ends (Close() too only closes the sockets: a session spawned but not yet started
+  // when the server closes still reads its entry when it starts).
   std::list<Connection> sockets;
   // Sessions serving requests (not the ones being refused over max_connections).
   size_t serving = 0;
@@ -217,7 +219,6 @@ asio::awaitable<void> AnswerAndClose(const HttpServer::State& state, Stream& str
 }
 
 // Marks its connection busy for its lifetime: one request, from its header to its answer.
-// Close() frees the connection entries, so after it `connection` is not touched.
 class BusyScope {
  public:
   BusyScope(HttpServer::State& state, HttpServer::State::Connection& connection)
@@ -229,7 +230,7 @@ class BusyScope {
   }
   ~BusyScope() {
     if (!counted_) return;
-    if (!state_.closed) connection_.busy = false;
+    connection_.busy = false;
     if (--state_.busy == 0 && state_.draining) state_.drained.cancel();
   }
   BusyScope(const BusyScope&) = delete;
@@ -377,7 +378,7 @@ asio::awaitable<void> Session(std::shared_ptr<HttpServer::State> state,
   socket->shutdown(tcp::socket::shutdown_send, ignored);
   socket->close(ignored);
   if (!refuse) --state->serving;
-  if (!state->closed) state->sockets.erase(it);
+  state->sockets.erase(it);
 }
 
 // Starts a session for `accepted`, which the server's list holds from now on.
@@ -486,7 +487,6 @@ void HttpServer::Close() {
     connection.socket->shutdown(tcp::socket::shutdown_both, ignored);
     connection.socket->close(ignored);
   }
-  state_->sockets.clear();
   state_->drained.cancel();
 }
 
