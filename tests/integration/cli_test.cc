@@ -392,6 +392,9 @@ TEST_F(CliTest, ServeGivesBackThePayloadMemoryOfInvokesThatAreDone) {
 #ifdef __SANITIZE_ADDRESS__
   GTEST_SKIP() << "ASan's allocator keeps freed memory (quarantine)";
 #endif
+#ifdef __SANITIZE_THREAD__
+  GTEST_SKIP() << "TSan's allocator and shadow memory change what stays resident";
+#endif
   bp::ipstream out;
   uint16_t port = 0;
   bp::child serve = StartServe(WriteConfig(R"(

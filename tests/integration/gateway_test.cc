@@ -46,8 +46,7 @@ struct CurlAnswer {
 
 // curl ARGS URL, with the response's header block and body split apart.
 CurlAnswer Curl(const std::string& args, const std::string& url) {
-  const CommandOutput run =
-      RunCommand("curl -sS -i --max-time 60 " + args + " '" + url + "' 2>&1");
+  const CommandOutput run = RunCommand("curl -sS -i --max-time 60 " + args + " '" + url + "' 2>&1");
   CurlAnswer answer;
   const size_t split = run.out.find("\r\n\r\n");
   std::istringstream head(run.out.substr(0, split));
@@ -206,10 +205,10 @@ TEST_F(GatewayTest, ABrowserPageCallsTheApi) {
   }
   const fs::path profile =
       fs::temp_directory_path() / ("thaw-gateway-chromium-" + std::to_string(::getpid()));
-  const CommandOutput dom =
-      RunCommand("timeout 120 " + chromium +
-                 " --headless --disable-gpu --no-sandbox --no-first-run --user-data-dir=" +
-                 profile.string() + " --dump-dom " + api_ + "/ 2>/dev/null");
+  const CommandOutput dom = RunCommand(
+      "timeout 120 " + chromium +
+      " --headless --disable-gpu --no-sandbox --no-first-run --user-data-dir=" + profile.string() +
+      " --dump-dom " + api_ + "/ 2>/dev/null");
   fs::remove_all(profile);
   ASSERT_EQ(dom.exit_code, 0);
   std::smatch m;
@@ -286,8 +285,8 @@ TEST(GatewayTemplatesTest, ARealCdkSynthsRestApiHttpApiAndUrlAnswer) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Json::parse(r.body), Json({{"id", "5"}, {"routeKey", "GET /items/{id}"}}));
   std::string line;
-  ASSERT_TRUE(serve.WaitForStdout("function URL of ItemsHandler[0-9A-F]+: http://", TestTimeout(),
-                                  &line));
+  ASSERT_TRUE(
+      serve.WaitForStdout("function URL of ItemsHandler[0-9A-F]+: http://", TestTimeout(), &line));
   r = Curl("", "http://127.0.0.1:" + std::to_string(PortIn(line)) + "/x");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Json::parse(r.body), Json({{"id", nullptr}, {"routeKey", "$default"}}));
@@ -317,25 +316,29 @@ namespace {
 class GatewayLimitsTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The integration timeout and the slow init scale with the build's slowness (a TSan build
+    // cold-starts the echo function in more than 300 ms); the init stays 5 times the timeout.
+    const long timeout_ms = static_cast<long>(300 * Slowdown());
     emu_ = StartEmulator(R"(
 functions:
   slow:
     runtime: provided.al2023
     handler: echo
     code: "{{echo}}"
-    timeout: 10
-    environment: {THAW_ECHO_INIT_SLEEP_MS: "1500"}
+    timeout: 60
+    environment: {THAW_ECHO_INIT_SLEEP_MS: ")" +
+                         std::to_string(5 * timeout_ms) + R"("}
     http: ["GET /slow", {method: GET, path: /rest-slow, api: rest}]
   off: {runtime: provided.al2023, handler: echo, code: "{{echo}}", reserved_concurrency: 0,
         http: ["GET /off", {method: GET, path: /rest-off, api: rest}]}
   echo: {runtime: provided.al2023, handler: echo, code: "{{echo}}", http: ["GET /echo"]}
 )");
     ASSERT_NE(emu_, nullptr);
-    emu_->RunOnLoop([this] {
+    emu_->RunOnLoop([this, timeout_ms] {
       gateway::HttpGateway::Options options;
       options.api_port = 0;
       options.url_port = 0;
-      options.integration_timeout = std::chrono::milliseconds(300);
+      options.integration_timeout = std::chrono::milliseconds(timeout_ms);
       auto started = gateway::HttpGateway::Start(emu_->io(), emu_->session().control(), options);
       if (started.ok()) gateway_ = *std::move(started);
     });

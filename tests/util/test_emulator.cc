@@ -17,15 +17,11 @@ namespace thaw::testing {
 
 namespace asio = boost::asio;
 
-namespace {
-
 double Slowdown() {
   double factor = 1;
   if (const char* s = std::getenv("THAW_TEST_SLOWDOWN")) factor = std::max(1.0, std::atof(s));
   return factor;
 }
-
-}  // namespace
 
 std::chrono::milliseconds TestTimeout() {
   return std::chrono::milliseconds(static_cast<long>(15000 * Slowdown()));

@@ -23,6 +23,11 @@
 
 namespace thaw::testing {
 
+// THAW_TEST_SLOWDOWN (at least 1): how many times slower than release this build runs (3 under
+// ASan, 5 under TSan). TestTimeout and ScaledCount read it; a test scales a deadline it sets on
+// thaw itself by it.
+double Slowdown();
+
 // How long a test waits for anything before failing. THAW_TEST_SLOWDOWN (e.g. 3 under
 // sanitizers) multiplies it.
 std::chrono::milliseconds TestTimeout();
