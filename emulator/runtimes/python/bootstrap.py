@@ -117,28 +117,51 @@ class _Connection:
             self._close()
         return status, headers, body
 
-    def request(self, method, path, body=None, headers=None):
+    @staticmethod
+    def _message(method, path, body=None, headers=None):
         head = "%s %s%s HTTP/1.1\r\nHost: %s\r\n" % (method, PREFIX, path, API)
         if headers:
             for name, value in headers.items():
                 head += "%s: %s\r\n" % (name, value)
         if body is None:
-            message = (head + "\r\n").encode("latin-1")
-        else:
-            if isinstance(body, str):
-                body = body.encode("utf-8")
-            message = (head + "Content-Length: %d\r\n\r\n" % len(body)).encode("latin-1") + body
+            return (head + "\r\n").encode("latin-1")
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        return (head + "Content-Length: %d\r\n\r\n" % len(body)).encode("latin-1") + body
+
+    def _exchange(self, message, count):
+        """Sends `message` (`count` requests, pipelined) in one write and reads their answers in
+        order. Sent again once on a new connection when no answer came; otherwise answers the
+        ones read before the connection broke (raising when none)."""
+        answers = []
         for attempt in range(2):
             try:
                 if self._sock is None:
                     self._sock = socket.create_connection(self._address)
                     self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 self._sock.sendall(message)
-                return self._read_response()
+                while len(answers) < count:
+                    answers.append(self._read_response())
+                return answers
             except (_ProtocolError, OSError, ValueError):
                 self._close()
+                if answers:
+                    return answers
                 if attempt == 1:
                     raise
+        return answers
+
+    def request(self, method, path, body=None, headers=None):
+        return self._exchange(self._message(method, path, body, headers), 1)[0]
+
+    def post_and_next(self, path, body, headers):
+        """Posts an answer and asks for the next event in the same write (one write and one
+        wake-up of the Runtime API fewer per event); answers the /next answer."""
+        next_message = self._message("GET", "/invocation/next")
+        answers = self._exchange(self._message("POST", path, body, headers) + next_message, 2)
+        if len(answers) == 2:
+            return answers[1]
+        return self._exchange(next_message, 1)[0]
 
 
 _api = _Connection()
@@ -250,8 +273,8 @@ def main():
     global _request_id
     _setup_logging()
     handler = _load_handler()
+    _, headers, body = _api.request("GET", "/invocation/next")
     while True:
-        _, headers, body = _api.request("GET", "/invocation/next")
         request_id = headers.get("lambda-runtime-aws-request-id")
         deadline_ms = int(headers.get("lambda-runtime-deadline-ms", "0"))
         trace_id = headers.get("lambda-runtime-trace-id")
@@ -263,18 +286,18 @@ def main():
         try:
             event = json.loads(body) if body else {}
             result = handler(event, Context(headers, deadline_ms))
-            payload = json.dumps(result)
-            _api.request("POST", "/invocation/%s/response" % request_id, payload,
-                         {"Content-Type": "application/json"})
+            answer = ("/invocation/%s/response" % request_id, json.dumps(result),
+                      {"Content-Type": "application/json"})
         except Exception as error:  # the handler failed: report it as Lambda does
             error_body = _error_body(error, request_id)
             print("[ERROR] %s: %s" % (error_body["errorType"], error_body["errorMessage"]),
                   flush=True)
-            _api.request("POST", "/invocation/%s/error" % request_id, json.dumps(error_body),
-                         {"Lambda-Runtime-Function-Error-Type": "Function.Error",
-                          "Content-Type": "application/json"})
+            answer = ("/invocation/%s/error" % request_id, json.dumps(error_body),
+                      {"Lambda-Runtime-Function-Error-Type": "Function.Error",
+                       "Content-Type": "application/json"})
         sys.stdout.flush()
         _request_id = None
+        _, headers, body = _api.post_and_next(*answer)
 
 
 if __name__ == "__main__":
