@@ -22,6 +22,11 @@ test-deps:
 	@scripts/install-deps.sh --test
 	@scripts/install-test-deps.sh
 
+# What `make bench` compares thaw against (serverless-offline), never needed by `make test`.
+.PHONY: bench-deps
+bench-deps: sample-deps
+	@scripts/install-bench-deps.sh
+
 # Node.js and the samples' npm modules (what `make demo` runs).
 sample-deps:
 	@scripts/install-deps.sh --samples
@@ -89,8 +94,11 @@ fuzz: fuzz-deps $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target thaw_fuzzers
 	JOBS=$(JOBS) scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-bench: build
+# The benchmarks in full; scripts/install-bench-deps.sh installs serverless-offline (the Node.js
+# baseline of thaw_runtime_bench) first.
+bench: build bench-deps
 	./$(BUILD)/tests/bench/thaw_bench
+	./$(BUILD)/tests/bench/thaw_runtime_bench
 	./$(BUILD)/tests/bench/thaw_momento_bench
 	./$(BUILD)/tests/bench/thaw_sandbox_bench
 	./$(BUILD)/tests/bench/thaw_soak_bench --invokes $(SOAK_INVOKES)

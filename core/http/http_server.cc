@@ -85,36 +85,60 @@ constexpr auto kLingerTimeout = std::chrono::seconds(10);
 
 // Closes a connection's socket when the operation it guards outlives its time, so that operation
 // and its session end with an error. Arm() replaces any earlier deadline. Confined to the
-// session's io thread; the pending timer holds its own references, so the watchdog may go first.
+// session's io thread; the pending wait holds the shared state (not the watchdog), which the
+// destructor's cancel releases.
+//
+// Arms are cheap: a pending wait that ends no later than the new deadline is kept, and when it
+// wakes it finds the later deadline and waits again (each request arms two or three times, and a
+// re-arm costs a cancelled wait's completion, and a timerfd_settime when it is the earliest).
 class Watchdog {
  public:
   explicit Watchdog(std::shared_ptr<tcp::socket> socket)
-      : shared_(std::make_shared<Shared>(Shared{std::move(socket), 0})),
-        timer_(shared_->socket->get_executor()) {}
+      : shared_(std::make_shared<Shared>(std::move(socket))) {}
+  ~Watchdog() { shared_->timer.cancel(); }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
 
   // Arms for `timeout` from now; a zero timeout disarms.
   void Arm(Duration timeout) {
-    const uint64_t generation = ++shared_->generation;
-    timer_.cancel();
-    if (timeout <= Duration::zero()) return;
-    timer_.expires_after(timeout);
-    // The generation check: a wait that had already expired when re-armed still completes with
-    // success, and must not close the connection the new deadline guards.
-    timer_.async_wait([shared = shared_, generation](const boost::system::error_code& ec) {
-      if (ec || shared->generation != generation) return;
-      beast::error_code ignored;
-      shared->socket->close(ignored);
-    });
+    if (timeout <= Duration::zero()) {
+      shared_->deadline = std::chrono::steady_clock::time_point::max();
+      return;
+    }
+    shared_->deadline = std::chrono::steady_clock::now() + timeout;
+    Wait(shared_);
   }
   void Disarm() { Arm(Duration::zero()); }
 
  private:
   struct Shared {
+    explicit Shared(std::shared_ptr<tcp::socket> s)
+        : socket(std::move(s)), timer(socket->get_executor()) {}
     std::shared_ptr<tcp::socket> socket;
-    uint64_t generation;
+    asio::steady_timer timer;
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    bool pending = false;
   };
+
+  static void Wait(const std::shared_ptr<Shared>& shared) {
+    if (shared->pending && shared->timer.expiry() <= shared->deadline) return;
+    shared->pending = true;
+    shared->timer.expires_at(shared->deadline);
+    shared->timer.async_wait([shared](const boost::system::error_code& ec) {
+      // Cancelled: re-armed sooner (a newer wait is pending), or the watchdog went.
+      if (ec) return;
+      shared->pending = false;
+      if (shared->deadline == std::chrono::steady_clock::time_point::max()) return;  // disarmed
+      if (std::chrono::steady_clock::now() < shared->deadline) {
+        Wait(shared);  // armed again later meanwhile
+        return;
+      }
+      beast::error_code ignored;
+      shared->socket->close(ignored);
+    });
+  }
+
   std::shared_ptr<Shared> shared_;
-  asio::steady_timer timer_;
 };
 
 // The server's own answer (not the handler's): Options::error_answer's shape, else a
@@ -250,6 +274,13 @@ asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tc
   beast::flat_buffer buffer;
   beast::error_code ec;
   const Duration idle = state.options.idle_timeout;
+  // Asked once: the peer of a connection does not change.
+  std::string peer_address;
+  {
+    boost::system::error_code peer_error;
+    const tcp::endpoint peer = socket.remote_endpoint(peer_error);
+    if (!peer_error) peer_address = peer.address().to_string();
+  }
   while (!state.closed && !state.draining) {
     beast::http::request_parser<beast::http::string_body> parser;
     // No limit while reading the header (Beast would fail the header on a large
@@ -270,9 +301,7 @@ asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tc
     }
     BusyScope busy(state, connection);
     RequestContext context;
-    boost::system::error_code peer_error;
-    const tcp::endpoint peer = socket.remote_endpoint(peer_error);
-    if (!peer_error) context.peer_address = peer.address().to_string();
+    context.peer_address = peer_address;
     const auto length = parser.content_length();
     if (length && *length > state.options.body_limit) {
       context.body_too_large = true;
@@ -293,11 +322,15 @@ asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tc
     // Handlers may wait as long as they like (long-polls): no deadline while they run.
     watchdog.Disarm();
     Request request = parser.release();
+    // Started by the handler's first OnGone: most handlers answer without waiting, and a watch
+    // costs an epoll_ctl.
     std::shared_ptr<CloseWatch> close_watch;
     if constexpr (std::is_same_v<Stream, tcp::socket>) {
       if (state.options.watch_client_close) {
-        close_watch = std::make_shared<CloseWatch>(CloseWatch{context.client, &socket});
-        AwaitClose(close_watch);
+        context.client->SetWatchStarter([&close_watch, &context, &socket] {
+          close_watch = std::make_shared<CloseWatch>(CloseWatch{context.client, &socket});
+          AwaitClose(close_watch);
+        });
       }
     }
     std::optional<Response> answered;
@@ -312,6 +345,7 @@ asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tc
     } catch (...) {
       LogHandlerFailure(state, "unknown exception");
     }
+    context.client->SetWatchStarter(nullptr);
     if (close_watch) {
       close_watch->active = false;
       socket.cancel(ec);
@@ -526,6 +560,7 @@ Response MakeResponse(const Request& request, unsigned status, std::string body,
 
 void ClientWatch::OnGone(std::function<void()> on_gone) {
   on_gone_ = std::move(on_gone);
+  if (on_gone_ && start_) std::exchange(start_, nullptr)();
   if (gone_ && on_gone_) std::exchange(on_gone_, nullptr)();
 }
 

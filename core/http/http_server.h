@@ -26,7 +26,9 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 // Whether a request's client is still there: it has gone once it closed its side of the
 // connection while the handler ran. Watched only with HttpServer::Options::watch_client_close, on
-// plaintext connections; otherwise it never goes. Confined to the server's io thread.
+// plaintext connections, and only from the handler's first OnGone with a callback on (a handler
+// that never waits costs no watch; a close that came before is seen then); otherwise it never
+// goes. Confined to the server's io thread.
 class ClientWatch {
  public:
   bool gone() const { return gone_; }
@@ -35,10 +37,14 @@ class ClientWatch {
   void OnGone(std::function<void()> on_gone);
   // The server's side: the client has gone.
   void MarkGone();
+  // The server's side: how to start watching, called at the first OnGone with a callback;
+  // nullptr (once the handler is done) forgets it.
+  void SetWatchStarter(std::function<void()> start) { start_ = std::move(start); }
 
  private:
   bool gone_ = false;
   std::function<void()> on_gone_;
+  std::function<void()> start_;
 };
 
 // What the server knows about a request besides its message.

@@ -210,16 +210,53 @@ void Instance::Assign(std::shared_ptr<Invocation> invocation) {
 
 void Instance::ArmDeadline(std::chrono::steady_clock::time_point deadline) {
   current_->deadline = deadline;
+  // A pending wait that ends no later is kept: it wakes OnDeadlineTimer, which finds the later
+  // deadline and waits again. So an event's two arms (assigned, delivered) and the events after
+  // it re-arm nothing (a re-arm costs a timerfd_settime and a cancelled wait's completion).
+  if (deadline_armed_ && deadline_timer_.expiry() <= deadline) return;
+  deadline_armed_ = true;
   deadline_timer_.expires_at(deadline);
-  deadline_timer_.async_wait([weak = weak_from_this(), inv = std::weak_ptr<Invocation>(current_)](
-                                 const boost::system::error_code& ec) {
-    if (ec) return;  // re-armed, or the event ended
+  deadline_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed (a newer wait is pending), or the instance went
+    if (auto self = weak.lock()) {
+      self->deadline_armed_ = false;
+      self->OnDeadlineTimer();
+    }
+  });
+}
+
+void Instance::OnDeadlineTimer() {
+  if (!current_ || state_ == State::kGone) return;  // the event ended: nothing to time
+  if (std::chrono::steady_clock::now() >= current_->deadline) {
+    OnDeadline();
+  } else {
+    ArmDeadline(current_->deadline);  // the deadline moved later meanwhile
+  }
+}
+
+void Instance::CancelTimers() {
+  deadline_timer_.cancel();
+  deadline_armed_ = false;
+  phase_timer_.cancel();
+  phase_armed_ = false;
+}
+
+void Instance::ArmPhase() {
+  // As ArmDeadline: a pending wait that ends no later is kept.
+  if (phase_armed_ && phase_timer_.expiry() <= phase_deadline_) return;
+  phase_armed_ = true;
+  phase_timer_.expires_at(phase_deadline_);
+  phase_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
     auto self = weak.lock();
-    auto current = inv.lock();
-    // A wait that completed just before a re-arm still runs: the deadline decides.
-    if (self && current && self->current_ == current &&
-        std::chrono::steady_clock::now() >= current->deadline) {
-      self->OnDeadline();
+    if (!self) return;
+    self->phase_armed_ = false;
+    // The phase ended with a /next: nothing to time until the next answer arms it again.
+    if (self->polled_since_answer_) return;
+    if (std::chrono::steady_clock::now() >= self->phase_deadline_) {
+      self->OnStuck();
+    } else {
+      self->ArmPhase();
     }
   });
 }
@@ -258,8 +295,8 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<Invocation>>> Instance::NextEvent
   const uint64_t call = ++next_calls_;
   // Wakes a /next already waiting, which sees it has been replaced.
   next_wake_.cancel();
+  // Ends the invoke phase; a pending phase wait finds it ended.
   polled_since_answer_ = true;
-  phase_timer_.cancel();
   if (state_ == State::kInitializing) {
     init_timer_.cancel();
     init_ms_ = MsSince(spawned_at_);
@@ -272,16 +309,20 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<Invocation>>> Instance::NextEvent
       owner_.OnAvailable(*this);
     }
   }
-  // A runtime that closes the connection while waiting ends the wait.
-  if (client) {
-    client->OnGone([weak = weak_from_this()] {
-      if (auto self = weak.lock()) self->next_wake_.cancel();
-    });
-  }
   // A stopping instance gets no more events, but its /next is not answered either: as in
   // Lambda, the runtime learns of the end from SIGTERM.
+  bool watching = false;
   while (call == next_calls_ && !(client && client->gone()) && state_ != State::kGone &&
          (state_ == State::kStopping || !current_ || current_->delivered)) {
+    // A runtime that closes the connection while waiting ends the wait. Watched only once it
+    // waits: a /next that finds its event costs no watch.
+    if (client && !watching) {
+      watching = true;
+      client->OnGone([weak = weak_from_this()] {
+        if (auto self = weak.lock()) self->next_wake_.cancel();
+      });
+      if (client->gone()) break;
+    }
     // The runtime waits with no event: freeze it until one comes.
     if (!current_ && state_ != State::kStopping) Freeze();
     next_wake_.expires_at(std::chrono::steady_clock::time_point::max());
@@ -380,7 +421,7 @@ Instance::PostStatus Instance::PostInitError(const std::string& error_type, std:
 void Instance::Finish(InvokeResult result, const std::string& outcome) {
   std::shared_ptr<Invocation> inv = std::move(current_);
   current_ = nullptr;
-  deadline_timer_.cancel();
+  // The deadline timer stays armed: it finds no event (or the next one's later deadline).
   const double duration = inv->delivered ? MsSince(inv->delivered_at) : 0;
   if (process_) process_->DrainOutput();
   const long peak_mb = process_ ? (process_->PeakRssKb() + 1023) / 1024 : 0;
@@ -442,17 +483,8 @@ void Instance::Finish(InvokeResult result, const std::string& outcome) {
     // again is reset at the answered event's deadline, as Lambda's invoke phase times out.
     if (inv->delivered) {
       polled_since_answer_ = false;
-      phase_timer_.expires_at(inv->deadline);
-      // `answered`: a wait that completed just before a later answer re-armed the timer is
-      // about an earlier phase.
-      phase_timer_.async_wait(
-          [weak = weak_from_this(), answered = invocations_](const boost::system::error_code& ec) {
-            if (ec) return;
-            auto self = weak.lock();
-            if (self && !self->polled_since_answer_ && self->invocations_ == answered) {
-              self->OnStuck();
-            }
-          });
+      phase_deadline_ = inv->deadline;
+      ArmPhase();
     }
     owner_.OnAvailable(*this);
   }
@@ -471,7 +503,6 @@ void Instance::OnStuck() {
   if (current_ && !current_->delivered) {
     waiting = std::move(current_);
     current_ = nullptr;
-    deadline_timer_.cancel();
   }
   Kill(stop_reasons::kTimeout);
   if (waiting) owner_.PlaceAgain(std::move(waiting));
@@ -566,6 +597,7 @@ void Instance::BecomeGone(const std::string& reason, const nlohmann::json& detai
   for (const auto& [key, value] : detail.items()) attrs[key] = value;
   ledger_.Append(id_, function_.name, kinds::kInstanceGone, attrs);
   next_wake_.cancel();
+  CancelTimers();
   if (runtime_api_) runtime_api_->Close();
   owner_.OnGone(*this);
 }

@@ -189,8 +189,14 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void Freeze();
   void Thaw();
   void OnInitTimeout();
-  // Sets the current event's deadline and arms the timer that ends it there (OnDeadline).
+  // Sets the current event's deadline and makes sure the timer wakes by then (OnDeadlineTimer).
   void ArmDeadline(std::chrono::steady_clock::time_point deadline);
+  // The deadline timer woke: the current event's time is up (OnDeadline), or it moved later.
+  void OnDeadlineTimer();
+  // Makes sure the phase timer wakes by phase_deadline_ (OnStuck if no /next came by then).
+  void ArmPhase();
+  // Stops both timers (the instance is gone).
+  void CancelTimers();
   // The current event's time is up: Sandbox.Timedout, and the instance is killed.
   void OnDeadline();
   // The runtime answered but did not ask for its next event within the invoke's time (Lambda's
@@ -242,10 +248,16 @@ class Instance : public std::enable_shared_from_this<Instance> {
   // Environment variables of the instance's own services, given at Start().
   std::map<std::string, std::string> service_env_;
   boost::asio::steady_timer init_timer_;
-  // The current event's deadline (ArmDeadline); cancelled when the event ends.
+  // Wakes by the current event's deadline (ArmDeadline). Left armed when an event ends, and
+  // re-armed only when a deadline comes sooner than its expiry: it wakes, finds the deadline
+  // (if any) later, and waits again.
   boost::asio::steady_timer deadline_timer_;
-  // From an answer to the runtime's next /next: the answered invoke's deadline (OnStuck).
+  bool deadline_armed_ = false;
+  // From an answer to the runtime's next /next: the answered invoke's deadline (OnStuck). Left
+  // armed as deadline_timer_ is.
   boost::asio::steady_timer phase_timer_;
+  bool phase_armed_ = false;
+  std::chrono::steady_clock::time_point phase_deadline_;
   // The runtime has asked for an event since its last answer.
   bool polled_since_answer_ = true;
   std::function<std::chrono::nanoseconds()> clock_offset_;

@@ -64,8 +64,18 @@ absl::StatusOr<SandboxAddress> SandboxAddress::Parse(const std::string& text) {
 // and pending pipe reads, which can outlive it.
 struct Run {
   explicit Run(asio::io_context& io) : out(io), err(io) {}
+  ~Run() { ClosePidfd(); }
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+  void ClosePidfd() {
+    if (pidfd >= 0) ::close(pidfd);
+    pidfd = -1;
+  }
   int32_t seq = 0;
   int pid = 0;
+  // The runtime itself (not its descendants), from its kChild report until its exit: the
+  // freeze's SIGCONT goes to it directly, so an event does not wait for the init to wake.
+  int pidfd = -1;
   bool exited = false;
   bool owner_alive = true;
   long max_rss_kb = 0;
@@ -189,6 +199,10 @@ class SandboxedProcess : public RuntimeProcess {
   int pid() const override { return run_->pid; }
   void SignalGroup(int signal) override {
     if (run_->exited || sandbox_->init_gone) return;
+    // The runtime goes on at once; the init continues the rest of the namespace after.
+    if (signal == SIGCONT && run_->pidfd >= 0) {
+      ::syscall(SYS_pidfd_send_signal, run_->pidfd, SIGCONT, nullptr, 0);
+    }
     Command command{};
     command.op = CommandOp::kSignal;
     command.seq = run_->seq;
@@ -254,7 +268,10 @@ void Sandbox::State::Handle(const Report& report, const ucred* credentials) {
   std::shared_ptr<Run> run = it->second;
   if (report.op == ReportOp::kChild && credentials != nullptr) {
     run->pid = credentials->pid;
+    run->ClosePidfd();
+    run->pidfd = static_cast<int>(::syscall(SYS_pidfd_open, run->pid, 0));
   } else if (report.op == ReportOp::kExit) {
+    run->ClosePidfd();
     runs.erase(it);
     run->max_rss_kb = report.max_rss_kb;
     ExitInfo info;

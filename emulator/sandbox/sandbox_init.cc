@@ -448,6 +448,13 @@ void RunInit(const InitConfig& config, int control_fd) {
   ::syscall(SYS_close_range, kControlFd + 1U, ~0U, 0U);
   HideThaw();
   ResetSignals();
+  // Its runtime is stopped and continued at every event (the freeze): without SA_NOCLDSTOP each
+  // of those would wake the init too (a SIGCHLD through its signalfd, then a wait4 sweep).
+  // Exits still come. (exec clears the flag, so the runtime does not inherit it.)
+  struct sigaction child_action {};
+  child_action.sa_handler = SIG_DFL;
+  child_action.sa_flags = SA_NOCLDSTOP;
+  ::sigaction(SIGCHLD, &child_action, nullptr);
   sigset_t child_only;
   sigemptyset(&child_only);
   sigaddset(&child_only, SIGCHLD);

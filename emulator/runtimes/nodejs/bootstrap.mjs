@@ -6,34 +6,182 @@
 //   console.* lines as "<ISO time>\t<request id>\t<LEVEL>\t<message>".
 // It opens no socket but the Runtime API's (one keep-alive connection).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import http from 'node:http';
 import * as nodeModule from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import util from 'node:util';
 
-const [apiHost, apiPort] = (process.env.AWS_LAMBDA_RUNTIME_API || '').split(':');
-// node:http with one keep-alive connection, not fetch: an idle socket of this agent keeps no
-// reference on the event loop, while fetch (undici) holds a timer for a while after each request,
-// which would delay the 'beforeExit' a waiting callback handler answers on.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const apiAddress = process.env.AWS_LAMBDA_RUNTIME_API || '';
+const apiColon = apiAddress.lastIndexOf(':');
+const apiHost = apiAddress.slice(0, apiColon);
+const apiPort = Number(apiAddress.slice(apiColon + 1));
+const kHeaderEnd = Buffer.from('\r\n\r\n');
 
-// One Runtime API request; resolves {status, headers, body}.
-function request(method, pathPart, headers = {}, body = undefined) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: apiHost, port: Number(apiPort), path: `/2018-06-01/runtime${pathPart}`, method,
-        headers, agent },
-      (res) => {
-        const chunks = [];
-        res.on('data', (chunk) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
-                                      body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-    req.on('error', reject);
-    req.end(body);
-  });
+// One HTTP/1.1 keep-alive connection to the Runtime API, on node:net with a small parser of its
+// own: node:http's request, response and agent objects cost more per event than a trivial
+// handler does. Requests may be pipelined (an answer and the next /next go in one write); their
+// answers come in order, each body framed by Content-Length or chunked encoding (as thaw's and
+// Lambda's are), or ending with the connection. While no request is waiting the socket is
+// unref'd, so it keeps the event loop alive no more than an idle node:http agent socket did: a
+// callback handler's answer waits for 'beforeExit'.
+class RuntimeConnection {
+  #socket = null;
+  #buffered = null;  // bytes received and not yet parsed
+  #waiting = [];     // {resolve, reject} of each request in flight, oldest first
+  #head = null;      // the oldest answer's status, headers and where its body starts, once parsed
+
+  get busy() { return this.#waiting.length > 0; }
+
+  // Sends requests ({method, target, headers, body}) in one write; resolves with the last one's
+  // answer {status, headers (lower-case names), body (text)} once every answer has come.
+  request(...requests) {
+    let text = '';
+    for (const { method, target, headers, body } of requests) {
+      text += `${method} ${target} HTTP/1.1\r\nHost: ${apiAddress}\r\n`;
+      for (const name in headers) text += `${name}: ${headers[name]}\r\n`;
+      if (body !== undefined) {
+        text += `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+      } else {
+        text += '\r\n';
+      }
+    }
+    return new Promise((resolve, reject) => {
+      for (let i = 1; i < requests.length; ++i) this.#waiting.push({ resolve() {}, reject });
+      this.#waiting.push({ resolve, reject });
+      const socket = this.#socket ?? this.#connect();
+      socket.ref();
+      socket.write(text);
+    });
+  }
+
+  close() {
+    this.#socket?.destroy();
+    this.#socket = null;
+  }
+
+  #connect() {
+    const socket = net.connect({ host: apiHost, port: apiPort, noDelay: true });
+    this.#socket = socket;
+    this.#buffered = null;
+    // Events of a socket this connection has since replaced are ignored.
+    socket.on('data', (chunk) => {
+      if (this.#socket !== socket) return;
+      this.#buffered = this.#buffered === null ? chunk : Buffer.concat([this.#buffered, chunk]);
+      this.#parse(false);
+    });
+    socket.on('end', () => {
+      if (this.#socket === socket) this.#parse(true);
+    });
+    socket.on('error', (err) => this.#fail(socket, err));
+    socket.on('close', () => this.#fail(socket, new Error('the Runtime API closed the connection')));
+    return socket;
+  }
+
+  #fail(socket, err) {
+    socket.destroy();
+    if (this.#socket !== socket) return;
+    this.#socket = null;
+    this.#head = null;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    // A pipelined request's promise is its last entry's: reject it once.
+    new Set(waiting.map((w) => w.reject)).forEach((reject) => reject(err));
+  }
+
+  // Parses what has arrived; answers the waiting requests whose whole answers are there.
+  #parse(ended) {
+    while (this.#waiting.length > 0 && this.#buffered !== null && this.#parseOne(ended)) {}
+    if (this.#waiting.length === 0) this.#socket?.unref();
+  }
+
+  // Answers the oldest waiting request if its whole answer is there; true when it did.
+  #parseOne(ended) {
+    const data = this.#buffered;
+    if (this.#head === null) {
+      const end = data.indexOf(kHeaderEnd);
+      if (end < 0) return false;
+      const lines = data.latin1Slice(0, end).split('\r\n');
+      const headers = {};
+      for (let i = 1; i < lines.length; ++i) {
+        const colon = lines[i].indexOf(':');
+        if (colon <= 0) continue;
+        const name = lines[i].slice(0, colon).trim().toLowerCase();
+        const value = lines[i].slice(colon + 1).trim();
+        headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+      }
+      this.#head = { status: Number(lines[0].slice(9, 12)), headers, bodyStart: end + 4,
+                     close: lines[0].startsWith('HTTP/1.0') ||
+                            /close/i.test(headers.connection ?? '') };
+    }
+    const { status, headers, bodyStart } = this.#head;
+    let body;
+    let used;
+    if (headers['content-length'] !== undefined) {
+      used = bodyStart + Number(headers['content-length']);
+      if (data.length < used) return false;
+      body = data.utf8Slice(bodyStart, used);
+    } else if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
+      // Parsed again from the start each time more arrives: thaw never sends chunked answers.
+      const parts = [];
+      for (let at = bodyStart; ;) {
+        const lineEnd = data.indexOf('\r\n', at);
+        if (lineEnd < 0) return false;
+        const size = parseInt(data.latin1Slice(at, lineEnd), 16);
+        if (size === 0) {
+          // Trailers, if any, up to the blank line.
+          const trailerEnd = data.indexOf(kHeaderEnd, lineEnd);
+          if (trailerEnd < 0) return false;
+          used = trailerEnd + 4;
+          break;
+        }
+        if (!(size > 0)) {
+          this.#fail(this.#socket, new Error('the Runtime API sent a malformed chunk'));
+          return false;
+        }
+        if (data.length < lineEnd + 4 + size) return false;
+        parts.push(data.subarray(lineEnd + 2, lineEnd + 2 + size));
+        at = lineEnd + 4 + size;
+      }
+      body = Buffer.concat(parts).toString('utf8');
+    } else {
+      if (!ended) return false;
+      used = data.length;
+      body = data.utf8Slice(bodyStart, used);
+      this.#head.close = true;
+    }
+    const { close } = this.#head;
+    this.#buffered = used < data.length ? data.subarray(used) : null;
+    this.#head = null;
+    const waiting = this.#waiting.shift();
+    if (close) {
+      // Requests pipelined behind this answer will not be answered on this connection.
+      const socket = this.#socket;
+      this.#fail(socket, new Error('the Runtime API closed the connection'));
+    }
+    waiting.resolve({ status, headers, body });
+    return true;
+  }
+}
+
+const runtimeApi = new RuntimeConnection();
+
+// Runtime API requests, pipelined; resolves the last one's {status, headers, body}. Requests
+// made while others wait (an uncaught error reported during a /next) go on a connection of their
+// own.
+async function send(...requests) {
+  for (const r of requests) r.target = `/2018-06-01/runtime${r.path}`;
+  if (!runtimeApi.busy) return runtimeApi.request(...requests);
+  const own = new RuntimeConnection();
+  try {
+    return await own.request(...requests);
+  } finally {
+    own.close();
+  }
+}
+
+function request(method, path, headers = {}, body = undefined) {
+  return send({ method, path, headers, body });
 }
 
 const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
@@ -84,11 +232,21 @@ function logFormatted(err) {
   });
 }
 
-async function post(pathPart, body, errorType) {
-  const headers = { 'Content-Type': 'application/json',
-                    'Content-Length': Buffer.byteLength(body) };
+function answerRequest(pathPart, body, errorType) {
+  const headers = { 'Content-Type': 'application/json' };
   if (errorType) headers['Lambda-Runtime-Function-Error-Type'] = errorType;
-  return (await request('POST', pathPart, headers, body)).status;
+  return { method: 'POST', path: pathPart, headers, body };
+}
+
+async function post(pathPart, body, errorType) {
+  return (await send(answerRequest(pathPart, body, errorType))).status;
+}
+
+// Posts an answer and asks for the next event in the same write (one write and one wake-up of
+// the Runtime API fewer per event); resolves the /next answer.
+function postAndNext(pathPart, body, errorType) {
+  return send(answerRequest(pathPart, body, errorType),
+              { method: 'GET', path: '/invocation/next', headers: {} });
 }
 
 // Reports an init error and exits. `errorType` set: the error is wrapped as that type, as the
@@ -241,17 +399,26 @@ async function loadHandler() {
   return handler;
 }
 
+// Read once: each process.env read is a getenv() through a C++ interceptor.
+const functionEnv = {
+  functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+  functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+  memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+  logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+  logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+};
+
 function makeContext(headers, deadlineMs) {
   const clientContext = headers['lambda-runtime-client-context'];
   const identity = headers['lambda-runtime-cognito-identity'];
   return {
     awsRequestId: headers['lambda-runtime-aws-request-id'],
     invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'],
-    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
-    functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
-    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
-    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+    functionName: functionEnv.functionName,
+    functionVersion: functionEnv.functionVersion,
+    memoryLimitInMB: functionEnv.memoryLimitInMB,
+    logGroupName: functionEnv.logGroupName,
+    logStreamName: functionEnv.logStreamName,
     clientContext: clientContext ? JSON.parse(clientContext) : undefined,
     identity: identity ? JSON.parse(identity) : undefined,
     callbackWaitsForEmptyEventLoop: true,
@@ -372,8 +539,8 @@ if (handler.length === 3 && !isAsyncFunction(handler) &&
                'client/issues/137. To disable this warning, set the ' +
                'AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING environment variable.');
 }
+let next = await request('GET', '/invocation/next');
 for (;;) {
-  const next = await request('GET', '/invocation/next');
   const requestId = next.headers['lambda-runtime-aws-request-id'];
   const deadlineMs = Number(next.headers['lambda-runtime-deadline-ms']);
   const traceId = next.headers['lambda-runtime-trace-id'];
@@ -381,15 +548,18 @@ for (;;) {
   const text = next.body;
   currentRequestId = requestId;
   const context = makeContext(next.headers, deadlineMs);
+  let answer;
   try {
     const event = text.length ? JSON.parse(text) : {};
     const result = await run(handler, event, context);
-    await post(`/invocation/${requestId}/response`,
-               JSON.stringify(result === undefined ? null : result));
+    answer = [`/invocation/${requestId}/response`,
+              JSON.stringify(result === undefined ? null : result)];
   } catch (err) {
     const body = errorBody(err);
     console.error('Invoke Error', logFormatted(err));
-    await post(`/invocation/${requestId}/error`, JSON.stringify(body), `Function.${body.errorType.replace(/[^A-Za-z]/g, '') || 'Error'}`);
+    answer = [`/invocation/${requestId}/error`, JSON.stringify(body),
+              `Function.${body.errorType.replace(/[^A-Za-z]/g, '') || 'Error'}`];
   }
   currentRequestId = undefined;
+  next = await postAndNext(...answer);
 }

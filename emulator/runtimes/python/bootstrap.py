@@ -6,11 +6,11 @@ object; errors as {errorMessage, errorType, requestId, stackTrace}; init errors 
 /runtime/init/error; the root logger writes "[LEVEL]\t<ISO time>\t<request id>\t<message>".
 It opens no socket but the Runtime API's.
 """
-import http.client
 import importlib
 import json
 import logging
 import os
+import socket
 import sys
 import time
 import traceback
@@ -21,27 +21,147 @@ PREFIX = "/2018-06-01/runtime"
 _request_id = None
 
 
+class _ProtocolError(Exception):
+    pass
+
+
 class _Connection:
-    """One keep-alive connection to the Runtime API, reopened when it breaks."""
+    """One HTTP/1.1 keep-alive connection to the Runtime API, reopened when it breaks.
+
+    A plain socket with a small parser of its own: http.client parses every answer's header
+    through the email package, which costs more per event than a trivial handler does. An
+    answer's body is framed by Content-Length or chunked encoding (as thaw's and Lambda's are),
+    or ends with the connection. request() answers (status, headers with lower-case names, body
+    bytes).
+    """
 
     def __init__(self):
         host, _, port = API.rpartition(":")
-        self._host, self._port = host, int(port)
-        self._conn = None
+        self._address = (host, int(port))
+        self._sock = None
+        self._buffer = bytearray()
 
-    def request(self, method, path, body=None, headers=None):
-        for attempt in range(2):
-            if self._conn is None:
-                self._conn = http.client.HTTPConnection(self._host, self._port)
+    def _close(self):
+        if self._sock is not None:
+            self._sock.close()
+        self._sock = None
+        self._buffer = bytearray()
+
+    def _fill(self):
+        chunk = self._sock.recv(65536)
+        if not chunk:
+            raise _ProtocolError("the Runtime API closed the connection")
+        self._buffer += chunk
+
+    def _read_line(self, start):
+        while True:
+            end = self._buffer.find(b"\r\n", start)
+            if end >= 0:
+                return end
+            self._fill()
+
+    def _read_until(self, size):
+        while len(self._buffer) < size:
+            self._fill()
+
+    def _read_response(self):
+        while True:
+            end = self._buffer.find(b"\r\n\r\n")
+            if end >= 0:
+                break
+            self._fill()
+        lines = self._buffer[:end].decode("latin-1").split("\r\n")
+        status = int(lines[0][9:12])
+        headers = {}
+        for line in lines[1:]:
+            name, colon, value = line.partition(":")
+            if colon:
+                name = name.strip().lower()
+                value = value.strip()
+                headers[name] = headers[name] + ", " + value if name in headers else value
+        start = end + 4
+        close = lines[0].startswith("HTTP/1.0") or "close" in headers.get("connection", "").lower()
+        if "content-length" in headers:
+            used = start + int(headers["content-length"])
+            self._read_until(used)
+            body = bytes(self._buffer[start:used])
+        elif "chunked" in headers.get("transfer-encoding", "").lower():
+            parts = []
+            at = start
+            while True:
+                line_end = self._read_line(at)
+                size = int(self._buffer[at:line_end].split(b";")[0], 16)
+                if size == 0:
+                    while True:  # trailers, if any, up to the blank line
+                        trailers_end = self._buffer.find(b"\r\n\r\n", line_end)
+                        if trailers_end >= 0:
+                            break
+                        self._fill()
+                    used = trailers_end + 4
+                    break
+                self._read_until(line_end + 4 + size)
+                parts.append(bytes(self._buffer[line_end + 2:line_end + 2 + size]))
+                at = line_end + 4 + size
+            body = b"".join(parts)
+        else:
             try:
-                self._conn.request(method, PREFIX + path, body=body, headers=headers or {})
-                response = self._conn.getresponse()
-                return response, response.read()
-            except (http.client.HTTPException, OSError):
-                self._conn.close()
-                self._conn = None
+                while True:
+                    self._fill()
+            except _ProtocolError:
+                pass
+            used = len(self._buffer)
+            body = bytes(self._buffer[start:])
+            close = True
+        del self._buffer[:used]
+        if close:
+            self._close()
+        return status, headers, body
+
+    @staticmethod
+    def _message(method, path, body=None, headers=None):
+        head = "%s %s%s HTTP/1.1\r\nHost: %s\r\n" % (method, PREFIX, path, API)
+        if headers:
+            for name, value in headers.items():
+                head += "%s: %s\r\n" % (name, value)
+        if body is None:
+            return (head + "\r\n").encode("latin-1")
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        return (head + "Content-Length: %d\r\n\r\n" % len(body)).encode("latin-1") + body
+
+    def _exchange(self, message, count):
+        """Sends `message` (`count` requests, pipelined) in one write and reads their answers in
+        order. Sent again once on a new connection when no answer came; otherwise answers the
+        ones read before the connection broke (raising when none)."""
+        answers = []
+        for attempt in range(2):
+            try:
+                if self._sock is None:
+                    self._sock = socket.create_connection(self._address)
+                    self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self._sock.sendall(message)
+                while len(answers) < count:
+                    answers.append(self._read_response())
+                return answers
+            except (_ProtocolError, OSError, ValueError):
+                self._close()
+                if answers:
+                    return answers
                 if attempt == 1:
                     raise
+        return answers
+
+    def request(self, method, path, body=None, headers=None):
+        return self._exchange(self._message(method, path, body, headers), 1)[0]
+
+    def post_and_next(self, path, body, headers):
+        """Posts an answer and asks for the next event in the same write (one write and one
+        wake-up of the Runtime API fewer per event); answers the /next answer."""
+        next_message = self._message("GET", "/invocation/next")
+        answers = self._exchange(self._message("POST", path, body, headers) + next_message, 2)
+        if len(answers) == 2:
+            return answers[1]
+        return self._exchange(next_message, 1)[0]
 
 
 _api = _Connection()
@@ -127,17 +247,20 @@ def _load_handler():
     return handler
 
 
+# Read once, not at every event.
+_FUNCTION_ENV = tuple(os.environ.get(name) for name in (
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME"))
+
+
 class Context:
     def __init__(self, headers, deadline_ms):
-        self.aws_request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
-        self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn")
-        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
-        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        client_context = headers.get("Lambda-Runtime-Client-Context")
-        identity = headers.get("Lambda-Runtime-Cognito-Identity")
+        self.aws_request_id = headers.get("lambda-runtime-aws-request-id")
+        self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn")
+        (self.function_name, self.function_version, self.memory_limit_in_mb, self.log_group_name,
+         self.log_stream_name) = _FUNCTION_ENV
+        client_context = headers.get("lambda-runtime-client-context")
+        identity = headers.get("lambda-runtime-cognito-identity")
         self.client_context = json.loads(client_context) if client_context else None
         self.identity = json.loads(identity) if identity else None
         self._deadline_ms = deadline_ms
@@ -150,12 +273,11 @@ def main():
     global _request_id
     _setup_logging()
     handler = _load_handler()
+    _, headers, body = _api.request("GET", "/invocation/next")
     while True:
-        response, body = _api.request("GET", "/invocation/next")
-        headers = response.headers
-        request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
-        deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms", "0"))
-        trace_id = headers.get("Lambda-Runtime-Trace-Id")
+        request_id = headers.get("lambda-runtime-aws-request-id")
+        deadline_ms = int(headers.get("lambda-runtime-deadline-ms", "0"))
+        trace_id = headers.get("lambda-runtime-trace-id")
         if trace_id:
             os.environ["_X_AMZN_TRACE_ID"] = trace_id
         else:
@@ -164,18 +286,18 @@ def main():
         try:
             event = json.loads(body) if body else {}
             result = handler(event, Context(headers, deadline_ms))
-            payload = json.dumps(result)
-            _api.request("POST", "/invocation/%s/response" % request_id, payload,
-                         {"Content-Type": "application/json"})
+            answer = ("/invocation/%s/response" % request_id, json.dumps(result),
+                      {"Content-Type": "application/json"})
         except Exception as error:  # the handler failed: report it as Lambda does
             error_body = _error_body(error, request_id)
             print("[ERROR] %s: %s" % (error_body["errorType"], error_body["errorMessage"]),
                   flush=True)
-            _api.request("POST", "/invocation/%s/error" % request_id, json.dumps(error_body),
-                         {"Lambda-Runtime-Function-Error-Type": "Function.Error",
-                          "Content-Type": "application/json"})
+            answer = ("/invocation/%s/error" % request_id, json.dumps(error_body),
+                      {"Lambda-Runtime-Function-Error-Type": "Function.Error",
+                       "Content-Type": "application/json"})
         sys.stdout.flush()
         _request_id = None
+        _, headers, body = _api.post_and_next(*answer)
 
 
 if __name__ == "__main__":
