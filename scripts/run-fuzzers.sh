@@ -42,27 +42,25 @@ report() {
 
 failed=()
 declare -A running=()  # pid -> name
-for name in "${names[@]}"; do
-  while (( ${#running[@]} >= jobs )); do
-    set +e
-    wait -n -p done_pid "${!running[@]}"
-    status=$?
-    set -e
-    report "${running[$done_pid]}" "$status"
-    unset "running[$done_pid]"
-  done
-  echo "fuzz: $name for ${seconds}s"
-  fuzz_one "$name" &
-  running[$!]=$name
-done
-while (( ${#running[@]} > 0 )); do
+
+# Waits for one running target to end and reports it.
+reap_one() {
+  local done_pid status
   set +e
   wait -n -p done_pid "${!running[@]}"
   status=$?
   set -e
   report "${running[$done_pid]}" "$status"
   unset "running[$done_pid]"
+}
+
+for name in "${names[@]}"; do
+  while (( ${#running[@]} >= jobs )); do reap_one; done
+  echo "fuzz: $name for ${seconds}s"
+  fuzz_one "$name" &
+  running[$!]=$name
 done
+while (( ${#running[@]} > 0 )); do reap_one; done
 if (( ${#failed[@]} )); then
   echo "fuzz: FAILED: ${failed[*]} (inputs in $build/crashes/)"
   exit 1
