@@ -62,7 +62,7 @@ test-fast: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure -L 'unit|component'
 
 $(ASAN_BUILD)/build.ninja:
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTHAW_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTHAW_SANITIZE=ON -DTHAW_BUILD_BENCH=OFF $(CMAKE_FLAGS)
 
 test-sanitize: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
@@ -73,7 +73,7 @@ test-sanitize: deps $(ASAN_BUILD)/build.ninja
 # a shared 2-vCPU machine) and its run (about 14) do not fit in CI's 90 minutes next to the
 # others (README: Tests).
 $(TSAN_BUILD)/build.ninja:
-	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTHAW_TSAN=ON $(CMAKE_FLAGS)
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTHAW_TSAN=ON -DTHAW_BUILD_BENCH=OFF $(CMAKE_FLAGS)
 
 test-tsan: deps $(TSAN_BUILD)/build.ninja
 	cmake --build $(TSAN_BUILD) -j $(JOBS)

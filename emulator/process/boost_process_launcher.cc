@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/process/args.hpp>
 #include <boost/process/async.hpp>
@@ -52,7 +53,7 @@ std::string ExitInfo::Describe() const {
 
 // Shared by the process object, the launcher's reaper and pending reads, which can outlive it.
 struct BoostProcessLauncher::Child {
-  explicit Child(asio::io_context& context) : out(context), err(context) {}
+  explicit Child(asio::io_context& context) : out(context), err(context), exited(context) {}
   ~Child() { SignalHeld(held, 0, /*close=*/true); }
   long max_rss_kb = 0;  // from wait4, once reaped
   ProcessCallbacks callbacks;
@@ -64,6 +65,8 @@ struct BoostProcessLauncher::Child {
   std::map<pid_t, int> held;
   bp::async_pipe out;
   bp::async_pipe err;
+  // The child's pidfd: readable once it has exited.
+  asio::posix::stream_descriptor exited;
   LineSplitter out_lines;
   LineSplitter err_lines;
   // One buffer per stream: both reads can be pending at once.
@@ -154,66 +157,58 @@ class BoostRuntimeProcess : public RuntimeProcess {
 
 }  // namespace
 
-BoostProcessLauncher::BoostProcessLauncher(asio::io_context& io) : io_(io), sigchld_(io, SIGCHLD) {
-  // Freezing an instance stops and continues it on every event; without SA_NOCLDSTOP each of
-  // those would raise SIGCHLD and a wait4 sweep over every child. Asio's handler is kept; only
-  // the flag is added.
-  struct sigaction action {};
-  if (::sigaction(SIGCHLD, nullptr, &action) == 0) {
-    action.sa_flags |= SA_NOCLDSTOP;
-    ::sigaction(SIGCHLD, &action, nullptr);
-  }
-  WaitForSigchld();
-}
+BoostProcessLauncher::BoostProcessLauncher(asio::io_context& io) : io_(io) {}
 
 BoostProcessLauncher::~BoostProcessLauncher() {
-  boost::system::error_code ignored;
-  sigchld_.cancel(ignored);
   for (auto& [pid, child] : children_) {
     KillProcessTree(pid, child->held);
     ::waitpid(pid, nullptr, 0);
+    boost::system::error_code ignored;
+    child->exited.close(ignored);
   }
 }
 
-void BoostProcessLauncher::WaitForSigchld() {
+void BoostProcessLauncher::WatchExit(std::shared_ptr<Child> child) {
   // A completion may already be queued when the launcher is destroyed: check it still exists.
-  sigchld_.async_wait(
-      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec, int) {
+  child->exited.async_wait(
+      asio::posix::stream_descriptor::wait_read,
+      [this, alive = std::weak_ptr<bool>(alive_), child](const boost::system::error_code& ec) {
         if (ec || !alive.lock()) return;
-        Reap();
-        WaitForSigchld();
+        if (!Reap(child)) WatchExit(child);
       });
 }
 
-void BoostProcessLauncher::Reap() {
-  // SIGCHLDs coalesce, so every child is checked; only our own pids are waited for.
-  for (auto it = children_.begin(); it != children_.end();) {
-    int status = 0;
-    struct rusage usage {};
-    const pid_t pid = ::wait4(it->first, &status, WNOHANG, &usage);
-    if (pid == 0 || (pid < 0 && errno == EINTR)) {
-      ++it;
-      continue;
-    }
-    std::shared_ptr<Child> child = it->second;
-    it = children_.erase(it);
-    child->reaped = true;
-    // What was below it when it was asked to end goes with it.
-    SignalHeld(child->held, SIGKILL, /*close=*/true);
-    child->max_rss_kb = usage.ru_maxrss;
-    ExitInfo info;
-    if (pid > 0 && WIFEXITED(status)) {
-      info.exit_code = WEXITSTATUS(status);
-    } else if (pid > 0 && WIFSIGNALED(status)) {
-      info.signal = WTERMSIG(status);
-    }
-    if (child->owner_alive && child->callbacks.on_exit) {
-      // Not inline: the callback may launch a new process, which changes children_.
-      asio::post(io_, [child, info] {
-        if (child->owner_alive) child->callbacks.on_exit(info);
-      });
-    }
+bool BoostProcessLauncher::Reap(const std::shared_ptr<Child>& child) {
+  int status = 0;
+  struct rusage usage {};
+  pid_t pid;
+  do {
+    pid = ::wait4(child->pid, &status, WNOHANG, &usage);
+  } while (pid < 0 && errno == EINTR);
+  if (pid == 0) return false;
+  // pid < 0 (ECHILD: SIGCHLD ignored by whoever started thaw, so the kernel reaped it): it is
+  // gone, its status unknown.
+  children_.erase(child->pid);
+  child->reaped = true;
+  boost::system::error_code ignored;
+  child->exited.close(ignored);
+  // What was below it when it was asked to end goes with it.
+  SignalHeld(child->held, SIGKILL, /*close=*/true);
+  child->max_rss_kb = usage.ru_maxrss;
+  ExitInfo info;
+  if (pid > 0 && WIFEXITED(status)) {
+    info.exit_code = WEXITSTATUS(status);
+  } else if (pid > 0 && WIFSIGNALED(status)) {
+    info.signal = WTERMSIG(status);
   }
+  if (child->owner_alive && child->callbacks.on_exit) {
+    // Not inline: the callback may launch a new process, and output read before the exit is
+    // delivered first.
+    asio::post(io_, [child, info] {
+      if (child->owner_alive) child->callbacks.on_exit(info);
+    });
+  }
+  return true;
 }
 
 absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
@@ -262,13 +257,31 @@ absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
   state->pid = child.id();
   // Also from the parent, so the group exists before anyone signals it.
   ::setpgid(state->pid, state->pid);
+  // Not yet waited for, so the pid is still this child's, even if it has exited already (then
+  // the pidfd is readable at once).
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, state->pid, 0));
+  if (pidfd < 0) {
+    const int error = errno;
+    ::kill(-state->pid, SIGKILL);
+    ::waitpid(state->pid, nullptr, 0);
+    child.detach();
+    return absl::InternalError("cannot watch " + spec.executable.string() +
+                               ": pidfd_open: " + std::strerror(error) + " (Linux 5.3 or later)");
+  }
+  boost::system::error_code assign_error;
+  state->exited.assign(pidfd, assign_error);
+  if (assign_error) {
+    ::close(pidfd);
+    ::kill(-state->pid, SIGKILL);
+    ::waitpid(state->pid, nullptr, 0);
+    child.detach();
+    return absl::InternalError("cannot watch " + spec.executable.string() + ": " +
+                               assign_error.message());
+  }
   children_[state->pid] = state;
   ReadLoop(state, false);
   ReadLoop(state, true);
-  // A child that exited before it was in children_ is reaped here.
-  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
-    if (alive.lock()) Reap();
-  });
+  WatchExit(state);
   return std::unique_ptr<RuntimeProcess>(new BoostRuntimeProcess(state, std::move(child)));
 }
 

@@ -9,6 +9,8 @@
 #include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
+// Named as well: a unity build compiles this file with the others of its binary.
+namespace admin_api_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -285,4 +287,5 @@ TEST(AdminApiFaultsTest, AddListRemoveAndClearFaultsOverHttp) {
 }
 
 }  // namespace
+}  // namespace admin_api_test
 }  // namespace thaw::testing

@@ -18,6 +18,8 @@
 #include "tests/util/embedded_momento_harness.h"
 
 namespace thaw::momento {
+// Named as well: a unity build compiles this file with the others of its binary.
+namespace momento_collections_test {
 namespace {
 
 using ::testing::ElementsAre;
@@ -355,4 +357,5 @@ TEST_F(MomentoCollectionsTest, CollectionRpcsAreAttributedAndTakeServerSideFault
 }
 
 }  // namespace
+}  // namespace momento_collections_test
 }  // namespace thaw::momento

@@ -23,6 +23,8 @@
 #include "tests/util/test_emulator.h"
 
 namespace thaw::momento {
+// Named as well: a unity build compiles this file with the others of its binary.
+namespace momento_faults_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -461,4 +463,5 @@ TEST_F(MintedKeyTest, AMintedV1KeyNamesTheInstanceEndpointAndIsAcceptedNextToCon
 }
 
 }  // namespace
+}  // namespace momento_faults_test
 }  // namespace thaw::momento

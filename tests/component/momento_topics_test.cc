@@ -21,6 +21,8 @@
 #include "tests/util/test_emulator.h"
 
 namespace thaw::momento {
+// Named as well: a unity build compiles this file with the others of its binary.
+namespace momento_topics_test {
 namespace {
 
 namespace ps = cache_client::pubsub;
@@ -298,4 +300,5 @@ TEST_F(MomentoTopicsTest, ASubscriberThatLeavesDuringAStalledWriteIsStillAnswere
 }
 
 }  // namespace
+}  // namespace momento_topics_test
 }  // namespace thaw::momento

@@ -16,6 +16,8 @@
 #include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
+// Named as well: a unity build compiles this file with the others of its binary.
+namespace runtime_api_test {
 namespace {
 
 using ::testing::Contains;
@@ -627,4 +629,5 @@ TEST_F(InvokeApiErrorTest, UnknownPathIs404) {
 }
 
 }  // namespace
+}  // namespace runtime_api_test
 }  // namespace thaw::testing

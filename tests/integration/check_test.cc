@@ -90,6 +90,20 @@ TEST_F(CheckCliTest, NodeMomentoPassesAndWritesJunitEventsAndReport) {
   EXPECT_THAT(r.out, HasSubstr("Report: " + Path("r.html")));
 }
 
+// The per-invoke twins break one rule each. Under the sanitizers (THAW_TEST_SLOWDOWN > 1) a new
+// TLS connection or secret fetch on every invoke can also take the warm p99 past the samples'
+// `duration.warm.p99 < 1s`: that rule's verdict is then the machine's, not the twin's.
+void ExpectOnlyThatRuleFailed(const std::string& out, const std::string& sample) {
+  if (testing::Slowdown() == 1) {
+    EXPECT_THAT(out, HasSubstr("FAILED " + sample + ": 1 of 7 expectations failed"));
+    return;
+  }
+  EXPECT_THAT(out, ContainsRegex("FAILED " + sample + ": [12] of 7 expectations failed"));
+  if (out.find(": 2 of 7") != std::string::npos) {
+    EXPECT_THAT(out, HasSubstr("FAIL  duration.warm.p99 < 1s"));
+  }
+}
+
 TEST_F(CheckCliTest, ClientPerInvokeFailsNamingTheRuleAndTheInstance) {
   const CliResult r =
       RunThaw({"check", Sample("node-client-per-invoke"), "--junit", Path("j.xml")});
@@ -100,7 +114,7 @@ TEST_F(CheckCliTest, ClientPerInvokeFailsNamingTheRuleAndTheInstance) {
   EXPECT_THAT(r.out, HasSubstr("samples/node-client-per-invoke/scenario.yaml:14"));
   // The other mistake is not this function's: its secret is fetched once per instance.
   EXPECT_THAT(r.out, HasSubstr("PASS  aws.GetSecretValue per instance <= 1"));
-  EXPECT_THAT(r.out, HasSubstr("FAILED node-client-per-invoke: 1 of 7 expectations failed"));
+  ExpectOnlyThatRuleFailed(r.out, "node-client-per-invoke");
   std::ifstream junit(Path("j.xml"));
   std::stringstream xml;
   xml << junit.rdbuf();
@@ -116,7 +130,7 @@ TEST_F(CheckCliTest, SecretPerInvokeFailsNamingTheRuleAndTheInstance) {
   EXPECT_THAT(r.out, ContainsRegex("instance [0-9]+ \\(orders\\) made [0-9]+ GetSecretValue "
                                    "calls, one per invoke: at seq [0-9]+, [0-9]+"));
   EXPECT_THAT(r.out, HasSubstr("PASS  momento.data_connections per instance == 1"));
-  EXPECT_THAT(r.out, HasSubstr("FAILED node-secret-per-invoke: 1 of 7 expectations failed"));
+  ExpectOnlyThatRuleFailed(r.out, "node-secret-per-invoke");
 }
 
 // The guide's handler, copied as it is (aws-sdk v2 + @gomomento/sdk fromString): it reaches both
@@ -523,9 +537,11 @@ TEST_F(CheckCliTest, DefaultsFailAHandlerThatSwallowsEveryFailure) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;  // no rule on it: a warning only
   EXPECT_THAT(r.out, ContainsRegex("failed calls"));
   // The step line says what failed during the step; the next step had no failure.
-  EXPECT_THAT(r.out, ContainsRegex("invoke swallow x2 \\.\\.\\. ok .*; failed calls: GetSecretValue "
-                                   "ResourceNotFoundException ×2 \\("));
-  EXPECT_THAT(r.out, ::testing::Not(ContainsRegex("invoke swallow \\.\\.\\. ok [^\n]*failed calls")));
+  EXPECT_THAT(r.out,
+              ContainsRegex("invoke swallow x2 \\.\\.\\. ok .*; failed calls: GetSecretValue "
+                            "ResourceNotFoundException ×2 \\("));
+  EXPECT_THAT(r.out,
+              ::testing::Not(ContainsRegex("invoke swallow \\.\\.\\. ok [^\n]*failed calls")));
   EXPECT_THAT(r.out, ContainsRegex("total +1 inst\\. +1 cold +3 +0 +0 +0 +3 +2 +0"));
   EXPECT_THAT(r.out, HasSubstr("warning: swallow answered success on 2 invocations in which every "
                                "call to a fake failed (the rule swallowed_failures == 0 fails "

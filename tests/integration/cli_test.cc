@@ -17,6 +17,8 @@
 #include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
+// Named as well: a unity build compiles this file with the others of its binary.
+namespace cli_test {
 namespace {
 
 namespace bp = boost::process;
@@ -427,4 +429,5 @@ functions:
 }
 
 }  // namespace
+}  // namespace cli_test
 }  // namespace thaw::testing

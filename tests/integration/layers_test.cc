@@ -17,6 +17,8 @@
 #include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
+// Named as well: a unity build compiles this file with the others of its binary.
+namespace layers_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -177,4 +179,5 @@ INSTANTIATE_TEST_SUITE_P(Isolation, LayersTest, ::testing::Values(Mode::kSandbox
                          ModeName);
 
 }  // namespace
+}  // namespace layers_test
 }  // namespace thaw::testing

@@ -11,6 +11,8 @@
 #include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
+// Named as well: a unity build compiles this file with the others of its binary.
+namespace python_runtime_test {
 namespace {
 
 using ::testing::AllOf;
@@ -127,4 +129,5 @@ TEST_F(PythonRuntimeTest, Boto3ComesWithTheRuntimeAndItsAbsenceIsNamed) {
 }
 
 }  // namespace
+}  // namespace python_runtime_test
 }  // namespace thaw::testing

@@ -22,6 +22,8 @@
 #include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
+// Named as well: a unity build compiles this file with the others of its binary.
+namespace sandbox_test {
 namespace {
 
 namespace bp = boost::process;
@@ -403,4 +405,5 @@ TEST_F(SandboxIsolationTest, NothingSurvivesASigkillOfThawServe) {
 }
 
 }  // namespace
+}  // namespace sandbox_test
 }  // namespace thaw::testing

@@ -11,6 +11,8 @@
 #include "fakes/aws/iam_evaluator.h"
 
 namespace thaw {
+// Named as well: a unity build compiles this file with the others of its binary.
+namespace cdk_assembly_test {
 namespace {
 
 using ::testing::AllOf;
@@ -243,4 +245,5 @@ TEST(CdkAssemblyTest, NodejsFunctionsRunTheirBundlesWithTheirGrants) {
 }
 
 }  // namespace
+}  // namespace cdk_assembly_test
 }  // namespace thaw

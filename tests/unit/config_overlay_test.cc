@@ -10,6 +10,8 @@
 #include "emulator/config/thaw_config.h"
 
 namespace thaw {
+// Named as well: a unity build compiles this file with the others of its binary.
+namespace config_overlay_test {
 namespace {
 
 using ::testing::AllOf;
@@ -225,4 +227,5 @@ TEST(EnvVarsFileTest, MalformedFilesAreErrorsNamingTheFile) {
 }
 
 }  // namespace
+}  // namespace config_overlay_test
 }  // namespace thaw

@@ -11,6 +11,8 @@
 #include "tests/util/zip_writer.h"
 
 namespace thaw {
+// Named as well: a unity build compiles this file with the others of its binary.
+namespace layers_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -295,4 +297,5 @@ TEST_F(LayersTest, ThawYamlLayersAndZipCodeAreUnpackedInOrder) {
 }
 
 }  // namespace
+}  // namespace layers_test
 }  // namespace thaw

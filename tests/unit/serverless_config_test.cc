@@ -11,6 +11,8 @@
 #include "emulator/config/thaw_config.h"
 
 namespace thaw {
+// Named as well: a unity build compiles this file with the others of its binary.
+namespace serverless_config_test {
 namespace {
 
 using ::testing::Contains;
@@ -190,4 +192,5 @@ TEST_F(ServerlessErrorTest, DefaultsAndStageFallback) {
 }
 
 }  // namespace
+}  // namespace serverless_config_test
 }  // namespace thaw
