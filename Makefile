@@ -51,12 +51,22 @@ demo-invoke: build
 	./$(BUILD)/thaw invoke echo --payload '{"hello":"thaw"}' --count 3
 
 # Every suite: unit, component, integration and conformance (real awscli and AWS SDK for JS),
-# then unit, component and integration again under AddressSanitizer + UBSan, then every fuzz
-# target for FUZZ_SECONDS (a crash fails the run).
-test: test-deps build
+# then unit, component and integration again under AddressSanitizer + UBSan and under
+# ThreadSanitizer, then every fuzz target for FUZZ_SECONDS (a crash fails the run). Each phase
+# prints when it starts, so a CI log shows where the time goes.
+PHASE = @echo "[make test] $$(date -u +%T) $(1)"
+test: test-deps
+	$(call PHASE,release build)
+	$(MAKE) build
+	$(call PHASE,release suites)
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure
+	$(call PHASE,AddressSanitizer + UBSan build and suites)
 	$(MAKE) test-sanitize
+	$(call PHASE,ThreadSanitizer build and suites)
+	$(MAKE) test-tsan
+	$(call PHASE,fuzzers)
 	$(MAKE) fuzz
+	$(call PHASE,done)
 
 test-fast: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure -L 'unit|component'
@@ -68,10 +78,8 @@ test-sanitize: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp THAW_TEST_SLOWDOWN=3 ctest -j $(JOBS) --output-on-failure -L 'unit|component|integration'
 
-# ThreadSanitizer (gcc): unit, component and integration suites, green (tests/tsan.supp says why
-# each suppression is not thaw's race). Not part of `make test`: its build (about 45 minutes on
-# a shared 2-vCPU machine) and its run (about 14) do not fit in CI's 90 minutes next to the
-# others (README: Tests).
+# ThreadSanitizer (gcc): unit, component and integration suites (tests/tsan.supp says why each
+# suppression is not thaw's race).
 $(TSAN_BUILD)/build.ninja:
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTHAW_TSAN=ON -DTHAW_BUILD_BENCH=OFF $(CMAKE_FLAGS)
 
