@@ -117,7 +117,6 @@ int ChildProcess::Stop(std::chrono::milliseconds grace) {
   return -1;
 }
 
-
 bool SetAffinity(pid_t pid, int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);

@@ -43,7 +43,6 @@ class ChildProcess {
   std::string pending_;
 };
 
-
 // Pins every thread of `pid` (0: only the calling thread) to `cpu`, or lets it run on every
 // online CPU when cpu < 0. False when the kernel refuses.
 bool SetAffinity(pid_t pid, int cpu);

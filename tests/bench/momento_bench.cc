@@ -50,6 +50,7 @@
 #include "absl/synchronization/mutex.h"
 #include "nlohmann/json.hpp"
 #include "proto/momento/cacheclient.grpc.pb.h"
+#include "tests/bench/bench_cli.h"
 #include "tests/bench/child_process.h"
 
 #ifndef THAW_BENCH_THAW_PATH
@@ -379,14 +380,6 @@ std::map<std::string, Result> RunRedisBenchmark(const std::string& program, uint
   return out;
 }
 
-int Usage() {
-  std::fprintf(
-      stderr,
-      "usage: thaw_momento_bench [--quick] [--thaw PATH] [--floor PATH|--no-floor] [--rounds N] "
-      "[--momento-port PORT] [--tls] [--only METHOD] [--connections N]\n");
-  return 2;
-}
-
 // Prints the table, the ratios and their targets, and the JSON line; 1 when a measurement
 // failed. `tls`, `floor` and `redis`: whether those sides were measured.
 int PrintReport(const Options& options, const Plan& plan,
@@ -497,34 +490,32 @@ int PrintReport(const Options& options, const Plan& plan,
 
 int Main(int argc, char** argv) {
   Options options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--quick") {
-      options.quick = true;
-    } else if (arg == "--thaw" && i + 1 < argc) {
-      options.thaw = argv[++i];
-    } else if (arg == "--momento-port" && i + 1 < argc) {
-      options.momento_port = static_cast<uint16_t>(std::atoi(argv[++i]));
-    } else if (arg == "--floor" && i + 1 < argc) {
-      options.floor = argv[++i];
-    } else if (arg == "--no-floor") {
-      options.floor.clear();
-    } else if (arg == "--only" && i + 1 < argc) {
-      options.only = argv[++i];
-      if (std::find(std::begin(kMethods), std::end(kMethods), options.only) == std::end(kMethods)) {
-        return Usage();
-      }
-    } else if (arg == "--connections" && i + 1 < argc) {
-      options.connections = std::atoi(argv[++i]);
-      if (options.connections <= 0) return Usage();
-    } else if (arg == "--tls") {
-      options.tls = true;
-    } else if (arg == "--rounds" && i + 1 < argc) {
-      options.rounds = std::atoi(argv[++i]);
-    } else {
-      return Usage();
-    }
-  }
+  CLI::App app{
+      "The fake Momento's Get/Set and collections next to redis-server's (redis-benchmark) and a\n"
+      "bare gRPC server's, as ratios. Prints a table and one JSON line; 1 when a measurement\n"
+      "failed, 2 on a usage error.",
+      "thaw_momento_bench"};
+  app.add_flag("--quick", options.quick, "about 15 seconds (CI)");
+  app.add_option("--thaw", options.thaw, "the thaw binary")->capture_default_str();
+  CLI::Option* floor_option =
+      app.add_option("--floor", options.floor, "the bare gRPC server (the floor)")
+          ->capture_default_str();
+  bool no_floor = false;
+  app.add_flag("--no-floor", no_floor, "measure no floor side")->excludes(floor_option);
+  app.add_option("--rounds", options.rounds, "rounds (default: the plan's)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--momento-port", options.momento_port,
+                 "measure an already running fake Momento (with a cache \"bench\") on this port "
+                 "instead of starting one; e.g. under a profiler");
+  app.add_flag("--tls", options.tls, "also measure `thaw momento --tls`");
+  app.add_option("--only", options.only, "only this method, without Redis")
+      ->check(CLI::IsMember(std::vector<std::string>(std::begin(kMethods), std::end(kMethods))));
+  app.add_option(
+         "--connections", options.connections,
+         "only this many connections (default: 1 and " + std::to_string(kHighConcurrency) + ")")
+      ->check(CLI::PositiveNumber);
+  if (auto exit_code = ParseCommandLine(app, argc, argv)) return *exit_code;
+  if (no_floor) options.floor.clear();
   signal(SIGPIPE, SIG_IGN);
   // As thaw itself does (cli/cli.cc): Debian's abseil checks every absl::Mutex gRPC
   // takes for deadlock cycles, which would bill this client's bookkeeping to the fake.

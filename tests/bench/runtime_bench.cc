@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
+#include "tests/bench/bench_cli.h"
 #include "tests/bench/child_process.h"
 #include "tests/bench/load_generator.h"
 
@@ -454,48 +455,28 @@ class Bench {
   std::vector<Side> sides_;
 };
 
-constexpr char kUsage[] =
-    "usage: thaw_runtime_bench [--quick] [--thaw PATH] [--sls-dir DIR] [--python PATH]\n"
-    "                          [--no-freeze]\n"
-    "  --quick        a few seconds (CI); default is about a minute\n"
-    "  --thaw PATH    the thaw binary (default: " THAW_BENCH_THAW_PATH
-    ")\n"
-    "  --sls-dir DIR  where serverless-offline is installed (DIR/node_modules; default:\n"
-    "                 " THAW_BENCH_SLS_DIR
-    "); missing: the Node.js baseline is skipped\n"
-    "  --python PATH  the interpreter of thaw's Python function and of the floor\n"
-    "                 (default /usr/bin/python3)\n"
-    "  --no-freeze    measure thaw with settings.freeze: false\n"
-    "Prints a table and one JSON line. Exit 0 when every measurement completed (targets are\n"
-    "reported, not asserted), 1 when a measurement failed, 2 on a usage error.\n";
-
-int ParseOptions(int argc, char** argv, Options* options) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= argc) return false;
-      *out = argv[++i];
-      return true;
-    };
-    if (arg == "--quick") {
-      options->quick = true;
-    } else if (arg == "--no-freeze") {
-      options->freeze = false;
-    } else if (arg == "--thaw") {
-      if (!value(&options->thaw)) return 2;
-    } else if (arg == "--sls-dir") {
-      if (!value(&options->sls_dir)) return 2;
-    } else if (arg == "--python") {
-      if (!value(&options->python)) return 2;
-    } else if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else {
-      std::fprintf(stderr, "thaw_runtime_bench: unknown argument '%s'\n", arg.c_str());
-      return 2;
-    }
-  }
-  return -1;
+// Declares the command line on CLI11 (bench_cli.h: --help 0, a usage error 2).
+std::optional<int> ParseOptions(int argc, char** argv, Options* options) {
+  CLI::App app{
+      "thaw's Node.js and Python runtimes against in-process baselines (serverless-offline\n"
+      "--useInProcess, a bare python3 HTTP loop), interleaved. Prints a table and one JSON line.\n"
+      "Exit 0 when every measurement completed (targets are reported, not asserted), 1 when a\n"
+      "measurement failed, 2 on a usage error.",
+      "thaw_runtime_bench"};
+  app.add_flag("--quick", options->quick, "a few seconds (CI); default is about a minute");
+  app.add_option("--thaw", options->thaw, "the thaw binary")->capture_default_str();
+  app.add_option("--sls-dir", options->sls_dir,
+                 "where serverless-offline is installed (DIR/node_modules); missing: the Node.js "
+                 "baseline is skipped")
+      ->capture_default_str();
+  app.add_option("--python", options->python,
+                 "the interpreter of thaw's Python function and of the floor")
+      ->capture_default_str();
+  bool no_freeze = false;
+  app.add_flag("--no-freeze", no_freeze, "measure thaw with settings.freeze: false");
+  if (auto exit_code = ParseCommandLine(app, argc, argv)) return exit_code;
+  options->freeze = !no_freeze;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -504,11 +485,7 @@ int ParseOptions(int argc, char** argv, Options* options) {
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
   thaw::bench::Options options;
-  const int parsed = thaw::bench::ParseOptions(argc, argv, &options);
-  if (parsed >= 0) {
-    if (parsed == 2) std::fputs(thaw::bench::kUsage, stderr);
-    return parsed;
-  }
+  if (auto exit_code = thaw::bench::ParseOptions(argc, argv, &options)) return *exit_code;
   thaw::bench::Bench bench(options, thaw::bench::MakePlan(options.quick));
   return bench.Main();
 }

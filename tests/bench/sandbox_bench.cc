@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/bench/bench_cli.h"
 #include "tests/bench/child_process.h"
 #include "tests/util/http_client.h"
 
@@ -89,18 +90,24 @@ int main(int argc, char** argv) {
   using namespace thaw::bench;
   int cold = 200;
   int warm = 2000;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) {
-      cold = 30;
-      warm = 200;
-    } else if (std::strcmp(argv[i], "--cold") == 0 && i + 1 < argc) {
-      cold = std::atoi(argv[++i]);
-    } else if (std::strcmp(argv[i], "--warm") == 0 && i + 1 < argc) {
-      warm = std::atoi(argv[++i]);
-    } else {
-      std::fprintf(stderr, "usage: thaw_sandbox_bench [--quick] [--cold N] [--warm N]\n");
-      return 2;
-    }
+  bool quick = false;
+  CLI::App app{
+      "Cold starts and warm invokes with settings.isolation sandbox vs process, alternating, in\n"
+      "one run. 1 when a measurement failed, 2 on a usage error.",
+      "thaw_sandbox_bench"};
+  CLI::Option* quick_flag = app.add_flag("--quick", quick, "30 cold starts and 200 warm invokes");
+  app.add_option("--cold", cold, "cold starts of each side")
+      ->check(CLI::PositiveNumber)
+      ->excludes(quick_flag)
+      ->capture_default_str();
+  app.add_option("--warm", warm, "warm invokes of each side")
+      ->check(CLI::PositiveNumber)
+      ->excludes(quick_flag)
+      ->capture_default_str();
+  if (auto exit_code = ParseCommandLine(app, argc, argv)) return *exit_code;
+  if (quick) {
+    cold = 30;
+    warm = 200;
   }
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("thaw-sandbox-bench-" + std::to_string(::getpid()));

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
+#include "tests/bench/bench_cli.h"
 #include "tests/bench/child_process.h"
 #include "tests/bench/load_generator.h"
 #include "tests/util/proc_stats.h"
@@ -76,19 +77,6 @@ struct Window {
   long rss_kb = 0;
   int fds = 0;
 };
-
-constexpr char kUsage[] =
-    "usage: thaw_soak_bench [--invokes N] [--windows W] [--connections C] [--ledger-window N]\n"
-    "                       [--max-rss-mb M] [--max-slope-kb K] [--thaw PATH] [--echo-dir DIR]\n"
-    "  --invokes N         warm invokes to send (default 10000000)\n"
-    "  --windows W         report RSS, descriptors and latency W times (default 10)\n"
-    "  --connections C     concurrent keep-alive connections (default 4)\n"
-    "  --ledger-window N   pass --ledger-window N to thaw serve (default: thaw's default)\n"
-    "  --max-rss-mb M      fail when thaw's RSS exceeds M MB at any window (default 200)\n"
-    "  --max-slope-kb K    fail when RSS grows more than K KB per million invokes after the\n"
-    "                      first window (default: reported, not checked)\n"
-    "Exit 0 when every invoke answered 200, the counts are exact and the bounds held; 1\n"
-    "otherwise; 2 on a usage error.\n";
 
 // Open descriptors of `pid`, from /proc/<pid>/fd; -1 when unavailable.
 int CountFds(pid_t pid) {
@@ -386,51 +374,43 @@ class Soak {
   std::string failure_;
 };
 
-int ParseOptions(int argc, char** argv, Options* options) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
-    auto number = [&](auto* out, double min) {
-      if (value == nullptr) return false;
-      char* end = nullptr;
-      const double n = std::strtod(value, &end);
-      if (*end != '\0' || n < min) return false;
-      *out = static_cast<std::remove_pointer_t<decltype(out)>>(n);
-      ++i;
-      return true;
-    };
-    bool ok = true;
-    if (arg == "--invokes") {
-      ok = number(&options->invokes, 1);
-    } else if (arg == "--windows") {
-      ok = number(&options->windows, 1);
-    } else if (arg == "--connections") {
-      ok = number(&options->connections, 1);
-    } else if (arg == "--ledger-window") {
-      uint64_t window = 0;
-      ok = number(&window, 0);
-      options->ledger_window = window;
-    } else if (arg == "--max-rss-mb") {
-      ok = number(&options->max_rss_mb, 1);
-    } else if (arg == "--max-slope-kb") {
-      ok = number(&options->max_slope_kb, 0);
-    } else if (arg == "--thaw" && value != nullptr) {
-      options->thaw = argv[++i];
-    } else if (arg == "--echo-dir" && value != nullptr) {
-      options->echo_dir = argv[++i];
-    } else if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else {
-      ok = false;
-    }
-    if (!ok) {
-      std::fprintf(stderr, "thaw_soak_bench: bad argument '%s'\n", arg.c_str());
-      return 2;
-    }
-  }
+// Declares the command line on CLI11 (bench_cli.h: --help 0, a usage error 2).
+std::optional<int> ParseOptions(int argc, char** argv, Options* options) {
+  CLI::App app{
+      "Warm invokes through `thaw serve`: thaw's RSS, descriptors and latency per window, and\n"
+      "/_thaw/metrics checked against the invokes answered. Exit 0 when every invoke answered\n"
+      "200, the counts are exact and the bounds held; 1 otherwise; 2 on a usage error.",
+      "thaw_soak_bench"};
+  app.add_option("--invokes", options->invokes, "warm invokes to send")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--windows", options->windows,
+                 "report RSS, descriptors and latency this many times")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--connections", options->connections, "concurrent keep-alive connections")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  uint64_t ledger_window = 0;
+  CLI::Option* window_option =
+      app.add_option("--ledger-window", ledger_window,
+                     "pass --ledger-window N to thaw serve (default: thaw's default)");
+  app.add_option("--max-rss-mb", options->max_rss_mb,
+                 "fail when thaw's RSS exceeds this many MB at any window")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--max-slope-kb", options->max_slope_kb,
+                 "fail when RSS grows more than this many KB per million invokes after the first "
+                 "window (default: reported, not checked)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--thaw", options->thaw, "the thaw binary")->capture_default_str();
+  app.add_option("--echo-dir", options->echo_dir,
+                 "directory of the sample echo function's bootstrap")
+      ->capture_default_str();
+  if (auto exit_code = ParseCommandLine(app, argc, argv)) return exit_code;
+  if (window_option->count() > 0) options->ledger_window = ledger_window;
   if (options->windows > static_cast<int>(options->invokes)) options->windows = 1;
-  return -1;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -439,11 +419,7 @@ int ParseOptions(int argc, char** argv, Options* options) {
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
   thaw::bench::Options options;
-  const int parsed = thaw::bench::ParseOptions(argc, argv, &options);
-  if (parsed >= 0) {
-    if (parsed == 2) std::fputs(thaw::bench::kUsage, stderr);
-    return parsed;
-  }
+  if (auto exit_code = thaw::bench::ParseOptions(argc, argv, &options)) return *exit_code;
   thaw::bench::Soak soak(options);
   return soak.Main();
 }

@@ -32,6 +32,7 @@
 
 #include "nlohmann/json.hpp"
 #include "tests/bench/bare_server.h"
+#include "tests/bench/bench_cli.h"
 #include "tests/bench/child_process.h"
 #include "tests/bench/load_generator.h"
 #include "tests/util/proc_stats.h"
@@ -903,63 +904,44 @@ class Bench {
   bool thaw_exit_ok_ = true;
 };
 
-constexpr char kUsage[] =
-    "usage: thaw_bench [--quick] [--thaw PATH] [--echo-dir DIR] [--client-threads 1|2]\n"
-    "                  [--long-invokes N] [--no-freeze] [--setting KEY=VALUE]...\n"
-    "  --quick             a few seconds (CI); default is about a minute\n"
-    "  --thaw PATH         the thaw binary (default: " THAW_BENCH_THAW_PATH
-    ")\n"
-    "  --echo-dir DIR      directory of the sample echo function's bootstrap\n"
-    "                      (default: " THAW_BENCH_ECHO_DIR
-    ")\n"
-    "  --client-threads N  load generator threads at c32 (1 or 2; default 2)\n"
-    "  --long-invokes N    invokes in the long run (default 100000; 10000 with --quick)\n"
-    "  --no-freeze         measure thaw with settings.freeze: false (no SIGSTOP/SIGCONT)\n"
-    "  --setting KEY=VALUE add `KEY: VALUE` to the measured thaw's settings (repeatable; e.g.\n"
-    "                      isolation=process, virtual_time=false)\n"
-    "Prints a table and one JSON line. Exit 0 when every measurement completed (targets are\n"
-    "reported, not asserted), 1 when a measurement failed, 2 on a usage error.\n";
-
-int ParseOptions(int argc, char** argv, Options* options) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= argc) return false;
-      *out = argv[++i];
-      return true;
-    };
-    std::string text;
-    if (arg == "--quick") {
-      options->quick = true;
-    } else if (arg == "--thaw") {
-      if (!value(&options->thaw)) return 2;
-    } else if (arg == "--echo-dir") {
-      if (!value(&options->echo_dir)) return 2;
-    } else if (arg == "--client-threads") {
-      if (!value(&text) || (text != "1" && text != "2")) return 2;
-      options->client_threads = std::stoi(text);
-    } else if (arg == "--long-invokes") {
-      if (!value(&text)) return 2;
-      char* end = nullptr;
-      options->long_invokes = std::strtoull(text.c_str(), &end, 10);
-      if (*end != '\0' || options->long_invokes == 0 || options->long_invokes > 100'000'000) {
-        return 2;
-      }
-    } else if (arg == "--no-freeze") {
-      options->freeze = false;
-    } else if (arg == "--setting") {
-      const size_t eq = value(&text) ? text.find('=') : std::string::npos;
-      if (eq == std::string::npos || eq == 0) return 2;
-      options->settings.push_back(text.substr(0, eq) + ": " + text.substr(eq + 1));
-    } else if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else {
-      std::fprintf(stderr, "thaw_bench: unknown argument '%s'\n", arg.c_str());
-      return 2;
-    }
+// Declares the command line on CLI11 (bench_cli.h: --help 0, a usage error 2).
+std::optional<int> ParseOptions(int argc, char** argv, Options* options) {
+  CLI::App app{
+      "thaw's warm-invoke path against a bare Beast server. Prints a table and one JSON line.\n"
+      "Exit 0 when every measurement completed (targets are reported, not asserted), 1 when a\n"
+      "measurement failed, 2 on a usage error.",
+      "thaw_bench"};
+  app.add_flag("--quick", options->quick, "a few seconds (CI); default is about a minute");
+  app.add_option("--thaw", options->thaw, "the thaw binary")->capture_default_str();
+  app.add_option("--echo-dir", options->echo_dir,
+                 "directory of the sample echo function's bootstrap")
+      ->capture_default_str();
+  app.add_option("--client-threads", options->client_threads, "load generator threads at c32")
+      ->check(CLI::Range(1, 2))
+      ->capture_default_str();
+  app.add_option("--long-invokes", options->long_invokes,
+                 "invokes in the long run (default 100000; 10000 with --quick)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
+  bool no_freeze = false;
+  app.add_flag("--no-freeze", no_freeze,
+               "measure thaw with settings.freeze: false (no SIGSTOP/SIGCONT)");
+  std::vector<std::string> settings;
+  app.add_option("--setting", settings,
+                 "KEY=VALUE: add `KEY: VALUE` to the measured thaw's settings (repeatable; e.g. "
+                 "isolation=process, virtual_time=false)")
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            const size_t eq = text.find('=');
+            return eq == std::string::npos || eq == 0 ? "not KEY=VALUE: " + text : "";
+          },
+          "KEY=VALUE"));
+  if (auto exit_code = ParseCommandLine(app, argc, argv)) return exit_code;
+  options->freeze = !no_freeze;
+  for (const std::string& text : settings) {
+    const size_t eq = text.find('=');
+    options->settings.push_back(text.substr(0, eq) + ": " + text.substr(eq + 1));
   }
-  return -1;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -971,11 +953,7 @@ int main(int argc, char** argv) {
   }
   ::signal(SIGPIPE, SIG_IGN);
   thaw::bench::Options options;
-  const int parsed = thaw::bench::ParseOptions(argc, argv, &options);
-  if (parsed >= 0) {
-    if (parsed == 2) std::fputs(thaw::bench::kUsage, stderr);
-    return parsed;
-  }
+  if (auto exit_code = thaw::bench::ParseOptions(argc, argv, &options)) return *exit_code;
   thaw::bench::Plan plan = thaw::bench::MakePlan(options.quick);
   if (options.long_invokes > 0) {
     plan.long_invokes = options.long_invokes;

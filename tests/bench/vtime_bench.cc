@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/bench/bench_cli.h"
 #include "tests/bench/child_process.h"
 #include "tests/util/http_client.h"
 
@@ -78,16 +79,18 @@ double Percentile(std::vector<double> values, double p) {
 int main(int argc, char** argv) {
   using namespace thaw::bench;
   int warm = 2000;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) {
-      warm = 200;
-    } else if (std::strcmp(argv[i], "--warm") == 0 && i + 1 < argc) {
-      warm = std::atoi(argv[++i]);
-    } else {
-      std::fprintf(stderr, "usage: thaw_vtime_bench [--quick] [--warm N]\n");
-      return 2;
-    }
-  }
+  bool quick = false;
+  CLI::App app{
+      "Warm invokes with settings.virtual_time on vs off (no advance), alternating. 1 when a\n"
+      "measurement failed, 2 on a usage error.",
+      "thaw_vtime_bench"};
+  CLI::Option* quick_flag = app.add_flag("--quick", quick, "200 warm invokes of each side");
+  app.add_option("--warm", warm, "warm invokes of each side")
+      ->check(CLI::PositiveNumber)
+      ->excludes(quick_flag)
+      ->capture_default_str();
+  if (auto exit_code = ParseCommandLine(app, argc, argv)) return *exit_code;
+  if (quick) warm = 200;
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("thaw-vtime-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
