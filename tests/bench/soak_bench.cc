@@ -1,14 +1,16 @@
 // thaw_soak_bench: a long run of warm invokes through `thaw serve`, to show that thaw's memory
 // and descriptors stay flat however many invokes it answers, and that its counters stay exact.
 //
-//   thaw_soak_bench [--invokes N] [--windows W] [--connections C] [--ledger-window N]
-//                   [--max-rss-mb M] [--max-slope-kb K] [--thaw PATH] [--echo-dir DIR]
+//   thaw_soak_bench [--invokes N] [--sdk-invokes S] [--windows W] [--connections C] ...
 //
 // It starts one `thaw serve` child (the echo function, freeze on), warms one instance per
 // connection, then sends N invokes (default 10,000,000) at C connections (default 4) in W
 // equal windows (default 10). After each window it reports thaw's RSS, its open descriptors and
-// the window's p50/p99 latency and throughput. At the end it reads /_thaw/metrics and
-// /_thaw/instances and checks that the invocations counted are exactly the invokes answered.
+// the window's p50/p99 latency and throughput. Then the fakes' part: S invokes (default
+// 1,000,000; 0: none) of samples/node-secret-per-invoke, unchanged (the real @gomomento/sdk and
+// AWS SDK for JS v3), each one GetSecretValue and one Momento Get, in W windows too. At the end
+// it reads /_thaw/metrics, /_thaw/instances, /_thaw/momento and /_thaw/aws and checks that the
+// invocations, Momento Gets and secret fetches counted are exactly the invokes answered.
 // It also reports the RSS slope after the first window (KB per million invokes) and the ledger's
 // events per invoke.
 //
@@ -55,9 +57,13 @@ using ::thaw::testing::ReadRssKb;
 
 constexpr char kEchoTarget[] = "/2015-03-31/functions/echo/invocations";
 constexpr char kPayload[] = "{}";
+constexpr char kOrdersTarget[] = "/2015-03-31/functions/orders/invocations";
 
 struct Options {
   uint64_t invokes = 10'000'000;
+  // Invokes of the SDK sample (one Momento Get and one GetSecretValue each); 0: none.
+  uint64_t sdk_invokes = 1'000'000;
+  std::string sdk_dir = THAW_BENCH_SDK_SAMPLE_DIR;
   int windows = 10;
   int connections = 4;
   // Passed to `thaw serve --ledger-window` when set; thaw's default otherwise.
@@ -139,8 +145,27 @@ class Soak {
              << "    handler: echo\n"
              << "    code: \"" << std::filesystem::absolute(options_.echo_dir).string() << "\"\n"
              << "    memory: 128\n"
-             << "    timeout: 10\n"
-             << "settings:\n"
+             << "    timeout: 10\n";
+      if (options_.sdk_invokes > 0) {
+        // samples/node-secret-per-invoke/thaw.yaml's function, secret and cache, its code as is.
+        config << "  orders:\n"
+               << "    runtime: nodejs20.x\n"
+               << "    handler: index.handler\n"
+               << "    code: \"" << std::filesystem::absolute(options_.sdk_dir).string() << "\"\n"
+               << "    memory: 256\n"
+               << "    timeout: 10\n"
+               << "    environment: {CACHE_NAME: orders, MOMENTO_SECRET_ID: momento/api-key}\n"
+               << "    policy:\n"
+               << "      - Effect: Allow\n"
+               << "        Action: secretsmanager:GetSecretValue\n"
+               << "        Resource: \"arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+                  "momento/api-key-??????\"\n"
+               << "secrets:\n"
+               << "  momento/api-key:\n"
+               << "    value: {MOMENTO_API_KEY: \"{{momento_api_key}}\"}\n"
+               << "caches: [orders]\n";
+      }
+      config << "settings:\n"
              << "  account_concurrency: 1000\n";
       if (!config) return Fail("cannot write " + config_path);
     }
@@ -196,49 +221,136 @@ class Soak {
     return true;
   }
 
-  bool Run() {
-    const uint64_t per_window = std::max<uint64_t>(1, options_.invokes / options_.windows);
-    std::printf("%-7s %12s %10s %10s %10s %10s %6s\n", "window", "invokes", "invokes/s", "p50 us",
-                "p99 us", "RSS KB", "fds");
+  // One phase's invokes: `total` of `spec` in options_.windows windows, each reported, appended
+  // to `windows`; `answered` and `function_errors` count what came back.
+  bool RunPhase(const char* phase, const RequestSpec& spec, uint64_t total,
+                std::vector<Window>& windows, uint64_t& answered, uint64_t& function_errors) {
+    const uint64_t per_window = std::max<uint64_t>(1, total / options_.windows);
+    std::printf("%-7s %12s %10s %10s %10s %10s %6s   (%s)\n", "window", "invokes", "invokes/s",
+                "p50 us", "p99 us", "RSS KB", "fds", phase);
     for (int w = 0; w < options_.windows; ++w) {
       RunLimits limits;
-      limits.max_requests = w + 1 == options_.windows
-                                ? options_.invokes - per_window * (options_.windows - 1)
-                                : per_window;
-      // At least 2 ms an invoke before the time bound stops a window: a stuck thaw fails.
-      limits.max_duration = milliseconds(10000 + limits.max_requests * 2);
-      const RunResult r = pool_->Run(EchoSpec(), limits);
-      // A function error (a 200 whose body is not the echo) is an invocation like any other:
-      // counted, reported, and it fails the run at the end, after the measurement.
+      limits.max_requests =
+          w + 1 == options_.windows ? total - per_window * (options_.windows - 1) : per_window;
+      // At least 2 ms an invoke (10 for the SDK's, cold starts included) before the time bound
+      // stops a window: a stuck thaw fails.
+      limits.max_duration =
+          milliseconds(30000 + limits.max_requests * (&windows == &windows_ ? 2 : 10));
+      const RunResult r = pool_->Run(spec, limits);
+      // A function error (a 200 whose body is not the expected answer) is an invocation like
+      // any other: counted, reported, and it fails the run at the end, after the measurement.
       if (r.transport_errors > 0 || r.bad_status > 0) {
-        return Fail("window " + std::to_string(w + 1) + ": " + std::to_string(r.transport_errors) +
-                    " transport errors, " + std::to_string(r.bad_status) +
-                    " non-200 answers; first: " + r.first_error);
+        return Fail(std::string(phase) + " window " + std::to_string(w + 1) + ": " +
+                    std::to_string(r.transport_errors) + " transport errors, " +
+                    std::to_string(r.bad_status) + " non-200 answers; first: " + r.first_error);
       }
       if (r.ok + r.bad_body < limits.max_requests) {
-        return Fail("window " + std::to_string(w + 1) + " stopped by its time bound");
+        return Fail(std::string(phase) + " window " + std::to_string(w + 1) +
+                    " stopped by its time bound");
       }
       if (r.bad_body > 0) {
-        Progress("window %d: %" PRIu64 " function errors; first: %s", w + 1, r.bad_body,
+        Progress("%s window %d: %" PRIu64 " function errors; first: %s", phase, w + 1, r.bad_body,
                  r.first_error.c_str());
         if (first_function_error_.empty()) first_function_error_ = r.first_error;
       }
-      sent_ += r.ok + r.bad_body;
-      function_errors_ += r.bad_body;
+      answered += r.ok + r.bad_body;
+      function_errors += r.bad_body;
       Window window{.invokes = r.ok,
                     .seconds = r.elapsed_s,
                     .p50_us = PercentileUs(r.latencies_ns, 50),
                     .p99_us = PercentileUs(r.latencies_ns, 99),
                     .rss_kb = ReadRssKb(thaw_->pid()),
                     .fds = CountFds(thaw_->pid())};
-      std::printf("%-7d %12" PRIu64 " %10.0f %10.0f %10.0f %10ld %6d\n", w + 1, sent_,
+      std::printf("%-7d %12" PRIu64 " %10.0f %10.0f %10.0f %10ld %6d\n", w + 1, answered,
                   r.Throughput(), window.p50_us, window.p99_us, window.rss_kb, window.fds);
       std::fflush(stdout);
-      windows_.push_back(window);
+      windows.push_back(window);
       if (window.rss_kb > options_.max_rss_mb * 1024) {
         return Fail("thaw RSS " + std::to_string(window.rss_kb) + " KB exceeds --max-rss-mb " +
                     std::to_string(options_.max_rss_mb));
       }
+    }
+    return true;
+  }
+
+  bool Run() {
+    if (!RunPhase("echo", EchoSpec(), options_.invokes, windows_, sent_, function_errors_)) {
+      return false;
+    }
+    if (options_.sdk_invokes == 0) return true;
+    RequestSpec orders;
+    orders.target = kOrdersTarget;
+    orders.body = R"({"orderId":"42"})";
+    orders.expected_substring = R"("id":"42")";
+    return RunPhase("SDK sample: a GetSecretValue and a Momento Get each", orders,
+                    options_.sdk_invokes, sdk_windows_, sdk_sent_, sdk_function_errors_);
+  }
+
+  // The SDK sample's invokes, as /_thaw/metrics, /_thaw/momento and /_thaw/aws count them: each
+  // one invocation, one Momento Get and one GetSecretValue, exactly.
+  bool CheckSdk(const std::string& metrics) {
+    long long counted = 0;
+    const std::string prefix = "thaw_invocations_total{function=\"orders\"";
+    for (size_t at = metrics.find(prefix); at != std::string::npos;
+         at = metrics.find(prefix, at + 1)) {
+      counted += std::strtoll(metrics.c_str() + metrics.find("} ", at) + 2, nullptr, 10);
+    }
+    const std::string momento_text = Get("/_thaw/momento");
+    const std::string aws_text = Get("/_thaw/aws");
+    if (momento_text.empty() || aws_text.empty()) return false;
+    const nlohmann::json momento = nlohmann::json::parse(momento_text, nullptr, false);
+    const nlohmann::json aws = nlohmann::json::parse(aws_text, nullptr, false);
+    long long gets = 0, sets = 0, data_connections = 0, instances = 0, fetches = 0;
+    if (momento.is_object()) {
+      for (const auto& i : momento["instances"]) {
+        if (i.value("function", "") != "orders") continue;
+        ++instances;
+        gets += i["rpcs"].value("Get", 0LL);
+        sets += i["rpcs"].value("Set", 0LL);
+        data_connections += i.value("data_connections", 0LL);
+      }
+    }
+    if (aws.is_object()) {
+      for (const auto& i : aws["instances"]) {
+        if (i.value("function", "") == "orders") {
+          fetches += i["operations"].value("GetSecretValue", 0LL);
+        }
+      }
+    }
+    const long peak_rss =
+        std::max_element(sdk_windows_.begin(), sdk_windows_.end(),
+                         [](const Window& a, const Window& b) { return a.rss_kb < b.rss_kb; })
+            ->rss_kb;
+    std::printf(
+        "SDK sample invokes answered %" PRIu64 " (%" PRIu64
+        " function errors); /_thaw/metrics counts %lld; /_thaw/momento: %lld Gets, %lld Sets, "
+        "%lld data connections on %lld instances; /_thaw/aws: %lld GetSecretValue; thaw RSS %ld "
+        "KB at the end of the phase (peak %ld KB), descriptors %d\n",
+        sdk_sent_, sdk_function_errors_, counted, gets, sets, data_connections, instances, fetches,
+        sdk_windows_.back().rss_kb, peak_rss, sdk_windows_.back().fds);
+    std::printf("%s\n", nlohmann::ordered_json{{"sdk_invokes", sdk_sent_},
+                                               {"sdk_counted", counted},
+                                               {"momento_gets", gets},
+                                               {"momento_sets", sets},
+                                               {"momento_data_connections", data_connections},
+                                               {"sdk_instances", instances},
+                                               {"secret_fetches", fetches},
+                                               {"rss_end_kb", sdk_windows_.back().rss_kb},
+                                               {"rss_peak_kb", peak_rss}}
+                            .dump()
+                            .c_str());
+    const long long sent = static_cast<long long>(sdk_sent_);
+    if (counted != sent) {
+      return Fail("/_thaw/metrics counts " + std::to_string(counted) + " invocations of orders, " +
+                  std::to_string(sent) + " were answered");
+    }
+    if (gets != sent) {
+      return Fail("/_thaw/momento counts " + std::to_string(gets) + " Gets, " +
+                  std::to_string(sent) + " invokes each made one");
+    }
+    if (fetches != sent) {
+      return Fail("/_thaw/aws counts " + std::to_string(fetches) + " GetSecretValue, " +
+                  std::to_string(sent) + " invokes each made one");
     }
     return true;
   }
@@ -281,7 +393,9 @@ class Soak {
     const nlohmann::json instances = nlohmann::json::parse(instances_text, nullptr, false);
     long long per_instance = 0;
     if (instances.is_object()) {
-      for (const auto& i : instances["instances"]) per_instance += i.value("invocations", 0LL);
+      for (const auto& i : instances["instances"]) {
+        if (i.value("function", "") == "echo") per_instance += i.value("invocations", 0LL);
+      }
     }
     // since=max: the answer's last_seq is the ledger's last event.
     const std::string tail = Get("/_thaw/events?since=18446744073709551614");
@@ -302,7 +416,7 @@ class Soak {
       peak_fds = std::max(peak_fds, w.fds);
     }
     std::printf(
-        "\ninvokes answered %" PRIu64 " (%" PRIu64
+        "\necho invokes answered %" PRIu64 " (%" PRIu64
         " function errors); /_thaw/metrics counts %lld (%lld successes, cold starts %lld, "
         "instances %lld); /_thaw/instances sums %lld\n"
         "ledger events %" PRIu64
@@ -311,8 +425,10 @@ class Soak {
         "slope after window 1: %.0f KB per million invokes\n"
         "descriptors %d after warm-up, %d at the end (peak %d)\n",
         sent_, function_errors_, counted, succeeded, cold, spawned, per_instance, events,
-        sent_ > 0 ? static_cast<double>(events) / static_cast<double>(sent_) : 0, start_rss_kb_,
-        first.rss_kb, last.rss_kb, peak_rss, slope_kb, start_fds_, last.fds, peak_fds);
+        sent_ + sdk_sent_ > 0 ? static_cast<double>(events) / static_cast<double>(sent_ + sdk_sent_)
+                              : 0,
+        start_rss_kb_, first.rss_kb, last.rss_kb, peak_rss, slope_kb, start_fds_, last.fds,
+        peak_fds);
     nlohmann::ordered_json json = {{"invokes", sent_},
                                    {"function_errors", function_errors_},
                                    {"counted", counted},
@@ -351,9 +467,10 @@ class Soak {
       return Fail("RSS grew " + std::to_string(slope_kb) + " KB per million invokes, more than " +
                   std::to_string(options_.max_slope_kb));
     }
-    if (function_errors_ > 0) {
+    if (options_.sdk_invokes > 0 && !CheckSdk(metrics)) return false;
+    if (function_errors_ + sdk_function_errors_ > 0) {
       return Fail(
-          std::to_string(function_errors_) +
+          std::to_string(function_errors_ + sdk_function_errors_) +
           " invokes answered a function error (counted exactly); first: " + first_function_error_);
     }
     return true;
@@ -371,6 +488,10 @@ class Soak {
   long start_rss_kb_ = 0;
   int start_fds_ = 0;
   std::vector<Window> windows_;
+  // The SDK sample's phase: its windows and its invokes answered.
+  std::vector<Window> sdk_windows_;
+  uint64_t sdk_sent_ = 0;
+  uint64_t sdk_function_errors_ = 0;
   std::string failure_;
 };
 
@@ -383,6 +504,13 @@ std::optional<int> ParseOptions(int argc, char** argv, Options* options) {
       "thaw_soak_bench"};
   app.add_option("--invokes", options->invokes, "warm invokes to send")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--sdk-invokes", options->sdk_invokes,
+                 "invokes of samples/node-secret-per-invoke (each a GetSecretValue and a Momento "
+                 "Get); 0: none")
+      ->capture_default_str();
+  app.add_option("--sdk-dir", options->sdk_dir,
+                 "the SDK sample's directory (its node_modules installed: make sample-deps)")
       ->capture_default_str();
   app.add_option("--windows", options->windows,
                  "report RSS, descriptors and latency this many times")
