@@ -333,6 +333,11 @@ asio::awaitable<void> ServeRequests(HttpServer::State& state, Stream& stream, tc
         });
       }
     }
+    // Whichever way this request ends, below or with the session, the handler's OnAnswered runs.
+    struct AnsweredOnExit {
+      ClientWatch& client;
+      ~AnsweredOnExit() { client.Answered(); }
+    } answered_on_exit{*context.client};
     std::optional<Response> answered;
     try {
       Response response = co_await state.handler(request, context);

@@ -40,11 +40,22 @@ class ClientWatch {
   // The server's side: how to start watching, called at the first OnGone with a callback;
   // nullptr (once the handler is done) forgets it.
   void SetWatchStarter(std::function<void()> start) { start_ = std::move(start); }
+  // Calls `on_answered` once the server is done with the handler's answer: its write has
+  // completed or failed, or it was never written (the client went, the server closed). Replaces
+  // an earlier callback. For what must follow the answer's bytes (the Runtime API continues a
+  // frozen runtime then, so that it wakes once, with its event ready to read); the answer must
+  // then fit the socket's buffers, since its reader may not read until this runs.
+  void OnAnswered(std::function<void()> on_answered) { on_answered_ = std::move(on_answered); }
+  // The server's side: done with the answer.
+  void Answered() {
+    if (on_answered_) std::exchange(on_answered_, nullptr)();
+  }
 
  private:
   bool gone_ = false;
   std::function<void()> on_gone_;
   std::function<void()> start_;
+  std::function<void()> on_answered_;
 };
 
 // What the server knows about a request besides its message.

@@ -283,11 +283,30 @@ void Instance::Freeze() {
   ledger_.Append(id_, function_.name, kinds::kInstanceFrozen);
 }
 
-void Instance::Thaw() {
+void Instance::Thaw(http::ClientWatch* answer, size_t event_bytes) {
   if (!frozen_) return;
   frozen_ = false;
-  if (process_) process_->SignalGroup(SIGCONT);
   ledger_.Append(id_, function_.name, kinds::kInstanceThawed);
+  if (!process_) return;
+  // Continued before its event is written, a runtime blocked reading its /next wakes twice: for
+  // the SIGCONT (back into its read) and for the bytes. After the write, once. An event larger
+  // than the loopback socket's buffers take while the runtime is stopped (a new connection's
+  // send buffer is 16 KB, its peer's receive buffer 128 KB) would never finish writing: those
+  // are continued first.
+  constexpr size_t kDeferredContinueMaxBytes = 64 * 1024;
+  if (answer == nullptr || event_bytes > kDeferredContinueMaxBytes) {
+    process_->SignalGroup(SIGCONT);
+    return;
+  }
+  continue_pending_ = true;
+  answer->OnAnswered([weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->ContinueAfterAnswer();
+  });
+}
+
+void Instance::ContinueAfterAnswer() {
+  if (!std::exchange(continue_pending_, false)) return;
+  if (process_ && !process_exited_) process_->SignalGroup(SIGCONT);
 }
 
 asio::awaitable<absl::StatusOr<std::shared_ptr<Invocation>>> Instance::NextEvent(
@@ -335,7 +354,7 @@ asio::awaitable<absl::StatusOr<std::shared_ptr<Invocation>>> Instance::NextEvent
   }
   if (client && client->gone()) co_return absl::CancelledError("the runtime closed the connection");
   if (state_ == State::kGone) co_return absl::UnavailableError("the instance is gone");
-  Thaw();
+  Thaw(client.get(), current_->request.payload.size());
   Deliver();
   co_return current_;
 }
@@ -523,6 +542,7 @@ void Instance::OnLine(std::string_view line, bool) { Log(line); }
 void Instance::OnExit(const ExitInfo& info) {
   process_exited_ = true;
   frozen_ = false;
+  continue_pending_ = false;
   ledger_.Append(id_, function_.name, kinds::kInstanceExited,
                  {{"pid", process_ ? process_->pid() : 0}, {"exit", info.Describe()}});
   if (state_ == State::kGone) {
@@ -549,6 +569,7 @@ void Instance::Kill(const std::string& reason, std::optional<InvokeResult> resul
   if (state_ == State::kGone) return;
   if (process_) process_->SignalGroup(SIGKILL);
   frozen_ = false;
+  continue_pending_ = false;
   init_timer_.cancel();
   state_ = State::kGone;
   if (current_) {
@@ -577,8 +598,9 @@ void Instance::Stop(const std::string& reason) {
   if (process_ && !process_exited_) {
     process_->SignalGroup(SIGTERM);
     // A stopped process only acts on SIGTERM once continued.
-    if (frozen_) process_->SignalGroup(SIGCONT);
+    if (frozen_ || continue_pending_) process_->SignalGroup(SIGCONT);
     frozen_ = false;
+    continue_pending_ = false;
   }
 }
 

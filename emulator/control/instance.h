@@ -187,7 +187,12 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void Log(std::string_view line);
   absl::Status Launch();
   void Freeze();
-  void Thaw();
+  // Continues a frozen runtime for the event it is about to read from `answer` (its /next's
+  // client): once that answer is written when the event is small enough to sit in the socket's
+  // buffers meanwhile, at once otherwise (or with no client).
+  void Thaw(http::ClientWatch* answer, size_t event_bytes);
+  // The SIGCONT Thaw deferred to the answer's write, unless something sent it since.
+  void ContinueAfterAnswer();
   void OnInitTimeout();
   // Sets the current event's deadline and makes sure the timer wakes by then (OnDeadlineTimer).
   void ArmDeadline(std::chrono::steady_clock::time_point deadline);
@@ -239,6 +244,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   int invocations_ = 0;
   bool process_exited_ = false;
   bool frozen_ = false;
+  // Thawed, its SIGCONT waiting for the /next answer's write (Thaw).
+  bool continue_pending_ = false;
   // The first init was cut at the init limit and is being retried within the first invoke.
   bool suppressed_init_ = false;
   // Counts launches, so a killed process's late exit is not taken for the new one's.

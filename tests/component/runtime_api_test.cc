@@ -3,12 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <future>
+#include <mutex>
+#include <vector>
 
 #include "emulator/control/ids.h"
 #include "nlohmann/json.hpp"
@@ -243,6 +246,94 @@ TEST_F(RuntimeApiTest, AnEventIsNotHandedToAPollWhoseRuntimeHasClosedTheConnecti
           .status,
       202);
   EXPECT_TRUE(emu_->WaitForEvent("invoke.async_done", "fn").ok());
+}
+
+// A frozen runtime is continued once its event's bytes are already waiting on its /next
+// connection: it then wakes once, not once for the SIGCONT and again for the event. A large
+// event (it could not all sit in the socket's buffers while the runtime is stopped) is
+// continued first.
+TEST_F(RuntimeApiTest, AFrozenRuntimeIsContinuedOnceItsEventIsWritten) {
+  std::promise<void> stopped;
+  std::atomic<int> fd{-1};
+  std::vector<bool> readable_at_continue;  // emulator thread, then read after the invokes
+  std::mutex mu;
+  launcher().OnSignal([&](int signal) {
+    if (signal == SIGSTOP) {
+      try {
+        stopped.set_value();
+      } catch (const std::future_error&) {
+      }
+    }
+    if (signal != SIGCONT || fd.load() < 0) return;
+    pollfd p{fd.load(), POLLIN, 0};
+    std::lock_guard<std::mutex> lock(mu);
+    readable_at_continue.push_back(::poll(&p, 1, 0) == 1);
+  });
+  {  // Instance 1 up and between events (`large`: a 60 s timeout for the 1 MB event).
+    auto invoke = InvokeAsync("large");
+    auto runtime = Runtime(1);
+    const HttpResult next = runtime->Get(kNext);
+    ASSERT_EQ(
+        runtime
+            ->Post(InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response"), "{}")
+            .status,
+        202);
+    ASSERT_EQ(invoke.get().status, 200);
+  }
+
+  for (const size_t payload_bytes : {size_t{100}, size_t{1024 * 1024}}) {
+    SCOPED_TRACE(payload_bytes);
+    const int socket = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(socket, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(launcher().RuntimeApiPort(1));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(socket, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    fd = socket;
+    // The runtime polls with nothing to do: frozen.
+    stopped = std::promise<void>();
+    const std::string get = std::string("GET ") + kNext + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(::send(socket, get.data(), get.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(get.size()));
+    ASSERT_EQ(stopped.get_future().wait_for(TestTimeout()), std::future_status::ready);
+
+    const std::string payload = "\"" + std::string(payload_bytes, 'x') + "\"";
+    auto invoke = InvokeAsync("large", payload);
+    // Read the whole answer (its header, then Content-Length bytes), continued or not.
+    std::string answer;
+    size_t header_end = std::string::npos;
+    size_t length = 0;
+    char buffer[64 * 1024];
+    while (header_end == std::string::npos || answer.size() < header_end + 4 + length) {
+      pollfd p{socket, POLLIN, 0};
+      ASSERT_EQ(::poll(&p, 1, static_cast<int>(TestTimeout().count())), 1);
+      const ssize_t n = ::recv(socket, buffer, sizeof(buffer), 0);
+      ASSERT_GT(n, 0);
+      answer.append(buffer, static_cast<size_t>(n));
+      if (header_end == std::string::npos &&
+          (header_end = answer.find("\r\n\r\n")) != std::string::npos) {
+        const size_t at = answer.find("Content-Length: ");
+        ASSERT_NE(at, std::string::npos);
+        length = std::stoul(answer.substr(at + 16));
+      }
+    }
+    fd = -1;
+    EXPECT_EQ(answer.substr(header_end + 4), payload);
+    const size_t id_at = answer.find("Lambda-Runtime-Aws-Request-Id: ");
+    ASSERT_NE(id_at, std::string::npos);
+    const std::string id = answer.substr(id_at + 31, answer.find("\r\n", id_at) - id_at - 31);
+    ::close(socket);
+    EXPECT_EQ(HttpClient(launcher().RuntimeApiPort(1), TestTimeout())
+                  .Post(InvocationPath(id, "response"), "1")
+                  .status,
+              202);
+    EXPECT_EQ(invoke.get().status, 200);
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  // The small event: continued after its write. The large one: before (not all of it could be
+  // written to a stopped reader).
+  EXPECT_THAT(readable_at_continue, ::testing::ElementsAre(true, false));
 }
 
 TEST_F(RuntimeApiTest, FunctionErrorIsUnhandledWithTheRuntimesBody) {

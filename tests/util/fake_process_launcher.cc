@@ -17,6 +17,7 @@ struct FakeProcessLauncher::Record {
   bool exited = false;
   bool owner_alive = true;
   std::vector<int> signals;
+  std::function<void(int)> on_signal;
 };
 
 namespace {
@@ -43,6 +44,7 @@ class FakeRuntimeProcess : public RuntimeProcess {
       std::lock_guard<std::mutex> lock(mu_);
       record_->signals.push_back(signal);
     }
+    if (record_->on_signal) record_->on_signal(signal);
     if (signal == SIGKILL || signal == SIGTERM) {
       asio::post(io_, [record = record_, signal] {
         ExitInfo info;
@@ -75,6 +77,7 @@ absl::StatusOr<std::unique_ptr<RuntimeProcess>> FakeProcessLauncher::Launch(
   auto record = std::make_shared<Record>();
   record->spec = spec;
   record->callbacks = std::move(callbacks);
+  record->on_signal = on_signal_;
   record->pid = 100000 + static_cast<int>(records_.size());
   records_.push_back(record);
   launched_.notify_all();
@@ -96,7 +99,8 @@ uint16_t FakeProcessLauncher::RuntimeApiPort(size_t n) {
   if (n == 0 || n > records_.size()) return 0;
   for (const std::string& entry : records_[n - 1]->spec.env) {
     constexpr std::string_view kKey = "AWS_LAMBDA_RUNTIME_API=127.0.0.1:";
-    if (entry.rfind(kKey, 0) == 0) return static_cast<uint16_t>(std::stoi(entry.substr(kKey.size())));
+    if (entry.rfind(kKey, 0) == 0)
+      return static_cast<uint16_t>(std::stoi(entry.substr(kKey.size())));
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -33,6 +34,12 @@ class FakeProcessLauncher : public ProcessLauncher {
   void FailLaunch(size_t n) { fail_launch_ = n; }
   // Signals sent to the n-th process, in order.
   std::vector<int> Signals(size_t n);
+  // Called with every signal sent to a process launched after this call, on the emulator's
+  // thread, as the emulator sends it (so the test can see what else has happened by then).
+  void OnSignal(std::function<void(int signal)> hook) {
+    std::lock_guard<std::mutex> lock(mu_);
+    on_signal_ = std::move(hook);
+  }
 
   struct Record;
 
@@ -42,6 +49,7 @@ class FakeProcessLauncher : public ProcessLauncher {
   std::condition_variable launched_;
   std::vector<std::shared_ptr<Record>> records_;
   size_t fail_launch_ = 0;
+  std::function<void(int)> on_signal_;
 };
 
 }  // namespace thaw::testing
