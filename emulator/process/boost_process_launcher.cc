@@ -258,25 +258,21 @@ absl::StatusOr<std::unique_ptr<RuntimeProcess>> BoostProcessLauncher::Launch(
   // Also from the parent, so the group exists before anyone signals it.
   ::setpgid(state->pid, state->pid);
   // Not yet waited for, so the pid is still this child's, even if it has exited already (then
-  // the pidfd is readable at once).
-  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, state->pid, 0));
-  if (pidfd < 0) {
-    const int error = errno;
+  // the pidfd is readable at once). Without a watch it would never be reaped: it goes.
+  const auto unwatched = [&](const std::string& why) {
     ::kill(-state->pid, SIGKILL);
     ::waitpid(state->pid, nullptr, 0);
     child.detach();
-    return absl::InternalError("cannot watch " + spec.executable.string() +
-                               ": pidfd_open: " + std::strerror(error) + " (Linux 5.3 or later)");
-  }
+    return absl::InternalError("cannot watch " + spec.executable.string() + ": " + why);
+  };
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, state->pid, 0));
+  if (pidfd < 0)
+    return unwatched(std::string("pidfd_open: ") + std::strerror(errno) + " (Linux 5.3 or later)");
   boost::system::error_code assign_error;
   state->exited.assign(pidfd, assign_error);
   if (assign_error) {
     ::close(pidfd);
-    ::kill(-state->pid, SIGKILL);
-    ::waitpid(state->pid, nullptr, 0);
-    child.detach();
-    return absl::InternalError("cannot watch " + spec.executable.string() + ": " +
-                               assign_error.message());
+    return unwatched(assign_error.message());
   }
   children_[state->pid] = state;
   ReadLoop(state, false);

@@ -49,22 +49,6 @@ settings:
 
 constexpr char kNext[] = "/2018-06-01/runtime/invocation/next";
 
-// A plain TCP connection to 127.0.0.1:`port`, for what HttpClient cannot do (close while a
-// request waits, look at the socket itself); -1 when it cannot connect.
-int ConnectTo(uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 std::string InvocationPath(const std::string& id, const std::string& action) {
   return "/2018-06-01/runtime/invocation/" + id + "/" + action;
 }
@@ -230,7 +214,7 @@ TEST_F(RuntimeApiTest, AnEventIsNotHandedToAPollWhoseRuntimeHasClosedTheConnecti
 
   // A runtime polls, then closes the connection while the poll waits.
   {
-    const int fd = ConnectTo(launcher().RuntimeApiPort(1));
+    const int fd = ConnectLoopback(launcher().RuntimeApiPort(1));
     ASSERT_GE(fd, 0);
     const std::string get = std::string("GET ") + kNext + " HTTP/1.1\r\nHost: x\r\n\r\n";
     ASSERT_EQ(::send(fd, get.data(), get.size(), MSG_NOSIGNAL), static_cast<ssize_t>(get.size()));
@@ -306,7 +290,7 @@ TEST_F(RuntimeApiTest, AFrozenRuntimeIsContinuedOnceItsEventIsWritten) {
 
   for (const size_t payload_bytes : {size_t{100}, size_t{1024 * 1024}}) {
     SCOPED_TRACE(payload_bytes);
-    const int socket = ConnectTo(launcher().RuntimeApiPort(1));
+    const int socket = ConnectLoopback(launcher().RuntimeApiPort(1));
     ASSERT_GE(socket, 0);
     fd = socket;
     // The runtime polls with nothing to do: frozen.

@@ -71,24 +71,9 @@ std::string Describe(const Holdings& h) {
          " threads, " + std::to_string(h.children) + " children";
 }
 
-// A plain TCP connection to 127.0.0.1:port (-1 when it cannot be made).
-int Connect(uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Sends `request` on a new connection and reads until the server closes it (or the timeout).
 std::string Exchange(uint16_t port, const std::string& request) {
-  const int fd = Connect(port);
+  const int fd = ConnectLoopback(port);
   if (fd < 0) return "";
   timeval timeout{static_cast<time_t>(TestTimeout().count() / 1000), 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
@@ -214,7 +199,7 @@ TEST_F(HostileTest, IdleAndHalfSentConnectionsDoNotStopServingAndLeaveNothing) {
   std::vector<int> idle;
   const int count = ScaledCount(2000);
   for (int i = 0; i < count; ++i) {
-    const int fd = Connect(serve_->port());
+    const int fd = ConnectLoopback(serve_->port());
     ASSERT_GE(fd, 0) << "connection " << i;
     if (i % 4 == 0) {
       // A request that promises a body it never sends, or a header never ended.

@@ -9,6 +9,11 @@
 
 namespace thaw::testing {
 
+// A plain blocking TCP connection to 127.0.0.1:`port`, for what HttpClient cannot do (send
+// malformed bytes, close while a request waits, look at the socket itself). The caller owns
+// (closes) the descriptor; -1 when it cannot connect.
+int ConnectLoopback(uint16_t port);
+
 // An HTTP answer, with header names lower-cased.
 struct HttpResult {
   int status = 0;  // 0 when the request could not be sent or answered
@@ -23,8 +28,7 @@ struct HttpResult {
 // thread. Every request has a timeout so a test never hangs.
 class HttpClient {
  public:
-  explicit HttpClient(uint16_t port,
-                      std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  explicit HttpClient(uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(30));
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
