@@ -445,11 +445,15 @@ TEST_F(HttpServerTest, AWatchingHandlerLearnsItsClientHasGoneAndTheConnectionIsC
   options.watch_client_close = true;
   std::promise<void> started;
   std::promise<bool> saw_gone;
+  // OnAnswered runs though the answer is never written (what it undoes, a frozen runtime, must
+  // not stay undone).
+  std::promise<void> answered;
   Start(
       [&](Request& request, const RequestContext& context) -> asio::awaitable<Response> {
         auto timer = std::make_shared<asio::steady_timer>(
             co_await asio::this_coro::executor, std::chrono::steady_clock::time_point::max());
         context.client->OnGone([timer] { timer->cancel(); });
+        context.client->OnAnswered([&answered] { answered.set_value(); });
         started.set_value();
         boost::system::error_code ec;
         co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -468,6 +472,8 @@ TEST_F(HttpServerTest, AWatchingHandlerLearnsItsClientHasGoneAndTheConnectionIsC
   auto gone = saw_gone.get_future();
   ASSERT_EQ(gone.wait_for(thaw::testing::TestTimeout()), std::future_status::ready);
   EXPECT_TRUE(gone.get());
+  EXPECT_EQ(answered.get_future().wait_for(thaw::testing::TestTimeout()),
+            std::future_status::ready);
   // The session ended as the handler returned: its socket is closed.
   size_t after = 0;
   RunOnIo([&] { after = OpenDescriptors(); });
