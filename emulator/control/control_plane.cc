@@ -57,10 +57,6 @@ int ListenOnLoopback(uint16_t& port) {
   return fd;
 }
 
-std::string ErrorJson(const std::string& type, const std::string& message) {
-  return JsonText(nlohmann::json{{"errorType", type}, {"errorMessage", message}});
-}
-
 }  // namespace
 
 ControlPlane::ControlPlane(asio::io_context& io, const ThawConfig& config, Ledger& ledger,
@@ -276,9 +272,9 @@ std::optional<InvokeResult> ControlPlane::PlaceInvocation(const FunctionConfig& 
     InvokeResult failed;
     failed.request_id = inv->request_id;
     failed.function_error = "Unhandled";
-    failed.payload =
-        ErrorJson("Runtime.InvalidEntrypoint",
-                  "RequestId: " + inv->request_id + " Error: " + std::string(started.message()));
+    failed.payload = FunctionErrorPayload(
+        "Runtime.InvalidEntrypoint",
+        "RequestId: " + inv->request_id + " Error: " + std::string(started.message()));
     return failed;
   }
   return std::nullopt;
@@ -293,10 +289,11 @@ void ControlPlane::PlaceAgain(std::shared_ptr<Invocation> invocation) {
     failed.function_error = "Unhandled";
     const auto fn = config_->functions.find(inv->request.function);
     if (shutting_down_ || fn == config_->functions.end()) {
-      failed.payload = ErrorJson("Runtime.Unknown", "RequestId: " + inv->request_id +
-                                                        " Error: the execution environment "
-                                                        "was reset and the event could not be "
-                                                        "placed again");
+      failed.payload =
+          FunctionErrorPayload("Runtime.Unknown", "RequestId: " + inv->request_id +
+                                                      " Error: the execution environment "
+                                                      "was reset and the event could not be "
+                                                      "placed again");
       inv->Complete(std::move(failed));
       return;
     }

@@ -40,10 +40,6 @@ std::string FormatMs(double ms) {
   return buf;
 }
 
-std::string ErrorJson(const std::string& type, const std::string& message) {
-  return JsonText(nlohmann::json{{"errorType", type}, {"errorMessage", message}});
-}
-
 }  // namespace
 
 Instance::Instance(int64_t id, const FunctionConfig& function, const Settings& settings,
@@ -97,7 +93,8 @@ absl::Status Instance::Start(std::shared_ptr<Invocation> first, Placement placem
         std::shared_ptr<Instance> self = weak.lock();
         if (!self) {
           co_return http::MakeResponse(
-              request, 500, ErrorJson("Runtime.Unknown", "The execution environment is gone."));
+              request, 500,
+              FunctionErrorPayload("Runtime.Unknown", "The execution environment is gone."));
         }
         co_return co_await HandleRuntimeApi(std::move(self), request, context);
       },
@@ -271,8 +268,8 @@ void Instance::OnDeadline() {
       FormatIsoTime(std::chrono::system_clock::now()) + " " + inv.request_id + " " + message);
   InvokeResult timed_out;
   timed_out.function_error = "Unhandled";
-  timed_out.payload =
-      ErrorJson("Sandbox.Timedout", "RequestId: " + inv.request_id + " Error: " + message);
+  timed_out.payload = FunctionErrorPayload("Sandbox.Timedout",
+                                           "RequestId: " + inv.request_id + " Error: " + message);
   Kill(stop_reasons::kTimeout, std::move(timed_out));
 }
 
@@ -394,9 +391,10 @@ Instance::PostStatus Instance::PostResponse(const std::string& request_id, std::
   if (too_large || body.size() > kMaxResponseBytes) {
     InvokeResult result;
     result.function_error = "Unhandled";
-    result.payload = ErrorJson("Function.ResponseSizeTooLarge",
-                               "Response payload size exceeded maximum allowed payload size (" +
-                                   std::to_string(kMaxResponseBytes) + " bytes).");
+    result.payload =
+        FunctionErrorPayload("Function.ResponseSizeTooLarge",
+                             "Response payload size exceeded maximum allowed payload size (" +
+                                 std::to_string(kMaxResponseBytes) + " bytes).");
     Finish(std::move(result), "response_too_large");
     return PostStatus::kTooLarge;
   }
@@ -428,7 +426,8 @@ Instance::PostStatus Instance::PostInitError(const std::string& error_type, std:
   if (current_) {
     result.emplace();
     result->function_error = "Unhandled";
-    result->payload = body.empty() ? ErrorJson(error_type, "Init error") : std::move(body);
+    result->payload =
+        body.empty() ? FunctionErrorPayload(error_type, "Init error") : std::move(body);
   }
   // The environment is reset: the next event starts a new one, with a new init.
   asio::post(io_, [self = shared_from_this(), result]() mutable {
@@ -449,9 +448,9 @@ void Instance::Finish(InvokeResult result, const std::string& outcome) {
   const bool out_of_memory = peak_mb > function_.memory_mb && state_ != State::kGone;
   if (out_of_memory) {
     result.function_error = "Unhandled";
-    result.payload =
-        ErrorJson("Runtime.OutOfMemory", "RequestId: " + inv->request_id +
-                                             " Error: Runtime exited with error: signal: killed");
+    result.payload = FunctionErrorPayload(
+        "Runtime.OutOfMemory",
+        "RequestId: " + inv->request_id + " Error: Runtime exited with error: signal: killed");
     Log("RequestId: " + inv->request_id + " Error: Runtime exited with error: signal: killed");
   }
   const std::string final_outcome = out_of_memory ? "out_of_memory" : outcome;
@@ -556,7 +555,7 @@ void Instance::OnExit(const ExitInfo& info) {
     result.function_error = "Unhandled";
     const std::string message = "RequestId: " + current_->request_id +
                                 " Error: Runtime exited with error: " + info.Describe();
-    result.payload = ErrorJson("Runtime.ExitError", message);
+    result.payload = FunctionErrorPayload("Runtime.ExitError", message);
     Log(message);
     Log("Runtime.ExitError");
     Finish(std::move(result), "runtime_exit");
@@ -576,10 +575,11 @@ void Instance::Kill(const std::string& reason, std::optional<InvokeResult> resul
     if (!result) {
       result.emplace();
       result->function_error = "Unhandled";
-      result->payload = ErrorJson("Runtime.Unknown", "RequestId: " + current_->request_id +
-                                                         " Error: the execution environment "
-                                                         "was stopped (" +
-                                                         reason + ")");
+      result->payload =
+          FunctionErrorPayload("Runtime.Unknown", "RequestId: " + current_->request_id +
+                                                      " Error: the execution environment "
+                                                      "was stopped (" +
+                                                      reason + ")");
     }
     Finish(*std::move(result), reason);
   }

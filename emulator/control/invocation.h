@@ -7,12 +7,14 @@
 #include <optional>
 #include <string>
 
+#include "core/json_text.h"
+
 namespace thaw {
 
 // What a caller asks for.
 struct InvokeRequest {
-  std::string function;  // a function name known to the control plane
-  std::string payload;   // JSON text, already validated
+  std::string function;        // a function name known to the control plane
+  std::string payload;         // JSON text, already validated
   std::string client_context;  // X-Amz-Client-Context as sent (base64), may be empty
   bool tail_log = false;
 };
@@ -27,6 +29,12 @@ struct InvokeResult {
   std::string request_id;
   int64_t instance = 0;
 };
+
+// A function error's payload as Lambda writes it for an error of the platform's (a crash, a
+// timeout, a response too large): {"errorType":...,"errorMessage":...}. Pure.
+inline std::string FunctionErrorPayload(const std::string& type, const std::string& message) {
+  return JsonText(nlohmann::json{{"errorType", type}, {"errorMessage", message}});
+}
 
 // One invocation in flight. Shared by the caller's coroutine, the instance serving it and the
 // Runtime API. Strand-confined to the control plane's io_context.

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "emulator/sandbox/kill_and_reap.h"
+
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
@@ -41,11 +43,7 @@ struct OutsideLink::State {
   // at once when killed.
   ~State() {
     if (exit_write >= 0) ::close(exit_write);
-    if (!pidfd.is_open()) return;
-    ::syscall(SYS_pidfd_send_signal, pidfd.native_handle(), SIGKILL, nullptr, 0);
-    siginfo_t info{};
-    ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.native_handle()), &info,
-             WEXITED);
+    if (pidfd.is_open()) KillAndReap(pidfd.native_handle());
   }
   asio::posix::stream_descriptor pidfd;
   int pid = 0;

@@ -21,6 +21,7 @@
 
 #include "core/status_macros.h"
 #include "emulator/process/process_output.h"
+#include "emulator/sandbox/kill_and_reap.h"
 #include "emulator/sandbox/sandbox_init.h"
 
 #ifndef P_PIDFD
@@ -90,14 +91,9 @@ struct Run {
 
 struct Sandbox::State {
   explicit State(asio::io_context& context) : io(context), control(context), pidfd(context) {}
-  // Reaps the init if the io_context did not (it stopped, or is being destroyed): killed, it
-  // exits at once.
+  // Reaps the init if the io_context did not (it stopped, or is being destroyed).
   ~State() {
-    if (!pidfd.is_open()) return;
-    ::syscall(SYS_pidfd_send_signal, pidfd.native_handle(), SIGKILL, nullptr, 0);
-    siginfo_t info{};
-    ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.native_handle()), &info,
-             WEXITED | __WALL);
+    if (pidfd.is_open()) KillAndReap(pidfd.native_handle());
   }
   asio::io_context& io;
   asio::posix::stream_descriptor control;
@@ -199,9 +195,12 @@ class SandboxedProcess : public RuntimeProcess {
   int pid() const override { return run_->pid; }
   void SignalGroup(int signal) override {
     if (run_->exited || sandbox_->init_gone) return;
-    // The runtime goes on at once; the init continues the rest of the namespace after.
-    if (signal == SIGCONT && run_->pidfd >= 0) {
-      ::syscall(SYS_pidfd_send_signal, run_->pidfd, SIGCONT, nullptr, 0);
+    // The runtime goes on at once, or dies at once, and the init signals the rest of the
+    // namespace after. A SIGKILL must be the runtime's end before thaw closes its Runtime API
+    // (Instance::Kill does both in a row): left to the init, the runtime could see its
+    // connection end first and exit on its own, recorded as "exit status 1", not "killed".
+    if ((signal == SIGCONT || signal == SIGKILL) && run_->pidfd >= 0) {
+      ::syscall(SYS_pidfd_send_signal, run_->pidfd, signal, nullptr, 0);
     }
     Command command{};
     command.op = CommandOp::kSignal;

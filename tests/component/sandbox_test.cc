@@ -467,6 +467,33 @@ TEST_F(SandboxTest, FrozenAndContinuedAsAWhole) {
   EXPECT_EQ(captured.exit->signal, SIGTERM);
 }
 
+// Instance::Kill sends SIGKILL and at once closes the runtime's Runtime API: the runtime must
+// be dead before it can see its connection end and exit on its own ("exit status 3" here).
+TEST_F(SandboxTest, AKilledRuntimeIsDeadBeforeItSeesWhatFollows) {
+  SandboxOptions options;
+  options.listeners = {{"127.0.0.1", 9001}};
+  auto sandbox = Create(options);
+  ASSERT_NE(sandbox, nullptr);
+  const int listener = sandbox->TakeListener(0);
+  for (int round = 0; round < 20; ++round) {
+    Captured captured;
+    auto process =
+        Run(*sandbox, "exec 3<>/dev/tcp/127.0.0.1/9001; read -r -u 3 line; exit 3", captured);
+    ASSERT_NE(process, nullptr);
+    pollfd p{listener, POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, static_cast<int>(testing::TestTimeout().count())), 1);
+    const int connection = ::accept(listener, nullptr, nullptr);
+    ASSERT_GE(connection, 0);
+    ASSERT_TRUE(RunUntil([&] { return process->pid() > 0; }));
+    process->SignalGroup(SIGKILL);
+    ::close(connection);
+    ASSERT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
+    EXPECT_EQ(captured.exit->signal, SIGKILL)
+        << "round " << round << ": exit code " << captured.exit->exit_code;
+  }
+  ::close(listener);
+}
+
 TEST_F(SandboxTest, DestroyingTheSandboxLeavesNothing) {
   const size_t mounts = CountMounts();
   const std::set<int> before = ChildrenOf(::getpid());
@@ -488,6 +515,33 @@ TEST_F(SandboxTest, DestroyingTheSandboxLeavesNothing) {
   })) << ::testing::PrintToString(ChildrenOf(::getpid()))
       << " before " << ::testing::PrintToString(before);
   EXPECT_EQ(CountMounts(), mounts);
+}
+
+// A sandbox destroyed just before its io_context (as at thaw's end, or a test emulator's),
+// which never runs again: its killed init is reaped anyway, not left a zombie. asio makes the
+// pidfd it watches non-blocking, where waitid returns EAGAIN rather than wait.
+TEST_F(SandboxTest, ASandboxGoneWithItsIoContextLeavesNoZombie) {
+  for (int i = 0; i < 20; ++i) {
+    int init = 0;
+    {
+      boost::asio::io_context io;
+      SandboxOptions options;
+      options.user_namespace = probe_.user_namespace;
+      auto sandbox = Sandbox::Create(io, options);
+      ASSERT_TRUE(sandbox.ok()) << sandbox.status();
+      init = (*sandbox)->init_pid();
+      LaunchSpec spec;
+      spec.executable = "/bin/sleep";
+      spec.args = {"1000"};
+      spec.working_dir = "/";
+      auto process = (*sandbox)->Launch(spec, {});
+      ASSERT_TRUE(process.ok()) << process.status();
+      io.run_for(std::chrono::milliseconds(1));  // the pidfd is watched (and non-blocking)
+      process->reset();
+      sandbox->reset();
+    }
+    EXPECT_EQ(ChildrenOf(::getpid()).count(init), 0u) << "round " << i << ": init " << init;
+  }
 }
 
 TEST_F(SandboxTest, RelaunchReplacesTheRuntimeInTheSameSandbox) {

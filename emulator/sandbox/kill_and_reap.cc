@@ -1,0 +1,29 @@
+#include "emulator/sandbox/kill_and_reap.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+namespace thaw {
+
+void KillAndReap(int pidfd) {
+  if (pidfd < 0) return;
+  ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+  const int flags = ::fcntl(pidfd, F_GETFL);
+  if (flags >= 0 && (flags & O_NONBLOCK) != 0) ::fcntl(pidfd, F_SETFL, flags & ~O_NONBLOCK);
+  siginfo_t info{};
+  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info,
+                  WEXITED | __WALL) < 0 &&
+         errno == EINTR) {
+  }
+}
+
+}  // namespace thaw

@@ -1,0 +1,19 @@
+#ifndef THAW_EMULATOR_SANDBOX_KILL_AND_REAP_H_
+#define THAW_EMULATOR_SANDBOX_KILL_AND_REAP_H_
+
+namespace thaw {
+
+// Sends SIGKILL to the child that `pidfd` refers to and waits, blocking, until it is reaped, so
+// no zombie is left. For destructors that cannot count on their io_context to run again (it
+// stopped, or is being destroyed). A killed process ends at once, except an init of a PID
+// namespace, which first waits for the namespace's other (killed) processes to end.
+//
+// `pidfd` may be non-blocking (asio makes the descriptors it watches so), where a plain waitid
+// would not wait: it returns EAGAIN while the child still runs, and the child would be left a
+// zombie. `pidfd` stays open (its owner closes it). Any thread; no error is reported (a child
+// already reaped is fine).
+void KillAndReap(int pidfd);
+
+}  // namespace thaw
+
+#endif  // THAW_EMULATOR_SANDBOX_KILL_AND_REAP_H_
