@@ -277,6 +277,9 @@ class Soak {
     if (!RunPhase("echo", EchoSpec(), options_.invokes, windows_, sent_, function_errors_)) {
       return false;
     }
+    // Read now: the echo instances go idle during the SDK phase and a long one (make soak's
+    // 1M invokes, ~40 minutes) outlasts their keep-alive; /_thaw/instances lists live ones.
+    if (!ReadEchoPerInstance()) return false;
     if (options_.sdk_invokes == 0) return true;
     RequestSpec orders;
     orders.target = kOrdersTarget;
@@ -284,6 +287,20 @@ class Soak {
     orders.expected_substring = R"("id":"42")";
     return RunPhase("SDK sample: a GetSecretValue and a Momento Get each", orders,
                     options_.sdk_invokes, sdk_windows_, sdk_sent_, sdk_function_errors_);
+  }
+
+  // The echo invocations /_thaw/instances sums over the echo function's live instances.
+  bool ReadEchoPerInstance() {
+    const std::string instances_text = Get("/_thaw/instances");
+    if (instances_text.empty()) return false;
+    const nlohmann::json instances = nlohmann::json::parse(instances_text, nullptr, false);
+    echo_per_instance_ = 0;
+    if (instances.is_object()) {
+      for (const auto& i : instances["instances"]) {
+        if (i.value("function", "") == "echo") echo_per_instance_ += i.value("invocations", 0LL);
+      }
+    }
+    return true;
   }
 
   // The SDK sample's invokes, as /_thaw/metrics, /_thaw/momento and /_thaw/aws count them: each
@@ -388,15 +405,7 @@ class Soak {
     }
     const long long cold = Metric(metrics, "thaw_cold_starts_total{function=\"echo\"}");
     const long long spawned = Metric(metrics, "thaw_instances_spawned_total{function=\"echo\"}");
-    const std::string instances_text = Get("/_thaw/instances");
-    if (instances_text.empty()) return false;
-    const nlohmann::json instances = nlohmann::json::parse(instances_text, nullptr, false);
-    long long per_instance = 0;
-    if (instances.is_object()) {
-      for (const auto& i : instances["instances"]) {
-        if (i.value("function", "") == "echo") per_instance += i.value("invocations", 0LL);
-      }
-    }
+    const long long per_instance = echo_per_instance_;
     // since=max: the answer's last_seq is the ledger's last event.
     const std::string tail = Get("/_thaw/events?since=18446744073709551614");
     if (tail.empty()) return false;
@@ -493,6 +502,8 @@ class Soak {
   uint64_t sdk_sent_ = 0;
   uint64_t sdk_function_errors_ = 0;
   std::string failure_;
+  // /_thaw/instances' sum for echo, read right after the echo phase.
+  long long echo_per_instance_ = 0;
 };
 
 // Declares the command line on CLI11 (bench_cli.h: --help 0, a usage error 2).
