@@ -118,7 +118,11 @@ TEST_F(CheckCliTest, ClientPerInvokeFailsNamingTheRuleAndTheInstance) {
   std::ifstream junit(Path("j.xml"));
   std::stringstream xml;
   xml << junit.rdbuf();
-  EXPECT_THAT(xml.str(), HasSubstr("failures=\"1\""));
+  // The JUnit file counts what the output says failed (ExpectOnlyThatRuleFailed: under a
+  // sanitizer, possibly the warm p99 too).
+  const bool p99_failed =
+      testing::Slowdown() > 1 && r.out.find("FAIL  duration.warm.p99 < 1s") != std::string::npos;
+  EXPECT_THAT(xml.str(), HasSubstr(p99_failed ? "failures=\"2\"" : "failures=\"1\""));
   EXPECT_THAT(xml.str(), HasSubstr("<failure message=\"momento.data_connections per instance == "
                                    "1"));
 }

@@ -31,7 +31,7 @@ functions:
   print:   {runtime: provided.al2023, handler: print, code: "{{echo}}"}
   env:     {runtime: provided.al2023, handler: env, code: "{{echo}}", memory: 512}
   context: {runtime: provided.al2023, handler: context, code: "{{echo}}", timeout: 7}
-  big:     {runtime: provided.al2023, handler: big, code: "{{echo}}"}
+  big:     {runtime: provided.al2023, handler: big, code: "{{echo}}", timeout: 60}
   initerr: {runtime: provided.al2023, handler: init_error, code: "{{echo}}"}
   initcrash: {runtime: provided.al2023, handler: init_crash, code: "{{echo}}"}
 settings:
