@@ -26,4 +26,15 @@ void KillAndReap(int pidfd) {
   }
 }
 
+bool TryReap(int pidfd) {
+  siginfo_t info{};
+  int waited;
+  do {
+    waited = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info,
+                      WEXITED | WNOHANG | __WALL);
+  } while (waited < 0 && errno == EINTR);
+  // With WNOHANG a running child is 0 and si_pid 0 (not EAGAIN, even on a non-blocking pidfd).
+  return waited < 0 || info.si_pid != 0;
+}
+
 }  // namespace thaw

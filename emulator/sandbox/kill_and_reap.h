@@ -14,6 +14,14 @@ namespace thaw {
 // already reaped is fine).
 void KillAndReap(int pidfd);
 
+// Reaps the child that `pidfd` refers to if it has exited; never blocks, whether or not `pidfd`
+// is non-blocking. Returns false while the child still runs, true once it is reaped (or was
+// already: ECHILD). A watch that wakes must look, not assume: readiness of a watched pidfd can be
+// stray (an event of a closed socket that a forked process still holds, delivered to the reactor
+// state the pidfd now reuses), and closing the pidfd then would leave the child a zombie.
+// Any thread; `pidfd` stays open.
+bool TryReap(int pidfd);
+
 }  // namespace thaw
 
 #endif  // THAW_EMULATOR_SANDBOX_KILL_AND_REAP_H_

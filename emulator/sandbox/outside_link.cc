@@ -17,10 +17,6 @@
 
 #include "emulator/sandbox/kill_and_reap.h"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
 extern char** environ;
 
 namespace thaw {
@@ -50,6 +46,24 @@ struct OutsideLink::State {
   // thaw's end of slirp4netns's --exit-fd pipe: closing it (or thaw's death) ends slirp4netns.
   int exit_write = -1;
 };
+
+namespace {
+
+// Reaps slirp4netns as soon as it ends. A wake while it still runs is stray (see TryReap).
+void WatchExit(std::shared_ptr<OutsideLink::State> state) {
+  state->pidfd.async_wait(
+      asio::posix::stream_descriptor::wait_read, [state](const boost::system::error_code& ec) {
+        if (ec || !state->pidfd.is_open()) return;
+        if (!TryReap(state->pidfd.native_handle())) {
+          WatchExit(state);
+          return;
+        }
+        boost::system::error_code ignored;
+        state->pidfd.close(ignored);
+      });
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<OutsideLink>> OutsideLink::Start(asio::io_context& io, int init_pid,
                                                                 bool user_namespace) {
@@ -143,16 +157,7 @@ absl::StatusOr<std::unique_ptr<OutsideLink>> OutsideLink::Start(asio::io_context
         "settings.egress: allow: slirp4netns did not get ready (run `slirp4netns --version`; "
         "it needs /dev/net/tun)");
   }
-  // Reaped as soon as it ends.
-  state->pidfd.async_wait(
-      asio::posix::stream_descriptor::wait_read, [state](const boost::system::error_code& ec) {
-        if (ec) return;
-        siginfo_t info{};
-        ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(state->pidfd.native_handle()),
-                 &info, WEXITED);
-        boost::system::error_code ignored;
-        state->pidfd.close(ignored);
-      });
+  WatchExit(state);
   return link;
 }
 

@@ -24,10 +24,6 @@
 #include "emulator/sandbox/kill_and_reap.h"
 #include "emulator/sandbox/sandbox_init.h"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
 namespace thaw {
 
 namespace asio = boost::asio;
@@ -318,14 +314,16 @@ void WatchReports(std::shared_ptr<Sandbox::State> state) {
                             });
 }
 
-// Reaps the init once it has exited, so no zombie is left.
+// Reaps the init once it has exited, so no zombie is left. A wake while it still runs is stray
+// (see TryReap): the watch goes on.
 void WatchInit(std::shared_ptr<Sandbox::State> state) {
   state->pidfd.async_wait(
       asio::posix::stream_descriptor::wait_read, [state](const boost::system::error_code& ec) {
-        if (ec) return;
-        siginfo_t info{};
-        ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(state->pidfd.native_handle()),
-                 &info, WEXITED | __WALL);
+        if (ec || !state->pidfd.is_open()) return;
+        if (!TryReap(state->pidfd.native_handle())) {
+          WatchInit(state);
+          return;
+        }
         boost::system::error_code ignored;
         state->pidfd.close(ignored);
       });
@@ -339,11 +337,7 @@ void ReapKilledInit(std::shared_ptr<Sandbox::State> state, std::chrono::millisec
   auto timer = std::make_shared<asio::steady_timer>(state->io, delay);
   timer->async_wait([state, timer, delay](const boost::system::error_code& ec) {
     if (ec || !state->pidfd.is_open()) return;
-    siginfo_t info{};
-    const int waited =
-        ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(state->pidfd.native_handle()),
-                 &info, WEXITED | WNOHANG | __WALL);
-    if (waited == 0 && info.si_pid == 0) {  // still running
+    if (!TryReap(state->pidfd.native_handle())) {  // still running
       ReapKilledInit(state, std::min(delay * 2, std::chrono::milliseconds(1000)));
       return;
     }
