@@ -81,6 +81,20 @@ std::string InvokeResult::ErrorType() const {
   return "";
 }
 
+std::ostream& operator<<(std::ostream& out, const InvokeResult& result) {
+  constexpr size_t kPayloadShown = 1000;
+  out << "{status " << result.status;
+  if (!result.api_error.empty()) out << ", api_error " << result.api_error;
+  if (!result.function_error.empty()) out << ", function_error " << result.function_error;
+  out << ", instance " << result.instance;
+  if (!result.request_id.empty()) out << ", request " << result.request_id;
+  out << ", payload " << result.payload.substr(0, kPayloadShown);
+  if (result.payload.size() > kPayloadShown) {
+    out << "... (" << result.payload.size() << " bytes)";
+  }
+  return out << "}";
+}
+
 bool EventFilter::Matches(const Event& event) const {
   return event.seq > since && (kind.empty() || event.kind == kind) &&
          (function.empty() || event.function == function) &&

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,10 @@ struct InvokeResult {
   // errorType of a function error's body; empty on success.
   std::string ErrorType() const;
 };
+
+// What a failed expectation prints (GoogleTest finds it): the status, the API or function error,
+// the instance and request, and the payload (its first 1,000 bytes).
+std::ostream& operator<<(std::ostream& out, const InvokeResult& result);
 
 // Which ledger events a wait or a count is about. Empty fields match anything. Built with
 // the chainable helpers (GCC's -Wextra warns about designated initializers that skip a field):

@@ -103,6 +103,14 @@ TEST(EmulatorTest, FunctionErrorsAndCrashesMatchFailedWith) {
   EXPECT_THAT(Explain(FailedWith("Other"), error), HasSubstr("its errorType is \"TestError\""));
   EXPECT_THAT(emu->Invoke("crash"), FailedWith("Runtime.ExitError"));
   EXPECT_THAT(Explain(FailedWith("X"), emu->Invoke("echo")), HasSubstr("it succeeded"));
+  // A failed expectation on a result says what the function answered (not its bytes in hex).
+  const std::string printed = ::testing::PrintToString(error);
+  EXPECT_THAT(printed, HasSubstr("status 200"));
+  EXPECT_THAT(printed, HasSubstr("function_error Unhandled"));
+  EXPECT_THAT(printed, HasSubstr("instance " + std::to_string(error.instance)));
+  EXPECT_THAT(printed, HasSubstr("TestError"));
+  EXPECT_THAT(::testing::PrintToString(emu->Invoke("nope")),
+              HasSubstr("status 404, api_error ResourceNotFoundException"));
 }
 
 TEST(EmulatorTest, AdvancingTheClockReapsIdleInstances) {
