@@ -11,8 +11,9 @@
 #include <functional>
 #include <memory>
 
-#include "core/duration.h"
+#include "check/terminal_report.h"
 #include "core/accounting.h"
+#include "core/duration.h"
 #include "core/event_kinds.h"
 #include "core/status_macros.h"
 #include "emulator/control/invoke_api.h"
@@ -332,8 +333,6 @@ class StepExecutor {
   Tick tick_;
 };
 
-const char* Paint(bool color, const char* code) { return color ? code : ""; }
-
 }  // namespace
 
 absl::StatusOr<RunResult> ScenarioRunner::Run(const Scenario& scenario, Ledger& ledger,
@@ -408,10 +407,9 @@ absl::StatusOr<RunResult> ScenarioRunner::Run(const Scenario& scenario, Ledger& 
             std::fprintf(out, "\r\033[K  [%zu/%zu] %s ... ", i + 1, total, step.text.c_str());
           }
           if (out) {
-            std::fprintf(out, "%s%s%s %s (%.1f s)\n",
-                         Paint(color, outcome.ok ? "\033[32m" : "\033[31;1m"),
-                         outcome.ok ? "ok" : "FAILED", Paint(color, "\033[0m"),
-                         outcome.detail.c_str(), r.seconds);
+            std::fprintf(out, "%s%s%s %s (%.1f s)\n", Paint(color, outcome.ok ? kGreen : kRed),
+                         outcome.ok ? "ok" : "FAILED", Paint(color, kReset), outcome.detail.c_str(),
+                         r.seconds);
             std::fflush(out);
           }
           failed = !outcome.ok;

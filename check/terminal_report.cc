@@ -16,13 +16,6 @@
 namespace thaw::check {
 namespace {
 
-const char* Paint(bool color, const char* code) { return color ? code : ""; }
-constexpr const char* kGreen = "\033[32m";
-constexpr const char* kRed = "\033[31;1m";
-constexpr const char* kDim = "\033[2m";
-constexpr const char* kBold = "\033[1m";
-constexpr const char* kReset = "\033[0m";
-
 struct Row {
   std::string function;
   std::string isolation = "-";  // sandbox or process

@@ -11,6 +11,14 @@
 
 namespace thaw::check {
 
+// The ANSI colours of `thaw check`'s output; Paint gives `code` when colouring, else "".
+inline constexpr const char* kGreen = "\033[32m";
+inline constexpr const char* kRed = "\033[31;1m";
+inline constexpr const char* kDim = "\033[2m";
+inline constexpr const char* kBold = "\033[1m";
+inline constexpr const char* kReset = "\033[0m";
+inline const char* Paint(bool color, const char* code) { return color ? code : ""; }
+
 // Prints one row per instance of the run (function, init time, invocations, errors, Momento
 // connections and data connections, secret and parameter fetches, how it ended) and a total
 // row. Counts come from the ledger queries. `color` adds ANSI colours.

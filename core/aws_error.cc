@@ -47,6 +47,13 @@ absl::Status AwsError(std::string_view type, std::string_view message, unsigned 
   return status;
 }
 
+absl::Status AwsNullMemberError(std::string_view member) {
+  return AwsError("ValidationException", "1 validation error detected: Value null at '" +
+                                             std::string(member) +
+                                             "' failed to satisfy constraint: Member must not be "
+                                             "null");
+}
+
 absl::Status AwsThrottle(std::string_view message, std::string_view reason) {
   absl::Status status = AwsError("TooManyRequestsException", message, 429);
   status.SetPayload(kReasonUrl, absl::Cord(std::string(reason)));

@@ -18,6 +18,10 @@ namespace thaw {
 
 // A status that answers as AWS error `type` with `message`, HTTP `http_status`.
 absl::Status AwsError(std::string_view type, std::string_view message, unsigned http_status = 400);
+// The ValidationException an AWS JSON service answers when a required member is missing
+// ("1 validation error detected: Value null at 'SecretId' failed to satisfy constraint: Member
+// must not be null").
+absl::Status AwsNullMemberError(std::string_view member);
 // Lambda's 429 TooManyRequestsException with its Reason ("ReservedFunctionConcurrent...").
 absl::Status AwsThrottle(std::string_view message, std::string_view reason);
 

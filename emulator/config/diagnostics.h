@@ -42,6 +42,13 @@ class Diagnostics {
 // so the loaders index through this.
 YAML::Node Get(const YAML::Node& node, const std::string& key);
 
+// A value a loader cannot resolve locally (an unknown variable source, an intrinsic thaw does not
+// evaluate) is Unimplemented: the loader notes it and skips the key. InvalidArgument (Error above)
+// is a malformed file, and stops the load.
+inline bool IsUnresolved(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnimplemented;
+}
+
 }  // namespace thaw
 
 #endif  // THAW_EMULATOR_CONFIG_DIAGNOSTICS_H_

@@ -25,9 +25,6 @@ using Json = nlohmann::json;
 // An intrinsic thaw cannot evaluate locally is Unimplemented (a note, the property is
 // skipped); a malformed template is InvalidArgument (an error).
 absl::Status Unresolved(const std::string& why) { return absl::UnimplementedError(why); }
-bool IsUnresolved(const absl::Status& status) {
-  return status.code() == absl::StatusCode::kUnimplemented;
-}
 // `!Ref AWS::NoValue` (through an If): as if the property were not there.
 bool IsNoValue(const absl::Status& status) { return status.code() == absl::StatusCode::kNotFound; }
 

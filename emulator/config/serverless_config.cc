@@ -22,12 +22,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-// A variable thaw cannot resolve is Unimplemented (a note, the key is skipped); a malformed
-// file is InvalidArgument (an error).
-bool IsUnresolved(const absl::Status& status) {
-  return status.code() == absl::StatusCode::kUnimplemented;
-}
-
 // The Framework's defaults when neither the function nor the provider says.
 constexpr int kDefaultMemoryMb = 1024;
 constexpr int kDefaultTimeoutS = 6;

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/event_kinds.h"
+#include "emulator/sandbox/network_order.h"
 #include "emulator/sandbox/sandbox.h"
 
 namespace thaw {
@@ -22,11 +23,6 @@ namespace {
 
 constexpr size_t kHeaderBytes = 12;
 constexpr size_t kMaxMessage = 512;  // a query over UDP without EDNS fits in this
-
-uint16_t Read16(const std::string& m, size_t at) {
-  return static_cast<uint16_t>((static_cast<uint8_t>(m[at]) << 8) |
-                               static_cast<uint8_t>(m[at + 1]));
-}
 
 std::string TypeName(uint16_t type) {
   switch (type) {
@@ -85,8 +81,7 @@ std::string DnsSink::NameErrorAnswer(const std::string& query) {
   const uint16_t flags = Read16(query, 2);
   // QR, the query's opcode and RD, RA, RCODE 3 (NXDOMAIN).
   const uint16_t out = static_cast<uint16_t>(0x8000 | (flags & 0x7900) | 0x0080 | 3);
-  answer[2] = static_cast<char>(out >> 8);
-  answer[3] = static_cast<char>(out & 0xff);
+  Write16(answer, 2, out);
   for (size_t i = 6; i < kHeaderBytes; ++i) answer[i] = 0;  // no answer, authority, additional
   return answer;
 }

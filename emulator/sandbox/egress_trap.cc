@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/event_kinds.h"
+#include "emulator/sandbox/network_order.h"
 
 namespace thaw {
 
@@ -29,13 +30,6 @@ constexpr uint8_t kIcmpUnreachable = 3;
 constexpr size_t kMaxPacket = 65535;
 
 uint8_t Byte(const std::string& p, size_t at) { return static_cast<uint8_t>(p[at]); }
-uint16_t Read16(const std::string& p, size_t at) {
-  return static_cast<uint16_t>((Byte(p, at) << 8) | Byte(p, at + 1));
-}
-void Write16(std::string& p, size_t at, uint16_t value) {
-  p[at] = static_cast<char>(value >> 8);
-  p[at + 1] = static_cast<char>(value & 0xff);
-}
 
 // The Internet checksum (RFC 1071) of p[from, from + length).
 uint16_t Checksum(const std::string& p, size_t from, size_t length) {

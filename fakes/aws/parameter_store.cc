@@ -28,12 +28,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-absl::Status NullValue(const std::string& member) {
-  return AwsError("ValidationException", "1 validation error detected: Value null at '" + member +
-                                             "' failed to satisfy constraint: Member must not be "
-                                             "null");
-}
-
 absl::Status ValidateName(const std::string& name) {
   const std::string invalid =
       "Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). If formed "
@@ -96,8 +90,9 @@ Json ParameterStore::ParameterJson(const Parameter& parameter, const Version& ve
 }
 
 absl::StatusOr<Json> ParameterStore::PutParameter(const Json& request) {
-  if (!request.contains("Name") || !request["Name"].is_string()) return NullValue("name");
-  if (!request.contains("Value") || !request["Value"].is_string()) return NullValue("value");
+  if (!request.contains("Name") || !request["Name"].is_string()) return AwsNullMemberError("name");
+  if (!request.contains("Value") || !request["Value"].is_string())
+    return AwsNullMemberError("value");
   const std::string name = request["Name"].get<std::string>();
   const std::string value = request["Value"].get<std::string>();
   if (name.rfind("/aws/", 0) == 0) {
@@ -216,7 +211,7 @@ absl::StatusOr<Json> ParameterStore::GetOneLocked(const std::string& full_name, 
 }
 
 absl::StatusOr<Json> ParameterStore::GetParameter(const Json& request) {
-  if (!request.contains("Name") || !request["Name"].is_string()) return NullValue("name");
+  if (!request.contains("Name") || !request["Name"].is_string()) return AwsNullMemberError("name");
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(auto parameter, GetOneLocked(request["Name"].get<std::string>(),
                                                 request.value("WithDecryption", false)));
@@ -224,7 +219,8 @@ absl::StatusOr<Json> ParameterStore::GetParameter(const Json& request) {
 }
 
 absl::StatusOr<Json> ParameterStore::GetParameters(const Json& request) {
-  if (!request.contains("Names") || !request["Names"].is_array()) return NullValue("names");
+  if (!request.contains("Names") || !request["Names"].is_array())
+    return AwsNullMemberError("names");
   if (request["Names"].empty() || request["Names"].size() > 10) {
     return AwsError("ValidationException",
                     "1 validation error detected: Value at 'names' failed to satisfy constraint: "
@@ -249,7 +245,7 @@ absl::StatusOr<Json> ParameterStore::GetParameters(const Json& request) {
 }
 
 absl::StatusOr<Json> ParameterStore::GetParametersByPath(const Json& request) {
-  if (!request.contains("Path") || !request["Path"].is_string()) return NullValue("path");
+  if (!request.contains("Path") || !request["Path"].is_string()) return AwsNullMemberError("path");
   std::string path = request["Path"].get<std::string>();
   if (path.empty() || path[0] != '/') {
     return AwsError("ValidationException",
@@ -312,7 +308,7 @@ absl::StatusOr<Json> ParameterStore::GetParametersByPath(const Json& request) {
 }
 
 absl::StatusOr<Json> ParameterStore::DeleteParameter(const Json& request) {
-  if (!request.contains("Name") || !request["Name"].is_string()) return NullValue("name");
+  if (!request.contains("Name") || !request["Name"].is_string()) return AwsNullMemberError("name");
   std::lock_guard<std::mutex> lock(mu_);
   const std::string name = SplitName(request["Name"].get<std::string>()).first;
   if (parameters_.erase(name) == 0) return AwsError("ParameterNotFound", "");
@@ -320,7 +316,8 @@ absl::StatusOr<Json> ParameterStore::DeleteParameter(const Json& request) {
 }
 
 absl::StatusOr<Json> ParameterStore::DeleteParameters(const Json& request) {
-  if (!request.contains("Names") || !request["Names"].is_array()) return NullValue("names");
+  if (!request.contains("Names") || !request["Names"].is_array())
+    return AwsNullMemberError("names");
   if (request["Names"].empty() || request["Names"].size() > 10) {
     return AwsError("ValidationException",
                     "1 validation error detected: Value at 'names' failed to satisfy constraint: "

@@ -35,17 +35,11 @@ std::string RandomLetters(size_t n) {
   return out;
 }
 
-absl::Status NullValue(const std::string& member) {
-  return AwsError("ValidationException", "1 validation error detected: Value null at '" + member +
-                                             "' failed to satisfy constraint: Member must not be "
-                                             "null");
-}
-
 // The string member `key`, or a ValidationException naming `member` when absent.
 absl::StatusOr<std::string> RequiredString(const Json& request, const char* key,
                                            const char* member) {
   if (!request.is_object() || !request.contains(key) || !request[key].is_string()) {
-    return NullValue(member);
+    return AwsNullMemberError(member);
   }
   return request[key].get<std::string>();
 }
@@ -691,7 +685,7 @@ absl::StatusOr<Json> SecretStore::RotateSecret(const Json& request) {
 }
 
 absl::StatusOr<Json> SecretStore::TagResource(const Json& request) {
-  if (!request.contains("Tags")) return NullValue("tags");
+  if (!request.contains("Tags")) return AwsNullMemberError("tags");
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(auto secret, FindLocked(request));
   RETURN_IF_ERROR(SetTags(secret->tags, request["Tags"]));
@@ -699,7 +693,8 @@ absl::StatusOr<Json> SecretStore::TagResource(const Json& request) {
 }
 
 absl::StatusOr<Json> SecretStore::UntagResource(const Json& request) {
-  if (!request.contains("TagKeys") || !request["TagKeys"].is_array()) return NullValue("tagKeys");
+  if (!request.contains("TagKeys") || !request["TagKeys"].is_array())
+    return AwsNullMemberError("tagKeys");
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(auto secret, FindLocked(request));
   auto& tags = secret->tags;

@@ -6,23 +6,20 @@
 
 namespace thaw::momento {
 
-namespace {
-constexpr std::string_view kService = "cache_client.pubsub.Pubsub";
-}  // namespace
-
 PubsubService::PubsubService(const CacheStore& store, std::chrono::milliseconds heartbeat_interval)
     : store_(store),
-      subscribe_{{kService, "Subscribe", RpcGate::Plane::kTopic},
-                 &service_,
-                 &hub_,
-                 &store_,
-                 heartbeat_interval} {}
+      subscribe_{
+          {cache_client::pubsub::Pubsub::service_full_name(), "Subscribe", RpcGate::Plane::kTopic},
+          &service_,
+          &hub_,
+          &store_,
+          heartbeat_interval} {}
 
 void PubsubService::Register(CallDispatcher& dispatcher) {
   using cache_client::pubsub::Pubsub;
   dispatcher.AddUnary(MakeUnary(
-      {kService, "Publish", RpcGate::Plane::kTopic}, &service_,
-      &Pubsub::AsyncService::RequestPublish,
+      {cache_client::pubsub::Pubsub::service_full_name(), "Publish", RpcGate::Plane::kTopic},
+      &service_, &Pubsub::AsyncService::RequestPublish,
       [this](const std::string& cache, const cache_client::pubsub::PublishRequest& request,
              common::Empty*) -> absl::Status {
         if (!store_.HasCache(cache)) return absl::NotFoundError("cache not found: " + cache);

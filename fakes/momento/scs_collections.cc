@@ -13,9 +13,7 @@ namespace {
 using cache_client::Scs;
 namespace cc = cache_client;
 
-constexpr std::string_view kService = "cache_client.Scs";
-
-CollectionTtl TtlOf(uint64_t milliseconds, bool refresh) {
+CollectionTtl CollectionTtlOf(uint64_t milliseconds, bool refresh) {
   return CollectionTtl{CacheStore::TtlFromMillis(milliseconds), refresh};
 }
 
@@ -83,11 +81,12 @@ void ScsCollections::Register(CallDispatcher& dispatcher) {
 }
 
 // Registers `request` (Scs::AsyncService::RequestX) with the handler `serve`.
-#define THAW_UNARY(Method, Req, Resp, ...)                                                        \
-  dispatcher.AddUnary(MakeUnary(                                                                  \
-      {kService, #Method, RpcGate::Plane::kData}, &service_, &Scs::AsyncService::Request##Method, \
-      [=, this](const std::string& cache, const cc::Req& in,                                      \
-                [[maybe_unused]] cc::Resp* out) -> absl::Status { __VA_ARGS__ }))
+#define THAW_UNARY(Method, Req, Resp, ...)                                             \
+  dispatcher.AddUnary(                                                                 \
+      MakeUnary({Scs::service_full_name(), #Method, RpcGate::Plane::kData}, &service_, \
+                &Scs::AsyncService::Request##Method,                                   \
+                [=, this](const std::string& cache, const cc::Req& in,                 \
+                          [[maybe_unused]] cc::Resp* out) -> absl::Status { __VA_ARGS__ }))
 
 void ScsCollections::RegisterDictionaries(CallDispatcher& dispatcher) {
   THAW_UNARY(DictionarySet, DictionarySetRequest, DictionarySetResponse, {
@@ -95,7 +94,7 @@ void ScsCollections::RegisterDictionaries(CallDispatcher& dispatcher) {
     items.reserve(in.items_size());
     for (const auto& item : in.items()) items.emplace_back(item.field(), item.value());
     return store_.DictionarySet(cache, in.dictionary_name(), items,
-                                TtlOf(in.ttl_milliseconds(), in.refresh_ttl()));
+                                CollectionTtlOf(in.ttl_milliseconds(), in.refresh_ttl()));
   });
   THAW_UNARY(DictionaryGet, DictionaryGetRequest, DictionaryGetResponse, {
     return FoundOrMissing(store_.DictionaryGet(cache, in.dictionary_name(), Strings(in.fields())),
@@ -120,7 +119,7 @@ void ScsCollections::RegisterDictionaries(CallDispatcher& dispatcher) {
   THAW_UNARY(DictionaryIncrement, DictionaryIncrementRequest, DictionaryIncrementResponse, {
     ASSIGN_OR_RETURN(int64_t value, store_.DictionaryIncrement(
                                         cache, in.dictionary_name(), in.field(), in.amount(),
-                                        TtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
+                                        CollectionTtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
     out->set_value(value);
     return absl::OkStatus();
   });
@@ -142,7 +141,7 @@ void ScsCollections::RegisterDictionaries(CallDispatcher& dispatcher) {
 void ScsCollections::RegisterSets(CallDispatcher& dispatcher) {
   THAW_UNARY(SetUnion, SetUnionRequest, SetUnionResponse, {
     return store_.SetAdd(cache, in.set_name(), Strings(in.elements()),
-                         TtlOf(in.ttl_milliseconds(), in.refresh_ttl()));
+                         CollectionTtlOf(in.ttl_milliseconds(), in.refresh_ttl()));
   });
   THAW_UNARY(SetDifference, SetDifferenceRequest, SetDifferenceResponse, {
     // The SDK only sends a subtrahend: the elements to remove, or the whole set (identity).
@@ -184,34 +183,38 @@ void ScsCollections::RegisterSets(CallDispatcher& dispatcher) {
 
 void ScsCollections::RegisterLists(CallDispatcher& dispatcher) {
   THAW_UNARY(ListConcatenateFront, ListConcatenateFrontRequest, ListConcatenateFrontResponse, {
-    ASSIGN_OR_RETURN(uint32_t length,
-                     store_.ListConcatenate(cache, in.list_name(), Strings(in.values()),
-                                            /*front=*/true, in.truncate_back_to_size(),
-                                            TtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
+    ASSIGN_OR_RETURN(
+        uint32_t length,
+        store_.ListConcatenate(cache, in.list_name(), Strings(in.values()),
+                               /*front=*/true, in.truncate_back_to_size(),
+                               CollectionTtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
     out->set_list_length(length);
     return absl::OkStatus();
   });
   THAW_UNARY(ListConcatenateBack, ListConcatenateBackRequest, ListConcatenateBackResponse, {
-    ASSIGN_OR_RETURN(uint32_t length,
-                     store_.ListConcatenate(cache, in.list_name(), Strings(in.values()),
-                                            /*front=*/false, in.truncate_front_to_size(),
-                                            TtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
+    ASSIGN_OR_RETURN(
+        uint32_t length,
+        store_.ListConcatenate(cache, in.list_name(), Strings(in.values()),
+                               /*front=*/false, in.truncate_front_to_size(),
+                               CollectionTtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
     out->set_list_length(length);
     return absl::OkStatus();
   });
   THAW_UNARY(ListPushFront, ListPushFrontRequest, ListPushFrontResponse, {
-    ASSIGN_OR_RETURN(uint32_t length,
-                     store_.ListConcatenate(cache, in.list_name(), {in.value()}, /*front=*/true,
-                                            in.truncate_back_to_size(),
-                                            TtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
+    ASSIGN_OR_RETURN(
+        uint32_t length,
+        store_.ListConcatenate(cache, in.list_name(), {in.value()}, /*front=*/true,
+                               in.truncate_back_to_size(),
+                               CollectionTtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
     out->set_list_length(length);
     return absl::OkStatus();
   });
   THAW_UNARY(ListPushBack, ListPushBackRequest, ListPushBackResponse, {
-    ASSIGN_OR_RETURN(uint32_t length,
-                     store_.ListConcatenate(cache, in.list_name(), {in.value()}, /*front=*/false,
-                                            in.truncate_front_to_size(),
-                                            TtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
+    ASSIGN_OR_RETURN(
+        uint32_t length,
+        store_.ListConcatenate(cache, in.list_name(), {in.value()}, /*front=*/false,
+                               in.truncate_front_to_size(),
+                               CollectionTtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
     out->set_list_length(length);
     return absl::OkStatus();
   });
@@ -236,10 +239,10 @@ void ScsCollections::RegisterLists(CallDispatcher& dispatcher) {
                           });
   });
   THAW_UNARY(ListRetain, ListRetainRequest, ListRetainResponse, {
-    return FoundOrMissing(store_.ListRetain(cache, in.list_name(), ListRangeOf(in),
-                                            TtlOf(in.ttl_milliseconds(), in.refresh_ttl())),
-                          out,
-                          [](auto* found, uint32_t length) { found->set_list_length(length); });
+    return FoundOrMissing(
+        store_.ListRetain(cache, in.list_name(), ListRangeOf(in),
+                          CollectionTtlOf(in.ttl_milliseconds(), in.refresh_ttl())),
+        out, [](auto* found, uint32_t length) { found->set_list_length(length); });
   });
   THAW_UNARY(ListRemove, ListRemoveRequest, ListRemoveResponse, {
     if (in.remove_case() != cc::ListRemoveRequest::kAllElementsWithValue) {
@@ -261,7 +264,7 @@ void ScsCollections::RegisterSortedSets(CallDispatcher& dispatcher) {
     elements.reserve(in.elements_size());
     for (const auto& e : in.elements()) elements.emplace_back(e.value(), e.score());
     return store_.SortedSetPut(cache, in.set_name(), elements,
-                               TtlOf(in.ttl_milliseconds(), in.refresh_ttl()));
+                               CollectionTtlOf(in.ttl_milliseconds(), in.refresh_ttl()));
   });
   THAW_UNARY(SortedSetFetch, SortedSetFetchRequest, SortedSetFetchResponse, {
     const bool descending = in.order() == cc::SortedSetFetchRequest::DESCENDING;
@@ -315,9 +318,9 @@ void ScsCollections::RegisterSortedSets(CallDispatcher& dispatcher) {
     return absl::OkStatus();
   });
   THAW_UNARY(SortedSetIncrement, SortedSetIncrementRequest, SortedSetIncrementResponse, {
-    ASSIGN_OR_RETURN(double score,
-                     store_.SortedSetIncrement(cache, in.set_name(), in.value(), in.amount(),
-                                               TtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
+    ASSIGN_OR_RETURN(double score, store_.SortedSetIncrement(
+                                       cache, in.set_name(), in.value(), in.amount(),
+                                       CollectionTtlOf(in.ttl_milliseconds(), in.refresh_ttl())));
     out->set_score(score);
     return absl::OkStatus();
   });

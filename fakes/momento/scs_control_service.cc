@@ -8,8 +8,6 @@ namespace thaw::momento {
 
 namespace {
 
-constexpr std::string_view kService = "control_client.ScsControl";
-
 absl::Status CheckName(const std::string& name) {
   if (name.empty()) return absl::InvalidArgumentError("the cache name must not be empty");
   return absl::OkStatus();
@@ -22,24 +20,28 @@ ScsControlService::ScsControlService(CacheStore& store) : store_(store) {}
 void ScsControlService::Register(CallDispatcher& dispatcher) {
   using control_client::ScsControl;
   constexpr RpcGate::Plane kControl = RpcGate::Plane::kControl;
-  dispatcher.AddUnary(MakeUnary(
-      {kService, "CreateCache", kControl}, &service_, &ScsControl::AsyncService::RequestCreateCache,
-      [this](const std::string&, const control_client::CreateCacheRequest& request,
-             control_client::CreateCacheResponse*) { return CreateCache(request); }));
-  dispatcher.AddUnary(MakeUnary(
-      {kService, "DeleteCache", kControl}, &service_, &ScsControl::AsyncService::RequestDeleteCache,
-      [this](const std::string&, const control_client::DeleteCacheRequest& request,
-             control_client::DeleteCacheResponse*) { return DeleteCache(request); }));
-  dispatcher.AddUnary(MakeUnary(
-      {kService, "ListCaches", kControl}, &service_, &ScsControl::AsyncService::RequestListCaches,
-      [this](const std::string&, const control_client::ListCachesRequest& request,
-             control_client::ListCachesResponse* response) {
-        return ListCaches(request, response);
-      }));
-  dispatcher.AddUnary(MakeUnary(
-      {kService, "FlushCache", kControl}, &service_, &ScsControl::AsyncService::RequestFlushCache,
-      [this](const std::string&, const control_client::FlushCacheRequest& request,
-             control_client::FlushCacheResponse*) { return FlushCache(request); }));
+  dispatcher.AddUnary(
+      MakeUnary({control_client::ScsControl::service_full_name(), "CreateCache", kControl},
+                &service_, &ScsControl::AsyncService::RequestCreateCache,
+                [this](const std::string&, const control_client::CreateCacheRequest& request,
+                       control_client::CreateCacheResponse*) { return CreateCache(request); }));
+  dispatcher.AddUnary(
+      MakeUnary({control_client::ScsControl::service_full_name(), "DeleteCache", kControl},
+                &service_, &ScsControl::AsyncService::RequestDeleteCache,
+                [this](const std::string&, const control_client::DeleteCacheRequest& request,
+                       control_client::DeleteCacheResponse*) { return DeleteCache(request); }));
+  dispatcher.AddUnary(
+      MakeUnary({control_client::ScsControl::service_full_name(), "ListCaches", kControl},
+                &service_, &ScsControl::AsyncService::RequestListCaches,
+                [this](const std::string&, const control_client::ListCachesRequest& request,
+                       control_client::ListCachesResponse* response) {
+                  return ListCaches(request, response);
+                }));
+  dispatcher.AddUnary(
+      MakeUnary({control_client::ScsControl::service_full_name(), "FlushCache", kControl},
+                &service_, &ScsControl::AsyncService::RequestFlushCache,
+                [this](const std::string&, const control_client::FlushCacheRequest& request,
+                       control_client::FlushCacheResponse*) { return FlushCache(request); }));
 }
 
 absl::Status ScsControlService::CreateCache(const control_client::CreateCacheRequest& request) {

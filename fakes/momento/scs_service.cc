@@ -9,8 +9,6 @@ namespace thaw::momento {
 
 namespace {
 
-constexpr std::string_view kService = "cache_client.Scs";
-
 CacheStore::Ttl TtlOf(uint64_t milliseconds) { return CacheStore::TtlFromMillis(milliseconds); }
 
 // SetIf and SetIfNotExists store and answer alike: Stored or NotStored.
@@ -36,7 +34,7 @@ void ScsService::Register(CallDispatcher& dispatcher) {
   constexpr RpcGate::Plane kData = RpcGate::Plane::kData;
   auto unary = [&](std::string_view method, auto request, auto serve) {
     dispatcher.AddUnary(
-        MakeUnary({kService, method, kData}, &service_, request,
+        MakeUnary({cache_client::Scs::service_full_name(), method, kData}, &service_, request,
                   [this, serve](const std::string& cache, const auto& in, auto* out) {
                     return (this->*serve)(cache, in, out);
                   }));
@@ -55,13 +53,15 @@ void ScsService::Register(CallDispatcher& dispatcher) {
   unary("UpdateTtl", &Scs::AsyncService::RequestUpdateTtl, &ScsService::UpdateTtl);
   collections_.Register(dispatcher);
   dispatcher.AddStreaming(
-      MakeStreaming({kService, "GetBatch", kData}, &service_, &Scs::AsyncService::RequestGetBatch,
+      MakeStreaming({cache_client::Scs::service_full_name(), "GetBatch", kData}, &service_,
+                    &Scs::AsyncService::RequestGetBatch,
                     [this](const std::string& cache, const cache_client::GetBatchRequest& request,
                            std::vector<cache_client::GetResponse>* out) {
                       return GetBatch(cache, request, out);
                     }));
   dispatcher.AddStreaming(
-      MakeStreaming({kService, "SetBatch", kData}, &service_, &Scs::AsyncService::RequestSetBatch,
+      MakeStreaming({cache_client::Scs::service_full_name(), "SetBatch", kData}, &service_,
+                    &Scs::AsyncService::RequestSetBatch,
                     [this](const std::string& cache, const cache_client::SetBatchRequest& request,
                            std::vector<cache_client::SetResponse>* out) {
                       return SetBatch(cache, request, out);

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "testing/emulator.h"
 #include "testing/matchers.h"
+#include "tests/util/test_emulator.h"
 
 namespace thaw::testing {
 namespace {
@@ -20,11 +21,13 @@ using ::testing::SizeIs;
 
 int Sum(const std::vector<int>& counts) { return std::accumulate(counts.begin(), counts.end(), 0); }
 
+// The sample's 10 s timeout, scaled for sanitizer builds (an instrumented thaw and sample, on a
+// loaded machine, can take longer than 10 s over a cold start and its first event).
 std::string CppMomentoConfig(const std::string& handler) {
   return "functions:\n  cache:\n    runtime: provided.al2023\n    handler: " + handler +
-         "\n    code: \"" THAW_BINARY_DIR
-         "/samples/cpp-momento\"\n    timeout: 10\n"
-         "    environment: {MOMENTO_API_KEY: \"{{momento_api_key}}\"}\n";
+         "\n    code: \"" THAW_BINARY_DIR "/samples/cpp-momento\"\n    timeout: " +
+         std::to_string(static_cast<int>(10 * thaw::testing::Slowdown())) +
+         "\n    environment: {MOMENTO_API_KEY: \"{{momento_api_key}}\"}\n";
 }
 
 TEST(CppMomentoSampleTest, OneConnectionPerInstanceAcrossScaleOutAndReap) {

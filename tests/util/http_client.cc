@@ -31,7 +31,6 @@ int ConnectLoopback(uint16_t port) {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 std::string HttpResult::Header(const std::string& name) const {
@@ -61,8 +60,9 @@ HttpResult HttpClient::Send(const std::string& method, const std::string& target
                             const std::string& body,
                             const std::map<std::string, std::string>& headers) {
   HttpResult result;
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, "127.0.0.1:" + std::to_string(impl_->port));
+  beast::http::request<beast::http::string_body> req{beast::http::string_to_verb(method), target,
+                                                     11};
+  req.set(beast::http::field::host, "127.0.0.1:" + std::to_string(impl_->port));
   for (const auto& [name, value] : headers) req.set(name, value);
   req.body() = body;
   req.keep_alive(true);
@@ -80,19 +80,20 @@ HttpResult HttpClient::Send(const std::string& method, const std::string& target
     }
     // beast's timeouts need the async API; run it with a bounded io_context.
     bool done = false;
-    http::response_parser<http::string_body> parser;
+    beast::http::response_parser<beast::http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
     impl_->stream.expires_after(impl_->timeout);
-    http::async_write(impl_->stream, req, [&](beast::error_code wec, size_t) {
+    beast::http::async_write(impl_->stream, req, [&](beast::error_code wec, size_t) {
       if (wec) {
         ec = wec;
         done = true;
         return;
       }
-      http::async_read(impl_->stream, impl_->buffer, parser, [&](beast::error_code rec, size_t) {
-        ec = rec;
-        done = true;
-      });
+      beast::http::async_read(impl_->stream, impl_->buffer, parser,
+                              [&](beast::error_code rec, size_t) {
+                                ec = rec;
+                                done = true;
+                              });
     });
     impl_->io.restart();
     impl_->io.run();
