@@ -37,4 +37,18 @@ bool TryReap(int pidfd) {
   return waited < 0 || info.si_pid != 0;
 }
 
+void ReapWhenExited(boost::asio::posix::stream_descriptor& pidfd,
+                    std::shared_ptr<const void> owner) {
+  pidfd.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                   [&pidfd, owner = std::move(owner)](const boost::system::error_code& ec) {
+                     if (ec || !pidfd.is_open()) return;
+                     if (!TryReap(pidfd.native_handle())) {
+                       ReapWhenExited(pidfd, owner);
+                       return;
+                     }
+                     boost::system::error_code ignored;
+                     pidfd.close(ignored);
+                   });
+}
+
 }  // namespace thaw

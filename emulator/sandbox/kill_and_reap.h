@@ -1,6 +1,9 @@
 #ifndef THAW_EMULATOR_SANDBOX_KILL_AND_REAP_H_
 #define THAW_EMULATOR_SANDBOX_KILL_AND_REAP_H_
 
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <memory>
+
 namespace thaw {
 
 // Sends SIGKILL to the child that `pidfd` refers to and waits, blocking, until it is reaped, so
@@ -21,6 +24,13 @@ void KillAndReap(int pidfd);
 // state the pidfd now reuses), and closing the pidfd then would leave the child a zombie.
 // Any thread; `pidfd` stays open.
 bool TryReap(int pidfd);
+
+// Watches `pidfd` (a child's pidfd, assigned to an asio descriptor) and, once the child has
+// exited, reaps it and closes `pidfd`; a wake while the child runs re-arms the watch (TryReap).
+// `owner` owns `pidfd` and is kept alive until then. Confined to `pidfd`'s io_context; a cancel
+// or close of `pidfd` ends the watch (the owner then reaps, e.g. with KillAndReap).
+void ReapWhenExited(boost::asio::posix::stream_descriptor& pidfd,
+                    std::shared_ptr<const void> owner);
 
 }  // namespace thaw
 

@@ -47,24 +47,6 @@ struct OutsideLink::State {
   int exit_write = -1;
 };
 
-namespace {
-
-// Reaps slirp4netns as soon as it ends. A wake while it still runs is stray (see TryReap).
-void WatchExit(std::shared_ptr<OutsideLink::State> state) {
-  state->pidfd.async_wait(
-      asio::posix::stream_descriptor::wait_read, [state](const boost::system::error_code& ec) {
-        if (ec || !state->pidfd.is_open()) return;
-        if (!TryReap(state->pidfd.native_handle())) {
-          WatchExit(state);
-          return;
-        }
-        boost::system::error_code ignored;
-        state->pidfd.close(ignored);
-      });
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<OutsideLink>> OutsideLink::Start(asio::io_context& io, int init_pid,
                                                                 bool user_namespace) {
   int ready[2];
@@ -157,7 +139,7 @@ absl::StatusOr<std::unique_ptr<OutsideLink>> OutsideLink::Start(asio::io_context
         "settings.egress: allow: slirp4netns did not get ready (run `slirp4netns --version`; "
         "it needs /dev/net/tun)");
   }
-  WatchExit(state);
+  ReapWhenExited(state->pidfd, state);  // as soon as it ends
   return link;
 }
 

@@ -294,8 +294,8 @@ namespace {
 void ReapKilledInit(std::shared_ptr<Sandbox::State> state, std::chrono::milliseconds delay);
 
 // Reads every report waiting, then waits for more, until the init's end closes. Then the init
-// has exited, or is about to: it is reaped by polling too, not only by WatchInit's wait, so that
-// a sandbox kept a while after its init's end never holds a zombie.
+// has exited, or is about to: it is reaped by polling too, not only by ReapWhenExited's wait, so
+// that a sandbox kept a while after its init's end never holds a zombie.
 void WatchReports(std::shared_ptr<Sandbox::State> state) {
   state->control.async_wait(asio::posix::stream_descriptor::wait_read,
                             [state](const boost::system::error_code& ec) {
@@ -314,25 +314,10 @@ void WatchReports(std::shared_ptr<Sandbox::State> state) {
                             });
 }
 
-// Reaps the init once it has exited, so no zombie is left. A wake while it still runs is stray
-// (see TryReap): the watch goes on.
-void WatchInit(std::shared_ptr<Sandbox::State> state) {
-  state->pidfd.async_wait(
-      asio::posix::stream_descriptor::wait_read, [state](const boost::system::error_code& ec) {
-        if (ec || !state->pidfd.is_open()) return;
-        if (!TryReap(state->pidfd.native_handle())) {
-          WatchInit(state);
-          return;
-        }
-        boost::system::error_code ignored;
-        state->pidfd.close(ignored);
-      });
-}
-
 // Reaps the killed (or ended) init once it has exited, looking again after `delay` (doubling up
-// to a second) until it has. WatchInit's wait usually does it first; this covers a readiness of the
-// pidfd that the reactor missed (it watches descriptors edge-triggered), which would otherwise
-// leave the init a zombie for as long as thaw runs.
+// to a second) until it has. ReapWhenExited's wait usually does it first; this covers a readiness
+// of the pidfd that the reactor missed (it watches descriptors edge-triggered), which would
+// otherwise leave the init a zombie for as long as thaw runs.
 void ReapKilledInit(std::shared_ptr<Sandbox::State> state, std::chrono::milliseconds delay) {
   auto timer = std::make_shared<asio::steady_timer>(state->io, delay);
   timer->async_wait([state, timer, delay](const boost::system::error_code& ec) {
@@ -342,7 +327,7 @@ void ReapKilledInit(std::shared_ptr<Sandbox::State> state, std::chrono::millisec
       return;
     }
     boost::system::error_code ignored;
-    state->pidfd.close(ignored);  // reaped (or gone already): WatchInit's wait ends too
+    state->pidfd.close(ignored);  // reaped (or gone already): ReapWhenExited's wait ends too
   });
 }
 
@@ -440,7 +425,7 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
   state->control.assign(pair[0]);
   state->pidfd.assign(pidfd);
   state->init_pid = static_cast<int>(pid);
-  WatchInit(state);
+  ReapWhenExited(state->pidfd, state);
 
   // The init's first report: ready (with the listeners) or the step that failed.
   std::vector<int> listeners;
@@ -506,7 +491,7 @@ Sandbox::~Sandbox() {
     if (fd >= 0) ::close(fd);
   }
   if (egress_trap_ >= 0) ::close(egress_trap_);
-  // The init's death ends every process of the namespace. It is reaped by WatchInit.
+  // The init's death ends every process of the namespace. It is reaped by ReapWhenExited.
   if (state_->pidfd.is_open()) {
     ::syscall(SYS_pidfd_send_signal, state_->pidfd.native_handle(), SIGKILL, nullptr, 0);
     ReapKilledInit(state_, std::chrono::milliseconds(10));
