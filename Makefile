@@ -53,9 +53,9 @@ demo-invoke: build
 	./$(BUILD)/thaw invoke echo --payload '{"hello":"thaw"}' --count 3
 
 # Every suite: unit, component, integration and conformance (real awscli and AWS SDK for JS),
-# then unit, component and integration again under AddressSanitizer + UBSan, then every fuzz
-# target for FUZZ_SECONDS (a crash fails the run). Each phase prints when it starts, so a CI log
-# shows where the time goes. ThreadSanitizer (`make test-tsan`) is not in it yet (README: Tests).
+# then unit, component and integration again under AddressSanitizer + UBSan and again under
+# ThreadSanitizer, then every fuzz target for FUZZ_SECONDS (a crash fails the run). Each phase
+# prints when it starts, so a CI log shows where the time goes.
 PHASE = @echo "[make test] $$(date -u +%T) $(1)"
 test: test-deps
 	$(call PHASE,release build)
@@ -64,6 +64,8 @@ test: test-deps
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure
 	$(call PHASE,AddressSanitizer + UBSan build and suites)
 	$(MAKE) test-sanitize
+	$(call PHASE,ThreadSanitizer build and suites)
+	$(MAKE) test-tsan
 	$(call PHASE,fuzzers)
 	$(MAKE) fuzz
 	$(call PHASE,done)
