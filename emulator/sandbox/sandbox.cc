@@ -25,10 +25,10 @@
 #include "emulator/sandbox/sandbox_init.h"
 
 #if defined(__SANITIZE_THREAD__)
-// ThreadSanitizer's hooks for a fork made by a raw system call, which its fork interceptor never
-// sees (declared in LLVM's sanitizer/linux_syscall_hooks.h, which gcc 12 does not ship).
-extern "C" void __sanitizer_syscall_pre_impl_fork();
-extern "C" void __sanitizer_syscall_post_impl_fork(long res);
+// ThreadSanitizer's run-time interface (libtsan; gcc 12's sanitizer/tsan_interface.h does not
+// declare these two).
+extern "C" void __tsan_ignore_thread_begin();
+extern "C" void AnnotateIgnoreSyncBegin(const char* file, int line);
 #endif
 
 namespace thaw {
@@ -48,21 +48,19 @@ constexpr auto kSetupLimit = std::chrono::seconds(10);
 std::string ErrnoText(int error) { return ::strerror(error); }
 
 // clone3 with `args`: like fork, without glibc's fork handlers (the init never runs thaw's code
-// again). Under ThreadSanitizer the clone is announced as a fork: before it, TSan takes its own
-// locks (so the child cannot inherit one held by another thread); after it, the child knows it is
-// a fork of a multi-threaded process and ignores every access from then on, and the parent
-// releases the locks. Unannounced, TSan in the init took thaw's other threads' descriptor
-// accesses for races with the init's own dup2 and close, and halt_on_error ended the init during
-// its set-up.
+// again). Under ThreadSanitizer the child ignores every access and synchronization from its first
+// step: TSan never sees this clone (its fork interceptor is not called), so in the init it would
+// still take itself for the parent's thread and thaw's other threads' descriptor accesses for
+// races with the init's own dup2 and close, and halt_on_error ended the init during its set-up.
+// (TSan's fork hooks are no answer: after the fork of a single-threaded process they start
+// TSan's background thread in the child, an extra task in the instance's PID namespace.)
 long CloneInit(clone_args& args) {
-#if defined(__SANITIZE_THREAD__)
-  __sanitizer_syscall_pre_impl_fork();
-#endif
   const long pid = ::syscall(SYS_clone3, &args, sizeof(args));
 #if defined(__SANITIZE_THREAD__)
-  const int clone_error = errno;
-  __sanitizer_syscall_post_impl_fork(pid);
-  errno = clone_error;
+  if (pid == 0) {
+    __tsan_ignore_thread_begin();
+    AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
+  }
 #endif
   return pid;
 }
