@@ -21,6 +21,9 @@ absl::StatusOr<std::unique_ptr<LedgerJsonlWriter>> LedgerJsonlWriter::Open(
     Ledger& ledger, const std::string& path) {
   std::FILE* out = path == "-" ? stdout : std::fopen(path.c_str(), "a");
   if (out == nullptr) return absl::NotFoundError("cannot open --events " + path);
+  // Unbuffered, so that Flush's one fwrite is one write(2) of whole lines: a stdio buffer would
+  // cut a batch longer than the buffer mid-line, and a reader following the file would see it.
+  if (out != stdout) std::setvbuf(out, nullptr, _IONBF, 0);
   auto writer = std::make_unique<LedgerJsonlWriter>(ledger, out);
   writer->owns_out_ = out != stdout;
   LedgerJsonlWriter* raw = writer.get();
@@ -42,10 +45,13 @@ void LedgerJsonlWriter::Flush() {
     std::lock_guard<std::mutex> lock(pending_mu_);
     events.swap(pending_);
   }
+  if (events.empty()) return;
+  std::string lines;
   for (const Event& event : events) {
-    const std::string line = JsonText(event.ToJson()) + "\n";
-    std::fwrite(line.data(), 1, line.size(), out_);
+    lines += JsonText(event.ToJson());
+    lines += '\n';
   }
+  std::fwrite(lines.data(), 1, lines.size(), out_);
   std::fflush(out_);
 }
 

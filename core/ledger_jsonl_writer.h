@@ -33,7 +33,10 @@ class LedgerJsonlWriter {
   LedgerJsonlWriter(const LedgerJsonlWriter&) = delete;
   LedgerJsonlWriter& operator=(const LedgerJsonlWriter&) = delete;
 
-  // Writes every event not written yet, then flushes the stream.
+  // Writes every event not written yet, then flushes the stream. A file opened by Open() gets
+  // them in one write(2) of whole lines; a reader following the file while it grows may still
+  // meet a last line without its newline (writes and reads of a file are not atomic): it should
+  // parse up to the last newline only.
   void Flush();
 
  private:

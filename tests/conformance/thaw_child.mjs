@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 
 // How long a thaw gets to exit after SIGTERM (THAW_TEST_SLOWDOWN scales it).
 export const STOP_WAIT_MS = 10000 * Number(process.env.THAW_TEST_SLOWDOWN ?? 1);
@@ -27,4 +28,12 @@ export async function stopThaw(child, what = 'thaw') {
     assert.fail(`${what} did not exit within ${STOP_WAIT_MS} ms of SIGTERM`);
   }
   assert.equal(outcome[0], 0, `${what} exits 0 on SIGTERM`);
+}
+
+// The events an `--events FILE` holds so far, parsed. thaw may be writing the file while it is
+// read, so a last line without its newline is not complete yet: it is left for the next read.
+export function readEvents(file) {
+  const text = readFileSync(file, 'utf8');
+  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean)
+    .map((line) => JSON.parse(line));
 }

@@ -8,11 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stopThaw } from '../thaw_child.mjs';
+import { readEvents, stopThaw } from '../thaw_child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 for (const module of ['@aws-sdk/client-secrets-manager', '@aws-sdk/client-ssm', 'aws-sdk']) {
@@ -74,8 +74,7 @@ before(async () => {
     port,
     endpoint: `http://127.0.0.1:${port}`,
     events() {
-      return readFileSync(events, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
-        .filter((e) => e.kind === 'aws.request');
+      return readEvents(events).filter((e) => e.kind === 'aws.request');
     },
     async fault(body) {
       const response = await fetch(`http://127.0.0.1:${port}/_thaw/faults`,

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stopThaw } from '../thaw_child.mjs';
+import { readEvents, stopThaw } from '../thaw_child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 for (const module of ['@aws-sdk/client-secrets-manager', 'aws-sdk']) {
@@ -66,8 +66,7 @@ before(async () => {
     ipEndpoint: `https://127.0.0.1:${match[1]}`,
     ca: match[2],
     requests() {
-      return readFileSync(events, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
-        .filter((e) => e.kind === 'aws.request');
+      return readEvents(events).filter((e) => e.kind === 'aws.request');
     },
     stop: () => stopThaw(child, 'thaw aws'),
   };

@@ -15,11 +15,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, existsSync, writeFileSync, watch } from 'node:fs';
+import { mkdtempSync, existsSync, writeFileSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stopThaw } from '../thaw_child.mjs';
+import { readEvents, stopThaw } from '../thaw_child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 if (!existsSync(path.join(here, 'node_modules', '@gomomento', 'sdk'))) {
@@ -87,7 +87,7 @@ async function startStandalone(extraArgs) {
       return body.api_key;
     },
     async events() {
-      return readFileSync(events, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      return readEvents(events);
     },
     // Resolves once `done(events)` holds, re-checking whenever the events file changes.
     async waitFor(done, what) {

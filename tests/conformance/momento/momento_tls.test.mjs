@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { stopThaw } from '../thaw_child.mjs';
+import { readEvents, stopThaw } from '../thaw_child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 if (!existsSync(path.join(here, 'node_modules', '@gomomento', 'sdk'))) {
@@ -56,8 +56,7 @@ describe('@gomomento/sdk over TLS to thaw momento --tls', () => {
   let ca;
   let dir;
   let eventsFile;
-  const events = () => readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean)
-    .map((line) => JSON.parse(line));
+  const events = () => readEvents(eventsFile);
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'thaw-momento-tls-'));
