@@ -1,6 +1,7 @@
 #include "emulator/sandbox/sandbox.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
@@ -98,6 +99,9 @@ struct Run {
   // The runtime itself (not its descendants), from its kChild report until its exit: the
   // freeze's SIGCONT goes to it directly, so an event does not wait for the init to wake.
   int pidfd = -1;
+  // The last SIGSTOP went through the init (other processes were in the namespace): the SIGCONT
+  // that follows must too, or it could overtake that SIGSTOP, still queued at the init.
+  bool stopped_by_init = false;
   bool exited = false;
   bool owner_alive = true;
   long max_rss_kb = 0;
@@ -115,12 +119,15 @@ struct Sandbox::State {
   // Reaps the init if the io_context did not (it stopped, or is being destroyed).
   ~State() {
     if (pidfd.is_open()) KillAndReap(pidfd.native_handle());
+    if (proc_fd >= 0) ::close(proc_fd);
   }
   asio::io_context& io;
   asio::posix::stream_descriptor control;
   asio::posix::stream_descriptor pidfd;
   int init_pid = 0;
   bool init_gone = false;  // its end of the control socket is closed
+  // The namespace's /proc directory (from the ready report), or -1.
+  int proc_fd = -1;
   int32_t next_seq = 1;
   // Runs not yet reported exited, by launch sequence.
   std::map<int32_t, std::shared_ptr<Run>> runs;
@@ -177,6 +184,24 @@ void DrainPipe(Run& run, bool from_stderr) {
   }
 }
 
+// Whether the PID namespace whose /proc directory is `proc_fd` has at most two processes: its
+// init and the runtime. Threads are not listed there; a zombie is (so it counts).
+bool RuntimeIsAlone(int proc_fd) {
+  if (::lseek(proc_fd, 0, SEEK_SET) != 0) return false;
+  alignas(dirent64) char buffer[8192];
+  int processes = 0;
+  while (true) {
+    const ssize_t n = ::getdents64(proc_fd, buffer, sizeof(buffer));
+    if (n < 0) return false;
+    if (n == 0) return true;
+    for (ssize_t at = 0; at < n;) {
+      const auto* entry = reinterpret_cast<const dirent64*>(buffer + at);
+      if (entry->d_name[0] >= '1' && entry->d_name[0] <= '9' && ++processes > 2) return false;
+      at += entry->d_reclen;
+    }
+  }
+}
+
 bool SendCommand(int fd, const Command& command, const std::string& payload = "",
                  const int* fds = nullptr, int fd_count = 0) {
   iovec iov[2] = {{const_cast<Command*>(&command), sizeof(command)},
@@ -216,6 +241,7 @@ class SandboxedProcess : public RuntimeProcess {
   int pid() const override { return run_->pid; }
   void SignalGroup(int signal) override {
     if (run_->exited || sandbox_->init_gone) return;
+    if ((signal == SIGSTOP || signal == SIGCONT) && FreezeAlone(signal)) return;
     // The runtime goes on at once, or dies at once, and the init signals the rest of the
     // namespace after. A SIGKILL must be the runtime's end before thaw closes its Runtime API
     // (Instance::Kill does both in a row): left to the init, the runtime could see its
@@ -228,7 +254,25 @@ class SandboxedProcess : public RuntimeProcess {
     command.seq = run_->seq;
     command.signal = signal;
     SendCommand(sandbox_->control.native_handle(), command);
+    if (signal == SIGSTOP) run_->stopped_by_init = true;
+    if (signal == SIGCONT) run_->stopped_by_init = false;
   }
+  // The freeze's fast path, taken at every event while the runtime is the namespace's only process
+  // (the init aside): thaw signals the runtime's process group itself, and the init, which would
+  // signal every process of the namespace, is not woken (two wake-ups per event less). A group's
+  // signal also reaches a child being forked as it is sent; a process that appeared before it
+  // (between the look at /proc and the SIGSTOP) is seen by the second look, and the init stops
+  // it. False when the init must do it.
+  bool FreezeAlone(int signal) {
+    if (sandbox_->proc_fd < 0 || run_->pidfd < 0 || run_->pid <= 0) return false;
+    if (signal == SIGCONT && run_->stopped_by_init) return false;
+    if (!RuntimeIsAlone(sandbox_->proc_fd)) return false;
+    // The pidfd says the runtime has not exited: its pid still names its group.
+    if (::syscall(SYS_pidfd_send_signal, run_->pidfd, 0, nullptr, 0) != 0) return false;
+    if (::kill(-run_->pid, signal) != 0) return false;
+    return signal == SIGCONT || RuntimeIsAlone(sandbox_->proc_fd);
+  }
+
   long PeakRssKb() override {
     const long now = peak_.ReadKb();
     return run_->exited ? std::max(now, run_->max_rss_kb) : now;
@@ -251,9 +295,9 @@ bool Sandbox::State::ReceiveOne(Report& report, ucred& credentials, bool& has_cr
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  alignas(
-      cmsghdr) char control_buffer[CMSG_SPACE(sizeof(ucred)) +
-                                   CMSG_SPACE(sizeof(int) * (sandbox_internal::kMaxListeners + 1))];
+  alignas(cmsghdr) char control_buffer[CMSG_SPACE(sizeof(ucred)) +
+                                       CMSG_SPACE(sizeof(int) *
+                                                  sandbox_internal::kMaxReportDescriptors)];
   msg.msg_control = control_buffer;
   msg.msg_controllen = sizeof(control_buffer);
   ssize_t n;
@@ -464,7 +508,7 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred)) +
-                                  CMSG_SPACE(sizeof(int) * (sandbox_internal::kMaxListeners + 1))];
+                                  CMSG_SPACE(sizeof(int) * sandbox_internal::kMaxReportDescriptors)];
     msg.msg_control = control;
     msg.msg_controllen = sizeof(control);
     const ssize_t n = ::recvmsg(pair[0], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
@@ -476,10 +520,16 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
         std::memcpy(listeners.data(), CMSG_DATA(cmsg), sizeof(int) * count);
       }
     }
-    const bool trapped = report.op == ReportOp::kReady && report.status == 1;
-    if (n == static_cast<ssize_t>(sizeof(report)) && report.op == ReportOp::kReady &&
-        listeners.size() == options.listeners.size() + (trapped ? 1 : 0)) {
+    const bool ready = report.op == ReportOp::kReady;
+    const bool trapped = ready && (report.status & sandbox_internal::kReadyEgressTrap) != 0;
+    const bool with_proc = ready && (report.status & sandbox_internal::kReadyProc) != 0;
+    if (n == static_cast<ssize_t>(sizeof(report)) && ready &&
+        listeners.size() == options.listeners.size() + (trapped ? 1 : 0) + (with_proc ? 1 : 0)) {
       status = absl::OkStatus();
+      if (with_proc) {
+        state->proc_fd = listeners.back();
+        listeners.pop_back();
+      }
       if (trapped) {
         trap = listeners.back();
         listeners.pop_back();

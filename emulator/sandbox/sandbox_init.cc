@@ -40,7 +40,7 @@ void SendReport(int fd, const Report& report, const int* fds = nullptr, int fd_c
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * (kMaxListeners + 1))];
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxReportDescriptors)];
   AttachDescriptors(msg, control, fds, fd_count);
   while (::sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
   }
@@ -254,6 +254,9 @@ void ResetSignals() {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // The leader of its own process group, so that thaw can signal the runtime and whatever it
+  // forks at that moment as one (a group's signal reaches a child still being forked).
+  ::setpgid(0, 0);
   // Tells thaw the runtime's pid in thaw's own namespace (the kernel translates the sender's
   // credentials for the receiver).
   Report child{};
@@ -470,7 +473,7 @@ void RunInit(const InitConfig& config, int control_fd) {
   ::prctl(PR_SET_DUMPABLE, 0);
   SetUpMounts(config);
   BringUpLoopback();
-  int listeners[kMaxListeners + 1];
+  int listeners[kMaxReportDescriptors];
   MakeListeners(config, listeners);
   int count = config.listener_count;
   Report ready{};
@@ -479,10 +482,17 @@ void RunInit(const InitConfig& config, int control_fd) {
     const int trap = MakeEgressTrap();
     if (trap >= 0) {
       listeners[count++] = trap;
-      ready.status = 1;
+      ready.status |= kReadyEgressTrap;
     } else {
       ready.error = errno;
     }
+  }
+  // The namespace's /proc, which lists its processes only: thaw reads there whether the runtime
+  // is alone, when it may freeze it without waking the init.
+  const int proc = ::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (proc >= 0) {
+    listeners[count++] = proc;
+    ready.status |= kReadyProc;
   }
   SendReport(kControlFd, ready, listeners, count);
   for (int i = 0; i < count; ++i) ::close(listeners[i]);

@@ -15,6 +15,8 @@ namespace thaw::sandbox_internal {
 constexpr int kControlFd = 3;
 // Most listeners a sandbox makes (one SCM_RIGHTS message).
 constexpr int kMaxListeners = 16;
+// Most descriptors one report carries: the ready report's listeners, egress trap and /proc.
+constexpr int kMaxReportDescriptors = kMaxListeners + 2;
 // Largest launch command (executable, directory, arguments and environment).
 constexpr size_t kMaxLaunchBytes = 256 * 1024;
 
@@ -36,13 +38,17 @@ struct Command {
 // init (or the runtime, before its exec) -> thaw.
 enum class ReportOp : char {
   kReady = 'R',  // set up; descriptors: the listeners, in order, then the egress trap's (when
-                 // `status` is 1)
+                 // `status` has kReadyEgressTrap), then the namespace's /proc directory (when
+                 // `status` has kReadyProc)
   kSetupError = 'E',
   kChild = 'C',    // sent by the runtime itself before exec: its credentials name its pid
   kStarted = 'S',  // exec succeeded
   kLaunchError = 'F',
   kExit = 'X',  // the runtime exited (`status` as waitpid gives it)
 };
+// Bits of a kReady report's `status`.
+constexpr int32_t kReadyEgressTrap = 1;
+constexpr int32_t kReadyProc = 2;
 struct Report {
   ReportOp op;
   int32_t seq = 0;

@@ -469,6 +469,50 @@ TEST_F(SandboxTest, FrozenAndContinuedAsAWhole) {
   EXPECT_EQ(captured.exit->signal, SIGTERM);
 }
 
+// How often `pid` has been scheduled out (both kinds of context switch), from /proc.
+long ContextSwitches(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  long total = 0;
+  for (std::string line; std::getline(status, line);) {
+    const size_t colon = line.find(':');
+    if (colon != std::string::npos && line.find("ctxt_switches") != std::string::npos) {
+      total += std::stol(line.substr(colon + 1));
+    }
+  }
+  return total;
+}
+
+// The freeze of a runtime alone in its namespace (every event's case) is thaw's signal to it:
+// the init is not woken. (With a child, the init signals the whole namespace:
+// FrozenAndContinuedAsAWhole.)
+TEST_F(SandboxTest, ALoneRuntimeIsFrozenWithoutWakingTheInit) {
+  auto sandbox = Create({});
+  ASSERT_NE(sandbox, nullptr);
+  Captured captured;
+  auto process = Run(*sandbox, "exec sleep 1000", captured);
+  ASSERT_NE(process, nullptr);
+  auto state = [&](int pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string content;
+    std::getline(stat, content);
+    const size_t paren = content.rfind(')');
+    return paren == std::string::npos ? '?' : content[paren + 2];
+  };
+  ASSERT_TRUE(RunUntil([&] { return process->pid() > 0 && state(process->pid()) == 'S'; }));
+  const long before = ContextSwitches(sandbox->init_pid());
+  ASSERT_GT(before, 0);
+  for (int round = 0; round < 5; ++round) {
+    process->SignalGroup(SIGSTOP);
+    ASSERT_TRUE(RunUntil([&] { return state(process->pid()) == 'T'; })) << "round " << round;
+    process->SignalGroup(SIGCONT);
+    ASSERT_TRUE(RunUntil([&] { return state(process->pid()) == 'S'; })) << "round " << round;
+  }
+  EXPECT_EQ(ContextSwitches(sandbox->init_pid()), before);
+  process->SignalGroup(SIGTERM);
+  ASSERT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
+  EXPECT_EQ(captured.exit->signal, SIGTERM);
+}
+
 // Instance::Kill sends SIGKILL and at once closes the runtime's Runtime API: the runtime must
 // be dead before it can see its connection end and exit on its own ("exit status 3" here).
 TEST_F(SandboxTest, AKilledRuntimeIsDeadBeforeItSeesWhatFollows) {
