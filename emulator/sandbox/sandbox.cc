@@ -295,9 +295,9 @@ bool Sandbox::State::ReceiveOne(Report& report, ucred& credentials, bool& has_cr
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control_buffer[CMSG_SPACE(sizeof(ucred)) +
-                                       CMSG_SPACE(sizeof(int) *
-                                                  sandbox_internal::kMaxReportDescriptors)];
+  alignas(cmsghdr) char
+      control_buffer[CMSG_SPACE(sizeof(ucred)) +
+                     CMSG_SPACE(sizeof(int) * sandbox_internal::kMaxReportDescriptors)];
   msg.msg_control = control_buffer;
   msg.msg_controllen = sizeof(control_buffer);
   ssize_t n;
@@ -507,8 +507,9 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred)) +
-                                  CMSG_SPACE(sizeof(int) * sandbox_internal::kMaxReportDescriptors)];
+    alignas(
+        cmsghdr) char control[CMSG_SPACE(sizeof(ucred)) +
+                              CMSG_SPACE(sizeof(int) * sandbox_internal::kMaxReportDescriptors)];
     msg.msg_control = control;
     msg.msg_controllen = sizeof(control);
     const ssize_t n = ::recvmsg(pair[0], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
