@@ -188,7 +188,7 @@ void DrainPipe(Run& run, bool from_stderr) {
 // init and the runtime. Threads are not listed there; a zombie is (so it counts).
 bool RuntimeIsAlone(int proc_fd) {
   if (::lseek(proc_fd, 0, SEEK_SET) != 0) return false;
-  alignas(dirent64) char buffer[8192];
+  alignas(dirent64) char buffer[16 * 1024];
   int processes = 0;
   while (true) {
     const ssize_t n = ::getdents64(proc_fd, buffer, sizeof(buffer));
@@ -199,6 +199,9 @@ bool RuntimeIsAlone(int proc_fd) {
       if (entry->d_name[0] >= '1' && entry->d_name[0] <= '9' && ++processes > 2) return false;
       at += entry->d_reclen;
     }
+    // The kernel stops filling only when the next entry does not fit, and no entry is larger
+    // than a dirent64: with that much room left, it had none left (saves the call that says so).
+    if (sizeof(buffer) - static_cast<size_t>(n) >= sizeof(dirent64)) return true;
   }
 }
 
@@ -259,18 +262,18 @@ class SandboxedProcess : public RuntimeProcess {
   }
   // The freeze's fast path, taken at every event while the runtime is the namespace's only process
   // (the init aside): thaw signals the runtime's process group itself, and the init, which would
-  // signal every process of the namespace, is not woken (two wake-ups per event less). A group's
-  // signal also reaches a child being forked as it is sent; a process that appeared before it
-  // (between the look at /proc and the SIGSTOP) is seen by the second look, and the init stops
-  // it. False when the init must do it.
+  // signal every process of the namespace, is not woken (two wake-ups per event less).
+  // SIGSTOP: the group's signal also reaches a child the runtime is forking as it is sent (the
+  // kernel holds group signals for forks in progress), so once it is sent, a look at /proc that
+  // finds no third process proves nothing was left running. Then, and only then, the SIGCONT
+  // needs no init either: nothing of the runtime's could fork while it was stopped. False when
+  // the init must do it (thaw's signal to the group may have been sent too: harmless).
   bool FreezeAlone(int signal) {
-    if (sandbox_->proc_fd < 0 || run_->pidfd < 0 || run_->pid <= 0) return false;
-    if (signal == SIGCONT && run_->stopped_by_init) return false;
-    if (!RuntimeIsAlone(sandbox_->proc_fd)) return false;
-    // The pidfd says the runtime has not exited: its pid still names its group.
-    if (::syscall(SYS_pidfd_send_signal, run_->pidfd, 0, nullptr, 0) != 0) return false;
-    if (::kill(-run_->pid, signal) != 0) return false;
-    return signal == SIGCONT || RuntimeIsAlone(sandbox_->proc_fd);
+    if (sandbox_->proc_fd < 0 || run_->pid <= 0) return false;
+    if (signal == SIGCONT) return !run_->stopped_by_init && ::kill(-run_->pid, SIGCONT) == 0;
+    // A success names the runtime's group: the runtime leads it from its start (ExecRuntime), and
+    // with no third process in the namespace no other process can be in a group of that number.
+    return ::kill(-run_->pid, SIGSTOP) == 0 && RuntimeIsAlone(sandbox_->proc_fd);
   }
 
   long PeakRssKb() override {

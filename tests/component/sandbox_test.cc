@@ -469,6 +469,15 @@ TEST_F(SandboxTest, FrozenAndContinuedAsAWhole) {
   EXPECT_EQ(captured.exit->signal, SIGTERM);
 }
 
+// `pid`'s state letter in /proc/PID/stat ('S' sleeping, 'T' stopped), '?' when it is gone.
+char StateOf(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string content;
+  std::getline(stat, content);
+  const size_t paren = content.rfind(')');
+  return paren == std::string::npos || paren + 2 >= content.size() ? '?' : content[paren + 2];
+}
+
 // How often `pid` has been scheduled out (both kinds of context switch), from /proc.
 long ContextSwitches(int pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -491,26 +500,65 @@ TEST_F(SandboxTest, ALoneRuntimeIsFrozenWithoutWakingTheInit) {
   Captured captured;
   auto process = Run(*sandbox, "exec sleep 1000", captured);
   ASSERT_NE(process, nullptr);
-  auto state = [&](int pid) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string content;
-    std::getline(stat, content);
-    const size_t paren = content.rfind(')');
-    return paren == std::string::npos ? '?' : content[paren + 2];
-  };
-  ASSERT_TRUE(RunUntil([&] { return process->pid() > 0 && state(process->pid()) == 'S'; }));
+  ASSERT_TRUE(RunUntil([&] { return process->pid() > 0 && StateOf(process->pid()) == 'S'; }));
   const long before = ContextSwitches(sandbox->init_pid());
   ASSERT_GT(before, 0);
   for (int round = 0; round < 5; ++round) {
     process->SignalGroup(SIGSTOP);
-    ASSERT_TRUE(RunUntil([&] { return state(process->pid()) == 'T'; })) << "round " << round;
+    ASSERT_TRUE(RunUntil([&] { return StateOf(process->pid()) == 'T'; })) << "round " << round;
     process->SignalGroup(SIGCONT);
-    ASSERT_TRUE(RunUntil([&] { return state(process->pid()) == 'S'; })) << "round " << round;
+    ASSERT_TRUE(RunUntil([&] { return StateOf(process->pid()) == 'S'; })) << "round " << round;
   }
   EXPECT_EQ(ContextSwitches(sandbox->init_pid()), before);
   process->SignalGroup(SIGTERM);
   ASSERT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
   EXPECT_EQ(captured.exit->signal, SIGTERM);
+}
+
+// Alone at first (frozen by thaw alone), the runtime then starts a setsid() child, outside its
+// process group: the next freeze still stops and continues both.
+TEST_F(SandboxTest, AChildStartedBetweenFreezesIsFrozenToo) {
+  SandboxOptions options;
+  options.listeners = {{"127.0.0.1", 9001}};
+  auto sandbox = Create(options);
+  ASSERT_NE(sandbox, nullptr);
+  const int listener = sandbox->TakeListener(0);
+  Captured captured;
+  auto process = Run(*sandbox,
+                     "exec 3<>/dev/tcp/127.0.0.1/9001; read -r -u 3 line; "
+                     "setsid sleep 1000 </dev/null & exec sleep 1000",
+                     captured);
+  ASSERT_NE(process, nullptr);
+  pollfd p{listener, POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, static_cast<int>(testing::TestTimeout().count())), 1);
+  const int connection = ::accept(listener, nullptr, nullptr);
+  ASSERT_GE(connection, 0);
+  ASSERT_TRUE(RunUntil([&] { return process->pid() > 0 && StateOf(process->pid()) == 'S'; }));
+  process->SignalGroup(SIGSTOP);
+  ASSERT_TRUE(RunUntil([&] { return StateOf(process->pid()) == 'T'; }));
+  process->SignalGroup(SIGCONT);
+  ASSERT_TRUE(RunUntil([&] { return StateOf(process->pid()) == 'S'; }));
+  ASSERT_EQ(::write(connection, "go\n", 3), 3);
+  std::set<int> children;
+  ASSERT_TRUE(RunUntil([&] {
+    children = ChildrenOf(process->pid());
+    return children.size() == 1 && StateOf(*children.begin()) == 'S';
+  }));
+  const int child = *children.begin();
+  for (int round = 0; round < 3; ++round) {
+    process->SignalGroup(SIGSTOP);
+    EXPECT_TRUE(RunUntil([&] { return StateOf(process->pid()) == 'T' && StateOf(child) == 'T'; }))
+        << "round " << round << ": runtime " << StateOf(process->pid()) << ", child "
+        << StateOf(child);
+    process->SignalGroup(SIGCONT);
+    EXPECT_TRUE(RunUntil([&] { return StateOf(process->pid()) == 'S' && StateOf(child) == 'S'; }))
+        << "round " << round << ": runtime " << StateOf(process->pid()) << ", child "
+        << StateOf(child);
+  }
+  ::close(connection);
+  ::close(listener);
+  process->SignalGroup(SIGKILL);
+  ASSERT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
 }
 
 // Instance::Kill sends SIGKILL and at once closes the runtime's Runtime API: the runtime must
