@@ -278,6 +278,9 @@ std::string ConnectionTracker::PeerCloseReason(int watch_fd, bool error_pending)
   int error = 0;
   socklen_t len = sizeof(error);
   getsockopt(watch_fd, SOL_SOCKET, SO_ERROR, &error, &len);
+  // EPIPE is the kernel's word for an RST that came after the peer's FIN (a write of gRPC's
+  // reached a socket the client had closed cleanly): the client's close was an EOF all the same.
+  if (error == EPIPE) return "eof";
   return error == ECONNRESET ? "reset" : "error";
 }
 

@@ -130,7 +130,7 @@ class ConnectionTracker final : public ConnectionAttributor {
   void ArmWatch();
   void OnWatchReady();
   // Why a peer's close left `watch_fd` readable: "reset" (ECONNRESET), "error" (another
-  // pending error) or "eof".
+  // pending error) or "eof" (none, or EPIPE: a reset that answered a write after the peer's FIN).
   static std::string PeerCloseReason(int watch_fd, bool error_pending);
   // Records the close of connection number `serial` and closes its watching fd.
   void Closed(uint64_t serial, const std::string& reason, const std::string& by,
