@@ -439,6 +439,15 @@ TEST_F(SandboxTest, SetsidGrandchildDiesWithTheRuntime) {
   ASSERT_TRUE(RunUntil([&] { return ChildrenOf(sandbox->init_pid()).empty(); }));
 }
 
+// `pid`'s state letter in /proc/PID/stat ('S' sleeping, 'T' stopped), '?' when it is gone.
+char StateOf(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string content;
+  std::getline(stat, content);
+  const size_t paren = content.rfind(')');
+  return paren == std::string::npos || paren + 2 >= content.size() ? '?' : content[paren + 2];
+}
+
 TEST_F(SandboxTest, FrozenAndContinuedAsAWhole) {
   auto sandbox = Create({});
   ASSERT_NE(sandbox, nullptr);
@@ -451,11 +460,7 @@ TEST_F(SandboxTest, FrozenAndContinuedAsAWhole) {
     for (int child : ChildrenOf(process->pid())) pending.insert(child);
     if (pending.size() < 2) return false;
     for (int pid : pending) {
-      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-      std::string content;
-      std::getline(stat, content);
-      const size_t paren = content.rfind(')');
-      if (paren == std::string::npos || content[paren + 2] != wanted) return false;
+      if (StateOf(pid) != wanted) return false;
     }
     return true;
   };
@@ -467,15 +472,6 @@ TEST_F(SandboxTest, FrozenAndContinuedAsAWhole) {
   process->SignalGroup(SIGTERM);
   ASSERT_TRUE(RunUntil([&] { return captured.exit.has_value(); }));
   EXPECT_EQ(captured.exit->signal, SIGTERM);
-}
-
-// `pid`'s state letter in /proc/PID/stat ('S' sleeping, 'T' stopped), '?' when it is gone.
-char StateOf(int pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content;
-  std::getline(stat, content);
-  const size_t paren = content.rfind(')');
-  return paren == std::string::npos || paren + 2 >= content.size() ? '?' : content[paren + 2];
 }
 
 // How often `pid` has been scheduled out (both kinds of context switch), from /proc.
