@@ -74,7 +74,8 @@ absl::Status CheckInvokeCall(const InvokeCall& call) {
     std::string detail = "Unexpected content";
     try {
       [[maybe_unused]] auto parsed = nlohmann::json::parse(payload);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+      // A parse error, or out_of_range for a number past a double's range ("1E400").
       detail = e.what();
     }
     return AwsError("InvalidRequestContentException",

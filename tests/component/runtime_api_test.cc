@@ -680,6 +680,18 @@ TEST_F(InvokeApiErrorTest, UnknownQualifierIs404) {
   EXPECT_THAT(result.body, HasSubstr("function:fn:prod"));
 }
 
+// Found by the invoke_request fuzzer: a number past a double's range made the JSON library throw
+// out_of_range, which is not a parse_error, out of the check.
+TEST_F(InvokeApiErrorTest, ANumberPastADoublesRangeIs400) {
+  const HttpResult result = emu_->Invoke("fn", "20E2015-o\":\"thaw\"}");
+  EXPECT_EQ(result.status, 400);
+  EXPECT_EQ(result.Header("x-amzn-ErrorType"), "InvalidRequestContentException");
+  EXPECT_THAT(nlohmann::json::parse(result.body)["Message"].get<std::string>(),
+              HasSubstr("number overflow"));
+  // The server goes on serving.
+  EXPECT_EQ(emu_->Invoke("fn", "{}").status, 200);
+}
+
 TEST_F(InvokeApiErrorTest, InvalidJsonIs400) {
   const HttpResult result = emu_->Invoke("fn", "{not json");
   EXPECT_EQ(result.status, 400);
