@@ -45,7 +45,6 @@ void LedgerJsonlWriter::Flush() {
     std::lock_guard<std::mutex> lock(pending_mu_);
     events.swap(pending_);
   }
-  if (events.empty()) return;
   std::string lines;
   for (const Event& event : events) {
     lines += JsonText(event.ToJson());
