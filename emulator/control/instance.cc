@@ -145,8 +145,9 @@ absl::Status Instance::Launch() {
   inputs.initialization_type = provisioned_ ? "provisioned-concurrency" : "on-demand";
   inputs.services = service_env_;
   LaunchSpec spec;
-  spec.executable = function_.executable;
-  spec.args = function_.args;
+  InstanceCommand command = BuildInstanceCommand(function_, inputs.sandboxed);
+  spec.executable = std::move(command.executable);
+  spec.args = std::move(command.args);
   spec.env = BuildInstanceEnvironment(function_, settings_, inputs);
   spec.working_dir = function_.code;
   const int generation = ++generation_;

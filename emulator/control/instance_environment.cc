@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <map>
 
+#include "emulator/config/function_checks.h"
+
 namespace thaw {
 namespace {
 
@@ -34,7 +36,51 @@ std::string RelocateOpt(const std::string& value, const FunctionConfig& function
   return out;
 }
 
+// The path a process instance finds at `path` when it is under /opt: the last layer that holds
+// it (what the sandbox's /opt would show). Anything else is returned as it is.
+std::filesystem::path RelocateOptFile(const std::string& path, const FunctionConfig& function,
+                                      bool sandboxed) {
+  if (sandboxed || !path.starts_with("/opt/")) return path;
+  for (auto it = function.layers.rbegin(); it != function.layers.rend(); ++it) {
+    const std::filesystem::path candidate = it->string() + path.substr(4);
+    std::error_code ec;
+    if (std::filesystem::exists(candidate, ec)) return candidate;
+  }
+  return path;
+}
+
+// What Lambda's exec-wrapper step does, run by /bin/sh inside the instance: $1 is the wrapper,
+// the rest the runtime's command.
+constexpr char kExecWrapperScript[] =
+    "w=\"$1\"; shift; "
+    "if [ ! -f \"$w\" ]; then echo \"$w: does not exist\"; exit 127; fi; "
+    "if [ ! -x \"$w\" ]; then echo \"$w: is not an executable\"; exit 126; fi; "
+    "exec \"$w\" \"$@\"";
+
 }  // namespace
+
+InstanceCommand BuildInstanceCommand(const FunctionConfig& function, bool sandboxed) {
+  InstanceCommand command{function.executable, {}};
+  if (IsNodeRuntime(function.runtime)) {
+    // Lambda's nodejs bootstrap: a new space of a tenth of the memory, half of it per semi
+    // space, and the rest for the old space.
+    const int new_space_mb = function.memory_mb / 10;
+    command.args = {"--expose-gc", "--max-http-header-size", "81920",
+                    "--max-semi-space-size=" + std::to_string(new_space_mb / 2),
+                    "--max-old-space-size=" + std::to_string(function.memory_mb - new_space_mb)};
+  }
+  command.args.insert(command.args.end(), function.args.begin(), function.args.end());
+  const auto wrapper = function.environment.find("AWS_LAMBDA_EXEC_WRAPPER");
+  if (wrapper == function.environment.end() || wrapper->second.empty() ||
+      !(IsNodeRuntime(function.runtime) || IsPythonRuntime(function.runtime))) {
+    return command;
+  }
+  std::vector<std::string> args = {"-c", kExecWrapperScript, "sh",
+                                   RelocateOptFile(wrapper->second, function, sandboxed).string(),
+                                   command.executable.string()};
+  args.insert(args.end(), command.args.begin(), command.args.end());
+  return InstanceCommand{"/bin/sh", std::move(args)};
+}
 
 std::vector<std::string> BuildInstanceEnvironment(const FunctionConfig& function,
                                                   const Settings& settings,

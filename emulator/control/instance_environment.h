@@ -2,6 +2,7 @@
 #define THAW_EMULATOR_CONTROL_INSTANCE_ENVIRONMENT_H_
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,6 +36,27 @@ struct InstanceEnvironmentInputs {
 std::vector<std::string> BuildInstanceEnvironment(const FunctionConfig& function,
                                                   const Settings& settings,
                                                   const InstanceEnvironmentInputs& inputs);
+
+// What an instance's process runs: argv[0] and the rest.
+struct InstanceCommand {
+  std::filesystem::path executable;
+  std::vector<std::string> args;
+};
+
+// The command Lambda's own bootstrap would exec for `function` (FunctionConfig::executable and
+// ::args, which name thaw's runtime), so that a handler sees what it sees in Lambda:
+// - Node.js runtimes: node gets Lambda's flags before the script: --expose-gc (global.gc),
+//   --max-http-header-size 81920, and a heap sized from the memory setting
+//   (--max-semi-space-size=M/20, --max-old-space-size=M-M/10, in MB);
+// - managed runtimes (Node.js, Python) with AWS_LAMBDA_EXEC_WRAPPER among the function's
+//   variables: the wrapper runs with the runtime's command as its arguments, and, as in Lambda,
+//   a wrapper that is missing or not executable ends the instance at init with Lambda's message
+//   ("<wrapper>: does not exist", exit 127; "<wrapper>: is not an executable", exit 126). The
+//   check runs inside the instance (through /bin/sh), so a sandbox's /opt is where it looks; a
+//   process instance (`sandboxed` false) looks for an /opt path in its layers, last layer first.
+// Provided runtimes run <code>/bootstrap as it is (Lambda ignores the wrapper there too).
+// Thread-safe.
+InstanceCommand BuildInstanceCommand(const FunctionConfig& function, bool sandboxed);
 
 }  // namespace thaw
 

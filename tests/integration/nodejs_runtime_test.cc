@@ -53,6 +53,15 @@ std::string Config() {
   fn("sdkesm", "sdk_esm.handler");
   fn("sdkcjs", "sdk_cjs.handler");
   fn("sdkmissing", "sdk_missing.handler");
+  fn("flags", "index.lambdaFlags");
+  auto wrapped = [&](const std::string& name, const std::string& wrapper) {
+    yaml += "  " + name + ": {runtime: nodejs20.x, handler: index.lambdaFlags, code: \"" + code +
+            "\", timeout: 10, memory: 1024, environment: {AWS_LAMBDA_EXEC_WRAPPER: \"" + wrapper +
+            "\"}}\n";
+  };
+  wrapped("wrapped", code + "/exec_wrapper.sh");
+  wrapped("nowrapper", "/nonexistent/wrapper");
+  wrapped("wrapperbits", code + "/not_executable.sh");
   // A function that bundles its own (fake) @aws-sdk/client-sts, made here rather than kept in
   // the tree: node_modules is never tracked.
   const std::filesystem::path bundled =
@@ -198,6 +207,43 @@ TEST_F(NodeRuntimeTest, InitErrorsAreTheNodeRuntimesTypes) {
   EXPECT_EQ(own["errorType"], "TypeError");
   EXPECT_EQ(own["errorMessage"], "bad config");
   EXPECT_EQ(error_type("missingpkg"), "Error");
+}
+
+TEST_F(NodeRuntimeTest, NodeRunsWithLambdasFlags) {
+  const HttpResult result = emu_->Invoke("flags");
+  ASSERT_EQ(result.Header("X-Amz-Function-Error"), "") << result.body;
+  const auto body = nlohmann::json::parse(result.body);
+  EXPECT_EQ(body["gc"], "function");  // --expose-gc
+  EXPECT_EQ(body["maxHeaderSize"], 81920);
+  // 128 MB: --max-old-space-size=116 --max-semi-space-size=6; V8 adds its young generation.
+  EXPECT_GE(body["heapLimitMb"].get<int>(), 116);
+  EXPECT_LE(body["heapLimitMb"].get<int>(), 160);
+  EXPECT_EQ(body["wrappedBy"], nullptr);
+}
+
+TEST_F(NodeRuntimeTest, AnExecWrapperRunsWithTheRuntimesCommand) {
+  const HttpResult result = emu_->Invoke("wrapped");
+  ASSERT_EQ(result.Header("X-Amz-Function-Error"), "") << result.body;
+  const auto body = nlohmann::json::parse(result.body);
+  EXPECT_EQ(body["wrappedBy"], "exec_wrapper.sh");
+  EXPECT_THAT(body["execArgv"], Contains("--expose-gc"));
+  EXPECT_THAT(body["execArgv"], Contains("--max-old-space-size=922"));  // 1024 MB
+}
+
+TEST_F(NodeRuntimeTest, AMissingOrNonExecutableWrapperFailsInitAsInLambda) {
+  auto expect_exit = [&](const std::string& fn, int status, const std::string& line) {
+    const HttpResult result = emu_->Invoke(fn);
+    EXPECT_EQ(result.Header("X-Amz-Function-Error"), "Unhandled") << fn;
+    const auto body = nlohmann::json::parse(result.body, nullptr, false);
+    EXPECT_EQ(body.value("errorType", ""), "Runtime.ExitError") << result.body;
+    EXPECT_THAT(body.value("errorMessage", ""),
+                HasSubstr("Runtime exited with error: exit status " + std::to_string(status)));
+    EXPECT_THAT(emu_->logs().Lines(), Contains(line)) << fn;
+  };
+  expect_exit("nowrapper", 127, "/nonexistent/wrapper: does not exist");
+  expect_exit("wrapperbits", 126,
+              std::string(THAW_SOURCE_DIR) +
+                  "/tests/integration/nodejs/not_executable.sh: is not an executable");
 }
 
 TEST_F(NodeRuntimeTest, CallbackAnswersOnceTheEventLoopIsEmpty) {

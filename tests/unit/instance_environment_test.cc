@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 namespace thaw {
 namespace {
 
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::Not;
 using ::testing::StartsWith;
 
@@ -118,6 +121,74 @@ TEST_F(InstanceEnvironmentTest, LayerSearchPathsAreOptInASandboxAndTheLayersOthe
   env = AsMap(BuildInstanceEnvironment(fn_, settings_, inputs_));
   EXPECT_EQ(env["NODE_PATH"], "/sdk:/srv/echo");
   EXPECT_EQ(env["PATH"], "/usr/local/bin:/usr/bin/:/bin");
+}
+
+// Lambda's nodejs bootstrap: --expose-gc, --max-http-header-size 81920, and the heap from the
+// memory setting (a tenth for the new space, half of that per semi space, the rest old space).
+TEST_F(InstanceEnvironmentTest, NodeGetsTheFlagsOfLambdasBootstrap) {
+  fn_.runtime = "nodejs20.x";
+  fn_.executable = "/usr/bin/node";
+  fn_.args = {"/rt/bootstrap.mjs"};
+  fn_.memory_mb = 128;
+  InstanceCommand command = BuildInstanceCommand(fn_, /*sandboxed=*/true);
+  EXPECT_EQ(command.executable, "/usr/bin/node");
+  EXPECT_THAT(command.args, ElementsAre("--expose-gc", "--max-http-header-size", "81920",
+                                        "--max-semi-space-size=6", "--max-old-space-size=116",
+                                        "/rt/bootstrap.mjs"));
+  fn_.memory_mb = 1769;
+  command = BuildInstanceCommand(fn_, true);
+  EXPECT_EQ(command.args[3], "--max-semi-space-size=88");
+  EXPECT_EQ(command.args[4], "--max-old-space-size=1593");
+}
+
+TEST_F(InstanceEnvironmentTest, OtherRuntimesRunTheirCommandAsItIs) {
+  fn_.runtime = "python3.12";
+  fn_.executable = "/usr/bin/python3";
+  fn_.args = {"-B", "-u", "/rt/bootstrap.py"};
+  InstanceCommand command = BuildInstanceCommand(fn_, true);
+  EXPECT_EQ(command.executable, "/usr/bin/python3");
+  EXPECT_EQ(command.args, fn_.args);
+  fn_.runtime = "provided.al2023";
+  fn_.executable = "/srv/echo/bootstrap";
+  fn_.args.clear();
+  // Lambda's wrapper belongs to the managed runtimes' bootstraps: a custom runtime ignores it.
+  fn_.environment["AWS_LAMBDA_EXEC_WRAPPER"] = "/opt/wrapper";
+  command = BuildInstanceCommand(fn_, true);
+  EXPECT_EQ(command.executable, "/srv/echo/bootstrap");
+  EXPECT_TRUE(command.args.empty());
+}
+
+TEST_F(InstanceEnvironmentTest, AnExecWrapperGetsTheRuntimesCommand) {
+  fn_.runtime = "python3.12";
+  fn_.executable = "/usr/bin/python3";
+  fn_.args = {"-B", "-u", "/rt/bootstrap.py"};
+  fn_.environment["AWS_LAMBDA_EXEC_WRAPPER"] = "/opt/wrapper";
+  const InstanceCommand command = BuildInstanceCommand(fn_, true);
+  EXPECT_EQ(command.executable, "/bin/sh");
+  ASSERT_EQ(command.args.size(), 8u);
+  EXPECT_EQ(command.args[0], "-c");
+  EXPECT_EQ(command.args[2], "sh");  // $0
+  EXPECT_THAT(std::vector<std::string>(command.args.begin() + 3, command.args.end()),
+              ElementsAre("/opt/wrapper", "/usr/bin/python3", "-B", "-u", "/rt/bootstrap.py"));
+}
+
+// Without the sandbox there is no /opt mount: the wrapper is looked up in the layers, the last
+// layer first; one no layer holds keeps its /opt path (and fails at init as in Lambda).
+TEST_F(InstanceEnvironmentTest, AProcessInstanceFindsAnOptWrapperInItsLayers) {
+  const std::filesystem::path root = std::filesystem::path(::testing::TempDir()) / "wrapper-layers";
+  std::filesystem::create_directories(root / "one");
+  std::filesystem::create_directories(root / "two");
+  std::ofstream(root / "one" / "wrapper") << "#!/bin/sh\n";
+  fn_.layers = {root / "one", root / "two"};
+  fn_.runtime = "nodejs22.x";
+  fn_.executable = "/usr/bin/node";
+  fn_.environment["AWS_LAMBDA_EXEC_WRAPPER"] = "/opt/wrapper";
+  EXPECT_EQ(BuildInstanceCommand(fn_, /*sandboxed=*/false).args[3],
+            (root / "one/wrapper").string());
+  EXPECT_EQ(BuildInstanceCommand(fn_, /*sandboxed=*/true).args[3], "/opt/wrapper");
+  fn_.environment["AWS_LAMBDA_EXEC_WRAPPER"] = "/opt/absent";
+  EXPECT_EQ(BuildInstanceCommand(fn_, false).args[3], "/opt/absent");
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace

@@ -93,3 +93,11 @@ exports.rejectsUnhandled = async () => {
   await new Promise((resolve) => setTimeout(resolve, 1000));
   return 'not reached';
 };
+// What Lambda's bootstrap gives node: its flags, and whatever AWS_LAMBDA_EXEC_WRAPPER set up.
+exports.lambdaFlags = async () => ({
+  gc: typeof global.gc,
+  maxHeaderSize: require('http').maxHeaderSize,
+  heapLimitMb: Math.round(require('v8').getHeapStatistics().heap_size_limit / 1048576),
+  execArgv: process.execArgv,
+  wrappedBy: process.env.WRAPPED_BY ?? null,
+});
