@@ -179,13 +179,17 @@ TEST_F(InstanceEnvironmentTest, AProcessInstanceFindsAnOptWrapperInItsLayers) {
   std::filesystem::create_directories(root / "one");
   std::filesystem::create_directories(root / "two");
   std::ofstream(root / "one" / "wrapper") << "#!/bin/sh\n";
+  std::ofstream(root / "two" / "wrapper") << "#!/bin/sh\n";
+  std::ofstream(root / "one" / "only-in-one") << "#!/bin/sh\n";
   fn_.layers = {root / "one", root / "two"};
   fn_.runtime = "nodejs22.x";
   fn_.executable = "/usr/bin/node";
   fn_.environment["AWS_LAMBDA_EXEC_WRAPPER"] = "/opt/wrapper";
   EXPECT_EQ(BuildInstanceCommand(fn_, /*sandboxed=*/false).args[3],
-            (root / "one/wrapper").string());
+            (root / "two/wrapper").string());  // both hold it: the last layer wins
   EXPECT_EQ(BuildInstanceCommand(fn_, /*sandboxed=*/true).args[3], "/opt/wrapper");
+  fn_.environment["AWS_LAMBDA_EXEC_WRAPPER"] = "/opt/only-in-one";
+  EXPECT_EQ(BuildInstanceCommand(fn_, false).args[3], (root / "one/only-in-one").string());
   fn_.environment["AWS_LAMBDA_EXEC_WRAPPER"] = "/opt/absent";
   EXPECT_EQ(BuildInstanceCommand(fn_, false).args[3], "/opt/absent");
   std::filesystem::remove_all(root);
