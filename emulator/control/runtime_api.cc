@@ -1,6 +1,9 @@
 #include "emulator/control/runtime_api.h"
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include "core/json_text.h"
@@ -58,6 +61,20 @@ std::string NormalizeErrorType(std::string_view header) {
   if (valid_after("Runtime.") || valid_after("Function.")) return std::string(header);
   if (header.substr(0, 9) == "Function.") return "Function.Unknown";
   return "Runtime.Unknown";
+}
+
+// The runtime's answer to an event, answered. When it ended the invocation, the caller's Invoke
+// was woken (its resumption is queued on this executor): one yield lets that caller's answer go
+// out before this 202. The caller is waiting for its answer; the runtime is not waiting for the
+// 202 (thaw's bootstraps have already sent their /next with the answer). Measured
+// (thaw_runtime_bench --b-thaw, 8 rounds): Node.js's p50 at c1 0.73x per round, better in 8 of 8;
+// Python's within noise.
+asio::awaitable<http::Response> AnswerAfterCaller(const http::Request& request,
+                                                  Instance::PostStatus status) {
+  if (status == Instance::PostStatus::kAccepted || status == Instance::PostStatus::kTooLarge) {
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+  }
+  co_return PostAnswer(request, status);
 }
 
 asio::awaitable<http::Response> HandleRuntimeApi(std::shared_ptr<Instance> instance,
@@ -128,12 +145,13 @@ asio::awaitable<http::Response> HandleRuntimeApi(std::shared_ptr<Instance> insta
       const std::string id(rest.substr(0, slash));
       const std::string_view action = rest.substr(slash + 1);
       if (action == "response") {
-        co_return PostAnswer(
+        co_return co_await AnswerAfterCaller(
             request, instance->PostResponse(id, std::move(request.body()), context.body_too_large));
       }
       if (action == "error") {
         const std::string type = NormalizeErrorType(request["Lambda-Runtime-Function-Error-Type"]);
-        co_return PostAnswer(request, instance->PostError(id, type, std::move(request.body())));
+        co_return co_await AnswerAfterCaller(
+            request, instance->PostError(id, type, std::move(request.body())));
       }
     }
   }
