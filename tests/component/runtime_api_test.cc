@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <tuple>
 #include <vector>
 
 #include "emulator/control/ids.h"
@@ -129,6 +132,77 @@ TEST_F(RuntimeApiTest, EventIsDeliveredWithLambdaHeadersAndAnswerReachesTheCalle
   EXPECT_EQ(result.Header("x-amzn-RequestId"), id);
   EXPECT_EQ(result.Header("X-Amz-Executed-Version"), "$LATEST");
   EXPECT_EQ(result.Header("X-Amz-Function-Error"), "");
+}
+
+// Sends `request` on a new loopback connection with receive timestamps on; returns the socket.
+int SendWithTimestamps(uint16_t port, const std::string& request) {
+  const int fd = ConnectLoopback(port);
+  if (fd < 0) return -1;
+  const int on = 1;
+  if (::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) != 0 ||
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+          static_cast<ssize_t>(request.size())) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// The first bytes that reach `fd`, and when the kernel received them.
+struct Arrival {
+  std::string bytes;
+  timespec at{};
+};
+
+std::optional<Arrival> FirstArrival(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(TestTimeout().count())) != 1) return std::nullopt;
+  char data[4096];
+  iovec iov{data, sizeof(data)};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  const ssize_t n = ::recvmsg(fd, &msg, 0);
+  if (n <= 0) return std::nullopt;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      Arrival arrival{std::string(data, static_cast<size_t>(n)), {}};
+      std::memcpy(&arrival.at, CMSG_DATA(c), sizeof(timespec));
+      return arrival;
+    }
+  }
+  return std::nullopt;
+}
+
+// The caller waits for its answer; the runtime, which has sent its /next along, does not wait for
+// its 202. So the caller's answer is written first: the kernel's receive timestamps (one thaw
+// thread writes both, so they are ordered as written) show it.
+TEST_F(RuntimeApiTest, TheCallersAnswerIsWrittenBeforeTheRuntimes202) {
+  const int caller = SendWithTimestamps(
+      emu_->port(),
+      "POST /2015-03-31/functions/fn/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: "
+      "2\r\n\r\n{}");
+  ASSERT_GE(caller, 0);
+  auto runtime = Runtime(1);
+  const HttpResult next = runtime->Get(kNext);
+  ASSERT_EQ(next.status, 200) << next.error;
+  const int answer = SendWithTimestamps(
+      launcher().RuntimeApiPort(1),
+      "POST " + InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response") +
+          " HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+  ASSERT_GE(answer, 0);
+  const std::optional<Arrival> accepted = FirstArrival(answer);
+  const std::optional<Arrival> result = FirstArrival(caller);
+  ::close(answer);
+  ::close(caller);
+  ASSERT_TRUE(accepted && result);
+  EXPECT_THAT(accepted->bytes, ::testing::StartsWith("HTTP/1.1 202"));
+  EXPECT_THAT(result->bytes, ::testing::StartsWith("HTTP/1.1 200"));
+  EXPECT_LT(std::tie(result->at.tv_sec, result->at.tv_nsec),
+            std::tie(accepted->at.tv_sec, accepted->at.tv_nsec));
 }
 
 TEST_F(RuntimeApiTest, LaunchGetsTheBootstrapAndItsOwnRuntimeApi) {
