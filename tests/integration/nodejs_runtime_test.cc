@@ -188,15 +188,17 @@ TEST_F(NodeRuntimeTest, TheRuntimesSdkServesUnbundledHandlersAndABundledCopyWins
 }
 
 TEST_F(NodeRuntimeTest, InitErrorsAreTheNodeRuntimesTypes) {
-  auto error_type = [&](const std::string& fn) {
+  // A mismatch shows the whole answer: a launch failure (Runtime.InvalidEntrypoint) carries why.
+  auto expect_error_type = [&](const std::string& fn, const std::string& type) {
     const HttpResult result = emu_->Invoke(fn);
     EXPECT_EQ(result.Header("X-Amz-Function-Error"), "Unhandled") << fn;
-    return nlohmann::json::parse(result.body, nullptr, false).value("errorType", "");
+    EXPECT_EQ(nlohmann::json::parse(result.body, nullptr, false).value("errorType", ""), type)
+        << fn << ": " << result.body;
   };
-  EXPECT_EQ(error_type("syntax"), "Runtime.UserCodeSyntaxError");
-  EXPECT_EQ(error_type("missingdep"), "Runtime.ImportModuleError");
-  EXPECT_EQ(error_type("nofile"), "Runtime.ImportModuleError");
-  EXPECT_EQ(error_type("noexport"), "Runtime.HandlerNotFound");
+  expect_error_type("syntax", "Runtime.UserCodeSyntaxError");
+  expect_error_type("missingdep", "Runtime.ImportModuleError");
+  expect_error_type("nofile", "Runtime.ImportModuleError");
+  expect_error_type("noexport", "Runtime.HandlerNotFound");
   // As aws-lambda-ric 3.x: only syntax errors and missing CommonJS modules are wrapped (their
   // text becomes the message); other errors are reported as they are.
   const auto syntax = nlohmann::json::parse(emu_->Invoke("syntax").body);
@@ -206,7 +208,7 @@ TEST_F(NodeRuntimeTest, InitErrorsAreTheNodeRuntimesTypes) {
   const auto own = nlohmann::json::parse(emu_->Invoke("initthrows").body);
   EXPECT_EQ(own["errorType"], "TypeError");
   EXPECT_EQ(own["errorMessage"], "bad config");
-  EXPECT_EQ(error_type("missingpkg"), "Error");
+  expect_error_type("missingpkg", "Error");
 }
 
 TEST_F(NodeRuntimeTest, NodeRunsWithLambdasFlags) {
