@@ -65,10 +65,10 @@ std::string NormalizeErrorType(std::string_view header) {
 
 // The runtime's answer to an event, answered. When it ended the invocation, the caller's Invoke
 // was woken (its resumption is queued on this executor): one yield lets that caller's answer go
-// out before this 202. The caller is waiting for its answer; the runtime is not waiting for the
-// 202 (thaw's bootstraps have already sent their /next with the answer). Measured
-// (thaw_runtime_bench --b-thaw, 8 rounds): Node.js's p50 at c1 0.73x per round, better in 8 of 8;
-// Python's within noise.
+// out before this 202. The caller is waiting on its answer; the runtime is done with the event,
+// and thaw's bootstraps do not even wait for the 202 (they send /next along with the answer).
+// Measured (thaw_runtime_bench --b-thaw, 8 rounds): Node.js's p50 at c1 0.79x per round, better
+// in 7 of 8 rounds; Python's within noise.
 asio::awaitable<http::Response> AnswerAfterCaller(const http::Request& request,
                                                   Instance::PostStatus status) {
   if (status == Instance::PostStatus::kAccepted || status == Instance::PostStatus::kTooLarge) {

@@ -477,15 +477,13 @@ class Bench {
   }
 
   std::string BDescription() const {
+    std::vector<std::string> parts;
+    if (!options_.b_thaw.empty()) parts.push_back("thaw " + options_.b_thaw);
+    if (!options_.b_runtimes.empty()) parts.push_back("runtimes from " + options_.b_runtimes);
+    parts.insert(parts.end(), options_.b_env.begin(), options_.b_env.end());
+    if (!options_.b_freeze) parts.push_back("freeze off");
     std::string text;
-    if (!options_.b_thaw.empty()) text = "thaw " + options_.b_thaw;
-    if (!options_.b_runtimes.empty()) {
-      text += std::string(text.empty() ? "" : ", ") + "runtimes from " + options_.b_runtimes;
-    }
-    for (const std::string& env : options_.b_env) {
-      text += std::string(text.empty() ? "" : ", ") + env;
-    }
-    if (!options_.b_freeze) text += std::string(text.empty() ? "" : ", ") + "freeze off";
+    for (const std::string& part : parts) text += (text.empty() ? "" : ", ") + part;
     return text;
   }
 

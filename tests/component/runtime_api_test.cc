@@ -17,6 +17,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "emulator/control/ids.h"
 #include "nlohmann/json.hpp"
 #include "tests/util/fake_process_launcher.h"
@@ -186,6 +187,7 @@ TEST_F(RuntimeApiTest, TheCallersAnswerIsWrittenBeforeTheRuntimes202) {
       "POST /2015-03-31/functions/fn/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: "
       "2\r\n\r\n{}");
   ASSERT_GE(caller, 0);
+  absl::Cleanup close_caller = [caller] { ::close(caller); };
   auto runtime = Runtime(1);
   const HttpResult next = runtime->Get(kNext);
   ASSERT_EQ(next.status, 200) << next.error;
@@ -194,10 +196,9 @@ TEST_F(RuntimeApiTest, TheCallersAnswerIsWrittenBeforeTheRuntimes202) {
       "POST " + InvocationPath(next.Header("Lambda-Runtime-Aws-Request-Id"), "response") +
           " HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
   ASSERT_GE(answer, 0);
+  absl::Cleanup close_answer = [answer] { ::close(answer); };
   const std::optional<Arrival> accepted = FirstArrival(answer);
   const std::optional<Arrival> result = FirstArrival(caller);
-  ::close(answer);
-  ::close(caller);
   ASSERT_TRUE(accepted && result);
   EXPECT_THAT(accepted->bytes, ::testing::StartsWith("HTTP/1.1 202"));
   EXPECT_THAT(result->bytes, ::testing::StartsWith("HTTP/1.1 200"));
