@@ -1,16 +1,18 @@
-// thaw_bench: measures thaw's warm invoke path against a bare loopback HTTP server, on the same
-// machine and in the same run. It reports; it never asserts a target. Exit codes: 0 when every
-// measurement completed (targets met or not), 1 when a measurement failed (an error or a non-200
-// answer), 2 on a usage error.
+// thaw_bench: measures thaw's warm invoke path against a bare loopback HTTP server and against
+// the protocol's floor (relay_server.h: the same runtime behind a minimal Runtime API relay), on
+// the same machine and in the same run. It reports; it never asserts a target. Exit codes: 0 when
+// every measurement completed (targets met or not), 1 when a measurement failed (an error or a
+// non-200 answer), 2 on a usage error.
 //
 //   thaw_bench [--quick] [--thaw PATH] [--echo-dir DIR] [--client-threads 1|2]
 //              [--long-invokes N]
 //
-// Phases (all against one bare-server child and one `thaw serve` child):
+// Phases (all against one bare-server child, one relay child and one `thaw serve` child):
 //   1. memory: thaw's RSS before and after N concurrent slow invokes spawn N idle instances;
-//   2. c1: p50/p99 at one connection, bare and thaw interleaved, repeated; then the same with
-//      every process pinned to CPU 0 (a reproducible same-vCPU figure);
-//   3. c32: throughput at 32 connections, bare and thaw interleaved, after a warm-up at c32;
+//   2. c1: p50/p99 at one connection, bare, relay and thaw interleaved, repeated; then the same
+//      with every process pinned to CPU 0 (a reproducible same-vCPU figure);
+//   3. c32: throughput at 32 connections, bare, relay and thaw interleaved, after a warm-up at
+//      c32, with each party's CPU per invoke;
 //   4. long run: many invokes at a few connections, throughput per window.
 #include <signal.h>
 #include <sys/resource.h>
@@ -26,6 +28,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +38,7 @@
 #include "tests/bench/bench_cli.h"
 #include "tests/bench/child_process.h"
 #include "tests/bench/load_generator.h"
+#include "tests/bench/relay_server.h"
 #include "tests/util/proc_stats.h"
 
 #ifndef THAW_BENCH_THAW_PATH
@@ -185,8 +189,8 @@ struct Series {
 
 // CPU seconds spent by each side of a measurement, summed over its runs.
 struct CpuUse {
-  double server_s = 0;    // the bare server, or thaw
-  double runtimes_s = 0;  // thaw's runtime processes (0 for bare)
+  double server_s = 0;    // the bare server, the relay, or thaw
+  double runtimes_s = 0;  // the runtime processes of thaw or the relay (0 for bare)
   double client_s = 0;    // this process (the load generator)
   double machine_busy_s = 0;
   double machine_total_s = 0;
@@ -273,6 +277,7 @@ class Bench {
   Bench(Options options, Plan plan) : options_(std::move(options)), plan_(plan) {}
   ~Bench() {
     thaw_.reset();
+    relay_.reset();
     bare_.reset();
     if (!config_dir_.empty()) {
       std::error_code ignored;
@@ -365,6 +370,22 @@ class Bench {
     }
     bare_port_ = PortFromLine(line);
     if (bare_port_ == 0) return Fail("bare server: no port in '" + line + "'");
+    relay_ = ChildProcess::Start(
+        {"/proc/self/exe", "--relay-server", bootstrap.string(), std::to_string(kHighConcurrency)},
+        config_dir_ + "/relay.out", &error);
+    if (!relay_) return Fail("cannot start the relay: " + error);
+    if (!relay_->WaitForLine("runtimes", milliseconds(5000), &line, &error)) {
+      return Fail("relay: " + error);
+    }
+    {
+      std::istringstream pids(line.substr(line.find("runtimes") + 8));
+      for (int pid = 0; pids >> pid;) relay_runtime_pids_.push_back(pid);
+    }
+    if (!relay_->WaitForLine("listening on", milliseconds(5000), &line, &error)) {
+      return Fail("relay: " + error);
+    }
+    relay_port_ = PortFromLine(line);
+    if (relay_port_ == 0) return Fail("relay: no port in '" + line + "'");
     const std::string config_path = config_dir_ + "/thaw.yaml";
     {
       std::ofstream config(config_path);
@@ -398,8 +419,11 @@ class Bench {
     }
     thaw_port_ = PortFromLine(line);
     if (thaw_port_ == 0) return Fail("thaw serve: no port in '" + line + "'");
-    Progress(Fmt("bare server pid %d on :%u; thaw pid %d on :%u (%s)", bare_->pid(), bare_port_,
-                 thaw_->pid(), thaw_port_, options_.thaw.c_str()));
+    Progress(
+        Fmt("bare server pid %d on :%u; relay pid %d on :%u (%zu runtimes); thaw pid %d on "
+            ":%u (%s)",
+            bare_->pid(), bare_port_, relay_->pid(), relay_port_, relay_runtime_pids_.size(),
+            thaw_->pid(), thaw_port_, options_.thaw.c_str()));
     return true;
   }
 
@@ -409,6 +433,7 @@ class Bench {
     if (!thaw_exit_ok_) {
       Progress(Fmt("warning: thaw did not exit cleanly on SIGTERM (wait status %d)", thaw_status));
     }
+    relay_->Stop(milliseconds(2000));
     bare_->Stop(milliseconds(2000));
     return true;
   }
@@ -513,41 +538,50 @@ class Bench {
     return true;
   }
 
-  // Phase 2: latency at one connection, bare and thaw interleaved so drift hits both alike.
+  // Phase 2: latency at one connection, bare, relay and thaw interleaved so drift hits all alike.
   bool MeasureC1() {
     ClientPool bare(bare_port_, 1, 1);
+    ClientPool relay(relay_port_, 1, 1);
     ClientPool thaw(thaw_port_, 1, 1);
     std::string error;
-    if (!bare.Connect(&error) || !thaw.Connect(&error)) return Fail("c1: " + error);
+    if (!bare.Connect(&error) || !relay.Connect(&error) || !thaw.Connect(&error)) {
+      return Fail("c1: " + error);
+    }
     if (!Check(bare.Run(BareSpec(), Timed(plan_.bare_c1_warmup)), "bare c1 warm-up") ||
+        !Check(relay.Run(EchoSpec(), Timed(plan_.bare_c1_warmup)), "relay c1 warm-up") ||
         !Check(thaw.Run(EchoSpec(), Timed(plan_.thaw_c1_warmup)), "thaw c1 warm-up")) {
       return false;
     }
     for (int rep = 1; rep <= plan_.reps; ++rep) {
       const RunResult b = bare.Run(BareSpec(), Timed(plan_.c1_run));
       if (!Check(b, "bare c1")) return false;
+      const RunResult r = relay.Run(EchoSpec(), Timed(plan_.c1_run));
+      if (!Check(r, "relay c1")) return false;
       const RunResult t = thaw.Run(EchoSpec(), Timed(plan_.c1_run));
       if (!Check(t, "thaw c1")) return false;
       bare_c1_.samples.push_back(Reduce(b));
+      relay_c1_.samples.push_back(Reduce(r));
       thaw_c1_.samples.push_back(Reduce(t));
       Progress(
-          Fmt("c1 rep %d/%d: bare %.0f req/s p50 %.0f us p99 %.0f us | thaw %.0f req/s "
-              "p50 %.0f us p99 %.0f us",
+          Fmt("c1 rep %d/%d: bare %.0f req/s p50 %.0f us | relay %.0f req/s p50 %.0f us | "
+              "thaw %.0f req/s p50 %.0f us p99 %.0f us",
               rep, plan_.reps, bare_c1_.samples.back().rps, bare_c1_.samples.back().p50_us,
-              bare_c1_.samples.back().p99_us, thaw_c1_.samples.back().rps,
-              thaw_c1_.samples.back().p50_us, thaw_c1_.samples.back().p99_us));
+              relay_c1_.samples.back().rps, relay_c1_.samples.back().p50_us,
+              thaw_c1_.samples.back().rps, thaw_c1_.samples.back().p50_us,
+              thaw_c1_.samples.back().p99_us));
     }
-    return MeasureC1Pinned(bare, thaw);
+    return MeasureC1Pinned(bare, relay, thaw);
   }
 
   // The same c1 measurement with this thread, the bare server, thaw and the echo runtime all
   // pinned to CPU 0. Unpinned c1 runs flip between "same vCPU" (cheap wake-ups) and "cross
   // vCPU" (a wake-up costs ~100 us on this VM) as the scheduler pleases; pinned, every party
   // pays only its CPU time, so the ratio is reproducible from run to run.
-  bool MeasureC1Pinned(ClientPool& bare, ClientPool& thaw) {
+  bool MeasureC1Pinned(ClientPool& bare, ClientPool& relay, ClientPool& thaw) {
     std::vector<InstanceInfo> instances;
     if (!ListInstances(&instances)) return false;
-    std::vector<pid_t> pids = {0, bare_->pid(), thaw_->pid()};
+    std::vector<pid_t> pids = {0, bare_->pid(), relay_->pid(), thaw_->pid()};
+    pids.insert(pids.end(), relay_runtime_pids_.begin(), relay_runtime_pids_.end());
     for (const InstanceInfo& i : instances) {
       if (i.function == "echo" && i.pid > 0) pids.push_back(i.pid);
     }
@@ -558,16 +592,21 @@ class Bench {
       Progress("note: cannot pin to CPU 0; skipping the pinned c1 runs");
     } else {
       ok = Check(bare.Run(BareSpec(), Timed(plan_.bare_c1_warmup)), "bare c1 pinned warm-up") &&
+           Check(relay.Run(EchoSpec(), Timed(plan_.bare_c1_warmup)), "relay c1 pinned warm-up") &&
            Check(thaw.Run(EchoSpec(), Timed(plan_.bare_c1_warmup)), "thaw c1 pinned warm-up");
       for (int rep = 1; ok && rep <= plan_.pinned_reps; ++rep) {
         const RunResult b = bare.Run(BareSpec(), Timed(plan_.c1_run));
+        const RunResult r = relay.Run(EchoSpec(), Timed(plan_.c1_run));
         const RunResult t = thaw.Run(EchoSpec(), Timed(plan_.c1_run));
-        ok = Check(b, "bare c1 pinned") && Check(t, "thaw c1 pinned");
+        ok =
+            Check(b, "bare c1 pinned") && Check(r, "relay c1 pinned") && Check(t, "thaw c1 pinned");
         if (!ok) break;
         bare_c1_pinned_.samples.push_back(Reduce(b));
+        relay_c1_pinned_.samples.push_back(Reduce(r));
         thaw_c1_pinned_.samples.push_back(Reduce(t));
-        Progress(Fmt("c1 pinned rep %d/%d: bare p50 %.0f us | thaw p50 %.0f us", rep,
-                     plan_.pinned_reps, bare_c1_pinned_.samples.back().p50_us,
+        Progress(Fmt("c1 pinned rep %d/%d: bare p50 %.0f us | relay p50 %.0f us | thaw p50 %.0f us",
+                     rep, plan_.pinned_reps, bare_c1_pinned_.samples.back().p50_us,
+                     relay_c1_pinned_.samples.back().p50_us,
                      thaw_c1_pinned_.samples.back().p50_us));
       }
     }
@@ -602,10 +641,14 @@ class Bench {
   // stops growing, so the measured runs include no spawn.
   bool MeasureC32() {
     ClientPool bare(bare_port_, kHighConcurrency, options_.client_threads);
+    ClientPool relay(relay_port_, kHighConcurrency, options_.client_threads);
     ClientPool thaw(thaw_port_, kHighConcurrency, options_.client_threads);
     std::string error;
-    if (!bare.Connect(&error) || !thaw.Connect(&error)) return Fail("c32: " + error);
-    if (!Check(bare.Run(BareSpec(), Timed(plan_.bare_c32_warmup)), "bare c32 warm-up")) {
+    if (!bare.Connect(&error) || !relay.Connect(&error) || !thaw.Connect(&error)) {
+      return Fail("c32: " + error);
+    }
+    if (!Check(bare.Run(BareSpec(), Timed(plan_.bare_c32_warmup)), "bare c32 warm-up") ||
+        !Check(relay.Run(EchoSpec(), Timed(plan_.bare_c32_warmup)), "relay c32 warm-up")) {
       return false;
     }
     std::vector<InstanceInfo> instances;
@@ -628,17 +671,22 @@ class Bench {
       const RunResult b =
           RunAccounted(bare, BareSpec(), Timed(plan_.c32_run), bare_->pid(), {}, &bare_cpu_);
       if (!Check(b, "bare c32")) return false;
+      const RunResult r = RunAccounted(relay, EchoSpec(), Timed(plan_.c32_run), relay_->pid(),
+                                       relay_runtime_pids_, &relay_cpu_);
+      if (!Check(r, "relay c32")) return false;
       const RunResult t = RunAccounted(thaw, EchoSpec(), Timed(plan_.c32_run), thaw_->pid(),
                                        runtime_pids, &thaw_cpu_);
       if (!Check(t, "thaw c32")) return false;
       bare_c32_.samples.push_back(Reduce(b));
+      relay_c32_.samples.push_back(Reduce(r));
       thaw_c32_.samples.push_back(Reduce(t));
       Progress(
-          Fmt("c32 rep %d/%d: bare %.0f req/s p50 %.0f us p99 %.0f us | thaw %.0f req/s "
-              "p50 %.0f us p99 %.0f us",
+          Fmt("c32 rep %d/%d: bare %.0f req/s p50 %.0f us | relay %.0f req/s p50 %.0f us | "
+              "thaw %.0f req/s p50 %.0f us p99 %.0f us",
               rep, plan_.reps, bare_c32_.samples.back().rps, bare_c32_.samples.back().p50_us,
-              bare_c32_.samples.back().p99_us, thaw_c32_.samples.back().rps,
-              thaw_c32_.samples.back().p50_us, thaw_c32_.samples.back().p99_us));
+              relay_c32_.samples.back().rps, relay_c32_.samples.back().p50_us,
+              thaw_c32_.samples.back().rps, thaw_c32_.samples.back().p50_us,
+              thaw_c32_.samples.back().p99_us));
     }
     if (!ListInstances(&instances)) return false;
     if (CountOf(instances, "echo") != echo_instances_) {
@@ -700,6 +748,11 @@ class Bench {
     const double bare = bare_c1_pinned_.p50().median;
     return bare > 0 ? thaw_c1_pinned_.p50().median / bare : 0;
   }
+  static double Ratio(double a, double b) { return b > 0 ? a / b : 0; }
+  double RelayPinnedP50Ratio() const {
+    return Ratio(thaw_c1_pinned_.p50().median, relay_c1_pinned_.p50().median);
+  }
+  double RelayUs() const { return relay_cpu_.PerRequestUs(relay_cpu_.server_s); }
   double C32Ratio() const {
     const double bare = bare_c32_.rps().median;
     return bare > 0 ? thaw_c32_.rps().median / bare : 0;
@@ -735,6 +788,7 @@ class Bench {
                   SpreadText(s.p50(), reps).c_str(), SpreadText(s.p99(), reps).c_str());
     };
     row("bare Beast keep-alive server, c1", bare_c1_);
+    row("relay floor (echo), c1", relay_c1_);
     row("thaw warm invoke (echo), c1", thaw_c1_);
     auto pinned_row = [this](const std::string& name, const Series& s) {
       const int n = plan_.pinned_reps;
@@ -745,11 +799,15 @@ class Bench {
       pinned_row(Fmt("bare, c1, all pinned to CPU 0 (%d rep%s)", plan_.pinned_reps,
                      plan_.pinned_reps == 1 ? "" : "s"),
                  bare_c1_pinned_);
+      pinned_row(Fmt("relay floor, c1, all pinned to CPU 0 (%d rep%s)", plan_.pinned_reps,
+                     plan_.pinned_reps == 1 ? "" : "s"),
+                 relay_c1_pinned_);
       pinned_row(Fmt("thaw, c1, all pinned to CPU 0 (%d rep%s)", plan_.pinned_reps,
                      plan_.pinned_reps == 1 ? "" : "s"),
                  thaw_c1_pinned_);
     }
     row("bare Beast keep-alive server, c32", bare_c32_);
+    row(Fmt("relay floor (echo), c32, %zu runtimes", relay_runtime_pids_.size()), relay_c32_);
     row(Fmt("thaw warm invoke (echo), c32, %d instances", echo_instances_), thaw_c32_);
     std::printf("%-44s %-22s %-22s %-22s\n",
                 Fmt("thaw long run, c%d, %s invokes", plan_.long_connections,
@@ -773,6 +831,13 @@ class Bench {
                                       : 0,
         thaw_cpu_.machine_total_s > 0 ? 100 * thaw_cpu_.machine_busy_s / thaw_cpu_.machine_total_s
                                       : 0);
+    std::printf(
+        "CPU per invoke at c32 (us), relay floor: relay %.1f, runtimes %.1f, client %.1f, other "
+        "%.1f\n",
+        relay_cpu_.PerRequestUs(relay_cpu_.server_s),
+        relay_cpu_.PerRequestUs(relay_cpu_.runtimes_s),
+        relay_cpu_.PerRequestUs(relay_cpu_.client_s),
+        relay_cpu_.PerRequestUs(relay_cpu_.other_s()));
     std::printf(
         "memory: thaw RSS %ld KB -> %ld KB after %d idle instances (%d concurrent %d ms "
         "invokes); one runtime process: %ld KB RSS (not thaw's)\n",
@@ -806,6 +871,17 @@ class Bench {
                 verdict(runtime_us <= kTargetRuntimeUsPerInvoke));
     std::printf("%-44s %-14s (info)\n", "thaw c32 / bare c32 throughput",
                 Fmt("%.2fx", C32Ratio()).c_str());
+    // thaw over the protocol's floor (relay_server.h): what thaw itself adds.
+    std::printf("%-44s %-14s (info: thaw's own share)\n", "thaw p50 / relay floor p50 (c1, pinned)",
+                Fmt("%.2fx", RelayPinnedP50Ratio()).c_str());
+    std::printf(
+        "%-44s %-14s (info)\n", "relay floor p50 / bare p50 (c1, pinned)",
+        Fmt("%.2fx", Ratio(relay_c1_pinned_.p50().median, bare_c1_pinned_.p50().median)).c_str());
+    std::printf("%-44s %-14s (info)\n", "thaw c32 / relay floor c32 throughput",
+                Fmt("%.2fx", Ratio(thaw_c32, relay_c32_.rps().median)).c_str());
+    std::printf(
+        "%-44s %-14s (info)\n", "thaw CPU / relay CPU per invoke, c32",
+        Fmt("%.2fx (%.1f us more)", Ratio(thaw_us, RelayUs()), thaw_us - RelayUs()).c_str());
     std::printf("%-44s %-14s (info, no target)\n", "long run last / first window",
                 Fmt("%.2fx", WindowRatio()).c_str());
     std::printf("%-44s %-14s <= %.0f KB  %s\n", "thaw RSS per idle instance",
@@ -821,13 +897,19 @@ class Bench {
         {"reps", reps},
         {"background_busy_pct", background_busy_pct_},
         {"bare_c1", bare_c1_.ToJson()},
+        {"relay_c1", relay_c1_.ToJson()},
         {"thaw_c1", thaw_c1_.ToJson()},
         {"bare_c1_pinned", bare_c1_pinned_.ToJson()},
+        {"relay_c1_pinned", relay_c1_pinned_.ToJson()},
         {"thaw_c1_pinned", thaw_c1_pinned_.ToJson()},
         {"bare_c32", bare_c32_.ToJson()},
+        {"relay_c32", relay_c32_.ToJson()},
         {"thaw_c32", thaw_c32_.ToJson()},
         {"thaw_c32_instances", echo_instances_},
-        {"cpu_c32", Json{{"bare", bare_cpu_.ToJson()}, {"thaw", thaw_cpu_.ToJson()}}},
+        {"relay_runtimes", relay_runtime_pids_.size()},
+        {"cpu_c32", Json{{"bare", bare_cpu_.ToJson()},
+                         {"relay", relay_cpu_.ToJson()},
+                         {"thaw", thaw_cpu_.ToJson()}}},
         {"long_run", Json{{"connections", plan_.long_connections},
                           {"invokes", long_result_.requests},
                           {"rps", long_result_.rps},
@@ -848,10 +930,14 @@ class Bench {
                              {"rss_after_kb", rss_after_kb_},
                              {"kb_per_instance", kb_per_instance_},
                              {"runtime_process_rss_kb", runtime_rss_kb_}}},
-        {"ratios", Json{{"p50_thaw_over_bare", P50Ratio()},
-                        {"p50_pinned_thaw_over_bare", PinnedP50Ratio()},
-                        {"c32_thaw_over_bare", C32Ratio()},
-                        {"long_last_over_first", WindowRatio()}}},
+        {"ratios",
+         Json{{"p50_thaw_over_bare", P50Ratio()},
+              {"p50_pinned_thaw_over_bare", PinnedP50Ratio()},
+              {"c32_thaw_over_bare", C32Ratio()},
+              {"p50_pinned_thaw_over_relay", RelayPinnedP50Ratio()},
+              {"c32_thaw_over_relay", Ratio(thaw_c32_.rps().median, relay_c32_.rps().median)},
+              {"cpu_thaw_over_relay", Ratio(thaw_cpu_.PerRequestUs(thaw_cpu_.server_s), RelayUs())},
+              {"long_last_over_first", WindowRatio()}}},
         {"targets", Json{{"p50_ratio_max", kTargetP50Ratio},
                          {"p50_ratio_met", P50Ratio() <= kTargetP50Ratio},
                          {"pinned_p50_ratio_max", kTargetPinnedP50Ratio},
@@ -871,19 +957,26 @@ class Bench {
   const Options options_;
   const Plan plan_;
   std::unique_ptr<ChildProcess> bare_;
+  std::unique_ptr<ChildProcess> relay_;
   std::unique_ptr<ChildProcess> thaw_;
   std::string config_dir_;
   uint16_t bare_port_ = 0;
+  uint16_t relay_port_ = 0;
   uint16_t thaw_port_ = 0;
+  std::vector<int> relay_runtime_pids_;
   std::string failure_;
 
   Series bare_c1_;
+  Series relay_c1_;
   Series thaw_c1_;
   Series bare_c1_pinned_;
+  Series relay_c1_pinned_;
   Series thaw_c1_pinned_;
   Series bare_c32_;
+  Series relay_c32_;
   Series thaw_c32_;
   CpuUse bare_cpu_;
+  CpuUse relay_cpu_;
   CpuUse thaw_cpu_;
   int echo_instances_ = 0;
 
@@ -907,7 +1000,8 @@ class Bench {
 // Declares the command line on CLI11 (bench_cli.h: --help 0, a usage error 2).
 std::optional<int> ParseOptions(int argc, char** argv, Options* options) {
   CLI::App app{
-      "thaw's warm-invoke path against a bare Beast server. Prints a table and one JSON line.\n"
+      "thaw's warm-invoke path against a bare Beast server and against the protocol's floor (a\n"
+      "minimal Runtime API relay with the same echo runtime). Prints a table and one JSON line.\n"
       "Exit 0 when every measurement completed (targets are reported, not asserted), 1 when a\n"
       "measurement failed, 2 on a usage error.",
       "thaw_bench"};
@@ -950,6 +1044,9 @@ std::optional<int> ParseOptions(int argc, char** argv, Options* options) {
 int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "--bare-server") == 0) {
     return thaw::bench::RunBareServer();
+  }
+  if (argc == 4 && std::strcmp(argv[1], "--relay-server") == 0) {
+    return thaw::bench::RunRelayServer(argv[2], std::atoi(argv[3]));
   }
   ::signal(SIGPIPE, SIG_IGN);
   thaw::bench::Options options;
