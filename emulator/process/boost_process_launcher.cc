@@ -100,20 +100,6 @@ void ReadLoop(std::shared_ptr<Child> s, bool from_stderr) {
                        });
 }
 
-void DrainPipe(Child& s, bool from_stderr) {
-  bp::async_pipe& pipe = from_stderr ? s.err : s.out;
-  if (!pipe.is_open()) return;
-  const int fd = pipe.native_source();
-  if (fd < 0) return;
-  char buf[16 * 1024];
-  while (true) {
-    const ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n <= 0) break;
-    (from_stderr ? s.err_lines : s.out_lines)
-        .Append(buf, static_cast<size_t>(n), Emitter(s, from_stderr));
-  }
-}
-
 class BoostRuntimeProcess : public RuntimeProcess {
  public:
   BoostRuntimeProcess(std::shared_ptr<Child> state, bp::child child)
@@ -145,8 +131,12 @@ class BoostRuntimeProcess : public RuntimeProcess {
   }
 
   void DrainOutput() override {
-    DrainPipe(*state_, false);
-    DrainPipe(*state_, true);
+    Child& s = *state_;
+    DrainPipesNow(
+        s.out.is_open() ? s.out.native_source() : -1, s.err.is_open() ? s.err.native_source() : -1,
+        [&s](bool from_stderr, const char* data, size_t n) {
+          (from_stderr ? s.err_lines : s.out_lines).Append(data, n, Emitter(s, from_stderr));
+        });
   }
 
  private:

@@ -1,9 +1,11 @@
 #include "emulator/process/process_output.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -34,6 +36,26 @@ void LineSplitter::Append(const char* data, size_t n, const Emit& emit) {
 void LineSplitter::Flush(const Emit& emit) {
   if (!partial_.empty()) emit(partial_);
   partial_.clear();
+}
+
+void DrainPipesNow(int out_fd, int err_fd,
+                   const std::function<void(bool, const char*, size_t)>& on_bytes) {
+  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};  // poll skips a negative fd
+  int ready;
+  while ((ready = ::poll(fds, 2, 0)) < 0 && errno == EINTR) {
+  }
+  if (ready <= 0) return;
+  for (int i = 0; i < 2; ++i) {
+    if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+    char buf[16 * 1024];
+    while (true) {
+      const ssize_t n = ::read(fds[i].fd, buf, sizeof(buf));
+      if (n <= 0) break;
+      on_bytes(i == 1, buf, static_cast<size_t>(n));
+      // A pipe's read returns all it holds up to the size asked: a short one emptied it.
+      if (static_cast<size_t>(n) < sizeof(buf)) break;
+    }
+  }
 }
 
 PeakRss::PeakRss(int pid) {

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-// Helpers every RuntimeProcess implementation shares: splitting a stream into lines, and
-// following a process's peak memory through /proc.
+// Helpers every RuntimeProcess implementation shares: splitting a stream into lines, reading what
+// its output pipes hold, and following a process's peak memory through /proc.
 
 namespace thaw {
 
@@ -23,6 +23,15 @@ class LineSplitter {
  private:
   std::string partial_;
 };
+
+// Reads what the two non-blocking pipes `out_fd` and `err_fd` (the read ends of a process's
+// stdout and stderr; a negative one is skipped) hold now, without waiting, and passes it to
+// `on_bytes` (from_stderr, data, size), pipe by pipe. One poll() asks both: an invoke that wrote
+// nothing, the common case at every event's end, costs one system call rather than a read of
+// each.
+void DrainPipesNow(
+    int out_fd, int err_fd,
+    const std::function<void(bool from_stderr, const char* data, size_t n)>& on_bytes);
 
 // The peak resident set size of one process (not its children), read from /proc/<pid>: the
 // current size (statm, cheap) at every call, the kernel's high-water mark (status, costly to

@@ -172,18 +172,6 @@ void ReadLoop(std::shared_ptr<Run> run, bool from_stderr) {
                        });
 }
 
-void DrainPipe(Run& run, bool from_stderr) {
-  auto& pipe = from_stderr ? run.err : run.out;
-  if (!pipe.is_open()) return;
-  char buf[16 * 1024];
-  while (true) {
-    const ssize_t n = ::read(pipe.native_handle(), buf, sizeof(buf));
-    if (n <= 0) break;
-    (from_stderr ? run.err_lines : run.out_lines)
-        .Append(buf, static_cast<size_t>(n), Emitter(run, from_stderr));
-  }
-}
-
 // Whether the PID namespace whose /proc directory is `proc_fd` has at most two processes: its
 // init and the runtime. Threads are not listed there; a zombie is (so it counts).
 bool RuntimeIsAlone(int proc_fd) {
@@ -281,8 +269,12 @@ class SandboxedProcess : public RuntimeProcess {
     return run_->exited ? std::max(now, run_->max_rss_kb) : now;
   }
   void DrainOutput() override {
-    DrainPipe(*run_, false);
-    DrainPipe(*run_, true);
+    DrainPipesNow(run_->out.is_open() ? run_->out.native_handle() : -1,
+                  run_->err.is_open() ? run_->err.native_handle() : -1,
+                  [this](bool from_stderr, const char* data, size_t n) {
+                    (from_stderr ? run_->err_lines : run_->out_lines)
+                        .Append(data, n, Emitter(*run_, from_stderr));
+                  });
   }
 
  private:
