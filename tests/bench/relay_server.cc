@@ -6,21 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -32,12 +22,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tests/bench/loopback_server.h"
+
 namespace thaw::bench {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = asio::ip::tcp;
 
 namespace {
 
@@ -77,18 +68,15 @@ struct Relay {
   }
 };
 
-http::response<http::string_body> Answer(const http::request<http::string_body>& request,
-                                         http::status status, std::string body) {
-  http::response<http::string_body> response{status, request.version()};
+BenchResponse Answer(const BenchRequest& request, http::status status, std::string body) {
+  BenchResponse response{status, request.version()};
   response.set(http::field::content_type, "application/json");
   response.keep_alive(request.keep_alive());
   response.body() = std::move(body);
-  response.prepare_payload();
   return response;
 }
 
-asio::awaitable<http::response<http::string_body>> Invoke(
-    Relay& relay, const http::request<http::string_body>& request) {
+asio::awaitable<BenchResponse> Invoke(Relay& relay, const BenchRequest& request) {
   auto job = std::make_shared<Job>(co_await asio::this_coro::executor);
   job->id = relay.NewId();
   job->payload = request.body();
@@ -109,8 +97,7 @@ asio::awaitable<http::response<http::string_body>> Invoke(
   co_return response;
 }
 
-asio::awaitable<http::response<http::string_body>> Next(
-    Relay& relay, const http::request<http::string_body>& request) {
+asio::awaitable<BenchResponse> Next(Relay& relay, const BenchRequest& request) {
   std::shared_ptr<Job> job;
   if (!relay.queued.empty()) {
     job = std::move(relay.queued.front());
@@ -136,8 +123,7 @@ asio::awaitable<http::response<http::string_body>> Next(
   co_return response;
 }
 
-asio::awaitable<http::response<http::string_body>> Respond(
-    Relay& relay, http::request<http::string_body>& request, std::string_view id) {
+asio::awaitable<BenchResponse> Respond(Relay& relay, BenchRequest& request, std::string_view id) {
   const auto it = relay.running.find(std::string(id));
   if (it == relay.running.end()) {
     co_return Answer(request, http::status::bad_request, R"({"errorType":"InvalidRequestID"})");
@@ -152,47 +138,22 @@ asio::awaitable<http::response<http::string_body>> Respond(
   co_return Answer(request, http::status::accepted, R"({"status":"OK"})");
 }
 
-asio::awaitable<void> Session(Relay& relay, tcp::socket socket) {
-  beast::flat_buffer buffer;
-  beast::error_code ec;
-  while (true) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(8 * 1024 * 1024);
-    co_await http::async_read(socket, buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
-    http::request<http::string_body> request = parser.release();
-    const std::string_view target(request.target().data(), request.target().size());
-    http::response<http::string_body> response;
-    if (request.method() == http::verb::post && target.starts_with(kInvokePrefix)) {
-      response = co_await Invoke(relay, request);
-    } else if (request.method() == http::verb::get && target == kNextTarget) {
-      response = co_await Next(relay, request);
-    } else if (request.method() == http::verb::post && target.starts_with(kInvocationPrefix) &&
-               target.ends_with(kResponseSuffix)) {
-      const std::string_view id =
-          target.substr(kInvocationPrefix.size(),
-                        target.size() - kInvocationPrefix.size() - kResponseSuffix.size());
-      response = co_await Respond(relay, request, id);
-    } else {
-      response = Answer(request, http::status::not_found, R"({"errorType":"NotFound"})");
-    }
-    co_await http::async_write(socket, response, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec || !response.keep_alive()) break;
+asio::awaitable<BenchResponse> Route(Relay& relay, BenchRequest& request) {
+  const std::string_view target(request.target().data(), request.target().size());
+  if (request.method() == http::verb::post && target.starts_with(kInvokePrefix)) {
+    co_return co_await Invoke(relay, request);
   }
-  socket.shutdown(tcp::socket::shutdown_send, ec);
-}
-
-asio::awaitable<void> Accept(Relay& relay, tcp::acceptor& acceptor) {
-  while (true) {
-    beast::error_code ec;
-    tcp::socket socket(acceptor.get_executor());
-    co_await acceptor.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::operation_aborted) break;
-    if (ec) continue;
-    socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor.get_executor(), Session(relay, std::move(socket)), asio::detached);
+  if (request.method() == http::verb::get && target == kNextTarget) {
+    co_return co_await Next(relay, request);
   }
+  if (request.method() == http::verb::post && target.starts_with(kInvocationPrefix) &&
+      target.ends_with(kResponseSuffix)) {
+    const std::string_view id =
+        target.substr(kInvocationPrefix.size(),
+                      target.size() - kInvocationPrefix.size() - kResponseSuffix.size());
+    co_return co_await Respond(relay, request, id);
+  }
+  co_return Answer(request, http::status::not_found, R"({"errorType":"NotFound"})");
 }
 
 // Starts `bootstrap` with the Runtime API at `port`; its output goes to /dev/null. -1 on error.
@@ -221,42 +182,30 @@ pid_t StartRuntime(const std::string& bootstrap, uint16_t port) {
 }  // namespace
 
 int RunRelayServer(const std::string& bootstrap, int runtimes) {
-  ::signal(SIGPIPE, SIG_IGN);
-  asio::io_context io(1);
-  beast::error_code ec;
-  tcp::acceptor acceptor(io);
-  const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    std::fprintf(stderr, "relay: cannot listen: %s\n", ec.message().c_str());
-    return 1;
-  }
-  const uint16_t port = acceptor.local_endpoint().port();
-  std::vector<pid_t> pids;
-  std::string listed;
-  for (int i = 0; i < runtimes; ++i) {
-    const pid_t pid = StartRuntime(bootstrap, port);
-    if (pid < 0) {
-      std::fprintf(stderr, "relay: cannot start %s: %s\n", bootstrap.c_str(), std::strerror(errno));
-      for (pid_t started : pids) ::kill(started, SIGKILL);
-      for (pid_t started : pids) ::waitpid(started, nullptr, 0);
-      return 1;
-    }
-    pids.push_back(pid);
-    listed += " " + std::to_string(pid);
-  }
   Relay relay;
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&io](const beast::error_code&, int) { io.stop(); });
-  asio::co_spawn(io, Accept(relay, acceptor), asio::detached);
-  std::printf("relay: runtimes%s\nrelay: listening on http://127.0.0.1:%u\n", listed.c_str(), port);
-  std::fflush(stdout);
-  io.run();
+  std::vector<pid_t> pids;
+  const int code = ServeLoopback(
+      "relay", [&relay](BenchRequest& request) { return Route(relay, request); },
+      [&](uint16_t port) {
+        std::string listed;
+        for (int i = 0; i < runtimes; ++i) {
+          const pid_t pid = StartRuntime(bootstrap, port);
+          if (pid < 0) {
+            std::fprintf(stderr, "relay: cannot start %s: %s\n", bootstrap.c_str(),
+                         std::strerror(errno));
+            return false;
+          }
+          pids.push_back(pid);
+          listed += " " + std::to_string(pid);
+        }
+        std::printf("relay: runtimes%s\nrelay: listening on http://127.0.0.1:%u\n", listed.c_str(),
+                    port);
+        std::fflush(stdout);
+        return true;
+      });
   for (pid_t pid : pids) ::kill(pid, SIGKILL);
   for (pid_t pid : pids) ::waitpid(pid, nullptr, 0);
-  return 0;
+  return code;
 }
 
 }  // namespace thaw::bench
