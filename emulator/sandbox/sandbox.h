@@ -60,6 +60,13 @@ struct SandboxOptions {
   bool outside_link = false;
 };
 
+namespace sandbox_internal {
+// What /proc says of a process (an init that did not report in time): its scheduler state and the
+// system call it is in, "init 123: state S, system call 202" (202 is futex on x86-64: a wait on a
+// lock; state R: running, a spin). "?" for what cannot be read.
+std::string InitStateText(int pid);
+}  // namespace sandbox_internal
+
 // One Lambda instance's sandbox: new PID, network and mount namespaces (and a user namespace
 // when asked), whose first process (PID 1) is a small init forked from thaw. Inside:
 //  - loopback only: `lo` is up, so the whole of 127/8 is local and any other address is
@@ -88,6 +95,9 @@ class Sandbox : public ProcessLauncher {
   // Internal/Unavailable with the failing step ("mount /proc: Operation not permitted").
   static absl::StatusOr<std::unique_ptr<Sandbox>> Create(boost::asio::io_context& io,
                                                          const SandboxOptions& options);
+  // Create once, with no retry.
+  static absl::StatusOr<std::unique_ptr<Sandbox>> CreateOnce(boost::asio::io_context& io,
+                                                             const SandboxOptions& options);
   // Whether sandboxes can be created here, and whether they need a user namespace: OK with the
   // options to use, or the reason they cannot (namespaces unavailable, /proc not mountable...).
   // The options ask for the egress trap where it works.

@@ -855,3 +855,41 @@ TEST_F(SandboxTest, WorksUnprivileged) {
 
 }  // namespace
 }  // namespace thaw
+
+namespace thaw {
+namespace {
+
+// The words a sandbox's "did not get ready in time" error adds: the stuck init's state from /proc.
+TEST(InitStateTextTest, SaysTheStateOfAProcessWaitingInASystemCall) {
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(ready[0]);
+    ::close(ready[1]);  // the parent's read returns 0 once the child is past this point
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  char byte;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 0);
+  ::close(ready[0]);
+  // pause() sleeps: state S (it may still be on its way there for a moment).
+  std::string text;
+  for (int i = 0; i < 1000; ++i) {
+    text = sandbox_internal::InitStateText(child);
+    if (text.find("state S") != std::string::npos) break;
+    ::sched_yield();
+  }
+  EXPECT_THAT(text, ::testing::StartsWith("init " + std::to_string(child) + ": state S, "));
+  EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr("system call ?")));
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  // A process that is gone: nothing can be read.
+  EXPECT_EQ(sandbox_internal::InitStateText(child),
+            "init " + std::to_string(child) + ": state ?, system call ?");
+}
+
+}  // namespace
+}  // namespace thaw
