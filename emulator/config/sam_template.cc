@@ -1134,7 +1134,7 @@ absl::Status TemplateLoader::LoadFunctionLayers(const FunctionSource& source, Fu
 void TemplateLoader::NoteFunctionProperties(const FunctionSource& source, FunctionConfig& fn) {
   if (const YAML::Node arch = Get(source.props, "Architectures"); arch) {
     auto value = Eval(arch, PathOf(source, "Architectures"));
-    if (value.ok() && value->dump().find("arm64") != std::string::npos) {
+    if (value.ok() && JsonText(*value).find("arm64") != std::string::npos) {
       fn.architecture = "arm64";
       diag_.Note(PathOf(source, "Architectures"),
                  "arm64: the function runs on this machine's architecture");
@@ -1855,7 +1855,7 @@ absl::Status TemplateLoader::LoadSecret(const std::string& id, const YAML::Node&
                                              "); the secret is not seeded");
       return absl::OkStatus();
     }
-    seed.value = value->is_string() ? value->get<std::string>() : value->dump();
+    seed.value = value->is_string() ? value->get<std::string>() : JsonText(*value);
   } else if (props && Get(props, "GenerateSecretString")) {
     const YAML::Node generate = Get(props, "GenerateSecretString");
     int length = 32;
@@ -2000,7 +2000,7 @@ absl::StatusOr<ThawConfig> ParseSamTemplate(const std::string& text,
       return absl::InvalidArgumentError(display_name + ":" + std::to_string(e.mark.line + 1) +
                                         ": invalid YAML: " + e.msg);
     }
-    root = YAML::Load(json.dump());
+    root = YAML::Load(JsonText(json));
   }
   try {
     TemplateLoader loader(root, display_name, base_dir, options);
