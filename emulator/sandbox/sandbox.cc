@@ -418,10 +418,10 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(asio::io_context& io,
 #if defined(__SANITIZE_THREAD__)
   // ThreadSanitizer builds only. Their clone of thaw runs TSan's interceptors (the release
   // build's init makes only lock-free system calls), so an init cloned while another thaw thread
-  // held a lock of TSan's runtime can wait on it forever. Seen twice in CI's TSan suite
-  // (NodeRuntimeTest.InitErrorsAreTheNodeRuntimesTypes, the init never ready in 10 s), never in a
-  // release or ASan build. One more clone, at another moment, gets past it; the stuck init's
-  // state is printed to say what held it.
+  // held a lock of TSan's runtime can, we believe (not yet seen in a stack), wait on it forever.
+  // Seen twice in CI's TSan suite (NodeRuntimeTest.InitErrorsAreTheNodeRuntimesTypes, the init
+  // never ready in 10 s), never in a release or ASan build. One more clone, at another moment, gets
+  // past it; the stuck init's state is printed to say what held it.
   if (absl::IsDeadlineExceeded(made.status())) {
     std::fprintf(stderr, "thaw: %s; once more (ThreadSanitizer build)\n",
                  std::string(made.status().message()).c_str());

@@ -95,9 +95,6 @@ class Sandbox : public ProcessLauncher {
   // Internal/Unavailable with the failing step ("mount /proc: Operation not permitted").
   static absl::StatusOr<std::unique_ptr<Sandbox>> Create(boost::asio::io_context& io,
                                                          const SandboxOptions& options);
-  // Create once, with no retry.
-  static absl::StatusOr<std::unique_ptr<Sandbox>> CreateOnce(boost::asio::io_context& io,
-                                                             const SandboxOptions& options);
   // Whether sandboxes can be created here, and whether they need a user namespace: OK with the
   // options to use, or the reason they cannot (namespaces unavailable, /proc not mountable...).
   // The options ask for the egress trap where it works.
@@ -128,6 +125,9 @@ class Sandbox : public ProcessLauncher {
   struct State;
 
  private:
+  // Create's one attempt (Create retries it in ThreadSanitizer builds only).
+  static absl::StatusOr<std::unique_ptr<Sandbox>> CreateOnce(boost::asio::io_context& io,
+                                                             const SandboxOptions& options);
   explicit Sandbox(std::shared_ptr<State> state, std::vector<int> listeners);
 
   std::shared_ptr<State> state_;
