@@ -506,9 +506,28 @@ TEST_F(CheckCliTest, UnprovokedRulesPassAGoodClientUnderServerDropsAndNameEachMi
   EXPECT_THAT(r.out, HasSubstr("PASS  momento.unprovoked_connections per instance == 0  (0 on "
                                "each of 1 instance)"));
   EXPECT_THAT(r.out, HasSubstr("FAILED node-client-per-invoke: 1 of 4 expectations failed"));
-  // 9 connections, one per invoke; the first, and the first after each drop, are provoked.
-  EXPECT_THAT(r.out, ContainsRegex("instance [0-9]+ \\(orders\\) opened 6 unprovoked Momento "
-                                   "data connections: at seq "));
+  // One data connection per invoke; the first, and the first after each drop, are provoked: 9
+  // invokes, 6 unprovoked. Under a sanitizer a cold client can miss Configurations.Lambda's
+  // 1.1 s deadline (DEADLINE_EXCEEDED before its RPC reached the fake: a connection with no
+  // RPC), so there the count is read against the data connections the table shows.
+  const std::size_t section = r.out.find("thaw check: node-client-per-invoke (");
+  ASSERT_NE(section, std::string::npos) << r.out;
+  std::smatch total;
+  const std::string rest = r.out.substr(section);
+  ASSERT_TRUE(std::regex_search(
+      rest, total, std::regex("total +1 inst\\. +1 cold +9 +([0-9]+) +[0-9]+ +([0-9]+) ")))
+      << rest;
+  const int errors = std::stoi(total[1]);
+  const int data_connections = std::stoi(total[2]);
+  if (errors > 0) {
+    ASSERT_GT(testing::Slowdown(), 1) << rest;
+    EXPECT_THAT(rest, HasSubstr("DEADLINE_EXCEEDED")) << rest;
+  } else {
+    EXPECT_EQ(data_connections, 9) << rest;
+  }
+  EXPECT_THAT(r.out, ContainsRegex("instance [0-9]+ \\(orders\\) opened " +
+                                   std::to_string(data_connections - 3) +
+                                   " unprovoked Momento data connections: at seq "));
   EXPECT_THAT(r.out, HasSubstr("FAILED node-secret-per-invoke: 1 of 4 expectations failed"));
   EXPECT_THAT(r.out, ContainsRegex("instance [0-9]+ \\(orders\\) made 8 unprovoked "
                                    "GetSecretValue refetches"));
