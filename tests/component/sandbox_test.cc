@@ -853,12 +853,6 @@ TEST_F(SandboxTest, WorksUnprivileged) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << "10 drop, 11 create, 12 launch, 13 listener/proc";
 }
 
-}  // namespace
-}  // namespace thaw
-
-namespace thaw {
-namespace {
-
 // The words a sandbox's "did not get ready in time" error adds: the stuck init's state from /proc.
 TEST(InitStateTextTest, SaysTheStateOfAProcessWaitingInASystemCall) {
   int ready[2];

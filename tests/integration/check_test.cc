@@ -511,9 +511,10 @@ TEST_F(CheckCliTest, UnprovokedRulesPassAGoodClientUnderServerDropsAndNameEachMi
   // 1.1 s deadline (DEADLINE_EXCEEDED before its RPC reached the fake: a connection with no
   // RPC), so there the count is read against the data connections the table shows.
   const std::size_t section = r.out.find("thaw check: node-client-per-invoke (");
-  ASSERT_NE(section, std::string::npos) << r.out;
+  const std::size_t section_end = r.out.find("FAILED node-client-per-invoke:", section);
+  ASSERT_NE(section_end, std::string::npos) << r.out;
   std::smatch total;
-  const std::string rest = r.out.substr(section);
+  const std::string rest = r.out.substr(section, section_end - section);
   ASSERT_TRUE(std::regex_search(
       rest, total, std::regex("total +1 inst\\. +1 cold +9 +([0-9]+) +[0-9]+ +([0-9]+) ")))
       << rest;
